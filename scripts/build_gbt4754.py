@@ -13,6 +13,10 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "src/zonebrain/core/data/gbt4754_2017.tsv"
 
+# Known transcription errors in the shared table, corrected from the standard itself:
+# class 3741 飞机制造 appears there as a second level-3 row of group 374 (see docs/adr/0003).
+CORRECTIONS = {("3", "374", "飞机制造"): ("4", "3741")}
+
 
 def main(source: str) -> None:
     with open(source, encoding="utf-8") as f:
@@ -21,6 +25,9 @@ def main(source: str) -> None:
     seen: set[str] = set()
     groups = {r["group"] for r in rows if r["level"] == "3"}
     for r in rows:
+        fix = CORRECTIONS.get((r["level"], r["group"], r["name"]))
+        if fix:
+            r = {**r, "level": fix[0], "class": fix[1]}
         level = r["level"]
         code = {"1": r["section"], "2": r["division"], "3": r["group"], "4": r["class"]}[level]
         parent = {"1": "", "2": r["section"], "3": r["division"], "4": r["group"] or r["class"][:3]}[level]

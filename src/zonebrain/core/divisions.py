@@ -10,6 +10,8 @@ prefecture (``4101`` + ``00``) and county level (``410172``), 9 digits for towns
 '河南省'
 >>> divisions().prefecture_of("410172561").name
 '郑州市'
+>>> divisions().prefecture_of("419001").name  # 省直辖县级市, carried at prefecture level
+'济源市'
 """
 
 from __future__ import annotations
@@ -57,11 +59,15 @@ class DivisionRegistry:
         return len(self._items)
 
     def get(self, code: str) -> Division:
+        return self._lookup(code, asked=code)
+
+    def _lookup(self, code: str, *, asked: str) -> Division:
         try:
             return self._items[code]
         except KeyError:
+            via = "" if asked == code else f" (查找上级 / looked up as '{code}')"
             raise CodeError(
-                f"行政区划代码 '{code}' 未收录 (division code not known); "
+                f"行政区划代码 '{asked}'{via} 未收录 (division code not known); "
                 "请填写6位县级或9位乡级统计用区划代码 / write a 6-digit or 9-digit NBS division code"
             ) from None
 
@@ -83,10 +89,18 @@ class DivisionRegistry:
         return items
 
     def province_of(self, code: str) -> Division:
-        return self.get(code[:2] + "0000")
+        return self._lookup(code[:2] + "0000", asked=code)
 
     def prefecture_of(self, code: str) -> Division:
-        return self.get(code[:4] + "00")
+        """The prefecture-level unit above ``code`` (or ``code`` itself if it is one).
+
+        A province-administered county-level city carried at prefecture level (济源市
+        ``419001``) is its own prefecture and that of its townships (``419001xxx``).
+        """
+        own = self._items.get(code[:6])
+        if own is not None and own.level == "prefecture":
+            return own
+        return self._lookup(code[:4] + "00", asked=code)
 
 
 @cache

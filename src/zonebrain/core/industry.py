@@ -89,7 +89,9 @@ class Classification:
     def classes_under(self, code: str) -> list[str]:
         """All 4-digit class codes at or below *code*."""
         self.get(code)
-        return [i.code for i in self if i.level == "class" and (i.code == code or code in self._lineage(i.code))]
+        return [
+            i.code for i in self if i.level == "class" and (i.code == code or code in self._lineage(i.code))
+        ]
 
     def _lineage(self, code: str) -> set[str]:
         return {i.code for i in self.ancestors(code)}

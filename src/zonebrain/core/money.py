@@ -73,7 +73,7 @@ def parse_amount(text: str | int | Decimal, unit: str = "元", *, strict_unit: b
     Floats are refused: they cannot carry money exactly.
     """
     unit = normalise_unit(unit)
-    if isinstance(text, bool) or isinstance(text, float):
+    if isinstance(text, (bool, float)):
         raise MoneyError(f"金额 {text!r} 是浮点数 (a float cannot hold money exactly); 请以文本或整数传入")
     if isinstance(text, int):
         return text * FEN_PER[unit]
@@ -98,8 +98,14 @@ def parse_amount(text: str | int | Decimal, unit: str = "元", *, strict_unit: b
     return _decimal_to_fen(value, unit, text)
 
 
+MAX_FEN: Final = 2**63 - 1
+"""The largest amount stored (an int64 of fen: about 9.2 × 10^16 元)."""
+
+
 def _decimal_to_fen(value: Decimal, unit: str, shown: str) -> int:
     fen = value * FEN_PER[unit]
+    if abs(fen) > MAX_FEN:
+        raise MoneyError(f"金额 '{shown}' 超出可存储范围 (too large to store); 请核对单位 / check the unit")
     if fen != fen.to_integral_value():
         raise MoneyError(
             f"金额 '{shown}' 精确到分以下 (finer than one fen in {unit}); 请四舍五入到分后再导入 / round to fen first"
@@ -126,14 +132,14 @@ def parse_many(values: pa.Array | pa.ChunkedArray, unit: str) -> tuple[pa.Array,
     unit = normalise_unit(unit)
     factor = FEN_PER[unit]
     decimals = len(str(factor)) - 1  # digits after the point that still make whole fen
+    whole_digits = 18 - decimals  # whole * factor stays inside int64; longer numbers take the exact slow path
     arr = pc.utf8_trim_whitespace(values.cast(pa.string()))
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     empty = pc.equal(pc.utf8_length(arr), 0)
     arr = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
-    plain = pc.match_substring_regex(arr, rf"^-?\d{{1,15}}(\.\d{{1,{decimals}}})?$") if decimals else (
-        pc.match_substring_regex(arr, r"^-?\d{1,15}$")
-    )
+    frac_re = rf"(\.\d{{1,{decimals}}})?" if decimals else ""
+    plain = pc.match_substring_regex(arr, rf"^-?\d{{1,{whole_digits}}}{frac_re}$")
     plain = pc.fill_null(plain, True)
     bad = ~np.asarray(plain, dtype=bool) & ~np.asarray(pc.is_null(arr), dtype=bool)
     ok = pc.if_else(plain, arr, pa.scalar(None, pa.string()))

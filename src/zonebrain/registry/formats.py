@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["uscc", "text", "industry", "park", "division", "money", "count", "date", "year", "month", "choice"]
+Kind = Literal[
+    "uscc", "text", "industry", "park", "division", "money", "count", "date", "year", "month", "choice"
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Column:
     choices: tuple[str, ...] = ()
     """For ``choice``: the allowed values."""
     en: str = ""
+    signed: bool = False
+    """For money and counts: whether a negative value is legitimate (profit can be a loss)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,9 @@ class FileFormat:
         return next(c for c in self.columns if c.target == target)
 
 
-USCC = Column("统一社会信用代码", "uscc", "uscc", True, aliases=("信用代码", "社会信用代码", "USCC"), en="USCC")
+USCC = Column(
+    "统一社会信用代码", "uscc", "uscc", True, aliases=("信用代码", "社会信用代码", "USCC"), en="USCC"
+)
 
 ENTERPRISE_STATUS = ("存续", "在业", "迁出", "注销", "吊销")
 EVENT_KINDS = (
@@ -85,8 +91,22 @@ ENTERPRISES = FileFormat(
         USCC,
         Column("企业名称", "name", "text", True, aliases=("名称", "企业名"), en="name"),
         Column("所属园区", "park_id", "park", True, aliases=("园区", "所在园区", "所属街道"), en="park"),
-        Column("行业代码", "industry_code", "industry", True, aliases=("国民经济行业代码", "行业分类代码"), en="industry"),
-        Column("注册资本(万元)", "registered_capital_fen", "money", unit="万元", aliases=("注册资本",), en="capital"),
+        Column(
+            "行业代码",
+            "industry_code",
+            "industry",
+            True,
+            aliases=("国民经济行业代码", "行业分类代码"),
+            en="industry",
+        ),
+        Column(
+            "注册资本(万元)",
+            "registered_capital_fen",
+            "money",
+            unit="万元",
+            aliases=("注册资本",),
+            en="capital",
+        ),
         Column("成立日期", "registered_on", "date", True, aliases=("注册日期", "成立时间"), en="founded"),
         Column("登记状态", "status", "choice", choices=ENTERPRISE_STATUS, aliases=("经营状态",), en="status"),
         Column("经营范围", "business_scope", "text", en="business scope"),
@@ -111,11 +131,22 @@ FINANCE = FileFormat(
     (
         USCC,
         Column("年度", "year", "year", True, aliases=("年份",), en="year"),
-        *(Column(h, t, "money", unit="万元", aliases=a) for h, t, a in _FINANCE_MONEY),
-        Column("从业人员", "employees", "count", aliases=("从业人员数", "从业人员(人)", "员工人数"), en="employees"),
+        *(
+            Column(h, t, "money", unit="万元", aliases=a, signed=t == "profit_fen")
+            for h, t, a in _FINANCE_MONEY
+        ),
+        Column(
+            "从业人员",
+            "employees",
+            "count",
+            aliases=("从业人员数", "从业人员(人)", "员工人数"),
+            en="employees",
+        ),
         Column("参保人数", "insured_employees", "count", aliases=("社保参保人数",), en="insured"),
         Column("专利数", "patents", "count", aliases=("有效专利数",), en="patents"),
-        Column("发明专利数", "invention_patents", "count", aliases=("有效发明专利数",), en="invention patents"),
+        Column(
+            "发明专利数", "invention_patents", "count", aliases=("有效发明专利数",), en="invention patents"
+        ),
     ),
     "企业年度财务",
 )
@@ -192,7 +223,23 @@ SIGNALS = FileFormat(
     "扩张信号",
 )
 
+PANEL_MEASURES = ("firms", "revenue_fen", "employees", "output_fen", "tax_fen")
+
+PANEL = FileFormat(
+    "panel",
+    "region_activity",
+    ("region_code", "activity_code", "year", "measure"),
+    (
+        Column("region_code", "region_code", "division", True, aliases=("地区代码",)),
+        Column("activity_code", "activity_code", "industry", True, aliases=("行业代码",)),
+        Column("year", "year", "year", True, aliases=("年度",)),
+        Column("measure", "measure", "choice", True, choices=PANEL_MEASURES, aliases=("指标",)),
+        Column("value", "value", "count", True, aliases=("数值",)),
+    ),
+    "地区×行业面板",
+)
+
 FORMATS: dict[str, FileFormat] = {
-    f.name: f for f in (ENTERPRISES, FINANCE, MONTHLY, EVENTS, TAGS_FORMAT, REFERENCE, SIGNALS)
+    f.name: f for f in (ENTERPRISES, FINANCE, MONTHLY, EVENTS, TAGS_FORMAT, REFERENCE, SIGNALS, PANEL)
 }
 """Every importable kind, by the name the CLI uses (``zonebrain import KIND FILE``)."""

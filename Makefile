@@ -1,0 +1,52 @@
+# ZoneBrain — the commands a developer and CI use. `make demo` and `make test` are the two
+# a fresh machine needs; both install what they need into .venv first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install system-deps lint test test-fast demo bench clean constraints docs-check
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,lint]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# System packages the test suite needs (installed only when running as root, e.g. in CI).
+SYSTEM_PACKAGES :=
+system-deps:
+	@if [ -n "$(SYSTEM_PACKAGES)" ] && [ "$$(id -u)" = "0" ]; then \
+	  missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install system-deps lint
+	$(BIN)/pytest -q
+
+# The fast set for local work: everything but the tests marked slow.
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
+
+demo: install
+	$(BIN)/zonebrain demo
+
+bench: install
+	$(BIN)/python benchmarks/import_bench.py
+
+# Refresh the lock of tested versions after changing dependencies in pyproject.toml.
+constraints:
+	$(BIN)/python -m pip freeze --exclude-editable --exclude zonebrain | sort > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,78 @@
+"""Shared CLI helpers: the global options, the console, progress bars, error exits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from zonebrain.core import settings
+from zonebrain.core.money import format_fen
+from zonebrain.registry import Zone, load_zone
+from zonebrain.storage import Warehouse, open_warehouse
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class State:
+    """Global options given before the sub-command."""
+
+    data_dir: str | None = None
+    warehouse: str | None = None
+    zone_file: str | None = None
+
+
+state = State()
+
+
+def warehouse(read_only: bool = False) -> Warehouse:
+    return open_warehouse(settings.warehouse_url(state.data_dir, state.warehouse), read_only=read_only)
+
+
+def zone() -> Zone:
+    path = settings.get("zone_file", state.zone_file)
+    return load_zone(Path(path) if path else None)
+
+
+def data_dir() -> Path:
+    return Path(settings.get("data_dir", state.data_dir))
+
+
+@contextmanager
+def progress_bar(transient: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress display; yields a callback ``(step, done, total)``."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=transient,
+    ) as prog:
+        tasks: dict[str, TaskID] = {}
+
+        def update(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = prog.add_task(step, total=total)
+            prog.update(tasks[step], completed=done, total=total)
+
+        yield update
+
+
+def arrow_table(title: str, data: pa.Table, money: tuple[str, ...] = ("revenue_fen",)) -> Table:
+    """A rich table of *data*; money columns shown in 万元."""
+    t = Table(title=title)
+    for name in data.column_names:
+        label = name.replace("_fen", "(万元)") if name in money else name
+        t.add_column(label, justify="right" if name in money or name == "enterprises" else "left")
+    for row in data.to_pylist():
+        t.add_row(
+            *[format_fen(int(v), "万元") if k in money and v is not None else str(v) for k, v in row.items()]
+        )
+    return t

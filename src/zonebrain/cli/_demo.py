@@ -1,0 +1,75 @@
+"""`zonebrain demo` and `demo-data`: build the demo zone, import it, summarise, serve."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from zonebrain.cli._common import console, data_dir, progress_bar, state, warehouse, zone
+from zonebrain.cli._summary import print_summary
+from zonebrain.cli.import_cmd import show
+from zonebrain.core import settings
+
+IMPORT_ORDER = (
+    ("enterprises", "enterprises.xlsx"),
+    ("finance", "finance.csv"),
+    ("monthly", "monthly.csv"),
+    ("tags", "tags.csv"),
+    ("events", "events.csv"),
+    ("reference", "reference_enterprises.csv"),
+    ("signals", "reference_signals.csv"),
+    ("panel", "region_activity.csv"),
+)
+
+
+def write_demo_data(out: Path, seed: int, n_enterprises: int, n_reference: int) -> None:
+    from zonebrain.demo import generate_reference, generate_zone
+
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = out / "manifest.json"
+    wanted = {"seed": seed, "enterprises": n_enterprises, "reference": n_reference, "version": 1}
+    if (
+        manifest.exists()
+        and json.loads(manifest.read_text(encoding="utf-8")) == wanted
+        and all((out / name).exists() for _, name in IMPORT_ORDER)
+    ):
+        console.print(f"演示数据已存在 (demo files exist, same seed): {out}")
+        return
+    manifest.unlink(missing_ok=True)
+    with progress_bar() as step:
+        generate_zone(out, seed=seed, n_enterprises=n_enterprises, progress=step)
+        generate_reference(out, seed=seed, n_firms=n_reference, progress=step)
+    manifest.write_text(json.dumps(wanted), encoding="utf-8")
+    console.print(f"演示数据已写入 (demo files written): {out}")
+
+
+def run_demo(*, seed: int, n_enterprises: int, n_reference: int, serve: bool, port: int | None) -> None:
+    from zonebrain.registry import import_file
+
+    started = time.perf_counter()
+    files = data_dir() / "demo-input"
+    write_demo_data(files, seed, n_enterprises, n_reference)
+    with warehouse() as wh:
+        for kind, name in IMPORT_ORDER:
+            with progress_bar(transient=True) as step:
+                report = import_file(wh, kind, files / name, zone=zone(), progress=step)
+            show(report)
+        print_summary(wh)
+    console.print(f"演示园区就绪 (demo zone ready) in {time.perf_counter() - started:.0f}s: {wh.url}")
+    if serve:
+        serve_web(None, port)
+
+
+def serve_web(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from zonebrain.web import create_app
+
+    h = settings.get("host", host)
+    p = int(settings.get("port", str(port) if port else None))
+    app = create_app(settings.warehouse_url(state.data_dir, state.warehouse))
+    console.print(
+        f"[bold green]ZoneBrain 网页驾驶舱 (web app): http://{h}:{p}/[/bold green]  (Ctrl+C 退出 quit)"
+    )
+    uvicorn.run(app, host=h, port=p, log_level="warning")

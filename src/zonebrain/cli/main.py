@@ -1,0 +1,158 @@
+"""The `zonebrain` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zonebrain import __version__
+from zonebrain.cli import import_cmd
+from zonebrain.cli._common import console, err_console, state, warehouse
+from zonebrain.core.errors import InputError, StorageError, ZoneBrainError
+
+app = typer.Typer(
+    name="zonebrain",
+    help="产业大脑 ZoneBrain: 产业画像、精准招商、政策兑现、经济运行与资源对接 / the industry brain of a high-tech zone",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(import_cmd.app, name="import")
+
+warehouse_app = typer.Typer(help="仓库管理 / warehouse administration", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"zonebrain {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    data_dir: Annotated[
+        str | None, typer.Option(help="数据目录 / data directory [env ZONEBRAIN_DATA_DIR]")
+    ] = None,
+    warehouse_url: Annotated[
+        str | None, typer.Option("--warehouse", help="仓库地址 / warehouse URL [env ZONEBRAIN_WAREHOUSE]")
+    ] = None,
+    zone_file: Annotated[
+        str | None, typer.Option(help="园区定义文件 / zone file (YAML) [env ZONEBRAIN_ZONE_FILE]")
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本 / show the version")
+    ] = False,
+) -> None:
+    state.data_dir, state.warehouse, state.zone_file = data_dir, warehouse_url, zone_file
+
+
+@warehouse_app.command("info")
+def warehouse_info() -> None:
+    """仓库概况: 引擎、架构版本、各表行数 / engine, schema version and row counts."""
+    from rich.table import Table
+
+    from zonebrain.storage import TABLES
+
+    with warehouse() as wh:
+        wh.migrate()
+        t = Table(title=f"{wh.engine} {wh.url} (schema v{wh.schema_version()})")
+        t.add_column("表 table")
+        t.add_column("行数 rows", justify="right")
+        t.add_column("说明 about")
+        for name, spec in TABLES.items():
+            t.add_row(name, str(wh.count(name)), spec.comment)
+        console.print(t)
+
+
+@warehouse_app.command("migrate")
+def warehouse_migrate() -> None:
+    """创建或升级仓库架构 / create or upgrade the warehouse schema."""
+    with warehouse() as wh:
+        applied = wh.migrate()
+        console.print(
+            f"架构版本 (schema version) {wh.schema_version()}; 本次应用 (applied): {applied or '无 none'}"
+        )
+
+
+@app.command("summary")
+def summary() -> None:
+    """园区概况: 各园区企业数、门类营收、前十行业 / zone summary."""
+    from zonebrain.cli._summary import print_summary
+
+    with warehouse(read_only=False) as wh:
+        print_summary(wh)
+
+
+@app.command("demo-data")
+def demo_data(
+    out: Annotated[Path, typer.Option(help="输出目录 / output folder")] = Path("demo-data"),
+    seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 42,
+    enterprises: Annotated[int, typer.Option(help="园区企业数 / zone enterprises")] = 20_000,
+    reference: Annotated[int, typer.Option(help="全国参考企业数 / reference registry firms")] = 1_000_000,
+) -> None:
+    """生成演示数据文件 (与用户导入格式相同) / write synthetic demo files in the import formats."""
+    from zonebrain.cli._demo import write_demo_data
+
+    write_demo_data(out, seed, enterprises, reference)
+
+
+@app.command("demo")
+def demo(
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="算完即退出, 不启动网页 / exit without serving")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 42,
+    enterprises: Annotated[int, typer.Option(help="园区企业数 / zone enterprises")] = 20_000,
+    reference: Annotated[int, typer.Option(help="全国参考企业数 / reference registry firms")] = 1_000_000,
+    port: Annotated[int | None, typer.Option(help="端口 / port [env ZONEBRAIN_PORT]")] = None,
+) -> None:
+    """生成演示园区, 导入, 计算并打印概况; 然后启动网页 / build the demo zone, import, summarise, serve."""
+    from zonebrain.cli._demo import run_demo
+
+    run_demo(seed=seed, n_enterprises=enterprises, n_reference=reference, serve=not no_serve, port=port)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址 / host [env ZONEBRAIN_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="端口 / port [env ZONEBRAIN_PORT]")] = None,
+) -> None:
+    """启动网页驾驶舱 / serve the web app."""
+    from zonebrain.cli._demo import serve_web
+
+    serve_web(host, port)
+
+
+def main() -> None:
+    """Entry point: run the app, turning ZoneBrain errors into messages and exit codes.
+
+    Exit codes: 0 done; 1 the input was wrong (the message says the fix); 2 usage;
+    3 the warehouse or configuration failed.
+    """
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("已取消 (aborted)")
+        sys.exit(1)
+    except InputError as exc:
+        err_console.print(f"[red]错误 (error):[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except (StorageError, ZoneBrainError) as exc:
+        err_console.print(f"[red]仓库或配置错误 (warehouse/config error):[/red] {exc}", highlight=False)
+        sys.exit(3)
+    except Exception as exc:  # click's usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Every setting, declared once: name, default, environment variable, help.
+
+The CLI's global options, validation and the settings reference page all read this table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help_zh: str
+    help_en: str
+
+
+SETTINGS: Final = (
+    Setting(
+        "data_dir",
+        "ZONEBRAIN_DATA_DIR",
+        "data",
+        "数据目录: 嵌入式仓库与应用库所在文件夹",
+        "data directory holding the embedded warehouse and app store",
+    ),
+    Setting(
+        "warehouse",
+        "ZONEBRAIN_WAREHOUSE",
+        "",
+        "仓库地址; 为空则用 数据目录/warehouse.duckdb",
+        "warehouse URL; empty means DATA_DIR/warehouse.duckdb",
+    ),
+    Setting(
+        "zone_file",
+        "ZONEBRAIN_ZONE_FILE",
+        "",
+        "园区定义文件 (YAML); 为空则用内置的郑州高新区",
+        "zone file (YAML); empty means the built-in Zhengzhou High-tech Zone",
+    ),
+    Setting("host", "ZONEBRAIN_HOST", "127.0.0.1", "网页服务监听地址", "address the web app listens on"),
+    Setting("port", "ZONEBRAIN_PORT", "8765", "网页服务端口", "port the web app listens on"),
+)
+BY_NAME: Final = {s.name: s for s in SETTINGS}
+
+
+def get(name: str, override: str | None = None) -> str:
+    """The value of a setting: an explicit override, else its environment variable, else its default."""
+    if override not in (None, ""):
+        return str(override)
+    s = BY_NAME[name]
+    return os.environ.get(s.env) or s.default
+
+
+def warehouse_url(data_dir: str | None = None, warehouse: str | None = None) -> str:
+    url = get("warehouse", warehouse)
+    if url:
+        return url
+    return str(Path(get("data_dir", data_dir)) / "warehouse.duckdb")

@@ -1,0 +1,370 @@
+"""Validate a file's text columns into typed, warehouse-ready columns; collect every problem.
+
+Each check is vectorised over the whole column; only rows that fail are looked at one by
+one, to write their message. A row with any problem is rejected whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from zonebrain.core import uscc as uscc_rules
+from zonebrain.core.divisions import divisions
+from zonebrain.core.errors import InputError
+from zonebrain.core.industry import LEVEL_ZH, gbt4754
+from zonebrain.core.money import parse_amount, parse_many
+from zonebrain.registry._headers import Mapped
+from zonebrain.registry._zone import Zone
+from zonebrain.registry.formats import Column, FileFormat
+
+_RULE_FIX = {
+    "required": "必填项为空 (required value is empty); 请补全 / fill it in",
+    "not_an_integer": "应为非负整数 (must be a whole number); 请去掉小数或文字 / remove decimals and text",
+    "negative": "不能为负数 (must not be negative); 请核对数据 / check the figure",
+    "bad_date": "日期无效 (not a valid date); 请写成 2024-06-30 / write it as 2024-06-30",
+    "future_date": "日期晚于今天 (date is in the future); 请核对 / check it",
+    "bad_year": "年度无效 (not a valid year); 请写4位年份, 如 2024 / write a 4-digit year",
+    "bad_month": "月份无效 (not a valid month); 请写成 2024-06 / write it as 2024-06",
+}
+
+
+@dataclass
+class Problems:
+    """Problems found, column-wise: index into the file's data rows, header, value, rule, message."""
+
+    index: list[int] = field(default_factory=list)
+    column: list[str] = field(default_factory=list)
+    value: list[str | None] = field(default_factory=list)
+    rule: list[str] = field(default_factory=list)
+    message: list[str] = field(default_factory=list)
+
+    def add(self, index: int, column: str, value: str | None, rule: str, message: str) -> None:
+        self.index.append(index)
+        self.column.append(column)
+        self.value.append(value)
+        self.rule.append(rule)
+        self.message.append(message)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+@dataclass
+class Context:
+    """What validation needs to know beyond the file."""
+
+    zone: Zone
+    known_keys: dict[str, pa.Array] = field(default_factory=dict)
+    """For referential checks: ``{"enterprises": uscc array, ...}``."""
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+@dataclass
+class Validated:
+    typed: dict[str, pa.Array]
+    """Warehouse columns for *all* rows (bad cells null); filter with ``~bad``."""
+    bad: np.ndarray
+    problems: Problems
+
+
+def _bad_indices(mask: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(mask)
+
+
+def _np_bool(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+class _Checker:
+    def __init__(self, raw: pa.Table, ctx: Context, problems: Problems) -> None:
+        self.raw = raw
+        self.ctx = ctx
+        self.problems = problems
+        self.n = raw.num_rows
+
+    def report(self, mask: np.ndarray, m: Mapped, rule: str, message: Callable[[str | None], str]) -> None:
+        col = self.raw.column(m.header)
+        for i in _bad_indices(mask):
+            value = col[int(i)].as_py()
+            self.problems.add(int(i), m.header, value, rule, message(value))
+
+    # one method per column kind; each returns the typed array (nulls where bad)
+    def uscc(self, m: Mapped, text: pa.Array) -> pa.Array:
+        upper = pc.utf8_upper(text)
+        present = _np_bool(pc.is_valid(upper))
+        codes = np.asarray(pc.fill_null(upper, "").to_numpy(zero_copy_only=False), dtype=object)
+        broken = uscc_rules.validate_many(codes) != 0
+        bad = broken & present
+        names = uscc_rules.rule_names()
+        for i in _bad_indices(bad):
+            value = text[int(i)].as_py()
+            rule = names[uscc_rules.validate_many([codes[i]])[0]]
+            self.problems.add(int(i), m.header, value, f"uscc_{rule}", uscc_rules.describe_problem(codes[i]))
+        return pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), upper)
+
+    def text(self, m: Mapped, text: pa.Array) -> pa.Array:
+        return text
+
+    def industry(self, m: Mapped, text: pa.Array) -> pa.Array:
+        classes = pa.array([i.code for i in gbt4754().level("class")])
+        bad = ~_np_bool(pc.is_in(text, value_set=classes)) & _np_bool(pc.is_valid(text))
+
+        def message(value: str | None) -> str:
+            assert value is not None
+            if value in gbt4754():
+                item = gbt4754().get(value)
+                return (
+                    f"'{value}' 是{LEVEL_ZH[item.level]}代码 {item.name}，不是4位小类 (a {item.level} code, not a 4-digit "
+                    "class); 请填写4位小类代码 / write the 4-digit class code"
+                )
+            try:
+                gbt4754().get(value)
+            except InputError as exc:
+                return str(exc)
+            return ""  # pragma: no cover
+
+        self.report(bad, m, "unknown_industry", message)
+        return pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)
+
+    def park(self, m: Mapped, text: pa.Array) -> pa.Array:
+        zone = self.ctx.zone
+        uniques = pc.unique(text).to_pylist()
+        lookup = {u: (p.id if (p := zone.resolve(u)) else None) for u in uniques if u is not None}
+        keys = pa.array(list(lookup))
+        vals = pa.array(list(lookup.values()), pa.string())
+        ids = pc.take(vals, pc.index_in(text, value_set=keys)) if len(keys) else pa.nulls(self.n, pa.string())
+        bad = _np_bool(pc.is_valid(text)) & ~_np_bool(pc.is_valid(ids))
+        self.report(
+            bad,
+            m,
+            "unknown_park",
+            lambda v: (
+                f"园区 '{v}' 不属于{zone.zone.short_name_zh} (not a park of the zone); "
+                f"可填 / use one of: {zone.spellings_hint()}，或在区域文件中添加 / or add it to the zone file"
+            ),
+        )
+        return ids
+
+    def division(self, m: Mapped, text: pa.Array) -> pa.Array:
+        known = divisions()
+        uniques = [u for u in pc.unique(text).to_pylist() if u is not None]
+        ok = {
+            u
+            for u in uniques
+            if u.isdigit() and len(u) in (6, 9) and (u in known or u[:4] + "00" in known or u[:6] in known)
+        }
+        bad = _np_bool(pc.is_valid(text)) & ~_np_bool(
+            pc.is_in(text, value_set=pa.array(sorted(ok), pa.string()))
+        )
+        self.report(
+            bad,
+            m,
+            "unknown_division",
+            lambda v: (
+                f"区划代码 '{v}' 无效 (not a known division code); 请填写6位县级以上统计用区划代码 "
+                "/ write a 6-digit NBS division code"
+            ),
+        )
+        return pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)
+
+    def money(self, m: Mapped, text: pa.Array) -> pa.Array:
+        unit = m.unit or m.column.unit or "元"
+        fen, slow = parse_many(text, unit)
+        values = fen.to_pylist()
+        bad = np.zeros(self.n, dtype=bool)
+        for i in _bad_indices(slow):
+            raw = text[int(i)].as_py()
+            try:
+                values[i] = parse_amount(raw, unit, strict_unit=True)
+            except InputError as exc:
+                msg = str(exc)
+                rule = (
+                    "unit_mismatch"
+                    if "单位" in msg
+                    else "finer_than_fen"
+                    if "分以下" in msg
+                    else "not_a_number"
+                )
+                self.problems.add(int(i), m.header, raw, rule, msg)
+                values[i] = None
+                bad[i] = True
+        out = pa.array(values, pa.int64())
+        if not m.column.signed:
+            negative = _np_bool(pc.less(out, 0))
+            self.report(negative, m, "negative", lambda v: f"金额 '{v}' {_RULE_FIX['negative']}")
+            out = pc.if_else(pa.array(negative), pa.scalar(None, pa.int64()), out)
+        return out
+
+    def count(self, m: Mapped, text: pa.Array) -> pa.Array:
+        stripped = pc.replace_substring_regex(text, r"^(-?\d{1,3}),(\d{3})(,\d{3})*$", r"\1\2\3")
+        stripped = pc.replace_substring(stripped, ",", "")
+        pattern = r"^-?\d{1,18}$" if m.column.signed else r"^\d{1,18}$"
+        ok = _np_bool(pc.match_substring_regex(stripped, pattern))
+        present = _np_bool(pc.is_valid(text))
+        negative = _np_bool(pc.match_substring_regex(stripped, r"^-\d+$")) & ~ok
+        self.report(negative & present, m, "negative", lambda v: f"'{v}' {_RULE_FIX['negative']}")
+        other = present & ~ok & ~negative
+        self.report(other, m, "not_an_integer", lambda v: f"'{v}' {_RULE_FIX['not_an_integer']}")
+        good = pc.if_else(pa.array(ok), stripped, pa.scalar(None, pa.string()))
+        return pc.cast(good, pa.int64())
+
+    def _dates(self, m: Mapped, text: pa.Array, day: bool) -> pa.Array:
+        if day:
+            patterns = (
+                r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?(?:[ T]00:00:00)?$",
+                r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$",
+            )
+            fmt, rule = "%Y-%m-%d", "bad_date"
+        else:
+            patterns = (r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})月?(?:[-/.]0?1)?$", r"^(?P<y>\d{4})(?P<m>\d{2})$")
+            fmt, rule = "%Y-%m", "bad_month"
+        norm = pa.nulls(len(text), pa.string())
+        for pattern in patterns:
+            parts = pc.extract_regex(text, pattern)
+            pieces = [pc.struct_field(parts, "y"), pc.utf8_lpad(pc.struct_field(parts, "m"), 2, "0")]
+            if day:
+                pieces.append(pc.utf8_lpad(pc.struct_field(parts, "d"), 2, "0"))
+            norm = pc.coalesce(norm, pc.binary_join_element_wise(*pieces, "-"))
+        parsed = pc.strptime(
+            pc.binary_join_element_wise(norm, "" if day else "-01", ""),
+            format="%Y-%m-%d",
+            unit="s",
+            error_is_null=True,
+        )
+        # round trip: Arrow rolls 2023-02-30 over to 2023-03-02; a date that does not print back is invalid
+        back = pc.strftime(parsed, format=fmt)
+        ok = _np_bool(pc.equal(back, norm))
+        present = _np_bool(pc.is_valid(text))
+        self.report(present & ~ok, m, rule, lambda v: f"'{v}' {_RULE_FIX[rule]}")
+        dates = pc.cast(pc.if_else(pa.array(ok), parsed, pa.scalar(None, parsed.type)), pa.date32())
+        future = _np_bool(pc.greater(dates, pa.scalar(self.ctx.today, pa.date32())))
+        early = _np_bool(pc.less(dates, pa.scalar(dt.date(1900, 1, 1), pa.date32())))
+        self.report(future, m, "future_date", lambda v: f"'{v}' {_RULE_FIX['future_date']}")
+        self.report(early, m, rule, lambda v: f"'{v}' 早于1900年 (before 1900); 请核对 / check it")
+        return pc.if_else(pa.array(future | early), pa.scalar(None, pa.date32()), dates)
+
+    def date(self, m: Mapped, text: pa.Array) -> pa.Array:
+        return self._dates(m, text, day=True)
+
+    def month(self, m: Mapped, text: pa.Array) -> pa.Array:
+        return self._dates(m, text, day=False)
+
+    def year(self, m: Mapped, text: pa.Array) -> pa.Array:
+        ok = _np_bool(pc.match_substring_regex(text, r"^\d{4}$"))
+        years = pc.cast(pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string())), pa.int32())
+        in_range = _np_bool(pc.and_(pc.greater_equal(years, 1949), pc.less_equal(years, self.ctx.today.year)))
+        present = _np_bool(pc.is_valid(text))
+        self.report(present & ~in_range, m, "bad_year", lambda v: f"'{v}' {_RULE_FIX['bad_year']}")
+        return pc.if_else(pa.array(in_range), years, pa.scalar(None, pa.int32()))
+
+    def choice(self, m: Mapped, text: pa.Array) -> pa.Array:
+        allowed = pa.array(list(m.column.choices), pa.string())
+        bad = _np_bool(pc.is_valid(text)) & ~_np_bool(pc.is_in(text, value_set=allowed))
+        self.report(
+            bad,
+            m,
+            "bad_choice",
+            lambda v: (
+                f"'{v}' 不是可选值 (not an allowed value); 可选 / allowed: {'、'.join(m.column.choices)}"
+            ),
+        )
+        return pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)
+
+
+def validate(
+    raw: pa.Table, mapped: list[Mapped], fmt: FileFormat, ctx: Context, path: Path, row_numbers: np.ndarray
+) -> Validated:
+    """Check every mapped column of *raw* against *fmt*; return typed columns and problems."""
+    problems = Problems()
+    checker = _Checker(raw, ctx, problems)
+    typed: dict[str, pa.Array] = {}
+    for m in mapped:
+        text = raw.column(m.header).combine_chunks()
+        col: Column = m.column
+        if col.required:
+            missing = ~_np_bool(pc.is_valid(text))
+            checker.report(missing, m, "required", lambda v, c=col: f"'{c.header}' {_RULE_FIX['required']}")
+        typed[col.target] = getattr(checker, col.kind)(m, text)
+    _check_duplicates(typed, fmt, raw, mapped, problems, row_numbers)
+    _check_references(typed, fmt, raw, mapped, ctx, problems)
+    bad = np.zeros(raw.num_rows, dtype=bool)
+    if len(problems):
+        bad[np.asarray(problems.index, dtype=np.int64)] = True
+    del path
+    return Validated(typed, bad, problems)
+
+
+def _check_duplicates(
+    typed: dict[str, pa.Array],
+    fmt: FileFormat,
+    raw: pa.Table,
+    mapped: list[Mapped],
+    problems: Problems,
+    row_numbers: np.ndarray,
+) -> None:
+    keys = [typed[k] for k in fmt.key if k in typed]
+    if len(keys) != len(fmt.key):
+        return
+    joined = pc.binary_join_element_wise(*[pc.cast(k, pa.string()) for k in keys], "\x1f")
+    values = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+    present = _np_bool(pc.is_valid(joined))
+    idx = np.flatnonzero(present)
+    if not len(idx):
+        return
+    _, first, inverse, counts = np.unique(
+        values[idx].astype(str), return_index=True, return_inverse=True, return_counts=True
+    )
+    dup = counts[inverse] > 1
+    is_first = np.zeros(len(idx), dtype=bool)
+    is_first[first] = True
+    header = next(m.header for m in mapped if m.column.target == fmt.key[0])
+    key_names = "+".join(fmt.column(k).header for k in fmt.key)
+    for j in np.flatnonzero(dup & ~is_first):
+        i = int(idx[j])
+        first_row = int(row_numbers[idx[first[inverse[j]]]])
+        problems.add(
+            i,
+            header,
+            raw.column(header)[i].as_py(),
+            "duplicate_key",
+            f"{key_names} 与第 {first_row} 行重复 (duplicates row {first_row}); 请合并或删除重复行 / merge or delete one",
+        )
+
+
+def _check_references(
+    typed: dict[str, pa.Array],
+    fmt: FileFormat,
+    raw: pa.Table,
+    mapped: list[Mapped],
+    ctx: Context,
+    problems: Problems,
+) -> None:
+    parent = {
+        "finance": "enterprises",
+        "monthly": "enterprises",
+        "events": "enterprises",
+        "tags": "enterprises",
+        "signals": "reference_enterprises",
+    }.get(fmt.name)
+    if parent is None or "uscc" not in typed:
+        return
+    known = ctx.known_keys.get(parent, pa.array([], pa.string()))
+    codes = typed["uscc"]
+    unknown = _np_bool(pc.is_valid(codes)) & ~_np_bool(pc.is_in(codes, value_set=known))
+    header = next(m.header for m in mapped if m.column.target == "uscc")
+    where = "企业名录" if parent == "enterprises" else "参考企业库"
+    for i in np.flatnonzero(unknown):
+        problems.add(
+            int(i),
+            header,
+            raw.column(header)[int(i)].as_py(),
+            "unknown_enterprise",
+            f"该企业不在{where}中 (not in the {parent} registry); 请先导入{where} / import the registry first",
+        )

@@ -1,0 +1,159 @@
+"""The engine seam: what domain code may ask of a warehouse.
+
+Domain packages never hold a connection. They read named tables as Ibis expressions
+(:meth:`Warehouse.table`), run them (:meth:`Warehouse.to_arrow`), and write through
+:meth:`Warehouse.merge` and :meth:`Warehouse.replace`, inside :meth:`Warehouse.transaction`.
+Each engine subclass implements the abstract methods; nothing else knows the engine.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from zonebrain.storage._schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Table
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What :meth:`Warehouse.merge` did to one table."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+    conflicts: int
+
+
+class Warehouse(abc.ABC):
+    """A warehouse on one engine. Use :func:`zonebrain.storage.open_warehouse` to get one."""
+
+    engine: str = "?"
+    url: str = ""
+
+    # ------------------------------------------------------------------ reading
+    @property
+    @abc.abstractmethod
+    def ibis(self) -> Any:
+        """The Ibis backend (for building expressions only)."""
+
+    def table(self, name: str) -> ir.Table:
+        """A named warehouse table as an Ibis expression."""
+        spec = TABLES.get(name)
+        if spec is None:
+            from zonebrain.core.errors import ConfigError
+
+            raise ConfigError(
+                f"没有名为 '{name}' 的表 (no warehouse table named {name!r}); 可用: {', '.join(TABLES)}"
+            )
+        return self._guard(lambda: self.ibis.table(name), table=name)
+
+    def to_arrow(self, expr: ir.Expr) -> pa.Table:
+        """Run an expression and return an Arrow table."""
+        return self._guard(lambda: expr.to_pyarrow(), statement=lambda: str(ibis.to_sql(expr)))
+
+    def count(self, name: str) -> int:
+        counted = self.to_arrow(self.table(name).aggregate(n=ibis._.count()))
+        return int(counted["n"][0].as_py())
+
+    @abc.abstractmethod
+    def checksum(self, name: str) -> tuple[int, str]:
+        """``(row count, content digest)`` of a table, independent of row order."""
+
+    # ------------------------------------------------------------------ writing
+    @abc.abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all."""
+
+    @abc.abstractmethod
+    def merge(
+        self,
+        name: str,
+        data: pa.Table,
+        *,
+        source: str,
+        batch_id: str,
+        loaded_at: dt.datetime,
+    ) -> MergeResult:
+        """Upsert *data* into table *name* by its key, keeping provenance.
+
+        Rules: a new key is inserted. For an existing key, a field the same source
+        offers differently is updated; a field another source offers differently is a
+        conflict, recorded in ``import_conflicts`` and *not* overwritten; a field that is
+        empty in the warehouse is filled; an empty offered field changes nothing. Rows
+        whose fields would not change are left alone (their provenance too), so the same
+        data merged twice changes nothing.
+        """
+
+    @abc.abstractmethod
+    def replace(self, name: str, data: pa.Table) -> None:
+        """Replace the whole content of a (small, derived) table."""
+
+    @abc.abstractmethod
+    def append(self, name: str, data: pa.Table) -> None:
+        """Append rows to a table (batch bookkeeping, conflicts)."""
+
+    @abc.abstractmethod
+    def delete_where_in(self, name: str, column: str, values: Sequence[str]) -> int:
+        """Delete rows whose *column* is one of *values*; return how many."""
+
+    # ------------------------------------------------------------------ schema
+    @abc.abstractmethod
+    def _run(self, sql: str) -> None:
+        """Run one DDL/DML statement (inside the current transaction, if any)."""
+
+    @abc.abstractmethod
+    def _ddl(self, table: Table) -> str:
+        """CREATE TABLE statement for *table* in this engine's dialect."""
+
+    @abc.abstractmethod
+    def _has_table(self, name: str) -> bool: ...
+
+    @abc.abstractmethod
+    def _guard(self, fn: Any, *, table: str | None = None, statement: Any = None) -> Any:
+        """Call *fn*, re-raising engine errors as StorageError naming engine, table and statement."""
+
+    def schema_version(self) -> int:
+        """The schema version this warehouse is at (0 for an empty one)."""
+        if not self._has_table("meta"):
+            return 0
+        rows = self.to_arrow(self.table("meta").filter(ibis._.key == "schema_version")).to_pylist()
+        return int(rows[0]["value"]) if rows else 0
+
+    def migrate(self) -> list[int]:
+        """Apply every pending migration in one transaction; return the versions applied."""
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            from zonebrain.core.errors import ConfigError
+
+            raise ConfigError(
+                f"仓库架构版本 {current} 高于本程序支持的 {SCHEMA_VERSION} (warehouse schema {current} is newer "
+                f"than this ZoneBrain supports, {SCHEMA_VERSION}); 请升级 ZoneBrain / upgrade ZoneBrain"
+            )
+        applied = []
+        with self.transaction():
+            for m in MIGRATIONS:
+                if m.version > current:
+                    m.apply(self._run, self._ddl)
+                    applied.append(m.version)
+            if applied:
+                self.delete_where_in("meta", "key", ["schema_version"])
+                self.append("meta", pa.table({"key": ["schema_version"], "value": [str(SCHEMA_VERSION)]}))
+        return applied
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,127 @@
+"""The warehouse schema, declared once in engine-neutral types, and its migrations.
+
+A table is a list of ``(column, type)`` with a primary key. Types are the neutral names
+in :data:`TYPES`; each engine maps them to its own DDL in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+TYPES: Final = ("string", "int64", "int32", "date", "timestamp", "bool", "float64")
+
+PROVENANCE: Final = (("source", "string"), ("batch_id", "string"), ("loaded_at", "timestamp"))
+"""Columns every imported row carries: where it came from, which batch, when."""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+    comment: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.columns)
+
+    def type_of(self, column: str) -> str:
+        return dict(self.columns)[column]
+
+
+def _t(name: str, cols: str, key: str, comment: str = "", provenance: bool = True) -> Table:
+    columns = tuple((c.split(":")[0].strip(), c.split(":")[1].strip()) for c in cols.split(","))
+    if provenance:
+        columns += PROVENANCE
+    return Table(name, columns, tuple(k.strip() for k in key.split(",")), comment)
+
+
+TABLES: Final[dict[str, Table]] = {
+    t.name: t
+    for t in (
+        _t("meta", "key: string, value: string", "key", "schema version and settings", provenance=False),
+        _t(
+            "parks",
+            "park_id: string, name_zh: string, name_en: string, short_name: string, division_code: string,"
+            "is_park: bool, zone_code: string",
+            "park_id",
+            "the zone's parks and township units",
+            provenance=False,
+        ),
+        _t(
+            "enterprises",
+            "uscc: string, name: string, park_id: string, division_code: string, industry_code: string,"
+            "registered_capital_fen: int64, registered_on: date, status: string, business_scope: string,"
+            "address: string",
+            "uscc",
+            "the zone's enterprise registry",
+        ),
+        _t(
+            "enterprise_years",
+            "uscc: string, year: int32, revenue_fen: int64, output_fen: int64, tax_fen: int64,"
+            "rd_expense_fen: int64, profit_fen: int64, export_fen: int64, employees: int64,"
+            "insured_employees: int64, patents: int64, invention_patents: int64",
+            "uscc, year",
+            "yearly finance and indicators per enterprise",
+        ),
+        _t(
+            "enterprise_months",
+            "uscc: string, month: date, revenue_fen: int64, output_fen: int64, tax_fen: int64, employees: int64",
+            "uscc, month",
+            "monthly indicators per enterprise (month = first day)",
+        ),
+        _t("events", "uscc: string, kind: string, date: date, detail: string", "uscc, kind, date"),
+        _t("enterprise_tags", "uscc: string, tag: string, since: date, until: date", "uscc, tag"),
+        _t(
+            "reference_enterprises",
+            "uscc: string, name: string, division_code: string, province_code: string,"
+            "prefecture_code: string, industry_code: string, registered_capital_fen: int64,"
+            "registered_on: date, revenue_fen: int64, employees: int64, tags: string",
+            "uscc",
+            "the national reference registry for targeting",
+        ),
+        _t("reference_signals", "uscc: string, kind: string, date: date, detail: string", "uscc, kind, date"),
+        _t(
+            "region_activity",
+            "region_code: string, activity_code: string, year: int32, measure: string, value: int64",
+            "region_code, activity_code, year, measure",
+            "region × activity panel (cities × GB/T 4754 classes)",
+        ),
+        _t(
+            "import_batches",
+            "batch_id: string, kind: string, file_name: string, file_sha256: string, source: string,"
+            "rows_in: int64, rows_loaded: int64, rows_rejected: int64, inserted: int64, updated: int64,"
+            "unchanged: int64, conflicts: int64, started_at: timestamp, finished_at: timestamp",
+            "batch_id",
+            "one row per committed import batch",
+            provenance=False,
+        ),
+        _t(
+            "import_conflicts",
+            "batch_id: string, table_name: string, row_key: string, field: string, kept_value: string,"
+            "kept_source: string, offered_value: string, offered_source: string",
+            "batch_id, table_name, row_key, field",
+            "fields where two sources disagree; the kept value was not overwritten",
+            provenance=False,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Callable[[str], None], Callable[[Table], str]], None]
+    """Called with ``(run_sql, ddl_for_table)``."""
+
+
+def _initial(run: Callable[[str], None], ddl: Callable[[Table], str]) -> None:
+    for table in TABLES.values():
+        run(ddl(table))
+
+
+MIGRATIONS: Final = (Migration(1, "initial schema", _initial),)
+SCHEMA_VERSION: Final = MIGRATIONS[-1].version

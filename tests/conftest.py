@@ -1,0 +1,35 @@
+"""Shared fixtures: the reference data beside the repo, a fresh warehouse, file writers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``; in CI its absence is a failure, locally a skip."""
+    if not SHARED_DATA.exists():
+        if in_ci():
+            pytest.fail(f"reference data missing at {SHARED_DATA}")
+        pytest.skip(f"reference data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def wh(tmp_path: Path):
+    from zonebrain.storage import open_warehouse
+
+    warehouse = open_warehouse(tmp_path / "wh.duckdb")
+    warehouse.migrate()
+    yield warehouse
+    warehouse.close()
