@@ -61,7 +61,9 @@ def test_format_then_parse_is_exact(fen: int, unit: str) -> None:
     assert parse_amount(format_fen(fen, unit), unit) == fen
 
 
-@given(st.lists(st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False), max_size=40), units)
+@given(
+    st.lists(st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False), max_size=40), units
+)
 def test_vectorised_agrees_with_scalar(values: list[Decimal], unit: str) -> None:
     texts = [format(v, "f") for v in values]
     fen, slow = parse_many(pa.array(texts, pa.string()), unit)

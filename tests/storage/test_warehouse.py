@@ -14,7 +14,11 @@ T1 = dt.datetime(2024, 2, 1, 9, 0)
 
 
 def firms(**cols: list[object]) -> pa.Table:
-    base: dict[str, list[object]] = {"uscc": ["A", "B"], "name": ["甲", "乙"], "industry_code": ["6513", "3983"]}
+    base: dict[str, list[object]] = {
+        "uscc": ["A", "B"],
+        "name": ["甲", "乙"],
+        "industry_code": ["6513", "3983"],
+    }
     base.update(cols)
     return pa.table(base)
 
@@ -55,11 +59,15 @@ def test_merge_insert_then_same_data_changes_nothing(wh: Warehouse) -> None:
 
 def test_same_source_updates_other_source_conflicts(wh: Warehouse) -> None:
     wh.merge("enterprises", firms(), source="市场监管", batch_id="b1", loaded_at=T0)
-    r = wh.merge("enterprises", firms(industry_code=["6513", "3984"]), source="市场监管", batch_id="b2", loaded_at=T1)
+    r = wh.merge(
+        "enterprises", firms(industry_code=["6513", "3984"]), source="市场监管", batch_id="b2", loaded_at=T1
+    )
     assert (r.updated, r.conflicts) == (1, 0)
     assert rows(wh)["B"]["industry_code"] == "3984"
     assert rows(wh)["B"]["batch_id"] == "b2"
-    r = wh.merge("enterprises", firms(industry_code=["6520", "3984"]), source="税务", batch_id="b3", loaded_at=T1)
+    r = wh.merge(
+        "enterprises", firms(industry_code=["6520", "3984"]), source="税务", batch_id="b3", loaded_at=T1
+    )
     assert (r.updated, r.conflicts) == (0, 1)
     assert rows(wh)["A"]["industry_code"] == "6513"  # not overwritten
     conflicts = wh.to_arrow(wh.table("import_conflicts")).to_pylist()
@@ -78,8 +86,12 @@ def test_same_source_updates_other_source_conflicts(wh: Warehouse) -> None:
 
 
 def test_other_source_fills_empty_fields_and_empty_offer_keeps_value(wh: Warehouse) -> None:
-    wh.merge("enterprises", firms(address=["高新区A路1号", None]), source="市场监管", batch_id="b1", loaded_at=T0)
-    r = wh.merge("enterprises", firms(address=[None, "高新区B路2号"]), source="税务", batch_id="b2", loaded_at=T1)
+    wh.merge(
+        "enterprises", firms(address=["高新区A路1号", None]), source="市场监管", batch_id="b1", loaded_at=T0
+    )
+    r = wh.merge(
+        "enterprises", firms(address=[None, "高新区B路2号"]), source="税务", batch_id="b2", loaded_at=T1
+    )
     assert (r.updated, r.conflicts) == (1, 0)
     got = rows(wh)
     assert got["A"]["address"] == "高新区A路1号"

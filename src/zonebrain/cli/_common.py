@@ -16,8 +16,8 @@ from zonebrain.core.money import format_fen
 from zonebrain.registry import Zone, load_zone
 from zonebrain.storage import Warehouse, open_warehouse
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class State:

@@ -71,7 +71,7 @@ def read_csv(path: Path) -> RawFile:
     bad: list[tuple[int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        number = row.number if row.number is not None else -1
+        number = row.number if row.number is not None else _line_of(data, row.text)
         reason = (
             f"应有 {row.expected_columns} 列，实有 {row.actual_columns} 列 (expected {row.expected_columns} "
             f"columns, got {row.actual_columns}); 请检查该行是否含未加引号的逗号 / quote values containing commas"
@@ -97,6 +97,12 @@ def read_csv(path: Path) -> RawFile:
             f"{path}: 无法按 CSV 读取 (cannot be read as CSV): {exc}; 请检查分隔符和引号"
         ) from exc
     return RawFile(path, _trim(table), encoding, bad_rows=bad)
+
+
+def _line_of(data: bytes, text: str) -> int:
+    """1-based line where a row's text stands (Arrow's parallel reader does not count lines)."""
+    pos = data.find(("\n" + text).encode("utf-8"))
+    return data.count(b"\n", 0, pos + 1) + 1 if pos >= 0 else -1
 
 
 def _header(data: bytes, path: Path) -> list[str]:

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.registry.conftest import good_rows, write_csv
+
+
+def zb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "zonebrain.cli.main", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_import_exit_codes_and_summary(tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "e.csv", good_rows(4))
+    r = zb("--data-dir", str(tmp_path / "d"), "import", "enterprises", str(good), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "新增 4" in r.stdout
+    r = zb("--data-dir", str(tmp_path / "d"), "import", "enterprises", str(good), cwd=tmp_path)
+    assert r.returncode == 0 and "already imported" in r.stdout
+    rows = good_rows(4)
+    rows[1][3] = "9999"
+    bad = write_csv(tmp_path / "bad.csv", rows)
+    r = zb("--data-dir", str(tmp_path / "d"), "import", "enterprises", str(bad), cwd=tmp_path)
+    assert r.returncode == 1
+    assert "第 3 行" in r.stderr and "9999" in r.stderr and "Traceback" not in r.stderr
+    r = zb("--data-dir", str(tmp_path / "d"), "summary", cwd=tmp_path)
+    assert r.returncode == 0 and "梧桐" in r.stdout and "应用软件开发" in r.stdout
+
+
+def test_help_is_bilingual_and_lists_every_import_kind(tmp_path: Path) -> None:
+    r = zb("import", "--help", cwd=tmp_path)
+    assert r.returncode == 0
+    for kind in ("enterprises", "finance", "monthly", "events", "tags", "reference", "signals", "panel"):
+        assert kind in r.stdout
+    assert "导入" in r.stdout and "import" in r.stdout
+
+
+def test_unsupported_warehouse_exits_3(tmp_path: Path) -> None:
+    r = zb("--warehouse", "mysql://nowhere", "warehouse", "info", cwd=tmp_path)
+    assert r.returncode == 3 and "unsupported" in r.stderr
