@@ -48,8 +48,10 @@ def import_formats() -> str:
         out += [
             f"## `{kind}` — {fmt.title_zh}",
             "",
-            f"`zonebrain import {kind} FILE` → table `{fmt.table}`, key ({', '.join(fmt.key)}), "
-            f"default source {DEFAULT_SOURCES[kind]}.",
+            (
+                f"`zonebrain import {kind} FILE` → table `{fmt.table}`, key ({', '.join(fmt.key)}), "
+                f"default source {DEFAULT_SOURCES[kind]}."
+            ),
             "",
             "| 表头 header | 别名 aliases | 内容 content | 列 column |",
             "| --- | --- | --- | --- |",
