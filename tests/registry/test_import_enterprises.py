@@ -245,3 +245,14 @@ def test_monthly_accepts_common_month_spellings(wh: Warehouse, files: Path) -> N
     bad = [[code(0), "2024-13", "1"]]
     with pytest.raises(ImportRejected, match="月份无效"):
         run(wh, write_csv(files / "m2.csv", bad, header=header), kind="monthly")
+
+
+def test_expiry_dates_may_lie_in_the_future(wh: Warehouse, files: Path) -> None:
+    run(wh, write_csv(files / "e.csv", good_rows(2)))
+    header = ["统一社会信用代码", "标签", "认定日期", "有效期至"]
+    rows = [[code(0), "高新技术企业", "2023-12-01", "2026-11-30"]]
+    r = run(wh, write_csv(files / "t.csv", rows, header=header), kind="tags")
+    assert r.inserted == 1
+    rows = [[code(1), "高新技术企业", "2026-12-01", "2029-11-30"]]
+    with pytest.raises(ImportRejected, match="认定日期.*晚于今天"):
+        run(wh, write_csv(files / "t2.csv", rows, header=header), kind="tags")

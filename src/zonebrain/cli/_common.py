@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from zonebrain.core import settings
-from zonebrain.core.money import format_fen
+from zonebrain.core.money import display_fen
 from zonebrain.registry import Zone, load_zone
 from zonebrain.storage import Warehouse, open_warehouse
 
@@ -73,6 +73,6 @@ def arrow_table(title: str, data: pa.Table, money: tuple[str, ...] = ("revenue_f
         t.add_column(label, justify="right" if name in money or name == "enterprises" else "left")
     for row in data.to_pylist():
         t.add_row(
-            *[format_fen(int(v), "万元") if k in money and v is not None else str(v) for k, v in row.items()]
+            *[display_fen(int(v), "万元") if k in money and v is not None else str(v) for k, v in row.items()]
         )
     return t

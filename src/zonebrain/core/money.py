@@ -121,6 +121,17 @@ def format_fen(fen: int, unit: str = "元") -> str:
     return text
 
 
+def display_fen(fen: int, unit: str = "万元", places: int = 2) -> str:
+    """For people, not for sums: *fen* in *unit*, rounded half-up to *places*, with separators.
+
+    >>> display_fen(102510828954, "万元")
+    '102,510.83'
+    """
+    unit = normalise_unit(unit)
+    value = (Decimal(fen) / FEN_PER[unit]).quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
+    return f"{value:,}"
+
+
 def parse_many(values: pa.Array | pa.ChunkedArray, unit: str) -> tuple[pa.Array, npt.NDArray[np.bool_]]:
     """Vectorised :func:`parse_amount` for plain numbers in one unit.
 

@@ -245,6 +245,8 @@ class _Checker:
         self.report(present & ~ok, m, rule, lambda v: f"'{v}' {_RULE_FIX[rule]}")
         dates = pc.cast(pc.if_else(pa.array(ok), parsed, pa.scalar(None, parsed.type)), pa.date32())
         future = _np_bool(pc.greater(dates, pa.scalar(self.ctx.today, pa.date32())))
+        if m.column.future:
+            future[:] = False
         early = _np_bool(pc.less(dates, pa.scalar(dt.date(1900, 1, 1), pa.date32())))
         self.report(future, m, "future_date", lambda v: f"'{v}' {_RULE_FIX['future_date']}")
         self.report(early, m, rule, lambda v: f"'{v}' 早于1900年 (before 1900); 请核对 / check it")

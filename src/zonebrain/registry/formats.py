@@ -32,6 +32,8 @@ class Column:
     en: str = ""
     signed: bool = False
     """For money and counts: whether a negative value is legitimate (profit can be a loss)."""
+    future: bool = False
+    """For dates: whether a date after today is legitimate (a certificate's expiry)."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ TAGS_FORMAT = FileFormat(
         USCC,
         Column("标签", "tag", "choice", True, choices=TAGS, aliases=("企业标签", "资质"), en="tag"),
         Column("认定日期", "since", "date", aliases=("起始日期",), en="since"),
-        Column("有效期至", "until", "date", aliases=("截止日期",), en="until"),
+        Column("有效期至", "until", "date", aliases=("截止日期",), en="until", future=True),
     ),
     "企业标签",
 )

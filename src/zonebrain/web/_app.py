@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from zonebrain import __version__
-from zonebrain.core.money import format_fen
+from zonebrain.core.money import display_fen
 from zonebrain.portrait import zone_summary
 from zonebrain.storage import open_warehouse
 
@@ -52,7 +52,7 @@ def create_app(warehouse_url: str) -> FastAPI:
                 cells = []
                 for k in keys:
                     v = item[k]
-                    text = format_fen(int(v), "万元") if k == "revenue_fen" and v is not None else str(v)
+                    text = display_fen(int(v), "万元") if k == "revenue_fen" and v is not None else str(v)
                     cells.append(f"<td>{html.escape(text)}</td>")
                 out.append("<tr>" + "".join(cells) + "</tr>")
             return "\n".join(out)
