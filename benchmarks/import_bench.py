@@ -48,10 +48,22 @@ def pandas_side(csv_path: str, db: str, queue: Any) -> None:
     classes = {i.code for i in gbt4754().level("class")}
     known = divisions()
     today = dt.date.today()
-    out: dict[str, list[Any]] = {k: [] for k in (
-        "uscc", "name", "division_code", "province_code", "prefecture_code", "industry_code",
-        "registered_capital_fen", "registered_on", "revenue_fen", "employees", "tags",
-    )}
+    out: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "uscc",
+            "name",
+            "division_code",
+            "province_code",
+            "prefecture_code",
+            "industry_code",
+            "registered_capital_fen",
+            "registered_on",
+            "revenue_fen",
+            "employees",
+            "tags",
+        )
+    }
     seen: set[str] = set()
     rejected = 0
     for row in df.itertuples(index=False):
@@ -127,12 +139,18 @@ def main() -> None:
         pd_ = run_child(pandas_side, csv_path, work / "pd.duckdb")
     print()
     print(f"{'path':<34}{'seconds':>10}{'peak MB':>10}{'rows':>12}{'rejected':>10}")
-    print(f"{'ZoneBrain (import_file)':<34}{zb['seconds']:>10.1f}{zb['peak_mb']:>10.0f}{zb['rows']:>12,}"
-          f"{zb['rejected']:>10,}")
-    print(f"{'pandas row by row -> DuckDB':<34}{pd_['seconds']:>10.1f}{pd_['peak_mb']:>10.0f}{pd_['rows']:>12,}"
-          f"{pd_['rejected']:>10,}")
-    print(f"\nratio (pandas / ZoneBrain): {pd_['seconds'] / zb['seconds']:.1f}x faster; "
-          f"goal >= 3x and peak < 2048 MB: {'MET' if pd_['seconds'] / zb['seconds'] >= 3 and zb['peak_mb'] < 2048 else 'NOT MET'}")
+    print(
+        f"{'ZoneBrain (import_file)':<34}{zb['seconds']:>10.1f}{zb['peak_mb']:>10.0f}{zb['rows']:>12,}"
+        f"{zb['rejected']:>10,}"
+    )
+    print(
+        f"{'pandas row by row -> DuckDB':<34}{pd_['seconds']:>10.1f}{pd_['peak_mb']:>10.0f}{pd_['rows']:>12,}"
+        f"{pd_['rejected']:>10,}"
+    )
+    print(
+        f"\nratio (pandas / ZoneBrain): {pd_['seconds'] / zb['seconds']:.1f}x faster; "
+        f"goal >= 3x and peak < 2048 MB: {'MET' if pd_['seconds'] / zb['seconds'] >= 3 and zb['peak_mb'] < 2048 else 'NOT MET'}"
+    )
     if zb["rows"] != pd_["rows"]:
         print(f"WARNING: row counts differ ({zb['rows']} vs {pd_['rows']})")
 

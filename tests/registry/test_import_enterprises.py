@@ -254,5 +254,5 @@ def test_expiry_dates_may_lie_in_the_future(wh: Warehouse, files: Path) -> None:
     r = run(wh, write_csv(files / "t.csv", rows, header=header), kind="tags")
     assert r.inserted == 1
     rows = [[code(1), "高新技术企业", "2026-12-01", "2029-11-30"]]
-    with pytest.raises(ImportRejected, match="认定日期.*晚于今天"):
+    with pytest.raises(ImportRejected, match=r"认定日期.*晚于今天"):
         run(wh, write_csv(files / "t2.csv", rows, header=header), kind="tags")

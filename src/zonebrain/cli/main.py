@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from zonebrain import __version__
-from zonebrain.cli import import_cmd
+from zonebrain.cli import chains_cmd, import_cmd
 from zonebrain.cli._common import console, err_console, state, warehouse
 from zonebrain.core.errors import InputError, StorageError, ZoneBrainError
 
@@ -20,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(import_cmd.app, name="import")
+app.add_typer(chains_cmd.app, name="chains")
 
 warehouse_app = typer.Typer(help="仓库管理 / warehouse administration", no_args_is_help=True)
 app.add_typer(warehouse_app, name="warehouse")

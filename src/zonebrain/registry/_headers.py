@@ -63,10 +63,10 @@ def map_headers(
     """
     by_name: dict[str, Column] = {}
     by_base: dict[str, Column] = {}
-    for col in fmt.columns:
-        for name in (col.header, *col.aliases, col.target):
-            by_name[_norm(name)] = col
-            by_base.setdefault(_norm(_split(name)[0]), col)
+    for spec in fmt.columns:
+        for name in (spec.header, *spec.aliases, spec.target):
+            by_name[_norm(name)] = spec
+            by_base.setdefault(_norm(_split(name)[0]), spec)
     standard = {_norm(c.header): c for c in fmt.columns} | {_norm(c.target): c for c in fmt.columns}
     mapped: list[Mapped] = []
     unused: list[str] = []

@@ -185,8 +185,8 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawFile:
                     "(data beyond the last header); 请补上表头或删除多余数据"
                 )
             cells += [None] * (width - len(cells))
-            for col, cell in zip(columns, cells, strict=True):
-                col.append(cell)
+            for values, cell in zip(columns, cells, strict=True):
+                values.append(cell)
         # trailing rows that are entirely empty are not data
         n = len(columns[0])
         while n and all(col[n - 1] is None for col in columns):

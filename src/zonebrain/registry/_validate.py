@@ -280,6 +280,10 @@ class _Checker:
         return pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)
 
 
+def _constant(message: str) -> Callable[[str | None], str]:
+    return lambda _value: message
+
+
 def validate(
     raw: pa.Table, mapped: list[Mapped], fmt: FileFormat, ctx: Context, path: Path, row_numbers: np.ndarray
 ) -> Validated:
@@ -292,7 +296,7 @@ def validate(
         col: Column = m.column
         if col.required:
             missing = ~_np_bool(pc.is_valid(text))
-            checker.report(missing, m, "required", lambda v, c=col: f"'{c.header}' {_RULE_FIX['required']}")
+            checker.report(missing, m, "required", _constant(f"'{col.header}' {_RULE_FIX['required']}"))
         typed[col.target] = getattr(checker, col.kind)(m, text)
     _check_duplicates(typed, fmt, raw, mapped, problems, row_numbers)
     _check_references(typed, fmt, raw, mapped, ctx, problems)
