@@ -70,7 +70,8 @@ def pandas_side(csv_path: str, db: str, queue: Any) -> None:
         code, name, division, industry, capital, founded, revenue, employees, tags = row
         code = code.strip().upper()
         ok = broken_rule(code) is None and code not in seen and bool(name.strip())
-        ok = ok and industry in classes and (division[:4] + "00") in known
+        ok = ok and industry in classes and division.isdigit() and len(division) in (6, 9)
+        ok = ok and (division in known or division[:4] + "00" in known or division[:6] in known)
         try:
             capital_fen = parse_amount(capital, "万元", strict_unit=True) if capital else None
             revenue_fen = parse_amount(revenue, "万元", strict_unit=True) if revenue else None

@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Timing never decides a test here (the machines are noisy): no per-example deadline.
+settings.register_profile("zonebrain", deadline=None)
+settings.load_profile("zonebrain")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -27,6 +27,8 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from zonebrain.core.errors import USCCError
 
@@ -208,41 +210,44 @@ def rule_names() -> tuple[str, ...]:
     return _RULE_CODES
 
 
-def validate_many(codes: npt.ArrayLike) -> npt.NDArray[np.int8]:
+def validate_many(codes: npt.ArrayLike | pa.Array | pa.ChunkedArray) -> npt.NDArray[np.int8]:
     """Check many codes at once; return, per code, 0 when valid or the index of the broken rule.
 
-    Codes are compared as given (callers upper-case and strip first). Vectorised over
-    numpy: a million codes take well under a second.
+    Codes are compared as given (callers upper-case and strip first); nulls count as
+    ``length``. Vectorised: an Arrow string array is checked straight from its buffers, so
+    a million codes take a fraction of a second.
     """
-    arr = np.asarray(codes, dtype=object)
-    n = arr.shape[0]
+    arr = pa.array(codes, pa.string()) if not isinstance(codes, (pa.Array, pa.ChunkedArray)) else codes
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.string())
+    n = len(arr)
     out = np.zeros(n, dtype=np.int8)
     if n == 0:
         return out
-    enc = np.char.encode(arr.astype(str), "utf-8")
-    lengths = np.char.str_len(enc)
-    out[lengths != 18] = 1
+    lengths = np.asarray(pc.fill_null(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False))
     ok_len = lengths == 18
-    b = np.frombuffer(enc[ok_len].astype("S18").tobytes(), dtype=np.uint8).reshape(-1, 18)
+    out[~ok_len] = 1
     idx = np.flatnonzero(ok_len)
+    if not len(idx):
+        return out
+    fixed = arr.filter(pa.array(ok_len))
+    offsets = np.frombuffer(fixed.buffers()[1], dtype=np.int32)[fixed.offset : fixed.offset + len(fixed) + 1]
+    data = np.frombuffer(fixed.buffers()[2], dtype=np.uint8)
+    b = data[offsets[0] : offsets[-1]].reshape(-1, 18)
     v31 = _LUT31[b]
     sub = np.zeros(b.shape[0], dtype=np.int8)
-    bad_alpha = (v31 < 0).any(axis=1)
-    sub[bad_alpha] = 2
-    bad_auth = ~_AUTH[b[:, 0]] & (sub == 0)
-    sub[bad_auth] = 3
+    sub[(v31 < 0).any(axis=1)] = 2
+    sub[~_AUTH[b[:, 0]] & (sub == 0)] = 3
     digits = (b[:, 2:8] >= ord("0")) & (b[:, 2:8] <= ord("9"))
-    bad_div = ~digits.all(axis=1) & (sub == 0)
-    sub[bad_div] = 4
+    sub[~digits.all(axis=1) & (sub == 0)] = 4
     v36 = _LUT36[b[:, 8:16]].astype(np.int64)
     r = 11 - (v36 @ np.array(ORG_WEIGHTS, dtype=np.int64)) % 11
     expected_org = np.where(r == 10, ord("X"), np.where(r == 11, ord("0"), ord("0") + r))
-    bad_org = (b[:, 16] != expected_org) & (sub == 0)
-    sub[bad_org] = 5
+    sub[(b[:, 16] != expected_org) & (sub == 0)] = 5
     total = v31[:, :17].astype(np.int64) @ np.array(CHECK_WEIGHTS, dtype=np.int64)
     expected = (31 - total % 31) % 31
-    bad_check = (v31[:, 17] != expected) & (sub == 0)
-    sub[bad_check] = 6
+    sub[(v31[:, 17] != expected) & (sub == 0)] = 6
     out[idx] = sub
     return out
 

@@ -99,14 +99,15 @@ class _Checker:
     def uscc(self, m: Mapped, text: pa.Array) -> pa.Array:
         upper = pc.utf8_upper(text)
         present = _np_bool(pc.is_valid(upper))
-        codes = np.asarray(pc.fill_null(upper, "").to_numpy(zero_copy_only=False), dtype=object)
-        broken = uscc_rules.validate_many(codes) != 0
-        bad = broken & present
+        rules = uscc_rules.validate_many(upper)
+        bad = (rules != 0) & present
         names = uscc_rules.rule_names()
         for i in _bad_indices(bad):
             value = text[int(i)].as_py()
-            rule = names[uscc_rules.validate_many([codes[i]])[0]]
-            self.problems.add(int(i), m.header, value, f"uscc_{rule}", uscc_rules.describe_problem(codes[i]))
+            code = upper[int(i)].as_py()
+            self.problems.add(
+                int(i), m.header, value, f"uscc_{names[rules[i]]}", uscc_rules.describe_problem(code)
+            )
         return pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), upper)
 
     def text(self, m: Mapped, text: pa.Array) -> pa.Array:
@@ -319,14 +320,13 @@ def _check_duplicates(
     if len(keys) != len(fmt.key):
         return
     joined = pc.binary_join_element_wise(*[pc.cast(k, pa.string()) for k in keys], "\x1f")
-    values = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
     present = _np_bool(pc.is_valid(joined))
     idx = np.flatnonzero(present)
     if not len(idx):
         return
-    _, first, inverse, counts = np.unique(
-        values[idx].astype(str), return_index=True, return_inverse=True, return_counts=True
-    )
+    # hash the keys once (Arrow), then find repeats among the small integer codes
+    codes = np.asarray(joined.filter(pa.array(present)).dictionary_encode().indices, dtype=np.int64)
+    _, first, inverse, counts = np.unique(codes, return_index=True, return_inverse=True, return_counts=True)
     dup = counts[inverse] > 1
     is_first = np.zeros(len(idx), dtype=bool)
     is_first[first] = True
