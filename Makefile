@@ -7,23 +7,30 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install system-deps lint test test-fast demo bench clean constraints docs-check
+.PHONY: install system-deps lint test test-fast demo bench bench-engines clean constraints docs-check
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,lint]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,lint,engines]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-# System packages the test suite needs (installed only when running as root, e.g. in CI).
-SYSTEM_PACKAGES :=
+# System packages the test suite needs (installed only when running as root, e.g. in CI):
+# the PostgreSQL server for the conformance suite's throwaway cluster, and a Java runtime for
+# PySpark when no `java` is on the PATH.
+SYSTEM_PACKAGES := postgresql
+JAVA_PACKAGE := default-jre-headless
 system-deps:
-	@if [ -n "$(SYSTEM_PACKAGES)" ] && [ "$$(id -u)" = "0" ]; then \
+	@if [ "$$(id -u)" = "0" ]; then \
 	  missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	  if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	  command -v java >/dev/null 2>&1 || missing="$$missing $(JAVA_PACKAGE)"; \
+	  if [ -n "$$(echo $$missing)" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
 	fi
+
+# The warehouse engines the conformance suite runs on (tests/conformance/conftest.py).
+ZONEBRAIN_ENGINES ?= duckdb,postgres,spark
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
@@ -32,7 +39,7 @@ lint: install
 	$(BIN)/lint-imports
 
 test: install system-deps lint
-	$(BIN)/pytest -q
+	ZONEBRAIN_ENGINES=$(ZONEBRAIN_ENGINES) $(BIN)/pytest -q
 
 # The fast set for local work: everything but the tests marked slow.
 test-fast: install
@@ -43,6 +50,10 @@ demo: install
 
 bench: install
 	$(BIN)/python benchmarks/import_bench.py
+
+# Import and zone summary of the 1M-firm reference registry on DuckDB, PostgreSQL and Spark.
+bench-engines: install system-deps
+	$(BIN)/python benchmarks/engines_bench.py
 
 # Refresh the lock of tested versions after changing dependencies in pyproject.toml.
 constraints:

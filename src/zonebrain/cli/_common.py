@@ -32,7 +32,8 @@ state = State()
 
 
 def warehouse(read_only: bool = False) -> Warehouse:
-    return open_warehouse(settings.warehouse_url(state.data_dir, state.warehouse), read_only=read_only)
+    url = settings.warehouse_url(state.data_dir, state.warehouse)
+    return open_warehouse(url, read_only=read_only, data_dir=data_dir())
 
 
 def zone() -> Zone:

@@ -78,6 +78,19 @@ def warehouse_migrate() -> None:
         )
 
 
+@warehouse_app.command("copy")
+def warehouse_copy(
+    from_url: Annotated[str, typer.Option("--from", help="源仓库地址 / source warehouse URL")],
+    to_url: Annotated[
+        str, typer.Option("--to", help="目标仓库地址 (须为空) / target warehouse URL (must be empty)")
+    ],
+) -> None:
+    """复制整个仓库到另一引擎, 按行数和校验和核对 / copy a whole warehouse to another engine, verified."""
+    from zonebrain.cli.warehouse_copy import copy_command
+
+    copy_command(from_url, to_url)
+
+
 @app.command("summary")
 def summary() -> None:
     """园区概况: 各园区企业数、门类营收、前十行业 / zone summary."""

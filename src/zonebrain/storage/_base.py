@@ -19,7 +19,36 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from zonebrain.storage._schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Table
+from zonebrain.storage._checksum import table_digest
+from zonebrain.storage._schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Table, arrow_schema
+
+
+def normalise(data: pa.Table, schema: pa.Schema) -> pa.Table:
+    """*data* with the column types of *schema* (engines return e.g. ``large_string``, tz-aware times)."""
+    if data.schema.equals(schema):
+        return data
+    columns = []
+    for field in schema:
+        col = data[field.name]
+        if col.type != field.type:
+            if pa.types.is_timestamp(col.type) and col.type.tz is not None:
+                col = col.cast(pa.timestamp(col.type.unit))
+            col = col.cast(field.type)
+        columns.append(col)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def with_provenance(data: pa.Table, source: str, batch_id: str, loaded_at: dt.datetime) -> pa.Table:
+    """*data* with the provenance columns a merge writes: source, batch and load time."""
+    n = data.num_rows
+    data = data.append_column("source", pa.array([source] * n, pa.string()))
+    data = data.append_column("batch_id", pa.array([batch_id] * n, pa.string()))
+    return data.append_column("loaded_at", pa.array([loaded_at] * n, pa.timestamp("us")))
+
+
+def neutral(data: pa.Table, name: str) -> pa.Table:
+    """*data* (the whole of table *name*) in the neutral Arrow types, columns in schema order."""
+    return normalise(data.select(list(TABLES[name].column_names)), arrow_schema(TABLES[name]))
 
 
 @dataclass(frozen=True)
@@ -56,16 +85,42 @@ class Warehouse(abc.ABC):
         return self._guard(lambda: self.ibis.table(name), table=name)
 
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
-        """Run an expression and return an Arrow table."""
-        return self._guard(lambda: expr.to_pyarrow(), statement=lambda: str(ibis.to_sql(expr)))
+        """Run an expression and return an Arrow table.
+
+        Column types are those of the expression's Ibis schema on every engine (a date is
+        ``date32``, a timestamp ``timestamp[us]`` without a time zone, a sum of fen ``int64``),
+        so domain code sees the same Arrow table whichever engine ran it.
+        """
+        result = self._guard(lambda: self._execute_arrow(expr), statement=lambda: self._sql_of(expr))
+        if isinstance(expr, ir.Table):
+            return normalise(result, expr.schema().to_pyarrow())
+        return result
+
+    def _execute_arrow(self, expr: ir.Expr) -> pa.Table:
+        """Run *expr* on the engine (engines with a faster path than Ibis's override this)."""
+        return expr.to_pyarrow()
+
+    def _sql_of(self, expr: ir.Expr) -> str:
+        return str(ibis.to_sql(expr))
 
     def count(self, name: str) -> int:
         counted = self.to_arrow(self.table(name).aggregate(n=ibis._.count()))
         return int(counted["n"][0].as_py())
 
-    @abc.abstractmethod
     def checksum(self, name: str) -> tuple[int, str]:
-        """``(row count, content digest)`` of a table, independent of row order."""
+        """``(row count, content digest)`` of a table, independent of row order and of the engine.
+
+        The digest is computed here, client-side, over Arrow batches in the neutral types:
+        each row is rendered as canonical text, hashed (BLAKE2b, 64 bits), and the hashes are
+        summed modulo 2⁶⁴, so it does not depend on row order and counts duplicate rows. The
+        same table gives the same digest on DuckDB, PostgreSQL and Spark (see docs/adr/0004-engines.md).
+        """
+        spec = TABLES[name]
+        return table_digest(self._scan(name), spec)
+
+    def _scan(self, name: str) -> Iterator[pa.RecordBatch]:
+        """The rows of table *name* as Arrow batches in the neutral types (for checksums and copies)."""
+        yield from neutral(self.to_arrow(self.table(name)), name).to_batches(max_chunksize=200_000)
 
     # ------------------------------------------------------------------ writing
     @abc.abstractmethod

@@ -15,24 +15,12 @@ import ibis
 import pyarrow as pa
 
 from zonebrain.core.errors import StorageError
-from zonebrain.storage._base import MergeResult, Warehouse
-from zonebrain.storage._schema import PROVENANCE, TABLES, Table
+from zonebrain.storage._base import MergeResult, Warehouse, with_provenance
+from zonebrain.storage._schema import TABLES, Table
+from zonebrain.storage._sql import DUCKDB, PROVENANCE_NAMES, MergePlan
 
-_TYPES = {
-    "string": "VARCHAR",
-    "int64": "BIGINT",
-    "int32": "INTEGER",
-    "date": "DATE",
-    "timestamp": "TIMESTAMP",
-    "bool": "BOOLEAN",
-    "float64": "DOUBLE",
-}
-_PROVENANCE_NAMES = tuple(c for c, _ in PROVENANCE)
 _stage_ids = itertools.count()
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+_q = DUCKDB.q
 
 
 class DuckDBWarehouse(Warehouse):
@@ -53,6 +41,9 @@ class DuckDBWarehouse(Warehouse):
                 engine=self.engine,
                 original=exc,
             ) from exc
+        # ZoneBrain draws its own progress (rich). duckdb 2.0 refuses this as a connect-time
+        # (global) option, so it is set on the connection.
+        self._con.execute("SET enable_progress_bar = false")
         self._ibis = ibis.duckdb.from_connection(self._con)
         self._depth = 0
 
@@ -80,8 +71,7 @@ class DuckDBWarehouse(Warehouse):
         return self._guard(lambda: self._con.execute(sql).fetchall(), table=table, statement=sql)  # type: ignore[no-any-return]
 
     def _ddl(self, table: Table) -> str:
-        cols = ", ".join(f"{_q(c)} {_TYPES[t]}" for c, t in table.columns)
-        return f"CREATE TABLE IF NOT EXISTS {_q(table.name)} ({cols})"
+        return DUCKDB.create_table(table)
 
     def _has_table(self, name: str) -> bool:
         rows = self._fetch(f"SELECT count(*) FROM information_schema.tables WHERE table_name = '{name}'")
@@ -120,16 +110,13 @@ class DuckDBWarehouse(Warehouse):
             raise
         self._con.unregister(name)
 
-    def _cast_select(self, spec: Table, stage: str, columns: Sequence[str]) -> str:
-        return ", ".join(f"CAST({_q(c)} AS {_TYPES[spec.type_of(c)]}) AS {_q(c)}" for c in columns)
-
     def append(self, name: str, data: pa.Table) -> None:
         spec = TABLES[name]
         cols = [c for c in spec.column_names if c in data.column_names]
         with self._staged(data) as stage:
             sql = (
                 f"INSERT INTO {_q(name)} ({', '.join(map(_q, cols))}) "
-                f"SELECT {self._cast_select(spec, stage, cols)} FROM {stage}"
+                f"SELECT {DUCKDB.cast_select(spec, cols)} FROM {stage}"
             )
             self._run(sql, name)
 
@@ -147,70 +134,46 @@ class DuckDBWarehouse(Warehouse):
             after = self._fetch(f"SELECT count(*) FROM {_q(name)}")[0][0]
         return int(before - after)
 
-    def checksum(self, name: str) -> tuple[int, str]:
-        n, digest = self._fetch(f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {_q(name)} AS t", name)[
-            0
-        ]
-        return int(n), f"{int(digest):016x}"
-
     def merge(
         self, name: str, data: pa.Table, *, source: str, batch_id: str, loaded_at: dt.datetime
     ) -> MergeResult:
         spec = TABLES[name]
-        key = spec.key
-        fields = [c for c in data.column_names if c not in key and c not in _PROVENANCE_NAMES]
+        fields = tuple(c for c in data.column_names if c not in spec.key and c not in PROVENANCE_NAMES)
+        plan = MergePlan(DUCKDB, spec, fields)
         n = data.num_rows
-        data = data.append_column("source", pa.array([source] * n, pa.string()))
-        data = data.append_column("batch_id", pa.array([batch_id] * n, pa.string()))
-        data = data.append_column("loaded_at", pa.array([loaded_at] * n, pa.timestamp("us")))
-        cols = [*key, *fields, *_PROVENANCE_NAMES]
-        join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
-        row_key = " || '|' || ".join(f"CAST(s.{_q(k)} AS VARCHAR)" for k in key)
+        data = with_provenance(data, source, batch_id, loaded_at)
+        cols = plan.columns
+        join = plan.join
         with self.transaction(), self._staged(data) as raw:
             stage = f"{raw}_typed"
             self._run(
-                f"CREATE TEMP TABLE {stage} AS SELECT {self._cast_select(spec, raw, cols)} FROM {raw}", name
+                f"CREATE TEMP TABLE {stage} AS SELECT {DUCKDB.cast_select(spec, cols)} FROM {raw}", name
             )
             try:
                 existing = self._fetch(f"SELECT count(*) FROM {_q(name)} t JOIN {stage} s ON {join}", name)[
                     0
                 ][0]
-                for f in fields:
-                    self._run(
-                        f"INSERT INTO import_conflicts SELECT '{batch_id}', '{name}', {row_key}, '{f}', "
-                        f"CAST(t.{_q(f)} AS VARCHAR), t.source, CAST(s.{_q(f)} AS VARCHAR), s.source "
-                        f"FROM {_q(name)} t JOIN {stage} s ON {join} WHERE t.source IS DISTINCT FROM s.source "
-                        f"AND s.{_q(f)} IS NOT NULL AND t.{_q(f)} IS NOT NULL AND t.{_q(f)} <> s.{_q(f)}",
-                        "import_conflicts",
-                    )
+                for select in plan.conflict_selects(stage, batch_id):
+                    self._run(f"INSERT INTO import_conflicts {select}", "import_conflicts")
                 conflicts = self._fetch(
-                    f"SELECT count(*) FROM import_conflicts WHERE batch_id = '{batch_id}' AND table_name = '{name}'"
+                    f"SELECT count(*) FROM import_conflicts WHERE batch_id = {DUCKDB.lit(batch_id)} "
+                    f"AND table_name = {DUCKDB.lit(name)}"
                 )[0][0]
                 updated = 0
                 if existing and fields:
-                    same = "t.source IS NOT DISTINCT FROM s.source"
-                    changes = " OR ".join(
-                        f"(s.{_q(f)} IS NOT NULL AND (t.{_q(f)} IS NULL OR ({same} AND t.{_q(f)} <> s.{_q(f)})))"
-                        for f in fields
-                    )
-                    sets = ", ".join(
-                        f"{_q(f)} = CASE WHEN {same} THEN coalesce(s.{_q(f)}, t.{_q(f)}) "
-                        f"ELSE coalesce(t.{_q(f)}, s.{_q(f)}) END"
-                        for f in fields
-                    )
+                    changes = plan.changes
                     updated = self._fetch(
                         f"SELECT count(*) FROM {_q(name)} t JOIN {stage} s ON {join} WHERE {changes}", name
                     )[0][0]
                     if updated:
                         self._run(
-                            f"UPDATE {_q(name)} AS t SET {sets}, batch_id = s.batch_id, loaded_at = s.loaded_at "
-                            f"FROM {stage} AS s WHERE {join} AND ({changes})",
+                            f"UPDATE {_q(name)} AS t SET {plan.update_sets()}, batch_id = s.batch_id, "
+                            f"loaded_at = s.loaded_at FROM {stage} AS s WHERE {join} AND ({changes})",
                             name,
                         )
-                anti = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
                 self._run(
                     f"INSERT INTO {_q(name)} ({', '.join(map(_q, cols))}) SELECT {', '.join(map(_q, cols))} "
-                    f"FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {_q(name)} t WHERE {anti})",
+                    f"FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {_q(name)} t WHERE {join})",
                     name,
                 )
             except BaseException:

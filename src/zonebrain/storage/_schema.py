@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+import pyarrow as pa
+
 TYPES: Final = ("string", "int64", "int32", "date", "timestamp", "bool", "float64")
 
 PROVENANCE: Final = (("source", "string"), ("batch_id", "string"), ("loaded_at", "timestamp"))
@@ -125,3 +127,24 @@ def _initial(run: Callable[[str], None], ddl: Callable[[Table], str]) -> None:
 
 MIGRATIONS: Final = (Migration(1, "initial schema", _initial),)
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
+
+
+def arrow_type(neutral: str) -> pa.DataType:
+    """The Arrow type every engine hands back for a neutral column type."""
+    return _ARROW[neutral]
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    """The Arrow schema of a whole table, in declared column order."""
+    return pa.schema([(c, _ARROW[t]) for c, t in table.columns])
+
+
+_ARROW: Final[dict[str, pa.DataType]] = {
+    "string": pa.string(),
+    "int64": pa.int64(),
+    "int32": pa.int32(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "bool": pa.bool_(),
+    "float64": pa.float64(),
+}
