@@ -66,12 +66,12 @@ def test_hadoop_files_on_file_uris(tmp_path: Path, spark_session: Any) -> None:
 
 @needs_spark
 def test_concurrent_commit_is_refused_and_nothing_changes(tmp_path: Path, spark_session: Any) -> None:
-    from zonebrain.storage import open_warehouse
+    from zonebrain.storage import SCHEMA_VERSION, open_warehouse
 
     first = open_warehouse("spark://local[2]", data_dir=tmp_path)
     first.migrate()
     second = open_warehouse("spark://local[2]", data_dir=tmp_path)
-    assert second.schema_version() == 1
+    assert second.schema_version() == SCHEMA_VERSION
     row = pa.table({"uscc": ["A"], "name": ["甲"]})
     first.merge("enterprises", row, source="s", batch_id="b1", loaded_at=dt.datetime(2024, 1, 1))
     with pytest.raises(StorageError, match="another process committed"), second.transaction():

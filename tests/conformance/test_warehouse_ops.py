@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 
 from zonebrain.core.errors import ConfigError, StorageError
-from zonebrain.storage import SCHEMA_VERSION, TABLES, Warehouse, open_warehouse
-from zonebrain.storage._schema import arrow_schema
+from zonebrain.storage import SCHEMA_VERSION, TABLES, Warehouse, _base, open_warehouse
+from zonebrain.storage._schema import MIGRATIONS, arrow_schema
 
 T0 = dt.datetime(2024, 1, 1, 9, 0)
 T1 = dt.datetime(2024, 2, 1, 9, 0)
@@ -33,7 +33,7 @@ def rows(wh: Warehouse, table: str = "enterprises") -> dict[str, dict[str, objec
 def test_migrate_creates_every_table_once(location: Callable[[], Warehouse]) -> None:
     wh = location()
     assert wh.schema_version() == 0
-    assert wh.migrate() == [1]
+    assert wh.migrate() == [m.version for m in MIGRATIONS]
     assert wh.migrate() == []
     assert wh.schema_version() == SCHEMA_VERSION
     for name, spec in TABLES.items():
@@ -45,6 +45,28 @@ def test_migrate_creates_every_table_once(location: Callable[[], Warehouse]) -> 
     assert again.schema_version() == SCHEMA_VERSION
     assert again.migrate() == []
     again.close()
+
+
+def test_an_old_warehouse_upgrades_in_place(
+    location: Callable[[], Warehouse], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warehouse made by version 1 gains the later tables and keeps its rows."""
+    wh = location()
+    with monkeypatch.context() as m:
+        m.setattr(_base, "MIGRATIONS", MIGRATIONS[:1])
+        m.setattr(_base, "SCHEMA_VERSION", 1)
+        assert wh.migrate() == [1]
+        wh.merge("enterprises", firms(), source="s", batch_id="b1", loaded_at=T0)
+    assert wh.schema_version() == 1
+    before = wh.checksum("enterprises")
+    later = [m.version for m in MIGRATIONS[1:]]
+    assert later and wh.migrate() == later
+    assert wh.schema_version() == SCHEMA_VERSION
+    assert wh.checksum("enterprises") == before
+    for name, spec in TABLES.items():
+        if spec.since > 1:
+            assert wh.to_arrow(wh.table(name)).schema.equals(arrow_schema(spec)), name
+    wh.close()
 
 
 def test_refuses_a_newer_schema(wh: Warehouse) -> None:

@@ -2,7 +2,7 @@
 
 >>> wh = open_warehouse(":memory:")
 >>> wh.migrate()
-[1]
+[1, 2, 3]
 >>> wh.count("enterprises")
 0
 """

@@ -24,6 +24,8 @@ class Table:
     columns: tuple[tuple[str, str], ...]
     key: tuple[str, ...]
     comment: str = ""
+    since: int = 1
+    """The schema version (migration) that creates this table."""
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -33,11 +35,11 @@ class Table:
         return dict(self.columns)[column]
 
 
-def _t(name: str, cols: str, key: str, comment: str = "", provenance: bool = True) -> Table:
+def _t(name: str, cols: str, key: str, comment: str = "", provenance: bool = True, since: int = 1) -> Table:
     columns = tuple((c.split(":")[0].strip(), c.split(":")[1].strip()) for c in cols.split(","))
     if provenance:
         columns += PROVENANCE
-    return Table(name, columns, tuple(k.strip() for k in key.split(",")), comment)
+    return Table(name, columns, tuple(k.strip() for k in key.split(",")), comment, since)
 
 
 TABLES: Final[dict[str, Table]] = {
@@ -108,6 +110,40 @@ TABLES: Final[dict[str, Table]] = {
             "fields where two sources disagree; the kept value was not overwritten",
             provenance=False,
         ),
+        # ---- version 2: industry chains and the portrait (issue 5)
+        _t(
+            "enterprise_chain_nodes",
+            "uscc: string, chain_id: string, node_id: string, confidence: float64, method: string,"
+            "reason: string, run_id: string, classified_at: timestamp",
+            "uscc, chain_id, node_id",
+            "each enterprise's chain nodes (classifier output after manual overrides)",
+            provenance=False,
+            since=2,
+        ),
+        _t(
+            "chain_overrides",
+            "uscc: string, chain_id: string, node_id: string, action: string, note: string,"
+            "author: string, created_at: timestamp",
+            "uscc, chain_id, node_id",
+            "manual corrections of chain membership (add/remove); they survive re-classification",
+            provenance=False,
+            since=2,
+        ),
+        # ---- version 3: economic operations and targets (issue 9)
+        _t(
+            "kpi_targets",
+            "park_id: string, indicator: string, year: int32, value: int64",
+            "park_id, indicator, year",
+            "annual targets per park and indicator (value in the indicator's unit, integers)",
+            since=3,
+        ),
+        _t(
+            "kpi_actuals",
+            "park_id: string, indicator: string, month: date, value: int64",
+            "park_id, indicator, month",
+            "imported park-level monthly actuals (month = first day; value in the indicator's unit)",
+            since=3,
+        ),
     )
 }
 
@@ -120,12 +156,22 @@ class Migration:
     """Called with ``(run_sql, ddl_for_table)``."""
 
 
-def _initial(run: Callable[[str], None], ddl: Callable[[Table], str]) -> None:
-    for table in TABLES.values():
-        run(ddl(table))
+def _create_tables_since(version: int) -> Callable[[Callable[[str], None], Callable[[Table], str]], None]:
+    """A migration that creates the tables first declared in *version*."""
+
+    def apply(run: Callable[[str], None], ddl: Callable[[Table], str]) -> None:
+        for table in TABLES.values():
+            if table.since == version:
+                run(ddl(table))
+
+    return apply
 
 
-MIGRATIONS: Final = (Migration(1, "initial schema", _initial),)
+MIGRATIONS: Final = (
+    Migration(1, "initial schema", _create_tables_since(1)),
+    Migration(2, "industry chain memberships and overrides", _create_tables_since(2)),
+    Migration(3, "KPI targets and park-level actuals", _create_tables_since(3)),
+)
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 
 
