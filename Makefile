@@ -18,9 +18,9 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # System packages the test suite needs (installed only when running as root, e.g. in CI):
-# the PostgreSQL server for the conformance suite's throwaway cluster, and a Java runtime for
-# PySpark when no `java` is on the PATH.
-SYSTEM_PACKAGES := postgresql
+# the PostgreSQL server for the conformance suite's throwaway cluster, a CJK font for charts,
+# LibreOffice to prove Word reports open, and a Java runtime for PySpark when no `java` is on the PATH.
+SYSTEM_PACKAGES := postgresql fonts-noto-cjk libreoffice-writer-nogui
 JAVA_PACKAGE := default-jre-headless
 system-deps:
 	@if [ "$$(id -u)" = "0" ]; then \

@@ -1,0 +1,46 @@
+"""Excel lists: every table a person sees can be taken away as .xlsx."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+
+from zonebrain.core.money import FEN_PER
+
+
+def export_excel(
+    sheets: dict[str, pa.Table],
+    path: Path | str,
+    headers: dict[str, str] | None = None,
+    money: Sequence[str] = (),
+    money_unit: str = "万元",
+) -> Path:
+    """Write each table to a sheet; money columns (fen) become exact decimals in *money_unit*."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    headers = headers or {}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    for blank in list(wb.worksheets):
+        wb.remove(blank)
+    per = FEN_PER[money_unit]
+    for name, table in sheets.items():
+        ws = wb.create_sheet(name[:31])
+        cols = table.column_names
+        ws.append([headers.get(c, c) + (f"({money_unit})" if c in money else "") for c in cols])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in table.to_pylist():
+            ws.append([Decimal(row[c]) / per if c in money and row[c] is not None else row[c] for c in cols])
+        for i, c in enumerate(cols, start=1):
+            if c in money:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.number_format = "#,##0.00"
+        ws.freeze_panes = "A2"
+    wb.save(path)
+    return path
