@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +19,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from zonebrain.core.errors import StorageError
 from zonebrain.storage._checksum import table_digest
 from zonebrain.storage._schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Table, arrow_schema
 
@@ -66,12 +67,15 @@ class Warehouse(abc.ABC):
 
     engine: str = "?"
     url: str = ""
+    _ibis: Any = None
+    engine_errors: tuple[type[BaseException], ...] = ()
+    """The exceptions this engine (and Ibis on it) raises; :meth:`_guard` re-raises them as StorageError."""
 
     # ------------------------------------------------------------------ reading
     @property
-    @abc.abstractmethod
     def ibis(self) -> Any:
         """The Ibis backend (for building expressions only)."""
+        return self._ibis
 
     def table(self, name: str) -> ir.Table:
         """A named warehouse table as an Ibis expression."""
@@ -172,9 +176,22 @@ class Warehouse(abc.ABC):
     @abc.abstractmethod
     def _has_table(self, name: str) -> bool: ...
 
-    @abc.abstractmethod
-    def _guard(self, fn: Any, *, table: str | None = None, statement: Any = None) -> Any:
-        """Call *fn*, re-raising engine errors as StorageError naming engine, table and statement."""
+    def _guard(self, fn: Callable[[], Any], *, table: str | None = None, statement: Any = None) -> Any:
+        """Call *fn*, re-raising engine errors as StorageError naming engine, table and statement.
+
+        *statement* may be a string or a callable producing one (compiled only on failure).
+        """
+        try:
+            return fn()
+        except self.engine_errors as exc:
+            sql = statement() if callable(statement) else statement
+            raise StorageError(
+                "引擎执行失败 (the engine failed)",
+                engine=self.engine,
+                table=table,
+                statement=sql,
+                original=exc,
+            ) from exc
 
     def schema_version(self) -> int:
         """The schema version this warehouse is at (0 for an empty one)."""

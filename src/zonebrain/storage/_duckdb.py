@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ _q = DUCKDB.q
 
 class DuckDBWarehouse(Warehouse):
     engine = "duckdb"
+    engine_errors = (duckdb.Error, ibis.common.exceptions.IbisError)
 
     def __init__(self, path: Path | str, *, read_only: bool = False, threads: int | None = None) -> None:
         self.url = f"duckdb://{path}"
@@ -46,23 +47,6 @@ class DuckDBWarehouse(Warehouse):
         self._con.execute("SET enable_progress_bar = false")
         self._ibis = ibis.duckdb.from_connection(self._con)
         self._depth = 0
-
-    @property
-    def ibis(self) -> Any:
-        return self._ibis
-
-    def _guard(self, fn: Callable[[], Any], *, table: str | None = None, statement: Any = None) -> Any:
-        try:
-            return fn()
-        except (duckdb.Error, ibis.common.exceptions.IbisError) as exc:
-            sql = statement() if callable(statement) else statement
-            raise StorageError(
-                "引擎执行失败 (the engine failed)",
-                engine=self.engine,
-                table=table,
-                statement=sql,
-                original=exc,
-            ) from exc
 
     def _run(self, sql: str, table: str | None = None) -> None:
         self._guard(lambda: self._con.execute(sql), table=table, statement=sql)

@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,6 +41,7 @@ def redact(url: str) -> str:
 
 class PostgresWarehouse(Warehouse):
     engine = "postgres"
+    engine_errors = (psycopg.Error, ibis.common.exceptions.IbisError)
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.url = redact(url)
@@ -58,23 +59,6 @@ class PostgresWarehouse(Warehouse):
             self._con.execute("SET default_transaction_read_only = on")
         self._ibis = ibis.postgres.from_connection(self._con)
         self._depth = 0
-
-    @property
-    def ibis(self) -> Any:
-        return self._ibis
-
-    def _guard(self, fn: Callable[[], Any], *, table: str | None = None, statement: Any = None) -> Any:
-        try:
-            return fn()
-        except (psycopg.Error, ibis.common.exceptions.IbisError) as exc:
-            sql = statement() if callable(statement) else statement
-            raise StorageError(
-                "引擎执行失败 (the engine failed)",
-                engine=self.engine,
-                table=table,
-                statement=sql,
-                original=exc,
-            ) from exc
 
     def _run(self, sql: str, table: str | None = None) -> None:
         self._guard(lambda: self._con.execute(sql), table=table, statement=sql)

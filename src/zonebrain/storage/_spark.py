@@ -27,7 +27,7 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,7 @@ def get_session(master: str, connect: bool, conf: dict[str, str], warehouse_dir:
 
 class SparkWarehouse(Warehouse):
     engine = "spark"
+    engine_errors = (PySparkException, Py4JError, ibis.common.exceptions.IbisError)
 
     def __init__(self, url: str, *, data_dir: str | Path, read_only: bool = False) -> None:
         master, connect, options = parse_url(url)
@@ -146,23 +147,6 @@ class SparkWarehouse(Warehouse):
         self._refresh()
 
     # ------------------------------------------------------------------ engine basics
-    @property
-    def ibis(self) -> Any:
-        return self._ibis
-
-    def _guard(self, fn: Callable[[], Any], *, table: str | None = None, statement: Any = None) -> Any:
-        try:
-            return fn()
-        except (PySparkException, Py4JError, ibis.common.exceptions.IbisError) as exc:
-            sql = statement() if callable(statement) else statement
-            raise StorageError(
-                "引擎执行失败 (the engine failed)",
-                engine=self.engine,
-                table=table,
-                statement=sql,
-                original=exc,
-            ) from exc
-
     def _sql(self, sql: str, table: str | None = None) -> DataFrame:
         df: DataFrame = self._guard(lambda: self._spark.sql(sql), table=table, statement=sql)
         return df
