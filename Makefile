@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install system-deps lint test test-fast demo bench bench-engines clean constraints docs-check
+.PHONY: install system-deps web-deps lint test test-fast demo bench bench-engines clean constraints docs-check
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,lint,engines]'
+	scripts/install_echarts.sh
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,12 +21,13 @@ install: $(STAMP)
 # System packages the test suite needs (installed only when running as root, e.g. in CI):
 # the PostgreSQL server for the conformance suite's throwaway cluster, a CJK font for charts,
 # LibreOffice to prove Word reports open, and a Java runtime for PySpark when no `java` is on the PATH.
-SYSTEM_PACKAGES := postgresql fonts-noto-cjk libreoffice-writer-nogui
+SYSTEM_PACKAGES := postgresql fonts-noto-cjk libreoffice-writer-nogui chromium
 JAVA_PACKAGE := default-jre-headless
 system-deps:
 	@if [ "$$(id -u)" = "0" ]; then \
 	  missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	  command -v java >/dev/null 2>&1 || missing="$$missing $(JAVA_PACKAGE)"; \
+	  command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	  if [ -n "$$(echo $$missing)" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
 	fi
 
@@ -38,14 +40,20 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: install system-deps lint
+test: system-deps install lint
 	ZONEBRAIN_ENGINES=$(ZONEBRAIN_ENGINES) $(BIN)/pytest -q
 
 # The fast set for local work: everything but the tests marked slow.
 test-fast: install
 	$(BIN)/pytest -q -m "not slow"
 
-demo: install
+# The demo needs npm (for ECharts and htmx, installed at setup) but none of the test suite's servers.
+web-deps:
+	@if [ "$$(id -u)" = "0" ] && ! command -v npm >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+	fi
+
+demo: web-deps install
 	$(BIN)/zonebrain demo
 
 bench: install

@@ -10,6 +10,7 @@ from zonebrain.cli._common import console, data_dir, progress_bar, state, wareho
 from zonebrain.cli._summary import print_summary
 from zonebrain.cli.import_cmd import show
 from zonebrain.core import settings
+from zonebrain.storage import Warehouse
 
 IMPORT_ORDER = (
     ("enterprises", "enterprises.xlsx"),
@@ -56,9 +57,29 @@ def run_demo(*, seed: int, n_enterprises: int, n_reference: int, serve: bool, po
                 report = import_file(wh, kind, files / name, zone=zone(), progress=step)
             show(report)
         print_summary(wh)
+        demo_firm = _first_firm(wh, "wutong")
+    _demo_accounts(demo_firm)
     console.print(f"演示园区就绪 (demo zone ready) in {time.perf_counter() - started:.0f}s: {wh.url}")
     if serve:
         serve_web(None, port)
+
+
+def _first_firm(wh: Warehouse, park_id: str) -> str | None:
+    ent = wh.table("enterprises")
+    rows = wh.to_arrow(ent.filter(ent.park_id == park_id).order_by("uscc").select("uscc").limit(1))
+    return rows["uscc"][0].as_py() if rows.num_rows else None
+
+
+def _demo_accounts(uscc: str | None) -> None:
+    """One web account per role, with fresh passwords printed (the park officer is 梧桐's)."""
+    from zonebrain.appstore import default_app_db_url, open_app_store
+    from zonebrain.cli.users_cmd import ensure_demo_users, print_demo_accounts
+
+    store = open_app_store(default_app_db_url(data_dir(), settings.get("app_db") or None))
+    try:
+        print_demo_accounts(ensure_demo_users(store, park_id="wutong", uscc=uscc))
+    finally:
+        store.close()
 
 
 def serve_web(host: str | None, port: int | None) -> None:
@@ -68,7 +89,13 @@ def serve_web(host: str | None, port: int | None) -> None:
 
     h = settings.get("host", host)
     p = int(settings.get("port", str(port) if port else None))
-    app = create_app(settings.warehouse_url(state.data_dir, state.warehouse))
+    app = create_app(
+        settings.warehouse_url(state.data_dir, state.warehouse),
+        app_db_url=settings.get("app_db") or None,
+        data_dir=data_dir(),
+        zone_file=settings.get("zone_file", state.zone_file) or None,
+        warm_up=True,
+    )
     console.print(
         f"[bold green]ZoneBrain 网页驾驶舱 (web app): http://{h}:{p}/[/bold green]  (Ctrl+C 退出 quit)"
     )

@@ -36,6 +36,13 @@ SETTINGS: Final = (
         "warehouse URL; empty means DATA_DIR/warehouse.duckdb",
     ),
     Setting(
+        "app_db",
+        "ZONEBRAIN_APP_DB",
+        "",
+        "应用库地址 (用户、会话、审计日志…); 为空则用 数据目录/app.sqlite",
+        "app store URL (users, sessions, audit log, …); empty means DATA_DIR/app.sqlite",
+    ),
+    Setting(
         "zone_file",
         "ZONEBRAIN_ZONE_FILE",
         "",

@@ -1,75 +1,170 @@
-"""A first web page: the zone summary, and the same as JSON under /api/v1."""
+"""The app factory: configuration, middleware, error handlers, routes, static files, OpenAPI docs."""
 
 from __future__ import annotations
 
-import html
-from typing import Any
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zonebrain import __version__
-from zonebrain.core.money import display_fen
-from zonebrain.portrait import zone_summary
-from zonebrain.storage import open_warehouse
+from zonebrain.appstore import default_app_db_url, open_app_store
+from zonebrain.web._auth import require_csrf
+from zonebrain.web._config import WebConfig
+from zonebrain.web._context import WebContext
+from zonebrain.web._errors import CatchAllMiddleware, install_error_handlers
+from zonebrain.web._render import static_dir
+from zonebrain.web._routes import admin, auth, chains, complexity, enterprises, imports, overview, portrait
+from zonebrain.web._warehouse import WarehousePool
+
+log = logging.getLogger("zonebrain.web")
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 
 
-def create_app(warehouse_url: str) -> FastAPI:
-    app = FastAPI(
-        title="ZoneBrain 产业大脑",
-        version=__version__,
-        docs_url="/api/docs",
-        openapi_url="/api/v1/openapi.json",
+class SecurityHeaders:
+    """Headers every response carries (no framing, no sniffing, a strict content policy)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"] == "/api/docs" else CSP
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"content-security-policy", csp.encode()),
+                ]
+                if not scope["path"].startswith("/static/"):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _default_data_dir(warehouse_url: str) -> Path:
+    """The data directory: the warehouse file's folder for an embedded warehouse, else the setting."""
+    text = warehouse_url.removeprefix("duckdb://")
+    if "://" not in text and text not in (":memory:", "spark"):
+        return Path(text).resolve().parent
+    from zonebrain.core import settings
+
+    return Path(settings.get("data_dir"))
+
+
+def create_app(
+    warehouse_url: str,
+    *,
+    app_db_url: str | None = None,
+    data_dir: str | Path | None = None,
+    zone_file: str | None = None,
+    cookie_secure: bool | None = None,
+    pool_size: int = 4,
+    password_cost: str = "standard",
+    warm_up: bool = False,
+) -> FastAPI:
+    """The web app over *warehouse_url*.
+
+    The app store is *app_db_url*, else ``$ZONEBRAIN_APP_DB``, else ``DATA_DIR/app.sqlite``
+    where DATA_DIR is *data_dir* or the warehouse file's folder. *warm_up* computes chain
+    memberships and the complexity space in the background at start-up (``zonebrain serve``).
+    """
+    folder = Path(data_dir) if data_dir is not None else _default_data_dir(warehouse_url)
+    config = WebConfig(
+        warehouse_url=warehouse_url,
+        app_db_url=default_app_db_url(folder, app_db_url),
+        data_dir=folder,
+        zone_file=zone_file,
+        cookie_secure=cookie_secure,
+        pool_size=pool_size,
+        password_cost=password_cost,
     )
+    store = open_app_store(config.app_db_url, password_cost=password_cost)
+    ctx = WebContext(config, store, WarehousePool(warehouse_url, size=pool_size, data_dir=folder))
 
-    def summary() -> dict[str, Any]:
-        with open_warehouse(warehouse_url, read_only=True) as wh:
-            s = zone_summary(wh)
-            return {
-                "year": s.year,
-                "enterprises": s.enterprises,
-                "by_park": s.by_park.to_pylist(),
-                "by_section": s.by_section.to_pylist(),
-                "top_classes": s.top_classes.to_pylist(),
-            }
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx.prepare_warehouse()
+        warm = threading.Thread(target=_warm, args=(ctx,), name="zonebrain-warm-up", daemon=True)
+        if warm_up:
+            warm.start()
+        try:
+            yield
+        finally:
+            if warm.is_alive():
+                warm.join()
+            ctx.close()
 
-    @app.get("/api/v1/summary")
-    def api_summary() -> dict[str, Any]:
-        """园区概况 / zone summary (money in fen)."""
-        return summary()
+    app = FastAPI(
+        title="ZoneBrain 产业大脑 API",
+        version=__version__,
+        description=(
+            "产业大脑的 JSON 接口。登录: `POST /api/v1/session`; 之后每个 POST/PUT/PATCH/DELETE 须带 "
+            '`X-CSRF-Token` 头。金额一律为整数「分」(字段名以 `_fen` 结尾)。错误统一为 `{"error": {...}}`。\n\n'
+            "The ZoneBrain JSON API. Log in with `POST /api/v1/session`, then send the returned CSRF token as "
+            "`X-CSRF-Token` with every unsafe request. Money is integer fen (`*_fen`). Every error has one "
+            'envelope: `{"error": {status, code, message, detail, request_id}}`. Tables take `format=xlsx`.'
+        ),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
+        dependencies=[Depends(require_csrf)],
+    )
+    app.state.zonebrain = ctx
+    install_error_handlers(app)
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(static_dir())), name="static")
+    for module in (auth, overview, portrait, chains, complexity, enterprises, imports, admin):
+        app.include_router(module.pages)
+        app.include_router(module.api)
 
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse)
-    def index() -> str:
-        s = summary()
-
-        def rows(items: list[dict[str, Any]], keys: list[str]) -> str:
-            out = []
-            for item in items:
-                cells = []
-                for k in keys:
-                    v = item[k]
-                    text = display_fen(int(v), "万元") if k == "revenue_fen" and v is not None else str(v)
-                    cells.append(f"<td>{html.escape(text)}</td>")
-                out.append("<tr>" + "".join(cells) + "</tr>")
-            return "\n".join(out)
-
-        return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<title>产业大脑 ZoneBrain</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:4px 8px}}</style></head><body>
-<h1>产业大脑 · 园区概况 <small>ZoneBrain zone summary</small></h1>
-<p>在营企业 {s["enterprises"]} 家; 营收年度 {s["year"]} (金额单位: 万元)</p>
-<h2>各园区 By park</h2><table><tr><th>园区</th><th>企业数</th><th>营收(万元)</th></tr>
-{rows(s["by_park"], ["park", "enterprises", "revenue_fen"])}</table>
-<h2>按门类营收 By section</h2><table><tr><th>门类</th><th>名称</th><th>企业数</th><th>营收(万元)</th></tr>
-{rows(s["by_section"], ["section", "section_name", "enterprises", "revenue_fen"])}</table>
-<h2>企业数前十小类 Top 10 classes</h2><table><tr><th>代码</th><th>名称</th><th>企业数</th><th>营收(万元)</th></tr>
-{rows(s["top_classes"], ["industry_code", "class_name", "enterprises", "revenue_fen"])}</table>
-<p>API: <a href="/api/v1/summary">/api/v1/summary</a> · <a href="/api/docs">OpenAPI</a></p>
-</body></html>"""
+    @app.get("/api/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        """Swagger UI from the npm-installed swagger-ui-dist (no CDN)."""
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="ZoneBrain API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
     return app
+
+
+def _warm(ctx: WebContext) -> None:
+    from zonebrain.core.errors import ZoneBrainError
+    from zonebrain.web._queries import _common, complexity
+
+    try:
+        _common.memberships(ctx)
+        if complexity.available():
+            complexity.space(ctx)
+    except ZoneBrainError as exc:  # warming is an optimisation; the request that needs it will report
+        log.warning("warm-up skipped: %s", exc)

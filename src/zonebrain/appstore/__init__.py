@@ -1,0 +1,34 @@
+"""appstore/: the transactional store — users and roles, login sessions, the audit log.
+
+SQLAlchemy 2 with Alembic migrations; a SQLite file in the data directory by default,
+PostgreSQL in deployment. Later jobs (pipeline projects, demands, approvals, the payment
+ledger) add their tables here as new migrations. Domain packages never import it.
+
+>>> store = open_app_store(":memory:", password_cost="low")
+>>> store.users.add("admin", "correct-horse-battery", Role.ADMIN).role
+<Role.ADMIN: 'admin'>
+>>> store.users.authenticate("admin", "wrong-password-123") is None
+True
+"""
+
+from zonebrain.appstore._audit import AuditEntry, AuditLog
+from zonebrain.appstore._roles import ROLES, Role
+from zonebrain.appstore._sessions import LoginSession, Sessions
+from zonebrain.appstore._store import AppStore, ConcurrentUpdate, default_app_db_url, open_app_store
+from zonebrain.appstore._users import MIN_PASSWORD, User, Users
+
+__all__ = [
+    "MIN_PASSWORD",
+    "ROLES",
+    "AppStore",
+    "AuditEntry",
+    "AuditLog",
+    "ConcurrentUpdate",
+    "LoginSession",
+    "Role",
+    "Sessions",
+    "User",
+    "Users",
+    "default_app_db_url",
+    "open_app_store",
+]

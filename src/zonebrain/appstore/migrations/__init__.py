@@ -1,0 +1,1 @@
+"""Alembic migrations of the app store (run by :meth:`zonebrain.appstore.AppStore.migrate`)."""

@@ -1,0 +1,254 @@
+"""One JSON error envelope for every API error, and friendly pages for the same errors.
+
+Every error under ``/api/`` is answered as::
+
+    {"error": {"status": 403, "code": "forbidden", "message": "…", "detail": null, "request_id": "…"}}
+
+``code`` is stable (clients branch on it); ``message`` is in the request's language; ``detail``
+carries field errors for ``validation_error``. No stack trace ever reaches a user: unexpected
+errors are logged with their request id and answered as ``internal_error``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from zonebrain.appstore import ConcurrentUpdate
+from zonebrain.core.errors import InputError, StorageError, ZoneBrainError
+from zonebrain.web._i18n import COOKIE, negotiate, translate
+
+log = logging.getLogger("zonebrain.web")
+
+
+class ErrorBody(BaseModel):
+    status: int
+    code: str
+    message: str
+    detail: Any = None
+    request_id: str
+
+
+class ErrorEnvelope(BaseModel):
+    """The shape of every API error response."""
+
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """An error the app raises on purpose; rendered as the envelope (API) or an error page."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self, message: str | None = None, *, detail: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message or self.code)
+        self.message = message
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class NotAuthenticated(ApiError):
+    status, code = 401, "not_authenticated"
+
+
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+
+
+class CsrfFailed(ApiError):
+    status, code = 403, "csrf_failed"
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class Conflict(ApiError):
+    status, code = 409, "conflict"
+
+
+class PayloadTooLarge(ApiError):
+    status, code = 413, "payload_too_large"
+
+
+class TooManyAttempts(ApiError):
+    status, code = 429, "too_many_attempts"
+
+
+class Unavailable(ApiError):
+    status, code = 503, "warehouse_unavailable"
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_attempts",
+}
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": code} for status, code in _HTTP_CODES.items()
+}
+"""For route declarations: every API route may answer these with the envelope."""
+
+
+def request_id(request: Request) -> str:
+    rid = getattr(request.state, "request_id", None)
+    return rid if isinstance(rid, str) else uuid.uuid4().hex[:12]
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _locale(request: Request) -> str:
+    return negotiate(request.cookies.get(COOKIE))
+
+
+def envelope(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    detail: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = {
+        "error": {
+            "status": status,
+            "code": code,
+            "message": message,
+            "detail": detail,
+            "request_id": request_id(request),
+        }
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _respond(
+    request: Request,
+    status: int,
+    code: str,
+    message: str | None,
+    detail: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    locale = _locale(request)
+    text = message or translate(locale, f"error.{code}")
+    if wants_json(request):
+        return envelope(request, status, code, text, detail, headers)
+    if status == 401:
+        from urllib.parse import quote
+
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    from zonebrain.web._render import render_error
+
+    return render_error(request, status, code, text, headers)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return _respond(request, exc.status, exc.code, exc.message, exc.detail, exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    # starlette's own texts ("Not Found") are replaced by the catalogue's
+    return _respond(request, exc.status_code, code, None, None, dict(exc.headers or {}))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    detail = [
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in exc.errors()
+    ]
+    return _respond(request, 422, "validation_error", None, detail)
+
+
+async def _input_error(request: Request, exc: Exception) -> Response:
+    # InputError messages are written for users (what, where, the fix): shown as they are
+    return _respond(request, 400, "invalid_input", str(exc))
+
+
+async def _concurrent(request: Request, exc: Exception) -> Response:
+    return _respond(request, 409, "conflict", str(exc))
+
+
+async def _storage_error(request: Request, exc: Exception) -> Response:
+    log.error("request %s: storage error: %s", request_id(request), exc)
+    return _respond(request, 503, "warehouse_unavailable", None)
+
+
+async def _zonebrain_error(request: Request, exc: Exception) -> Response:
+    log.error("request %s: %s: %s", request_id(request), type(exc).__name__, exc)
+    return _respond(request, 500, "internal_error", None)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(ConcurrentUpdate, _concurrent)
+    app.add_exception_handler(StorageError, _storage_error)
+    app.add_exception_handler(ZoneBrainError, _zonebrain_error)
+
+
+class CatchAllMiddleware:
+    """Innermost safety net: any unexpected exception becomes ``internal_error`` without a trace.
+
+    Also gives every request an id (``X-Request-ID``) that log lines and error bodies carry.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = uuid.uuid4().hex[:12]
+        scope.setdefault("state", {})["request_id"] = rid
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            log.exception("request %s failed", rid)
+            if started:
+                raise
+            request = Request(scope)
+            response = _respond(request, 500, "internal_error", None)
+            await response(scope, receive, send_wrapper)

@@ -1,0 +1,142 @@
+"""Shared pieces of the web queries: active enterprises, parks, the latest year, chain memberships."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Final
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from zonebrain.portrait import latest_year
+from zonebrain.storage import Warehouse
+from zonebrain.web._i18n import pick
+
+if TYPE_CHECKING:
+    from zonebrain.web._context import WebContext
+
+INACTIVE: Final = ("注销", "吊销", "迁出")
+"""Statuses of firms no longer operating in the zone (as in zonebrain.portrait)."""
+ABOVE_SCALE: Final = ("规上工业", "规上服务业", "限上商贸")
+HIGH_TECH: Final = "高新技术企业"
+PRESENT_MIN: Final = 3
+"""A chain node with at least this many of the zone's firms is 'present'; 1-2 is 'thin'; 0 'absent'."""
+
+
+def active(wh: Warehouse) -> ir.Table:
+    ent = wh.table("enterprises")
+    return ent.filter(ent.status.isnull() | ~ent.status.isin(list(INACTIVE)))
+
+
+def rows(wh: Warehouse, expr: ir.Table) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = wh.to_arrow(expr).to_pylist()
+    return found
+
+
+def tagged(wh: Warehouse, tags: tuple[str, ...], today: dt.date | None = None) -> ir.Table:
+    """USCCs holding one of *tags* today (distinct)."""
+    day = today or dt.date.today()
+    t = wh.table("enterprise_tags")
+    t = t.filter(t.tag.isin(list(tags)) & (t.until.isnull() | (t.until >= day)))
+    return t.select("uscc").distinct()
+
+
+def parks(ctx: WebContext) -> list[dict[str, Any]]:
+    """The zone's parks and township units (cached)."""
+    return ctx.cache.get(("parks",), lambda wh: rows(wh, wh.table("parks").order_by("park_id")))
+
+
+def park_names(ctx: WebContext, locale: str) -> dict[str, str]:
+    return {p["park_id"]: pick(locale, p["short_name"], p["name_en"]) for p in parks(ctx)}
+
+
+def year_of(ctx: WebContext) -> int | None:
+    return ctx.cache.get(("latest_year",), latest_year)
+
+
+def years(ctx: WebContext) -> list[int]:
+    def compute(wh: Warehouse) -> list[int]:
+        y = wh.table("enterprise_years")
+        return [int(r["year"]) for r in rows(wh, y.select("year").distinct().order_by("year"))]
+
+    return ctx.cache.get(("years",), compute)
+
+
+def memberships(ctx: WebContext) -> pa.Table:
+    """Every active firm's chain nodes: uscc, park_id, chain, node, confidence, reason.
+
+    Classified on the fly from business scope and industry code (no membership table yet) and
+    cached until the data changes.
+    """
+
+    def compute(wh: Warehouse) -> pa.Table:
+        ent = wh.to_arrow(active(wh).select("uscc", "park_id", "business_scope", "industry_code"))
+        texts = [s or "" for s in ent["business_scope"].to_pylist()]
+        codes = [c or "" for c in ent["industry_code"].to_pylist()]
+        labels = ctx.classifier.classify(texts, codes=codes) if texts else []
+        out: dict[str, list[Any]] = {
+            k: [] for k in ("uscc", "park_id", "chain", "node", "confidence", "reason")
+        }
+        usccs, park_ids = ent["uscc"].to_pylist(), ent["park_id"].to_pylist()
+        for i, found in enumerate(labels):
+            for label in found:
+                out["uscc"].append(usccs[i])
+                out["park_id"].append(park_ids[i])
+                out["chain"].append(label.chain)
+                out["node"].append(label.node)
+                out["confidence"].append(float(label.confidence))
+                out["reason"].append(label.reason)
+        return pa.table(
+            out,
+            schema=pa.schema(
+                [
+                    ("uscc", pa.string()),
+                    ("park_id", pa.string()),
+                    ("chain", pa.string()),
+                    ("node", pa.string()),
+                    ("confidence", pa.float64()),
+                    ("reason", pa.string()),
+                ]
+            ),
+        )
+
+    return ctx.cache.get(("memberships",), compute)
+
+
+def labels_by_uscc(ctx: WebContext) -> dict[str, list[dict[str, Any]]]:
+    """The membership rows of each firm (cached index of :func:`memberships`)."""
+    m = memberships(ctx)
+
+    def compute(_: Warehouse) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for row in m.to_pylist():
+            out.setdefault(row["uscc"], []).append(row)
+        return out
+
+    return ctx.cache.get(("labels_by_uscc",), compute)
+
+
+def labels_by_node(ctx: WebContext) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The membership rows of each (chain, node) (cached index of :func:`memberships`)."""
+    m = memberships(ctx)
+
+    def compute(_: Warehouse) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in m.to_pylist():
+            out.setdefault((row["chain"], row["node"]), []).append(row)
+        return out
+
+    return ctx.cache.get(("labels_by_node",), compute)
+
+
+def chain_usccs(ctx: WebContext, chain: str, node: str | None = None) -> ir.Table:
+    """An Ibis memtable of the USCCs on a chain (or one node of it), for semi-joins."""
+    import pyarrow.compute as pc
+
+    m = memberships(ctx)
+    mask = pc.equal(m["chain"], chain)
+    if node is not None:
+        mask = pc.and_(mask, pc.equal(m["node"], node))
+    usccs = pc.unique(m.filter(mask)["uscc"])
+    return ibis.memtable(pa.table({"uscc": usccs}))

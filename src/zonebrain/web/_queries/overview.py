@@ -1,0 +1,129 @@
+"""驾驶舱: headline figures per park and the chain × park heat map."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from zonebrain.storage import Warehouse
+from zonebrain.web._i18n import pick
+from zonebrain.web._queries._common import (
+    ABOVE_SCALE,
+    HIGH_TECH,
+    active,
+    memberships,
+    park_names,
+    parks,
+    rows,
+    tagged,
+    year_of,
+)
+from zonebrain.web._tables import Col, DataTable
+
+if TYPE_CHECKING:
+    from zonebrain.web._context import WebContext
+
+PARK_COLUMNS = [
+    Col("park", "col.park"),
+    Col("enterprises", "col.enterprises", "int"),
+    Col("high_tech", "col.high_tech", "int"),
+    Col("above_scale", "col.above_scale", "int"),
+    Col("revenue_fen", "col.revenue", "fen"),
+    Col("tax_fen", "col.tax", "fen"),
+    Col("rd_expense_fen", "col.rd_expense", "fen"),
+    Col("employees", "col.employees", "int"),
+]
+
+
+def _park_figures(wh: Warehouse, year: int | None) -> list[dict[str, Any]]:
+    ent = active(wh).select("uscc", "park_id")
+    y = wh.table("enterprise_years")
+    fin = y.filter(y.year == (year or 0)).select(
+        "uscc", "revenue_fen", "tax_fen", "rd_expense_fen", "employees"
+    )
+    joined = ent.left_join(fin, "uscc").select(
+        ent.uscc, ent.park_id, fin.revenue_fen, fin.tax_fen, fin.rd_expense_fen, fin.employees
+    )
+    money = joined.group_by("park_id").aggregate(
+        enterprises=ibis._.uscc.count(),
+        revenue_fen=ibis._.revenue_fen.sum().fill_null(0),
+        tax_fen=ibis._.tax_fen.sum().fill_null(0),
+        rd_expense_fen=ibis._.rd_expense_fen.sum().fill_null(0),
+        employees=ibis._.employees.sum().fill_null(0),
+    )
+    out = {r["park_id"]: r for r in rows(wh, money)}
+    for name, tags in (("high_tech", (HIGH_TECH,)), ("above_scale", ABOVE_SCALE)):
+        counted = ent.semi_join(tagged(wh, tags), "uscc").group_by("park_id").aggregate(n=ibis._.uscc.count())
+        for r in rows(wh, counted):
+            out.setdefault(r["park_id"], {"park_id": r["park_id"]})[name] = r["n"]
+    return list(out.values())
+
+
+def park_table(ctx: WebContext, locale: str) -> DataTable:
+    year = year_of(ctx)
+    figures = ctx.cache.get(("park_figures", year), lambda wh: _park_figures(wh, year))
+    by_id = {f["park_id"]: f for f in figures}
+    names = park_names(ctx, locale)
+    out = []
+    for p in parks(ctx):
+        f = by_id.get(p["park_id"], {})
+        out.append(
+            {"park_id": p["park_id"], "park": names[p["park_id"]]}
+            | {c.key: int(f.get(c.key) or 0) for c in PARK_COLUMNS if c.key != "park"}
+        )
+    out.sort(key=lambda r: (-r["enterprises"], r["park_id"]))
+    return DataTable("parks", "overview.parks_title", PARK_COLUMNS, out, title_params={"year": year or "-"})
+
+
+def totals(table: DataTable) -> dict[str, int]:
+    return {c.key: sum(int(r[c.key]) for r in table.rows) for c in PARK_COLUMNS if c.key != "park"}
+
+
+def heatmap(ctx: WebContext, locale: str) -> dict[str, Any]:
+    """Firms per chain × park (the chain strength heat map until issue 5's strength classes)."""
+    m = memberships(ctx)
+    names = park_names(ctx, locale)
+    park_ids = [p["park_id"] for p in parks(ctx)]
+    return ctx.cache.get(("heatmap", locale), lambda _: _heatmap(ctx, m, names, park_ids, locale))
+
+
+def _heatmap(
+    ctx: WebContext, m: Any, names: dict[str, str], park_ids: list[str], locale: str
+) -> dict[str, Any]:
+    pairs = (
+        m.select(["uscc", "park_id", "chain"])
+        .group_by(["chain", "park_id"])
+        .aggregate([("uscc", "count_distinct")])
+    )
+    counts = {
+        (c, p): int(n)
+        for c, p, n in zip(
+            pairs["chain"].to_pylist(),
+            pairs["park_id"].to_pylist(),
+            pairs["uscc_count_distinct"].to_pylist(),
+            strict=True,
+        )
+    }
+    chains = list(ctx.chains)
+    cells = [
+        [pi, ci, counts.get((ch.id, pid), 0)]
+        for ci, ch in enumerate(chains)
+        for pi, pid in enumerate(park_ids)
+    ]
+    return {
+        "parks": [names[p] for p in park_ids],
+        "chains": [pick(locale, ch.name_zh, ch.name_en) for ch in chains],
+        "chain_ids": [ch.id for ch in chains],
+        "cells": cells,
+        "max": max((c[2] for c in cells), default=0),
+    }
+
+
+def heatmap_table(ctx: WebContext, locale: str) -> DataTable:
+    h = heatmap(ctx, locale)
+    cols = [Col("chain", "col.chain")] + [Col(f"p{i}", name, "int") for i, name in enumerate(h["parks"])]
+    out: list[dict[str, Any]] = [{"chain": name} for name in h["chains"]]
+    for pi, ci, n in h["cells"]:
+        out[ci][f"p{pi}"] = n
+    return DataTable("chain_heatmap", "overview.heatmap_title", cols, out)

@@ -1,0 +1,148 @@
+"""产业画像: the zone (or one park, one chain) by industry and over the years."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+
+from zonebrain.portrait import industry_dimension
+from zonebrain.storage import Warehouse
+from zonebrain.web._queries._common import active, chain_usccs, park_names, rows, year_of, years
+from zonebrain.web._tables import Col, DataTable
+
+if TYPE_CHECKING:
+    from zonebrain.web._context import WebContext
+
+
+@dataclass(frozen=True)
+class Filters:
+    park: str | None = None
+    chain: str | None = None
+    year: int | None = None
+
+
+SECTION_COLUMNS = [
+    Col("section", "col.section"),
+    Col("section_name", "col.section_name"),
+    Col("enterprises", "col.enterprises", "int"),
+    Col("revenue_fen", "col.revenue", "fen"),
+    Col("tax_fen", "col.tax", "fen"),
+]
+CLASS_COLUMNS = [
+    Col("industry_code", "col.industry_code"),
+    Col("class_name", "col.class_name"),
+    Col("enterprises", "col.enterprises", "int"),
+    Col("revenue_fen", "col.revenue", "fen"),
+    Col("tax_fen", "col.tax", "fen"),
+]
+TREND_COLUMNS = [
+    Col("year", "col.year"),
+    Col("enterprises", "col.reporting_firms", "int"),
+    Col("revenue_fen", "col.revenue", "fen"),
+    Col("tax_fen", "col.tax", "fen"),
+    Col("rd_expense_fen", "col.rd_expense", "fen"),
+    Col("employees", "col.employees", "int"),
+]
+PARK_COLUMNS = [
+    Col("park", "col.park"),
+    Col("enterprises", "col.enterprises", "int"),
+    Col("revenue_fen", "col.revenue", "fen"),
+]
+
+
+def _base(wh: Warehouse, f: Filters, on_chain: ir.Table | None) -> ir.Table:
+    ent = active(wh)
+    if f.park:
+        ent = ent.filter(ent.park_id == f.park)
+    if on_chain is not None:
+        ent = ent.semi_join(on_chain, "uscc")
+    return ent.select("uscc", "park_id", "industry_code")
+
+
+def _compute(wh: Warehouse, f: Filters, year: int | None, on_chain: ir.Table | None) -> dict[str, Any]:
+    base = _base(wh, f, on_chain)
+    y = wh.table("enterprise_years")
+    fin = y.filter(y.year == (year or 0)).select("uscc", "revenue_fen", "tax_fen")
+    joined = base.left_join(fin, "uscc").select(
+        base.uscc, base.park_id, base.industry_code, fin.revenue_fen, fin.tax_fen
+    )
+    dim = industry_dimension()
+    with_dim = joined.left_join(dim, "industry_code")
+    sums = {
+        "enterprises": ibis._.uscc.count(),
+        "revenue_fen": ibis._.revenue_fen.sum().fill_null(0),
+        "tax_fen": ibis._.tax_fen.sum().fill_null(0),
+    }
+    by_section = (
+        with_dim.group_by(["section", "section_name"])
+        .aggregate(**sums)
+        .order_by(ibis.desc("revenue_fen"), "section")
+    )
+    by_class = (
+        with_dim.group_by(["industry_code", "class_name"])
+        .aggregate(**sums)
+        .order_by(ibis.desc("revenue_fen"), "industry_code")
+        .limit(20)
+    )
+    by_park = joined.group_by("park_id").aggregate(
+        enterprises=ibis._.uscc.count(), revenue_fen=ibis._.revenue_fen.sum().fill_null(0)
+    )
+    trend_src = base.inner_join(y, "uscc").select(
+        y.year, y.uscc, y.revenue_fen, y.tax_fen, y.rd_expense_fen, y.employees
+    )
+    trend = (
+        trend_src.group_by("year")
+        .aggregate(
+            enterprises=ibis._.uscc.count(),
+            revenue_fen=ibis._.revenue_fen.sum().fill_null(0),
+            tax_fen=ibis._.tax_fen.sum().fill_null(0),
+            rd_expense_fen=ibis._.rd_expense_fen.sum().fill_null(0),
+            employees=ibis._.employees.sum().fill_null(0),
+        )
+        .order_by("year")
+    )
+    return {
+        "sections": rows(wh, by_section),
+        "classes": rows(wh, by_class),
+        "parks": rows(wh, by_park),
+        "trend": rows(wh, trend),
+    }
+
+
+def portrait(ctx: WebContext, f: Filters) -> dict[str, Any]:
+    """Tables of the portrait for the filters (cached per filter and data version)."""
+    year = f.year or year_of(ctx)
+    on_chain = chain_usccs(ctx, f.chain) if f.chain else None  # resolved outside the cached compute
+    return ctx.cache.get(("portrait", f.park, f.chain, year), lambda wh: _compute(wh, f, year, on_chain)) | {
+        "year": year,
+        "years": years(ctx),
+    }
+
+
+def tables(ctx: WebContext, f: Filters, locale: str) -> dict[str, DataTable]:
+    data = portrait(ctx, f)
+    names = park_names(ctx, locale)
+    params = {"year": data["year"] or "-"}
+    parks = sorted(
+        ({"park": names.get(r["park_id"], r["park_id"]), **r} for r in data["parks"]),
+        key=lambda r: -int(r["enterprises"]),
+    )
+    return {
+        "sections": DataTable(
+            "portrait_sections",
+            "portrait.sections_title",
+            SECTION_COLUMNS,
+            data["sections"],
+            title_params=params,
+        ),
+        "classes": DataTable(
+            "portrait_classes", "portrait.classes_title", CLASS_COLUMNS, data["classes"], title_params=params
+        ),
+        "trend": DataTable("portrait_trend", "portrait.trend_title", TREND_COLUMNS, data["trend"]),
+        "parks": DataTable(
+            "portrait_parks", "portrait.parks_title", PARK_COLUMNS, parks, title_params=params
+        ),
+    }

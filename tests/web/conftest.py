@@ -1,0 +1,145 @@
+"""Fixtures of the web tests: a small demo zone, one app over it, one logged-in client per role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from zonebrain.appstore import Role, open_app_store
+from zonebrain.storage import open_warehouse
+
+PASSWORD = "test-password-1234"
+N_ENTERPRISES = 400
+N_REFERENCE = 20_000
+
+
+@dataclass(frozen=True)
+class Demo:
+    warehouse: Path
+    files: Path
+    own_firm: str
+    """An enterprise in 石佛 (shifo): the enterprise user's own firm."""
+    wutong_firm: str
+    """An enterprise in 梧桐 (wutong): the park officer's park."""
+
+
+USERS = {
+    "admin": (Role.ADMIN, {}),
+    "leader": (Role.LEADER, {}),
+    "investor": (Role.INVESTMENT_OFFICER, {}),
+    "parkofficer": (Role.PARK_OFFICER, {"park_id": "wutong"}),
+    "researcher": (Role.POLICY_RESEARCHER, {}),
+    "firm": (Role.ENTERPRISE_USER, {}),
+}
+
+
+def build_demo(folder: Path, n: int = N_ENTERPRISES, n_reference: int = N_REFERENCE) -> Path:
+    """Generate the demo zone's files and import them into ``folder/warehouse.duckdb``."""
+    from zonebrain.demo import generate_reference, generate_zone
+    from zonebrain.registry import import_file
+
+    files = folder / "demo-input"
+    generate_zone(files, seed=7, n_enterprises=n)
+    generate_reference(files, seed=7, n_firms=n_reference)
+    db = folder / "warehouse.duckdb"
+    with open_warehouse(db) as wh:
+        for kind, name in (
+            ("enterprises", "enterprises.xlsx"),
+            ("finance", "finance.csv"),
+            ("monthly", "monthly.csv"),
+            ("tags", "tags.csv"),
+            ("events", "events.csv"),
+            ("reference", "reference_enterprises.csv"),
+            ("signals", "reference_signals.csv"),
+            ("panel", "region_activity.csv"),
+        ):
+            import_file(wh, kind, files / name)
+    return db
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    folder = tmp_path_factory.mktemp("webdemo")
+    db = build_demo(folder)
+    with open_warehouse(db, read_only=True) as wh:
+        ent = wh.table("enterprises")
+        pick = {
+            park: wh.to_arrow(ent.filter(ent.park_id == park).order_by("uscc").limit(1))["uscc"][0].as_py()
+            for park in ("shifo", "wutong")
+        }
+    return Demo(db, folder / "demo-input", own_firm=pick["shifo"], wutong_firm=pick["wutong"])
+
+
+def make_app(demo: Demo, folder: Path, **kwargs: object) -> FastAPI:
+    from zonebrain.web import create_app
+
+    store = open_app_store(folder / "app.sqlite", password_cost="low")
+    for name, (role, extra) in USERS.items():
+        scope = dict(extra)
+        if role is Role.ENTERPRISE_USER:
+            scope["uscc"] = demo.own_firm
+        if store.users.get(name) is None:
+            store.users.add(name, PASSWORD, role, display_name=f"测试{name}", **scope)  # type: ignore[arg-type]
+    store.close()
+    return create_app(
+        str(demo.warehouse),
+        app_db_url=str(folder / "app.sqlite"),
+        data_dir=folder,
+        password_cost="low",
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="session")
+def app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    application = make_app(demo, tmp_path_factory.mktemp("webapp"))
+    with TestClient(application):  # runs the lifespan once for the session
+        yield application
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in through the JSON API; sets the session cookie; returns the CSRF token."""
+    r = client.post("/api/v1/session", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    token = r.json()["csrf_token"]
+    client.headers["X-CSRF-Token"] = token
+    return str(token)
+
+
+def form_login(client: TestClient, username: str, password: str = PASSWORD, next_: str = "/") -> TestClient:
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token.group(1), "next": next_},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return client
+
+
+@pytest.fixture(scope="session")
+def clients(app: FastAPI) -> Iterator[dict[str, TestClient]]:
+    """One logged-in client per user name of USERS (sharing the session's app)."""
+    out = {}
+    for name in USERS:
+        c = TestClient(app)
+        login(c, name)
+        out[name] = c
+    yield out
+    for c in out.values():
+        c.close()
+
+
+@pytest.fixture
+def anon(app: FastAPI) -> Iterator[TestClient]:
+    c = TestClient(app)  # no `with`: the session's app has run its start-up already
+    yield c
+    c.close()
