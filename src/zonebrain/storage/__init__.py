@@ -2,7 +2,7 @@
 
 >>> wh = open_warehouse(":memory:")
 >>> wh.migrate()
-[1, 2, 3]
+[1, 2, 3, 4]
 >>> wh.count("enterprises")
 0
 """

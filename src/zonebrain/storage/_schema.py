@@ -144,6 +144,25 @@ TABLES: Final[dict[str, Table]] = {
             "imported park-level monthly actuals (month = first day; value in the indicator's unit)",
             since=3,
         ),
+        # ---- version 4: policy evaluation runs and results (issue 6)
+        _t(
+            "policy_runs",
+            "run_id: string, as_of: date, policies_hash: string, parameters_hash: string, batch_ids: string,"
+            "kind: string, note: string, created_at: timestamp",
+            "run_id",
+            "one row per policy evaluation (reproducible: as-of date, rule and parameter hashes, data batches)",
+            provenance=False,
+            since=4,
+        ),
+        _t(
+            "policy_results",
+            "run_id: string, uscc: string, policy_id: string, clause_id: string, status: string,"
+            "amount_fen: int64, missing_fields: string, trace: string",
+            "run_id, uscc, policy_id, clause_id",
+            "eligibility (eligible/ineligible/undetermined), amount in fen and trace per enterprise and clause",
+            provenance=False,
+            since=4,
+        ),
     )
 }
 
@@ -171,6 +190,7 @@ MIGRATIONS: Final = (
     Migration(1, "initial schema", _create_tables_since(1)),
     Migration(2, "industry chain memberships and overrides", _create_tables_since(2)),
     Migration(3, "KPI targets and park-level actuals", _create_tables_since(3)),
+    Migration(4, "policy runs and results", _create_tables_since(4)),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 
