@@ -1,0 +1,505 @@
+"""`zonebrain kpi`: economic operations and targets (经济运行与目标考核).
+
+Register it in the main CLI with ``main_app.add_typer(app, name="kpi")``. Sub-commands:
+``indicators``, ``template``, ``import-targets``, ``import-actuals``, ``set-target``, ``monitor``,
+``warnings``, ``contributions``, ``forecast``, ``backtest``, ``quality``, ``report``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow as pa
+import typer
+from rich.table import Table
+
+from zonebrain import kpi
+from zonebrain.cli import _common
+from zonebrain.core.errors import InputError
+from zonebrain.core.money import display_fen
+from zonebrain.storage import Warehouse
+
+app = typer.Typer(
+    help="经济运行与目标考核：指标目录、目标导入、月度监测、预警、贡献度、预测、数据质量、分析报告。"
+    " Economic operations and targets: indicators, target import, monthly monitoring, warnings,"
+    " contributions, forecast, data quality, the monthly Word report.",
+    add_completion=False,
+    no_args_is_help=True,
+)
+
+MonthOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--month",
+        help="月份, 如 2024-06 (默认最新有数据的月份)。 Month as YYYY-MM (default: the latest with data).",
+    ),
+]
+FormatOpt = Annotated[
+    str,
+    typer.Option("--format", help="输出格式 table|csv|json。 Output format (machine-readable: csv, json)."),
+]
+SuspectOpt = Annotated[
+    bool,
+    typer.Option(
+        "--exclude-suspect",
+        help="剔除疑似单位错误的企业月度值。 Leave out enterprise-month values flagged as likely unit errors.",
+    ),
+]
+CatalogueOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalogue", help="指标目录 YAML (默认内置)。 Indicator catalogue YAML (default: built-in)."
+    ),
+]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except InputError as exc:
+        _common.err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(code=2) from None
+
+
+def _month(wh: Warehouse, text: str | None) -> tuple[int, int]:
+    if text is None:
+        got = kpi.latest_month(wh)
+        if got is None:
+            raise InputError("仓库中没有月度数据 (no monthly data); 请先导入或用 --month 指定")
+        return got
+    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise InputError(f"月份 '{text}' 无效 (bad month); 请写成 2024-06 / write YYYY-MM")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _emit(t: pa.Table, fmt: str) -> bool:
+    """Print *t* as CSV or JSON lines when asked; False for the human table."""
+    if fmt == "table":
+        return False
+    if fmt == "csv":
+        import io
+
+        import pyarrow.csv as pacsv
+
+        buf = io.BytesIO()
+        pacsv.write_csv(t, buf)
+        typer.echo(buf.getvalue().decode("utf-8"), nl=False)
+        return True
+    if fmt == "json":
+        import json
+
+        for row in t.to_pylist():
+            typer.echo(json.dumps(row, ensure_ascii=False, default=str))
+        return True
+    raise InputError(f"未知格式 '{fmt}' (unknown format); 可用 table, csv, json")
+
+
+def _fmt(v: object, unit: str, display: str) -> str:
+    if v is None:
+        return "—"
+    if unit == "fen" and isinstance(v, int):
+        return display_fen(v, display)
+    return str(v)
+
+
+def _pct(v: object, pp: bool = False) -> str:
+    if v is None or not isinstance(v, float):
+        return "—"
+    return f"{v:+.1f}" if pp else f"{v:.1%}"
+
+
+@app.command("indicators")
+def indicators_cmd(catalogue: CatalogueOpt = None) -> None:
+    """列出指标目录。 List the indicator catalogue."""
+    with _errors():
+        cat = kpi.load_catalogue(catalogue)
+    t = Table(title="指标目录 / Indicators")
+    for h in ("id", "指标", "单位", "类型", "汇总", "方向", "来源"):
+        t.add_column(h)
+    for i in cat.indicators:
+        t.add_row(i.id, i.name_zh, i.display_unit, i.kind, i.aggregation, i.direction, i.source)
+    _common.console.print(t)
+
+
+@app.command("template")
+def template_cmd(
+    year: Annotated[int, typer.Option("--year", help="年度。 Target year.")],
+    out: Annotated[Path, typer.Option("--out", help="输出 .xlsx。 Output workbook.")] = Path("targets.xlsx"),
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """写出目标责任书模板 (每行园区, 每列指标)。 Write the targets workbook template."""
+    with _errors():
+        path = kpi.write_template(out, year, catalogue=kpi.load_catalogue(catalogue), zone=_common.zone())
+    _common.console.print(f"已写出 / written: {path}", markup=False)
+
+
+def _report_import(r: kpi.KpiImport) -> None:
+    _common.console.print(
+        f"{r.kind}: {r.status}, {r.rows} 行 / rows; 新增 inserted {r.inserted}, 更新 updated {r.updated}, "
+        f"未变 unchanged {r.unchanged}, 冲突 conflicts {r.conflicts} (batch {r.batch_id})",
+        markup=False,
+    )
+
+
+@app.command("import-targets")
+def import_targets_cmd(
+    file: Annotated[Path, typer.Argument(help="目标责任书 .xlsx/.csv。 Targets workbook.")],
+    year: Annotated[
+        int | None, typer.Option("--year", help="无年度列/表名时的年度。 Year if the file has none.")
+    ] = None,
+    source: Annotated[str, typer.Option("--source", help="来源。 Source name.")] = "目标责任书",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验。 Validate only.")] = False,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """校验并导入年度目标。 Validate and import annual targets (all or nothing)."""
+    with _errors(), _common.warehouse() as wh:
+        r = kpi.import_targets(
+            wh,
+            file,
+            source=source,
+            year=year,
+            catalogue=kpi.load_catalogue(catalogue),
+            zone=_common.zone(),
+            dry_run=dry_run,
+        )
+    _report_import(r)
+
+
+@app.command("import-actuals")
+def import_actuals_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="园区月度报送 .xlsx/.csv (园区, 月份, 指标列)。 Park actuals file.")
+    ],
+    source: Annotated[str, typer.Option("--source", help="来源。 Source name.")] = "园区报送",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验。 Validate only.")] = False,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """校验并导入园区月度实绩 (当月值)。 Validate and import park-level monthly actuals (the month's own value)."""
+    with _errors(), _common.warehouse() as wh:
+        r = kpi.import_actuals(
+            wh,
+            file,
+            source=source,
+            catalogue=kpi.load_catalogue(catalogue),
+            zone=_common.zone(),
+            dry_run=dry_run,
+        )
+    _report_import(r)
+
+
+@app.command("set-target")
+def set_target_cmd(
+    park: Annotated[str, typer.Argument(help="园区 id, 如 wutong。 Park id.")],
+    indicator: Annotated[str, typer.Argument(help="指标 id 或名称。 Indicator id or name.")],
+    year: Annotated[int, typer.Argument(help="年度。 Year.")],
+    value: Annotated[str, typer.Argument(help="目标值 (金额按 --unit, 默认万元)。 Target value.")],
+    author: Annotated[str, typer.Option("--author", help="修改人。 Who changes it.")],
+    note: Annotated[str, typer.Option("--note", help="说明。 Why.")] = "",
+    unit: Annotated[str, typer.Option("--unit", help="金额单位 元/万元/亿元。 Money unit.")] = "万元",
+) -> None:
+    """修改一个目标并留痕。 Change one target, keeping history."""
+    from zonebrain.core.money import parse_amount
+
+    with _errors(), _common.warehouse() as wh:
+        ind = kpi.load_catalogue().get(indicator)
+        amount = parse_amount(value, unit, strict_unit=True) if ind.unit == "fen" else int(value)
+        old = kpi.set_target(wh, park, ind.id, year, amount, author, note)
+    _common.console.print(f"{park} {ind.name_zh} {year}: {old} → {amount}", markup=False)
+
+
+def _print_monitor(t: pa.Table, title: str) -> None:
+    table = Table(title=title)
+    for h in ("园区", "指标", "累计", "同比", "目标", "完成率", "序时进度", "超/欠(百分点)", "排名", "状态"):
+        table.add_column(h)
+    for r in t.to_pylist():
+        table.add_row(
+            r["park"],
+            f"{r['indicator_name']}({r['display_unit']})",
+            _fmt(r["ytd"], r["unit"], r["display_unit"]),
+            _pct(r["yoy"]),
+            _fmt(r["target"], r["unit"], r["display_unit"]),
+            _pct(r["completion"]),
+            _pct(r["progress"]),
+            _pct(r["gap_pp"], pp=True),
+            str(r["rank"] or "—"),
+            r["status"],
+        )
+    _common.console.print(table)
+
+
+@app.command("monitor")
+def monitor_cmd(
+    month: MonthOpt = None,
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", help="只看这些指标。 Only these.")
+    ] = None,
+    working_days: Annotated[
+        bool, typer.Option("--working-days", help="序时进度按工作日。 Progress by working days.")
+    ] = False,
+    catalogue: CatalogueOpt = None,
+    fmt: FormatOpt = "table",
+    exclude_suspect: SuspectOpt = False,
+) -> None:
+    """月度监测: 累计、同比、完成率、序时进度、排名。 Monthly monitoring table."""
+    with _errors(), _common.warehouse(read_only=True) as wh:
+        y, m = _month(wh, month)
+        t = kpi.monitor(
+            wh,
+            y,
+            m,
+            catalogue=kpi.load_catalogue(catalogue),
+            indicators=indicator,
+            basis="working_days" if working_days else None,
+            exclude_suspect=exclude_suspect,
+        )
+        if _emit(t, fmt):
+            return
+    _print_monitor(t, f"{y}年1-{m}月 经济运行监测 / monitoring")
+
+
+@app.command("warnings")
+def warnings_cmd(month: MonthOpt = None, catalogue: CatalogueOpt = None, fmt: FormatOpt = "table") -> None:
+    """预警: 落后序时进度、同比下降。 Warnings: behind schedule, year-on-year declines."""
+    with _errors(), _common.warehouse(read_only=True) as wh:
+        y, m = _month(wh, month)
+        t = kpi.warnings(wh, y, m, catalogue=kpi.load_catalogue(catalogue))
+        if _emit(t, fmt):
+            return
+    for r in t.to_pylist():
+        _common.console.print(f"[{r['kind']}] {r['message']}", markup=False)
+    if not t.num_rows:
+        _common.console.print("无预警 / no warnings", markup=False)
+
+
+@app.command("contributions")
+def contributions_cmd(
+    park: Annotated[str, typer.Argument(help="园区 id。 Park id.")],
+    indicator: Annotated[str, typer.Argument(help="指标。 Indicator.")],
+    month: MonthOpt = None,
+    top: Annotated[int, typer.Option("--top", help="列出前 N 家。 Top N.")] = 20,
+    exclude_suspect: SuspectOpt = False,
+) -> None:
+    """企业贡献度 (合计等于园区同比变化)。 Enterprise contributions to a park's change (adds up exactly)."""
+    with _errors(), _common.warehouse(read_only=True) as wh:
+        y, m = _month(wh, month)
+        ind = kpi.load_catalogue().get(indicator)
+        t = kpi.contributions(wh, park, ind.id, y, m, top=top, exclude_suspect=exclude_suspect)
+    table = Table(title=f"{park} {ind.name_zh} {y}年1-{m}月 贡献度 / contributions")
+    for h in ("排名", "企业", "本年累计", "上年同期", "增减", "贡献率"):
+        table.add_column(h)
+    for r in t.to_pylist():
+        table.add_row(
+            str(r["rank"] or ""),
+            r["name"] or r["uscc"] or "",
+            *(_fmt(r[k], ind.unit, ind.display_unit) for k in ("ytd", "ytd_prev", "change")),
+            _pct(r["share"]),
+        )
+    _common.console.print(table)
+
+
+@app.command("forecast")
+def forecast_cmd(month: MonthOpt = None, fmt: FormatOpt = "table") -> None:
+    """全年预测 (季节占比模型, 区间)。 Year-end forecast with an interval."""
+    with _errors(), _common.warehouse(read_only=True) as wh:
+        y, m = _month(wh, month)
+        t = kpi.forecast(wh, y, m)
+        if _emit(t, fmt):
+            return
+    _common.console.print(
+        _common.arrow_table(
+            f"{y} 年全年预测 / forecast", t, money=("ytd", "forecast", "low", "high", "target")
+        )
+    )
+
+
+@app.command("backtest")
+def backtest_cmd(
+    year: Annotated[int, typer.Option("--year", help="回测年度。 Year to backtest.")] = 2024,
+) -> None:
+    """预测回测: 模型与朴素基线的 MAPE。 Backtest: MAPE of the model vs the naive baseline."""
+    with _errors(), _common.warehouse(read_only=True) as wh:
+        t = kpi.backtest(wh, year)
+    summary = t.filter(pa.compute.equal(t["month"], 0))
+    _common.console.print(
+        _common.arrow_table(f"{year} 回测 / backtest (month=0: 1–11 月平均)", summary, money=())
+    )
+
+
+@app.command("quality")
+def quality_cmd(month: MonthOpt = None, fmt: FormatOpt = "table") -> None:
+    """数据质量: 未报送、缺月、疑似单位错误。 Data quality: not reported, missing months, unit slips."""
+    with _errors(), _common.warehouse(read_only=True) as wh:
+        y, m = _month(wh, month)
+        t = kpi.data_quality(wh, y, m)
+        if _emit(t, fmt):
+            return
+    for r in t.to_pylist():
+        _common.console.print(f"[{r['issue']}] {r['message']}", markup=False)
+    _common.console.print(f"共 {t.num_rows} 项 / {t.num_rows} issue(s)", markup=False)
+
+
+@app.command("report")
+def report_cmd(
+    out: Annotated[Path, typer.Option("--out", help="输出 .docx。 Output Word file.")],
+    month: MonthOpt = None,
+    exclude_suspect: SuspectOpt = False,
+) -> None:
+    """生成月度经济运行分析 Word 报告。 Write the monthly economic-operations Word report."""
+    with _errors(), _common.warehouse(read_only=True) as wh:
+        y, m = _month(wh, month)
+        path = build_report(wh, y, m, out, exclude_suspect=exclude_suspect)
+    _common.console.print(f"已写出 / written: {path}", markup=False)
+
+
+def _text_rows(t: pa.Table) -> pa.Table:
+    rows = []
+    for r in t.to_pylist():
+        rows.append(
+            {
+                "park": r["park"],
+                "indicator": f"{r['indicator_name']}({r['display_unit']})",
+                "ytd": _fmt(r["ytd"], r["unit"], r["display_unit"]),
+                "yoy": _pct(r["yoy"]),
+                "target": _fmt(r["target"], r["unit"], r["display_unit"]),
+                "completion": _pct(r["completion"]),
+                "gap": _pct(r["gap_pp"], pp=True),
+                "rank": str(r["rank"] or "—"),
+            }
+        )
+    return pa.Table.from_pylist(rows)
+
+
+def build_report(wh: Warehouse, year: int, month: int, out: Path, *, exclude_suspect: bool = False) -> Path:
+    """The monthly 经济运行分析 Word report: overview, parks, trends, warnings, drill-down, forecast, quality."""
+    from zonebrain.reports import WordReport
+
+    cat = kpi.load_catalogue()
+    mon = kpi.monitor(wh, year, month, catalogue=cat, exclude_suspect=exclude_suspect)
+    rows = mon.to_pylist()
+    doc = WordReport(f"{year}年1-{month}月经济运行分析", subtitle="郑州高新区产业大脑 · 经济运行与目标考核")
+    doc.toc()
+    doc.heading("一、总体情况", 1)
+    for r in rows:
+        if r["park_id"] != kpi.ZONE_ID or r["ytd"] is None:
+            continue
+        text = f"{r['indicator_name']}累计 {_fmt(r['ytd'], r['unit'], r['display_unit'])} {r['display_unit']}"
+        if r["yoy"] is not None:
+            text += f"，同比{'增长' if r['yoy'] >= 0 else '下降'} {abs(r['yoy']):.1%}"
+        if r["completion"] is not None:
+            text += f"，完成年度目标 {r['completion']:.1%}"
+        if r["gap_pp"] is not None:
+            text += f"，{'超' if r['gap_pp'] >= 0 else '欠'}序时进度 {abs(r['gap_pp']):.1f} 个百分点"
+        doc.paragraph(text + "。")
+    doc.heading("二、分园区完成情况", 1)
+    doc.table(
+        _text_rows(mon.filter(pa.compute.not_equal(mon["park_id"], kpi.ZONE_ID))),
+        {
+            "park": "园区",
+            "indicator": "指标",
+            "ytd": "累计",
+            "yoy": "同比",
+            "target": "目标",
+            "completion": "完成率",
+            "gap": "超/欠序时(百分点)",
+            "rank": "排名",
+        },
+        caption=f"{year}年1-{month}月各园区主要指标",
+    )
+    rev = [r for r in rows if r["indicator"] == "revenue" and r["park_id"] != kpi.ZONE_ID]
+    if rev:
+        key, label = (
+            ("completion", "完成率") if any(r["completion"] is not None for r in rev) else ("yoy", "同比")
+        )
+        doc.bar_chart(
+            [r["park"] for r in rev],
+            {label: [100 * (r[key] or 0.0) for r in rev]},
+            f"各园区营业收入{label}",
+            unit="%",
+        )
+    doc.heading("三、走势", 1)
+    tr = kpi.trend(wh, "revenue", year, last_month=month, catalogue=cat)
+    zone = [r for r in tr.to_pylist() if r["park_id"] == kpi.ZONE_ID]
+    doc.line_chart(
+        [f"{r['month']}月" for r in zone],
+        {
+            f"{year}年累计": [r["ytd"] / 1_000_000 if r["ytd"] is not None else None for r in zone],
+            f"{year - 1}年同期": [
+                r["ytd_prev"] / 1_000_000 if r["ytd_prev"] is not None else None for r in zone
+            ],
+        },
+        "全区营业收入累计走势",
+        unit="万元",
+    )
+    doc.heading("四、预警", 1)
+    warn = kpi.warnings(wh, year, month, catalogue=cat)
+    if warn.num_rows:
+        doc.table(warn, {"park": "园区", "indicator_name": "指标", "message": "预警"}, caption="预警清单")
+    else:
+        doc.paragraph("本月无落后序时进度或同比下降的指标。")
+    doc.heading("五、企业贡献", 1)
+    worst = min((r for r in rev if r["yoy"] is not None), key=lambda r: r["yoy"], default=None)
+    if worst is not None:
+        contrib = kpi.contributions(
+            wh,
+            worst["park_id"],
+            "revenue",
+            year,
+            month,
+            top=10,
+            catalogue=cat,
+            exclude_suspect=exclude_suspect,
+        )
+        doc.paragraph(f"营业收入同比增速最低的是{worst['park']}（{worst['yoy']:+.1%}），影响最大的企业如下。")
+        doc.table(
+            contrib,
+            {"rank": "排名", "name": "企业", "ytd": "本年累计", "ytd_prev": "上年同期", "change": "增减"},
+            money=("ytd", "ytd_prev", "change"),
+            caption=f"{worst['park']}营业收入企业贡献",
+        )
+    doc.heading("六、全年预测", 1)
+    fc = kpi.forecast(wh, year, month, catalogue=cat)
+    zone_fc = fc.filter(pa.compute.equal(fc["park_id"], kpi.ZONE_ID))
+    doc.table(
+        zone_fc,
+        {
+            "indicator_name": "指标",
+            "ytd": "累计",
+            "forecast": "全年预测",
+            "low": "区间下限",
+            "high": "区间上限",
+            "years_used": "参考年数",
+        },
+        money=("ytd", "forecast", "low", "high"),
+        caption="全区全年预测（季节占比模型）",
+    )
+    doc.paragraph(
+        "预测 = 累计 ÷ 历年同期累计占全年比重（各园区、各年平均）；区间取历年占比的最大与最小值。计数类指标的数值以“家”计，表头单位不适用。"
+    )
+    doc.heading("七、数据质量", 1)
+    dq = kpi.data_quality(wh, year, month, catalogue=cat)
+    counts = {k: 0 for k in ("not_reported", "missing_month", "unit_jump")}
+    for issue in dq["issue"].to_pylist():
+        counts[issue] += 1
+    doc.paragraph(
+        f"本月未报送的规上/限上企业 {counts['not_reported']} 家，缺月记录 {counts['missing_month']} 条，"
+        f"疑似单位错误 {counts['unit_jump']} 条；以上数据未作修正，请园区核实。"
+        + (
+            "本报告各项数字已剔除疑似单位错误的企业月度值。"
+            if exclude_suspect
+            else "本报告各项数字仍包含疑似单位错误的企业月度值（可用 --exclude-suspect 剔除）。"
+        )
+    )
+    if dq.num_rows:
+        doc.table(
+            dq,
+            {"issue": "问题", "name": "企业", "month": "月份", "message": "说明"},
+            caption="数据质量问题清单",
+            max_rows=50,
+        )
+    return doc.save(out)
