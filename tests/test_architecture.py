@@ -44,9 +44,19 @@ def test_public_names_are_pinned() -> None:
         "read_table_file",
     ]
     assert sorted(zonebrain.portrait.__all__) == [
+        "Benchmark",
+        "Diagnosis",
+        "INDICATORS",
+        "Portrait",
+        "ReportFiles",
+        "StrengthRules",
         "ZoneSummary",
+        "benchmark",
+        "diagnose",
         "industry_dimension",
         "latest_year",
+        "portrait",
+        "portrait_report",
         "zone_summary",
     ]
 

@@ -12,6 +12,7 @@ users add their own folder::
 from zonebrain.chains._classify import NO_CHAIN, Classifier, Label, Override, apply_overrides, classify_frame
 from zonebrain.chains._evaluate import ChainScore, EvaluationReport, evaluate, read_labelled
 from zonebrain.chains._load import ChainError, ChainFileError, ChainSet, load_chains, validate_chain_dir
+from zonebrain.chains._membership import MembershipRun, classify_zone, set_override, stored_overrides
 from zonebrain.chains._schema import ChainSpec, EdgeSpec, NodeSpec, Stage
 
 __all__ = [
@@ -25,13 +26,17 @@ __all__ = [
     "EdgeSpec",
     "EvaluationReport",
     "Label",
+    "MembershipRun",
     "NodeSpec",
     "Override",
     "Stage",
     "apply_overrides",
     "classify_frame",
+    "classify_zone",
     "evaluate",
     "load_chains",
     "read_labelled",
+    "set_override",
+    "stored_overrides",
     "validate_chain_dir",
 ]

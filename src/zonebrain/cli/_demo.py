@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+import pyarrow as pa
+
 from zonebrain.cli._common import console, data_dir, progress_bar, state, warehouse, zone
 from zonebrain.cli._summary import print_summary
 from zonebrain.cli.import_cmd import show
@@ -57,11 +59,34 @@ def run_demo(*, seed: int, n_enterprises: int, n_reference: int, serve: bool, po
                 report = import_file(wh, kind, files / name, zone=zone(), progress=step)
             show(report)
         print_summary(wh)
+        _compute(wh)
         demo_firm = _first_firm(wh, "wutong")
     _demo_accounts(demo_firm)
     console.print(f"演示园区就绪 (demo zone ready) in {time.perf_counter() - started:.0f}s: {wh.url}")
     if serve:
         serve_web(None, port)
+
+
+def _compute(wh: Warehouse) -> None:
+    """Everything the cockpit shows that is computed, not imported: chain memberships and the diagnosis."""
+    from zonebrain.chains import classify_zone
+    from zonebrain.cli._common import arrow_table
+    from zonebrain.portrait import diagnose
+
+    with progress_bar(transient=True) as step:
+        step("产业链分类 classify chains", 0, 2)
+        run = classify_zone(wh)
+        step("产业链诊断 diagnose chains", 1, 2)
+        found = diagnose(wh)
+        step("完成 done", 2, 2)
+    console.print(f"产业链分类 (chain memberships): {run.rows} 条 / rows, run {run.run_id}")
+    classes = ("强", "弱", "延", "缺")
+    counts: dict[str, dict[str, int]] = {}
+    for row in found.nodes.select(["chain_name", "strength"]).to_pylist():
+        per = counts.setdefault(row["chain_name"], dict.fromkeys(classes, 0))
+        per[row["strength"]] = per.get(row["strength"], 0) + 1
+    table = pa.table({"产业链 chain": list(counts), **{c: [counts[k][c] for k in counts] for c in classes}})
+    console.print(arrow_table(f"产业链节点强弱 Chain nodes by strength ({found.reference})", table, money=()))
 
 
 def _first_firm(wh: Warehouse, park_id: str) -> str | None:

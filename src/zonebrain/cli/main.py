@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from zonebrain import __version__
-from zonebrain.cli import chains_cmd, complexity_cmd, import_cmd, kpi_cmd, users_cmd
+from zonebrain.cli import chains_cmd, complexity_cmd, import_cmd, kpi_cmd, portrait_cmd, report_cmd, users_cmd
 from zonebrain.cli._common import console, err_console, state, warehouse
 from zonebrain.core.errors import InputError, StorageError, ZoneBrainError
 
@@ -24,6 +24,9 @@ app.add_typer(chains_cmd.app, name="chains")
 app.add_typer(complexity_cmd.app, name="complexity")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(kpi_cmd.app, name="kpi")
+app.add_typer(portrait_cmd.app, name="portrait")
+app.add_typer(report_cmd.app, name="report")
+chains_cmd.app.command("classify-zone")(portrait_cmd.classify_zone_cmd)
 
 warehouse_app = typer.Typer(help="仓库管理 / warehouse administration", no_args_is_help=True)
 app.add_typer(warehouse_app, name="warehouse")
