@@ -53,7 +53,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppStore]:
 
 def test_migrations_create_the_tables_and_are_idempotent(store: AppStore) -> None:
     assert {"users", "sessions", "login_attempts", "audit_log", "alembic_version"} <= set(store.table_names())
-    assert store.revision() == "0001"
+    assert store.revision() == "0002"  # the newest revision under appstore/migrations/versions
     assert store.migrate() == []
 
 

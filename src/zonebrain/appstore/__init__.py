@@ -11,6 +11,9 @@ ledger) add their tables here as new migrations. Domain packages never import it
 True
 """
 
+# registers the pipeline and linking tables on the shared metadata (migrations and their model check see them)
+from zonebrain.appstore import linking_models as _linking_models  # noqa: F401
+from zonebrain.appstore import pipeline_models as _pipeline_models  # noqa: F401
 from zonebrain.appstore._audit import AuditEntry, AuditLog
 from zonebrain.appstore._roles import ROLES, Role
 from zonebrain.appstore._sessions import LoginSession, Sessions

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from zonebrain import __version__
-from zonebrain.cli import chains_cmd, complexity_cmd, import_cmd, kpi_cmd, portrait_cmd, report_cmd, users_cmd
+from zonebrain.cli import (
+    chains_cmd,
+    complexity_cmd,
+    import_cmd,
+    kpi_cmd,
+    pipeline_cmd,
+    portrait_cmd,
+    report_cmd,
+    users_cmd,
+)
 from zonebrain.cli._common import console, err_console, state, warehouse
 from zonebrain.core.errors import InputError, StorageError, ZoneBrainError
 
@@ -26,6 +35,7 @@ app.add_typer(users_cmd.app, name="users")
 app.add_typer(kpi_cmd.app, name="kpi")
 app.add_typer(portrait_cmd.app, name="portrait")
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(pipeline_cmd.app, name="pipeline")
 chains_cmd.app.command("classify-zone")(portrait_cmd.classify_zone_cmd)
 
 warehouse_app = typer.Typer(help="仓库管理 / warehouse administration", no_args_is_help=True)

@@ -21,7 +21,18 @@ from zonebrain.web._config import WebConfig
 from zonebrain.web._context import WebContext
 from zonebrain.web._errors import CatchAllMiddleware, install_error_handlers
 from zonebrain.web._render import static_dir
-from zonebrain.web._routes import admin, auth, chains, complexity, enterprises, imports, overview, portrait
+from zonebrain.web._routes import (
+    admin,
+    auth,
+    chains,
+    complexity,
+    enterprises,
+    imports,
+    linking,
+    overview,
+    pipeline,
+    portrait,
+)
 from zonebrain.web._warehouse import WarehousePool
 
 log = logging.getLogger("zonebrain.web")
@@ -136,7 +147,18 @@ def create_app(
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(static_dir())), name="static")
-    for module in (auth, overview, portrait, chains, complexity, enterprises, imports, admin):
+    for module in (
+        auth,
+        overview,
+        portrait,
+        chains,
+        complexity,
+        enterprises,
+        pipeline,
+        linking,
+        imports,
+        admin,
+    ):
         app.include_router(module.pages)
         app.include_router(module.api)
 

@@ -24,6 +24,8 @@ NAV: Final = (
     ("nav.chains", "/chains", Perm.AGGREGATES),
     ("nav.complexity", "/complexity", Perm.AGGREGATES),
     ("nav.enterprises", "/enterprises", Perm.ENTERPRISES),
+    ("nav.pipeline", "/pipeline", Perm.AGGREGATES),
+    ("nav.linking", "/linking", Perm.ENTERPRISES),
     ("nav.imports", "/imports", Perm.IMPORT),
     ("nav.users", "/admin/users", Perm.ADMIN),
     ("nav.audit", "/admin/audit", Perm.ADMIN),
@@ -67,7 +69,7 @@ def render(
     csrf = p.csrf_token if p else anonymous_csrf_token(request)
     nav = [(t(key), path) for key, path, perm in NAV if p is not None and p.can(perm)]
     if p is not None and p.uscc_scope:
-        nav = [(t("nav.my_enterprise"), f"/enterprises/{p.uscc_scope}")]
+        nav = [(t("nav.my_enterprise"), f"/enterprises/{p.uscc_scope}"), (t("nav.linking"), "/linking")]
     ctx: dict[str, Any] = {
         "t": t,
         "locale": locale,

@@ -1,0 +1,418 @@
+"""Resource linking: the resource catalogue, enterprise demands, suggestions, proposals, resolution
+and the enterprise's rating. Every write is versioned and audited (before/after) in its transaction.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zonebrain.appstore import ConcurrentUpdate, Role, User
+from zonebrain.appstore._store import utcnow
+from zonebrain.appstore.linking_models import DemandRow, MatchRow, ResourceRow
+from zonebrain.appstore.pipeline_models import audit_row
+from zonebrain.core.errors import InputError
+from zonebrain.core.uscc import USCC
+from zonebrain.linking._kinds import DemandKind, ResourceKind, parse_demand_kind, parse_resource_kind
+from zonebrain.linking._matcher import rank
+from zonebrain.linking._model import (
+    Demand,
+    DemandNotFound,
+    Match,
+    NotAllowed,
+    Resource,
+    Suggestion,
+    to_demand,
+    to_match,
+    to_resource,
+)
+
+if TYPE_CHECKING:
+    from zonebrain.appstore import AppStore
+
+CATALOGUE_EDITORS = frozenset({Role.ADMIN, Role.INVESTMENT_OFFICER})
+OFFICERS = frozenset({Role.ADMIN, Role.INVESTMENT_OFFICER, Role.PARK_OFFICER})
+"""Who answers demands (park officers: their own park's)."""
+READERS = frozenset({*OFFICERS, Role.LEADER, Role.POLICY_RESEARCHER})
+
+_RESOURCE_FIELDS = (
+    "name",
+    "provider",
+    "description",
+    "keywords",
+    "chain_nodes",
+    "parks",
+    "min_amount_fen",
+    "max_amount_fen",
+    "contact",
+    "active",
+)
+
+
+def _join(values: Iterable[str] | str) -> str:
+    items = [values] if isinstance(values, str) else list(values)
+    parts = [p.strip() for v in items for p in str(v).replace("，", ",").split(",") if p.strip()]
+    return ",".join(dict.fromkeys(parts))
+
+
+def _fen(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"{name} 须为非负整数分 (must be non-negative integer fen), 收到 / got {value!r}")
+    return value
+
+
+class Linking:
+    """资源对接: one catalogue of resources for the zone; demands from enterprises, answered by officers.
+
+    *response_days*: a demand's first response is due this many days after it was submitted.
+    """
+
+    def __init__(
+        self, store: AppStore, *, response_days: int = 5, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
+        if response_days <= 0:
+            raise InputError(f"响应时限须为正的天数 (response_days must be positive), 收到 {response_days}")
+        self._store = store
+        self._clock = clock
+        self.response_days = response_days
+
+    # ---- the catalogue -------------------------------------------------------------------
+
+    def add_resource(
+        self,
+        actor: User,
+        *,
+        kind: ResourceKind | str,
+        name: str,
+        provider: str = "",
+        description: str = "",
+        keywords: Iterable[str] | str = (),
+        chain_nodes: Iterable[str] | str = (),
+        parks: Iterable[str] | str = (),
+        min_amount_fen: int | None = None,
+        max_amount_fen: int | None = None,
+        contact: str = "",
+        ip: str = "",
+    ) -> Resource:
+        self._require(actor, CATALOGUE_EDITORS, "维护资源目录 (maintain the resource catalogue)")
+        if not name.strip():
+            raise InputError("资源须有名称 (a resource needs a name)")
+        lo, hi = _fen("min_amount_fen", min_amount_fen), _fen("max_amount_fen", max_amount_fen)
+        if lo is not None and hi is not None and lo > hi:
+            raise InputError(f"金额下限大于上限 (min {lo} > max {hi} fen); 请核对 / check the range")
+        now = self._clock()
+        with self._store.session() as s:
+            row = ResourceRow(
+                kind=parse_resource_kind(kind).value,
+                name=name.strip()[:256],
+                provider=provider.strip()[:256],
+                description=description,
+                keywords=_join(keywords),
+                chain_nodes=_join(chain_nodes),
+                parks=_join(parks),
+                min_amount_fen=lo,
+                max_amount_fen=hi,
+                contact=contact.strip()[:256],
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(row)
+            s.flush()
+            after = {k: getattr(row, k) for k in ("kind", *_RESOURCE_FIELDS)}
+            s.add(self._audit(actor, "resource.add", f"resource:{row.id}", row.version, None, after, ip))
+            return to_resource(row)
+
+    def update_resource(
+        self, actor: User, resource_id: int, *, expected_version: int, ip: str = "", **changes: Any
+    ) -> Resource:
+        self._require(actor, CATALOGUE_EDITORS, "维护资源目录 (maintain the resource catalogue)")
+        unknown = set(changes) - set(_RESOURCE_FIELDS)
+        if unknown:
+            raise InputError(
+                f"不能修改字段 {sorted(unknown)} (not editable); 可改 / editable: {', '.join(_RESOURCE_FIELDS)}"
+            )
+        clean: dict[str, Any] = {}
+        for k, v in changes.items():
+            if k in ("keywords", "chain_nodes", "parks"):
+                clean[k] = _join(v)
+            elif k.endswith("_fen"):
+                clean[k] = _fen(k, v)
+            elif k == "active":
+                clean[k] = bool(v)
+            else:
+                clean[k] = str(v).strip()
+        with self._store.session() as s:
+            row = s.get(ResourceRow, resource_id)
+            if row is None:
+                raise DemandNotFound(f"没有资源 #{resource_id} (no such resource)")
+            self._check(row.version, expected_version, f"资源 #{resource_id}")
+            before = {k: getattr(row, k) for k in clean if getattr(row, k) != clean[k]}
+            after = {k: clean[k] for k in before}
+            for k, v in after.items():
+                setattr(row, k, v)
+            if after:
+                row.updated_at = self._clock()
+                s.flush()
+                s.add(
+                    self._audit(
+                        actor, "resource.update", f"resource:{row.id}", row.version, before, after, ip
+                    )
+                )
+            return to_resource(row)
+
+    def resources(
+        self, *, kind: ResourceKind | str | None = None, active_only: bool = True
+    ) -> builtins.list[Resource]:
+        with self._store.session() as s:
+            q = select(ResourceRow).order_by(ResourceRow.id)
+            if kind:
+                q = q.where(ResourceRow.kind == parse_resource_kind(kind).value)
+            if active_only:
+                q = q.where(ResourceRow.active.is_(True))
+            return [to_resource(r) for r in s.scalars(q)]
+
+    # ---- demands -------------------------------------------------------------------------
+
+    def submit_demand(
+        self,
+        actor: User,
+        *,
+        uscc: str,
+        kind: DemandKind | str,
+        title: str,
+        detail: str = "",
+        amount_fen: int | None = None,
+        firm_name: str = "",
+        park_id: str | None = None,
+        chain_node: str | None = None,
+        at: dt.datetime | None = None,
+        ip: str = "",
+    ) -> Demand:
+        """An enterprise user submits for its own USCC; officers may enter a demand on a firm's behalf."""
+        code = USCC.parse(uscc.strip()).code
+        if actor.role is Role.ENTERPRISE_USER:
+            if actor.uscc != code:
+                raise NotAllowed(
+                    "企业用户只能为本企业提交需求 (an enterprise user submits for its own USCC only)"
+                )
+        else:
+            self._require(actor, OFFICERS, "代企业登记需求 (enter demands for firms)")
+            if actor.role is Role.PARK_OFFICER and park_id != actor.park_id:
+                raise NotAllowed(f"园区专员只能登记本园区 ({actor.park_id}) 企业的需求 (own park only)")
+        if not title.strip():
+            raise InputError("需求须有标题 (a demand needs a title), 例如 / e.g. 500万元流动资金贷款")
+        when = at or self._clock()
+        if when > self._clock() + dt.timedelta(minutes=5):
+            raise InputError("提交时间在未来 (submitted in the future); 请填写实际时间")
+        with self._store.session() as s:
+            row = DemandRow(
+                uscc=code,
+                firm_name=firm_name.strip()[:256],
+                park_id=park_id or None,
+                chain_node=chain_node or None,
+                kind=parse_demand_kind(kind).value,
+                title=title.strip()[:256],
+                detail=detail,
+                amount_fen=_fen("amount_fen", amount_fen),
+                status="open",
+                submitted_by=actor.id,
+                submitted_at=when,
+                due_at=when + dt.timedelta(days=self.response_days),
+                resolution="",
+                rating_comment="",
+                updated_at=self._clock(),
+            )
+            s.add(row)
+            s.flush()
+            after = {"uscc": code, "kind": row.kind, "title": row.title, "amount_fen": row.amount_fen}
+            s.add(self._audit(actor, "demand.submit", f"demand:{row.id}", row.version, None, after, ip))
+            return to_demand(row)
+
+    def demands(self, actor: User, *, status: str | None = None) -> builtins.list[Demand]:
+        """The demands *actor* may see: an enterprise its own, a park officer its park's, officials all."""
+        with self._store.session() as s:
+            q = select(DemandRow).order_by(DemandRow.id)
+            if actor.role is Role.ENTERPRISE_USER:
+                q = q.where(DemandRow.uscc == (actor.uscc or ""))
+            elif actor.role is Role.PARK_OFFICER:
+                q = q.where(DemandRow.park_id == (actor.park_id or ""))
+            else:
+                self._require(actor, READERS, "查看企业需求 (see demands)")
+            if status:
+                q = q.where(DemandRow.status == status)
+            return [to_demand(r) for r in s.scalars(q)]
+
+    def get_demand(self, actor: User, demand_id: int) -> Demand:
+        with self._store.session() as s:
+            row = self._demand(s, actor, demand_id)
+            return to_demand(row)
+
+    def matches(self, actor: User, demand_id: int) -> builtins.list[Match]:
+        with self._store.session() as s:
+            self._demand(s, actor, demand_id)
+            q = select(MatchRow).where(MatchRow.demand_id == demand_id).order_by(MatchRow.id)
+            return [to_match(m) for m in s.scalars(q)]
+
+    def suggest(self, actor: User, demand_id: int, *, limit: int = 10) -> builtins.list[Suggestion]:
+        """Resources ranked for the demand, with reasons (officers only)."""
+        self._require(actor, OFFICERS | {Role.LEADER}, "查看资源推荐 (see suggestions)")
+        demand = self.get_demand(actor, demand_id)
+        return rank(demand, self.resources(), limit=limit)
+
+    def propose(
+        self, actor: User, demand_id: int, resource_id: int, *, expected_version: int, ip: str = ""
+    ) -> Match:
+        """An officer offers a resource to the firm: the first proposal is the demand's first response."""
+        self._require(actor, OFFICERS, "对接资源 (propose resources)")
+        with self._store.session() as s:
+            row = self._demand(s, actor, demand_id)
+            self._check(row.version, expected_version, f"需求 #{demand_id}")
+            if row.status in ("resolved", "closed"):
+                raise InputError(f"需求 #{demand_id} 已办结 (already resolved); 无需再对接")
+            res = s.get(ResourceRow, resource_id)
+            if res is None or not res.active:
+                raise DemandNotFound(f"没有在用的资源 #{resource_id} (no such active resource)")
+            suggestion = rank(to_demand(row), [to_resource(res)], limit=1)
+            sc, reasons = (
+                (suggestion[0].score, suggestion[0].reasons)
+                if suggestion
+                else (0.0, ("人工指定 (chosen by hand)",))
+            )
+            now = self._clock()
+            before = {"status": row.status, "first_response_at": row.first_response_at}
+            if row.first_response_at is None:
+                row.first_response_at = now
+            row.status = "responded"
+            row.updated_at = now
+            m = MatchRow(
+                demand_id=row.id,
+                resource_id=res.id,
+                score=sc,
+                reasons=json.dumps(list(reasons), ensure_ascii=False),
+                status="proposed",
+                created_by=actor.id,
+                created_at=now,
+            )
+            s.add(m)
+            s.flush()
+            after = {"status": row.status, "first_response_at": row.first_response_at, "resource_id": res.id}
+            s.add(self._audit(actor, "demand.propose", f"demand:{row.id}", row.version, before, after, ip))
+            return to_match(m)
+
+    def resolve(
+        self,
+        actor: User,
+        demand_id: int,
+        *,
+        resolution: str,
+        expected_version: int,
+        at: dt.datetime | None = None,
+        ip: str = "",
+    ) -> Demand:
+        self._require(actor, OFFICERS, "办结需求 (resolve demands)")
+        if not resolution.strip():
+            raise InputError(
+                "办结须说明结果 (a resolution needs a description), 例如 / e.g. 已获批贷款300万元"
+            )
+        with self._store.session() as s:
+            row = self._demand(s, actor, demand_id)
+            self._check(row.version, expected_version, f"需求 #{demand_id}")
+            if row.status in ("resolved", "closed"):
+                raise InputError(f"需求 #{demand_id} 已办结 (already resolved)")
+            now = at or self._clock()
+            before = {"status": row.status, "resolution": row.resolution}
+            row.status = "resolved"
+            row.resolution = resolution.strip()
+            row.resolved_at = now
+            if row.first_response_at is None:
+                row.first_response_at = now
+            row.updated_at = self._clock()
+            s.flush()
+            after = {"status": row.status, "resolution": row.resolution}
+            s.add(self._audit(actor, "demand.resolve", f"demand:{row.id}", row.version, before, after, ip))
+            return to_demand(row)
+
+    def rate(
+        self,
+        actor: User,
+        demand_id: int,
+        rating: int,
+        *,
+        expected_version: int,
+        comment: str = "",
+        ip: str = "",
+    ) -> Demand:
+        """The firm rates how its resolved demand was handled (1 = poor … 5 = excellent)."""
+        if actor.role is not Role.ENTERPRISE_USER:
+            raise NotAllowed("只有提出需求的企业可以评价 (only the enterprise rates its demand)")
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+            raise InputError(f"评分须为 1 到 5 的整数 (rating must be 1-5), 收到 {rating!r}")
+        with self._store.session() as s:
+            row = self._demand(s, actor, demand_id)
+            self._check(row.version, expected_version, f"需求 #{demand_id}")
+            if row.status != "resolved":
+                raise InputError("需求办结后才能评价 (rate after the demand is resolved)")
+            before = {"rating": row.rating, "rating_comment": row.rating_comment}
+            row.rating, row.rating_comment = rating, comment.strip()
+            row.updated_at = self._clock()
+            s.flush()
+            after = {"rating": rating, "rating_comment": row.rating_comment}
+            s.add(self._audit(actor, "demand.rate", f"demand:{row.id}", row.version, before, after, ip))
+            return to_demand(row)
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _require(actor: User, roles: frozenset[Role], what: str) -> None:
+        if not actor.active or actor.role not in roles:
+            raise NotAllowed(f"角色 {actor.role.value} 无权{what} (your role may not do this)")
+
+    @staticmethod
+    def _demand(s: Session, actor: User, demand_id: int) -> DemandRow:
+        row = s.get(DemandRow, demand_id)
+        if row is None:
+            raise DemandNotFound(f"没有需求 #{demand_id} (no such demand)")
+        if actor.role is Role.ENTERPRISE_USER and row.uscc != actor.uscc:
+            raise NotAllowed("只能查看本企业的需求 (own demands only)")
+        if actor.role is Role.PARK_OFFICER and row.park_id != actor.park_id:
+            raise NotAllowed("只能处理本园区企业的需求 (own park only)")
+        if not actor.active or actor.role not in READERS | {Role.ENTERPRISE_USER}:
+            raise NotAllowed(f"角色 {actor.role.value} 无权查看需求 (your role may not see demands)")
+        return row
+
+    @staticmethod
+    def _check(version: int, expected: int, what: str) -> None:
+        if version != expected:
+            raise ConcurrentUpdate(
+                f"{what} 已被他人修改 (changed by someone else: version {version}, you had {expected}); "
+                "请刷新后重试 / reload and retry"
+            )
+
+    @staticmethod
+    def _audit(
+        actor: User,
+        action: str,
+        target: str,
+        version: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+        ip: str,
+    ) -> Any:
+        return audit_row(
+            action,
+            user_id=actor.id,
+            username=actor.username,
+            role=actor.role.value,
+            target=target,
+            detail={"version": version, "before": before, "after": after},
+            ip=ip,
+        )

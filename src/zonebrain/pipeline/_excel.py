@@ -1,0 +1,346 @@
+"""Projects to and from Excel: an export officials can edit and hand back, an import that checks
+every cell first (file, row, column, value, fix) and then adds all rows in one transaction or none.
+
+Money columns are 万元 (exact decimals; a cell may also carry its own unit, ``500万元``, ``1.2亿``);
+the app store keeps integer fen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from zonebrain.appstore import User
+from zonebrain.core.errors import InputError
+from zonebrain.core.money import FEN_PER, parse_amount
+from zonebrain.core.uscc import USCC
+from zonebrain.pipeline._model import Created, NotAllowed, Project
+from zonebrain.pipeline._projects import NewProject, Pipeline
+from zonebrain.pipeline._stages import Stage, parse_origin, parse_stage
+from zonebrain.pipeline._stall import Colour, StallRule
+from zonebrain.registry import read_table_file
+
+MONEY_UNIT = "万元"
+
+
+@dataclass(frozen=True)
+class _Col:
+    field: str
+    header: str
+    """The Chinese header written on export (with the unit, if any)."""
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+
+IMPORT_COLUMNS: tuple[_Col, ...] = (
+    _Col("name", "企业名称", ("项目名称", "企业", "name", "firm"), required=True),
+    _Col("uscc", "统一社会信用代码", ("信用代码", "uscc")),
+    _Col("park_id", "园区", ("所属园区", "park", "park_id"), required=True),
+    _Col("origin", "来源", ("线索来源", "origin"), required=True),
+    _Col("owner", "负责人", ("招商专员", "owner")),
+    _Col("stage", "阶段", ("项目阶段", "stage")),
+    _Col("at", "阶段开始日期", ("日期", "since", "stage_since")),
+    _Col("chain_node", "产业链节点", ("链节点", "chain_node")),
+    _Col("promised_investment_fen", f"承诺投资({MONEY_UNIT})", ("承诺投资", "promised_investment")),
+    _Col("promised_output_fen", f"承诺产值({MONEY_UNIT})", ("承诺产值", "promised_output")),
+    _Col("promised_tax_fen", f"承诺税收({MONEY_UNIT})", ("承诺税收", "promised_tax")),
+    _Col("promised_jobs", "承诺就业(人)", ("承诺就业", "promised_jobs")),
+    _Col("notes", "备注", ("notes",)),
+)
+EXPORT_ONLY = ("项目编号", "版本", "停滞预警", "终止原因", "更新时间")
+"""Columns the export adds; the import ignores them."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    file: str
+    row: int
+    """The Excel row number (the header is row 1)."""
+    column: str
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file} 第 {self.row} 行 (row), 列 (column) '{self.column}', 值 (value) {self.value!r}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    file: str
+    rows: int
+    problems: list[RowProblem] = field(default_factory=list)
+    created: list[Created] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problems_table(self) -> pa.Table:
+        return pa.Table.from_pylist(
+            [p.__dict__ for p in self.problems],
+            schema=pa.schema(
+                [
+                    ("file", pa.string()),
+                    ("row", pa.int64()),
+                    ("column", pa.string()),
+                    ("value", pa.string()),
+                    ("message", pa.string()),
+                ]
+            ),
+        )
+
+
+def _norm_header(text: str) -> str:
+    return re.sub(r"[\s（）()]+", "", text).casefold()
+
+
+def _header_map(headers: Iterable[str]) -> dict[str, str]:
+    """file header → field."""
+    known: dict[str, str] = {}
+    for col in IMPORT_COLUMNS:
+        for name in (col.header, col.field, *col.aliases):
+            known[_norm_header(name)] = col.field
+    out: dict[str, str] = {}
+    for h in headers:
+        f = known.get(_norm_header(h))
+        if f and f not in out.values():
+            out[h] = f
+    return out
+
+
+def _parse_date(text: str) -> dt.datetime:
+    t = text.strip().replace("/", "-").replace(".", "-")
+    for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(t, fmt)
+        except ValueError:
+            continue
+    raise InputError("日期无效 (not a valid date); 请写成 2026-06-30 / write it as 2026-06-30")
+
+
+def _parse_jobs(text: str) -> int:
+    t = text.strip().replace(",", "").removesuffix("人")
+    if not re.fullmatch(r"\d+(\.0+)?", t):
+        raise InputError("就业人数须为非负整数 (jobs must be a whole number); 如 120 / e.g. 120")
+    return int(Decimal(t))
+
+
+def _cell(field_name: str, text: str, pipe: Pipeline) -> Any:
+    """One cell as the value NewProject wants; InputError (with the fix) when it cannot be read."""
+    if field_name in ("promised_investment_fen", "promised_output_fen", "promised_tax_fen"):
+        fen = parse_amount(text, MONEY_UNIT)
+        if fen < 0:
+            raise InputError("金额不能为负 (must not be negative); 请核对 / check the figure")
+        return fen
+    if field_name == "promised_jobs":
+        return _parse_jobs(text)
+    if field_name == "at":
+        return _parse_date(text)
+    if field_name == "stage":
+        stage = parse_stage(text)
+        if stage is Stage.TERMINATED:
+            raise InputError("导入的新项目不能处于终止阶段 (an imported project cannot start terminated)")
+        return stage
+    if field_name == "origin":
+        return parse_origin(text)
+    if field_name == "uscc":
+        return USCC.parse(text.strip()).code
+    if field_name == "park_id":
+        return pipe.park_id(text)
+    return text.strip()
+
+
+def import_projects(
+    pipe: Pipeline,
+    actor: User,
+    path: Path | str,
+    *,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    ip: str = "",
+) -> ImportResult:
+    """Check every row of an .xlsx/.csv of projects; when all are good (and not *dry_run*), add them all.
+
+    Nothing is written when any row has a problem: fix the rows the result lists and import again.
+    """
+    path = Path(path)
+    raw = read_table_file(path, sheet)
+    name = path.name
+    result = ImportResult(file=name, rows=raw.table.num_rows)
+    for line, problem in raw.bad_rows:
+        result.problems.append(RowProblem(name, line, "", None, problem))
+    mapping = _header_map(raw.table.column_names)
+    for col in IMPORT_COLUMNS:
+        if col.required and col.field not in mapping.values():
+            result.problems.append(
+                RowProblem(
+                    name,
+                    1,
+                    col.header,
+                    None,
+                    f"缺少必填列 (missing column); 请添加表头 '{col.header}' / add it",
+                )
+            )
+    if not result.ok:
+        return result
+    rows = raw.table.to_pylist()
+    numbers = raw.row_numbers()
+    drafts: list[NewProject] = []
+    for row, line in zip(rows, numbers, strict=True):
+        values: dict[str, Any] = {}
+        bad = False
+        for header, field_name in mapping.items():
+            text = row.get(header)
+            if text is None or not str(text).strip():
+                continue
+            try:
+                values[field_name] = _cell(field_name, str(text), pipe)
+            except InputError as exc:
+                result.problems.append(RowProblem(name, int(line), header, str(text), str(exc)))
+                bad = True
+        for col in IMPORT_COLUMNS:
+            if (
+                col.required
+                and col.field not in values
+                and not any(
+                    p.row == int(line) and mapping.get(p.column) == col.field for p in result.problems
+                )
+            ):
+                header = next((h for h, f in mapping.items() if f == col.field), col.header)
+                result.problems.append(
+                    RowProblem(name, int(line), header, None, "必填项为空 (required); 请填写 / fill it in")
+                )
+                bad = True
+        if bad:
+            continue
+        draft = NewProject(**values)
+        try:
+            pipe._prepare(actor, draft)  # roles, parks and dates, before anything is written
+        except NotAllowed as exc:
+            header = next((h for h, f in mapping.items() if f == "park_id"), "园区")
+            result.problems.append(RowProblem(name, int(line), header, values["park_id"], str(exc)))
+            continue
+        except InputError as exc:
+            result.problems.append(RowProblem(name, int(line), "", None, str(exc)))
+            continue
+        owner = draft.owner or actor.username
+        why = pipe.check_owner(owner, draft.park_id)
+        if why:
+            header = next((h for h, f in mapping.items() if f == "owner"), "负责人")
+            result.problems.append(RowProblem(name, int(line), header, owner, why))
+            continue
+        drafts.append(draft)
+    if result.ok and not dry_run:
+        result.created = pipe.create_many(actor, drafts, ip=ip)
+    return result
+
+
+def projects_table(
+    projects: Iterable[Project], *, as_of: dt.datetime | None = None, rule: StallRule | None = None
+) -> pa.Table:
+    """Projects as an Arrow table (money as integer fen), with the stall colour at *as_of*."""
+    rule = rule or StallRule()
+    when = as_of or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = []
+    for p in projects:
+        d = p.as_dict()
+        d["stage_since"] = p.stage_since
+        d["created_at"], d["updated_at"] = p.created_at, p.updated_at
+        d["stall"] = rule.colour(p.stage, p.stage_since, when).value
+        rows.append(d)
+    schema = pa.schema(
+        [
+            ("id", pa.int64()),
+            ("name", pa.string()),
+            ("uscc", pa.string()),
+            ("stage", pa.string()),
+            ("stall", pa.string()),
+            ("terminated_reason", pa.string()),
+            ("owner_id", pa.int64()),
+            ("owner", pa.string()),
+            ("park_id", pa.string()),
+            ("chain_node", pa.string()),
+            ("origin", pa.string()),
+            ("promised_investment_fen", pa.int64()),
+            ("promised_output_fen", pa.int64()),
+            ("promised_tax_fen", pa.int64()),
+            ("promised_jobs", pa.int64()),
+            ("notes", pa.string()),
+            ("stage_since", pa.timestamp("s")),
+            ("created_at", pa.timestamp("s")),
+            ("updated_at", pa.timestamp("s")),
+            ("version", pa.int64()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def export_projects(
+    projects: Iterable[Project],
+    path: Path | str,
+    *,
+    as_of: dt.datetime | None = None,
+    rule: StallRule | None = None,
+) -> Path:
+    """Write the projects to .xlsx with the import's headers (it can be edited and imported again),
+    plus 项目编号, 版本, 停滞预警, 终止原因. Amounts in exact 万元; text never becomes a formula."""
+    import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rule = rule or StallRule()
+    when = as_of or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    colour_zh = {Colour.GREEN: "绿", Colour.YELLOW: "黄", Colour.RED: "红", Colour.NONE: ""}
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "项目库"
+    headers = ["项目编号", *(c.header for c in IMPORT_COLUMNS), "版本", "停滞预警", "终止原因"]
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    per = FEN_PER[MONEY_UNIT]
+    for r, p in enumerate(projects, start=2):
+        values: list[Any] = [
+            p.id,
+            p.name,
+            p.uscc,
+            p.park_id,
+            p.origin.value,
+            p.owner,
+            p.stage.value,
+            p.stage_since.date().isoformat()
+            if p.stage_since.time() == dt.time()
+            else p.stage_since.isoformat(sep=" "),
+            p.chain_node,
+            *(
+                None if v is None else Decimal(v) / per
+                for v in (p.promised_investment_fen, p.promised_output_fen, p.promised_tax_fen)
+            ),
+            p.promised_jobs,
+            p.notes,
+            p.version,
+            colour_zh[rule.colour(p.stage, p.stage_since, when)],
+            p.terminated_reason,
+        ]
+        for c, v in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c)
+            if isinstance(v, str):
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", v)
+                cell.data_type = "s"  # a name starting with '=' stays text
+            else:
+                cell.value = v
+            if isinstance(v, Decimal):
+                cell.number_format = "#,##0.00####"
+    ws.freeze_panes = "A2"
+    wb.save(path)
+    return path
