@@ -15,6 +15,7 @@ from zonebrain.cli import (
     import_cmd,
     kpi_cmd,
     pipeline_cmd,
+    policy_cmd,
     portrait_cmd,
     report_cmd,
     users_cmd,
@@ -36,6 +37,7 @@ app.add_typer(kpi_cmd.app, name="kpi")
 app.add_typer(portrait_cmd.app, name="portrait")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(pipeline_cmd.app, name="pipeline")
+app.add_typer(policy_cmd.app, name="policy")
 chains_cmd.app.command("classify-zone")(portrait_cmd.classify_zone_cmd)
 
 warehouse_app = typer.Typer(help="仓库管理 / warehouse administration", no_args_is_help=True)

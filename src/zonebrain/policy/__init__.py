@@ -1,0 +1,59 @@
+"""policy/: policy rules → eligibility, amounts and traces (政策链、免申即享).
+
+Policies are data: YAML files (``library/``, format in ``docs/policy.md``) validated on load with
+errors that give the line. :func:`evaluate` compiles each policy's conditions into one set-based
+Ibis query over the warehouse (DuckDB, PostgreSQL or Spark), three-valued: a missing fact makes a
+result 待核实 (``undetermined``) and names the field, never a silent no. Amounts are exact integer
+fen; every result carries a JSON trace of each condition with its clause reference, the values and
+parameters used. :func:`run_policies` records a reproducible run (as-of date, policy and parameter
+hashes, data batches). :func:`run_cases` runs the YAML test cases beside each policy; :func:`lint`
+is the fair-competition review; :func:`self_check` is the enterprise self-check.
+"""
+
+from zonebrain.policy._cases import Form, Outcome, load_firms, run_case_file, run_cases, self_check
+from zonebrain.policy._evaluate import NoPayments, PaidList, PaymentHistory, evaluate
+from zonebrain.policy._format import Amount, Clause, Condition, Family, Group, Parameter, Policy, Tier
+from zonebrain.policy._library import (
+    LIBRARY,
+    Library,
+    PolicyFileError,
+    load_family,
+    load_library,
+    load_policy,
+)
+from zonebrain.policy._lint import RULES, Finding, lint
+from zonebrain.policy._run import RunResult, canonical_hash, load_results, run_policies
+
+__all__ = [
+    "LIBRARY",
+    "RULES",
+    "Amount",
+    "Clause",
+    "Condition",
+    "Family",
+    "Finding",
+    "Form",
+    "Group",
+    "Library",
+    "NoPayments",
+    "Outcome",
+    "PaidList",
+    "Parameter",
+    "PaymentHistory",
+    "Policy",
+    "PolicyFileError",
+    "RunResult",
+    "Tier",
+    "canonical_hash",
+    "evaluate",
+    "lint",
+    "load_family",
+    "load_firms",
+    "load_library",
+    "load_policy",
+    "load_results",
+    "run_case_file",
+    "run_cases",
+    "run_policies",
+    "self_check",
+]

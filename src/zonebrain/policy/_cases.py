@@ -1,0 +1,255 @@
+"""YAML test cases beside each policy (``*.cases.yaml``), run through the real evaluation.
+
+A case file names the policies it evaluates, the period, a default firm and the cases. Each
+case is one firm (the default, deep-merged with the case's ``firm``; ``null`` deletes a fact so
+it is missing) and the rows expected for it. All firms of a file go into one in-memory DuckDB
+warehouse and are evaluated together, set-based, exactly as a real run. See ``docs/policy.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from pydantic import Field
+
+from zonebrain.core.money import parse_amount
+from zonebrain.core.yamlfile import load_yaml_model
+from zonebrain.policy._evaluate import PaidList, evaluate
+from zonebrain.policy._format import Fen, _Model
+from zonebrain.policy._library import LIBRARY, Library, PolicyFileError, load_library
+from zonebrain.storage import Warehouse, open_warehouse
+
+
+class Expect(_Model):
+    policy: str | None = None
+    clause: str
+    status: str
+    amount: Fen | None = None
+    missing: str | None = None
+    """A substring of ``missing_fields``."""
+    trace: tuple[str, ...] = ()
+    """Substrings the trace must contain."""
+
+
+class Case(_Model):
+    name: str
+    firm: dict[str, Any] = Field(default_factory=dict)
+    paid: tuple[str, ...] = ()
+    """``policy/clause`` already paid (one-time awards consult this)."""
+    expect: tuple[Expect, ...] = Field(min_length=1)
+
+
+class CaseFile(_Model):
+    policies: tuple[str, ...] = Field(min_length=1)
+    period: int
+    interpretations: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Per policy id, interpretations to switch for this file (e.g. ``multi_threshold: cumulative``)."""
+    default: dict[str, Any] = Field(default_factory=dict)
+    cases: tuple[Case, ...] = Field(min_length=1)
+
+
+@dataclass
+class Outcome:
+    file: Path
+    case: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def _merge(a: Any, b: Any) -> Any:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = _merge(a[k], v) if k in a else v
+        return out
+    return b
+
+
+def _money(v: Any) -> int | None:
+    return None if v is None else parse_amount(str(v))
+
+
+def _date(v: Any) -> dt.date | None:
+    return v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
+
+
+def _firm_tables(ids: list[str], firms: list[dict[str, Any]]) -> dict[str, pa.Table]:
+    ent: dict[str, list[Any]] = {
+        k: [] for k in ("uscc", "division_code", "park_id", "industry_code", "status")
+    }
+    years: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "uscc",
+            "year",
+            "revenue_fen",
+            "tax_fen",
+            "rd_expense_fen",
+            "employees",
+            "insured_employees",
+        )
+    }
+    tags: dict[str, list[Any]] = {"uscc": [], "tag": [], "since": [], "until": []}
+    events: dict[str, list[Any]] = {"uscc": [], "kind": [], "date": [], "detail": []}
+    for uscc, f in zip(ids, firms, strict=True):
+        e = f.get("enterprise", {})
+        ent["uscc"].append(uscc)
+        for k in ("division_code", "park_id", "industry_code", "status"):
+            ent[k].append(None if e.get(k) is None else str(e[k]))
+        for year, vals in (f.get("years") or {}).items():
+            if vals is None:
+                continue
+            years["uscc"].append(uscc)
+            years["year"].append(int(year))
+            for k in ("revenue_fen", "tax_fen", "rd_expense_fen"):
+                years[k].append(_money(vals.get(k)))
+            for k in ("employees", "insured_employees"):
+                years[k].append(vals.get(k))
+        for t in f.get("tags") or ():
+            t = {"tag": t} if isinstance(t, str) else t
+            tags["uscc"].append(uscc)
+            tags["tag"].append(t["tag"])
+            tags["since"].append(_date(t.get("since")))
+            tags["until"].append(_date(t.get("until")))
+        for ev in f.get("events") or ():
+            events["uscc"].append(uscc)
+            events["kind"].append(ev["kind"])
+            events["date"].append(_date(ev["date"]))
+            events["detail"].append(ev.get("detail"))
+    i64 = pa.int64()
+    return {
+        "enterprises": pa.table(ent),
+        "enterprise_years": pa.table(
+            years,
+            schema=pa.schema(
+                [("uscc", pa.string()), ("year", pa.int32())]
+                + [
+                    (k, i64)
+                    for k in ("revenue_fen", "tax_fen", "rd_expense_fen", "employees", "insured_employees")
+                ]
+            ),
+        ),
+        "enterprise_tags": pa.table(
+            tags,
+            schema=pa.schema(
+                [("uscc", pa.string()), ("tag", pa.string()), ("since", pa.date32()), ("until", pa.date32())]
+            ),
+        ),
+        "events": pa.table(
+            events,
+            schema=pa.schema(
+                [("uscc", pa.string()), ("kind", pa.string()), ("date", pa.date32()), ("detail", pa.string())]
+            ),
+        ),
+    }
+
+
+def load_firms(wh: Warehouse, ids: list[str], firms: list[dict[str, Any]]) -> None:
+    """Write firm records (the case format) into a migrated warehouse."""
+    with wh.transaction():
+        for name, table in _firm_tables(ids, firms).items():
+            if table.num_rows:
+                wh.append(name, table)
+
+
+def case_library(lib: Library, spec: CaseFile) -> Library:
+    """The library restricted to the file's policies, with its interpretations switched."""
+    chosen = lib.select(list(spec.policies))
+    policies = {
+        pid: p.model_copy(
+            update={"interpretations": {**p.interpretations, **spec.interpretations.get(pid, {})}}
+        )
+        for pid, p in chosen.policies.items()
+    }
+    return Library(chosen.families, policies)
+
+
+def run_case_file(path: Path, lib: Library | None = None, wh: Warehouse | None = None) -> list[Outcome]:
+    """Run one case file on a fresh in-memory DuckDB warehouse, or on *wh* (migrated; firms are added
+    under ids unique to the file, so several files can share one warehouse on any engine)."""
+    spec = load_yaml_model(path, CaseFile, PolicyFileError)
+    lib = case_library(lib or load_library(), spec)
+    prefix = hashlib.sha256(path.name.encode()).hexdigest()[:6].upper()
+    ids = [f"CASE{prefix}{i:04d}" for i in range(len(spec.cases))]
+    firms = [_merge(spec.default, c.firm) for c in spec.cases]
+    paid = [(uscc, *p.split("/", 1)) for uscc, c in zip(ids, spec.cases, strict=True) for p in c.paid]
+    if wh is None:
+        with open_warehouse(":memory:") as mem:
+            mem.migrate()
+            load_firms(mem, ids, firms)
+            results = evaluate(mem, lib, spec.period, history=PaidList(paid))  # type: ignore[arg-type]
+    else:
+        load_firms(wh, ids, firms)
+        results = evaluate(wh, lib, spec.period, history=PaidList(paid))  # type: ignore[arg-type]
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {
+        (r["uscc"], r["policy_id"], r["clause_id"]): r for r in results.to_pylist()
+    }
+    outcomes = []
+    for uscc, case in zip(ids, spec.cases, strict=True):
+        out = Outcome(path, case.name)
+        for e in case.expect:
+            policy = e.policy or spec.policies[0]
+            row = rows.get((uscc, policy, e.clause))
+            if row is None:
+                out.problems.append(f"no result for {policy}/{e.clause}")
+                continue
+            json.loads(row["trace"])  # every trace is valid JSON
+            if row["status"] != e.status:
+                out.problems.append(f"{e.clause}: status {row['status']} != expected {e.status}")
+            if e.amount is not None and row["amount_fen"] != e.amount:
+                out.problems.append(f"{e.clause}: amount {row['amount_fen']} fen != expected {e.amount}")
+            if e.amount is None and e.status != "eligible" and row["amount_fen"] is not None:
+                out.problems.append(f"{e.clause}: amount {row['amount_fen']} but status {row['status']}")
+            if e.missing is not None and e.missing not in (row["missing_fields"] or ""):
+                out.problems.append(
+                    f"{e.clause}: missing_fields {row['missing_fields']!r} lacks {e.missing!r}"
+                )
+            for frag in e.trace:
+                if frag not in row["trace"]:
+                    out.problems.append(f"{e.clause}: trace lacks {frag!r}: {row['trace']}")
+        outcomes.append(out)
+    return outcomes
+
+
+def run_cases(folder: Path | None = None) -> list[Outcome]:
+    """Every ``*.cases.yaml`` under *folder* (default: the built-in library), with that folder's policies."""
+    folder = folder or LIBRARY
+    lib = load_library(folder)
+    return [o for path in sorted(folder.rglob("*.cases.yaml")) for o in run_case_file(path, lib)]
+
+
+class Form(_Model):
+    """An enterprise's filled-in self-check form: one firm in the case format (企业自测表)."""
+
+    uscc: str = "SELF"
+    period: int
+    firm: dict[str, Any]
+
+
+def self_check(
+    wh: Warehouse | None, lib: Library, period: int, uscc: str | None = None, form: Path | None = None
+) -> pa.Table:
+    """企业自测 / self-check: the results of every policy for one enterprise.
+
+    Either *uscc* (its data in the warehouse *wh*) or *form* (a filled-in :class:`Form` YAML,
+    evaluated in a private in-memory warehouse; *period* then comes from the form). The rows say
+    what it qualifies for, the amounts, and ``missing_fields`` for what it should supply.
+    """
+    if form is not None:
+        spec = load_yaml_model(form, Form, PolicyFileError)
+        with open_warehouse(":memory:") as mem:
+            mem.migrate()
+            load_firms(mem, [spec.uscc], [spec.firm])
+            return evaluate(mem, lib, spec.period)
+    if wh is None or uscc is None:
+        raise PolicyFileError("自测需要统一社会信用代码或自测表 (give a USCC with a warehouse, or a form)")
+    return evaluate(wh, lib, period, only=[uscc])

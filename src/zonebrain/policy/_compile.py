@@ -1,0 +1,231 @@
+"""Conditions compiled to one set-based Ibis query per policy (enterprise × clause).
+
+The query joins ``enterprises`` with the yearly panel (one join per year offset), the tags held at
+the period end and the events in each leaf's window, and selects for every leaf condition its
+value (``v{i}``) and its three-valued result (``c{i}``), and per clause the combined result
+(family eligibility AND NOT exclusions AND the clause's own condition). SQL's AND/OR/NOT on NULL
+are Kleene's on DuckDB, PostgreSQL and Spark alike, so an unknown fact gives an unknown result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from zonebrain.policy._format import (
+    ENTERPRISE_FACTS,
+    MONEY_FACTS,
+    YEAR_FACTS,
+    Condition,
+    Family,
+    Policy,
+    _fen,
+)
+from zonebrain.storage import Warehouse
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A compiled leaf: where its value and result are in the query, and how the trace shows it."""
+
+    index: int
+    ref: str
+    test: str
+    field: str | None
+    """The fact it reads (``revenue_fen[2023]``); named in ``missing_fields`` when null."""
+    text_value: bool
+    label: str | None = None
+
+
+def fact_column(fact: str, year_offset: int) -> str:
+    return f"{fact}_y{'m' if year_offset < 0 else ''}{abs(year_offset)}"
+
+
+def fact_label(fact: str, year_offset: int, period: int) -> str:
+    return f"{fact}[{period + year_offset}]" if fact not in ENTERPRISE_FACTS else fact
+
+
+class Compiler:
+    """Builds the facts query for one policy (with its family) at one period year."""
+
+    def __init__(
+        self, wh: Warehouse, policy: Policy, family: Family | None, period: int, params: dict[str, Any]
+    ) -> None:
+        self.wh, self.policy, self.family, self.period, self.params = wh, policy, family, period, params
+        self.only: list[str] | None = None
+        """Evaluate only these enterprises (the self-check); None: all."""
+        self.period_end = dt.date(period, 12, 31)
+        self.leaves: list[Leaf] = []
+        self._cols: dict[str, ir.Value] = {}
+
+    # ------------------------------------------------------------------ facts
+    def _param(self, name: str) -> Any:
+        value = self.params[name]
+        if value is None:
+            from zonebrain.core.errors import InputError
+
+            raise InputError(
+                f"政策 {self.policy.id} 的参数 {name} 在 {self.period_end} 无生效值 (no value in force); "
+                "请在 values 中补充更早的 since / add an earlier dated value"
+            )
+        return value
+
+    def _fact(self, base: ir.Table, fact: str, offset: int) -> ir.Value:
+        return base[fact] if fact in ENTERPRISE_FACTS else base[fact_column(fact, offset)]
+
+    def _window(self, c: Condition) -> tuple[dt.date, dt.date]:
+        end = self.period_end.replace(year=self.period - c.offset_years)
+        if c.within == "period":
+            return dt.date(end.year, 1, 1), end
+        if "years" in c.within:
+            return end.replace(year=end.year - c.within["years"]) + dt.timedelta(days=1), end
+        return end - dt.timedelta(days=c.within["days"] - 1), end
+
+    def _leaf(self, base: ir.Table, c: Condition) -> ir.BooleanValue:
+        i = len(self.leaves)
+        assert c.ref is not None
+        if c.fact is not None:
+            v = self._fact(base, c.fact, c.year)
+            rhs: Any = (
+                self._param(c.param)
+                if c.param
+                else (_fen(c.value) if c.fact in MONEY_FACTS and c.value is not None else c.value)
+            )
+            shown = f"{c.param}={rhs}" if c.param else repr(rhs) if isinstance(rhs, str) else str(rhs)
+            shown = "" if c.op == "reported" else f" {shown}"
+            ops = {
+                ">=": lambda: v >= rhs,
+                ">": lambda: v > rhs,
+                "<=": lambda: v <= rhs,
+                "<": lambda: v < rhs,
+                "==": lambda: v == rhs,
+                "!=": lambda: v != rhs,
+                "in": lambda: v.isin(list(rhs)),
+                "not in": lambda: ~v.isin(list(rhs)),
+                "startswith": lambda: v.startswith(str(rhs)),
+                "reported": lambda: ibis.ifelse(v.notnull(), ibis.literal(True), ibis.null("boolean")),
+            }
+            result = ops[str(c.op)]()
+            label = fact_label(c.fact, c.year, self.period)
+            self._cols[f"v{i}"] = v
+            self.leaves.append(
+                Leaf(i, c.ref.text(), f"{label} {c.op}{shown}", label, c.fact in ENTERPRISE_FACTS, c.label)
+            )
+        elif c.tag is not None:
+            result = base[f"k{i}"].notnull()
+            self.leaves.append(
+                Leaf(i, c.ref.text(), f"tag {c.tag} @ {self.period_end}", None, False, c.label)
+            )
+        else:
+            start, end = self._window(c)
+            result = base[f"k{i}"].notnull()
+            extra = f", detail without {c.detail_excludes}" if c.detail_excludes else ""
+            test = f"event {c.event} in [{start}, {end}]{extra}"
+            self.leaves.append(Leaf(i, c.ref.text(), test, None, False, c.label))
+        self._cols[f"c{i}"] = result
+        return result
+
+    def _cond(self, base: ir.Table, c: Condition) -> ir.BooleanValue:
+        if c.all is not None:
+            parts = [self._cond(base, x) for x in c.all]
+            out = parts[0]
+            for p in parts[1:]:
+                out = out & p
+            return out
+        if c.any is not None:
+            parts = [self._cond(base, x) for x in c.any]
+            out = parts[0]
+            for p in parts[1:]:
+                out = out | p
+            return out
+        if c.not_ is not None:
+            return ~self._cond(base, c.not_)
+        return self._leaf(base, c)
+
+    # ------------------------------------------------------------------ the query
+    def _conditions(self) -> list[Condition]:
+        """Every condition tree, in the order the query compiles them (leaf indexes follow it)."""
+        fam = [] if self.family is None else [self.family.eligibility, *self.family.exclusions]
+        return fam + [c.when for c in self.policy.clauses]
+
+    def _lookup(self, i: int, c: Condition) -> ir.Table:
+        """The uscc set (column ``k{i}``) for which a tag or event leaf holds."""
+        key = f"k{i}"
+        if c.tag is not None:
+            t = self.wh.table("enterprise_tags")
+            held = t.filter(
+                (t.tag == c.tag)
+                & (t.since.isnull() | (t.since <= self.period_end))
+                & (t.until.isnull() | (t.until >= self.period_end))
+            )
+            return held.select(**{key: held.uscc}).distinct()
+        e = self.wh.table("events")
+        start, end = self._window(c)
+        hit = e.filter((e.kind == c.event) & (e.date >= start) & (e.date <= end))
+        if c.detail_excludes:
+            hit = hit.filter(hit.detail.isnull() | ~hit.detail.contains(c.detail_excludes))
+        return hit.select(**{key: hit.uscc}).distinct()
+
+    def _base(self) -> ir.Table:
+        offsets: set[int] = set()
+        history: set[int] = set()
+        lookups: list[ir.Table] = []
+        leaves = [leaf for tree in self._conditions() for leaf in tree.leaves()]
+        amounts = [(c.amount.of, c.amount.year) for c in self.policy.clauses if c.amount.of]
+        for fact, off in [(x.fact, x.year) for x in leaves if x.fact] + amounts:
+            if fact == "max_revenue_fen_before":
+                history.add(off)
+            elif fact in YEAR_FACTS:
+                offsets.add(off)
+        for i, leaf in enumerate(leaves):
+            if leaf.fact is None:
+                lookups.append(self._lookup(i, leaf))
+        ent = self.wh.table("enterprises")
+        base = ent.select("uscc", *ENTERPRISE_FACTS)
+        if self.only is not None:
+            base = base.filter(base.uscc.isin(self.only))
+        years = self.wh.table("enterprise_years")
+        for off in sorted(offsets):
+            y = years.filter(years.year == self.period + off)
+            y = y.select(j=y.uscc, **{fact_column(f, off): y[f] for f in YEAR_FACTS})
+            base = base.left_join(y, base.uscc == y.j).drop("j")
+        for off in sorted(history):
+            h = years.filter(years.year < self.period + off)
+            name = fact_column("max_revenue_fen_before", off)
+            h = h.group_by(j=h.uscc).aggregate(**{name: h.revenue_fen.max()})
+            base = base.left_join(h, base.uscc == h.j).drop("j")
+        for table in lookups:
+            base = base.left_join(table, base.uscc == table[table.columns[0]])
+        return base
+
+    def query(self) -> tuple[ir.Table, dict[str, list[Leaf]]]:
+        """The query (one row per enterprise) and, per clause id, the leaves its trace shows.
+
+        Columns: ``uscc``, ``v{i}`` (fact leaves) and ``c{i}`` per leaf, ``fam`` (subject and
+        exclusions), ``when__{clause}`` (the clause's own condition), ``ok__{clause}``
+        (family eligibility AND NOT exclusions AND the clause's condition, three-valued) and
+        ``base__{clause}`` (the amount's base fact, if any).
+        """
+        base = self._base()
+        fam_leaves: list[Leaf] = []
+        fam: ir.BooleanValue = ibis.literal(True)
+        if self.family is not None:
+            fam = self._cond(base, self.family.eligibility)
+            for x in self.family.exclusions:
+                fam = fam & ~self._cond(base, x)
+            fam_leaves = list(self.leaves)
+        per_clause: dict[str, list[Leaf]] = {}
+        out: dict[str, ir.Value] = {}
+        for clause in self.policy.clauses:
+            first = len(self.leaves)
+            when = self._cond(base, clause.when)
+            per_clause[clause.id] = fam_leaves + self.leaves[first:]
+            out[f"when__{clause.id}"] = when
+            out[f"ok__{clause.id}"] = fam & when
+            if clause.amount.of is not None:
+                out[f"base__{clause.id}"] = self._fact(base, clause.amount.of, clause.amount.year)
+        return base.select(uscc=base.uscc, **self._cols, fam=fam, **out).order_by("uscc"), per_clause

@@ -1,0 +1,147 @@
+"""Runs: evaluate, then record the run (as-of date, hashes, data batches) and its results atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from zonebrain.policy._evaluate import PaymentHistory, evaluate, parameter_values
+from zonebrain.policy._library import Library
+from zonebrain.storage import Warehouse
+
+
+def canonical_hash(data: Any) -> str:
+    """sha256 of canonical JSON (sorted keys, no spaces; fractions and dates as text)."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def policies_hash(lib: Library) -> str:
+    return canonical_hash(
+        {
+            "families": {
+                k: f.model_dump(mode="python", by_alias=True) for k, f in sorted(lib.families.items())
+            },
+            "policies": {
+                k: p.model_dump(mode="python", by_alias=True) for k, p in sorted(lib.policies.items())
+            },
+        }
+    )
+
+
+def parameter_snapshot(
+    lib: Library, period: int, overrides: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """``policy_id.name`` → the value used (fen or an exact fraction, as text)."""
+    day = dt.date(period, 12, 31)
+    out = {}
+    for p in lib.policies.values():
+        for name, value in parameter_values(p, day, overrides or {}).items():
+            out[f"{p.id}.{name}"] = str(value)
+    return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A recorded run: reproducible from its as-of date, rule and parameter hashes and data batches."""
+
+    run_id: str
+    as_of: dt.date
+    period: int
+    policies_hash: str
+    parameters_hash: str
+    parameters: dict[str, str]
+    batch_ids: tuple[str, ...]
+    results: pa.Table
+    """uscc, policy_id, clause_id, status, amount_fen, missing_fields, trace."""
+
+    def counts(self) -> dict[str, int]:
+        got = self.results.group_by("status").aggregate([("uscc", "count")]).to_pylist()
+        return {r["status"]: r["uscc_count"] for r in got}
+
+
+def default_period(as_of: dt.date) -> int:
+    """The year assessed by a run on *as_of*: the last full calendar year."""
+    return as_of.year - 1
+
+
+def run_policies(
+    wh: Warehouse,
+    lib: Library,
+    as_of: dt.date,
+    *,
+    period: int | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    history: PaymentHistory | None = None,
+    kind: str = "run",
+    note: str = "",
+    write: bool = True,
+) -> RunResult:
+    """Evaluate every policy of *lib* and (unless ``write=False``) record the run in one transaction.
+
+    *parameters* overrides values by ``policy_id.name`` (e.g. ``{"zz-rd-input.rate": "3%"}``);
+    the snapshot actually used is hashed into ``parameters_hash``.
+    """
+    period = default_period(as_of) if period is None else period
+    results = evaluate(wh, lib, period, overrides=parameters, history=history)
+    snapshot = parameter_snapshot(lib, period, parameters)
+    batches = wh.to_arrow(wh.table("import_batches").select("batch_id").distinct().order_by("batch_id"))
+    batch_ids = tuple(str(b) for b in batches["batch_id"].to_pylist())
+    p_hash = policies_hash(lib)
+    run_id = f"{as_of.isoformat()}-{p_hash[:8]}-{uuid.uuid4().hex[:8]}"
+    result = RunResult(
+        run_id,
+        as_of,
+        period,
+        p_hash,
+        canonical_hash({"period": period, **snapshot}),
+        snapshot,
+        batch_ids,
+        results,
+    )
+    if write:
+        _write(wh, result, kind, note)
+    return result
+
+
+def _write(wh: Warehouse, r: RunResult, kind: str, note: str) -> None:
+    run = pa.table(
+        {
+            "run_id": [r.run_id],
+            "as_of": pa.array([r.as_of], pa.date32()),
+            "policies_hash": [r.policies_hash],
+            "parameters_hash": [r.parameters_hash],
+            "batch_ids": [",".join(r.batch_ids)],
+            "kind": [kind],
+            "note": [note or f"period={r.period}"],
+            "created_at": pa.array([dt.datetime.now().replace(microsecond=0)], pa.timestamp("us")),
+        }
+    )
+    rows = r.results.add_column(0, "run_id", pa.array([r.run_id] * r.results.num_rows, pa.string()))
+    with wh.transaction():
+        wh.append("policy_runs", run)
+        wh.append("policy_results", rows)
+
+
+def load_results(wh: Warehouse, run_id: str | None = None, uscc: str | None = None) -> pa.Table:
+    """The results of *run_id* (default: the latest run), optionally for one enterprise."""
+    runs = wh.table("policy_runs")
+    if run_id is None:
+        latest = wh.to_arrow(runs.order_by(ibis.desc("created_at"), ibis.desc("run_id")).limit(1))
+        if latest.num_rows == 0:
+            from zonebrain.core.errors import InputError
+
+            raise InputError("仓库中还没有政策运行 (no policy run yet); 请先运行 zonebrain policy run")
+        run_id = str(latest["run_id"][0].as_py())
+    t = wh.table("policy_results").filter(ibis._.run_id == run_id)
+    if uscc is not None:
+        t = t.filter(ibis._.uscc == uscc)
+    return wh.to_arrow(t.order_by(["uscc", "policy_id", "clause_id"]))

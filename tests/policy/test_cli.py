@@ -1,0 +1,64 @@
+"""`zonebrain policy …` (the sub-app, invoked directly; the lead mounts it as `zonebrain policy`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.policy._data import build
+from zonebrain.cli import _common
+from zonebrain.cli.policy_cmd import app
+from zonebrain.policy import LIBRARY
+from zonebrain.storage import open_warehouse
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
+    monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
+    with open_warehouse(tmp_path / "wh.duckdb") as wh:
+        wh.migrate()
+        build(wh)
+    return tmp_path
+
+
+def test_policy_test_runs_the_library_cases() -> None:
+    r = runner.invoke(app, ["test"])
+    assert r.exit_code == 0, r.output
+    assert "0 失败 failed" in r.output
+
+
+def test_policy_test_fails_on_a_wrong_case(tmp_path: Path) -> None:
+    for f in LIBRARY.glob("zz-rd-input.*"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "zz-gxq-2022.family.yaml").write_text(
+        (LIBRARY / "zz-gxq-2022.family.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    cases = tmp_path / "zz-rd-input.cases.yaml"
+    cases.write_text(
+        cases.read_text(encoding="utf-8").replace("amount: 50万}", "amount: 49万}"), encoding="utf-8"
+    )
+    r = runner.invoke(app, ["test", "--dir", str(tmp_path)])
+    assert r.exit_code == 1 and "FAIL" in r.output and "49" not in r.output.split("FAIL")[0]
+
+
+def test_run_then_explain(data_dir: Path) -> None:
+    r = runner.invoke(app, ["run", "--as-of", "2025-03-31"])
+    assert r.exit_code == 0, r.output
+    assert "zz-rd-input" in r.output and "run_id" in r.output
+    r = runner.invoke(app, ["explain", "P2"])
+    assert r.exit_code == 0, r.output
+    assert "待核实" in r.output and "tax_fen[2024]" in r.output and "[第一条]" in r.output
+    r = runner.invoke(app, ["explain", "P0", "--json"])
+    lines = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
+    assert {t["policy"] for t in lines} == {"zz-hitech-first-cert", "zz-rd-input", "zz-revenue-breakthrough"}
+
+
+def test_bad_date_is_a_clear_error(data_dir: Path) -> None:
+    r = runner.invoke(app, ["run", "--as-of", "2025/03/31"])
+    assert r.exit_code == 2 and "YYYY-MM-DD" in r.output

@@ -1,0 +1,126 @@
+"""Evaluation semantics: Kleene logic, exact amounts, groups, runs and their records."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.policy._data import build
+from zonebrain.policy import PaidList, evaluate, load_library, load_results, run_policies
+from zonebrain.policy._amounts import compute
+from zonebrain.policy._format import Amount
+from zonebrain.storage import Warehouse
+
+
+def _rows(t: pa.Table) -> dict[tuple[str, str, str], dict[str, object]]:
+    return {(r["uscc"], r["policy_id"], r["clause_id"]): r for r in t.to_pylist()}
+
+
+def test_small_zone(wh: Warehouse) -> None:
+    build(wh)
+    rows = _rows(evaluate(wh, load_library(), 2024))
+    assert rows["P0", "zz-rd-input", "award"]["amount_fen"] == 50_000_000
+    hit = rows["P0", "zz-hitech-first-cert", "award"]
+    assert hit["status"] == "superseded" and hit["amount_fen"] is None
+    assert json.loads(str(hit["trace"]))["superseded_by"] == "zz-rd-input/award"
+    assert rows["P1", "zz-hitech-first-cert", "award"]["amount_fen"] == 20_000_000
+    assert rows["P1", "zz-revenue-breakthrough", "reach-50m"]["amount_fen"] == 50_000_000
+    for clause in ("award",):
+        p2 = rows["P2", "zz-hitech-first-cert", clause]
+        assert p2["status"] == "undetermined" and p2["missing_fields"] == "tax_fen[2024]"
+    assert {r["status"] for k, r in rows.items() if k[0] in ("P3", "P4")} == {"ineligible"}
+    assert rows["P5", "zz-rd-input", "award"]["amount_fen"] == 10_000_200
+
+
+def test_kleene_unknown_or_true_is_true(wh: Warehouse) -> None:
+    """A firm whose tax is missing is 待核实 for its subject, but a false clause makes it ineligible."""
+    build(wh)
+    rows = _rows(evaluate(wh, load_library(), 2024))
+    # P2: subject unknown (tax missing) AND R&D 100万 < 500万 (false) → false, not unknown
+    assert rows["P2", "zz-rd-input", "award"]["status"] == "ineligible"
+    assert rows["P2", "zz-rd-input", "award"]["missing_fields"] is None
+    trace = json.loads(str(rows["P2", "zz-rd-input", "award"]["trace"]))
+    assert trace["subject_and_exclusions"] is None and trace["clause_conditions"] is False
+
+
+def test_every_trace_is_json_with_refs(wh: Warehouse) -> None:
+    build(wh)
+    for row in evaluate(wh, load_library(), 2024).to_pylist():
+        trace = json.loads(row["trace"])
+        assert trace["status"] == row["status"]
+        assert all(c["ref"].startswith("第") for c in trace["conditions"])
+        assert trace["amount"]["fen"] == row["amount_fen"] or row["status"] != "eligible"
+
+
+def test_one_time_award_consults_payment_history(wh: Warehouse) -> None:
+    build(wh)
+    paid = PaidList([("P1", "zz-hitech-first-cert", "award")])
+    rows = _rows(evaluate(wh, load_library(), 2024, history=paid))
+    assert rows["P1", "zz-hitech-first-cert", "award"]["status"] == "ineligible"
+    assert "already paid" in str(rows["P1", "zz-hitech-first-cert", "award"]["trace"])
+
+
+def test_run_is_recorded_and_reproducible(wh: Warehouse) -> None:
+    import datetime as dt
+
+    build(wh)
+    lib = load_library()
+    first = run_policies(wh, lib, dt.date(2025, 3, 31))
+    again = run_policies(wh, lib, dt.date(2025, 3, 31))
+    assert first.period == 2024 and first.run_id != again.run_id
+    assert (first.policies_hash, first.parameters_hash) == (again.policies_hash, again.parameters_hash)
+    assert first.results.equals(again.results)
+    assert first.parameters["zz-rd-input.rate"] == "1/50"
+    changed = run_policies(wh, lib, dt.date(2025, 3, 31), parameters={"zz-rd-input.rate": "3%"}, write=False)
+    assert changed.parameters_hash != first.parameters_hash
+    runs = wh.to_arrow(wh.table("policy_runs"))
+    assert runs.num_rows == 2 and set(runs["policies_hash"].to_pylist()) == {first.policies_hash}
+    stored = load_results(wh, first.run_id)
+    assert stored.num_rows == first.results.num_rows == 6 * 6
+    assert load_results(wh, first.run_id, "P0").num_rows == 6
+
+
+AMOUNT = Amount.model_validate(
+    {"ref": "第三条", "rate": "2%", "of": "rd_expense_fen", "rounding": "yuan_down"}
+)
+MARGINAL = Amount.model_validate(
+    {
+        "ref": "第三条",
+        "of": "revenue_fen",
+        "mode": "marginal",
+        "rounding": "fen_half_up",
+        "tiers": [
+            {"upper": "100万", "upper_inclusive": True, "rate": "1%"},
+            {
+                "lower": "100万",
+                "lower_inclusive": False,
+                "upper": "500万",
+                "upper_inclusive": True,
+                "rate": "3%",
+            },
+            {"lower": "500万", "lower_inclusive": False, "rate": "5‰"},
+        ],
+    }
+)
+
+
+@given(st.lists(st.integers(0, 10**13), min_size=1, max_size=20))
+def test_rates_are_exact(values: list[int]) -> None:
+    got = compute(AMOUNT, np.array(values, dtype=np.int64), Fraction(1, 50), 50_000_000)
+    for v, g in zip(values, got.tolist(), strict=True):
+        assert g == min(int(Fraction(v, 50) // 100) * 100, 50_000_000)
+
+
+@given(st.lists(st.integers(0, 10**12), min_size=1, max_size=20))
+def test_marginal_tiers_sum_brackets(values: list[int]) -> None:
+    got = compute(MARGINAL, np.array(values, dtype=np.int64), None, None)
+    for v, g in zip(values, got.tolist(), strict=True):
+        exact = Fraction(min(v, 100_000_000), 100)
+        exact += Fraction(max(0, min(v, 500_000_000) - 100_000_000) * 3, 100)
+        exact += Fraction(max(0, v - 500_000_000) * 5, 1000)
+        assert g == int(exact + Fraction(1, 2))  # half up, to the fen
