@@ -14,10 +14,12 @@ from zonebrain.cli import (
     complexity_cmd,
     import_cmd,
     kpi_cmd,
+    opportunities_cmd,
     pipeline_cmd,
     policy_cmd,
     portrait_cmd,
     report_cmd,
+    targets_cmd,
     users_cmd,
 )
 from zonebrain.cli._common import console, err_console, state, warehouse
@@ -38,6 +40,8 @@ app.add_typer(portrait_cmd.app, name="portrait")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(pipeline_cmd.app, name="pipeline")
 app.add_typer(policy_cmd.app, name="policy")
+app.add_typer(opportunities_cmd.app, name="opportunities")
+app.add_typer(targets_cmd.app, name="candidates")
 chains_cmd.app.command("classify-zone")(portrait_cmd.classify_zone_cmd)
 
 warehouse_app = typer.Typer(help="仓库管理 / warehouse administration", no_args_is_help=True)

@@ -1,0 +1,108 @@
+"""`zonebrain candidates`: candidate firms (目标企业) for a gap, with reasons and an Excel export.
+
+Mount it in the main CLI with ``main_app.add_typer(app, name="candidates")``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from zonebrain.core.errors import InputError, ZoneBrainError
+from zonebrain.targeting import HALF_LIFE_DAYS, candidates, export_candidates
+
+app = typer.Typer(
+    help="目标企业：为缺失环节推荐园区外的候选企业（附理由）。 Candidate firms for a gap, with reasons.",
+    add_completion=False,
+    invoke_without_command=True,
+)
+console = Console(soft_wrap=True)
+
+
+def _read_exclude(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    if not path.exists():
+        raise InputError(f"找不到排除清单 {path} (exclusion list not found: {path})")
+    return [
+        line.strip().split(",")[0]
+        for line in path.read_text(encoding="utf-8-sig").splitlines()
+        if line.strip()
+    ]
+
+
+@app.callback()
+def candidates_cmd(
+    ctx: typer.Context,
+    industry: Annotated[
+        list[str] | None, typer.Option("--class", help="行业小类代码（可重复）/ GB/T 4754 class (repeat)")
+    ] = None,
+    node: Annotated[str | None, typer.Option(help="链节点 / chain node: CHAIN/NODE")] = None,
+    all_gaps: Annotated[bool, typer.Option("--all-gaps", help="全部缺链节点 / every gap node")] = False,
+    province: Annotated[
+        list[str] | None,
+        typer.Option("--province", help="省份代码（可重复）/ province code, e.g. 41 (repeat)"),
+    ] = None,
+    min_revenue_wan: Annotated[
+        int | None, typer.Option("--min-revenue", help="最低营业收入(万元) / minimum revenue (万元)")
+    ] = None,
+    min_employees: Annotated[int | None, typer.Option(help="最少从业人员 / minimum employees")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="须含标签（可重复）/ required tag (repeat)")
+    ] = None,
+    exclude: Annotated[
+        Path | None,
+        typer.Option(help="招商项目库中已有企业清单（每行一个统一社会信用代码）/ pipeline USCC list"),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="评估日期 / as-of date YYYY-MM-DD (default today)")
+    ] = None,
+    half_life: Annotated[
+        float, typer.Option(help="信号半衰期(天) / signal half-life in days")
+    ] = HALF_LIFE_DAYS,
+    zone_code: Annotated[str, typer.Option(help="园区代码 / zone division code")] = "410172",
+    top: Annotated[int, typer.Option(help="返回前 N 家 / firms to return")] = 50,
+    out: Annotated[Path | None, typer.Option("--out", help="导出 Excel (.xlsx) 或 .csv / export")] = None,
+) -> None:
+    """为行业小类、链节点或全部缺链节点推荐园区外的候选企业，附前三条理由。
+
+    Rank firms of the reference registry outside the zone for a class, a chain node or every gap:
+    fit, quality, fresh expansion signals, links; firms in the zone or the pipeline are left out.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from zonebrain.cli._common import warehouse
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+        wh = warehouse(read_only=True)
+        try:
+            result = candidates(
+                wh, classes=industry or (), node=node, all_gaps=all_gaps, zone_code=zone_code, as_of=day,
+                half_life_days=half_life, provinces=province or (),
+                min_revenue_fen=None if min_revenue_wan is None else min_revenue_wan * 1_000_000,
+                min_employees=min_employees, tags=tag or (), exclude=_read_exclude(exclude), limit=top,
+            )  # fmt: skip
+        finally:
+            wh.close()
+        if out is not None:
+            if out.suffix.lower() == ".xlsx":
+                export_candidates(result, out)
+            else:
+                result.table.to_pandas().to_csv(out, index=False)
+        frame = result.table.to_pandas()
+        console.print(f"目标 Target: {result.target.description}; {len(frame)} 家 firms", highlight=False)
+        for row in frame.itertuples():
+            console.print(
+                f"{row.rank:>3}. {row.name} ({row.uscc}) {row.score:.3f} — {row.reasons}", highlight=False
+            )
+    except ValueError as err:  # InputError is a ValueError; so is a bad --as-of date
+        console.print(f"[red]错误 Error:[/red] {err}", markup=True, highlight=False)
+        raise typer.Exit(code=2) from None
+    except ZoneBrainError as err:
+        console.print(f"[red]错误 Error:[/red] {err}", markup=True, highlight=False)
+        raise typer.Exit(code=2) from None
