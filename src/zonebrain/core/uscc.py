@@ -241,11 +241,12 @@ def validate_many(codes: npt.ArrayLike | pa.Array | pa.ChunkedArray) -> npt.NDAr
     sub[~_AUTH[b[:, 0]] & (sub == 0)] = 3
     digits = (b[:, 2:8] >= ord("0")) & (b[:, 2:8] <= ord("9"))
     sub[~digits.all(axis=1) & (sub == 0)] = 4
-    v36 = _LUT36[b[:, 8:16]].astype(np.int64)
-    r = 11 - (v36 @ np.array(ORG_WEIGHTS, dtype=np.int64)) % 11
+    # int32 is ample (at most 35 × 10 × 8 and 30 × 30 × 17) and halves the memory traffic
+    v36 = _LUT36[b[:, 8:16]].astype(np.int32)
+    r = 11 - (v36 @ np.array(ORG_WEIGHTS, dtype=np.int32)) % 11
     expected_org = np.where(r == 10, ord("X"), np.where(r == 11, ord("0"), ord("0") + r))
     sub[(b[:, 16] != expected_org) & (sub == 0)] = 5
-    total = v31[:, :17].astype(np.int64) @ np.array(CHECK_WEIGHTS, dtype=np.int64)
+    total = v31[:, :17].astype(np.int32) @ np.array(CHECK_WEIGHTS, dtype=np.int32)
     expected = (31 - total % 31) % 31
     sub[(v31[:, 17] != expected) & (sub == 0)] = 6
     out[idx] = sub

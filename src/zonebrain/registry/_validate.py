@@ -226,13 +226,21 @@ class _Checker:
         else:
             patterns = (r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})月?(?:[-/.]0?1)?$", r"^(?P<y>\d{4})(?P<m>\d{2})$")
             fmt, rule = "%Y-%m", "bad_month"
-        norm = pa.nulls(len(text), pa.string())
-        for pattern in patterns:
-            parts = pc.extract_regex(text, pattern)
-            pieces = [pc.struct_field(parts, "y"), pc.utf8_lpad(pc.struct_field(parts, "m"), 2, "0")]
-            if day:
-                pieces.append(pc.utf8_lpad(pc.struct_field(parts, "d"), 2, "0"))
-            norm = pc.coalesce(norm, pc.binary_join_element_wise(*pieces, "-"))
+        # most files already write the canonical form; only the other rows go through the patterns
+        canonical = _np_bool(
+            pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$" if day else r"^\d{4}-\d{2}$")
+        )
+        norm = text
+        if not canonical.all():
+            others = text.filter(pa.array(~canonical))
+            fixed = pa.nulls(len(others), pa.string())
+            for pattern in patterns:
+                parts = pc.extract_regex(others, pattern)
+                pieces = [pc.struct_field(parts, "y"), pc.utf8_lpad(pc.struct_field(parts, "m"), 2, "0")]
+                if day:
+                    pieces.append(pc.utf8_lpad(pc.struct_field(parts, "d"), 2, "0"))
+                fixed = pc.coalesce(fixed, pc.binary_join_element_wise(*pieces, "-"))
+            norm = pc.replace_with_mask(text, pa.array(~canonical), fixed)
         parsed = pc.strptime(
             pc.binary_join_element_wise(norm, "" if day else "-01", ""),
             format="%Y-%m-%d",

@@ -42,9 +42,9 @@ def normalise(data: pa.Table, schema: pa.Schema) -> pa.Table:
 def with_provenance(data: pa.Table, source: str, batch_id: str, loaded_at: dt.datetime) -> pa.Table:
     """*data* with the provenance columns a merge writes: source, batch and load time."""
     n = data.num_rows
-    data = data.append_column("source", pa.array([source] * n, pa.string()))
-    data = data.append_column("batch_id", pa.array([batch_id] * n, pa.string()))
-    return data.append_column("loaded_at", pa.array([loaded_at] * n, pa.timestamp("us")))
+    data = data.append_column("source", pa.repeat(pa.scalar(source, pa.string()), n))
+    data = data.append_column("batch_id", pa.repeat(pa.scalar(batch_id, pa.string()), n))
+    return data.append_column("loaded_at", pa.repeat(pa.scalar(loaded_at, pa.timestamp("us")), n))
 
 
 def neutral(data: pa.Table, name: str) -> pa.Table:

@@ -128,6 +128,15 @@ class DuckDBWarehouse(Warehouse):
         data = with_provenance(data, source, batch_id, loaded_at)
         cols = plan.columns
         join = plan.join
+        if not self._fetch(f"SELECT count(*) FROM {_q(name)}", name)[0][0]:
+            # an empty table (a first import): nothing to compare, update or conflict with
+            with self.transaction(), self._staged(data) as raw:
+                self._run(
+                    f"INSERT INTO {_q(name)} ({', '.join(map(_q, cols))}) "
+                    f"SELECT {DUCKDB.cast_select(spec, cols)} FROM {raw}",
+                    name,
+                )
+            return MergeResult(n, 0, 0, 0)
         with self.transaction(), self._staged(data) as raw:
             stage = f"{raw}_typed"
             self._run(
