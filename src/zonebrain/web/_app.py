@@ -28,10 +28,12 @@ from zonebrain.web._routes import (
     complexity,
     enterprises,
     imports,
+    kpi,
     linking,
     overview,
     pipeline,
     portrait,
+    targeting,
 )
 from zonebrain.web._warehouse import WarehousePool
 
@@ -156,6 +158,8 @@ def create_app(
         enterprises,
         pipeline,
         linking,
+        kpi,
+        targeting,
         imports,
         admin,
     ):

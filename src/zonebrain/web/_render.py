@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from zonebrain import __version__
+from zonebrain.appstore import Role
 from zonebrain.web._auth import CSRF_COOKIE, Perm, Principal, anonymous_csrf_token, optional_principal
 from zonebrain.web._i18n import COOKIE, LOCALES, negotiate, translator
 from zonebrain.web._tables import DataTable, cell_text, header
@@ -26,10 +27,18 @@ NAV: Final = (
     ("nav.enterprises", "/enterprises", Perm.ENTERPRISES),
     ("nav.pipeline", "/pipeline", Perm.AGGREGATES),
     ("nav.linking", "/linking", Perm.ENTERPRISES),
+    ("nav.kpi", "/kpi", Perm.AGGREGATES),
+    ("nav.opportunities", "/opportunities", Perm.AGGREGATES),
+    ("nav.candidates", "/candidates", Perm.AGGREGATES),
     ("nav.imports", "/imports", Perm.IMPORT),
     ("nav.users", "/admin/users", Perm.ADMIN),
     ("nav.audit", "/admin/audit", Perm.ADMIN),
 )
+NAV_ROLES: Final = {
+    "/opportunities": frozenset({Role.ADMIN, Role.LEADER, Role.INVESTMENT_OFFICER, Role.POLICY_RESEARCHER}),
+    "/candidates": frozenset({Role.ADMIN, Role.LEADER, Role.INVESTMENT_OFFICER, Role.POLICY_RESEARCHER}),
+}
+"""Nav entries shown only to some roles beyond their permission (the targeting pages)."""
 VENDOR: Final = {"echarts": "vendor/echarts.min.js", "htmx": "vendor/htmx.min.js"}
 
 
@@ -67,7 +76,11 @@ def render(
     t = translator(locale)
     p: Principal | None = optional_principal(request)
     csrf = p.csrf_token if p else anonymous_csrf_token(request)
-    nav = [(t(key), path) for key, path, perm in NAV if p is not None and p.can(perm)]
+    nav = [
+        (t(key), path)
+        for key, path, perm in NAV
+        if p is not None and p.can(perm) and p.role in NAV_ROLES.get(path, frozenset({p.role}))
+    ]
     if p is not None and p.uscc_scope:
         nav = [(t("nav.my_enterprise"), f"/enterprises/{p.uscc_scope}"), (t("nav.linking"), "/linking")]
     ctx: dict[str, Any] = {

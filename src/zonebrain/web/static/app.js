@@ -88,6 +88,15 @@
         ]
       };
     },
+    "kpi-lines": function (d) {
+      return {
+        tooltip: { trigger: "axis" }, legend: { top: 0, type: "scroll" }, grid: grid,
+        xAxis: { type: "category", data: d.months }, yAxis: { type: "value", name: d.unit },
+        series: d.series.map(function (s) {
+          return { name: s.name, type: "line", smooth: true, data: d.money ? s.ytd.map(wan) : s.ytd };
+        })
+      };
+    },
     "eci-bars": function (d) {
       var items = d.items.slice().reverse();
       return {
