@@ -17,7 +17,7 @@ import pyarrow as pa
 from zonebrain.core.errors import StorageError
 from zonebrain.storage._base import MergeResult, Warehouse, with_provenance
 from zonebrain.storage._schema import TABLES, Table
-from zonebrain.storage._sql import DUCKDB, PROVENANCE_NAMES, MergePlan
+from zonebrain.storage._sql import DUCKDB, PROVENANCE_NAMES, MergePlan, merge_from_stage
 
 _stage_ids = itertools.count()
 _q = DUCKDB.q
@@ -127,7 +127,6 @@ class DuckDBWarehouse(Warehouse):
         n = data.num_rows
         data = with_provenance(data, source, batch_id, loaded_at)
         cols = plan.columns
-        join = plan.join
         if not self._fetch(f"SELECT count(*) FROM {_q(name)}", name)[0][0]:
             # an empty table (a first import): nothing to compare, update or conflict with
             with self.transaction(), self._staged(data) as raw:
@@ -143,39 +142,13 @@ class DuckDBWarehouse(Warehouse):
                 f"CREATE TEMP TABLE {stage} AS SELECT {DUCKDB.cast_select(spec, cols)} FROM {raw}", name
             )
             try:
-                existing = self._fetch(f"SELECT count(*) FROM {_q(name)} t JOIN {stage} s ON {join}", name)[
-                    0
-                ][0]
-                for select in plan.conflict_selects(stage, batch_id):
-                    self._run(f"INSERT INTO import_conflicts {select}", "import_conflicts")
-                conflicts = self._fetch(
-                    f"SELECT count(*) FROM import_conflicts WHERE batch_id = {DUCKDB.lit(batch_id)} "
-                    f"AND table_name = {DUCKDB.lit(name)}"
-                )[0][0]
-                updated = 0
-                if existing and fields:
-                    changes = plan.changes
-                    updated = self._fetch(
-                        f"SELECT count(*) FROM {_q(name)} t JOIN {stage} s ON {join} WHERE {changes}", name
-                    )[0][0]
-                    if updated:
-                        self._run(
-                            f"UPDATE {_q(name)} AS t SET {plan.update_sets()}, batch_id = s.batch_id, "
-                            f"loaded_at = s.loaded_at FROM {stage} AS s WHERE {join} AND ({changes})",
-                            name,
-                        )
-                self._run(
-                    f"INSERT INTO {_q(name)} ({', '.join(map(_q, cols))}) SELECT {', '.join(map(_q, cols))} "
-                    f"FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {_q(name)} t WHERE {join})",
-                    name,
-                )
+                existing, updated, conflicts = merge_from_stage(self._run, self._fetch, plan, stage, batch_id)
             except BaseException:
                 with contextlib.suppress(duckdb.Error):
                     self._con.execute(f"DROP TABLE IF EXISTS {stage}")
                 raise
             self._run(f"DROP TABLE IF EXISTS {stage}")
-        inserted = n - int(existing)
-        return MergeResult(inserted, int(updated), int(existing) - int(updated), int(conflicts))
+        return MergeResult(n - existing, updated, existing - updated, conflicts)
 
     def close(self) -> None:
         self._con.close()

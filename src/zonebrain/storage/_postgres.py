@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 from zonebrain.core.errors import StorageError
 from zonebrain.storage._base import MergeResult, Warehouse, with_provenance
 from zonebrain.storage._schema import TABLES, Table
-from zonebrain.storage._sql import POSTGRES, PROVENANCE_NAMES, MergePlan
+from zonebrain.storage._sql import POSTGRES, PROVENANCE_NAMES, MergePlan, merge_from_stage
 
 _stage_ids = itertools.count()
 _q = POSTGRES.q
@@ -150,40 +150,15 @@ class PostgresWarehouse(Warehouse):
         plan = MergePlan(POSTGRES, spec, fields)
         n = data.num_rows
         cols = plan.columns
-        join = plan.join
         with self.transaction(), self._staged(with_provenance(data, source, batch_id, loaded_at)) as raw:
             stage = f"{raw}_typed"
             self._run(
                 f"CREATE TEMP TABLE {stage} AS SELECT {POSTGRES.cast_select(spec, cols)} FROM {raw}", name
             )
             self._run(f"ANALYZE {stage}")
-            existing = self._fetch(f"SELECT count(*) FROM {_q(name)} t JOIN {stage} s ON {join}", name)[0][0]
-            for select in plan.conflict_selects(stage, batch_id):
-                self._run(f"INSERT INTO import_conflicts {select}", "import_conflicts")
-            conflicts = self._fetch(
-                f"SELECT count(*) FROM import_conflicts WHERE batch_id = {POSTGRES.lit(batch_id)} "
-                f"AND table_name = {POSTGRES.lit(name)}"
-            )[0][0]
-            updated = 0
-            if existing and fields:
-                changes = plan.changes
-                updated = self._fetch(
-                    f"SELECT count(*) FROM {_q(name)} t JOIN {stage} s ON {join} WHERE {changes}", name
-                )[0][0]
-                if updated:
-                    self._run(
-                        f"UPDATE {_q(name)} AS t SET {plan.update_sets()}, batch_id = s.batch_id, "
-                        f"loaded_at = s.loaded_at FROM {stage} AS s WHERE {join} AND ({changes})",
-                        name,
-                    )
-            self._run(
-                f"INSERT INTO {_q(name)} ({', '.join(map(_q, cols))}) SELECT {', '.join(map(_q, cols))} "
-                f"FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {_q(name)} t WHERE {join})",
-                name,
-            )
+            existing, updated, conflicts = merge_from_stage(self._run, self._fetch, plan, stage, batch_id)
             self._run(f"DROP TABLE IF EXISTS {stage}")
-        inserted = n - int(existing)
-        return MergeResult(inserted, int(updated), int(existing) - int(updated), int(conflicts))
+        return MergeResult(n - existing, updated, existing - updated, conflicts)
 
     def close(self) -> None:
         with contextlib.suppress(psycopg.Error):

@@ -9,8 +9,9 @@ wins) are these strings, so the engines cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from zonebrain.storage._schema import PROVENANCE, Table
 
@@ -176,3 +177,47 @@ class MergePlan:
             f"s.{q(c)} AS {q(c)}" if c in self.columns else f"CAST(NULL AS {types[t]}) AS {q(c)}"
             for c, t in self.spec.columns
         )
+
+
+def merge_from_stage(
+    run: Callable[[str, str | None], None],
+    fetch: Callable[[str, str | None], list[tuple[Any, ...]]],
+    plan: MergePlan,
+    stage: str,
+    batch_id: str,
+) -> tuple[int, int, int]:
+    """The merge on an SQL engine, once the typed staged table *stage* exists (inside a transaction).
+
+    Records conflicts, updates what changes, inserts new keys; returns ``(existing, updated, conflicts)``.
+    """
+    d, name, join = plan.d, plan.spec.name, plan.join
+    q = d.q
+    existing = int(fetch(f"SELECT count(*) FROM {q(name)} t JOIN {stage} s ON {join}", name)[0][0])
+    for select in plan.conflict_selects(stage, batch_id):
+        run(f"INSERT INTO import_conflicts {select}", "import_conflicts")
+    conflicts = int(
+        fetch(
+            f"SELECT count(*) FROM import_conflicts WHERE batch_id = {d.lit(batch_id)} "
+            f"AND table_name = {d.lit(name)}",
+            "import_conflicts",
+        )[0][0]
+    )
+    updated = 0
+    if existing and plan.fields:
+        changes = plan.changes
+        updated = int(
+            fetch(f"SELECT count(*) FROM {q(name)} t JOIN {stage} s ON {join} WHERE {changes}", name)[0][0]
+        )
+        if updated:
+            run(
+                f"UPDATE {q(name)} AS t SET {plan.update_sets()}, batch_id = s.batch_id, "
+                f"loaded_at = s.loaded_at FROM {stage} AS s WHERE {join} AND ({changes})",
+                name,
+            )
+    cols = ", ".join(map(q, plan.columns))
+    run(
+        f"INSERT INTO {q(name)} ({cols}) SELECT {cols} "
+        f"FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {q(name)} t WHERE {join})",
+        name,
+    )
+    return existing, updated, conflicts
