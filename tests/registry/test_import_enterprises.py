@@ -256,3 +256,16 @@ def test_expiry_dates_may_lie_in_the_future(wh: Warehouse, files: Path) -> None:
     rows = [[code(1), "高新技术企业", "2026-12-01", "2029-11-30"]]
     with pytest.raises(ImportRejected, match=r"认定日期.*晚于今天"):
         run(wh, write_csv(files / "t2.csv", rows, header=header), kind="tags")
+
+
+def test_dry_run_checks_firms_against_the_registry(wh: Warehouse, files: Path) -> None:
+    run(wh, write_csv(files / "e.csv", good_rows(2)))
+    header = ["统一社会信用代码", "年度", "营业收入(万元)"]
+    good = write_csv(files / "f.csv", [[code(0), "2024", "1"], [code(1), "2024", "2"]], header=header)
+    before = wh.checksum("enterprise_years")
+    r = run(wh, good, kind="finance", dry_run=True)
+    assert (r.status, r.rows_rejected) == ("dry_run", 0)
+    bad = write_csv(files / "g.csv", [[code(0), "2024", "1"], [code(9), "2024", "2"]], header=header)
+    with pytest.raises(ImportRejected, match="不在企业名录中"):
+        run(wh, bad, kind="finance", dry_run=True)
+    assert wh.checksum("enterprise_years") == before

@@ -18,7 +18,7 @@ from zonebrain.core.errors import ImportRejected, InputError
 from zonebrain.registry._headers import load_mapping, map_headers
 from zonebrain.registry._read import read_table_file
 from zonebrain.registry._report import write_reject_report
-from zonebrain.registry._validate import Context, validate
+from zonebrain.registry._validate import Context, Validated, validate
 from zonebrain.registry._zone import Zone, load_zone
 from zonebrain.registry.formats import FORMATS
 from zonebrain.storage import Warehouse
@@ -131,16 +131,11 @@ def import_file(
     mapped, unused = map_headers(raw.table.column_names, fmt, mapping, path)
     step("校验 validate", 1, 4)
     ctx = Context(zone, today=today or dt.date.today())
-    if not dry_run:
-        for parent in {
-            "finance": "enterprises",
-            "monthly": "enterprises",
-            "events": "enterprises",
-            "tags": "enterprises",
-            "signals": "reference_enterprises",
-        }.get(kind, "").split():
-            ctx.known_keys[parent] = wh.to_arrow(wh.table(parent).select("uscc"))["uscc"].combine_chunks()
-    result = validate(raw.table, mapped, fmt, ctx, path, rows)
+    # a dry run reads the registry too (it writes nothing), unless the warehouse is still empty
+    if fmt.parent and (not dry_run or wh.schema_version() > 0):
+        parents = wh.to_arrow(wh.table(fmt.parent).select("uscc"))
+        ctx.known_keys[fmt.parent] = parents["uscc"].combine_chunks()
+    result = validate(raw.table, mapped, fmt, ctx, rows)
     report = ImportReport(
         kind, path, batch_id, raw.encoding, raw.table.num_rows + len(raw.bad_rows), unused_columns=unused
     )
@@ -226,10 +221,7 @@ def import_file(
     return report
 
 
-def _first_problems(result: object, rows: np.ndarray, bad_rows: list[tuple[int, str]], path: Path) -> str:
-    from zonebrain.registry._validate import Validated
-
-    assert isinstance(result, Validated)
+def _first_problems(result: Validated, rows: np.ndarray, bad_rows: list[tuple[int, str]], path: Path) -> str:
     p = result.problems
     lines = [f"  {path.name} 第 {line} 行 (row {line}): {reason}" for line, reason in bad_rows[:5]]
     order = sorted(range(len(p)), key=lambda k: (rows[p.index[k]], p.column[k]))

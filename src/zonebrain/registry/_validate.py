@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -294,7 +293,7 @@ def _constant(message: str) -> Callable[[str | None], str]:
 
 
 def validate(
-    raw: pa.Table, mapped: list[Mapped], fmt: FileFormat, ctx: Context, path: Path, row_numbers: np.ndarray
+    raw: pa.Table, mapped: list[Mapped], fmt: FileFormat, ctx: Context, row_numbers: np.ndarray
 ) -> Validated:
     """Check every mapped column of *raw* against *fmt*; return typed columns and problems."""
     problems = Problems()
@@ -312,7 +311,6 @@ def validate(
     bad = np.zeros(raw.num_rows, dtype=bool)
     if len(problems):
         bad[np.asarray(problems.index, dtype=np.int64)] = True
-    del path
     return Validated(typed, bad, problems)
 
 
@@ -360,13 +358,7 @@ def _check_references(
     ctx: Context,
     problems: Problems,
 ) -> None:
-    parent = {
-        "finance": "enterprises",
-        "monthly": "enterprises",
-        "events": "enterprises",
-        "tags": "enterprises",
-        "signals": "reference_enterprises",
-    }.get(fmt.name)
+    parent = fmt.parent
     if parent is None or "uscc" not in typed:
         return
     known = ctx.known_keys.get(parent, pa.array([], pa.string()))

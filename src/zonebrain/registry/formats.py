@@ -46,6 +46,8 @@ class FileFormat:
     columns: tuple[Column, ...]
     title_zh: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    parent: str | None = None
+    """The registry table every row's USCC must already be in (finance rows need their firm)."""
 
     def column(self, target: str) -> Column:
         return next(c for c in self.columns if c.target == target)
@@ -154,6 +156,7 @@ FINANCE = FileFormat(
         ),
     ),
     "企业年度财务",
+    parent="enterprises",
 )
 
 MONTHLY = FileFormat(
@@ -169,6 +172,7 @@ MONTHLY = FileFormat(
         Column("从业人员", "employees", "count", aliases=("期末从业人员",)),
     ),
     "企业月度指标",
+    parent="enterprises",
 )
 
 EVENTS = FileFormat(
@@ -182,6 +186,7 @@ EVENTS = FileFormat(
         Column("说明", "detail", "text", aliases=("详情", "备注"), en="detail"),
     ),
     "企业事件",
+    parent="enterprises",
 )
 
 TAGS_FORMAT = FileFormat(
@@ -195,6 +200,7 @@ TAGS_FORMAT = FileFormat(
         Column("有效期至", "until", "date", aliases=("截止日期",), en="until", future=True),
     ),
     "企业标签",
+    parent="enterprises",
 )
 
 REFERENCE = FileFormat(
@@ -226,6 +232,7 @@ SIGNALS = FileFormat(
         Column("说明", "detail", "text"),
     ),
     "扩张信号",
+    parent="reference_enterprises",
 )
 
 PANEL_MEASURES = ("firms", "revenue_fen", "employees", "output_fen", "tax_fen")
