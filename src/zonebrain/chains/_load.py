@@ -12,9 +12,9 @@ import yaml
 from pydantic import ValidationError
 
 from zonebrain.chains._schema import ChainSpec, NodeSpec
-from zonebrain.chains._yaml import LineIndex, load_with_lines
 from zonebrain.core.errors import InputError
 from zonebrain.core.industry import gbt4754
+from zonebrain.core.yamlfile import LineIndex, load_with_lines
 
 BUILTIN_PACKAGE = "zonebrain.chains"
 BUILTIN_FOLDER = "builtin"

@@ -1,7 +1,18 @@
-"""Load a YAML file into a pydantic model; errors name the file, the line and the fix."""
+"""YAML files with line numbers: every error names the file, the line and the fix.
+
+:func:`load_with_lines` returns the plain data (as ``yaml.safe_load`` would) and a :class:`LineIndex`
+mapping a path such as ``("nodes", 3, "classes", 1)`` to the 1-based line of that key or item;
+duplicate mapping keys, which ``safe_load`` silently collapses, are recorded. :func:`load_yaml_model`
+validates a file as a pydantic model and reports every problem (duplicates included) with its line.
+
+>>> data, index = load_with_lines("a: 1\\nb:\\n  - x\\n  - y\\na: 2\\n")
+>>> index.line_of(("b", 1)), index.duplicates
+(4, [(('a',), 5)])
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,48 +22,91 @@ import yaml
 from zonebrain.core.errors import InputError
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+YamlPath = tuple[str | int, ...]
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """1-based line of the node at *loc* (the deepest one that exists)."""
-    line = None if node is None else node.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            nxt = node.value[part]
-        else:
-            nxt = None
-        if nxt is None:
-            break
-        node = nxt
-        line = node.start_mark.line + 1
-    return line
+@dataclass
+class LineIndex:
+    """Line numbers (1-based) of keys and sequence items, by path."""
+
+    lines: dict[YamlPath, int] = field(default_factory=dict)
+    values: dict[YamlPath, int] = field(default_factory=dict)
+    """Line where each key's value starts (a nested mapping: its first key)."""
+    duplicates: list[tuple[YamlPath, int]] = field(default_factory=list)
+
+    def line_of(self, path: YamlPath) -> int | None:
+        """Line of *path*, or of its deepest recorded ancestor (a missing key is reported at its parent)."""
+        for cut in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:cut]))
+            if line is not None:
+                return line
+        return None
+
+    def value_line_of(self, path: YamlPath) -> int | None:
+        """Line where the value at *path* starts (else as :meth:`line_of`)."""
+        return self.values.get(path) or self.line_of(path)
+
+
+def _walk(node: yaml.Node, path: YamlPath, index: LineIndex) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+            child = (*path, key)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                index.duplicates.append((child, line))
+            else:
+                index.lines[child] = line
+                index.values[child] = value_node.start_mark.line + 1
+            seen.add(key)
+            _walk(value_node, child, index)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            child = (*path, i)
+            index.lines[child] = item.start_mark.line + 1
+            _walk(item, child, index)
+
+
+def load_with_lines(text: str) -> tuple[Any, LineIndex]:
+    """Parse *text* (safe YAML) and index its lines. Raises ``yaml.YAMLError`` on bad syntax."""
+    index = LineIndex()
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is None:
+        return None, index
+    index.lines[()] = root.start_mark.line + 1
+    _walk(root, (), index)
+    return yaml.safe_load(text), index
 
 
 def load_yaml_model(path: Path, model: type[M], error: type[InputError] = InputError) -> M:
     """Parse *path* as YAML and validate it as *model*.
 
-    Every validation error is reported, each with its line, in one exception of type *error*.
+    Every problem is reported, each with its line, in one exception of type *error*: a key written
+    twice (YAML would silently keep the last) and every validation error.
     """
     text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
+        data, index = load_with_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行 (line {mark.line + 1})" if mark else ""
         raise error(f"{path}: {where} YAML 语法错误 (YAML syntax error): {exc}; 请检查缩进和冒号") from exc
+    lines = [
+        f"  {path}:{line}: {'.'.join(str(p) for p in dup)}: 键重复 (key written twice); 请删去其中一个"
+        for dup, line in index.duplicates
+    ]
     try:
-        return model.model_validate(data)
+        result = model.model_validate(data)
     except pydantic.ValidationError as exc:
-        lines = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            line = _line_of(node, loc)
-            field = ".".join(str(p) for p in loc) or "(top)"
-            lines.append(f"  {path}:{line}: {field}: {err['msg']} (value: {err.get('input')!r})")
+            field_name = ".".join(str(p) for p in loc) or "(top)"
+            at = index.value_line_of(loc)
+            lines.append(f"  {path}:{at}: {field_name}: {err['msg']} (value: {err.get('input')!r})")
+    if lines:
         raise error(
             f"{path} 有 {len(lines)} 处错误 ({len(lines)} problems); 请按行号修改 / fix each at its line:\n"
             + "\n".join(lines)
-        ) from exc
+        )
+    return result
