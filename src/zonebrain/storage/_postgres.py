@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
+import ibis.expr.types as ir
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -55,10 +57,27 @@ class PostgresWarehouse(Warehouse):
                 engine=self.engine,
                 original=exc,
             ) from exc
+        self.read_only = read_only
         if read_only:
             self._con.execute("SET default_transaction_read_only = on")
         self._ibis = ibis.postgres.from_connection(self._con)
         self._depth = 0
+
+    def _execute_arrow(self, expr: ir.Expr) -> pa.Table:
+        """Run *expr*; on a read-only warehouse, let Ibis create the temporary tables of its memtables.
+
+        PostgreSQL refuses every CREATE in a read-only transaction, temporary tables included, and
+        Ibis ships an ``ibis.memtable`` (a small dimension such as the GB/T 4754 sections) to the
+        server as a temporary table. The session is read-only again before the rows are returned;
+        the warehouse's own writes (append, replace, merge, migrate) stay refused by the server.
+        """
+        if not (self.read_only and expr.op().find(ops.InMemoryTable)):
+            return super()._execute_arrow(expr)
+        self._con.execute("SET default_transaction_read_only = off")
+        try:
+            return super()._execute_arrow(expr)
+        finally:
+            self._con.execute("SET default_transaction_read_only = on")
 
     def _run(self, sql: str, table: str | None = None) -> None:
         self._guard(lambda: self._con.execute(sql), table=table, statement=sql)

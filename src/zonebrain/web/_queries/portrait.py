@@ -87,8 +87,10 @@ def _compute(wh: Warehouse, f: Filters, year: int | None, on_chain: ir.Table | N
         .order_by(ibis.desc("revenue_fen"), "industry_code")
         .limit(20)
     )
-    by_park = joined.group_by("park_id").aggregate(
-        enterprises=ibis._.uscc.count(), revenue_fen=ibis._.revenue_fen.sum().fill_null(0)
+    by_park = (
+        joined.group_by("park_id")
+        .aggregate(enterprises=ibis._.uscc.count(), revenue_fen=ibis._.revenue_fen.sum().fill_null(0))
+        .order_by("park_id")
     )
     trend_src = base.inner_join(y, "uscc").select(
         y.year, y.uscc, y.revenue_fen, y.tax_fen, y.rd_expense_fen, y.employees
@@ -128,7 +130,7 @@ def tables(ctx: WebContext, f: Filters, locale: str) -> dict[str, DataTable]:
     params = {"year": data["year"] or "-"}
     parks = sorted(
         ({"park": names.get(r["park_id"], r["park_id"]), **r} for r in data["parks"]),
-        key=lambda r: -int(r["enterprises"]),
+        key=lambda r: (-int(r["enterprises"]), str(r["park_id"])),
     )
     return {
         "sections": DataTable(
