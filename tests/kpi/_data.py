@@ -18,6 +18,7 @@ import datetime as dt
 import pyarrow as pa
 
 from tests.registry.conftest import code
+from zonebrain.kpi import Catalogue, Rate, load_catalogue
 from zonebrain.registry import load_zone
 from zonebrain.storage import Warehouse
 
@@ -185,3 +186,11 @@ def build(wh: Warehouse) -> None:
             ("kpi_actuals", actuals),
         ):
             wh.merge(name, data, source="test", batch_id="b1", loaded_at=LOADED)
+
+
+def with_rate(percent: str) -> Catalogue:
+    """The built-in catalogue with another 工业增加值率 (*percent*, exact text such as "24.63")."""
+    cat = load_catalogue()
+    rate = Rate(percent=percent, source="统计局 (test)", assumption=False)  # type: ignore[arg-type]
+    inds = [i.model_copy(update={"rate": rate}) if i.rate is not None else i for i in cat.indicators]
+    return cat.model_copy(update={"indicators": inds})

@@ -16,6 +16,9 @@ def test_public_names_are_pinned() -> None:
         "Catalogue",
         "Indicator",
         "KpiImport",
+        "Rate",
+        "TargetChange",
+        "TargetError",
         "ZONE_ID",
         "backtest",
         "contributions",
@@ -26,6 +29,7 @@ def test_public_names_are_pinned() -> None:
         "latest_month",
         "load_catalogue",
         "monitor",
+        "parse_target_value",
         "set_target",
         "target_history",
         "trend",
@@ -52,7 +56,9 @@ def test_builtin_catalogue_has_the_ten_indicators() -> None:
     imported = {i.name_zh for i in cat.indicators if i.source == "imported"}
     assert imported == {"固定资产投资", "招商签约额", "实际到位资金"}
     assert cat.get("营业收入") is cat.get("revenue")
-    assert cat.get("规上工业增加值").rate_percent == 25
+    rate = cat.get("规上工业增加值").rate
+    assert rate is not None and rate.percent == 25 and rate.assumption and rate.source
+    assert [i.id for i in cat.assumptions()] == ["industrial_value_added"]
 
 
 def test_unknown_indicator_names_the_choices() -> None:

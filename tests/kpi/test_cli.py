@@ -30,6 +30,7 @@ def test_help_is_bilingual(cli: CliRunner) -> None:
     for command in (
         "template",
         "import-targets",
+        "target",
         "monitor",
         "warnings",
         "contributions",
@@ -65,8 +66,25 @@ def test_warnings_contributions_quality_set_target(cli: CliRunner) -> None:
     assert r.exit_code == 0 and "测试0号公司" in r.output
     r = cli.invoke(app, ["quality", "--month", "2024-06"])
     assert r.exit_code == 0 and "unit_jump" in r.output
-    r = cli.invoke(app, ["set-target", "wutong", "revenue", "2024", "4500", "--author", "张三"])
-    assert r.exit_code == 0 and "4000000000 → 4500000000" in r.output
+    r = cli.invoke(
+        app,
+        ["target", "set", "wutong", "revenue", "2024", "4500.5", "--user", "张三", "--reason", "年中调整"],
+    )
+    assert r.exit_code == 0, r.output
+    assert "4,000.00 → 4,500.50" in r.output and "已修改" in r.output
+    r = cli.invoke(app, ["target", "set", "wutong", "revenue", "2024", "4500.5", "--user", "张三"])
+    assert r.exit_code == 2  # --reason is required
+    r = cli.invoke(
+        app, ["target", "set", "wutong", "revenue", "2024", "4500元", "--user", "张", "--reason", "x"]
+    )
+    assert r.exit_code == 2 and "unit mismatch" in r.output
+    r = cli.invoke(app, ["target", "history", "--park", "wutong", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert (
+        '"old_value": 4000000000, "new_value": 4500500000' in r.output and '"reason": "年中调整"' in r.output
+    )
+    r = cli.invoke(app, ["target", "history", "--year", "2024", "--format", "csv"])
+    assert r.exit_code == 0 and "年中调整" in r.output and "张三" in r.output
 
 
 def test_report_writes_a_word_file(cli: CliRunner, tmp_path: Path) -> None:
@@ -86,4 +104,7 @@ def test_report_writes_a_word_file(cli: CliRunner, tmp_path: Path) -> None:
     ):
         assert heading in text
     assert "营业收入累计" in text
+    assert (
+        "规上工业增加值由企业月报工业总产值乘以工业增加值率 25%（假设值" in text
+    )  # the assumption is stated
     assert "已剔除疑似单位错误" in text

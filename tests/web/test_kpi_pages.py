@@ -32,6 +32,8 @@ def test_page_renders_for_aggregate_roles(clients: dict[str, TestClient], role: 
     assert 'id="kpi-monitor"' in r.text
     assert f'value="{month}"' in r.text  # the latest month by default
     assert 'data-chart="kpi-lines"' in r.text
+    assert 'href="/kpi/targets"' in r.text
+    assert 'id="kpi-assumptions"' in r.text and "工业增加值率 25%" in r.text  # the derivation's assumption
 
 
 def test_enterprise_user_and_anonymous_are_refused(clients: dict[str, TestClient], anon: TestClient) -> None:
@@ -71,7 +73,10 @@ def test_trend_warnings_forecast_shapes(clients: dict[str, TestClient], month: s
     assert all(len(s["ytd"]) == len(trend["months"]) for s in trend["series"])
     assert c.get(f"/api/v1/kpi/warnings?month={month}").json()["name"].startswith("kpi-warnings")
     assert c.get(f"/api/v1/kpi/forecast?month={month}").status_code == 200
-    assert c.get("/api/v1/kpi/indicators").json()["indicators"][0]["id"] == "revenue"
+    inds = c.get("/api/v1/kpi/indicators").json()["indicators"]
+    assert inds[0]["id"] == "revenue" and inds[0]["rate"] is None
+    va = next(i for i in inds if i["id"] == "industrial_value_added")
+    assert va["rate"]["percent"] == "25" and va["rate"]["assumption"] is True and va["rate"]["source"]
     assert c.get("/api/v1/kpi/months/latest").json() == {"month": month}
 
 

@@ -65,3 +65,41 @@ def test_candidates_search_lists_firms_with_reasons(browser: Any, server: str, s
         s.page.screenshot(path=str(shots / "candidates.png"), full_page=True)
     finally:
         s.close()
+
+
+def test_kpi_target_edit_shows_history_and_moves_the_completion_rate(
+    browser: Any,  # noqa: F811
+    server: str,  # noqa: F811
+    shots: Path,  # noqa: F811
+) -> None:
+    s = Session(browser, server)
+
+    def wutong_completion() -> str:
+        s.open("/kpi?indicator=revenue")
+        row = s.page.locator("#kpi-monitor tbody tr", has=s.page.locator("a.drill[data-park='wutong']"))
+        return row.locator("td").nth(6).inner_text().strip()  # the 完成率 column
+
+    try:
+        s.login("leader")
+        before = wutong_completion()
+        s.page.click("#kpi-targets-link")
+        s.page.wait_for_load_state("networkidle")
+        s.page.click("#targets-grid tr[data-park='wutong'] td[data-indicator='revenue'] a.edit-target")
+        s.page.wait_for_load_state("networkidle")
+        assert s.page.input_value("#target-park") == "wutong"
+        assert s.page.input_value("#target-indicator") == "revenue"
+        s.page.fill("#target-value", "5000.5")
+        s.page.fill("#target-reason", "浏览器测试: 年中调整")
+        s.page.click("#target-submit")
+        s.page.wait_for_selector("#target-saved")
+        cell = "#targets-grid tr[data-park='wutong'] td[data-indicator='revenue'] .target-value"
+        assert s.page.inner_text(cell).strip() == "5000.5"
+        history = s.page.inner_text("#kpi-target-history tbody")
+        assert "浏览器测试: 年中调整" in history and "5000.5" in history and "leader" in history
+        assert not s.errors, s.errors
+        s.page.screenshot(path=str(shots / "kpi-targets.png"), full_page=True)
+        after = wutong_completion()
+        assert after and after != before, (before, after)
+        assert not s.errors, s.errors
+    finally:
+        s.close()

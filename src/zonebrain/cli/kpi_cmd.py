@@ -1,8 +1,9 @@
 """`zonebrain kpi`: economic operations and targets (经济运行与目标考核).
 
 Register it in the main CLI with ``main_app.add_typer(app, name="kpi")``. Sub-commands:
-``indicators``, ``template``, ``import-targets``, ``import-actuals``, ``set-target``, ``monitor``,
-``warnings``, ``contributions``, ``forecast``, ``backtest``, ``quality``, ``report``.
+``indicators``, ``template``, ``import-targets``, ``import-actuals``, ``target set``,
+``target history``, ``monitor``, ``warnings``, ``contributions``, ``forecast``, ``backtest``,
+``quality``, ``report``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,23 @@ CatalogueOpt = Annotated[
         "--catalogue", help="指标目录 YAML (默认内置)。 Indicator catalogue YAML (default: built-in)."
     ),
 ]
+
+
+UserOpt = Annotated[
+    str | None,
+    typer.Option("--user", help="修改人 (默认当前系统用户)。 Who makes the change (default: the OS user)."),
+]
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers): the caller must say who
+        raise InputError(
+            "无法确定当前用户, 请用 --user 指明修改人 (cannot tell who you are; pass --user)"
+        ) from None
 
 
 @contextmanager
@@ -120,11 +138,15 @@ def indicators_cmd(catalogue: CatalogueOpt = None) -> None:
     with _errors():
         cat = kpi.load_catalogue(catalogue)
     t = Table(title="指标目录 / Indicators")
-    for h in ("id", "指标", "单位", "类型", "汇总", "方向", "来源"):
+    for h in ("id", "指标", "单位", "类型", "汇总", "方向", "来源", "推算比率"):
         t.add_column(h)
     for i in cat.indicators:
-        t.add_row(i.id, i.name_zh, i.display_unit, i.kind, i.aggregation, i.direction, i.source)
+        rate = f"{i.rate.percent.normalize():f}%{' (假设)' if i.rate.assumption else ''}" if i.rate else ""
+        t.add_row(i.id, i.name_zh, i.display_unit, i.kind, i.aggregation, i.direction, i.source, rate)
     _common.console.print(t)
+    for i in cat.assumptions():
+        assert i.rate is not None
+        _common.console.print(f"{i.name_zh}: {i.rate.describe()}", markup=False)
 
 
 @app.command("template")
@@ -156,8 +178,9 @@ def import_targets_cmd(
     source: Annotated[str, typer.Option("--source", help="来源。 Source name.")] = "目标责任书",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验。 Validate only.")] = False,
     catalogue: CatalogueOpt = None,
+    user: UserOpt = None,
 ) -> None:
-    """校验并导入年度目标。 Validate and import annual targets (all or nothing)."""
+    """校验并导入年度目标 (改动记入目标修改历史)。 Validate and import annual targets (all or nothing; changes go to the history)."""
     with _errors(), _common.warehouse() as wh:
         r = kpi.import_targets(
             wh,
@@ -167,6 +190,7 @@ def import_targets_cmd(
             catalogue=kpi.load_catalogue(catalogue),
             zone=_common.zone(),
             dry_run=dry_run,
+            user=user or _os_user(),
         )
     _report_import(r)
 
@@ -193,24 +217,85 @@ def import_actuals_cmd(
     _report_import(r)
 
 
-@app.command("set-target")
-def set_target_cmd(
+target_app = typer.Typer(
+    help="年度目标: 修改 (留痕) 与修改历史。 Annual targets: change one (with history), list the history.",
+    add_completion=False,
+    no_args_is_help=True,
+)
+app.add_typer(target_app, name="target")
+
+
+@target_app.command("set")
+def target_set_cmd(
     park: Annotated[str, typer.Argument(help="园区 id, 如 wutong。 Park id.")],
     indicator: Annotated[str, typer.Argument(help="指标 id 或名称。 Indicator id or name.")],
     year: Annotated[int, typer.Argument(help="年度。 Year.")],
-    value: Annotated[str, typer.Argument(help="目标值 (金额按 --unit, 默认万元)。 Target value.")],
-    author: Annotated[str, typer.Option("--author", help="修改人。 Who changes it.")],
-    note: Annotated[str, typer.Option("--note", help="说明。 Why.")] = "",
-    unit: Annotated[str, typer.Option("--unit", help="金额单位 元/万元/亿元。 Money unit.")] = "万元",
+    value: Annotated[
+        str,
+        typer.Argument(help="目标值, 按指标显示单位 (如 万元、家)。 Target in the indicator's display unit."),
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="修改原因 (必填)。 Why (required).")],
+    user: UserOpt = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            "--unit", help="金额单位 元/万元/亿元 (默认指标的显示单位)。 Money unit (default: display unit)."
+        ),
+    ] = None,
+    catalogue: CatalogueOpt = None,
 ) -> None:
-    """修改一个目标并留痕。 Change one target, keeping history."""
-    from zonebrain.core.money import parse_amount
-
+    """修改一个年度目标, 并记入目标修改历史。 Change one annual target and record it in the history."""
     with _errors(), _common.warehouse() as wh:
-        ind = kpi.load_catalogue().get(indicator)
-        amount = parse_amount(value, unit, strict_unit=True) if ind.unit == "fen" else int(value)
-        old = kpi.set_target(wh, park, ind.id, year, amount, author, note)
-    _common.console.print(f"{park} {ind.name_zh} {year}: {old} → {amount}", markup=False)
+        cat = kpi.load_catalogue(catalogue)
+        ind = cat.get(indicator)
+        amount = kpi.parse_target_value(ind, value, unit)
+        change = kpi.set_target(
+            wh, park, ind.id, year, amount, user=user or _os_user(), reason=reason, catalogue=cat
+        )
+    shown = f"{_fmt(change.old, ind.unit, ind.display_unit)} → {_fmt(change.new, ind.unit, ind.display_unit)}"
+    status = "已修改 / changed" if change.changed else "未变 / unchanged (nothing written)"
+    _common.console.print(
+        f"{park} {ind.name_zh} {year} ({ind.display_unit}): {shown}  {status}", markup=False
+    )
+
+
+@target_app.command("history")
+def target_history_cmd(
+    park: Annotated[str | None, typer.Option("--park", help="园区 id。 Park id.")] = None,
+    indicator: Annotated[str | None, typer.Option("--indicator", help="指标。 Indicator.")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="年度。 Year.")] = None,
+    catalogue: CatalogueOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """目标修改历史 (谁、何时、原值 → 新值、原因)。 Target history: who, when, old → new, why."""
+    with _errors(), _common.warehouse(read_only=True) as wh:
+        cat = kpi.load_catalogue(catalogue)
+        t = kpi.target_history(wh, park, indicator, year, catalogue=cat)
+        if _emit(t, fmt):
+            return
+    table = Table(title="目标修改历史 / target history")
+    for h in ("时间", "园区", "指标", "年度", "原值", "新值", "修改人", "来源", "原因"):
+        table.add_column(h)
+    for r in t.to_pylist():
+        try:
+            ind = cat.get(r["indicator"])
+            unit, display, name = ind.unit, ind.display_unit, f"{ind.name_zh}({ind.display_unit})"
+        except InputError:  # an indicator since removed from the catalogue: raw values
+            unit, display, name = "count", "", r["indicator"]
+        table.add_row(
+            r["changed_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            r["park_id"],
+            name,
+            str(r["year"]),
+            _fmt(r["old_value"], unit, display),
+            _fmt(r["new_value"], unit, display),
+            r["changed_by"],
+            r["source"],
+            r["reason"],
+        )
+    _common.console.print(table)
+    if not t.num_rows:
+        _common.console.print("无修改记录 / no changes recorded", markup=False)
 
 
 def _print_monitor(t: pa.Table, title: str) -> None:
@@ -375,6 +460,14 @@ def _text_rows(t: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows)
 
 
+_COLUMN_ZH = {
+    "revenue_fen": "营业收入",
+    "output_fen": "工业总产值",
+    "tax_fen": "税收",
+    "rd_expense_fen": "研发投入",
+}
+
+
 def build_report(wh: Warehouse, year: int, month: int, out: Path, *, exclude_suspect: bool = False) -> Path:
     """The monthly 经济运行分析 Word report: overview, parks, trends, warnings, drill-down, forecast, quality."""
     from zonebrain.reports import WordReport
@@ -396,6 +489,12 @@ def build_report(wh: Warehouse, year: int, month: int, out: Path, *, exclude_sus
         if r["gap_pp"] is not None:
             text += f"，{'超' if r['gap_pp'] >= 0 else '欠'}序时进度 {abs(r['gap_pp']):.1f} 个百分点"
         doc.paragraph(text + "。")
+    for ind in cat.assumptions():
+        assert ind.rate is not None
+        doc.paragraph(
+            f"注：{ind.name_zh}由企业月报{_COLUMN_ZH.get(ind.column or '', ind.column)}乘以"
+            f"{ind.rate.describe()}推算，逐企业逐月向下取整到分。"
+        )
     doc.heading("二、分园区完成情况", 1)
     doc.table(
         _text_rows(mon.filter(pa.compute.not_equal(mon["park_id"], kpi.ZONE_ID))),

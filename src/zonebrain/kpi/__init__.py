@@ -6,15 +6,18 @@ park-level values. Every function reads the warehouse through Ibis and returns A
 runs on DuckDB, PostgreSQL and Spark alike. See ``docs/kpi.md``.
 """
 
-from zonebrain.kpi._catalogue import Catalogue, Indicator, load_catalogue, working_days
+from zonebrain.kpi._catalogue import Catalogue, Indicator, Rate, load_catalogue, working_days
 from zonebrain.kpi._contrib import contributions
 from zonebrain.kpi._forecast import backtest, forecast
 from zonebrain.kpi._monitor import ZONE_ID, latest_month, monitor, trend, warnings
 from zonebrain.kpi._quality import data_quality
 from zonebrain.kpi._targets import (
     KpiImport,
+    TargetChange,
+    TargetError,
     import_actuals,
     import_targets,
+    parse_target_value,
     set_target,
     target_history,
     write_template,
@@ -25,6 +28,9 @@ __all__ = [
     "Catalogue",
     "Indicator",
     "KpiImport",
+    "Rate",
+    "TargetChange",
+    "TargetError",
     "backtest",
     "contributions",
     "data_quality",
@@ -34,6 +40,7 @@ __all__ = [
     "latest_month",
     "load_catalogue",
     "monitor",
+    "parse_target_value",
     "set_target",
     "target_history",
     "trend",

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from zonebrain.core.errors import InputError
 from zonebrain.core.yamlfile import load_yaml_model
@@ -45,6 +47,55 @@ class Filter(BaseModel):
     """For ``events``: the event kind."""
 
 
+class Rate(BaseModel):
+    """A ratio applied to a panel column (工业增加值率: value added = output × rate), as data.
+
+    ``percent`` is exact (text such as ``"24.6"``, at most two decimals); ``source`` says where the
+    figure comes from (the statistical bureau's publication) or that it is an assumption. Reports
+    and the web page show it next to the derived indicator.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    percent: Decimal
+    name_zh: str = "工业增加值率"
+    name_en: str = "Value-added rate"
+    source: str = Field(min_length=1)
+    """The documented origin of the figure (publication, year), or "假设 (assumption)" and why."""
+    assumption: bool = True
+    """True while the figure is a placeholder, not the bureau's published rate for the zone."""
+
+    @field_validator("percent", mode="before")
+    @classmethod
+    def _exact(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError('percent 须为数字, 如 "24.6" (a number)')
+        if isinstance(v, float):  # YAML reads 24.6 as a float: take the text it was written as
+            v = repr(v)
+        try:
+            d = Decimal(str(v).strip().rstrip("%"))
+        except InvalidOperation:
+            raise ValueError(f"percent '{v}' 不是数字 (not a number); 请写如 \"24.6\"") from None
+        if not d.is_finite() or not 0 < d <= 100:
+            raise ValueError(f"percent {v} 须在 0–100 之间 (must be in (0, 100])")
+        if d != d.quantize(Decimal("0.01")):
+            raise ValueError(f"percent {v} 最多两位小数 (at most two decimals, e.g. 24.63)")
+        return d
+
+    @property
+    def fraction(self) -> Fraction:
+        """The rate as an exact fraction (24.6 % → 123/500)."""
+        return Fraction(self.percent) / 100
+
+    def describe(self, locale: str = "zh") -> str:
+        """One line for reports and pages: name, percent, source and whether it is an assumption."""
+        pct = format(self.percent.normalize(), "f")
+        if locale.startswith("en"):
+            flag = "assumption" if self.assumption else "published"
+            return f"{self.name_en} {pct}% ({flag}; source: {self.source})"
+        flag = "假设值" if self.assumption else "公布值"
+        return f"{self.name_zh} {pct}%（{flag}；来源：{self.source}）"
+
+
 class Indicator(BaseModel):
     """One indicator: what it measures, in which unit, how it is aggregated and where it comes from."""
 
@@ -59,8 +110,21 @@ class Indicator(BaseModel):
     direction: Literal["higher", "lower"] = "higher"
     source: Source
     column: str | None = None
-    rate_percent: int | None = Field(default=None, ge=1, le=100)
+    rate: Rate | None = None
+    """value = column × rate, rounded down to whole fen per enterprise and month."""
     filter: Filter = Filter()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_rate(cls, data: Any) -> Any:
+        """``rate_percent: 25`` (older catalogues) is read as ``rate: {percent: 25}`` of unknown source."""
+        if isinstance(data, dict) and "rate_percent" in data:
+            data = dict(data)
+            pct = data.pop("rate_percent")
+            if "rate" in data:
+                raise ValueError("rate_percent 与 rate 只能写一个 (write rate only)")
+            data["rate"] = {"percent": pct, "source": "未注明 (not stated; 请在 rate.source 写明出处)"}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
@@ -74,8 +138,8 @@ class Indicator(BaseModel):
             raise ValueError(
                 f"指标 {self.id}: 来源 {self.source} 不取列, 请删除 column (no column for this source)"
             )
-        if self.rate_percent is not None and self.unit != "fen":
-            raise ValueError(f"指标 {self.id}: rate_percent 只用于金额 (only for money)")
+        if self.rate is not None and (self.unit != "fen" or self.aggregation != "sum"):
+            raise ValueError(f"指标 {self.id}: rate 只用于金额求和指标 (only for a sum of money)")
         if self.kind == "stock" and self.source not in ("tags", "imported"):
             raise ValueError(f"指标 {self.id}: 存量指标 (stock) 只支持来源 tags 或 imported")
         if self.source == "tags" and not self.filter.tag:
@@ -129,6 +193,10 @@ class Catalogue(BaseModel):
                 if d.year != year:
                     raise ValueError(f"日历 {year} 含他年日期 {d} (a date of another year)")
         return self
+
+    def assumptions(self) -> list[Indicator]:
+        """Indicators derived with a rate (工业增加值率 …): the assumptions reports must state."""
+        return [i for i in self.indicators if i.rate is not None]
 
     def get(self, key: str) -> Indicator:
         """The indicator with this id or Chinese name."""

@@ -3,14 +3,15 @@
 Everything here is an Ibis expression over ``wh.table(...)`` and a small calendar memtable, so it
 runs unchanged on DuckDB, PostgreSQL and Spark. Dates are never computed in the engine: the
 calendar (month start, month end, year, month number) is built in Python and joined.
-Money stays integer fen; a rate (工业增加值率) is applied per enterprise and month, rounded down
-to whole fen, so park totals are exact sums of enterprise values.
+Money stays integer fen; a rate (工业增加值率, ``Indicator.rate``) is applied per enterprise and month,
+rounded down to whole fen, so park totals are exact sums of enterprise values.
 """
 
 from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
+from fractions import Fraction
 
 import ibis
 import ibis.expr.types as ir
@@ -60,6 +61,23 @@ def _tagged(wh: Warehouse, rows: ir.Table, tag: str) -> ir.Table:
         & (joined.t_until.isnull() | (joined.t_until >= joined.month_end))
     )
     return joined.select(*rows.columns)
+
+
+def apply_rate(value: ir.IntegerValue, rate: Fraction) -> ir.IntegerValue:
+    """floor(value × n / d) in integers, exactly on every engine.
+
+    The engines compile ``//`` to FLOOR of a double division, so ``value * n // d`` would lose
+    exactness once ``value × n`` passes 2⁵³. Split instead: value = q·d + r with r = value % d
+    (an integer remainder on every engine, same sign as value), then floor(value·n/d) =
+    q·n + floor(r·n/d), where ``(value − r) / d`` is an exact quotient and ``r·n < d·n ≤ 10⁸``.
+    Exact while |value| < 2⁵³ fen, whatever the rate.
+    """
+    n, d = rate.numerator, rate.denominator
+    if d == 1:
+        return (value * n).cast("int64")
+    r = value % d
+    q = ((value - r) // d).cast("int64")
+    return (q * n + ((r * n) // d).cast("int64")).cast("int64")
 
 
 def enterprise_values(
@@ -115,8 +133,8 @@ def enterprise_values(
         raise ValueError(f"{ind.id}: imported indicators have no enterprise values")
     if ind.filter.tag and ind.source != "tags":
         rows = _tagged(wh, rows, ind.filter.tag)
-    if ind.rate_percent is not None:
-        rows = rows.mutate(value=((rows.value * ind.rate_percent) // 100).cast("int64"))
+    if ind.rate is not None:
+        rows = rows.mutate(value=apply_rate(rows.value, ind.rate.fraction))
     ent = wh.table("enterprises").select(e_uscc="uscc", park_id="park_id")
     joined = rows.join(ent, rows.uscc == ent.e_uscc).filter(ibis._.park_id.notnull())
     return joined.select(

@@ -1,5 +1,8 @@
 """Targets (目标责任书) and park-level actuals: the Excel template, validated import, edits with history.
 
+Every change of a target — an edit (:func:`set_target`) or a value an import set — is a row of
+``kpi_target_history`` written in the same transaction as the target itself.
+
 Layout of a 目标责任书 workbook: one sheet per year (named ``2025`` or ``2025年``), or a ``年度``
 column; rows are parks (``园区``), columns are indicators with their unit in the header
 (``营业收入(万元)``, ``高新技术企业数(家)``). Park-level actuals (``kpi_actuals``) use the same
@@ -12,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,7 @@ import pyarrow as pa
 
 from zonebrain.core.errors import ImportRejected, InputError, MoneyError
 from zonebrain.core.money import parse_amount
+from zonebrain.core.xlsx import save_workbook
 from zonebrain.kpi._catalogue import Catalogue, Indicator, load_catalogue
 from zonebrain.registry import Zone, ensure_ready, load_zone, read_table_file
 from zonebrain.storage import Warehouse
@@ -81,7 +85,7 @@ def write_template(
         notes.append([line])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
 
 
@@ -252,6 +256,7 @@ def _import(
     zone: Zone | None,
     year: int | None = None,
     dry_run: bool = False,
+    user: str | None = None,
 ) -> KpiImport:
     cat, zn = catalogue or load_catalogue(), zone or load_zone()
     path = Path(path)
@@ -277,8 +282,21 @@ def _import(
     if wh.to_arrow(batches.filter(batches.batch_id == batch_id)).num_rows:
         return KpiImport(kind, batch_id, data.num_rows, status="already_imported")
     now = dt.datetime.now().replace(microsecond=0)
+    years = sorted(set(data["year"].to_pylist())) if kind == "targets" else []
     with wh.transaction():
+        before = _target_values(wh, years) if years else {}
         merged = wh.merge(table_name, data, source=source, batch_id=batch_id, loaded_at=now)
+        if years:
+            changes = _import_changes(
+                before,
+                _target_values(wh, years),
+                by=(user or "").strip() or source,
+                batch_id=batch_id,
+                file_name=path.name,
+                at=dt.datetime.now(),
+            )
+            if changes:
+                wh.append("kpi_target_history", _history_rows(changes))
         wh.append(
             "import_batches",
             _batch_row(batch_id, table_name, path.name, digest, source, rows_in, data.num_rows, merged, now),
@@ -328,16 +346,27 @@ def import_targets(
     catalogue: Catalogue | None = None,
     zone: Zone | None = None,
     dry_run: bool = False,
+    user: str | None = None,
 ) -> KpiImport:
     """Validate a 目标责任书 workbook (or CSV) and merge it into ``kpi_targets`` atomically.
 
     Raises :class:`ImportRejected` listing every problem (file, sheet, row, column, value, fix);
     nothing is written then. The same file imported twice changes nothing. Under the warehouse's
     merge rules a target edited by a person (another source) is not overwritten by a later file:
-    the difference is recorded in ``import_conflicts``.
+    the difference is recorded in ``import_conflicts``. Every target the file set or changed gets a
+    ``kpi_target_history`` row (``source='import'``, ``changed_by`` = *user*, else *source*) in the
+    same transaction.
     """
     return _import(
-        wh, path, "targets", source=source, catalogue=catalogue, zone=zone, year=year, dry_run=dry_run
+        wh,
+        path,
+        "targets",
+        source=source,
+        catalogue=catalogue,
+        zone=zone,
+        year=year,
+        dry_run=dry_run,
+        user=user,
     )
 
 
@@ -354,134 +383,266 @@ def import_actuals(
     return _import(wh, path, "actuals", source=source, catalogue=catalogue, zone=zone, dry_run=dry_run)
 
 
+class TargetError(InputError):
+    """A target edit was refused; ``field`` names the argument that is wrong (``park_id``,
+    ``indicator``, ``year``, ``value``, ``user`` or ``reason``), the message says the fix."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    """One change of one target, as written to ``kpi_target_history``."""
+
+    change_id: str
+    park_id: str
+    indicator: str
+    year: int
+    old: int | None
+    """The value before (fen or a count); None when there was no target."""
+    new: int
+    changed_by: str
+    changed_at: dt.datetime
+    reason: str
+    source: str = "edit"
+    """``edit`` (a person, CLI or web) or ``import`` (a 目标责任书 file)."""
+    batch_id: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        """False when the value was already the one asked for (then nothing was written)."""
+        return self.old != self.new
+
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_VALUE = 2**63 - 1
+MAX_REASON = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def parse_target_value(ind: Indicator, text: str | int, unit: str | None = None) -> int:
+    """A target as people write it → the stored integer: money in *unit* (default the indicator's
+    display unit, e.g. 万元) read exactly as fen, a count as a whole number. Raises
+    :class:`TargetError` (field ``value``) with the fix."""
+    if isinstance(text, bool) or not isinstance(text, (str, int)):
+        raise TargetError(
+            f'目标值 {text!r} 须为文本或整数 (send the value as text, e.g. "4500.5", or an integer)',
+            field="value",
+        )
+    if ind.unit == "fen":
+        shown = unit or ind.display_unit
+        try:
+            value = parse_amount(text, shown, strict_unit=True)
+        except MoneyError as exc:
+            raise TargetError(f"{ind.name_zh} 目标值 ({shown}): {exc}", field="value") from exc
+    else:
+        if unit not in (None, "", ind.display_unit):
+            raise TargetError(
+                f"{ind.name_zh} 是个数, 单位为 {ind.display_unit}, 不能用 '{unit}' (a count; drop the unit)",
+                field="value",
+            )
+        raw = str(text).strip().replace(",", "")
+        if raw.endswith(ind.display_unit):
+            raw = raw[: -len(ind.display_unit)].strip()
+        if not re.fullmatch(r"\d+", raw):
+            raise TargetError(
+                f"{ind.name_zh} 目标值 '{text}' 应为非负整数 ({ind.display_unit}) (a whole number); "
+                "请去掉小数或文字 / remove decimals and text",
+                field="value",
+            )
+        value = int(raw)
+    if value < 0:
+        raise TargetError(f"{ind.name_zh} 目标值不能为负数 (must not be negative): {text}", field="value")
+    if value > MAX_VALUE:
+        raise TargetError(
+            f"{ind.name_zh} 目标值 {text} 过大 (too large); 请核对单位 / check the unit", field="value"
+        )
+    return value
+
+
+def _check_text(value: str, field: str, what: str) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise TargetError(f"修改目标须填写{what} ({field} is required)", field=field)
+    if len(text) > MAX_REASON:
+        raise TargetError(
+            f"{what}过长, 最多 {MAX_REASON} 字 ({field}: at most {MAX_REASON} characters)", field=field
+        )
+    if _CONTROL.search(text):
+        raise TargetError(f"{what}含控制字符, 请删去 ({field} contains control characters)", field=field)
+    return text
+
+
 def set_target(
     wh: Warehouse,
-    park_id: str,
+    park: str,
     indicator: str,
     year: int,
     value: int,
-    author: str,
-    note: str = "",
     *,
+    user: str,
+    reason: str,
     catalogue: Catalogue | None = None,
-) -> int | None:
-    """Set one target (in the indicator's unit: fen or a count); return the previous value.
+    at: dt.datetime | None = None,
+) -> TargetChange:
+    """Set one annual target (*value* in the indicator's unit: integer fen or a count) and record
+    the change in ``kpi_target_history`` — both in one warehouse transaction.
 
-    The row's provenance becomes ``source=author``. History is kept as an ``import_batches`` row of
-    kind ``kpi_target_edit`` whose ``file_name`` holds JSON ``{park_id, indicator, year, old, new,
-    note}`` (until a dedicated history table exists); :func:`target_history` reads it back.
+    The target row's provenance becomes ``source=user`` (a person's value: a later 目标责任书 import
+    offering another value records a conflict instead of overwriting it). Setting the value a target
+    already has writes nothing (``TargetChange.changed`` is False). Raises :class:`TargetError`
+    naming the wrong field.
     """
     cat = catalogue or load_catalogue()
-    ind = cat.get(indicator)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(
-            f"目标值 {value!r} 须为非负整数 ({ind.unit}) (a target is a whole, non-negative number)"
+    try:
+        ind = cat.get(indicator)
+    except InputError as exc:
+        raise TargetError(str(exc), field="indicator") from exc
+    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise TargetError(f"年度 {year!r} 无效 (year must be {MIN_YEAR}–{MAX_YEAR})", field="year")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VALUE:
+        raise TargetError(
+            f"目标值 {value!r} 须为非负整数 ({'分 fen' if ind.unit == 'fen' else ind.display_unit}) "
+            "(a target is a whole, non-negative number in the indicator's unit)",
+            field="value",
         )
-    if not author.strip():
-        raise InputError("修改目标须注明修改人 (author is required)")
+    who = _check_text(user, "user", "修改人")
+    why = _check_text(reason, "reason", "修改原因")
+    wh.migrate()
     known = wh.to_arrow(wh.table("parks").select("park_id"))["park_id"].to_pylist()
-    if park_id not in known:
-        raise InputError(f"未知园区 '{park_id}' (unknown park); 可用: {', '.join(known)}")
-    t = wh.table("kpi_targets")
-    current = wh.to_arrow(t)
-    mask = [
-        not (r["park_id"] == park_id and r["indicator"] == ind.id and r["year"] == year)
-        for r in current.select(["park_id", "indicator", "year"]).to_pylist()
-    ]
-    old_rows = current.filter(pa.array([not m for m in mask])).to_pylist()
-    old = int(old_rows[0]["value"]) if old_rows else None
-    now = dt.datetime.now().replace(microsecond=0)
-    payload = json.dumps(
-        {"park_id": park_id, "indicator": ind.id, "year": year, "old": old, "new": value, "note": note},
-        ensure_ascii=False,
-        sort_keys=True,
-    )
-    batch_id = (
-        "kpi_target_edit-" + hashlib.sha256(f"{payload}|{author}|{now.isoformat()}".encode()).hexdigest()[:16]
-    )
-    new = pa.Table.from_pylist(
-        [
-            {
-                "park_id": park_id,
-                "indicator": ind.id,
-                "year": year,
-                "value": value,
-                "source": author,
-                "batch_id": batch_id,
-                "loaded_at": now,
-            }
-        ],
-        schema=current.schema,
-    )
-    with wh.transaction():
-        wh.replace("kpi_targets", pa.concat_tables([current.filter(pa.array(mask, pa.bool_())), new]))
-        merged = {"inserted": int(old is None), "updated": int(old is not None)}
-        wh.append(
-            "import_batches",
-            _batch_row(batch_id, "kpi_target_edit", payload, "", author, 1, 1, _Counts(**merged), now),
+    if park not in known:
+        raise TargetError(
+            f"未知园区 '{park}' (unknown park); 可用 / use one of: {', '.join(sorted(known))}",
+            field="park_id",
         )
-    return old
+    now = at or dt.datetime.now()
+    change_id = "edit-" + uuid.uuid4().hex[:20]
+    with wh.transaction():
+        current = wh.to_arrow(wh.table("kpi_targets"))
+        key = [
+            (r["park_id"], r["indicator"], r["year"]) == (park, ind.id, year)
+            for r in current.select(["park_id", "indicator", "year"]).to_pylist()
+        ]
+        hit = current.filter(pa.array(key, pa.bool_())).to_pylist()
+        old = None if not hit or hit[0]["value"] is None else int(hit[0]["value"])
+        change = TargetChange(change_id, park, ind.id, year, old, value, who, now, why, "edit")
+        if not change.changed:
+            return change
+        row = pa.Table.from_pylist(
+            [
+                {
+                    "park_id": park,
+                    "indicator": ind.id,
+                    "year": year,
+                    "value": value,
+                    "source": who,
+                    "batch_id": change_id,
+                    "loaded_at": now.replace(microsecond=0),
+                }
+            ],
+            schema=current.schema,
+        )
+        kept = current.filter(pa.array([not k for k in key], pa.bool_()))
+        wh.replace("kpi_targets", pa.concat_tables([kept, row]))
+        wh.append("kpi_target_history", _history_rows([change]))
+    return change
 
 
-@dataclass
-class _Counts:
-    inserted: int
-    updated: int
+def _history_rows(changes: list[TargetChange]) -> pa.Table:
+    return pa.table(
+        {
+            "change_id": pa.array([c.change_id for c in changes], pa.string()),
+            "park_id": pa.array([c.park_id for c in changes], pa.string()),
+            "indicator": pa.array([c.indicator for c in changes], pa.string()),
+            "year": pa.array([c.year for c in changes], pa.int32()),
+            "old_value": pa.array([c.old for c in changes], pa.int64()),
+            "new_value": pa.array([c.new for c in changes], pa.int64()),
+            "changed_by": pa.array([c.changed_by for c in changes], pa.string()),
+            "changed_at": pa.array([c.changed_at for c in changes], pa.timestamp("us")),
+            "reason": pa.array([c.reason for c in changes], pa.string()),
+            "source": pa.array([c.source for c in changes], pa.string()),
+            "batch_id": pa.array([c.batch_id for c in changes], pa.string()),
+        }
+    )
 
 
-HISTORY_SCHEMA = pa.schema(
-    [
-        ("at", pa.timestamp("us")),
-        ("author", pa.string()),
-        ("kind", pa.string()),
-        ("park_id", pa.string()),
-        ("indicator", pa.string()),
-        ("year", pa.int32()),
-        ("old", pa.int64()),
-        ("new", pa.int64()),
-        ("note", pa.string()),
-    ]
+def _target_values(wh: Warehouse, years: list[int]) -> dict[tuple[str, str, int], int | None]:
+    t = wh.table("kpi_targets")
+    rows = wh.to_arrow(t.filter(t.year.isin(years)).select("park_id", "indicator", "year", "value"))
+    return {(r["park_id"], r["indicator"], r["year"]): r["value"] for r in rows.to_pylist()}
+
+
+def _import_changes(
+    before: dict[tuple[str, str, int], int | None],
+    after: dict[tuple[str, str, int], int | None],
+    *,
+    by: str,
+    batch_id: str,
+    file_name: str,
+    at: dt.datetime,
+) -> list[TargetChange]:
+    """The targets an import changed (new or different values; a conflict kept the old one)."""
+    out = []
+    for key in sorted(after):
+        new = after[key]
+        if new is None or before.get(key) == new:
+            continue
+        park, ind, year = key
+        out.append(
+            TargetChange(
+                f"{batch_id}:{park}:{ind}:{year}",
+                park,
+                ind,
+                year,
+                before.get(key),
+                int(new),
+                by,
+                at,
+                f"导入 {file_name} (import)",
+                "import",
+                batch_id,
+            )
+        )
+    return out
+
+
+HISTORY_COLUMNS = (
+    "change_id",
+    "park_id",
+    "indicator",
+    "year",
+    "old_value",
+    "new_value",
+    "changed_by",
+    "changed_at",
+    "reason",
+    "source",
+    "batch_id",
 )
 
 
 def target_history(
-    wh: Warehouse, *, park_id: str | None = None, indicator: str | None = None, year: int | None = None
+    wh: Warehouse,
+    park: str | None = None,
+    indicator: str | None = None,
+    year: int | None = None,
+    *,
+    catalogue: Catalogue | None = None,
 ) -> pa.Table:
-    """Every change to targets, oldest first: manual edits (with old and new value) and file imports
-    (``kind='kpi_targets'``; the file name in ``note``)."""
-    b = wh.table("import_batches")
-    rows = wh.to_arrow(
-        b.filter(b.kind.isin(["kpi_target_edit", "kpi_targets"])).select(
-            "kind", "file_name", "source", "finished_at"
-        )
-    ).to_pylist()
-    out = []
-    for r in rows:
-        if r["kind"] == "kpi_target_edit":
-            d = json.loads(r["file_name"])
-            rec = {
-                "park_id": d["park_id"],
-                "indicator": d["indicator"],
-                "year": d["year"],
-                "old": d["old"],
-                "new": d["new"],
-                "note": d["note"],
-            }
-        else:
-            rec = {
-                "park_id": None,
-                "indicator": None,
-                "year": None,
-                "old": None,
-                "new": None,
-                "note": r["file_name"],
-            }
-        if (park_id and rec["park_id"] not in (None, park_id)) or (
-            indicator and rec["indicator"] not in (None, indicator)
-        ):
-            continue
-        if year and rec["year"] not in (None, year):
-            continue
-        out.append({"at": r["finished_at"], "author": r["source"], "kind": r["kind"], **rec})
-    out.sort(key=lambda x: x["at"])  # finished_at keeps microseconds: edits in one second stay in order
-    return pa.Table.from_pylist(out, schema=HISTORY_SCHEMA)
+    """Every change of a target (``kpi_target_history``), oldest first: edits by people and the
+    values a 目标责任书 import set or changed. *indicator* is an id or a Chinese name.
+
+    Columns: ``change_id, park_id, indicator, year, old_value, new_value`` (the indicator's unit:
+    fen or a count; ``old_value`` null for a new target), ``changed_by, changed_at, reason,
+    source`` (``edit`` or ``import``) and ``batch_id`` (the import batch; null for edits).
+    """
+    t = wh.table("kpi_target_history")
+    if park is not None:
+        t = t.filter(t.park_id == park)
+    if indicator is not None:
+        t = t.filter(t.indicator == (catalogue or load_catalogue()).get(indicator).id)
+    if year is not None:
+        t = t.filter(t.year == year)
+    return wh.to_arrow(t.select(*HISTORY_COLUMNS).order_by(["changed_at", "change_id"]))

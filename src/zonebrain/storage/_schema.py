@@ -163,6 +163,17 @@ TABLES: Final[dict[str, Table]] = {
             provenance=False,
             since=4,
         ),
+        # ---- version 5: history of KPI targets (issue 9)
+        _t(
+            "kpi_target_history",
+            "change_id: string, park_id: string, indicator: string, year: int32, old_value: int64,"
+            "new_value: int64, changed_by: string, changed_at: timestamp, reason: string, source: string,"
+            "batch_id: string",
+            "change_id",
+            "every change of a KPI target: old → new value (as kpi_targets.value), who, when, why, import|edit",
+            provenance=False,
+            since=5,
+        ),
     )
 }
 
@@ -191,6 +202,7 @@ MIGRATIONS: Final = (
     Migration(2, "industry chain memberships and overrides", _create_tables_since(2)),
     Migration(3, "KPI targets and park-level actuals", _create_tables_since(3)),
     Migration(4, "policy runs and results", _create_tables_since(4)),
+    Migration(5, "KPI target history", _create_tables_since(5)),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 
