@@ -1,7 +1,7 @@
-"""The linking tests reuse the pipeline tests' app store (SQLite, and PostgreSQL when selected)."""
+"""The linking tests reuse the pipeline tests' people (the app store fixtures are in tests/_appstore.py)."""
 
 from __future__ import annotations
 
-from tests.pipeline.conftest import People, people, pg_url, store
+from tests.pipeline.conftest import People, people
 
-__all__ = ["People", "people", "pg_url", "store"]
+__all__ = ["People", "people"]

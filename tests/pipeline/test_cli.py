@@ -76,3 +76,75 @@ def test_unknown_actor(cli: CliRunner, tmp_path: Path) -> None:
     f = _file(tmp_path / "p.xlsx", [["甲公司", "梧桐", "活动", None]])
     r = cli.invoke(app, ["import", str(f), "--as", "ghost"])
     assert isinstance(r.exception, InputError) and "ghost" in str(r.exception)
+
+
+def _candidate_file(path: Path) -> Path:
+    import pyarrow as pa
+
+    from zonebrain.reports import export_excel
+    from zonebrain.targeting._export import CANDIDATE_HEADERS
+
+    rows = pa.table(
+        {
+            "uscc": ["91110000600037341L", "91350503MA31DKY80A"],
+            "name": ["甲光电有限公司", "乙传感有限公司"],
+            "industry_code": ["3976", "3976"],
+            "gap": ["intelligent-sensors/optical-image-sensors", "3976"],
+            "score": [0.61, 0.55],
+            "reasons": ["补缺 3976", ""],
+            "source": ["zonebrain targeting"] * 2,
+        }
+    )
+    return export_excel({"目标企业": rows, "导入招商项目库": rows}, path, headers=CANDIDATE_HEADERS)
+
+
+def test_import_candidates_then_funnel_summary(cli: CliRunner, tmp_path: Path) -> None:
+    f = _candidate_file(tmp_path / "目标企业.xlsx")
+    r = cli.invoke(app, ["import-candidates", str(f), "--as", "wang", "--park", "梧桐", "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert cli.invoke(app, ["list", "--format", "json"]).output.strip() == ""
+    r = cli.invoke(app, ["import-candidates", str(f), "--as", "wang", "--park", "梧桐"])
+    assert r.exit_code == 0, r.output
+    assert "新增 2 个线索" in r.output
+    rows = [json.loads(line) for line in cli.invoke(app, ["list", "--format", "json"]).output.splitlines()]
+    assert {(x["origin"], x["stage"], x["park_id"], x["owner"]) for x in rows} == {
+        ("targeting", "线索", "wutong", "wang")
+    }
+    r = cli.invoke(app, ["import-candidates", str(f), "--as", "wang", "--park", "wutong"])
+    assert r.exit_code == 0 and "2 个已在项目库" in r.output
+    assert len(cli.invoke(app, ["list", "--format", "json"]).output.splitlines()) == 2
+    r = cli.invoke(app, ["funnel", "--by", "origin", "--summary", "--format", "csv"])
+    assert r.exit_code == 0 and r.output.startswith('"group","projects","live"')
+
+
+def test_candidates_leave_out_the_pipeline(cli: CliRunner, tmp_path: Path) -> None:
+    from zonebrain.cli import targets_cmd
+
+    assert targets_cmd._pipeline_usccs(str(tmp_path / "none.sqlite")) == []
+    f = _candidate_file(tmp_path / "目标企业.xlsx")
+    assert cli.invoke(app, ["import-candidates", str(f), "--as", "wang", "--park", "wutong"]).exit_code == 0
+    assert targets_cmd._pipeline_usccs(None) == ["91110000600037341L", "91350503MA31DKY80A"]
+
+
+def test_linking_import_commands(cli: CliRunner, tmp_path: Path) -> None:
+    from zonebrain.cli.pipeline_cmd import linking_app
+
+    template = tmp_path / "资源模板.xlsx"
+    r = cli.invoke(linking_app, ["import-resources", str(template), "--template"])
+    assert r.exit_code == 0 and template.exists()
+    r = cli.invoke(linking_app, ["import-resources", str(template), "--as", "wang"])
+    assert r.exit_code == 0 and "新增 1" in r.output, r.output
+    r = cli.invoke(linking_app, ["import-resources", str(template), "--as", "wang"])
+    assert r.exit_code == 0 and "新增 0" in r.output and "未变 1" in r.output
+    bad = tmp_path / "需求.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["统一社会信用代码", "需求类型", "需求标题"])
+    ws.append(["91110000600037341L", "火箭", "发射"])
+    wb.save(bad)
+    r = cli.invoke(linking_app, ["import-demands", str(bad), "--as", "wang"])
+    assert isinstance(r.exception, InputError) and "未导入" in str(r.exception)
+    assert (tmp_path / "需求.问题清单.xlsx").exists()
+    r = cli.invoke(linking_app, ["import-demands", str(bad)])
+    assert isinstance(r.exception, InputError) and "--as" in str(r.exception)

@@ -17,7 +17,7 @@ USCC = "91110000600037341L"
 
 def test_the_migration_creates_the_pipeline_tables(store: AppStore) -> None:
     assert {"projects", "project_events"} <= set(store.table_names())
-    assert store.revision() == "0002"
+    assert (store.revision() or "") >= "0002"  # later migrations (0003 兑现) build on it
     assert store.migrate() == []
 
 

@@ -126,3 +126,30 @@ def test_time_in_stage(pipe: Pipeline, people: People) -> None:
     assert t.loc[("wang", "线索"), "median_days"] == 15  # a: 10 days, b: 20 days
     assert t.loc[("wang", "接洽"), "n_open"] == 1 and t.loc[("wang", "接洽"), "open_median_days"] == 130
     assert t.loc[("zhao", "接洽"), "mean_days"] == 29  # 31 Jan → 终止 1 Mar
+
+
+def test_conversion_summary_adds_up(pipe: Pipeline, people: People) -> None:
+    from zonebrain.pipeline import conversion
+
+    _zone(pipe, people)
+    projects, events = pipe.list(), pipe.all_events()
+    c = conversion(projects, events, by="origin").set_index("group")
+    assert c.index.tolist() == ["event", "referral", "targeting", "全部 all"]
+    groups = c.drop(index="全部 all")
+    # every group's counts add up to the whole, and each project is live, terminated or 达产
+    for col in ("projects", "live", "terminated", "reached_contact", "reached_signed"):
+        assert groups[col].sum() == c.loc["全部 all", col]
+    assert (c["projects"] == c["live"] + c["terminated"]).all()
+    assert c.loc["targeting", "reached_signed"] == 1 and c.loc["targeting", "signed_rate"] == 0.5
+    assert c.loc["event", "terminated"] == 1 and c.loc["event", "reached_contact"] == 1
+    assert c.loc["targeting", "median_days_to_sign"] == (D(2026, 5, 27) - D(2026, 1, 1)).days
+    assert math.isnan(c.loc["event", "median_days_to_sign"])
+    # the milestones agree with the funnel's reached counts, group by group
+    f = funnel(projects, events, by="origin").set_index(["group", "stage"])
+    for g in groups.index:
+        assert c.loc[g, "reached_contact"] == f.loc[(g, "接洽"), "reached"]
+        assert c.loc[g, "reached_signed"] == f.loc[(g, "签约"), "reached"]
+        assert c.loc[g, "projects"] == f.loc[(g, "线索"), "reached"]
+    by_owner = conversion(projects, events, by="owner").set_index("group")
+    assert by_owner.loc["全部 all", "projects"] == 5 and by_owner.loc["wang", "signed_rate"] == 0.5
+    assert conversion([], [], by="park").empty

@@ -148,6 +148,49 @@ def import_cmd(
     console.print(f"{verb}: {result.rows} 行 rows")
 
 
+@app.command("import-candidates")
+def import_candidates(
+    file: Annotated[
+        Path,
+        typer.Argument(help="zonebrain candidates --out 写出的 .xlsx (或同表头 .csv) / the candidate list"),
+    ],
+    actor: Actor,
+    park: Annotated[str, typer.Option(help="落地园区 (代码或名称) / the park the leads are for")],
+    confirm: Annotated[
+        bool,
+        typer.Option("--confirm", help="名称相同的重复跟进也加入 / add name matches of other projects too"),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验不写入 / check only")] = False,
+    app_db: AppDb = None,
+) -> None:
+    """目标企业清单加入项目库 (线索, 来源 targeting) / add a candidate list to the pipeline as leads.
+
+    Firms a live project already pursues (same USCC) are skipped; firms matching another project by
+    name are skipped unless --confirm. Any bad row stops the whole file (nothing is added).
+    """
+    leads = pipeline.read_candidate_file(file)
+    if leads.problems:
+        for p in leads.problems:
+            err_console.print(str(p), markup=False, highlight=False)
+        raise InputError(
+            f"{file.name}: {len(leads.problems)} 处问题, 未导入 (nothing imported); 请按上面的提示修改后重试"
+        )
+    with _store(app_db) as store:
+        result = pipeline.add_candidates(
+            _pipe(store), _actor(store, actor), leads.leads, park_id=park, confirm=confirm, dry_run=dry_run
+        )
+    for o in result.outcomes:
+        if o.status == "created":
+            where = f"#{o.project.id}" if o.project else "(dry run)"
+            console.print(f"[green]+[/green] {where} {o.lead.name} ({o.lead.uscc or '—'})", highlight=False)
+            for w in o.warnings:
+                err_console.print(f"[yellow]提醒 / warning:[/yellow] {w.message()}", highlight=False)
+        else:
+            err_console.print(f"[yellow]{o.status}[/yellow] {o.lead.name}: {o.message}", highlight=False)
+    verb = "校验 (checked)" if dry_run else "完成 (done)"
+    console.print(f"{verb}: {result.summary()}", highlight=False)
+
+
 @app.command("export")
 def export_cmd(
     file: Annotated[Path, typer.Argument(help="输出 .xlsx / output .xlsx")],
@@ -202,6 +245,10 @@ def digest(
 def funnel_cmd(
     by: Annotated[str | None, typer.Option(help="owner|park|origin (默认全部) / group")] = None,
     time: Annotated[bool, typer.Option("--time", help="各阶段停留时长 / time in stage instead")] = False,
+    summary: Annotated[
+        bool,
+        typer.Option("--summary", help="每组一行: 签约率、落地率、签约用时 / one row per group: conversion"),
+    ] = False,
     as_of: AsOf = None,
     fmt: FormatOpt = "table",
     app_db: AppDb = None,
@@ -213,6 +260,8 @@ def funnel_cmd(
     if time:
         df = pipeline.time_in_stage(projects, events, as_of=_as_of(as_of), by=by)
         _emit(df.round(1), fmt, "阶段停留 time in stage (days)")
+    elif summary:
+        _emit(pipeline.conversion(projects, events, by=by).round(3), fmt, "转化 conversion")
     else:
         _emit(pipeline.funnel(projects, events, by=by).round(3), fmt, "漏斗 funnel")
 
@@ -255,3 +304,63 @@ def demand_stats(actor: Actor, as_of: AsOf = None, fmt: FormatOpt = "table", app
     with _store(app_db) as store:
         demands = Linking(store).demands(_actor(store, actor))
     _emit(response_stats(demands, as_of=_as_of(as_of)).round(2), fmt, "需求响应 demand response")
+
+
+linking_app = typer.Typer(
+    help="资源对接: 资源目录与企业需求的 Excel 导入 / resource linking: Excel import of resources and demands",
+    no_args_is_help=True,
+)
+
+
+def _link_import(kind: str, file: Path, actor: str | None, template: bool, dry_run: bool,
+                 report: Path | None, app_db: str | None) -> None:  # fmt: skip
+    from zonebrain.cli._common import zone
+    from zonebrain.linking import Linking, import_file, write_report, write_template
+
+    if template:
+        write_template(kind, file)
+        console.print(f"已写出模板 (template written): {file}")
+        return
+    if not actor:
+        raise InputError("请用 --as 指定操作人 (name the acting user with --as USERNAME)")
+    with _store(app_db) as store:
+        result = import_file(Linking(store), _actor(store, actor), kind, file, zone=zone(), dry_run=dry_run)
+    if not result.ok:
+        for p in result.problems:
+            err_console.print(str(p), markup=False, highlight=False)
+        out = report or file.with_name(f"{file.stem}.问题清单.xlsx")
+        write_report(result, out)
+        raise InputError(f"{result.summary()}; 问题清单 (report): {out}")
+    verb = "校验通过 (checked, nothing written)" if dry_run else "已导入 (imported)"
+    console.print(f"{verb}: {result.summary()}", highlight=False)
+
+
+LinkFile = Annotated[
+    Path, typer.Argument(help=".xlsx 或 .csv (--template 时为输出文件) / the file (output with --template)")
+]
+LinkActor = Annotated[str | None, typer.Option("--as", help="操作人用户名 (写入审计日志) / acting username")]
+Template = Annotated[bool, typer.Option("--template", help="写出空白模板 / write a template to FILE")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="只校验不写入 / check only")]
+Report = Annotated[
+    Path | None, typer.Option("--report", help="问题清单输出路径 / where to write the problem report")
+]
+
+
+@linking_app.command("import-resources")
+def import_resources(file: LinkFile, actor: LinkActor = None, template: Template = False,
+                     dry_run: DryRun = False, report: Report = None, app_db: AppDb = None) -> None:  # fmt: skip
+    """导入资源目录 (全部或全不, 可重复导入) / import the resource catalogue: all rows or none; re-import safe.
+
+    Key: 资源名称 + 提供方 (a changed row updates that resource).
+    """
+    _link_import("resources", file, actor, template, dry_run, report, app_db)
+
+
+@linking_app.command("import-demands")
+def import_demands(file: LinkFile, actor: LinkActor = None, template: Template = False,
+                   dry_run: DryRun = False, report: Report = None, app_db: AppDb = None) -> None:  # fmt: skip
+    """导入企业需求 (全部或全不, 可重复导入) / import enterprise demands: all rows or none; re-import safe.
+
+    Key: 统一社会信用代码 + 需求类型 + 需求标题 (a demand already there is left as it is).
+    """
+    _link_import("demands", file, actor, template, dry_run, report, app_db)

@@ -35,6 +35,19 @@ def _read_exclude(path: Path | None) -> list[str]:
     ]
 
 
+def _pipeline_usccs(app_db: str | None) -> list[str]:
+    """USCCs the investment pipeline already pursues (live projects), so they are not offered again."""
+    from zonebrain.appstore import default_app_db_url, open_app_store
+    from zonebrain.cli._common import state
+    from zonebrain.pipeline import Pipeline
+
+    url = default_app_db_url(state.data_dir, app_db)
+    if "://" not in url and not Path(url).exists():
+        return []  # no app store yet: no pipeline to leave out
+    with open_app_store(url) as store:
+        return sorted(Pipeline(store).usccs())
+
+
 @app.callback()
 def candidates_cmd(
     ctx: typer.Context,
@@ -58,6 +71,17 @@ def candidates_cmd(
         Path | None,
         typer.Option(help="招商项目库中已有企业清单（每行一个统一社会信用代码）/ pipeline USCC list"),
     ] = None,
+    exclude_pipeline: Annotated[
+        bool,
+        typer.Option(
+            "--exclude-pipeline/--keep-pipeline",
+            help="排除项目库中在跟进的企业 (默认) / leave out firms the pipeline pursues (default)",
+        ),
+    ] = True,
+    app_db: Annotated[
+        str | None,
+        typer.Option("--app-db", help="应用库地址 / app store URL or SQLite path [env ZONEBRAIN_APP_DB]"),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option(help="评估日期 / as-of date YYYY-MM-DD (default today)")
     ] = None,
@@ -79,13 +103,14 @@ def candidates_cmd(
 
     try:
         day = dt.date.fromisoformat(as_of) if as_of else None
+        excluded = _read_exclude(exclude) + (_pipeline_usccs(app_db) if exclude_pipeline else [])
         wh = warehouse(read_only=True)
         try:
             result = candidates(
                 wh, classes=industry or (), node=node, all_gaps=all_gaps, zone_code=zone_code, as_of=day,
                 half_life_days=half_life, provinces=province or (),
                 min_revenue_fen=None if min_revenue_wan is None else min_revenue_wan * 1_000_000,
-                min_employees=min_employees, tags=tag or (), exclude=_read_exclude(exclude), limit=top,
+                min_employees=min_employees, tags=tag or (), exclude=excluded, limit=top,
             )  # fmt: skip
         finally:
             wh.close()

@@ -16,6 +16,17 @@ and labs, public technology platforms, overseas innovation centres, land and bui
 ['科技贷']
 """
 
+from zonebrain.linking._excel import (
+    DEMAND_COLUMNS,
+    KINDS,
+    RESOURCE_COLUMNS,
+    LinkImport,
+    Problem,
+    import_file,
+    park_aliases,
+    write_report,
+    write_template,
+)
 from zonebrain.linking._kinds import (
     DEMAND_ZH,
     FIT,
@@ -31,21 +42,30 @@ from zonebrain.linking._service import Linking
 from zonebrain.linking._stats import response_stats
 
 __all__ = [
+    "DEMAND_COLUMNS",
     "DEMAND_ZH",
     "FIT",
+    "KINDS",
+    "RESOURCE_COLUMNS",
     "RESOURCE_ZH",
     "Demand",
     "DemandKind",
     "DemandNotFound",
+    "LinkImport",
     "Linking",
     "Match",
     "NotAllowed",
+    "Problem",
     "Resource",
     "ResourceKind",
     "Suggestion",
+    "import_file",
+    "park_aliases",
     "parse_demand_kind",
     "parse_resource_kind",
     "rank",
     "response_stats",
     "score",
+    "write_report",
+    "write_template",
 ]

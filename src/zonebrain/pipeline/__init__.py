@@ -23,7 +23,17 @@ from zonebrain.pipeline._excel import (
     import_projects,
     projects_table,
 )
-from zonebrain.pipeline._funnel import funnel, time_in_stage
+from zonebrain.pipeline._funnel import conversion, funnel, time_in_stage
+from zonebrain.pipeline._handoff import (
+    CANDIDATE_SHEET,
+    HandOff,
+    Lead,
+    LeadFile,
+    LeadOutcome,
+    add_candidates,
+    leads_from_rows,
+    read_candidate_file,
+)
 from zonebrain.pipeline._model import (
     EDITABLE,
     Created,
@@ -34,7 +44,7 @@ from zonebrain.pipeline._model import (
     PursuitWarning,
 )
 from zonebrain.pipeline._names import normalise_name
-from zonebrain.pipeline._projects import NewProject, Pipeline, live, may_edit, may_read
+from zonebrain.pipeline._projects import OWNERS, NewProject, Pipeline, live, may_edit, may_read
 from zonebrain.pipeline._stages import FINAL, PATH, Origin, Stage, check_move, parse_origin, parse_stage
 from zonebrain.pipeline._stall import (
     Colour,
@@ -47,15 +57,21 @@ from zonebrain.pipeline._stall import (
 )
 
 __all__ = [
+    "CANDIDATE_SHEET",
     "EDITABLE",
     "FINAL",
+    "OWNERS",
     "PATH",
     "Colour",
     "Created",
     "DeliveryRule",
     "Digest",
     "DigestLine",
+    "HandOff",
     "ImportResult",
+    "Lead",
+    "LeadFile",
+    "LeadOutcome",
     "NewProject",
     "NotAllowed",
     "Origin",
@@ -67,12 +83,15 @@ __all__ = [
     "RowProblem",
     "Stage",
     "StallRule",
+    "add_candidates",
     "add_months",
     "check_move",
+    "conversion",
     "delivery",
     "export_projects",
     "funnel",
     "import_projects",
+    "leads_from_rows",
     "live",
     "may_edit",
     "may_read",
@@ -80,6 +99,7 @@ __all__ = [
     "parse_origin",
     "parse_stage",
     "projects_table",
+    "read_candidate_file",
     "stall_colour",
     "time_in_stage",
     "weekly_digest",

@@ -21,6 +21,7 @@ from zonebrain.appstore import User
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import FEN_PER, parse_amount
 from zonebrain.core.uscc import USCC
+from zonebrain.core.xlsx import save_workbook
 from zonebrain.pipeline._model import Created, NotAllowed, Project
 from zonebrain.pipeline._projects import NewProject, Pipeline
 from zonebrain.pipeline._stages import Stage, parse_origin, parse_stage
@@ -107,6 +108,17 @@ def _header_map(headers: Iterable[str]) -> dict[str, str]:
     for col in IMPORT_COLUMNS:
         for name in (col.header, col.field, *col.aliases):
             known[_norm_header(name)] = col.field
+    out: dict[str, str] = {}
+    for h in headers:
+        f = known.get(_norm_header(h))
+        if f and f not in out.values():
+            out[h] = f
+    return out
+
+
+def header_map(headers: Iterable[str], columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """file header → field, for *columns* (field → accepted headers); case, spaces and brackets ignored."""
+    known = {_norm_header(name): f for f, names in columns.items() for name in (f, *names)}
     out: dict[str, str] = {}
     for h in headers:
         f = known.get(_norm_header(h))
@@ -342,5 +354,5 @@ def export_projects(
             if isinstance(v, Decimal):
                 cell.number_format = "#,##0.00####"
     ws.freeze_panes = "A2"
-    wb.save(path)
+    save_workbook(wb, path)
     return path

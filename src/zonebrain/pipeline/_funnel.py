@@ -159,3 +159,67 @@ def time_in_stage(
             "open_median_days",
         ],
     )
+
+
+SUMMARY_STAGES: tuple[Stage, ...] = (Stage.CONTACT, Stage.SIGNED, Stage.REGISTERED, Stage.PRODUCTION)
+"""The milestones :func:`conversion` counts (接洽, 签约, 注册落地, 投产)."""
+SUMMARY_COLUMNS = [
+    "group",
+    "projects",
+    "live",
+    "terminated",
+    *(f"reached_{s.name.lower()}" for s in SUMMARY_STAGES),
+    "signed_rate",
+    "landed_rate",
+    "median_days_to_sign",
+]
+
+
+def conversion(
+    projects: Iterable[Project], events: Iterable[ProjectEvent], *, by: str | None = None
+) -> pd.DataFrame:
+    """One row per group (officer, park or origin): how many projects, how many reached 接洽, 签约,
+    注册落地 and 投产 (skipped stages count as passed), ``signed_rate`` = reached 签约 / projects,
+    ``landed_rate`` = reached 注册落地 / projects, and the median days from the first stage to 签约
+    (or beyond) among those that got there. A last ``全部 all`` row sums every group when *by* is set.
+
+    ``reached_*`` equal :func:`funnel`'s ``reached`` at those stages, group by group.
+    """
+    per = _by_project(events)
+    items = list(projects)
+    groups: dict[str, list[Project]] = defaultdict(list)
+    for p in items:
+        groups[_group_key(p, by)].append(p)
+    if by is not None and items:
+        groups["全部 all"] = items
+    records = []
+    for g in sorted(groups, key=lambda g: (g == "全部 all", g)):
+        members = groups[g]
+        reached = dict.fromkeys(SUMMARY_STAGES, 0)
+        days: list[float] = []
+        for p in members:
+            stints = _stints(per.get(p.id, []))
+            furthest = _furthest(stints) if stints else p.stage.order
+            for s in SUMMARY_STAGES:
+                if furthest >= s.order:
+                    reached[s] += 1
+            signed = next((x for x in stints if x.stage.order >= Stage.SIGNED.order), None)
+            if signed is not None and stints:
+                days.append((signed.start - stints[0].start).total_seconds() / 86400)
+        n = len(members)
+        terminated = sum(1 for p in members if p.stage is Stage.TERMINATED)
+        done = sum(1 for p in members if p.stage is Stage.FULL_PRODUCTION)
+        d = pd.Series(days, dtype="float64")
+        records.append(
+            {
+                "group": g,
+                "projects": n,
+                "live": n - terminated - done,
+                "terminated": terminated,
+                **{f"reached_{s.name.lower()}": reached[s] for s in SUMMARY_STAGES},
+                "signed_rate": reached[Stage.SIGNED] / n if n else float("nan"),
+                "landed_rate": reached[Stage.REGISTERED] / n if n else float("nan"),
+                "median_days_to_sign": d.median() if len(d) else float("nan"),
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=SUMMARY_COLUMNS)

@@ -206,6 +206,32 @@ class Pipeline:
             )
             return [to_event(r) for r in s.scalars(q)]
 
+    def usccs(self, *, include_terminated: bool = False) -> dict[str, int]:
+        """USCC → the id of the oldest project pursuing that firm (live ones only by default).
+
+        The targeting hand-off uses it twice, so the two always agree: firms listed here are left
+        out of candidate scoring, and marked 已在项目库 on the candidate page.
+        """
+        with self._store.session() as s:
+            q = select(ProjectRow.uscc, ProjectRow.id).where(ProjectRow.uscc.is_not(None))
+            if not include_terminated:
+                q = q.where(ProjectRow.stage != Stage.TERMINATED.value)
+            out: dict[str, int] = {}
+            for uscc, pid in s.execute(q.order_by(ProjectRow.id)):
+                if uscc:
+                    out.setdefault(uscc, pid)
+            return out
+
+    def find_pursuits(
+        self, *, name: str, uscc: str | None, park_id: str, owner: str
+    ) -> builtins.list[PursuitWarning]:
+        """The warnings creating this project would raise (nothing is written)."""
+        code = _clean_uscc(uscc)
+        park = self.park_id(park_id)
+        with self._store.session() as s:
+            owner_row = self._owner(s, owner, park)
+            return self._warnings(s, code, normalise_name(name), park, owner_row.id, exclude=0)
+
     def pursuit_warnings(self, project_id: int) -> builtins.list[PursuitWarning]:
         """Other live projects after the same firm as *project_id*."""
         with self._store.session() as s:

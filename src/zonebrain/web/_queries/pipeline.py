@@ -1,13 +1,19 @@
-"""项目库 queries: the board, the project list, one project — shared by the page and the API."""
+"""项目库 queries: the board, the project list, one project, delivery tracking (达产达效) and the
+weekly digest — shared by the pages and the API."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+import pandas as pd
+
 from zonebrain import pipeline as pl
+from zonebrain.appstore import Role
 from zonebrain.appstore._store import utcnow
-from zonebrain.web._auth import Principal
+from zonebrain.core.errors import InputError, MoneyError
+from zonebrain.core.money import format_fen, parse_amount
+from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._context import WebContext
 from zonebrain.web._tables import Col, DataTable
 
@@ -114,3 +120,391 @@ def detail(ctx: WebContext, p: Principal, project_id: int) -> dict[str, Any]:
         "warnings": svc.pursuit_warnings(project_id),
         "may_edit": pl.may_edit(p.user, project.park_id),
     }
+
+
+# ---- the edit, hand-over and note forms ----------------------------------------------------
+
+MONEY_FORM = {
+    "promised_investment": "promised_investment_fen",
+    "promised_output": "promised_output_fen",
+    "promised_tax": "promised_tax_fen",
+}
+"""Form field (万元, as typed) → project field (integer fen)."""
+
+
+FIELD_LABELS = {
+    "name": "col.name",
+    "uscc": "col.uscc",
+    "park_id": "col.park",
+    "origin": "pipeline.col.origin",
+    "chain_node": "pipeline.col.chain_node",
+    "promised_investment_fen": "pipeline.col.promised_investment",
+    "promised_output_fen": "pipeline.col.promised_output",
+    "promised_tax_fen": "pipeline.col.promised_tax",
+    "promised_jobs": "pipeline.col.promised_jobs",
+    "notes": "pipeline.col.notes",
+}
+"""Catalogue keys of the fields an edit changes (the history names them)."""
+
+
+def wan_text(fen: int | None) -> str:
+    """Integer fen as the exact 万元 text a form shows (``12345600`` → ``12.3456``)."""
+    return "" if fen is None else format_fen(fen, "万元")
+
+
+def parse_wan(label: str, text: str) -> int | None:
+    """A 万元 amount as typed (``1,200.5``, ``1200.5万``) → integer fen, exactly; empty → None."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        fen = parse_amount(text, "万元", strict_unit=True)
+    except MoneyError as exc:
+        raise InputError(f"{label}: {exc}") from exc
+    if fen < 0:
+        raise InputError(f"{label}: 金额不能为负 (must not be negative): {text}")
+    return fen
+
+
+def parse_jobs(text: str) -> int | None:
+    text = text.strip().replace(",", "")
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 8:
+        raise InputError(
+            f"承诺就业须为不小于 0 的整数人数 (promised jobs: a whole number of people), 收到 {text!r}"
+        )
+    return int(text)
+
+
+def owner_choices(ctx: WebContext, project: pl.Project) -> list[dict[str, str]]:
+    """Who may take the project over: active admins and investment officers, park officers of its park."""
+    out = []
+    for u in ctx.store.users.list():
+        if not u.active or u.role not in pl.OWNERS or u.username == project.owner:
+            continue
+        if u.role is Role.PARK_OFFICER and u.park_id != project.park_id:
+            continue
+        out.append(
+            {
+                "username": u.username,
+                "label": f"{u.display_name or u.username} ({u.username})",
+                "role": u.role.value,
+            }
+        )
+    return out
+
+
+def handovers(events: list[pl.ProjectEvent]) -> list[dict[str, Any]]:
+    """The hand-over history, newest first: when, by whom, from → to, reason."""
+    return [
+        {
+            "at": e.at,
+            "by": e.username,
+            "from": (e.detail.get("before") or {}).get("owner"),
+            "to": (e.detail.get("after") or {}).get("owner"),
+            "reason": e.text,
+        }
+        for e in reversed(events)
+        if e.kind == "handover"
+    ]
+
+
+# ---- 达产达效 delivery tracking ----------------------------------------------------------------
+
+DELIVERY_STATUS = {
+    "ok": "达标",
+    "behind": "滞后",
+    "far_behind": "严重滞后",
+    "pending": "未投产",
+    "no_data": "无年度数据",
+    "not_registered": "未在库登记",
+    "no_uscc": "缺信用代码",
+}
+
+
+def may_see_delivery(p: Principal) -> bool:
+    """Actual output, tax and jobs are firm-level finance: the pipeline's readers who also hold
+    :attr:`Perm.FINANCE` (admins, leaders, policy researchers; park officers for their park)."""
+    return pl.may_read(p.user) and p.can(Perm.FINANCE)
+
+
+def delivery_frame(ctx: WebContext, p: Principal, year: int | None = None) -> Any:
+    """:func:`zonebrain.pipeline.delivery` over the projects and firms *p* may see."""
+    if not may_see_delivery(p):
+        raise pl.NotAllowed(
+            f"角色 {p.role.value} 无权查看企业实际产值与税收 (your role may not see firms' finance figures)"
+        )
+    items = projects(ctx, p, park=p.park_scope)
+    with ctx.pool.reader() as wh:
+        df = pl.delivery(items, wh, year=year)
+        if p.park_scope is not None and len(df):
+            usccs = sorted({u for u in df["uscc"].dropna()})
+            ent = wh.table("enterprises")
+            ent = ent.filter(ent.uscc.isin(usccs))
+            known = set(wh.to_arrow(ent.select("uscc"))["uscc"].to_pylist())
+            visible = set(wh.to_arrow(p.scope_enterprises(ent).select("uscc"))["uscc"].to_pylist())
+            hidden = known - visible  # registered in another park: not this officer's firm data
+            df = df[~df["uscc"].isin(hidden)].reset_index(drop=True)
+    return df
+
+
+def _plain(v: Any) -> Any:
+    """A pandas cell as JSON: NA/NaN → None, numpy scalars → Python ones."""
+    if v is None or (not isinstance(v, str) and bool(pd.isna(v))):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def delivery_rows(df: Any) -> list[dict[str, Any]]:
+    rows = []
+    for r in df.to_dict(orient="records"):
+        row = {k: _plain(v) for k, v in r.items()}
+        row["status_text"] = f"{DELIVERY_STATUS.get(row['status'], row['status'])} {row['status']}"
+        rows.append(row)
+    return rows
+
+
+def delivery_table(rows: list[dict[str, Any]], year: int | None) -> DataTable:
+    cols = [
+        Col("project_id", "pipeline.col.id", "int"),
+        Col("name", "col.name"),
+        Col("uscc", "col.uscc"),
+        Col("park_id", "col.park"),
+        Col("owner", "pipeline.col.owner"),
+        Col("stage", "pipeline.col.stage"),
+        Col("year", "pipeline.col.year"),
+        Col("status_text", "pipeline.col.delivery_status"),
+        Col("status", "pipeline.col.status_code"),
+        Col("delivery_rate", "pipeline.col.delivery_rate", "float"),
+        Col("promised_output_fen", "pipeline.col.promised_output", "fen"),
+        Col("actual_output_fen", "pipeline.col.actual_output", "fen"),
+        Col("output_rate", "pipeline.col.output_rate", "float"),
+        Col("promised_tax_fen", "pipeline.col.promised_tax", "fen"),
+        Col("actual_tax_fen", "pipeline.col.actual_tax", "fen"),
+        Col("tax_rate", "pipeline.col.tax_rate", "float"),
+        Col("promised_jobs", "pipeline.col.promised_jobs", "int"),
+        Col("actual_jobs", "pipeline.col.actual_jobs", "int"),
+        Col("jobs_rate", "pipeline.col.jobs_rate", "float"),
+        Col("promised_investment_fen", "pipeline.col.promised_investment", "fen"),
+        Col("registered_capital_fen", "pipeline.col.registered_capital", "fen"),
+        Col("investment_rate", "pipeline.col.investment_rate", "float"),
+    ]
+    return DataTable(
+        name=f"pipeline-delivery-{year}" if year else "pipeline-delivery",
+        title="pipeline.delivery_table",
+        columns=cols,
+        rows=rows,
+    )
+
+
+def delivery_chart(rows: list[dict[str, Any]], rule: pl.DeliveryRule | None = None) -> dict[str, Any]:
+    """Per project with a rate: 达产达效 rate in percent (display only), its status; the thresholds."""
+    rule = rule or pl.DeliveryRule()
+    rated = [r for r in rows if r["delivery_rate"] is not None]
+    return {
+        "projects": [f"#{r['project_id']} {r['name']}" for r in rated],
+        "rate_pct": [round(r["delivery_rate"] * 100, 1) for r in rated],
+        "status": [r["status"] for r in rated],
+        "behind_pct": round(rule.behind * 100, 1),
+        "far_behind_pct": round(rule.far_behind * 100, 1),
+    }
+
+
+# ---- 周报 the weekly digest ---------------------------------------------------------------------
+
+DIGEST_GROUPS = ("owner", "park")
+
+
+def digest(
+    ctx: WebContext, p: Principal, by: str = "owner", parks: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """:func:`zonebrain.pipeline.weekly_digest` for the 7 days to now, as three tables: per group
+    (colour counts, new, moved), the red and yellow projects (longest first), this week's moves."""
+    if by not in DIGEST_GROUPS:
+        by = "owner"
+    items = projects(ctx, p)
+    when = utcnow()
+    digests = pl.weekly_digest(items, service(ctx).all_events(), as_of=when, by=by)
+    names = {x.id: x.name for x in items}
+
+    def group(key: str) -> str:
+        return f"{parks[key]} {key}" if by == "park" and parks and key in parks else key
+
+    summary, flagged, moves = [], [], []
+    for d in digests:
+        c = d.counts
+        summary.append(
+            {
+                "group": group(d.key),
+                "live": c["green"] + c["yellow"] + c["red"],
+                "green": c["green"],
+                "yellow": c["yellow"],
+                "red": c["red"],
+                "created": len(d.created),
+                "moved": len(d.moved),
+            }
+        )
+        for line in (*d.red, *d.yellow):
+            flagged.append(
+                {
+                    "group": group(d.key),
+                    "colour": line.colour.value,
+                    "project_id": line.project_id,
+                    "name": line.name,
+                    "stage": line.stage.value,
+                    "days": line.days_in_stage,
+                    "owner": line.owner,
+                    "park": line.park_id,
+                }
+            )
+        for e in d.moved:
+            moves.append(
+                {
+                    "group": group(d.key),
+                    "at": e.at,
+                    "project_id": e.project_id,
+                    "name": names.get(e.project_id, ""),
+                    "from_stage": e.from_stage.value if e.from_stage else "",
+                    "to_stage": e.to_stage.value if e.to_stage else "",
+                    "by": e.username,
+                    "reason": e.text,
+                }
+            )
+    head = Col("group", f"pipeline.group_{by}")
+    return {
+        "by": by,
+        "week_start": when - dt.timedelta(days=7),
+        "week_end": when,
+        "texts": [(group(d.key), d.text()) for d in digests],
+        "summary": DataTable(
+            name=f"pipeline-digest-{by}",
+            title=f"pipeline.digest_title_{by}",
+            columns=[
+                head,
+                Col("live", "pipeline.col.live", "int"),
+                Col("green", "pipeline.stall_green", "int"),
+                Col("yellow", "pipeline.stall_yellow", "int"),
+                Col("red", "pipeline.stall_red", "int"),
+                Col("created", "pipeline.col.created_week", "int"),
+                Col("moved", "pipeline.col.moved_week", "int"),
+            ],
+            rows=summary,
+        ),
+        "flagged": DataTable(
+            name=f"pipeline-digest-{by}-alerts",
+            title="pipeline.digest_flagged",
+            columns=[
+                head,
+                Col("colour", "pipeline.col.stall"),
+                Col("project_id", "pipeline.col.id", "int"),
+                Col("name", "col.name"),
+                Col("stage", "pipeline.col.stage"),
+                Col("days", "pipeline.col.days_in_stage", "int"),
+                Col("owner", "pipeline.col.owner"),
+                Col("park", "col.park"),
+            ],
+            rows=flagged,
+        ),
+        "moves": DataTable(
+            name=f"pipeline-digest-{by}-moves",
+            title="pipeline.digest_moves",
+            columns=[
+                head,
+                Col("at", "col.date", "date"),
+                Col("project_id", "pipeline.col.id", "int"),
+                Col("name", "col.name"),
+                Col("from_stage", "pipeline.col.from_stage"),
+                Col("to_stage", "pipeline.col.to_stage"),
+                Col("by", "pipeline.col.moved_by"),
+                Col("reason", "pipeline.reason"),
+            ],
+            rows=moves,
+        ),
+    }
+
+
+FUNNEL_GROUPS = ("origin", "owner", "park")
+
+
+def _num(v: Any, digits: int = 1) -> float | None:
+    """A float for JSON: NaN (nothing to measure) becomes None."""
+    if v is None or v != v:
+        return None
+    return round(float(v), digits)
+
+
+def analytics(
+    ctx: WebContext, p: Principal, by: str = "origin", parks: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The funnel page's numbers: projects reaching each stage, median days in each stage (finished
+    stays), and conversion per *by* group — from one read of projects and events."""
+    if by not in FUNNEL_GROUPS:
+        by = "origin"
+    items = projects(ctx, p)
+    events = service(ctx).all_events()
+    when = utcnow()
+    f = pl.funnel(items, events)
+    t = pl.time_in_stage(items, events, as_of=when)
+    conv = pl.conversion(items, events, by=by)
+    stages = [s.value for s in pl.PATH]
+    return {
+        "by": by,
+        "total": len(items),
+        "funnel": {
+            "stages": stages,
+            "reached": [int(x) for x in f["reached"]] if len(f) else [0] * len(stages),
+            "conversion": [_num(x, 3) for x in f["conversion"]] if len(f) else [None] * len(stages),
+        },
+        "days": {
+            "stages": [s.value for s in pl.PATH[:-1]],
+            "median_days": [_num(x) for x in t["median_days"]] if len(t) else [],
+            "open_median_days": [_num(x) for x in t["open_median_days"]] if len(t) else [],
+            "n_done": [int(x) for x in t["n_done"]] if len(t) else [],
+            "n_open": [int(x) for x in t["n_open"]] if len(t) else [],
+        },
+        "conversion": conversion_table(conv, by, parks),
+    }
+
+
+ORIGIN_ZH = {"targeting": "目标清单", "referral": "推荐", "event": "活动", "agency": "中介", "other": "其他"}
+
+
+def conversion_table(df: Any, by: str, parks: dict[str, str] | None = None) -> DataTable:
+    """:func:`zonebrain.pipeline.conversion` as a table (origins and parks named, codes kept)."""
+    rows = []
+    for r in df.to_dict(orient="records"):
+        g = str(r["group"])
+        if by == "origin" and g in ORIGIN_ZH:
+            r["group"] = f"{ORIGIN_ZH[g]} {g}"
+        elif by == "park" and parks and g in parks:
+            r["group"] = f"{parks[g]} {g}"
+        rows.append(
+            {
+                **{
+                    k: (int(v) if isinstance(v, int | float) and v == v and k != "group" else v)
+                    for k, v in r.items()
+                },
+                "signed_rate": _num(r["signed_rate"], 3),
+                "landed_rate": _num(r["landed_rate"], 3),
+                "median_days_to_sign": _num(r["median_days_to_sign"]),
+            }
+        )
+    return DataTable(
+        name=f"pipeline-conversion-{by}",
+        title=f"pipeline.conv_title_{by}",
+        columns=[
+            Col("group", f"pipeline.group_{by}"),
+            Col("projects", "pipeline.col.projects", "int"),
+            Col("live", "pipeline.col.live", "int"),
+            Col("terminated", "pipeline.col.terminated", "int"),
+            Col("reached_contact", "pipeline.col.reached_contact", "int"),
+            Col("reached_signed", "pipeline.col.reached_signed", "int"),
+            Col("reached_registered", "pipeline.col.reached_registered", "int"),
+            Col("reached_production", "pipeline.col.reached_production", "int"),
+            Col("signed_rate", "pipeline.col.signed_rate", "float"),
+            Col("landed_rate", "pipeline.col.landed_rate", "float"),
+            Col("median_days_to_sign", "pipeline.col.median_days_to_sign", "float"),
+        ],
+        rows=rows,
+    )

@@ -7,9 +7,11 @@ Shared by the 招商机会 / 目标企业 pages and /api/v1/targeting. Who may r
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from typing import Any, Final
 
+from zonebrain import pipeline as pl
 from zonebrain import targeting
 from zonebrain.appstore import Role
 from zonebrain.core.errors import InputError
@@ -115,6 +117,15 @@ def nodes(ctx: WebContext, locale: str) -> dict[str, str]:
     return out
 
 
+def pipeline_usccs(ctx: WebContext) -> dict[str, int]:
+    """USCC → project id of the firms the investment pipeline pursues (live projects).
+
+    The same set is left out of candidate scoring and marks rows 已在项目库, so the page and the
+    exclusion always agree.
+    """
+    return pl.Pipeline(ctx.store, zone=ctx.zone).usccs()
+
+
 def candidates(
     ctx: WebContext,
     *,
@@ -125,8 +136,12 @@ def candidates(
     min_revenue_wan: int | None = None,
     tag: str = "",
     limit: int = 100,
+    exclude: frozenset[str] = frozenset(),
 ) -> DataTable:
-    """Candidate firms for a class list, a chain node, or every gap, with their reasons."""
+    """Candidate firms for a class list, a chain node, or every gap, with their reasons.
+
+    Firms in *exclude* (the pipeline's, :func:`pipeline_usccs`) are left out when scoring.
+    """
     codes = [c.strip() for c in re.split(r"[,，\s]+", classes) if c.strip()]
     if mode == "class":
         bad = [c for c in codes if not CLASS_RE.match(c)]
@@ -141,7 +156,9 @@ def candidates(
         raise InputError(f"未知目标类型 '{mode}' (unknown target: class, node or all_gaps)")
     if tag and tag not in TAGS:
         raise InputError(f"未知标签 '{tag}' (unknown tag); 可选 / choose: {', '.join(TAGS)}")
-    key = ("targeting-cands", mode, tuple(codes), node, province, min_revenue_wan, tag, limit)
+    excluded = sorted(exclude)
+    digest = hashlib.sha256("\n".join(excluded).encode()).hexdigest()[:16]
+    key = ("targeting-cands", mode, tuple(codes), node, province, min_revenue_wan, tag, limit, digest)
 
     def compute(wh: Warehouse) -> list[dict[str, Any]]:
         result = targeting.candidates(
@@ -152,6 +169,7 @@ def candidates(
             provinces=[province] if province else (),
             min_revenue_fen=min_revenue_wan * 1_000_000 if min_revenue_wan is not None else None,
             tags=[tag] if tag else (),
+            exclude=excluded,
             limit=limit,
             as_of=dt.date.today(),
         )

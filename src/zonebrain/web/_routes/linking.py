@@ -3,20 +3,28 @@ and their /api/v1/linking endpoints. Enterprise users submit and see their own d
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path as FsPath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from zonebrain import linking as lk
 from zonebrain.appstore import Role
+from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, client_ip, requires
-from zonebrain.web._errors import ERROR_RESPONSES, Forbidden, NotFound
+from zonebrain.web._errors import ERROR_RESPONSES, Forbidden, NotFound, PayloadTooLarge
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context
+from zonebrain.web._routes._deps import context, tr
+from zonebrain.web._tables import XLSX, attachment
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/linking", tags=["linking"], responses=ERROR_RESPONSES)
@@ -106,6 +114,23 @@ def _suggestion_json(s: lk.Suggestion) -> dict[str, Any]:
 
 @pages.get("/linking")
 def linking_page(request: Request, p: Anyone) -> Response:
+    return _linking_view(request, p)
+
+
+def _import_kinds(p: Principal) -> list[str]:
+    """What *p* may import: the catalogue (admins, investment officers), demands (officers, firms)."""
+    kinds = []
+    if p.role in (Role.ADMIN, Role.INVESTMENT_OFFICER):
+        kinds.append("resources")
+    if p.role in (Role.ADMIN, Role.INVESTMENT_OFFICER, Role.PARK_OFFICER, Role.ENTERPRISE_USER):
+        kinds.append("demands")
+    return kinds
+
+
+def _linking_view(
+    request: Request, p: Principal, result: lk.LinkImport | None = None, report_url: str | None = None,
+    error: str | None = None, status: int = 200,
+) -> Response:  # fmt: skip
     svc = service(request)
     with domain_errors():
         demands = svc.demands(p.user)
@@ -117,7 +142,100 @@ def linking_page(request: Request, p: Anyone) -> Response:
             "kinds": [(k.value, lk.DEMAND_ZH[k]) for k in lk.DemandKind],
             "own_uscc": p.user.uscc if p.role is Role.ENTERPRISE_USER else None,
             "may_submit": p.role in (Role.ENTERPRISE_USER, Role.ADMIN, Role.INVESTMENT_OFFICER),
+            "import_kinds": _import_kinds(p),
+            "import_result": result,
+            "report_url": report_url,
+            "import_error": error,
         },
+        status=status,
+    )
+
+
+ImportKind = Annotated[str, Path(pattern="^(resources|demands)$")]
+UPLOAD_ID = re.compile(r"^linking-[0-9a-f]{16}$")
+
+
+@pages.get("/linking/template/{kind}")
+def import_template(request: Request, p: Anyone, kind: ImportKind) -> Response:
+    """An empty .xlsx with the Chinese headers, one example row and a sheet 说明."""
+    if kind not in _import_kinds(p):
+        raise Forbidden()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = lk.write_template(kind, FsPath(tmp) / "t.xlsx").read_bytes()
+    name = {"resources": "资源目录模板.xlsx", "demands": "企业需求模板.xlsx"}[kind]
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": attachment(name)})
+
+
+@pages.post("/linking/import")
+def import_upload(
+    request: Request,
+    p: Anyone,
+    kind: Annotated[str, Form(pattern="^(resources|demands)$")],
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[str, Form(max_length=4)] = "",
+) -> Response:
+    """Upload resources or demands (.xlsx/.csv): every cell is checked; all rows are written or none.
+    Rejected rows come back as an Excel report; re-importing the same file adds nothing twice."""
+    if kind not in _import_kinds(p):
+        raise Forbidden()
+    ctx = context(request)
+    name = FsPath(file.filename or "upload.xlsx").name
+    if not name.lower().endswith((".xlsx", ".csv")):
+        return _linking_view(request, p, error=tr(request)("linking.import_suffix"), status=400)
+    upload_id = f"linking-{secrets.token_hex(8)}"
+    folder = ctx.config.upload_dir / upload_id
+    folder.mkdir(parents=True)
+    target = folder / re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", name)
+    size = 0
+    with target.open("wb") as out:
+        while chunk := file.file.read(1 << 20):
+            size += len(chunk)
+            if size > ctx.config.upload_max_bytes:
+                out.close()
+                shutil.rmtree(folder, ignore_errors=True)
+                raise PayloadTooLarge()
+            out.write(chunk)
+    try:
+        with domain_errors():
+            result = lk.import_file(
+                service(request),
+                p.user,
+                kind,
+                target,
+                zone=ctx.zone,
+                dry_run=dry_run == "1",
+                ip=client_ip(request),
+            )
+    except InputError as exc:  # an unreadable file: name the problem, keep the page
+        shutil.rmtree(folder, ignore_errors=True)
+        return _linking_view(request, p, error=str(exc), status=400)
+    report_url = None
+    if not result.ok:
+        lk.write_report(result, folder / "report.xlsx")
+        meta = {"by": p.user.username, "file": name}
+        (folder / "upload.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        report_url = f"/linking/import/{upload_id}/report"
+    target.unlink(missing_ok=True)
+    return _linking_view(request, p, result, report_url, status=200 if result.ok else 400)
+
+
+@pages.get("/linking/import/{upload_id}/report")
+def import_report(request: Request, p: Anyone, upload_id: Annotated[str, Path(max_length=40)]) -> Response:
+    """The problem report of a rejected upload (only for the user who uploaded it)."""
+    if not UPLOAD_ID.match(upload_id):
+        raise NotFound()
+    folder = context(request).config.upload_dir / upload_id
+    meta_file = folder / "upload.json"
+    if not meta_file.exists() or not (folder / "report.xlsx").exists():
+        raise NotFound()
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    if meta.get("by") != p.user.username:
+        raise NotFound()
+    stem = FsPath(str(meta.get("file", "upload"))).stem
+    return Response(
+        (folder / "report.xlsx").read_bytes(),
+        media_type=XLSX,
+        headers={"Content-Disposition": attachment(f"{stem}.问题清单.xlsx")},
     )
 
 
