@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from zonebrain.core.xlsx import save_workbook
 from zonebrain.registry._validate import Problems
 
 MAX_EXCEL_ROWS = 1_048_575
@@ -89,5 +90,5 @@ def write_reject_report(
                     r["offered_source"],
                 ]
             )
-    wb.save(path)
+    save_workbook(wb, path)
     return path

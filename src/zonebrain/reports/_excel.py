@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from zonebrain.core.money import FEN_PER
+from zonebrain.core.xlsx import save_workbook
 
 
 def export_excel(
@@ -42,5 +43,5 @@ def export_excel(
                 for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                     cell.number_format = "#,##0.00"
         ws.freeze_panes = "A2"
-    wb.save(path)
+    save_workbook(wb, path)
     return path

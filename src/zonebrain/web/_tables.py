@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from zonebrain.core.money import FEN_PER, display_fen
+from zonebrain.core.xlsx import save_workbook
 from zonebrain.web._i18n import Translator
 
 Kind = Literal["text", "int", "fen", "float", "date", "link"]
@@ -139,7 +140,7 @@ def to_xlsx(table: DataTable, t: Translator) -> bytes:
                 out.append(v)
         ws.append(out)
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)
     return buf.getvalue()
 
 
