@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+pytest_plugins = ["tests._appstore"]  # the app store on SQLite and PostgreSQL: ``store``, ``pg_url``
+
 # Timing never decides a test here (the machines are noisy): no per-example deadline.
 settings.register_profile("zonebrain", deadline=None)
 settings.load_profile("zonebrain")

@@ -3,57 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import in_ci
 from zonebrain.appstore import AppStore, ConcurrentUpdate, Role, default_app_db_url, open_app_store
 from zonebrain.core.errors import InputError
 
 VALID_USCC = "91110000600037341L"
 
 
-def _engines() -> list[str]:
-    env = os.environ.get("ZONEBRAIN_ENGINES", "")
-    wanted = [e.strip() for e in env.split(",") if e.strip()] if env else (["postgres"] if in_ci() else [])
-    return ["sqlite", *(["postgres"] if "postgres" in wanted else [])]
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    from zonebrain.storage._pgcluster import start_cluster
-
-    try:
-        cluster = start_cluster()
-    except Exception as exc:  # a selected engine that cannot start fails the run
-        pytest.fail(f"postgres selected but cannot start: {exc}")
-    url = cluster.create_database("appstore_test")
-    yield url
-    cluster.stop()
-
-
-@pytest.fixture(params=_engines())
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppStore]:
-    """A fresh, migrated app store on SQLite and (when selected, as in `make test`) PostgreSQL."""
-    if request.param == "sqlite":
-        s = open_app_store(tmp_path / "app.sqlite", password_cost="low")
-    else:
-        url = request.getfixturevalue("pg_url")
-        s = open_app_store(url, password_cost="low")
-        from sqlalchemy import text
-
-        with s.engine.begin() as conn:  # a clean slate per test on the shared database
-            conn.execute(text("TRUNCATE users, sessions, login_attempts, audit_log RESTART IDENTITY CASCADE"))
-    yield s
-    s.close()
-
-
 def test_migrations_create_the_tables_and_are_idempotent(store: AppStore) -> None:
     assert {"users", "sessions", "login_attempts", "audit_log", "alembic_version"} <= set(store.table_names())
-    assert store.revision() == "0002"  # the newest revision under appstore/migrations/versions
+    assert store.revision() == "0003"  # the newest revision under appstore/migrations/versions
     assert store.migrate() == []
 
 

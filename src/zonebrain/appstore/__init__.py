@@ -11,7 +11,8 @@ ledger) add their tables here as new migrations. Domain packages never import it
 True
 """
 
-# registers the pipeline and linking tables on the shared metadata (migrations and their model check see them)
+# registers the pipeline, linking and 兑现 tables on the shared metadata (migrations and their model check see them)
+from zonebrain.appstore import disbursement_models as _disbursement_models  # noqa: F401
 from zonebrain.appstore import linking_models as _linking_models  # noqa: F401
 from zonebrain.appstore import pipeline_models as _pipeline_models  # noqa: F401
 from zonebrain.appstore._audit import AuditEntry, AuditLog

@@ -93,6 +93,15 @@ class Sessions:
             result = s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
             return int(getattr(result, "rowcount", 0) or 0)
 
+    def delete_user_except(self, user_id: int, keep_token: str) -> int:
+        """End every session of a user but the one holding *keep_token* (the user changed their
+        own password: they stay logged in here, everywhere else they are logged out)."""
+        with self._store.session() as s:
+            result = s.execute(
+                delete(SessionRow).where(SessionRow.user_id == user_id, SessionRow.id != _digest(keep_token))
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def purge_expired(self) -> int:
         with self._store.session() as s:
             result = s.execute(delete(SessionRow).where(SessionRow.expires_at <= utcnow()))

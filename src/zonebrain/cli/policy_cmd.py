@@ -1,13 +1,16 @@
 """`zonebrain policy`: policy rules, runs and traces (政策兑现: 规则、测算、追溯).
 
 Register it in the main CLI with ``main_app.add_typer(app, name="policy")``. Sub-commands:
-``list``, ``test``, ``run``, ``explain``, ``lint``, ``check``.
+``list``, ``test``, ``run``, ``explain``, ``lint``, ``check``; the 兑现 workflow
+(``zonebrain.disbursement``): ``batch create|list|show|review|publicize|close-publicity|object|
+resolve|approve|pay``, ``publicity``, ``notify``, ``ledger``, ``verify list|update``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,8 +19,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from zonebrain import policy
-from zonebrain.cli import _common
+from zonebrain import disbursement, policy
+from zonebrain.appstore import AppStore, ConcurrentUpdate, User, default_app_db_url, open_app_store
+from zonebrain.cli import _common, policy_analysis
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 
@@ -85,8 +89,17 @@ def run_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="只测算不写入。 Evaluate without recording.")
     ] = False,
+    app_db: Annotated[
+        str | None,
+        typer.Option(
+            "--app-db",
+            help="应用库 (支付台账) 地址 / app store with the payment ledger [env ZONEBRAIN_APP_DB; "
+            "默认 DATA_DIR/app.sqlite, 不存在则视为无支付记录]",
+        ),
+    ] = None,
 ) -> None:
-    """批量测算并记录一次运行。 Evaluate every enterprise and record the run."""
+    """批量测算并记录一次运行; 一次性奖励查询支付台账 (已兑现的不再符合)。
+    Evaluate every enterprise and record the run; one-time awards consult the payment ledger."""
     with _errors():
         try:
             day = dt.date.fromisoformat(as_of)
@@ -95,8 +108,8 @@ def run_cmd(
                 f"日期 '{as_of}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD"
             ) from None
         lib = policy.load_library(folder).select(policies)
-        with _common.warehouse(read_only=dry_run) as wh:
-            r = policy.run_policies(wh, lib, day, period=period, write=not dry_run)
+        with _ledger(app_db) as history, _common.warehouse(read_only=dry_run) as wh:
+            r = policy.run_policies(wh, lib, day, period=period, history=history, write=not dry_run)
     t = Table("政策 policy", "条款 clause", "符合 eligible", "待核实 undetermined", "金额(万元) amount")
     summary = r.results.group_by(["policy_id", "clause_id", "status"]).aggregate(
         [("uscc", "count"), ("amount_fen", "sum")]
@@ -118,6 +131,23 @@ def run_cmd(
         f"{len(r.batch_ids)} 个数据批次 batches",
         highlight=False,
     )
+
+
+@contextmanager
+def _ledger(app_db: str | None) -> Iterator[policy.PaymentHistory]:
+    """The app store's payment ledger as the run's payment history.
+
+    An app store named by ``--app-db`` or ``$ZONEBRAIN_APP_DB`` is opened (and must work); the default
+    ``DATA_DIR/app.sqlite`` only when it exists (a zone without the web app has paid nothing yet)."""
+    url = default_app_db_url(_common.state.data_dir, app_db)
+    explicit = app_db is not None or os.environ.get("ZONEBRAIN_APP_DB")
+    if not explicit and not Path(url).exists():
+        yield policy.NoPayments()
+        return
+    with open_app_store(url) as store:
+        ledger = disbursement.Ledger(store)
+        _common.console.print(f"支付台账 payment ledger: {ledger.count()} 笔 entries", highlight=False)
+        yield ledger
 
 
 def _labels(lib: policy.Library) -> dict[tuple[str, str], list[str | None]]:
@@ -234,3 +264,369 @@ def check_cmd(
         status = f"{labels.get(row['status'], row['status'])} {row['status']}"
         t.add_row(f"{row['policy_id']}/{row['clause_id']}", status, amount, row["missing_fields"] or "")
     _common.console.print(t)
+
+
+# ---------------------------------------------------------------- 兑现 workflow (zonebrain.disbursement)
+
+batch_app = typer.Typer(
+    help="兑现批次: 审核 → 公示 → 异议 → 审批 (第二角色) → 支付台账。"
+    " Payout batches: review, publicity, objections, approval by a second role, the payment ledger.",
+    no_args_is_help=True,
+)
+verify_app = typer.Typer(
+    help="待核实队列 (快申快享): 数据缺失的企业及需补充的材料。"
+    " The verification queue: undetermined results and what to ask each enterprise for.",
+    no_args_is_help=True,
+)
+app.add_typer(batch_app, name="batch")
+app.add_typer(verify_app, name="verify")
+
+UserOpt = Annotated[
+    str,
+    typer.Option("--user", "--as", help="操作人用户名 (写入审计日志)。 Acting username (for the audit log)."),
+]
+VersionOpt = Annotated[
+    int, typer.Option("--version", help="你看到的批次版本号。 The batch version you read (stale → refused).")
+]
+AppDbOpt = Annotated[
+    str | None,
+    typer.Option("--app-db", help="应用库地址 / app store URL or SQLite path [env ZONEBRAIN_APP_DB]"),
+]
+STATUS_ZH = {
+    "draft": "草稿",
+    "reviewed": "已审核",
+    "publicized": "公示中",
+    "approved": "已审批",
+    "paid": "已兑现",
+}
+
+
+@contextmanager
+def _flow(app_db: str | None) -> Iterator[tuple[disbursement.Disbursement, AppStore]]:
+    """The service over the app store; the workflow's refusals become messages with exit code 1."""
+    try:
+        with open_app_store(default_app_db_url(_common.state.data_dir, app_db)) as store:
+            yield disbursement.Disbursement(store), store
+    except (InputError, disbursement.NotAllowed, disbursement.NotFound, ConcurrentUpdate) as exc:
+        _common.err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(code=1) from None
+
+
+def _user(store: AppStore, username: str) -> User:
+    user = store.users.get(username)
+    if user is None or not user.active:
+        raise InputError(f"没有在用的用户 '{username}' (no active user); 查看 / see: zonebrain users list")
+    return user
+
+
+def _day(text: str | None, default: dt.date) -> dt.date:
+    if text is None:
+        return default
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"日期 '{text}' 无效 (bad date); 请写成 2025-04-01 / write YYYY-MM-DD") from None
+
+
+def _print_batch(b: disbursement.Batch) -> None:
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(b.counts.items())) or "—"
+    publicity = f"{b.publicity_start} ~ {b.publicity_end}" if b.publicity_start else "—"
+    if b.publicity_closed_at:
+        publicity += f" (提前结束 closed: {b.publicity_note})"
+    _common.console.print(
+        f"[bold]批次 batch #{b.id}[/bold] {b.title}: {STATUS_ZH[b.status.value]} {b.status.value} "
+        f"(version {b.version})\n"
+        f"  运行 run {b.run_id}; 年度 period {b.period}; 政策 {', '.join(b.policies)}\n"
+        f"  公示期 publicity {publicity}; 金额 total {display_fen(b.total_fen, '元')} 元; 名单 items: {counts}\n"
+        f"  制单 {b.created_by}; 审核 {b.reviewed_by or '—'}; 审批 {b.approved_by or '—'}; 支付 {b.paid_by or '—'}",
+        highlight=False,
+    )
+
+
+@batch_app.command("create")
+def batch_create(
+    user: UserOpt,
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="政策运行编号 (默认最新)。 Run id (default: the latest).")
+    ] = None,
+    policies: Annotated[
+        list[str] | None, typer.Option("--policy", help="只含这些政策 (可重复)。 Only these policies.")
+    ] = None,
+    title: Annotated[str, typer.Option("--title", help="批次名称。 Batch title.")] = "",
+    folder: DirOpt = None,
+    app_db: AppDbOpt = None,
+) -> None:
+    """由一次已记录的运行建立兑现批次 (草稿); 待核实结果进入核实队列。
+    Build a draft batch from a recorded run; undetermined results join the verification queue."""
+    with _errors(), _common.warehouse(read_only=True) as wh:
+        run = disbursement.load_run(wh, run_id, policy.load_library(folder))
+    with _flow(app_db) as (d, store):
+        b = d.create_batch(_user(store, user), run, policies=policies, title=title)
+        queued = len(d.verification.list(batch_id=b.id))
+    _print_batch(b)
+    _common.console.print(f"待核实 queued for verification: {queued}", highlight=False)
+
+
+@batch_app.command("list")
+def batch_list(
+    status: Annotated[str | None, typer.Option("--status", help="按状态筛选。 Filter by status.")] = None,
+    app_db: AppDbOpt = None,
+) -> None:
+    """列出兑现批次 (新的在前)。 List the batches, newest first."""
+    with _flow(app_db) as (d, _store):
+        batches = d.batches(status=status)
+    t = Table("#", "名称 title", "状态 status", "运行 run", "年度 period", "金额(元) total", "version")
+    for b in batches:
+        t.add_row(
+            str(b.id), b.title, STATUS_ZH[b.status.value], b.run_id, str(b.period),
+            display_fen(b.total_fen, "元"), str(b.version),
+        )  # fmt: skip
+    _common.console.print(t)
+
+
+@batch_app.command("show")
+def batch_show(
+    batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="逐行 JSON 输出名单。 Items as JSON lines.")
+    ] = False,
+    app_db: AppDbOpt = None,
+) -> None:
+    """批次详情、名单与异议。 A batch, its items and objections."""
+    with _flow(app_db) as (d, _store):
+        b, items, objections = d.batch(batch_id), d.items(batch_id), d.objections(batch_id)
+    if as_json:
+        for i in items:
+            row = {k: getattr(i, k) for k in i.__dataclass_fields__}
+            typer.echo(json.dumps({**row, "status": i.status.value}, ensure_ascii=False))
+        return
+    _print_batch(b)
+    t = Table("#", "企业 enterprise", "统一社会信用代码", "政策/条款", "条款 ref", "金额(元)", "状态 status")
+    for i in items:
+        t.add_row(
+            str(i.id), i.enterprise_name, i.uscc, f"{i.policy_id}/{i.clause_id}", i.clause_ref,
+            display_fen(i.amount_fen, "元"), i.status.value,
+        )  # fmt: skip
+    _common.console.print(t)
+    for o in objections:
+        state = o.resolution or "待处理 open"
+        _common.console.print(
+            f"  异议 objection #{o.id} (item #{o.item_id}, {o.raised_by} {o.raised_by_role}): {o.text} → {state}"
+            + (f" ({o.resolution_note})" if o.resolution_note else ""),
+            highlight=False,
+            markup=False,
+        )
+
+
+@batch_app.command("review")
+def batch_review(
+    batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
+    user: UserOpt,
+    version: VersionOpt,
+    note: Annotated[str, typer.Option("--note", help="审核意见。 Review note.")] = "",
+    app_db: AppDbOpt = None,
+) -> None:
+    """审核批次 (草稿 → 已审核)。 Review a draft batch."""
+    with _flow(app_db) as (d, store):
+        _print_batch(d.review(_user(store, user), batch_id, expected_version=version, note=note))
+
+
+@batch_app.command("publicize")
+def batch_publicize(
+    batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
+    user: UserOpt,
+    version: VersionOpt,
+    start: Annotated[str | None, typer.Option("--start", help="公示开始日 (默认今天)。 First day.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="公示截止日 (含)。 Last day (inclusive).")] = None,
+    days: Annotated[int, typer.Option("--days", help="未给 --end 时的公示天数。 Days when no --end.")] = 7,
+    app_db: AppDbOpt = None,
+) -> None:
+    """发布公示 (已审核 → 公示中)。 Start the publicity period of a reviewed batch."""
+    with _flow(app_db) as (d, store):
+        first = _day(start, d.today())
+        last = _day(end, first + dt.timedelta(days=max(days, 1) - 1))
+        b = d.publicize(_user(store, user), batch_id, start=first, end=last, expected_version=version)
+        _print_batch(b)
+
+
+@batch_app.command("close-publicity")
+def batch_close_publicity(
+    batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
+    user: UserOpt,
+    version: VersionOpt,
+    reason: Annotated[str, typer.Option("--reason", help="提前结束的原因。 Why it ends early.")],
+    app_db: AppDbOpt = None,
+) -> None:
+    """提前结束公示 (须说明原因)。 Close the publicity before its end date, with a reason."""
+    with _flow(app_db) as (d, store):
+        _print_batch(d.close_publicity(_user(store, user), batch_id, reason=reason, expected_version=version))
+
+
+@batch_app.command("object")
+def batch_object(
+    item_id: Annotated[int, typer.Argument(help="名单项编号 (见 batch show)。 Item id.")],
+    user: UserOpt,
+    text: Annotated[str, typer.Option("--text", help="异议内容。 The objection.")],
+    raised_by: Annotated[str, typer.Option("--raised-by", help="提出人 (可写匿名)。 Who raised it.")],
+    raised_by_role: Annotated[
+        str, typer.Option("--raised-by-role", help="身份: 企业、群众、部门…。 In what capacity.")
+    ] = "",
+    app_db: AppDbOpt = None,
+) -> None:
+    """登记公示期异议。 Record an objection raised during the publicity period."""
+    with _flow(app_db) as (d, store):
+        o = d.object(_user(store, user), item_id, text, raised_by=raised_by, raised_by_role=raised_by_role)
+    _common.console.print(f"已登记异议 objection #{o.id} (item #{o.item_id})", highlight=False)
+
+
+@batch_app.command("resolve")
+def batch_resolve(
+    objection_id: Annotated[int, typer.Argument(help="异议编号。 Objection id.")],
+    user: UserOpt,
+    upheld: Annotated[
+        bool,
+        typer.Option(
+            "--upheld/--dismissed",
+            help="异议成立 (撤回该项) 或不成立。 Upheld (withdraw the item) or dismissed.",
+        ),
+    ],
+    note: Annotated[str, typer.Option("--note", help="处理理由。 The reason.")],
+    app_db: AppDbOpt = None,
+) -> None:
+    """处理异议: 成立则撤回该项。 Resolve an objection; upheld withdraws the item."""
+    with _flow(app_db) as (d, store):
+        o = d.resolve(_user(store, user), objection_id, upheld=upheld, note=note)
+    _common.console.print(f"异议 objection #{o.id}: {o.resolution}", highlight=False)
+
+
+@batch_app.command("approve")
+def batch_approve(
+    batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
+    user: UserOpt,
+    version: VersionOpt,
+    note: Annotated[str, typer.Option("--note", help="审批意见。 Approval note.")] = "",
+    app_db: AppDbOpt = None,
+) -> None:
+    """审批 (管理员或领导, 且非制单人、审核人; 公示期满后)。
+    Approve (an admin or leader other than the creator and reviewer; after the publicity period)."""
+    with _flow(app_db) as (d, store):
+        _print_batch(d.approve(_user(store, user), batch_id, expected_version=version, note=note))
+
+
+@batch_app.command("pay")
+def batch_pay(
+    batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
+    user: UserOpt,
+    app_db: AppDbOpt = None,
+) -> None:
+    """登记支付, 写入支付台账 (重复执行不会重复支付)。 Record the payment in the ledger (idempotent)."""
+    with _flow(app_db) as (d, store):
+        r = d.pay(_user(store, user), batch_id)
+    _common.console.print(
+        f"本次支付 paid now: {len(r.paid)} 项, {display_fen(r.paid_fen, '元')} 元; "
+        f"此前已兑现 already paid: {len(r.already_paid)} 项 (未重复支付 / not paid again)",
+        highlight=False,
+    )
+    for i in r.already_paid:
+        _common.console.print(
+            f"  已兑现 already paid: {i.enterprise_name} {i.uscc} {i.policy_id}/{i.clause_id} ({i.period})",
+            highlight=False,
+            markup=False,
+        )
+
+
+@app.command("publicity")
+def publicity_cmd(
+    batch_id: Annotated[int, typer.Option("--batch", help="批次编号。 Batch id.")],
+    out: Annotated[Path, typer.Option("--out", help="输出 .xlsx 或 .docx。 Output file.")],
+    user: UserOpt,
+    app_db: AppDbOpt = None,
+) -> None:
+    """导出公示名单 (企业名称、脱敏信用代码、政策、条款、金额)。
+    Export the public list (name, masked USCC, policy, clause, amount) as Excel or Word."""
+    with _flow(app_db) as (d, store):
+        path = d.export_publicity(_user(store, user), batch_id, out)
+    _common.console.print(f"已导出公示名单 (exported) → {path}", highlight=False)
+
+
+@app.command("notify")
+def notify_cmd(
+    batch_id: Annotated[int, typer.Option("--batch", help="批次编号。 Batch id.")],
+    out: Annotated[Path, typer.Option("--out", help="输出 .xlsx。 Output file.")],
+    user: UserOpt,
+    app_db: AppDbOpt = None,
+) -> None:
+    """导出待通知企业名单 (已审批或已兑现)。 Export the enterprises to notify (approved or paid)."""
+    with _flow(app_db) as (d, store):
+        path = d.export_notify(_user(store, user), batch_id, out)
+    _common.console.print(f"已导出通知名单 (exported) → {path}", highlight=False)
+
+
+@app.command("ledger")
+def ledger_cmd(
+    uscc: Annotated[str | None, typer.Option("--uscc", help="只看一家企业。 One enterprise.")] = None,
+    app_db: AppDbOpt = None,
+) -> None:
+    """支付台账 (幂等键: 企业 × 政策 × 条款 × 年度/once)。 The payment ledger."""
+    with _flow(app_db) as (d, _store):
+        rows = d.ledger.entries(uscc=uscc)
+    t = Table(
+        "#", "统一社会信用代码", "政策/条款", "年度 period", "金额(元)", "批次 batch", "支付 paid", "经办 by"
+    )
+    for e in rows:
+        t.add_row(
+            str(e.id), e.uscc, f"{e.policy_id}/{e.clause_id}", e.period, display_fen(e.amount_fen, "元"),
+            str(e.batch_id), e.paid_at.strftime("%Y-%m-%d %H:%M"), e.paid_by,
+        )  # fmt: skip
+    _common.console.print(t)
+    _common.console.print(f"{len(rows)} 笔 entries, {display_fen(sum(e.amount_fen for e in rows), '元')} 元")
+
+
+@verify_app.command("list")
+def verify_list(
+    status: Annotated[str | None, typer.Option("--status", help="open|requested|answered|closed")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="导出 .xlsx (需 --user)。 Export to Excel (needs --user).")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", "--as", help="操作人 (导出时)。 Acting user.")] = None,
+    app_db: AppDbOpt = None,
+) -> None:
+    """待核实队列: 每家企业需补充的材料。 The verification queue: what each enterprise should provide."""
+    with _flow(app_db) as (d, store):
+        if out is not None:
+            if user is None:
+                raise InputError("导出须给出操作人 --user (exporting needs --user for the audit log)")
+            path = d.export_verification(_user(store, user), out, status=status)
+            _common.console.print(f"已导出待核实清单 (exported) → {path}", highlight=False)
+            return
+        requests = d.verification.list(status=status)
+    for r in requests:
+        _common.console.print(
+            f"#{r.id} {r.enterprise_name} {r.uscc} {r.policy_id}/{r.clause_id} ({r.clause_ref}) "
+            f"{r.status.value} (version {r.version})",
+            highlight=False,
+            markup=False,
+        )
+        for line in r.ask.splitlines():
+            _common.console.print(f"    需提供 / ask: {line}", highlight=False, markup=False)
+    _common.console.print(f"{len(requests)} 项待核实 requests")
+
+
+@verify_app.command("update")
+def verify_update(
+    request_id: Annotated[int, typer.Argument(help="待核实事项编号。 Request id.")],
+    user: UserOpt,
+    status: Annotated[str, typer.Option("--status", help="requested|answered|closed")],
+    version: Annotated[int, typer.Option("--version", help="你看到的版本号。 The version you read.")],
+    note: Annotated[str, typer.Option("--note", help="备注。 Note.")] = "",
+    app_db: AppDbOpt = None,
+) -> None:
+    """推进待核实事项 (已通知 → 已提交 → 已办结)。 Move a verification request forward."""
+    with _flow(app_db) as (d, store):
+        r = d.verification.update(
+            _user(store, user), request_id, status=status, expected_version=version, note=note
+        )
+    _common.console.print(f"待核实 #{r.id}: {r.status.value} (version {r.version})", highlight=False)
+
+
+policy_analysis.register(app)  # whatif, coverage (cli/policy_analysis.py)

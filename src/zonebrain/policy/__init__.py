@@ -11,6 +11,15 @@ is the fair-competition review; :func:`self_check` is the enterprise self-check.
 """
 
 from zonebrain.policy._cases import Form, Outcome, load_firms, run_case_file, run_cases, self_check
+from zonebrain.policy._coverage import FACT_SOURCES, Coverage, FactSource, coverage
+from zonebrain.policy._edit import (
+    replace_from_yaml,
+    set_amount,
+    set_budget,
+    set_interpretation,
+    set_threshold,
+    set_tiers,
+)
 from zonebrain.policy._evaluate import NoPayments, PaidList, PaymentHistory, evaluate
 from zonebrain.policy._format import Amount, Clause, Condition, Family, Group, Parameter, Policy, Tier
 from zonebrain.policy._library import (
@@ -23,13 +32,17 @@ from zonebrain.policy._library import (
 )
 from zonebrain.policy._lint import RULES, Finding, lint
 from zonebrain.policy._run import RunResult, canonical_hash, load_results, run_policies
+from zonebrain.policy._whatif import WhatIf, what_if
 
 __all__ = [
+    "FACT_SOURCES",
     "LIBRARY",
     "RULES",
     "Amount",
     "Clause",
     "Condition",
+    "Coverage",
+    "FactSource",
     "Family",
     "Finding",
     "Form",
@@ -44,7 +57,9 @@ __all__ = [
     "PolicyFileError",
     "RunResult",
     "Tier",
+    "WhatIf",
     "canonical_hash",
+    "coverage",
     "evaluate",
     "lint",
     "load_family",
@@ -52,8 +67,15 @@ __all__ = [
     "load_library",
     "load_policy",
     "load_results",
+    "replace_from_yaml",
     "run_case_file",
     "run_cases",
     "run_policies",
     "self_check",
+    "set_amount",
+    "set_budget",
+    "set_interpretation",
+    "set_threshold",
+    "set_tiers",
+    "what_if",
 ]

@@ -1,0 +1,179 @@
+"""Tables of the policy 兑现 workflow (issue 6, point 4): batches, items, objections, the payment
+ledger and the 待核实 queue.
+
+Created by migration ``0003``. Money is integer fen (BigInteger). Batches and verification requests
+carry a version column (optimistic concurrency: a stale write raises ``ConcurrentUpdate``). The
+ledger's UNIQUE (uscc, policy_id, clause_id, period) is the idempotency key: whatever the code
+above it does, one award is never written twice. ``period`` is the year (``"2024"``) or
+``"once"`` for one-time awards (首次认定, 首次突破), so those are paid once in any year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from zonebrain.appstore._models import Base
+
+__all__ = [
+    "PaymentLedgerRow",
+    "PayoutBatchRow",
+    "PayoutItemRow",
+    "PayoutObjectionRow",
+    "VerificationRequestRow",
+]
+
+
+class PayoutBatchRow(Base):
+    """A 兑现批次: the eligible awards of one recorded warehouse run, carried to payment."""
+
+    __tablename__ = "payout_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    period: Mapped[int] = mapped_column(Integer, nullable=False)
+    policies: Mapped[str] = mapped_column(Text, nullable=False)
+    """Comma-separated policy ids the batch covers."""
+    title: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    """draft → reviewed → publicized (公示中) → approved → paid."""
+    publicity_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    publicity_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    """The last day of the 公示期 (inclusive)."""
+    publicity_closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    """Set when the 公示期 was closed explicitly (before its end date), with a reason."""
+    publicity_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    publicized_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    paid_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+    __table_args__ = (
+        Index("ix_payout_batches_run", "run_id"),
+        Index("ix_payout_batches_status", "status"),
+    )
+
+
+class PayoutItemRow(Base):
+    """One award of a batch (enterprise × policy × clause) and where it stands."""
+
+    __tablename__ = "payout_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batches.id", ondelete="CASCADE"), nullable=False)
+    uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    enterprise_name: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    park_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    policy_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    policy_name: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    clause_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    clause_ref: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    clause_title: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    period: Mapped[str] = mapped_column(String(8), nullable=False)
+    """The ledger period: the year, or ``once`` for a one-time award."""
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    """listed, objected, withdrawn, approved, paid, already_paid."""
+    ledger_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The ledger entry that paid it (this batch's, or the earlier one for ``already_paid``)."""
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("batch_id", "uscc", "policy_id", "clause_id", name="uq_payout_items_batch_key"),
+        Index("ix_payout_items_key", "uscc", "policy_id", "clause_id", "period"),
+    )
+
+
+class PayoutObjectionRow(Base):
+    """An objection (异议) raised during the 公示期 against one item, and how it was resolved."""
+
+    __tablename__ = "payout_objections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("payout_items.id", ondelete="CASCADE"), nullable=False)
+    batch_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    raised_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    """Who raised it (a name or 匿名)."""
+    raised_by_role: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    """In what capacity (企业, 群众, 部门 …)."""
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """None while open; ``upheld`` (the item is withdrawn) or ``dismissed``."""
+    resolution_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (Index("ix_payout_objections_batch", "batch_id"),)
+
+
+class PaymentLedgerRow(Base):
+    """The payment ledger (支付台账): one row per award paid; the unique key makes paying idempotent."""
+
+    __tablename__ = "payment_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    policy_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    clause_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    period: Mapped[str] = mapped_column(String(8), nullable=False)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batches.id"), nullable=False)
+    item_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    run_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    paid_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    paid_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("uscc", "policy_id", "clause_id", "period", name="uq_payment_ledger_key"),
+        Index("ix_payment_ledger_batch", "batch_id"),
+    )
+
+
+class VerificationRequestRow(Base):
+    """The 待核实 queue (快申快享): an undetermined result and what to ask the enterprise for."""
+
+    __tablename__ = "verification_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payout_batches.id", ondelete="SET NULL"), nullable=True
+    )
+    uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    enterprise_name: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    park_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    policy_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    policy_name: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    clause_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    clause_ref: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    period: Mapped[int] = mapped_column(Integer, nullable=False)
+    missing_fields: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    """As the run named them, e.g. ``tax_fen[2024],rd_expense_fen[2024]``."""
+    ask: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    """What to ask the enterprise for, in Chinese (one item per line)."""
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    """open → requested → answered → closed."""
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+    __table_args__ = (
+        Index("ix_verification_requests_key", "uscc", "policy_id", "clause_id", "period"),
+        Index("ix_verification_requests_status", "status"),
+    )

@@ -1,0 +1,319 @@
+"""`zonebrain policy whatif` and `zonebrain policy coverage`: simulation and coverage analytics.
+
+Added to the ``policy`` sub-app by ``policy_analysis.register(app)`` in ``policy_cmd``. Neither
+command writes to the warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow as pa
+import typer
+from rich.table import Table
+
+from zonebrain import policy
+from zonebrain.cli import _common
+from zonebrain.core.errors import InputError
+from zonebrain.core.money import display_fen
+
+DirOpt = Annotated[
+    Path | None,
+    typer.Option("--dir", help="政策目录 (默认内置政策库)。 Policy folder (default: the built-in library)."),
+]
+RunOpt = Annotated[str | None, typer.Option("--run", help="运行编号。 A recorded run id.")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="输出 .xlsx (每部分一页)。 Write an Excel file, one sheet per part."),
+]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except InputError as exc:
+        _common.err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(code=2) from None
+
+
+def _pair(text: str, what: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise InputError(f"{what} '{text}' 须写成 KEY=VALUE (write KEY=VALUE)")
+    return key.strip(), value.strip()
+
+
+def _wan(fen: Any) -> str:
+    return "" if fen is None else display_fen(int(fen), "万元")
+
+
+def _signed(fen: Any) -> str:
+    return ("+" if fen and fen > 0 else "") + _wan(fen)
+
+
+def _scenario(
+    lib: policy.Library,
+    budgets: list[str],
+    rule: str | None,
+    thresholds: list[str],
+    interpretations: list[str],
+    files: list[Path],
+) -> policy.Library:
+    for f in files:
+        if not f.exists():
+            raise InputError(f"文件不存在 (file not found): {f}")
+        lib = policy.replace_from_yaml(lib, f.read_text(encoding="utf-8"), f.name)
+    for b in budgets:
+        fam, amount = _pair(b, "--budget")
+        lib = policy.set_budget(lib, fam, amount, rule=rule)
+    if rule and not budgets:
+        for fid, fam_model in lib.families.items():
+            if fam_model.budget is not None:
+                lib = policy.set_budget(lib, fid, rule=rule)
+    for t in thresholds:
+        target, value = _pair(t, "--threshold")
+        target, _, fact = target.partition(":")
+        lib = policy.set_threshold(lib, target, value, fact=fact or None)
+    for i in interpretations:
+        key, value = _pair(i, "--interpret")
+        pid, _, name = key.partition(".")
+        lib = policy.set_interpretation(lib, pid, name, value)
+    return lib
+
+
+def _totals_table(r: policy.WhatIf) -> Table:
+    t = Table("指标 measure", "基线 before", "情景 after", "变化 delta", title="总体 totals")
+    row = r.totals.to_pylist()[0]
+    for label, m in (
+        ("符合 (企业×条款) eligible", "eligible"),
+        ("受益企业 firms", "firms"),
+        ("待核实 undetermined", "undetermined"),
+    ):
+        t.add_row(label, str(row[f"{m}_before"]), str(row[f"{m}_after"]), f"{row[f'{m}_delta']:+d}")
+    t.add_row(
+        "金额(万元) cost",
+        _wan(row["cost_before_fen"]),
+        _wan(row["cost_after_fen"]),
+        _signed(row["cost_delta_fen"]),
+    )
+    return t
+
+
+def _park_table(r: policy.WhatIf) -> Table:
+    t = Table(
+        "园区 park", "受益企业 firms", "待核实 undetermined", "基线(万元) before", "情景(万元) after",
+        "变化(万元) delta", title="按园区 per park",
+    )  # fmt: skip
+    for row in r.by_park.to_pylist():
+        name = row["park_name"] or row["park_id"] or "(未分园区 no park)"
+        t.add_row(
+            name,
+            f"{row['firms_before']} → {row['firms_after']}",
+            f"{row['undetermined_before']} → {row['undetermined_after']}",
+            _wan(row["cost_before_fen"]),
+            _wan(row["cost_after_fen"]),
+            _signed(row["cost_delta_fen"]),
+        )
+    return t
+
+
+def _budget_table(r: policy.WhatIf) -> Table:
+    t = Table(
+        "政策族 family", "预算池(万元) pool", "申请(万元) requested", "核定(万元) granted", "比例 share",
+        title="预算池 budget pools (基线 → 情景 before → after)",
+    )  # fmt: skip
+    for row in r.budget.to_pylist():
+
+        def pct(v: float | None) -> str:
+            return "—" if v is None else f"{v:.2%}"
+
+        t.add_row(
+            f"{row['family_id']} ({row['ref']})",
+            f"{_wan(row['pool_before_fen']) or '—'} → {_wan(row['pool_after_fen']) or '—'}",
+            f"{_wan(row['requested_before_fen'])} → {_wan(row['requested_after_fen'])}",
+            f"{_wan(row['granted_before_fen'])} → {_wan(row['granted_after_fen'])}",
+            f"{pct(row['share_before'])} → {pct(row['share_after'])}",
+        )
+    return t
+
+
+def _change_table(title: str, data: pa.Table) -> Table:
+    t = Table("企业 enterprise", "园区 park", "基线(万元) before", "情景(万元) after", "变化(万元) delta",
+              "条款 clauses", title=title)  # fmt: skip
+    for row in data.to_pylist():
+        who = f"{row['name']} ({row['uscc']})" if row["name"] else row["uscc"]
+        t.add_row(
+            who,
+            row["park_name"] or row["park_id"] or "",
+            _wan(row["before_fen"]),
+            _wan(row["after_fen"]),
+            _signed(row["delta_fen"]),
+            row["detail"] or "",
+        )
+    return t
+
+
+def _money_columns(sheets: dict[str, pa.Table]) -> list[str]:
+    return sorted({c for t in sheets.values() for c in t.column_names if c.endswith("_fen")})
+
+
+def _write(sheets: dict[str, pa.Table], out: Path) -> None:
+    from zonebrain.reports import export_excel
+
+    path = export_excel(sheets, out, money=_money_columns(sheets), money_unit="元")
+    _common.console.print(f"已写出 / written: {path}", markup=False)
+
+
+def whatif_cmd(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="测算基准日 YYYY-MM-DD (有 --run 时可省)。 As-of date.")
+    ] = None,
+    period: Annotated[
+        int | None, typer.Option("--period", help="考核年度 (默认上一年)。 Year assessed.")
+    ] = None,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="参数覆盖 policy.name=VALUE, 如 zz-rd-input.rate=3% (可重复)。 Override a parameter.",
+        ),
+    ] = None,
+    budgets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--budget", help="预算池 FAMILY=AMOUNT, 如 zz-gxq-2022=1000万 (可重复)。 Set a budget pool."
+        ),
+    ] = None,
+    budget_rule: Annotated[
+        str | None,
+        typer.Option(
+            "--budget-rule", help="预算分配 pro_rata 或 ranking。 Pool rule (default: kept / pro_rata)."
+        ),
+    ] = None,
+    thresholds: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold",
+            help="条款门槛 policy/clause[:fact]=VALUE, 如 zz-revenue-breakthrough/reach-10m=800万。"
+            " Change a clause's literal threshold.",
+        ),
+    ] = None,
+    interpretations: Annotated[
+        list[str] | None,
+        typer.Option("--interpret", help="解释项 policy.name=VALUE。 Switch an interpretation."),
+    ] = None,
+    files: Annotated[
+        list[Path] | None,
+        typer.Option("--yaml", help="修改后的政策或政策族 YAML (替换同 id)。 An edited policy/family file."),
+    ] = None,
+    run_id: RunOpt = None,
+    top: Annotated[int, typer.Option("--top", help="显示受益/受损前 N 家。 Winners/losers shown.")] = 10,
+    folder: DirOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """政策模拟: 改参数或条款, 看覆盖与成本、受益与受损企业、各园区和预算池的变化 (不写入)。
+    What-if: change parameters or clauses; see coverage and cost, winners and losers, per park and
+    the budget-pool effect. Nothing is recorded."""
+    with _errors():
+        day = None
+        if as_of is not None:
+            try:
+                day = dt.date.fromisoformat(as_of)
+            except ValueError:
+                raise InputError(
+                    f"日期 '{as_of}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD"
+                ) from None
+        lib = policy.load_library(folder)
+        scenario = _scenario(
+            lib, budgets or [], budget_rule, thresholds or [], interpretations or [], files or []
+        )
+        overrides = dict(_pair(s, "--set") for s in sets or [])
+        with _common.warehouse(read_only=True) as wh:
+            r = policy.what_if(
+                wh, lib, day, period=period, parameters=overrides, library=scenario, baseline_run_id=run_id
+            )
+    base = f"运行 run {r.baseline_run_id}" if r.baseline_run_id else "重新测算 fresh evaluation"
+    _common.console.print(
+        f"年度 period {r.period}; 基线 baseline: {base}; 未写入仓库 (nothing recorded)", highlight=False
+    )
+    _common.console.print(_totals_table(r))
+    _common.console.print(_park_table(r))
+    if r.budget.num_rows:
+        _common.console.print(_budget_table(r))
+    _common.console.print(_change_table(f"受益前 {top} top winners", r.winners(top)))
+    _common.console.print(_change_table(f"受损前 {top} top losers", r.losers(top)))
+    if out is not None:
+        _write(r.sheets(), out)
+
+
+def coverage_cmd(
+    run_id: RunOpt = None,
+    data_facts: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data", help="视为已有政府数据的事实 (可重复), 如 rd_expense_fen。 Treat a fact as held."
+        ),
+    ] = None,
+    folder: DirOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """覆盖率分析: 免申即享条款占比、已决定与待核实占比、最值得补的缺失字段。
+    Coverage: clauses decidable from data, decided vs undetermined, the missing fields that would
+    decide the most cases (from the run --run, default the latest)."""
+    with _errors():
+        lib = policy.load_library(folder)
+        sources: dict[str, Any] = {f: "data" for f in data_facts or []}
+        with _common.warehouse(read_only=True) as wh:
+            c = policy.coverage(lib, wh=wh, run_id=run_id, sources=sources)
+    t = Table(
+        "政策/条款 clause", "引用 ref", "免申即享 from data", "需企业申报 declared", title="条款覆盖 clauses"
+    )
+    for row in c.clauses.to_pylist():
+        t.add_row(
+            f"{row['policy_id']}/{row['clause_id']}",
+            row["ref"],
+            "是 yes" if row["from_data"] else "否 no",
+            row["declared"],
+        )
+    _common.console.print(t)
+    n_data = sum(c.clauses["from_data"].to_pylist())
+    _common.console.print(
+        f"免申即享覆盖率 clauses decidable from data: {n_data}/{c.clauses.num_rows} = {float(c.clause_share):.1%}",
+        highlight=False,
+    )
+    if c.decisions is not None:
+        d = Table("政策 policy", "决定数 decisions", "已决定 decided", "待核实 undetermined", "占比 share",
+                  title="决定情况 decisions")  # fmt: skip
+        for row in c.decisions.to_pylist():
+            d.add_row(
+                row["policy_id"], str(row["decisions"]), str(row["decided"]), str(row["undetermined"]),
+                f"{row['share']:.1%}",
+            )  # fmt: skip
+        _common.console.print(d)
+        share = float(c.decided_share) if c.decided_share is not None else 0.0
+        _common.console.print(
+            f"已决定 decided: {share:.1%}; 企业全部条款已决定 firms fully decided: {c.firms_decided}/{c.firms}",
+            highlight=False,
+        )
+    if c.missing is not None:
+        m = Table("字段 field", "名称 label", "来源 source", "单独可决定 decides", "与其他共缺 with others",
+                  "企业数 firms", title="缺失字段 missing fields (补齐后可决定的案例数)")  # fmt: skip
+        for row in c.missing.to_pylist():
+            m.add_row(
+                row["field"], row["label_zh"], row["source"], str(row["decides"]), str(row["with_others"]),
+                str(row["firms"]),
+            )  # fmt: skip
+        _common.console.print(m)
+    if out is not None:
+        _write(c.sheets(), out)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``whatif`` and ``coverage`` to the ``policy`` sub-app."""
+    app.command("whatif")(whatif_cmd)
+    app.command("coverage")(coverage_cmd)

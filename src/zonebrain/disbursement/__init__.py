@@ -1,0 +1,92 @@
+"""disbursement/: the policy 兑现 workflow (审核、公示、异议、审批、支付台账、待核实) over the app store.
+
+``zonebrain.policy`` decides, per enterprise × clause, eligibility and amount in a recorded
+warehouse run. This package carries the eligible awards of one run to payment, one step at a time,
+each step in the app store's audit log in the same transaction as the change::
+
+    from zonebrain.disbursement import Disbursement, load_run
+
+    d = Disbursement(store)                          # store: zonebrain.appstore.AppStore
+    run = load_run(wh, run_id)                       # a recorded run (zonebrain policy run)
+    b = d.create_batch(researcher, run)              # draft; 待核实 results join the queue
+    b = d.review(researcher, b.id, expected_version=b.version)
+    b = d.publicize(researcher, b.id, start=day, end=day + 6, expected_version=b.version)
+    d.export_publicity(researcher, b.id, "公示.docx") # or .xlsx: masked USCC, 政策, 条款, 金额(元)
+    o = d.object(officer, item_id, "该企业已迁出", raised_by="匿名", raised_by_role="群众")
+    d.resolve(researcher, o.id, upheld=True, note="核实属实")   # upheld → the item is withdrawn
+    b = d.approve(leader, b.id, expected_version=d.batch(b.id).version)   # after the 公示期
+    paid = d.pay(researcher, b.id)                   # ledger rows; again → everything already_paid
+    d.export_notify(researcher, b.id, "通知.xlsx")
+    d.export_verification(researcher, "待核实.xlsx")
+
+Rules the service enforces:
+
+* Statuses move draft → reviewed → publicized (公示中) → approved → paid, never back; each step
+  checks the batch version the officer read (``ConcurrentUpdate`` when someone wrote since).
+* The approver is an admin or leader who neither created nor reviewed the batch (四眼原则), and
+  approves only after the 公示期's last day, or after it was closed early with a reason, and
+  once every objection is resolved. An upheld objection withdraws its item.
+* Paying writes the ledger in one transaction. Its key, enterprise × policy × clause × period
+  (``period`` = the year, or ``once`` for one-time awards), is UNIQUE in the database. Paying
+  again, or paying a batch built from a re-run of the same period, reports those awards as
+  ``already_paid`` and never writes them twice.
+* :class:`Ledger` implements :class:`zonebrain.policy.PaymentHistory`: pass
+  ``history=d.ledger`` to ``run_policies`` so one-time awards see what was paid.
+* Undetermined results go to the 待核实 queue (:class:`VerificationQueue`) with what to ask each
+  enterprise for (快申快享), derived from the run's ``missing_fields``.
+
+Roles: building, publishing and paying a batch needs an admin or policy researcher; review and
+resolving objections also a leader; approval an admin or leader. Park officers record objections
+and work their own park's 待核实 queue; an enterprise user may object to its own items only.
+"""
+
+from zonebrain.disbursement._asks import ask_for
+from zonebrain.disbursement._exports import notify_tables, publicity_table, verification_tables
+from zonebrain.disbursement._ledger import Ledger
+from zonebrain.disbursement._model import (
+    Batch,
+    BatchStatus,
+    Item,
+    ItemStatus,
+    LedgerEntry,
+    NotAllowed,
+    NotFound,
+    Objection,
+    PayResult,
+    VerificationRequest,
+    VerificationStatus,
+    WrongStep,
+    mask_uscc,
+)
+from zonebrain.disbursement._service import APPROVERS, CREATORS, REVIEWERS, Disbursement
+from zonebrain.disbursement._source import ONCE, RunRows, load_run
+from zonebrain.disbursement._verify import VerificationQueue
+
+__all__ = [
+    "APPROVERS",
+    "CREATORS",
+    "ONCE",
+    "REVIEWERS",
+    "Batch",
+    "BatchStatus",
+    "Disbursement",
+    "Item",
+    "ItemStatus",
+    "Ledger",
+    "LedgerEntry",
+    "NotAllowed",
+    "NotFound",
+    "Objection",
+    "PayResult",
+    "RunRows",
+    "VerificationQueue",
+    "VerificationRequest",
+    "VerificationStatus",
+    "WrongStep",
+    "ask_for",
+    "load_run",
+    "mask_uscc",
+    "notify_tables",
+    "publicity_table",
+    "verification_tables",
+]

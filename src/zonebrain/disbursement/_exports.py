@@ -1,0 +1,199 @@
+"""The files the workflow hands out: the 公示 list (Excel, Word), the notification list, the 待核实 queue.
+
+The public list masks the USCC (:func:`mask_uscc`); the internal lists (notification, 待核实) keep
+it whole, since officers call the enterprises. Money is shown from integer fen in 元: Excel cells
+hold exact decimals (they sum), Word cells the text of :func:`zonebrain.core.money.display_fen`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow as pa
+
+from zonebrain.core.errors import InputError
+from zonebrain.core.money import display_fen
+from zonebrain.disbursement._model import ITEM_LABELS, Batch, Item, ItemStatus, VerificationRequest, mask_uscc
+from zonebrain.reports import WordReport, export_excel
+
+PUBLIC = (ItemStatus.LISTED, ItemStatus.OBJECTED, ItemStatus.APPROVED, ItemStatus.PAID)
+"""Items on the 公示 list (withdrawn and previously paid awards are not)."""
+NOTIFY = (ItemStatus.APPROVED, ItemStatus.PAID)
+"""Items whose enterprises are told of their award."""
+
+PUBLIC_HEADERS = {
+    "no": "序号",
+    "enterprise_name": "企业名称",
+    "uscc_masked": "统一社会信用代码",
+    "policy_name": "政策",
+    "clause_ref": "条款",
+    "amount_fen": "金额",
+}
+
+
+def publicity_table(items: Sequence[Item]) -> pa.Table:
+    """序号, 企业名称, masked USCC, 政策, 条款, amount_fen — the public columns only."""
+    rows = [i for i in items if i.status in PUBLIC]
+    return pa.table(
+        {
+            "no": pa.array(range(1, len(rows) + 1), pa.int64()),
+            "enterprise_name": pa.array([i.enterprise_name or "—" for i in rows], pa.string()),
+            "uscc_masked": pa.array([mask_uscc(i.uscc) for i in rows], pa.string()),
+            "policy_name": pa.array([i.policy_name for i in rows], pa.string()),
+            "clause_ref": pa.array([i.clause_ref for i in rows], pa.string()),
+            "amount_fen": pa.array([i.amount_fen for i in rows], pa.int64()),
+        }
+    )
+
+
+def _suffix(path: Path, allowed: tuple[str, ...]) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise InputError(
+            f"不支持的文件类型 '{path.name}' (unsupported file type); 可用 / use: {', '.join(allowed)}"
+        )
+    return suffix
+
+
+def _publicity_text(batch: Batch, table: pa.Table) -> list[str]:
+    total = sum(table["amount_fen"].to_pylist())
+    start = batch.publicity_start or "____"
+    end = batch.publicity_end or "____"
+    intro = (
+        f"根据{batch.period}年度政策兑现测算 (运行 {batch.run_id}), 经审核, 拟兑现以下 {table.num_rows} 项奖励, "
+        f"合计 {display_fen(total, '元')} 元, 现予公示。"
+    )
+    return [
+        intro,
+        f"公示期: {start} 至 {end}。公示期内对名单有异议的, 请以书面形式实名向政策兑现工作专班反映。",
+    ]
+
+
+def write_publicity(batch: Batch, items: Sequence[Item], path: Path | str) -> tuple[Path, int]:
+    """The 公示 list as .xlsx or .docx (by *path*'s suffix); returns the path and the row count."""
+    path = Path(path)
+    suffix = _suffix(path, (".xlsx", ".docx"))
+    table = publicity_table(items)
+    title = f"{batch.title}公示名单"
+    if suffix == ".xlsx":
+        notes = pa.table({"说明": [title, *_publicity_text(batch, table)]})
+        export_excel({"公示名单": table, "说明": notes}, path, PUBLIC_HEADERS, ("amount_fen",), "元")
+    else:
+        doc = WordReport(title, f"兑现批次 #{batch.id}")
+        for line in _publicity_text(batch, table):
+            doc.paragraph(line)
+        doc.table(
+            table, PUBLIC_HEADERS, money=("amount_fen",), money_unit="元", max_rows=max(table.num_rows, 1)
+        )
+        doc.save(path)
+    return path, table.num_rows
+
+
+def notify_tables(items: Sequence[Item]) -> tuple[pa.Table, pa.Table]:
+    """(per enterprise: name, uscc, park, awards, total; the awards one per row) for approved or paid items."""
+    rows = [i for i in items if i.status in NOTIFY]
+    per: dict[str, list[Item]] = {}
+    for i in rows:
+        per.setdefault(i.uscc, []).append(i)
+    summary = pa.table(
+        {
+            "enterprise_name": pa.array([v[0].enterprise_name for v in per.values()], pa.string()),
+            "uscc": pa.array(list(per), pa.string()),
+            "park_id": pa.array([v[0].park_id for v in per.values()], pa.string()),
+            "awards": pa.array(
+                ["；".join(f"{i.policy_name} {i.clause_ref}" for i in v) for v in per.values()]
+            ),
+            "amount_fen": pa.array([sum(i.amount_fen for i in v) for v in per.values()], pa.int64()),
+        }
+    )
+    detail = pa.table(
+        {
+            "enterprise_name": pa.array([i.enterprise_name for i in rows], pa.string()),
+            "uscc": pa.array([i.uscc for i in rows], pa.string()),
+            "policy_name": pa.array([i.policy_name for i in rows], pa.string()),
+            "clause_ref": pa.array([i.clause_ref for i in rows], pa.string()),
+            "amount_fen": pa.array([i.amount_fen for i in rows], pa.int64()),
+            "status": pa.array([ITEM_LABELS[i.status] for i in rows], pa.string()),
+        }
+    )
+    return summary, detail
+
+
+NOTIFY_HEADERS = {
+    "enterprise_name": "企业名称",
+    "uscc": "统一社会信用代码",
+    "park_id": "园区",
+    "awards": "兑现事项",
+    "policy_name": "政策",
+    "clause_ref": "条款",
+    "amount_fen": "金额",
+    "status": "状态",
+}
+
+
+def write_notify(items: Sequence[Item], path: Path | str) -> tuple[Path, int]:
+    """The enterprises to notify (.xlsx): one sheet per enterprise, one per award."""
+    path = Path(path)
+    _suffix(path, (".xlsx",))
+    summary, detail = notify_tables(items)
+    export_excel({"通知企业": summary, "兑现明细": detail}, path, NOTIFY_HEADERS, ("amount_fen",), "元")
+    return path, summary.num_rows
+
+
+VERIFY_HEADERS = {
+    "enterprise_name": "企业名称",
+    "uscc": "统一社会信用代码",
+    "park_id": "园区",
+    "policy_name": "政策",
+    "clause_ref": "条款",
+    "ask": "需企业提供",
+    "missing_fields": "缺失数据项",
+    "status": "状态",
+    "items": "涉及政策条款",
+}
+VERIFY_LABELS = {"open": "待联系", "requested": "已通知", "answered": "已提交", "closed": "已办结"}
+
+
+def verification_tables(requests: Sequence[VerificationRequest]) -> tuple[pa.Table, pa.Table]:
+    """(per enterprise: what to provide, merged over its requests; every request one per row)."""
+    per: dict[str, list[VerificationRequest]] = {}
+    for r in requests:
+        per.setdefault(r.uscc, []).append(r)
+    summary = pa.table(
+        {
+            "enterprise_name": pa.array([v[0].enterprise_name for v in per.values()], pa.string()),
+            "uscc": pa.array(list(per), pa.string()),
+            "park_id": pa.array([v[0].park_id for v in per.values()], pa.string()),
+            "ask": pa.array(
+                [
+                    "\n".join(dict.fromkeys(line for r in v for line in r.ask.splitlines()))
+                    for v in per.values()
+                ]
+            ),
+            "items": pa.array(
+                ["；".join(f"{r.policy_name} {r.clause_ref}" for r in v) for v in per.values()]
+            ),
+        }
+    )
+    detail = pa.table(
+        {
+            "enterprise_name": pa.array([r.enterprise_name for r in requests], pa.string()),
+            "uscc": pa.array([r.uscc for r in requests], pa.string()),
+            "policy_name": pa.array([r.policy_name for r in requests], pa.string()),
+            "clause_ref": pa.array([r.clause_ref for r in requests], pa.string()),
+            "missing_fields": pa.array([r.missing_fields for r in requests], pa.string()),
+            "ask": pa.array([r.ask for r in requests], pa.string()),
+            "status": pa.array([VERIFY_LABELS[r.status.value] for r in requests], pa.string()),
+        }
+    )
+    return summary, detail
+
+
+def write_verification(requests: Sequence[VerificationRequest], path: Path | str) -> tuple[Path, int]:
+    """The 待核实 queue (.xlsx): per enterprise what to provide, then every request."""
+    path = Path(path)
+    _suffix(path, (".xlsx",))
+    summary, detail = verification_tables(requests)
+    export_excel({"待核实企业": summary, "待核实明细": detail}, path, VERIFY_HEADERS)
+    return path, summary.num_rows

@@ -1,0 +1,149 @@
+"""The payment ledger (支付台账): what was paid, once, and the payment history the policy engine reads.
+
+The key is enterprise × policy × clause × period (``period`` = the year, or ``once`` for one-time
+awards). :class:`Ledger` implements :class:`zonebrain.policy.PaymentHistory`, so a re-run with
+``run_policies(..., history=Ledger(store))`` makes an award already paid once ``ineligible`` with
+``"ledger":"already paid (one-time award)"`` in its trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zonebrain.appstore._models import UserRow
+from zonebrain.appstore.disbursement_models import PaymentLedgerRow, PayoutItemRow
+from zonebrain.disbursement._model import LedgerEntry
+
+if TYPE_CHECKING:
+    from zonebrain.appstore import AppStore
+
+Key = tuple[str, str, str, str]
+"""(uscc, policy_id, clause_id, period): the idempotency key."""
+
+PAID_SCHEMA = pa.schema([("uscc", pa.string()), ("policy_id", pa.string()), ("clause_id", pa.string())])
+_CHUNK = 500
+
+
+class Ledger:
+    """Read side of the ledger; rows are written only by ``Disbursement.pay`` (one transaction per batch)."""
+
+    def __init__(self, store: AppStore) -> None:
+        self._store = store
+
+    def paid(self) -> pa.Table:
+        """Every (uscc, policy_id, clause_id) paid in any period: the ``PaymentHistory`` protocol."""
+        with self._store.session() as s:
+            q = (
+                select(PaymentLedgerRow.uscc, PaymentLedgerRow.policy_id, PaymentLedgerRow.clause_id)
+                .distinct()
+                .order_by(PaymentLedgerRow.uscc, PaymentLedgerRow.policy_id, PaymentLedgerRow.clause_id)
+            )
+            rows = s.execute(q).all()
+        cols = [pa.array([r[i] for r in rows], pa.string()) for i in range(3)]
+        return pa.table(cols, schema=PAID_SCHEMA)
+
+    def entries(self, *, uscc: str | None = None, batch_id: int | None = None) -> list[LedgerEntry]:
+        """Ledger rows, oldest first, optionally of one enterprise or one batch."""
+        with self._store.session() as s:
+            q = select(PaymentLedgerRow, UserRow.username).join(
+                UserRow, UserRow.id == PaymentLedgerRow.paid_by
+            )
+            if uscc is not None:
+                q = q.where(PaymentLedgerRow.uscc == uscc)
+            if batch_id is not None:
+                q = q.where(PaymentLedgerRow.batch_id == batch_id)
+            return [_entry(r, u) for r, u in s.execute(q.order_by(PaymentLedgerRow.id))]
+
+    def search(
+        self,
+        *,
+        uscc: str | None = None,
+        park_id: str | None = None,
+        batch_id: int | None = None,
+        policy_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[int, int, list[tuple[LedgerEntry, str, str | None, str]]]:
+        """One page of the ledger, newest first, with each paid item's enterprise name, park and 条款.
+
+        Returns (rows matching, their total fen, [(entry, enterprise name, park_id, clause ref)]);
+        *park_id* filters by the paid item's park (a park officer's view)."""
+        lg, it = PaymentLedgerRow, PayoutItemRow
+        q = (
+            select(lg, it.enterprise_name, it.park_id, it.clause_ref, UserRow.username)
+            .join(it, it.id == lg.item_id)
+            .join(UserRow, UserRow.id == lg.paid_by)
+        )
+        for column, value in (
+            (lg.uscc, uscc),
+            (it.park_id, park_id),
+            (lg.batch_id, batch_id),
+            (lg.policy_id, policy_id),
+        ):
+            if value is not None:
+                q = q.where(column == value)
+        with self._store.session() as s:
+            sub = q.subquery()
+            total = int(s.scalar(select(func.count()).select_from(sub)) or 0)
+            fen = int(s.scalar(select(func.sum(sub.c.amount_fen))) or 0)
+            q = q.order_by(lg.id.desc()).offset(max(0, offset))
+            if limit is not None:
+                q = q.limit(limit)
+            found = [(_entry(r, user), name, park, ref) for r, name, park, ref, user in s.execute(q)]
+        return total, fen, found
+
+    def table(self) -> pa.Table:
+        """The ledger as an Arrow table (exports, notebooks); amounts in fen."""
+        rows = self.entries()
+        names = [f for f in LedgerEntry.__dataclass_fields__]
+        return pa.table({n: [getattr(e, n) for e in rows] for n in names})
+
+    def count(self) -> int:
+        with self._store.session() as s:
+            return int(s.scalar(select(func.count()).select_from(PaymentLedgerRow)) or 0)
+
+    def total_fen(self) -> int:
+        with self._store.session() as s:
+            return int(s.scalar(select(func.sum(PaymentLedgerRow.amount_fen))) or 0)
+
+
+def existing(s: Session, keys: Iterable[Key]) -> dict[Key, int]:
+    """Of *keys*, those already in the ledger → the ledger row id (looked up in chunks of usccs)."""
+    wanted = set(keys)
+    usccs = sorted({k[0] for k in wanted})
+    found: dict[Key, int] = {}
+    for i in range(0, len(usccs), _CHUNK):
+        part: Sequence[str] = usccs[i : i + _CHUNK]
+        q = select(
+            PaymentLedgerRow.id,
+            PaymentLedgerRow.uscc,
+            PaymentLedgerRow.policy_id,
+            PaymentLedgerRow.clause_id,
+            PaymentLedgerRow.period,
+        ).where(PaymentLedgerRow.uscc.in_(part))
+        for row_id, *key in s.execute(q):
+            k = (str(key[0]), str(key[1]), str(key[2]), str(key[3]))
+            if k in wanted:
+                found[k] = int(row_id)
+    return found
+
+
+def _entry(r: PaymentLedgerRow, username: str) -> LedgerEntry:
+    return LedgerEntry(
+        r.id,
+        r.uscc,
+        r.policy_id,
+        r.clause_id,
+        r.period,
+        r.amount_fen,
+        r.batch_id,
+        r.item_id,
+        r.run_id,
+        r.paid_at,
+        username,
+    )

@@ -1,0 +1,197 @@
+"""The workflow's vocabulary: statuses, the records the service returns, its errors, USCC masking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from zonebrain.core.errors import InputError, ZoneBrainError
+
+
+class BatchStatus(StrEnum):
+    """Where a 兑现批次 stands. Each step moves it forward by one; nothing moves it back."""
+
+    DRAFT = "draft"
+    """草稿: built from a recorded run, not yet checked."""
+    REVIEWED = "reviewed"
+    """已审核: an officer checked the list."""
+    PUBLICIZED = "publicized"
+    """公示中: the list is public; objections are recorded."""
+    APPROVED = "approved"
+    """已审批: a second role approved it after the 公示期."""
+    PAID = "paid"
+    """已兑现: the awards are in the payment ledger."""
+
+
+class ItemStatus(StrEnum):
+    LISTED = "listed"
+    """列入名单 (on the 公示 list)."""
+    OBJECTED = "objected"
+    """有异议待处理 (an open objection)."""
+    WITHDRAWN = "withdrawn"
+    """已撤回 (an objection was upheld)."""
+    APPROVED = "approved"
+    """已审批, 待支付."""
+    PAID = "paid"
+    """本批次已支付."""
+    ALREADY_PAID = "already_paid"
+    """已兑现过 (the ledger holds this enterprise × policy × clause × period): never paid twice."""
+
+
+class VerificationStatus(StrEnum):
+    OPEN = "open"
+    """待联系."""
+    REQUESTED = "requested"
+    """已通知企业补充材料."""
+    ANSWERED = "answered"
+    """企业已提交."""
+    CLOSED = "closed"
+    """已办结."""
+
+
+ITEM_LABELS = {
+    ItemStatus.LISTED: "公示中",
+    ItemStatus.OBJECTED: "有异议",
+    ItemStatus.WITHDRAWN: "已撤回",
+    ItemStatus.APPROVED: "已审批",
+    ItemStatus.PAID: "已兑现",
+    ItemStatus.ALREADY_PAID: "此前已兑现",
+}
+"""Chinese labels of the item statuses (lists, exports)."""
+
+
+class NotAllowed(ZoneBrainError):
+    """The user's role, or who they are (the four-eyes rule), does not allow this step; the web answers 403."""
+
+
+class NotFound(ZoneBrainError, LookupError):
+    """No batch, item, objection or request with that id; the web answers 404."""
+
+
+class WrongStep(InputError):
+    """The batch is not at the step this action needs (e.g. approving a batch still in 公示)."""
+
+
+def mask_uscc(code: str) -> str:
+    """A USCC for a public 公示 list: the first 4 and last 2 characters, the rest as ``*``.
+
+    >>> mask_uscc("91410100MA44TF5G12")
+    '9141************12'
+    >>> mask_uscc("P1")
+    '**'
+    """
+    code = code.strip()
+    if len(code) < 8:  # too short to show any part safely
+        return "*" * len(code)
+    return code[:4] + "*" * (len(code) - 6) + code[-2:]
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: int
+    run_id: str
+    as_of: dt.date
+    period: int
+    policies: tuple[str, ...]
+    title: str
+    status: BatchStatus
+    publicity_start: dt.date | None
+    publicity_end: dt.date | None
+    publicity_closed_at: dt.datetime | None
+    publicity_note: str
+    created_by: str
+    reviewed_by: str | None
+    approved_by: str | None
+    paid_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+    counts: dict[str, int]
+    """Items per status."""
+    total_fen: int
+    """The amount of the items still to be paid or paid by this batch (listed … paid)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    batch_id: int
+    uscc: str
+    enterprise_name: str
+    park_id: str | None
+    policy_id: str
+    policy_name: str
+    clause_id: str
+    clause_ref: str
+    clause_title: str
+    period: str
+    amount_fen: int
+    status: ItemStatus
+    ledger_id: int | None
+
+
+@dataclass(frozen=True)
+class Objection:
+    id: int
+    item_id: int
+    batch_id: int
+    text: str
+    raised_by: str
+    raised_by_role: str
+    recorded_by: str
+    created_at: dt.datetime
+    resolution: str | None
+    resolution_note: str
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: int
+    uscc: str
+    policy_id: str
+    clause_id: str
+    period: str
+    amount_fen: int
+    batch_id: int
+    item_id: int
+    run_id: str
+    paid_at: dt.datetime
+    paid_by: str
+
+
+@dataclass(frozen=True)
+class PayResult:
+    """What one ``pay`` did: the items paid now, and those the ledger already held (never paid twice)."""
+
+    batch: Batch
+    paid: tuple[Item, ...]
+    already_paid: tuple[Item, ...]
+
+    @property
+    def paid_fen(self) -> int:
+        return sum(i.amount_fen for i in self.paid)
+
+
+@dataclass(frozen=True)
+class VerificationRequest:
+    id: int
+    run_id: str
+    batch_id: int | None
+    uscc: str
+    enterprise_name: str
+    park_id: str | None
+    policy_id: str
+    policy_name: str
+    clause_id: str
+    clause_ref: str
+    period: int
+    missing_fields: str
+    ask: str
+    status: VerificationStatus
+    note: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int

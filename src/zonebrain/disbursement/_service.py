@@ -1,0 +1,574 @@
+"""The 兑现 service: batch → review → 公示 → objections → approval by a second role → payment.
+
+Every write runs in one app-store transaction with its audit-log row. Each step checks the version
+of the batch the officer read (:class:`~zonebrain.appstore.ConcurrentUpdate` on a stale write);
+objections and resolutions also bump the batch's version, so an approval can never slip past an
+objection recorded at the same moment.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from zonebrain.appstore import ConcurrentUpdate, Role, User
+from zonebrain.appstore._models import AuditRow, UserRow
+from zonebrain.appstore._store import utcnow
+from zonebrain.appstore.disbursement_models import (
+    PaymentLedgerRow,
+    PayoutBatchRow,
+    PayoutItemRow,
+    PayoutObjectionRow,
+)
+from zonebrain.appstore.pipeline_models import audit_row
+from zonebrain.core.errors import InputError
+from zonebrain.disbursement import _convert, _exports
+from zonebrain.disbursement._ledger import Key, Ledger, existing
+from zonebrain.disbursement._model import (
+    Batch,
+    BatchStatus,
+    Item,
+    ItemStatus,
+    NotAllowed,
+    NotFound,
+    Objection,
+    PayResult,
+    WrongStep,
+)
+from zonebrain.disbursement._source import RunRows
+from zonebrain.disbursement._verify import VerificationQueue, select_policies
+
+if TYPE_CHECKING:
+    from zonebrain.appstore import AppStore
+
+CREATORS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER})
+"""Roles that build a batch from a run, publish its 公示 and pay it."""
+REVIEWERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.LEADER})
+"""Roles that review a batch and resolve objections."""
+APPROVERS = frozenset({Role.ADMIN, Role.LEADER})
+"""Roles that approve (and must be neither the batch's creator nor its reviewer)."""
+RECORDERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.LEADER, Role.PARK_OFFICER})
+"""Roles that record an objection on someone's behalf (an enterprise user: on its own items only)."""
+UTC_OFFSET = dt.timedelta(hours=8)
+"""The 公示期 is counted in Beijing dates."""
+_MAX_PAY_ATTEMPTS = 3
+
+
+class _LedgerRace(Exception):
+    """Another transaction wrote one of our ledger keys between our check and our insert."""
+
+
+class Disbursement:
+    """政策兑现 over the app store. Components: :attr:`ledger` and :attr:`verification`.
+
+    ``clock`` returns "now" (naive UTC); tests pass a fixed one to move past a 公示期.
+    """
+
+    def __init__(self, store: AppStore, *, clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self._store = store
+        self._clock = clock
+        self.ledger = Ledger(store)
+        self.verification = VerificationQueue(store, clock)
+
+    def today(self) -> dt.date:
+        """Today in Beijing (the 公示期 is counted in local dates)."""
+        return (self._clock() + UTC_OFFSET).date()
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def batch(self, batch_id: int) -> Batch:
+        with self._store.session() as s:
+            return _convert.batch(s, _batch_row(s, batch_id))
+
+    def batches(self, *, status: BatchStatus | str | None = None) -> builtins.list[Batch]:
+        """Batches, newest first."""
+        with self._store.session() as s:
+            q = select(PayoutBatchRow).order_by(PayoutBatchRow.id.desc())
+            if status is not None:
+                q = q.where(PayoutBatchRow.status == _convert.batch_status(status).value)
+            return [_convert.batch(s, r) for r in s.scalars(q)]
+
+    def items(
+        self, batch_id: int, *, status: Sequence[ItemStatus | str] | None = None
+    ) -> builtins.list[Item]:
+        """The batch's items ordered by policy, clause and enterprise."""
+        with self._store.session() as s:
+            _batch_row(s, batch_id)
+            q = select(PayoutItemRow).where(PayoutItemRow.batch_id == batch_id)
+            if status:
+                q = q.where(PayoutItemRow.status.in_([_convert.item_status(x).value for x in status]))
+            q = q.order_by(PayoutItemRow.policy_id, PayoutItemRow.clause_id, PayoutItemRow.uscc)
+            return [_convert.item(r) for r in s.scalars(q)]
+
+    def item(self, item_id: int) -> Item:
+        with self._store.session() as s:
+            return _convert.item(_item_row(s, item_id))
+
+    def objections(
+        self, batch_id: int, *, open_only: bool = False, item_id: int | None = None
+    ) -> builtins.list[Objection]:
+        with self._store.session() as s:
+            q = select(PayoutObjectionRow).where(PayoutObjectionRow.batch_id == batch_id)
+            if open_only:
+                q = q.where(PayoutObjectionRow.resolution.is_(None))
+            if item_id is not None:
+                q = q.where(PayoutObjectionRow.item_id == item_id)
+            return [_convert.objection(s, r) for r in s.scalars(q.order_by(PayoutObjectionRow.id))]
+
+    # ---- the steps -------------------------------------------------------------------------
+
+    def create_batch(
+        self,
+        actor: User,
+        run: RunRows,
+        *,
+        policies: Sequence[str] | None = None,
+        title: str = "",
+        ip: str = "",
+    ) -> Batch:
+        """A draft batch of the run's eligible awards (of *policies*, default all); its undetermined
+        results join the 待核实 queue. Awards the ledger already holds are listed as ``already_paid``."""
+        eligible = select_policies(run.eligible(), policies)
+        if eligible.num_rows == 0:
+            found = sorted(set(run.eligible()["policy_id"].to_pylist()))
+            raise InputError(
+                f"运行 {run.run_id} 中没有可兑现的奖励 (no eligible award for {list(policies or []) or 'any policy'}); "
+                f"有奖励的政策 / policies with awards: {', '.join(found) or '无 none'}"
+            )
+        chosen = tuple(sorted(set(eligible["policy_id"].to_pylist()) | set(policies or ())))
+        rows = eligible.to_pylist()
+        with self._store.session() as s:
+            _acting(s, actor, CREATORS, "建立兑现批次 (create a batch)")
+            now = self._clock()
+            paid = existing(s, [_key(r) for r in rows])
+            b = PayoutBatchRow(
+                run_id=run.run_id,
+                as_of=run.as_of,
+                period=run.period,
+                policies=",".join(chosen),
+                title=(title.strip() or f"{run.period}年度政策兑现")[:256],
+                status=BatchStatus.DRAFT.value,
+                publicity_note="",
+                created_by=actor.id,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(b)
+            s.flush()
+            for r in rows:
+                ledger_id = paid.get(_key(r))
+                s.add(
+                    PayoutItemRow(
+                        batch_id=b.id,
+                        uscc=r["uscc"],
+                        enterprise_name=r["enterprise_name"],
+                        park_id=r["park_id"],
+                        policy_id=r["policy_id"],
+                        policy_name=r["policy_name"],
+                        clause_id=r["clause_id"],
+                        clause_ref=r["clause_ref"] or "",
+                        clause_title=r["clause_title"],
+                        period=r["ledger_period"],
+                        amount_fen=int(r["amount_fen"]),
+                        status=(ItemStatus.ALREADY_PAID if ledger_id else ItemStatus.LISTED).value,
+                        ledger_id=ledger_id,
+                        updated_at=now,
+                    )
+                )
+            queued = self.verification.add_rows(s, run, select_policies(run.undetermined(), policies), b.id)
+            s.flush()
+            detail = {
+                "run_id": run.run_id,
+                "period": run.period,
+                "policies": list(chosen),
+                "items": len(rows),
+                "already_paid": len(paid),
+                "total_fen": sum(int(r["amount_fen"]) for r in rows if _key(r) not in paid),
+                "verification_queued": queued,
+            }
+            s.add(_audit(actor, "disbursement.create", b, detail, ip))
+            return _convert.batch(s, b)
+
+    def review(
+        self, actor: User, batch_id: int, *, expected_version: int, note: str = "", ip: str = ""
+    ) -> Batch:
+        """审核: an officer checked the list (draft → reviewed)."""
+        with self._store.session() as s:
+            _acting(s, actor, REVIEWERS, "审核兑现批次 (review a batch)")
+            b = _batch_row(s, batch_id)
+            _check(b, expected_version, BatchStatus.DRAFT, "审核 (review)")
+            b.status, b.reviewed_by, b.reviewed_at = BatchStatus.REVIEWED.value, actor.id, self._clock()
+            return self._done(s, actor, b, "disbursement.review", {"note": note.strip()}, ip)
+
+    def publicize(
+        self,
+        actor: User,
+        batch_id: int,
+        *,
+        start: dt.date,
+        end: dt.date,
+        expected_version: int,
+        ip: str = "",
+    ) -> Batch:
+        """公示: the list goes public from *start* to *end* (both days included); objections may follow."""
+        if end < start:
+            raise InputError(f"公示截止日 {end} 早于开始日 {start} (the publicity ends before it starts)")
+        with self._store.session() as s:
+            _acting(s, actor, CREATORS, "发布公示 (publish the list)")
+            b = _batch_row(s, batch_id)
+            _check(b, expected_version, BatchStatus.REVIEWED, "公示 (publicize)")
+            b.status, b.publicized_at = BatchStatus.PUBLICIZED.value, self._clock()
+            b.publicity_start, b.publicity_end = start, end
+            detail = {"start": start.isoformat(), "end": end.isoformat()}
+            return self._done(s, actor, b, "disbursement.publicize", detail, ip)
+
+    def close_publicity(
+        self, actor: User, batch_id: int, *, reason: str, expected_version: int, ip: str = ""
+    ) -> Batch:
+        """End the 公示期 before its end date (e.g. a shortened period the committee decided), with a reason."""
+        if not reason.strip():
+            raise InputError("提前结束公示须说明原因 (closing the publicity early needs a reason)")
+        with self._store.session() as s:
+            _acting(s, actor, APPROVERS, "提前结束公示 (close the publicity)")
+            b = _batch_row(s, batch_id)
+            _check(b, expected_version, BatchStatus.PUBLICIZED, "结束公示 (close the publicity)")
+            b.publicity_closed_at, b.publicity_note = self._clock(), reason.strip()
+            return self._done(s, actor, b, "disbursement.close_publicity", {"reason": reason.strip()}, ip)
+
+    def object(
+        self,
+        actor: User,
+        item_id: int,
+        text: str,
+        *,
+        raised_by: str,
+        raised_by_role: str = "",
+        ip: str = "",
+    ) -> Objection:
+        """异议: record an objection to one listed item during the 公示期; the item waits for a resolution."""
+        if not text.strip() or not raised_by.strip():
+            raise InputError(
+                "异议须有内容和提出人 (an objection needs its text and who raised it; 匿名 is fine)"
+            )
+        with self._store.session() as s:
+            item = _item_row(s, item_id)
+            user = _acting(s, actor, RECORDERS | {Role.ENTERPRISE_USER}, "登记异议 (record an objection)")
+            if Role(user.role) is Role.ENTERPRISE_USER and user.uscc != item.uscc:
+                raise NotAllowed(
+                    "企业用户只能对本企业的名单提出异议 (an enterprise may object to its own items only)"
+                )
+            b = _batch_row(s, item.batch_id)
+            _check(b, b.version, BatchStatus.PUBLICIZED, "登记异议 (record an objection)")
+            if item.status not in (ItemStatus.LISTED.value, ItemStatus.OBJECTED.value):
+                raise WrongStep(
+                    f"名单项 #{item.id} 状态为 {item.status}, 不在公示名单中 (not on the public list)"
+                )
+            now = self._clock()
+            row = PayoutObjectionRow(
+                item_id=item.id,
+                batch_id=b.id,
+                text=text.strip(),
+                raised_by=raised_by.strip()[:128],
+                raised_by_role=raised_by_role.strip()[:64],
+                recorded_by=actor.id,
+                created_at=now,
+                resolution_note="",
+            )
+            s.add(row)
+            item.status, item.updated_at = ItemStatus.OBJECTED.value, now
+            _touch(b, now)  # bumps the batch version: a concurrent approval fails instead of racing
+            s.flush()
+            late = b.publicity_end is not None and self.today() > b.publicity_end
+            detail = {"item": item.id, "uscc": item.uscc, "objection": row.id, "late": late}
+            s.add(_audit(actor, "disbursement.object", b, detail, ip))
+            return _convert.objection(s, row)
+
+    def resolve(self, actor: User, objection_id: int, *, upheld: bool, note: str, ip: str = "") -> Objection:
+        """Decide an objection: upheld withdraws the item from the batch; dismissed puts it back on the list."""
+        if not note.strip():
+            raise InputError("处理异议须写明理由 (a resolution needs its reason)")
+        with self._store.session() as s:
+            _acting(s, actor, REVIEWERS, "处理异议 (resolve an objection)")
+            row = s.get(PayoutObjectionRow, objection_id)
+            if row is None:
+                raise NotFound(f"没有异议 #{objection_id} (no such objection)")
+            if row.resolution is not None:
+                raise WrongStep(f"异议 #{row.id} 已处理为 {row.resolution} (already resolved)")
+            b = _batch_row(s, row.batch_id)
+            _check(b, b.version, BatchStatus.PUBLICIZED, "处理异议 (resolve an objection)")
+            item = _item_row(s, row.item_id)
+            now = self._clock()
+            row.resolution = "upheld" if upheld else "dismissed"
+            row.resolution_note, row.resolved_by, row.resolved_at = note.strip(), actor.id, now
+            s.flush()
+            still_open = s.scalar(
+                select(func.count())
+                .select_from(PayoutObjectionRow)
+                .where(PayoutObjectionRow.item_id == item.id, PayoutObjectionRow.resolution.is_(None))
+            )
+            if upheld:
+                item.status = ItemStatus.WITHDRAWN.value
+            elif not still_open and item.status == ItemStatus.OBJECTED.value:
+                item.status = ItemStatus.LISTED.value
+            item.updated_at = now
+            _touch(b, now)
+            s.flush()
+            detail = {
+                "objection": row.id,
+                "item": item.id,
+                "resolution": row.resolution,
+                "item_status": item.status,
+            }
+            s.add(_audit(actor, "disbursement.resolve", b, detail, ip))
+            return _convert.objection(s, row)
+
+    def approve(
+        self, actor: User, batch_id: int, *, expected_version: int, note: str = "", ip: str = ""
+    ) -> Batch:
+        """审批 by a second role (admin or leader) who neither built nor reviewed the batch, once the
+        公示期 is over (or closed) and every objection is resolved."""
+        with self._store.session() as s:  # creator and reviewer are fixed once a batch is in 公示
+            first = _batch_row(s, batch_id)
+            roles = {first.created_by: "creator", first.reviewed_by: "reviewer"}
+        if actor.id in roles:
+            denied = roles[actor.id]
+            self._store.audit.record(
+                "disbursement.approve", user=actor, target=f"batch:{batch_id}", outcome="denied",
+                ip=ip, detail={"reason": f"approver is the batch's {denied}"},
+            )  # fmt: skip
+            raise NotAllowed(
+                f"审批人不能是本批次的{'制单人' if denied == 'creator' else '审核人'} "
+                f"(the approver must not be the batch's {denied}); 请由另一位领导或管理员审批"
+            )
+        with self._store.session() as s:
+            _acting(s, actor, APPROVERS, "审批兑现批次 (approve a batch)")
+            b = _batch_row(s, batch_id)
+            _check(b, expected_version, BatchStatus.PUBLICIZED, "审批 (approve)")
+            today = self.today()
+            if b.publicity_closed_at is None and b.publicity_end is not None and today <= b.publicity_end:
+                raise WrongStep(
+                    f"公示期至 {b.publicity_end} 尚未结束 (the publicity runs until {b.publicity_end}); "
+                    "请在公示期满后审批, 或先提前结束公示 / approve after it ends, or close it first"
+                )
+            open_items = s.scalar(
+                select(func.count())
+                .select_from(PayoutObjectionRow)
+                .where(PayoutObjectionRow.batch_id == b.id, PayoutObjectionRow.resolution.is_(None))
+            )
+            if open_items:
+                raise WrongStep(
+                    f"还有 {open_items} 条异议未处理 (unresolved objections); 请先处理异议 / resolve them first"
+                )
+            now = self._clock()
+            items = _items(s, b.id, ItemStatus.LISTED)
+            for it in items:
+                it.status, it.updated_at = ItemStatus.APPROVED.value, now
+            b.status, b.approved_by, b.approved_at = BatchStatus.APPROVED.value, actor.id, now
+            detail = {
+                "note": note.strip(),
+                "approved_items": len(items),
+                "total_fen": sum(i.amount_fen for i in items),
+            }
+            return self._done(s, actor, b, "disbursement.approve", detail, ip)
+
+    def pay(self, actor: User, batch_id: int, *, ip: str = "") -> PayResult:
+        """支付: write the approved items to the ledger in one transaction and mark them paid.
+
+        Idempotent: an award the ledger already holds (this batch paid before, or another batch of a
+        re-run) is reported as ``already_paid`` and never written twice; the ledger's UNIQUE key is
+        the last line of defence against two payments racing.
+        """
+        for _attempt in range(_MAX_PAY_ATTEMPTS):
+            try:
+                return self._pay_once(actor, batch_id, ip)
+            except _LedgerRace:
+                continue  # the other payment committed; the next attempt sees it as already paid
+        raise ConcurrentUpdate(
+            "支付台账正被同时写入 (the ledger is being written concurrently); 请稍后重试 / retry shortly"
+        )
+
+    def _pay_once(self, actor: User, batch_id: int, ip: str) -> PayResult:
+        with self._store.session() as s:
+            _acting(s, actor, CREATORS | APPROVERS, "登记支付 (record the payment)")
+            b = _batch_row(s, batch_id)
+            if b.status == BatchStatus.PAID.value:
+                again = _items(s, b.id, ItemStatus.PAID, ItemStatus.ALREADY_PAID)
+                detail = {"paid_now": 0, "already_paid": len(again), "total_fen": 0}
+                s.add(_audit(actor, "disbursement.pay", b, detail, ip, outcome="already_paid"))
+                return PayResult(_convert.batch(s, b), (), tuple(_convert.item(i) for i in again))
+            _check(b, b.version, BatchStatus.APPROVED, "支付 (pay)")
+            now = self._clock()
+            items = _items(s, b.id, ItemStatus.APPROVED)
+            held = existing(s, [(i.uscc, i.policy_id, i.clause_id, i.period) for i in items])
+            fresh = [i for i in items if (i.uscc, i.policy_id, i.clause_id, i.period) not in held]
+            rows = [
+                PaymentLedgerRow(
+                    uscc=i.uscc, policy_id=i.policy_id, clause_id=i.clause_id, period=i.period,
+                    amount_fen=i.amount_fen, batch_id=b.id, item_id=i.id, run_id=b.run_id,
+                    paid_at=now, paid_by=actor.id,
+                )
+                for i in fresh
+            ]  # fmt: skip
+            s.add_all(rows)
+            try:
+                s.flush()
+            except IntegrityError as exc:
+                raise _LedgerRace() from exc
+            for i, row in zip(fresh, rows, strict=True):
+                i.status, i.ledger_id, i.updated_at = ItemStatus.PAID.value, row.id, now
+            for i in items:
+                if i.status == ItemStatus.APPROVED.value:
+                    i.ledger_id = held[(i.uscc, i.policy_id, i.clause_id, i.period)]
+                    i.status, i.updated_at = ItemStatus.ALREADY_PAID.value, now
+            b.status, b.paid_by, b.paid_at, b.updated_at = BatchStatus.PAID.value, actor.id, now, now
+            s.flush()
+            paid_fen = sum(i.amount_fen for i in fresh)
+            already = _items(s, b.id, ItemStatus.ALREADY_PAID)  # now, and those flagged when it was built
+            detail = {"paid_now": len(fresh), "already_paid": len(already), "total_fen": paid_fen}
+            s.add(_audit(actor, "disbursement.pay", b, detail, ip))
+            return PayResult(
+                _convert.batch(s, b),
+                tuple(_convert.item(i) for i in fresh),
+                tuple(_convert.item(i) for i in already),
+            )
+
+    # ---- files -----------------------------------------------------------------------------
+
+    def export_publicity(self, actor: User, batch_id: int, path: Path | str, *, ip: str = "") -> Path:
+        """The 公示 list (.xlsx or .docx by suffix): 企业名称, masked USCC, 政策, 条款, 金额(元)."""
+        _may_export(actor, CREATORS | REVIEWERS)
+        b = self.batch(batch_id)
+        if b.status is BatchStatus.DRAFT:
+            raise WrongStep(f"兑现批次 #{b.id} 尚未审核, 不能生成公示名单 (review the batch first)")
+        out, rows = _exports.write_publicity(b, self.items(batch_id), path)
+        self._record_export(actor, batch_id, "publicity", out, rows, ip)
+        return out
+
+    def export_notify(self, actor: User, batch_id: int, path: Path | str, *, ip: str = "") -> Path:
+        """The enterprises to notify of their approved or paid awards (.xlsx)."""
+        _may_export(actor, CREATORS | REVIEWERS)
+        b = self.batch(batch_id)
+        if b.status not in (BatchStatus.APPROVED, BatchStatus.PAID):
+            raise WrongStep(
+                f"兑现批次 #{b.id} 尚未审批 ({b.status.value}); 审批后才能通知企业 (approve it first)"
+            )
+        out, rows = _exports.write_notify(self.items(batch_id), path)
+        self._record_export(actor, batch_id, "notify", out, rows, ip)
+        return out
+
+    def export_verification(
+        self, actor: User, path: Path | str, *, status: str | None = None, ip: str = ""
+    ) -> Path:
+        """The 待核实 queue (.xlsx): per enterprise what to provide, then every request.
+
+        Park officers export their park's requests, an enterprise user its own (快申快享)."""
+        _may_export(actor, CREATORS | REVIEWERS | {Role.PARK_OFFICER, Role.ENTERPRISE_USER})
+        park = actor.park_id if actor.role is Role.PARK_OFFICER else None
+        uscc = actor.uscc if actor.role is Role.ENTERPRISE_USER else None
+        if actor.role is Role.ENTERPRISE_USER and not uscc:
+            raise NotAllowed("企业用户未绑定统一社会信用代码 (no USCC on this account)")
+        requests = self.verification.list(status=status, park_id=park, uscc=uscc)
+        out, rows = _exports.write_verification(requests, path)
+        self._record_export(actor, None, "verification", out, rows, ip)
+        return out
+
+    def _record_export(
+        self, actor: User, batch_id: int | None, kind: str, path: Path, rows: int, ip: str
+    ) -> None:
+        target = f"batch:{batch_id}" if batch_id is not None else "verification"
+        detail = {"kind": kind, "file": path.name, "rows": rows}
+        self._store.audit.record("disbursement.export", user=actor, target=target, ip=ip, detail=detail)
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _done(
+        self, s: Session, actor: User, b: PayoutBatchRow, action: str, detail: dict[str, Any], ip: str
+    ) -> Batch:
+        before = b.version
+        _touch(b, self._clock())
+        s.flush()  # the version check happens here: UPDATE … WHERE version = :read
+        s.add(_audit(actor, action, b, {"status": b.status, "version_before": before, **detail}, ip))
+        return _convert.batch(s, b)
+
+
+def _may_export(actor: User, roles: frozenset[Role]) -> None:
+    if not actor.active or actor.role not in roles:
+        raise NotAllowed(f"角色 {actor.role.value} 无权导出兑现名单 (your role may not export these lists)")
+
+
+def _touch(b: PayoutBatchRow, now: dt.datetime) -> None:
+    """Mark the batch changed so the flush writes it and bumps its version (even at the same clock tick)."""
+    b.updated_at = now
+    flag_modified(b, "updated_at")
+
+
+def _key(r: dict[str, Any]) -> Key:
+    return (r["uscc"], r["policy_id"], r["clause_id"], r["ledger_period"])
+
+
+def _acting(s: Session, actor: User, roles: frozenset[Role], what: str) -> UserRow:
+    """The actor as stored now (a role changed or an account deactivated since login counts)."""
+    row = s.get(UserRow, actor.id)
+    if row is None or not row.active:
+        raise NotAllowed(f"用户 {actor.username} 不存在或已停用 (no such active user); 无法{what}")
+    if Role(row.role) not in roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise NotAllowed(f"角色 {row.role} 无权{what}; 须为 / needs one of: {allowed}")
+    return row
+
+
+def _batch_row(s: Session, batch_id: int) -> PayoutBatchRow:
+    row = s.get(PayoutBatchRow, batch_id)
+    if row is None:
+        raise NotFound(f"没有兑现批次 #{batch_id} (no such batch); 查看 / see: zonebrain policy batch list")
+    return row
+
+
+def _item_row(s: Session, item_id: int) -> PayoutItemRow:
+    row = s.get(PayoutItemRow, item_id)
+    if row is None:
+        raise NotFound(f"没有名单项 #{item_id} (no such item); 查看 / see: zonebrain policy batch show")
+    return row
+
+
+def _items(s: Session, batch_id: int, *status: ItemStatus) -> list[PayoutItemRow]:
+    q = select(PayoutItemRow).where(
+        PayoutItemRow.batch_id == batch_id, PayoutItemRow.status.in_([x.value for x in status])
+    )
+    return list(s.scalars(q.order_by(PayoutItemRow.id)))
+
+
+def _check(b: PayoutBatchRow, expected_version: int, step: BatchStatus, what: str) -> None:
+    if b.version != expected_version:
+        raise ConcurrentUpdate(
+            f"兑现批次 #{b.id} 已被他人修改 (changed by someone else: version {b.version}, you had "
+            f"{expected_version}); 请刷新后重试 / reload and retry"
+        )
+    if b.status != step.value:
+        raise WrongStep(
+            f"兑现批次 #{b.id} 当前为 {b.status}, 只有 {step.value} 状态才能{what} "
+            f"(the batch is {b.status}; this step needs {step.value})"
+        )
+
+
+def _audit(
+    actor: User, action: str, b: PayoutBatchRow, detail: dict[str, Any], ip: str, outcome: str = "ok"
+) -> AuditRow:
+    return audit_row(
+        action,
+        user_id=actor.id,
+        username=actor.username,
+        role=actor.role.value,
+        target=f"batch:{b.id}",
+        detail={"version": b.version, **detail},
+        ip=ip,
+        outcome=outcome,
+    )

@@ -1,0 +1,153 @@
+"""Reading a recorded warehouse run into what a 兑现批次 needs (names, clause references, ledger keys).
+
+Only recorded runs are paid: a batch names its ``run_id``, so every amount can be traced back to
+the run's as-of date, rule and parameter hashes and data batches (``policy_runs``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from zonebrain import policy
+from zonebrain.core.errors import InputError
+from zonebrain.storage import Warehouse
+
+ONCE = "once"
+"""The ledger period of a one-time award (首次认定, 首次突破, 一次性): paid once in any year."""
+
+ROW_SCHEMA = pa.schema(
+    [
+        ("uscc", pa.string()),
+        ("enterprise_name", pa.string()),
+        ("park_id", pa.string()),
+        ("policy_id", pa.string()),
+        ("policy_name", pa.string()),
+        ("clause_id", pa.string()),
+        ("clause_ref", pa.string()),
+        ("clause_title", pa.string()),
+        ("ledger_period", pa.string()),
+        ("status", pa.string()),
+        ("amount_fen", pa.int64()),
+        ("missing_fields", pa.string()),
+    ]
+)
+MAX_IN_LIST = 5_000
+
+
+@dataclass(frozen=True)
+class RunRows:
+    """The eligible (amount > 0) and undetermined results of one recorded run, ready for a batch."""
+
+    run_id: str
+    as_of: dt.date
+    period: int
+    rows: pa.Table
+    """Columns of :data:`ROW_SCHEMA`, ordered by policy, clause, uscc."""
+
+    def eligible(self) -> pa.Table:
+        return self.rows.filter(pc.equal(self.rows["status"], "eligible"))
+
+    def undetermined(self) -> pa.Table:
+        return self.rows.filter(pc.equal(self.rows["status"], "undetermined"))
+
+
+def load_run(wh: Warehouse, run_id: str | None = None, lib: policy.Library | None = None) -> RunRows:
+    """The run *run_id* (default: the latest) with enterprise names, policy names and clause refs.
+
+    *lib* (default: the built-in library) gives policy names, clause references and titles, and
+    which clauses are one-time awards; a policy no longer in it keeps its id as name, the clause
+    reference its trace recorded, and is treated as yearly.
+    """
+    lib = lib or policy.load_library()
+    results = policy.load_results(wh, run_id)
+    if results.num_rows == 0:
+        raise InputError(
+            f"没有运行 {run_id} 的结果 (no results for run {run_id}); 查看 / see the run ids printed by "
+            "zonebrain policy run"
+        )
+    run_id = str(results["run_id"][0].as_py())
+    runs = wh.table("policy_runs")
+    meta = wh.to_arrow(runs.filter(runs.run_id == run_id).select("as_of"))
+    as_of = meta["as_of"][0].as_py()
+    period = int(json.loads(str(results["trace"][0].as_py()))["period"])
+    keep = pc.or_kleene(
+        pc.and_kleene(pc.equal(results["status"], "eligible"), pc.greater(results["amount_fen"], 0)),
+        pc.equal(results["status"], "undetermined"),
+    )
+    picked = results.filter(pc.fill_null(keep, False))
+    clauses = _clauses(lib)
+    core = pa.table(
+        {
+            "uscc": picked["uscc"],
+            "policy_id": picked["policy_id"],
+            "clause_id": picked["clause_id"],
+            "status": picked["status"],
+            "amount_fen": picked["amount_fen"],
+            "missing_fields": picked["missing_fields"],
+            "trace": picked["trace"],
+        }
+    )
+    ent = wh.table("enterprises").select("uscc", "name", "park_id").rename(enterprise_name="name")
+    wanted = _unique(core["uscc"])
+    if len(wanted) <= MAX_IN_LIST:  # a short IN list; beyond it, read the registry's three columns whole
+        ent = ent.filter(ent.uscc.isin(wanted)) if wanted else ent.limit(0)
+    names = wh.to_arrow(ent)
+    joined = core.join(names, "uscc", join_type="left outer", use_threads=False)
+    joined = joined.join(clauses, ["policy_id", "clause_id"], join_type="left outer", use_threads=False)
+    refs = joined["clause_ref"].combine_chunks()
+    if refs.null_count:  # a policy no longer in the library: its reference as the run's trace gave it
+        traces = joined["trace"].to_pylist()
+        refs = pa.array(
+            [
+                r if r is not None else json.loads(t)["ref"]
+                for r, t in zip(refs.to_pylist(), traces, strict=True)
+            ],
+            pa.string(),
+        )
+    once = pc.fill_null(joined["once"], False)
+    table = pa.table(
+        {
+            "uscc": joined["uscc"],
+            "enterprise_name": pc.fill_null(joined["enterprise_name"].cast(pa.string()), ""),
+            "park_id": joined["park_id"].cast(pa.string()),
+            "policy_id": joined["policy_id"],
+            "policy_name": pc.coalesce(joined["policy_name"], joined["policy_id"]),
+            "clause_id": joined["clause_id"],
+            "clause_ref": refs,
+            "clause_title": pc.fill_null(joined["clause_title"], ""),
+            "ledger_period": pc.if_else(once, ONCE, str(period)),
+            "status": joined["status"],
+            "amount_fen": joined["amount_fen"],
+            "missing_fields": pc.fill_null(joined["missing_fields"], ""),
+        },
+        schema=ROW_SCHEMA,
+    )
+    order = [("policy_id", "ascending"), ("clause_id", "ascending"), ("uscc", "ascending")]
+    return RunRows(run_id, as_of, period, table.sort_by(order))
+
+
+def _unique(col: pa.ChunkedArray) -> list[str]:
+    return [str(u) for u in pc.unique(col).to_pylist()]
+
+
+def _clauses(lib: policy.Library) -> pa.Table:
+    rows = [
+        (p.id, c.id, p.meta.name, c.ref.text(), c.title, c.once)
+        for p in lib.policies.values()
+        for c in p.clauses
+    ]
+    return pa.table(
+        {
+            "policy_id": pa.array([r[0] for r in rows], pa.string()),
+            "clause_id": pa.array([r[1] for r in rows], pa.string()),
+            "policy_name": pa.array([r[2] for r in rows], pa.string()),
+            "clause_ref": pa.array([r[3] for r in rows], pa.string()),
+            "clause_title": pa.array([r[4] for r in rows], pa.string()),
+            "once": pa.array([r[5] for r in rows], pa.bool_()),
+        }
+    )

@@ -1,0 +1,238 @@
+"""The 待核实 queue (快申快享): undetermined results, and what to ask each enterprise for.
+
+A result is undetermined when a fact it needs is missing (``missing_fields``). Instead of a silent
+no, the enterprise is asked for exactly those facts (:func:`ask_for`); the request moves
+open → requested → answered → closed, each step in the audit log. A request still open for the
+same enterprise × policy × clause × period is not duplicated by a later run.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zonebrain.appstore import ConcurrentUpdate, Role, User
+from zonebrain.appstore._models import AuditRow
+from zonebrain.appstore._store import utcnow
+from zonebrain.appstore.disbursement_models import VerificationRequestRow
+from zonebrain.appstore.pipeline_models import audit_row
+from zonebrain.core.errors import InputError
+from zonebrain.disbursement._asks import ask_for
+from zonebrain.disbursement._model import NotAllowed, NotFound, VerificationRequest, VerificationStatus
+from zonebrain.disbursement._source import RunRows
+
+if TYPE_CHECKING:
+    from zonebrain.appstore import AppStore
+
+HANDLERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.PARK_OFFICER})
+"""Roles that work the queue (park officers: their own park's enterprises only)."""
+_ORDER = list(VerificationStatus)
+
+
+def may_handle(actor: User, park_id: str | None) -> bool:
+    if not actor.active or actor.role not in HANDLERS:
+        return False
+    return actor.role is not Role.PARK_OFFICER or actor.park_id == park_id
+
+
+class VerificationQueue:
+    """待核实队列 over the app store."""
+
+    def __init__(self, store: AppStore, clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self._store = store
+        self._clock = clock
+
+    def add_from_run(
+        self, actor: User, run: RunRows, *, policies: Sequence[str] | None = None, ip: str = ""
+    ) -> int:
+        """Queue the run's undetermined results (of *policies*, default all); return how many were new."""
+        if not actor.active or actor.role not in (Role.ADMIN, Role.POLICY_RESEARCHER):
+            raise NotAllowed(f"角色 {actor.role.value} 无权建立待核实队列 (your role may not queue requests)")
+        with self._store.session() as s:
+            added = self.add_rows(s, run, select_policies(run.undetermined(), policies), None)
+            detail = {"run_id": run.run_id, "period": run.period, "added": added}
+            s.add(_audit(actor, "verification.queue", f"run:{run.run_id}", detail, ip))
+            return added
+
+    def add_rows(self, s: Session, run: RunRows, rows: pa.Table, batch_id: int | None) -> int:
+        """Insert requests for *rows* (undetermined results) inside the caller's transaction."""
+        live = {
+            (r.uscc, r.policy_id, r.clause_id)
+            for r in s.scalars(
+                select(VerificationRequestRow).where(
+                    VerificationRequestRow.period == run.period,
+                    VerificationRequestRow.status != VerificationStatus.CLOSED.value,
+                )
+            )
+        }
+        now = self._clock()
+        added = 0
+        for r in rows.to_pylist():
+            if (r["uscc"], r["policy_id"], r["clause_id"]) in live:
+                continue
+            s.add(
+                VerificationRequestRow(
+                    run_id=run.run_id,
+                    batch_id=batch_id,
+                    uscc=r["uscc"],
+                    enterprise_name=r["enterprise_name"],
+                    park_id=r["park_id"],
+                    policy_id=r["policy_id"],
+                    policy_name=r["policy_name"],
+                    clause_id=r["clause_id"],
+                    clause_ref=r["clause_ref"] or "",
+                    period=run.period,
+                    missing_fields=r["missing_fields"],
+                    ask=ask_for(r["missing_fields"]) or "请联系企业核实 (no field named: ask the enterprise)",
+                    status=VerificationStatus.OPEN.value,
+                    note="",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            added += 1
+        return added
+
+    def list(
+        self,
+        *,
+        status: VerificationStatus | str | None = None,
+        uscc: str | None = None,
+        park_id: str | None = None,
+        batch_id: int | None = None,
+    ) -> builtins.list[VerificationRequest]:
+        """Requests ordered by enterprise, policy, clause (oldest first within)."""
+        with self._store.session() as s:
+            q = select(VerificationRequestRow)
+            if status is not None:
+                q = q.where(VerificationRequestRow.status == parse_status(status).value)
+            if uscc is not None:
+                q = q.where(VerificationRequestRow.uscc == uscc)
+            if park_id is not None:
+                q = q.where(VerificationRequestRow.park_id == park_id)
+            if batch_id is not None:
+                q = q.where(VerificationRequestRow.batch_id == batch_id)
+            q = q.order_by(
+                VerificationRequestRow.uscc,
+                VerificationRequestRow.policy_id,
+                VerificationRequestRow.clause_id,
+                VerificationRequestRow.id,
+            )
+            return [_request(r) for r in s.scalars(q)]
+
+    def get(self, request_id: int) -> VerificationRequest:
+        with self._store.session() as s:
+            return _request(_row(s, request_id))
+
+    def update(
+        self,
+        actor: User,
+        request_id: int,
+        *,
+        status: VerificationStatus | str,
+        expected_version: int,
+        note: str = "",
+        ip: str = "",
+    ) -> VerificationRequest:
+        """Move a request forward (open → requested → answered → closed; closing is allowed from any step)."""
+        target = parse_status(status)
+        with self._store.session() as s:
+            row = _row(s, request_id)
+            if not may_handle(actor, row.park_id):
+                raise NotAllowed(
+                    f"角色 {actor.role.value} 无权处理该待核实事项 (your role may not handle this request)"
+                )
+            if row.version != expected_version:
+                raise ConcurrentUpdate(
+                    f"待核实事项 #{row.id} 已被他人修改 (changed by someone else: version {row.version}, "
+                    f"you had {expected_version}); 请刷新后重试 / reload and retry"
+                )
+            current = VerificationStatus(row.status)
+            if _ORDER.index(target) <= _ORDER.index(current):
+                raise InputError(
+                    f"待核实事项 #{row.id} 已是 {current.value}, 不能改为 {target.value} "
+                    "(requests only move forward: open → requested → answered → closed)"
+                )
+            before = {"status": row.status, "note": row.note}
+            row.status = target.value
+            if note.strip():
+                row.note = (row.note + "\n" if row.note else "") + note.strip()
+            row.updated_at = self._clock()
+            row.updated_by = actor.id
+            s.flush()
+            detail = {"before": before, "after": {"status": row.status, "note": row.note}}
+            s.add(_audit(actor, "verification.update", f"verification:{row.id}", detail, ip))
+            return _request(row)
+
+    def table(self, **filters: object) -> pa.Table:
+        """The queue as Arrow (``ask`` has one line per item to provide)."""
+        rows = self.list(**filters)  # type: ignore[arg-type]
+        names = list(VerificationRequest.__dataclass_fields__)
+        data = {n: [getattr(r, n) for r in rows] for n in names}
+        data["status"] = [r.status.value for r in rows]
+        return pa.table(data)
+
+
+def select_policies(rows: pa.Table, policies: Sequence[str] | None) -> pa.Table:
+    """*rows* of the given *policies* (all when None or empty)."""
+    if not policies:
+        return rows
+    return rows.filter(pc.is_in(rows["policy_id"], value_set=pa.array(list(policies), pa.string())))
+
+
+def parse_status(value: VerificationStatus | str) -> VerificationStatus:
+    try:
+        return VerificationStatus(value)
+    except ValueError:
+        raise InputError(
+            f"未知状态 '{value}' (unknown status); 可用 / use: {', '.join(s.value for s in VerificationStatus)}"
+        ) from None
+
+
+def _row(s: Session, request_id: int) -> VerificationRequestRow:
+    row = s.get(VerificationRequestRow, request_id)
+    if row is None:
+        raise NotFound(f"没有待核实事项 #{request_id} (no such verification request)")
+    return row
+
+
+def _request(r: VerificationRequestRow) -> VerificationRequest:
+    return VerificationRequest(
+        r.id,
+        r.run_id,
+        r.batch_id,
+        r.uscc,
+        r.enterprise_name,
+        r.park_id,
+        r.policy_id,
+        r.policy_name,
+        r.clause_id,
+        r.clause_ref,
+        r.period,
+        r.missing_fields,
+        r.ask,
+        VerificationStatus(r.status),
+        r.note,
+        r.created_at,
+        r.updated_at,
+        r.version,
+    )
+
+
+def _audit(actor: User, action: str, target: str, detail: dict[str, Any], ip: str) -> AuditRow:
+    return audit_row(
+        action,
+        user_id=actor.id,
+        username=actor.username,
+        role=actor.role.value,
+        target=target,
+        detail=detail,
+        ip=ip,
+    )

@@ -1,0 +1,277 @@
+"""Coverage analytics (覆盖率分析) for the policy research centre.
+
+Three views:
+
+* **Clauses decidable from data (免申即享覆盖率).** A clause can be granted without an application
+  only when every fact it reads (the family's subject and exclusions, its own conditions, the base
+  of its amount) is held by a government department. :data:`FACT_SOURCES` says where each fact
+  comes from; a fact only the enterprise can declare (``declared``) makes the clause need an
+  application. Tags and events are registers kept by departments (``data``) unless listed.
+* **Decisions decided vs undetermined**, from a run's results: per policy, overall, and per
+  enterprise (firms with every clause decided).
+* **Missing fields ranked** by the undetermined cases they would decide if known: a case is
+  decided by field F when F is its *only* missing field (``decides``); ``with_others`` counts the
+  cases that need F among other missing fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from zonebrain.core.errors import InputError
+from zonebrain.policy._format import Condition
+from zonebrain.policy._library import Library
+from zonebrain.policy._run import load_results
+from zonebrain.registry import FORMATS
+from zonebrain.storage import Warehouse
+
+Source = Literal["data", "declared"]
+
+
+@dataclass(frozen=True)
+class FactSource:
+    """Where a fact comes from: ``data`` (a department holds it) or ``declared`` (the enterprise)."""
+
+    source: Source
+    holder: str
+    """The department (or the enterprise's document) it comes from."""
+
+
+FACT_SOURCES: dict[str, FactSource] = {
+    "revenue_fen": FactSource("data", "统计局 (联网直报) / 税务局 (纳税申报)"),
+    "tax_fen": FactSource("data", "税务局 (税收征管)"),
+    "rd_expense_fen": FactSource(
+        "declared", "企业申报 (研发费用专项审计报告); 税务局加计扣除数据接入后可改为 data"
+    ),
+    "employees": FactSource("data", "统计局 (从业人员)"),
+    "insured_employees": FactSource("data", "人社局 (社保缴纳)"),
+    "max_revenue_fen_before": FactSource("data", "统计局 (历年营业收入)"),
+    "division_code": FactSource("data", "市场监管局 (登记)"),
+    "park_id": FactSource("data", "管委会 (园区归属)"),
+    "industry_code": FactSource("data", "市场监管局 / 统计局 (行业代码)"),
+    "status": FactSource("data", "市场监管局 (登记状态)"),
+    "event:高新技术企业首次认定": FactSource("data", "科技局 (高企认定名单)"),
+    "event:迁入": FactSource("data", "市场监管局 (住所变更登记)"),
+    "event:重大安全事故": FactSource("data", "应急管理局"),
+    "event:劳资纠纷": FactSource("data", "人社局 (劳动保障监察)"),
+    "event:严重违法失信": FactSource("data", "信用中国 / 发改委"),
+    "event:经营异常": FactSource("data", "市场监管局 (经营异常名录)"),
+    "event:一事一议协议": FactSource("data", "管委会 (协议台账)"),
+    "tag:高新技术企业": FactSource("data", "科技局 (高企名单)"),
+    "tag:非独立核算": FactSource("data", "市场监管局 (分支机构登记)"),
+    "tag:产业结构调整限制类": FactSource("data", "发改委 (产业结构调整指导目录)"),
+    "tag:产业结构调整淘汰类": FactSource("data", "发改委 (产业结构调整指导目录)"),
+}
+"""Fact → source. Facts are named as in conditions (``revenue_fen``), tags ``tag:NAME``, events
+``event:KIND``; a tag or event not listed is a department's register (``data``). A fact not
+listed is ``declared``. Override per call: ``coverage(lib, sources={"rd_expense_fen": "data"})``."""
+
+_EXTRA_LABELS = {"max_revenue_fen_before": "此前年度最高营业收入"}
+
+
+def fact_label_zh(fact: str) -> str:
+    """The Chinese name of a fact (the import formats' header, without its unit)."""
+    if fact in _EXTRA_LABELS:
+        return _EXTRA_LABELS[fact]
+    for fmt in FORMATS.values():
+        for col in fmt.columns:
+            if col.target == fact and fmt.table in ("enterprises", "enterprise_years"):
+                return re.sub(r"\(.*\)$", "", col.header)
+    return fact
+
+
+def field_label_zh(field: str) -> str:
+    """``tax_fen[2024]`` → ``2024年纳税总额``; an enterprise fact → its name."""
+    m = re.fullmatch(r"(\w+)\[(\d{4})\]", field)
+    return f"{m.group(2)}年{fact_label_zh(m.group(1))}" if m else fact_label_zh(field)
+
+
+def _needs(c: Condition) -> list[str]:
+    out = []
+    for leaf in c.leaves():
+        name = leaf.fact or (f"tag:{leaf.tag}" if leaf.tag else f"event:{leaf.event}")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _source(fact: str, sources: Mapping[str, FactSource]) -> Source:
+    if fact in sources:
+        return sources[fact].source
+    return "data" if fact.startswith(("tag:", "event:")) else "declared"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The three views; the last two are None when no results were given."""
+
+    clauses: pa.Table
+    """Per clause: policy_id, clause_id, ref, title, facts, declared (the facts only the
+    enterprise can give), from_data (every fact held by a department)."""
+    clause_share: Fraction
+    """免申即享覆盖率: clauses decidable from data / all clauses."""
+    decisions: pa.Table | None
+    """Per policy: decisions, eligible, ineligible, superseded, undetermined, decided, share (display)."""
+    decided_share: Fraction | None
+    """Decided enterprise × clause decisions / all decisions."""
+    firms: int | None
+    """Enterprises in the results."""
+    firms_decided: int | None
+    """Enterprises with every clause decided (no 待核实)."""
+    missing: pa.Table | None
+    """Per missing field: field, label_zh, source, decides, with_others, needs (= the two
+    summed), firms (enterprises with a case needing it); by decides, then needs, descending."""
+
+    def summary(self) -> pa.Table:
+        """One row of shares (floats, display only) and counts."""
+        share = None if self.decided_share is None else float(self.decided_share)
+        firm_share = None if not self.firms else (self.firms_decided or 0) / self.firms
+        return pa.table(
+            {
+                "clauses": pa.array([self.clauses.num_rows], pa.int64()),
+                "clauses_from_data": pa.array(
+                    [int(pc.sum(self.clauses["from_data"].cast(pa.int64())).as_py() or 0)], pa.int64()
+                ),
+                "clause_share": pa.array([float(self.clause_share)], pa.float64()),
+                "decided_share": pa.array([share], pa.float64()),
+                "firms": pa.array([self.firms], pa.int64()),
+                "firms_decided": pa.array([self.firms_decided], pa.int64()),
+                "firms_decided_share": pa.array([firm_share], pa.float64()),
+            }
+        )
+
+    def sheets(self) -> dict[str, pa.Table]:
+        """The views as named tables (one Excel sheet each)."""
+        out = {"概览 summary": self.summary(), "条款覆盖 clauses": self.clauses}
+        if self.decisions is not None:
+            out["决定情况 decisions"] = self.decisions
+        if self.missing is not None:
+            out["缺失字段 missing"] = self.missing
+        return out
+
+
+def clause_coverage(lib: Library, sources: Mapping[str, FactSource]) -> pa.Table:
+    cols: dict[str, list[object]] = {
+        k: [] for k in ("policy_id", "clause_id", "ref", "title", "facts", "declared", "from_data")
+    }
+    for p in lib.policies.values():
+        fam = lib.families.get(p.family or "")
+        shared = [] if fam is None else [fam.eligibility, *fam.exclusions]
+        for c in p.clauses:
+            facts: list[str] = []
+            for tree in (*shared, c.when):
+                facts += [f for f in _needs(tree) if f not in facts]
+            if c.amount.of is not None and c.amount.of not in facts:
+                facts.append(c.amount.of)
+            declared = [f for f in facts if _source(f, sources) == "declared"]
+            for k, v in (
+                ("policy_id", p.id), ("clause_id", c.id), ("ref", c.ref.text()), ("title", c.title),
+                ("facts", ",".join(facts)), ("declared", ",".join(declared)), ("from_data", not declared),
+            ):  # fmt: skip
+                cols[k].append(v)
+    return pa.table(
+        cols, schema=pa.schema([*((k, pa.string()) for k in list(cols)[:-1]), ("from_data", pa.bool_())])
+    )
+
+
+def decisions(results: pa.Table) -> pa.Table:
+    """Per policy: how many enterprise × clause decisions of each status, decided and the share."""
+    status = results["status"]
+    counts = {
+        s: pc.equal(status, s).cast(pa.int64())
+        for s in ("eligible", "ineligible", "superseded", "undetermined")
+    }
+    t = pa.table(
+        {
+            "policy_id": results["policy_id"],
+            "decisions": pa.array([1] * results.num_rows, pa.int64()),
+            **counts,
+        }
+    )
+    got = t.group_by("policy_id", use_threads=False).aggregate([(c, "sum") for c in t.column_names[1:]])
+    got = got.rename_columns([c.removesuffix("_sum") for c in got.column_names])
+    decided = pc.subtract(got["decisions"], got["undetermined"])
+    got = got.append_column("decided", decided)
+    share = pc.divide(decided.cast(pa.float64()), got["decisions"].cast(pa.float64()))
+    return got.append_column("share", share).sort_by("policy_id")
+
+
+def missing_fields(results: pa.Table, sources: Mapping[str, FactSource]) -> pa.Table:
+    """The missing fields of the undetermined rows, ranked by the cases each alone would decide."""
+    und = results.filter(pc.fill_null(pc.equal(results["status"], "undetermined"), False))
+    und = und.filter(pc.is_valid(und["missing_fields"]))
+    parts = pc.split_pattern(und["missing_fields"], ",")
+    field = pc.list_flatten(parts)
+    owner = pc.list_parent_indices(parts)
+    alone = pc.equal(pc.take(pc.list_value_length(parts), owner), 1).cast(pa.int64())
+    t = pa.table(
+        {
+            "field": field,
+            "decides": alone,
+            "with_others": pc.subtract(1, alone),
+            "uscc": pc.take(und["uscc"], owner),
+        }
+    )
+    got = t.group_by("field", use_threads=False).aggregate(
+        [("decides", "sum"), ("with_others", "sum"), ("uscc", "count_distinct")]
+    )
+    names = [str(f) for f in got["field"].to_pylist()]
+    facts = [re.sub(r"\[\d{4}\]$", "", f) for f in names]
+    out = pa.table(
+        {
+            "field": got["field"],
+            "label_zh": pa.array([field_label_zh(f) for f in names], pa.string()),
+            "source": pa.array([_source(f, sources) for f in facts], pa.string()),
+            "decides": got["decides_sum"],
+            "with_others": got["with_others_sum"],
+            "needs": pc.add(got["decides_sum"], got["with_others_sum"]),
+            "firms": got["uscc_count_distinct"],
+        }
+    )
+    return out.sort_by([("decides", "descending"), ("needs", "descending"), ("field", "ascending")])
+
+
+def coverage(
+    lib: Library,
+    results: pa.Table | None = None,
+    wh: Warehouse | None = None,
+    *,
+    run_id: str | None = None,
+    sources: Mapping[str, FactSource | Source] | None = None,
+) -> Coverage:
+    """Coverage of *lib* and, given *results* (or *wh*: the run *run_id*, default the latest),
+    of a run. *sources* overrides :data:`FACT_SOURCES` (a value may be just ``"data"``)."""
+    chosen = dict(FACT_SOURCES)
+    for k, v in (sources or {}).items():
+        if not isinstance(v, FactSource) and v not in ("data", "declared"):
+            raise InputError(f"来源 {k}={v!r} 无效 (invalid source); 用 data 或 declared")
+        chosen[k] = v if isinstance(v, FactSource) else FactSource(v, "(what-if)")
+    table = clause_coverage(lib, chosen)
+    n = table.num_rows
+    share = Fraction(int(pc.sum(table["from_data"].cast(pa.int64())).as_py() or 0), n) if n else Fraction(0)
+    if results is None and wh is not None:
+        results = load_results(wh, run_id)
+    if results is None:
+        return Coverage(table, share, None, None, None, None, None)
+    per = decisions(results)
+    total = int(pc.sum(per["decisions"]).as_py() or 0)
+    decided = int(pc.sum(per["decided"]).as_py() or 0)
+    und = pc.equal(results["status"], "undetermined").cast(pa.int64())
+    by_firm = pa.table({"uscc": results["uscc"], "u": und}).group_by("uscc").aggregate([("u", "sum")])
+    firms_decided = int(pc.sum(pc.equal(by_firm["u_sum"], 0).cast(pa.int64())).as_py() or 0)
+    return Coverage(
+        clauses=table,
+        clause_share=share,
+        decisions=per,
+        decided_share=Fraction(decided, total) if total else None,
+        firms=by_firm.num_rows,
+        firms_decided=firms_decided,
+        missing=missing_fields(results, chosen),
+    )

@@ -1,0 +1,352 @@
+"""What-if (政策模拟): change parameters or clauses, compare with a baseline, record nothing.
+
+The baseline is a recorded run (``baseline_run_id``) or a fresh evaluation of *lib* as it is; the
+scenario is *library* (an edited copy, see ``_edit``) with *parameters* overrides, evaluated by
+:func:`run_policies` with ``write=False``. The comparison is set-based on Arrow tables (joins and
+group-bys in ``pyarrow.compute``): per enterprise × clause, then per enterprise (winners and
+losers), per clause, per park and overall, and the effect on each family's budget pool. Money is
+int64 fen throughout; the budget shares are floats for display (exact: granted / requested).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from zonebrain.core.errors import InputError
+from zonebrain.policy._evaluate import PaymentHistory
+from zonebrain.policy._format import Budget, _fen, _rate
+from zonebrain.policy._library import Library
+from zonebrain.policy._limits import members
+from zonebrain.policy._run import default_period, load_results, run_policies
+from zonebrain.policy._trace import cat
+from zonebrain.storage import Warehouse
+
+KEYS = ["uscc", "policy_id", "clause_id"]
+_SIDES = ("before", "after")
+_BUDGET = r'"budget":\{"ref":"[^"]*","pool":\d+,"rule":"[a-z_]+","requested":(?P<req>\d+)'
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A what-if comparison. Every table is sorted; money columns (``*_fen``) are int64 fen.
+
+    Count and money columns come in ``_before`` / ``_after`` / ``_delta`` triples:
+    ``eligible`` (enterprise × clause decisions eligible), ``undetermined`` (待核实),
+    ``cost_fen`` (amounts granted) and, per park and overall, ``firms`` (enterprises granted
+    something). Per-park rows add up exactly to :attr:`totals`.
+    """
+
+    as_of: dt.date
+    period: int
+    baseline_run_id: str | None
+    """The recorded run compared against; None: a fresh evaluation of the unedited library."""
+    parameters: dict[str, str]
+    """The overrides of the scenario (``policy_id.name`` → value as given)."""
+    rows: pa.Table
+    """Per enterprise × clause: uscc, policy_id, clause_id, name, park_id, park_name,
+    status_before, amount_before_fen, status_after, amount_after_fen, delta_fen."""
+    totals: pa.Table
+    """One row: the whole zone."""
+    by_clause: pa.Table
+    """Per policy_id, clause_id."""
+    by_park: pa.Table
+    """Per park_id (null: no park on record), with park_name."""
+    changes: pa.Table
+    """Per enterprise whose total changed: uscc, name, park_id, park_name, before_fen, after_fen,
+    delta_fen, detail (each clause that changed); by |delta| descending, then uscc."""
+    budget: pa.Table
+    """Per family with a budget pool on either side: family_id, ref, rule_before/after,
+    pool_before/after_fen, requested_before/after_fen (the members' awards before the pool),
+    granted_before/after_fen, share_before/after (granted / requested, display only)."""
+
+    def winners(self, n: int | None = None) -> pa.Table:
+        """Enterprises that gain, largest gain first."""
+        t = self.changes.filter(pc.greater(self.changes["delta_fen"], 0))
+        return t if n is None else t.slice(0, n)
+
+    def losers(self, n: int | None = None) -> pa.Table:
+        """Enterprises that lose, largest loss first."""
+        t = self.changes.filter(pc.less(self.changes["delta_fen"], 0))
+        return t if n is None else t.slice(0, n)
+
+    def share(self, family_id: str, side: str = "after") -> Fraction | None:
+        """The exact share of the requested awards a family's pool grants (None: nothing requested)."""
+        row = self.budget.filter(pc.equal(self.budget["family_id"], family_id)).to_pylist()
+        if not row or not row[0][f"requested_{side}_fen"]:
+            return None
+        return Fraction(row[0][f"granted_{side}_fen"], row[0][f"requested_{side}_fen"])
+
+    def sheets(self) -> dict[str, pa.Table]:
+        """The parts as named tables (one Excel sheet each)."""
+        return {
+            "总体 totals": self.totals,
+            "按条款 clauses": self.by_clause,
+            "按园区 parks": self.by_park,
+            "预算池 budget": self.budget,
+            "受益 winners": self.winners(),
+            "受损 losers": self.losers(),
+        }
+
+
+def check_overrides(lib: Library, parameters: Mapping[str, Any]) -> None:
+    """Every override names a declared parameter and has a valid value (else :class:`InputError`)."""
+    for key, raw in parameters.items():
+        pid, _, name = key.partition(".")
+        p = lib.policies.get(pid)
+        if p is None or name not in p.parameters:
+            known = [f"{q.id}.{n}" for q in lib.policies.values() for n in q.parameters]
+            raise InputError(f"未知参数 '{key}' (unknown parameter); 可用 / available: {known}")
+        try:
+            _fen(raw) if p.parameters[name].kind == "amount" else _rate(raw)
+        except ValueError as exc:
+            raise InputError(f"参数 {key}={raw!r} 无效 (invalid value): {exc}") from None
+
+
+def _recorded(wh: Warehouse, run_id: str) -> tuple[dt.date, pa.Table]:
+    runs = wh.table("policy_runs")
+    found = wh.to_arrow(runs.filter(runs.run_id == run_id).select("as_of"))
+    if found.num_rows == 0:
+        raise InputError(f"没有运行 '{run_id}' (no such run); 用 zonebrain policy run 的 run_id")
+    return found["as_of"][0].as_py(), load_results(wh, run_id)
+
+
+def _firms(wh: Warehouse) -> pa.Table:
+    ent = wh.to_arrow(wh.table("enterprises").select("uscc", "name", "park_id"))
+    parks = wh.table("parks")
+    names = wh.to_arrow(parks.select(parks.park_id, park_name=parks.name_zh))
+    return ent.join(names, "park_id", join_type="left outer", use_threads=False)
+
+
+def _i64(mask: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return pc.fill_null(mask, False).cast(pa.int64())
+
+
+def compare_rows(before: pa.Table, after: pa.Table, firms: pa.Table) -> pa.Table:
+    """Enterprise × clause rows of both sides (full outer join), with the enterprise's name and park."""
+    sides = [
+        t.select([*KEYS, "status", "amount_fen"]).rename_columns([*KEYS, f"status_{s}", f"amount_{s}_fen"])
+        for t, s in ((before, "before"), (after, "after"))
+    ]
+    rows = sides[0].join(sides[1], KEYS, join_type="full outer", use_threads=False)
+    rows = rows.join(firms, "uscc", join_type="left outer", use_threads=False)
+    delta = pc.subtract_checked(
+        pc.fill_null(rows["amount_after_fen"], 0), pc.fill_null(rows["amount_before_fen"], 0)
+    )
+    rows = rows.append_column("delta_fen", delta)
+    order = [
+        *KEYS, "name", "park_id", "park_name", "status_before", "amount_before_fen",
+        "status_after", "amount_after_fen", "delta_fen",
+    ]  # fmt: skip
+    return rows.select(order).sort_by([(k, "ascending") for k in KEYS])
+
+
+def _measures(rows: pa.Table) -> pa.Table:
+    """Per row: 0/1 counts and fen per side, ready to be summed."""
+    out = {}
+    for s in _SIDES:
+        status = rows[f"status_{s}"]
+        out[f"eligible_{s}"] = _i64(pc.equal(status, "eligible"))
+        out[f"undetermined_{s}"] = _i64(pc.equal(status, "undetermined"))
+        out[f"cost_{s}_fen"] = pc.fill_null(rows[f"amount_{s}_fen"], 0)
+    return pa.table(out)
+
+
+_COUNTED = ("eligible", "undetermined", "cost")
+
+
+def _name(measure: str, side: str) -> str:
+    return f"cost_{side}_fen" if measure == "cost" else f"{measure}_{side}"
+
+
+def _with_deltas(t: pa.Table, measures: tuple[str, ...]) -> pa.Table:
+    cols: dict[str, pa.Array | pa.ChunkedArray] = {
+        c: t[c] for c in t.column_names if not c.startswith(tuple(f"{m}_" for m in measures))
+    }
+    for m in measures:
+        b, a = t[_name(m, "before")], t[_name(m, "after")]
+        cols[_name(m, "before")], cols[_name(m, "after")] = b, a
+        cols[_name(m, "delta")] = pc.subtract_checked(a, b)
+    return pa.table(cols)
+
+
+def _group(t: pa.Table, keys: list[str], sums: list[str]) -> pa.Table:
+    got = t.group_by(keys, use_threads=False).aggregate([(c, "sum") for c in sums])
+    return got.rename_columns([c.removesuffix("_sum") if c.endswith("_sum") else c for c in got.column_names])
+
+
+def _fen_text(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Fen as ``12345.67元`` text (exact, vectorised); null stays null."""
+    yuan = pc.divide(col, 100)
+    cents = pc.utf8_lpad(pc.subtract(col, pc.multiply(yuan, 100)).cast(pa.string()), 2, "0")
+    return cat(yuan.cast(pa.string()), ".", cents, "元")
+
+
+def _details(rows: pa.Table) -> pa.Table:
+    """Per enterprise: each clause whose status or amount changed, as one text."""
+    same = pc.and_(
+        pc.fill_null(pc.equal(rows["status_before"], rows["status_after"]), False),
+        pc.equal(rows["delta_fen"], 0),
+    )
+    moved = rows.filter(pc.invert(same))
+    side = {
+        s: cat(
+            pc.fill_null(moved[f"status_{s}"], "—"),
+            pc.fill_null(cat(" ", _fen_text(moved[f"amount_{s}_fen"])), ""),
+        )
+        for s in _SIDES
+    }
+    text = cat(moved["policy_id"], "/", moved["clause_id"], ": ", side["before"], " → ", side["after"])
+    lists = pa.table({"uscc": moved["uscc"], "d": text}).group_by("uscc", use_threads=False)
+    got = lists.aggregate([("d", "list")])
+    return pa.table({"uscc": got["uscc"], "detail": pc.binary_join(got["d_list"], "; ")})
+
+
+def _budget_side(lib: Library, results: pa.Table, specs: dict[str, Budget]) -> dict[str, tuple[int, int]]:
+    """Per family: (requested, granted) fen of its pool's members in *results*.
+
+    Granted is the members' eligible amounts; requested is what they asked before the pool, read
+    from the ``"budget"`` note of the trace where the pool cut them (only those rows are scanned).
+    """
+    out: dict[str, tuple[int, int]] = {}
+    if not specs:
+        return out
+    names = pc.binary_join_element_wise(results["policy_id"], results["clause_id"], "/")
+    live = pc.fill_null(pc.equal(results["status"], "eligible"), False)
+    for fid, spec in specs.items():
+        wanted = pa.array(members(spec.members, lib), pa.string())
+        rows = results.filter(pc.and_(live, pc.is_in(names, value_set=wanted)))
+        granted = pc.fill_null(rows["amount_fen"], 0)
+        found = pc.extract_regex(rows["trace"], _BUDGET)
+        asked = pc.if_else(pc.is_valid(found), pc.struct_field(found, "req"), pa.scalar(None, pa.string()))
+        requested = pc.coalesce(asked.cast(pa.int64()), granted)
+        out[fid] = (int(pc.sum(requested).as_py() or 0), int(pc.sum(granted).as_py() or 0))
+    return out
+
+
+def _pools(lib: Library, fids: list[str]) -> dict[str, Budget]:
+    out = {}
+    for f in fids:
+        fam = lib.families.get(f)
+        if fam is not None and fam.budget is not None:
+            out[f] = fam.budget
+    return out
+
+
+def budget_effect(before_lib: Library, before: pa.Table, after_lib: Library, after: pa.Table) -> pa.Table:
+    """Each family's pool (on either side) before and after: size, requested, granted, share.
+
+    A side without the pool (e.g. a pool added by the scenario) shows its members' awards as both
+    requested and granted, and no pool or rule.
+    """
+    fids = sorted({f for lib in (before_lib, after_lib) for f, fam in lib.families.items() if fam.budget})
+    pools = {"before": _pools(before_lib, fids), "after": _pools(after_lib, fids)}
+    either = {f: pools["after"].get(f) or pools["before"][f] for f in fids}
+    cols: dict[str, list[Any]] = {"family_id": fids, "ref": [either[f].ref.text() for f in fids]}
+    for side, lib, results in (("before", before_lib, before), ("after", after_lib, after)):
+        own = pools[side]
+        measured = _budget_side(lib, results, {f: own.get(f, either[f]) for f in fids})
+        cols[f"rule_{side}"] = [own[f].rule if f in own else None for f in fids]
+        cols[f"pool_{side}_fen"] = [own[f].pool if f in own else None for f in fids]
+        cols[f"requested_{side}_fen"] = [measured[f][0] for f in fids]
+        cols[f"granted_{side}_fen"] = [measured[f][1] for f in fids]
+        cols[f"share_{side}"] = [measured[f][1] / measured[f][0] if measured[f][0] else None for f in fids]
+    money = ("pool", "requested", "granted")
+    order = ["family_id", "ref"] + [
+        f"{c}_{s}_fen" if c in money else f"{c}_{s}" for c in ("rule", *money, "share") for s in _SIDES
+    ]
+    types = {"rule": pa.string(), "share": pa.float64()}
+    schema = pa.schema(
+        [(c, pa.string()) for c in order[:2]]
+        + [(c, types.get(c.split("_")[0], pa.int64())) for c in order[2:]]
+    )
+    return pa.table({c: cols[c] for c in order}, schema=schema)
+
+
+def summarise(rows: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """Totals, per clause, per park and per changed enterprise, from :func:`compare_rows`."""
+    measured = rows.select(["uscc", "policy_id", "clause_id", "name", "park_id", "park_name"])
+    m = _measures(rows)
+    for c in m.column_names:
+        measured = measured.append_column(c, m[c])
+    sums = list(m.column_names)
+    firm = _group(measured, ["uscc", "name", "park_id", "park_name"], sums)
+    for s in _SIDES:
+        firm = firm.append_column(f"firms_{s}", _i64(pc.greater(firm[f"eligible_{s}"], 0)))
+    measures = (*_COUNTED, "firms")
+    by_park = _with_deltas(
+        _group(firm, ["park_id", "park_name"], [*sums, "firms_before", "firms_after"]), measures
+    )
+    by_park = by_park.sort_by([("park_id", "ascending")])  # no park (null) last
+    by_clause = _with_deltas(_group(measured, ["policy_id", "clause_id"], sums), _COUNTED)
+    by_clause = by_clause.sort_by([("policy_id", "ascending"), ("clause_id", "ascending")])
+    whole = {c: [int(pc.sum(measured[c]).as_py() or 0)] for c in sums}
+    whole |= {f"firms_{s}": [int(pc.sum(firm[f"firms_{s}"]).as_py() or 0)] for s in _SIDES}
+    totals = _with_deltas(pa.table({c: pa.array(v, pa.int64()) for c, v in whole.items()}), measures)
+    changes = firm.select(["uscc", "name", "park_id", "park_name", "cost_before_fen", "cost_after_fen"])
+    changes = changes.rename_columns(["uscc", "name", "park_id", "park_name", "before_fen", "after_fen"])
+    delta = pc.subtract_checked(changes["after_fen"], changes["before_fen"])
+    changes = changes.append_column("delta_fen", delta).filter(pc.not_equal(delta, 0))
+    changes = changes.join(_details(rows), "uscc", join_type="left outer", use_threads=False)
+    changes = changes.append_column("size", pc.abs_checked(changes["delta_fen"]))
+    changes = changes.sort_by([("size", "descending"), ("uscc", "ascending")]).drop_columns(["size"])
+    return totals, by_clause, by_park, changes
+
+
+def what_if(
+    wh: Warehouse,
+    lib: Library,
+    as_of: dt.date | None = None,
+    *,
+    period: int | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    library: Library | None = None,
+    baseline_run_id: str | None = None,
+    history: PaymentHistory | None = None,
+) -> WhatIf:
+    """Compare a scenario (*library* or *lib*, with *parameters* overrides) with the baseline.
+
+    The baseline is the recorded run *baseline_run_id* (its as-of date and period are used) or a
+    fresh evaluation of *lib* without overrides. Nothing is written to the warehouse.
+    """
+    scenario_lib = library or lib
+    parameters = dict(parameters or {})
+    check_overrides(scenario_lib, parameters)
+    if baseline_run_id is not None:
+        run_as_of, before = _recorded(wh, baseline_run_id)
+        found = re.search(r'"period":(\d+)', str(before["trace"][0])) if before.num_rows else None
+        run_period = int(found.group(1)) if found else default_period(run_as_of)
+        if period is not None and period != run_period:
+            raise InputError(
+                f"运行 {baseline_run_id} 的年度为 {run_period}, 与 --period {period} 不同 (period mismatch)"
+            )
+        as_of, period = as_of or run_as_of, run_period
+    elif as_of is None:
+        raise InputError("请给出基准日 as_of 或基线运行 baseline_run_id (give as_of or a baseline run)")
+    period = default_period(as_of) if period is None else period
+    if baseline_run_id is None:
+        before = run_policies(wh, lib, as_of, period=period, history=history, write=False).results
+    after = run_policies(
+        wh, scenario_lib, as_of, period=period, parameters=parameters, history=history, write=False
+    ).results
+    rows = compare_rows(before, after, _firms(wh))
+    totals, by_clause, by_park, changes = summarise(rows)
+    return WhatIf(
+        as_of=as_of,
+        period=period,
+        baseline_run_id=baseline_run_id,
+        parameters={k: str(v) for k, v in parameters.items()},
+        rows=rows,
+        totals=totals,
+        by_clause=by_clause,
+        by_park=by_park,
+        changes=changes,
+        budget=budget_effect(lib, before, scenario_lib, after),
+    )

@@ -1,0 +1,99 @@
+"""Fixtures of the 兑现 tests: a migrated app store on SQLite and (when selected) PostgreSQL, the
+people of the workflow, a fixed clock, and a small warehouse with one recorded run.
+
+PostgreSQL joins when ``ZONEBRAIN_ENGINES`` names it (``make test`` does; CI always), as in
+tests/_appstore.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.disbursement._data import AS_OF, C, build
+from zonebrain import policy
+from zonebrain.appstore import AppStore, Role, User
+from zonebrain.disbursement import Disbursement, RunRows, load_run
+from zonebrain.storage import Warehouse, open_warehouse
+
+PASSWORD = "a-long-password"
+
+
+class Clock:
+    """A settable "now" (naive UTC) for the service; starts on 2025-04-01 10:00 Beijing time."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2025, 4, 1, 2, 0)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def days(self, n: int) -> None:
+        self.now += dt.timedelta(days=n)
+
+
+@dataclass(frozen=True)
+class People:
+    chen: User
+    """Policy researcher: builds, publishes and pays batches."""
+    liu: User
+    """Another policy researcher: reviews."""
+    wang: User
+    """Leader: approves."""
+    zhou: User
+    """Another leader."""
+    admin: User
+    li: User
+    """Park officer of 梧桐 (wutong)."""
+    firm_c: User
+    """Enterprise user of firm C."""
+
+
+@pytest.fixture
+def people(store: AppStore) -> People:
+    add = store.users.add
+    return People(
+        chen=add("chen", PASSWORD, Role.POLICY_RESEARCHER),
+        liu=add("liu", PASSWORD, Role.POLICY_RESEARCHER),
+        wang=add("wang", PASSWORD, Role.LEADER),
+        zhou=add("zhou", PASSWORD, Role.LEADER),
+        admin=add("admin", PASSWORD, Role.ADMIN),
+        li=add("li", PASSWORD, Role.PARK_OFFICER, park_id="wutong"),
+        firm_c=add("firm_c", PASSWORD, Role.ENTERPRISE_USER, uscc=C),
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def d(store: AppStore, clock: Clock) -> Disbursement:
+    return Disbursement(store, clock=clock)
+
+
+@dataclass(frozen=True)
+class Zone:
+    wh: Warehouse
+    run_id: str
+    """The first recorded run (tests may record more runs in the same warehouse)."""
+
+
+@pytest.fixture(scope="module")
+def zone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zone]:
+    """The four-firm warehouse with one recorded run."""
+    wh = open_warehouse(tmp_path_factory.mktemp("disbursement") / "wh.duckdb")
+    wh.migrate()
+    build(wh)
+    run = policy.run_policies(wh, policy.load_library(), AS_OF)
+    yield Zone(wh, run.run_id)
+    wh.close()
+
+
+@pytest.fixture(scope="module")
+def first_run(zone: Zone) -> RunRows:
+    return load_run(zone.wh, zone.run_id)

@@ -1,0 +1,97 @@
+"""`zonebrain policy batch|publicity|notify|ledger|verify …` end to end on files in a data directory."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from tests.disbursement._data import AS_OF, A, build
+from zonebrain import policy
+from zonebrain.appstore import Role, open_app_store
+from zonebrain.cli import _common
+from zonebrain.cli.policy_cmd import app
+from zonebrain.storage import open_warehouse
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def run_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
+    monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
+    monkeypatch.delenv("ZONEBRAIN_APP_DB", raising=False)
+    with open_warehouse(tmp_path / "wh.duckdb") as wh:
+        wh.migrate()
+        build(wh)
+        rid = policy.run_policies(wh, policy.load_library(), AS_OF).run_id
+    with open_app_store(tmp_path / "app.sqlite", password_cost="low") as store:
+        store.users.add("chen", "a-long-password", Role.POLICY_RESEARCHER)
+        store.users.add("liu", "a-long-password", Role.POLICY_RESEARCHER)
+        store.users.add("wang", "a-long-password", Role.LEADER)
+    return rid
+
+
+def _ok(args: list[str]) -> str:
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def _version(out: str) -> str:
+    m = re.search(r"version (\d+)", out)
+    assert m, out
+    return m.group(1)
+
+
+def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
+    out = _ok(["batch", "create", "--run", run_id, "--user", "chen"])
+    assert "草稿" in out and "待核实 queued for verification: 2" in out
+    items = [json.loads(x) for x in _ok(["batch", "show", "1", "--json"]).splitlines()]
+    assert {i["status"] for i in items} == {"listed"} and len(items) == 3
+    out = _ok(["batch", "review", "1", "--user", "liu", "--version", _version(out)])
+    out = _ok(
+        ["batch", "publicize", "1", "--as", "chen", "--version", _version(out), "--start", "2025-04-01"]
+    )
+    assert "2025-04-01 ~ 2025-04-07" in out
+    _ok(["publicity", "--batch", "1", "--out", str(tmp_path / "gs.docx"), "--user", "chen"])
+    _ok(["publicity", "--batch", "1", "--out", str(tmp_path / "gs.xlsx"), "--user", "chen"])
+    rows = list(openpyxl.load_workbook(tmp_path / "gs.xlsx")["公示名单"].iter_rows(values_only=True))
+    assert len(rows) == 4 and A not in str(rows) and A[:4] + "*" * 12 + A[-2:] in str(rows)
+
+    target = next(i for i in items if i["uscc"] == A)
+    _ok(["batch", "object", str(target["id"]), "--user", "chen", "--text", "金额有误", "--raised-by", "匿名"])
+    _ok(["batch", "resolve", "1", "--user", "liu", "--dismissed", "--note", "无误"])
+    r = runner.invoke(app, ["batch", "approve", "1", "--user", "chen", "--version", "5"])
+    assert r.exit_code == 1 and "制单人" in r.output
+    r = runner.invoke(app, ["batch", "approve", "1", "--user", "wang", "--version", "4"])
+    assert r.exit_code == 1 and "已被他人修改" in r.output
+    assert "已审批" in _ok(["batch", "approve", "1", "--user", "wang", "--version", "5"])
+
+    assert "本次支付 paid now: 3 项, 620,000.00 元" in _ok(["batch", "pay", "1", "--user", "chen"])
+    again = _ok(["batch", "pay", "1", "--user", "chen"])
+    assert "paid now: 0 项" in again and "already paid: 3 项" in again
+    assert "3 笔 entries, 620,000.00 元" in _ok(["ledger"])
+    _ok(["notify", "--batch", "1", "--out", str(tmp_path / "tz.xlsx"), "--user", "chen"])
+    assert openpyxl.load_workbook(tmp_path / "tz.xlsx")["通知企业"].max_row == 4
+
+    assert "完税证明" in _ok(["verify", "list"])
+    _ok(["verify", "list", "--out", str(tmp_path / "hs.xlsx"), "--user", "chen"])
+    assert (tmp_path / "hs.xlsx").exists()
+    assert "requested" in _ok(
+        ["verify", "update", "1", "--user", "chen", "--status", "requested", "--version", "1"]
+    )
+    assert "已兑现" in _ok(["batch", "list"])
+
+
+def test_errors_name_the_fix(run_id: str) -> None:
+    r = runner.invoke(app, ["batch", "create", "--run", run_id, "--user", "nobody"])
+    assert r.exit_code == 1 and "zonebrain users list" in r.output
+    r = runner.invoke(app, ["batch", "show", "9"])
+    assert r.exit_code == 1 and "没有兑现批次 #9" in r.output
+    r = runner.invoke(app, ["batch", "create", "--run", "no-such-run", "--user", "chen"])
+    assert r.exit_code == 2 and "no-such-run" in r.output

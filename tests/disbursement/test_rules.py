@@ -1,0 +1,140 @@
+"""The rules of the workflow: a second role approves, after the 公示期, with every objection
+resolved; steps only move forward; stale versions are refused; roles are checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.disbursement._data import A, C, D
+from tests.disbursement._flow import START, publicized
+from tests.disbursement.conftest import Clock, People
+from zonebrain.appstore import AppStore, ConcurrentUpdate
+from zonebrain.core.errors import InputError
+from zonebrain.disbursement import BatchStatus, Disbursement, ItemStatus, NotAllowed, RunRows, WrongStep
+
+
+def test_the_approver_is_a_second_role(
+    d: Disbursement, store: AppStore, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    p = people
+    b = d.create_batch(p.admin, first_run)  # an admin builds it …
+    b = d.review(p.wang, b.id, expected_version=b.version)  # … a leader reviews it
+    b = d.publicize(p.chen, b.id, start=START, end=START, expected_version=b.version)
+    clock.days(2)
+    with pytest.raises(NotAllowed, match="制单人"):
+        d.approve(p.admin, b.id, expected_version=b.version)
+    with pytest.raises(NotAllowed, match="审核人"):
+        d.approve(p.wang, b.id, expected_version=b.version)
+    with pytest.raises(NotAllowed, match="角色 policy_researcher"):
+        d.approve(p.chen, b.id, expected_version=b.version)
+    denied = store.audit.entries(action="disbursement.approve")
+    assert [e.outcome for e in denied] == ["denied", "denied"]
+    assert d.approve(p.zhou, b.id, expected_version=b.version).approved_by == "zhou"
+
+
+def test_approval_waits_for_the_end_of_the_publicity(
+    d: Disbursement, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    b = publicized(d, people, first_run)  # 2025-04-01 … 2025-04-07; today is 2025-04-01
+    clock.days(6)  # 2025-04-07: the last day is still part of the 公示期
+    with pytest.raises(WrongStep, match="尚未结束"):
+        d.approve(people.wang, b.id, expected_version=b.version)
+    with pytest.raises(InputError, match="原因"):
+        d.close_publicity(people.wang, b.id, reason=" ", expected_version=b.version)
+    b = d.close_publicity(people.wang, b.id, reason="管委会决定缩短公示期", expected_version=b.version)
+    assert b.publicity_closed_at is not None
+    assert d.approve(people.zhou, b.id, expected_version=b.version).status is BatchStatus.APPROVED
+
+
+def test_upheld_objection_withdraws_the_item_and_dismissed_keeps_it(
+    d: Disbursement, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    b = publicized(d, people, first_run)
+    items = {i.uscc: i for i in d.items(b.id)}
+    o1 = d.object(people.li, items[D].id, "已迁出", raised_by="张三", raised_by_role="群众")
+    o2 = d.object(people.li, items[A].id, "金额有误", raised_by="匿名")
+    assert d.items(b.id, status=[ItemStatus.OBJECTED])[0].status is ItemStatus.OBJECTED
+    clock.days(7)
+    with pytest.raises(WrongStep, match="2 条异议未处理"):
+        d.approve(people.wang, b.id, expected_version=d.batch(b.id).version)
+    d.resolve(people.liu, o1.id, upheld=True, note="属实")
+    d.resolve(people.liu, o2.id, upheld=False, note="金额按上年销售收入分档, 无误")
+    with pytest.raises(WrongStep, match="已处理"):
+        d.resolve(people.liu, o2.id, upheld=True, note="再议")
+    status = {i.uscc: i.status for i in d.items(b.id)}
+    assert status[D] is ItemStatus.WITHDRAWN and status[A] is ItemStatus.LISTED
+    b = d.approve(people.wang, b.id, expected_version=d.batch(b.id).version)
+    assert b.counts == {"approved": 2, "withdrawn": 1}
+    assert {o.resolution for o in d.objections(b.id)} == {"upheld", "dismissed"}
+    paid = d.pay(people.chen, b.id)
+    assert D not in {i.uscc for i in paid.paid}
+
+
+def test_objections_only_during_publicity_and_enterprises_only_on_their_own(
+    d: Disbursement, people: People, first_run: RunRows
+) -> None:
+    b = d.create_batch(people.chen, first_run)
+    item = d.items(b.id)[0]
+    with pytest.raises(WrongStep, match="publicized"):
+        d.object(people.li, item.id, "有异议", raised_by="匿名")
+    b = d.review(people.liu, b.id, expected_version=b.version)
+    d.publicize(people.chen, b.id, start=START, end=START, expected_version=b.version)
+    with pytest.raises(NotAllowed, match="本企业"):
+        d.object(people.firm_c, item.id, "他家不该拿", raised_by="丙公司", raised_by_role="企业")
+    with pytest.raises(InputError, match="提出人"):
+        d.object(people.li, item.id, "有异议", raised_by=" ")
+
+
+def test_steps_only_move_forward(d: Disbursement, people: People, first_run: RunRows) -> None:
+    b = d.create_batch(people.chen, first_run)
+    with pytest.raises(WrongStep, match="reviewed"):
+        d.publicize(people.chen, b.id, start=START, end=START, expected_version=b.version)
+    with pytest.raises(WrongStep, match="approved"):
+        d.pay(people.chen, b.id)
+    b = d.review(people.liu, b.id, expected_version=b.version)
+    with pytest.raises(WrongStep, match="draft"):
+        d.review(people.liu, b.id, expected_version=b.version)
+    with pytest.raises(InputError, match="早于"):
+        d.publicize(
+            people.chen, b.id, start=START, end=START - dt.timedelta(days=1), expected_version=b.version
+        )
+
+
+def test_concurrent_approvals_one_wins(
+    d: Disbursement, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    b = publicized(d, people, first_run)
+    clock.days(7)
+    seen = d.batch(b.id)  # both leaders read the same version
+    d.approve(people.wang, b.id, expected_version=seen.version)
+    with pytest.raises(ConcurrentUpdate, match="已被他人修改"):
+        d.approve(people.zhou, b.id, expected_version=seen.version)
+    assert d.batch(b.id).approved_by == "wang"
+
+
+def test_an_objection_makes_an_approval_read_before_it_stale(
+    d: Disbursement, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    b = publicized(d, people, first_run)
+    clock.days(7)
+    seen = d.batch(b.id)
+    o = d.object(people.li, d.items(b.id)[0].id, "逾期异议", raised_by="匿名")
+    with pytest.raises(ConcurrentUpdate):
+        d.approve(people.wang, b.id, expected_version=seen.version)
+    d.resolve(people.liu, o.id, upheld=False, note="不成立")
+    assert d.approve(people.wang, b.id, expected_version=d.batch(b.id).version).status is BatchStatus.APPROVED
+
+
+def test_roles_are_checked_against_the_stored_account(
+    d: Disbursement, store: AppStore, people: People, first_run: RunRows
+) -> None:
+    with pytest.raises(NotAllowed, match="角色 park_officer"):
+        d.create_batch(people.li, first_run)
+    store.users.set_active("chen", False)
+    with pytest.raises(NotAllowed, match="已停用"):
+        d.create_batch(people.chen, first_run)  # the User object still says active; the store does not
+    with pytest.raises(InputError, match="没有可兑现"):
+        d.create_batch(people.liu, first_run, policies=["zz-revenue-breakthrough"])
+    assert C not in {i.uscc for i in d.items(d.create_batch(people.liu, first_run).id)}

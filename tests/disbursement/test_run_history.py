@@ -1,0 +1,85 @@
+"""`zonebrain policy run` reads the app store's payment ledger: a one-time award paid once is
+ineligible in the next run, and its trace says so; without an app store nothing counts as paid."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.disbursement._data import AS_OF, A, build
+from zonebrain import disbursement, policy
+from zonebrain.appstore import Role, open_app_store
+from zonebrain.cli import _common
+from zonebrain.cli.policy_cmd import app
+from zonebrain.storage import open_warehouse
+
+runner = CliRunner()
+HITECH = ("zz-hitech-first-cert", "award")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
+    monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
+    monkeypatch.delenv("ZONEBRAIN_APP_DB", raising=False)
+    with open_warehouse(tmp_path / "wh.duckdb") as wh:
+        wh.migrate()
+        build(wh)
+    return tmp_path
+
+
+def _hitech(folder: Path, output: str) -> dict[str, object]:
+    """A's high-tech award in the run the command printed (two runs may share a created_at second)."""
+    found_id = re.search(r"run_id (\S+);", output)
+    assert found_id, output
+    with open_warehouse(folder / "wh.duckdb", read_only=True) as wh:
+        rows = policy.load_results(wh, found_id.group(1), A).to_pylist()
+    found = [r for r in rows if (r["policy_id"], r["clause_id"]) == HITECH]
+    assert len(found) == 1, rows
+    return found[0]
+
+
+def _pay_everything(folder: Path) -> int:
+    """A batch of the first run, approved by a second role and paid; returns the ledger size."""
+    with open_app_store(folder / "app.sqlite", password_cost="low") as store:
+        chen = store.users.add("chen", "a-long-password", Role.POLICY_RESEARCHER)
+        wang = store.users.add("wang", "a-long-password", Role.LEADER)
+        d = disbursement.Disbursement(store)
+        with open_warehouse(folder / "wh.duckdb", read_only=True) as wh:
+            run = disbursement.load_run(wh)
+        b = d.create_batch(chen, run)
+        b = d.review(chen, b.id, expected_version=b.version)
+        today = d.today()
+        b = d.publicize(chen, b.id, start=today, end=today + dt.timedelta(days=6), expected_version=b.version)
+        b = d.close_publicity(wang, b.id, reason="测试", expected_version=b.version)
+        b = d.approve(wang, b.id, expected_version=b.version)
+        assert d.pay(chen, b.id).paid
+        return d.ledger.count()
+
+
+def test_a_paid_one_time_award_is_ineligible_in_the_next_run(data_dir: Path) -> None:
+    r = runner.invoke(app, ["run", "--as-of", AS_OF.isoformat()])
+    assert r.exit_code == 0, r.output
+    assert not (data_dir / "app.sqlite").exists()  # no app store: nothing paid, none created
+    first = _hitech(data_dir, r.output)
+    assert first["status"] == "eligible" and first["amount_fen"] == 300_000_00
+
+    assert _pay_everything(data_dir) >= 1
+    r = runner.invoke(app, ["run", "--as-of", AS_OF.isoformat()])
+    assert r.exit_code == 0, r.output
+    assert "支付台账 payment ledger:" in r.output
+    again = _hitech(data_dir, r.output)
+    assert again["status"] == "ineligible" and not again["amount_fen"]
+    assert json.loads(str(again["trace"]))["ledger"] == "already paid (one-time award)"
+
+
+def test_an_app_store_named_on_the_command_line_is_used(data_dir: Path) -> None:
+    named = data_dir / "elsewhere.sqlite"
+    r = runner.invoke(app, ["run", "--as-of", AS_OF.isoformat(), "--dry-run", "--app-db", str(named)])
+    assert r.exit_code == 0, r.output
+    assert "支付台账 payment ledger: 0 笔" in r.output and named.exists()
