@@ -96,11 +96,15 @@ def _unsafe_routes() -> list[tuple[str, str]]:
         enterprises,
         imports,
         overview,
+        payout,
+        policy,
+        policy_analysis,
         portrait,
     )
 
     out = []
     modules = (admin, auth, chains, complexity, enterprises, imports, overview, portrait)
+    modules += (policy, payout, policy_analysis)
     for route in (r for m in modules for router in (m.pages, m.api) for r in router.routes):
         if isinstance(route, APIRoute):
             for method in sorted(route.methods & UNSAFE):

@@ -31,7 +31,10 @@ from zonebrain.web._routes import (
     kpi,
     linking,
     overview,
+    payout,
     pipeline,
+    policy,
+    policy_analysis,
     portrait,
     targeting,
 )
@@ -160,6 +163,9 @@ def create_app(
         linking,
         kpi,
         targeting,
+        policy,
+        payout,
+        policy_analysis,
         imports,
         admin,
     ):
@@ -186,10 +192,11 @@ def create_app(
 
 def _warm(ctx: WebContext) -> None:
     from zonebrain.core.errors import ZoneBrainError
-    from zonebrain.web._queries import _common, complexity
+    from zonebrain.web._queries import _common, chains, complexity
 
     try:
         _common.memberships(ctx)
+        chains.strengths(ctx)
         if complexity.available():
             complexity.space(ctx)
     except ZoneBrainError as exc:  # warming is an optimisation; the request that needs it will report

@@ -42,6 +42,8 @@ class Perm(StrEnum):
     IMPORT = "import"
     ADMIN = "admin"
     """Users and the audit log."""
+    POLICY_RUN = "policy_run"
+    """Evaluate the policies and record a run (政策测算)."""
 
 
 PERMISSIONS: Final[dict[Role, frozenset[Perm]]] = {
@@ -49,7 +51,7 @@ PERMISSIONS: Final[dict[Role, frozenset[Perm]]] = {
     Role.LEADER: frozenset({Perm.AGGREGATES, Perm.ENTERPRISES, Perm.FINANCE}),
     Role.INVESTMENT_OFFICER: frozenset({Perm.AGGREGATES, Perm.ENTERPRISES}),
     Role.PARK_OFFICER: frozenset({Perm.AGGREGATES, Perm.ENTERPRISES, Perm.FINANCE}),
-    Role.POLICY_RESEARCHER: frozenset({Perm.AGGREGATES, Perm.ENTERPRISES, Perm.FINANCE}),
+    Role.POLICY_RESEARCHER: frozenset({Perm.AGGREGATES, Perm.ENTERPRISES, Perm.FINANCE, Perm.POLICY_RUN}),
     Role.ENTERPRISE_USER: frozenset({Perm.ENTERPRISES, Perm.FINANCE}),
 }
 """Role → permissions. Enterprise-level permissions are further limited by the scope below."""

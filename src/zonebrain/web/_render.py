@@ -30,6 +30,7 @@ NAV: Final = (
     ("nav.kpi", "/kpi", Perm.AGGREGATES),
     ("nav.opportunities", "/opportunities", Perm.AGGREGATES),
     ("nav.candidates", "/candidates", Perm.AGGREGATES),
+    ("nav.policy", "/policy", Perm.AGGREGATES),
     ("nav.imports", "/imports", Perm.IMPORT),
     ("nav.users", "/admin/users", Perm.ADMIN),
     ("nav.audit", "/admin/audit", Perm.ADMIN),
@@ -83,6 +84,7 @@ def render(
     ]
     if p is not None and p.uscc_scope:
         nav = [(t("nav.my_enterprise"), f"/enterprises/{p.uscc_scope}"), (t("nav.linking"), "/linking")]
+        nav.append((t("payout.verify_heading"), "/policy/verify"))  # 快申快享: what to provide
     ctx: dict[str, Any] = {
         "t": t,
         "locale": locale,

@@ -20,8 +20,16 @@ INACTIVE: Final = ("注销", "吊销", "迁出")
 """Statuses of firms no longer operating in the zone (as in zonebrain.portrait)."""
 ABOVE_SCALE: Final = ("规上工业", "规上服务业", "限上商贸")
 HIGH_TECH: Final = "高新技术企业"
-PRESENT_MIN: Final = 3
-"""A chain node with at least this many of the zone's firms is 'present'; 1-2 is 'thin'; 0 'absent'."""
+MEMBERSHIP_SCHEMA: Final = pa.schema(
+    [
+        ("uscc", pa.string()),
+        ("park_id", pa.string()),
+        ("chain", pa.string()),
+        ("node", pa.string()),
+        ("confidence", pa.float64()),
+        ("reason", pa.string()),
+    ]
+)
 
 
 def active(wh: Warehouse) -> ir.Table:
@@ -63,21 +71,44 @@ def years(ctx: WebContext) -> list[int]:
     return ctx.cache.get(("years",), compute)
 
 
+def stored(wh: Warehouse) -> bool:
+    """Does the warehouse hold chain memberships (``zonebrain chains classify-zone`` has run)?"""
+    return bool(wh.to_arrow(wh.table("enterprise_chain_nodes").select("uscc").limit(1)).num_rows > 0)
+
+
+def memberships_stored(ctx: WebContext) -> bool:
+    """True when :func:`memberships` reads ``enterprise_chain_nodes``, False when it classifies."""
+    return ctx.cache.get(("memberships_stored",), stored)
+
+
 def memberships(ctx: WebContext) -> pa.Table:
     """Every active firm's chain nodes: uscc, park_id, chain, node, confidence, reason.
 
-    Classified on the fly from business scope and industry code (no membership table yet) and
-    cached until the data changes.
+    Read from ``enterprise_chain_nodes`` when it is populated (the classifier's output after the
+    manual overrides, see :func:`zonebrain.chains.classify_zone`); else classified on the fly from
+    business scope and industry code. Cached until the data changes.
     """
 
-    def compute(wh: Warehouse) -> pa.Table:
+    def from_table(wh: Warehouse) -> pa.Table:
+        ecn = wh.table("enterprise_chain_nodes")
+        firms = active(wh).select("uscc", "park_id")
+        j = ecn.join(firms, "uscc")
+        expr = j.select(
+            uscc=j.uscc,
+            park_id=j.park_id,
+            chain=j.chain_id,
+            node=j.node_id,
+            confidence=j.confidence.cast("float64"),
+            reason=j.reason,
+        ).order_by(["uscc", "chain", "node"])
+        return wh.to_arrow(expr).cast(MEMBERSHIP_SCHEMA)
+
+    def classify(wh: Warehouse) -> pa.Table:
         ent = wh.to_arrow(active(wh).select("uscc", "park_id", "business_scope", "industry_code"))
         texts = [s or "" for s in ent["business_scope"].to_pylist()]
         codes = [c or "" for c in ent["industry_code"].to_pylist()]
         labels = ctx.classifier.classify(texts, codes=codes) if texts else []
-        out: dict[str, list[Any]] = {
-            k: [] for k in ("uscc", "park_id", "chain", "node", "confidence", "reason")
-        }
+        out: dict[str, list[Any]] = {name: [] for name in MEMBERSHIP_SCHEMA.names}
         usccs, park_ids = ent["uscc"].to_pylist(), ent["park_id"].to_pylist()
         for i, found in enumerate(labels):
             for label in found:
@@ -87,19 +118,10 @@ def memberships(ctx: WebContext) -> pa.Table:
                 out["node"].append(label.node)
                 out["confidence"].append(float(label.confidence))
                 out["reason"].append(label.reason)
-        return pa.table(
-            out,
-            schema=pa.schema(
-                [
-                    ("uscc", pa.string()),
-                    ("park_id", pa.string()),
-                    ("chain", pa.string()),
-                    ("node", pa.string()),
-                    ("confidence", pa.float64()),
-                    ("reason", pa.string()),
-                ]
-            ),
-        )
+        return pa.table(out, schema=MEMBERSHIP_SCHEMA)
+
+    def compute(wh: Warehouse) -> pa.Table:
+        return from_table(wh) if stored(wh) else classify(wh)
 
     return ctx.cache.get(("memberships",), compute)
 

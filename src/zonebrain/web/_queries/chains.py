@@ -1,9 +1,19 @@
-"""产业链图谱: each chain as a graph of nodes coloured by the zone's presence, and a node's firms."""
+"""产业链图谱: each chain as a graph of nodes coloured by their diagnosed strength class, and a node's firms.
+
+The strength classes are those of :func:`zonebrain.portrait.diagnose` (强 strong, 弱 weak, 缺 missing,
+延 extension opportunity; rules in docs/portrait.md). The diagnosis reads the stored memberships
+(``enterprise_chain_nodes``); until ``zonebrain chains classify-zone`` has filled that table, it is
+given the memberships the web app classifies on the fly instead, so the classes always agree with
+the firm counts the graph shows.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, cast
 
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from zonebrain.storage import Warehouse
@@ -11,11 +21,11 @@ from zonebrain.web._auth import Perm, Principal, scope_key
 from zonebrain.web._errors import NotFound
 from zonebrain.web._i18n import pick
 from zonebrain.web._queries._common import (
-    PRESENT_MIN,
     active,
     chain_usccs,
     labels_by_node,
     memberships,
+    memberships_stored,
     park_names,
     year_of,
 )
@@ -26,11 +36,53 @@ if TYPE_CHECKING:
     from zonebrain.web._context import WebContext
 
 STAGE_X = {"upstream": 0, "midstream": 1, "downstream": 2}
+STRENGTH_KEYS: Final = {"强": "strong", "弱": "weak", "延": "extension", "缺": "missing"}
+"""The diagnosis' strength classes → the keys the page, the colours and the catalogue use."""
 
 
-def presence(firms: int) -> str:
-    """present (≥ 3 firms), thin (1-2) or absent (0); issue 5 replaces this with strength classes."""
-    return "present" if firms >= PRESENT_MIN else "thin" if firms else "absent"
+class _WithMemberships:
+    """A warehouse whose ``enterprise_chain_nodes`` is the given memberships (everything else as is).
+
+    Lets :func:`zonebrain.portrait.diagnose` run over the memberships classified on the fly while the
+    stored table is still empty: it reads nothing else from it, and nothing is written.
+    """
+
+    def __init__(self, wh: Warehouse, rows: pa.Table) -> None:
+        self._wh = wh
+        self._rows = rows
+
+    def table(self, name: str) -> ir.Table:
+        if name == "enterprise_chain_nodes":
+            return ibis.memtable(self._rows)
+        return self._wh.table(name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._wh, name)
+
+
+def strengths(ctx: WebContext, park: str | None = None) -> dict[tuple[str, str], str]:
+    """(chain, node) → the diagnosed strength class (强/弱/缺/延) for the zone or one park (cached)."""
+    from zonebrain.portrait import diagnose
+
+    if memberships_stored(ctx):
+        rows = None
+    else:
+        m = memberships(ctx)
+        rows = pa.table(
+            {"uscc": m["uscc"], "chain_id": m["chain"], "node_id": m["node"]},
+            schema=pa.schema([("uscc", pa.string()), ("chain_id", pa.string()), ("node_id", pa.string())]),
+        )
+
+    def compute(wh: Warehouse) -> dict[tuple[str, str], str]:
+        source = wh if rows is None else cast(Warehouse, _WithMemberships(wh, rows))
+        d = diagnose(source, chains=ctx.chains, park=park)
+        return {(r["chain_id"], r["node_id"]): str(r["strength"]) for r in d.nodes.to_pylist()}
+
+    return ctx.cache.get(("strengths", park), compute)
+
+
+def strength_key(strength: str | None) -> str:
+    return STRENGTH_KEYS.get(strength or "", "missing")
 
 
 def chain_or_404(ctx: WebContext, chain_id: str) -> ChainSpec:
@@ -59,16 +111,18 @@ def chain_firm_counts(ctx: WebContext) -> dict[str, int]:
 
 
 def chain_list(ctx: WebContext, locale: str) -> list[dict[str, Any]]:
+    """Each chain with its node count, nodes per strength class and the zone's firms on it."""
     firms = chain_firm_counts(ctx)
+    classes = strengths(ctx)
     out = []
     for ch in ctx.chains:
-        counts = node_counts(ctx, ch.id)
+        keys = [strength_key(classes.get((ch.id, n.id))) for n in ch.nodes]
         out.append(
             {
                 "id": ch.id,
                 "name": pick(locale, ch.name_zh, ch.name_en),
                 "nodes": len(ch.nodes),
-                "present": sum(1 for n in ch.nodes if presence(counts.get(n.id, 0)) == "present"),
+                **{key: keys.count(key) for key in STRENGTH_KEYS.values()},
                 "firms": firms.get(ch.id, 0),
             }
         )
@@ -76,9 +130,10 @@ def chain_list(ctx: WebContext, locale: str) -> list[dict[str, Any]]:
 
 
 def graph(ctx: WebContext, chain_id: str, locale: str, park: str | None = None) -> dict[str, Any]:
-    """Nodes (with stage, firm count and presence class) and edges of one chain."""
+    """Nodes (with stage, firm count and strength class) and edges of one chain."""
     ch = chain_or_404(ctx, chain_id)
     counts = node_counts(ctx, chain_id, park)
+    classes = strengths(ctx, park)
     per_stage: dict[str, int] = {}
     nodes = []
     for n in ch.nodes:
@@ -93,7 +148,8 @@ def graph(ctx: WebContext, chain_id: str, locale: str, park: str | None = None) 
                 "stage": stage,
                 "parent": n.parent,
                 "firms": firms,
-                "presence": presence(firms),
+                "strength": classes.get((ch.id, n.id), "缺"),
+                "strength_key": strength_key(classes.get((ch.id, n.id))),
                 "x": STAGE_X.get(stage, 1),
                 "y": row,
             }

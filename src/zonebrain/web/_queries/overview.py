@@ -1,4 +1,4 @@
-"""驾驶舱: headline figures per park and the chain × park heat map."""
+"""驾驶舱: headline figures per park and the chain × park strength heat map."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from zonebrain.web._queries._common import (
     tagged,
     year_of,
 )
+from zonebrain.web._queries.chains import strength_key, strengths
 from zonebrain.web._tables import Col, DataTable
 
 if TYPE_CHECKING:
@@ -80,16 +81,34 @@ def totals(table: DataTable) -> dict[str, int]:
     return {c.key: sum(int(r[c.key]) for r in table.rows) for c in PARK_COLUMNS if c.key != "park"}
 
 
+CLASS_ORDER = ("strong", "weak", "extension", "missing")
+"""The heat map's classes, strongest first; a cell's class index is its position here."""
+
+
 def heatmap(ctx: WebContext, locale: str) -> dict[str, Any]:
-    """Firms per chain × park (the chain strength heat map until issue 5's strength classes)."""
+    """The chain strength heat map: per chain × park, the diagnosis' strength class and the firms.
+
+    Each cell is ``[park index, chain index, class index, firms, nodes per class]``. A chain's class
+    in a park is the strongest class among its nodes in that park's diagnosis
+    (:func:`zonebrain.portrait.diagnose` with ``park=``, as the chain graph's park filter): 强 when
+    at least one node is strong (≥ 3 firms and LQ ≥ 1.2), 弱 when it has firms but no strong node,
+    延 when it has no firm but an extension opportunity, 缺 otherwise. The cell's number is the
+    park's firms on the chain; the tooltip adds the node counts per class.
+    """
     m = memberships(ctx)
     names = park_names(ctx, locale)
     park_ids = [p["park_id"] for p in parks(ctx)]
-    return ctx.cache.get(("heatmap", locale), lambda _: _heatmap(ctx, m, names, park_ids, locale))
+    classes = {pid: strengths(ctx, pid) for pid in park_ids}
+    return ctx.cache.get(("heatmap", locale), lambda _: _heatmap(ctx, m, names, park_ids, classes, locale))
 
 
 def _heatmap(
-    ctx: WebContext, m: Any, names: dict[str, str], park_ids: list[str], locale: str
+    ctx: WebContext,
+    m: Any,
+    names: dict[str, str],
+    park_ids: list[str],
+    classes: dict[str, dict[tuple[str, str], str]],
+    locale: str,
 ) -> dict[str, Any]:
     pairs = (
         m.select(["uscc", "park_id", "chain"])
@@ -106,17 +125,24 @@ def _heatmap(
         )
     }
     chains = list(ctx.chains)
-    cells = [
-        [pi, ci, counts.get((ch.id, pid), 0)]
-        for ci, ch in enumerate(chains)
-        for pi, pid in enumerate(park_ids)
-    ]
+    cells: list[list[Any]] = []
+    most = 0
+    for ci, ch in enumerate(chains):
+        for pi, pid in enumerate(park_ids):
+            per = dict.fromkeys(CLASS_ORDER, 0)
+            for node in ch.nodes:
+                per[strength_key(classes[pid].get((ch.id, node.id)))] += 1
+            best = next((i for i, k in enumerate(CLASS_ORDER) if per[k]), len(CLASS_ORDER) - 1)
+            firms = counts.get((ch.id, pid), 0)
+            most = max(most, firms)
+            cells.append([pi, ci, best, firms, per])
     return {
         "parks": [names[p] for p in park_ids],
         "chains": [pick(locale, ch.name_zh, ch.name_en) for ch in chains],
         "chain_ids": [ch.id for ch in chains],
+        "classes": list(CLASS_ORDER),
         "cells": cells,
-        "max": max((c[2] for c in cells), default=0),
+        "max": most,
     }
 
 
@@ -124,6 +150,6 @@ def heatmap_table(ctx: WebContext, locale: str) -> DataTable:
     h = heatmap(ctx, locale)
     cols = [Col("chain", "col.chain")] + [Col(f"p{i}", name, "int") for i, name in enumerate(h["parks"])]
     out: list[dict[str, Any]] = [{"chain": name} for name in h["chains"]]
-    for pi, ci, n in h["cells"]:
+    for pi, ci, _cls, n, _per in h["cells"]:
         out[ci][f"p{pi}"] = n
     return DataTable("chain_heatmap", "overview.heatmap_title", cols, out)

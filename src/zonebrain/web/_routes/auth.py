@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from zonebrain.appstore import Role, User
+from zonebrain.appstore import MIN_PASSWORD, Role, User
 from zonebrain.web._auth import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -56,22 +56,29 @@ def _secure(request: Request) -> bool:
     return forced if forced is not None else request.url.scheme == "https"
 
 
-def _login(request: Request, username: str, password: str) -> tuple[Principal, str]:
-    """Check the rate limits, the password; record the attempt and audit it."""
+def _rate_limit(request: Request, username: str, action: str = "login") -> None:
+    """429 when this username or this address failed too often lately (audited as *action* locked)."""
     ctx = context(request)
     cfg = ctx.config
-    ip = client_ip(request)
     sessions = ctx.store.sessions
     if (
         sessions.recent_failures(username=username, window=cfg.login_window) >= cfg.login_max_failures
-        or sessions.recent_failures(ip=ip, window=cfg.login_window) >= cfg.ip_max_failures
+        or sessions.recent_failures(ip=client_ip(request), window=cfg.login_window) >= cfg.ip_max_failures
     ):
-        audit(request, "login", username=username, outcome="locked")
+        audit(request, action, username=username, outcome="locked")
         minutes = int(cfg.login_window.total_seconds() // 60)
         raise TooManyAttempts(
             tr(request)("error.too_many_attempts_minutes", minutes=minutes),
             headers={"Retry-After": str(int(cfg.login_window.total_seconds()))},
         )
+
+
+def _login(request: Request, username: str, password: str) -> tuple[Principal, str]:
+    """Check the rate limits, the password; record the attempt and audit it."""
+    ctx = context(request)
+    ip = client_ip(request)
+    sessions = ctx.store.sessions
+    _rate_limit(request, username)
     user = ctx.store.users.authenticate(username, password)
     sessions.record_attempt(username, ip, success=user is not None)
     if user is None:
@@ -130,6 +137,51 @@ def logout_form(request: Request, p: Annotated[Principal, Depends(principal)]) -
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@pages.get("/account/password")
+def password_page(request: Request, p: Annotated[Principal, Depends(principal)]) -> Response:
+    return render(
+        request, "account_password.html", {"min_length": MIN_PASSWORD, "error": None, "done": False}
+    )
+
+
+@pages.post("/account/password")
+def password_form(
+    request: Request,
+    p: Annotated[Principal, Depends(principal)],
+    old_password: Annotated[str, Form(max_length=1024)],
+    new_password: Annotated[str, Form(max_length=1024)],
+    new_password_again: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    """Change one's own password: the old one is checked (rate limited like the login), the new one
+    must be long enough and typed twice alike; every other session of the user ends; audited."""
+    ctx, t = context(request), tr(request)
+    username = p.user.username
+
+    def refuse(message: str, status: int = 400) -> Response:
+        page = {"min_length": MIN_PASSWORD, "error": message, "done": False}
+        return render(request, "account_password.html", page, status)
+
+    try:
+        _rate_limit(request, username, "user.change_password")
+    except TooManyAttempts as exc:
+        response = refuse(exc.message or t("error.too_many_attempts"), exc.status)
+        response.headers.update(exc.headers)
+        return response
+    if ctx.store.users.authenticate(username, old_password) is None:
+        ctx.store.sessions.record_attempt(username, client_ip(request), success=False)
+        audit(request, "user.change_password", p=p, target=username, outcome="failed")
+        return refuse(t("account.wrong_old"))
+    if len(new_password) < MIN_PASSWORD:
+        return refuse(t("account.too_short", n=MIN_PASSWORD))
+    if new_password != new_password_again:
+        return refuse(t("account.mismatch"))
+    u = ctx.store.users.set_password(username, new_password)
+    ended = ctx.store.sessions.delete_user_except(u.id, p.session_token)
+    ctx.sessions.drop()  # every cached session: the user's other tokens are not known here
+    audit(request, "user.change_password", p=p, target=username, detail={"sessions_ended": ended})
+    return render(request, "account_password.html", {"min_length": MIN_PASSWORD, "error": None, "done": True})
 
 
 @pages.get("/lang/{code}")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 
+from zonebrain.portrait import StrengthRules
 from zonebrain.web._auth import Perm, Principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES
 from zonebrain.web._queries import chains as q
@@ -31,7 +32,14 @@ def chains_page(request: Request, p: Aggregates, chain: str | None = None) -> Re
     return render(
         request,
         "chains.html",
-        {"chains": chains, "current": current, "graph": graph, "can_list": p.can(Perm.ENTERPRISES)},
+        {
+            "chains": chains,
+            "current": current,
+            "graph": graph,
+            "can_list": p.can(Perm.ENTERPRISES),
+            "strength_keys": list(q.STRENGTH_KEYS.values()),
+            "rules": StrengthRules(),
+        },
     )
 
 
@@ -43,14 +51,14 @@ def node_fragment(request: Request, p: Enterprises, chain_id: ChainId, node_id: 
     return render(request, "_node_firms.html", {"table": table, "export": export})
 
 
-@api.get("", summary="产业链列表 / chains with node and firm counts")
+@api.get("", summary="产业链列表 / chains with node counts per strength class and firm counts")
 def chain_list(request: Request, p: Aggregates) -> JSONResponse:
     return JSONResponse(q.chain_list(context(request), locale(request)))
 
 
-@api.get("/{chain_id}", summary="产业链图谱 / one chain's nodes (firms, presence class) and edges")
+@api.get("/{chain_id}", summary="产业链图谱 / one chain's nodes (firms, strength class) and edges")
 def chain_graph(request: Request, p: Aggregates, chain_id: ChainId) -> JSONResponse:
-    """``presence``: present (≥ 3 of the zone's firms), thin (1-2), absent (0) — until issue 5's strength classes."""
+    """``strength``: the diagnosis class 强/弱/缺/延 (``strength_key``: strong, weak, missing, extension)."""
     return JSONResponse(q.graph(context(request), chain_id, locale(request)))
 
 

@@ -1,0 +1,429 @@
+"""政策兑现 queries: payout batches, their items and objections, the payment ledger, the 待核实 queue.
+
+The data lives in the app store and every write goes through :class:`zonebrain.disbursement.Disbursement`
+(which checks roles, the four-eyes rule and versions, and writes the audit row in the same
+transaction), so these functions only read, scope and shape. Who sees what:
+
+* batches, their items and objections: admin, leader, policy researcher (every item) and park
+  officers (their park's items; they record objections); full USCC, since these are officers' pages.
+  The public 公示 file masks it (``disbursement.mask_uscc``).
+* the ledger: every role with the finance permission, scoped (park officers: their park; enterprise
+  users: their own USCC); investment officers 403.
+* the 待核实 queue: admin, leader, policy researcher (all), park officers (their park), enterprise
+  users (their own requests: what to provide, 快申快享); investment officers 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Final
+
+from zonebrain import disbursement
+from zonebrain.appstore import Role
+from zonebrain.disbursement._exports import VERIFY_LABELS
+from zonebrain.web._auth import Principal
+from zonebrain.web._errors import Forbidden
+from zonebrain.web._queries._common import park_names
+from zonebrain.web._tables import Col, DataTable
+
+if TYPE_CHECKING:
+    from zonebrain.web._context import WebContext
+
+BATCH_VIEWERS: Final = frozenset({Role.ADMIN, Role.LEADER, Role.POLICY_RESEARCHER, Role.PARK_OFFICER})
+"""Roles that open the batch pages (park officers see only their park's items)."""
+LEDGER_VIEWERS: Final = frozenset(
+    {Role.ADMIN, Role.LEADER, Role.POLICY_RESEARCHER, Role.PARK_OFFICER, Role.ENTERPRISE_USER}
+)
+QUEUE_VIEWERS: Final = LEDGER_VIEWERS
+MAX_PAGE: Final = 500
+BATCH_STATUSES: Final = tuple(s.value for s in disbursement.BatchStatus)
+ITEM_STATUSES: Final = tuple(s.value for s in disbursement.ItemStatus)
+VERIFY_STATUSES: Final = tuple(s.value for s in disbursement.VerificationStatus)
+
+BATCH_COLUMNS: Final = [
+    Col("id", "payout.col.batch", "link"),
+    Col("title", "payout.col.title"),
+    Col("status_text", "payout.col.status"),
+    Col("run_id", "policy.col.run_id"),
+    Col("period", "policy.period", "int"),
+    Col("policies", "payout.col.policies"),
+    Col("publicity", "payout.col.publicity"),
+    Col("items", "payout.col.items", "int"),
+    Col("total_fen", "payout.col.total", "fen"),
+    Col("created_by", "payout.col.created_by"),
+    Col("reviewed_by", "payout.col.reviewed_by"),
+    Col("approved_by", "payout.col.approved_by"),
+    Col("paid_by", "payout.col.paid_by"),
+    Col("version", "payout.col.version", "int"),
+    Col("status", "policy.col.status_code"),
+]
+ITEM_COLUMNS: Final = [
+    Col("id", "payout.col.item", "int"),
+    Col("enterprise_name", "col.name"),
+    Col("uscc", "col.uscc"),
+    Col("park", "col.park"),
+    Col("policy_name", "policy.col.title"),
+    Col("clause_ref", "policy.col.ref"),
+    Col("clause_title", "policy.col.clause_title"),
+    Col("policy_id", "policy.col.policy"),
+    Col("clause_id", "policy.col.clause"),
+    Col("period", "payout.col.ledger_period"),
+    Col("amount_fen", "policy.col.amount", "fen"),
+    Col("status_text", "payout.col.status"),
+    Col("status", "policy.col.status_code"),
+]
+LEDGER_COLUMNS: Final = [
+    Col("id", "payout.col.entry", "int"),
+    Col("uscc", "col.uscc"),
+    Col("enterprise_name", "col.name"),
+    Col("park", "col.park"),
+    Col("policy_id", "policy.col.policy"),
+    Col("clause_id", "policy.col.clause"),
+    Col("clause_ref", "policy.col.ref"),
+    Col("period", "payout.col.ledger_period"),
+    Col("amount_fen", "policy.col.amount", "fen"),
+    Col("batch_id", "payout.col.batch", "int"),
+    Col("run_id", "policy.col.run_id"),
+    Col("paid_at", "payout.col.paid_at", "date"),
+    Col("paid_by", "payout.col.paid_by"),
+]
+VERIFY_COLUMNS: Final = [
+    Col("id", "payout.col.request", "int"),
+    Col("enterprise_name", "col.name"),
+    Col("uscc", "col.uscc"),
+    Col("park", "col.park"),
+    Col("policy_name", "policy.col.title"),
+    Col("clause_ref", "policy.col.ref"),
+    Col("policy_id", "policy.col.policy"),
+    Col("clause_id", "policy.col.clause"),
+    Col("period", "policy.period", "int"),
+    Col("missing_fields", "policy.col.missing"),
+    Col("ask", "payout.col.ask"),
+    Col("status_text", "payout.col.status"),
+    Col("note", "payout.col.note"),
+    Col("updated_at", "payout.col.updated_at", "date"),
+    Col("version", "payout.col.version", "int"),
+    Col("status", "policy.col.status_code"),
+]
+
+
+def service(ctx: WebContext) -> disbursement.Disbursement:
+    """The 兑现 service over the app's store (cheap: it holds the store and a clock)."""
+    return disbursement.Disbursement(ctx.store)
+
+
+def require(p: Principal, roles: frozenset[Role]) -> None:
+    if p.role not in roles:
+        raise Forbidden()
+
+
+def _page(rows: list[Any], page: int, size: int | None) -> list[Any]:
+    if size is None:
+        return rows
+    size = max(1, min(size, MAX_PAGE))
+    start = (max(1, page) - 1) * size
+    return rows[start : start + size]
+
+
+# ---- batches ---------------------------------------------------------------------------------
+
+
+def batch_json(b: disbursement.Batch) -> dict[str, Any]:
+    return {
+        "id": b.id,
+        "run_id": b.run_id,
+        "as_of": b.as_of.isoformat(),
+        "period": b.period,
+        "policies": list(b.policies),
+        "title": b.title,
+        "status": b.status.value,
+        "publicity_start": b.publicity_start.isoformat() if b.publicity_start else None,
+        "publicity_end": b.publicity_end.isoformat() if b.publicity_end else None,
+        "publicity_closed_at": b.publicity_closed_at.isoformat() if b.publicity_closed_at else None,
+        "publicity_note": b.publicity_note,
+        "created_by": b.created_by,
+        "reviewed_by": b.reviewed_by,
+        "approved_by": b.approved_by,
+        "paid_by": b.paid_by,
+        "created_at": b.created_at.isoformat(),
+        "updated_at": b.updated_at.isoformat(),
+        "version": b.version,
+        "counts": b.counts,
+        "total_fen": b.total_fen,
+    }
+
+
+def _publicity(b: disbursement.Batch) -> str:
+    if b.publicity_start is None:
+        return ""
+    text = f"{b.publicity_start} ~ {b.publicity_end}"
+    return text + (" ✕" if b.publicity_closed_at else "")
+
+
+def batches(ctx: WebContext, p: Principal, t: Any, status: str | None = None) -> DataTable:
+    """Every batch, newest first (a park officer's counts are the batch's, not only their park's)."""
+    require(p, BATCH_VIEWERS)
+    rows = []
+    for b in service(ctx).batches(status=status or None):
+        rows.append(
+            {
+                "id": b.id,
+                "title": b.title,
+                "status_text": t(f"payout.status_{b.status.value}"),
+                "run_id": b.run_id,
+                "period": b.period,
+                "policies": ", ".join(b.policies),
+                "publicity": _publicity(b),
+                "items": sum(b.counts.values()),
+                "total_fen": b.total_fen,
+                "created_by": b.created_by,
+                "reviewed_by": b.reviewed_by or "",
+                "approved_by": b.approved_by or "",
+                "paid_by": b.paid_by or "",
+                "version": b.version,
+                "status": b.status.value,
+            }
+        )
+    return DataTable("payout_batches", "payout.batches_title", list(BATCH_COLUMNS), rows)
+
+
+def batch(ctx: WebContext, p: Principal, batch_id: int) -> disbursement.Batch:
+    require(p, BATCH_VIEWERS)
+    return service(ctx).batch(batch_id)
+
+
+def items(
+    ctx: WebContext,
+    p: Principal,
+    t: Any,
+    locale: str,
+    batch_id: int,
+    *,
+    status: str | None = None,
+    page: int = 1,
+    size: int | None = 200,
+) -> DataTable:
+    """The batch's items *p* may see (park officers: their park), one page of *size* (None: all)."""
+    require(p, BATCH_VIEWERS)
+    found = [
+        i
+        for i in service(ctx).items(batch_id, status=[status] if status else None)
+        if p.may_see(i.park_id, i.uscc)
+    ]
+    names = park_names(ctx, locale)
+    rows = [
+        {
+            "id": i.id,
+            "enterprise_name": i.enterprise_name,
+            "uscc": i.uscc,
+            "park": names.get(i.park_id or "", i.park_id or ""),
+            "park_id": i.park_id,
+            "policy_id": i.policy_id,
+            "policy_name": i.policy_name,
+            "clause_id": i.clause_id,
+            "clause_ref": i.clause_ref,
+            "clause_title": i.clause_title,
+            "period": i.period,
+            "amount_fen": i.amount_fen,
+            "status_text": t(f"payout.item_{i.status.value}"),
+            "status": i.status.value,
+        }
+        for i in _page(found, page, size)
+    ]
+    return DataTable(
+        f"payout_batch_{batch_id}_items",
+        "payout.items_title",
+        list(ITEM_COLUMNS),
+        rows,
+        total=len(found),
+        title_params={"batch": batch_id},
+    )
+
+
+def item_in_scope(ctx: WebContext, p: Principal, item_id: int) -> disbursement.Item:
+    """One item, 403 when *p* may not see its enterprise (a park officer and another park)."""
+    it = service(ctx).item(item_id)
+    if not p.may_see(it.park_id, it.uscc):
+        raise Forbidden()
+    return it
+
+
+def objections(ctx: WebContext, p: Principal, batch_id: int) -> list[dict[str, Any]]:
+    """The batch's objections on items *p* may see, with the item's enterprise and clause."""
+    require(p, BATCH_VIEWERS)
+    d = service(ctx)
+    by_id = {i.id: i for i in d.items(batch_id)}
+    out = []
+    for o in d.objections(batch_id):
+        it = by_id.get(o.item_id)
+        if it is None or not p.may_see(it.park_id, it.uscc):
+            continue
+        out.append(
+            {
+                "id": o.id,
+                "item_id": o.item_id,
+                "enterprise_name": it.enterprise_name,
+                "uscc": it.uscc,
+                "clause": f"{it.policy_name} {it.clause_ref}",
+                "text": o.text,
+                "raised_by": o.raised_by,
+                "raised_by_role": o.raised_by_role,
+                "recorded_by": o.recorded_by,
+                "created_at": o.created_at.isoformat(),
+                "resolution": o.resolution,
+                "resolution_note": o.resolution_note,
+                "resolved_by": o.resolved_by,
+                "resolved_at": o.resolved_at.isoformat() if o.resolved_at else None,
+            }
+        )
+    return out
+
+
+def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool]:
+    """Which action buttons to show *p* for *b* (the service decides; this only avoids dead buttons).
+
+    Approval is shown to every approver role: the four-eyes refusal (creator or reviewer) is the
+    service's, shown as its message."""
+    role, status = p.role, b.status
+    s = disbursement.BatchStatus
+    over = b.publicity_closed_at is not None or (b.publicity_end is not None and today > b.publicity_end)
+    return {
+        "review": status is s.DRAFT and role in disbursement.REVIEWERS,
+        "publicize": status is s.REVIEWED and role in disbursement.CREATORS,
+        "close": status is s.PUBLICIZED and not over and role in disbursement.APPROVERS,
+        "approve": status is s.PUBLICIZED and role in disbursement.APPROVERS,
+        "pay": status in (s.APPROVED, s.PAID) and role in (disbursement.CREATORS | disbursement.APPROVERS),
+        "object": status is s.PUBLICIZED and role in BATCH_VIEWERS,
+        "resolve": status is s.PUBLICIZED and role in disbursement.REVIEWERS,
+        "publicity_file": status is not s.DRAFT and role in (disbursement.CREATORS | disbursement.REVIEWERS),
+        "notify_file": status in (s.APPROVED, s.PAID)
+        and role in (disbursement.CREATORS | disbursement.REVIEWERS),
+        "over": over,
+    }
+
+
+# ---- the ledger ------------------------------------------------------------------------------
+
+
+def ledger(
+    ctx: WebContext,
+    p: Principal,
+    locale: str,
+    *,
+    uscc: str | None = None,
+    batch_id: int | None = None,
+    policy_id: str | None = None,
+    page: int = 1,
+    size: int | None = 200,
+) -> DataTable:
+    """Ledger rows *p* may see (scoped through the paid item's park and USCC), newest first."""
+    require(p, LEDGER_VIEWERS)
+    found: list[tuple[disbursement.LedgerEntry, str, str | None, str]] = []
+    if uscc and p.uscc_scope and uscc != p.uscc_scope:
+        total, total_fen = 0, 0
+    else:
+        limit = None if size is None else max(1, min(size, MAX_PAGE))
+        total, total_fen, found = service(ctx).ledger.search(
+            uscc=p.uscc_scope or uscc or None,
+            park_id=p.park_scope,
+            batch_id=batch_id,
+            policy_id=policy_id or None,
+            limit=limit,
+            offset=0 if limit is None else (max(1, page) - 1) * limit,
+        )
+    names = park_names(ctx, locale)
+    rows = [
+        {
+            "id": e.id,
+            "uscc": e.uscc,
+            "enterprise_name": name,
+            "park": names.get(park or "", park or ""),
+            "policy_id": e.policy_id,
+            "clause_id": e.clause_id,
+            "clause_ref": ref,
+            "period": e.period,
+            "amount_fen": e.amount_fen,
+            "batch_id": e.batch_id,
+            "run_id": e.run_id,
+            "paid_at": e.paid_at,
+            "paid_by": e.paid_by,
+        }
+        for e, name, park, ref in found
+    ]
+    return DataTable(
+        "payment_ledger",
+        "payout.ledger_title",
+        list(LEDGER_COLUMNS),
+        rows,
+        total=total,
+        title_params={"total": total_fen},
+    )
+
+
+# ---- the 待核实 queue -------------------------------------------------------------------------
+
+
+def _queue_scope(p: Principal) -> dict[str, str | None]:
+    require(p, QUEUE_VIEWERS)
+    return {"park_id": p.park_scope, "uscc": p.uscc_scope}
+
+
+def verification(
+    ctx: WebContext,
+    p: Principal,
+    t: Any,
+    locale: str,
+    *,
+    status: str | None = None,
+    uscc: str | None = None,
+    page: int = 1,
+    size: int | None = 200,
+) -> DataTable:
+    """The 待核实 requests *p* may see (park officers: their park; enterprise users: their own)."""
+    scope = _queue_scope(p)
+    if uscc and scope["uscc"] and uscc != scope["uscc"]:
+        found: list[disbursement.VerificationRequest] = []
+    else:
+        found = service(ctx).verification.list(
+            status=status or None, uscc=scope["uscc"] or uscc or None, park_id=scope["park_id"]
+        )
+    names = park_names(ctx, locale)
+    rows = [
+        {
+            "id": r.id,
+            "enterprise_name": r.enterprise_name,
+            "uscc": r.uscc,
+            "park": names.get(r.park_id or "", r.park_id or ""),
+            "park_id": r.park_id,
+            "policy_id": r.policy_id,
+            "policy_name": r.policy_name,
+            "clause_id": r.clause_id,
+            "clause_ref": r.clause_ref,
+            "period": r.period,
+            "missing_fields": r.missing_fields,
+            "ask": r.ask,
+            "status_text": t(f"payout.verify_{r.status.value}"),
+            "note": r.note,
+            "updated_at": r.updated_at,
+            "version": r.version,
+            "status": r.status.value,
+        }
+        for r in _page(found, page, size)
+    ]
+    return DataTable(
+        "verification_queue", "payout.verify_title", list(VERIFY_COLUMNS), rows, total=len(found)
+    )
+
+
+def may_update_requests(p: Principal) -> bool:
+    """Admin, policy researcher, park officers (their park: the service checks) move requests on."""
+    return p.role in (Role.ADMIN, Role.POLICY_RESEARCHER, Role.PARK_OFFICER)
+
+
+def next_statuses(status: str) -> list[str]:
+    order = list(VERIFY_STATUSES)
+    return order[order.index(status) + 1 :] if status in order else []
+
+
+def verify_label(status: str) -> str:
+    return VERIFY_LABELS.get(status, status)

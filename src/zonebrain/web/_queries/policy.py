@@ -1,0 +1,437 @@
+"""政策 queries: the policy library, the recorded runs, a run's results (scoped), one firm's traces.
+
+Results and traces hold firm-level figures (the values read, the amounts derived from revenue or
+tax), so they are scoped like finance: the join with ``enterprises`` goes through
+:meth:`Principal.scope_enterprises`, which keeps a park officer to their park and an enterprise
+user to their own USCC. A run's results never change, so they are cached by run id; the list of
+runs is read fresh (a run recorded by the CLI shows at once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final
+
+import ibis
+import ibis.expr.types as ir
+
+from zonebrain import policy as pol
+from zonebrain.core.money import display_fen
+from zonebrain.policy._explain import Explained, explain, parameter_text
+from zonebrain.storage import Warehouse
+from zonebrain.web._auth import Perm, Principal, scope_key
+from zonebrain.web._errors import NotFound
+from zonebrain.web._queries._common import park_names
+from zonebrain.web._queries.enterprises import _one as enterprise_row
+from zonebrain.web._tables import Col, DataTable
+
+if TYPE_CHECKING:
+    from zonebrain.web._context import WebContext
+
+STATUSES: Final = ("eligible", "undetermined", "superseded", "ineligible")
+"""Result statuses, in the order a results list shows them (what is payable first)."""
+MAX_PAGE: Final = 500
+RESULT_COLUMNS: Final = [
+    Col("uscc", "col.uscc", "link"),
+    Col("name", "col.name"),
+    Col("park", "col.park"),
+    Col("policy_id", "policy.col.policy"),
+    Col("clause_id", "policy.col.clause"),
+    Col("clause_ref", "policy.col.ref"),
+    Col("status_text", "policy.col.status"),
+    Col("amount_fen", "policy.col.amount", "fen"),
+    Col("missing_fields", "policy.col.missing"),
+    Col("status", "policy.col.status_code"),
+]
+RUN_COLUMNS: Final = [
+    Col("run_id", "policy.col.run_id", "link"),
+    Col("as_of", "policy.col.as_of", "date"),
+    Col("note", "policy.col.note"),
+    Col("kind", "policy.col.kind"),
+    Col("policies_hash", "policy.col.policies_hash"),
+    Col("parameters_hash", "policy.col.parameters_hash"),
+    Col("batches", "policy.col.batches", "int"),
+    Col("created_at", "policy.col.created_at", "date"),
+]
+SUMMARY_COLUMNS: Final = [
+    Col("policy_id", "policy.col.policy"),
+    Col("clause_id", "policy.col.clause"),
+    Col("clause_ref", "policy.col.ref"),
+    Col("title", "policy.col.title"),
+    Col("eligible", "policy.status_eligible", "int"),
+    Col("undetermined", "policy.status_undetermined", "int"),
+    Col("superseded", "policy.status_superseded", "int"),
+    Col("amount_fen", "policy.col.amount", "fen"),
+]
+
+
+@cache
+def library() -> pol.Library:
+    """The built-in policy library (loaded once per process)."""
+    return pol.load_library()
+
+
+def yuan(fen: int | None) -> str:
+    """An amount in 元 for a page (exact, from integer fen)."""
+    return "" if fen is None else display_fen(int(fen), "元")
+
+
+def clause_refs(lib: pol.Library) -> dict[tuple[str, str], tuple[str, str]]:
+    """(policy, clause) → (条款 reference, title)."""
+    return {(p.id, c.id): (c.ref.text(), c.title) for p in lib.policies.values() for c in p.clauses}
+
+
+# ---- the library -----------------------------------------------------------------------------
+
+
+def library_view(lib: pol.Library, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Every policy: metadata, clauses (ref, once-only, amount ref) and dated parameters."""
+    day = today or dt.date.today()
+    out = []
+    for p in lib.policies.values():
+        params = []
+        for name, spec in p.parameters.items():
+            values = sorted(spec.values, key=lambda v: v.since)
+            params.append(
+                {
+                    "name": name,
+                    "ref": spec.ref.text(),
+                    "kind": spec.kind,
+                    "current": parameter_text(spec.kind, spec.at(day)),
+                    "values": [
+                        {
+                            "since": v.since.isoformat(),
+                            "value": parameter_text(spec.kind, spec.at(v.since)),
+                            "raw": str(v.value),
+                        }
+                        for v in values
+                    ],
+                }
+            )
+        out.append(
+            {
+                "id": p.id,
+                "name": p.meta.name,
+                "number": p.meta.number,
+                "issuer": p.meta.issuer,
+                "family": p.family,
+                "effective_from": p.meta.effective_from.isoformat(),
+                "effective_to": p.meta.effective_to.isoformat() if p.meta.effective_to else None,
+                "clauses": [
+                    {
+                        "id": c.id,
+                        "ref": c.ref.text(),
+                        "title": c.title,
+                        "once": c.once,
+                        "amount_ref": c.amount.ref.text(),
+                    }
+                    for c in p.clauses
+                ],
+                "parameters": params,
+            }
+        )
+    return out
+
+
+CLAUSE_COLUMNS: Final = [
+    Col("policy_id", "policy.col.policy"),
+    Col("name", "policy.col.title"),
+    Col("clause_id", "policy.col.clause"),
+    Col("clause_ref", "policy.col.ref"),
+    Col("title", "policy.col.clause_title"),
+    Col("once", "policy.col.once"),
+    Col("amount_ref", "policy.col.amount_ref"),
+    Col("parameters", "policy.parameters"),
+]
+
+
+def clauses_table(lib: pol.Library, t: Any, today: dt.date | None = None) -> DataTable:
+    """Every clause of the library with its policy and the policy's parameters in force (one table)."""
+    rows = []
+    for p in library_view(lib, today):
+        params = "; ".join(f"{x['name']} = {x['current']} ({x['ref']})" for x in p["parameters"])
+        for c in p["clauses"]:
+            rows.append(
+                {
+                    "policy_id": p["id"],
+                    "name": p["name"],
+                    "clause_id": c["id"],
+                    "clause_ref": c["ref"],
+                    "title": c["title"],
+                    "once": t("policy.once") if c["once"] else "",
+                    "amount_ref": c["amount_ref"],
+                    "parameters": params,
+                }
+            )
+    return DataTable("policy_clauses", "policy.clauses_title", list(CLAUSE_COLUMNS), rows)
+
+
+# ---- runs ------------------------------------------------------------------------------------
+
+
+def runs(ctx: WebContext, *, short: bool = False, limit: int = 200) -> DataTable:
+    """The recorded runs, newest first (hashes shortened to 12 characters with *short*)."""
+    with ctx.pool.reader() as wh:
+        t = wh.table("policy_runs")
+        found = wh.to_arrow(
+            t.order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(limit)
+        ).to_pylist()
+    rows = []
+    for r in found:
+        rows.append(
+            {
+                "run_id": r["run_id"],
+                "as_of": r["as_of"],
+                "note": r["note"],
+                "kind": r["kind"],
+                "policies_hash": r["policies_hash"][:12] if short else r["policies_hash"],
+                "parameters_hash": r["parameters_hash"][:12] if short else r["parameters_hash"],
+                "batches": len([b for b in (r["batch_ids"] or "").split(",") if b]),
+                "created_at": r["created_at"],
+            }
+        )
+    return DataTable("policy_runs", "policy.runs_title", list(RUN_COLUMNS), rows)
+
+
+def run_info(ctx: WebContext, run_id: str) -> dict[str, Any]:
+    """One recorded run, or 404."""
+    with ctx.pool.reader() as wh:
+        t = wh.table("policy_runs")
+        found = wh.to_arrow(t.filter(t.run_id == run_id)).to_pylist()
+    if not found:
+        raise NotFound()
+    row: dict[str, Any] = dict(found[0])
+    row["batch_ids"] = [b for b in (row["batch_ids"] or "").split(",") if b]
+    return row
+
+
+def latest_run_id(ctx: WebContext) -> str | None:
+    with ctx.pool.reader() as wh:
+        t = wh.table("policy_runs")
+        found = wh.to_arrow(
+            t.order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(1).select("run_id")
+        )
+    return str(found["run_id"][0].as_py()) if found.num_rows else None
+
+
+def summary(ctx: WebContext, run_id: str) -> DataTable:
+    """Per clause of a run: eligible, undetermined and superseded firms, eligible amount (zone totals)."""
+
+    def compute(wh: Warehouse) -> list[dict[str, Any]]:
+        t = wh.table("policy_results")
+        t = t.filter(t.run_id == run_id)
+        g = t.group_by(["policy_id", "clause_id", "status"]).aggregate(
+            n=ibis._.uscc.count(), fen=ibis._.amount_fen.sum().fill_null(0).cast("int64")
+        )
+        rows: list[dict[str, Any]] = wh.to_arrow(g).to_pylist()
+        return rows
+
+    refs = clause_refs(library())
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in ctx.cache.get(("policy_summary", run_id), compute):
+        key = (r["policy_id"], r["clause_id"])
+        ref, title = refs.get(key, ("", ""))
+        d = out.setdefault(
+            key,
+            {
+                "policy_id": key[0],
+                "clause_id": key[1],
+                "clause_ref": ref,
+                "title": title,
+                "eligible": 0,
+                "undetermined": 0,
+                "superseded": 0,
+                "amount_fen": 0,
+            },
+        )
+        if r["status"] in ("eligible", "undetermined", "superseded"):
+            d[r["status"]] = int(r["n"])
+        if r["status"] == "eligible":
+            d["amount_fen"] += int(r["fen"] or 0)
+    rows = [out[k] for k in sorted(out)]
+    return DataTable(f"policy_summary_{_safe(run_id)}", "policy.summary_title", list(SUMMARY_COLUMNS), rows)
+
+
+def chart(table: DataTable, t: Any) -> dict[str, Any]:
+    """The summary as the bar chart's data: counts per clause and amounts in fen."""
+    return {
+        "clauses": [f"{r['policy_id']}/{r['clause_id']}" for r in table.rows],
+        "eligible": [r["eligible"] for r in table.rows],
+        "undetermined": [r["undetermined"] for r in table.rows],
+        "amount_fen": [r["amount_fen"] for r in table.rows],
+        "labels": {
+            "eligible": t("policy.status_eligible"),
+            "undetermined": t("policy.status_undetermined"),
+            "firms": t("policy.firms"),
+            "amount": t("policy.amount_wan"),
+        },
+    }
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)[:64]
+
+
+# ---- results ---------------------------------------------------------------------------------
+
+
+def _scoped(wh: Warehouse, p: Principal, run_id: str) -> ir.Table:
+    """The run's results joined with the firms *p* may see (uscc, name, park_id)."""
+    ent = p.scope_enterprises(wh.table("enterprises")).select("uscc", "name", "park_id")
+    res = wh.table("policy_results")
+    res = res.filter(res.run_id == run_id)
+    return res.join(ent, "uscc")
+
+
+def results(
+    ctx: WebContext,
+    p: Principal,
+    locale: str,
+    t: Any,
+    run_id: str,
+    *,
+    park: str | None = None,
+    policy_id: str | None = None,
+    status: str | None = None,
+    uscc: str | None = None,
+    page: int = 1,
+    size: int | None = 100,
+) -> DataTable:
+    """A run's results that *p* may see, payable first; one page of *size* (None: every row)."""
+    p.require(Perm.FINANCE)
+    page = max(1, page)
+    if size is not None:
+        size = max(1, min(size, MAX_PAGE))
+    order = ibis.cases(*((ibis._.status == s, i) for i, s in enumerate(STATUSES)), else_=len(STATUSES))
+
+    def compute(wh: Warehouse) -> tuple[int, list[dict[str, Any]]]:
+        j = _scoped(wh, p, run_id)
+        if park:
+            j = j.filter(j.park_id == park)
+        if policy_id:
+            j = j.filter(j.policy_id == policy_id)
+        if status:
+            j = j.filter(j.status == status)
+        if uscc:
+            j = j.filter(j.uscc == uscc)
+        total = int(wh.to_arrow(j.aggregate(n=ibis._.uscc.count()))["n"][0].as_py())
+        cols = ["uscc", "name", "park_id", "policy_id", "clause_id", "status", "amount_fen", "missing_fields"]
+        expr = j.select(*cols).mutate(rank=order)
+        expr = expr.order_by(["rank", ibis.desc("amount_fen"), "uscc", "policy_id", "clause_id"])
+        if size is not None:
+            expr = expr.limit(size, offset=(page - 1) * size)
+        return total, wh.to_arrow(expr.drop("rank")).to_pylist()
+
+    key = ("policy_results", run_id, scope_key(p), park, policy_id, status, uscc, page, size)
+    total, cached = ctx.cache.get(key, compute)
+    names = park_names(ctx, locale)
+    refs = clause_refs(library())
+    rows = []
+    for r in cached:
+        row = dict(r)
+        row["park"] = names.get(row["park_id"], row["park_id"])
+        row["clause_ref"] = refs.get((row["policy_id"], row["clause_id"]), ("", ""))[0]
+        row["status_text"] = t(f"policy.status_{row['status']}")
+        rows.append(row)
+    return DataTable(
+        f"policy_results_{_safe(run_id)}",
+        "policy.results_title",
+        list(RESULT_COLUMNS),
+        rows,
+        total=total,
+        title_params={"run": run_id},
+    )
+
+
+def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, Any]:
+    """The latest run's results of one firm (403 outside the scope, 404 for an unknown firm)."""
+    p.require(Perm.FINANCE)
+    firm = enterprise_row(ctx, p, uscc)
+    run_id = latest_run_id(ctx)
+    if run_id is None:
+        return {"run_id": None, "firm": firm, "rows": []}
+    with ctx.pool.reader() as wh:
+        res = wh.table("policy_results")
+        expr = res.filter((res.run_id == run_id) & (res.uscc == firm["uscc"]))
+        expr = expr.select("policy_id", "clause_id", "status", "amount_fen", "missing_fields")
+        found = wh.to_arrow(expr.order_by(["policy_id", "clause_id"])).to_pylist()
+    refs = clause_refs(library())
+    for r in found:
+        r["clause_ref"], r["title"] = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
+    return {"run_id": run_id, "firm": firm, "rows": found}
+
+
+def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, Any]:
+    """Every clause of one firm in one run with its trace explained (403/404 as for the firm)."""
+    p.require(Perm.FINANCE)
+    firm = enterprise_row(ctx, p, uscc)
+    run = run_info(ctx, run_id)
+    with ctx.pool.reader() as wh:
+        res = wh.table("policy_results")
+        expr = res.filter((res.run_id == run_id) & (res.uscc == firm["uscc"]))
+        found = wh.to_arrow(expr.order_by(["policy_id", "clause_id"])).to_pylist()
+    lib = library()
+    items: list[dict[str, Any]] = []
+    for r in found:
+        ex: Explained = explain(lib, r["trace"])
+        items.append(
+            {
+                "policy_id": r["policy_id"],
+                "clause_id": r["clause_id"],
+                "status": r["status"],
+                "amount_fen": r["amount_fen"],
+                "missing_fields": r["missing_fields"],
+                "explained": ex,
+            }
+        )
+    return {"run": run, "firm": firm, "items": items}
+
+
+def trace_json(item: dict[str, Any]) -> dict[str, Any]:
+    ex: Explained = item["explained"]
+    return {
+        "policy_id": item["policy_id"],
+        "clause_id": item["clause_id"],
+        "clause_ref": ex.ref,
+        "title": ex.title,
+        "period": ex.period,
+        "status": item["status"],
+        "amount_fen": item["amount_fen"],
+        "missing_fields": item["missing_fields"],
+        "labelled": ex.labelled,
+        "subject_and_exclusions": ex.subject_and_exclusions,
+        "clause_conditions": ex.clause_conditions,
+        "conditions": [
+            {
+                "label": c.label,
+                "part": c.part,
+                "negated": c.negated,
+                "favourable": c.favourable,
+                "ref": c.ref,
+                "test": c.test,
+                "value": c.value,
+                "value_text": c.value_text,
+                "parameters": c.parameters,
+                "result": c.result,
+            }
+            for c in ex.conditions
+        ],
+        "amount": ex.amount,
+        "extra": ex.extra,
+    }
+
+
+# ---- running ---------------------------------------------------------------------------------
+
+
+def run_now(ctx: WebContext, as_of: dt.date, period: int | None) -> pol.RunResult:
+    """Evaluate every policy of the library and record the run (the warehouse read-write, alone).
+
+    One-time awards consult the app store's payment ledger: an award already paid is ineligible,
+    its trace saying ``"ledger":"already paid (one-time award)"``."""
+    from zonebrain.disbursement import Ledger
+
+    lib = library()
+    with ctx.pool.writer() as wh:
+        return pol.run_policies(wh, lib, as_of, period=period, history=Ledger(ctx.store))

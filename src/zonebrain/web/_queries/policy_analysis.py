@@ -1,0 +1,381 @@
+"""政策模拟 (what-if) and 覆盖率 (coverage) for the web: the form, exact parsing, results as tables.
+
+What-if never writes: :func:`zonebrain.policy.what_if` evaluates both sides with ``write=False``
+through a read-only warehouse. Form values are text parsed exactly: rates are percentages
+(``2.5`` → ``2.5%`` → the fraction 1/40), amounts are 万元 (``500`` → ``500万`` → integer fen);
+no float ever carries a rate or an amount. A value equal to the one in force is not an override,
+so an untouched form is the baseline itself.
+
+Who: admin, leader and policy researcher (:data:`WHATIF_ROLES`). Winners and losers name
+enterprises and their amounts, so they are listed only for roles with the finance permission
+(all three have it today); any other role would see their counts only.
+Coverage is aggregates only (counts and shares), for every role with the aggregates permission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Final
+
+import ibis
+import pyarrow as pa
+
+from zonebrain import policy as pol
+from zonebrain.appstore import Role
+from zonebrain.core.errors import InputError
+from zonebrain.core.money import FEN_PER
+from zonebrain.disbursement import Ledger
+from zonebrain.policy._coverage import FACT_SOURCES
+from zonebrain.policy._edit import COMPARISONS
+from zonebrain.policy._format import MONEY_FACTS, _fen, _rate
+from zonebrain.storage import Warehouse
+from zonebrain.web._auth import Perm, Principal
+from zonebrain.web._errors import Forbidden
+from zonebrain.web._queries.policy import latest_run_id, library, run_info
+
+if TYPE_CHECKING:
+    from zonebrain.web._context import WebContext
+
+WHATIF_ROLES: Final = frozenset({Role.ADMIN, Role.LEADER, Role.POLICY_RESEARCHER})
+INTERPRETATIONS: Final = {"multi_threshold": ("highest_only", "cumulative")}
+"""Known values of named interpretations (others are shown as they are and not offered)."""
+BUDGET_RULES: Final = ("pro_rata", "ranking")
+TOP: Final = 10
+_NUMBER = re.compile(r"^\d{1,9}(\.\d{1,6})?$")
+_RATE = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
+"""A rate in percent: at most 100 with 4 decimals, so rate × base stays within int64 fen."""
+_WAN = Decimal(FEN_PER["万元"])
+
+
+def require_whatif(p: Principal) -> None:
+    if p.role not in WHATIF_ROLES:
+        raise Forbidden()
+
+
+def pct_text(rate: Fraction) -> str:
+    """An exact rate as the number of percent (1/40 → ``2.5``); a non-terminating one rounded to 6 places."""
+    pct = Decimal(rate.numerator) * 100 / Decimal(rate.denominator)
+    return format(pct.quantize(Decimal("0.000001")).normalize(), "f")
+
+
+def wan_text(fen: int) -> str:
+    """Fen as the number of 万元, exactly (50000000 → ``50``)."""
+    return format((Decimal(fen) / _WAN).normalize(), "f")
+
+
+def _number(text: str, what: str) -> str:
+    value = text.strip()
+    if not _NUMBER.fullmatch(value):
+        raise InputError(f"{what} '{text[:40]}' 须为非负数字, 最多 6 位小数 (a non-negative number)")
+    return value
+
+
+def _slider(current: float, floor: float) -> tuple[str, str]:
+    top = max(floor, current * 3)
+    step = 10.0 if top >= 1000 else 1.0 if top >= 50 else 0.1
+    return f"{round(top / step) * step:g}", f"{step:g}"
+
+
+# ---- the form ----------------------------------------------------------------------------------
+
+
+def _money_leaves(c: pol.Clause) -> list[tuple[int, str]]:
+    """Distinct (fen, text) of the literal money values a clause's comparisons use."""
+    out: dict[int, str] = {}
+    for leaf in c.when.leaves():
+        if leaf.fact in MONEY_FACTS and leaf.op in COMPARISONS and leaf.value is not None:
+            out.setdefault(_fen(leaf.value), str(leaf.value))
+    return sorted(out.items())
+
+
+def form_spec(lib: pol.Library, period: int) -> dict[str, Any]:
+    """Every parameter (its value in force at the period end), budget pool, literal threshold and
+    named interpretation of *lib*, as the what-if form shows them."""
+    day = dt.date(period, 12, 31)
+    params, thresholds, interps = [], [], []
+    for p in lib.policies.values():
+        for name, spec in p.parameters.items():
+            v = spec.at(day)
+            if v is None:
+                continue
+            if spec.kind == "rate":
+                value = pct_text(Fraction(v))
+                top, step = _slider(float(Decimal(value)), 10)
+                unit = "%"
+            else:
+                value = wan_text(int(v))
+                top, step = _slider(float(Decimal(value)), 100)
+                unit = "万元"
+            params.append(
+                {
+                    "field": f"param:{p.id}.{name}",
+                    "key": f"{p.id}.{name}",
+                    "policy": p.id,
+                    "name": name,
+                    "ref": spec.ref.text(),
+                    "kind": spec.kind,
+                    "unit": unit,
+                    "value": value,
+                    "max": top,
+                    "step": step,
+                }
+            )
+        for c in p.clauses:
+            for fen, _text in _money_leaves(c):
+                thresholds.append(
+                    {
+                        "field": f"th:{p.id}/{c.id}:{fen}",
+                        "target": f"{p.id}/{c.id}",
+                        "ref": c.ref.text(),
+                        "title": c.title,
+                        "value": wan_text(fen),
+                    }
+                )
+        for name, value in p.interpretations.items():
+            interps.append(
+                {
+                    "field": f"interp:{p.id}.{name}",
+                    "policy": p.id,
+                    "name": name,
+                    "value": value,
+                    "options": INTERPRETATIONS.get(name, (value,)),
+                }
+            )
+    budgets = [
+        {
+            "field": f"budget:{f.id}",
+            "rule_field": f"rule:{f.id}",
+            "family": f.id,
+            "name": f.meta.name,
+            "value": wan_text(f.budget.pool) if f.budget else "",
+            "rule": f.budget.rule if f.budget else "pro_rata",
+        }
+        for f in lib.families.values()
+    ]
+    return {
+        "params": params,
+        "thresholds": thresholds,
+        "interpretations": interps,
+        "budgets": budgets,
+        "rules": BUDGET_RULES,
+    }
+
+
+@dataclass
+class Scenario:
+    """What the form asked for: overrides, the edited library, and each change in words."""
+
+    parameters: dict[str, str] = field(default_factory=dict)
+    library: pol.Library | None = None
+    changes: list[str] = field(default_factory=list)
+
+
+def scenario(lib: pol.Library, period: int, form: Mapping[str, str]) -> Scenario:
+    """Parse the form's fields exactly; unknown fields are ignored, bad values are a 400."""
+    day = dt.date(period, 12, 31)
+    out = Scenario(library=lib)
+    edited = lib
+    for key, raw in form.items():
+        if not raw.strip():
+            continue
+        kind, _, rest = key.partition(":")
+        if kind == "param":
+            pid, _, name = rest.partition(".")
+            p = lib.policies.get(pid)
+            if p is None or name not in p.parameters:
+                raise InputError(f"未知参数 '{rest[:80]}' (unknown parameter)")
+            spec = p.parameters[name]
+            number = _number(raw, rest)
+            if spec.kind == "rate":
+                if not _RATE.fullmatch(number) or Decimal(number) > 100:
+                    raise InputError(f"{rest} 须在 0 至 100 (%) 之间, 最多 4 位小数 (a rate from 0 to 100%)")
+                text = f"{number}%"
+                changed = _rate(text) != spec.at(day)
+            else:
+                text = f"{number}万"
+                changed = _fen(text) != spec.at(day)
+            if changed:
+                out.parameters[rest] = text
+                out.changes.append(f"{rest} = {text}")
+        elif kind == "th":
+            target, _, old = rest.rpartition(":")
+            pid, _, cid = target.partition("/")
+            p = lib.policies.get(pid)
+            clause = next((c for c in p.clauses if c.id == cid), None) if p else None
+            olds = dict(_money_leaves(clause)) if clause else {}
+            if not old.isdigit() or int(old) not in olds:
+                raise InputError(f"未知门槛 '{rest[:80]}' (unknown threshold)")
+            text = f"{_number(raw, target)}万"
+            if _fen(text) != int(old):
+                edited = pol.set_threshold(edited, target, text, old=olds[int(old)])
+                out.changes.append(f"{target}: {olds[int(old)]} → {text}")
+        elif kind == "interp":
+            pid, _, name = rest.partition(".")
+            p = lib.policies.get(pid)
+            if p is None or name not in p.interpretations or raw not in INTERPRETATIONS.get(name, ()):
+                raise InputError(f"未知解释项 '{rest[:80]}={raw[:40]}' (unknown interpretation)")
+            if p.interpretations[name] != raw:
+                edited = pol.set_interpretation(edited, pid, name, raw)
+                out.changes.append(f"{rest} = {raw}")
+        elif kind == "budget":
+            fam = lib.families.get(rest)
+            if fam is None:
+                raise InputError(f"未知政策族 '{rest[:80]}' (unknown family)")
+            text = f"{_number(raw, rest)}万"
+            rule = form.get(f"rule:{rest}", "") or (fam.budget.rule if fam.budget else "pro_rata")
+            if rule not in BUDGET_RULES:
+                raise InputError(f"预算分配规则须为 pro_rata 或 ranking (got '{rule[:20]}')")
+            if fam.budget is None or fam.budget.pool != _fen(text) or fam.budget.rule != rule:
+                edited = pol.set_budget(edited, rest, text, rule=rule)
+                out.changes.append(f"{rest} 预算池 budget = {text} ({rule})")
+    out.library = edited
+    return out
+
+
+# ---- running and shaping ---------------------------------------------------------------------
+
+
+def run(ctx: WebContext, as_of: dt.date | None, baseline_run_id: str | None, sc: Scenario) -> pol.WhatIf:
+    """The comparison; one-time awards see the payment ledger on both sides. Nothing is written."""
+    if baseline_run_id:
+        run_info(ctx, baseline_run_id)  # 404 for an unknown run
+    with ctx.pool.reader() as wh:
+        return pol.what_if(
+            wh,
+            library(),
+            None if baseline_run_id else as_of,
+            parameters=sc.parameters,
+            library=sc.library,
+            baseline_run_id=baseline_run_id or None,
+            history=Ledger(ctx.store),
+        )
+
+
+def _rows(t: pa.Table) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = t.to_pylist()
+    return rows
+
+
+def result_view(r: pol.WhatIf, p: Principal, t: Any) -> dict[str, Any]:
+    """The comparison for the page and the API (money in fen); names only with finance."""
+    totals = _rows(r.totals)[0]
+    parks = _rows(r.by_park)
+    names = p.can(Perm.FINANCE)
+    winners, losers = r.winners(), r.losers()
+    return {
+        "as_of": r.as_of.isoformat(),
+        "period": r.period,
+        "baseline_run_id": r.baseline_run_id,
+        "parameters": r.parameters,
+        "totals": totals,
+        "by_park": parks,
+        "by_clause": _rows(r.by_clause),
+        "budget": _rows(r.budget),
+        "winners_count": winners.num_rows,
+        "losers_count": losers.num_rows,
+        "winners": _rows(winners.slice(0, TOP)) if names else None,
+        "losers": _rows(losers.slice(0, TOP)) if names else None,
+        "chart": {
+            "parks": [x["park_name"] or x["park_id"] or t("whatif.no_park") for x in parks],
+            "before_fen": [x["cost_before_fen"] for x in parks],
+            "after_fen": [x["cost_after_fen"] for x in parks],
+            "labels": {
+                "before": t("whatif.before"),
+                "after": t("whatif.after"),
+                "amount": t("policy.amount_wan"),
+            },
+        },
+    }
+
+
+def sheets(r: pol.WhatIf, p: Principal) -> dict[str, pa.Table]:
+    """The Excel sheets of a scenario (winners and losers only with the finance permission)."""
+    out = r.sheets()
+    if not p.can(Perm.FINANCE):
+        out = {k: v for k, v in out.items() if "winners" not in k and "losers" not in k}
+    scenario_sheet = pa.table(
+        {
+            "item": ["as_of", "period", "baseline_run_id", *r.parameters],
+            "value": [r.as_of.isoformat(), str(r.period), r.baseline_run_id or "", *r.parameters.values()],
+        }
+    )
+    return {"情景 scenario": scenario_sheet, **out}
+
+
+def default_baseline(ctx: WebContext) -> str | None:
+    return latest_run_id(ctx)
+
+
+# ---- coverage ----------------------------------------------------------------------------------
+
+DECLARED_FACTS: Final = tuple(sorted(k for k, v in FACT_SOURCES.items() if v.source == "declared"))
+"""Facts only the enterprise can give today (the coverage page offers to treat them as data)."""
+
+
+def coverage(ctx: WebContext, run_id: str | None, data_facts: tuple[str, ...]) -> pol.Coverage:
+    """Coverage of the built-in library and of the run *run_id* (default the latest; none: clauses only).
+
+    Reads only the four columns it needs of the run's results (never the traces); cached per run."""
+    run_id = run_id or latest_run_id(ctx)
+    sources: dict[str, Any] = {f: "data" for f in data_facts}
+    if run_id is None:
+        return pol.coverage(library(), sources=sources)
+    run_info(ctx, run_id)
+
+    def compute(wh: Warehouse) -> pa.Table:
+        t = wh.table("policy_results")
+        expr = t.filter(t.run_id == run_id).select(
+            "uscc", "policy_id", "clause_id", "status", "missing_fields"
+        )
+        return wh.to_arrow(expr.order_by(["policy_id", "clause_id", "uscc"]))
+
+    results = ctx.cache.get(("policy_coverage_rows", run_id), compute)
+    return pol.coverage(library(), results=results, sources=sources)
+
+
+def coverage_chart(c: pol.Coverage, t: Any) -> dict[str, Any] | None:
+    if c.decisions is None:
+        return None
+    rows = _rows(c.decisions)
+    return {
+        "policies": [r["policy_id"] for r in rows],
+        "decided": [r["decided"] for r in rows],
+        "undetermined": [r["undetermined"] for r in rows],
+        "labels": {"decided": t("coverage.decided"), "undetermined": t("policy.status_undetermined")},
+    }
+
+
+def coverage_json(c: pol.Coverage, run_id: str | None) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "clause_share": str(c.clause_share),
+        "clause_share_pct": float(c.clause_share) * 100,
+        "decided_share": None if c.decided_share is None else str(c.decided_share),
+        "decided_share_pct": None if c.decided_share is None else float(c.decided_share) * 100,
+        "clauses_from_data": sum(bool(x) for x in c.clauses["from_data"].to_pylist()),
+        "firms": c.firms,
+        "firms_decided": c.firms_decided,
+        "clauses": _rows(c.clauses),
+        "decisions": None if c.decisions is None else _rows(c.decisions),
+        "missing": None if c.missing is None else _rows(c.missing),
+    }
+
+
+def warehouse_runs(ctx: WebContext, limit: int = 50) -> list[dict[str, Any]]:
+    """Recorded runs for the baseline and coverage pickers, newest first."""
+    with ctx.pool.reader() as wh:
+        t = wh.table("policy_runs")
+        found = wh.to_arrow(
+            t.order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(limit).select("run_id", "as_of")
+        )
+    return _rows(found)
+
+
+def count_runs(wh: Warehouse) -> int:
+    """Recorded runs (tests: what-if must not add one)."""
+    return int(wh.to_arrow(wh.table("policy_runs").aggregate(n=ibis._.run_id.count()))["n"][0].as_py())

@@ -1,0 +1,683 @@
+"""政策兑现 workflow pages and /api/v1/policy/{batches,items,objections,ledger,verification}.
+
+Every step calls :class:`zonebrain.disbursement.Disbursement`, which checks the role, the four-eyes
+rule and the version the officer read, and writes its own audit row (so nothing here audits again).
+Its refusals become the API's: not allowed → 403, no such batch → 404, wrong step → 409, a stale
+version (``ConcurrentUpdate``) → 409, bad input → 400. Pages are plain forms with the CSRF token;
+each action redirects back to the batch (or queue) page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path as FsPath
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from zonebrain import disbursement
+from zonebrain.core.errors import InputError
+from zonebrain.web._auth import Perm, Principal, client_ip, principal, requires
+from zonebrain.web._errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound
+from zonebrain.web._queries import payout as q
+from zonebrain.web._queries import policy as pq
+from zonebrain.web._render import render
+from zonebrain.web._routes._deps import context, locale, tr
+from zonebrain.web._tables import XLSX, XLSX_RESPONSE, Format, TableOut, attachment, respond
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1/policy", tags=["policy workflow"], responses=ERROR_RESPONSES)
+User = Annotated[Principal, Depends(principal)]
+Finance = Annotated[Principal, Depends(requires(Perm.FINANCE))]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+RunId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z_.:-]*$")]
+Version = Annotated[int, Form(ge=1, le=2**31 - 1)]
+Page = Annotated[int, Query(ge=1, le=100_000)]
+Size = Annotated[int, Query(ge=1, le=q.MAX_PAGE)]
+BatchStatus = Annotated[
+    str | None, Query(pattern=r"^(draft|reviewed|publicized|approved|paid)?$", description="批次状态")
+]
+ItemStatus = Annotated[
+    str | None,
+    Query(pattern=r"^(listed|objected|withdrawn|approved|paid|already_paid)?$", description="名单项状态"),
+]
+VerifyStatus = Annotated[
+    str | None, Query(pattern=r"^(open|requested|answered|closed)?$", description="待核实状态")
+]
+UsccQuery = Annotated[str | None, Query(max_length=18, pattern=r"^[0-9A-Za-z]{0,18}$")]
+PolicyQuery = Annotated[str | None, Query(max_length=64, pattern=r"^([a-z0-9][a-z0-9_-]*)?$")]
+BatchQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+Count = Annotated[int | None, Query(ge=0, le=10_000_000)]
+PAGE_SIZE = 200
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+            DOCX: {"schema": {"type": "string", "format": "binary"}},
+        },
+        "description": "the file",
+    }
+}
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """The service's refusals as the API's: 403, 404, 409 (stale versions are 409 app-wide)."""
+    try:
+        yield
+    except disbursement.NotAllowed as exc:
+        raise Forbidden(str(exc)) from exc
+    except disbursement.NotFound as exc:
+        raise NotFound(str(exc)) from exc
+    except disbursement.WrongStep as exc:
+        raise Conflict(str(exc)) from exc
+
+
+def _day(text: str, what: str) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{what} '{text}' 无效 (bad date); 请写成 2025-04-01 / write YYYY-MM-DD") from None
+    if not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
+        raise InputError(f"{what} {day} 超出范围 (out of range 2000-01-01 … 2100-12-31)")
+    return day
+
+
+def _file(data: bytes, media: str, name: str) -> Response:
+    return Response(data, media_type=media, headers={"Content-Disposition": attachment(name)})
+
+
+def _export(write: Any, name: str) -> bytes:
+    """Run a service export into a temporary folder and return the bytes (the service audits it)."""
+    with tempfile.TemporaryDirectory(prefix="zonebrain-export-") as folder:
+        path = FsPath(folder) / name
+        with domain_errors():
+            out: FsPath = write(path)
+        return out.read_bytes()
+
+
+def create_batch(request: Request, p: Principal, run_id: str, title: str, policies: list[str]) -> Any:
+    ctx = context(request)
+    q.require(p, q.BATCH_VIEWERS)
+    pq.run_info(ctx, run_id)  # 404 for an unknown run
+    with ctx.pool.reader() as wh:
+        run = disbursement.load_run(wh, run_id, pq.library())
+    with domain_errors():
+        return q.service(ctx).create_batch(
+            p.user, run, policies=policies or None, title=title, ip=client_ip(request)
+        )
+
+
+# ---- pages ---------------------------------------------------------------------------------
+
+
+@pages.get("/policy/batches")
+def batches_page(request: Request, p: User, status: BatchStatus = None) -> Response:
+    ctx, t = context(request), tr(request)
+    table = q.batches(ctx, p, t, status)
+    return render(
+        request,
+        "policy_batches.html",
+        {
+            "table": table,
+            "status": status,
+            "statuses": q.BATCH_STATUSES,
+            "export": f"/api/v1/policy/batches?format=xlsx{'&status=' + status if status else ''}",
+        },
+    )
+
+
+@pages.post("/policy/runs/{run_id}/batch")
+def create_form(
+    request: Request, p: User, run_id: RunId, title: Annotated[str, Form(max_length=256)] = ""
+) -> Response:
+    b = create_batch(request, p, run_id, title, [])
+    return RedirectResponse(f"/policy/batches/{b.id}", status_code=303)
+
+
+@pages.get("/policy/batches/{batch_id}")
+def batch_page(
+    request: Request,
+    p: User,
+    batch_id: Id,
+    status: ItemStatus = None,
+    page: Page = 1,
+    paid: Count = None,
+    already: Count = None,
+) -> Response:
+    ctx, t, loc = context(request), tr(request), locale(request)
+    with domain_errors():
+        b = q.batch(ctx, p, batch_id)
+        table = q.items(ctx, p, t, loc, batch_id, status=status, page=page, size=PAGE_SIZE)
+        objections = q.objections(ctx, p, batch_id)
+    d = q.service(ctx)
+    today = d.today()
+    return render(
+        request,
+        "policy_batch.html",
+        {
+            "batch": b,
+            "table": table,
+            "objections": objections,
+            "can": q.steps(p, b, today),
+            "today": today.isoformat(),
+            "publicity_end": (today + dt.timedelta(days=6)).isoformat(),
+            "status": status,
+            "statuses": q.ITEM_STATUSES,
+            "page": page,
+            "pages": max(1, ((table.total or 0) + PAGE_SIZE - 1) // PAGE_SIZE),
+            "paid": paid,
+            "already": already,
+            "yuan": pq.yuan,
+            "export": f"/api/v1/policy/batches/{batch_id}/items?format=xlsx{'&status=' + status if status else ''}",
+        },
+    )
+
+
+def _back(batch_id: int, **params: Any) -> RedirectResponse:
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    return RedirectResponse(f"/policy/batches/{batch_id}{'?' + query if query else ''}", status_code=303)
+
+
+@pages.post("/policy/batches/{batch_id}/review")
+def review_form(
+    request: Request,
+    p: User,
+    batch_id: Id,
+    expected_version: Version,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    with domain_errors():
+        q.service(context(request)).review(
+            p.user, batch_id, expected_version=expected_version, note=note, ip=client_ip(request)
+        )
+    return _back(batch_id)
+
+
+@pages.post("/policy/batches/{batch_id}/publicize")
+def publicize_form(
+    request: Request,
+    p: User,
+    batch_id: Id,
+    expected_version: Version,
+    start: Annotated[str, Form(max_length=10)],
+    end: Annotated[str, Form(max_length=10)],
+) -> Response:
+    first, last = _day(start, "公示开始日"), _day(end, "公示截止日")
+    with domain_errors():
+        q.service(context(request)).publicize(
+            p.user, batch_id, start=first, end=last, expected_version=expected_version, ip=client_ip(request)
+        )
+    return _back(batch_id)
+
+
+@pages.post("/policy/batches/{batch_id}/close-publicity")
+def close_form(
+    request: Request,
+    p: User,
+    batch_id: Id,
+    expected_version: Version,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    with domain_errors():
+        q.service(context(request)).close_publicity(
+            p.user, batch_id, reason=reason, expected_version=expected_version, ip=client_ip(request)
+        )
+    return _back(batch_id)
+
+
+@pages.post("/policy/batches/{batch_id}/approve")
+def approve_form(
+    request: Request,
+    p: User,
+    batch_id: Id,
+    expected_version: Version,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    with domain_errors():
+        q.service(context(request)).approve(
+            p.user, batch_id, expected_version=expected_version, note=note, ip=client_ip(request)
+        )
+    return _back(batch_id)
+
+
+@pages.post("/policy/batches/{batch_id}/pay")
+def pay_form(request: Request, p: User, batch_id: Id) -> Response:
+    with domain_errors():
+        r = q.service(context(request)).pay(p.user, batch_id, ip=client_ip(request))
+    return _back(batch_id, paid=len(r.paid), already=len(r.already_paid))
+
+
+@pages.post("/policy/items/{item_id}/objections")
+def object_form(
+    request: Request,
+    p: User,
+    item_id: Id,
+    text: Annotated[str, Form(max_length=4000)],
+    raised_by: Annotated[str, Form(max_length=128)],
+    raised_by_role: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    ctx = context(request)
+    with domain_errors():
+        it = q.item_in_scope(ctx, p, item_id)
+        q.service(ctx).object(
+            p.user, item_id, text, raised_by=raised_by, raised_by_role=raised_by_role, ip=client_ip(request)
+        )
+    return _back(it.batch_id)
+
+
+@pages.post("/policy/objections/{objection_id}/resolve")
+def resolve_form(
+    request: Request,
+    p: User,
+    objection_id: Id,
+    resolution: Annotated[Literal["upheld", "dismissed"], Form()],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    with domain_errors():
+        o = q.service(context(request)).resolve(
+            p.user, objection_id, upheld=resolution == "upheld", note=note, ip=client_ip(request)
+        )
+    return _back(o.batch_id)
+
+
+@pages.get("/policy/ledger")
+def ledger_page(
+    request: Request,
+    p: User,
+    uscc: UsccQuery = None,
+    batch: BatchQuery = None,
+    policy: PolicyQuery = None,
+    page: Page = 1,
+) -> Response:
+    ctx, loc = context(request), locale(request)
+    table = q.ledger(
+        ctx, p, loc, uscc=uscc or None, batch_id=batch, policy_id=policy or None, page=page, size=PAGE_SIZE
+    )
+    filters = {"uscc": uscc, "batch": batch, "policy": policy}
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    return render(
+        request,
+        "policy_ledger.html",
+        {
+            "table": table,
+            **filters,
+            "policies": list(pq.library().policies),
+            "page": page,
+            "pages": max(1, ((table.total or 0) + PAGE_SIZE - 1) // PAGE_SIZE),
+            "query": query,
+            "yuan": pq.yuan,
+            "export": f"/api/v1/policy/ledger?{query + '&' if query else ''}format=xlsx",
+        },
+    )
+
+
+@pages.get("/policy/verify")
+def verify_page(request: Request, p: User, status: VerifyStatus = None, page: Page = 1) -> Response:
+    """Officers start on the open requests; an enterprise user on all of its own (请补充…)."""
+    ctx, t, loc = context(request), tr(request), locale(request)
+    if status is None:
+        status = "" if p.uscc_scope else "open"
+    table = q.verification(ctx, p, t, loc, status=status or None, page=page, size=PAGE_SIZE)
+    return render(
+        request,
+        "policy_verify.html",
+        {
+            "table": table,
+            "status": status or "",
+            "statuses": q.VERIFY_STATUSES,
+            "can_update": q.may_update_requests(p),
+            "next_statuses": q.next_statuses,
+            "page": page,
+            "pages": max(1, ((table.total or 0) + PAGE_SIZE - 1) // PAGE_SIZE),
+            "export": f"/api/v1/policy/verification/export{'?status=' + status if status else ''}",
+        },
+    )
+
+
+@pages.post("/policy/verify/{request_id}")
+def verify_form(
+    request: Request,
+    p: User,
+    request_id: Id,
+    status: Annotated[Literal["requested", "answered", "closed"], Form()],
+    expected_version: Version,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    ctx = context(request)
+    q.require(p, q.QUEUE_VIEWERS)
+    with domain_errors():
+        q.service(ctx).verification.update(
+            p.user,
+            request_id,
+            status=status,
+            expected_version=expected_version,
+            note=note,
+            ip=client_ip(request),
+        )
+    return RedirectResponse("/policy/verify?status=", status_code=303)
+
+
+# ---- API -----------------------------------------------------------------------------------
+
+
+class BatchIn(BaseModel):
+    run_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z_.:-]*$")
+    title: str = Field(default="", max_length=256)
+    policies: list[str] = Field(default_factory=list, max_length=50)
+
+
+class VersionIn(BaseModel):
+    expected_version: int = Field(ge=1, le=2**31 - 1, description="你读到的批次版本 / the version you read")
+    note: str = Field(default="", max_length=2000)
+
+
+class PublicizeIn(BaseModel):
+    expected_version: int = Field(ge=1, le=2**31 - 1)
+    start: dt.date = Field(description="公示开始日 (含) / first day")
+    end: dt.date = Field(description="公示截止日 (含) / last day")
+
+
+class CloseIn(BaseModel):
+    expected_version: int = Field(ge=1, le=2**31 - 1)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ObjectionIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+    raised_by: str = Field(min_length=1, max_length=128, description="提出人 (可写匿名)")
+    raised_by_role: str = Field(default="", max_length=64, description="身份: 企业、群众、部门…")
+
+
+class ResolveIn(BaseModel):
+    upheld: bool = Field(description="异议成立 (撤回该项) / upheld withdraws the item")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class VerifyIn(BaseModel):
+    status: Literal["requested", "answered", "closed"]
+    expected_version: int = Field(ge=1, le=2**31 - 1)
+    note: str = Field(default="", max_length=2000)
+
+
+def _batch_out(b: disbursement.Batch) -> dict[str, Any]:
+    return {"batch": q.batch_json(b)}
+
+
+@api.get("/batches", response_model=TableOut, responses=XLSX_RESPONSE, summary="兑现批次 / payout batches")
+def list_batches(request: Request, p: User, status: BatchStatus = None, format: Format = "json") -> Any:
+    """Newest first; ``total_fen`` is what the batch pays (or paid). Staff only (park officers too)."""
+    t = tr(request)
+    return respond(q.batches(context(request), p, t, status), format, t)
+
+
+@api.post("/batches", status_code=201, summary="生成兑现批次 / build a draft batch from a recorded run")
+def post_batch(request: Request, p: User, body: BatchIn) -> JSONResponse:
+    """Admin and policy researcher; eligible awards become items, 待核实 results join the queue."""
+    for pid in body.policies:
+        if pid not in pq.library().policies:
+            raise InputError(f"未知政策 '{pid}' (unknown policy)")
+    b = create_batch(request, p, body.run_id, body.title, body.policies)
+    return JSONResponse(_batch_out(b), status_code=201)
+
+
+@api.get("/batches/{batch_id}", summary="一个兑现批次 / one batch with its objections")
+def get_batch(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
+    ctx = context(request)
+    with domain_errors():
+        b = q.batch(ctx, p, batch_id)
+        objections = q.objections(ctx, p, batch_id)
+    return {**_batch_out(b), "objections": objections}
+
+
+@api.get(
+    "/batches/{batch_id}/items",
+    response_model=TableOut,
+    responses=XLSX_RESPONSE,
+    summary="批次名单 / a batch's items (park officers: their park)",
+)
+def batch_items(
+    request: Request,
+    p: User,
+    batch_id: Id,
+    status: ItemStatus = None,
+    page: Page = 1,
+    size: Size = 200,
+    format: Format = "json",
+) -> Any:
+    ctx, t = context(request), tr(request)
+    with domain_errors():
+        table = q.items(
+            ctx,
+            p,
+            t,
+            locale(request),
+            batch_id,
+            status=status,
+            page=page,
+            size=None if format == "xlsx" else size,
+        )
+    return respond(table, format, t)
+
+
+@api.post("/batches/{batch_id}/review", summary="审核 / review (draft → reviewed)")
+def api_review(request: Request, p: User, batch_id: Id, body: VersionIn) -> dict[str, Any]:
+    with domain_errors():
+        b = q.service(context(request)).review(
+            p.user, batch_id, expected_version=body.expected_version, note=body.note, ip=client_ip(request)
+        )
+    return _batch_out(b)
+
+
+@api.post("/batches/{batch_id}/publicize", summary="发布公示 / start the publicity period")
+def api_publicize(request: Request, p: User, batch_id: Id, body: PublicizeIn) -> dict[str, Any]:
+    for day, what in ((body.start, "公示开始日"), (body.end, "公示截止日")):
+        _day(day.isoformat(), what)
+    with domain_errors():
+        b = q.service(context(request)).publicize(
+            p.user,
+            batch_id,
+            start=body.start,
+            end=body.end,
+            expected_version=body.expected_version,
+            ip=client_ip(request),
+        )
+    return _batch_out(b)
+
+
+@api.post("/batches/{batch_id}/close-publicity", summary="提前结束公示 / close the publicity early")
+def api_close(request: Request, p: User, batch_id: Id, body: CloseIn) -> dict[str, Any]:
+    with domain_errors():
+        b = q.service(context(request)).close_publicity(
+            p.user,
+            batch_id,
+            reason=body.reason,
+            expected_version=body.expected_version,
+            ip=client_ip(request),
+        )
+    return _batch_out(b)
+
+
+@api.post("/batches/{batch_id}/approve", summary="审批 / approve (admin or leader, not creator or reviewer)")
+def api_approve(request: Request, p: User, batch_id: Id, body: VersionIn) -> dict[str, Any]:
+    """403 when the approver built or reviewed the batch (四眼原则), 409 before the 公示期 is over."""
+    with domain_errors():
+        b = q.service(context(request)).approve(
+            p.user, batch_id, expected_version=body.expected_version, note=body.note, ip=client_ip(request)
+        )
+    return _batch_out(b)
+
+
+@api.post("/batches/{batch_id}/pay", summary="支付 / record the payment (idempotent: already paid)")
+def api_pay(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
+    """Writes the ledger once; paying again reports every award as ``already_paid``."""
+    with domain_errors():
+        r = q.service(context(request)).pay(p.user, batch_id, ip=client_ip(request))
+    return {
+        **_batch_out(r.batch),
+        "paid": len(r.paid),
+        "paid_fen": r.paid_fen,
+        "already_paid": len(r.already_paid),
+        "already_paid_items": [
+            {
+                "item_id": i.id,
+                "uscc": i.uscc,
+                "policy_id": i.policy_id,
+                "clause_id": i.clause_id,
+                "period": i.period,
+            }
+            for i in r.already_paid
+        ],
+    }
+
+
+@api.post("/items/{item_id}/objections", status_code=201, summary="登记异议 / record an objection")
+def api_object(request: Request, p: User, item_id: Id, body: ObjectionIn) -> JSONResponse:
+    """During the 公示期; staff (park officers: their park's items), an enterprise user on its own items."""
+    ctx = context(request)
+    with domain_errors():
+        q.item_in_scope(ctx, p, item_id)
+        o = q.service(ctx).object(
+            p.user,
+            item_id,
+            body.text,
+            raised_by=body.raised_by,
+            raised_by_role=body.raised_by_role,
+            ip=client_ip(request),
+        )
+    return JSONResponse({"id": o.id, "item_id": o.item_id, "batch_id": o.batch_id}, status_code=201)
+
+
+@api.post("/objections/{objection_id}/resolve", summary="处理异议 / resolve: upheld withdraws the item")
+def api_resolve(request: Request, p: User, objection_id: Id, body: ResolveIn) -> dict[str, Any]:
+    with domain_errors():
+        o = q.service(context(request)).resolve(
+            p.user, objection_id, upheld=body.upheld, note=body.note, ip=client_ip(request)
+        )
+    return {"id": o.id, "batch_id": o.batch_id, "item_id": o.item_id, "resolution": o.resolution}
+
+
+@api.get(
+    "/batches/{batch_id}/publicity",
+    responses=FILE_RESPONSES,
+    summary="公示名单 / the public list (Excel or Word, USCC masked)",
+)
+def publicity_file(
+    request: Request, p: User, batch_id: Id, format: Annotated[Literal["xlsx", "docx"], Query()] = "xlsx"
+) -> Response:
+    """序号, 企业名称, 统一社会信用代码 (first 4 and last 2 shown), 政策, 条款, 金额(元); audited."""
+    ctx = context(request)
+    q.require(p, q.BATCH_VIEWERS)
+    d = q.service(ctx)
+    name = f"publicity-batch-{batch_id}.{format}"
+    data = _export(lambda path: d.export_publicity(p.user, batch_id, path, ip=client_ip(request)), name)
+    return _file(data, XLSX if format == "xlsx" else DOCX, f"公示名单-{batch_id}.{format}")
+
+
+@api.get(
+    "/batches/{batch_id}/notify", responses=FILE_RESPONSES, summary="通知名单 / enterprises to notify (Excel)"
+)
+def notify_file(request: Request, p: User, batch_id: Id) -> Response:
+    """Approved or paid awards: one sheet per enterprise with its total, one per award; audited."""
+    ctx = context(request)
+    q.require(p, q.BATCH_VIEWERS)
+    d = q.service(ctx)
+    data = _export(lambda path: d.export_notify(p.user, batch_id, path, ip=client_ip(request)), "notify.xlsx")
+    return _file(data, XLSX, f"通知名单-{batch_id}.xlsx")
+
+
+@api.get(
+    "/ledger",
+    response_model=TableOut,
+    responses=XLSX_RESPONSE,
+    summary="支付台账 / the payment ledger (scoped: park officers their park, enterprise users their own)",
+)
+def api_ledger(
+    request: Request,
+    p: Finance,
+    uscc: UsccQuery = None,
+    batch: BatchQuery = None,
+    policy: PolicyQuery = None,
+    page: Page = 1,
+    size: Size = 200,
+    format: Format = "json",
+) -> Any:
+    """Newest first. The idempotency key is uscc × policy × clause × period (year, or ``once``)."""
+    t = tr(request)
+    table = q.ledger(
+        context(request),
+        p,
+        locale(request),
+        uscc=uscc or None,
+        batch_id=batch,
+        policy_id=policy or None,
+        page=page,
+        size=None if format == "xlsx" else size,
+    )
+    return respond(table, format, t)
+
+
+@api.get(
+    "/verification",
+    response_model=TableOut,
+    responses=XLSX_RESPONSE,
+    summary="待核实队列 / verification requests (scoped) with what to ask for",
+)
+def api_verification(
+    request: Request,
+    p: User,
+    status: VerifyStatus = None,
+    uscc: UsccQuery = None,
+    page: Page = 1,
+    size: Size = 200,
+    format: Format = "json",
+) -> Any:
+    t = tr(request)
+    table = q.verification(
+        context(request),
+        p,
+        t,
+        locale(request),
+        status=status or None,
+        uscc=uscc or None,
+        page=page,
+        size=None if format == "xlsx" else size,
+    )
+    return respond(table, format, t)
+
+
+@api.get(
+    "/verification/export",
+    responses=FILE_RESPONSES,
+    summary="待核实清单 / the queue as Excel: per enterprise what to provide, then each request",
+)
+def verification_file(request: Request, p: User, status: VerifyStatus = None) -> Response:
+    ctx = context(request)
+    q.require(p, q.QUEUE_VIEWERS)
+    d = q.service(ctx)
+    data = _export(
+        lambda path: d.export_verification(p.user, path, status=status or None, ip=client_ip(request)),
+        "verification.xlsx",
+    )
+    return _file(data, XLSX, "待核实清单.xlsx")
+
+
+@api.post("/verification/{request_id}", summary="推进待核实事项 / move a request on (409 on a stale version)")
+def api_verify_update(request: Request, p: User, request_id: Id, body: VerifyIn) -> dict[str, Any]:
+    q.require(p, q.QUEUE_VIEWERS)
+    with domain_errors():
+        r = q.service(context(request)).verification.update(
+            p.user,
+            request_id,
+            status=body.status,
+            expected_version=body.expected_version,
+            note=body.note,
+            ip=client_ip(request),
+        )
+    return {"id": r.id, "status": r.status.value, "version": r.version, "note": r.note}

@@ -1,0 +1,275 @@
+"""政策模拟 (/policy/whatif) and 覆盖率 (/policy/coverage) pages, and their /api/v1/policy endpoints.
+
+What-if is a POST (the scenario travels in the body and carries the CSRF token) but writes nothing:
+both sides are evaluated with ``write=False`` on a read-only warehouse, so no ``policy_runs`` row
+is ever added (tests/web/test_policy_workflow.py checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path as FsPath
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from zonebrain.core.errors import InputError
+from zonebrain.reports import export_excel
+from zonebrain.web._auth import Perm, Principal, principal, requires
+from zonebrain.web._errors import ERROR_RESPONSES
+from zonebrain.web._queries import policy as pq
+from zonebrain.web._queries import policy_analysis as q
+from zonebrain.web._render import render
+from zonebrain.web._routes._deps import context, tr
+from zonebrain.web._tables import XLSX, attachment
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1/policy", tags=["policy analysis"], responses=ERROR_RESPONSES)
+User = Annotated[Principal, Depends(principal)]
+Reader = Annotated[Principal, Depends(requires(Perm.AGGREGATES))]
+RunQuery = Annotated[str | None, Query(max_length=64, pattern=r"^([0-9A-Za-z][0-9A-Za-z_.:-]*)?$")]
+DataFacts = Annotated[
+    list[str], Query(max_length=10, description="视为政府已有数据的事实 / facts treated as held")
+]
+FILE_200: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        "description": "JSON or Excel",
+    }
+}
+MAX_FIELDS = 200
+
+
+def _excel(sheets: dict[str, Any], name: str) -> Response:
+    money = sorted({c for t in sheets.values() for c in t.column_names if c.endswith("_fen")})
+    with tempfile.TemporaryDirectory(prefix="zonebrain-xlsx-") as folder:
+        path = export_excel(sheets, FsPath(folder) / "out.xlsx", money=money, money_unit="元")
+        data = path.read_bytes()
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": attachment(name)})
+
+
+def _day(text: str) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"日期 '{text[:20]}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD"
+        ) from None
+    if not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
+        raise InputError(f"基准日须在 2000-01-01 至 2100-12-31 之间 (out of range): {day}")
+    return day
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    if len(form) > MAX_FIELDS:
+        raise InputError(f"表单字段过多 (too many fields: at most {MAX_FIELDS})")
+    return {k: v[:64] for k, v in form.items() if isinstance(v, str)}
+
+
+def _period_for(ctx: Any, as_of: dt.date | None, baseline: str | None) -> int:
+    if baseline:
+        return pol_period(pq.run_info(ctx, baseline)["as_of"])
+    return pol_period(as_of or dt.date.today())
+
+
+def pol_period(as_of: dt.date) -> int:
+    from zonebrain.policy._run import default_period
+
+    return default_period(as_of)
+
+
+def _whatif_from_form(request: Request, p: Principal, form: dict[str, str]) -> Any:
+    q.require_whatif(p)
+    ctx = context(request)
+    baseline = form.get("baseline", "").strip() or None
+    if baseline is not None and not all(ch.isalnum() or ch in "_.:-" for ch in baseline):
+        raise InputError("基线运行编号无效 (bad run id)")
+    as_of = _day(form.get("as_of", "") or dt.date.today().isoformat()) if not baseline else None
+    period = _period_for(ctx, as_of, baseline)
+    sc = q.scenario(pq.library(), period, form)
+    return q.run(ctx, as_of, baseline, sc), sc
+
+
+# ---- pages ---------------------------------------------------------------------------------
+
+
+@pages.get("/policy/whatif")
+def whatif_page(request: Request, p: User) -> Response:
+    q.require_whatif(p)
+    ctx = context(request)
+    runs = q.warehouse_runs(ctx)
+    # default baseline: a fresh evaluation, so both sides see the payment ledger as it is now
+    # (a recorded run may predate payments, which would show up as changes of the scenario)
+    as_of = runs[0]["as_of"] if runs else dt.date.today()
+    return render(
+        request,
+        "policy_whatif.html",
+        {
+            "form": q.form_spec(pq.library(), pol_period(as_of)),
+            "runs": runs,
+            "baseline": None,
+            "as_of": as_of.isoformat(),
+        },
+    )
+
+
+@pages.post("/policy/whatif")
+async def whatif_fragment(request: Request, p: User) -> Response:
+    """The htmx fragment: totals, per park (chart), per clause, budget, winners and losers."""
+    form = await _form(request)
+    r, sc = _whatif_from_form(request, p, form)
+    return render(
+        request,
+        "_policy_whatif_result.html",
+        {"r": q.result_view(r, p, tr(request)), "changes": sc.changes, "yuan": pq.yuan},
+    )
+
+
+@pages.post("/policy/whatif/export")
+async def whatif_export_form(request: Request, p: User) -> Response:
+    form = await _form(request)
+    r, _sc = _whatif_from_form(request, p, form)
+    return _excel(q.sheets(r, p), f"政策模拟-{r.period}.xlsx")
+
+
+@pages.get("/policy/coverage")
+def coverage_page(request: Request, p: Reader, run: RunQuery = None, data: DataFacts = []) -> Response:  # noqa: B006
+    ctx, t = context(request), tr(request)
+    facts = _facts(data)
+    run_id = run or pq.latest_run_id(ctx)
+    c = q.coverage(ctx, run_id, facts)
+    return render(
+        request,
+        "policy_coverage.html",
+        {
+            "c": c,
+            "view": q.coverage_json(c, run_id),
+            "chart_data": q.coverage_chart(c, t),
+            "run_id": run_id,
+            "runs": q.warehouse_runs(ctx),
+            "declared": q.DECLARED_FACTS,
+            "data": facts,
+            "export": "/api/v1/policy/coverage?format=xlsx"
+            + (f"&run={run_id}" if run_id else "")
+            + "".join(f"&data={f}" for f in facts),
+        },
+    )
+
+
+def _facts(data: list[str]) -> tuple[str, ...]:
+    known = set(q.DECLARED_FACTS)
+    bad = [f for f in data if f not in known]
+    if bad:
+        raise InputError(f"未知事实 {bad[0][:40]!r} (unknown fact); 可用 / use: {', '.join(sorted(known))}")
+    return tuple(dict.fromkeys(data))
+
+
+# ---- API -----------------------------------------------------------------------------------
+
+Number = Annotated[str, Field(pattern=r"^\d{1,9}(\.\d{1,6})?$", description="非负数字 / a number")]
+
+
+class BudgetIn(BaseModel):
+    pool_wan: Number = Field(description="预算池 (万元) / pool in 万元")
+    rule: Literal["pro_rata", "ranking"] = "pro_rata"
+
+
+class ThresholdIn(BaseModel):
+    target: str = Field(max_length=130, pattern=r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_-]*$")
+    old_fen: int = Field(ge=0, le=10**15, description="现门槛 (分) / the current value in fen")
+    value_wan: Number = Field(description="新门槛 (万元) / new value in 万元")
+
+
+class WhatIfIn(BaseModel):
+    as_of: dt.date | None = Field(
+        default=None, description="基准日 (无基线运行时) / as-of date (fresh baseline)"
+    )
+    baseline_run_id: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z][0-9A-Za-z_.:-]*$",
+        description="基线运行 / baseline run",
+    )
+    rates_pct: dict[str, Number] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="比例参数 (百分数) {policy.name: '3'} / rates in percent",
+    )
+    amounts_wan: dict[str, Number] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="金额参数 (万元) {policy.name: '400'} / amounts in 万元",
+    )
+    budgets: dict[str, BudgetIn] = Field(default_factory=dict, max_length=20)
+    thresholds: list[ThresholdIn] = Field(default_factory=list, max_length=100)
+    interpretations: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+
+def _body_form(body: WhatIfIn) -> dict[str, str]:
+    form: dict[str, str] = {"as_of": body.as_of.isoformat() if body.as_of else ""}
+    form["baseline"] = body.baseline_run_id or ""
+    lib = pq.library()
+    for key, value in {**body.rates_pct, **body.amounts_wan}.items():
+        pid, _, name = key.partition(".")
+        spec = lib.policies[pid].parameters.get(name) if pid in lib.policies else None
+        want = "rate" if key in body.rates_pct else "amount"
+        if spec is None or spec.kind != want:
+            raise InputError(
+                f"未知{'比例' if want == 'rate' else '金额'}参数 '{key[:80]}' (unknown {want} parameter)"
+            )
+        form[f"param:{key}"] = value
+    for fid, b in body.budgets.items():
+        form[f"budget:{fid}"], form[f"rule:{fid}"] = b.pool_wan, b.rule
+    for th in body.thresholds:
+        form[f"th:{th.target}:{th.old_fen}"] = th.value_wan
+    for key, value in body.interpretations.items():
+        form[f"interp:{key}"] = value[:64]
+    return form
+
+
+@api.get("/whatif/form", summary="政策模拟的可调项 / every parameter, pool, threshold and interpretation")
+def whatif_form(request: Request, p: User, run: RunQuery = None) -> dict[str, Any]:
+    q.require_whatif(p)
+    ctx = context(request)
+    as_of = pq.run_info(ctx, run)["as_of"] if run else dt.date.today()
+    return q.form_spec(pq.library(), pol_period(as_of))
+
+
+@api.post(
+    "/whatif",
+    responses=FILE_200,
+    summary="政策模拟 / what-if: coverage, cost, per park, budget, winners and losers (records nothing)",
+)
+def whatif_api(
+    request: Request, p: User, body: WhatIfIn, format: Literal["json", "xlsx"] = "json"
+) -> Response:
+    """Admin, leader, policy researcher. Money in fen; rates in percent and amounts in 万元 as text,
+    parsed exactly. Winners and losers are named for roles with the finance permission."""
+    r, sc = _whatif_from_form(request, p, _body_form(body))
+    if format == "xlsx":
+        return _excel(q.sheets(r, p), f"whatif-{r.period}.xlsx")
+    return JSONResponse({**q.result_view(r, p, tr(request)), "changes": sc.changes})
+
+
+@api.get(
+    "/coverage",
+    responses=FILE_200,
+    summary="覆盖率 / 免申即享 clause coverage, decided vs undetermined, missing fields ranked",
+)
+def coverage_api(
+    request: Request,
+    p: Reader,
+    run: RunQuery = None,
+    data: DataFacts = [],  # noqa: B006
+    format: Literal["json", "xlsx"] = "json",
+) -> Response:
+    ctx = context(request)
+    run_id = run or pq.latest_run_id(ctx)
+    c = q.coverage(ctx, run_id, _facts(data))
+    if format == "xlsx":
+        return _excel(c.sheets(), "policy-coverage.xlsx")
+    return JSONResponse(q.coverage_json(c, run_id))

@@ -1,0 +1,169 @@
+"""政策 in Chromium: a policy researcher runs the policies, opens the results, a trace, the firm's page
+with its 政策 section, exports the results to Excel and switches the language; no console errors.
+
+Uses the live server, browser and Session of test_browser.py; screenshots go to
+``$ZONEBRAIN_SCREENSHOT_DIR`` when set (docs/screenshots/policy.png, policy-trace.png).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.test_browser import Session, browser, server, shots  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.slow
+
+
+def test_run_results_trace_export_and_language(browser: Any, server: str, shots: Path) -> None:  # noqa: F811
+    import openpyxl
+
+    s = Session(browser, server)
+    try:
+        s.login("researcher")
+        s.open("/policy")
+        s.page.fill("#run-as-of", "2025-03-31")
+        s.page.fill("#run-period", "2024")
+        s.page.click("#run-submit")
+        s.page.wait_for_url("**/policy/runs/2025-03-31-*")
+        s.page.wait_for_load_state("networkidle")
+        run_url = s.page.url
+        assert s.page.locator("#policy-results-table tbody tr").count() > 1
+
+        # only the eligible ones, then the Excel export of exactly those
+        s.page.select_option("#status-filter", "eligible")
+        s.page.click("#filter-submit")
+        s.page.wait_for_load_state("networkidle")
+        assert "status=eligible" in s.page.url
+        rows = s.page.locator("#policy-results-table tbody tr")
+        shown = rows.count()
+        assert shown > 0 and "符合" in s.page.inner_text("#policy-results-table tbody")
+        with s.page.expect_download() as info:
+            s.page.click("#policy-results-table a.export")
+        ws = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
+        assert ws is not None and ws.max_row - 2 == shown  # fewer than a page: every row is shown
+
+        # a trace, condition by condition
+        s.page.locator("#policy-results-table a.trace").first.click()
+        s.page.wait_for_load_state("networkidle")
+        assert "/trace/" in s.page.url
+        assert s.page.locator("section.trace table.conditions tbody tr").count() > 3
+        assert "✓" in s.page.inner_text("section.trace")
+        assert not s.errors, s.errors
+        s.page.screenshot(path=str(shots / "policy-trace.png"), full_page=True)
+
+        # the firm's page lists its results (htmx) with links back to the trace
+        s.page.click("#trace-heading + p a")
+        s.page.wait_for_selector("#enterprise-policies tbody tr")
+        assert s.page.locator("#enterprise-policies a.trace").count() > 0
+
+        # the summary chart on the policy page, drawn
+        s.open("/policy")
+        assert s.page.locator("#policy-runs-table tbody tr").count() >= 1
+        s.page.screenshot(path=str(shots / "policy.png"), full_page=True)
+
+        # English
+        s.page.goto(run_url)
+        s.page.click("#lang-en")
+        s.page.wait_for_load_state("networkidle")
+        assert "Results" in s.page.inner_text("h1") and "Export to Excel" in s.page.inner_text("main")
+        s.page.click("#lang-zh-CN")
+        s.page.wait_for_load_state("networkidle")
+        assert "测算结果" in s.page.inner_text("h1")
+        assert not s.errors, s.errors
+    finally:
+        s.close()
+
+
+def test_batch_publicity_export_approval_whatif_and_queue(browser: Any, server: str, shots: Path) -> None:  # noqa: F811
+    """Researcher: run, trace, batch, review, 公示, export the 公示 list (masked USCC); leader: close
+    the 公示期 early and approve; what-if: a slider changes the cost; the 待核实 queue."""
+    import re
+
+    import openpyxl
+
+    s = Session(browser, server)
+    try:
+        s.login("researcher")
+        s.open("/policy")
+        s.page.fill("#run-as-of", "2025-03-31")
+        s.page.click("#run-submit")
+        s.page.wait_for_url("**/policy/runs/2025-03-31-*")
+        s.page.wait_for_load_state("networkidle")
+        s.page.locator("#policy-results-table a.trace").first.click()
+        s.page.wait_for_load_state("networkidle")
+        assert "/trace/" in s.page.url
+        s.page.go_back()
+        s.page.wait_for_load_state("networkidle")
+
+        # 生成兑现批次 → the batch page; review; start the 公示期
+        s.page.click("#create-batch")
+        s.page.wait_for_url("**/policy/batches/*")
+        batch_url = s.page.url
+        assert "草稿" in s.page.inner_text("#batch-status-text")
+        s.page.click("#review-submit")
+        s.page.wait_for_load_state("networkidle")
+        assert "已审核" in s.page.inner_text("#batch-status-text")
+        s.page.click("#publicize-submit")
+        s.page.wait_for_load_state("networkidle")
+        assert "公示中" in s.page.inner_text("#batch-status-text")
+        with s.page.expect_download() as info:
+            s.page.click("#publicity-xlsx")
+        ws = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))["公示名单"]
+        codes = [row[2] for row in ws.iter_rows(min_row=2, values_only=True)]
+        assert codes and all(re.fullmatch(r"[0-9A-Z]{4}\*{12}[0-9A-Z]{2}", str(c)) for c in codes)
+        assert not s.errors, s.errors
+    finally:
+        s.close()
+
+    leader = Session(browser, server)
+    try:
+        leader.login("leader")
+        leader.page.goto(batch_url)
+        leader.page.wait_for_load_state("networkidle")
+        leader.page.fill("#close-form input[name=reason]", "领导小组会议决定提前结束公示")
+        leader.page.click("#close-submit")
+        leader.page.wait_for_load_state("networkidle")
+        leader.page.click("#approve-submit")
+        leader.page.wait_for_load_state("networkidle")
+        assert "已审批" in leader.page.inner_text("#batch-status-text")
+        assert leader.page.locator("#notify-xlsx").count() == 1
+        assert not leader.errors, leader.errors
+        leader.page.screenshot(path=str(shots / "policy-batch.png"), full_page=True)
+    finally:
+        leader.close()
+
+    s = Session(browser, server)
+    try:
+        s.login("researcher")
+        s.open("/policy/whatif")
+        s.page.click("#whatif-run")
+        s.page.wait_for_selector("#whatif-cost-after")
+        s.charts_drawn("/policy/whatif")
+        before = s.page.inner_text("#whatif-cost-after")
+        rate = s.page.locator("input[type=range][aria-label='zz-rd-input.rate']")
+        rate.evaluate(
+            """el => { el.value = String(Number(el.value) + 2);
+                       el.dispatchEvent(new Event('input', {bubbles: true}));
+                       el.dispatchEvent(new Event('change', {bubbles: true})); }"""
+        )
+        s.page.wait_for_function(
+            "t => document.querySelector('#whatif-cost-after').textContent !== t", arg=before, timeout=60_000
+        )
+        s.page.wait_for_load_state("networkidle")
+        s.charts_drawn("/policy/whatif")
+        assert "zz-rd-input.rate" in s.page.inner_text("#whatif-output")
+        assert not s.errors, s.errors
+        s.page.screenshot(path=str(shots / "policy-whatif.png"), full_page=True)
+
+        s.open("/policy/verify?status=")
+        assert s.page.locator("#verify-table tbody tr").count() >= 1
+        assert not s.errors, s.errors
+        s.page.screenshot(path=str(shots / "policy-verify.png"), full_page=True)
+        s.open("/policy/coverage")
+        s.open("/")  # the cockpit's strength heat map draws
+    finally:
+        s.close()

@@ -1,0 +1,216 @@
+"""政策 pages and /api/v1/policy: who may run, see and trace what; scoping in the queries; CSRF."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from collections.abc import Iterator
+
+import openpyxl
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import USERS, Demo, login, make_app
+
+ROLES_WITH_AGGREGATES = ("admin", "leader", "investor", "parkofficer", "researcher")
+ROLES_WITH_FINANCE = ("admin", "leader", "parkofficer", "researcher", "firm")
+
+
+@pytest.fixture(scope="module")
+def policy_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """A private app over a copy of the demo warehouse (runs write to it)."""
+    folder = tmp_path_factory.mktemp("policyweb")
+    copy = Demo(folder / "warehouse.duckdb", demo.files, demo.own_firm, demo.wutong_firm)
+    shutil.copy(demo.warehouse, copy.warehouse)
+    application = make_app(copy, folder)
+    with TestClient(application):
+        yield application
+
+
+@pytest.fixture(scope="module")
+def users(policy_app: FastAPI) -> Iterator[dict[str, TestClient]]:
+    out = {}
+    for name in USERS:
+        c = TestClient(policy_app)
+        login(c, name)
+        out[name] = c
+    yield out
+    for c in out.values():
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def run_id(users: dict[str, TestClient]) -> str:
+    r = users["researcher"].post("/api/v1/policy/runs", json={"as_of": "2025-03-31"})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["period"] == 2024 and body["counts"]["eligible"] > 0
+    return str(body["run_id"])
+
+
+def _form_token(c: TestClient, path: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
+    assert found
+    return found.group(1)
+
+
+def test_before_any_run_the_page_says_so(users: dict[str, TestClient]) -> None:
+    page = users["admin"].get("/policy")
+    assert page.status_code == 200 and 'id="policy-no-run"' in page.text
+    assert "zz-rd-input" in page.text and "第三条" in page.text  # the library with its clause refs
+    assert 'id="policy-run-form"' in page.text
+    assert 'id="policy-run-form"' not in users["leader"].get("/policy").text  # leaders may not run
+
+
+def test_a_run_needs_csrf_and_the_right_role(users: dict[str, TestClient], policy_app: FastAPI) -> None:
+    researcher = users["researcher"]
+    # no CSRF token: refused before anything runs, as a page and as the API
+    bare = TestClient(policy_app)
+    bare.cookies.update(researcher.cookies)
+    r = bare.post("/policy/run", data={"as_of": "2025-03-31"}, follow_redirects=False)
+    assert r.status_code == 403 and "CSRF" in r.text
+    r = bare.post("/api/v1/policy/runs", json={"as_of": "2025-03-31"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf_failed"
+    bare.close()
+    # with the token but the wrong role
+    for name in ("leader", "investor", "parkofficer", "firm"):
+        r = users[name].post("/api/v1/policy/runs", json={"as_of": "2025-03-31"})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", name
+    # the researcher's form with its token runs, records and audits
+    token = _form_token(researcher, "/policy")
+    r = researcher.post(
+        "/policy/run",
+        data={"as_of": "2025-03-31", "period": "2024", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/policy/runs/2025-03-31-")
+    made = r.headers["location"].rsplit("/", 1)[1]
+    runs = users["admin"].get("/api/v1/policy/runs").json()
+    assert made in {row["run_id"] for row in runs["rows"]}
+    audit = users["admin"].get("/api/v1/audit?action=policy.run").json()["rows"]
+    assert any(row["target"] == made and row["username"] == "researcher" for row in audit)
+
+
+def test_bad_input_is_a_clear_400_or_422(users: dict[str, TestClient]) -> None:
+    c = users["admin"]
+    r = c.post("/api/v1/policy/runs", json={"as_of": "1999-12-31"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input"
+    r = c.post("/api/v1/policy/runs", json={"as_of": "2025-13-01"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
+    assert c.get("/api/v1/policy/runs/no-such-run/results").status_code == 404
+    assert c.get("/policy/runs/no-such-run").status_code == 404
+    assert c.get("/api/v1/policy/runs/x/results?status=maybe").status_code == 422
+
+
+def test_pages_render_per_role(users: dict[str, TestClient], run_id: str, demo: Demo) -> None:
+    for name in USERS:
+        page = users[name].get("/policy")
+        assert page.status_code == (200 if name in ROLES_WITH_AGGREGATES else 403), name
+        results = users[name].get(f"/policy/runs/{run_id}")
+        assert results.status_code == (200 if name in ROLES_WITH_FINANCE else 403), name
+    page = users["leader"].get("/policy").text
+    assert 'data-chart="policy-bars"' in page and run_id in page and ">政策<" in page  # chart, run, nav
+    assert (
+        f'href="/policy/runs/{run_id}"' not in users["investor"].get("/policy").text
+    )  # results: 403 for them
+    empty_filters = users["leader"].get(f"/policy/runs/{run_id}?park=&policy=&status=")  # the form's "all"
+    assert empty_filters.status_code == 200 and "/trace/" in empty_filters.text
+    results = users["leader"].get(f"/policy/runs/{run_id}?status=eligible").text
+    assert "符合" in results and "/trace/" in results and "元" in results
+
+
+def test_results_are_scoped_in_the_query(users: dict[str, TestClient], run_id: str, demo: Demo) -> None:
+    path = f"/api/v1/policy/runs/{run_id}/results?size=500"
+    everyone = users["leader"].get(path).json()
+    officer = users["parkofficer"].get(path).json()
+    assert 0 < officer["total"] < everyone["total"]
+    assert {r["park"] for r in officer["rows"]} == {"梧桐"}
+    assert users["parkofficer"].get(path + "&park=shifo").json()["total"] == 0  # not that park's firms
+    firm = users["firm"].get(path).json()
+    assert firm["total"] > 0 and {r["uscc"] for r in firm["rows"]} == {demo.own_firm}
+    # the export is scoped too
+    ws = openpyxl.load_workbook(io.BytesIO(users["parkofficer"].get(path + "&format=xlsx").content)).active
+    assert ws is not None and {row[2] for row in ws.iter_rows(min_row=3, values_only=True)} == {"梧桐"}
+    # traces: out of scope is 403 (page and API), in scope 200
+    other, own = demo.wutong_firm, demo.own_firm  # other: in 梧桐; own: in 石佛
+    expect = {"leader": (200, 200), "parkofficer": (200, 403), "firm": (403, 200), "investor": (403, 403)}
+    for name, (wutong, shifo) in expect.items():
+        for uscc, code in ((other, wutong), (own, shifo)):
+            assert users[name].get(f"/api/v1/policy/runs/{run_id}/trace/{uscc}").status_code == code, name
+            assert users[name].get(f"/policy/runs/{run_id}/trace/{uscc}").status_code == code, name
+    assert users["investor"].get(path).status_code == 403  # firm-level amounts need the finance permission
+
+
+def test_filters_and_excel_export(users: dict[str, TestClient], run_id: str) -> None:
+    c = users["admin"]
+    base = f"/api/v1/policy/runs/{run_id}/results"
+    eligible = c.get(f"{base}?status=eligible&size=500").json()
+    assert eligible["total"] > 0 and all(r["status"] == "eligible" for r in eligible["rows"])
+    assert all(isinstance(r["amount_fen"], int) and r["amount_fen"] > 0 for r in eligible["rows"])
+    one = c.get(f"{base}?policy=zz-rd-input&size=500").json()
+    assert {r["policy_id"] for r in one["rows"]} == {"zz-rd-input"}
+    r = c.get(f"{base}?status=eligible&format=xlsx")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    assert ws is not None and ws.max_row - 2 == eligible["total"]
+    summary = c.get(f"/api/v1/policy/runs/{run_id}/summary").json()
+    assert sum(row["eligible"] for row in summary["rows"]) == eligible["total"]
+    assert sum(row["amount_fen"] for row in summary["rows"]) == sum(r["amount_fen"] for r in eligible["rows"])
+    lib = c.get("/api/v1/policy/library").json()["policies"]
+    rd = next(p for p in lib if p["id"] == "zz-rd-input")
+    assert {p["name"] for p in rd["parameters"]} == {"threshold", "rate", "cap"}
+    assert any(c["once"] for p in lib for c in p["clauses"])  # the one-time awards are flagged
+    clauses = c.get("/api/v1/policy/clauses").json()
+    assert len(clauses["rows"]) == sum(len(p["clauses"]) for p in lib)
+    ws = openpyxl.load_workbook(io.BytesIO(c.get("/api/v1/policy/clauses?format=xlsx").content)).active
+    assert ws is not None and ws.max_row - 2 == len(clauses["rows"])
+
+
+def test_trace_condition_by_condition(users: dict[str, TestClient], run_id: str) -> None:
+    c = users["researcher"]
+    row = c.get(f"/api/v1/policy/runs/{run_id}/results?status=eligible&policy=zz-rd-input&size=1").json()[
+        "rows"
+    ][0]
+    data = c.get(f"/api/v1/policy/runs/{run_id}/trace/{row['uscc']}").json()
+    clause = next(x for x in data["clauses"] if x["policy_id"] == "zz-rd-input")
+    assert clause["status"] == "eligible" and clause["labelled"] and clause["clause_ref"] == "第三条"
+    last = clause["conditions"][-1]
+    assert last["label"].startswith("本期研发投入不低于门槛") and last["result"] is True
+    assert last["parameters"] == {"threshold": "500.00 万元"} and last["value_text"].endswith(" 元")
+    assert {x["result"] for x in clause["conditions"]} <= {True, False, None}
+    assert [x["part"] for x in clause["conditions"]][:1] == ["subject"] and last["part"] == "clause"
+    assert "exclusion" in {x["part"] for x in clause["conditions"]}
+    # an eligible firm: every leaf outside `any` speaks for it, negated ones and exclusions included
+    assert all(
+        x["favourable"] for x in clause["conditions"] if x["part"] != "clause" and x["result"] is not None
+    )
+    assert any(x["negated"] for x in clause["conditions"])
+    page = c.get(f"/policy/runs/{run_id}/trace/{row['uscc']}").text
+    assert "本期研发投入不低于门槛" in page and "threshold = 500.00 万元" in page and "✓" in page
+
+
+def test_enterprise_page_lists_the_latest_results(
+    users: dict[str, TestClient], run_id: str, demo: Demo
+) -> None:
+    page = users["firm"].get(f"/enterprises/{demo.own_firm}").text
+    assert f'hx-get="/policy/enterprise/{demo.own_firm}"' in page
+    fragment = users["firm"].get(f"/policy/enterprise/{demo.own_firm}")
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert f"/trace/{demo.own_firm}" in fragment.text
+    data = users["firm"].get(f"/api/v1/policy/enterprises/{demo.own_firm}").json()
+    assert data["results"] and data["run_id"]
+    assert users["firm"].get(f"/policy/enterprise/{demo.wutong_firm}").status_code == 403
+    assert users["investor"].get(f"/policy/enterprise/{demo.wutong_firm}").status_code == 403
+    assert "/policy/enterprise/" not in users["investor"].get(f"/enterprises/{demo.wutong_firm}").text
+
+
+def test_english(users: dict[str, TestClient], run_id: str) -> None:
+    c = users["researcher"]
+    c.get("/lang/en")
+    try:
+        page = c.get(f"/policy/runs/{run_id}?status=undetermined").text
+        assert 'lang="en"' in page and "To be verified" in page and "Export to Excel" in page
+    finally:
+        c.get("/lang/zh-CN")

@@ -1,0 +1,428 @@
+"""政策兑现 over HTTP: run → batch → review → 公示 → objection upheld → approval by a second role →
+pay → pay again (already paid); the exports (masked USCC); roles, scoping, CSRF, 409s; the 待核实
+queue; the ledger as the next run's payment history; what-if writes nothing; coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import openpyxl
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import PASSWORD, USERS, Demo, login, make_app
+from zonebrain.appstore import Role, open_app_store
+
+GOUZHAO = "沟赵"
+MASKED = re.compile(r"^[0-9A-Z]{4}\*{12}[0-9A-Z]{2}$")
+
+
+@pytest.fixture(scope="module")
+def flow_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """A private app over a copy of the demo warehouse (runs write to it) and its own app store."""
+    folder = tmp_path_factory.mktemp("policyflow")
+    copy = Demo(folder / "warehouse.duckdb", demo.files, demo.own_firm, demo.wutong_firm)
+    shutil.copy(demo.warehouse, copy.warehouse)
+    application = make_app(copy, folder)
+    with open_app_store(folder / "app.sqlite", password_cost="low") as store:  # a park with 待核实 firms
+        store.users.add("gzofficer", PASSWORD, Role.PARK_OFFICER, park_id="gouzhao")
+    with TestClient(application):
+        yield application
+
+
+@pytest.fixture(scope="module")
+def users(flow_app: FastAPI) -> Iterator[dict[str, TestClient]]:
+    out = {}
+    for name in [*USERS, "gzofficer"]:
+        c = TestClient(flow_app)
+        login(c, name)
+        out[name] = c
+    yield out
+    for c in out.values():
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def run_id(users: dict[str, TestClient]) -> str:
+    r = users["researcher"].post("/api/v1/policy/runs", json={"as_of": "2025-03-31"})
+    assert r.status_code == 201, r.text
+    return str(r.json()["run_id"])
+
+
+def _ok(r: Any, code: int = 200) -> dict[str, Any]:
+    assert r.status_code == code, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _error(r: Any, status: int, code: str) -> str:
+    assert r.status_code == status, r.text
+    err = r.json()["error"]
+    assert err["code"] == code and err["request_id"], err
+    return str(err["message"])
+
+
+def _audit(c: TestClient, action: str, target: str) -> list[dict[str, Any]]:
+    rows = _ok(c.get(f"/api/v1/audit?action={action}&size=500"))["rows"]
+    return [r for r in rows if r["target"] == target]
+
+
+@pytest.fixture(scope="module")
+def flow(users: dict[str, TestClient], run_id: str, demo: Demo) -> dict[str, Any]:
+    """The whole workflow over the JSON API; returns what the tests below look at."""
+    researcher, admin, leader, officer = (users[n] for n in ("researcher", "admin", "leader", "parkofficer"))
+    out: dict[str, Any] = {"run_id": run_id}
+    # who may build a batch: the service refuses the others with 403
+    for name in ("leader", "parkofficer", "investor", "firm"):
+        _error(users[name].post("/api/v1/policy/batches", json={"run_id": run_id}), 403, "forbidden")
+    _error(researcher.post("/api/v1/policy/batches", json={"run_id": "no-such-run"}), 404, "not_found")
+    b = _ok(researcher.post("/api/v1/policy/batches", json={"run_id": run_id, "title": "测试批次"}), 201)[
+        "batch"
+    ]
+    out["batch"] = bid = b["id"]
+    assert b["status"] == "draft" and b["total_fen"] > 0 and b["created_by"] == "researcher"
+
+    # review by the admin; a stale version is a 409, approving a draft too
+    _error(admin.post(f"/api/v1/policy/batches/{bid}/review", json={"expected_version": 99}), 409, "conflict")
+    b = _ok(admin.post(f"/api/v1/policy/batches/{bid}/review", json={"expected_version": b["version"]}))[
+        "batch"
+    ]
+    assert b["status"] == "reviewed" and b["reviewed_by"] == "admin"
+    # 公示 for a week from today
+    today = dt.date.today()
+    body = {
+        "expected_version": b["version"],
+        "start": today.isoformat(),
+        "end": (today + dt.timedelta(6)).isoformat(),
+    }
+    _error(leader.post(f"/api/v1/policy/batches/{bid}/publicize", json=body), 403, "forbidden")
+    b = _ok(researcher.post(f"/api/v1/policy/batches/{bid}/publicize", json=body))["batch"]
+    assert b["status"] == "publicized"
+    # too early to approve: the 公示期 runs on (409 with the service's message)
+    msg = _error(
+        leader.post(f"/api/v1/policy/batches/{bid}/approve", json={"expected_version": b["version"]}),
+        409,
+        "conflict",
+    )
+    assert "公示期" in msg
+
+    # the park officer sees (and objects to) their park's items only
+    theirs = _ok(officer.get(f"/api/v1/policy/batches/{bid}/items?size=500"))
+    everyone = _ok(leader.get(f"/api/v1/policy/batches/{bid}/items?size=500"))
+    assert 0 < theirs["total"] < everyone["total"] and {r["park"] for r in theirs["rows"]} == {"梧桐"}
+    other = next(r for r in everyone["rows"] if r["park"] != "梧桐")
+    objection = {"text": "该企业已迁出", "raised_by": "匿名", "raised_by_role": "群众"}
+    _error(officer.post(f"/api/v1/policy/items/{other['id']}/objections", json=objection), 403, "forbidden")
+    target = theirs["rows"][0]
+    out["withdrawn"] = target
+    o = _ok(officer.post(f"/api/v1/policy/items/{target['id']}/objections", json=objection), 201)
+    # resolved as upheld by the researcher: the item is withdrawn
+    _error(leader.post(f"/api/v1/policy/objections/{o['id']}/resolve", json={"upheld": True, "note": ""}), 422,
+           "validation_error")  # fmt: skip
+    res = _ok(
+        researcher.post(
+            f"/api/v1/policy/objections/{o['id']}/resolve", json={"upheld": True, "note": "核实属实"}
+        )
+    )
+    assert res["resolution"] == "upheld"
+    items = _ok(leader.get(f"/api/v1/policy/batches/{bid}/items?status=withdrawn"))["rows"]
+    assert [r["id"] for r in items] == [target["id"]]
+
+    # the leader ends the 公示期 early (with a reason); the admin reviewed, so may not approve (四眼)
+    b = _ok(leader.get(f"/api/v1/policy/batches/{bid}"))["batch"]
+    b = _ok(
+        leader.post(
+            f"/api/v1/policy/batches/{bid}/close-publicity",
+            json={"expected_version": b["version"], "reason": "会议决定"},
+        )
+    )["batch"]
+    msg = _error(admin.post(f"/api/v1/policy/batches/{bid}/approve", json={"expected_version": b["version"]}), 403,
+                 "forbidden")  # fmt: skip
+    assert "审核人" in msg
+    _error(researcher.post(f"/api/v1/policy/batches/{bid}/approve", json={"expected_version": b["version"]}), 403,
+           "forbidden")  # fmt: skip
+    b = _ok(leader.post(f"/api/v1/policy/batches/{bid}/approve", json={"expected_version": b["version"]}))[
+        "batch"
+    ]
+    assert b["status"] == "approved" and b["approved_by"] == "leader"
+
+    # pay, then pay again: already paid, the ledger unchanged
+    paid = _ok(researcher.post(f"/api/v1/policy/batches/{bid}/pay"))
+    assert paid["paid"] > 0 and paid["batch"]["status"] == "paid"
+    ledger = _ok(admin.get("/api/v1/policy/ledger?size=500"))
+    assert ledger["total"] == paid["paid"]
+    again = _ok(researcher.post(f"/api/v1/policy/batches/{bid}/pay"))
+    assert again["paid"] == 0 and again["already_paid"] == paid["paid"]
+    assert _ok(admin.get("/api/v1/policy/ledger?size=500"))["total"] == ledger["total"]
+    out["paid"] = paid
+    out["ledger"] = ledger
+    return out
+
+
+def test_the_whole_flow_and_its_audit(flow: dict[str, Any], users: dict[str, TestClient]) -> None:
+    target = f"batch:{flow['batch']}"
+    admin = users["admin"]
+    # each step audited once, by the service (the web does not audit again)
+    for action in ("create", "review", "publicize", "object", "resolve", "close_publicity", "approve"):
+        rows = [r for r in _audit(admin, f"disbursement.{action}", target) if r["outcome"] == "ok"]
+        assert len(rows) == 1, (action, rows)
+    denied = [r for r in _audit(admin, "disbursement.approve", target) if r["outcome"] == "denied"]
+    assert sorted(r["username"] for r in denied) == ["admin", "researcher"]  # reviewer, creator
+    pays = _audit(admin, "disbursement.pay", target)
+    assert sorted(r["outcome"] for r in pays) == ["already_paid", "ok"]
+
+
+def test_the_exports_mask_the_uscc_on_the_public_list(
+    flow: dict[str, Any], users: dict[str, TestClient]
+) -> None:
+    bid, c = flow["batch"], users["researcher"]
+    r = c.get(f"/api/v1/policy/batches/{bid}/publicity?format=xlsx")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(r.content))["公示名单"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:3] == ("序号", "企业名称", "统一社会信用代码")
+    codes = [row[2] for row in rows[1:]]
+    assert codes and all(MASKED.match(str(code)) for code in codes)
+    paid_items = _ok(c.get(f"/api/v1/policy/batches/{bid}/items?size=500&status=paid"))["rows"]
+    assert len(codes) == len(paid_items)  # withdrawn and previously paid awards are left off
+    docx = c.get(f"/api/v1/policy/batches/{bid}/publicity?format=docx")
+    assert docx.status_code == 200
+    xml = zipfile.ZipFile(io.BytesIO(docx.content)).read("word/document.xml").decode()
+    assert "公示名单" in xml and re.search(r"[0-9A-Z]{4}\*{12}[0-9A-Z]{2}", xml)
+    assert paid_items[0]["uscc"] not in xml
+    notify = openpyxl.load_workbook(io.BytesIO(c.get(f"/api/v1/policy/batches/{bid}/notify").content))
+    full = {row[1] for row in notify["通知企业"].iter_rows(min_row=2, values_only=True)}
+    assert paid_items[0]["uscc"] in full  # the officers' list keeps the whole USCC
+    # a park officer may not export the lists; every export is audited
+    _error(users["parkofficer"].get(f"/api/v1/policy/batches/{bid}/publicity"), 403, "forbidden")
+    details = " ".join(r["detail"] for r in _audit(users["admin"], "disbursement.export", f"batch:{bid}"))
+    assert "kind=publicity" in details and "kind=notify" in details
+
+
+def test_batch_pages_per_role(flow: dict[str, Any], users: dict[str, TestClient]) -> None:
+    bid = flow["batch"]
+    expect = {
+        "admin": 200,
+        "leader": 200,
+        "researcher": 200,
+        "parkofficer": 200,
+        "investor": 403,
+        "firm": 403,
+    }
+    for name, code in expect.items():
+        assert users[name].get("/policy/batches").status_code == code, name
+        assert users[name].get(f"/policy/batches/{bid}").status_code == code, name
+        assert users[name].get(f"/api/v1/policy/batches/{bid}").status_code == code, name
+    page = users["researcher"].get(f"/policy/batches/{bid}?paid=0&already=3").text
+    assert "此前已兑现 3 项" in page and 'id="publicity-xlsx"' in page and "已兑现" in page
+    officer = users["parkofficer"].get(f"/policy/batches/{bid}").text
+    assert 'id="publicity-xlsx"' not in officer
+    assert users["admin"].get("/policy/batches/999999").status_code == 404
+    assert users["admin"].get("/api/v1/policy/batches/0").status_code == 422
+
+
+def test_the_ledger_is_scoped(flow: dict[str, Any], users: dict[str, TestClient], demo: Demo) -> None:
+    everyone = _ok(users["leader"].get("/api/v1/policy/ledger?size=500"))
+    officer = _ok(users["parkofficer"].get("/api/v1/policy/ledger?size=500"))
+    assert officer["total"] < everyone["total"] and {r["park"] for r in officer["rows"]} <= {"梧桐"}
+    firm = _ok(users["firm"].get("/api/v1/policy/ledger?size=500"))
+    assert {r["uscc"] for r in firm["rows"]} <= {demo.own_firm}
+    assert _ok(users["firm"].get(f"/api/v1/policy/ledger?uscc={demo.wutong_firm}"))["total"] == 0
+    _error(users["investor"].get("/api/v1/policy/ledger"), 403, "forbidden")
+    assert all(isinstance(r["amount_fen"], int) for r in everyone["rows"])
+    ws = openpyxl.load_workbook(
+        io.BytesIO(users["leader"].get("/api/v1/policy/ledger?format=xlsx").content)
+    ).active
+    assert ws is not None and ws.max_row - 2 == everyone["total"]
+    page = users["leader"].get(f"/policy/ledger?batch={flow['batch']}")
+    assert page.status_code == 200 and "支付台账" in page.text
+
+
+def test_the_next_run_sees_the_ledger(flow: dict[str, Any], users: dict[str, TestClient]) -> None:
+    c = users["researcher"]
+    once = [
+        r for r in _ok(c.get(f"/api/v1/policy/batches/{flow['batch']}/items?size=500&status=paid"))["rows"]
+        if r["period"] == "once"
+    ]  # fmt: skip
+    assert once, "the demo zone should have a one-time award paid"
+    rerun = _ok(c.post("/api/v1/policy/runs", json={"as_of": "2025-03-31"}), 201)["run_id"]
+    item = once[0]
+    clauses = _ok(c.get(f"/api/v1/policy/runs/{rerun}/trace/{item['uscc']}"))["clauses"]
+    got = next(
+        x for x in clauses if x["policy_id"] == item["policy_id"] and x["clause_id"] == item["clause_id"]
+    )
+    assert got["status"] == "ineligible" and got["extra"].get("ledger") == "already paid (one-time award)"
+    # a batch from the re-run lists no award paid before as payable
+    b = _ok(c.post("/api/v1/policy/batches", json={"run_id": rerun}), 201)["batch"]
+    assert b["counts"].get("listed", 0) >= 0
+    assert _ok(users["admin"].get("/api/v1/policy/ledger"))["total"] == flow["ledger"]["total"]
+
+
+def test_the_verification_queue_is_scoped(
+    flow: dict[str, Any], users: dict[str, TestClient], demo: Demo
+) -> None:
+    everyone = _ok(users["leader"].get("/api/v1/policy/verification?size=500"))
+    assert everyone["total"] > 0 and all(r["ask"] for r in everyone["rows"])
+    for name, park in (("parkofficer", "梧桐"), ("gzofficer", GOUZHAO)):
+        officer = _ok(users[name].get("/api/v1/policy/verification?size=500"))
+        assert officer["total"] == len([r for r in everyone["rows"] if r["park"] == park]) < everyone["total"]
+        assert {r["park"] for r in officer["rows"]} <= {park}
+    assert officer["total"] > 0  # the demo zone has 待核实 firms in 沟赵
+    firm = _ok(users["firm"].get("/api/v1/policy/verification?size=500"))
+    assert {r["uscc"] for r in firm["rows"]} <= {demo.own_firm}
+    assert _ok(users["firm"].get(f"/api/v1/policy/verification?uscc={demo.wutong_firm}"))["total"] == 0
+    _error(users["investor"].get("/api/v1/policy/verification"), 403, "forbidden")
+    # the enterprise user reads what to provide (快申快享) and may export only its own
+    if firm["total"]:
+        assert "请补充" in users["firm"].get("/policy/verify").text
+    ws = openpyxl.load_workbook(io.BytesIO(users["firm"].get("/api/v1/policy/verification/export").content))
+    codes = {row[1] for row in ws["待核实企业"].iter_rows(min_row=2, values_only=True)}
+    assert codes <= {demo.own_firm}
+    # updates: the park's officer moves a request on; stale → 409; another park's officer → 403; firm → 403
+    mine = officer["rows"][0]
+    url = f"/api/v1/policy/verification/{mine['id']}"
+    body = {"status": "requested", "expected_version": mine["version"]}
+    _error(users["parkofficer"].post(url, json=body), 403, "forbidden")
+    _error(users["firm"].post(url, json=body), 403, "forbidden")
+    moved = _ok(users["gzofficer"].post(url, json=body))
+    assert moved["status"] == "requested" and moved["version"] == mine["version"] + 1
+    stale = {"status": "answered", "expected_version": mine["version"]}
+    _error(users["gzofficer"].post(url, json=stale), 409, "conflict")
+    assert len(_audit(users["admin"], "verification.update", f"verification:{mine['id']}")) == 1
+    # the enterprise page's 政策 section repeats what the firm is asked for
+    fragment = users["gzofficer"].get(f"/policy/enterprise/{mine['uscc']}").text
+    assert 'id="enterprise-asks"' in fragment and "请补充" in fragment
+    for name, code in {"leader": 200, "parkofficer": 200, "firm": 200, "investor": 403}.items():
+        assert users[name].get("/policy/verify").status_code == code, name
+
+
+def _token(c: TestClient, path: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
+    assert found
+    return found.group(1)
+
+
+def test_page_forms_need_csrf_and_walk_the_steps(
+    flow: dict[str, Any], users: dict[str, TestClient], flow_app: FastAPI
+) -> None:
+    researcher, run_id = users["researcher"], flow["run_id"]
+    page = researcher.get(f"/policy/runs/{run_id}").text
+    assert 'id="create-batch-form"' in page
+    assert 'id="create-batch-form"' not in users["leader"].get(f"/policy/runs/{run_id}").text
+    bare = TestClient(flow_app)
+    bare.cookies.update(researcher.cookies)
+    for path in (f"/policy/runs/{run_id}/batch", f"/policy/batches/{flow['batch']}/review", "/policy/whatif"):
+        r = bare.post(path, data={"expected_version": "1"}, follow_redirects=False)
+        assert r.status_code == 403 and "CSRF" in r.text, path
+    bare.close()
+    token = _token(researcher, f"/policy/runs/{run_id}")
+    r = researcher.post(f"/policy/runs/{run_id}/batch", data={"csrf_token": token, "title": "页面批次"},
+                        follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    bid = int(r.headers["location"].rsplit("/", 1)[1])
+    page = researcher.get(f"/policy/batches/{bid}").text
+    assert 'id="review-form"' in page and "页面批次" in page
+    version = re.search(r'name="expected_version" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    r = researcher.post(f"/policy/batches/{bid}/review", data={"csrf_token": token, "expected_version": version},
+                        follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    assert "已审核" in researcher.get(f"/policy/batches/{bid}").text
+    # a refusal on a page is the error page with the service's message
+    r = researcher.post(
+        f"/policy/batches/{bid}/review", data={"csrf_token": token, "expected_version": version}
+    )
+    assert r.status_code == 409 and "已被他人修改" in r.text
+
+
+def _runs(c: TestClient) -> int:
+    return int(_ok(c.get("/api/v1/policy/runs"))["total"])
+
+
+def test_what_if_writes_nothing(flow: dict[str, Any], users: dict[str, TestClient]) -> None:
+    c = users["researcher"]
+    before = _runs(c)
+    body = {"as_of": "2025-03-31", "rates_pct": {"zz-rd-input.rate": "3"}}  # a fresh baseline
+    r = _ok(c.post("/api/v1/policy/whatif", json=body))
+    assert r["totals"]["cost_after_fen"] > r["totals"]["cost_before_fen"] and r["changes"] == [
+        "zz-rd-input.rate = 3%"
+    ]
+    assert isinstance(r["totals"]["cost_delta_fen"], int) and r["winners_count"] > 0 and r["winners"]
+    assert sum(p["cost_after_fen"] for p in r["by_park"]) == r["totals"]["cost_after_fen"]
+    same = _ok(
+        c.post(
+            "/api/v1/policy/whatif",
+            json={"baseline_run_id": flow["run_id"], "rates_pct": {"zz-rd-input.rate": "2"}},
+        )
+    )
+    assert same["changes"] == []  # equal to the value in force: not an override
+    pool = {
+        "baseline_run_id": flow["run_id"],
+        "budgets": {"zz-gxq-2022": {"pool_wan": "100", "rule": "pro_rata"}},
+    }
+    pooled = _ok(c.post("/api/v1/policy/whatif", json=pool))
+    assert pooled["totals"]["cost_after_fen"] <= 100 * 1_000_000 and pooled["budget"]
+    # the page fragment and the Excel file
+    token = _token(c, "/policy/whatif")
+    form = {
+        "csrf_token": token,
+        "baseline": flow["run_id"],
+        "param:zz-rd-input.rate": "2.5",
+        "param:zz-rd-input.cap": "60",
+    }
+    frag = c.post("/policy/whatif", data=form)
+    assert frag.status_code == 200 and 'id="whatif-cost-after"' in frag.text and "<html" not in frag.text
+    assert 'data-chart="whatif-bars"' in frag.text and "zz-rd-input.rate = 2.5%" in frag.text
+    xlsx = c.post("/policy/whatif/export", data=form)
+    assert (
+        xlsx.status_code == 200
+        and "情景 scenario" in openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames
+    )
+    api_xlsx = c.post("/api/v1/policy/whatif?format=xlsx", json=body)
+    assert (
+        api_xlsx.status_code == 200
+        and "受益 winners" in openpyxl.load_workbook(io.BytesIO(api_xlsx.content)).sheetnames
+    )
+    # bad input is refused (422 by the schema, 400 by the parser); roles
+    _error(
+        c.post("/api/v1/policy/whatif", json={"rates_pct": {"zz-rd-input.rate": "abc"}}),
+        422,
+        "validation_error",
+    )
+    _error(
+        c.post("/api/v1/policy/whatif", json={"rates_pct": {"zz-rd-input.cap": "3"}}), 400, "invalid_input"
+    )
+    assert c.post("/policy/whatif", data={**form, "param:zz-rd-input.rate": "1e3"}).status_code == 400
+    for rate in ("150", "2.12345"):  # at most 100 %, 4 decimals: rate × base stays exact in int64 fen
+        _error(
+            c.post("/api/v1/policy/whatif", json={"rates_pct": {"zz-rd-input.rate": rate}}),
+            400,
+            "invalid_input",
+        )
+    for name in ("investor", "parkofficer", "firm"):
+        assert users[name].get("/policy/whatif").status_code == 403, name
+        _error(users[name].post("/api/v1/policy/whatif", json=body), 403, "forbidden")
+    assert users["leader"].get("/policy/whatif").status_code == 200
+    assert _runs(c) == before  # nothing recorded
+
+
+def test_coverage(flow: dict[str, Any], users: dict[str, TestClient]) -> None:
+    c = users["leader"]
+    data = _ok(c.get(f"/api/v1/policy/coverage?run={flow['run_id']}"))
+    assert 0 < data["clause_share_pct"] < 100 and data["decisions"] and data["missing"]
+    assert data["missing"][0]["decides"] >= data["missing"][-1]["decides"]
+    more = _ok(c.get(f"/api/v1/policy/coverage?run={flow['run_id']}&data=rd_expense_fen"))
+    assert more["clause_share_pct"] > data["clause_share_pct"]
+    _error(c.get("/api/v1/policy/coverage?data=nonsense"), 400, "invalid_input")
+    page = c.get("/policy/coverage")
+    assert page.status_code == 200 and 'data-chart="coverage-bars"' in page.text
+    wb = openpyxl.load_workbook(io.BytesIO(c.get("/api/v1/policy/coverage?format=xlsx").content))
+    assert "缺失字段 missing" in wb.sheetnames
+    assert users["firm"].get("/policy/coverage").status_code == 403
