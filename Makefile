@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install system-deps web-deps lint test test-fast demo bench bench-engines clean constraints docs-check
+.PHONY: install system-deps web-deps lint test test-fast demo bench bench-engines bench-policy bench-deps clean constraints docs-check
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,8 +56,16 @@ web-deps:
 demo: web-deps install
 	$(BIN)/zonebrain demo
 
-bench: install
+# The benchmark-only anchors (the `bench` extra: OpenFisca for the policy benchmark).
+bench-deps: install
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,lint,engines,bench]'
+
+bench: bench-deps
 	$(BIN)/python benchmarks/import_bench.py
+
+# 1M enterprises through the encoded policies: ZoneBrain on DuckDB against OpenFisca.
+bench-policy: bench-deps
+	$(BIN)/python benchmarks/policy_bench.py
 
 # Import and zone summary of the 1M-firm reference registry on DuckDB, PostgreSQL and Spark.
 bench-engines: install system-deps

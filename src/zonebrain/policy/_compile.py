@@ -61,6 +61,7 @@ class Compiler:
         self.period_end = dt.date(period, 12, 31)
         self.leaves: list[Leaf] = []
         self._cols: dict[str, ir.Value] = {}
+        self._tables: dict[str, ir.Table] = {}
 
     # ------------------------------------------------------------------ facts
     def _param(self, name: str) -> Any:
@@ -116,13 +117,13 @@ class Compiler:
                 Leaf(i, c.ref.text(), f"{label} {c.op}{shown}", label, c.fact in ENTERPRISE_FACTS, c.label)
             )
         elif c.tag is not None:
-            result = base[f"k{i}"].notnull()
+            result = base[f"k{i}"].fill_null(0) == 1
             self.leaves.append(
                 Leaf(i, c.ref.text(), f"tag {c.tag} @ {self.period_end}", None, False, c.label)
             )
         else:
             start, end = self._window(c)
-            result = base[f"k{i}"].notnull()
+            result = base[f"k{i}"].fill_null(0) == 1
             extra = f", detail without {c.detail_excludes}" if c.detail_excludes else ""
             test = f"event {c.event} in [{start}, {end}]{extra}"
             self.leaves.append(Leaf(i, c.ref.text(), test, None, False, c.label))
@@ -152,28 +153,40 @@ class Compiler:
         fam = [] if self.family is None else [self.family.eligibility, *self.family.exclusions]
         return fam + [c.when for c in self.policy.clauses]
 
-    def _lookup(self, i: int, c: Condition) -> ir.Table:
-        """The uscc set (column ``k{i}``) for which a tag or event leaf holds."""
-        key = f"k{i}"
-        if c.tag is not None:
-            t = self.wh.table("enterprise_tags")
-            held = t.filter(
-                (t.tag == c.tag)
-                & (t.since.isnull() | (t.since <= self.period_end))
-                & (t.until.isnull() | (t.until >= self.period_end))
-            )
-            return held.select(**{key: held.uscc}).distinct()
-        e = self.wh.table("events")
-        start, end = self._window(c)
-        hit = e.filter((e.kind == c.event) & (e.date >= start) & (e.date <= end))
-        if c.detail_excludes:
-            hit = hit.filter(hit.detail.isnull() | ~hit.detail.contains(c.detail_excludes))
-        return hit.select(**{key: hit.uscc}).distinct()
+    def _table(self, name: str) -> ir.Table:
+        if name not in self._tables:
+            self._tables[name] = self.wh.table(name)
+        return self._tables[name]
+
+    def _lookup(self, name: str, flags: dict[int, Condition]) -> ir.Table:
+        """One row per uscc with a tag or event, and per leaf ``k{i}`` = 1 when the leaf holds for it.
+
+        All tag leaves (or all event leaves) of a policy share one scan, one aggregation and one join.
+        """
+        t = self._table(name)
+        cols: dict[str, ir.Value] = {}
+        for i, c in flags.items():
+            if c.tag is not None:
+                hit = (
+                    (t.tag == c.tag)
+                    & (t.since.isnull() | (t.since <= self.period_end))
+                    & (t.until.isnull() | (t.until >= self.period_end))
+                )
+            else:
+                start, end = self._window(c)
+                hit = (t.kind == c.event) & (t.date >= start) & (t.date <= end)
+                if c.detail_excludes:
+                    hit = hit & (t.detail.isnull() | ~t.detail.contains(c.detail_excludes))
+            cols[f"k{i}"] = ibis.ifelse(hit, 1, 0).max()
+        key = t.tag if name == "enterprise_tags" else t.kind
+        wanted = sorted({str(c.tag if c.tag is not None else c.event) for c in flags.values()})
+        return t.filter(key.isin(wanted)).group_by(j=t.uscc).aggregate(**cols)
 
     def _base(self) -> ir.Table:
         offsets: set[int] = set()
         history: set[int] = set()
-        lookups: list[ir.Table] = []
+        tags: dict[int, Condition] = {}
+        events: dict[int, Condition] = {}
         leaves = [leaf for tree in self._conditions() for leaf in tree.leaves()]
         amounts = [(c.amount.of, c.amount.year) for c in self.policy.clauses if c.amount.of]
         for fact, off in [(x.fact, x.year) for x in leaves if x.fact] + amounts:
@@ -182,13 +195,15 @@ class Compiler:
             elif fact in YEAR_FACTS:
                 offsets.add(off)
         for i, leaf in enumerate(leaves):
-            if leaf.fact is None:
-                lookups.append(self._lookup(i, leaf))
-        ent = self.wh.table("enterprises")
+            if leaf.tag is not None:
+                tags[i] = leaf
+            elif leaf.event is not None:
+                events[i] = leaf
+        ent = self._table("enterprises")
         base = ent.select("uscc", *ENTERPRISE_FACTS)
         if self.only is not None:
             base = base.filter(base.uscc.isin(self.only))
-        years = self.wh.table("enterprise_years")
+        years = self._table("enterprise_years")
         for off in sorted(offsets):
             y = years.filter(years.year == self.period + off)
             y = y.select(j=y.uscc, **{fact_column(f, off): y[f] for f in YEAR_FACTS})
@@ -198,8 +213,10 @@ class Compiler:
             name = fact_column("max_revenue_fen_before", off)
             h = h.group_by(j=h.uscc).aggregate(**{name: h.revenue_fen.max()})
             base = base.left_join(h, base.uscc == h.j).drop("j")
-        for table in lookups:
-            base = base.left_join(table, base.uscc == table[table.columns[0]])
+        for name, flags in (("enterprise_tags", tags), ("events", events)):
+            if flags:
+                found = self._lookup(name, flags)
+                base = base.left_join(found, base.uscc == found.j).drop("j")
         return base
 
     def query(self) -> tuple[ir.Table, dict[str, list[Leaf]]]:

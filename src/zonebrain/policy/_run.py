@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
 import pyarrow as pa
 
-from zonebrain.policy._evaluate import PaymentHistory, evaluate, parameter_values
+from zonebrain.policy._evaluate import Evaluation, PaymentHistory, evaluate_all, parameter_values
 from zonebrain.policy._library import Library
 from zonebrain.storage import Warehouse
 
@@ -61,7 +63,11 @@ class RunResult:
     parameters: dict[str, str]
     batch_ids: tuple[str, ...]
     results: pa.Table
-    """uscc, policy_id, clause_id, status, amount_fen, missing_fields, trace."""
+    """uscc, policy_id, clause_id, status, amount_fen, missing_fields, trace (null when the run was
+    made with ``keep_traces=False``: the traces are then only in the warehouse, see :func:`load_results`)."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time of each step: ``evaluate`` (queries, statuses, amounts, groups), ``write`` (traces
+    joined and written, committed)."""
 
     def counts(self) -> dict[str, int]:
         got = self.results.group_by("status").aggregate([("uscc", "count")]).to_pylist()
@@ -84,14 +90,21 @@ def run_policies(
     kind: str = "run",
     note: str = "",
     write: bool = True,
+    keep_traces: bool = True,
 ) -> RunResult:
     """Evaluate every policy of *lib* and (unless ``write=False``) record the run in one transaction.
 
     *parameters* overrides values by ``policy_id.name`` (e.g. ``{"zz-rd-input.rate": "3%"}``);
-    the snapshot actually used is hashed into ``parameters_hash``.
+    the snapshot actually used is hashed into ``parameters_hash``. ``keep_traces=False`` (with
+    ``write=True``) writes the traces in chunks and leaves them out of ``results``: a zone-scale run
+    (about 2 KB of trace per enterprise and clause) then never holds them all in memory, neither
+    here nor in the engine's transaction (the rows are committed in chunks, the run row last).
     """
     period = default_period(as_of) if period is None else period
-    results = evaluate(wh, lib, period, overrides=parameters, history=history)
+    started = time.perf_counter()
+    ev = evaluate_all(wh, lib, period, overrides=parameters, history=history)
+    results = ev.table(trace=keep_traces or not write)
+    seconds = {"evaluate": time.perf_counter() - started}
     snapshot = parameter_snapshot(lib, period, parameters)
     batches = wh.to_arrow(wh.table("import_batches").select("batch_id").distinct().order_by("batch_id"))
     batch_ids = tuple(str(b) for b in batches["batch_id"].to_pylist())
@@ -106,13 +119,23 @@ def run_policies(
         snapshot,
         batch_ids,
         results,
+        seconds,
     )
     if write:
-        _write(wh, result, kind, note)
+        started = time.perf_counter()
+        _write(wh, result, kind, note, None if keep_traces else ev)
+        seconds["write"] = time.perf_counter() - started
     return result
 
 
-def _write(wh: Warehouse, r: RunResult, kind: str, note: str) -> None:
+WRITE_CHUNK = 100_000
+"""Result rows per append when the traces are written in chunks (about 0.2 GB of trace text)."""
+
+
+def _write(wh: Warehouse, r: RunResult, kind: str, note: str, ev: Evaluation | None) -> None:
+    """The run row and its results. With *ev* (``keep_traces=False``) the traces are joined and the
+    rows committed in chunks, the run row last: a run is visible only once all its rows are in
+    (readers find runs through ``policy_runs``), and on an error its rows are deleted again."""
     run = pa.table(
         {
             "run_id": [r.run_id],
@@ -125,10 +148,25 @@ def _write(wh: Warehouse, r: RunResult, kind: str, note: str) -> None:
             "created_at": pa.array([dt.datetime.now().replace(microsecond=0)], pa.timestamp("us")),
         }
     )
-    rows = r.results.add_column(0, "run_id", pa.array([r.run_id] * r.results.num_rows, pa.string()))
-    with wh.transaction():
-        wh.append("policy_runs", run)
-        wh.append("policy_results", rows)
+
+    def with_run(rows: pa.Table) -> pa.Table:
+        return rows.add_column(0, "run_id", pa.repeat(pa.scalar(r.run_id, pa.string()), rows.num_rows))
+
+    if ev is None:
+        with wh.transaction():
+            wh.append("policy_runs", run)
+            wh.append("policy_results", with_run(r.results))
+        return
+    try:
+        for start in range(0, ev.num_rows, WRITE_CHUNK):
+            with wh.transaction():
+                wh.append("policy_results", with_run(ev.table(start, start + WRITE_CHUNK)))
+        with wh.transaction():
+            wh.append("policy_runs", run)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            wh.delete_where_in("policy_results", "run_id", [r.run_id])
+        raise
 
 
 def load_results(wh: Warehouse, run_id: str | None = None, uscc: str | None = None) -> pa.Table:

@@ -30,9 +30,12 @@ def json_value(col: pa.Array, text: bool) -> pa.Array:
     return pc.fill_null(s, "null")
 
 
+_BOOL_TEXT = pa.array(["false", "true", "null"], pa.string())
+
+
 def json_bool(col: pa.Array) -> pa.Array:
     """true / false / null (unknown) for a three-valued boolean column."""
-    return pc.fill_null(pc.if_else(col, "true", "false"), "null")
+    return _BOOL_TEXT.take(pc.fill_null(pc.cast(col, pa.int8()), 2))
 
 
 def join_nonnull(parts: list[pa.Array], sep: str) -> pa.Array:
