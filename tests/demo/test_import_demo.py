@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
+import ibis
 import openpyxl
 import pytest
 
@@ -14,7 +16,7 @@ from zonebrain.core.errors import ImportRejected
 from zonebrain.demo import DemoFiles, ReferenceFiles
 from zonebrain.portrait import zone_summary
 from zonebrain.registry import import_file
-from zonebrain.storage import Warehouse
+from zonebrain.storage import Warehouse, open_warehouse
 
 # the generator's rule tokens → the importer's rule names
 RULES = {
@@ -99,7 +101,12 @@ def test_demo_command_builds_imports_and_summarises(tmp_path: Path) -> None:
     ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
-    for text in ("园区概况", "梧桐", "制造业", "企业数前十小类", "demo zone ready"):
+    for text in ("园区概况", "梧桐", "制造业", "企业数前十小类", "政策测算 (policy run)", "demo zone ready"):
         assert text in r.stdout
+    with open_warehouse(tmp_path / "warehouse.duckdb", read_only=True) as wh:
+        runs = wh.to_arrow(wh.table("policy_runs"))
+        assert runs.num_rows == 1 and runs["as_of"][0].as_py() == dt.date(2025, 3, 31)
+        eligible = wh.table("policy_results").filter(ibis._.status == "eligible")
+        assert wh.to_arrow(eligible.aggregate(n=ibis._.count()))["n"][0].as_py() > 0
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and again.stdout.count("already imported") == 8

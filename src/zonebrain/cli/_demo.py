@@ -60,6 +60,7 @@ def run_demo(*, seed: int, n_enterprises: int, n_reference: int, serve: bool, po
             show(report)
         print_summary(wh)
         _compute(wh)
+        _run_policies(wh)
         demo_firm = _first_firm(wh, "wutong")
     _demo_accounts(demo_firm)
     console.print(f"演示园区就绪 (demo zone ready) in {time.perf_counter() - started:.0f}s: {wh.url}")
@@ -87,6 +88,38 @@ def _compute(wh: Warehouse) -> None:
         per[row["strength"]] = per.get(row["strength"], 0) + 1
     table = pa.table({"产业链 chain": list(counts), **{c: [counts[k][c] for k in counts] for c in classes}})
     console.print(arrow_table(f"产业链节点强弱 Chain nodes by strength ({found.reference})", table, money=()))
+
+
+def _run_policies(wh: Warehouse) -> None:
+    """One recorded run of the built-in policies for the last full year of data (the 政策 pages)."""
+    import datetime as dt
+
+    import ibis
+
+    from zonebrain import policy
+    from zonebrain.appstore import default_app_db_url, open_app_store
+    from zonebrain.disbursement import Ledger
+
+    last = wh.to_arrow(wh.table("enterprise_years").aggregate(y=ibis._.year.max()))["y"][0].as_py()
+    if last is None:
+        return
+    as_of = dt.date(int(last) + 1, 3, 31)
+    store = open_app_store(default_app_db_url(data_dir(), settings.get("app_db") or None))
+    try:
+        with progress_bar(transient=True) as step:
+            step("政策测算 policy run", 0, 1)
+            run = policy.run_policies(
+                wh, policy.load_library(), as_of, history=Ledger(store), keep_traces=False, note="demo"
+            )
+            step("完成 done", 1, 1)
+    finally:
+        store.close()
+    counts = run.counts()
+    console.print(
+        f"政策测算 (policy run) {run.run_id}: 年度 period {run.period}, "
+        f"符合 eligible {counts.get('eligible', 0)}, 待核实 undetermined {counts.get('undetermined', 0)}",
+        highlight=False,
+    )
 
 
 def _first_firm(wh: Warehouse, park_id: str) -> str | None:

@@ -109,7 +109,9 @@ def run_cmd(
             ) from None
         lib = policy.load_library(folder).select(policies)
         with _ledger(app_db) as history, _common.warehouse(read_only=dry_run) as wh:
-            r = policy.run_policies(wh, lib, day, period=period, history=history, write=not dry_run)
+            r = policy.run_policies(
+                wh, lib, day, period=period, history=history, write=not dry_run, keep_traces=False
+            )
     t = Table("政策 policy", "条款 clause", "符合 eligible", "待核实 undetermined", "金额(万元) amount")
     summary = r.results.group_by(["policy_id", "clause_id", "status"]).aggregate(
         [("uscc", "count"), ("amount_fen", "sum")]

@@ -434,4 +434,4 @@ def run_now(ctx: WebContext, as_of: dt.date, period: int | None) -> pol.RunResul
 
     lib = library()
     with ctx.pool.writer() as wh:
-        return pol.run_policies(wh, lib, as_of, period=period, history=Ledger(ctx.store))
+        return pol.run_policies(wh, lib, as_of, period=period, history=Ledger(ctx.store), keep_traces=False)
