@@ -7,11 +7,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from zonebrain.core import settings
+from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.registry import Zone, load_zone
 from zonebrain.storage import Warehouse, open_warehouse
@@ -29,6 +31,16 @@ class State:
 
 
 state = State()
+
+
+@contextmanager
+def input_errors() -> Iterator[None]:
+    """A refused input (:class:`InputError`) ends the command with its message and exit code 2."""
+    try:
+        yield
+    except InputError as exc:
+        err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(code=2) from None
 
 
 def warehouse(read_only: bool = False) -> Warehouse:

@@ -6,8 +6,6 @@ Register it in the main CLI with ``main_app.add_typer(app, name="chains")``. Sub
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +22,7 @@ from zonebrain.chains import (
     read_labelled,
     validate_chain_dir,
 )
+from zonebrain.cli import _common
 from zonebrain.core.errors import InputError
 
 app = typer.Typer(
@@ -48,26 +47,17 @@ DirOption = Annotated[
 ]
 
 
-@contextmanager
-def _input_errors() -> Iterator[None]:
-    try:
-        yield
-    except InputError as exc:
-        err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(code=2) from None
-
-
 @app.command("validate")
 def validate_cmd(chain_dir: DirOption = None) -> None:
     """校验内置链与 --dir 中的链文件, 逐条列出错误 (文件:行)。 Validate chain files; list every error with file and line."""
-    with _input_errors():
+    with _common.input_errors():
         errors = validate_chain_dir(chain_dir)
     if errors:
         for e in errors:
             err_console.print(str(e), markup=False, highlight=False)
         err_console.print(f"共 {len(errors)} 处错误 / {len(errors)} error(s)", markup=False)
         raise typer.Exit(code=1)
-    with _input_errors():
+    with _common.input_errors():
         chains = load_chains(chain_dir)
     console.print(f"全部有效 / all valid: {len(chains)} 条产业链 / chains", markup=False)
 
@@ -75,7 +65,7 @@ def validate_cmd(chain_dir: DirOption = None) -> None:
 @app.command("list")
 def list_cmd(chain_dir: DirOption = None) -> None:
     """列出产业链及节点数。 List chains with their node and edge counts."""
-    with _input_errors():
+    with _common.input_errors():
         chains = load_chains(chain_dir)
     table = Table(title="产业链 / Industry chains")
     for col in ("id", "名称", "name", "节点 nodes", "上/中/下游", "供应关系 edges", "文件 file"):
@@ -145,7 +135,7 @@ def classify_cmd(
     chain_dir: DirOption = None,
 ) -> None:
     """按经营范围与行业代码把企业分到产业链节点。 Classify enterprises onto chain nodes by scope text and code."""
-    with _input_errors():
+    with _common.input_errors():
         text_cols = [c for c in (text_column, code_column, id_column) if c]
         df = _read_any(file, text_cols)
         manual = _read_any(overrides, ["uscc", "chain", "node", "action", "note"]) if overrides else None
@@ -178,7 +168,7 @@ def evaluate_cmd(
     chain_dir: DirOption = None,
 ) -> None:
     """在标注集上计算各链的精确率、召回率、F1 与 micro-F1。 Precision, recall and F1 per chain, plus micro-F1."""
-    with _input_errors():
+    with _common.input_errors():
         df = read_labelled(labelled)
         report = evaluate(df, chains=load_chains(chain_dir), split=None if split == "all" else split)
     frame = report.to_frame()

@@ -9,8 +9,6 @@ Register it in the main CLI with ``main_app.add_typer(app, name="kpi")``. Sub-co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -75,15 +73,6 @@ def _os_user() -> str:
         ) from None
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except InputError as exc:
-        _common.err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(code=2) from None
-
-
 def _month(wh: Warehouse, text: str | None) -> tuple[int, int]:
     if text is None:
         got = kpi.latest_month(wh)
@@ -135,7 +124,7 @@ def _pct(v: object, pp: bool = False) -> str:
 @app.command("indicators")
 def indicators_cmd(catalogue: CatalogueOpt = None) -> None:
     """列出指标目录。 List the indicator catalogue."""
-    with _errors():
+    with _common.input_errors():
         cat = kpi.load_catalogue(catalogue)
     t = Table(title="指标目录 / Indicators")
     for h in ("id", "指标", "单位", "类型", "汇总", "方向", "来源", "推算比率"):
@@ -156,7 +145,7 @@ def template_cmd(
     catalogue: CatalogueOpt = None,
 ) -> None:
     """写出目标责任书模板 (每行园区, 每列指标)。 Write the targets workbook template."""
-    with _errors():
+    with _common.input_errors():
         path = kpi.write_template(out, year, catalogue=kpi.load_catalogue(catalogue), zone=_common.zone())
     _common.console.print(f"已写出 / written: {path}", markup=False)
 
@@ -181,7 +170,7 @@ def import_targets_cmd(
     user: UserOpt = None,
 ) -> None:
     """校验并导入年度目标 (改动记入目标修改历史)。 Validate and import annual targets (all or nothing; changes go to the history)."""
-    with _errors(), _common.warehouse() as wh:
+    with _common.input_errors(), _common.warehouse() as wh:
         r = kpi.import_targets(
             wh,
             file,
@@ -205,7 +194,7 @@ def import_actuals_cmd(
     catalogue: CatalogueOpt = None,
 ) -> None:
     """校验并导入园区月度实绩 (当月值)。 Validate and import park-level monthly actuals (the month's own value)."""
-    with _errors(), _common.warehouse() as wh:
+    with _common.input_errors(), _common.warehouse() as wh:
         r = kpi.import_actuals(
             wh,
             file,
@@ -245,7 +234,7 @@ def target_set_cmd(
     catalogue: CatalogueOpt = None,
 ) -> None:
     """修改一个年度目标, 并记入目标修改历史。 Change one annual target and record it in the history."""
-    with _errors(), _common.warehouse() as wh:
+    with _common.input_errors(), _common.warehouse() as wh:
         cat = kpi.load_catalogue(catalogue)
         ind = cat.get(indicator)
         amount = kpi.parse_target_value(ind, value, unit)
@@ -268,7 +257,7 @@ def target_history_cmd(
     fmt: FormatOpt = "table",
 ) -> None:
     """目标修改历史 (谁、何时、原值 → 新值、原因)。 Target history: who, when, old → new, why."""
-    with _errors(), _common.warehouse(read_only=True) as wh:
+    with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         cat = kpi.load_catalogue(catalogue)
         t = kpi.target_history(wh, park, indicator, year, catalogue=cat)
         if _emit(t, fmt):
@@ -332,7 +321,7 @@ def monitor_cmd(
     exclude_suspect: SuspectOpt = False,
 ) -> None:
     """月度监测: 累计、同比、完成率、序时进度、排名。 Monthly monitoring table."""
-    with _errors(), _common.warehouse(read_only=True) as wh:
+    with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         y, m = _month(wh, month)
         t = kpi.monitor(
             wh,
@@ -351,7 +340,7 @@ def monitor_cmd(
 @app.command("warnings")
 def warnings_cmd(month: MonthOpt = None, catalogue: CatalogueOpt = None, fmt: FormatOpt = "table") -> None:
     """预警: 落后序时进度、同比下降。 Warnings: behind schedule, year-on-year declines."""
-    with _errors(), _common.warehouse(read_only=True) as wh:
+    with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         y, m = _month(wh, month)
         t = kpi.warnings(wh, y, m, catalogue=kpi.load_catalogue(catalogue))
         if _emit(t, fmt):
@@ -371,7 +360,7 @@ def contributions_cmd(
     exclude_suspect: SuspectOpt = False,
 ) -> None:
     """企业贡献度 (合计等于园区同比变化)。 Enterprise contributions to a park's change (adds up exactly)."""
-    with _errors(), _common.warehouse(read_only=True) as wh:
+    with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         y, m = _month(wh, month)
         ind = kpi.load_catalogue().get(indicator)
         t = kpi.contributions(wh, park, ind.id, y, m, top=top, exclude_suspect=exclude_suspect)
@@ -391,7 +380,7 @@ def contributions_cmd(
 @app.command("forecast")
 def forecast_cmd(month: MonthOpt = None, fmt: FormatOpt = "table") -> None:
     """全年预测 (季节占比模型, 区间)。 Year-end forecast with an interval."""
-    with _errors(), _common.warehouse(read_only=True) as wh:
+    with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         y, m = _month(wh, month)
         t = kpi.forecast(wh, y, m)
         if _emit(t, fmt):
@@ -408,7 +397,7 @@ def backtest_cmd(
     year: Annotated[int, typer.Option("--year", help="回测年度。 Year to backtest.")] = 2024,
 ) -> None:
     """预测回测: 模型与朴素基线的 MAPE。 Backtest: MAPE of the model vs the naive baseline."""
-    with _errors(), _common.warehouse(read_only=True) as wh:
+    with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         t = kpi.backtest(wh, year)
     summary = t.filter(pa.compute.equal(t["month"], 0))
     _common.console.print(
@@ -419,7 +408,7 @@ def backtest_cmd(
 @app.command("quality")
 def quality_cmd(month: MonthOpt = None, fmt: FormatOpt = "table") -> None:
     """数据质量: 未报送、缺月、疑似单位错误。 Data quality: not reported, missing months, unit slips."""
-    with _errors(), _common.warehouse(read_only=True) as wh:
+    with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         y, m = _month(wh, month)
         t = kpi.data_quality(wh, y, m)
         if _emit(t, fmt):
@@ -436,7 +425,7 @@ def report_cmd(
     exclude_suspect: SuspectOpt = False,
 ) -> None:
     """生成月度经济运行分析 Word 报告。 Write the monthly economic-operations Word report."""
-    with _errors(), _common.warehouse(read_only=True) as wh:
+    with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         y, m = _month(wh, month)
         path = build_report(wh, y, m, out, exclude_suspect=exclude_suspect)
     _common.console.print(f"已写出 / written: {path}", markup=False)

@@ -7,8 +7,6 @@ command writes to the warehouse.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,15 +28,6 @@ OutOpt = Annotated[
     Path | None,
     typer.Option("--out", help="输出 .xlsx (每部分一页)。 Write an Excel file, one sheet per part."),
 ]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except InputError as exc:
-        _common.err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(code=2) from None
 
 
 def _pair(text: str, what: str) -> tuple[str, str]:
@@ -219,7 +208,7 @@ def whatif_cmd(
     """政策模拟: 改参数或条款, 看覆盖与成本、受益与受损企业、各园区和预算池的变化 (不写入)。
     What-if: change parameters or clauses; see coverage and cost, winners and losers, per park and
     the budget-pool effect. Nothing is recorded."""
-    with _errors():
+    with _common.input_errors():
         day = None
         if as_of is not None:
             try:
@@ -265,7 +254,7 @@ def coverage_cmd(
     """覆盖率分析: 免申即享条款占比、已决定与待核实占比、最值得补的缺失字段。
     Coverage: clauses decidable from data, decided vs undetermined, the missing fields that would
     decide the most cases (from the run --run, default the latest)."""
-    with _errors():
+    with _common.input_errors():
         lib = policy.load_library(folder)
         sources: dict[str, Any] = {f: "data" for f in data_facts or []}
         with _common.warehouse(read_only=True) as wh:

@@ -38,19 +38,10 @@ DirOpt = Annotated[
 ]
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except InputError as exc:
-        _common.err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(code=2) from None
-
-
 @app.command("list")
 def list_cmd(folder: DirOpt = None) -> None:
     """列出政策及其条款。 List the policies and their clauses."""
-    with _errors():
+    with _common.input_errors():
         lib = policy.load_library(folder)
         t = Table("政策 policy", "条款 clause", "引用 ref", "名称 title", "一次性 once")
         for p in lib.policies.values():
@@ -62,7 +53,7 @@ def list_cmd(folder: DirOpt = None) -> None:
 @app.command("test")
 def test_cmd(folder: DirOpt = None) -> None:
     """运行政策旁的 YAML 测试用例 (内存仓库, 真实测算)。 Run the YAML test cases beside the policies."""
-    with _errors():
+    with _common.input_errors():
         outcomes = policy.run_cases(folder)
     failed = [o for o in outcomes if not o.passed]
     for o in failed:
@@ -100,7 +91,7 @@ def run_cmd(
 ) -> None:
     """批量测算并记录一次运行; 一次性奖励查询支付台账 (已兑现的不再符合)。
     Evaluate every enterprise and record the run; one-time awards consult the payment ledger."""
-    with _errors():
+    with _common.input_errors():
         try:
             day = dt.date.fromisoformat(as_of)
         except ValueError:
@@ -175,7 +166,7 @@ def explain_cmd(
     folder: DirOpt = None,
 ) -> None:
     """打印一家企业每条款的结果与追溯。 Print an enterprise's result and trace for every clause."""
-    with _errors(), _common.warehouse(read_only=True) as wh:
+    with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         rows = policy.load_results(wh, run_id, uscc).to_pylist()
         labels = _labels(policy.load_library(folder))
     if not rows:
@@ -216,7 +207,7 @@ def explain_cmd(
 def lint_cmd(folder: DirOpt = None) -> None:
     """公平竞争审查提示: 与纳税挂钩、按来源地或所有制区别对待的条款。
     Fair-competition review: clauses tied to tax paid, or treating firms by origin or ownership."""
-    with _errors():
+    with _common.input_errors():
         findings = policy.lint(policy.load_library(folder))
     t = Table("级别 severity", "规则 rule", "政策/条款 clause", "原因 reason", "依据 basis")
     for f in findings:
@@ -241,7 +232,7 @@ def check_cmd(
 ) -> None:
     """企业自测: 可享受的政策、金额, 以及其余政策缺少的数据。
     Enterprise self-check: what it qualifies for, the amounts, and the data missing for the rest."""
-    with _errors():
+    with _common.input_errors():
         lib = policy.load_library(folder)
         year = period if period is not None else dt.date.today().year - 1
         if form is not None:
@@ -360,7 +351,7 @@ def batch_create(
 ) -> None:
     """由一次已记录的运行建立兑现批次 (草稿); 待核实结果进入核实队列。
     Build a draft batch from a recorded run; undetermined results join the verification queue."""
-    with _errors(), _common.warehouse(read_only=True) as wh:
+    with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         run = disbursement.load_run(wh, run_id, policy.load_library(folder))
     with _flow(app_db) as (d, store):
         b = d.create_batch(_user(store, user), run, policies=policies, title=title)
