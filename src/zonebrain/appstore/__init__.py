@@ -16,9 +16,10 @@ from zonebrain.appstore import disbursement_models as _disbursement_models  # no
 from zonebrain.appstore import linking_models as _linking_models  # noqa: F401
 from zonebrain.appstore import pipeline_models as _pipeline_models  # noqa: F401
 from zonebrain.appstore._audit import AuditEntry, AuditLog
+from zonebrain.appstore._models import AuditRow, UserRow
 from zonebrain.appstore._roles import ROLES, Role
 from zonebrain.appstore._sessions import LoginSession, Sessions
-from zonebrain.appstore._store import AppStore, ConcurrentUpdate, default_app_db_url, open_app_store
+from zonebrain.appstore._store import AppStore, ConcurrentUpdate, default_app_db_url, open_app_store, utcnow
 from zonebrain.appstore._users import MIN_PASSWORD, User, Users
 
 __all__ = [
@@ -27,12 +28,15 @@ __all__ = [
     "AppStore",
     "AuditEntry",
     "AuditLog",
+    "AuditRow",
     "ConcurrentUpdate",
     "LoginSession",
     "Role",
     "Sessions",
     "User",
+    "UserRow",
     "Users",
     "default_app_db_url",
     "open_app_store",
+    "utcnow",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zonebrain.appstore._models import UserRow
+from zonebrain.appstore import UserRow
 from zonebrain.appstore.disbursement_models import PayoutBatchRow, PayoutItemRow, PayoutObjectionRow
 from zonebrain.core.errors import InputError
 from zonebrain.disbursement._model import Batch, BatchStatus, Item, ItemStatus, Objection

@@ -15,7 +15,7 @@ import pyarrow as pa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zonebrain.appstore._models import UserRow
+from zonebrain.appstore import UserRow
 from zonebrain.appstore.disbursement_models import PaymentLedgerRow, PayoutItemRow
 from zonebrain.disbursement._model import LedgerEntry
 

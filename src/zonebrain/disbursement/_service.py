@@ -19,9 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from zonebrain.appstore import ConcurrentUpdate, Role, User
-from zonebrain.appstore._models import AuditRow, UserRow
-from zonebrain.appstore._store import utcnow
+from zonebrain.appstore import AuditRow, ConcurrentUpdate, Role, User, UserRow, utcnow
 from zonebrain.appstore.disbursement_models import (
     PaymentLedgerRow,
     PayoutBatchRow,

@@ -18,9 +18,7 @@ import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zonebrain.appstore import ConcurrentUpdate, Role, User
-from zonebrain.appstore._models import AuditRow
-from zonebrain.appstore._store import utcnow
+from zonebrain.appstore import AuditRow, ConcurrentUpdate, Role, User, utcnow
 from zonebrain.appstore.disbursement_models import VerificationRequestRow
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.errors import InputError

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zonebrain.appstore import ConcurrentUpdate, Role, User
-from zonebrain.appstore._store import utcnow
+from zonebrain.appstore import ConcurrentUpdate, Role, User, utcnow
 from zonebrain.appstore.linking_models import DemandRow, MatchRow, ResourceRow
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.errors import InputError

@@ -16,9 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from zonebrain.appstore import ConcurrentUpdate, Role, User
-from zonebrain.appstore._models import UserRow
-from zonebrain.appstore._store import utcnow
+from zonebrain.appstore import ConcurrentUpdate, Role, User, UserRow, utcnow
 from zonebrain.appstore.pipeline_models import ProjectEventRow, ProjectRow, audit_row
 from zonebrain.core.errors import InputError
 from zonebrain.core.uscc import USCC

@@ -9,8 +9,7 @@ from typing import Any
 import pandas as pd
 
 from zonebrain import pipeline as pl
-from zonebrain.appstore import Role
-from zonebrain.appstore._store import utcnow
+from zonebrain.appstore import Role, utcnow
 from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.money import format_fen, parse_amount
 from zonebrain.web._auth import Perm, Principal
