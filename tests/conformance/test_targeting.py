@@ -39,6 +39,7 @@ def test_candidates(wh: Warehouse, reference: Warehouse) -> None:
         {"classes": ["3971", "3983"], "provinces": ["41"], "limit": 3},
         {"all_gaps": True, "tags": ["高新技术企业"], "exclude": [firms["fresh"]]},
         {"node": "cybersecurity/identity-access", "min_revenue_fen": 5_000_000, "half_life_days": 30},
+        {"all_gaps": True, "per_class": 2, "limit": None, "exclude": [firms["stale"]]},
     ]
     for kw in cases:
         got = candidates(wh, as_of=AS_OF, **kw)

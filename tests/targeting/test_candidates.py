@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import openpyxl
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -125,3 +126,53 @@ def test_cli(wh: Warehouse, firms: dict[str, str], tmp_path: Path, monkeypatch: 
     assert (tmp_path / "out.xlsx").exists()
     res = runner.invoke(app, ["--class", "3976", "--as-of", "someday"])
     assert res.exit_code == 2
+
+
+def _crowded_registry(wh: Warehouse) -> None:
+    """Add 3,000 firms in 3976/3971/6513 with few distinct revenues and tags, so scores tie a lot."""
+    ref = wh.to_arrow(wh.table("reference_enterprises"))
+    rows = []
+    for i in range(3000):
+        code = ("3976", "3971", "6513")[i % 3] if i < 2990 else "3983"  # 3983: fewer firms than the cut
+        rows.append(
+            {
+                "uscc": f"91{'410100' if i % 4 else '420100'}X{i:09d}",
+                "name": f"拥挤企业{i}",
+                "division_code": "410100",
+                "province_code": "410000" if i % 4 else "420000",
+                "prefecture_code": "410100" if i % 4 else "420100",
+                "industry_code": code,
+                "registered_capital_fen": 1_000_000,
+                "registered_on": dt.date(2015, 1, 1),
+                "revenue_fen": None if i % 11 == 0 else (i % 7) * 1_000_000,
+                "employees": 10,
+                "tags": (None, "高新技术企业", "上市企业;高新技术企业")[i % 5 % 3],
+            }
+        )
+    extra = pa.Table.from_pylist(rows, schema=ref.select(list(rows[0])).schema)
+    for name in ("source", "batch_id", "loaded_at"):
+        extra = extra.append_column(name, pa.repeat(ref[name][0], extra.num_rows))
+    with wh.transaction():
+        wh.replace("reference_enterprises", pa.concat_tables([ref, extra.select(ref.column_names)]))
+
+
+@pytest.mark.parametrize("per_class", [1, 7, 60, 5000])
+def test_per_class_cut_is_exact(wh: Warehouse, firms: dict[str, str], per_class: int) -> None:
+    """The best N per class (score, then uscc) equal a brute-force cut of the full ranking, ties included."""
+    _crowded_registry(wh)
+    kw: dict[str, object] = {"classes": ["3976", "3983", "6513"], "as_of": AS_OF, "limit": None}
+    everyone = candidates(wh, **kw).table.to_pylist()  # type: ignore[arg-type]
+    assert len({r["score"] for r in everyone}) < len(everyone) / 10  # many ties
+    seen: dict[str, int] = {}
+    want = []
+    for r in everyone:  # already ordered by score descending, then uscc
+        seen[r["industry_code"]] = seen.get(r["industry_code"], 0) + 1
+        if seen[r["industry_code"]] <= per_class:
+            want.append(r)
+    got = candidates(wh, per_class=per_class, **kw).table.to_pylist()  # type: ignore[arg-type]
+    assert [r["uscc"] for r in got] == [r["uscc"] for r in want]
+    assert [r["score"] for r in got] == [r["score"] for r in want]
+    assert [r["reasons"] for r in got] == [r["reasons"] for r in want]
+    assert got[0]["rank"] == 1
+    with pytest.raises(InputError, match="per_class"):
+        candidates(wh, per_class=0, **kw)  # type: ignore[arg-type]

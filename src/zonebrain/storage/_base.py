@@ -67,6 +67,9 @@ class Warehouse(abc.ABC):
 
     engine: str = "?"
     url: str = ""
+    has_rowid: bool = False
+    """Tables expose Ibis's ``rowid()`` (a stable row number within one read): DuckDB only. A query
+    may then carry narrow rows and fetch wide columns for the few it keeps by rowid."""
     _ibis: Any = None
     engine_errors: tuple[type[BaseException], ...] = ()
     """The exceptions this engine (and Ibis on it) raises; :meth:`_guard` re-raises them as StorageError."""

@@ -25,6 +25,7 @@ _q = DUCKDB.q
 
 class DuckDBWarehouse(Warehouse):
     engine = "duckdb"
+    has_rowid = True
     engine_errors = (duckdb.Error, ibis.common.exceptions.IbisError)
 
     def __init__(self, path: Path | str, *, read_only: bool = False, threads: int | None = None) -> None:

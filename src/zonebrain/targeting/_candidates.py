@@ -37,6 +37,8 @@ RELATED_FIT: Final = 0.5
 """Fit of a firm in the same GB/T 中类 (first three digits) as a target class but not in it."""
 QUALITY_SIZE_SHARE: Final = 0.6
 """quality = 0.6 × revenue percentile + 0.4 × tag points."""
+SCORE_BUCKETS: Final = 1024
+"""Score buckets of the per-class cut (a power of two, so ``score × 1024`` is exact)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,60 @@ def _map(col: ir.StringValue, mapping: Mapping[str, object], default: object) ->
     return col.substitute(dict(mapping), else_=default)
 
 
+def _searched_classes(target: Target, *, related: bool = True) -> dict[str, str]:
+    """Class code → gap label for every class searched: the target classes and, when *related*,
+    the other classes of their GB/T 中类 (labelled with the first target class of that 中类)."""
+    codes = sorted(target.classes)
+    label: dict[str, str] = {}
+    if related:
+        groups = {c[:3]: target.classes[c] for c in reversed(codes)}
+        for item in gbt4754():
+            code = item.code
+            if len(code) == 4 and code[:3] in groups and code not in target.classes:
+                label[code] = groups[code[:3]]
+    label.update(target.classes)
+    return label
+
+
+def _class_table(target: Target, label: Mapping[str, str], linked: Mapping[str, str]) -> ir.Table:
+    """The searched classes as a small table: code, gap label, fit, on a chain node next to the zone."""
+    codes = sorted(label)
+    return ibis.memtable(
+        pa.table(
+            {
+                "cls_code": pa.array(codes, pa.string()),
+                "gap": pa.array([label[c] for c in codes], pa.string()),
+                "fit": pa.array([1.0 if c in target.classes else RELATED_FIT for c in codes], pa.float64()),
+                "chain_link": pa.array([1 if c in linked else 0 for c in codes], pa.int64()),
+            }
+        )
+    )
+
+
+def _best_per_class(out: ir.Table, per_class: int) -> ir.Table:
+    """The best *per_class* rows of each class (score descending, then uscc), exactly.
+
+    A per-class window sort over every candidate is the costly part of the query, so the rows are
+    first cut by score bucket: per class, a histogram of ``floor(score × 1024)`` gives the lowest
+    bucket with fewer than *per_class* rows in the buckets above it; every row of the best
+    *per_class* lies in that bucket or higher. The cut keeps one more bucket below (so a last-bit
+    difference between two evaluations of a score cannot move a row out), which keeps whole buckets
+    from the top: the ranks among the kept rows are the ranks among all rows. The window then sorts
+    only the kept rows.
+    """
+    bucket = (out.score * SCORE_BUCKETS).floor().cast("int64")
+    out = out.mutate(_bucket=bucket)
+    hist = out.group_by(h_code=out.code, h_bucket=out._bucket).aggregate(h_n=out.count())
+    running = ibis.cumulative_window(group_by=hist.h_code, order_by=ibis.desc(hist.h_bucket))
+    above = hist.h_n.sum().over(running)  # rows in this bucket and the buckets above it
+    hist = hist.mutate(h_above=above - hist.h_n)
+    floor = hist.group_by("h_code").aggregate(h_floor=hist.h_bucket.min(where=hist.h_above < per_class))
+    kept = out.join(floor, out.code == floor.h_code).filter(ibis._._bucket >= ibis._.h_floor - 1)
+    kept = kept.drop("_bucket", "h_code", "h_floor")
+    place = ibis.row_number().over(group_by="code", order_by=[ibis.desc("score"), "uscc"])
+    return kept.mutate(_place=place).filter(ibis._._place < per_class).drop("_place")
+
+
 def candidate_query(
     wh: Warehouse,
     target: Target,
@@ -154,32 +210,46 @@ def candidate_query(
     """The scoring as one Ibis expression (no rows fetched); see :func:`candidates`."""
     if half_life_days <= 0:
         raise InputError(f"半衰期须为正 (half_life_days must be positive, got {half_life_days})")
-    ref = wh.table("reference_enterprises")
+    if per_class is not None and per_class < 1:
+        raise InputError(f"per_class 须为正整数 (per_class must be at least 1, got {per_class})")
+    registry = wh.table("reference_enterprises")
+    # DuckDB joins the display columns back by rowid, which it turns into a fetch of just those rows
+    # (a join-back by USCC reads every column shown for every firm of the searched classes); Ibis
+    # has no rowid on PostgreSQL and Spark, which join back by USCC
+    by_rowid = wh.has_rowid
+    ref = registry.mutate(_rid=registry.rowid()) if by_rowid else registry
     ent = wh.table("enterprises")
-    codes = sorted(target.classes)
-    # related classes (same 中类) are listed explicitly: a plain IN keeps the filter in the scan
-    label: dict[str, str] = {}
-    if related:
-        groups = {c[:3]: target.classes[c] for c in reversed(codes)}
-        for item in gbt4754():
-            code = item.code
-            if len(code) == 4 and code[:3] in groups and code not in target.classes:
-                label[code] = groups[code[:3]]
-    label.update(target.classes)
-    keep = ref.industry_code.isin(sorted(label))
+    label = _searched_classes(target, related=related)
+    # the searched classes as a small joined table, not long IN lists and CASE maps of literals:
+    # those cost more to compile (Ibis → SQL) than the query costs to run
+    cls = _class_table(target, label, linked or {})
+    keep = []
     if provinces:
-        keep = keep & ref.province_code.isin([p[:2] + "0000" for p in provinces])
+        keep.append(ref.province_code.isin([p[:2] + "0000" for p in provinces]))
     if min_revenue_fen is not None:
-        keep = keep & (ref.revenue_fen >= min_revenue_fen)
+        keep.append(ref.revenue_fen >= min_revenue_fen)
     if min_employees is not None:
-        keep = keep & (ref.employees >= min_employees)
-    for tag in tags:
-        keep = keep & ref.tags.fill_null("").contains(tag)
-    if exclude:
-        keep = keep & ~ref.uscc.isin(sorted(set(exclude)))
+        keep.append(ref.employees >= min_employees)
+    keep.extend(ref.tags.fill_null("").contains(tag) for tag in tags)
+    if exclude:  # the pipeline's firms: a small table, not a literal list (cheaper to compile when long)
+        dropped = ibis.memtable(pa.table({"ex_uscc": pa.array(sorted(set(exclude)), pa.string())}))
+        keep.append(~ref.uscc.isin(dropped.ex_uscc))
+    scan = ref.filter(*keep) if keep else ref
+    tag_points = ibis.literal(0.0)
+    for tag, pts in TAG_POINTS.items():
+        # 0/1 as an integer, then float: PostgreSQL would type a CASE over decimal literals as NUMERIC
+        tag_points = tag_points + pts * ibis.cases((scan.tags.contains(tag), 1), else_=0).cast("float64")
+    # most firms carry no tags: the substring tests then are not evaluated at all
+    tag_points = ibis.cases((scan.tags.isnull(), 0.0), else_=ibis.least(tag_points, 1.0)).cast("float64")
     # score on narrow rows; the wide display columns are joined back only for the rows kept
-    narrow = ref.filter(keep).select("uscc", "industry_code", "province_code", "revenue_fen", "tags")
-    base = narrow.anti_join(ent, narrow.uscc == ent.uscc)
+    rowid = ["_rid"] if by_rowid else []
+    narrow = scan.select(
+        "uscc", "industry_code", "province_code", "revenue_fen", *rowid, tag_points=tag_points
+    )
+    base = narrow.join(cls, narrow.industry_code == cls.cls_code).select(narrow, cls.fit, cls.chain_link)
+    base = base.anti_join(ent, base.uscc == ent.uscc)
+    # the percentile before the signals are joined: the window then sorts fewer columns
+    base = base.mutate(size_pct=ibis.percent_rank().over(order_by=[base.revenue_fen.fill_null(0)]))
 
     sig = wh.table("reference_signals")
     fresh = sig.filter(sig.date <= as_of)
@@ -193,68 +263,46 @@ def candidate_query(
         ).sum(),
     )
     j = base.left_join(per_firm, base.uscc == per_firm.sig_uscc)
-
-    tag_text = j.tags.fill_null("")
-    tag_points = ibis.literal(0.0)
-    for tag, pts in TAG_POINTS.items():
-        # 0/1 as an integer, then float: PostgreSQL would type a CASE over decimal literals as NUMERIC
-        tag_points = tag_points + pts * ibis.cases((tag_text.contains(tag), 1), else_=0).cast("float64")
+    # every component in one projection: fewer relations for Ibis to compile
     strength = j.signal_strength.fill_null(0.0)
+    signals = 1.0 - (-strength).exp()
     province = zone_code[:2] + "0000"
     same_province = ibis.cases((j.province_code == province, 1), else_=0).cast("int64")  # no bool→int on PG
-    linked = linked or {}
-    chain_link = (
-        ibis.cases((j.industry_code.isin(sorted(linked)), 1), else_=0).cast("int64")
-        if linked
-        else ibis.literal(0).cast("int64")
-    )
-    exact = j.industry_code.isin(codes)
-    scored = j.mutate(
-        fit=RELATED_FIT + (1 - RELATED_FIT) * ibis.cases((exact, 1), else_=0).cast("float64"),
-        size_pct=ibis.percent_rank().over(order_by=[j.revenue_fen.fill_null(0)]),
-        tag_points=ibis.least(tag_points, 1.0),
-        signal_strength=strength,
-        signals=1.0 - (-strength).exp(),
-        same_province=same_province,
-        chain_link=chain_link,
-        links=0.5 * same_province.cast("float64") + 0.5 * chain_link.cast("float64"),
-        n_signals=j.n_signals.fill_null(0),
-    )
-    scored = scored.mutate(
-        quality=QUALITY_SIZE_SHARE * scored.size_pct + (1 - QUALITY_SIZE_SHARE) * scored.tag_points
-    )
-    scored = scored.mutate(
-        score=weights["fit"] * scored.fit
-        + weights["quality"] * scored.quality
-        + weights["signals"] * scored.signals
-        + weights["links"] * scored.links
-    )
-    floats = ("score", "fit", "quality", "signals", "links", "size_pct", "tag_points", "signal_strength")
+    links = 0.5 * same_province.cast("float64") + 0.5 * j.chain_link.cast("float64")
+    quality = QUALITY_SIZE_SHARE * j.size_pct + (1 - QUALITY_SIZE_SHARE) * j.tag_points
+    score = (
+        weights["fit"] * j.fit + weights["quality"] * quality + weights["signals"] * signals
+        + weights["links"] * links
+    )  # fmt: skip
+    components = {
+        "score": score, "fit": j.fit, "quality": quality, "signals": signals, "links": links,
+        "size_pct": j.size_pct, "tag_points": j.tag_points, "signal_strength": strength,
+    }  # fmt: skip
     # PostgreSQL types CASE/POWER over decimal literals as NUMERIC: cast every score to float64
-    out = scored.select(
-        "uscc", *(scored[c].cast("float64").name(c) for c in floats), "n_signals", "last_signal_on",
-        "same_province", "chain_link", code=scored.industry_code,
+    out = j.select(
+        "uscc", *(v.cast("float64").name(k) for k, v in components.items()),
+        j.n_signals.fill_null(0).name("n_signals"), "last_signal_on", same_province.name("same_province"),
+        "chain_link", "province_code", "revenue_fen", *rowid, code=j.industry_code,
     )  # fmt: skip
     if per_class is not None:
-        if per_class < 1:
-            raise InputError(f"per_class 须为正整数 (per_class must be at least 1, got {per_class})")
-        place = ibis.row_number().over(group_by="code", order_by=[ibis.desc("score"), "uscc"])
-        out = out.mutate(_place=place).filter(ibis._._place < per_class).drop("_place")
+        out = _best_per_class(out, per_class)
     if limit is not None:
         out = out.order_by([ibis.desc("score"), "uscc"]).limit(limit)
-    again = wh.table("reference_enterprises")
-    again = again.filter(again.industry_code.isin(sorted(label)))  # keeps the join-back scan small
-    wide = again.select(
-        "name", "province_code", "prefecture_code", "industry_code", "revenue_fen", "employees",
-        "registered_capital_fen", "registered_on", "tags", ref_uscc=again.uscc,
-    )  # fmt: skip
-    full = out.join(wide, out.uscc == wide.ref_uscc)
-    full = full.mutate(gap=_map(full.industry_code, label, ""))  # labels only for the rows kept
+    # the display columns not scored on, for the rows kept only
+    again = registry  # the same table again: Ibis makes the self-join
+    shown = ("name", "prefecture_code", "employees", "registered_capital_fen", "registered_on", "tags")
+    if by_rowid:
+        wide = again.select(*shown, ref_rid=again.rowid())
+        full = out.join(wide, out._rid == wide.ref_rid)
+    else:
+        wide = again.semi_join(cls, again.industry_code == cls.cls_code).select(*shown, ref_uscc=again.uscc)
+        full = out.join(wide, out.uscc == wide.ref_uscc)
+    full = full.join(cls, full.code == cls.cls_code)  # the gap label
     return full.select(
-        "uscc", "name", "province_code", "prefecture_code", "industry_code", "gap", "score", "fit", "quality",
-        "signals", "links", "size_pct", "tag_points", "signal_strength", "n_signals", "last_signal_on",
-        "same_province", "chain_link", "revenue_fen", "employees", "registered_capital_fen", "registered_on",
-        "tags",
+        "uscc", "name", "province_code", "prefecture_code", full.code.name("industry_code"), "gap", "score",
+        "fit", "quality", "signals", "links", "size_pct", "tag_points", "signal_strength", "n_signals",
+        "last_signal_on", "same_province", "chain_link", "revenue_fen", "employees", "registered_capital_fen",
+        "registered_on", "tags",
     ).order_by([ibis.desc("score"), "uscc"])  # fmt: skip
 
 
