@@ -15,10 +15,13 @@ Three child processes, one after the other, each with its own peak memory (max R
 2. ``zonebrain``: **load** = read the Parquet files and append them to a fresh DuckDB warehouse
    file (``open_warehouse`` + ``migrate`` + ``append``, one transaction); **evaluate** and
    **write** = ``run_policies(wh, library, as_of, write=True, keep_traces=False)`` (its
-   ``seconds``): every clause for every firm, groups, then every result row with its JSON trace
+   ``seconds``): every clause for every firm, groups, then the trace shapes (one per clause) and
+   every result row with its trace in the stored form (about 75 bytes: only what varies per row)
    committed to ``policy_results`` in chunks and the ``policy_runs`` row last; the checkpoint when
-   the warehouse is closed counts as write. ``keep_traces=False`` keeps the 1.9 KB-per-row trace text
-   (19 GB at 1M firms) out of memory; the results are the same.
+   the warehouse is closed counts as write. ``keep_traces=False`` keeps the full trace text (about
+   2 KB per row, 19 GB at 1M firms) out of memory; the results are the same. After the timed steps,
+   the stored bytes are summed, one enterprise's traces are read back with ``load_results`` and
+   the first 100,000 rows are expanded to full text (timed, and their full size measured).
 3. ``openfisca``: the same rules as an ``openfisca_core`` TaxBenefitSystem built in code (one
    entity, the enterprise; variables with formulas for the family's subject and exclusions, each
    clause's conditions and amount, the tier tables, the rate with its cap, the breakthrough
@@ -62,6 +65,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 AS_OF = dt.date(2025, 3, 31)
+SAMPLE = 100_000
+"""Stored result rows expanded to full trace text after the run (read-back speed, full-text size)."""
 PERIOD = 2024
 YEARS = (2021, 2022, 2023, 2024)
 SEED = 11
@@ -292,7 +297,8 @@ TABLES = ("enterprises", "enterprise_years", "enterprise_tags", "events")
 
 
 def run_zonebrain(folder: Path, memory: str) -> dict[str, Any]:
-    from zonebrain.policy import run_policies
+    from zonebrain.policy import load_results, run_policies
+    from zonebrain.policy._run import expand_traces, trace_shapes
     from zonebrain.storage import open_warehouse
 
     lib = library(folder)
@@ -318,8 +324,20 @@ def run_zonebrain(folder: Path, memory: str) -> dict[str, Any]:
     )
     with open_warehouse(folder / "bench.duckdb", read_only=True) as ro:
         written = ro.count("policy_results")
-        # the trace text in UTF-8 bytes (DuckDB's strlen), outside the timed steps
-        trace_bytes = ro.ibis.raw_sql("SELECT sum(strlen(trace)) FROM policy_results").fetchone()[0]
+        # the stored traces in UTF-8 bytes (DuckDB's strlen), outside the timed steps: per row only
+        # what varies, plus one shape per clause
+        trace_bytes = ro.ibis.raw_sql("SELECT sum(strlen(trace)) FROM policy_results").fetchall()[0][0]
+        shape_bytes = ro.ibis.raw_sql("SELECT sum(strlen(shape)) FROM policy_trace_shapes").fetchall()[0][0]
+        # reading back: one enterprise's traces (the trace page), and SAMPLE rows expanded to full text
+        firm = str(r["uscc"][0].as_py())
+        t3 = time.perf_counter()
+        load_results(ro, run.run_id, firm)
+        firm_s = time.perf_counter() - t3
+        sample = ro.to_arrow(ro.table("policy_results").limit(SAMPLE))
+        t4 = time.perf_counter()
+        full = expand_traces(sample, trace_shapes(ro, run.run_id))
+        expand_s = time.perf_counter() - t4
+        full_bytes = int(pc.sum(pc.binary_length(full["trace"])).as_py() or 0)
     return {
         "load_s": load_s,
         "eval_s": run.seconds["evaluate"],
@@ -328,6 +346,12 @@ def run_zonebrain(folder: Path, memory: str) -> dict[str, Any]:
         "rows": r.num_rows,
         "written": written,
         "trace_gb": trace_bytes / 1e9,
+        "shape_kb": shape_bytes / 1e3,
+        "stored_per_row": trace_bytes / max(written, 1),
+        "full_per_row": full_bytes / max(sample.num_rows, 1),
+        "firm_s": firm_s,
+        "expand_rows": sample.num_rows,
+        "expand_s": expand_s,
         "clauses": sum(len(p.clauses) for p in lib.policies.values()),
         "total_fen": int(pc.sum(r["amount_fen"]).as_py() or 0),
         "db_gb": os.path.getsize(folder / "bench.duckdb") / 1e9,
@@ -875,6 +899,12 @@ def report(n: int, gen: dict[str, Any], zb: dict[str, Any], of: dict[str, Any], 
         "amounts",
     )
     console.print(t)
+    console.print(
+        f"traces stored: {zb['stored_per_row']:.0f} bytes per row + {zb['shape_kb']:.0f} KB of shapes "
+        f"(full text when read back: {zb['full_per_row']:.0f} bytes per row); read back: one enterprise's "
+        f"traces (load_results) {zb['firm_s'] * 1000:.0f} ms, {zb['expand_rows']:,} rows expanded to full "
+        f"text in {zb['expand_s']:.2f} s"
+    )
     ratio = of_total_s / zb_total_s
     console.print(
         f"ratio OpenFisca / ZoneBrain end to end: {ratio:.2f}x "

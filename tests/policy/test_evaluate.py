@@ -166,3 +166,4 @@ def test_a_chunked_run_that_fails_leaves_no_rows(wh: Warehouse, monkeypatch: obj
     with pytest.raises(RuntimeError):
         run_policies(wh, load_library(), dt.date(2025, 3, 31), keep_traces=False)
     assert wh.count("policy_results") == 0 and wh.count("policy_runs") == 0
+    assert wh.count("policy_trace_shapes") == 0

@@ -9,10 +9,11 @@ the query is vectorised over Arrow/numpy columns; amounts are exact integer fen.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -23,7 +24,17 @@ from zonebrain.policy._compile import Compiler, fact_label
 from zonebrain.policy._format import Clause, Family, Group, Policy, _fen, _rate
 from zonebrain.policy._library import Library
 from zonebrain.policy._limits import apply_limits, members
-from zonebrain.policy._trace import cat, join_nonnull, json_bool, json_value, lit
+from zonebrain.policy._trace import (
+    SEP,
+    SHAPE_FORMAT,
+    cat,
+    escape,
+    expand,
+    join_nonnull,
+    json_text,
+    lit,
+    result_codes,
+)
 from zonebrain.storage import Warehouse
 
 RESULT_SCHEMA = pa.schema(
@@ -86,50 +97,74 @@ _STATUS_TEXT = pa.array(["ineligible", "eligible", "undetermined"], pa.string())
 COLUMNS_SCHEMA = pa.schema([f for f in RESULT_SCHEMA if f.name != "trace"])
 """The result columns before the traces are joined (the trace is built last, see :class:`Evaluation`)."""
 
-Piece: TypeAlias = pa.Array | str
+
+class _Shape:
+    """One clause's trace as it is built: constant texts interleaved with fills (see
+    :func:`~zonebrain.policy._trace.expand`), and the per-row columns the fills read."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = [""]
+        self.fill: list[tuple[str, int]] = []
+        self.results: list[np.ndarray] = []
+        """Per result fill, its codes (0 false, 1 true, 2 unknown): the digits of field 0."""
+        self.fields: list[tuple[pa.Array, bool]] = []
+        """Fields 1…: a value's JSON text (null: empty) and whether it may hold any text (escaped)."""
+        self._field_of: dict[str, int] = {}
+
+    def const(self, text: str) -> None:
+        self.text[-1] += text
+
+    def _put(self, kind: str, i: int) -> None:
+        self.fill.append((kind, i))
+        self.text.append("")
+
+    def result(self, codes: np.ndarray) -> None:
+        self._put("r", len(self.results))
+        self.results.append(codes)
+
+    def value(self, key: str, make: Any, text: bool) -> None:
+        """A per-row value (JSON text, null as ``null``); values with the same *key* share a field."""
+        if key not in self._field_of:
+            self.fields.append((make(), text))
+            self._field_of[key] = len(self.fields)
+        self._put("v", self._field_of[key])
 
 
-def _pieces(*parts: Piece) -> list[Piece]:
-    """Trace pieces with adjacent constants merged (fewer arguments to the one final join)."""
-    out: list[Piece] = []
-    for p in parts:
-        if isinstance(p, str) and out and isinstance(out[-1], str):
-            out[-1] += p
-        elif not (isinstance(p, str) and p == ""):
-            out.append(p)
-    return out
+class _Values:
+    """Each leaf's value (JSON text) and result (codes), computed once per policy, shared by its clauses."""
+
+    def __init__(self, data: pa.Table) -> None:
+        self.data = data
+        self._values: dict[str, pa.Array] = {}
+        self._codes: dict[str, np.ndarray] = {}
+
+    def value(self, shape: _Shape, leaf: Any) -> None:
+        if not leaf.field:
+            shape.const("null")
+            return
+        key = f"{leaf.field}|{leaf.text_value}"  # leaves on the same fact share its column's text
+        if key not in self._values:
+            self._values[key] = json_text(self.data[f"v{leaf.index}"].combine_chunks(), leaf.text_value)
+        shape.value(key, lambda: self._values[key], bool(leaf.text_value))
+
+    def result(self, shape: _Shape, column: str) -> None:
+        if column not in self._codes:
+            col = self.data[column].combine_chunks()
+            self._codes[column] = np.asarray(pc.fill_null(pc.cast(col, pa.int8()), 2), dtype=np.uint8)
+        shape.result(self._codes[column])
 
 
 @dataclass
 class Block:
-    """One clause's rows: the result columns, and its trace as pieces (constants and small value
-    columns) that are joined once, after the groups, so the long trace text is written only once."""
+    """One clause's rows: the result columns, and its trace as a :class:`_Shape` (constants and
+    per-row fields) that is joined once, after the groups, into the stored or the full text."""
 
     name: str
     """``policy/clause``."""
     columns: pa.Table
-    pieces: list[Piece]
-
-
-class _Values:
-    """Each leaf's value and result as JSON text, computed once per policy and shared by its clauses."""
-
-    def __init__(self, data: pa.Table) -> None:
-        self.data = data
-        self._cache: dict[str, pa.Array] = {}
-
-    def value(self, leaf: Any) -> Piece:
-        if not leaf.field:
-            return "null"
-        key = f"{leaf.field}|{leaf.text_value}"  # leaves on the same fact share its column's text
-        if key not in self._cache:
-            self._cache[key] = json_value(self.data[f"v{leaf.index}"].combine_chunks(), leaf.text_value)
-        return self._cache[key]
-
-    def result(self, column: str) -> pa.Array:
-        if column not in self._cache:
-            self._cache[column] = json_bool(self.data[column].combine_chunks())
-        return self._cache[column]
+    shape: _Shape
+    ledger: pa.Array | None
+    """Per row, the payment ledger's note (``""``: none); None: no row has one."""
 
 
 def _clause_block(
@@ -175,7 +210,7 @@ def _clause_block(
         mask = np.zeros(n, dtype=bool)
         mask[undetermined] = True
         missing = pc.replace_with_mask(missing, pa.array(mask), _flat(join_nonnull(parts, ",")))
-    ledger: Piece = ""
+    ledger: pa.Array | None = None
     if clause.once:
         mine = paid.filter(
             pc.and_(pc.equal(paid["policy_id"], policy.id), pc.equal(paid["clause_id"], clause.id))
@@ -194,23 +229,32 @@ def _clause_block(
     fen = _amounts.compute(a, base_np if base_np is not None else np.zeros(n, np.int64), rate, cap)
     eligible = pc.equal(status, "eligible")
     amount = pc.if_else(eligible, pa.array(fen, pa.int64()), pa.scalar(None, pa.int64()))
-    conds: list[Piece] = []
-    for k, leaf in enumerate(leaves):
-        conds += [
-            ("," if k else "") + '{"ref":' + lit(leaf.ref) + ',"test":' + lit(leaf.test) + ',"value":',
-            values.value(leaf), ',"result":', values.result(f"c{leaf.index}"), "}",
-        ]  # fmt: skip
-    base_text: Piece = json_value(data[f"base__{clause.id}"].combine_chunks(), False) if a.of else "null"
-    fen_text = pc.fill_null(amount.cast(pa.string()), "null")
     rule = _amounts.describe(a, rate, cap, base_label)
-    pieces = _pieces(
-        '{"policy":', lit(policy.id), ',"clause":', lit(clause.id), ',"ref":', lit(clause.ref.text()),
-        ',"period":', str(period), ',"conditions":[', *conds,
-        '],"subject_and_exclusions":', values.result("fam"),
-        ',"clause_conditions":', values.result(f"when__{clause.id}"),
-        ',"amount":{"ref":', lit(a.ref.text()),
-        ',"rule":', lit(rule), ',"base":', base_text, ',"fen":', fen_text, "}", ledger,
+    shape = _Shape()
+    shape.const(
+        '{"policy":' + lit(policy.id) + ',"clause":' + lit(clause.id) + ',"ref":' + lit(clause.ref.text())
+        + ',"period":' + str(period) + ',"conditions":['
     )  # fmt: skip
+    for k, leaf in enumerate(leaves):
+        shape.const(
+            ("," if k else "") + '{"ref":' + lit(leaf.ref) + ',"test":' + lit(leaf.test) + ',"value":'
+        )
+        values.value(shape, leaf)
+        shape.const(',"result":')
+        values.result(shape, f"c{leaf.index}")
+        shape.const("}")
+    shape.const('],"subject_and_exclusions":')
+    values.result(shape, "fam")
+    shape.const(',"clause_conditions":')
+    values.result(shape, f"when__{clause.id}")
+    shape.const(',"amount":{"ref":' + lit(a.ref.text()) + ',"rule":' + lit(rule) + ',"base":')
+    if a.of:
+        shape.value("base", lambda: json_text(data[f"base__{clause.id}"].combine_chunks(), False), False)
+    else:
+        shape.const("null")
+    shape.const(',"fen":')
+    shape.value("fen", lambda: amount.cast(pa.string()), False)
+    shape.const("}")
     columns = pa.table(
         {
             "uscc": uscc,
@@ -222,7 +266,7 @@ def _clause_block(
         },
         schema=COLUMNS_SCHEMA,
     )
-    return Block(f"{policy.id}/{clause.id}", columns, pieces)
+    return Block(f"{policy.id}/{clause.id}", columns, shape, ledger)
 
 
 def evaluate_policy(
@@ -248,12 +292,17 @@ def evaluate_policy(
     ]
 
 
+SHAPES_SCHEMA = pa.schema([("policy_id", pa.string()), ("clause_id", pa.string()), ("shape", pa.string())])
+
+
 @dataclass
 class Evaluation:
     """Every result row: the columns with groups, caps and pools applied, and the traces on demand.
 
-    The trace text is by far the largest part of a run (about 2 KB per row); :meth:`traces` joins
-    it for a range of rows, so a run can write it in chunks without holding all of it at once.
+    A trace is stored as its clause's *shape* (the text every enterprise shares, :meth:`shapes`)
+    and, per row, only what varies (:meth:`stored`: the result digits, the values, the amount's
+    base and fen, the notes); :meth:`traces` gives the full JSON text (about 2 KB per row) for a
+    range of rows, so a run can write or return it in chunks without holding all of it at once.
     """
 
     blocks: list[Block]
@@ -265,28 +314,75 @@ class Evaluation:
     def num_rows(self) -> int:
         return int(self.columns.num_rows)
 
-    def traces(self, start: int = 0, stop: int | None = None) -> pa.ChunkedArray:
-        """The trace text of rows ``[start, stop)`` (one chunk per clause: not copied again)."""
+    def shapes(self) -> pa.Table:
+        """Per clause (``policy_id``, ``clause_id``), its trace shape (JSON, see ``_trace.expand``)."""
+        rows = [(*b.name.split("/", 1), _shape_text(b.shape)) for b in self.blocks]
+        return pa.table([pa.array([r[i] for r in rows], pa.string()) for i in range(3)], schema=SHAPES_SCHEMA)
+
+    def _ranges(self, start: int, stop: int | None) -> list[tuple[Block, int, int, int]]:
+        """(block, row in block, row in the run, count) of the blocks rows ``[start, stop)`` cross."""
         stop = self.num_rows if stop is None else min(stop, self.num_rows)
-        status = self.columns["status"]
         out = []
         offset = 0
         for block in self.blocks:
             m = block.columns.num_rows
             lo, hi = max(start, offset), min(stop, offset + m)
             if lo < hi:
-                parts = [p if isinstance(p, str) else p.slice(lo - offset, hi - lo) for p in block.pieces]
-                extra = pc.fill_null(self.extra.slice(lo, hi - lo), "")
-                out.append(cat(*parts, extra, ',"status":"', _flat(status.slice(lo, hi - lo)), '"}'))
+                out.append((block, lo - offset, lo, hi - lo))
             offset += m
+        return out
+
+    def _stored(self, block: Block, at: int, lo: int, count: int) -> pa.Array:
+        shape = block.shape
+        codes = np.stack([c[at : at + count] for c in shape.results], axis=1)
+        parts: list[pa.Array | str] = [result_codes(codes)]
+        for values, text in shape.fields:
+            part = pc.fill_null(values.slice(at, count), "")
+            parts += [SEP, escape(part) if text else part]
+        tail = pc.fill_null(self.extra.slice(lo, count), "")
+        if block.ledger is not None:
+            tail = cat(block.ledger.slice(at, count), tail)
+        return cat(*parts, SEP, escape(tail))
+
+    def stored(self, start: int = 0, stop: int | None = None) -> pa.ChunkedArray:
+        """The stored (compact) trace of rows ``[start, stop)``: about 100 bytes instead of 2 KB."""
+        got = [self._stored(b, at, lo, count) for b, at, lo, count in self._ranges(start, stop)]
+        return pa.chunked_array(got, pa.string())
+
+    def traces(self, start: int = 0, stop: int | None = None) -> pa.ChunkedArray:
+        """The full trace text of rows ``[start, stop)`` (one chunk per clause), expanded from the
+        stored form exactly as :func:`~zonebrain.policy.load_results` expands it."""
+        status = self.columns["status"]
+        out = []
+        for block, at, lo, count in self._ranges(start, stop):
+            stored = self._stored(block, at, lo, count)
+            out.append(expand(_shape_text(block.shape), stored, _flat(status.slice(lo, count))))
         return pa.chunked_array(out, pa.string())
 
-    def table(self, start: int = 0, stop: int | None = None, *, trace: bool = True) -> pa.Table:
-        """Rows ``[start, stop)`` in :data:`RESULT_SCHEMA` (``trace=False``: the trace column is null)."""
+    def table(
+        self, start: int = 0, stop: int | None = None, *, trace: bool = True, stored: bool = False
+    ) -> pa.Table:
+        """Rows ``[start, stop)`` in :data:`RESULT_SCHEMA` (``trace=False``: the trace column is null;
+        ``stored=True``: the stored form instead of the full text)."""
         stop = self.num_rows if stop is None else min(stop, self.num_rows)
         cols = self.columns.slice(start, stop - start)
-        text = self.traces(start, stop) if trace else pa.nulls(stop - start, pa.string())
+        if not trace:
+            text: pa.Array | pa.ChunkedArray = pa.nulls(stop - start, pa.string())
+        else:
+            text = self.stored(start, stop) if stored else self.traces(start, stop)
         return cols.append_column("trace", text).cast(RESULT_SCHEMA)
+
+
+def _shape_text(shape: _Shape) -> str:
+    """The shape as stored: the constants and fills, then the notes (last field) and the status."""
+    text = [*shape.text, ',"status":"', '"}']
+    fields = len(shape.fields) + 2
+    fill = [*shape.fill, ("t", fields - 1), ("s", 0)]
+    return json.dumps(
+        {"format": SHAPE_FORMAT, "fields": fields, "results": len(shape.results), "text": text, "fill": fill},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def _members(group: Group, lib: Library) -> list[tuple[str, str]]:
@@ -320,11 +416,17 @@ def apply_groups(
     """
     n = results.num_rows
     groups = [g for f in lib.families.values() for g in f.groups if _applies(g, lib)]
-    status = results["status"].combine_chunks()
-    amount = results["amount_fen"].combine_chunks()
+    sizes = [size for _, size in blocks]
+    offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
     block_names = np.array([name for name, _ in blocks] or [""], dtype=object)
-    code = np.repeat(np.arange(len(blocks)), [size for _, size in blocks])
-    eligible = np.asarray(pc.fill_null(pc.equal(status, "eligible"), False), dtype=bool)
+
+    def per_block(column: str) -> list[pa.Array]:  # each clause's rows (one chunk each: not copied)
+        return [_flat(results[column].slice(offsets[i], size)) for i, size in enumerate(sizes)]
+
+    usccs, statuses, amounts = per_block("uscc"), per_block("status"), per_block("amount_fen")
+    eligible = np.zeros(n, dtype=bool)
+    for i, st in enumerate(statuses):
+        eligible[offsets[i] : offsets[i + 1]] = np.asarray(pc.fill_null(pc.equal(st, "eligible"), False))
     dropped = np.zeros(n, dtype=bool)
     notes: list[tuple[np.ndarray, pa.Array]] = []
     for g in groups:
@@ -332,27 +434,38 @@ def apply_groups(
         if len(members) < 2:
             continue
         order = {f"{p}/{c}": i for i, (p, c) in enumerate(members)}
-        block_rank = np.array([order.get(str(name), -1) for name in block_names], dtype=np.int64)
-        rank = block_rank[code] if n else np.zeros(0, np.int64)
-        idx = np.flatnonzero((rank >= 0) & eligible)
-        if idx.size == 0:
+        parts = [(i, order[name]) for i, (name, _) in enumerate(blocks) if name in order]
+        at = [np.flatnonzero(eligible[offsets[i] : offsets[i + 1]]) for i, _ in parts]
+        if not sum(len(a) for a in at):
             continue
-        us = results["uscc"].take(idx).to_numpy(zero_copy_only=False).astype(str)
-        am = np.asarray(amount.take(idx), dtype=np.int64)
-        rk = rank[idx]
-        sort = np.lexsort((rk, -am, us))
+        idx = np.concatenate([offsets[i] + a for (i, _), a in zip(parts, at, strict=True)])
+        blk = np.concatenate([np.full(len(a), i, np.int64) for (i, _), a in zip(parts, at, strict=True)])
+        rk = np.concatenate([np.full(len(a), r, np.int64) for (_, r), a in zip(parts, at, strict=True)])
+        us = pa.concat_arrays([usccs[i].take(pa.array(a)) for (i, _), a in zip(parts, at, strict=True)])
+        am = np.concatenate(
+            [
+                np.asarray(amounts[i].take(pa.array(a)), dtype=np.int64)
+                for (i, _), a in zip(parts, at, strict=True)
+            ]
+        )
+        code = np.asarray(pc.dictionary_encode(us).indices, dtype=np.int64)  # one integer per enterprise
+        sort = np.lexsort((rk, -am, code))
         first = np.ones(sort.size, dtype=bool)
-        first[1:] = us[sort][1:] != us[sort][:-1]
+        first[1:] = code[sort][1:] != code[sort][:-1]
         winner_of = np.maximum.accumulate(np.where(first, np.arange(sort.size), 0))
         keep_rows, drop_rows = idx[sort][first], idx[sort][~first]
-        kept_name = pa.array(block_names[code[idx[sort][winner_of][~first]]].astype(str), pa.string())
+        kept_name = pa.array(block_names[blk[sort][winner_of][~first]].astype(str), pa.string())
+        us_sorted = us.take(pa.array(sort))
         drops = pa.table(
-            {"u": us[sort][~first], "name": pa.array(block_names[code[drop_rows]].astype(str), pa.string())}
+            {
+                "u": us_sorted.filter(pa.array(~first)),
+                "name": pa.array(block_names[blk[sort][~first]].astype(str), pa.string()),
+            }
         )
         drops = drops.sort_by([("u", "ascending"), ("name", "ascending")])
         lists = drops.group_by("u", use_threads=False).aggregate([("name", "list")])
         lists = pa.table({"u": lists["u"], "names": pc.binary_join(lists["name_list"], ",")})
-        winners = pa.table({"u": us[sort][first], "i": keep_rows})
+        winners = pa.table({"u": us_sorted.filter(pa.array(first)), "i": keep_rows})
         joined = winners.join(lists, "u", join_type="inner", use_threads=False)
         head = cat(',"group":', lit(g.id), ',"group_ref":', lit(g.ref.text()))
         notes.append((drop_rows, cat(head, ',"superseded_by":"', kept_name, '"')))
@@ -361,10 +474,14 @@ def apply_groups(
         )
         dropped[drop_rows] = True
         eligible[drop_rows] = False
-    if dropped.any():
-        mask = pa.array(dropped)
-        status = pc.if_else(mask, "superseded", status)
-        amount = pc.if_else(mask, pa.scalar(None, pa.int64()), amount)
+    for i in range(len(sizes)):  # only the clauses with superseded rows are rewritten
+        mine = dropped[offsets[i] : offsets[i + 1]]
+        if mine.any():
+            mask = pa.array(mine)
+            statuses[i] = pc.if_else(mask, "superseded", statuses[i])
+            amounts[i] = pc.if_else(mask, pa.scalar(None, pa.int64()), amounts[i])
+    status: pa.Array | pa.ChunkedArray = pa.chunked_array(statuses, pa.string())
+    amount: pa.Array | pa.ChunkedArray = pa.chunked_array(amounts, pa.int64())
     if any(f.enterprise_cap is not None or f.budget is not None for f in lib.families.values()):
         names = pa.chunked_array(
             [pa.repeat(pa.scalar(name, pa.string()), size) for name, size in blocks], pa.string()
@@ -377,7 +494,10 @@ def apply_groups(
 
 
 def _flat(a: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    """One array (a single chunk is taken as it is, not copied)."""
+    if isinstance(a, pa.ChunkedArray):
+        return a.chunk(0) if a.num_chunks == 1 else a.combine_chunks()
+    return a
 
 
 def _gather(n: int, notes: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:

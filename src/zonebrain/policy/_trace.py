@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -19,23 +20,8 @@ def cat(*parts: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
-def json_value(col: pa.Array, text: bool) -> pa.Array:
-    """A column as JSON values: numbers as digits, text quoted and escaped, null as ``null``."""
-    if text:
-        s = pc.replace_substring(col.cast(pa.string()), "\\", "\\\\")
-        s = pc.replace_substring(s, '"', '\\"')
-        s = cat('"', s, '"')
-    else:
-        s = col.cast(pa.string())
-    return pc.fill_null(s, "null")
-
-
 _BOOL_TEXT = pa.array(["false", "true", "null"], pa.string())
-
-
-def json_bool(col: pa.Array) -> pa.Array:
-    """true / false / null (unknown) for a three-valued boolean column."""
-    return _BOOL_TEXT.take(pc.fill_null(pc.cast(col, pa.int8()), 2))
+"""A three-valued result's JSON text by its code: 0 false, 1 true, 2 unknown."""
 
 
 def join_nonnull(parts: list[pa.Array], sep: str) -> pa.Array:
@@ -47,3 +33,114 @@ def join_nonnull(parts: list[pa.Array], sep: str) -> pa.Array:
     joined = cat(*pieces) if len(pieces) > 1 else pieces[0]
     joined = pc.utf8_slice_codeunits(joined, len(sep))
     return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+
+
+# ---- stored form: a shape per run × clause, and per row only what varies -----------------------
+
+SEP = "\x1f"
+"""Separates the fields of a stored (compact) trace; escaped inside text fields (see :func:`escape`)."""
+_ESC = "\x1e"
+SHAPE_FORMAT = 1
+
+
+def json_text(col: pa.Array, text: bool) -> pa.Array:
+    """A column as JSON values: numbers as digits, text quoted and escaped; null stays null (the
+    stored form writes it as an empty field, the full text as ``null``)."""
+    s = col.cast(pa.string())
+    if not text:
+        return s
+    if _contains(s, "\\"):
+        s = pc.replace_substring(s, "\\", "\\\\")
+    if _contains(s, '"'):
+        s = pc.replace_substring(s, '"', '\\"')
+    return cat('"', s, '"')
+
+
+def escape(col: pa.Array) -> pa.Array:
+    """Make *col* free of :data:`SEP` (reversibly: ``\\x1e`` → ``\\x1e0``, ``\\x1f`` → ``\\x1e1``)."""
+    if not (_contains(col, _ESC) or _contains(col, SEP)):
+        return col
+    return pc.replace_substring(pc.replace_substring(col, _ESC, _ESC + "0"), SEP, _ESC + "1")
+
+
+def unescape(col: pa.Array) -> pa.Array:
+    """The inverse of :func:`escape`."""
+    if not _contains(col, _ESC):
+        return col
+    return pc.replace_substring(pc.replace_substring(col, _ESC + "1", SEP), _ESC + "0", _ESC)
+
+
+def _contains(col: pa.Array, text: str) -> bool:
+    return bool(len(col)) and bool(pc.any(pc.match_substring(col, text)).as_py())
+
+
+_DIGIT = np.frombuffer(b"012", dtype=np.uint8)
+
+
+def result_codes(codes: np.ndarray) -> pa.Array:
+    """Per row, its three-valued results (an ``(n, k)`` array of 0 false, 1 true, 2 unknown) as
+    ``k`` digits of text (the first field of a stored trace)."""
+    n, k = codes.shape
+    data = np.ascontiguousarray(_DIGIT[codes]).tobytes()
+    offsets = np.arange(0, (n + 1) * k, k, dtype=np.int32)[: n + 1]
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
+
+
+def _digits(col: pa.Array, k: int) -> np.ndarray:
+    """The ``(n, k)`` result codes back from :func:`result_codes`'s text."""
+    n = len(col)
+    col = pc.cast(col, pa.string())
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset : col.offset + n + 1]
+    if n and bool(np.all(np.diff(offsets) == k)):
+        data = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[0] + n * k]
+        return data.reshape(n, k) - ord("0")
+    out = np.empty((n, k), dtype=np.uint8)
+    for j in range(k):  # rows of unequal length: not written by this code
+        out[:, j] = np.asarray(pc.cast(pc.utf8_slice_codeunits(col, j, j + 1), pa.uint8()))
+    return out
+
+
+def expand(shape: str, stored: pa.Array, status: pa.Array) -> pa.Array:
+    """Full trace texts from one clause's *shape* and its rows' stored (compact) traces.
+
+    *shape* is JSON: ``text`` (constants) interleaved with ``fill`` (what goes between them:
+    ``["r", k]`` the k-th result digit of field 0 as true/false/null, ``["v", i]`` field i, empty
+    meaning ``null``, ``["t", i]`` field i as it is, ``["s", 0]`` the row's status column).
+    """
+    spec = json.loads(shape)
+    if spec.get("format") != SHAPE_FORMAT:
+        raise ValueError(f"unknown trace shape format {spec.get('format')!r}")
+    n = len(stored)
+    if n == 0:
+        return pa.array([], pa.string())
+    stored = pc.cast(stored, pa.string())
+    fields = int(spec["fields"])
+    parts = pc.split_pattern(stored, SEP)
+    lengths = pc.list_value_length(parts)
+    if pc.min(lengths).as_py() != fields or pc.max(lengths).as_py() != fields:
+        raise ValueError(f"stored traces do not have the {fields} fields of their shape")
+    got: dict[int, pa.Array] = {}
+
+    def field(i: int) -> pa.Array:
+        if i not in got:
+            got[i] = unescape(pc.list_element(parts, i))
+        return got[i]
+
+    codes: np.ndarray | None = None
+    out: list[pa.Array | str] = [spec["text"][0]]
+    for (kind, i), text in zip(spec["fill"], spec["text"][1:], strict=True):
+        if kind == "r":
+            if codes is None:
+                codes = _digits(pc.list_element(parts, 0), int(spec["results"]))
+            out.append(_BOOL_TEXT.take(pa.array(codes[:, i], pa.uint8())))
+        elif kind == "v":
+            f = field(i)
+            out.append(pc.if_else(pc.equal(f, ""), "null", f))
+        elif kind == "t":
+            out.append(field(i))
+        elif kind == "s":
+            out.append(pc.cast(status, pa.string()))
+        else:
+            raise ValueError(f"unknown trace shape fill {kind!r}")
+        out.append(text)
+    return cat(*[p for p in out if not (isinstance(p, str) and p == "")])

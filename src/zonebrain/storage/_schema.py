@@ -174,6 +174,16 @@ TABLES: Final[dict[str, Table]] = {
             provenance=False,
             since=5,
         ),
+        # ---- version 6: policy traces stored compactly (issue 6, point 9)
+        _t(
+            "policy_trace_shapes",
+            "run_id: string, policy_id: string, clause_id: string, shape: string",
+            "run_id, policy_id, clause_id",
+            "per run and clause, the part of the trace every enterprise shares (policy_results.trace holds "
+            "the rest compactly; zonebrain.policy.load_results joins them)",
+            provenance=False,
+            since=6,
+        ),
     )
 }
 
@@ -203,6 +213,7 @@ MIGRATIONS: Final = (
     Migration(3, "KPI targets and park-level actuals", _create_tables_since(3)),
     Migration(4, "policy runs and results", _create_tables_since(4)),
     Migration(5, "KPI target history", _create_tables_since(5)),
+    Migration(6, "policy trace shapes", _create_tables_since(6)),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

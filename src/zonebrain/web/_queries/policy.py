@@ -368,9 +368,7 @@ def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, A
     firm = enterprise_row(ctx, p, uscc)
     run = run_info(ctx, run_id)
     with ctx.pool.reader() as wh:
-        res = wh.table("policy_results")
-        expr = res.filter((res.run_id == run_id) & (res.uscc == firm["uscc"]))
-        found = wh.to_arrow(expr.order_by(["policy_id", "clause_id"])).to_pylist()
+        found = pol.load_results(wh, run_id, firm["uscc"]).to_pylist()  # traces expanded to full text
     lib = library()
     items: list[dict[str, Any]] = []
     for r in found:

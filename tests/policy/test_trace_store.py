@@ -1,0 +1,118 @@
+"""Traces stored compactly (a shape per run × clause, per row only what varies) read back unchanged.
+
+``data/traces.json`` holds the full trace texts the code produced before traces were stored
+compactly (see ``_frozen``); ``evaluate``, a recorded run read with ``load_results`` (written in one
+transaction or in chunks) and a run recorded before shapes existed all give those texts byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from tests.policy._frozen import FROZEN, PERIOD, rows, scenarios
+from zonebrain.policy import evaluate, load_results, run_policies
+from zonebrain.policy._evaluate import evaluate_all
+from zonebrain.policy._run import expand_traces
+from zonebrain.policy._trace import SEP, escape, expand, unescape
+from zonebrain.storage import Warehouse, open_warehouse
+
+EXPECTED: dict[str, list[list[str]]] = json.loads(FROZEN.read_text(encoding="utf-8"))
+AS_OF = dt.date(PERIOD + 1, 3, 31)
+
+
+def _sorted(got: list[list[str]]) -> list[list[str]]:
+    return sorted(got, key=lambda r: (r[0], r[1], r[2]))
+
+
+@pytest.mark.parametrize("name", [s[0] for s in scenarios()])
+def test_traces_are_byte_identical_to_the_frozen_ones(name: str, tmp_path: Path) -> None:
+    _, build, library, kwargs = next(s for s in scenarios() if s[0] == name)
+    wh = open_warehouse(tmp_path / "wh.duckdb")
+    wh.migrate()
+    build(wh)
+    lib = library(tmp_path)
+    assert rows(evaluate(wh, lib, PERIOD, **kwargs)) == EXPECTED[name]  # returned: full text, same order
+    run_kwargs = {"history": kwargs["history"]} if "history" in kwargs else {}
+    run_kwargs |= {"parameters": kwargs["overrides"]} if "overrides" in kwargs else {}
+    one = run_policies(wh, lib, AS_OF, period=PERIOD, **run_kwargs)
+    assert rows(one.results) == EXPECTED[name]
+    chunked = run_policies(wh, lib, AS_OF, period=PERIOD, keep_traces=False, **run_kwargs)
+    for run in (one, chunked):
+        assert rows(load_results(wh, run.run_id)) == _sorted(EXPECTED[name])  # stored, then expanded
+    stored = wh.to_arrow(wh.table("policy_results").filter(lambda t: t.run_id == one.run_id))
+    full = sum(len(r[3].encode()) for r in EXPECTED[name])
+    compact = sum(len(t.encode()) for t in stored["trace"].to_pylist())
+    assert compact * 8 < full  # an order of magnitude fewer bytes per row
+    uscc = EXPECTED[name][0][0]
+    assert rows(load_results(wh, one.run_id, uscc)) == _sorted([r for r in EXPECTED[name] if r[0] == uscc])
+    wh.close()
+
+
+def test_a_run_recorded_before_shapes_loads_as_it_was(wh: Warehouse) -> None:
+    from tests.policy._data import build
+    from zonebrain.policy import load_library
+
+    build(wh)
+    run = run_policies(wh, load_library(), AS_OF, period=PERIOD)
+    old = load_results(wh, run.run_id)  # full texts
+    with wh.transaction():  # what a run written by the earlier code looks like: full traces, no shapes
+        wh.delete_where_in("policy_trace_shapes", "run_id", [run.run_id])
+        wh.delete_where_in("policy_results", "run_id", [run.run_id])
+        wh.append("policy_results", old)
+    assert load_results(wh, run.run_id).equals(old)
+    assert rows(old) == _sorted(EXPECTED["small"])
+
+
+def test_rows_without_a_shape_pass_through_beside_expanded_ones(wh: Warehouse) -> None:
+    from tests.policy._data import build
+    from zonebrain.policy import load_library
+
+    build(wh)
+    ev = evaluate_all(wh, load_library(), PERIOD)
+    stored = ev.table(stored=True)
+    shapes = {(p, c): s for p, c, s in zip(*(ev.shapes()[k].to_pylist() for k in ("policy_id", "clause_id", "shape")), strict=True)}  # fmt: skip
+    first = next(iter(shapes))
+    del shapes[first]
+    mixed = expand_traces(stored, shapes)
+    full = ev.table()
+    is_first = pc.and_(pc.equal(full["policy_id"], first[0]), pc.equal(full["clause_id"], first[1]))
+    assert mixed["trace"].filter(is_first).equals(stored["trace"].filter(is_first))
+    assert mixed["trace"].filter(pc.invert(is_first)).equals(full["trace"].filter(pc.invert(is_first)))
+
+
+def test_text_values_with_separators_and_quotes_round_trip() -> None:
+    odd = pa.array(["a\x1fb", "\x1e0", "\x1e\x1f\x1e1", 'q"\\', "", "存续"])
+    assert unescape(escape(odd)).equals(odd)
+    assert not pc.any(pc.match_substring(escape(odd), SEP)).as_py()
+    shape = json.dumps({"format": 1, "fields": 3, "results": 1, "text": ["[", ",", ",", ",", "]"],
+                        "fill": [["v", 1], ["r", 0], ["t", 2], ["s", 0]]})  # fmt: skip
+    stored = pc.binary_join_element_wise(pa.array(["1", "2", "0"]), escape(pa.array(['"x\x1fy"', "", "7"])),
+                                         escape(pa.array(["", "\x1e", "t"])), SEP)  # fmt: skip
+    got = expand(shape, stored, pa.array(["s1", "s2", "s3"])).to_pylist()
+    assert got == ['["x\x1fy",true,,s1]', "[null,null,\x1e,s2]", "[7,false,t,s3]"]
+
+
+def test_text_values_with_quotes_backslashes_and_separators(wh: Warehouse) -> None:
+    from tests.policy._data import build
+    from zonebrain.policy import load_library
+
+    build(wh)
+    odd = 'a"b\\c\x1fd\x1e1'
+    ent = wh.to_arrow(wh.table("enterprises").order_by("uscc"))
+    i = ent.column_names.index("status")
+    ent = ent.set_column(i, "status", pa.array([odd, *ent["status"].to_pylist()[1:]], pa.string()))
+    with wh.transaction():
+        wh.delete_where_in("enterprises", "uscc", ent["uscc"].to_pylist())
+        wh.append("enterprises", ent)
+    lib = load_library()
+    run = run_policies(wh, lib, AS_OF, period=PERIOD)
+    got = load_results(wh, run.run_id)
+    assert rows(got) == _sorted(rows(run.results))
+    first = json.loads(str(got["trace"][0]), strict=False)  # the control characters are kept raw
+    assert [c["value"] for c in first["conditions"] if c["test"].startswith("status")] == [odd]
