@@ -65,6 +65,8 @@ def make_users(data_dir: Path, clients: int) -> dict[str, Any]:
         ent = wh.table("enterprises")
         wutong = wh.to_arrow(ent.filter(ent.park_id == "wutong").select("uscc").order_by("uscc").limit(5000))
         usccs = wutong["uscc"].to_pylist()
+        runs = wh.to_arrow(wh.table("policy_runs").order_by("created_at").select("run_id"))
+    run_id = runs["run_id"][-1].as_py() if runs.num_rows else None
     store = open_app_store(data_dir / "app.sqlite")
     accounts = []
     for i in range(clients):
@@ -79,7 +81,7 @@ def make_users(data_dir: Path, clients: int) -> dict[str, Any]:
             store.users.add(name, PASSWORD, role, **scope)  # type: ignore[arg-type]
         accounts.append((name, role, scope))
     store.close()
-    return {"accounts": accounts, "usccs": usccs}
+    return {"accounts": accounts, "usccs": usccs, "run_id": run_id}
 
 
 def free_port() -> int:
@@ -97,7 +99,7 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="warning")
 
 
 def endpoints(
-    role: str, scope: dict[str, str], usccs: list[str], rng: random.Random
+    role: str, scope: dict[str, str], usccs: list[str], rng: random.Random, run_id: str | None = None
 ) -> list[tuple[str, str]]:
     """(label, path) pairs a client of *role* may call."""
     if role == "enterprise_user":
@@ -123,9 +125,16 @@ def endpoints(
         ("enterprises search", "/api/v1/enterprises?q=科技"),
         ("enterprise", f"/api/v1/enterprises/{firm}"),
         ("enterprise events", f"/api/v1/enterprises/{firm}/events"),
+        ("kpi monitor", "/api/v1/kpi/monitor"),
+        ("kpi warnings", "/api/v1/kpi/warnings"),
+        ("policy runs", "/api/v1/policy/runs"),
+        ("pipeline projects", "/api/v1/pipeline/projects"),
     ]
     if role != "investment_officer":
         out.append(("enterprise finance", f"/api/v1/enterprises/{firm}/finance"))
+        if run_id is not None:  # results and traces show amounts derived from finance
+            out.append(("policy results", f"/api/v1/policy/runs/{run_id}/results?status=eligible"))
+            out.append(("policy trace", f"/api/v1/policy/runs/{run_id}/trace/{firm}"))
     return out
 
 
@@ -133,6 +142,7 @@ async def client_loop(
     base: str,
     account: tuple[str, str, dict[str, str]],
     usccs: list[str],
+    run_id: str | None,
     until: float,
     seed: int,
     results: list[tuple[str, float, int]],
@@ -144,7 +154,7 @@ async def client_loop(
     async with httpx.AsyncClient(base_url=base, timeout=30) as c:
         r = await c.post("/api/v1/session", json={"username": name, "password": PASSWORD})
         r.raise_for_status()
-        paths = endpoints(role, scope, usccs, rng)
+        paths = endpoints(role, scope, usccs, rng, run_id)
         while time.perf_counter() < until:
             label, path = rng.choice(paths)
             path = path.replace("{firm}", rng.choice(usccs))
@@ -210,7 +220,7 @@ def main() -> None:
         warm_started = time.perf_counter()
         with httpx.Client(base_url=base, timeout=120) as c:
             c.post("/api/v1/session", json={"username": setup["accounts"][0][0], "password": PASSWORD})
-            for _, path in endpoints("leader", {}, setup["usccs"], random.Random(0)):
+            for _, path in endpoints("leader", {}, setup["usccs"], random.Random(0), setup["run_id"]):
                 c.get(path.replace("{firm}", setup["usccs"][0]))
         warm_seconds = time.perf_counter() - warm_started
         results: list[tuple[str, float, int]] = []
@@ -219,7 +229,7 @@ def main() -> None:
         async def run_all() -> None:
             await asyncio.gather(
                 *(
-                    client_loop(base, acc, setup["usccs"], until, i, results)
+                    client_loop(base, acc, setup["usccs"], setup["run_id"], until, i, results)
                     for i, acc in enumerate(setup["accounts"])
                 )
             )

@@ -18,7 +18,7 @@ import pytest
 from tests.policy._frozen import FROZEN, PERIOD, rows, scenarios
 from zonebrain.policy import evaluate, load_results, run_policies
 from zonebrain.policy._evaluate import evaluate_all
-from zonebrain.policy._run import expand_traces
+from zonebrain.policy._run import _SHAPES, expand_traces
 from zonebrain.policy._trace import SEP, escape, expand, unescape
 from zonebrain.storage import Warehouse, open_warehouse
 
@@ -65,6 +65,7 @@ def test_a_run_recorded_before_shapes_loads_as_it_was(wh: Warehouse) -> None:
         wh.delete_where_in("policy_trace_shapes", "run_id", [run.run_id])
         wh.delete_where_in("policy_results", "run_id", [run.run_id])
         wh.append("policy_results", old)
+    _SHAPES.clear()  # a recorded run's shapes never change in use; this test rewrites history
     assert load_results(wh, run.run_id).equals(old)
     assert rows(old) == _sorted(EXPECTED["small"])
 
@@ -116,3 +117,15 @@ def test_text_values_with_quotes_backslashes_and_separators(wh: Warehouse) -> No
     assert rows(got) == _sorted(rows(run.results))
     first = json.loads(str(got["trace"][0]), strict=False)  # the control characters are kept raw
     assert [c["value"] for c in first["conditions"] if c["test"].startswith("status")] == [odd]
+
+
+def test_shapes_of_a_recorded_run_are_read_once(wh: Warehouse) -> None:
+    from tests.policy._data import build
+    from zonebrain.policy import load_library
+
+    build(wh)
+    run = run_policies(wh, load_library(), AS_OF, period=PERIOD, keep_traces=False)
+    first = load_results(wh, run.run_id)
+    assert (wh.url, run.run_id) in _SHAPES or wh.url.endswith(":memory:")
+    assert load_results(wh, run.run_id).equals(first)
+    assert rows(first) == _sorted(EXPECTED["small"])

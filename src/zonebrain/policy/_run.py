@@ -8,6 +8,7 @@ import hashlib
 import json
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,14 +204,30 @@ def load_results(wh: Warehouse, run_id: str | None = None, uscc: str | None = No
     return expand_traces(got, trace_shapes(wh, run_id))
 
 
+_SHAPES: OrderedDict[tuple[str, str], dict[tuple[str, str], str]] = OrderedDict()
+"""(warehouse URL, run id) → its shapes, for the last few runs read: a recorded run's shapes never
+change (they are written before its ``policy_runs`` row), and one enterprise's trace page would
+otherwise spend two of its three queries on them."""
+_SHAPES_KEPT = 16
+
+
 def trace_shapes(wh: Warehouse, run_id: str) -> dict[tuple[str, str], str]:
     """(policy_id, clause_id) → the trace shape of *run_id* (empty: a run from before shapes)."""
+    key = (wh.url, run_id)
+    if key in _SHAPES:
+        _SHAPES.move_to_end(key)
+        return _SHAPES[key]
     if wh.schema_version() < TABLES["policy_trace_shapes"].since:
         return {}
     t = wh.table("policy_trace_shapes")
     got = wh.to_arrow(t.filter(t.run_id == run_id).select("policy_id", "clause_id", "shape"))
     cols = [got[c].to_pylist() for c in ("policy_id", "clause_id", "shape")]
-    return {(p, c): str(s) for p, c, s in zip(*cols, strict=True)}
+    shapes = {(p, c): str(s) for p, c, s in zip(*cols, strict=True)}
+    if shapes and wh.url and not wh.url.endswith(":memory:"):  # an in-memory URL names no one database
+        _SHAPES[key] = shapes
+        while len(_SHAPES) > _SHAPES_KEPT:
+            _SHAPES.popitem(last=False)
+    return shapes
 
 
 def expand_traces(results: pa.Table, shapes: Mapping[tuple[str, str], str]) -> pa.Table:
