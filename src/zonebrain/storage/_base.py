@@ -67,6 +67,7 @@ class Warehouse(abc.ABC):
 
     engine: str = "?"
     url: str = ""
+    read_only: bool = False
     has_rowid: bool = False
     """Tables expose Ibis's ``rowid()`` (a stable row number within one read): DuckDB only. A query
     may then carry narrow rows and fetch wide columns for the few it keeps by rowid."""
@@ -89,7 +90,15 @@ class Warehouse(abc.ABC):
             raise ConfigError(
                 f"没有名为 '{name}' 的表 (no warehouse table named {name!r}); 可用: {', '.join(TABLES)}"
             )
-        return self._guard(lambda: self.ibis.table(name), table=name)
+        if not self.read_only:
+            return self._guard(lambda: self.ibis.table(name), table=name)
+        # a read-only warehouse's schema cannot change under it (DuckDB locks writers out of the file;
+        # a migration elsewhere needs a restart anyway): look each table up once, not per query
+        cache: dict[str, ir.Table] = self.__dict__.setdefault("_read_tables", {})
+        found = cache.get(name)
+        if found is None:
+            found = cache[name] = self._guard(lambda: self.ibis.table(name), table=name)
+        return found
 
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
         """Run an expression and return an Arrow table.

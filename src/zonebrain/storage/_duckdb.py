@@ -31,6 +31,7 @@ class DuckDBWarehouse(Warehouse):
     def __init__(self, path: Path | str, *, read_only: bool = False, threads: int | None = None) -> None:
         self.url = f"duckdb://{path}"
         self.path = str(path)
+        self.read_only = read_only
         config: dict[str, Any] = {}
         if threads:
             config["threads"] = threads
