@@ -41,6 +41,8 @@ def test_public_names_are_pinned() -> None:
         "ensure_ready",
         "import_file",
         "load_zone",
+        "match_headers",
+        "parse_datetime",
         "read_table_file",
     ]
     assert sorted(zonebrain.portrait.__all__) == [

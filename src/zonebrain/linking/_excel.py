@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from zonebrain.core.xlsx import save_workbook
 from zonebrain.linking._kinds import DEMAND_ZH, RESOURCE_ZH, parse_demand_kind, parse_resource_kind
 from zonebrain.linking._model import NotAllowed
 from zonebrain.linking._service import CATALOGUE_EDITORS, OFFICERS, Linking, _join
-from zonebrain.registry import Zone, read_table_file
+from zonebrain.registry import Zone, match_headers, parse_datetime, read_table_file
 from zonebrain.registry._read import RawFile
 
 UNIT = "万元"
@@ -127,20 +127,6 @@ class LinkImport:
         )
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\s（）()]+", "", text).casefold()
-
-
-def _mapping(headers: Iterable[str], columns: tuple[Column, ...]) -> dict[str, str]:
-    known = {_norm(n): c.field for c in columns for n in (c.header, c.field, *c.aliases)}
-    out: dict[str, str] = {}
-    for h in headers:
-        f = known.get(_norm(h))
-        if f and f not in out.values():
-            out[h] = f
-    return out
-
-
 def park_aliases(zone: Zone | None) -> dict[str, str]:
     """Every spelling of a park (id, short name, names, division code) → its id."""
     if zone is None:
@@ -161,16 +147,6 @@ def _amount(text: str) -> int:
     if fen < 0:
         raise InputError("金额不能为负 (must not be negative); 请核对 / check the figure")
     return fen
-
-
-def _date(text: str) -> dt.datetime:
-    t = text.strip().replace("/", "-").replace(".", "-")
-    for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d"):
-        try:
-            return dt.datetime.strptime(t, fmt)
-        except ValueError:
-            continue
-    raise InputError("日期无效 (not a valid date); 请写成 2026-06-30 / write it as 2026-06-30")
 
 
 def _bool(text: str) -> bool:
@@ -198,7 +174,7 @@ def _cell(kind: str, name: str, text: str, parks: Mapping[str, str]) -> Any:
     if name == "active":
         return _bool(text)
     if name == "at":
-        when = _date(text)
+        when = parse_datetime(text)
         if when > dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1):
             raise InputError("提交日期在未来 (in the future); 请填写实际提交日期 / write the real date")
         return when
@@ -233,7 +209,9 @@ def _read(kind: str, path: Path, parks: Mapping[str, str], sheet: str | None) ->
     result = LinkImport(kind, path.name, rows=raw.table.num_rows)
     for line, problem in raw.bad_rows:
         result.problems.append(Problem(path.name, line, "", None, problem))
-    mapping = _mapping(raw.table.column_names, columns)
+    mapping = match_headers(
+        raw.table.column_names, {c.field: (c.header, c.field, *c.aliases) for c in columns}
+    )
     header_of = {f: h for h, f in mapping.items()}
     for col in columns:
         if col.required and col.field not in header_of:

@@ -26,7 +26,7 @@ from zonebrain.pipeline._model import Created, NotAllowed, Project
 from zonebrain.pipeline._projects import NewProject, Pipeline
 from zonebrain.pipeline._stages import Stage, parse_origin, parse_stage
 from zonebrain.pipeline._stall import Colour, StallRule
-from zonebrain.registry import read_table_file
+from zonebrain.registry import match_headers, parse_datetime, read_table_file
 
 MONEY_UNIT = "万元"
 
@@ -98,43 +98,9 @@ class ImportResult:
         )
 
 
-def _norm_header(text: str) -> str:
-    return re.sub(r"[\s（）()]+", "", text).casefold()
-
-
 def _header_map(headers: Iterable[str]) -> dict[str, str]:
     """file header → field."""
-    known: dict[str, str] = {}
-    for col in IMPORT_COLUMNS:
-        for name in (col.header, col.field, *col.aliases):
-            known[_norm_header(name)] = col.field
-    out: dict[str, str] = {}
-    for h in headers:
-        f = known.get(_norm_header(h))
-        if f and f not in out.values():
-            out[h] = f
-    return out
-
-
-def header_map(headers: Iterable[str], columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """file header → field, for *columns* (field → accepted headers); case, spaces and brackets ignored."""
-    known = {_norm_header(name): f for f, names in columns.items() for name in (f, *names)}
-    out: dict[str, str] = {}
-    for h in headers:
-        f = known.get(_norm_header(h))
-        if f and f not in out.values():
-            out[h] = f
-    return out
-
-
-def _parse_date(text: str) -> dt.datetime:
-    t = text.strip().replace("/", "-").replace(".", "-")
-    for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d"):
-        try:
-            return dt.datetime.strptime(t, fmt)
-        except ValueError:
-            continue
-    raise InputError("日期无效 (not a valid date); 请写成 2026-06-30 / write it as 2026-06-30")
+    return match_headers(headers, {c.field: (c.header, c.field, *c.aliases) for c in IMPORT_COLUMNS})
 
 
 def _parse_jobs(text: str) -> int:
@@ -154,7 +120,7 @@ def _cell(field_name: str, text: str, pipe: Pipeline) -> Any:
     if field_name == "promised_jobs":
         return _parse_jobs(text)
     if field_name == "at":
-        return _parse_date(text)
+        return parse_datetime(text)
     if field_name == "stage":
         stage = parse_stage(text)
         if stage is Stage.TERMINATED:

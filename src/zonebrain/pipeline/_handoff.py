@@ -24,11 +24,11 @@ from pathlib import Path
 from zonebrain.appstore import User
 from zonebrain.core.errors import InputError
 from zonebrain.core.uscc import USCC
-from zonebrain.pipeline._excel import RowProblem, header_map
+from zonebrain.pipeline._excel import RowProblem
 from zonebrain.pipeline._model import Project, PursuitWarning
 from zonebrain.pipeline._projects import NewProject, Pipeline
 from zonebrain.pipeline._stages import Origin, Stage
-from zonebrain.registry import read_table_file
+from zonebrain.registry import match_headers, read_table_file
 
 CHAIN_NODE_MAX = 64
 NOTES_MAX = 2000
@@ -245,7 +245,7 @@ def read_candidate_file(path: Path | str, *, sheet: str | None = None) -> LeadFi
     out = LeadFile(path.name)
     for line, problem in raw.bad_rows:
         out.problems.append(RowProblem(path.name, line, "", None, problem))
-    mapping = header_map(raw.table.column_names, _LEAD_COLUMNS)
+    mapping = match_headers(raw.table.column_names, {f: (f, *names) for f, names in _LEAD_COLUMNS.items()})
     if "name" not in mapping.values():
         out.problems.append(
             RowProblem(

@@ -7,6 +7,7 @@ warehouse atomically and idempotently, with provenance and a list of source conf
 
 from zonebrain.registry._import import DEFAULT_SOURCES, ImportReport, ensure_ready, import_file
 from zonebrain.registry._read import detect_encoding, read_table_file
+from zonebrain.registry._sheet import match_headers, parse_datetime
 from zonebrain.registry._zone import Park, Zone, load_zone
 from zonebrain.registry.formats import FORMATS, Column, FileFormat
 
@@ -22,5 +23,7 @@ __all__ = [
     "ensure_ready",
     "import_file",
     "load_zone",
+    "match_headers",
+    "parse_datetime",
     "read_table_file",
 ]
