@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+import shutil
+from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, UploadFile
 
 from zonebrain.web._auth import Principal, client_ip
 from zonebrain.web._context import WebContext
+from zonebrain.web._errors import PayloadTooLarge
 from zonebrain.web._i18n import COOKIE, Translator, negotiate, translator
 
 
@@ -50,3 +55,23 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+def save_upload(ctx: WebContext, file: UploadFile, name: str, *, prefix: str = "") -> tuple[str, Path, Path]:
+    """Stream *file* into a fresh folder under the upload directory, refusing it (and removing the
+    folder) once it passes ``upload_max_bytes``. Returns the upload id, the folder and the file,
+    whose name is *name* with anything but word characters, dots, dashes and CJK replaced by ``_``."""
+    upload_id = f"{prefix}{secrets.token_hex(8)}"
+    folder = ctx.config.upload_dir / upload_id
+    folder.mkdir(parents=True)
+    target = folder / re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", name)
+    size = 0
+    with target.open("wb") as out:
+        while chunk := file.file.read(1 << 20):
+            size += len(chunk)
+            if size > ctx.config.upload_max_bytes:
+                out.close()
+                shutil.rmtree(folder, ignore_errors=True)
+                raise PayloadTooLarge()
+            out.write(chunk)
+    return upload_id, folder, target

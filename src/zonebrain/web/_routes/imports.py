@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
-import shutil
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,9 +13,9 @@ from pydantic import BaseModel
 
 from zonebrain.core.errors import ImportRejected
 from zonebrain.web._auth import Perm, Principal, requires
-from zonebrain.web._errors import ERROR_RESPONSES, ApiError, NotFound, PayloadTooLarge
+from zonebrain.web._errors import ERROR_RESPONSES, ApiError, NotFound
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import audit, context, tr
+from zonebrain.web._routes._deps import audit, context, save_upload, tr
 from zonebrain.web._tables import XLSX, Col, DataTable, Format, TableOut, respond
 
 pages = APIRouter(include_in_schema=False)
@@ -92,19 +90,7 @@ def upload(request: Request, p: Principal, kind: str, file: UploadFile) -> Impor
     name = Path(file.filename or "upload.csv").name
     if not name.lower().endswith(SUFFIXES):
         raise ApiError(tr(request)("imports.bad_suffix", suffixes=" ".join(SUFFIXES)))
-    upload_id = secrets.token_hex(8)
-    folder = ctx.config.upload_dir / upload_id
-    folder.mkdir(parents=True)
-    target = folder / re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", name)
-    size = 0
-    with target.open("wb") as out:
-        while chunk := file.file.read(1 << 20):
-            size += len(chunk)
-            if size > ctx.config.upload_max_bytes:
-                out.close()
-                shutil.rmtree(folder, ignore_errors=True)
-                raise PayloadTooLarge()
-            out.write(chunk)
+    upload_id, folder, target = save_upload(ctx, file, name)
     meta = {"kind": kind, "file_name": name, "path": target.name, "by": p.user.username}
     (folder / "upload.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     with ctx.pool.reader() as wh:

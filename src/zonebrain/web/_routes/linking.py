@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -21,9 +20,9 @@ from zonebrain import linking as lk
 from zonebrain.appstore import Role
 from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, client_ip, requires
-from zonebrain.web._errors import ERROR_RESPONSES, Forbidden, NotFound, PayloadTooLarge
+from zonebrain.web._errors import ERROR_RESPONSES, Forbidden, NotFound
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, tr
+from zonebrain.web._routes._deps import context, save_upload, tr
 from zonebrain.web._tables import XLSX, attachment
 
 pages = APIRouter(include_in_schema=False)
@@ -182,19 +181,7 @@ def import_upload(
     name = FsPath(file.filename or "upload.xlsx").name
     if not name.lower().endswith((".xlsx", ".csv")):
         return _linking_view(request, p, error=tr(request)("linking.import_suffix"), status=400)
-    upload_id = f"linking-{secrets.token_hex(8)}"
-    folder = ctx.config.upload_dir / upload_id
-    folder.mkdir(parents=True)
-    target = folder / re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", name)
-    size = 0
-    with target.open("wb") as out:
-        while chunk := file.file.read(1 << 20):
-            size += len(chunk)
-            if size > ctx.config.upload_max_bytes:
-                out.close()
-                shutil.rmtree(folder, ignore_errors=True)
-                raise PayloadTooLarge()
-            out.write(chunk)
+    upload_id, folder, target = save_upload(ctx, file, name, prefix="linking-")
     try:
         with domain_errors():
             result = lk.import_file(
