@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,14 @@ def input_errors() -> Iterator[None]:
     except InputError as exc:
         err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
         raise typer.Exit(code=2) from None
+
+
+def parse_day(text: str) -> dt.date:
+    """A date option written YYYY-MM-DD; anything else is an InputError naming the fix."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"日期 '{text}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD") from None
 
 
 def warehouse(read_only: bool = False) -> Warehouse:

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from zonebrain import pipeline
 from zonebrain.appstore import AppStore, User, default_app_db_url, open_app_store
-from zonebrain.cli._common import console, err_console, state
+from zonebrain.cli._common import console, err_console, parse_day, state
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 
@@ -60,10 +60,7 @@ def _actor(store: AppStore, username: str) -> User:
 def _as_of(text: str | None) -> dt.datetime:
     if text is None:
         return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    try:
-        return dt.datetime.combine(dt.date.fromisoformat(text.strip()), dt.time(23, 59, 59))
-    except ValueError:
-        raise InputError(f"日期 '{text}' 无效 (bad date); 请写成 2026-06-30 / write YYYY-MM-DD") from None
+    return dt.datetime.combine(parse_day(text), dt.time(23, 59, 59))
 
 
 def _emit(t: pa.Table | pd.DataFrame, fmt: str, title: str, money: tuple[str, ...] = ()) -> None:

@@ -6,7 +6,6 @@ command writes to the warehouse.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -209,14 +208,7 @@ def whatif_cmd(
     What-if: change parameters or clauses; see coverage and cost, winners and losers, per park and
     the budget-pool effect. Nothing is recorded."""
     with _common.input_errors():
-        day = None
-        if as_of is not None:
-            try:
-                day = dt.date.fromisoformat(as_of)
-            except ValueError:
-                raise InputError(
-                    f"日期 '{as_of}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD"
-                ) from None
+        day = None if as_of is None else _common.parse_day(as_of)
         lib = policy.load_library(folder)
         scenario = _scenario(
             lib, budgets or [], budget_rule, thresholds or [], interpretations or [], files or []

@@ -32,10 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-DirOpt = Annotated[
-    Path | None,
-    typer.Option("--dir", help="政策目录 (默认内置政策库)。 Policy folder (default: the built-in library)."),
-]
+DirOpt = policy_analysis.DirOpt
 
 
 @app.command("list")
@@ -92,12 +89,7 @@ def run_cmd(
     """批量测算并记录一次运行; 一次性奖励查询支付台账 (已兑现的不再符合)。
     Evaluate every enterprise and record the run; one-time awards consult the payment ledger."""
     with _common.input_errors():
-        try:
-            day = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise InputError(
-                f"日期 '{as_of}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD"
-            ) from None
+        day = _common.parse_day(as_of)
         lib = policy.load_library(folder).select(policies)
         with _ledger(app_db) as history, _common.warehouse(read_only=dry_run) as wh:
             r = policy.run_policies(
@@ -313,12 +305,7 @@ def _user(store: AppStore, username: str) -> User:
 
 
 def _day(text: str | None, default: dt.date) -> dt.date:
-    if text is None:
-        return default
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"日期 '{text}' 无效 (bad date); 请写成 2025-04-01 / write YYYY-MM-DD") from None
+    return default if text is None else _common.parse_day(text)
 
 
 def _print_batch(b: disbursement.Batch) -> None:

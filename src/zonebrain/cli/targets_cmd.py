@@ -5,7 +5,6 @@ Mount it in the main CLI with ``main_app.add_typer(app, name="candidates")``.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -99,10 +98,10 @@ def candidates_cmd(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from zonebrain.cli._common import warehouse
+    from zonebrain.cli._common import parse_day, warehouse
 
     try:
-        day = dt.date.fromisoformat(as_of) if as_of else None
+        day = parse_day(as_of) if as_of else None
         excluded = _read_exclude(exclude) + (_pipeline_usccs(app_db) if exclude_pipeline else [])
         wh = warehouse(read_only=True)
         try:
