@@ -64,7 +64,7 @@ def load_run(wh: Warehouse, run_id: str | None = None, lib: policy.Library | Non
     reference its trace recorded, and is treated as yearly.
     """
     lib = lib or policy.load_library()
-    results = policy.load_results(wh, run_id)
+    results = policy.load_results(wh, run_id, traces=False)
     if results.num_rows == 0:
         raise InputError(
             f"没有运行 {run_id} 的结果 (no results for run {run_id}); 查看 / see the run ids printed by "
@@ -74,7 +74,11 @@ def load_run(wh: Warehouse, run_id: str | None = None, lib: policy.Library | Non
     runs = wh.table("policy_runs")
     meta = wh.to_arrow(runs.filter(runs.run_id == run_id).select("as_of"))
     as_of = meta["as_of"][0].as_py()
-    period = int(json.loads(str(results["trace"][0].as_py()))["period"])
+    # every enterprise has a row per clause: the first one's traces give the period and each
+    # clause's reference (for a policy no longer in the library) without expanding the whole run
+    sample = policy.load_results(wh, run_id, str(results["uscc"][0].as_py())).to_pylist()
+    period = int(json.loads(sample[0]["trace"])["period"])
+    recorded_ref = {(r["policy_id"], r["clause_id"]): json.loads(r["trace"])["ref"] for r in sample}
     keep = pc.or_kleene(
         pc.and_kleene(pc.equal(results["status"], "eligible"), pc.greater(results["amount_fen"], 0)),
         pc.equal(results["status"], "undetermined"),
@@ -89,7 +93,6 @@ def load_run(wh: Warehouse, run_id: str | None = None, lib: policy.Library | Non
             "status": picked["status"],
             "amount_fen": picked["amount_fen"],
             "missing_fields": picked["missing_fields"],
-            "trace": picked["trace"],
         }
     )
     ent = wh.table("enterprises").select("uscc", "name", "park_id").rename(enterprise_name="name")
@@ -101,12 +104,9 @@ def load_run(wh: Warehouse, run_id: str | None = None, lib: policy.Library | Non
     joined = joined.join(clauses, ["policy_id", "clause_id"], join_type="left outer", use_threads=False)
     refs = joined["clause_ref"].combine_chunks()
     if refs.null_count:  # a policy no longer in the library: its reference as the run's trace gave it
-        traces = joined["trace"].to_pylist()
+        keys = zip(joined["policy_id"].to_pylist(), joined["clause_id"].to_pylist(), strict=True)
         refs = pa.array(
-            [
-                r if r is not None else json.loads(t)["ref"]
-                for r, t in zip(refs.to_pylist(), traces, strict=True)
-            ],
+            [r if r is not None else recorded_ref[k] for r, k in zip(refs.to_pylist(), keys, strict=True)],
             pa.string(),
         )
     once = pc.fill_null(joined["once"], False)

@@ -181,8 +181,12 @@ def _write(wh: Warehouse, r: RunResult, kind: str, note: str, ev: Evaluation, *,
         raise
 
 
-def load_results(wh: Warehouse, run_id: str | None = None, uscc: str | None = None) -> pa.Table:
+def load_results(
+    wh: Warehouse, run_id: str | None = None, uscc: str | None = None, *, traces: bool = True
+) -> pa.Table:
     """The results of *run_id* (default: the latest run), optionally for one enterprise.
+
+    ``traces=False`` leaves the ``trace`` column out (nothing fetched or expanded for it).
 
     The traces come back as full JSON text, byte for byte what :func:`evaluate` returns: the stored
     form (per row only what varies) is expanded with its clause's shape from ``policy_trace_shapes``
@@ -200,8 +204,10 @@ def load_results(wh: Warehouse, run_id: str | None = None, uscc: str | None = No
     t = wh.table("policy_results").filter(ibis._.run_id == run_id)
     if uscc is not None:
         t = t.filter(ibis._.uscc == uscc)
+    if not traces:
+        t = t.drop("trace")
     got = wh.to_arrow(t.order_by(["uscc", "policy_id", "clause_id"]))
-    return expand_traces(got, trace_shapes(wh, run_id))
+    return expand_traces(got, trace_shapes(wh, run_id)) if traces else got
 
 
 _SHAPES: OrderedDict[tuple[str, str], dict[tuple[str, str], str]] = OrderedDict()
