@@ -241,3 +241,16 @@ class Warehouse(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ConnectionWarehouse(Warehouse):
+    """A warehouse whose connection object runs SQL itself (DuckDB, psycopg): one ``_run`` and
+    ``_fetch`` for both, errors re-raised by :meth:`Warehouse._guard`."""
+
+    _con: Any
+
+    def _run(self, sql: str, table: str | None = None) -> None:
+        self._guard(lambda: self._con.execute(sql), table=table, statement=sql)
+
+    def _fetch(self, sql: str, table: str | None = None) -> list[tuple[Any, ...]]:
+        return self._guard(lambda: self._con.execute(sql).fetchall(), table=table, statement=sql)  # type: ignore[no-any-return]

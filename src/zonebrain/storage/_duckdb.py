@@ -15,7 +15,7 @@ import ibis
 import pyarrow as pa
 
 from zonebrain.core.errors import StorageError
-from zonebrain.storage._base import MergeResult, Warehouse, with_provenance
+from zonebrain.storage._base import ConnectionWarehouse, MergeResult, with_provenance
 from zonebrain.storage._schema import TABLES, Table
 from zonebrain.storage._sql import DUCKDB, PROVENANCE_NAMES, MergePlan, merge_from_stage
 
@@ -23,7 +23,7 @@ _stage_ids = itertools.count()
 _q = DUCKDB.q
 
 
-class DuckDBWarehouse(Warehouse):
+class DuckDBWarehouse(ConnectionWarehouse):
     engine = "duckdb"
     has_rowid = True
     engine_errors = (duckdb.Error, ibis.common.exceptions.IbisError)
@@ -49,12 +49,6 @@ class DuckDBWarehouse(Warehouse):
         self._con.execute("SET enable_progress_bar = false")
         self._ibis = ibis.duckdb.from_connection(self._con)
         self._depth = 0
-
-    def _run(self, sql: str, table: str | None = None) -> None:
-        self._guard(lambda: self._con.execute(sql), table=table, statement=sql)
-
-    def _fetch(self, sql: str, table: str | None = None) -> list[tuple[Any, ...]]:
-        return self._guard(lambda: self._con.execute(sql).fetchall(), table=table, statement=sql)  # type: ignore[no-any-return]
 
     def _ddl(self, table: Table) -> str:
         return DUCKDB.create_table(table)

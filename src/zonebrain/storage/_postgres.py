@@ -16,7 +16,6 @@ import itertools
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import ibis
 import ibis.expr.operations as ops
@@ -26,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from zonebrain.core.errors import StorageError
-from zonebrain.storage._base import MergeResult, Warehouse, with_provenance
+from zonebrain.storage._base import ConnectionWarehouse, MergeResult, with_provenance
 from zonebrain.storage._schema import TABLES, Table
 from zonebrain.storage._sql import POSTGRES, PROVENANCE_NAMES, MergePlan, merge_from_stage
 
@@ -41,7 +40,7 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-class PostgresWarehouse(Warehouse):
+class PostgresWarehouse(ConnectionWarehouse):
     engine = "postgres"
     engine_errors = (psycopg.Error, ibis.common.exceptions.IbisError)
 
@@ -78,12 +77,6 @@ class PostgresWarehouse(Warehouse):
             return super()._execute_arrow(expr)
         finally:
             self._con.execute("SET default_transaction_read_only = on")
-
-    def _run(self, sql: str, table: str | None = None) -> None:
-        self._guard(lambda: self._con.execute(sql), table=table, statement=sql)
-
-    def _fetch(self, sql: str, table: str | None = None) -> list[tuple[Any, ...]]:
-        return self._guard(lambda: self._con.execute(sql).fetchall(), table=table, statement=sql)  # type: ignore[no-any-return]
 
     def _ddl(self, table: Table) -> str:
         return POSTGRES.create_table(table)
