@@ -126,42 +126,39 @@ def test_marginal_tiers_sum_brackets(values: list[int]) -> None:
         assert g == int(exact + Fraction(1, 2))  # half up, to the fen
 
 
-def test_traces_written_in_chunks_equal_the_kept_ones(wh: Warehouse, monkeypatch: object) -> None:
+def test_a_run_without_kept_traces_writes_the_same_rows(wh: Warehouse) -> None:
     import datetime as dt
-
-    from zonebrain.policy import _run
 
     build(wh)
     lib = load_library()
     kept = run_policies(wh, lib, dt.date(2025, 3, 31))
-    monkeypatch.setattr(_run, "WRITE_CHUNK", 5)  # type: ignore[attr-defined]
-    chunked = run_policies(wh, lib, dt.date(2025, 3, 31), keep_traces=False)
-    assert chunked.results.column("trace").null_count == chunked.results.num_rows
-    assert chunked.results.drop_columns("trace").equals(kept.results.drop_columns("trace"))
+    lean = run_policies(wh, lib, dt.date(2025, 3, 31), keep_traces=False)
+    assert lean.results.column("trace").null_count == lean.results.num_rows
+    assert lean.results.drop_columns("trace").equals(kept.results.drop_columns("trace"))
     a = load_results(wh, kept.run_id).drop_columns("run_id")
-    b = load_results(wh, chunked.run_id).drop_columns("run_id")
+    b = load_results(wh, lean.run_id).drop_columns("run_id")
     assert a.num_rows == 36 and a.equals(b)
-    assert set(chunked.seconds) == {"evaluate", "write"}
+    assert set(lean.seconds) == {"evaluate", "write"}
+    # the summary the engine counted agrees with the rows
+    by_status = kept.results.group_by("status").aggregate([("uscc", "count")]).to_pylist()
+    assert lean.counts() == {r["status"]: r["uscc_count"] for r in by_status}
+    fen = sum(a for a in kept.results["amount_fen"].to_pylist() if a is not None)
+    assert sum(r["amount_fen"] or 0 for r in lean.summary.to_pylist()) == fen > 0
 
 
-def test_a_chunked_run_that_fails_leaves_no_rows(wh: Warehouse, monkeypatch: object) -> None:
+def test_a_run_that_fails_leaves_no_rows(wh: Warehouse, monkeypatch: object) -> None:
     import datetime as dt
 
     import pytest
 
-    from zonebrain.policy import _run
-
     build(wh)
-    calls = {"n": 0}
     append = wh.append
 
     def failing(name: str, data: pa.Table) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
+        if name == "policy_runs":  # the last write, after the results are in
             raise RuntimeError("disk full")
         append(name, data)
 
-    monkeypatch.setattr(_run, "WRITE_CHUNK", 5)  # type: ignore[attr-defined]
     monkeypatch.setattr(wh, "append", failing)  # type: ignore[attr-defined]
     with pytest.raises(RuntimeError):
         run_policies(wh, load_library(), dt.date(2025, 3, 31), keep_traces=False)

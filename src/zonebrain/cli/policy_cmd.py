@@ -96,17 +96,14 @@ def run_cmd(
                 wh, lib, day, period=period, history=history, write=not dry_run, keep_traces=False
             )
     t = Table("政策 policy", "条款 clause", "符合 eligible", "待核实 undetermined", "金额(万元) amount")
-    summary = r.results.group_by(["policy_id", "clause_id", "status"]).aggregate(
-        [("uscc", "count"), ("amount_fen", "sum")]
-    )
     rows: dict[tuple[str, str], dict[str, int]] = {}
-    for row in summary.to_pylist():
+    for row in r.summary.to_pylist():
         d = rows.setdefault(
             (row["policy_id"], row["clause_id"]), {"eligible": 0, "undetermined": 0, "fen": 0}
         )
         if row["status"] in ("eligible", "undetermined"):
-            d[row["status"]] = row["uscc_count"]
-        d["fen"] += row["amount_fen_sum"] or 0
+            d[row["status"]] = row["rows"]
+        d["fen"] += row["amount_fen"] or 0
     for (pid, cid), d in sorted(rows.items()):
         t.add_row(pid, cid, str(d["eligible"]), str(d["undetermined"]), display_fen(d["fen"], "万元"))
     _common.console.print(t)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
 
@@ -65,6 +68,65 @@ def compute(amount: Amount, base: I64 | None, rate: Fraction | None, cap: int | 
     if cap is not None:
         out = np.minimum(out, cap)
     return out.astype(np.int64)
+
+
+# ---- the same arithmetic as a query expression (evaluated by the engine) -------------------------
+
+
+def _floordiv_sql(num: Any, den: int) -> Any:
+    """``num // den`` exactly for integer *num* on every engine: the engine's division may go
+    through a double (DuckDB, Spark), so the quotient is corrected by one either way."""
+    q = (num / den).floor().cast("int64")
+    r = num - q * den
+    return ibis.cases((r < 0, q - 1), (r >= den, q + 1), else_=q)
+
+
+def _round_div_sql(num: Any, den: int, rounding: str) -> Any:
+    """:func:`round_div` as an expression."""
+    if rounding == "fen_half_up":
+        return _floordiv_sql(num * 2 + den, 2 * den)
+    if rounding == "yuan_down":
+        return _floordiv_sql(num, den * 100) * 100
+    return _floordiv_sql(num * 2 + den * 100, den * 200) * 100
+
+
+def _in_tier_sql(x: Any, t: Tier) -> Any:
+    ok: Any = ibis.literal(True)
+    if t.lower is not None:
+        ok = ok & ((x >= t.lower) if t.lower_inclusive else (x > t.lower))
+    if t.upper is not None:
+        ok = ok & ((x <= t.upper) if t.upper_inclusive else (x < t.upper))
+    return ok
+
+
+def compute_sql(amount: Amount, base: ir.IntegerValue | None, rate: Fraction | None, cap: int | None) -> Any:
+    """:func:`compute` as an int64 expression over the base fact *base* (null counts as 0; the
+    caller shows an amount only where the base is known)."""
+    if amount.fixed is not None:
+        return ibis.literal(amount.fixed, "int64")
+    assert base is not None
+    x = ibis.greatest(base.cast("int64").fill_null(0), ibis.literal(0, "int64"))
+    if rate is not None:
+        out: Any = _round_div_sql(x * rate.numerator, rate.denominator, amount.rounding)
+    else:
+        tiers = amount.tiers or ()
+        if amount.mode == "single":  # the first listed bracket wins on overlap
+            out = ibis.cases(*[(_in_tier_sql(x, t), ibis.literal(t.amount or 0, "int64")) for t in tiers],
+                             else_=ibis.literal(0, "int64"))  # fmt: skip
+        else:
+            den = math.lcm(*[(t.rate or Fraction(0)).denominator for t in tiers])
+            num: Any = ibis.literal(0, "int64")
+            for t in tiers:
+                r = t.rate or Fraction(0)
+                lo = ibis.literal(t.lower or 0, "int64")
+                part = ibis.greatest(x, lo)
+                if t.upper is not None:
+                    part = ibis.least(part, ibis.literal(t.upper, "int64"))
+                num = num + (part - lo) * (r.numerator * (den // r.denominator))
+            out = _round_div_sql(num, den, amount.rounding)
+    if cap is not None:
+        out = ibis.least(out, ibis.literal(cap, "int64"))
+    return out.cast("int64")
 
 
 def describe(amount: Amount, rate: Fraction | None, cap: int | None, base_label: str | None) -> str:

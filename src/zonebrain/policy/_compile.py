@@ -245,4 +245,4 @@ class Compiler:
             out[f"ok__{clause.id}"] = fam & when
             if clause.amount.of is not None:
                 out[f"base__{clause.id}"] = self._fact(base, clause.amount.of, clause.amount.year)
-        return base.select(uscc=base.uscc, **self._cols, fam=fam, **out).order_by("uscc"), per_clause
+        return base.select(uscc=base.uscc, **self._cols, fam=fam, **out), per_clause

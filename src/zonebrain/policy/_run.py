@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from zonebrain.policy._evaluate import Evaluation, PaymentHistory, evaluate_all, parameter_values
+from zonebrain.policy._evaluate import (
+    RESULT_SCHEMA,
+    Evaluation,
+    PaymentHistory,
+    evaluate_all,
+    parameter_values,
+)
 from zonebrain.policy._library import Library
-from zonebrain.policy._trace import expand
+from zonebrain.policy._trace import expand_traces
 from zonebrain.storage import TABLES, Warehouse
 
 
@@ -55,6 +60,16 @@ def parameter_snapshot(
     return dict(sorted(out.items()))
 
 
+SUMMARY_SCHEMA = pa.schema(
+    [("policy_id", pa.string()), ("clause_id", pa.string()), ("status", pa.string()),
+     ("rows", pa.int64()), ("amount_fen", pa.int64())]
+)  # fmt: skip
+
+
+def _empty_summary() -> pa.Table:
+    return SUMMARY_SCHEMA.empty_table()
+
+
 @dataclass(frozen=True)
 class RunResult:
     """A recorded run: reproducible from its as-of date, rule and parameter hashes and data batches."""
@@ -66,16 +81,29 @@ class RunResult:
     parameters_hash: str
     parameters: dict[str, str]
     batch_ids: tuple[str, ...]
-    results: pa.Table
-    """uscc, policy_id, clause_id, status, amount_fen, missing_fields, trace (null when the run was
-    made with ``keep_traces=False``: the traces are then only in the warehouse, see :func:`load_results`)."""
+    fetch: Callable[[], pa.Table] = field(repr=False, compare=False)
+    """Gives :attr:`results` (the evaluation's rows, or a written run's rows read back)."""
     seconds: dict[str, float] = field(default_factory=dict)
-    """Wall time of each step: ``evaluate`` (queries, statuses, amounts, groups), ``write`` (traces
-    joined and written, committed)."""
+    """Wall time of each step: ``evaluate`` (the query built, groups, caps and pools applied to
+    the rows they concern), ``write`` (every row computed by the engine and inserted, committed)."""
+    summary: pa.Table = field(default_factory=lambda: _empty_summary(), repr=False, compare=False)
+    """Per policy, clause and status: ``rows`` and the sum of ``amount_fen`` (counted by the engine)."""
+
+    @functools.cached_property
+    def results(self) -> pa.Table:
+        """uscc, policy_id, clause_id, status, amount_fen, missing_fields, trace (null when the run
+        was made with ``keep_traces=False``: the traces are then only in the warehouse, see
+        :func:`load_results`), in library order (policy, clause) then by uscc. A written run's
+        rows are read back from the warehouse on first use (it must still be open);
+        :attr:`summary` is always at hand."""
+        return self.fetch()
 
     def counts(self) -> dict[str, int]:
-        got = self.results.group_by("status").aggregate([("uscc", "count")]).to_pylist()
-        return {r["status"]: r["uscc_count"] for r in got}
+        """Rows per status."""
+        out: dict[str, int] = {}
+        for r in self.summary.to_pylist():
+            out[r["status"]] = out.get(r["status"], 0) + int(r["rows"])
+        return out
 
 
 def default_period(as_of: dt.date) -> int:
@@ -99,15 +127,14 @@ def run_policies(
     """Evaluate every policy of *lib* and (unless ``write=False``) record the run in one transaction.
 
     *parameters* overrides values by ``policy_id.name`` (e.g. ``{"zz-rd-input.rate": "3%"}``);
-    the snapshot actually used is hashed into ``parameters_hash``. ``keep_traces=False`` (with
-    ``write=True``) writes the traces in chunks and leaves them out of ``results``: a zone-scale run
-    (about 2 KB of trace per enterprise and clause) then never holds them all in memory, neither
-    here nor in the engine's transaction (the rows are committed in chunks, the run row last).
+    the snapshot actually used is hashed into ``parameters_hash``. A recorded run is computed and
+    written by the engine in one ``INSERT … SELECT`` (no row passes through Python); ``results``
+    is fetched only when read. ``keep_traces=False`` leaves the trace column of ``results`` null
+    (a zone-scale run's full trace text is about 2 KB per enterprise and clause).
     """
     period = default_period(as_of) if period is None else period
     started = time.perf_counter()
     ev = evaluate_all(wh, lib, period, overrides=parameters, history=history)
-    results = ev.table(trace=keep_traces or not write)
     seconds = {"evaluate": time.perf_counter() - started}
     snapshot = parameter_snapshot(lib, period, parameters)
     batches = wh.to_arrow(wh.table("import_batches").select("batch_id").distinct().order_by("batch_id"))
@@ -122,26 +149,51 @@ def run_policies(
         canonical_hash({"period": period, **snapshot}),
         snapshot,
         batch_ids,
-        results,
+        (lambda: _read_back(wh, run_id, ev.names, traces=keep_traces)) if write else ev.table,
         seconds,
     )
     if write:
         started = time.perf_counter()
-        _write(wh, result, kind, note, ev, chunked=not keep_traces)
+        try:
+            _write(wh, result, kind, note, ev)
+        finally:
+            ev.release()
         seconds["write"] = time.perf_counter() - started
+        t = wh.table("policy_results")
+        mine = t.filter(t.run_id == run_id)
+        summary = wh.to_arrow(
+            mine.group_by(["policy_id", "clause_id", "status"])
+            .aggregate(rows=mine.uscc.count(), amount_fen=mine.amount_fen.sum())
+            .order_by(["policy_id", "clause_id", "status"])
+        )
+    else:
+        got = ev.columns.group_by(["policy_id", "clause_id", "status"]).aggregate(
+            [("uscc", "count"), ("amount_fen", "sum")]
+        )
+        summary = pa.table(
+            [got["policy_id"], got["clause_id"], got["status"], got["uscc_count"], got["amount_fen_sum"]],
+            names=SUMMARY_SCHEMA.names,
+        ).sort_by([(c, "ascending") for c in ("policy_id", "clause_id", "status")])
+    object.__setattr__(result, "summary", summary.cast(SUMMARY_SCHEMA))
     return result
 
 
-WRITE_CHUNK = 1_000_000
-"""Result rows per append when a run is written in chunks (``keep_traces=False``): about 75 MB of
-stored traces (fewer, larger commits are faster on DuckDB: 2.1 s instead of 3.1 s for 2M rows)."""
+def _read_back(wh: Warehouse, run_id: str, names: list[str], *, traces: bool) -> pa.Table:
+    """A written run's rows in :data:`RESULT_SCHEMA`, ordered as the evaluation orders them."""
+    got = load_results(wh, run_id, traces=traces).drop_columns(["run_id"])
+    if not traces:
+        got = got.append_column("trace", pa.nulls(got.num_rows, pa.string()))
+    place = {n: i for i, n in enumerate(names)}
+    keys = pc.binary_join_element_wise(got["policy_id"], got["clause_id"], "/")
+    index = pc.index_in(keys, value_set=pa.array(list(place), pa.string()))
+    got = got.append_column("_o", index)
+    return got.sort_by([("_o", "ascending"), ("uscc", "ascending")]).drop_columns(["_o"]).cast(RESULT_SCHEMA)
 
 
-def _write(wh: Warehouse, r: RunResult, kind: str, note: str, ev: Evaluation, *, chunked: bool) -> None:
+def _write(wh: Warehouse, r: RunResult, kind: str, note: str, ev: Evaluation) -> None:
     """The run row, its trace shapes and its results (traces in the stored form, see
-    :func:`load_results`). *chunked* (``keep_traces=False``): the rows are committed in chunks, the
-    run row last: a run is visible only once all its rows are in (readers find runs through
-    ``policy_runs``), and on an error its rows and shapes are deleted again."""
+    :func:`load_results`), in one transaction: readers find runs through ``policy_runs``, so a
+    run is visible only once all its rows are in."""
     run = pa.table(
         {
             "run_id": [r.run_id],
@@ -154,31 +206,13 @@ def _write(wh: Warehouse, r: RunResult, kind: str, note: str, ev: Evaluation, *,
             "created_at": pa.array([dt.datetime.now().replace(microsecond=0)], pa.timestamp("us")),
         }
     )
-
-    def with_run(rows: pa.Table) -> pa.Table:
-        return rows.add_column(0, "run_id", pa.repeat(pa.scalar(r.run_id, pa.string()), rows.num_rows))
-
-    shapes = with_run(ev.shapes())
-    if not chunked:
-        with wh.transaction():
-            wh.append("policy_runs", run)
-            wh.append("policy_trace_shapes", shapes)
-            wh.append("policy_results", with_run(ev.table(stored=True)))
-        return
-    try:
-        with wh.transaction():
-            wh.append("policy_trace_shapes", shapes)
-        for start in range(0, ev.num_rows, WRITE_CHUNK):
-            with wh.transaction():
-                wh.append("policy_results", with_run(ev.table(start, start + WRITE_CHUNK, stored=True)))
-        with wh.transaction():
-            wh.append("policy_runs", run)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            wh.delete_where_in("policy_results", "run_id", [r.run_id])
-        with contextlib.suppress(Exception):
-            wh.delete_where_in("policy_trace_shapes", "run_id", [r.run_id])
-        raise
+    shapes = ev.shapes()
+    shapes = shapes.add_column(0, "run_id", pa.repeat(pa.scalar(r.run_id, pa.string()), shapes.num_rows))
+    with wh.transaction():
+        wh.append("policy_trace_shapes", shapes)
+        if ev.names:
+            wh.insert_from("policy_results", ev.rows(r.run_id))
+        wh.append("policy_runs", run)
 
 
 def load_results(
@@ -234,43 +268,6 @@ def trace_shapes(wh: Warehouse, run_id: str) -> dict[tuple[str, str], str]:
         while len(_SHAPES) > _SHAPES_KEPT:
             _SHAPES.popitem(last=False)
     return shapes
-
-
-def expand_traces(results: pa.Table, shapes: Mapping[tuple[str, str], str]) -> pa.Table:
-    """*results* (with ``policy_id``, ``clause_id``, ``status``, ``trace``) with every stored trace
-    of a clause in *shapes* expanded to its full text; other rows' traces pass through unchanged."""
-    if not shapes or results.num_rows == 0:
-        return results
-    keys = pc.binary_join_element_wise(results["policy_id"], results["clause_id"], "/")
-    codes = pc.dictionary_encode(_flat(keys))
-    names = codes.dictionary.to_pylist()
-    index = np.asarray(codes.indices, dtype=np.int64)
-    trace = _flat(results["trace"]).cast(pa.string())
-    status = _flat(results["status"]).cast(pa.string())
-    rows: list[np.ndarray] = []
-    texts: list[pa.Array] = []
-    covered = np.zeros(results.num_rows, dtype=bool)
-    for k, name in enumerate(names):
-        shape = shapes.get(tuple(str(name).split("/", 1)))  # type: ignore[arg-type]
-        if shape is None:
-            continue
-        at = np.flatnonzero(index == k)
-        take = pa.array(at)
-        rows.append(at)
-        texts.append(expand(shape, trace.take(take), status.take(take)))
-        covered[at] = True
-    if not rows:
-        return results
-    rest = np.flatnonzero(~covered)
-    if rest.size:
-        rows.append(rest)
-        texts.append(trace.take(pa.array(rest)))
-    at = np.concatenate(rows)
-    full = pa.concat_arrays([t.cast(pa.string()) for t in texts]) if len(texts) > 1 else texts[0]
-    if bool(np.any(at[1:] < at[:-1])):  # rows of several clauses interleave (ordered by uscc): put back
-        full = full.take(pa.array(np.argsort(at, kind="stable")))
-    i = results.column_names.index("trace")
-    return results.set_column(i, results.schema.field(i), full)
 
 
 def _flat(a: pa.Array | pa.ChunkedArray) -> pa.Array:

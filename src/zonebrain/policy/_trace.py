@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,8 @@ def join_nonnull(parts: list[pa.Array], sep: str) -> pa.Array:
 
 SEP = "\x1f"
 """Separates the fields of a stored (compact) trace; escaped inside text fields (see :func:`escape`)."""
-_ESC = "\x1e"
+ESC = "\x1e"
+"""Escapes :data:`SEP` (and itself) inside text fields."""
 SHAPE_FORMAT = 1
 
 
@@ -58,16 +60,16 @@ def json_text(col: pa.Array, text: bool) -> pa.Array:
 
 def escape(col: pa.Array) -> pa.Array:
     """Make *col* free of :data:`SEP` (reversibly: ``\\x1e`` → ``\\x1e0``, ``\\x1f`` → ``\\x1e1``)."""
-    if not (_contains(col, _ESC) or _contains(col, SEP)):
+    if not (_contains(col, ESC) or _contains(col, SEP)):
         return col
-    return pc.replace_substring(pc.replace_substring(col, _ESC, _ESC + "0"), SEP, _ESC + "1")
+    return pc.replace_substring(pc.replace_substring(col, ESC, ESC + "0"), SEP, ESC + "1")
 
 
 def unescape(col: pa.Array) -> pa.Array:
     """The inverse of :func:`escape`."""
-    if not _contains(col, _ESC):
+    if not _contains(col, ESC):
         return col
-    return pc.replace_substring(pc.replace_substring(col, _ESC + "1", SEP), _ESC + "0", _ESC)
+    return pc.replace_substring(pc.replace_substring(col, ESC + "1", SEP), ESC + "0", ESC)
 
 
 def _contains(col: pa.Array, text: str) -> bool:
@@ -144,3 +146,44 @@ def expand(shape: str, stored: pa.Array, status: pa.Array) -> pa.Array:
             raise ValueError(f"unknown trace shape fill {kind!r}")
         out.append(text)
     return cat(*[p for p in out if not (isinstance(p, str) and p == "")])
+
+
+def expand_traces(results: pa.Table, shapes: Mapping[tuple[str, str], str]) -> pa.Table:
+    """*results* (with ``policy_id``, ``clause_id``, ``status``, ``trace``) with every stored trace
+    of a clause in *shapes* expanded to its full text; other rows' traces pass through unchanged."""
+    if not shapes or results.num_rows == 0:
+        return results
+    keys = pc.binary_join_element_wise(results["policy_id"], results["clause_id"], "/")
+    codes = pc.dictionary_encode(_one(keys))
+    names = codes.dictionary.to_pylist()
+    index = np.asarray(codes.indices, dtype=np.int64)
+    trace = _one(results["trace"]).cast(pa.string())
+    status = _one(results["status"]).cast(pa.string())
+    rows: list[np.ndarray] = []
+    texts: list[pa.Array] = []
+    covered = np.zeros(results.num_rows, dtype=bool)
+    for k, name in enumerate(names):
+        shape = shapes.get(tuple(str(name).split("/", 1)))  # type: ignore[arg-type]
+        if shape is None:
+            continue
+        at = np.flatnonzero(index == k)
+        take = pa.array(at)
+        rows.append(at)
+        texts.append(expand(shape, trace.take(take), status.take(take)))
+        covered[at] = True
+    if not rows:
+        return results
+    rest = np.flatnonzero(~covered)
+    if rest.size:
+        rows.append(rest)
+        texts.append(trace.take(pa.array(rest)))
+    at = np.concatenate(rows)
+    full = pa.concat_arrays([t.cast(pa.string()) for t in texts]) if len(texts) > 1 else texts[0]
+    if bool(np.any(at[1:] < at[:-1])):  # rows of several clauses interleave (ordered by uscc): put back
+        full = full.take(pa.array(np.argsort(at, kind="stable")))
+    i = results.column_names.index("trace")
+    return results.set_column(i, results.schema.field(i), full)
+
+
+def _one(a: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a

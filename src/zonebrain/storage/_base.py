@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -173,6 +174,21 @@ class Warehouse(abc.ABC):
         """Append rows to a table (batch bookkeeping, conflicts)."""
 
     @abc.abstractmethod
+    def insert_from(self, name: str, expr: ir.Table) -> None:
+        """Append the rows of *expr* (a query on this warehouse whose columns are some of table
+        *name*'s, by name) inside the engine: ``INSERT … SELECT``, no row passes through Python."""
+
+    def materialize(self, expr: ir.Table) -> ir.Table:
+        """*expr* computed once into a temporary table of this session, for a query that reads it
+        several times (:meth:`drop_materialized` drops it). Engines without cheap temporary tables
+        (Spark) return *expr* itself: the result is the same, computed where it is read."""
+        return expr
+
+    def drop_materialized(self, tables: Sequence[ir.Table]) -> None:
+        """Drop temporary tables made by :meth:`materialize` (others are left alone)."""
+        del tables  # this engine made none
+
+    @abc.abstractmethod
     def delete_where_in(self, name: str, column: str, values: Sequence[str]) -> int:
         """Delete rows whose *column* is one of *values*; return how many."""
 
@@ -243,6 +259,9 @@ class Warehouse(abc.ABC):
         self.close()
 
 
+_temp_ids = itertools.count()
+
+
 class ConnectionWarehouse(Warehouse):
     """A warehouse whose connection object runs SQL itself (DuckDB, psycopg): one ``_run`` and
     ``_fetch`` for both, errors re-raised by :meth:`Warehouse._guard`."""
@@ -254,3 +273,37 @@ class ConnectionWarehouse(Warehouse):
 
     def _fetch(self, sql: str, table: str | None = None) -> list[tuple[Any, ...]]:
         return self._guard(lambda: self._con.execute(sql).fetchall(), table=table, statement=sql)  # type: ignore[no-any-return]
+
+    def materialize(self, expr: ir.Table) -> ir.Table:
+        name = f"_zb_temp_{next(_temp_ids)}"
+        with self._session_writes():
+            made: ir.Table = self._guard(
+                lambda: self.ibis.create_table(name, expr, temp=True), statement=lambda: self._sql_of(expr)
+            )
+        return made
+
+    def drop_materialized(self, tables: Sequence[ir.Table]) -> None:
+        names = [t.get_name() for t in tables]
+        with self._session_writes():
+            for name in names:
+                if name.startswith("_zb_temp_"):
+                    self._drop_temp(name)
+
+    def _drop_temp(self, name: str) -> None:
+        self._guard(lambda: self.ibis.drop_table(name, force=True), table=name)
+
+    @contextmanager
+    def _session_writes(self) -> Iterator[None]:
+        """Temporary tables may be made (a read-only PostgreSQL session lifts its flag meanwhile)."""
+        yield
+
+    def insert_from(self, name: str, expr: ir.Table) -> None:
+        check_insert_columns(self.engine, name, expr)
+        self._guard(lambda: self.ibis.insert(name, expr), table=name, statement=lambda: self._sql_of(expr))
+
+
+def check_insert_columns(engine: str, name: str, expr: ir.Table) -> None:
+    """*expr*'s columns are all columns of table *name* (else :class:`StorageError`)."""
+    unknown = [c for c in expr.columns if c not in TABLES[name].column_names]
+    if unknown:
+        raise StorageError(f"表 {name} 没有列 {unknown} (no such columns)", engine=engine, table=name)

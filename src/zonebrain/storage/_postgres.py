@@ -62,6 +62,17 @@ class PostgresWarehouse(ConnectionWarehouse):
         self._ibis = ibis.postgres.from_connection(self._con)
         self._depth = 0
 
+    @contextmanager
+    def _session_writes(self) -> Iterator[None]:
+        if not self.read_only:
+            yield
+            return
+        self._con.execute("SET default_transaction_read_only = off")
+        try:
+            yield
+        finally:
+            self._con.execute("SET default_transaction_read_only = on")
+
     def _execute_arrow(self, expr: ir.Expr) -> pa.Table:
         """Run *expr*; on a read-only warehouse, let Ibis create the temporary tables of its memtables.
 

@@ -41,7 +41,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as st
 
 from zonebrain.core.errors import ConfigError, StorageError
-from zonebrain.storage._base import MergeResult, Warehouse, with_provenance
+from zonebrain.storage._base import MergeResult, Warehouse, check_insert_columns, with_provenance
 from zonebrain.storage._schema import TABLES, Table
 from zonebrain.storage._sparkfiles import Files, files_for
 from zonebrain.storage._sql import PROVENANCE_NAMES, SPARK, MergePlan
@@ -339,6 +339,15 @@ class SparkWarehouse(Warehouse):
             select = f"SELECT {self._full_row(spec, cols, 's')} FROM {stage} s"
             self._append_rows(name, select, data.num_rows)
             self._spark.catalog.dropTempView(stage)
+
+    def insert_from(self, name: str, expr: ir.Table) -> None:
+        check_insert_columns(self.engine, name, expr)
+        spec = TABLES[name]
+        cols = [c for c in spec.column_names if c in expr.columns]
+        with self.transaction():
+            self._ibis._run_pre_execute_hooks(expr)  # memtables become temp views
+            select = f"SELECT {self._full_row(spec, cols, 's')} FROM ({self._sql_of(expr)}) s"
+            self._append_rows(name, select, _SMALL)
 
     def _full_row(self, spec: Table, offered: Sequence[str], alias: str) -> str:
         return ", ".join(
