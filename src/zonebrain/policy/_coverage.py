@@ -257,7 +257,7 @@ def coverage(
     n = table.num_rows
     share = Fraction(int(pc.sum(table["from_data"].cast(pa.int64())).as_py() or 0), n) if n else Fraction(0)
     if results is None and wh is not None:
-        results = load_results(wh, run_id)
+        results = load_results(wh, run_id, traces=False)  # statuses and missing fields only
     if results is None:
         return Coverage(table, share, None, None, None, None, None)
     per = decisions(results)

@@ -1,18 +1,21 @@
 """What-if (政策模拟): change parameters or clauses, compare with a baseline, record nothing.
 
 The baseline is a recorded run (``baseline_run_id``) or a fresh evaluation of *lib* as it is; the
-scenario is *library* (an edited copy, see ``_edit``) with *parameters* overrides, evaluated by
-:func:`run_policies` with ``write=False``. The comparison is set-based on Arrow tables (joins and
-group-bys in ``pyarrow.compute``): per enterprise × clause, then per enterprise (winners and
+scenario is *library* (an edited copy, see ``_edit``) with *parameters* overrides, evaluated as
+:func:`run_policies` would, without recording. The comparison is set-based on Arrow tables (joins
+and group-bys in ``pyarrow.compute``): per enterprise × clause, then per enterprise (winners and
 losers), per clause, per park and overall, and the effect on each family's budget pool. Money is
 int64 fen throughout; the budget shares are floats for display (exact: granted / requested).
+
+No full trace text is built (about 2 KB per enterprise × clause, gigabytes at zone scale): the
+sides are read as statuses and amounts, and the budget-pool notes and a recorded run's period
+come from the compact forms (see ``_notes``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -21,15 +24,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zonebrain.core.errors import InputError
-from zonebrain.policy._evaluate import PaymentHistory
+from zonebrain.policy._evaluate import PaymentHistory, evaluate_all
 from zonebrain.policy._format import Budget, _fen, _rate
 from zonebrain.policy._library import Library
 from zonebrain.policy._limits import members
-from zonebrain.policy._run import default_period, load_results, run_policies
+from zonebrain.policy._notes import KEYS, evaluation_notes, recorded_notes, run_period
+from zonebrain.policy._run import default_period, load_results
 from zonebrain.policy._trace import cat
 from zonebrain.storage import Warehouse
 
-KEYS = ["uscc", "policy_id", "clause_id"]
 _SIDES = ("before", "after")
 _BUDGET = r'"budget":\{"ref":"[^"]*","pool":\d+,"rule":"[a-z_]+","requested":(?P<req>\d+)'
 
@@ -110,12 +113,40 @@ def check_overrides(lib: Library, parameters: Mapping[str, Any]) -> None:
             raise InputError(f"参数 {key}={raw!r} 无效 (invalid value): {exc}") from None
 
 
-def _recorded(wh: Warehouse, run_id: str) -> tuple[dt.date, pa.Table]:
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: its library, its rows and a way to their notes."""
+
+    lib: Library
+    results: pa.Table
+    """Per enterprise × clause: uscc, policy_id, clause_id, status, amount_fen (no trace)."""
+    notes: Callable[[list[str]], pa.Table]
+    """The notes of (at least) the eligible rows of the given ``policy/clause`` names, as
+    ``_notes.NOTES_SCHEMA``; a row left out has none."""
+
+
+def _recorded(wh: Warehouse, lib: Library, run_id: str) -> tuple[dt.date, int | None, Side]:
+    """The run's as-of date, its period (None: it does not say) and its results as a side."""
     runs = wh.table("policy_runs")
     found = wh.to_arrow(runs.filter(runs.run_id == run_id).select("as_of"))
     if found.num_rows == 0:
         raise InputError(f"没有运行 '{run_id}' (no such run); 用 zonebrain policy run 的 run_id")
-    return found["as_of"][0].as_py(), load_results(wh, run_id)
+    results = load_results(wh, run_id, traces=False)
+    side = Side(lib, results, lambda names: recorded_notes(wh, run_id, names))
+    return found["as_of"][0].as_py(), run_period(wh, run_id), side
+
+
+def _fresh(
+    wh: Warehouse,
+    lib: Library,
+    period: int,
+    parameters: Mapping[str, Any] | None,
+    history: PaymentHistory | None,
+) -> Side:
+    """*lib* evaluated as ``run_policies(..., write=False)`` would, without building its traces."""
+    ev = evaluate_all(wh, lib, period, overrides=parameters, history=history)
+    notes = evaluation_notes(ev)
+    return Side(lib, ev.columns, lambda _names: notes)  # the evaluation itself is let go
 
 
 def _firms(wh: Warehouse) -> pa.Table:
@@ -209,24 +240,33 @@ def _details(rows: pa.Table) -> pa.Table:
     return pa.table({"uscc": got["uscc"], "detail": pc.binary_join(got["d_list"], "; ")})
 
 
-def _budget_side(lib: Library, results: pa.Table, specs: dict[str, Budget]) -> dict[str, tuple[int, int]]:
-    """Per family: (requested, granted) fen of its pool's members in *results*.
+def _budget_side(side: Side, specs: dict[str, Budget]) -> dict[str, tuple[int, int]]:
+    """Per family: (requested, granted) fen of its pool's members in *side*.
 
     Granted is the members' eligible amounts; requested is what they asked before the pool, read
-    from the ``"budget"`` note of the trace where the pool cut them (only those rows are scanned).
+    from the ``"budget"`` note of the rows the pool cut (only the members' eligible rows are read).
     """
     out: dict[str, tuple[int, int]] = {}
     if not specs:
         return out
+    results = side.results
     names = pc.binary_join_element_wise(results["policy_id"], results["clause_id"], "/")
     live = pc.fill_null(pc.equal(results["status"], "eligible"), False)
-    for fid, spec in specs.items():
-        wanted = pa.array(members(spec.members, lib), pa.string())
-        rows = results.filter(pc.and_(live, pc.is_in(names, value_set=wanted)))
+    wanted = {fid: members(spec.members, side.lib) for fid, spec in specs.items()}
+    notes = side.notes(sorted({n for m in wanted.values() for n in m}))
+    for fid, names_of in wanted.items():
+        rows = results.filter(pc.and_(live, pc.is_in(names, value_set=pa.array(names_of, pa.string()))))
+        rows = rows.select([*KEYS, "amount_fen"])
         granted = pc.fill_null(rows["amount_fen"], 0)
-        found = pc.extract_regex(rows["trace"], _BUDGET)
-        asked = pc.if_else(pc.is_valid(found), pc.struct_field(found, "req"), pa.scalar(None, pa.string()))
-        requested = pc.coalesce(asked.cast(pa.int64()), granted)
+        requested = granted
+        if rows.num_rows and notes.num_rows:
+            rows = rows.join(notes, KEYS, join_type="left outer", use_threads=False)
+            granted = pc.fill_null(rows["amount_fen"], 0)
+            found = pc.extract_regex(rows["notes"], _BUDGET)
+            asked = pc.if_else(
+                pc.is_valid(found), pc.struct_field(found, "req"), pa.scalar(None, pa.string())
+            )
+            requested = pc.coalesce(asked.cast(pa.int64()), granted)
         out[fid] = (int(pc.sum(requested).as_py() or 0), int(pc.sum(granted).as_py() or 0))
     return out
 
@@ -240,19 +280,19 @@ def _pools(lib: Library, fids: list[str]) -> dict[str, Budget]:
     return out
 
 
-def budget_effect(before_lib: Library, before: pa.Table, after_lib: Library, after: pa.Table) -> pa.Table:
+def budget_effect(before: Side, after: Side) -> pa.Table:
     """Each family's pool (on either side) before and after: size, requested, granted, share.
 
     A side without the pool (e.g. a pool added by the scenario) shows its members' awards as both
     requested and granted, and no pool or rule.
     """
-    fids = sorted({f for lib in (before_lib, after_lib) for f, fam in lib.families.items() if fam.budget})
-    pools = {"before": _pools(before_lib, fids), "after": _pools(after_lib, fids)}
+    fids = sorted({f for s in (before, after) for f, fam in s.lib.families.items() if fam.budget})
+    pools = {"before": _pools(before.lib, fids), "after": _pools(after.lib, fids)}
     either = {f: pools["after"].get(f) or pools["before"][f] for f in fids}
     cols: dict[str, list[Any]] = {"family_id": fids, "ref": [either[f].ref.text() for f in fids]}
-    for side, lib, results in (("before", before_lib, before), ("after", after_lib, after)):
+    for side, data in (("before", before), ("after", after)):
         own = pools[side]
-        measured = _budget_side(lib, results, {f: own.get(f, either[f]) for f in fids})
+        measured = _budget_side(data, {f: own.get(f, either[f]) for f in fids})
         cols[f"rule_{side}"] = [own[f].rule if f in own else None for f in fids]
         cols[f"pool_{side}_fen"] = [own[f].pool if f in own else None for f in fids]
         cols[f"requested_{side}_fen"] = [measured[f][0] for f in fids]
@@ -320,9 +360,8 @@ def what_if(
     parameters = dict(parameters or {})
     check_overrides(scenario_lib, parameters)
     if baseline_run_id is not None:
-        run_as_of, before = _recorded(wh, baseline_run_id)
-        found = re.search(r'"period":(\d+)', str(before["trace"][0])) if before.num_rows else None
-        run_period = int(found.group(1)) if found else default_period(run_as_of)
+        run_as_of, recorded_period, before = _recorded(wh, lib, baseline_run_id)
+        run_period = default_period(run_as_of) if recorded_period is None else recorded_period
         if period is not None and period != run_period:
             raise InputError(
                 f"运行 {baseline_run_id} 的年度为 {run_period}, 与 --period {period} 不同 (period mismatch)"
@@ -332,11 +371,9 @@ def what_if(
         raise InputError("请给出基准日 as_of 或基线运行 baseline_run_id (give as_of or a baseline run)")
     period = default_period(as_of) if period is None else period
     if baseline_run_id is None:
-        before = run_policies(wh, lib, as_of, period=period, history=history, write=False).results
-    after = run_policies(
-        wh, scenario_lib, as_of, period=period, parameters=parameters, history=history, write=False
-    ).results
-    rows = compare_rows(before, after, _firms(wh))
+        before = _fresh(wh, lib, period, None, history)
+    after = _fresh(wh, scenario_lib, period, parameters, history)
+    rows = compare_rows(before.results, after.results, _firms(wh))
     totals, by_clause, by_park, changes = summarise(rows)
     return WhatIf(
         as_of=as_of,
@@ -348,5 +385,5 @@ def what_if(
         by_clause=by_clause,
         by_park=by_park,
         changes=changes,
-        budget=budget_effect(lib, before, scenario_lib, after),
+        budget=budget_effect(before, after),
     )

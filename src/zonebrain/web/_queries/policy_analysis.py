@@ -1,10 +1,10 @@
 """政策模拟 (what-if) and 覆盖率 (coverage) for the web: the form, exact parsing, results as tables.
 
-What-if never writes: :func:`zonebrain.policy.what_if` evaluates both sides with ``write=False``
-through a read-only warehouse. Form values are text parsed exactly: rates are percentages
-(``2.5`` → ``2.5%`` → the fraction 1/40), amounts are 万元 (``500`` → ``500万`` → integer fen);
-no float ever carries a rate or an amount. A value equal to the one in force is not an override,
-so an untouched form is the baseline itself.
+What-if never writes: :func:`zonebrain.policy.what_if` evaluates both sides without recording
+(and without building trace texts) through a read-only warehouse. Form values are text parsed
+exactly: rates are percentages (``2.5`` → ``2.5%`` → the fraction 1/40), amounts are 万元
+(``500`` → ``500万`` → integer fen); no float ever carries a rate or an amount. A value equal to
+the one in force is not an override, so an untouched form is the baseline itself.
 
 Who: admin, leader and policy researcher (:data:`WHATIF_ROLES`). Winners and losers name
 enterprises and their amounts, so they are listed only for roles with the finance permission
