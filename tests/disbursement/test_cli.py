@@ -95,3 +95,56 @@ def test_errors_name_the_fix(run_id: str) -> None:
     assert r.exit_code == 1 and "没有兑现批次 #9" in r.output
     r = runner.invoke(app, ["batch", "create", "--run", "no-such-run", "--user", "chen"])
     assert r.exit_code == 2 and "no-such-run" in r.output
+
+
+def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str) -> None:
+    out = _ok(["batch", "create", "--run", run_id, "--user", "chen"])
+    r = runner.invoke(app, ["batch", "cancel", "1", "--user", "chen"])
+    assert r.exit_code == 1 and "须说明原因" in r.output and "--reason" in r.output
+    r = runner.invoke(app, ["batch", "cancel", "1", "--user", "liu", "--reason", "重算"])
+    assert r.exit_code == 1 and "制单人" in r.output
+    r = runner.invoke(app, ["batch", "cancel", "1", "--user", "chen", "--reason", "重算", "--version", "9"])
+    assert r.exit_code == 1 and "已被他人修改" in r.output
+    out = _ok(["batch", "cancel", "1", "--user", "chen", "--reason", "参数有误", "--version", _version(out)])
+    assert "已作废 cancelled" in out and "参数有误" in out and f"batch create --run {run_id}" in out
+    assert "已作废" in _ok(["batch", "list"])
+    r = runner.invoke(app, ["batch", "cancel", "1", "--user", "chen", "--reason", "再来"])
+    assert r.exit_code == 1 and "已于" in r.output and "作废" in r.output
+
+    # a new batch of the same run, carried to payment; then one payment reversed
+    out = _ok(["batch", "create", "--run", run_id, "--user", "chen"])
+    assert "batch #2" in out and "listed 3" in out
+    out = _ok(["batch", "review", "2", "--user", "liu", "--version", _version(out)])
+    out = _ok(["batch", "publicize", "2", "--user", "chen", "--version", _version(out)])
+    out = _ok(
+        ["batch", "close-publicity", "2", "--user", "wang", "--version", _version(out), "--reason", "测试"]
+    )
+    _ok(["batch", "approve", "2", "--user", "wang", "--version", _version(out)])
+    assert "已作废" in _ok(
+        ["batch", "cancel", "2", "--user", "chen", "--reason", "x"]
+    )  # approved: not paid yet
+    out = _ok(["batch", "create", "--run", run_id, "--user", "chen"])
+    out = _ok(["batch", "review", "3", "--user", "liu", "--version", _version(out)])
+    out = _ok(["batch", "publicize", "3", "--user", "chen", "--version", _version(out)])
+    out = _ok(
+        ["batch", "close-publicity", "3", "--user", "wang", "--version", _version(out), "--reason", "测试"]
+    )
+    _ok(["batch", "approve", "3", "--user", "wang", "--version", _version(out)])
+    assert "paid now: 3 项" in _ok(["batch", "pay", "3", "--user", "chen"])
+    r = runner.invoke(app, ["batch", "cancel", "3", "--user", "chen", "--reason", "x"])
+    assert r.exit_code == 1 and "ledger reverse" in r.output
+
+    r = runner.invoke(app, ["ledger", "reverse", "1", "--user", "chen", "--reason", "银行退回"])
+    assert r.exit_code == 1 and "角色" in r.output  # a policy researcher may not reverse
+    r = runner.invoke(app, ["ledger", "reverse", "1", "--user", "wang"])
+    assert r.exit_code == 1 and "冲正须说明原因" in r.output
+    r = runner.invoke(app, ["ledger", "reverse", "99", "--user", "wang", "--reason", "银行退回"])
+    assert r.exit_code == 1 and "没有台账记录 #99" in r.output
+    out = _ok(["ledger", "reverse", "1", "--user", "wang", "--reason", "银行退回"])
+    assert "已冲正 reversed" in out and "entry #1" in out and "银行退回" in out
+    r = runner.invoke(app, ["ledger", "reverse", "1", "--user", "wang", "--reason", "又退回"])
+    assert r.exit_code == 1 and "台账记录 #1 已于" in r.output and "不能重复冲正" in r.output
+    listing = _ok(["ledger"])
+    assert "已冲正" in listing and "另有已冲正 1 笔" in listing
+    assert re.search(r"2 笔 entries, [0-9,.]+ 元", listing)
+    assert "620,000.00" not in listing.splitlines()[-1]  # the reversed amount is not counted

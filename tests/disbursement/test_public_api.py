@@ -8,9 +8,9 @@ import zonebrain.disbursement
 def test_public_names_are_pinned() -> None:
     assert sorted(zonebrain.disbursement.__all__) == sorted(
         [
-            "APPROVERS", "CREATORS", "ONCE", "REVIEWERS", "Batch", "BatchStatus", "Disbursement", "Item",
-            "ItemStatus", "Ledger", "LedgerEntry", "NotAllowed", "NotFound", "Objection", "PayResult",
-            "RunRows", "VerificationQueue", "VerificationRequest", "VerificationStatus", "WrongStep",
+            "APPROVERS", "CREATORS", "ONCE", "REVERSERS", "REVIEWERS", "Batch", "BatchStatus", "Disbursement",
+            "Item", "ItemStatus", "Ledger", "LedgerEntry", "LedgerPage", "NotAllowed", "NotFound", "Objection",
+            "PayResult", "RunRows", "VerificationQueue", "VerificationRequest", "VerificationStatus", "WrongStep",
             "ask_for", "load_run", "mask_uscc", "notify_tables", "publicity_table", "verification_tables",
         ]
     )  # fmt: skip

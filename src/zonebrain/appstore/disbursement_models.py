@@ -1,18 +1,31 @@
 """Tables of the policy 兑现 workflow (issue 6, point 4): batches, items, objections, the payment
 ledger and the 待核实 queue.
 
-Created by migration ``0003``. Money is integer fen (BigInteger). Batches and verification requests
-carry a version column (optimistic concurrency: a stale write raises ``ConcurrentUpdate``). The
-ledger's UNIQUE (uscc, policy_id, clause_id, period) is the idempotency key: whatever the code
-above it does, one award is never written twice. ``period`` is the year (``"2024"``) or
-``"once"`` for one-time awards (首次认定, 首次突破), so those are paid once in any year.
+Created by migration ``0003``; ``0004`` adds cancelling a batch (作废) and reversing a ledger entry
+(冲正). Money is integer fen (BigInteger). Batches and verification requests carry a version
+column (optimistic concurrency: a stale write raises ``ConcurrentUpdate``). The ledger's UNIQUE
+(uscc, policy_id, clause_id, period) over the entries not reversed is the idempotency key: whatever
+the code above it does, one award is never paid twice at once; a reversed entry stays in the table
+and no longer holds the key. ``period`` is the year (``"2024"``) or ``"once"`` for one-time awards
+(首次认定, 首次突破), so those are paid once in any year.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zonebrain.appstore._models import Base
@@ -39,7 +52,7 @@ class PayoutBatchRow(Base):
     """Comma-separated policy ids the batch covers."""
     title: Mapped[str] = mapped_column(String(256), nullable=False, default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False)
-    """draft → reviewed → publicized (公示中) → approved → paid."""
+    """draft → reviewed → publicized (公示中) → approved → paid; or cancelled (作废) from any but paid."""
     publicity_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     publicity_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     """The last day of the 公示期 (inclusive)."""
@@ -55,6 +68,10 @@ class PayoutBatchRow(Base):
     publicized_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     paid_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Why the batch was cancelled (作废); None while it is not."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -84,7 +101,7 @@ class PayoutItemRow(Base):
     """The ledger period: the year, or ``once`` for a one-time award."""
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
-    """listed, objected, withdrawn, approved, paid, already_paid."""
+    """listed, objected, withdrawn, approved, paid, already_paid; reversed (its payment was 冲正)."""
     ledger_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     """The ledger entry that paid it (this batch's, or the earlier one for ``already_paid``)."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
@@ -119,8 +136,16 @@ class PayoutObjectionRow(Base):
     __table_args__ = (Index("ix_payout_objections_batch", "batch_id"),)
 
 
+LIVE_ENTRY = text("reversed_at IS NULL")
+"""The ledger entries that hold their key: those not reversed (the partial unique index's WHERE)."""
+
+
 class PaymentLedgerRow(Base):
-    """The payment ledger (支付台账): one row per award paid; the unique key makes paying idempotent."""
+    """The payment ledger (支付台账): one row per award paid; the unique key makes paying idempotent.
+
+    A reversed entry (冲正: the bank returned the transfer, or it was paid in error) is never
+    deleted; it is marked with ``reversed_at``, ``reversed_by`` and ``reversal_reason`` and no
+    longer holds its key, so the award can be paid again, once."""
 
     __tablename__ = "payment_ledger"
 
@@ -135,9 +160,21 @@ class PaymentLedgerRow(Base):
     run_id: Mapped[str] = mapped_column(String(64), nullable=False)
     paid_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     paid_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    reversed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    reversed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reversal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
-        UniqueConstraint("uscc", "policy_id", "clause_id", "period", name="uq_payment_ledger_key"),
+        Index(
+            "uq_payment_ledger_live_key",
+            "uscc",
+            "policy_id",
+            "clause_id",
+            "period",
+            unique=True,
+            sqlite_where=LIVE_ENTRY,
+            postgresql_where=LIVE_ENTRY,
+        ),
         Index("ix_payment_ledger_batch", "batch_id"),
     )
 

@@ -3,7 +3,7 @@
 Register it in the main CLI with ``main_app.add_typer(app, name="policy")``. Sub-commands:
 ``list``, ``test``, ``run``, ``explain``, ``lint``, ``check``; the 兑现 workflow
 (``zonebrain.disbursement``): ``batch create|list|show|review|publicize|close-publicity|object|
-resolve|approve|pay``, ``publicity``, ``notify``, ``ledger``, ``verify list|update``.
+resolve|approve|pay|cancel``, ``publicity``, ``notify``, ``ledger [reverse]``, ``verify list|update``.
 """
 
 from __future__ import annotations
@@ -280,6 +280,7 @@ STATUS_ZH = {
     "publicized": "公示中",
     "approved": "已审批",
     "paid": "已兑现",
+    "cancelled": "已作废",
 }
 
 
@@ -318,6 +319,12 @@ def _print_batch(b: disbursement.Batch) -> None:
         f"  制单 {b.created_by}; 审核 {b.reviewed_by or '—'}; 审批 {b.approved_by or '—'}; 支付 {b.paid_by or '—'}",
         highlight=False,
     )
+    if b.cancelled_at is not None:
+        _common.console.print(
+            f"  作废 cancelled {b.cancelled_at:%Y-%m-%d %H:%M} by {b.cancelled_by}: {b.cancel_reason}",
+            highlight=False,
+            markup=False,
+        )
 
 
 @batch_app.command("create")
@@ -512,6 +519,35 @@ def batch_pay(
         )
 
 
+@batch_app.command("cancel")
+def batch_cancel(
+    batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
+    user: UserOpt,
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version",
+            help="你看到的批次版本号 (可选, 给出则核对)。 The version you read (checked if given).",
+        ),
+    ] = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="作废原因 (必填)。 Why it is cancelled (required).")
+    ] = "",  # checked by the service, so a missing reason gets its message (what to write)
+    app_db: AppDbOpt = None,
+) -> None:
+    """作废批次 (未兑现的任一状态; 管理员或制单人; 须说明原因)。
+    Cancel a batch not yet paid (an admin or its creator; a reason is required)."""
+    with _flow(app_db) as (d, store):
+        b = d.cancel(_user(store, user), batch_id, reason=reason, expected_version=version)
+    _print_batch(b)
+    _common.console.print(
+        "该运行的奖励可重新建立批次 / the run's awards may go into a new batch: "
+        f"zonebrain policy batch create --run {b.run_id} --user {user}",
+        highlight=False,
+        markup=False,
+    )
+
+
 @app.command("publicity")
 def publicity_cmd(
     batch_id: Annotated[int, typer.Option("--batch", help="批次编号。 Batch id.")],
@@ -539,24 +575,70 @@ def notify_cmd(
     _common.console.print(f"已导出通知名单 (exported) → {path}", highlight=False)
 
 
-@app.command("ledger")
+ledger_app = typer.Typer(
+    help="支付台账 (幂等键: 企业 × 政策 × 条款 × 年度/once); 冲正。 The payment ledger; reversals.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.callback()
 def ledger_cmd(
+    ctx: typer.Context,
     uscc: Annotated[str | None, typer.Option("--uscc", help="只看一家企业。 One enterprise.")] = None,
     app_db: AppDbOpt = None,
 ) -> None:
-    """支付台账 (幂等键: 企业 × 政策 × 条款 × 年度/once)。 The payment ledger."""
+    """支付台账 (幂等键: 企业 × 政策 × 条款 × 年度/once); 已冲正的记录标出, 不计入合计。
+    The payment ledger; reversed entries are flagged and left out of the total."""
+    ctx.obj = app_db
+    if ctx.invoked_subcommand is not None:
+        return
     with _flow(app_db) as (d, _store):
         rows = d.ledger.entries(uscc=uscc)
     t = Table(
-        "#", "统一社会信用代码", "政策/条款", "年度 period", "金额(元)", "批次 batch", "支付 paid", "经办 by"
-    )
+        "#", "统一社会信用代码", "政策/条款", "年度 period", "金额(元)", "批次 batch", "支付 paid", "经办 by",
+        "状态 status",
+    )  # fmt: skip
     for e in rows:
+        state = f"已冲正 reversed ({e.reversed_by}: {e.reversal_reason})" if e.reversed else "有效 live"
         t.add_row(
             str(e.id), e.uscc, f"{e.policy_id}/{e.clause_id}", e.period, display_fen(e.amount_fen, "元"),
-            str(e.batch_id), e.paid_at.strftime("%Y-%m-%d %H:%M"), e.paid_by,
+            str(e.batch_id), e.paid_at.strftime("%Y-%m-%d %H:%M"), e.paid_by, state,
         )  # fmt: skip
     _common.console.print(t)
-    _common.console.print(f"{len(rows)} 笔 entries, {display_fen(sum(e.amount_fen for e in rows), '元')} 元")
+    live = [e for e in rows if not e.reversed]
+    summary = f"{len(live)} 笔 entries, {display_fen(sum(e.amount_fen for e in live), '元')} 元"
+    if len(live) < len(rows):
+        summary += f"; 另有已冲正 {len(rows) - len(live)} 笔, 不计入 (reversed, not counted)"
+    _common.console.print(summary, highlight=False)
+
+
+@ledger_app.command("reverse")
+def ledger_reverse(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(help="台账记录编号 (见 policy ledger 的 #)。 Ledger entry id.")],
+    user: UserOpt,
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help="冲正原因, 如 银行退回、误付 (必填)。 Why: returned by the bank, paid in error."
+        ),
+    ] = "",  # checked by the service, so a missing reason gets its message (what to write)
+    app_db: AppDbOpt = None,
+) -> None:
+    """冲正一笔支付 (管理员或领导, 且非登记该笔支付的人; 须说明原因)。记录保留并标为已冲正, 该奖励可由新批次再付一次。
+    Reverse a payment (an admin or leader other than the payer; reason required). The entry is kept,
+    flagged; a new batch may pay the award again, once."""
+    with _flow(app_db or ctx.obj) as (d, store):
+        e = d.reverse(_user(store, user), entry_id, reason=reason)
+    _common.console.print(
+        f"已冲正 reversed: 台账记录 entry #{e.id} {e.uscc} {e.policy_id}/{e.clause_id} ({e.period}) "
+        f"{display_fen(e.amount_fen, '元')} 元, 批次 batch #{e.batch_id}; 原因 reason: {e.reversal_reason}\n"
+        "再次兑现: 重新测算后建立新批次 / to pay it again: zonebrain policy run, then policy batch create",
+        highlight=False,
+        markup=False,
+    )
 
 
 @verify_app.command("list")

@@ -16,6 +16,8 @@ each step in the app store's audit log in the same transaction as the change::
     d.resolve(researcher, o.id, upheld=True, note="核实属实")   # upheld → the item is withdrawn
     b = d.approve(leader, b.id, expected_version=d.batch(b.id).version)   # after the 公示期
     paid = d.pay(researcher, b.id)                   # ledger rows; again → everything already_paid
+    d.reverse(admin, entry_id, reason="银行退回")      # 冲正: kept, flagged; the award may be paid again
+    d.cancel(researcher, other.id, reason="重新测算")   # 作废 a batch not yet paid (admin or its creator)
     d.export_notify(researcher, b.id, "通知.xlsx")
     d.export_verification(researcher, "待核实.xlsx")
 
@@ -23,6 +25,8 @@ Rules the service enforces:
 
 * Statuses move draft → reviewed → publicized (公示中) → approved → paid, never back; each step
   checks the batch version the officer read (``ConcurrentUpdate`` when someone wrote since).
+  Until it is paid, an admin or the batch's creator may cancel it (作废, with a reason); a
+  cancelled batch is final and its awards may go into a new batch.
 * The approver is an admin or leader who neither created nor reviewed the batch (四眼原则), and
   approves only after the 公示期's last day, or after it was closed early with a reason, and
   once every objection is resolved. An upheld objection withdraws its item.
@@ -30,8 +34,12 @@ Rules the service enforces:
   (``period`` = the year, or ``once`` for one-time awards), is UNIQUE in the database. Paying
   again, or paying a batch built from a re-run of the same period, reports those awards as
   ``already_paid`` and never writes them twice.
+* A ledger entry whose transfer the bank returned, or that was paid in error, is reversed (冲正)
+  with a reason by an admin or leader other than the payer. It stays in the ledger, flagged, and
+  no longer holds its key (the UNIQUE index covers live entries only), so a new batch may pay the
+  award again, once.
 * :class:`Ledger` implements :class:`zonebrain.policy.PaymentHistory`: pass
-  ``history=d.ledger`` to ``run_policies`` so one-time awards see what was paid.
+  ``history=d.ledger`` to ``run_policies`` so one-time awards see what was paid (and not reversed).
 * Undetermined results go to the 待核实 queue (:class:`VerificationQueue`) with what to ask each
   enterprise for (快申快享), derived from the run's ``missing_fields``.
 
@@ -42,7 +50,7 @@ and work their own park's 待核实 queue; an enterprise user may object to its 
 
 from zonebrain.disbursement._asks import ask_for
 from zonebrain.disbursement._exports import notify_tables, publicity_table, verification_tables
-from zonebrain.disbursement._ledger import Ledger
+from zonebrain.disbursement._ledger import Ledger, LedgerPage
 from zonebrain.disbursement._model import (
     Batch,
     BatchStatus,
@@ -58,7 +66,7 @@ from zonebrain.disbursement._model import (
     WrongStep,
     mask_uscc,
 )
-from zonebrain.disbursement._service import APPROVERS, CREATORS, REVIEWERS, Disbursement
+from zonebrain.disbursement._service import APPROVERS, CREATORS, REVERSERS, REVIEWERS, Disbursement
 from zonebrain.disbursement._source import ONCE, RunRows, load_run
 from zonebrain.disbursement._verify import VerificationQueue
 
@@ -66,6 +74,7 @@ __all__ = [
     "APPROVERS",
     "CREATORS",
     "ONCE",
+    "REVERSERS",
     "REVIEWERS",
     "Batch",
     "BatchStatus",
@@ -74,6 +83,7 @@ __all__ = [
     "ItemStatus",
     "Ledger",
     "LedgerEntry",
+    "LedgerPage",
     "NotAllowed",
     "NotFound",
     "Objection",

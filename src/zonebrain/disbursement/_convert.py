@@ -49,8 +49,8 @@ def batch(s: Session, r: PayoutBatchRow) -> Batch:
     total = 0
     for status, n, fen in s.execute(q):
         counts[str(status)] = int(n)
-        if ItemStatus(status) in LIVE:
-            total += int(fen or 0)
+        if ItemStatus(status) in LIVE and r.status != BatchStatus.CANCELLED.value:
+            total += int(fen or 0)  # a cancelled batch pays nothing
     return Batch(
         id=r.id,
         run_id=r.run_id,
@@ -72,6 +72,9 @@ def batch(s: Session, r: PayoutBatchRow) -> Batch:
         version=r.version,
         counts=counts,
         total_fen=total,
+        cancelled_by=_name(s, r.cancelled_by),
+        cancelled_at=r.cancelled_at,
+        cancel_reason=r.cancel_reason or "",
     )
 
 

@@ -4,16 +4,20 @@ The key is enterprise × policy × clause × period (``period`` = the year, or `
 awards). :class:`Ledger` implements :class:`zonebrain.policy.PaymentHistory`, so a re-run with
 ``run_policies(..., history=Ledger(store))`` makes an award already paid once ``ineligible`` with
 ``"ledger":"already paid (one-time award)"`` in its trace.
+
+A reversed entry (冲正) stays in the ledger, flagged, and counts for nothing: it is left out of
+:meth:`Ledger.paid`, of the key check before paying, and of the totals, so the award may be paid
+again, once (the database's unique key covers only the entries not reversed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pyarrow as pa
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from zonebrain.appstore import UserRow
 from zonebrain.appstore.disbursement_models import PaymentLedgerRow, PayoutItemRow
@@ -27,6 +31,21 @@ Key = tuple[str, str, str, str]
 
 PAID_SCHEMA = pa.schema([("uscc", pa.string()), ("policy_id", pa.string()), ("clause_id", pa.string())])
 _CHUNK = 500
+_LIVE = PaymentLedgerRow.reversed_at.is_(None)
+_Reverser = aliased(UserRow, name="reverser")
+
+
+class LedgerPage(NamedTuple):
+    """One page of :meth:`Ledger.search` and what the whole selection adds up to."""
+
+    total: int
+    """Entries matching, reversed ones included."""
+    total_fen: int
+    """The amount of the live (not reversed) entries matching."""
+    reversed: int
+    """Of *total*, the reversed entries."""
+    rows: list[tuple[LedgerEntry, str, str | None, str]]
+    """(entry, enterprise name, park_id, clause ref), newest first."""
 
 
 class Ledger:
@@ -36,10 +55,12 @@ class Ledger:
         self._store = store
 
     def paid(self) -> pa.Table:
-        """Every (uscc, policy_id, clause_id) paid in any period: the ``PaymentHistory`` protocol."""
+        """Every (uscc, policy_id, clause_id) paid in any period and not reversed: the
+        ``PaymentHistory`` protocol (a reversed one-time award is eligible again)."""
         with self._store.session() as s:
             q = (
                 select(PaymentLedgerRow.uscc, PaymentLedgerRow.policy_id, PaymentLedgerRow.clause_id)
+                .where(_LIVE)
                 .distinct()
                 .order_by(PaymentLedgerRow.uscc, PaymentLedgerRow.policy_id, PaymentLedgerRow.clause_id)
             )
@@ -48,16 +69,30 @@ class Ledger:
         return pa.table(cols, schema=PAID_SCHEMA)
 
     def entries(self, *, uscc: str | None = None, batch_id: int | None = None) -> list[LedgerEntry]:
-        """Ledger rows, oldest first, optionally of one enterprise or one batch."""
+        """Ledger rows, oldest first, optionally of one enterprise or one batch; reversed ones flagged."""
         with self._store.session() as s:
-            q = select(PaymentLedgerRow, UserRow.username).join(
-                UserRow, UserRow.id == PaymentLedgerRow.paid_by
+            q = (
+                select(PaymentLedgerRow, UserRow.username, _Reverser.username)
+                .join(UserRow, UserRow.id == PaymentLedgerRow.paid_by)
+                .outerjoin(_Reverser, _Reverser.id == PaymentLedgerRow.reversed_by)
             )
             if uscc is not None:
                 q = q.where(PaymentLedgerRow.uscc == uscc)
             if batch_id is not None:
                 q = q.where(PaymentLedgerRow.batch_id == batch_id)
-            return [_entry(r, u) for r, u in s.execute(q.order_by(PaymentLedgerRow.id))]
+            return [_entry(r, u, rev) for r, u, rev in s.execute(q.order_by(PaymentLedgerRow.id))]
+
+    def entry(self, entry_id: int) -> LedgerEntry | None:
+        """One ledger row, or None when there is no such entry."""
+        with self._store.session() as s:
+            q = (
+                select(PaymentLedgerRow, UserRow.username, _Reverser.username)
+                .join(UserRow, UserRow.id == PaymentLedgerRow.paid_by)
+                .outerjoin(_Reverser, _Reverser.id == PaymentLedgerRow.reversed_by)
+                .where(PaymentLedgerRow.id == entry_id)
+            )
+            found = s.execute(q).first()
+            return None if found is None else _entry(*found)
 
     def search(
         self,
@@ -68,16 +103,24 @@ class Ledger:
         policy_id: str | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> tuple[int, int, list[tuple[LedgerEntry, str, str | None, str]]]:
+    ) -> LedgerPage:
         """One page of the ledger, newest first, with each paid item's enterprise name, park and 条款.
 
-        Returns (rows matching, their total fen, [(entry, enterprise name, park_id, clause ref)]);
-        *park_id* filters by the paid item's park (a park officer's view)."""
+        Reversed entries are listed (flagged) and counted apart; the total amount is of the live
+        entries only. *park_id* filters by the paid item's park (a park officer's view)."""
         lg, it = PaymentLedgerRow, PayoutItemRow
         q = (
-            select(lg, it.enterprise_name, it.park_id, it.clause_ref, UserRow.username)
+            select(
+                lg,
+                it.enterprise_name,
+                it.park_id,
+                it.clause_ref,
+                UserRow.username.label("paid_by_name"),
+                _Reverser.username.label("reversed_by_name"),
+            )
             .join(it, it.id == lg.item_id)
             .join(UserRow, UserRow.id == lg.paid_by)
+            .outerjoin(_Reverser, _Reverser.id == lg.reversed_by)
         )
         for column, value in (
             (lg.uscc, uscc),
@@ -89,13 +132,22 @@ class Ledger:
                 q = q.where(column == value)
         with self._store.session() as s:
             sub = q.subquery()
-            total = int(s.scalar(select(func.count()).select_from(sub)) or 0)
-            fen = int(s.scalar(select(func.sum(sub.c.amount_fen))) or 0)
+            live = sub.c.reversed_at.is_(None)
+            total, fen, rev = s.execute(
+                select(
+                    func.count(),
+                    func.sum(case((live, sub.c.amount_fen), else_=0)),
+                    func.sum(case((live, 0), else_=1)),
+                ).select_from(sub)
+            ).one()
             q = q.order_by(lg.id.desc()).offset(max(0, offset))
             if limit is not None:
                 q = q.limit(limit)
-            found = [(_entry(r, user), name, park, ref) for r, name, park, ref, user in s.execute(q)]
-        return total, fen, found
+            found = [
+                (_entry(r, user, reverser), name, park, ref)
+                for r, name, park, ref, user, reverser in s.execute(q)
+            ]
+        return LedgerPage(int(total or 0), int(fen or 0), int(rev or 0), found)
 
     def table(self) -> pa.Table:
         """The ledger as an Arrow table (exports, notebooks); amounts in fen."""
@@ -104,16 +156,18 @@ class Ledger:
         return pa.table({n: [getattr(e, n) for e in rows] for n in names})
 
     def count(self) -> int:
+        """The live entries (reversed ones left out)."""
         with self._store.session() as s:
-            return int(s.scalar(select(func.count()).select_from(PaymentLedgerRow)) or 0)
+            return int(s.scalar(select(func.count()).select_from(PaymentLedgerRow).where(_LIVE)) or 0)
 
     def total_fen(self) -> int:
+        """The amount of the live entries (reversed ones left out)."""
         with self._store.session() as s:
-            return int(s.scalar(select(func.sum(PaymentLedgerRow.amount_fen))) or 0)
+            return int(s.scalar(select(func.sum(PaymentLedgerRow.amount_fen)).where(_LIVE)) or 0)
 
 
 def existing(s: Session, keys: Iterable[Key]) -> dict[Key, int]:
-    """Of *keys*, those already in the ledger → the ledger row id (looked up in chunks of usccs)."""
+    """Of *keys*, those the ledger holds (not reversed) → the ledger row id (looked up in chunks of usccs)."""
     wanted = set(keys)
     usccs = sorted({k[0] for k in wanted})
     found: dict[Key, int] = {}
@@ -125,7 +179,7 @@ def existing(s: Session, keys: Iterable[Key]) -> dict[Key, int]:
             PaymentLedgerRow.policy_id,
             PaymentLedgerRow.clause_id,
             PaymentLedgerRow.period,
-        ).where(PaymentLedgerRow.uscc.in_(part))
+        ).where(PaymentLedgerRow.uscc.in_(part), _LIVE)
         for row_id, *key in s.execute(q):
             k = (str(key[0]), str(key[1]), str(key[2]), str(key[3]))
             if k in wanted:
@@ -133,7 +187,7 @@ def existing(s: Session, keys: Iterable[Key]) -> dict[Key, int]:
     return found
 
 
-def _entry(r: PaymentLedgerRow, username: str) -> LedgerEntry:
+def _entry(r: PaymentLedgerRow, username: str, reverser: str | None = None) -> LedgerEntry:
     return LedgerEntry(
         r.id,
         r.uscc,
@@ -146,4 +200,7 @@ def _entry(r: PaymentLedgerRow, username: str) -> LedgerEntry:
         r.run_id,
         r.paid_at,
         username,
+        r.reversed_at,
+        reverser,
+        r.reversal_reason or "",
     )

@@ -10,7 +10,9 @@ from zonebrain.core.errors import InputError, ZoneBrainError
 
 
 class BatchStatus(StrEnum):
-    """Where a 兑现批次 stands. Each step moves it forward by one; nothing moves it back."""
+    """Where a 兑现批次 stands. Each step moves it forward by one; nothing moves it back.
+
+    A batch not yet paid may be cancelled (作废) instead; a cancelled batch is final."""
 
     DRAFT = "draft"
     """草稿: built from a recorded run, not yet checked."""
@@ -22,6 +24,8 @@ class BatchStatus(StrEnum):
     """已审批: a second role approved it after the 公示期."""
     PAID = "paid"
     """已兑现: the awards are in the payment ledger."""
+    CANCELLED = "cancelled"
+    """已作废: cancelled with a reason before payment; its awards may go into a new batch."""
 
 
 class ItemStatus(StrEnum):
@@ -37,6 +41,8 @@ class ItemStatus(StrEnum):
     """本批次已支付."""
     ALREADY_PAID = "already_paid"
     """已兑现过 (the ledger holds this enterprise × policy × clause × period): never paid twice."""
+    REVERSED = "reversed"
+    """已冲正: paid by this batch, then the ledger entry was reversed (returned by the bank, or in error)."""
 
 
 class VerificationStatus(StrEnum):
@@ -57,6 +63,7 @@ ITEM_LABELS = {
     ItemStatus.APPROVED: "已审批",
     ItemStatus.PAID: "已兑现",
     ItemStatus.ALREADY_PAID: "此前已兑现",
+    ItemStatus.REVERSED: "已冲正",
 }
 """Chinese labels of the item statuses (lists, exports)."""
 
@@ -110,7 +117,11 @@ class Batch:
     counts: dict[str, int]
     """Items per status."""
     total_fen: int
-    """The amount of the items still to be paid or paid by this batch (listed … paid)."""
+    """The amount of the items still to be paid or paid by this batch (listed … paid); 0 once cancelled."""
+    cancelled_by: str | None = None
+    cancelled_at: dt.datetime | None = None
+    cancel_reason: str = ""
+    """Why it was cancelled (作废), when it was."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,15 @@ class LedgerEntry:
     run_id: str
     paid_at: dt.datetime
     paid_by: str
+    reversed_at: dt.datetime | None = None
+    """When the entry was reversed (冲正); None for a live entry."""
+    reversed_by: str | None = None
+    reversal_reason: str = ""
+
+    @property
+    def reversed(self) -> bool:
+        """Reversed entries stay in the ledger but pay nothing and no longer hold their key."""
+        return self.reversed_at is not None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,11 @@ Every write runs in one app-store transaction with its audit-log row. Each step 
 of the batch the officer read (:class:`~zonebrain.appstore.ConcurrentUpdate` on a stale write);
 objections and resolutions also bump the batch's version, so an approval can never slip past an
 objection recorded at the same moment.
+
+Two corrections, each with a reason and its audit row: :meth:`Disbursement.cancel` (作废) ends a
+batch not yet paid, and :meth:`Disbursement.reverse` (冲正) marks a ledger entry reversed when the
+bank returned the transfer or it was paid in error; the entry stays, and the award may be paid
+again, once, by a new batch.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -35,6 +40,7 @@ from zonebrain.disbursement._model import (
     BatchStatus,
     Item,
     ItemStatus,
+    LedgerEntry,
     NotAllowed,
     NotFound,
     Objection,
@@ -55,6 +61,12 @@ APPROVERS = frozenset({Role.ADMIN, Role.LEADER})
 """Roles that approve (and must be neither the batch's creator nor its reviewer)."""
 RECORDERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.LEADER, Role.PARK_OFFICER})
 """Roles that record an objection on someone's behalf (an enterprise user: on its own items only)."""
+REVERSERS = APPROVERS
+"""Roles that reverse a ledger entry (冲正), and never the one who recorded the payment."""
+CANCELLABLE = frozenset(
+    {BatchStatus.DRAFT, BatchStatus.REVIEWED, BatchStatus.PUBLICIZED, BatchStatus.APPROVED}
+)
+"""Statuses a batch may be cancelled (作废) from: every one before payment."""
 UTC_OFFSET = dt.timedelta(hours=8)
 """The 公示期 is counted in Beijing dates."""
 _MAX_PAY_ATTEMPTS = 3
@@ -438,12 +450,143 @@ class Disbursement:
                 tuple(_convert.item(i) for i in already),
             )
 
+    # ---- corrections -----------------------------------------------------------------------
+
+    def cancel(
+        self,
+        actor: User,
+        batch_id: int,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+        ip: str = "",
+    ) -> Batch:
+        """作废: end a batch that is not paid, with a reason. Its awards may then go into a new batch.
+
+        By an admin, or by the user who created the batch (while their role may still build
+        batches). A paid batch is never cancelled: reverse its ledger entries instead. A refusal
+        because the actor is neither is audited with outcome ``denied``. *expected_version*, when
+        given, is checked like every other step's."""
+        reason = reason.strip()
+        if not reason:
+            raise InputError(
+                "作废批次须说明原因 (cancelling a batch needs a reason); 例如 --reason '测算参数有误, 重新测算'"
+            )
+        with self._store.session() as s:
+            creator = _batch_row(s, batch_id).created_by
+            row = _acting(s, actor, CREATORS, "作废兑现批次 (cancel a batch)")
+        if Role(row.role) is not Role.ADMIN and actor.id != creator:
+            self._store.audit.record(
+                "disbursement.cancel", user=actor, target=f"batch:{batch_id}", outcome="denied",
+                ip=ip, detail={"reason": "neither an admin nor the batch's creator"},
+            )  # fmt: skip
+            raise NotAllowed(
+                "只有管理员或本批次的制单人可以作废批次 "
+                "(only an admin or the user who created the batch may cancel it); 请联系制单人或管理员"
+            )
+        with self._store.session() as s:
+            _acting(s, actor, CREATORS, "作废兑现批次 (cancel a batch)")
+            b = _batch_row(s, batch_id)
+            if expected_version is not None:
+                _check(b, expected_version, BatchStatus(b.status), "作废 (cancel)")
+            before = BatchStatus(b.status)
+            if before is BatchStatus.PAID:
+                raise WrongStep(
+                    f"兑现批次 #{b.id} 已兑现, 不能作废 (a paid batch cannot be cancelled); "
+                    "支付有误请冲正台账记录 / reverse its ledger entries: zonebrain policy ledger reverse ENTRY_ID"
+                )
+            if before not in CANCELLABLE:
+                when = b.cancelled_at.strftime("%Y-%m-%d %H:%M") if b.cancelled_at else ""
+                raise WrongStep(f"兑现批次 #{b.id} 已于 {when} 作废 (already cancelled): {b.cancel_reason}")
+            counts = {
+                str(status): int(n)
+                for status, n in s.execute(
+                    select(PayoutItemRow.status, func.count())
+                    .where(PayoutItemRow.batch_id == b.id)
+                    .group_by(PayoutItemRow.status)
+                )
+            }  # read before the change: a query autoflushes, which would bump the version twice
+            now = self._clock()
+            b.status, b.cancelled_by, b.cancelled_at = BatchStatus.CANCELLED.value, actor.id, now
+            b.cancel_reason = reason
+            detail = {"reason": reason, "status_before": before.value, "items": counts}
+            return self._done(s, actor, b, "disbursement.cancel", detail, ip)
+
+    def reverse(self, actor: User, entry_id: int, *, reason: str, ip: str = "") -> LedgerEntry:
+        """冲正: mark a paid ledger entry reversed (the bank returned the transfer, or it was paid in error).
+
+        By an admin or leader who did not record the payment (a second role, as for approval; the
+        payer's attempt is audited ``denied``). The entry is kept, flagged with who, when and why;
+        it no longer counts as paid (:meth:`Ledger.paid`, totals) nor holds its key, so the award
+        can be paid again, once, by a new batch. Its item in the paying batch becomes
+        ``reversed``. Reversing an entry twice is refused."""
+        reason = reason.strip()
+        if not reason:
+            raise InputError(
+                "冲正须说明原因 (a reversal needs a reason); 例如 --reason '银行退回: 账户已注销'"
+            )
+        with self._store.session() as s:
+            first = _entry_row(s, entry_id)
+            payer = first.paid_by
+            _acting(s, actor, REVERSERS, "冲正台账记录 (reverse a ledger entry)")
+            if first.reversed_at is not None:
+                raise WrongStep(
+                    f"台账记录 #{entry_id} 已于 {first.reversed_at:%Y-%m-%d %H:%M} 由 "
+                    f"{_user_name(s, first.reversed_by)} 冲正, 不能重复冲正 (ledger entry #{entry_id} is "
+                    f"already reversed): {first.reversal_reason}"
+                )
+        if actor.id == payer:
+            self._store.audit.record(
+                "disbursement.reverse", user=actor, target=f"ledger:{entry_id}", outcome="denied",
+                ip=ip, detail={"reason": "the reverser recorded the payment"},
+            )  # fmt: skip
+            raise NotAllowed(
+                f"冲正人不能是登记该笔支付的人 (台账记录 #{entry_id}: the reverser must not be the user who "
+                "recorded the payment); 请由另一位领导或管理员冲正"
+            )
+        with self._store.session() as s:
+            _acting(s, actor, REVERSERS, "冲正台账记录 (reverse a ledger entry)")
+            now = self._clock()
+            marked = s.execute(  # only while not reversed: of two racing reversals one wins
+                update(PaymentLedgerRow)
+                .where(PaymentLedgerRow.id == entry_id, PaymentLedgerRow.reversed_at.is_(None))
+                .values(reversed_at=now, reversed_by=actor.id, reversal_reason=reason)
+                .returning(PaymentLedgerRow.id)
+                .execution_options(synchronize_session=False)
+            ).scalar_one_or_none()
+            if marked is None:
+                raise WrongStep(
+                    f"台账记录 #{entry_id} 刚被他人冲正, 不能重复冲正 (ledger entry #{entry_id} was just "
+                    "reversed by someone else); 请刷新查看 / reload to see it"
+                )
+            row = _entry_row(s, entry_id)
+            item = s.get(PayoutItemRow, row.item_id)
+            if item is not None and item.ledger_id == row.id and item.status == ItemStatus.PAID.value:
+                item.status, item.updated_at = ItemStatus.REVERSED.value, now
+            detail = {
+                "batch": row.batch_id, "item": row.item_id, "uscc": row.uscc, "policy_id": row.policy_id,
+                "clause_id": row.clause_id, "period": row.period, "amount_fen": row.amount_fen,
+                "paid_by": _user_name(s, row.paid_by), "reason": reason,
+            }  # fmt: skip
+            s.add(
+                audit_row(
+                    "disbursement.reverse", user_id=actor.id, username=actor.username,
+                    role=actor.role.value, target=f"ledger:{row.id}", detail=detail, ip=ip, outcome="ok",
+                )
+            )  # fmt: skip
+        found = self.ledger.entry(entry_id)
+        if found is None:  # only if it were deleted since, which nothing does
+            raise NotFound(f"没有台账记录 #{entry_id} (no such ledger entry)")
+        return found
+
     # ---- files -----------------------------------------------------------------------------
 
     def export_publicity(self, actor: User, batch_id: int, path: Path | str, *, ip: str = "") -> Path:
         """The 公示 list (.xlsx or .docx by suffix): 企业名称, masked USCC, 政策, 条款, 金额(元)."""
         _may_export(actor, CREATORS | REVIEWERS)
         b = self.batch(batch_id)
+        if b.status is BatchStatus.CANCELLED:
+            raise WrongStep(f"兑现批次 #{b.id} 已作废, 不能生成公示名单 (the batch is cancelled)")
         if b.status is BatchStatus.DRAFT:
             raise WrongStep(f"兑现批次 #{b.id} 尚未审核, 不能生成公示名单 (review the batch first)")
         out, rows = _exports.write_publicity(b, self.items(batch_id), path)
@@ -528,6 +671,20 @@ def _batch_row(s: Session, batch_id: int) -> PayoutBatchRow:
     if row is None:
         raise NotFound(f"没有兑现批次 #{batch_id} (no such batch); 查看 / see: zonebrain policy batch list")
     return row
+
+
+def _entry_row(s: Session, entry_id: int) -> PaymentLedgerRow:
+    row = s.get(PaymentLedgerRow, entry_id)
+    if row is None:
+        raise NotFound(
+            f"没有台账记录 #{entry_id} (no such ledger entry); 查看 / see: zonebrain policy ledger"
+        )
+    return row
+
+
+def _user_name(s: Session, user_id: int | None) -> str:
+    row = s.get(UserRow, user_id) if user_id is not None else None
+    return row.username if row is not None else f"#{user_id}"
 
 
 def _item_row(s: Session, item_id: int) -> PayoutItemRow:

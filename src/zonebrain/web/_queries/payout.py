@@ -8,7 +8,8 @@ transaction), so these functions only read, scope and shape. Who sees what:
   officers (their park's items; they record objections); full USCC, since these are officers' pages.
   The public 公示 file masks it (``disbursement.mask_uscc``).
 * the ledger: every role with the finance permission, scoped (park officers: their park; enterprise
-  users: their own USCC); investment officers 403.
+  users: their own USCC); investment officers 403. Reversed entries (冲正) are listed, flagged with
+  who, when and why, and left out of the total.
 * the 待核实 queue: admin, leader, policy researcher (all), park officers (their park), enterprise
   users (their own requests: what to provide, 快申快享); investment officers 403.
 """
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from zonebrain import disbursement
 from zonebrain.appstore import Role
+from zonebrain.core.money import display_fen
 from zonebrain.disbursement._exports import VERIFY_LABELS
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden
@@ -86,6 +88,10 @@ LEDGER_COLUMNS: Final = [
     Col("run_id", "policy.col.run_id"),
     Col("paid_at", "payout.col.paid_at", "date"),
     Col("paid_by", "payout.col.paid_by"),
+    Col("status_text", "payout.col.entry_status"),
+    Col("reversal_reason", "payout.col.reversal_reason"),
+    Col("reversed_by", "payout.col.reversed_by"),
+    Col("reversed_at", "payout.col.reversed_at", "date"),
 ]
 VERIFY_COLUMNS: Final = [
     Col("id", "payout.col.request", "int"),
@@ -150,6 +156,9 @@ def batch_json(b: disbursement.Batch) -> dict[str, Any]:
         "version": b.version,
         "counts": b.counts,
         "total_fen": b.total_fen,
+        "cancelled_by": b.cancelled_by,
+        "cancelled_at": b.cancelled_at.isoformat() if b.cancelled_at else None,
+        "cancel_reason": b.cancel_reason,
     }
 
 
@@ -295,10 +304,42 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
         "pay": status in (s.APPROVED, s.PAID) and role in (disbursement.CREATORS | disbursement.APPROVERS),
         "object": status is s.PUBLICIZED and role in BATCH_VIEWERS,
         "resolve": status is s.PUBLICIZED and role in disbursement.REVIEWERS,
-        "publicity_file": status is not s.DRAFT and role in (disbursement.CREATORS | disbursement.REVIEWERS),
+        "publicity_file": status not in (s.DRAFT, s.CANCELLED)
+        and role in (disbursement.CREATORS | disbursement.REVIEWERS),
         "notify_file": status in (s.APPROVED, s.PAID)
         and role in (disbursement.CREATORS | disbursement.REVIEWERS),
+        "cancel": status not in (s.PAID, s.CANCELLED) and may_cancel(p, b),
         "over": over,
+    }
+
+
+def may_cancel(p: Principal, b: disbursement.Batch) -> bool:
+    """An admin, or the batch's creator while their role may still build batches (the service decides)."""
+    return p.role is Role.ADMIN or (p.role in disbursement.CREATORS and p.user.username == b.created_by)
+
+
+def may_reverse(p: Principal) -> bool:
+    """Admins and leaders reverse ledger entries (never their own payments: the service refuses)."""
+    return p.role in disbursement.REVERSERS
+
+
+def entry_json(e: disbursement.LedgerEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "uscc": e.uscc,
+        "policy_id": e.policy_id,
+        "clause_id": e.clause_id,
+        "period": e.period,
+        "amount_fen": e.amount_fen,
+        "batch_id": e.batch_id,
+        "item_id": e.item_id,
+        "run_id": e.run_id,
+        "paid_at": e.paid_at.isoformat(),
+        "paid_by": e.paid_by,
+        "reversed": e.reversed,
+        "reversed_at": e.reversed_at.isoformat() if e.reversed_at else None,
+        "reversed_by": e.reversed_by,
+        "reversal_reason": e.reversal_reason,
     }
 
 
@@ -308,6 +349,7 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
 def ledger(
     ctx: WebContext,
     p: Principal,
+    t: Any,
     locale: str,
     *,
     uscc: str | None = None,
@@ -316,14 +358,15 @@ def ledger(
     page: int = 1,
     size: int | None = 200,
 ) -> DataTable:
-    """Ledger rows *p* may see (scoped through the paid item's park and USCC), newest first."""
+    """Ledger rows *p* may see (scoped through the paid item's park and USCC), newest first.
+
+    Reversed entries are rows too, flagged (状态 已冲正, with the reason); the title's total counts
+    the live entries only."""
     require(p, LEDGER_VIEWERS)
-    found: list[tuple[disbursement.LedgerEntry, str, str | None, str]] = []
-    if uscc and p.uscc_scope and uscc != p.uscc_scope:
-        total, total_fen = 0, 0
-    else:
+    found = disbursement.LedgerPage(0, 0, 0, [])
+    if not (uscc and p.uscc_scope and uscc != p.uscc_scope):
         limit = None if size is None else max(1, min(size, MAX_PAGE))
-        total, total_fen, found = service(ctx).ledger.search(
+        found = service(ctx).ledger.search(
             uscc=p.uscc_scope or uscc or None,
             park_id=p.park_scope,
             batch_id=batch_id,
@@ -347,16 +390,26 @@ def ledger(
             "run_id": e.run_id,
             "paid_at": e.paid_at,
             "paid_by": e.paid_by,
+            "status_text": t("payout.entry_reversed" if e.reversed else "payout.entry_live"),
+            "reversal_reason": e.reversal_reason,
+            "reversed_by": e.reversed_by or "",
+            "reversed_at": e.reversed_at,
+            "reversed": e.reversed,
         }
-        for e, name, park, ref in found
+        for e, name, park, ref in found.rows
     ]
     return DataTable(
         "payment_ledger",
         "payout.ledger_title",
         list(LEDGER_COLUMNS),
         rows,
-        total=total,
-        title_params={"total": total_fen},
+        total=found.total,
+        title_params={
+            "total": found.total_fen,
+            "amount": display_fen(found.total_fen, "元"),
+            "live": found.total - found.reversed,
+            "reversed": found.reversed,
+        },
     )
 
 

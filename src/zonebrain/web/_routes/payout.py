@@ -1,5 +1,8 @@
 """政策兑现 workflow pages and /api/v1/policy/{batches,items,objections,ledger,verification}.
 
+Corrections: ``…/batches/{id}/cancel`` (作废, an admin or the batch's creator, with a reason) and
+``…/ledger/{entry_id}/reverse`` (冲正, an admin or leader other than the payer, with a reason).
+
 Every step calls :class:`zonebrain.disbursement.Disbursement`, which checks the role, the four-eyes
 rule and the version the officer read, and writes its own audit row (so nothing here audits again).
 Its refusals become the API's: not allowed → 403, no such batch → 404, wrong step → 409, a stale
@@ -40,11 +43,15 @@ Version = Annotated[int, Form(ge=1, le=2**31 - 1)]
 Page = Annotated[int, Query(ge=1, le=100_000)]
 Size = Annotated[int, Query(ge=1, le=q.MAX_PAGE)]
 BatchStatus = Annotated[
-    str | None, Query(pattern=r"^(draft|reviewed|publicized|approved|paid)?$", description="批次状态")
+    str | None,
+    Query(pattern=r"^(draft|reviewed|publicized|approved|paid|cancelled)?$", description="批次状态"),
 ]
 ItemStatus = Annotated[
     str | None,
-    Query(pattern=r"^(listed|objected|withdrawn|approved|paid|already_paid)?$", description="名单项状态"),
+    Query(
+        pattern=r"^(listed|objected|withdrawn|approved|paid|already_paid|reversed)?$",
+        description="名单项状态",
+    ),
 ]
 VerifyStatus = Annotated[
     str | None, Query(pattern=r"^(open|requested|answered|closed)?$", description="待核实状态")
@@ -254,6 +261,22 @@ def pay_form(request: Request, p: User, batch_id: Id) -> Response:
     return _back(batch_id, paid=len(r.paid), already=len(r.already_paid))
 
 
+@pages.post("/policy/batches/{batch_id}/cancel")
+def cancel_form(
+    request: Request,
+    p: User,
+    batch_id: Id,
+    expected_version: Version,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """作废: the service checks who (admin or creator), the status (not paid) and the reason (400 if empty)."""
+    with domain_errors():
+        q.service(context(request)).cancel(
+            p.user, batch_id, reason=reason, expected_version=expected_version, ip=client_ip(request)
+        )
+    return _back(batch_id)
+
+
 @pages.post("/policy/items/{item_id}/objections")
 def object_form(
     request: Request,
@@ -295,10 +318,11 @@ def ledger_page(
     batch: BatchQuery = None,
     policy: PolicyQuery = None,
     page: Page = 1,
+    done: Annotated[int | None, Query(alias="reversed", ge=1, le=2**31 - 1)] = None,
 ) -> Response:
-    ctx, loc = context(request), locale(request)
+    ctx, t, loc = context(request), tr(request), locale(request)
     table = q.ledger(
-        ctx, p, loc, uscc=uscc or None, batch_id=batch, policy_id=policy or None, page=page, size=PAGE_SIZE
+        ctx, p, t, loc, uscc=uscc or None, batch_id=batch, policy_id=policy or None, page=page, size=PAGE_SIZE
     )
     filters = {"uscc": uscc, "batch": batch, "policy": policy}
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
@@ -313,9 +337,26 @@ def ledger_page(
             "pages": max(1, ((table.total or 0) + PAGE_SIZE - 1) // PAGE_SIZE),
             "query": query,
             "yuan": pq.yuan,
+            "can_reverse": q.may_reverse(p),
+            "me": p.user.username,
+            "reversed": done,
             "export": f"/api/v1/policy/ledger?{query + '&' if query else ''}format=xlsx",
         },
     )
+
+
+@pages.post("/policy/ledger/{entry_id}/reverse")
+def reverse_form(
+    request: Request,
+    p: User,
+    entry_id: Id,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """冲正 one entry: admin or leader, not the payer (the service checks, and audits)."""
+    q.require(p, q.LEDGER_VIEWERS)
+    with domain_errors():
+        e = q.service(context(request)).reverse(p.user, entry_id, reason=reason, ip=client_ip(request))
+    return RedirectResponse(f"/policy/ledger?batch={e.batch_id}&reversed={e.id}", status_code=303)
 
 
 @pages.get("/policy/verify")
@@ -387,6 +428,21 @@ class PublicizeIn(BaseModel):
 class CloseIn(BaseModel):
     expected_version: int = Field(ge=1, le=2**31 - 1)
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="作废原因 / why it is cancelled")
+    expected_version: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="你读到的批次版本 (给出则核对) / checked if given"
+    )
+
+
+class ReverseIn(BaseModel):
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="冲正原因: 银行退回、误付… / returned by the bank, paid in error",
+    )
 
 
 class ObjectionIn(BaseModel):
@@ -537,6 +593,21 @@ def api_pay(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
     }
 
 
+@api.post("/batches/{batch_id}/cancel", summary="作废 / cancel a batch not yet paid (admin or its creator)")
+def api_cancel(request: Request, p: User, batch_id: Id, body: CancelIn) -> dict[str, Any]:
+    """Any status but paid (409 when paid or already cancelled); 403 unless an admin or the batch's
+    creator. The run's awards may then go into a new batch."""
+    with domain_errors():
+        b = q.service(context(request)).cancel(
+            p.user,
+            batch_id,
+            reason=body.reason,
+            expected_version=body.expected_version,
+            ip=client_ip(request),
+        )
+    return _batch_out(b)
+
+
 @api.post("/items/{item_id}/objections", status_code=201, summary="登记异议 / record an objection")
 def api_object(request: Request, p: User, item_id: Id, body: ObjectionIn) -> JSONResponse:
     """During the 公示期; staff (park officers: their park's items), an enterprise user on its own items."""
@@ -613,6 +684,7 @@ def api_ledger(
     table = q.ledger(
         context(request),
         p,
+        t,
         locale(request),
         uscc=uscc or None,
         batch_id=batch,
@@ -621,6 +693,19 @@ def api_ledger(
         size=None if format == "xlsx" else size,
     )
     return respond(table, format, t)
+
+
+@api.post(
+    "/ledger/{entry_id}/reverse",
+    summary="冲正 / reverse a ledger entry (admin or leader, not the payer); kept and flagged",
+)
+def api_reverse(request: Request, p: User, entry_id: Id, body: ReverseIn) -> dict[str, Any]:
+    """The entry stays in the ledger, flagged, and no longer counts as paid: a new batch may pay the
+    award again, once. 403 for the payer or another role, 409 when already reversed."""
+    q.require(p, q.LEDGER_VIEWERS)
+    with domain_errors():
+        e = q.service(context(request)).reverse(p.user, entry_id, reason=body.reason, ip=client_ip(request))
+    return {"entry": q.entry_json(e)}
 
 
 @api.get(

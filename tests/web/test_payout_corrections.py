@@ -1,0 +1,275 @@
+"""Cancelling a batch (作废) and reversing a ledger entry (冲正) over HTTP: who may (403 for the others),
+a reason is required (422 by the schema, 400 when blank), CSRF on the page forms, the forms shown only
+to those allowed, the audit rows, the ledger's flags and totals in JSON, on the page and in Excel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import openpyxl
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import PASSWORD, USERS, Demo, login, make_app
+from zonebrain.appstore import Role, open_app_store
+from zonebrain.core.money import display_fen
+
+EXTRA = {"leader2": Role.LEADER, "researcher2": Role.POLICY_RESEARCHER}
+"""A second leader (records a payment, so may not reverse it) and a researcher who built nothing."""
+
+
+@pytest.fixture(scope="module")
+def corr_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """A private app over a copy of the demo warehouse (runs write to it) and its own app store."""
+    folder = tmp_path_factory.mktemp("payoutcorrections")
+    copy = Demo(folder / "warehouse.duckdb", demo.files, demo.own_firm, demo.wutong_firm)
+    shutil.copy(demo.warehouse, copy.warehouse)
+    application = make_app(copy, folder)
+    with open_app_store(folder / "app.sqlite", password_cost="low") as store:
+        for name, role in EXTRA.items():
+            store.users.add(name, PASSWORD, role)
+    with TestClient(application):
+        yield application
+
+
+@pytest.fixture(scope="module")
+def users(corr_app: FastAPI) -> Iterator[dict[str, TestClient]]:
+    out = {}
+    for name in [*USERS, *EXTRA]:
+        c = TestClient(corr_app)
+        login(c, name)
+        out[name] = c
+    yield out
+    for c in out.values():
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def run_id(users: dict[str, TestClient]) -> str:
+    r = users["researcher"].post("/api/v1/policy/runs", json={"as_of": "2025-03-31"})
+    assert r.status_code == 201, r.text
+    return str(r.json()["run_id"])
+
+
+def _ok(r: Any, code: int = 200) -> dict[str, Any]:
+    assert r.status_code == code, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _error(r: Any, status: int, code: str) -> str:
+    assert r.status_code == status, r.text
+    err = r.json()["error"]
+    assert err["code"] == code, err
+    return str(err["message"])
+
+
+def _audit(c: TestClient, action: str, target: str) -> list[dict[str, Any]]:
+    rows = _ok(c.get(f"/api/v1/audit?action={action}&size=500"))["rows"]
+    return [r for r in rows if r["target"] == target]
+
+
+def _batch(users: dict[str, TestClient], run_id: str) -> dict[str, Any]:
+    """A draft batch of the run, built by the researcher."""
+    b: dict[str, Any] = _ok(users["researcher"].post("/api/v1/policy/batches", json={"run_id": run_id}), 201)[
+        "batch"
+    ]
+    return b
+
+
+def _token(c: TestClient, path: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
+    assert found
+    return found.group(1)
+
+
+# ---- 作废 -----------------------------------------------------------------------------------------
+
+
+def test_cancel_over_the_api_per_role(users: dict[str, TestClient], run_id: str) -> None:
+    b = _batch(users, run_id)
+    url = f"/api/v1/policy/batches/{b['id']}/cancel"
+    _error(users["researcher"].post(url, json={"reason": ""}), 422, "validation_error")
+    _error(users["researcher"].post(url, json={}), 422, "validation_error")
+    msg = _error(users["researcher"].post(url, json={"reason": "   "}), 400, "invalid_input")
+    assert "须说明原因" in msg
+    for name in ("leader", "parkofficer", "investor", "firm", "researcher2"):  # not admin, not the creator
+        _error(users[name].post(url, json={"reason": "不同意"}), 403, "forbidden")
+    _error(users["researcher"].post(url, json={"reason": "重算", "expected_version": 99}), 409, "conflict")
+    done = _ok(users["researcher"].post(url, json={"reason": "参数有误", "expected_version": b["version"]}))
+    c = done["batch"]
+    assert (
+        c["status"] == "cancelled" and c["cancel_reason"] == "参数有误" and c["cancelled_by"] == "researcher"
+    )
+    assert c["total_fen"] == 0 and c["cancelled_at"]
+    assert "作废" in _error(users["researcher"].post(url, json={"reason": "再来"}), 409, "conflict")
+    # the audit: one ok row by the creator, one denied row by the researcher who did not build it
+    rows = _audit(users["admin"], "disbursement.cancel", f"batch:{b['id']}")
+    assert sorted((r["username"], r["outcome"]) for r in rows) == [
+        ("researcher", "ok"),
+        ("researcher2", "denied"),
+    ]
+    # the list filters by the new status; a new batch of the same run lists the same awards
+    listed = _ok(users["leader"].get("/api/v1/policy/batches?status=cancelled"))["rows"]
+    assert b["id"] in [r["id"] for r in listed]
+    again = _batch(users, run_id)
+    assert again["counts"] == b["counts"] and again["total_fen"] == b["total_fen"] > 0
+
+
+def test_an_admin_cancels_any_unpaid_batch_but_not_a_paid_one(
+    users: dict[str, TestClient], run_id: str, paid: dict[str, Any]
+) -> None:
+    b = _batch(users, run_id)
+    done = _ok(users["admin"].post(f"/api/v1/policy/batches/{b['id']}/cancel", json={"reason": "文件修订"}))
+    assert done["batch"]["status"] == "cancelled" and done["batch"]["cancelled_by"] == "admin"
+    url = f"/api/v1/policy/batches/{paid['batch']}/cancel"
+    msg = _error(users["admin"].post(url, json={"reason": "发错了"}), 409, "conflict")
+    assert "冲正" in msg
+
+
+def test_the_cancel_form_is_shown_to_those_allowed_and_needs_csrf(
+    users: dict[str, TestClient], run_id: str, corr_app: FastAPI
+) -> None:
+    b = _batch(users, run_id)
+    page = f"/policy/batches/{b['id']}"
+    for name, shown in {"researcher": True, "admin": True, "researcher2": False, "leader": False}.items():
+        assert ('id="cancel-form"' in users[name].get(page).text) is shown, name
+    assert 'id="cancel-form"' not in users["parkofficer"].get(page).text
+    bare = TestClient(corr_app)
+    bare.cookies.update(users["researcher"].cookies)
+    r = bare.post(
+        f"{page}/cancel", data={"expected_version": b["version"], "reason": "x"}, follow_redirects=False
+    )
+    assert r.status_code == 403 and "CSRF" in r.text
+    bare.close()
+    c = users["researcher"]
+    token = _token(c, page)
+    form = {"csrf_token": token, "expected_version": str(b["version"])}
+    assert c.post(f"{page}/cancel", data=form, follow_redirects=False).status_code == 400  # no reason
+    r = c.post(f"{page}/cancel", data={**form, "reason": "页面作废"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == page
+    text = c.get(page).text
+    assert 'id="cancelled-note"' in text and "页面作废" in text and "已作废" in text
+    assert 'id="cancel-form"' not in text and 'id="review-form"' not in text
+
+
+# ---- 冲正 -----------------------------------------------------------------------------------------
+
+
+def _paid_batch(users: dict[str, TestClient], run_id: str) -> int:
+    """Built by the researcher, reviewed by the admin, approved by the leader, paid by leader2."""
+    b = _batch(users, run_id)
+    bid = b["id"]
+    post = {name: users[name].post for name in users}
+    b = _ok(post["admin"](f"/api/v1/policy/batches/{bid}/review", json={"expected_version": b["version"]}))
+    today = dt.date.today()
+    body: dict[str, Any] = {"start": today.isoformat(), "end": (today + dt.timedelta(6)).isoformat()}
+    body["expected_version"] = b["batch"]["version"]
+    b = _ok(post["researcher"](f"/api/v1/policy/batches/{bid}/publicize", json=body))
+    b = _ok(
+        post["leader"](
+            f"/api/v1/policy/batches/{bid}/close-publicity",
+            json={"expected_version": b["batch"]["version"], "reason": "会议决定"},
+        )
+    )
+    _ok(
+        post["leader"](
+            f"/api/v1/policy/batches/{bid}/approve", json={"expected_version": b["batch"]["version"]}
+        )
+    )
+    assert _ok(post["leader2"](f"/api/v1/policy/batches/{bid}/pay"))["paid"] > 0
+    return int(bid)
+
+
+@pytest.fixture(scope="module")
+def paid(users: dict[str, TestClient], run_id: str) -> dict[str, Any]:
+    bid = _paid_batch(users, run_id)
+    rows = _ok(users["admin"].get(f"/api/v1/policy/ledger?batch={bid}&size=500"))["rows"]
+    return {"batch": bid, "rows": rows}
+
+
+def test_reverse_over_the_api_per_role(users: dict[str, TestClient], paid: dict[str, Any]) -> None:
+    before = _ok(users["admin"].get(f"/api/v1/policy/ledger?batch={paid['batch']}&size=500"))
+    entry = paid["rows"][0]
+    url = f"/api/v1/policy/ledger/{entry['id']}/reverse"
+    _error(users["leader"].post(url, json={"reason": ""}), 422, "validation_error")
+    assert "须说明原因" in _error(users["leader"].post(url, json={"reason": "  "}), 400, "invalid_input")
+    msg = _error(users["leader2"].post(url, json={"reason": "银行退回"}), 403, "forbidden")
+    assert "登记该笔支付" in msg  # the payer: a second person reverses
+    for name in ("researcher", "parkofficer", "investor", "firm"):
+        _error(users[name].post(url, json={"reason": "银行退回"}), 403, "forbidden")
+    _error(
+        users["leader"].post("/api/v1/policy/ledger/99999/reverse", json={"reason": "x"}), 404, "not_found"
+    )
+    e = _ok(users["leader"].post(url, json={"reason": "银行退回: 账户已注销"}))["entry"]
+    assert e["id"] == entry["id"] and e["reversed"] and e["reversed_by"] == "leader"
+    assert e["reversal_reason"] == "银行退回: 账户已注销" and e["paid_by"] == "leader2"
+    assert f"#{entry['id']}" in _error(users["admin"].post(url, json={"reason": "再冲"}), 409, "conflict")
+    rows = _audit(users["admin"], "disbursement.reverse", f"ledger:{entry['id']}")
+    assert sorted((r["username"], r["outcome"]) for r in rows) == [("leader", "ok"), ("leader2", "denied")]
+
+    # kept and flagged; the total counts the live entries only
+    after = _ok(users["admin"].get(f"/api/v1/policy/ledger?batch={paid['batch']}&size=500"))
+    assert after["total"] == before["total"]
+    flagged = {r["id"]: r for r in after["rows"]}[entry["id"]]
+    assert flagged["status_text"] == "已冲正" and flagged["reversal_reason"] == "银行退回: 账户已注销"
+    assert flagged["reversed_by"] == "leader" and flagged["reversed_at"]
+    assert {r["status_text"] for r in after["rows"] if r["id"] != entry["id"]} == {"有效"}
+    live = sum(r["amount_fen"] for r in after["rows"] if r["id"] != entry["id"])
+    assert "已冲正 1 笔不计入" in after["title"] and display_fen(live, "元") in after["title"]
+    items = _ok(users["leader"].get(f"/api/v1/policy/batches/{paid['batch']}/items?status=reversed"))["rows"]
+    assert [r["uscc"] for r in items] == [entry["uscc"]]
+
+    # the Excel export flags it too, and its title's total leaves it out
+    xlsx = users["admin"].get(f"/api/v1/policy/ledger?batch={paid['batch']}&format=xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert ws is not None
+    cells = [list(r) for r in ws.iter_rows(values_only=True)]
+    title, header, body = cells[0][0], cells[1], cells[2:]
+    assert "已冲正 1 笔不计入" in str(title) and display_fen(live, "元") in str(title)
+    status, reason = header.index("状态"), header.index("冲正原因")
+    row = next(r for r in body if r[0] == entry["id"])
+    assert row[status] == "已冲正" and row[reason] == "银行退回: 账户已注销"
+    assert {r[status] for r in body if r[0] != entry["id"]} == {"有效"}
+
+
+def test_the_reverse_form_is_shown_to_those_allowed_and_needs_csrf(
+    users: dict[str, TestClient], paid: dict[str, Any], corr_app: FastAPI
+) -> None:
+    page = f"/policy/ledger?batch={paid['batch']}"
+    live = [r for r in _ok(users["admin"].get(f"/api/v1/policy/ledger?batch={paid['batch']}&size=500"))["rows"]
+            if r["status_text"] == "有效"]  # fmt: skip
+    entry = live[0]
+    form_of = f'action="/policy/ledger/{entry["id"]}/reverse"'
+    assert form_of in users["admin"].get(page).text and form_of in users["leader"].get(page).text
+    for name in ("leader2", "researcher", "parkofficer", "firm"):  # the payer sees no form on its payments
+        assert 'class="inline reverse-form"' not in users[name].get(page).text, name
+    bare = TestClient(corr_app)
+    bare.cookies.update(users["admin"].cookies)
+    r = bare.post(f"/policy/ledger/{entry['id']}/reverse", data={"reason": "x"}, follow_redirects=False)
+    assert r.status_code == 403 and "CSRF" in r.text
+    bare.close()
+    c = users["admin"]
+    token = _token(c, page)
+    assert c.post(f"/policy/ledger/{entry['id']}/reverse", data={"csrf_token": token}).status_code == 400
+    for name in ("leader2", "researcher"):
+        other = _token(users[name], "/policy/ledger")
+        r = users[name].post(
+            f"/policy/ledger/{entry['id']}/reverse", data={"csrf_token": other, "reason": "x"}
+        )
+        assert r.status_code == 403, name
+    r = c.post(
+        f"/policy/ledger/{entry['id']}/reverse",
+        data={"csrf_token": token, "reason": "误付"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"{page}&reversed={entry['id']}"
+    text = c.get(r.headers["location"]).text
+    assert 'id="reverse-result"' in text and "误付" in text and form_of not in text
+    assert f'<tr id="entry-{entry["id"]}" class="entry-reversed">' in text
