@@ -49,13 +49,27 @@ def fact_label(fact: str, year_offset: int, period: int) -> str:
     return f"{fact}[{period + year_offset}]" if fact not in ENTERPRISE_FACTS else fact
 
 
+def column(kind: str, policy: Policy, clause_id: str) -> str:
+    """A clause's column in the facts query (``when``, ``ok``, ``base``)."""
+    return f"{kind}__{policy.id}__{clause_id}"
+
+
 class Compiler:
-    """Builds the facts query for one policy (with its family) at one period year."""
+    """Builds one facts query for policies of one family (their subject and exclusions compiled
+    once) at one period year; *params* are each policy's parameter values, by policy id."""
 
     def __init__(
-        self, wh: Warehouse, policy: Policy, family: Family | None, period: int, params: dict[str, Any]
+        self,
+        wh: Warehouse,
+        policies: list[Policy],
+        family: Family | None,
+        period: int,
+        params: dict[str, dict[str, Any]],
     ) -> None:
-        self.wh, self.policy, self.family, self.period, self.params = wh, policy, family, period, params
+        self.wh, self.policies, self.family, self.period = wh, policies, family, period
+        self.all_params = params
+        self.policy = policies[0]
+        self.params = params[self.policy.id]
         self.only: list[str] | None = None
         """Evaluate only these enterprises (the self-check); None: all."""
         self.period_end = dt.date(period, 12, 31)
@@ -151,7 +165,7 @@ class Compiler:
     def _conditions(self) -> list[Condition]:
         """Every condition tree, in the order the query compiles them (leaf indexes follow it)."""
         fam = [] if self.family is None else [self.family.eligibility, *self.family.exclusions]
-        return fam + [c.when for c in self.policy.clauses]
+        return fam + [c.when for p in self.policies for c in p.clauses]
 
     def _table(self, name: str) -> ir.Table:
         if name not in self._tables:
@@ -188,7 +202,7 @@ class Compiler:
         tags: dict[int, Condition] = {}
         events: dict[int, Condition] = {}
         leaves = [leaf for tree in self._conditions() for leaf in tree.leaves()]
-        amounts = [(c.amount.of, c.amount.year) for c in self.policy.clauses if c.amount.of]
+        amounts = [(c.amount.of, c.amount.year) for p in self.policies for c in p.clauses if c.amount.of]
         for fact, off in [(x.fact, x.year) for x in leaves if x.fact] + amounts:
             if fact == "max_revenue_fen_before":
                 history.add(off)
@@ -219,13 +233,14 @@ class Compiler:
                 base = base.left_join(found, base.uscc == found.j).drop("j")
         return base
 
-    def query(self) -> tuple[ir.Table, dict[str, list[Leaf]]]:
-        """The query (one row per enterprise) and, per clause id, the leaves its trace shows.
+    def query(self) -> tuple[ir.Table, dict[tuple[str, str], list[Leaf]], int]:
+        """The query (one row per enterprise), per (policy id, clause id) the leaves its trace
+        shows (the family's first), and how many leaves the family has.
 
         Columns: ``uscc``, ``v{i}`` (fact leaves) and ``c{i}`` per leaf, ``fam`` (subject and
-        exclusions), ``when__{clause}`` (the clause's own condition), ``ok__{clause}``
-        (family eligibility AND NOT exclusions AND the clause's condition, three-valued) and
-        ``base__{clause}`` (the amount's base fact, if any).
+        exclusions) and per clause (see :func:`column`): ``when__…`` (its own condition),
+        ``ok__…`` (family eligibility AND NOT exclusions AND the clause's condition,
+        three-valued) and ``base__…`` (the amount's base fact, if any).
         """
         base = self._base()
         fam_leaves: list[Leaf] = []
@@ -235,14 +250,18 @@ class Compiler:
             for x in self.family.exclusions:
                 fam = fam & ~self._cond(base, x)
             fam_leaves = list(self.leaves)
-        per_clause: dict[str, list[Leaf]] = {}
+        per_clause: dict[tuple[str, str], list[Leaf]] = {}
         out: dict[str, ir.Value] = {}
-        for clause in self.policy.clauses:
-            first = len(self.leaves)
-            when = self._cond(base, clause.when)
-            per_clause[clause.id] = fam_leaves + self.leaves[first:]
-            out[f"when__{clause.id}"] = when
-            out[f"ok__{clause.id}"] = fam & when
-            if clause.amount.of is not None:
-                out[f"base__{clause.id}"] = self._fact(base, clause.amount.of, clause.amount.year)
-        return base.select(uscc=base.uscc, **self._cols, fam=fam, **out), per_clause
+        for policy in self.policies:
+            self.policy, self.params = policy, self.all_params[policy.id]
+            for clause in policy.clauses:
+                first = len(self.leaves)
+                when = self._cond(base, clause.when)
+                per_clause[(policy.id, clause.id)] = fam_leaves + self.leaves[first:]
+                out[column("when", policy, clause.id)] = when
+                out[column("ok", policy, clause.id)] = fam & when
+                if clause.amount.of is not None:
+                    out[column("base", policy, clause.id)] = self._fact(
+                        base, clause.amount.of, clause.amount.year
+                    )
+        return base.select(uscc=base.uscc, **self._cols, fam=fam, **out), per_clause, len(fam_leaves)

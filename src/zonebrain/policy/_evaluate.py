@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zonebrain.policy import _amounts
-from zonebrain.policy._compile import Compiler, fact_label
+from zonebrain.policy._compile import Compiler, column, fact_label
 from zonebrain.policy._format import Clause, Family, Group, Policy, _fen, _rate
 from zonebrain.policy._library import Library
 from zonebrain.policy._limits import apply_limits, members
@@ -192,7 +192,7 @@ def _clause_rows(
     the ``ledger`` note; *order* is the clause's place in the library (``_o``). *data* carries
     the family's result digits (``fam_digits``, the first *shared* leaves) and each fact's stored
     text (``j_…``, see :func:`_shared_columns`)."""
-    ok = data[f"ok__{clause.id}"]
+    ok = data[column("ok", policy, clause.id)]
     status: Any = ibis.cases((ok.isnull(), "undetermined"), (ok, "eligible"), else_="ineligible")
     first_of_field = {leaf.field: leaf for leaf in reversed(leaves) if leaf.field is not None}
     named = [leaf for leaf in leaves if leaf.field is not None and first_of_field[leaf.field] is leaf]
@@ -201,7 +201,7 @@ def _clause_rows(
     base_label_missing = None if base_label is not None and base_label in first_of_field else base_label
     base: Any = None
     if a.of is not None:
-        base = data[f"base__{clause.id}"]
+        base = data[column("base", policy, clause.id)]
         status = ibis.ifelse((status == "eligible") & base.isnull(), "undetermined", status)
     parts: list[Any] = [
         ibis.ifelse(data[f"v{leaf.index}"].isnull(), leaf.field, ibis.null("string")) for leaf in named
@@ -247,7 +247,7 @@ def _clause_rows(
     shape.const('],"subject_and_exclusions":')
     shape.result(data["fam"])
     shape.const(',"clause_conditions":')
-    shape.result(data[f"when__{clause.id}"])
+    shape.result(data[column("when", policy, clause.id)])
     shape.const(',"amount":{"ref":' + lit(a.ref.text()) + ',"rule":' + lit(rule) + ',"base":')
     if base is not None:
         shape.value("base", _json_field(base, False))
@@ -270,31 +270,37 @@ def _clause_rows(
     return rows, shape
 
 
-def evaluate_policy(
+def evaluate_policies(
     wh: Warehouse,
-    policy: Policy,
+    policies: list[Policy],
     family: Family | None,
     period: int,
     *,
-    first: int = 0,
+    order: Mapping[str, int] | None = None,
     overrides: Mapping[str, Any] | None = None,
     paid: pa.Table | None = None,
     only: Sequence[str] | None = None,
 ) -> tuple[list[tuple[str, ir.Table, _Shape]], ir.Table]:
-    """Per clause of *policy*: its name, its rows (a query, see :func:`_clause_rows`; the clauses
-    are numbered from *first*) and its trace shape; and the policy's facts table (materialised,
-    see :meth:`~zonebrain.storage.Warehouse.materialize`), which the rows read."""
-    params = parameter_values(policy, dt.date(period, 12, 31), overrides or {})
-    compiler = Compiler(wh, policy, family, period, params)
+    """Per clause of *policies* (of one *family*): its name, its rows (a query, see
+    :func:`_clause_rows`; numbered by *order*, ``policy/clause`` → place in the library, default
+    their own order) and its trace shape; and their
+    facts table (one query for them all, materialised, see
+    :meth:`~zonebrain.storage.Warehouse.materialize`), which the rows read."""
+    day = dt.date(period, 12, 31)
+    params = {p.id: parameter_values(p, day, overrides or {}) for p in policies}
+    compiler = Compiler(wh, policies, family, period, params)
     compiler.only = None if only is None else list(only)
-    data, per_clause = compiler.query()
-    shared = 0 if family is None else sum(len(t.leaves()) for t in [family.eligibility, *family.exclusions])
+    data, per_clause, shared = compiler.query()
     data = wh.materialize(data.mutate(**_shared_columns(data, per_clause, shared)))
     paid = paid if paid is not None else PAID_SCHEMA.empty_table()
-    out = []
-    for k, c in enumerate(policy.clauses):
-        rows, shape = _clause_rows(policy, c, data, per_clause[c.id], params, period, paid, first + k, shared)
-        out.append((f"{policy.id}/{c.id}", rows, shape))
+    out: list[tuple[str, ir.Table, _Shape]] = []
+    for p in policies:
+        for c in p.clauses:
+            place = len(out) if order is None else order[f"{p.id}/{c.id}"]
+            rows, shape = _clause_rows(
+                p, c, data, per_clause[(p.id, c.id)], params[p.id], period, paid, place, shared
+            )
+            out.append((f"{p.id}/{c.id}", rows, shape))
     return out, data
 
 
@@ -302,7 +308,9 @@ def _field_column(leaf: Any) -> str:
     return f"j_{leaf.index}"
 
 
-def _shared_columns(data: ir.Table, per_clause: dict[str, list[Any]], shared: int) -> dict[str, Any]:
+def _shared_columns(
+    data: ir.Table, per_clause: dict[tuple[str, str], list[Any]], shared: int
+) -> dict[str, Any]:
     """What every clause of a policy shows alike, computed once per enterprise: the family's
     result digits and, per fact leaf, its value's stored text (the first leaf on a fact gives it)."""
     cols: dict[str, Any] = {}
@@ -656,13 +664,21 @@ def evaluate_all(
     paid = (history or NoPayments()).paid()
     parts: list[tuple[str, ir.Table, _Shape]] = []
     temps: list[ir.Table] = []
+    order = {
+        f"{p.id}/{c.id}": k
+        for k, (p, c) in enumerate((p, c) for p in lib.policies.values() for c in p.clauses)
+    }
+    groups: dict[str, list[Policy]] = {}  # the policies of a family share one facts query
     for p in lib.policies.values():
-        family = lib.families.get(p.family or "")
-        got, facts = evaluate_policy(
-            wh, p, family, period, first=len(parts), overrides=overrides, paid=paid, only=only
+        groups.setdefault(p.family if p.family in lib.families else f"\x00{p.id}", []).append(p)
+    for key, policies in groups.items():
+        family = lib.families.get(key)
+        got, facts = evaluate_policies(
+            wh, policies, family, period, order=order, overrides=overrides, paid=paid, only=only
         )
         parts += got
         temps.append(facts)
+    parts.sort(key=lambda part: order[part[0]])  # library order: policy, then clause
     names = [n for n, _, _ in parts]
     shapes = [_shape_text(s) for _, _, s in parts]
     if not parts:
