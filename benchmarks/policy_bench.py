@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/policy_bench.py              # 1,000,000 enterprises
     .venv/bin/python benchmarks/policy_bench.py --n 100000   # quick
 
-Three child processes, one after the other, each with its own peak memory (max RSS):
+Five child processes, one after the other, each with its own peak memory (max RSS):
 
 1. ``generate``: deterministic synthetic firms (numpy, seed 11) with every fact the policies read:
    ``enterprises`` (division, park, industry, status), ``enterprise_years`` 2021-2024 (revenue,
@@ -15,13 +15,16 @@ Three child processes, one after the other, each with its own peak memory (max R
 2. ``zonebrain``: **load** = read the Parquet files and append them to a fresh DuckDB warehouse
    file (``open_warehouse`` + ``migrate`` + ``append``, one transaction); **evaluate** and
    **write** = ``run_policies(wh, library, as_of, write=True, keep_traces=False)`` (its
-   ``seconds``): every clause for every firm, groups, then the trace shapes (one per clause) and
-   every result row with its trace in the stored form (about 75 bytes: only what varies per row)
-   committed to ``policy_results`` in chunks and the ``policy_runs`` row last; the checkpoint when
-   the warehouse is closed counts as write. ``keep_traces=False`` keeps the full trace text (about
-   2 KB per row, 19 GB at 1M firms) out of memory; the results are the same. After the timed steps,
-   the stored bytes are summed, one enterprise's traces are read back with ``load_results`` and
-   the first 100,000 rows are expanded to full text (timed, and their full size measured).
+   ``seconds``). *evaluate*: the query is built, each family's facts are materialised once (a
+   temporary table: the joins, the family's result digits and each fact's stored text), and
+   groups, caps and pools are applied to the eligible rows of the clauses they name; *write*: one
+   ``INSERT … SELECT`` in which DuckDB computes every clause's status, amount, missing fields and
+   stored trace (about 75 bytes: only what varies per row) for every firm and inserts them into
+   ``policy_results``, with the trace shapes and the ``policy_runs`` row in the same
+   transaction; the checkpoint when the warehouse is closed counts as write. After the timed
+   steps, the stored bytes are summed, one enterprise's traces are read back with
+   ``load_results`` and the first 100,000 rows are expanded to full text (timed, and their full
+   size measured).
 3. ``openfisca``: the same rules as an ``openfisca_core`` TaxBenefitSystem built in code (one
    entity, the enterprise; variables with formulas for the family's subject and exclusions, each
    clause's conditions and amount, the tier tables, the rate with its cap, the breakthrough
@@ -30,6 +33,14 @@ Three child processes, one after the other, each with its own peak memory (max R
    input arrays (OpenFisca has one array per variable and entity) and ``set_input`` them;
    **evaluate** = ``calculate`` every award; **write** = per-firm amounts to Parquet (OpenFisca
    has no per-result trace to write).
+4. ``openfisca-traced``: the same with OpenFisca's tracer on (``simulation.trace = True``) and what
+   it recorded written as well: per firm the value of every variable and period computed (one
+   Parquet column each) and, once, the dependency graph and parameter values. That is OpenFisca's
+   own explanation of each result, so both sides then write results with traces.
+5. ``floor``: raw DuckDB SQL without ZoneBrain or any rule (:func:`run_floor`): the same Parquet
+   files loaded into a DuckDB file, the facts the rules read gathered per firm, and 10 result rows
+   per firm written with no evaluation and no trace: what any design keeping its data and results
+   in a DuckDB file spends on this machine before it evaluates anything.
 
 OpenFisca has no missing values, so each fact comes with a ``*_known`` input and conditions are
 three-valued integers (1 true, 0 unknown, -1 false: AND = min, OR = max, NOT = minus), which
@@ -318,11 +329,11 @@ def run_zonebrain(folder: Path, memory: str) -> dict[str, Any]:
     wh.close()  # the checkpoint: the committed rows move from the write-ahead log into the file
     close_s = time.perf_counter() - t2
     peak = _peak_mb()
-    r = run.results
-    pq.write_table(
-        r.select(["uscc", "policy_id", "clause_id", "status", "amount_fen"]), folder / "zb.parquet"
-    )
     with open_warehouse(folder / "bench.duckdb", read_only=True) as ro:
+        r = load_results(ro, run.run_id, traces=False)  # the rows as written, for the comparison
+        pq.write_table(
+            r.select(["uscc", "policy_id", "clause_id", "status", "amount_fen"]), folder / "zb.parquet"
+        )
         written = ro.count("policy_results")
         # the stored traces in UTF-8 bytes (DuckDB's strlen), outside the timed steps: per row only
         # what varies, plus one shape per clause
@@ -357,6 +368,98 @@ def run_zonebrain(folder: Path, memory: str) -> dict[str, Any]:
         "db_gb": os.path.getsize(folder / "bench.duckdb") / 1e9,
         "peak_mb": peak,
     }
+
+
+# ----------------------------------------------------------------------------------------- floor
+def run_floor(folder: Path, memory: str) -> dict[str, Any]:
+    """What any design that keeps the data in a DuckDB file must spend, with no rule evaluated.
+
+    Raw DuckDB SQL, no ZoneBrain code, on the same input and memory limit: **load** the four Parquet
+    files into a fresh DuckDB file (``CREATE TABLE … AS SELECT * FROM read_parquet``, one
+    transaction); **facts**: one query gathering per enterprise what the rules read (the period's
+    and the year before's values, the largest earlier revenue, a flag per tag held at the period
+    end and per event kind in its window), the least an evaluation in SQL must do; then two
+    **writes** of results with no evaluation (every row ``ineligible``, no amount, no
+    ``missing_fields``, no trace), each committed and checkpointed:
+
+    * ``rows``: one row per enterprise × clause as ``policy_results`` stores them (run id, USCC,
+      policy id, clause id, status, amount);
+    * ``normalised``: one row per enterprise (run id, number, USCC) and one integer row per
+      enterprise × clause (run id, number, clause number, status code, amount): the narrowest a
+      result table can be.
+
+    load + facts + a write is a lower bound for ZoneBrain's end to end on this machine.
+    """
+    import duckdb
+
+    clauses = 10
+    path = folder / "floor.duckdb"
+    con = duckdb.connect(str(path))
+    if memory:
+        con.execute(f"SET memory_limit = '{memory}'")
+    t0 = time.perf_counter()
+    con.execute("BEGIN")
+    for name in TABLES:
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{folder / name}.parquet')")
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT")
+    load_s = time.perf_counter() - t0
+    end = f"DATE '{PERIOD}-12-31'"
+    start = f"DATE '{PERIOD}-01-01'"
+    held = [
+        f"max(CASE WHEN tag = '{tag}' AND (since IS NULL OR since <= {end}) "
+        f"AND (until IS NULL OR until >= {end}) THEN 1 ELSE 0 END) AS t_{short}"
+        for tag, short in TAGS.items()
+    ]
+    since = {"one_off_deal": f"DATE '{PERIOD - 4}-01-01'", "moved_in": f"DATE '{PERIOD - 1}-01-01'"}
+    happened = [
+        f"max(CASE WHEN kind = '{kind}' AND date BETWEEN {since.get(short, start)} AND {end} "
+        f"THEN 1 ELSE 0 END) AS e_{short}"
+        for kind, short in EVENTS.items()
+    ]
+    year_cols = ", ".join(f"y.{c} AS {c}_0, p.{c} AS {c}_1" for c in YEAR_INPUTS)
+    t1 = time.perf_counter()
+    con.execute(
+        f"""CREATE TEMP TABLE facts AS
+        SELECT e.uscc, e.division_code, e.park_id, e.status, {year_cols}, h.before, tg.*, ev.*
+        FROM enterprises e
+        LEFT JOIN (SELECT * FROM enterprise_years WHERE year = {PERIOD}) y ON y.uscc = e.uscc
+        LEFT JOIN (SELECT * FROM enterprise_years WHERE year = {PERIOD - 1}) p ON p.uscc = e.uscc
+        LEFT JOIN (SELECT uscc AS hu, max(revenue_fen) AS before FROM enterprise_years
+                   WHERE year < {PERIOD} GROUP BY uscc) h ON h.hu = e.uscc
+        LEFT JOIN (SELECT uscc AS tu, {", ".join(held)} FROM enterprise_tags GROUP BY uscc) tg
+               ON tg.tu = e.uscc
+        LEFT JOIN (SELECT uscc AS eu, {", ".join(happened)} FROM events GROUP BY uscc) ev
+               ON ev.eu = e.uscc"""
+    )
+    facts_s = time.perf_counter() - t1
+    n = int(con.execute("SELECT count(*) FROM facts").fetchone()[0])  # type: ignore[index]
+    con.execute(
+        "CREATE TEMP TABLE numbered AS SELECT row_number() OVER (ORDER BY uscc) AS firm_no, uscc FROM facts"
+    )
+    per_row = (
+        "CREATE TABLE results AS SELECT 'run' AS run_id, f.uscc, 'policy-' || (c.i // 4) AS policy_id, "
+        "'clause-' || c.i AS clause_id, 'ineligible' AS status, CAST(NULL AS BIGINT) AS amount_fen "
+        f"FROM numbered f CROSS JOIN range({clauses}) c(i)"
+    )
+    firms = "CREATE TABLE run_firms AS SELECT 'run' AS run_id, firm_no, uscc FROM numbered"
+    narrow = (
+        "CREATE TABLE run_results AS SELECT 'run' AS run_id, CAST(f.firm_no AS INTEGER) AS firm_no, "
+        "CAST(c.i AS SMALLINT) AS clause_no, CAST(0 AS TINYINT) AS status, "
+        f"CAST(NULL AS BIGINT) AS amount_fen FROM numbered f CROSS JOIN range({clauses}) c(i)"
+    )
+    writes = {}
+    for kind, tables in (("rows", [per_row]), ("normalised", [firms, narrow])):
+        t2 = time.perf_counter()
+        con.execute("BEGIN")
+        for sql in tables:
+            con.execute(sql)
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        writes[kind] = time.perf_counter() - t2
+    con.close()
+    return {"load_s": load_s, "facts_s": facts_s, "rows_s": writes["rows"], "normalised_s": writes["normalised"],
+            "firms": n, "results": n * clauses, "peak_mb": _peak_mb()}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------- openfisca
@@ -705,7 +808,11 @@ def _dates(col: pa.ChunkedArray, fill: str) -> np.ndarray:
     return np.asarray(days.cast(pa.int32()).to_numpy(zero_copy_only=False)).astype("datetime64[D]")
 
 
-def run_openfisca(folder: Path) -> dict[str, Any]:
+def run_openfisca(folder: Path, traced: bool = False) -> dict[str, Any]:
+    """*traced*: OpenFisca's own tracer is on while calculating, and what it recorded is written
+    too: per firm (row) the value of every variable and period it computed (one column each), with
+    the dependency graph and the parameter values once in the file's metadata: OpenFisca's
+    explanation of each firm's result, as ZoneBrain's trace is (a shape once, values per row)."""
     from openfisca_core.simulations import SimulationBuilder
 
     tbs = tax_benefit_system()
@@ -767,6 +874,7 @@ def run_openfisca(folder: Path) -> dict[str, Any]:
             sim.set_input("moved_in_detail_mentions_zhengzhou", "ETERNITY", mention)
     load_s = time.perf_counter() - t0
     t1 = time.perf_counter()
+    sim.trace = traced
     out: dict[str, Any] = {"uscc": firms}
     for _, _, short in CLAUSES:
         out[f"{short}__status"] = sim.calculate(f"{short}_final_status", str(PERIOD)).astype(np.int8)
@@ -774,6 +882,22 @@ def run_openfisca(folder: Path) -> dict[str, Any]:
     eval_s = time.perf_counter() - t1
     t2 = time.perf_counter()
     pq.write_table(pa.table(out), folder / "openfisca_results.parquet")
+    trace_columns = 0
+    if traced:
+        flat = sim.tracer.get_flat_trace()
+        columns = {"uscc": firms}
+        graph = {}
+        for key, node in flat.items():
+            value = node["value"]
+            if isinstance(value, np.ndarray) and value.shape == (n,):
+                columns[key] = pa.array(value)
+            graph[key] = {
+                "dependencies": node["dependencies"],
+                "parameters": {k: np.asarray(v).tolist() for k, v in node["parameters"].items()},
+            }
+        table = pa.table(columns).replace_schema_metadata({"openfisca_trace": json.dumps(graph, default=str)})
+        pq.write_table(table, folder / "openfisca_trace.parquet")
+        trace_columns = len(columns) - 1
     write_s = time.perf_counter() - t2
     awards = [out[f"{short}__award"] for _, _, short in CLAUSES]
     total = np.float32(0)
@@ -784,6 +908,8 @@ def run_openfisca(folder: Path) -> dict[str, Any]:
         "eval_s": eval_s,
         "write_s": write_s,
         "variables": len(tbs.variables),
+        "trace_columns": trace_columns,
+        "trace_mb": os.path.getsize(folder / "openfisca_trace.parquet") / 1e6 if traced else 0.0,
         "total_yuan_f32": float(total),
         "peak_mb": _peak_mb(),
     }
@@ -863,7 +989,15 @@ def _load_average() -> str:
         return "?"
 
 
-def report(n: int, gen: dict[str, Any], zb: dict[str, Any], of: dict[str, Any], cmp: dict[str, Any]) -> None:
+def report(
+    n: int,
+    gen: dict[str, Any],
+    zb: dict[str, Any],
+    of: dict[str, Any],
+    cmp: dict[str, Any],
+    floor: dict[str, Any],
+    oft: dict[str, Any],
+) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -871,6 +1005,7 @@ def report(n: int, gen: dict[str, Any], zb: dict[str, Any], of: dict[str, Any], 
     console = Console(width=220)
     zb_total_s = zb["load_s"] + zb["eval_s"] + zb["write_s"]
     of_total_s = of["load_s"] + of["eval_s"] + of["write_s"]
+    oft_total_s = oft["load_s"] + oft["eval_s"] + oft["write_s"]
     console.print(
         f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average before/after: {gen['loadavg']} / {_load_average()}"
@@ -884,19 +1019,25 @@ def report(n: int, gen: dict[str, Any], zb: dict[str, Any], of: dict[str, Any], 
     t.add_column("step")
     t.add_column("ZoneBrain (DuckDB)", justify="right")
     t.add_column("OpenFisca 46", justify="right")
-    t.add_row("load (Parquet → warehouse / simulation)", f"{zb['load_s']:.2f} s", f"{of['load_s']:.2f} s")
-    t.add_row("evaluate (every clause, groups)", f"{zb['eval_s']:.2f} s", f"{of['eval_s']:.2f} s")
+    t.add_column("OpenFisca 46, tracer on", justify="right")
+    for label, key in (
+        ("load (Parquet → warehouse / simulation)", "load_s"),
+        ("evaluate (every clause, groups)", "eval_s"),
+    ):
+        t.add_row(label, f"{zb[key]:.2f} s", f"{of[key]:.2f} s", f"{oft[key]:.2f} s")
     t.add_row(
         "write results (ZoneBrain: with traces, committed + checkpoint)",
         f"{zb['write_s']:.2f} s",
         f"{of['write_s']:.2f} s (amounts to Parquet, no traces)",
+        f"{oft['write_s']:.2f} s (amounts and the tracer's values to Parquet)",
     )
-    t.add_row("end to end", f"{zb_total_s:.2f} s", f"{of_total_s:.2f} s")
-    t.add_row("peak RSS", f"{zb['peak_mb']:,.0f} MB", f"{of['peak_mb']:,.0f} MB")
+    t.add_row("end to end", f"{zb_total_s:.2f} s", f"{of_total_s:.2f} s", f"{oft_total_s:.2f} s")
+    t.add_row("peak RSS", f"{zb['peak_mb']:,.0f} MB", f"{of['peak_mb']:,.0f} MB", f"{oft['peak_mb']:,.0f} MB")
     t.add_row(
         "written",
         f"{zb['written']:,} rows, traces {zb['trace_gb']:.2f} GB, file {zb['db_gb']:.2f} GB",
         "amounts",
+        f"amounts; trace: {oft['trace_columns']} values per firm, {oft['trace_mb']:.0f} MB",
     )
     console.print(t)
     console.print(
@@ -910,7 +1051,20 @@ def report(n: int, gen: dict[str, Any], zb: dict[str, Any], of: dict[str, Any], 
         f"ratio OpenFisca / ZoneBrain end to end: {ratio:.2f}x "
         f"({'ZoneBrain faster' if ratio >= 1 else 'OpenFisca faster'}); goal >= 2x: "
         f"{'MET' if ratio >= 2 else 'NOT MET'}; evaluate only: {of['eval_s'] / zb['eval_s']:.2f}x; "
-        f"without the traces' write: {of_total_s / (zb['load_s'] + zb['eval_s']):.2f}x"
+        f"without the traces' write: {of_total_s / (zb['load_s'] + zb['eval_s']):.2f}x; against OpenFisca with its "
+        f"tracer on and written: {oft_total_s / zb_total_s:.2f}x"
+    )
+    rows_floor = floor["load_s"] + floor["facts_s"] + floor["rows_s"]
+    norm_floor = floor["load_s"] + floor["facts_s"] + floor["normalised_s"]
+    budget = of_total_s / 2
+    budget_traced = oft_total_s / 2
+    console.print(
+        f"floor (raw DuckDB SQL, no rule evaluated, no trace, {floor['results']:,} results; peak RSS "
+        f"{floor['peak_mb']:,.0f} MB): load {floor['load_s']:.2f} s + facts {floor['facts_s']:.2f} s + write "
+        f"{floor['rows_s']:.2f} s (one row per firm x clause) = {rows_floor:.2f} s, or + write "
+        f"{floor['normalised_s']:.2f} s (normalised integer rows) = {norm_floor:.2f} s; the 2x goal allows "
+        f"{budget:.2f} s ({budget_traced:.2f} s against the traced OpenFisca); ZoneBrain takes "
+        f"{zb_total_s / rows_floor:.1f}x the per-row floor"
     )
     c = Table(box=box.MARKDOWN)
     for col in ("clause", "eligible", "undet.", "superseded", "status ≠", "≠ not float32", "amount ≠ (max fen)",
@@ -958,11 +1112,16 @@ def main() -> None:
         default="4GB",
         help="DuckDB memory_limit for the ZoneBrain side ('' = DuckDB's 80%% of RAM)",
     )
-    parser.add_argument("--worker", choices=("generate", "zonebrain", "openfisca"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker",
+        choices=("generate", "zonebrain", "openfisca", "openfisca-traced", "floor"),
+        help=argparse.SUPPRESS,
+    )
     args = parser.parse_args()
     if args.worker:
         work = {"generate": lambda: generate(args.folder, args.n, args.seed), "zonebrain": lambda: run_zonebrain(args.folder, args.duckdb_memory),
-                "openfisca": lambda: run_openfisca(args.folder)}  # fmt: skip
+                "openfisca": lambda: run_openfisca(args.folder),
+                "openfisca-traced": lambda: run_openfisca(args.folder, traced=True), "floor": lambda: run_floor(args.folder, args.duckdb_memory)}  # fmt: skip
         sys.stdout.write(json.dumps(work[args.worker]()) + "\n")
         return
     with tempfile.TemporaryDirectory(prefix="policy-bench-", dir=args.folder) as tmp:
@@ -971,8 +1130,10 @@ def main() -> None:
         gen = {**_child("generate", folder, args.n, args.seed, args.duckdb_memory), "loadavg": loadavg}
         zb = _child("zonebrain", folder, args.n, args.seed, args.duckdb_memory)
         of = _child("openfisca", folder, args.n, args.seed, args.duckdb_memory)
+        oft = _child("openfisca-traced", folder, args.n, args.seed, args.duckdb_memory)
+        floor = _child("floor", folder, args.n, args.seed, args.duckdb_memory)
         cmp = compare(folder)
-    report(args.n, gen, zb, of, cmp)
+    report(args.n, gen, zb, of, cmp, floor, oft)
 
 
 if __name__ == "__main__":

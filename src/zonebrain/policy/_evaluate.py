@@ -188,8 +188,9 @@ def _clause_rows(
     shared: int,
 ) -> tuple[ir.Table, _Shape]:
     """One clause's rows as a query on the policy's facts query *data*: uscc, policy_id,
-    clause_id, status, amount_fen (before groups), missing_fields, the stored trace's ``head`` and
-    the ``ledger`` note; *order* is the clause's place in the library (``_o``). *data* carries
+    clause_id, status, amount_fen (before groups), missing_fields and the stored trace up to the
+    notes groups, caps and pools may add (``stored_head``: the digits, the fields and the
+    ``ledger`` note); *order* is the clause's place in the library (``_o``). *data* carries
     the family's result digits (``fam_digits``, the first *shared* leaves) and each fact's stored
     text (``j_…``, see :func:`_shared_columns`)."""
     ok = data[column("ok", policy, clause.id)]
@@ -264,8 +265,7 @@ def _clause_rows(
         status=status.cast("string"),
         amount_fen=amount,
         missing_fields=missing.cast("string"),
-        stored_head=shape.head(data["fam_digits"] if shared else None, shared),
-        ledger=ledger.cast("string"),
+        stored_head=_concat([shape.head(data["fam_digits"] if shared else None, shared), SEP, ledger]),
     )
     return rows, shape
 
@@ -700,9 +700,13 @@ def evaluate_all(
             _o=j["_o"], uscc=j.uscc, policy_id=j.policy_id, clause_id=j.clause_id,
             status=ibis.ifelse(hit, j.a_status, j.status),
             amount_fen=ibis.ifelse(hit, j.a_amount.cast("int64"), j.amount_fen).cast("int64"),
-            missing_fields=j.missing_fields, stored_head=j.stored_head, ledger=j.ledger, notes=j.a_notes,
+            missing_fields=j.missing_fields, stored_head=j.stored_head, notes=j.a_notes,
         )  # fmt: skip
-    q = q.mutate(trace=_concat([q.stored_head, SEP, _escaped(_concat([q.ledger, q.notes.fill_null("")]))]))
+    # the notes end the stored trace (escape() of a concatenation is the concatenation of the
+    # escapes, and the ledger note needs none): most rows have none and pass through unchanged
+    q = q.mutate(
+        trace=ibis.ifelse(q.notes.isnull(), q.stored_head, _concat([q.stored_head, _escaped(q.notes)]))
+    )
     return Evaluation(wh, q.select("_o", *_OUT, "notes"), names, shapes, temps)
 
 
