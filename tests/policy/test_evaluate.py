@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
-import numpy as np
+import ibis
 import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.policy._data import build
 from zonebrain.policy import PaidList, evaluate, load_library, load_results, run_policies
-from zonebrain.policy._amounts import compute
+from zonebrain.policy._amounts import compute_sql
 from zonebrain.policy._format import Amount
 from zonebrain.storage import Warehouse
 
@@ -109,17 +109,67 @@ MARGINAL = Amount.model_validate(
 )
 
 
+def _in_engine(amount: Amount, values: list[int], rate: Fraction | None, cap: int | None) -> list[int]:
+    """The amounts the engine computes (``compute_sql`` on DuckDB) for *values* as the base."""
+    con = ibis.duckdb.connect()
+    t = ibis.memtable(
+        pa.table({"i": pa.array(range(len(values)), pa.int64()), "base": pa.array(values, pa.int64())})
+    )
+    got = con.to_pyarrow(t.select(t.i, fen=compute_sql(amount, t.base, rate, cap)).order_by("i"))
+    con.disconnect()
+    return [int(x) for x in got["fen"].to_pylist()]
+
+
 @given(st.lists(st.integers(0, 10**13), min_size=1, max_size=20))
 def test_rates_are_exact(values: list[int]) -> None:
-    got = compute(AMOUNT, np.array(values, dtype=np.int64), Fraction(1, 50), 50_000_000)
-    for v, g in zip(values, got.tolist(), strict=True):
+    got = _in_engine(AMOUNT, values, Fraction(1, 50), 50_000_000)
+    for v, g in zip(values, got, strict=True):
         assert g == min(int(Fraction(v, 50) // 100) * 100, 50_000_000)
+
+
+def _just_below(mult: int, add: int, den: int) -> int:
+    """A base near 3×10¹⁵ whose quotient (base × mult + add) / den is an integer minus 1/den or
+    2/den: a double rounds the dividend up to the next multiple, and a plain floor is one too high."""
+    x = 3 * 10**15
+    while (x * mult + add) % den not in (den - 1, den - 2):
+        x += 1
+    return x
+
+
+_JUST_BELOW = [
+    _just_below(47, 0, 200_000),  # yuan_down: 2.35 % of the base, to the 元 (÷ 2000 × 100)
+    _just_below(94, 2_000, 4_000),  # fen_half_up
+    _just_below(94, 200_000, 400_000),  # yuan_half_up
+]
+
+
+@given(
+    st.lists(st.integers(0, 4 * 10**15), min_size=1, max_size=20),
+    st.sampled_from(["fen_half_up", "yuan_down", "yuan_half_up"]),
+)
+def test_every_rounding_is_exact_beyond_double_precision(values: list[int], rounding: str) -> None:
+    """Bases up to 4×10¹⁵ fen, so base × rate × 2 passes 2⁵³: the engine's division goes through a
+    double there, and only the correction keeps the quotient exact."""
+    rate = Fraction(47, 2000)  # 2.35 %
+    amount = Amount.model_validate(
+        {"ref": "第三条", "rate": "2.35%", "of": "revenue_fen", "rounding": rounding}
+    )
+    edges = [*values, 2**53 // 47, 2**53 + 1, 4 * 10**15 - 1, *_JUST_BELOW]
+    got = _in_engine(amount, edges, rate, None)
+    for v, g in zip(edges, got, strict=True):
+        exact = v * rate
+        want = {
+            "fen_half_up": int(exact + Fraction(1, 2)),
+            "yuan_down": int(exact / 100) * 100,
+            "yuan_half_up": int(exact / 100 + Fraction(1, 2)) * 100,
+        }[rounding]
+        assert g == want, (v, rounding)
 
 
 @given(st.lists(st.integers(0, 10**12), min_size=1, max_size=20))
 def test_marginal_tiers_sum_brackets(values: list[int]) -> None:
-    got = compute(MARGINAL, np.array(values, dtype=np.int64), None, None)
-    for v, g in zip(values, got.tolist(), strict=True):
+    got = _in_engine(MARGINAL, values, None, None)
+    for v, g in zip(values, got, strict=True):
         exact = Fraction(min(v, 100_000_000), 100)
         exact += Fraction(max(0, min(v, 500_000_000) - 100_000_000) * 3, 100)
         exact += Fraction(max(0, v - 500_000_000) * 5, 1000)

@@ -1,9 +1,11 @@
-"""Amounts in exact integer fen, vectorised over numpy int64 (never float).
+"""Amounts in exact integer fen (never float), as query expressions the engine evaluates.
 
 Rates are fractions ``n/d``; the product ``base × n`` is divided by ``d`` with the rounding the
 clause states: ``fen_half_up`` (元 half-up to 分), ``yuan_down`` (向下取整到元), ``yuan_half_up``.
 Tier tables are ``single`` (the amount of the one bracket the base falls in) or ``marginal``
 (the sum over brackets of rate × the part of the base inside the bracket, rounded once).
+Every step is integer arithmetic on int64; the one division is corrected to stay exact where an
+engine divides through a double (``tests/policy/test_evaluate.py`` checks bases past 2⁵³).
 """
 
 from __future__ import annotations
@@ -14,63 +16,8 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
-import numpy.typing as npt
 
 from zonebrain.policy._format import Amount, Tier
-
-I64 = npt.NDArray[np.int64]
-B = npt.NDArray[np.bool_]
-
-
-def round_div(num: I64, den: int, rounding: str) -> I64:
-    """``num / den`` for non-negative *num*, rounded as the clause says, in fen."""
-    if rounding == "fen_half_up":
-        return (num * 2 + den) // (2 * den)
-    if rounding == "yuan_down":
-        return num // (den * 100) * 100
-    return (num * 2 + den * 100) // (den * 200) * 100
-
-
-def in_tier(x: I64, t: Tier) -> B:
-    ok = np.ones(x.shape, dtype=bool)
-    if t.lower is not None:
-        ok &= (x >= t.lower) if t.lower_inclusive else (x > t.lower)
-    if t.upper is not None:
-        ok &= (x <= t.upper) if t.upper_inclusive else (x < t.upper)
-    return ok
-
-
-def compute(amount: Amount, base: I64 | None, rate: Fraction | None, cap: int | None) -> I64:
-    """The amount in fen for each row (base values where null are passed as 0 and masked by the caller)."""
-    if amount.fixed is not None:
-        n = 0 if base is None else len(base)
-        return np.full(n, amount.fixed, dtype=np.int64)
-    assert base is not None
-    x = np.maximum(base, 0)
-    if rate is not None:
-        out = round_div(x * rate.numerator, rate.denominator, amount.rounding)
-    else:
-        tiers = amount.tiers or ()
-        if amount.mode == "single":
-            out = np.zeros(x.shape, dtype=np.int64)
-            for t in reversed(tiers):  # the first listed bracket wins on overlap
-                out = np.where(in_tier(x, t), np.int64(t.amount or 0), out)
-        else:
-            den = math.lcm(*[(t.rate or Fraction(0)).denominator for t in tiers])
-            num = np.zeros(x.shape, dtype=np.int64)
-            for t in tiers:
-                r = t.rate or Fraction(0)
-                lo = t.lower or 0
-                part = np.clip(x, lo, t.upper if t.upper is not None else None) - lo
-                num += part * (r.numerator * (den // r.denominator))
-            out = round_div(num, den, amount.rounding)
-    if cap is not None:
-        out = np.minimum(out, cap)
-    return out.astype(np.int64)
-
-
-# ---- the same arithmetic as a query expression (evaluated by the engine) -------------------------
 
 
 def _floordiv_sql(num: Any, den: int) -> Any:
@@ -82,7 +29,7 @@ def _floordiv_sql(num: Any, den: int) -> Any:
 
 
 def _round_div_sql(num: Any, den: int, rounding: str) -> Any:
-    """:func:`round_div` as an expression."""
+    """``num / den`` for non-negative *num*, rounded as the clause says, in fen."""
     if rounding == "fen_half_up":
         return _floordiv_sql(num * 2 + den, 2 * den)
     if rounding == "yuan_down":
@@ -100,7 +47,7 @@ def _in_tier_sql(x: Any, t: Tier) -> Any:
 
 
 def compute_sql(amount: Amount, base: ir.IntegerValue | None, rate: Fraction | None, cap: int | None) -> Any:
-    """:func:`compute` as an int64 expression over the base fact *base* (null counts as 0; the
+    """The amount in fen as an int64 expression over the base fact *base* (null counts as 0; the
     caller shows an amount only where the base is known)."""
     if amount.fixed is not None:
         return ibis.literal(amount.fixed, "int64")
