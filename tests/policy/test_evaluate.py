@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import ibis
 import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -214,3 +215,34 @@ def test_a_run_that_fails_leaves_no_rows(wh: Warehouse, monkeypatch: object) -> 
         run_policies(wh, load_library(), dt.date(2025, 3, 31), keep_traces=False)
     assert wh.count("policy_results") == 0 and wh.count("policy_runs") == 0
     assert wh.count("policy_trace_shapes") == 0
+
+
+def test_the_temporary_facts_tables_are_dropped(wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run materialises each family's facts once; after the insert, or once an evaluation's
+    rows are fetched, or when the fetch fails, nothing is left in the session."""
+    import datetime as dt
+
+    from zonebrain.policy._evaluate import evaluate_all
+
+    def temporary() -> int:
+        sql = "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name LIKE '_zb_temp_%'"
+        return int(wh.ibis.raw_sql(sql).fetchall()[0][0])
+
+    build(wh)
+    lib = load_library()
+    ev = evaluate_all(wh, lib, 2024)
+    assert temporary() == 1  # one family, one facts table, read by every clause
+    assert ev.columns.num_rows == 36 and temporary() == 0
+    run_policies(wh, lib, dt.date(2025, 3, 31))
+    assert temporary() == 0
+    failing = evaluate_all(wh, lib, 2024)
+    assert temporary() == 1
+
+    def lost(expr: object) -> None:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(wh, "to_arrow", lost)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        _ = failing.columns
+    monkeypatch.undo()
+    assert temporary() == 0

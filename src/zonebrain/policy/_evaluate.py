@@ -368,12 +368,14 @@ class Evaluation:
         if self._data is None:
             if self._released:
                 raise ValueError("the evaluation was released before its rows were fetched")
-            if self._query is None:
-                empty = RESULT_SCHEMA.append(pa.field("notes", pa.string()))
-                self._data = empty.empty_table()
-            else:
-                self._data = self._wh.to_arrow(self._query.order_by(["_o", "uscc"])).drop(["_o"])
-            self.release()
+            try:
+                if self._query is None:
+                    empty = RESULT_SCHEMA.append(pa.field("notes", pa.string()))
+                    self._data = empty.empty_table()
+                else:
+                    self._data = self._wh.to_arrow(self._query.order_by(["_o", "uscc"])).drop(["_o"])
+            finally:  # fetched or failed: the temporary tables are not needed any more
+                self.release()
         return self._data
 
     _released = False

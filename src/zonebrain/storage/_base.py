@@ -283,7 +283,7 @@ class ConnectionWarehouse(Warehouse):
         return made
 
     def drop_materialized(self, tables: Sequence[ir.Table]) -> None:
-        names = [t.get_name() for t in tables]
+        names = [t.get_name().rpartition(".")[2] for t in tables]  # DuckDB qualifies it: temp.main.…
         with self._session_writes():
             for name in names:
                 if name.startswith("_zb_temp_"):
