@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -125,17 +128,67 @@ def form_login(client: TestClient, username: str, password: str = PASSWORD, next
     return client
 
 
-@pytest.fixture(scope="session")
-def clients(app: FastAPI) -> Iterator[dict[str, TestClient]]:
-    """One logged-in client per user name of USERS (sharing the session's app)."""
+@contextmanager
+def logged_in(app: FastAPI, names: Sequence[str]) -> Iterator[dict[str, TestClient]]:
+    """One logged-in client per user name (sharing *app*), closed afterwards."""
     out = {}
-    for name in USERS:
+    for name in names:
         c = TestClient(app)
         login(c, name)
         out[name] = c
-    yield out
-    for c in out.values():
-        c.close()
+    try:
+        yield out
+    finally:
+        for c in out.values():
+            c.close()
+
+
+@pytest.fixture(scope="session")
+def clients(app: FastAPI) -> Iterator[dict[str, TestClient]]:
+    """One logged-in client per user name of USERS (sharing the session's app)."""
+    with logged_in(app, USERS) as out:
+        yield out
+
+
+@contextmanager
+def private_app(
+    demo: Demo,
+    tmp_path_factory: pytest.TempPathFactory,
+    label: str,
+    users: Mapping[str, tuple[Role, str | None]] | None = None,
+) -> Iterator[FastAPI]:
+    """A private app over a copy of the demo warehouse (its tests' runs write to it) and its own app
+    store, with *users* (name → role, park) added to those of USERS."""
+    folder = tmp_path_factory.mktemp(label)
+    copy = Demo(folder / "warehouse.duckdb", demo.files, demo.own_firm, demo.wutong_firm)
+    shutil.copy(demo.warehouse, copy.warehouse)
+    application = make_app(copy, folder)
+    if users:
+        with open_app_store(folder / "app.sqlite", password_cost="low") as store:
+            for name, (role, park) in users.items():
+                store.users.add(name, PASSWORD, role, park_id=park)
+    with TestClient(application):
+        yield application
+
+
+def api_ok(r: Any, code: int = 200) -> dict[str, Any]:
+    """The JSON body of a response that must have status *code*."""
+    assert r.status_code == code, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def api_error(r: Any, status: int, code: str) -> str:
+    """The message of an error envelope that must have *status* and *code* (and a request id)."""
+    assert r.status_code == status, r.text
+    err = r.json()["error"]
+    assert err["code"] == code and err["request_id"], err
+    return str(err["message"])
+
+
+def run_now(client: TestClient, as_of: str = "2025-03-31") -> dict[str, Any]:
+    """立即测算 through the API; the run's JSON."""
+    return api_ok(client.post("/api/v1/policy/runs", json={"as_of": as_of}), 201)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,8 +15,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import PASSWORD, USERS, Demo, login, make_app
-from zonebrain.appstore import Role, open_app_store
+from tests.web.conftest import USERS, Demo, api_error, api_ok, logged_in, private_app, run_now
+from zonebrain.appstore import Role
 from zonebrain.core.money import display_fen
 
 EXTRA = {"leader2": Role.LEADER, "researcher2": Role.POLICY_RESEARCHER}
@@ -26,48 +25,26 @@ EXTRA = {"leader2": Role.LEADER, "researcher2": Role.POLICY_RESEARCHER}
 
 @pytest.fixture(scope="module")
 def corr_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    """A private app over a copy of the demo warehouse (runs write to it) and its own app store."""
-    folder = tmp_path_factory.mktemp("payoutcorrections")
-    copy = Demo(folder / "warehouse.duckdb", demo.files, demo.own_firm, demo.wutong_firm)
-    shutil.copy(demo.warehouse, copy.warehouse)
-    application = make_app(copy, folder)
-    with open_app_store(folder / "app.sqlite", password_cost="low") as store:
-        for name, role in EXTRA.items():
-            store.users.add(name, PASSWORD, role)
-    with TestClient(application):
-        yield application
+    """A private app (runs write to its warehouse) with the two extra users."""
+    with private_app(
+        demo, tmp_path_factory, "payoutcorrections", {n: (r, None) for n, r in EXTRA.items()}
+    ) as a:
+        yield a
 
 
 @pytest.fixture(scope="module")
 def users(corr_app: FastAPI) -> Iterator[dict[str, TestClient]]:
-    out = {}
-    for name in [*USERS, *EXTRA]:
-        c = TestClient(corr_app)
-        login(c, name)
-        out[name] = c
-    yield out
-    for c in out.values():
-        c.close()
+    with logged_in(corr_app, [*USERS, *EXTRA]) as out:
+        yield out
 
 
 @pytest.fixture(scope="module")
 def run_id(users: dict[str, TestClient]) -> str:
-    r = users["researcher"].post("/api/v1/policy/runs", json={"as_of": "2025-03-31"})
-    assert r.status_code == 201, r.text
-    return str(r.json()["run_id"])
+    return str(run_now(users["researcher"])["run_id"])
 
 
-def _ok(r: Any, code: int = 200) -> dict[str, Any]:
-    assert r.status_code == code, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
-def _error(r: Any, status: int, code: str) -> str:
-    assert r.status_code == status, r.text
-    err = r.json()["error"]
-    assert err["code"] == code, err
-    return str(err["message"])
+_ok = api_ok
+_error = api_error
 
 
 def _audit(c: TestClient, action: str, target: str) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from collections.abc import Iterator
 
 import openpyxl
@@ -12,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import USERS, Demo, login, make_app
+from tests.web.conftest import USERS, Demo, logged_in, private_app, run_now
 
 ROLES_WITH_AGGREGATES = ("admin", "leader", "investor", "parkofficer", "researcher")
 ROLES_WITH_FINANCE = ("admin", "leader", "parkofficer", "researcher", "firm")
@@ -21,31 +20,19 @@ ROLES_WITH_FINANCE = ("admin", "leader", "parkofficer", "researcher", "firm")
 @pytest.fixture(scope="module")
 def policy_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """A private app over a copy of the demo warehouse (runs write to it)."""
-    folder = tmp_path_factory.mktemp("policyweb")
-    copy = Demo(folder / "warehouse.duckdb", demo.files, demo.own_firm, demo.wutong_firm)
-    shutil.copy(demo.warehouse, copy.warehouse)
-    application = make_app(copy, folder)
-    with TestClient(application):
-        yield application
+    with private_app(demo, tmp_path_factory, "policyweb") as a:
+        yield a
 
 
 @pytest.fixture(scope="module")
 def users(policy_app: FastAPI) -> Iterator[dict[str, TestClient]]:
-    out = {}
-    for name in USERS:
-        c = TestClient(policy_app)
-        login(c, name)
-        out[name] = c
-    yield out
-    for c in out.values():
-        c.close()
+    with logged_in(policy_app, USERS) as out:
+        yield out
 
 
 @pytest.fixture(scope="module")
 def run_id(users: dict[str, TestClient]) -> str:
-    r = users["researcher"].post("/api/v1/policy/runs", json={"as_of": "2025-03-31"})
-    assert r.status_code == 201, r.text
-    body = r.json()
+    body = run_now(users["researcher"])
     assert body["period"] == 2024 and body["counts"]["eligible"] > 0
     return str(body["run_id"])
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -17,8 +16,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import PASSWORD, USERS, Demo, login, make_app
-from zonebrain.appstore import Role, open_app_store
+from tests.web.conftest import USERS, Demo, api_error, api_ok, logged_in, private_app, run_now
+from zonebrain.appstore import Role
 
 GOUZHAO = "沟赵"
 MASKED = re.compile(r"^[0-9A-Z]{4}\*{12}[0-9A-Z]{2}$")
@@ -26,47 +25,26 @@ MASKED = re.compile(r"^[0-9A-Z]{4}\*{12}[0-9A-Z]{2}$")
 
 @pytest.fixture(scope="module")
 def flow_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    """A private app over a copy of the demo warehouse (runs write to it) and its own app store."""
-    folder = tmp_path_factory.mktemp("policyflow")
-    copy = Demo(folder / "warehouse.duckdb", demo.files, demo.own_firm, demo.wutong_firm)
-    shutil.copy(demo.warehouse, copy.warehouse)
-    application = make_app(copy, folder)
-    with open_app_store(folder / "app.sqlite", password_cost="low") as store:  # a park with 待核实 firms
-        store.users.add("gzofficer", PASSWORD, Role.PARK_OFFICER, park_id="gouzhao")
-    with TestClient(application):
-        yield application
+    """A private app (runs write to its warehouse) with an officer of a park with 待核实 firms."""
+    with private_app(
+        demo, tmp_path_factory, "policyflow", {"gzofficer": (Role.PARK_OFFICER, "gouzhao")}
+    ) as a:
+        yield a
 
 
 @pytest.fixture(scope="module")
 def users(flow_app: FastAPI) -> Iterator[dict[str, TestClient]]:
-    out = {}
-    for name in [*USERS, "gzofficer"]:
-        c = TestClient(flow_app)
-        login(c, name)
-        out[name] = c
-    yield out
-    for c in out.values():
-        c.close()
+    with logged_in(flow_app, [*USERS, "gzofficer"]) as out:
+        yield out
 
 
 @pytest.fixture(scope="module")
 def run_id(users: dict[str, TestClient]) -> str:
-    r = users["researcher"].post("/api/v1/policy/runs", json={"as_of": "2025-03-31"})
-    assert r.status_code == 201, r.text
-    return str(r.json()["run_id"])
+    return str(run_now(users["researcher"])["run_id"])
 
 
-def _ok(r: Any, code: int = 200) -> dict[str, Any]:
-    assert r.status_code == code, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
-def _error(r: Any, status: int, code: str) -> str:
-    assert r.status_code == status, r.text
-    err = r.json()["error"]
-    assert err["code"] == code and err["request_id"], err
-    return str(err["message"])
+_ok = api_ok
+_error = api_error
 
 
 def _audit(c: TestClient, action: str, target: str) -> list[dict[str, Any]]:
