@@ -1,4 +1,5 @@
-"""Vectorised text building for traces (JSON assembled column-wise with Arrow, no per-row Python)."""
+"""Trace text in Arrow: expanding the stored form (a shape per run × clause, per row only what varies)
+to the full JSON, escaping fields, and the notes groups, caps and pools append (no per-row Python)."""
 
 from __future__ import annotations
 
@@ -25,17 +26,6 @@ _BOOL_TEXT = pa.array(["false", "true", "null"], pa.string())
 """A three-valued result's JSON text by its code: 0 false, 1 true, 2 unknown."""
 
 
-def join_nonnull(parts: list[pa.Array], sep: str) -> pa.Array:
-    """Join the non-null entries of each row with *sep*; null when all are null.
-
-    (Arrow's ``null_handling="skip"`` drops rows where every part is null, so it is not used.)
-    """
-    pieces = [pc.fill_null(cat(sep, p), "") for p in parts]
-    joined = cat(*pieces) if len(pieces) > 1 else pieces[0]
-    joined = pc.utf8_slice_codeunits(joined, len(sep))
-    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
-
-
 # ---- stored form: a shape per run × clause, and per row only what varies -----------------------
 
 SEP = "\x1f"
@@ -43,19 +33,6 @@ SEP = "\x1f"
 ESC = "\x1e"
 """Escapes :data:`SEP` (and itself) inside text fields."""
 SHAPE_FORMAT = 1
-
-
-def json_text(col: pa.Array, text: bool) -> pa.Array:
-    """A column as JSON values: numbers as digits, text quoted and escaped; null stays null (the
-    stored form writes it as an empty field, the full text as ``null``)."""
-    s = col.cast(pa.string())
-    if not text:
-        return s
-    if _contains(s, "\\"):
-        s = pc.replace_substring(s, "\\", "\\\\")
-    if _contains(s, '"'):
-        s = pc.replace_substring(s, '"', '\\"')
-    return cat('"', s, '"')
 
 
 def escape(col: pa.Array) -> pa.Array:
@@ -76,20 +53,9 @@ def _contains(col: pa.Array, text: str) -> bool:
     return bool(len(col)) and bool(pc.any(pc.match_substring(col, text)).as_py())
 
 
-_DIGIT = np.frombuffer(b"012", dtype=np.uint8)
-
-
-def result_codes(codes: np.ndarray) -> pa.Array:
-    """Per row, its three-valued results (an ``(n, k)`` array of 0 false, 1 true, 2 unknown) as
-    ``k`` digits of text (the first field of a stored trace)."""
-    n, k = codes.shape
-    data = np.ascontiguousarray(_DIGIT[codes]).tobytes()
-    offsets = np.arange(0, (n + 1) * k, k, dtype=np.int32)[: n + 1]
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
-
-
 def _digits(col: pa.Array, k: int) -> np.ndarray:
-    """The ``(n, k)`` result codes back from :func:`result_codes`'s text."""
+    """The ``(n, k)`` result codes (0 false, 1 true, 2 unknown) back from a stored trace's first
+    field: ``k`` digits per row (written by the engine, see ``_evaluate._digits``)."""
     n = len(col)
     col = pc.cast(col, pa.string())
     offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset : col.offset + n + 1]
