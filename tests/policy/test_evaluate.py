@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import ibis
 import pyarrow as pa
@@ -246,3 +247,38 @@ def test_the_temporary_facts_tables_are_dropped(wh: Warehouse, monkeypatch: pyte
         _ = failing.columns
     monkeypatch.undo()
     assert temporary() == 0
+
+
+def test_a_family_condition_reads_each_policys_own_parameter(wh: Warehouse, tmp_path: Path) -> None:
+    """Policies of one family share one facts query, except when the family's conditions read a
+    ``param``: each policy's rows then test its own value."""
+    import shutil
+
+    from zonebrain.policy import LIBRARY
+
+    for f in LIBRARY.glob("*.yaml"):
+        shutil.copy(f, tmp_path / f.name)
+    fam = tmp_path / "zz-gxq-2022.family.yaml"
+    leaf = '    - {fact: revenue_fen, op: ">=", param: floor, ref: 第一条}\n'
+    fam.write_text(fam.read_text(encoding="utf-8").replace("eligibility:\n  all:\n", "eligibility:\n  all:\n" + leaf, 1),
+                   encoding="utf-8")  # fmt: skip
+    rd = tmp_path / "zz-rd-input.policy.yaml"
+    rd.write_text(rd.read_text(encoding="utf-8").replace(
+        "parameters:\n", "parameters:\n  floor: {ref: 第三条, kind: amount, values: [{since: 2022-01-01, value: 100万元}]}\n", 1),
+        encoding="utf-8")  # fmt: skip
+    hi = tmp_path / "zz-hitech-first-cert.policy.yaml"
+    hi.write_text(hi.read_text(encoding="utf-8").replace(
+        "clauses:\n", "parameters:\n  floor: {ref: 第一条, kind: amount, values: [{since: 2022-01-01, value: 200万元}]}\nclauses:\n", 1),
+        encoding="utf-8")  # fmt: skip
+    build(wh)
+    got = evaluate(
+        wh, load_library(tmp_path).select(["zz-rd-input", "zz-hitech-first-cert"]), 2024
+    ).to_pylist()
+    tests = {
+        r["policy_id"]: {c["test"] for c in json.loads(r["trace"])["conditions"] if "floor=" in c["test"]}
+        for r in got
+    }
+    assert tests == {
+        "zz-rd-input": {"revenue_fen[2024] >= floor=100000000"},
+        "zz-hitech-first-cert": {"revenue_fen[2024] >= floor=200000000"},
+    }

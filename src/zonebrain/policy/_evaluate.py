@@ -585,6 +585,12 @@ def _gather(n: int, notes: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
     return pc.replace_with_mask(out, pa.array(mask), joined)
 
 
+def _reads_parameters(family: Family) -> bool:
+    """A condition of the family's subject or exclusions names a ``param``: each policy then
+    compiles them with its own parameter values, in its own facts query."""
+    return any(leaf.param for t in [family.eligibility, *family.exclusions] for leaf in t.leaves())
+
+
 def _limited(lib: Library) -> list[str]:
     """``policy/clause`` names a group, a per-enterprise cap or a budget pool may change."""
     names: list[str] = []
@@ -670,11 +676,15 @@ def evaluate_all(
         f"{p.id}/{c.id}": k
         for k, (p, c) in enumerate((p, c) for p in lib.policies.values() for c in p.clauses)
     }
-    groups: dict[str, list[Policy]] = {}  # the policies of a family share one facts query
+    # the policies of a family share one facts query, unless its conditions read parameters
+    # (each policy's own values): then each policy has its own
+    groups: dict[str, list[Policy]] = {}
     for p in lib.policies.values():
-        groups.setdefault(p.family if p.family in lib.families else f"\x00{p.id}", []).append(p)
-    for key, policies in groups.items():
-        family = lib.families.get(key)
+        fam = lib.families.get(p.family or "")
+        shared = fam is not None and not _reads_parameters(fam)
+        groups.setdefault(str(p.family) if shared else f"\x00{p.id}", []).append(p)
+    for policies in groups.values():
+        family = lib.families.get(policies[0].family or "")
         got, facts = evaluate_policies(
             wh, policies, family, period, order=order, overrides=overrides, paid=paid, only=only
         )
