@@ -449,6 +449,18 @@ def _members(group: Group, lib: Library) -> list[tuple[str, str]]:
     return [(n.partition("/")[0], n.partition("/")[2]) for n in members(group.members, lib)]
 
 
+def _active_groups(lib: Library) -> list[tuple[Group, list[tuple[str, str]]]]:
+    """The groups that apply (their interpretation holds) with at least two members, and the
+    members, in order: what :func:`apply_groups` applies."""
+    out = []
+    for f in lib.families.values():
+        for g in f.groups:
+            found = _members(g, lib) if _applies(g, lib) else []
+            if len(found) >= 2:
+                out.append((g, found))
+    return out
+
+
 def _applies(group: Group, lib: Library) -> bool:
     for m in group.members:
         p = lib.policies.get(m.partition("/")[0])
@@ -475,7 +487,6 @@ def apply_groups(
     are visited one by one; the whole-table steps are integer numpy.
     """
     n = results.num_rows
-    groups = [g for f in lib.families.values() for g in f.groups if _applies(g, lib)]
     sizes = [size for _, size in blocks]
     offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
     block_names = np.array([name for name, _ in blocks] or [""], dtype=object)
@@ -489,11 +500,8 @@ def apply_groups(
         eligible[offsets[i] : offsets[i + 1]] = np.asarray(pc.fill_null(pc.equal(st, "eligible"), False))
     dropped = np.zeros(n, dtype=bool)
     notes: list[tuple[np.ndarray, pa.Array]] = []
-    for g in groups:
-        members = _members(g, lib)
-        if len(members) < 2:
-            continue
-        order = {f"{p}/{c}": i for i, (p, c) in enumerate(members)}
+    for g, listed in _active_groups(lib):
+        order = {f"{p}/{c}": i for i, (p, c) in enumerate(listed)}
         parts = [(i, order[name]) for i, (name, _) in enumerate(blocks) if name in order]
         at = [np.flatnonzero(eligible[offsets[i] : offsets[i + 1]]) for i, _ in parts]
         if not sum(len(a) for a in at):
@@ -593,11 +601,8 @@ def _reads_parameters(family: Family) -> bool:
 
 def _limited(lib: Library) -> list[str]:
     """``policy/clause`` names a group, a per-enterprise cap or a budget pool may change."""
-    names: list[str] = []
+    names = [f"{p}/{c}" for _, found in _active_groups(lib) for p, c in found]
     for f in lib.families.values():
-        for g in f.groups:
-            if _applies(g, lib) and len(_members(g, lib)) >= 2:
-                names += [f"{p}/{c}" for p, c in _members(g, lib)]
         for spec in (f.enterprise_cap, f.budget):
             if spec is not None:
                 names += members(spec.members, lib)
