@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -174,8 +175,7 @@ def run_policies(
             [got["policy_id"], got["clause_id"], got["status"], got["uscc_count"], got["amount_fen_sum"]],
             names=SUMMARY_SCHEMA.names,
         ).sort_by([(c, "ascending") for c in ("policy_id", "clause_id", "status")])
-    object.__setattr__(result, "summary", summary.cast(SUMMARY_SCHEMA))
-    return result
+    return dataclasses.replace(result, summary=summary.cast(SUMMARY_SCHEMA))
 
 
 def _read_back(wh: Warehouse, run_id: str, names: list[str], *, traces: bool) -> pa.Table:
