@@ -64,6 +64,8 @@ class PostgresWarehouse(ConnectionWarehouse):
 
     @contextmanager
     def _session_writes(self) -> Iterator[None]:
+        """On a read-only warehouse, lift the session's read-only flag meanwhile: PostgreSQL refuses
+        every CREATE and DROP in a read-only transaction, temporary tables included."""
         if not self.read_only:
             yield
             return
@@ -83,11 +85,8 @@ class PostgresWarehouse(ConnectionWarehouse):
         """
         if not (self.read_only and expr.op().find(ops.InMemoryTable)):
             return super()._execute_arrow(expr)
-        self._con.execute("SET default_transaction_read_only = off")
-        try:
+        with self._session_writes():
             return super()._execute_arrow(expr)
-        finally:
-            self._con.execute("SET default_transaction_read_only = on")
 
     def _ddl(self, table: Table) -> str:
         return POSTGRES.create_table(table)
