@@ -27,7 +27,7 @@ from zonebrain.policy._compile import Compiler, column, fact_label
 from zonebrain.policy._format import Clause, Family, Group, Policy, _fen, _rate
 from zonebrain.policy._library import Library
 from zonebrain.policy._limits import apply_limits, members
-from zonebrain.policy._trace import ESC, SEP, SHAPE_FORMAT, cat, expand_traces, lit
+from zonebrain.policy._trace import ESC, SEP, SHAPE_FORMAT, cat, expand_traces, flat, lit
 from zonebrain.storage import Warehouse
 
 RESULT_SCHEMA = pa.schema(
@@ -399,7 +399,7 @@ class Evaluation:
     @property
     def extra(self) -> pa.Array:
         """Per row, the group, cap and budget notes appended to its trace (null: none)."""
-        return _flat(self.data["notes"])
+        return flat(self.data["notes"])
 
     def shapes(self) -> pa.Table:
         """Per clause (``policy_id``, ``clause_id``), its trace shape (JSON, see ``_trace.expand``)."""
@@ -492,7 +492,7 @@ def apply_groups(
     block_names = np.array([name for name, _ in blocks] or [""], dtype=object)
 
     def per_block(column: str) -> list[pa.Array]:  # each clause's rows (one chunk each: not copied)
-        return [_flat(results[column].slice(offsets[i], size)) for i, size in enumerate(sizes)]
+        return [flat(results[column].slice(offsets[i], size)) for i, size in enumerate(sizes)]
 
     usccs, statuses, amounts = per_block("uscc"), per_block("status"), per_block("amount_fen")
     eligible = np.zeros(n, dtype=bool)
@@ -555,17 +555,10 @@ def apply_groups(
             [pa.repeat(pa.scalar(name, pa.string()), size) for name, size in blocks], pa.string()
         )
         amount, limit_notes = apply_limits(
-            lib, results["uscc"].combine_chunks(), _flat(names), _flat(status), _flat(amount)
+            lib, results["uscc"].combine_chunks(), flat(names), flat(status), flat(amount)
         )
         notes += limit_notes
     return results.set_column(3, "status", status).set_column(4, "amount_fen", amount), _gather(n, notes)
-
-
-def _flat(a: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """One array (a single chunk is taken as it is, not copied)."""
-    if isinstance(a, pa.ChunkedArray):
-        return a.chunk(0) if a.num_chunks == 1 else a.combine_chunks()
-    return a
 
 
 def _gather(n: int, notes: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
@@ -574,7 +567,7 @@ def _gather(n: int, notes: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
     if not notes or not sum(len(rows) for rows, _ in notes):
         return out
     rows = np.concatenate([r for r, _ in notes]).astype(np.int64)
-    text = pa.concat_arrays([_flat(t).cast(pa.string()) for _, t in notes])
+    text = pa.concat_arrays([flat(t).cast(pa.string()) for _, t in notes])
     order = np.lexsort((np.arange(rows.size), rows))  # by row, then the order the notes were made
     rows, text = rows[order], text.take(pa.array(order))
     first = np.ones(rows.size, dtype=bool)

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from zonebrain.policy._evaluate import Evaluation
 from zonebrain.policy._run import trace_shapes
-from zonebrain.policy._trace import SEP, unescape
+from zonebrain.policy._trace import SEP, flat, unescape
 from zonebrain.storage import Warehouse
 
 KEYS = ["uscc", "policy_id", "clause_id"]
@@ -75,7 +75,7 @@ def recorded_notes(wh: Warehouse, run_id: str, names: Sequence[str]) -> pa.Table
     wanted = reduce(operator.or_, [(t.policy_id == p) & t.clause_id.isin(c) for p, c in by_policy.items()])
     expr = t.filter(t.run_id == run_id, t.status == "eligible", wanted).select(*KEYS, "trace")
     got = wh.to_arrow(expr)
-    trace = _flat(got["trace"]).cast(pa.string())
+    trace = flat(got["trace"]).cast(pa.string())
     shapes = trace_shapes(wh, run_id)
     if shapes and got.num_rows:
         shaped = pc.is_in(
@@ -83,9 +83,5 @@ def recorded_notes(wh: Warehouse, run_id: str, names: Sequence[str]) -> pa.Table
             value_set=pa.array([f"{p}/{c}" for p, c in shapes], pa.string()),
         )
         last = pc.struct_field(pc.extract_regex(trace, _LAST_FIELD), "notes")
-        trace = _flat(pc.if_else(shaped, unescape(_flat(last)), trace))
+        trace = flat(pc.if_else(shaped, unescape(flat(last)), trace))
     return pa.table({**{k: got[k] for k in KEYS}, "notes": trace}).cast(NOTES_SCHEMA)
-
-
-def _flat(a: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a

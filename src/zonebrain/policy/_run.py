@@ -268,7 +268,3 @@ def trace_shapes(wh: Warehouse, run_id: str) -> dict[tuple[str, str], str]:
         while len(_SHAPES) > _SHAPES_KEPT:
             _SHAPES.popitem(last=False)
     return shapes
-
-
-def _flat(a: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a

@@ -22,6 +22,13 @@ def cat(*parts: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
+def flat(a: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One array (a single chunk is taken as it is, not copied)."""
+    if isinstance(a, pa.ChunkedArray):
+        return a.chunk(0) if a.num_chunks == 1 else a.combine_chunks()
+    return a
+
+
 _BOOL_TEXT = pa.array(["false", "true", "null"], pa.string())
 """A three-valued result's JSON text by its code: 0 false, 1 true, 2 unknown."""
 
@@ -120,11 +127,11 @@ def expand_traces(results: pa.Table, shapes: Mapping[tuple[str, str], str]) -> p
     if not shapes or results.num_rows == 0:
         return results
     keys = pc.binary_join_element_wise(results["policy_id"], results["clause_id"], "/")
-    codes = pc.dictionary_encode(_one(keys))
+    codes = pc.dictionary_encode(flat(keys))
     names = codes.dictionary.to_pylist()
     index = np.asarray(codes.indices, dtype=np.int64)
-    trace = _one(results["trace"]).cast(pa.string())
-    status = _one(results["status"]).cast(pa.string())
+    trace = flat(results["trace"]).cast(pa.string())
+    status = flat(results["status"]).cast(pa.string())
     rows: list[np.ndarray] = []
     texts: list[pa.Array] = []
     covered = np.zeros(results.num_rows, dtype=bool)
@@ -149,7 +156,3 @@ def expand_traces(results: pa.Table, shapes: Mapping[tuple[str, str], str]) -> p
         full = full.take(pa.array(np.argsort(at, kind="stable")))
     i = results.column_names.index("trace")
     return results.set_column(i, results.schema.field(i), full)
-
-
-def _one(a: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
