@@ -11,7 +11,6 @@ import typer
 from typer.testing import CliRunner
 
 from tests.policy._whatif_data import build
-from zonebrain.cli import _common, policy_analysis
 from zonebrain.core.errors import InputError
 from zonebrain.policy import FACT_SOURCES, coverage, evaluate, load_library, run_policies, set_amount
 from zonebrain.policy._coverage import field_label_zh
@@ -70,28 +69,16 @@ def test_labels_come_from_the_import_formats() -> None:
     assert field_label_zh("status") == "登记状态"
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
-    monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
-    monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
-    with open_warehouse(tmp_path / "wh.duckdb") as wh:
-        wh.migrate()
-        build(wh)
-    app = typer.Typer()
-    policy_analysis.register(app)
-    return app
-
-
-def test_coverage_command(cli: typer.Typer, tmp_path: Path) -> None:
+def test_coverage_command(analysis_cli: typer.Typer, tmp_path: Path) -> None:
     import openpyxl
 
-    r = CliRunner().invoke(cli, ["coverage"])
+    r = CliRunner().invoke(analysis_cli, ["coverage"])
     assert r.exit_code == 2 and "no policy run yet" in r.output
     with open_warehouse(tmp_path / "wh.duckdb") as wh:
         run = run_policies(wh, load_library(), dt.date(2025, 3, 31))
     out = tmp_path / "coverage.xlsx"
     r = CliRunner().invoke(
-        cli, ["coverage", "--run", run.run_id, "--out", str(out), "--data", "rd_expense_fen"]
+        analysis_cli, ["coverage", "--run", run.run_id, "--out", str(out), "--data", "rd_expense_fen"]
     )
     assert r.exit_code == 0, r.output
     assert "6/6" in r.output and "4/7" in r.output  # the shares (tables wrap at this width)

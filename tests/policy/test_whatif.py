@@ -12,7 +12,6 @@ import typer
 from typer.testing import CliRunner
 
 from tests.policy._whatif_data import build
-from zonebrain.cli import _common, policy_analysis
 from zonebrain.core.errors import InputError
 from zonebrain.policy import (
     LIBRARY,
@@ -28,7 +27,7 @@ from zonebrain.policy import (
     set_tiers,
     what_if,
 )
-from zonebrain.storage import Warehouse, open_warehouse
+from zonebrain.storage import Warehouse
 
 AS_OF = dt.date(2025, 3, 31)
 
@@ -203,24 +202,12 @@ def test_an_edited_yaml_scenario_caps_higher(zone: Warehouse) -> None:
     assert r.totals["cost_delta_fen"].to_pylist() == [18_000_000]
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
-    monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
-    monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
-    with open_warehouse(tmp_path / "wh.duckdb") as wh:
-        wh.migrate()
-        build(wh)
-    app = typer.Typer()
-    policy_analysis.register(app)
-    return app
-
-
-def test_whatif_command_prints_and_writes_excel(cli: typer.Typer, tmp_path: Path) -> None:
+def test_whatif_command_prints_and_writes_excel(analysis_cli: typer.Typer, tmp_path: Path) -> None:
     import openpyxl
 
     out = tmp_path / "whatif.xlsx"
     r = CliRunner().invoke(
-        cli,
+        analysis_cli,
         ["whatif", "--as-of", "2025-03-31", "--set", "zz-rd-input.rate=3%", "--budget", "zz-gxq-2022=70万",
          "--threshold", "zz-revenue-breakthrough/reach-10m=1200万", "--out", str(out)],
     )  # fmt: skip
@@ -238,7 +225,7 @@ def test_whatif_command_prints_and_writes_excel(cli: typer.Typer, tmp_path: Path
         "受益 winners",
         "受损 losers",
     ]
-    bad = CliRunner().invoke(cli, ["whatif", "--as-of", "2025-03-31", "--set", "zz-rd-input.rate"])
+    bad = CliRunner().invoke(analysis_cli, ["whatif", "--as-of", "2025-03-31", "--set", "zz-rd-input.rate"])
     assert bad.exit_code == 2 and "KEY=VALUE" in bad.output
 
 
