@@ -18,7 +18,7 @@ def test_run_rows_carry_what_a_batch_needs(zone: Zone) -> None:
     hitech = rows[A, "zz-hitech-first-cert", "award"]
     assert hitech["policy_name"] == "郑州市高新技术企业首次认定奖励" and hitech["clause_ref"] == "第一条"
     assert hitech["ledger_period"] == "once" and hitech["amount_fen"] == 30_000_000
-    assert rows[C, "zz-revenue-breakthrough", "reach-10m"]["clause_ref"] == "第四条第一款"
+    assert rows[C, "zz-revenue-breakthrough", "reach-10m"]["clause_ref"] == "第一条第一款"
     assert {r["status"] for r in run.undetermined().to_pylist()} == {"undetermined"}
 
 

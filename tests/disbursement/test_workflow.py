@@ -44,7 +44,7 @@ def test_happy_path_with_audit_and_files(
     assert rows[0] == ["序号", "企业名称", "统一社会信用代码", "政策", "条款", "金额(元)"]
     by_name = {r[1]: r for r in rows[1:]}
     assert by_name[NAMES[A]][2] == mask_uscc(A) == A[:4] + "*" * 12 + A[-2:]
-    assert by_name[NAMES[A]][5] == 300_000 and by_name[NAMES[B]][4] == "第三条"
+    assert by_name[NAMES[A]][5] == 300_000 and by_name[NAMES[B]][4] == "第一条"
     assert not any(u in str(rows) for u in (A, B, C, D))  # never the whole code on a public list
     word = d.export_publicity(p.chen, b.id, tmp_path / "公示.docx")
     doc = docx.Document(str(word))

@@ -47,10 +47,11 @@ def test_library_loads_with_units_and_exact_rates() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "line", "says"),
     [
-        ("value: 2%}]", "value: 0.02}]", 20, "浮点数"),  # a float rate
-        ("ref: 第三条\n    title", "ref: article 3\n    title", 27, "条款引用"),  # a bad clause reference
-        ("      fact: rd_expense_fen", "      fact: rd_spend", 30, "未知事实"),  # unknown fact
-        ("value: 500万元}]", "value: 500}]", 16, "须写单位"),  # an amount without a unit (parameter check)
+        ("value: 2%}]", "value: 0.02}]", 25, "浮点数"),  # a float rate
+        ("ref: 第一条\n    title", "ref: article 1\n    title", 32, "条款引用"),  # a bad clause reference
+        ("      fact: rd_expense_fen", "      fact: rd_spend", 35, "未知事实"),  # unknown fact
+        ("value: 500万元}]", "value: 500}]", 21, "须写单位"),  # an amount without a unit (parameter check)
+        ("source_url: null", "source_url: javascript:alert(1)", 16, "source_url"),  # only http(s) links
     ],
 )
 def test_errors_name_the_line(tmp_path: Path, old: str, new: str, line: int, says: str | None) -> None:

@@ -46,7 +46,8 @@ def _form_token(c: TestClient, path: str) -> str:
 def test_before_any_run_the_page_says_so(users: dict[str, TestClient]) -> None:
     page = users["admin"].get("/policy")
     assert page.status_code == 200 and 'id="policy-no-run"' in page.text
-    assert "zz-rd-input" in page.text and "第三条" in page.text  # the library with its clause refs
+    assert "zz-rd-input" in page.text and "第一条" in page.text  # the library with its clause refs
+    assert "《郑州市高新技术企业倍增计划实施方案(2019—2021年)》" in page.text  # the document an award is from
     assert 'id="policy-run-form"' in page.text
     assert 'id="policy-run-form"' not in users["leader"].get("/policy").text  # leaders may not run
 
@@ -162,7 +163,7 @@ def test_trace_condition_by_condition(users: dict[str, TestClient], run_id: str)
     ][0]
     data = c.get(f"/api/v1/policy/runs/{run_id}/trace/{row['uscc']}").json()
     clause = next(x for x in data["clauses"] if x["policy_id"] == "zz-rd-input")
-    assert clause["status"] == "eligible" and clause["labelled"] and clause["clause_ref"] == "第三条"
+    assert clause["status"] == "eligible" and clause["labelled"] and clause["clause_ref"] == "第一条"
     last = clause["conditions"][-1]
     assert last["label"].startswith("本期研发投入不低于门槛") and last["result"] is True
     assert last["parameters"] == {"threshold": "500.00 万元"} and last["value_text"].endswith(" 元")

@@ -256,11 +256,14 @@ class Meta(_Model):
     name: str
     number: str | None = None
     """文号; ``None`` until verified against the published text."""
+    document: str | None = None
+    """The published document the award is written in, when its title is not *name* (a plan, a notice)."""
     issuer: str
     issued_on: dt.date | None = None
     effective_from: dt.date
     effective_to: dt.date | None = None
-    source_url: str | None = None
+    source_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    """Where the published text is (http or https only: the web app links to it)."""
 
 
 class Policy(_Model):
