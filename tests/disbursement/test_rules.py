@@ -138,3 +138,65 @@ def test_roles_are_checked_against_the_stored_account(
     with pytest.raises(InputError, match="没有可兑现"):
         d.create_batch(people.liu, first_run, policies=["zz-revenue-breakthrough"])
     assert C not in {i.uscc for i in d.items(d.create_batch(people.liu, first_run).id)}
+
+
+def test_an_objection_after_the_publicity_is_recorded_as_late_and_still_resolved(
+    d: Disbursement, store: AppStore, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    b = publicized(d, people, first_run)  # 2025-04-01 … 2025-04-07; today is 2025-04-01
+    items = d.items(b.id)
+    assert d.object(people.li, items[0].id, "金额有误", raised_by="匿名").late is False
+    clock.days(1)
+    b = d.close_publicity(
+        people.wang, b.id, reason="管委会决定缩短公示期", expected_version=d.batch(b.id).version
+    )
+    # still inside the dates, but the period was closed early
+    assert d.object(people.li, items[1].id, "已迁出", raised_by="张三").late is True
+    assert [o.late for o in d.objections(b.id)] == [False, True]
+    audit = store.audit.entries(action="disbursement.object")
+    assert sorted(e.detail["late"] for e in audit) == [False, True]
+    with pytest.raises(WrongStep, match="2 条异议未处理"):  # late or not, a disputed award waits
+        d.approve(people.zhou, b.id, expected_version=d.batch(b.id).version)
+
+
+def test_an_objection_after_the_last_day_is_late(
+    d: Disbursement, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    b = publicized(d, people, first_run)
+    items = d.items(b.id)
+    clock.days(6)  # 2025-04-07: the last day is part of the 公示期
+    assert d.object(people.li, items[0].id, "金额有误", raised_by="匿名").late is False
+    clock.days(1)  # 2025-04-08
+    assert d.object(people.li, items[1].id, "已迁出", raised_by="张三").late is True
+
+
+def test_a_new_batch_keeps_what_an_upheld_objection_withdrew(
+    d: Disbursement, store: AppStore, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    b = publicized(d, people, first_run)
+    items = {i.uscc: i for i in d.items(b.id)}
+    o = d.object(people.li, items[D].id, "已迁出", raised_by="张三")
+    d.resolve(people.liu, o.id, upheld=True, note="属实")
+    clock.days(7)
+    d.approve(people.wang, b.id, expected_version=d.batch(b.id).version)
+    d.pay(people.chen, b.id)
+    again = d.create_batch(people.chen, first_run)  # the same run, listed once more
+    status = {i.uscc: i.status for i in d.items(again.id)}
+    assert status[D] is ItemStatus.WITHDRAWN  # not 列入名单 again, unnoticed
+    assert {s for u, s in status.items() if u != D} == {ItemStatus.ALREADY_PAID}
+    created = max(store.audit.entries(action="disbursement.create"), key=lambda e: e.id)
+    assert [k.split("/")[0] for k in created.detail["withdrawn_before"]] == [D]
+    assert set(created.detail["withdrawn_before"].values()) == {b.id}
+    assert again.total_fen == 0
+
+
+def test_a_cancelled_batchs_withdrawals_do_not_carry_over(
+    d: Disbursement, people: People, first_run: RunRows
+) -> None:
+    b = publicized(d, people, first_run)
+    items = {i.uscc: i for i in d.items(b.id)}
+    o = d.object(people.li, items[D].id, "已迁出", raised_by="张三")
+    d.resolve(people.liu, o.id, upheld=True, note="属实")
+    d.cancel(people.chen, b.id, reason="名单有误, 重新生成", expected_version=d.batch(b.id).version)
+    again = d.create_batch(people.chen, first_run)
+    assert {i.uscc: i.status for i in d.items(again.id)}[D] is ItemStatus.LISTED

@@ -132,17 +132,6 @@ def _ledger(app_db: str | None) -> Iterator[policy.PaymentHistory]:
         yield ledger
 
 
-def _labels(lib: policy.Library) -> dict[tuple[str, str], list[str | None]]:
-    """(policy, clause) → the labels of the conditions in trace order (family leaves, then the clause's)."""
-    out: dict[tuple[str, str], list[str | None]] = {}
-    for p in lib.policies.values():
-        fam = lib.families.get(p.family or "")
-        shared = [] if fam is None else [x for t in (fam.eligibility, *fam.exclusions) for x in t.leaves()]
-        for c in p.clauses:
-            out[p.id, c.id] = [x.label for x in (*shared, *c.when.leaves())]
-    return out
-
-
 @app.command("explain")
 def explain_cmd(
     uscc: Annotated[str, typer.Argument(help="统一社会信用代码。 The enterprise's USCC.")],
@@ -157,37 +146,34 @@ def explain_cmd(
     """打印一家企业每条款的结果与追溯。 Print an enterprise's result and trace for every clause."""
     with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         rows = policy.load_results(wh, run_id, uscc).to_pylist()
-        labels = _labels(policy.load_library(folder))
+        lib = policy.load_library(folder)
     if not rows:
         _common.err_console.print(f"该运行中没有企业 {uscc} (no results for this enterprise in the run)")
         raise typer.Exit(code=1)
     for row in rows:
-        trace = json.loads(row["trace"])
         if as_json:
-            typer.echo(json.dumps(trace, ensure_ascii=False))
+            typer.echo(json.dumps(json.loads(row["trace"]), ensure_ascii=False))
             continue
+        ex = policy.explain(lib, row["trace"])
         amount = "—" if row["amount_fen"] is None else display_fen(row["amount_fen"], "元") + " 元"
         _common.console.print(
-            f"[bold]{row['policy_id']}/{row['clause_id']}[/bold] ({trace['ref']}): {row['status']}  {amount}",
+            f"[bold]{row['policy_id']}/{row['clause_id']}[/bold] ({ex.ref}): {row['status']}  {amount}",
             highlight=False,
         )
-        names = labels.get((row["policy_id"], row["clause_id"]), [])
-        if len(names) != len(trace["conditions"]):
-            names = [None] * len(trace["conditions"])  # the policy changed since the run: no labels
-        for c, name in zip(trace["conditions"], names, strict=True):
-            mark = {True: "✓", False: "✗", None: "?"}[c["result"]]
-            label = f"  {name}" if name else ""
-            value = "" if c["value"] is None else f" = {c['value']}"
-            _common.console.print(
-                f"   {mark} [{c['ref']}] {c['test']}{value}{label}", highlight=False, markup=False
-            )
-        a = trace["amount"]
+        for c in ex.conditions:  # unlabelled when the policy files changed since the run
+            mark = {True: "✓", False: "✗", None: "?"}[c.holds]
+            label = f"  {c.label}" if c.label else ""
+            test = f"非 not ({c.test})" if c.negated else c.test
+            value = "" if c.value is None else f" = {c.value}"
+            _common.console.print(f"   {mark} [{c.ref}] {test}{value}{label}", highlight=False, markup=False)
+        a = ex.amount
         _common.console.print(
-            f"   金额 amount [{a['ref']}]: {a['rule']}; base {a['base']} → {a['fen']}", markup=False
+            f"   金额 amount [{a.get('ref')}]: {a.get('rule')}; base {a.get('base')} → {a.get('fen')}",
+            markup=False,
         )
         for key in ("superseded_by", "kept_over", "ledger"):
-            if key in trace:
-                _common.console.print(f"   {key}: {trace[key]}", markup=False)
+            if key in ex.extra:
+                _common.console.print(f"   {key}: {ex.extra[key]}", markup=False)
         if row["missing_fields"]:
             _common.console.print(f"   待核实, 需补充 / missing: {row['missing_fields']}", markup=False)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zonebrain.appstore import UserRow
 from zonebrain.appstore.disbursement_models import PayoutBatchRow, PayoutItemRow, PayoutObjectionRow
 from zonebrain.core.errors import InputError
-from zonebrain.disbursement._model import Batch, BatchStatus, Item, ItemStatus, Objection
+from zonebrain.disbursement._model import UTC_OFFSET, Batch, BatchStatus, Item, ItemStatus, Objection
 
 LIVE = frozenset({ItemStatus.LISTED, ItemStatus.OBJECTED, ItemStatus.APPROVED, ItemStatus.PAID})
 """Item statuses whose amount the batch pays (or paid)."""
@@ -111,4 +113,13 @@ def objection(s: Session, r: PayoutObjectionRow) -> Objection:
         resolution_note=r.resolution_note,
         resolved_by=_name(s, r.resolved_by),
         resolved_at=r.resolved_at,
+        late=objection_is_late(s.get_one(PayoutBatchRow, r.batch_id), r.created_at),
     )
+
+
+def objection_is_late(b: PayoutBatchRow, at: dt.datetime) -> bool:
+    """Was *at* (UTC) after the batch's 公示期: closed early before it, or past the last day
+    (counted in Beijing dates, both days of the period included)?"""
+    if b.publicity_closed_at is not None and at >= b.publicity_closed_at:
+        return True
+    return b.publicity_end is not None and (at + UTC_OFFSET).date() > b.publicity_end

@@ -8,6 +8,9 @@ from enum import StrEnum
 
 from zonebrain.core.errors import InputError, ZoneBrainError
 
+UTC_OFFSET = dt.timedelta(hours=8)
+"""The 公示期 is counted in Beijing dates."""
+
 
 class BatchStatus(StrEnum):
     """Where a 兑现批次 stands. Each step moves it forward by one; nothing moves it back.
@@ -156,6 +159,10 @@ class Objection:
     resolution_note: str
     resolved_by: str | None
     resolved_at: dt.datetime | None
+    late: bool = False
+    """Recorded after the 公示期 ended (its last day passed, or it was closed early). A late objection
+    is still recorded and must still be resolved before approval: money is not paid on a disputed
+    fact because the objection came a day late; the list and the audit log show it as late."""
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.disbursement import _convert, _exports
 from zonebrain.disbursement._ledger import Key, Ledger, existing
 from zonebrain.disbursement._model import (
+    UTC_OFFSET,
     Batch,
     BatchStatus,
     Item,
@@ -67,8 +68,6 @@ CANCELLABLE = frozenset(
     {BatchStatus.DRAFT, BatchStatus.REVIEWED, BatchStatus.PUBLICIZED, BatchStatus.APPROVED}
 )
 """Statuses a batch may be cancelled (作废) from: every one before payment."""
-UTC_OFFSET = dt.timedelta(hours=8)
-"""The 公示期 is counted in Beijing dates."""
 _MAX_PAY_ATTEMPTS = 3
 
 
@@ -145,7 +144,9 @@ class Disbursement:
         ip: str = "",
     ) -> Batch:
         """A draft batch of the run's eligible awards (of *policies*, default all); its undetermined
-        results join the 待核实 queue. Awards the ledger already holds are listed as ``already_paid``."""
+        results join the 待核实 queue. Awards the ledger already holds are listed as ``already_paid``;
+        awards an upheld objection withdrew in an earlier batch (not cancelled) stay ``withdrawn``, so a
+        new batch never lists again, unnoticed, what a 公示 found wrong."""
         eligible = select_policies(run.eligible(), policies)
         if eligible.num_rows == 0:
             found = sorted(set(run.eligible()["policy_id"].to_pylist()))
@@ -159,6 +160,7 @@ class Disbursement:
             _acting(s, actor, CREATORS, "建立兑现批次 (create a batch)")
             now = self._clock()
             paid = existing(s, [_key(r) for r in rows])
+            withdrawn = _withdrawn_before(s, [_key(r) for r in rows])
             b = PayoutBatchRow(
                 run_id=run.run_id,
                 as_of=run.as_of,
@@ -188,7 +190,13 @@ class Disbursement:
                         clause_title=r["clause_title"],
                         period=r["ledger_period"],
                         amount_fen=int(r["amount_fen"]),
-                        status=(ItemStatus.ALREADY_PAID if ledger_id else ItemStatus.LISTED).value,
+                        status=(
+                            ItemStatus.ALREADY_PAID
+                            if ledger_id
+                            else ItemStatus.WITHDRAWN
+                            if _key(r) in withdrawn
+                            else ItemStatus.LISTED
+                        ).value,
                         ledger_id=ledger_id,
                         updated_at=now,
                     )
@@ -201,7 +209,10 @@ class Disbursement:
                 "policies": list(chosen),
                 "items": len(rows),
                 "already_paid": len(paid),
-                "total_fen": sum(int(r["amount_fen"]) for r in rows if _key(r) not in paid),
+                "withdrawn_before": {"/".join(k): withdrawn[k] for k in sorted(set(withdrawn) - set(paid))},
+                "total_fen": sum(
+                    int(r["amount_fen"]) for r in rows if _key(r) not in paid and _key(r) not in withdrawn
+                ),
                 "verification_queued": queued,
             }
             s.add(_audit(actor, "disbursement.create", b, detail, ip))
@@ -296,10 +307,10 @@ class Disbursement:
             item.status, item.updated_at = ItemStatus.OBJECTED.value, now
             _touch(b, now)  # bumps the batch version: a concurrent approval fails instead of racing
             s.flush()
-            late = b.publicity_end is not None and self.today() > b.publicity_end
-            detail = {"item": item.id, "uscc": item.uscc, "objection": row.id, "late": late}
+            out = _convert.objection(s, row)
+            detail = {"item": item.id, "uscc": item.uscc, "objection": row.id, "late": out.late}
             s.add(_audit(actor, "disbursement.object", b, detail, ip))
-            return _convert.objection(s, row)
+            return out
 
     def resolve(self, actor: User, objection_id: int, *, upheld: bool, note: str, ip: str = "") -> Objection:
         """Decide an objection: upheld withdraws the item from the batch; dismissed puts it back on the list."""
@@ -649,6 +660,30 @@ def _touch(b: PayoutBatchRow, now: dt.datetime) -> None:
     """Mark the batch changed so the flush writes it and bumps its version (even at the same clock tick)."""
     b.updated_at = now
     flag_modified(b, "updated_at")
+
+
+def _withdrawn_before(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
+    """Of *keys*, those an upheld objection withdrew in an earlier, not cancelled batch → that batch."""
+    wanted, found = set(keys), {}
+    q = (
+        select(
+            PayoutItemRow.uscc,
+            PayoutItemRow.policy_id,
+            PayoutItemRow.clause_id,
+            PayoutItemRow.period,
+            PayoutItemRow.batch_id,
+        )
+        .join(PayoutBatchRow, PayoutBatchRow.id == PayoutItemRow.batch_id)
+        .where(
+            PayoutItemRow.status == ItemStatus.WITHDRAWN.value,
+            PayoutBatchRow.status != BatchStatus.CANCELLED.value,
+        )
+    )
+    for uscc, policy_id, clause_id, period, batch_id in s.execute(q):
+        k = (str(uscc), str(policy_id), str(clause_id), str(period))
+        if k in wanted:
+            found[k] = int(batch_id)
+    return found
 
 
 def _key(r: dict[str, Any]) -> Key:

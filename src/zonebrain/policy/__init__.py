@@ -21,6 +21,7 @@ from zonebrain.policy._edit import (
     set_tiers,
 )
 from zonebrain.policy._evaluate import NoPayments, PaidList, PaymentHistory, evaluate
+from zonebrain.policy._explain import Explained, ExplainedCondition, explain
 from zonebrain.policy._format import Amount, Clause, Condition, Family, Group, Parameter, Policy, Tier
 from zonebrain.policy._library import (
     LIBRARY,
@@ -42,6 +43,8 @@ __all__ = [
     "Clause",
     "Condition",
     "Coverage",
+    "Explained",
+    "ExplainedCondition",
     "FactSource",
     "Family",
     "Finding",
@@ -61,6 +64,7 @@ __all__ = [
     "canonical_hash",
     "coverage",
     "evaluate",
+    "explain",
     "lint",
     "load_family",
     "load_firms",

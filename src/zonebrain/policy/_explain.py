@@ -111,6 +111,13 @@ class ExplainedCondition:
     parameters: dict[str, str] = field(default_factory=dict)
     """Name → the value in force at the period end (text), for the parameters this condition uses."""
 
+    @property
+    def holds(self) -> bool | None:
+        """Does the statement the row shows hold? Under a ``not`` that is the negation of *result*:
+        a label on a leaf under ``not`` names what the policy wants ("独立核算" for ``not: {tag:
+        非独立核算}``), so "✓ 独立核算" must mean the firm does not hold the tag."""
+        return (not self.result) if self.negated and isinstance(self.result, bool) else self.result
+
 
 @dataclass(frozen=True)
 class Explained:
