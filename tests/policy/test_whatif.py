@@ -16,6 +16,8 @@ from zonebrain.core.errors import InputError
 from zonebrain.policy import (
     LIBRARY,
     Library,
+    PaidList,
+    RecordedPayments,
     WhatIf,
     load_library,
     replace_from_yaml,
@@ -158,6 +160,28 @@ def test_the_baseline_run_may_be_older_than_the_data(zone: Warehouse) -> None:
     new = r.rows.filter(pa.compute.is_null(r.rows["status_before"]))
     assert set(new["policy_id"].to_pylist()) == {"zz-hitech-first-cert", "zz-revenue-breakthrough"}
     assert _changes(r) == {"B2": (0, 10_000_000, 10_000_000)}
+
+
+def test_against_a_recorded_run_the_scenario_sees_the_payments_that_run_saw(zone: Warehouse) -> None:
+    """B2's one-time 10万 breakthrough award: paid after the run (current ledger), or before it."""
+    lib = load_library()
+    paid_since = PaidList([("B2", "zz-revenue-breakthrough", "reach-10m")])
+    run = run_policies(zone, lib, AS_OF)  # B2 eligible: not yet paid
+    unchanged = what_if(zone, lib, baseline_run_id=run.run_id)  # default: what the run saw
+    assert _changes(unchanged) == {}
+    # the ledger of today would show B2 as a loss caused by a scenario that changes nothing
+    today = what_if(zone, lib, baseline_run_id=run.run_id, history=paid_since)
+    assert _changes(today) == {"B2": (10_000_000, 0, -10_000_000)}
+    # a run recorded after the payment: the scenario reads the payment from the run's traces
+    later = run_policies(zone, lib, AS_OF, history=paid_since)
+    assert RecordedPayments(zone, lib, later.run_id).paid().to_pylist() == [
+        {"uscc": "B2", "policy_id": "zz-revenue-breakthrough", "clause_id": "reach-10m"}
+    ]
+    r = what_if(zone, lib, parameters={"zz-rd-input.rate": "3%"}, baseline_run_id=later.run_id)
+    assert _changes(r) == {
+        "A1": (16_000_000, 24_000_000, 8_000_000),
+        "A2": (40_000_000, 50_000_000, 10_000_000),
+    }  # B2 stays already paid on both sides
 
 
 def test_bad_inputs_say_what_to_fix(zone: Warehouse) -> None:

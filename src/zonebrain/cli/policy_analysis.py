@@ -6,6 +6,9 @@ command writes to the warehouse.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +16,8 @@ import pyarrow as pa
 import typer
 from rich.table import Table
 
-from zonebrain import policy
+from zonebrain import disbursement, policy
+from zonebrain.appstore import default_app_db_url, open_app_store
 from zonebrain.cli import _common
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
@@ -27,6 +31,28 @@ OutOpt = Annotated[
     Path | None,
     typer.Option("--out", help="输出 .xlsx (每部分一页)。 Write an Excel file, one sheet per part."),
 ]
+
+AppDbOpt = Annotated[
+    str | None,
+    typer.Option("--app-db", help="应用库地址 / app store URL or SQLite path [env ZONEBRAIN_APP_DB]"),
+]
+
+
+@contextmanager
+def payment_history(app_db: str | None) -> Iterator[policy.PaymentHistory]:
+    """The app store's payment ledger as the payment history of a run or a fresh what-if.
+
+    An app store named by ``--app-db`` or ``$ZONEBRAIN_APP_DB`` is opened (and must work); the default
+    ``DATA_DIR/app.sqlite`` only when it exists (a zone without the web app has paid nothing yet)."""
+    url = default_app_db_url(_common.state.data_dir, app_db)
+    explicit = app_db is not None or os.environ.get("ZONEBRAIN_APP_DB")
+    if not explicit and not Path(url).exists():
+        yield policy.NoPayments()
+        return
+    with open_app_store(url) as store:
+        ledger = disbursement.Ledger(store)
+        _common.console.print(f"支付台账 payment ledger: {ledger.count()} 笔 entries", highlight=False)
+        yield ledger
 
 
 def _pair(text: str, what: str) -> tuple[str, str]:
@@ -203,6 +229,7 @@ def whatif_cmd(
     top: Annotated[int, typer.Option("--top", help="显示受益/受损前 N 家。 Winners/losers shown.")] = 10,
     folder: DirOpt = None,
     out: OutOpt = None,
+    app_db: AppDbOpt = None,
 ) -> None:
     """政策模拟: 改参数或条款, 看覆盖与成本、受益与受损企业、各园区和预算池的变化 (不写入)。
     What-if: change parameters or clauses; see coverage and cost, winners and losers, per park and
@@ -214,9 +241,18 @@ def whatif_cmd(
             lib, budgets or [], budget_rule, thresholds or [], interpretations or [], files or []
         )
         overrides = dict(_pair(s, "--set") for s in sets or [])
-        with _common.warehouse(read_only=True) as wh:
+        # one-time awards: against a recorded run, the payments it saw; a fresh baseline, today's ledger
+        payments = nullcontext(None) if run_id else payment_history(app_db)
+        with payments as history, _common.warehouse(read_only=True) as wh:
             r = policy.what_if(
-                wh, lib, day, period=period, parameters=overrides, library=scenario, baseline_run_id=run_id
+                wh,
+                lib,
+                day,
+                period=period,
+                parameters=overrides,
+                library=scenario,
+                baseline_run_id=run_id,
+                history=history,
             )
     base = f"运行 run {r.baseline_run_id}" if r.baseline_run_id else "重新测算 fresh evaluation"
     _common.console.print(

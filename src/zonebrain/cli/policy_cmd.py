@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,7 +90,7 @@ def run_cmd(
     with _common.input_errors():
         day = _common.parse_day(as_of)
         lib = policy.load_library(folder).select(policies)
-        with _ledger(app_db) as history, _common.warehouse(read_only=dry_run) as wh:
+        with policy_analysis.payment_history(app_db) as history, _common.warehouse(read_only=dry_run) as wh:
             r = policy.run_policies(
                 wh, lib, day, period=period, history=history, write=not dry_run, keep_traces=False
             )
@@ -113,23 +112,6 @@ def run_cmd(
         f"{len(r.batch_ids)} 个数据批次 batches",
         highlight=False,
     )
-
-
-@contextmanager
-def _ledger(app_db: str | None) -> Iterator[policy.PaymentHistory]:
-    """The app store's payment ledger as the run's payment history.
-
-    An app store named by ``--app-db`` or ``$ZONEBRAIN_APP_DB`` is opened (and must work); the default
-    ``DATA_DIR/app.sqlite`` only when it exists (a zone without the web app has paid nothing yet)."""
-    url = default_app_db_url(_common.state.data_dir, app_db)
-    explicit = app_db is not None or os.environ.get("ZONEBRAIN_APP_DB")
-    if not explicit and not Path(url).exists():
-        yield policy.NoPayments()
-        return
-    with open_app_store(url) as store:
-        ledger = disbursement.Ledger(store)
-        _common.console.print(f"支付台账 payment ledger: {ledger.count()} 笔 entries", highlight=False)
-        yield ledger
 
 
 @app.command("explain")
@@ -256,10 +238,7 @@ UserOpt = Annotated[
 VersionOpt = Annotated[
     int, typer.Option("--version", help="你看到的批次版本号。 The batch version you read (stale → refused).")
 ]
-AppDbOpt = Annotated[
-    str | None,
-    typer.Option("--app-db", help="应用库地址 / app store URL or SQLite path [env ZONEBRAIN_APP_DB]"),
-]
+AppDbOpt = policy_analysis.AppDbOpt
 STATUS_ZH = {
     "draft": "草稿",
     "reviewed": "已审核",

@@ -32,6 +32,7 @@ from zonebrain.policy._library import (
     load_policy,
 )
 from zonebrain.policy._lint import RULES, Finding, lint
+from zonebrain.policy._notes import RecordedPayments
 from zonebrain.policy._run import RunResult, canonical_hash, load_results, run_policies
 from zonebrain.policy._whatif import WhatIf, what_if
 
@@ -58,6 +59,7 @@ __all__ = [
     "PaymentHistory",
     "Policy",
     "PolicyFileError",
+    "RecordedPayments",
     "RunResult",
     "Tier",
     "WhatIf",

@@ -11,6 +11,9 @@ pool. Both are read from the compact forms, never from expanded text (about 2 KB
 
 A run recorded before trace shapes existed stores the full text: its trace gives the period, and
 stands for the notes as a whole (the budget note is found in it the same way).
+
+What-if against a recorded run also needs the payments that run saw: the one-time awards whose
+stored trace carries the ledger note (it is stored unescaped, in every trace form).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from functools import reduce
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from zonebrain.policy._evaluate import Evaluation
+from zonebrain.policy._evaluate import _LEDGER_NOTE, PAID_SCHEMA, Evaluation
+from zonebrain.policy._library import Library
 from zonebrain.policy._run import trace_shapes
 from zonebrain.policy._trace import SEP, flat, unescape
 from zonebrain.storage import Warehouse
@@ -85,3 +89,22 @@ def recorded_notes(wh: Warehouse, run_id: str, names: Sequence[str]) -> pa.Table
         last = pc.struct_field(pc.extract_regex(trace, _LAST_FIELD), "notes")
         trace = flat(pc.if_else(shaped, unescape(flat(last)), trace))
     return pa.table({**{k: got[k] for k in KEYS}, "notes": trace}).cast(NOTES_SCHEMA)
+
+
+class RecordedPayments:
+    """The ``PaymentHistory`` a recorded run saw: the one-time awards its traces mark as already
+    paid. What-if compares a scenario with that run under the same payments, so a payment made
+    since the run does not show up as a loss caused by the change."""
+
+    def __init__(self, wh: Warehouse, lib: Library, run_id: str) -> None:
+        self._wh, self._lib, self._run_id = wh, lib, run_id
+
+    def paid(self) -> pa.Table:
+        once = [(p.id, c.id) for p in self._lib.policies.values() for c in p.clauses if c.once]
+        if not once:
+            return PAID_SCHEMA.empty_table()
+        t = self._wh.table("policy_results")
+        wanted = reduce(operator.or_, [(t.policy_id == p) & (t.clause_id == c) for p, c in once])
+        note = _LEDGER_NOTE.lstrip(",")
+        expr = t.filter(t.run_id == self._run_id, wanted, t.trace.contains(note)).select(*KEYS)
+        return self._wh.to_arrow(expr).cast(PAID_SCHEMA)

@@ -28,7 +28,7 @@ from zonebrain.policy._evaluate import PaymentHistory, evaluate_all
 from zonebrain.policy._format import Budget, _fen, _rate
 from zonebrain.policy._library import Library
 from zonebrain.policy._limits import members
-from zonebrain.policy._notes import KEYS, evaluation_notes, recorded_notes, run_period
+from zonebrain.policy._notes import KEYS, RecordedPayments, evaluation_notes, recorded_notes, run_period
 from zonebrain.policy._run import default_period, load_results
 from zonebrain.policy._trace import cat
 from zonebrain.storage import Warehouse
@@ -354,7 +354,9 @@ def what_if(
     """Compare a scenario (*library* or *lib*, with *parameters* overrides) with the baseline.
 
     The baseline is the recorded run *baseline_run_id* (its as-of date and period are used) or a
-    fresh evaluation of *lib* without overrides. Nothing is written to the warehouse.
+    fresh evaluation of *lib* without overrides. One-time awards consult *history*; against a
+    recorded run it defaults to the payments that run saw (:class:`RecordedPayments`), so awards paid
+    since then are not counted as the scenario's losses. Nothing is written to the warehouse.
     """
     scenario_lib = library or lib
     parameters = dict(parameters or {})
@@ -367,6 +369,7 @@ def what_if(
                 f"运行 {baseline_run_id} 的年度为 {run_period}, 与 --period {period} 不同 (period mismatch)"
             )
         as_of, period = as_of or run_as_of, run_period
+        history = history or RecordedPayments(wh, lib, baseline_run_id)
     elif as_of is None:
         raise InputError("请给出基准日 as_of 或基线运行 baseline_run_id (give as_of or a baseline run)")
     period = default_period(as_of) if period is None else period
