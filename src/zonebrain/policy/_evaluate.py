@@ -214,6 +214,10 @@ def _clause_rows(
         joined = ibis.literal(",").join(parts) if len(parts) > 1 else parts[0]
         missing = ibis.ifelse(status == "undetermined", joined.nullif(""), ibis.null("string"))
     ledger: Any = ibis.literal("")
+    rate: Fraction | None = a.rate if a.rate is not None else (params[a.rate_param] if a.rate_param else None)
+    cap = a.cap if a.cap is not None else (params[a.cap_param] if a.cap_param else None)
+    fen = _amounts.compute_sql(a, base, rate, cap)
+    paid_fen: Any = ibis.null("int64")
     if clause.once:
         mine = paid.filter(
             pc.and_(pc.equal(paid["policy_id"], policy.id), pc.equal(paid["clause_id"], clause.id))
@@ -221,11 +225,11 @@ def _clause_rows(
         if mine.num_rows:
             usccs = pa.table({"paid_uscc": mine["uscc"]}).combine_chunks()
             was_paid = data.uscc.isin(ibis.memtable(usccs).paid_uscc)
+            # paid, and its conditions hold this period: it still counts in its 从高从优 group
+            # (see apply_groups), so a lower award it beat does not come back once it is paid
+            paid_fen = ibis.ifelse(was_paid & (status == "eligible"), fen, ibis.null("int64"))
             status = ibis.ifelse(was_paid & (status == "eligible"), "ineligible", status)
             ledger = ibis.ifelse(was_paid, _LEDGER_NOTE, "")
-    rate: Fraction | None = a.rate if a.rate is not None else (params[a.rate_param] if a.rate_param else None)
-    cap = a.cap if a.cap is not None else (params[a.cap_param] if a.cap_param else None)
-    fen = _amounts.compute_sql(a, base, rate, cap)
     amount = ibis.ifelse(status == "eligible", fen, ibis.null("int64")).cast("int64")
     rule = _amounts.describe(a, rate, cap, base_label)
     shape = _Shape()
@@ -266,6 +270,7 @@ def _clause_rows(
         amount_fen=amount,
         missing_fields=missing.cast("string"),
         stored_head=_concat([shape.head(data["fam_digits"] if shared else None, shared), SEP, ledger]),
+        paid_fen=paid_fen.cast("int64"),
     )
     return rows, shape
 
@@ -480,7 +485,11 @@ def apply_groups(
     In each group keep each enterprise's highest eligible award.
 
     Ties go to the member listed first. The dropped rows become ``superseded`` (amount null) and
-    their trace names the kept award; the kept row's trace names the awards it replaced.
+    their trace names the kept award; the kept row's trace names the awards it replaced. A one-time
+    award already paid whose conditions hold this period (column ``paid_fen``, optional: its amount)
+    is the group's award for the period whatever the others' amounts: it keeps its status (not
+    eligible: already paid) and every other member is superseded by it, so paying it never lets the
+    award it beat be paid too.
     *blocks* are the ``policy/clause`` names of the consecutive row blocks and their sizes (each
     clause's rows come together). Returns the columns with the new statuses and amounts, and per
     row the notes for its trace (null: none). Only the rows of a group's members that are eligible
@@ -495,15 +504,22 @@ def apply_groups(
         return [flat(results[column].slice(offsets[i], size)) for i, size in enumerate(sizes)]
 
     usccs, statuses, amounts = per_block("uscc"), per_block("status"), per_block("amount_fen")
+    has_paid = "paid_fen" in results.column_names
+    ranked = per_block("paid_fen") if has_paid else amounts
     eligible = np.zeros(n, dtype=bool)
+    prepaid = np.zeros(n, dtype=bool)
     for i, st in enumerate(statuses):
         eligible[offsets[i] : offsets[i + 1]] = np.asarray(pc.fill_null(pc.equal(st, "eligible"), False))
+        if has_paid:
+            prepaid[offsets[i] : offsets[i + 1]] = np.asarray(pc.is_valid(ranked[i]))
+            ranked[i] = pc.coalesce(amounts[i], ranked[i])
+    competing = eligible | prepaid
     dropped = np.zeros(n, dtype=bool)
     notes: list[tuple[np.ndarray, pa.Array]] = []
     for g, listed in _active_groups(lib):
         order = {f"{p}/{c}": i for i, (p, c) in enumerate(listed)}
         parts = [(i, order[name]) for i, (name, _) in enumerate(blocks) if name in order]
-        at = [np.flatnonzero(eligible[offsets[i] : offsets[i + 1]]) for i, _ in parts]
+        at = [np.flatnonzero(competing[offsets[i] : offsets[i + 1]]) for i, _ in parts]
         if not sum(len(a) for a in at):
             continue
         idx = np.concatenate([offsets[i] + a for (i, _), a in zip(parts, at, strict=True)])
@@ -512,12 +528,12 @@ def apply_groups(
         us = pa.concat_arrays([usccs[i].take(pa.array(a)) for (i, _), a in zip(parts, at, strict=True)])
         am = np.concatenate(
             [
-                np.asarray(amounts[i].take(pa.array(a)), dtype=np.int64)
+                np.asarray(ranked[i].take(pa.array(a)), dtype=np.int64)
                 for (i, _), a in zip(parts, at, strict=True)
             ]
         )
         code = np.asarray(pc.dictionary_encode(us).indices, dtype=np.int64)  # one integer per enterprise
-        sort = np.lexsort((rk, -am, code))
+        sort = np.lexsort((rk, -am, -prepaid[idx].astype(np.int64), code))  # a paid award first
         first = np.ones(sort.size, dtype=bool)
         first[1:] = code[sort][1:] != code[sort][:-1]
         winner_of = np.maximum.accumulate(np.where(first, np.arange(sort.size), 0))
@@ -541,7 +557,8 @@ def apply_groups(
             (np.asarray(joined["i"], dtype=np.int64), cat(head, ',"kept_over":"', joined["names"], '"'))
         )
         dropped[drop_rows] = True
-        eligible[drop_rows] = False
+        competing[drop_rows] = False
+    dropped &= ~prepaid  # a paid award keeps its status (not eligible: already paid)
     for i in range(len(sizes)):  # only the clauses with superseded rows are rewritten
         mine = dropped[offsets[i] : offsets[i + 1]]
         if mine.any():
@@ -620,9 +637,9 @@ def _adjustments(wh: Warehouse, lib: Library, rows: ir.Table, names: list[str]) 
     ords = [i for i, n in enumerate(names) if n in limited]
     if not ords:
         return None
-    cols = ["uscc", "policy_id", "clause_id", "status", "amount_fen"]
+    cols = ["uscc", "policy_id", "clause_id", "status", "amount_fen", "paid_fen"]
     sub = wh.to_arrow(
-        rows.filter((rows.status == "eligible") & rows["_o"].isin(ords))
+        rows.filter(((rows.status == "eligible") | rows.paid_fen.notnull()) & rows["_o"].isin(ords))
         .select("_o", *cols)
         .order_by(["_o", "uscc"])
     )
@@ -636,8 +653,10 @@ def _adjustments(wh: Warehouse, lib: Library, rows: ir.Table, names: list[str]) 
     after, notes = apply_groups(sub.select(cols), lib, blocks)
     changed = pc.or_(
         pc.or_(
-            pc.not_equal(after["status"], "eligible"),
-            pc.fill_null(pc.not_equal(after["amount_fen"], sub["amount_fen"]), True),
+            pc.not_equal(after["status"], sub["status"]),
+            pc.fill_null(
+                pc.not_equal(after["amount_fen"], sub["amount_fen"]), pc.is_valid(sub["amount_fen"])
+            ),
         ),
         pc.is_valid(notes),
     )
