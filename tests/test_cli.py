@@ -45,3 +45,14 @@ def test_help_is_bilingual_and_lists_every_import_kind(tmp_path: Path) -> None:
 def test_unsupported_warehouse_exits_3(tmp_path: Path) -> None:
     r = zb("--warehouse", "mysql://nowhere", "warehouse", "info", cwd=tmp_path)
     assert r.returncode == 3 and "unsupported" in r.stderr
+
+
+def test_errors_end_with_a_nonzero_code_and_no_traceback(tmp_path: Path) -> None:
+    """What a script or a scheduled job sees: a usage error and a refused input both fail."""
+    data = ("--data-dir", str(tmp_path / "d"))
+    r = zb(*data, "policy", "run", cwd=tmp_path)  # --as-of missing
+    assert r.returncode == 2 and "--as-of" in r.stderr and "Traceback" not in r.stderr
+    r = zb(*data, "policy", "batch", "show", "abc", cwd=tmp_path)  # not an integer
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    r = zb(*data, "policy", "lint", "--dir", str(tmp_path / "nowhere"), cwd=tmp_path)  # refused input
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr

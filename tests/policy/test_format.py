@@ -107,3 +107,28 @@ def test_tags_used_are_known_to_the_importer() -> None:
     trees += [t for f in lib.families.values() for t in (f.eligibility, *f.exclusions)]
     used = {leaf.tag for t in trees for leaf in t.leaves() if leaf.tag}
     assert used <= set(TAGS), sorted(used - set(TAGS))
+
+
+@pytest.mark.parametrize(
+    ("member", "line"),
+    [("zz-rd-input/awrd", 95), ("zz-rdinput/*", 95)],  # a clause typo, a policy id typo
+)
+def test_a_group_member_naming_no_clause_is_an_error_with_its_line(
+    tmp_path: Path, member: str, line: int
+) -> None:
+    for f in LIBRARY.glob("*.yaml"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    fam = tmp_path / "zz-gxq-2022.family.yaml"
+    text = fam.read_text(encoding="utf-8")
+    assert "members: [zz-hitech-first-cert/*, zz-rd-input/*]" in text
+    fam.write_text(text.replace("zz-rd-input/*]", f"{member}]", 1), encoding="utf-8")
+    with pytest.raises(PolicyFileError) as err:
+        load_library(tmp_path)
+    assert f"zz-gxq-2022.family.yaml:{line}:" in str(err.value) and member in str(err.value)
+
+
+def test_a_missing_or_empty_policy_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(PolicyFileError, match="不存在"):
+        load_library(tmp_path / "nowhere")
+    with pytest.raises(PolicyFileError, match="没有"):
+        load_library(tmp_path)

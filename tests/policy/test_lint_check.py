@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.policy._data import build
 from zonebrain.cli.policy_cmd import app
-from zonebrain.policy import LIBRARY, lint, load_library, self_check
+from zonebrain.policy import LIBRARY, PolicyFileError, lint, load_library, self_check
 from zonebrain.storage import Warehouse
 
 TAXY = """
@@ -77,3 +78,40 @@ firm:
     r = CliRunner().invoke(app, ["check", "--form", str(form)])
     assert r.exit_code == 0 and "可享受" in r.output and "从高不重复" in r.output
     assert LIBRARY.exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "says"),
+    [
+        ("rd_expense_fen: 550万", "rd_expenses_fen: 550万", 7, "rd_expenses_fen"),  # a misspelt fact
+        ("  years:", "  year:", 5, "year"),  # a misspelt section
+        ("rd_expense_fen: 550万", "rd_expense_fen: -550万", 7, "负数"),  # R&D input cannot be negative
+        ("rd_expense_fen: 550万", "rd_expense_fen: 六百万", 7, "不是数字"),  # not a number
+        ("date: 2024-10-08", "date: 2024-13-01", 8, "date"),  # not a date
+    ],
+)
+def test_a_bad_self_check_form_names_the_line(
+    tmp_path: Path, old: str, new: str, line: int, says: str
+) -> None:
+    text = """uscc: 91410100MA00000000
+period: 2024
+firm:
+  enterprise: {division_code: "410172561", status: 存续}
+  years:
+    2023: {revenue_fen: 300万}
+    2024: {revenue_fen: 1200万, tax_fen: -1万, insured_employees: 12, rd_expense_fen: 550万}
+  events: [{kind: 高新技术企业首次认定, date: 2024-10-08}]
+"""
+    form = tmp_path / "form.yaml"
+    form.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(PolicyFileError) as err:
+        self_check(None, load_library(), 0, form=form)
+    msg = str(err.value)
+    assert (f"form.yaml:{line}:" in msg or f"第 {line} 行" in msg) and says in msg, msg
+    form.write_text(text, encoding="utf-8")  # as written: a refund makes tax negative, which is allowed
+    assert self_check(None, load_library(), 0, form=form).num_rows > 0
+
+
+def test_a_missing_form_file_is_a_message(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["check", "--form", str(tmp_path / "nofile.yaml")])
+    assert r.exit_code == 2 and "无法读取文件" in r.output and not isinstance(r.exception, FileNotFoundError)

@@ -166,11 +166,12 @@ def serve(
 def main() -> None:
     """Entry point: run the app, turning ZoneBrain errors into messages and exit codes.
 
-    Exit codes: 0 done; 1 the input was wrong (the message says the fix); 2 usage;
-    3 the warehouse or configuration failed.
+    Exit codes: 0 done; 1 the input was wrong (the message says the fix); 2 usage, or an input a
+    policy or workflow command refused; 3 the warehouse or configuration failed. Never a traceback
+    for a wrong command line: typer's usage errors (its own copy of click's) print their message.
     """
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # without standalone mode a typer.Exit comes back as a value
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -182,13 +183,14 @@ def main() -> None:
     except (StorageError, ZoneBrainError) as exc:
         err_console.print(f"[red]仓库或配置错误 (warehouse/config error):[/red] {exc}", highlight=False)
         sys.exit(3)
-    except Exception as exc:  # click's usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except typer.TyperException as exc:  # usage errors: a missing option, a value of the wrong type
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,19 @@ class LineIndex:
 
     def value_line_of(self, path: YamlPath) -> int | None:
         """Line where the value at *path* starts (else as :meth:`line_of`)."""
+        path = self.known(path)
         return self.values.get(path) or self.line_of(path)
+
+    def known(self, path: YamlPath) -> YamlPath:
+        """*path* as indexed: a validator names a mapping key by its parsed value (``2024``), the
+        index by its text (``"2024"``); sequence positions stay integers."""
+        if path in self.lines:
+            return path
+        out: list[str | int] = []
+        for part in path:
+            as_text = (*out, str(part))
+            out.append(str(part) if as_text in self.lines else part)
+        return tuple(out)
 
 
 def _walk(node: yaml.Node, path: YamlPath, index: LineIndex) -> None:
@@ -68,15 +80,32 @@ def _walk(node: yaml.Node, path: YamlPath, index: LineIndex) -> None:
             _walk(item, child, index)
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML whose impossible dates (``2024-13-01``) are YAML errors with their line, not a
+    bare ``ValueError`` from the date constructor."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' 不是有效日期 (not a valid date: {exc})", node.start_mark
+        ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def load_with_lines(text: str) -> tuple[Any, LineIndex]:
     """Parse *text* (safe YAML) and index its lines. Raises ``yaml.YAMLError`` on bad syntax."""
     index = LineIndex()
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = yaml.compose(text, Loader=_Loader)
     if root is None:
         return None, index
     index.lines[()] = root.start_mark.line + 1
     _walk(root, (), index)
-    return yaml.safe_load(text), index
+    return yaml.load(text, Loader=_Loader), index  # _Loader is a SafeLoader
 
 
 def load_yaml_model(path: Path, model: type[M], error: type[InputError] = InputError) -> M:
@@ -85,7 +114,14 @@ def load_yaml_model(path: Path, model: type[M], error: type[InputError] = InputE
     Every problem is reported, each with its line, in one exception of type *error*: a key written
     twice (YAML would silently keep the last) and every validation error.
     """
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(
+            f"{path}: 无法读取文件 (cannot read the file): {exc.strerror or exc}; 请检查路径"
+        ) from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: 不是 UTF-8 文本 (not UTF-8 text); 请另存为 UTF-8") from None
     try:
         data, index = load_with_lines(text)
     except yaml.YAMLError as exc:
@@ -102,7 +138,12 @@ def load_yaml_model(path: Path, model: type[M], error: type[InputError] = InputE
         for err in exc.errors():
             loc = tuple(err["loc"])
             field_name = ".".join(str(p) for p in loc) or "(top)"
-            at = index.value_line_of(loc)
+            # a key that should not be there is reported where it is written, a bad value where it is
+            at = (
+                index.line_of(index.known(loc))
+                if err["type"] == "extra_forbidden"
+                else index.value_line_of(loc)
+            )
             lines.append(f"  {path}:{at}: {field_name}: {err['msg']} (value: {err.get('input')!r})")
     if lines:
         raise error(

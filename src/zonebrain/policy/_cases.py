@@ -13,10 +13,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pyarrow as pa
-from pydantic import Field
+from pydantic import AfterValidator, Field, NonNegativeInt
 
 from zonebrain.core.money import parse_amount
 from zonebrain.core.yamlfile import load_yaml_model
@@ -24,6 +24,62 @@ from zonebrain.policy._evaluate import PaidList, evaluate
 from zonebrain.policy._format import Fen, _Model
 from zonebrain.policy._library import LIBRARY, Library, PolicyFileError, load_library
 from zonebrain.storage import Warehouse, open_warehouse
+
+
+def _not_negative(v: int | None) -> int | None:
+    if v is not None and v < 0:
+        raise ValueError("不能为负数 (must not be negative)")
+    return v
+
+
+Positive = Annotated[Fen, AfterValidator(_not_negative)]
+
+
+class YearFacts(_Model):
+    """One year of an enterprise's data in a case or a self-check form (money with a unit)."""
+
+    revenue_fen: Positive | None = None
+    tax_fen: Fen | None = None
+    """May be negative (refunds)."""
+    rd_expense_fen: Positive | None = None
+    employees: NonNegativeInt | None = None
+    insured_employees: NonNegativeInt | None = None
+
+
+class EnterpriseFacts(_Model):
+    division_code: str | None = None
+    park_id: str | None = None
+    industry_code: str | None = None
+    status: str | None = None
+
+
+class TagFacts(_Model):
+    tag: str
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class EventFacts(_Model):
+    kind: str
+    date: dt.date
+    detail: str | None = None
+
+
+class FirmFacts(_Model):
+    """A firm record: what a case or a form may say, and nothing else (a misspelt key is an error
+    with its line, not a value silently dropped)."""
+
+    enterprise: EnterpriseFacts | None = None
+    years: dict[int, YearFacts | None] | None = None
+    """A year set to null removes that year of the default."""
+    tags: tuple[str | TagFacts, ...] | None = None
+    events: tuple[EventFacts, ...] | None = None
+
+
+def _firm_dict(f: FirmFacts) -> dict[str, Any]:
+    """The record as given (explicit nulls kept, defaults left out), for merging over a default."""
+    out: dict[str, Any] = f.model_dump(exclude_unset=True)
+    return out
 
 
 class Expect(_Model):
@@ -39,7 +95,7 @@ class Expect(_Model):
 
 class Case(_Model):
     name: str
-    firm: dict[str, Any] = Field(default_factory=dict)
+    firm: FirmFacts = Field(default_factory=FirmFacts)
     paid: tuple[str, ...] = ()
     """``policy/clause`` already paid (one-time awards consult this)."""
     expect: tuple[Expect, ...] = Field(min_length=1)
@@ -50,7 +106,7 @@ class CaseFile(_Model):
     period: int
     interpretations: dict[str, dict[str, str]] = Field(default_factory=dict)
     """Per policy id, interpretations to switch for this file (e.g. ``multi_threshold: cumulative``)."""
-    default: dict[str, Any] = Field(default_factory=dict)
+    default: FirmFacts = Field(default_factory=FirmFacts)
     cases: tuple[Case, ...] = Field(min_length=1)
 
 
@@ -75,7 +131,10 @@ def _merge(a: Any, b: Any) -> Any:
 
 
 def _money(v: Any) -> int | None:
-    return None if v is None else parse_amount(str(v))
+    """Fen: an int is already fen (a validated record); text is parsed with its unit."""
+    if v is None or (isinstance(v, int) and not isinstance(v, bool)):
+        return v
+    return parse_amount(str(v))
 
 
 def _date(v: Any) -> dt.date | None:
@@ -180,7 +239,7 @@ def run_case_file(path: Path, lib: Library | None = None, wh: Warehouse | None =
     lib = case_library(lib or load_library(), spec)
     prefix = hashlib.sha256(path.name.encode()).hexdigest()[:6].upper()
     ids = [f"CASE{prefix}{i:04d}" for i in range(len(spec.cases))]
-    firms = [_merge(spec.default, c.firm) for c in spec.cases]
+    firms = [_merge(_firm_dict(spec.default), _firm_dict(c.firm)) for c in spec.cases]
     paid = [(uscc, *p.split("/", 1)) for uscc, c in zip(ids, spec.cases, strict=True) for p in c.paid]
     if wh is None:
         with open_warehouse(":memory:") as mem:
@@ -232,7 +291,7 @@ class Form(_Model):
 
     uscc: str = "SELF"
     period: int
-    firm: dict[str, Any]
+    firm: FirmFacts
 
 
 def self_check(
@@ -248,7 +307,7 @@ def self_check(
         spec = load_yaml_model(form, Form, PolicyFileError)
         with open_warehouse(":memory:") as mem:
             mem.migrate()
-            load_firms(mem, [spec.uscc], [spec.firm])
+            load_firms(mem, [spec.uscc], [_firm_dict(spec.firm)])
             return evaluate(mem, lib, spec.period)
     if wh is None or uscc is None:
         raise PolicyFileError("自测需要统一社会信用代码或自测表 (give a USCC with a warehouse, or a form)")

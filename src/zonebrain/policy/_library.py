@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +45,18 @@ class Library:
 
 
 def load_library(folder: Path | None = None) -> Library:
-    """Every ``*.family.yaml`` and ``*.policy.yaml`` under *folder* (default: the built-in library)."""
+    """Every ``*.family.yaml`` and ``*.policy.yaml`` under *folder* (default: the built-in library).
+
+    Checked as a whole too: the folder holds at least one policy, every policy's family exists,
+    and every member a family's groups, cap or budget pool names (``policy/clause`` or
+    ``policy/*``) is a clause of the library, or a policy absent from the folder whose id is not
+    close to one present: a typo would otherwise switch a 从高从优 rule off without a word.
+    """
     folder = folder or LIBRARY
-    families = {f.id: f for f in map(load_family, sorted(folder.rglob("*.family.yaml")))}
+    if not folder.is_dir():
+        raise PolicyFileError(f"{folder}: 政策目录不存在 (no such policy folder); 请检查 --dir")
+    family_files = {path: load_family(path) for path in sorted(folder.rglob("*.family.yaml"))}
+    families = {f.id: f for f in family_files.values()}
     policies: dict[str, Policy] = {}
     for path in sorted(folder.rglob("*.policy.yaml")):
         p = load_policy(path)
@@ -54,7 +64,33 @@ def load_library(folder: Path | None = None) -> Library:
             raise PolicyFileError(f"{path}: 政策 id '{p.id}' 重复 (duplicate policy id); 请改名")
         if p.family is not None and p.family not in families:
             raise PolicyFileError(
-                f"{path}: 政策族 '{p.family}' 不存在 (unknown family); 可用 / available: {sorted(families)}"
+                f"{path}:{_line_of(path, 'family:')}: 政策族 '{p.family}' 不存在 (unknown family); "
+                f"可用 / available: {sorted(families)}"
             )
         policies[p.id] = p
+    if not policies:
+        raise PolicyFileError(f"{folder}: 目录中没有 *.policy.yaml 政策文件 (no policy files in the folder)")
+    for path, fam in family_files.items():
+        named = [m for g in fam.groups for m in g.members]
+        named += [m for spec in (fam.enterprise_cap, fam.budget) if spec is not None for m in spec.members]
+        for m in named:
+            pid, _, cid = m.partition("/")
+            pol = policies.get(pid)
+            # a policy of the family may be absent from a folder on purpose (one policy copied out to
+            # test); a name close to one that is present is a typo
+            typo = pol is None and difflib.get_close_matches(pid, list(policies), n=1, cutoff=0.8)
+            if typo or (pol is not None and cid != "*" and cid not in {c.id for c in pol.clauses}):
+                known = sorted(f"{x.id}/{c.id}" for x in policies.values() for c in x.clauses)
+                raise PolicyFileError(
+                    f"{path}:{_line_of(path, m)}: 成员 '{m}' 不是本目录中的政策条款 (names no policy clause); "
+                    f"写成 政策/条款 或 政策/* / write policy/clause or policy/*; 可用 / available: {known}"
+                )
     return Library(families, policies)
+
+
+def _line_of(path: Path, text: str) -> int:
+    """The first line of *path* containing *text* (1 when none does: the error is about the file)."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if text in line:
+            return n
+    return 1
