@@ -144,7 +144,7 @@ def test_batch_publicity_export_approval_whatif_and_queue(browser: Any, server: 
         s.page.wait_for_selector("#whatif-cost-after")
         s.charts_drawn("/policy/whatif")
         before = s.page.inner_text("#whatif-cost-after")
-        rate = s.page.locator("input[type=range][aria-label='zz-rd-input.rate']")
+        rate = s.page.locator("input[type=range][data-key='zz-rd-input.rate']")
         rate.evaluate(
             """el => { el.value = String(Number(el.value) + 2);
                        el.dispatchEvent(new Event('input', {bubbles: true}));
@@ -155,9 +155,18 @@ def test_batch_publicity_export_approval_whatif_and_queue(browser: Any, server: 
         )
         s.page.wait_for_load_state("networkidle")
         s.charts_drawn("/policy/whatif")
-        assert "zz-rd-input.rate" in s.page.inner_text("#whatif-output")
+        shown = s.page.inner_text("#whatif-output")
+        assert "奖励比例" in shown and "zz-rd-input.rate" not in shown  # labels, never keys
         assert not s.errors, s.errors
         s.page.screenshot(path=str(shots / "policy-whatif.png"), full_page=True)
+        # a bad value: the server's message in place, the stale result greyed (and no longer current)
+        s.page.fill("input[data-param='zz-rd-input.rate']", "abc")
+        s.page.click("#whatif-run")
+        s.page.wait_for_selector("#whatif-result-error")
+        message = s.page.inner_text("#whatif-result-error")
+        assert "奖励比例" in message and "须为非负数字" in message, message
+        assert "stale" in (s.page.get_attribute("#whatif-output", "class") or "")
+        s.errors.clear()  # the browser logs the refused request (400) itself
 
         s.open("/policy/verify?status=")
         assert s.page.locator("#verify-table tbody tr").count() >= 1

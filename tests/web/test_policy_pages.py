@@ -174,9 +174,13 @@ def test_trace_condition_by_condition(users: dict[str, TestClient], run_id: str)
     assert all(
         x["favourable"] for x in clause["conditions"] if x["part"] != "clause" and x["result"] is not None
     )
-    assert any(x["negated"] for x in clause["conditions"])
+    own = next(x for x in clause["conditions"] if x["negated"])  # not: {tag: 非独立核算}, "独立核算"
+    assert own["label"].startswith("独立核算") and own["result"] is False and own["holds"] is True
     page = c.get(f"/policy/runs/{run_id}/trace/{row['uscc']}").text
     assert "本期研发投入不低于门槛" in page and "threshold = 500.00 万元" in page and "✓" in page
+    # the row shows whether its label holds (the firm keeps its own accounts), not the inner tag test
+    own_row = next(r for r in page.split("<tr")[1:] if "独立核算 (非分支机构)" in r)
+    assert "✓" in own_row and "✗" not in own_row and "result-true" in own_row
 
 
 def test_enterprise_page_lists_the_latest_results(

@@ -238,10 +238,15 @@ def test_the_next_run_sees_the_ledger(flow: dict[str, Any], users: dict[str, Tes
         x for x in clauses if x["policy_id"] == item["policy_id"] and x["clause_id"] == item["clause_id"]
     )
     assert got["status"] == "ineligible" and got["extra"].get("ledger") == "already paid (one-time award)"
-    # a batch from the re-run lists no award paid before as payable
+    # a batch from the re-run lists nothing as payable: every award of the period was paid, or
+    # withdrawn by the upheld objection (which carries over), and no lower award of a 从高从优 group
+    # comes back because the one that beat it was paid
     b = _ok(c.post("/api/v1/policy/batches", json={"run_id": rerun}), 201)["batch"]
-    assert b["counts"].get("listed", 0) >= 0
+    assert b["counts"].get("listed", 0) == 0 and b["counts"].get("withdrawn") == 1, b["counts"]
+    assert b["counts"]["already_paid"] > 0  # the yearly awards; paid one-time awards are not eligible
     assert _ok(users["admin"].get("/api/v1/policy/ledger"))["total"] == flow["ledger"]["total"]
+    cancel = {"reason": "无可兑现项", "expected_version": b["version"]}
+    _ok(c.post(f"/api/v1/policy/batches/{b['id']}/cancel", json=cancel))  # an award: one open batch
 
 
 def test_the_verification_queue_is_scoped(
@@ -330,8 +335,8 @@ def test_what_if_writes_nothing(flow: dict[str, Any], users: dict[str, TestClien
     body = {"as_of": "2025-03-31", "rates_pct": {"zz-rd-input.rate": "3"}}  # a fresh baseline
     r = _ok(c.post("/api/v1/policy/whatif", json=body))
     assert r["totals"]["cost_after_fen"] > r["totals"]["cost_before_fen"] and r["changes"] == [
-        "zz-rd-input.rate = 3%"
-    ]
+        "郑州高新区企业研发投入奖励 · 奖励比例 = 3%"
+    ]  # the policy's name and the parameter's label, never the key
     assert isinstance(r["totals"]["cost_delta_fen"], int) and r["winners_count"] > 0 and r["winners"]
     assert sum(p["cost_after_fen"] for p in r["by_park"]) == r["totals"]["cost_after_fen"]
     same = _ok(
@@ -357,7 +362,7 @@ def test_what_if_writes_nothing(flow: dict[str, Any], users: dict[str, TestClien
     }
     frag = c.post("/policy/whatif", data=form)
     assert frag.status_code == 200 and 'id="whatif-cost-after"' in frag.text and "<html" not in frag.text
-    assert 'data-chart="whatif-bars"' in frag.text and "zz-rd-input.rate = 2.5%" in frag.text
+    assert 'data-chart="whatif-bars"' in frag.text and "奖励比例 = 2.5%" in frag.text
     xlsx = c.post("/policy/whatif/export", data=form)
     assert (
         xlsx.status_code == 200

@@ -35,6 +35,7 @@ from zonebrain.web._routes import (
     pipeline,
     policy,
     policy_analysis,
+    policy_check,
     portrait,
     targeting,
 )
@@ -166,6 +167,7 @@ def create_app(
         policy,
         payout,
         policy_analysis,
+        policy_check,
         imports,
         admin,
     ):

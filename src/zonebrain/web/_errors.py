@@ -12,7 +12,9 @@ errors are logged with their request id and answered as ``internal_error``.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -189,9 +191,24 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return _respond(request, 422, "validation_error", None, detail)
 
 
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])(?:/[\w.@+~-]+)+/([\w.@+~-]+)")
+
+
+def public_message(text: str) -> str:
+    """A message without the server's file system: a file of the policy library keeps its path
+    relative to the library folder (``zz-rd-input.policy.yaml:13``), any other absolute path
+    becomes its file name."""
+    from zonebrain.policy import LIBRARY
+
+    for folder in {str(LIBRARY), str(Path(LIBRARY).resolve())}:
+        text = text.replace(folder.rstrip("/") + "/", "")
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(1), text)
+
+
 async def _input_error(request: Request, exc: Exception) -> Response:
-    # InputError messages are written for users (what, where, the fix): shown as they are
-    return _respond(request, 400, "invalid_input", str(exc))
+    # InputError messages are written for users (what, where, the fix): shown as they are, but
+    # never with a path on the server (a policy file that fails to load names its file and line)
+    return _respond(request, 400, "invalid_input", public_message(str(exc)))
 
 
 async def _concurrent(request: Request, exc: Exception) -> Response:

@@ -85,6 +85,7 @@ def render(
     if p is not None and p.uscc_scope:
         nav = [(t("nav.my_enterprise"), f"/enterprises/{p.uscc_scope}"), (t("nav.linking"), "/linking")]
         nav.append((t("payout.verify_heading"), "/policy/verify"))  # 快申快享: what to provide
+        nav.append((t("policy_check.nav"), "/policy/check"))  # 企业自查: its own firm only
     ctx: dict[str, Any] = {
         "t": t,
         "locale": locale,

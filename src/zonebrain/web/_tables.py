@@ -1,8 +1,10 @@
 """Tables as the API returns them, and every one of them as an Excel file.
 
 A :class:`DataTable` has typed columns; money columns (``kind="fen"``) carry integer fen in
-JSON, are shown in 万元 with two decimals on pages, and are written to Excel as exact decimals
-of 万元 (no float ever holds an amount on the way).
+JSON, are shown in their column's unit (万元 unless ``unit="元"``) with two decimals and
+separators on pages, and are written to Excel as exact decimals of that unit (no float ever holds
+an amount on the way). Identifiers and years (``kind="id"``) are integers shown without
+thousands separators (``2024``, not ``2,024``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from zonebrain.core.money import FEN_PER, display_fen
 from zonebrain.core.xlsx import save_workbook
 from zonebrain.web._i18n import Translator
 
-Kind = Literal["text", "int", "fen", "float", "date", "link"]
+Kind = Literal["text", "int", "id", "fen", "float", "date", "link"]
+"""``int`` counts (with separators), ``id`` identifiers and years (without), ``fen`` money."""
+MoneyUnit = Literal["万元", "元"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Format = Literal["json", "xlsx"]
 
@@ -32,6 +36,12 @@ class Col:
     label: str
     """Catalogue key of the column header."""
     kind: Kind = "text"
+    unit: MoneyUnit = "万元"
+    """The unit a money column is shown and exported in (its JSON is integer fen either way)."""
+    page: bool = True
+    """Shown on pages (False: a code kept for the API and, unless *xlsx* is False, Excel)."""
+    xlsx: bool = True
+    """Written to Excel (False: the API only, e.g. a raw code next to its label)."""
 
 
 @dataclass
@@ -82,16 +92,18 @@ def to_json(table: DataTable, t: Translator) -> dict[str, Any]:
     }
 
 
-def cell_text(value: Any, kind: str) -> str:
-    """A value as a page shows it."""
+def cell_text(value: Any, kind: str, unit: str = "万元") -> str:
+    """A value as a page shows it (money in *unit*: 万元 or 元)."""
     if value is None:
         return ""
     if kind == "fen":
-        return display_fen(int(value), "万元")
+        return display_fen(int(value), "元" if unit == "元" else "万元")
     if kind == "float":
         return f"{float(value):.3f}"
     if kind == "int":
         return f"{int(value):,}"
+    if kind == "id":
+        return str(int(value)) if isinstance(value, int | float | Decimal) else str(value)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
@@ -101,7 +113,9 @@ def cell_text(value: Any, kind: str) -> str:
 
 def header(col: Col, t: Translator) -> str:
     label = t(col.label)
-    return f"{label} ({t('unit.wan_yuan')})" if col.kind == "fen" else label
+    if col.kind != "fen":
+        return label
+    return f"{label} ({t('unit.yuan') if col.unit == '元' else t('unit.wan_yuan')})"
 
 
 def to_xlsx(table: DataTable, t: Translator) -> bytes:
@@ -115,22 +129,27 @@ def to_xlsx(table: DataTable, t: Translator) -> bytes:
     title = WriteOnlyCell(ws, value=t(table.title, **table.title_params))
     title.font = bold
     ws.append([title])
+    columns = [c for c in table.columns if c.xlsx]
     heads = []
-    for c in table.columns:
+    for c in columns:
         cell = WriteOnlyCell(ws, value=header(c, t))
         cell.font = bold
         heads.append(cell)
     ws.append(heads)
-    wan = FEN_PER["万元"]
     for r in table.rows:
         out: list[Any] = []
-        for c in table.columns:
+        for c in columns:
             v = r.get(c.key)
             if v is not None and c.kind == "fen":
                 # openpyxl writes a Decimal as its exact text (its stubs omit Decimal)
-                amount = (Decimal(int(v)) / wan).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                per = FEN_PER["元" if c.unit == "元" else "万元"]
+                amount = (Decimal(int(v)) / per).quantize(Decimal("0.01"), ROUND_HALF_UP)
                 cell = WriteOnlyCell(ws, value=amount)  # type: ignore[arg-type]
                 cell.number_format = "#,##0.00"
+                out.append(cell)
+            elif v is not None and c.kind == "id" and isinstance(v, int):
+                cell = WriteOnlyCell(ws, value=v)
+                cell.number_format = "0"
                 out.append(cell)
             elif isinstance(v, dt.datetime):
                 out.append(v.replace(tzinfo=None))

@@ -353,7 +353,7 @@ def target_rows(
 
 
 TARGET_COLUMNS = [
-    Col("year", "kpi.col.year", "int"),
+    Col("year", "kpi.col.year", "id"),
     Col("park_id", "kpi.col.park_id"),
     Col("park", "col.park"),
     Col("indicator", "kpi.col.indicator_id"),
@@ -427,7 +427,7 @@ HISTORY_COLUMNS = [
     Col("park", "col.park"),
     Col("indicator", "kpi.col.indicator_id"),
     Col("indicator_name", "kpi.col.indicator"),
-    Col("year", "kpi.col.year", "int"),
+    Col("year", "kpi.col.year", "id"),
     Col("display_unit", "kpi.col.display_unit"),
     Col("old_text", "kpi.col.old_value"),
     Col("new_text", "kpi.col.new_value"),

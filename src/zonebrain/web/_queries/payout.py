@@ -16,16 +16,20 @@ transaction), so these functions only read, scope and shape. Who sees what:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
 from zonebrain import disbursement
 from zonebrain.appstore import Role
 from zonebrain.core.money import display_fen
+from zonebrain.disbursement._convert import LIVE
 from zonebrain.disbursement._exports import VERIFY_LABELS
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden
 from zonebrain.web._queries._common import park_names
+from zonebrain.web._queries.policy import missing_text
 from zonebrain.web._tables import Col, DataTable
 
 if TYPE_CHECKING:
@@ -47,20 +51,21 @@ BATCH_COLUMNS: Final = [
     Col("title", "payout.col.title"),
     Col("status_text", "payout.col.status"),
     Col("run_id", "policy.col.run_id"),
-    Col("period", "policy.period", "int"),
+    Col("period", "policy.period", "id"),
     Col("policies", "payout.col.policies"),
     Col("publicity", "payout.col.publicity"),
     Col("items", "payout.col.items", "int"),
-    Col("total_fen", "payout.col.total", "fen"),
+    Col("total_fen", "payout.col.total", "fen", unit="元"),
     Col("created_by", "payout.col.created_by"),
     Col("reviewed_by", "payout.col.reviewed_by"),
     Col("approved_by", "payout.col.approved_by"),
     Col("paid_by", "payout.col.paid_by"),
-    Col("version", "payout.col.version", "int"),
-    Col("status", "policy.col.status_code"),
+    Col("version", "payout.col.version", "id"),
+    Col("status", "policy.col.status_code", page=False),
 ]
+"""Park officers' items and total are their park's (:func:`scoped_batch`)."""
 ITEM_COLUMNS: Final = [
-    Col("id", "payout.col.item", "int"),
+    Col("id", "payout.col.item", "id"),
     Col("enterprise_name", "col.name"),
     Col("uscc", "col.uscc"),
     Col("park", "col.park"),
@@ -69,22 +74,24 @@ ITEM_COLUMNS: Final = [
     Col("clause_title", "policy.col.clause_title"),
     Col("policy_id", "policy.col.policy"),
     Col("clause_id", "policy.col.clause"),
-    Col("period", "payout.col.ledger_period"),
-    Col("amount_fen", "policy.col.amount", "fen"),
+    Col("period_text", "payout.col.ledger_period"),
+    Col("period", "payout.col.period_code", page=False, xlsx=False),
+    Col("amount_fen", "policy.col.amount", "fen", unit="元"),
     Col("status_text", "payout.col.status"),
-    Col("status", "policy.col.status_code"),
+    Col("status", "policy.col.status_code", page=False),
 ]
 LEDGER_COLUMNS: Final = [
-    Col("id", "payout.col.entry", "int"),
+    Col("id", "payout.col.entry", "id"),
     Col("uscc", "col.uscc"),
     Col("enterprise_name", "col.name"),
     Col("park", "col.park"),
     Col("policy_id", "policy.col.policy"),
     Col("clause_id", "policy.col.clause"),
     Col("clause_ref", "policy.col.ref"),
-    Col("period", "payout.col.ledger_period"),
-    Col("amount_fen", "policy.col.amount", "fen"),
-    Col("batch_id", "payout.col.batch", "int"),
+    Col("period_text", "payout.col.ledger_period"),
+    Col("period", "payout.col.period_code", page=False, xlsx=False),
+    Col("amount_fen", "policy.col.amount", "fen", unit="元"),
+    Col("batch_id", "payout.col.batch", "id"),
     Col("run_id", "policy.col.run_id"),
     Col("paid_at", "payout.col.paid_at", "date"),
     Col("paid_by", "payout.col.paid_by"),
@@ -94,7 +101,7 @@ LEDGER_COLUMNS: Final = [
     Col("reversed_at", "payout.col.reversed_at", "date"),
 ]
 VERIFY_COLUMNS: Final = [
-    Col("id", "payout.col.request", "int"),
+    Col("id", "payout.col.request", "id"),
     Col("enterprise_name", "col.name"),
     Col("uscc", "col.uscc"),
     Col("park", "col.park"),
@@ -102,15 +109,21 @@ VERIFY_COLUMNS: Final = [
     Col("clause_ref", "policy.col.ref"),
     Col("policy_id", "policy.col.policy"),
     Col("clause_id", "policy.col.clause"),
-    Col("period", "policy.period", "int"),
-    Col("missing_fields", "policy.col.missing"),
+    Col("period", "policy.period", "id"),
+    Col("missing_text", "policy.col.missing"),
+    Col("missing_fields", "policy.col.missing_code", page=False, xlsx=False),
     Col("ask", "payout.col.ask"),
     Col("status_text", "payout.col.status"),
     Col("note", "payout.col.note"),
     Col("updated_at", "payout.col.updated_at", "date"),
-    Col("version", "payout.col.version", "int"),
-    Col("status", "policy.col.status_code"),
+    Col("version", "payout.col.version", "id"),
+    Col("status", "policy.col.status_code", page=False),
 ]
+
+
+def period_text(period: str, t: Any) -> str:
+    """A ledger period as people read it: the year, or 一次性 for a one-time award (stored ``once``)."""
+    return t("policy.once") if period == "once" else str(period)
 
 
 def service(ctx: WebContext) -> disbursement.Disbursement:
@@ -169,11 +182,24 @@ def _publicity(b: disbursement.Batch) -> str:
     return text + (" ✕" if b.publicity_closed_at else "")
 
 
+def scoped_batch(ctx: WebContext, p: Principal, b: disbursement.Batch) -> disbursement.Batch:
+    """*b* as *p* may see it: a park officer's (or enterprise's) item counts and total are those of
+    the items in their scope, never the zone's (the service's rule: live items, none once cancelled)."""
+    if p.park_scope is None and p.uscc_scope is None:
+        return b
+    mine = [i for i in service(ctx).items(b.id) if p.may_see(i.park_id, i.uscc)]
+    counts = Counter(i.status.value for i in mine)
+    paying = b.status is not disbursement.BatchStatus.CANCELLED
+    total = sum(i.amount_fen for i in mine if paying and i.status in LIVE)
+    return dataclasses.replace(b, counts=dict(counts), total_fen=total)
+
+
 def batches(ctx: WebContext, p: Principal, t: Any, status: str | None = None) -> DataTable:
-    """Every batch, newest first (a park officer's counts are the batch's, not only their park's)."""
+    """Every batch, newest first; a park officer's item counts and totals are their park's."""
     require(p, BATCH_VIEWERS)
     rows = []
-    for b in service(ctx).batches(status=status or None):
+    for whole in service(ctx).batches(status=status or None):
+        b = scoped_batch(ctx, p, whole)
         rows.append(
             {
                 "id": b.id,
@@ -197,8 +223,9 @@ def batches(ctx: WebContext, p: Principal, t: Any, status: str | None = None) ->
 
 
 def batch(ctx: WebContext, p: Principal, batch_id: int) -> disbursement.Batch:
+    """One batch; a park officer's counts and total are their park's (:func:`scoped_batch`)."""
     require(p, BATCH_VIEWERS)
-    return service(ctx).batch(batch_id)
+    return scoped_batch(ctx, p, service(ctx).batch(batch_id))
 
 
 def items(
@@ -233,6 +260,7 @@ def items(
             "clause_ref": i.clause_ref,
             "clause_title": i.clause_title,
             "period": i.period,
+            "period_text": period_text(i.period, t),
             "amount_fen": i.amount_fen,
             "status_text": t(f"payout.item_{i.status.value}"),
             "status": i.status.value,
@@ -301,8 +329,8 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
         "publicize": status is s.REVIEWED and role in disbursement.CREATORS,
         "close": status is s.PUBLICIZED and not over and role in disbursement.APPROVERS,
         "approve": status is s.PUBLICIZED and role in disbursement.APPROVERS,
-        "pay": status in (s.APPROVED, s.PAID) and role in (disbursement.CREATORS | disbursement.APPROVERS),
-        "object": status is s.PUBLICIZED and role in BATCH_VIEWERS,
+        "pay": status is s.APPROVED and role in (disbursement.CREATORS | disbursement.APPROVERS),
+        "object": status is s.PUBLICIZED and not over and role in BATCH_VIEWERS,
         "resolve": status is s.PUBLICIZED and role in disbursement.REVIEWERS,
         "publicity_file": status not in (s.DRAFT, s.CANCELLED)
         and role in (disbursement.CREATORS | disbursement.REVIEWERS),
@@ -385,6 +413,7 @@ def ledger(
             "clause_id": e.clause_id,
             "clause_ref": ref,
             "period": e.period,
+            "period_text": period_text(e.period, t),
             "amount_fen": e.amount_fen,
             "batch_id": e.batch_id,
             "run_id": e.run_id,
@@ -454,6 +483,7 @@ def verification(
             "clause_ref": r.clause_ref,
             "period": r.period,
             "missing_fields": r.missing_fields,
+            "missing_text": missing_text(r.missing_fields),
             "ask": r.ask,
             "status_text": t(f"payout.verify_{r.status.value}"),
             "note": r.note,

@@ -88,7 +88,7 @@ def table(items: list[pl.Project], as_of: dt.datetime | None = None) -> DataTabl
         name="projects",
         title="pipeline.table",
         columns=[
-            Col("id", "pipeline.col.id", "int"),
+            Col("id", "pipeline.col.id", "id"),
             Col("name", "col.name"),
             Col("uscc", "col.uscc"),
             Col("stage", "pipeline.col.stage"),
@@ -266,7 +266,7 @@ def delivery_rows(df: Any) -> list[dict[str, Any]]:
 
 def delivery_table(rows: list[dict[str, Any]], year: int | None) -> DataTable:
     cols = [
-        Col("project_id", "pipeline.col.id", "int"),
+        Col("project_id", "pipeline.col.id", "id"),
         Col("name", "col.name"),
         Col("uscc", "col.uscc"),
         Col("park_id", "col.park"),
@@ -396,7 +396,7 @@ def digest(
             columns=[
                 head,
                 Col("colour", "pipeline.col.stall"),
-                Col("project_id", "pipeline.col.id", "int"),
+                Col("project_id", "pipeline.col.id", "id"),
                 Col("name", "col.name"),
                 Col("stage", "pipeline.col.stage"),
                 Col("days", "pipeline.col.days_in_stage", "int"),
@@ -411,7 +411,7 @@ def digest(
             columns=[
                 head,
                 Col("at", "col.date", "date"),
-                Col("project_id", "pipeline.col.id", "int"),
+                Col("project_id", "pipeline.col.id", "id"),
                 Col("name", "col.name"),
                 Col("from_stage", "pipeline.col.from_stage"),
                 Col("to_stage", "pipeline.col.to_stage"),

@@ -10,6 +10,7 @@ runs is read fresh (a run recorded by the CLI shows at once).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -18,6 +19,7 @@ import ibis.expr.types as ir
 
 from zonebrain import policy as pol
 from zonebrain.core.money import display_fen
+from zonebrain.policy._coverage import field_label_zh
 from zonebrain.policy._explain import Explained, explain, parameter_text
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal, scope_key
@@ -40,15 +42,18 @@ RESULT_COLUMNS: Final = [
     Col("clause_id", "policy.col.clause"),
     Col("clause_ref", "policy.col.ref"),
     Col("status_text", "policy.col.status"),
-    Col("amount_fen", "policy.col.amount", "fen"),
-    Col("missing_fields", "policy.col.missing"),
-    Col("status", "policy.col.status_code"),
+    Col("amount_fen", "policy.col.amount", "fen", unit="元"),
+    Col("missing_text", "policy.col.missing"),
+    Col("missing_fields", "policy.col.missing_code", page=False, xlsx=False),
+    Col("status", "policy.col.status_code", page=False),
 ]
 RUN_COLUMNS: Final = [
     Col("run_id", "policy.col.run_id", "link"),
     Col("as_of", "policy.col.as_of", "date"),
-    Col("note", "policy.col.note"),
-    Col("kind", "policy.col.kind"),
+    Col("note_text", "policy.col.note"),
+    Col("kind_text", "policy.col.kind"),
+    Col("note", "policy.col.note", page=False, xlsx=False),
+    Col("kind", "policy.col.kind", page=False, xlsx=False),
     Col("policies_hash", "policy.col.policies_hash"),
     Col("parameters_hash", "policy.col.parameters_hash"),
     Col("batches", "policy.col.batches", "int"),
@@ -62,7 +67,7 @@ SUMMARY_COLUMNS: Final = [
     Col("eligible", "policy.status_eligible", "int"),
     Col("undetermined", "policy.status_undetermined", "int"),
     Col("superseded", "policy.status_superseded", "int"),
-    Col("amount_fen", "policy.col.amount", "fen"),
+    Col("amount_fen", "policy.col.amount", "fen", unit="元"),
 ]
 
 
@@ -75,6 +80,46 @@ def library() -> pol.Library:
 def yuan(fen: int | None) -> str:
     """An amount in 元 for a page (exact, from integer fen)."""
     return "" if fen is None else display_fen(int(fen), "元")
+
+
+def missing_text(fields: str | None) -> str:
+    """Missing data as people read it, with the year: ``tax_fen[2025],revenue_fen[2025]`` →
+    ``2025年纳税总额、2025年营业收入`` (the names the coverage page and the 待核实 queue use)."""
+    labels = [field_label_zh(f.strip()) for f in (fields or "").split(",") if f.strip()]
+    return "、".join(dict.fromkeys(labels))
+
+
+RUN_KINDS: Final = {
+    "run": "policy.kind_run",
+    "whatif": "policy.kind_whatif",
+    "simulation": "policy.kind_whatif",
+}
+_PERIOD_NOTE = re.compile(r"^period=(\d{4})$")
+
+
+def run_kind_text(kind: str, t: Any) -> str:
+    """``run`` → 测算, a simulation → 模拟; another kind as it is."""
+    return t(RUN_KINDS[kind]) if kind in RUN_KINDS else kind
+
+
+def run_note_text(note: str | None, t: Any) -> str:
+    """The default note ``period=2024`` → 考核年度 2024; a note someone wrote as it is."""
+    m = _PERIOD_NOTE.match(note or "")
+    return t("policy.note_period", year=m.group(1)) if m else (note or "")
+
+
+def default_as_of(ctx: WebContext) -> dt.date:
+    """The as-of date a form starts from: the latest recorded run's (so its period has data; the
+    what-if page and 立即测算 share it), or today when nothing has been run yet."""
+    with ctx.pool.reader() as wh:
+        t = wh.table("policy_runs")
+        found = wh.to_arrow(
+            t.order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(1).select("as_of")
+        )
+    if not found.num_rows:
+        return dt.date.today()
+    day = found["as_of"][0].as_py()
+    return day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
 
 
 def clause_refs(lib: pol.Library) -> dict[tuple[str, str], tuple[str, str]]:
@@ -173,12 +218,12 @@ def clauses_table(lib: pol.Library, t: Any, today: dt.date | None = None) -> Dat
 # ---- runs ------------------------------------------------------------------------------------
 
 
-def runs(ctx: WebContext, *, short: bool = False, limit: int = 200) -> DataTable:
+def runs(ctx: WebContext, t: Any, *, short: bool = False, limit: int = 200) -> DataTable:
     """The recorded runs, newest first (hashes shortened to 12 characters with *short*)."""
     with ctx.pool.reader() as wh:
-        t = wh.table("policy_runs")
+        table = wh.table("policy_runs")
         found = wh.to_arrow(
-            t.order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(limit)
+            table.order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(limit)
         ).to_pylist()
     rows = []
     for r in found:
@@ -187,7 +232,9 @@ def runs(ctx: WebContext, *, short: bool = False, limit: int = 200) -> DataTable
                 "run_id": r["run_id"],
                 "as_of": r["as_of"],
                 "note": r["note"],
+                "note_text": run_note_text(r["note"], t),
                 "kind": r["kind"],
+                "kind_text": run_kind_text(r["kind"], t),
                 "policies_hash": r["policies_hash"][:12] if short else r["policies_hash"],
                 "parameters_hash": r["parameters_hash"][:12] if short else r["parameters_hash"],
                 "batches": len([b for b in (r["batch_ids"] or "").split(",") if b]),
@@ -336,6 +383,7 @@ def results(
         row["park"] = names.get(row["park_id"], row["park_id"])
         row["clause_ref"] = refs.get((row["policy_id"], row["clause_id"]), ("", ""))[0]
         row["status_text"] = t(f"policy.status_{row['status']}")
+        row["missing_text"] = missing_text(row["missing_fields"])
         rows.append(row)
     return DataTable(
         f"policy_results_{_safe(run_id)}",
@@ -362,6 +410,7 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, A
     refs = clause_refs(library())
     for r in found:
         r["clause_ref"], r["title"] = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
+        r["missing_text"] = missing_text(r["missing_fields"])
     return {"run_id": run_id, "firm": firm, "rows": found}
 
 
@@ -415,6 +464,7 @@ def trace_json(item: dict[str, Any]) -> dict[str, Any]:
                 "value_text": c.value_text,
                 "parameters": c.parameters,
                 "result": c.result,
+                "holds": c.holds,
             }
             for c in ex.conditions
         ],

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,7 +36,8 @@ from zonebrain.policy._format import MONEY_FACTS, _fen, _rate
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
-from zonebrain.web._queries.policy import latest_run_id, library, run_info
+from zonebrain.web._i18n import Translator
+from zonebrain.web._queries.policy import latest_run_id, library, run_info, yuan
 
 if TYPE_CHECKING:
     from zonebrain.web._context import WebContext
@@ -50,6 +51,28 @@ _NUMBER = re.compile(r"^\d{1,9}(\.\d{1,6})?$")
 _RATE = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
 """A rate in percent: at most 100 with 4 decimals, so rate × base stays within int64 fen."""
 _WAN = Decimal(FEN_PER["万元"])
+
+
+def _zh(key: str, **params: Any) -> str:
+    from zonebrain.web._i18n import translate
+
+    return translate("zh-CN", key, **params)
+
+
+def param_label(lib: pol.Library, key: str, t: Translator = _zh) -> str:
+    """``zz-rd-input.rate`` → ``郑州高新区企业研发投入奖励 · 奖励比例`` (the policy's name and the
+    parameter's label; a parameter without a label keeps its name)."""
+    pid, _, name = key.partition(".")
+    p = lib.policies.get(pid)
+    label = t(f"whatif.param.{name}")
+    return f"{p.meta.name if p else pid} · {name if label == f'whatif.param.{name}' else label}"
+
+
+def interp_label(name: str, value: str | None, t: Translator = _zh) -> str:
+    """A named interpretation (``multi_threshold``) or one of its values (``highest_only``) in words."""
+    key = f"whatif.interp.{name}" if value is None else f"whatif.interp.{name}_{value}"
+    text = t(key)
+    return (value or name) if text == key else text
 
 
 def require_whatif(p: Principal) -> None:
@@ -66,6 +89,22 @@ def pct_text(rate: Fraction) -> str:
 def wan_text(fen: int) -> str:
     """Fen as the number of 万元, exactly (50000000 → ``50``)."""
     return format((Decimal(fen) / _WAN).normalize(), "f")
+
+
+def share_text(share: Fraction | Decimal | float | None) -> str:
+    """A share in percent that never claims 100% or 0% unless it is exactly that: 35964/36000 →
+    ``99.9%``, 35999/36000 → ``99.997%``; beyond three decimals ``>99.999%`` / ``<0.001%``."""
+    if share is None:
+        return "—"
+    exact = Fraction(share) if not isinstance(share, Decimal) else Fraction(str(share))
+    if exact in (0, 1):
+        return f"{int(exact * 100)}%"
+    pct = Decimal(exact.numerator) * 100 / Decimal(exact.denominator)
+    for places in (1, 2, 3):
+        shown = pct.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        if 0 < shown < 100:
+            return f"{shown}%"
+    return ">99.999%" if pct > 50 else "<0.001%"
 
 
 def _number(text: str, what: str) -> str:
@@ -93,9 +132,9 @@ def _money_leaves(c: pol.Clause) -> list[tuple[int, str]]:
     return sorted(out.items())
 
 
-def form_spec(lib: pol.Library, period: int) -> dict[str, Any]:
+def form_spec(lib: pol.Library, period: int, t: Translator = _zh) -> dict[str, Any]:
     """Every parameter (its value in force at the period end), budget pool, literal threshold and
-    named interpretation of *lib*, as the what-if form shows them."""
+    named interpretation of *lib*, as the what-if form shows them (with labels in *t*'s language)."""
     day = dt.date(period, 12, 31)
     params, thresholds, interps = [], [], []
     for p in lib.policies.values():
@@ -115,6 +154,7 @@ def form_spec(lib: pol.Library, period: int) -> dict[str, Any]:
                 {
                     "field": f"param:{p.id}.{name}",
                     "key": f"{p.id}.{name}",
+                    "label": param_label(lib, f"{p.id}.{name}", t),
                     "policy": p.id,
                     "name": name,
                     "ref": spec.ref.text(),
@@ -131,6 +171,7 @@ def form_spec(lib: pol.Library, period: int) -> dict[str, Any]:
                     {
                         "field": f"th:{p.id}/{c.id}:{fen}",
                         "target": f"{p.id}/{c.id}",
+                        "policy_name": p.meta.name,
                         "ref": c.ref.text(),
                         "title": c.title,
                         "value": wan_text(fen),
@@ -141,9 +182,14 @@ def form_spec(lib: pol.Library, period: int) -> dict[str, Any]:
                 {
                     "field": f"interp:{p.id}.{name}",
                     "policy": p.id,
+                    "policy_name": p.meta.name,
                     "name": name,
+                    "label": interp_label(name, None, t),
                     "value": value,
                     "options": INTERPRETATIONS.get(name, (value,)),
+                    "option_labels": {
+                        o: interp_label(name, o, t) for o in INTERPRETATIONS.get(name, (value,))
+                    },
                 }
             )
     budgets = [
@@ -175,8 +221,9 @@ class Scenario:
     changes: list[str] = field(default_factory=list)
 
 
-def scenario(lib: pol.Library, period: int, form: Mapping[str, str]) -> Scenario:
-    """Parse the form's fields exactly; unknown fields are ignored, bad values are a 400."""
+def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translator = _zh) -> Scenario:
+    """Parse the form's fields exactly; unknown fields are ignored, bad values are a 400 whose
+    message names the parameter as the form labels it. Each change is described in *t*'s words."""
     day = dt.date(period, 12, 31)
     out = Scenario(library=lib)
     edited = lib
@@ -190,10 +237,11 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str]) -> Scenario
             if p is None or name not in p.parameters:
                 raise InputError(f"未知参数 '{rest[:80]}' (unknown parameter)")
             spec = p.parameters[name]
-            number = _number(raw, rest)
+            label = param_label(lib, rest, t)
+            number = _number(raw, label)
             if spec.kind == "rate":
                 if not _RATE.fullmatch(number) or Decimal(number) > 100:
-                    raise InputError(f"{rest} 须在 0 至 100 (%) 之间, 最多 4 位小数 (a rate from 0 to 100%)")
+                    raise InputError(f"{label} 须在 0 至 100 (%) 之间, 最多 4 位小数 (a rate from 0 to 100%)")
                 text = f"{number}%"
                 changed = _rate(text) != spec.at(day)
             else:
@@ -201,7 +249,7 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str]) -> Scenario
                 changed = _fen(text) != spec.at(day)
             if changed:
                 out.parameters[rest] = text
-                out.changes.append(f"{rest} = {text}")
+                out.changes.append(f"{label} = {text}")
         elif kind == "th":
             target, _, old = rest.rpartition(":")
             pid, _, cid = target.partition("/")
@@ -210,10 +258,11 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str]) -> Scenario
             olds = dict(_money_leaves(clause)) if clause else {}
             if not old.isdigit() or int(old) not in olds:
                 raise InputError(f"未知门槛 '{rest[:80]}' (unknown threshold)")
-            text = f"{_number(raw, target)}万"
+            where = f"{p.meta.name if p else pid} {clause.ref.text() if clause else cid}"
+            text = f"{_number(raw, where)}万"
             if _fen(text) != int(old):
                 edited = pol.set_threshold(edited, target, text, old=olds[int(old)])
-                out.changes.append(f"{target}: {olds[int(old)]} → {text}")
+                out.changes.append(f"{where} {t('whatif.threshold')}: {olds[int(old)]} → {text}")
         elif kind == "interp":
             pid, _, name = rest.partition(".")
             p = lib.policies.get(pid)
@@ -221,18 +270,23 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str]) -> Scenario
                 raise InputError(f"未知解释项 '{rest[:80]}={raw[:40]}' (unknown interpretation)")
             if p.interpretations[name] != raw:
                 edited = pol.set_interpretation(edited, pid, name, raw)
-                out.changes.append(f"{rest} = {raw}")
+                out.changes.append(
+                    f"{p.meta.name} · {interp_label(name, None, t)} = {interp_label(name, raw, t)}"
+                )
         elif kind == "budget":
             fam = lib.families.get(rest)
             if fam is None:
                 raise InputError(f"未知政策族 '{rest[:80]}' (unknown family)")
-            text = f"{_number(raw, rest)}万"
+            pool = f"{fam.meta.name} {t('whatif.pool')}"
+            text = f"{_number(raw, pool)}万"
             rule = form.get(f"rule:{rest}", "") or (fam.budget.rule if fam.budget else "pro_rata")
             if rule not in BUDGET_RULES:
-                raise InputError(f"预算分配规则须为 pro_rata 或 ranking (got '{rule[:20]}')")
+                raise InputError(
+                    f"预算分配规则须为按比例分配 (pro_rata) 或按金额排序分配 (ranking), 而不是 '{rule[:20]}'"
+                )
             if fam.budget is None or fam.budget.pool != _fen(text) or fam.budget.rule != rule:
                 edited = pol.set_budget(edited, rest, text, rule=rule)
-                out.changes.append(f"{rest} 预算池 budget = {text} ({rule})")
+                out.changes.append(f"{pool} = {text} ({t('whatif.rule_' + rule)})")
     out.library = edited
     return out
 
@@ -241,7 +295,8 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str]) -> Scenario
 
 
 def run(ctx: WebContext, as_of: dt.date | None, baseline_run_id: str | None, sc: Scenario) -> pol.WhatIf:
-    """The comparison; one-time awards see the payment ledger on both sides. Nothing is written."""
+    """The comparison. One-time awards see, on both sides, the payments the baseline run saw (read from
+    its traces), or for a fresh baseline today's ledger. Nothing is written."""
     if baseline_run_id:
         run_info(ctx, baseline_run_id)  # 404 for an unknown run
     with ctx.pool.reader() as wh:
@@ -252,7 +307,7 @@ def run(ctx: WebContext, as_of: dt.date | None, baseline_run_id: str | None, sc:
             parameters=sc.parameters,
             library=sc.library,
             baseline_run_id=baseline_run_id or None,
-            history=Ledger(ctx.store),
+            history=None if baseline_run_id else Ledger(ctx.store),
         )
 
 
@@ -261,12 +316,81 @@ def _rows(t: pa.Table) -> list[dict[str, Any]]:
     return rows
 
 
-def result_view(r: pol.WhatIf, p: Principal, t: Any) -> dict[str, Any]:
-    """The comparison for the page and the API (money in fen); names only with finance."""
+_SIDE = re.compile(r"^(?P<status>[a-z_]+|—)(?: (?P<amount>-?\d+)\.(?P<cents>\d{2})元)?$")
+_CHANGE = re.compile(r"^(?P<policy>[\w-]+)/(?P<clause>[\w-]+): (?P<before>.+?) → (?P<after>.+)$")
+
+
+def _side_text(side: str, t: Translator) -> str:
+    m = _SIDE.match(side.strip())
+    if m is None:
+        return side
+    status = "—" if m["status"] == "—" else t(f"policy.status_{m['status']}")
+    if m["amount"] is None:
+        return status
+    fen = int(m["amount"]) * 100 + (int(m["cents"]) if not m["amount"].startswith("-") else -int(m["cents"]))
+    return f"{status} {yuan(fen)}元"
+
+
+def detail_text(detail: str | None, t: Translator, lib: pol.Library | None = None) -> str:
+    """What changed for one enterprise in words: ``zz-rd-input/award: eligible 331299.00元 →
+    eligible 496949.00元`` → ``郑州高新区企业研发投入奖励 第一条: 符合 331,299.00元 → 符合 496,949.00元``."""
+    lib = lib or library()
+    refs = {(p.id, c.id): f"{p.meta.name} {c.ref.text()}" for p in lib.policies.values() for c in p.clauses}
+    out = []
+    for part in (detail or "").split("; "):
+        m = _CHANGE.match(part.strip())
+        if m is None:
+            out.append(part)
+            continue
+        where = refs.get((m["policy"], m["clause"]), f"{m['policy']}/{m['clause']}")
+        out.append(f"{where}: {_side_text(m['before'], t)} → {_side_text(m['after'], t)}")
+    return "; ".join(p for p in out if p)
+
+
+def _named(rows: list[dict[str, Any]], parks: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Rows with the park named as on every other page (the short name in the page's language)."""
+    for x in rows:
+        if x.get("park_id") in parks:
+            x["park_name"] = parks[x["park_id"]]
+    return rows
+
+
+def _clauses_named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per clause rows with the policy's name and the clause's reference (``clause_text``)."""
+    lib = library()
+    refs = {(p.id, c.id): (p.meta.name, c.ref.text()) for p in lib.policies.values() for c in p.clauses}
+    for x in rows:
+        x["policy_name"], x["clause_ref"] = refs.get(
+            (x["policy_id"], x["clause_id"]), (x["policy_id"], x["clause_id"])
+        )
+    return rows
+
+
+def _families_named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    families = library().families
+    for x in rows:
+        fam = families.get(x.get("family_id") or "")
+        x["family_name"] = fam.meta.name if fam else x.get("family_id")
+    return rows
+
+
+def result_view(
+    r: pol.WhatIf, p: Principal, t: Any, parks_named: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The comparison for the page and the API (money in fen); names only with finance. Parks are
+    named by *parks_named* (park id → name, as elsewhere in the app); changes are in words."""
+    named = parks_named or {}
     totals = _rows(r.totals)[0]
-    parks = _rows(r.by_park)
+    parks = _named(_rows(r.by_park), named)
     names = p.can(Perm.FINANCE)
     winners, losers = r.winners(), r.losers()
+
+    def people(table: pa.Table) -> list[dict[str, Any]]:
+        rows = _named(_rows(table.slice(0, TOP)), named)
+        for x in rows:
+            x["detail_text"] = detail_text(x.get("detail"), t)
+        return rows
+
     return {
         "as_of": r.as_of.isoformat(),
         "period": r.period,
@@ -274,12 +398,12 @@ def result_view(r: pol.WhatIf, p: Principal, t: Any) -> dict[str, Any]:
         "parameters": r.parameters,
         "totals": totals,
         "by_park": parks,
-        "by_clause": _rows(r.by_clause),
-        "budget": _rows(r.budget),
+        "by_clause": _clauses_named(_rows(r.by_clause)),
+        "budget": _families_named(_rows(r.budget)),
         "winners_count": winners.num_rows,
         "losers_count": losers.num_rows,
-        "winners": _rows(winners.slice(0, TOP)) if names else None,
-        "losers": _rows(losers.slice(0, TOP)) if names else None,
+        "winners": people(winners) if names else None,
+        "losers": people(losers) if names else None,
         "chart": {
             "parks": [x["park_name"] or x["park_id"] or t("whatif.no_park") for x in parks],
             "before_fen": [x["cost_before_fen"] for x in parks],
@@ -293,9 +417,73 @@ def result_view(r: pol.WhatIf, p: Principal, t: Any) -> dict[str, Any]:
     }
 
 
-def sheets(r: pol.WhatIf, p: Principal) -> dict[str, pa.Table]:
+def _renamed(table: pa.Table, parks: Mapping[str, str], t: Translator) -> pa.Table:
+    """A sheet with parks named as on the pages and each enterprise's changes in words."""
+    if "park_name" in table.column_names and "park_id" in table.column_names:
+        ids = table["park_id"].to_pylist()
+        old = table["park_name"].to_pylist()
+        new = [parks.get(i, o) if i is not None else o for i, o in zip(ids, old, strict=True)]
+        table = table.set_column(
+            table.column_names.index("park_name"), "park_name", pa.array(new, pa.string())
+        )
+    if "detail" in table.column_names:
+        text = [detail_text(d, t) if d else d for d in table["detail"].to_pylist()]
+        table = table.set_column(table.column_names.index("detail"), "detail", pa.array(text, pa.string()))
+    return table
+
+
+_BASES: Final = {
+    "cost": "兑现金额",
+    "firms": "受益企业",
+    "eligible": "符合",
+    "undetermined": "待核实",
+    "pool": "预算池",
+    "requested": "申请金额",
+    "granted": "核定金额",
+    "share": "核定比例",
+    "amount": "金额",
+    "status": "结果",
+}
+_SIDES_ZH: Final = {"before": "基线", "after": "情景", "delta": "变化"}
+_PLAIN: Final = {
+    "uscc": "统一社会信用代码",
+    "name": "企业名称",
+    "park_id": "园区代码",
+    "park_name": "园区",
+    "policy_id": "政策",
+    "clause_id": "条款",
+    "family_id": "政策族",
+    "ref": "条款引用",
+    "title": "名称",
+    "detail": "变化条款",
+    "item": "项目",
+    "value": "取值",
+    "before_fen": "基线",
+    "after_fen": "情景",
+    "delta_fen": "变化",
+    "size": "变化绝对值",
+}
+
+
+def excel_headers(columns: list[str]) -> dict[str, str]:
+    """Chinese headers for the what-if and coverage sheets (``cost_before_fen`` → ``兑现金额 基线``;
+    the Excel writer adds the unit of money columns)."""
+    out = {}
+    for c in columns:
+        if c in _PLAIN:
+            out[c] = _PLAIN[c]
+            continue
+        parts = c.removesuffix("_fen").split("_")
+        if len(parts) == 2 and parts[0] in _BASES and parts[1] in _SIDES_ZH:
+            out[c] = f"{_BASES[parts[0]]} {_SIDES_ZH[parts[1]]}"
+    return out
+
+
+def sheets(
+    r: pol.WhatIf, p: Principal, parks_named: Mapping[str, str] | None = None, t: Translator = _zh
+) -> dict[str, pa.Table]:
     """The Excel sheets of a scenario (winners and losers only with the finance permission)."""
-    out = r.sheets()
+    out = {k: _renamed(v, parks_named or {}, t) for k, v in r.sheets().items()}
     if not p.can(Perm.FINANCE):
         out = {k: v for k, v in out.items() if "winners" not in k and "losers" not in k}
     scenario_sheet = pa.table(
@@ -357,6 +545,8 @@ def coverage_json(c: pol.Coverage, run_id: str | None) -> dict[str, Any]:
         "clause_share_pct": float(c.clause_share) * 100,
         "decided_share": None if c.decided_share is None else str(c.decided_share),
         "decided_share_pct": None if c.decided_share is None else float(c.decided_share) * 100,
+        "clause_share_text": share_text(c.clause_share),
+        "decided_share_text": share_text(c.decided_share),
         "clauses_from_data": sum(bool(x) for x in c.clauses["from_data"].to_pylist()),
         "firms": c.firms,
         "firms_decided": c.firms_decided,

@@ -13,8 +13,10 @@ each action redirects back to the batch (or queue) page.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
@@ -24,11 +26,15 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from zonebrain import disbursement
+from zonebrain.appstore import Role
 from zonebrain.core.errors import InputError
+from zonebrain.core.xlsx import save_workbook
 from zonebrain.web._auth import Perm, Principal, client_ip, principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound
+from zonebrain.web._i18n import Translator
 from zonebrain.web._queries import payout as q
 from zonebrain.web._queries import policy as pq
+from zonebrain.web._queries._common import park_names
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, locale, tr
 from zonebrain.web._tables import XLSX, XLSX_RESPONSE, Format, TableOut, attachment, respond
@@ -73,17 +79,42 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+_ROLE_NAMES = "|".join(r.value for r in Role)
+_CLI_EXAMPLE = re.compile(r"\s*[;；]?\s*例如 --[\w-]+ '[^']*'")
+_CLI_REVERSE = re.compile(r"\s*/\s*reverse its ledger entries: zonebrain policy ledger reverse ENTRY_ID")
+_CLI_SEE = re.compile(r"\s*[;；]?\s*(?:查看\s*/\s*see:\s*)?zonebrain(?: [a-z][\w-]*)+(?: [A-Z_]+)*")
+_ROLE = re.compile(rf"角色 ({_ROLE_NAMES}) ")
+_NEEDS = re.compile(rf"须为 / needs one of: ((?:{_ROLE_NAMES})(?:, (?:{_ROLE_NAMES}))*)")
+
+
+def web_message(text: str, t: Translator) -> str:
+    """A service message worded for the web: command-line hints (``例如 --reason '…'``,
+    ``zonebrain policy …``) become what to do on the page, role keys the locale's role names."""
+    text = _CLI_EXAMPLE.sub(t("payout.fill_reason"), text)
+    text = _CLI_REVERSE.sub(t("payout.reverse_on_ledger"), text)
+    text = _CLI_SEE.sub("", text)
+    text = _ROLE.sub(lambda m: f"角色 {t('role.' + m.group(1))} ", text)
+    return _NEEDS.sub(
+        lambda m: t("payout.needs_roles", roles="、".join(t(f"role.{r}") for r in m.group(1).split(", "))),
+        text,
+    )
+
+
 @contextmanager
-def domain_errors() -> Iterator[None]:
-    """The service's refusals as the API's: 403, 404, 409 (stale versions are 409 app-wide)."""
+def domain_errors(request: Request) -> Iterator[None]:
+    """The service's refusals as the API's: 403, 404, 409 (stale versions are 409 app-wide), bad
+    input 400; their messages worded for the web (:func:`web_message`)."""
+    t = tr(request)
     try:
         yield
     except disbursement.NotAllowed as exc:
-        raise Forbidden(str(exc)) from exc
+        raise Forbidden(web_message(str(exc), t)) from exc
     except disbursement.NotFound as exc:
-        raise NotFound(str(exc)) from exc
+        raise NotFound(web_message(str(exc), t)) from exc
     except disbursement.WrongStep as exc:
-        raise Conflict(str(exc)) from exc
+        raise Conflict(web_message(str(exc), t)) from exc
+    except InputError as exc:
+        raise InputError(web_message(str(exc), t)) from exc
 
 
 def _day(text: str, what: str) -> dt.date:
@@ -100,11 +131,36 @@ def _file(data: bytes, media: str, name: str) -> Response:
     return Response(data, media_type=media, headers={"Content-Disposition": attachment(name)})
 
 
-def _export(write: Any, name: str) -> bytes:
+def _relabel(data: bytes, columns: dict[str, Callable[[str], str]]) -> bytes:
+    """The service's workbook with the cells under the headers named in *columns* rewritten for
+    people (a park id → the park's name, field codes → their Chinese names)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    for ws in wb.worksheets:
+        heads = {cell.value: cell.column for cell in ws[1] if isinstance(cell.value, str)}
+        for head, rewrite in columns.items():
+            col = heads.get(head)
+            if col is None:
+                continue
+            for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+                if isinstance(cell.value, str) and cell.value:
+                    cell.value = rewrite(cell.value)
+    buf = io.BytesIO()
+    save_workbook(wb, buf)
+    return buf.getvalue()
+
+
+def _park_name(request: Request) -> Callable[[str], str]:
+    names = park_names(context(request), locale(request))
+    return lambda park: names.get(park, park)
+
+
+def _export(request: Request, write: Any, name: str) -> bytes:
     """Run a service export into a temporary folder and return the bytes (the service audits it)."""
     with tempfile.TemporaryDirectory(prefix="zonebrain-export-") as folder:
         path = FsPath(folder) / name
-        with domain_errors():
+        with domain_errors(request):
             out: FsPath = write(path)
         return out.read_bytes()
 
@@ -115,7 +171,7 @@ def create_batch(request: Request, p: Principal, run_id: str, title: str, polici
     pq.run_info(ctx, run_id)  # 404 for an unknown run
     with ctx.pool.reader() as wh:
         run = disbursement.load_run(wh, run_id, pq.library())
-    with domain_errors():
+    with domain_errors(request):
         return q.service(ctx).create_batch(
             p.user, run, policies=policies or None, title=title, ip=client_ip(request)
         )
@@ -159,7 +215,7 @@ def batch_page(
     already: Count = None,
 ) -> Response:
     ctx, t, loc = context(request), tr(request), locale(request)
-    with domain_errors():
+    with domain_errors(request):
         b = q.batch(ctx, p, batch_id)
         table = q.items(ctx, p, t, loc, batch_id, status=status, page=page, size=PAGE_SIZE)
         objections = q.objections(ctx, p, batch_id)
@@ -200,7 +256,7 @@ def review_form(
     expected_version: Version,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    with domain_errors():
+    with domain_errors(request):
         q.service(context(request)).review(
             p.user, batch_id, expected_version=expected_version, note=note, ip=client_ip(request)
         )
@@ -217,7 +273,7 @@ def publicize_form(
     end: Annotated[str, Form(max_length=10)],
 ) -> Response:
     first, last = _day(start, "公示开始日"), _day(end, "公示截止日")
-    with domain_errors():
+    with domain_errors(request):
         q.service(context(request)).publicize(
             p.user, batch_id, start=first, end=last, expected_version=expected_version, ip=client_ip(request)
         )
@@ -232,7 +288,7 @@ def close_form(
     expected_version: Version,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    with domain_errors():
+    with domain_errors(request):
         q.service(context(request)).close_publicity(
             p.user, batch_id, reason=reason, expected_version=expected_version, ip=client_ip(request)
         )
@@ -247,7 +303,7 @@ def approve_form(
     expected_version: Version,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    with domain_errors():
+    with domain_errors(request):
         q.service(context(request)).approve(
             p.user, batch_id, expected_version=expected_version, note=note, ip=client_ip(request)
         )
@@ -256,7 +312,7 @@ def approve_form(
 
 @pages.post("/policy/batches/{batch_id}/pay")
 def pay_form(request: Request, p: User, batch_id: Id) -> Response:
-    with domain_errors():
+    with domain_errors(request):
         r = q.service(context(request)).pay(p.user, batch_id, ip=client_ip(request))
     return _back(batch_id, paid=len(r.paid), already=len(r.already_paid))
 
@@ -270,7 +326,7 @@ def cancel_form(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """作废: the service checks who (admin or creator), the status (not paid) and the reason (400 if empty)."""
-    with domain_errors():
+    with domain_errors(request):
         q.service(context(request)).cancel(
             p.user, batch_id, reason=reason, expected_version=expected_version, ip=client_ip(request)
         )
@@ -287,7 +343,7 @@ def object_form(
     raised_by_role: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     ctx = context(request)
-    with domain_errors():
+    with domain_errors(request):
         it = q.item_in_scope(ctx, p, item_id)
         q.service(ctx).object(
             p.user, item_id, text, raised_by=raised_by, raised_by_role=raised_by_role, ip=client_ip(request)
@@ -303,7 +359,7 @@ def resolve_form(
     resolution: Annotated[Literal["upheld", "dismissed"], Form()],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    with domain_errors():
+    with domain_errors(request):
         o = q.service(context(request)).resolve(
             p.user, objection_id, upheld=resolution == "upheld", note=note, ip=client_ip(request)
         )
@@ -354,7 +410,7 @@ def reverse_form(
 ) -> Response:
     """冲正 one entry: admin or leader, not the payer (the service checks, and audits)."""
     q.require(p, q.LEDGER_VIEWERS)
-    with domain_errors():
+    with domain_errors(request):
         e = q.service(context(request)).reverse(p.user, entry_id, reason=reason, ip=client_ip(request))
     return RedirectResponse(f"/policy/ledger?batch={e.batch_id}&reversed={e.id}", status_code=303)
 
@@ -393,7 +449,7 @@ def verify_form(
 ) -> Response:
     ctx = context(request)
     q.require(p, q.QUEUE_VIEWERS)
-    with domain_errors():
+    with domain_errors(request):
         q.service(ctx).verification.update(
             p.user,
             request_id,
@@ -486,7 +542,7 @@ def post_batch(request: Request, p: User, body: BatchIn) -> JSONResponse:
 @api.get("/batches/{batch_id}", summary="一个兑现批次 / one batch with its objections")
 def get_batch(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
     ctx = context(request)
-    with domain_errors():
+    with domain_errors(request):
         b = q.batch(ctx, p, batch_id)
         objections = q.objections(ctx, p, batch_id)
     return {**_batch_out(b), "objections": objections}
@@ -508,7 +564,7 @@ def batch_items(
     format: Format = "json",
 ) -> Any:
     ctx, t = context(request), tr(request)
-    with domain_errors():
+    with domain_errors(request):
         table = q.items(
             ctx,
             p,
@@ -524,7 +580,7 @@ def batch_items(
 
 @api.post("/batches/{batch_id}/review", summary="审核 / review (draft → reviewed)")
 def api_review(request: Request, p: User, batch_id: Id, body: VersionIn) -> dict[str, Any]:
-    with domain_errors():
+    with domain_errors(request):
         b = q.service(context(request)).review(
             p.user, batch_id, expected_version=body.expected_version, note=body.note, ip=client_ip(request)
         )
@@ -535,7 +591,7 @@ def api_review(request: Request, p: User, batch_id: Id, body: VersionIn) -> dict
 def api_publicize(request: Request, p: User, batch_id: Id, body: PublicizeIn) -> dict[str, Any]:
     for day, what in ((body.start, "公示开始日"), (body.end, "公示截止日")):
         _day(day.isoformat(), what)
-    with domain_errors():
+    with domain_errors(request):
         b = q.service(context(request)).publicize(
             p.user,
             batch_id,
@@ -549,7 +605,7 @@ def api_publicize(request: Request, p: User, batch_id: Id, body: PublicizeIn) ->
 
 @api.post("/batches/{batch_id}/close-publicity", summary="提前结束公示 / close the publicity early")
 def api_close(request: Request, p: User, batch_id: Id, body: CloseIn) -> dict[str, Any]:
-    with domain_errors():
+    with domain_errors(request):
         b = q.service(context(request)).close_publicity(
             p.user,
             batch_id,
@@ -563,7 +619,7 @@ def api_close(request: Request, p: User, batch_id: Id, body: CloseIn) -> dict[st
 @api.post("/batches/{batch_id}/approve", summary="审批 / approve (admin or leader, not creator or reviewer)")
 def api_approve(request: Request, p: User, batch_id: Id, body: VersionIn) -> dict[str, Any]:
     """403 when the approver built or reviewed the batch (四眼原则), 409 before the 公示期 is over."""
-    with domain_errors():
+    with domain_errors(request):
         b = q.service(context(request)).approve(
             p.user, batch_id, expected_version=body.expected_version, note=body.note, ip=client_ip(request)
         )
@@ -573,7 +629,7 @@ def api_approve(request: Request, p: User, batch_id: Id, body: VersionIn) -> dic
 @api.post("/batches/{batch_id}/pay", summary="支付 / record the payment (idempotent: already paid)")
 def api_pay(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
     """Writes the ledger once; paying again reports every award as ``already_paid``."""
-    with domain_errors():
+    with domain_errors(request):
         r = q.service(context(request)).pay(p.user, batch_id, ip=client_ip(request))
     return {
         **_batch_out(r.batch),
@@ -597,7 +653,7 @@ def api_pay(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
 def api_cancel(request: Request, p: User, batch_id: Id, body: CancelIn) -> dict[str, Any]:
     """Any status but paid (409 when paid or already cancelled); 403 unless an admin or the batch's
     creator. The run's awards may then go into a new batch."""
-    with domain_errors():
+    with domain_errors(request):
         b = q.service(context(request)).cancel(
             p.user,
             batch_id,
@@ -612,7 +668,7 @@ def api_cancel(request: Request, p: User, batch_id: Id, body: CancelIn) -> dict[
 def api_object(request: Request, p: User, item_id: Id, body: ObjectionIn) -> JSONResponse:
     """During the 公示期; staff (park officers: their park's items), an enterprise user on its own items."""
     ctx = context(request)
-    with domain_errors():
+    with domain_errors(request):
         q.item_in_scope(ctx, p, item_id)
         o = q.service(ctx).object(
             p.user,
@@ -627,7 +683,7 @@ def api_object(request: Request, p: User, item_id: Id, body: ObjectionIn) -> JSO
 
 @api.post("/objections/{objection_id}/resolve", summary="处理异议 / resolve: upheld withdraws the item")
 def api_resolve(request: Request, p: User, objection_id: Id, body: ResolveIn) -> dict[str, Any]:
-    with domain_errors():
+    with domain_errors(request):
         o = q.service(context(request)).resolve(
             p.user, objection_id, upheld=body.upheld, note=body.note, ip=client_ip(request)
         )
@@ -647,7 +703,9 @@ def publicity_file(
     q.require(p, q.BATCH_VIEWERS)
     d = q.service(ctx)
     name = f"publicity-batch-{batch_id}.{format}"
-    data = _export(lambda path: d.export_publicity(p.user, batch_id, path, ip=client_ip(request)), name)
+    data = _export(
+        request, lambda path: d.export_publicity(p.user, batch_id, path, ip=client_ip(request)), name
+    )
     return _file(data, XLSX if format == "xlsx" else DOCX, f"公示名单-{batch_id}.{format}")
 
 
@@ -659,7 +717,10 @@ def notify_file(request: Request, p: User, batch_id: Id) -> Response:
     ctx = context(request)
     q.require(p, q.BATCH_VIEWERS)
     d = q.service(ctx)
-    data = _export(lambda path: d.export_notify(p.user, batch_id, path, ip=client_ip(request)), "notify.xlsx")
+    data = _export(
+        request, lambda path: d.export_notify(p.user, batch_id, path, ip=client_ip(request)), "notify.xlsx"
+    )
+    data = _relabel(data, {"园区": _park_name(request)})
     return _file(data, XLSX, f"通知名单-{batch_id}.xlsx")
 
 
@@ -703,7 +764,7 @@ def api_reverse(request: Request, p: User, entry_id: Id, body: ReverseIn) -> dic
     """The entry stays in the ledger, flagged, and no longer counts as paid: a new batch may pay the
     award again, once. 403 for the payer or another role, 409 when already reversed."""
     q.require(p, q.LEDGER_VIEWERS)
-    with domain_errors():
+    with domain_errors(request):
         e = q.service(context(request)).reverse(p.user, entry_id, reason=body.reason, ip=client_ip(request))
     return {"entry": q.entry_json(e)}
 
@@ -747,16 +808,18 @@ def verification_file(request: Request, p: User, status: VerifyStatus = None) ->
     q.require(p, q.QUEUE_VIEWERS)
     d = q.service(ctx)
     data = _export(
+        request,
         lambda path: d.export_verification(p.user, path, status=status or None, ip=client_ip(request)),
         "verification.xlsx",
     )
+    data = _relabel(data, {"园区": _park_name(request), "缺失数据项": pq.missing_text})
     return _file(data, XLSX, "待核实清单.xlsx")
 
 
 @api.post("/verification/{request_id}", summary="推进待核实事项 / move a request on (409 on a stale version)")
 def api_verify_update(request: Request, p: User, request_id: Id, body: VerifyIn) -> dict[str, Any]:
     q.require(p, q.QUEUE_VIEWERS)
-    with domain_errors():
+    with domain_errors(request):
         r = q.service(context(request)).verification.update(
             p.user,
             request_id,

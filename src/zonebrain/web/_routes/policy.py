@@ -98,7 +98,7 @@ def _export(path: str, **params: Any) -> str:
 @pages.get("/policy")
 def policy_page(request: Request, p: Reader) -> Response:
     ctx, t = context(request), tr(request)
-    runs = q.runs(ctx, short=True)
+    runs = q.runs(ctx, t, short=True)
     if not p.can(Perm.FINANCE):  # no link to results the role may not open
         runs.columns = [Col(c.key, c.label, "text") if c.kind == "link" else c for c in runs.columns]
     latest = runs.rows[0]["run_id"] if runs.rows else None
@@ -116,7 +116,7 @@ def policy_page(request: Request, p: Reader) -> Response:
             "can_whatif": p.role in WHATIF_ROLES,
             "can_batches": p.role in BATCH_VIEWERS,
             "can_results": p.can(Perm.FINANCE),
-            "today": dt.date.today().isoformat(),
+            "as_of": q.default_as_of(ctx).isoformat(),  # the what-if page's default too
             "export_runs": "/api/v1/policy/runs?format=xlsx",
             "export_summary": f"/api/v1/policy/runs/{latest}/summary?format=xlsx" if latest else None,
         },
@@ -177,6 +177,7 @@ def results_page(
         "policy_results.html",
         {
             "run": run,
+            "note": q.run_note_text(run["note"], t),
             "table": table,
             "parks": {} if p.uscc_scope else names,
             "policies": list(q.library().policies),
@@ -200,7 +201,12 @@ def trace_page(request: Request, p: Finance, run_id: RunId, uscc: Uscc) -> Respo
     return render(
         request,
         "policy_trace.html",
-        {**data, "park": park_names(ctx, loc).get(firm["park_id"], firm["park_id"]), "yuan": q.yuan},
+        {
+            **data,
+            "park": park_names(ctx, loc).get(firm["park_id"], firm["park_id"]),
+            "yuan": q.yuan,
+            "missing_text": q.missing_text,
+        },
     )
 
 
@@ -239,7 +245,8 @@ def list_clauses(request: Request, p: Reader, format: Format = "json") -> Any:
 @api.get("/runs", response_model=TableOut, responses=XLSX_RESPONSE, summary="测算记录 / recorded runs")
 def list_runs(request: Request, p: Reader, format: Format = "json") -> Any:
     """Newest first: run id, as-of date, rule and parameter hashes, data batches, created."""
-    return respond(q.runs(context(request)), format, tr(request))
+    t = tr(request)
+    return respond(q.runs(context(request), t), format, t)
 
 
 @api.post("/runs", status_code=201, summary="立即测算 / evaluate every policy and record the run")

@@ -17,13 +17,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from zonebrain.core.errors import InputError
+from zonebrain.policy._coverage import fact_label_zh
 from zonebrain.reports import export_excel
 from zonebrain.web._auth import Perm, Principal, principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries import policy_analysis as q
+from zonebrain.web._queries._common import park_names
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, tr
+from zonebrain.web._routes._deps import context, locale, tr
 from zonebrain.web._tables import XLSX, attachment
 
 pages = APIRouter(include_in_schema=False)
@@ -45,8 +47,9 @@ MAX_FIELDS = 200
 
 def _excel(sheets: dict[str, Any], name: str) -> Response:
     money = sorted({c for t in sheets.values() for c in t.column_names if c.endswith("_fen")})
+    heads = q.excel_headers(sorted({c for t in sheets.values() for c in t.column_names}))
     with tempfile.TemporaryDirectory(prefix="zonebrain-xlsx-") as folder:
-        path = export_excel(sheets, FsPath(folder) / "out.xlsx", money=money, money_unit="元")
+        path = export_excel(sheets, FsPath(folder) / "out.xlsx", heads, money=money, money_unit="元")
         data = path.read_bytes()
     return Response(data, media_type=XLSX, headers={"Content-Disposition": attachment(name)})
 
@@ -88,9 +91,9 @@ def _whatif_from_form(request: Request, p: Principal, form: dict[str, str]) -> A
     baseline = form.get("baseline", "").strip() or None
     if baseline is not None and not all(ch.isalnum() or ch in "_.:-" for ch in baseline):
         raise InputError("基线运行编号无效 (bad run id)")
-    as_of = _day(form.get("as_of", "") or dt.date.today().isoformat()) if not baseline else None
+    as_of = _day(form.get("as_of", "") or pq.default_as_of(ctx).isoformat()) if not baseline else None
     period = _period_for(ctx, as_of, baseline)
-    sc = q.scenario(pq.library(), period, form)
+    sc = q.scenario(pq.library(), period, form, tr(request))
     return q.run(ctx, as_of, baseline, sc), sc
 
 
@@ -103,13 +106,14 @@ def whatif_page(request: Request, p: User) -> Response:
     ctx = context(request)
     runs = q.warehouse_runs(ctx)
     # default baseline: a fresh evaluation, so both sides see the payment ledger as it is now
-    # (a recorded run may predate payments, which would show up as changes of the scenario)
-    as_of = runs[0]["as_of"] if runs else dt.date.today()
+    # (a recorded run may predate payments, which would show up as changes of the scenario);
+    # its as-of date is the one 立即测算 starts from too
+    as_of = pq.default_as_of(ctx)
     return render(
         request,
         "policy_whatif.html",
         {
-            "form": q.form_spec(pq.library(), pol_period(as_of)),
+            "form": q.form_spec(pq.library(), pol_period(as_of), tr(request)),
             "runs": runs,
             "baseline": None,
             "as_of": as_of.isoformat(),
@@ -119,13 +123,22 @@ def whatif_page(request: Request, p: User) -> Response:
 
 @pages.post("/policy/whatif")
 async def whatif_fragment(request: Request, p: User) -> Response:
-    """The htmx fragment: totals, per park (chart), per clause, budget, winners and losers."""
+    """The htmx fragment: totals, per park (chart), per clause, budget, winners and losers.
+
+    A bad value answers 400 with the error page, whose message the page shows in place of the
+    result (static/app.js: the stale result is greyed and marked as such)."""
     form = await _form(request)
     r, sc = _whatif_from_form(request, p, form)
+    names = park_names(context(request), locale(request))
     return render(
         request,
         "_policy_whatif_result.html",
-        {"r": q.result_view(r, p, tr(request)), "changes": sc.changes, "yuan": pq.yuan},
+        {
+            "r": q.result_view(r, p, tr(request), names),
+            "changes": sc.changes,
+            "yuan": pq.yuan,
+            "share": q.share_text,
+        },
     )
 
 
@@ -133,7 +146,8 @@ async def whatif_fragment(request: Request, p: User) -> Response:
 async def whatif_export_form(request: Request, p: User) -> Response:
     form = await _form(request)
     r, _sc = _whatif_from_form(request, p, form)
-    return _excel(q.sheets(r, p), f"政策模拟-{r.period}.xlsx")
+    names = park_names(context(request), locale(request))
+    return _excel(q.sheets(r, p, names, tr(request)), f"政策模拟-{r.period}.xlsx")
 
 
 @pages.get("/policy/coverage")
@@ -152,6 +166,7 @@ def coverage_page(request: Request, p: Reader, run: RunQuery = None, data: DataF
             "run_id": run_id,
             "runs": q.warehouse_runs(ctx),
             "declared": q.DECLARED_FACTS,
+            "fact_label": fact_label_zh,
             "data": facts,
             "export": "/api/v1/policy/coverage?format=xlsx"
             + (f"&run={run_id}" if run_id else "")
@@ -235,8 +250,8 @@ def _body_form(body: WhatIfIn) -> dict[str, str]:
 def whatif_form(request: Request, p: User, run: RunQuery = None) -> dict[str, Any]:
     q.require_whatif(p)
     ctx = context(request)
-    as_of = pq.run_info(ctx, run)["as_of"] if run else dt.date.today()
-    return q.form_spec(pq.library(), pol_period(as_of))
+    as_of = pq.run_info(ctx, run)["as_of"] if run else pq.default_as_of(ctx)
+    return q.form_spec(pq.library(), pol_period(as_of), tr(request))
 
 
 @api.post(
@@ -250,9 +265,10 @@ def whatif_api(
     """Admin, leader, policy researcher. Money in fen; rates in percent and amounts in 万元 as text,
     parsed exactly. Winners and losers are named for roles with the finance permission."""
     r, sc = _whatif_from_form(request, p, _body_form(body))
+    names = park_names(context(request), locale(request))
     if format == "xlsx":
-        return _excel(q.sheets(r, p), f"whatif-{r.period}.xlsx")
-    return JSONResponse({**q.result_view(r, p, tr(request)), "changes": sc.changes})
+        return _excel(q.sheets(r, p, names, tr(request)), f"whatif-{r.period}.xlsx")
+    return JSONResponse({**q.result_view(r, p, tr(request), names), "changes": sc.changes})
 
 
 @api.get(

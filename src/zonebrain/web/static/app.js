@@ -224,6 +224,36 @@
   function drawAll(root) { (root || document).querySelectorAll(".chart").forEach(draw); }
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
   document.addEventListener("htmx:afterSwap", function (e) { drawAll(e.target); });
+  /* a refused htmx request (400, 403…) on a target marked data-swap-errors (政策模拟): the server's
+     message (the error page's #error-message) is shown in place, and the stale result below it is
+     greyed and marked as no longer matching the form; the next good answer replaces both */
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var d = e.detail, target = d.target;
+    if (!d.xhr || d.xhr.status < 400 || !target || !target.hasAttribute("data-swap-errors")) { return; }
+    d.shouldSwap = false;
+    var page = new DOMParser().parseFromString(d.xhr.responseText || "", "text/html");
+    var found = page.getElementById("error-message");
+    var box = target.querySelector(".inline-error");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "inline-error";
+      box.setAttribute("role", "alert");
+      box.id = target.id + "-error";
+      target.insertBefore(box, target.firstChild);
+    }
+    box.textContent = found ? found.textContent.trim() : String(d.xhr.status);
+    var stale = target.querySelectorAll(":scope > :not(.inline-error)");
+    stale.forEach(function (el) {
+      el.classList.add("stale");
+      if (target.dataset.staleNote) { el.setAttribute("title", target.dataset.staleNote); }
+    });
+    if (stale.length && target.dataset.staleNote) {
+      var note = document.createElement("small");
+      note.className = "stale-note";
+      note.textContent = " " + target.dataset.staleNote;
+      box.appendChild(note);
+    }
+  });
   /* a slider and its text field keep each other's value (政策模拟); the text field is the one submitted */
   document.addEventListener("input", function (e) {
     var id = e.target.dataset ? e.target.dataset.mirror : null, other = id ? document.getElementById(id) : null;
