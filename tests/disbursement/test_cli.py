@@ -100,7 +100,7 @@ def test_errors_name_the_fix(run_id: str) -> None:
 def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str) -> None:
     out = _ok(["batch", "create", "--run", run_id, "--user", "chen"])
     r = runner.invoke(app, ["batch", "cancel", "1", "--user", "chen"])
-    assert r.exit_code == 1 and "须说明原因" in r.output and "--reason" in r.output
+    assert r.exit_code == 1 and "须说明原因" in r.output and "请填写原因" in r.output
     r = runner.invoke(app, ["batch", "cancel", "1", "--user", "liu", "--reason", "重算"])
     assert r.exit_code == 1 and "制单人" in r.output
     r = runner.invoke(app, ["batch", "cancel", "1", "--user", "chen", "--reason", "重算", "--version", "9"])
@@ -132,7 +132,7 @@ def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str) -> Non
     _ok(["batch", "approve", "3", "--user", "wang", "--version", _version(out)])
     assert "paid now: 3 项" in _ok(["batch", "pay", "3", "--user", "chen"])
     r = runner.invoke(app, ["batch", "cancel", "3", "--user", "chen", "--reason", "x"])
-    assert r.exit_code == 1 and "ledger reverse" in r.output
+    assert r.exit_code == 1 and "冲正" in r.output
 
     r = runner.invoke(app, ["ledger", "reverse", "1", "--user", "chen", "--reason", "银行退回"])
     assert r.exit_code == 1 and "角色" in r.output  # a policy researcher may not reverse

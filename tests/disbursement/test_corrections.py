@@ -90,7 +90,7 @@ def test_a_paid_batch_cannot_be_cancelled(
     b = approved(d, people, first_run, clock)
     d.pay(people.chen, b.id)
     for who in (people.chen, people.admin):
-        with pytest.raises(WrongStep, match=r"已兑现, 不能作废.*ledger reverse"):
+        with pytest.raises(WrongStep, match=r"已兑现, 不能作废.*冲正"):
             d.cancel(who, b.id, reason="发错了")
     assert d.batch(b.id).status is BatchStatus.PAID
     assert not store.audit.entries(action="disbursement.cancel")

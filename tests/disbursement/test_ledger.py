@@ -70,12 +70,15 @@ def test_two_approved_batches_of_one_run_pay_each_award_once(
     d: Disbursement, people: People, first_run: RunRows, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     one = approved(d, people, first_run, clock)
+    # two batches of one award may exist only through a race the open-batch check cannot see
+    # (two servers creating at once): the last line of defence is the ledger's UNIQUE key
+    from zonebrain.disbursement import _service
+
+    monkeypatch.setattr(_service, "_in_open_batches", lambda s, keys: {})
     two = approved(d, people, first_run, clock)
     d.pay(people.chen, one.id)
     # the pre-check misses the first payment once (as if it committed in between): the UNIQUE key
     # refuses the insert, the service retries, and the retry reports everything as already paid
-    from zonebrain.disbursement import _service
-
     real, calls = _service.existing, []
 
     def blind_once(s: object, keys: object) -> dict[tuple[str, str, str, str], int]:

@@ -200,3 +200,15 @@ def test_a_cancelled_batchs_withdrawals_do_not_carry_over(
     d.cancel(people.chen, b.id, reason="名单有误, 重新生成", expected_version=d.batch(b.id).version)
     again = d.create_batch(people.chen, first_run)
     assert {i.uscc: i.status for i in d.items(again.id)}[D] is ItemStatus.LISTED
+
+
+def test_an_award_is_in_one_open_batch_at_a_time(d: Disbursement, people: People, first_run: RunRows) -> None:
+    """Two open batches of one run would let an award withdrawn in one be paid through the other."""
+    hitech = d.create_batch(people.chen, first_run, policies=["zz-hitech-first-cert"])
+    rd = d.create_batch(people.chen, first_run, policies=["zz-rd-input"])  # no overlap: allowed
+    assert {i.policy_id for i in d.items(rd.id)} == {"zz-rd-input"}
+    with pytest.raises(WrongStep, match=f"未完成的兑现批次 #{hitech.id}, #{rd.id}"):
+        d.create_batch(people.chen, first_run)
+    d.cancel(people.chen, hitech.id, reason="重新生成", expected_version=hitech.version)
+    again = d.create_batch(people.chen, first_run, policies=["zz-hitech-first-cert"])  # cancelled: free
+    assert len(d.items(again.id)) == len(d.items(hitech.id))

@@ -28,6 +28,7 @@ def test_undetermined_results_are_queued_with_what_to_ask(
     assert r.missing_fields == "tax_fen[2024]" and r.enterprise_name == NAMES[C] and r.park_id == "wutong"
     assert r.ask == "2024年度在高新区缴纳的税款 — 请提供2024年度完税证明或税务部门出具的纳税信息"
     assert r.status is VerificationStatus.OPEN
+    d.cancel(people.chen, b.id, reason="名单重新生成", expected_version=b.version)
     d.create_batch(people.chen, first_run)  # the same run again: no duplicate requests
     assert len(d.verification.list()) == 2
     assert d.verification.add_from_run(people.chen, first_run) == 0

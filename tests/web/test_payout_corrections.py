@@ -53,7 +53,12 @@ def _audit(c: TestClient, action: str, target: str) -> list[dict[str, Any]]:
 
 
 def _batch(users: dict[str, TestClient], run_id: str) -> dict[str, Any]:
-    """A draft batch of the run, built by the researcher."""
+    """A draft batch of the run, built by the researcher (the open batches earlier tests left are
+    cancelled first: an award is in one open batch at a time)."""
+    for old in _ok(users["admin"].get("/api/v1/policy/batches?size=500"))["rows"]:
+        if old["status"] not in ("paid", "cancelled"):
+            body = {"reason": "测试: 重新生成", "expected_version": old["version"]}
+            _ok(users["admin"].post(f"/api/v1/policy/batches/{old['id']}/cancel", json=body))
     b: dict[str, Any] = _ok(users["researcher"].post("/api/v1/policy/batches", json={"run_id": run_id}), 201)[
         "batch"
     ]

@@ -159,8 +159,17 @@ class Disbursement:
         with self._store.session() as s:
             _acting(s, actor, CREATORS, "建立兑现批次 (create a batch)")
             now = self._clock()
-            paid = existing(s, [_key(r) for r in rows])
-            withdrawn = _withdrawn_before(s, [_key(r) for r in rows])
+            keys = [_key(r) for r in rows]
+            open_elsewhere = _in_open_batches(s, keys)
+            if open_elsewhere:
+                ids = ", ".join(f"#{i}" for i in sorted(set(open_elsewhere.values())))
+                raise WrongStep(
+                    f"{len(open_elsewhere)} 项奖励已在未完成的兑现批次 {ids} 中 "
+                    f"(awards already in open batch {ids}); 请先完成或作废该批次, 或选择其他政策 "
+                    "(finish or cancel it first, or choose other policies)"
+                )
+            paid = existing(s, keys)
+            withdrawn = _withdrawn_before(s, keys)
             b = PayoutBatchRow(
                 run_id=run.run_id,
                 as_of=run.as_of,
@@ -481,7 +490,7 @@ class Disbursement:
         reason = reason.strip()
         if not reason:
             raise InputError(
-                "作废批次须说明原因 (cancelling a batch needs a reason); 例如 --reason '测算参数有误, 重新测算'"
+                "作废批次须说明原因: 请填写原因, 如 '测算参数有误, 重新测算' (cancelling a batch needs a reason)"
             )
         with self._store.session() as s:
             creator = _batch_row(s, batch_id).created_by
@@ -504,7 +513,7 @@ class Disbursement:
             if before is BatchStatus.PAID:
                 raise WrongStep(
                     f"兑现批次 #{b.id} 已兑现, 不能作废 (a paid batch cannot be cancelled); "
-                    "支付有误请冲正台账记录 / reverse its ledger entries: zonebrain policy ledger reverse ENTRY_ID"
+                    "支付有误请冲正相应的支付台账记录 (reverse its ledger entries instead)"
                 )
             if before not in CANCELLABLE:
                 when = b.cancelled_at.strftime("%Y-%m-%d %H:%M") if b.cancelled_at else ""
@@ -534,7 +543,7 @@ class Disbursement:
         reason = reason.strip()
         if not reason:
             raise InputError(
-                "冲正须说明原因 (a reversal needs a reason); 例如 --reason '银行退回: 账户已注销'"
+                "冲正须说明原因: 请填写原因, 如 '银行退回: 账户已注销' (a reversal needs a reason)"
             )
         with self._store.session() as s:
             first = _entry_row(s, entry_id)
@@ -662,8 +671,26 @@ def _touch(b: PayoutBatchRow, now: dt.datetime) -> None:
     flag_modified(b, "updated_at")
 
 
+def _in_open_batches(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
+    """Of *keys*, those listed in a batch not yet paid nor cancelled → that batch: an award is in
+    at most one open batch, so a decision taken in one (an upheld objection) cannot be bypassed
+    by paying another."""
+    done = (BatchStatus.PAID.value, BatchStatus.CANCELLED.value)
+    return _items_where(s, keys, PayoutBatchRow.status.not_in(done))
+
+
 def _withdrawn_before(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
     """Of *keys*, those an upheld objection withdrew in an earlier, not cancelled batch → that batch."""
+    return _items_where(
+        s,
+        keys,
+        PayoutItemRow.status == ItemStatus.WITHDRAWN.value,
+        PayoutBatchRow.status != BatchStatus.CANCELLED.value,
+    )
+
+
+def _items_where(s: Session, keys: Sequence[Key], *where: Any) -> dict[Key, int]:
+    """Of *keys*, those with a batch item matching *where* (items joined to their batches) → its batch."""
     wanted, found = set(keys), {}
     q = (
         select(
@@ -674,10 +701,7 @@ def _withdrawn_before(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
             PayoutItemRow.batch_id,
         )
         .join(PayoutBatchRow, PayoutBatchRow.id == PayoutItemRow.batch_id)
-        .where(
-            PayoutItemRow.status == ItemStatus.WITHDRAWN.value,
-            PayoutBatchRow.status != BatchStatus.CANCELLED.value,
-        )
+        .where(*where)
     )
     for uscc, policy_id, clause_id, period, batch_id in s.execute(q):
         k = (str(uscc), str(policy_id), str(clause_id), str(period))
@@ -704,7 +728,7 @@ def _acting(s: Session, actor: User, roles: frozenset[Role], what: str) -> UserR
 def _batch_row(s: Session, batch_id: int) -> PayoutBatchRow:
     row = s.get(PayoutBatchRow, batch_id)
     if row is None:
-        raise NotFound(f"没有兑现批次 #{batch_id} (no such batch); 查看 / see: zonebrain policy batch list")
+        raise NotFound(f"没有兑现批次 #{batch_id} (no such batch); 请查看批次列表 (see the list of batches)")
     return row
 
 
@@ -712,7 +736,7 @@ def _entry_row(s: Session, entry_id: int) -> PaymentLedgerRow:
     row = s.get(PaymentLedgerRow, entry_id)
     if row is None:
         raise NotFound(
-            f"没有台账记录 #{entry_id} (no such ledger entry); 查看 / see: zonebrain policy ledger"
+            f"没有台账记录 #{entry_id} (no such ledger entry); 请查看支付台账 (see the payment ledger)"
         )
     return row
 
@@ -725,7 +749,7 @@ def _user_name(s: Session, user_id: int | None) -> str:
 def _item_row(s: Session, item_id: int) -> PayoutItemRow:
     row = s.get(PayoutItemRow, item_id)
     if row is None:
-        raise NotFound(f"没有名单项 #{item_id} (no such item); 查看 / see: zonebrain policy batch show")
+        raise NotFound(f"没有名单项 #{item_id} (no such item); 请查看批次名单 (see the batch's items)")
     return row
 
 

@@ -80,19 +80,13 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 _ROLE_NAMES = "|".join(r.value for r in Role)
-_CLI_EXAMPLE = re.compile(r"\s*[;；]?\s*例如 --[\w-]+ '[^']*'")
-_CLI_REVERSE = re.compile(r"\s*/\s*reverse its ledger entries: zonebrain policy ledger reverse ENTRY_ID")
-_CLI_SEE = re.compile(r"\s*[;；]?\s*(?:查看\s*/\s*see:\s*)?zonebrain(?: [a-z][\w-]*)+(?: [A-Z_]+)*")
 _ROLE = re.compile(rf"角色 ({_ROLE_NAMES}) ")
 _NEEDS = re.compile(rf"须为 / needs one of: ((?:{_ROLE_NAMES})(?:, (?:{_ROLE_NAMES}))*)")
 
 
 def web_message(text: str, t: Translator) -> str:
-    """A service message worded for the web: command-line hints (``例如 --reason '…'``,
-    ``zonebrain policy …``) become what to do on the page, role keys the locale's role names."""
-    text = _CLI_EXAMPLE.sub(t("payout.fill_reason"), text)
-    text = _CLI_REVERSE.sub(t("payout.reverse_on_ledger"), text)
-    text = _CLI_SEE.sub("", text)
+    """A service message worded for the web: role keys become the locale's role names (the
+    service's messages name no command or option, so they read the same in the CLI and here)."""
     text = _ROLE.sub(lambda m: f"角色 {t('role.' + m.group(1))} ", text)
     return _NEEDS.sub(
         lambda m: t("payout.needs_roles", roles="、".join(t(f"role.{r}") for r in m.group(1).split(", "))),
