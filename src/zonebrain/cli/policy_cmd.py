@@ -23,6 +23,7 @@ from zonebrain.appstore import AppStore, ConcurrentUpdate, User, default_app_db_
 from zonebrain.cli import _common, policy_analysis
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
+from zonebrain.storage import Warehouse
 
 app = typer.Typer(
     help="政策兑现：政策规则 (YAML)、测试用例、批量测算、逐条追溯。"
@@ -183,22 +184,34 @@ def check_cmd(
         Path | None, typer.Option("--form", help="企业自测表 YAML (不读仓库)。 A filled-in self-check form.")
     ] = None,
     period: Annotated[
-        int | None, typer.Option("--period", help="考核年度 (默认上一年)。 Year assessed.")
+        int | None,
+        typer.Option(
+            "--period",
+            help="考核年度 (默认仓库中最近有数据的年度)。 Year assessed (default: the latest with data).",
+        ),
     ] = None,
     folder: DirOpt = None,
+    app_db: AppDbOpt = None,
 ) -> None:
-    """企业自测: 可享受的政策、金额, 以及其余政策缺少的数据。
-    Enterprise self-check: what it qualifies for, the amounts, and the data missing for the rest."""
+    """企业自测: 可享受的政策、金额, 以及其余政策缺少的数据 (已兑现的一次性奖励按支付台账)。
+    Enterprise self-check: what it qualifies for, the amounts, and the data missing for the rest
+    (one-time awards already paid per the payment ledger)."""
     with _common.input_errors():
         lib = policy.load_library(folder)
-        year = period if period is not None else dt.date.today().year - 1
         if form is not None:
-            results = policy.self_check(None, lib, year, form=form)
+            if period is not None or uscc is not None:
+                raise InputError(
+                    "--form 自测表自带 uscc 与 period, 不能再给出企业代码或 --period "
+                    "(a form carries its own uscc and period)"
+                )
+            results = policy.self_check(None, lib, 0, form=form)
         elif uscc is None:
             raise InputError("请给出统一社会信用代码或 --form 自测表 (give a USCC or --form FILE)")
         else:
-            with _common.warehouse(read_only=True) as wh:
-                results = policy.self_check(wh, lib, year, uscc=uscc)
+            with policy_analysis.payment_history(app_db) as history, _common.warehouse(read_only=True) as wh:
+                year = period if period is not None else _latest_year(wh)
+                _common.console.print(f"考核年度 period {year}", highlight=False)
+                results = policy.self_check(wh, lib, year, uscc=uscc, history=history)
     if results.num_rows == 0:
         _common.err_console.print(f"仓库中没有企业 {uscc} (no such enterprise in the warehouse)")
         raise typer.Exit(code=1)
@@ -212,8 +225,19 @@ def check_cmd(
     for row in results.to_pylist():
         amount = "" if row["amount_fen"] is None else display_fen(row["amount_fen"], "元")
         status = f"{labels.get(row['status'], row['status'])} {row['status']}"
+        if '"ledger":"already paid' in (row["trace"] or ""):
+            status = "已兑现 already paid"
         t.add_row(f"{row['policy_id']}/{row['clause_id']}", status, amount, row["missing_fields"] or "")
     _common.console.print(t)
+
+
+def _latest_year(wh: Warehouse) -> int:
+    """The latest year of enterprise data in the warehouse (a self-check's default period)."""
+    t = wh.table("enterprise_years")
+    got = wh.to_arrow(t.aggregate(latest=t.year.max()))["latest"][0].as_py()
+    if got is None:
+        raise InputError("仓库中没有企业年度数据 (no yearly data); 请先导入 finance, 或给出 --period")
+    return int(got)
 
 
 # ---------------------------------------------------------------- 兑现 workflow (zonebrain.disbursement)

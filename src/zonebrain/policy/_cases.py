@@ -20,7 +20,7 @@ from pydantic import AfterValidator, Field, NonNegativeInt
 
 from zonebrain.core.money import parse_amount
 from zonebrain.core.yamlfile import load_yaml_model
-from zonebrain.policy._evaluate import PaidList, evaluate
+from zonebrain.policy._evaluate import PaidList, PaymentHistory, evaluate
 from zonebrain.policy._format import Fen, _Model
 from zonebrain.policy._library import LIBRARY, Library, PolicyFileError, load_library
 from zonebrain.storage import Warehouse, open_warehouse
@@ -295,13 +295,20 @@ class Form(_Model):
 
 
 def self_check(
-    wh: Warehouse | None, lib: Library, period: int, uscc: str | None = None, form: Path | None = None
+    wh: Warehouse | None,
+    lib: Library,
+    period: int,
+    uscc: str | None = None,
+    form: Path | None = None,
+    history: PaymentHistory | None = None,
 ) -> pa.Table:
     """企业自测 / self-check: the results of every policy for one enterprise.
 
     Either *uscc* (its data in the warehouse *wh*) or *form* (a filled-in :class:`Form` YAML,
     evaluated in a private in-memory warehouse; *period* then comes from the form). The rows say
-    what it qualifies for, the amounts, and ``missing_fields`` for what it should supply.
+    what it qualifies for, the amounts, and ``missing_fields`` for what it should supply. One-time
+    awards consult *history* (the payment ledger) for an enterprise of the warehouse; a form is no
+    enterprise on record, so nothing counts as paid for it.
     """
     if form is not None:
         spec = load_yaml_model(form, Form, PolicyFileError)
@@ -311,4 +318,4 @@ def self_check(
             return evaluate(mem, lib, spec.period)
     if wh is None or uscc is None:
         raise PolicyFileError("自测需要统一社会信用代码或自测表 (give a USCC with a warehouse, or a form)")
-    return evaluate(wh, lib, period, only=[uscc])
+    return evaluate(wh, lib, period, only=[uscc], history=history)
