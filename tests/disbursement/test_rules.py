@@ -30,7 +30,7 @@ def test_the_approver_is_a_second_role(
     with pytest.raises(NotAllowed, match="角色 policy_researcher"):
         d.approve(p.chen, b.id, expected_version=b.version)
     denied = store.audit.entries(action="disbursement.approve")
-    assert [e.outcome for e in denied] == ["denied", "denied"]
+    assert [e.outcome for e in denied] == ["denied", "denied", "denied"]  # creator, reviewer, role
     assert d.approve(p.zhou, b.id, expected_version=b.version).approved_by == "zhou"
 
 
@@ -212,3 +212,20 @@ def test_an_award_is_in_one_open_batch_at_a_time(d: Disbursement, people: People
     d.cancel(people.chen, hitech.id, reason="重新生成", expected_version=hitech.version)
     again = d.create_batch(people.chen, first_run, policies=["zz-hitech-first-cert"])  # cancelled: free
     assert len(d.items(again.id)) == len(d.items(hitech.id))
+
+
+def test_every_refusal_by_role_is_audited(
+    d: Disbursement, store: AppStore, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    b = publicized(d, people, first_run)
+    item = d.items(b.id)[0]
+    with pytest.raises(NotAllowed, match="角色 leader"):
+        d.cancel(people.wang, b.id, reason="试试")  # a leader may not cancel
+    with pytest.raises(NotAllowed, match="角色 park_officer"):
+        d.review(people.li, b.id, expected_version=b.version)
+    with pytest.raises(NotAllowed):
+        d.object(people.firm_c, item.id, "不该拿", raised_by="丙")  # not its own item: four-eyes kind
+    denied = {(e.action, e.target, e.username) for e in store.audit.entries() if e.outcome == "denied"}
+    assert ("disbursement.cancel", f"batch:{b.id}", "wang") in denied
+    assert ("disbursement.review", f"batch:{b.id}", "li") in denied
+    assert all(e.detail.get("reason") for e in store.audit.entries() if e.outcome == "denied")

@@ -416,8 +416,10 @@ def batch_publicize(
 ) -> None:
     """发布公示 (已审核 → 公示中)。 Start the publicity period of a reviewed batch."""
     with _flow(app_db) as (d, store):
+        if days < 1:
+            raise InputError(f"公示天数须至少 1 天, 而不是 {days} (--days must be at least 1)")
         first = _day(start, d.today())
-        last = _day(end, first + dt.timedelta(days=max(days, 1) - 1))
+        last = _day(end, first + dt.timedelta(days=days - 1))
         b = d.publicize(_user(store, user), batch_id, start=first, end=last, expected_version=version)
         _print_batch(b)
 

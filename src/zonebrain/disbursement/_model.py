@@ -75,6 +75,10 @@ class NotAllowed(ZoneBrainError):
     """The user's role, or who they are (the four-eyes rule), does not allow this step; the web answers 403."""
 
 
+class RoleRefused(NotAllowed):
+    """The user's role (or an inactive account) does not allow this step at all; audited ``denied``."""
+
+
 class NotFound(ZoneBrainError, LookupError):
     """No batch, item, objection or request with that id; the web answers 404."""
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +47,7 @@ from zonebrain.disbursement._model import (
     NotFound,
     Objection,
     PayResult,
+    RoleRefused,
     WrongStep,
 )
 from zonebrain.disbursement._source import RunRows
@@ -73,6 +75,36 @@ _MAX_PAY_ATTEMPTS = 3
 
 class _LedgerRace(Exception):
     """Another transaction wrote one of our ledger keys between our check and our insert."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_S = TypeVar("_S")
+_Method = Callable[Concatenate["Disbursement", User, _S, _P], _R]
+
+
+def _refusal_audited(action: str, kind: str) -> Callable[[_Method[_S, _P, _R]], _Method[_S, _P, _R]]:
+    """A step refused because of the actor's role is written to the audit log (outcome ``denied``,
+    target ``kind:subject``) after its transaction rolled back, then raised on: every refused
+    attempt leaves a trace, not only the four-eyes refusals each step records itself."""
+
+    def wrap(fn: _Method[_S, _P, _R]) -> _Method[_S, _P, _R]:
+        @functools.wraps(fn)
+        def step(self: Disbursement, actor: User, subject: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return fn(self, actor, subject, *args, **kwargs)
+            except RoleRefused as exc:
+                key = getattr(subject, "run_id", subject)
+                ip = kwargs.get("ip", "")
+                self._store.audit.record(
+                    action, user=actor, target=f"{kind}:{key}", outcome="denied",
+                    ip=ip if isinstance(ip, str) else "", detail={"reason": str(exc)},
+                )  # fmt: skip
+                raise
+
+        return step
+
+    return wrap
 
 
 class Disbursement:
@@ -134,6 +166,7 @@ class Disbursement:
 
     # ---- the steps -------------------------------------------------------------------------
 
+    @_refusal_audited("disbursement.create", "run")
     def create_batch(
         self,
         actor: User,
@@ -227,6 +260,7 @@ class Disbursement:
             s.add(_audit(actor, "disbursement.create", b, detail, ip))
             return _convert.batch(s, b)
 
+    @_refusal_audited("disbursement.review", "batch")
     def review(
         self, actor: User, batch_id: int, *, expected_version: int, note: str = "", ip: str = ""
     ) -> Batch:
@@ -238,6 +272,7 @@ class Disbursement:
             b.status, b.reviewed_by, b.reviewed_at = BatchStatus.REVIEWED.value, actor.id, self._clock()
             return self._done(s, actor, b, "disbursement.review", {"note": note.strip()}, ip)
 
+    @_refusal_audited("disbursement.publicize", "batch")
     def publicize(
         self,
         actor: User,
@@ -251,6 +286,7 @@ class Disbursement:
         """公示: the list goes public from *start* to *end* (both days included); objections may follow."""
         if end < start:
             raise InputError(f"公示截止日 {end} 早于开始日 {start} (the publicity ends before it starts)")
+
         with self._store.session() as s:
             _acting(s, actor, CREATORS, "发布公示 (publish the list)")
             b = _batch_row(s, batch_id)
@@ -260,6 +296,7 @@ class Disbursement:
             detail = {"start": start.isoformat(), "end": end.isoformat()}
             return self._done(s, actor, b, "disbursement.publicize", detail, ip)
 
+    @_refusal_audited("disbursement.close_publicity", "batch")
     def close_publicity(
         self, actor: User, batch_id: int, *, reason: str, expected_version: int, ip: str = ""
     ) -> Batch:
@@ -273,6 +310,7 @@ class Disbursement:
             b.publicity_closed_at, b.publicity_note = self._clock(), reason.strip()
             return self._done(s, actor, b, "disbursement.close_publicity", {"reason": reason.strip()}, ip)
 
+    @_refusal_audited("disbursement.object", "item")
     def object(
         self,
         actor: User,
@@ -321,6 +359,7 @@ class Disbursement:
             s.add(_audit(actor, "disbursement.object", b, detail, ip))
             return out
 
+    @_refusal_audited("disbursement.resolve", "objection")
     def resolve(self, actor: User, objection_id: int, *, upheld: bool, note: str, ip: str = "") -> Objection:
         """Decide an objection: upheld withdraws the item from the batch; dismissed puts it back on the list."""
         if not note.strip():
@@ -360,6 +399,7 @@ class Disbursement:
             s.add(_audit(actor, "disbursement.resolve", b, detail, ip))
             return _convert.objection(s, row)
 
+    @_refusal_audited("disbursement.approve", "batch")
     def approve(
         self, actor: User, batch_id: int, *, expected_version: int, note: str = "", ip: str = ""
     ) -> Batch:
@@ -409,6 +449,7 @@ class Disbursement:
             }
             return self._done(s, actor, b, "disbursement.approve", detail, ip)
 
+    @_refusal_audited("disbursement.pay", "batch")
     def pay(self, actor: User, batch_id: int, *, ip: str = "") -> PayResult:
         """支付: write the approved items to the ledger in one transaction and mark them paid.
 
@@ -472,6 +513,7 @@ class Disbursement:
 
     # ---- corrections -----------------------------------------------------------------------
 
+    @_refusal_audited("disbursement.cancel", "batch")
     def cancel(
         self,
         actor: User,
@@ -532,6 +574,7 @@ class Disbursement:
             detail = {"reason": reason, "status_before": before.value, "items": counts}
             return self._done(s, actor, b, "disbursement.cancel", detail, ip)
 
+    @_refusal_audited("disbursement.reverse", "ledger")
     def reverse(self, actor: User, entry_id: int, *, reason: str, ip: str = "") -> LedgerEntry:
         """冲正: mark a paid ledger entry reversed (the bank returned the transfer, or it was paid in error).
 
@@ -601,6 +644,7 @@ class Disbursement:
 
     # ---- files -----------------------------------------------------------------------------
 
+    @_refusal_audited("disbursement.export", "batch")
     def export_publicity(self, actor: User, batch_id: int, path: Path | str, *, ip: str = "") -> Path:
         """The 公示 list (.xlsx or .docx by suffix): 企业名称, masked USCC, 政策, 条款, 金额(元)."""
         _may_export(actor, CREATORS | REVIEWERS)
@@ -613,6 +657,7 @@ class Disbursement:
         self._record_export(actor, batch_id, "publicity", out, rows, ip)
         return out
 
+    @_refusal_audited("disbursement.export", "batch")
     def export_notify(self, actor: User, batch_id: int, path: Path | str, *, ip: str = "") -> Path:
         """The enterprises to notify of their approved or paid awards (.xlsx)."""
         _may_export(actor, CREATORS | REVIEWERS)
@@ -662,7 +707,7 @@ class Disbursement:
 
 def _may_export(actor: User, roles: frozenset[Role]) -> None:
     if not actor.active or actor.role not in roles:
-        raise NotAllowed(f"角色 {actor.role.value} 无权导出兑现名单 (your role may not export these lists)")
+        raise RoleRefused(f"角色 {actor.role.value} 无权导出兑现名单 (your role may not export these lists)")
 
 
 def _touch(b: PayoutBatchRow, now: dt.datetime) -> None:
@@ -718,10 +763,10 @@ def _acting(s: Session, actor: User, roles: frozenset[Role], what: str) -> UserR
     """The actor as stored now (a role changed or an account deactivated since login counts)."""
     row = s.get(UserRow, actor.id)
     if row is None or not row.active:
-        raise NotAllowed(f"用户 {actor.username} 不存在或已停用 (no such active user); 无法{what}")
+        raise RoleRefused(f"用户 {actor.username} 不存在或已停用 (no such active user); 无法{what}")
     if Role(row.role) not in roles:
         allowed = ", ".join(sorted(r.value for r in roles))
-        raise NotAllowed(f"角色 {row.role} 无权{what}; 须为 / needs one of: {allowed}")
+        raise RoleRefused(f"角色 {row.role} 无权{what}; 须为 / needs one of: {allowed}")
     return row
 
 
