@@ -46,7 +46,7 @@ def test_every_validation_error_has_its_line(tmp_path: Path) -> None:
     msg = str(err.value)
     assert "2 处错误" in msg
     assert ":4: parks.0.area_km2:" in msg and "'三'" in msg
-    assert ":5: parks.1.id: Field required" in msg
+    assert ":5: parks.1.id: 缺少必填项 (required)" in msg
 
 
 def test_syntax_error_names_the_line(tmp_path: Path) -> None:

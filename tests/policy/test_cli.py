@@ -62,3 +62,15 @@ def test_run_then_explain(data_dir: Path) -> None:
 def test_bad_date_is_a_clear_error(data_dir: Path) -> None:
     r = runner.invoke(app, ["run", "--as-of", "2025/03/31"])
     assert r.exit_code == 2 and "YYYY-MM-DD" in r.output
+
+
+def test_a_run_for_a_year_without_data_warns(data_dir: Path) -> None:
+    r = runner.invoke(app, ["run", "--as-of", "2031-03-31", "--dry-run"])
+    assert r.exit_code == 0 and "没有 2030 年度的企业数据" in r.output
+    r = runner.invoke(app, ["run", "--as-of", "2025-03-31", "--dry-run"])
+    assert r.exit_code == 0 and "年度的企业数据" not in r.output
+
+
+def test_explain_names_an_unknown_run(data_dir: Path) -> None:
+    r = runner.invoke(app, ["explain", "P2", "--run", "no-such-run"])
+    assert r.exit_code == 2 and "没有运行 'no-such-run'" in r.output

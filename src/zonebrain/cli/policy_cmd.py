@@ -95,6 +95,14 @@ def run_cmd(
             r = policy.run_policies(
                 wh, lib, day, period=period, history=history, write=not dry_run, keep_traces=False
             )
+            years = wh.table("enterprise_years")
+            held = wh.to_arrow(years.filter(years.year == r.period).select("uscc").limit(1)).num_rows
+    if not held:  # every result would be 待核实 for want of data: say why rather than let it pass
+        _common.err_console.print(
+            f"[yellow]注意 / warning:[/yellow] 仓库中没有 {r.period} 年度的企业数据 (no enterprise data for "
+            f"{r.period}); 结果多为待核实。请检查 --as-of / --period, 或先导入该年度数据 (import finance)",
+            highlight=False,
+        )
     t = Table("政策 policy", "条款 clause", "符合 eligible", "待核实 undetermined", "金额(万元) amount")
     rows: dict[tuple[str, str], dict[str, int]] = {}
     for row in r.summary.to_pylist():
@@ -113,6 +121,13 @@ def run_cmd(
         f"{len(r.batch_ids)} 个数据批次 batches",
         highlight=False,
     )
+
+
+def _yuan(v: object) -> str:
+    """Fen as 元 with separators (what an officer reads); anything else as it is, — for none."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return display_fen(v, "元") + " 元"
+    return "—" if v is None else str(v)
 
 
 @app.command("explain")
@@ -147,14 +162,18 @@ def explain_cmd(
             mark = {True: "✓", False: "✗", None: "?"}[c.holds]
             label = f"  {c.label}" if c.label else ""
             test = f"非 not ({c.test})" if c.negated else c.test
-            value = "" if c.value is None else f" = {c.value}"
-            _common.console.print(f"   {mark} [{c.ref}] {test}{value}{label}", highlight=False, markup=False)
+            value = "" if c.value is None else f" = {c.value_text}"
+            params = "".join(f"; {k} = {v}" for k, v in c.parameters.items())
+            _common.console.print(
+                f"   {mark} [{c.ref}] {test}{value}{params}{label}", highlight=False, markup=False
+            )
         a = ex.amount
         _common.console.print(
-            f"   金额 amount [{a.get('ref')}]: {a.get('rule')}; base {a.get('base')} → {a.get('fen')}",
+            f"   金额 amount [{a.get('ref')}]: {a.get('rule')}; "
+            f"基数 base {_yuan(a.get('base'))} → {_yuan(a.get('fen'))}",
             markup=False,
         )
-        for key in ("superseded_by", "kept_over", "ledger"):
+        for key in ("superseded_by", "kept_over", "ledger", "enterprise_cap", "budget"):
             if key in ex.extra:
                 _common.console.print(f"   {key}: {ex.extra[key]}", markup=False)
         if row["missing_fields"]:

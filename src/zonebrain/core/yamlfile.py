@@ -12,6 +12,7 @@ validates a file as a pydantic model and reports every problem (duplicates inclu
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -144,10 +145,52 @@ def load_yaml_model(path: Path, model: type[M], error: type[InputError] = InputE
                 if err["type"] == "extra_forbidden"
                 else index.value_line_of(loc)
             )
-            lines.append(f"  {path}:{at}: {field_name}: {err['msg']} (value: {err.get('input')!r})")
+            lines.append(f"  {path}:{at}: {field_name}: {_message(err)}{_shown(err.get('input'))}")
     if lines:
         raise error(
             f"{path} 有 {len(lines)} 处错误 ({len(lines)} problems); 请按行号修改 / fix each at its line:\n"
             + "\n".join(lines)
         )
     return result
+
+
+_ZH: dict[str, str] = {
+    "extra_forbidden": "多余的键, 请检查拼写 (unknown key: check its spelling)",
+    "missing": "缺少必填项 (required)",
+    "int_parsing": "须为整数 (must be a whole number)",
+    "int_type": "须为整数 (must be a whole number)",
+    "int_from_float": "须为整数 (must be a whole number)",
+    "bool_parsing": "须为 true 或 false (must be true or false)",
+    "bool_type": "须为 true 或 false (must be true or false)",
+    "date_parsing": "须为日期 YYYY-MM-DD (must be a date)",
+    "date_type": "须为日期 YYYY-MM-DD (must be a date)",
+    "date_from_datetime_parsing": "须为日期 YYYY-MM-DD (must be a date)",
+    "string_type": "须为文本 (must be text)",
+    "list_type": "须为列表 [..] (must be a list)",
+    "tuple_type": "须为列表 [..] (must be a list)",
+    "dict_type": "须为键值表 {..} (must be a mapping)",
+    "model_type": "须为键值表 {..} (must be a mapping)",
+    "too_short": "项数不足 (too few items)",
+    "greater_than_equal": "数值过小 (too small)",
+}
+
+
+def _message(err: Any) -> str:
+    """A validation error in Chinese first: our validators' own messages as they are, pydantic's
+    usual ones translated, the rest (rare) in pydantic's words."""
+    kind, msg = str(err.get("type", "")), str(err.get("msg", ""))
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    if kind in ("literal_error", "enum"):
+        expected = (err.get("ctx") or {}).get("expected", "")
+        return f"取值不在允许范围内, 可用 {expected} (must be one of {expected})"
+    if kind == "string_pattern_mismatch":
+        return f"格式不对 (does not match {(err.get('ctx') or {}).get('pattern', '')})"
+    return _ZH.get(kind, msg)
+
+
+def _shown(value: Any) -> str:
+    """The offending value when it is one short value (a whole mapping is not repeated back)."""
+    if isinstance(value, (str, int, float, bool, dt.date)) and len(str(value)) <= 60:
+        return f" (值 value: {value!r})" if not isinstance(value, dt.date) else f" (值 value: {value})"
+    return ""

@@ -250,6 +250,10 @@ def coverage(
     of a run. *sources* overrides :data:`FACT_SOURCES` (a value may be just ``"data"``)."""
     chosen = dict(FACT_SOURCES)
     for k, v in (sources or {}).items():
+        if k not in FACT_SOURCES:
+            raise InputError(
+                f"未知事实 '{k}' (unknown fact); 可用 / available: {', '.join(sorted(FACT_SOURCES))}"
+            )
         if not isinstance(v, FactSource) and v not in ("data", "declared"):
             raise InputError(f"来源 {k}={v!r} 无效 (invalid source); 用 data 或 declared")
         chosen[k] = v if isinstance(v, FactSource) else FactSource(v, "(what-if)")

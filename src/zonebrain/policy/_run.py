@@ -235,6 +235,10 @@ def load_results(
 
             raise InputError("仓库中还没有政策运行 (no policy run yet); 请先运行 zonebrain policy run")
         run_id = str(latest["run_id"][0].as_py())
+    elif wh.to_arrow(runs.filter(runs.run_id == run_id).select("run_id").limit(1)).num_rows == 0:
+        from zonebrain.core.errors import InputError
+
+        raise InputError(f"没有运行 '{run_id}' (no such run); 请用 zonebrain policy run 打印的 run_id")
     t = wh.table("policy_results").filter(ibis._.run_id == run_id)
     if uscc is not None:
         t = t.filter(ibis._.uscc == uscc)
