@@ -53,6 +53,9 @@ def test_library_loads_with_units_and_exact_rates() -> None:
         ("      fact: rd_expense_fen", "      fact: rd_spend", 35, "未知事实"),  # unknown fact
         ("value: 500万元}]", "value: 500}]", 21, "须写单位"),  # an amount without a unit (parameter check)
         ("source_url: null", "source_url: javascript:alert(1)", 16, "source_url"),  # only http(s) links
+        ("value: 500万元}]", "value: '5000000'}]", 21, "须写单位"),  # a quoted number is no unit either
+        ("value: 50万元}]", "value: -50万元}]", 27, "负数"),  # a negative cap parameter (its name's line)
+        ("value: 2%}]", "value: 150%}]", 25, "超过 100%"),  # a rate above 100%
     ],
 )
 def test_errors_name_the_line(tmp_path: Path, old: str, new: str, line: int, says: str | None) -> None:

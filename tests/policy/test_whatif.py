@@ -198,6 +198,17 @@ def test_bad_inputs_say_what_to_fix(zone: Warehouse) -> None:
         set_threshold(lib, "zz-rd-input/award", "400万")
     with pytest.raises(InputError, match="unknown family"):
         set_budget(lib, "nope", "1万")
+    # values that would run a nonsense scenario without a word
+    with pytest.raises(InputError, match="超过 100%"):
+        what_if(zone, lib, AS_OF, parameters={"zz-rd-input.rate": "150%"})
+    with pytest.raises(InputError, match="负数"):
+        what_if(zone, lib, AS_OF, parameters={"zz-rd-input.threshold": "-5万"})
+    with pytest.raises(InputError, match="须写单位"):
+        what_if(zone, lib, AS_OF, parameters={"zz-rd-input.threshold": "800"})
+    with pytest.raises(InputError, match="cumulative"):  # the error lists the declared readings
+        set_interpretation(lib, "zz-revenue-breakthrough", "multi_threshold", "cumulativ")
+    with pytest.raises(InputError, match="no such interpretation"):
+        set_interpretation(lib, "zz-revenue-breakthrough", "multi_thresold", "cumulative")
 
 
 def test_edits_build_new_models_and_leave_the_library_alone() -> None:

@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
-from zonebrain.appstore import AuditRow, ConcurrentUpdate, Role, User, UserRow, utcnow
+from zonebrain.appstore import ConcurrentUpdate, Role, User, utcnow
 from zonebrain.appstore.disbursement_models import (
     PaymentLedgerRow,
     PayoutBatchRow,
@@ -35,7 +34,7 @@ from zonebrain.appstore.disbursement_models import (
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.errors import InputError
 from zonebrain.disbursement import _convert, _exports
-from zonebrain.disbursement._ledger import Key, Ledger, existing
+from zonebrain.disbursement._ledger import Ledger, existing
 from zonebrain.disbursement._model import (
     UTC_OFFSET,
     Batch,
@@ -51,6 +50,21 @@ from zonebrain.disbursement._model import (
     WrongStep,
 )
 from zonebrain.disbursement._source import RunRows
+from zonebrain.disbursement._steps import (
+    _acting,
+    _audit,
+    _batch_row,
+    _check,
+    _entry_row,
+    _in_open_batches,
+    _item_row,
+    _items,
+    _key,
+    _may_export,
+    _touch,
+    _user_name,
+    _withdrawn_before,
+)
 from zonebrain.disbursement._verify import VerificationQueue, select_policies
 
 if TYPE_CHECKING:
@@ -703,131 +717,3 @@ class Disbursement:
         s.flush()  # the version check happens here: UPDATE … WHERE version = :read
         s.add(_audit(actor, action, b, {"status": b.status, "version_before": before, **detail}, ip))
         return _convert.batch(s, b)
-
-
-def _may_export(actor: User, roles: frozenset[Role]) -> None:
-    if not actor.active or actor.role not in roles:
-        raise RoleRefused(f"角色 {actor.role.value} 无权导出兑现名单 (your role may not export these lists)")
-
-
-def _touch(b: PayoutBatchRow, now: dt.datetime) -> None:
-    """Mark the batch changed so the flush writes it and bumps its version (even at the same clock tick)."""
-    b.updated_at = now
-    flag_modified(b, "updated_at")
-
-
-def _in_open_batches(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
-    """Of *keys*, those listed in a batch not yet paid nor cancelled → that batch: an award is in
-    at most one open batch, so a decision taken in one (an upheld objection) cannot be bypassed
-    by paying another."""
-    done = (BatchStatus.PAID.value, BatchStatus.CANCELLED.value)
-    return _items_where(s, keys, PayoutBatchRow.status.not_in(done))
-
-
-def _withdrawn_before(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
-    """Of *keys*, those an upheld objection withdrew in an earlier, not cancelled batch → that batch."""
-    return _items_where(
-        s,
-        keys,
-        PayoutItemRow.status == ItemStatus.WITHDRAWN.value,
-        PayoutBatchRow.status != BatchStatus.CANCELLED.value,
-    )
-
-
-def _items_where(s: Session, keys: Sequence[Key], *where: Any) -> dict[Key, int]:
-    """Of *keys*, those with a batch item matching *where* (items joined to their batches) → its batch."""
-    wanted, found = set(keys), {}
-    q = (
-        select(
-            PayoutItemRow.uscc,
-            PayoutItemRow.policy_id,
-            PayoutItemRow.clause_id,
-            PayoutItemRow.period,
-            PayoutItemRow.batch_id,
-        )
-        .join(PayoutBatchRow, PayoutBatchRow.id == PayoutItemRow.batch_id)
-        .where(*where)
-    )
-    for uscc, policy_id, clause_id, period, batch_id in s.execute(q):
-        k = (str(uscc), str(policy_id), str(clause_id), str(period))
-        if k in wanted:
-            found[k] = int(batch_id)
-    return found
-
-
-def _key(r: dict[str, Any]) -> Key:
-    return (r["uscc"], r["policy_id"], r["clause_id"], r["ledger_period"])
-
-
-def _acting(s: Session, actor: User, roles: frozenset[Role], what: str) -> UserRow:
-    """The actor as stored now (a role changed or an account deactivated since login counts)."""
-    row = s.get(UserRow, actor.id)
-    if row is None or not row.active:
-        raise RoleRefused(f"用户 {actor.username} 不存在或已停用 (no such active user); 无法{what}")
-    if Role(row.role) not in roles:
-        allowed = ", ".join(sorted(r.value for r in roles))
-        raise RoleRefused(f"角色 {row.role} 无权{what}; 须为 / needs one of: {allowed}")
-    return row
-
-
-def _batch_row(s: Session, batch_id: int) -> PayoutBatchRow:
-    row = s.get(PayoutBatchRow, batch_id)
-    if row is None:
-        raise NotFound(f"没有兑现批次 #{batch_id} (no such batch); 请查看批次列表 (see the list of batches)")
-    return row
-
-
-def _entry_row(s: Session, entry_id: int) -> PaymentLedgerRow:
-    row = s.get(PaymentLedgerRow, entry_id)
-    if row is None:
-        raise NotFound(
-            f"没有台账记录 #{entry_id} (no such ledger entry); 请查看支付台账 (see the payment ledger)"
-        )
-    return row
-
-
-def _user_name(s: Session, user_id: int | None) -> str:
-    row = s.get(UserRow, user_id) if user_id is not None else None
-    return row.username if row is not None else f"#{user_id}"
-
-
-def _item_row(s: Session, item_id: int) -> PayoutItemRow:
-    row = s.get(PayoutItemRow, item_id)
-    if row is None:
-        raise NotFound(f"没有名单项 #{item_id} (no such item); 请查看批次名单 (see the batch's items)")
-    return row
-
-
-def _items(s: Session, batch_id: int, *status: ItemStatus) -> list[PayoutItemRow]:
-    q = select(PayoutItemRow).where(
-        PayoutItemRow.batch_id == batch_id, PayoutItemRow.status.in_([x.value for x in status])
-    )
-    return list(s.scalars(q.order_by(PayoutItemRow.id)))
-
-
-def _check(b: PayoutBatchRow, expected_version: int, step: BatchStatus, what: str) -> None:
-    if b.version != expected_version:
-        raise ConcurrentUpdate(
-            f"兑现批次 #{b.id} 已被他人修改 (changed by someone else: version {b.version}, you had "
-            f"{expected_version}); 请刷新后重试 / reload and retry"
-        )
-    if b.status != step.value:
-        raise WrongStep(
-            f"兑现批次 #{b.id} 当前为 {b.status}, 只有 {step.value} 状态才能{what} "
-            f"(the batch is {b.status}; this step needs {step.value})"
-        )
-
-
-def _audit(
-    actor: User, action: str, b: PayoutBatchRow, detail: dict[str, Any], ip: str, outcome: str = "ok"
-) -> AuditRow:
-    return audit_row(
-        action,
-        user_id=actor.id,
-        username=actor.username,
-        role=actor.role.value,
-        target=f"batch:{b.id}",
-        detail={"version": b.version, **detail},
-        ip=ip,
-        outcome=outcome,
-    )

@@ -223,6 +223,16 @@ def load_firms(wh: Warehouse, ids: list[str], firms: list[dict[str, Any]]) -> No
 def case_library(lib: Library, spec: CaseFile) -> Library:
     """The library restricted to the file's policies, with its interpretations switched."""
     chosen = lib.select(list(spec.policies))
+    for pid, readings in spec.interpretations.items():
+        if pid not in chosen.policies:
+            raise PolicyFileError(
+                f"interpretations: 政策 '{pid}' 不在本文件的 policies 中 (not among the file's policies)"
+            )
+        for name, value in readings.items():
+            try:
+                chosen.policies[pid].check_interpretation(name, value)
+            except ValueError as exc:
+                raise PolicyFileError(f"interpretations: {exc}") from None
     policies = {
         pid: p.model_copy(
             update={"interpretations": {**p.interpretations, **spec.interpretations.get(pid, {})}}

@@ -217,11 +217,12 @@ def set_budget(
 def set_interpretation(lib: Library, policy_id: str, name: str, value: str) -> Library:
     """Switch a named interpretation (e.g. ``multi_threshold`` → ``cumulative``)."""
     p = lib.policies.get(policy_id)
-    if p is None or name not in p.interpretations:
-        known = {} if p is None else p.interpretations
-        raise InputError(
-            f"{policy_id} 没有解释项 '{name}' (no such interpretation); 可用 / available: {known}"
-        )
+    if p is None:
+        raise InputError(f"未知政策 '{policy_id}' (unknown policy); 可用 / available: {sorted(lib.policies)}")
+    try:
+        p.check_interpretation(name, value)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     return with_policy(lib, p.model_copy(update={"interpretations": {**p.interpretations, name: value}}))
 
 

@@ -16,10 +16,10 @@ import re
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from zonebrain.core.errors import MoneyError
-from zonebrain.core.money import parse_amount
+from zonebrain.core.money import parse_amount, split_unit
 
 YEAR_FACTS = ("revenue_fen", "tax_fen", "rd_expense_fen", "employees", "insured_employees")
 """Facts read from ``enterprise_years`` for a year relative to the period (``year: 0`` or ``-1``)."""
@@ -37,10 +37,18 @@ def _fen(v: Any) -> int:
         )
     if isinstance(v, int) and not isinstance(v, bool):
         raise ValueError("金额须写单位, 如 30万 或 500万元 (write amounts with a unit, e.g. 30万)")
+    if split_unit(str(v))[1] is None:  # "5000000" in quotes is no more a unit than 5000000
+        raise ValueError(f"金额 '{v}' 须写单位, 如 30万 或 500万元 (write amounts with a unit, e.g. 30万)")
     try:
         return parse_amount(str(v))
     except MoneyError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _not_negative(v: int) -> int:
+    if v < 0:
+        raise ValueError(f"金额不能为负数 ({v} 分) (an award, cap or amount parameter cannot be negative)")
+    return v
 
 
 def _rate(v: Any) -> Fraction:
@@ -48,10 +56,16 @@ def _rate(v: Any) -> Fraction:
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|‰)", text)
     if not m or isinstance(v, float):
         raise ValueError("比例须写成 2% 或 5‰ (write a rate as 2% or 5‰; never a float)")
-    return Fraction(m.group(1)) / (100 if m.group(2) == "%" else 1000)
+    rate = Fraction(m.group(1)) / (100 if m.group(2) == "%" else 1000)
+    if rate > 1:
+        raise ValueError(f"比例 {text} 超过 100% (a rate above 100%)")
+    return rate
 
 
 Fen = Annotated[int, BeforeValidator(_fen)]
+"""An amount with its unit, as fen: a condition's value (which may be negative: a tax refund)."""
+Award = Annotated[int, BeforeValidator(_fen), AfterValidator(_not_negative)]
+"""An amount paid or a ceiling on it (fixed, cap, tier amounts, amount parameters): never negative."""
 Rate = Annotated[Fraction, BeforeValidator(_rate)]
 
 
@@ -155,7 +169,7 @@ class Tier(_Model):
     lower_inclusive: bool | None = None
     upper: Fen | None = None
     upper_inclusive: bool | None = None
-    amount: Fen | None = None
+    amount: Award | None = None
     rate: Rate | None = None
 
     @model_validator(mode="after")
@@ -173,12 +187,12 @@ class Amount(_Model):
     """How much: a fixed sum, a rate of a fact with a cap, or a tier table on a fact."""
 
     ref: ClauseRef
-    fixed: Fen | None = None
+    fixed: Award | None = None
     rate: Rate | None = None
     rate_param: str | None = None
     of: str | None = None
     year: int = 0
-    cap: Fen | None = None
+    cap: Award | None = None
     cap_param: str | None = None
     tiers: tuple[Tier, ...] | None = None
     mode: Literal["single", "marginal"] | None = None
@@ -205,9 +219,9 @@ class Amount(_Model):
 def _amount_or_rate(v: Any) -> Any:
     if isinstance(v, float):
         raise ValueError("不可写成浮点数: 金额带单位如 30万, 比例写成 2% (no floats: write 30万 or 2%)")
-    try:
+    if str(v).strip().endswith(("%", "‰")):  # a rate: its own message (e.g. above 100%)
         _rate(v)
-    except ValueError:
+    else:
         _fen(v)
     return v
 
@@ -229,7 +243,7 @@ class Parameter(_Model):
         if not self.values:
             raise ValueError("参数须至少有一个取值 (a parameter needs at least one dated value)")
         for v in self.values:
-            (_fen if self.kind == "amount" else _rate)(v.value)
+            _not_negative(_fen(v.value)) if self.kind == "amount" else _rate(v.value)
         return self
 
     def at(self, day: dt.date) -> int | Fraction | None:
@@ -273,8 +287,38 @@ class Policy(_Model):
     meta: Meta
     family: str | None = None
     interpretations: dict[str, str] = Field(default_factory=dict)
+    """Named readings of the text and the one in force (e.g. ``multi_threshold: highest_only``)."""
+    interpretation_choices: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """The readings each interpretation may take (what-if and case files may switch among them)."""
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     clauses: tuple[Clause, ...]
+
+    @model_validator(mode="after")
+    def _choices_declared(self) -> Policy:
+        for name, value in self.interpretations.items():
+            choices = self.interpretation_choices.get(name)
+            if not choices or value not in choices:
+                raise ValueError(
+                    f"解释项 {name} 须在 interpretation_choices 中列出可选值, 且含 '{value}' "
+                    f"(list the readings of {name}, including '{value}', under interpretation_choices)"
+                )
+        extra = sorted(set(self.interpretation_choices) - set(self.interpretations))
+        if extra:
+            raise ValueError(f"interpretation_choices 中的 {extra} 没有对应的解释项 (no such interpretation)")
+        return self
+
+    def check_interpretation(self, name: str, value: str) -> None:
+        """Refuse a reading the policy does not declare (a typo would otherwise change nothing)."""
+        if name not in self.interpretations:
+            raise ValueError(
+                f"{self.id} 没有解释项 '{name}' (no such interpretation); 可用 / available: "
+                f"{sorted(self.interpretations)}"
+            )
+        if value not in self.interpretation_choices[name]:
+            raise ValueError(
+                f"{self.id}.{name} 不能取 '{value}' (not a declared reading); 可用 / available: "
+                f"{list(self.interpretation_choices[name])}"
+            )
 
     @model_validator(mode="after")
     def _params_exist(self) -> Policy:
@@ -307,7 +351,7 @@ class Cap(_Model):
     """Per-enterprise cap: the members' awards to one enterprise in one period sum to at most ``amount``."""
 
     ref: ClauseRef
-    amount: Fen
+    amount: Award
     members: tuple[str, ...] = Field(min_length=1)
 
 
@@ -315,7 +359,7 @@ class Budget(_Model):
     """A budget pool for the members' awards of one period, applied last (pro rata or by ranking)."""
 
     ref: ClauseRef
-    pool: Fen
+    pool: Award
     rule: Literal["pro_rata", "ranking"]
     members: tuple[str, ...] = Field(min_length=1)
 

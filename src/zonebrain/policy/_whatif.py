@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from zonebrain.core.errors import InputError
 from zonebrain.policy._evaluate import PaymentHistory, evaluate_all
-from zonebrain.policy._format import Budget, _fen, _rate
+from zonebrain.policy._format import Budget, _fen, _not_negative, _rate
 from zonebrain.policy._library import Library
 from zonebrain.policy._limits import members
 from zonebrain.policy._notes import KEYS, RecordedPayments, evaluation_notes, recorded_notes, run_period
@@ -108,7 +108,7 @@ def check_overrides(lib: Library, parameters: Mapping[str, Any]) -> None:
             known = [f"{q.id}.{n}" for q in lib.policies.values() for n in q.parameters]
             raise InputError(f"未知参数 '{key}' (unknown parameter); 可用 / available: {known}")
         try:
-            _fen(raw) if p.parameters[name].kind == "amount" else _rate(raw)
+            _not_negative(_fen(raw)) if p.parameters[name].kind == "amount" else _rate(raw)
         except ValueError as exc:
             raise InputError(f"参数 {key}={raw!r} 无效 (invalid value): {exc}") from None
 

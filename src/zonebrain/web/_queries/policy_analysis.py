@@ -43,8 +43,6 @@ if TYPE_CHECKING:
     from zonebrain.web._context import WebContext
 
 WHATIF_ROLES: Final = frozenset({Role.ADMIN, Role.LEADER, Role.POLICY_RESEARCHER})
-INTERPRETATIONS: Final = {"multi_threshold": ("highest_only", "cumulative")}
-"""Known values of named interpretations (others are shown as they are and not offered)."""
 BUDGET_RULES: Final = ("pro_rata", "ranking")
 TOP: Final = 10
 _NUMBER = re.compile(r"^\d{1,9}(\.\d{1,6})?$")
@@ -186,9 +184,9 @@ def form_spec(lib: pol.Library, period: int, t: Translator = _zh) -> dict[str, A
                     "name": name,
                     "label": interp_label(name, None, t),
                     "value": value,
-                    "options": INTERPRETATIONS.get(name, (value,)),
+                    "options": p.interpretation_choices.get(name, (value,)),
                     "option_labels": {
-                        o: interp_label(name, o, t) for o in INTERPRETATIONS.get(name, (value,))
+                        o: interp_label(name, o, t) for o in p.interpretation_choices.get(name, (value,))
                     },
                 }
             )
@@ -266,7 +264,11 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translat
         elif kind == "interp":
             pid, _, name = rest.partition(".")
             p = lib.policies.get(pid)
-            if p is None or name not in p.interpretations or raw not in INTERPRETATIONS.get(name, ()):
+            if (
+                p is None
+                or name not in p.interpretations
+                or raw not in p.interpretation_choices.get(name, ())
+            ):
                 raise InputError(f"未知解释项 '{rest[:80]}={raw[:40]}' (unknown interpretation)")
             if p.interpretations[name] != raw:
                 edited = pol.set_interpretation(edited, pid, name, raw)

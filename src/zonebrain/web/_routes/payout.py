@@ -14,29 +14,36 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 
 from zonebrain import disbursement
-from zonebrain.appstore import Role
 from zonebrain.core.errors import InputError
 from zonebrain.core.xlsx import save_workbook
 from zonebrain.web._auth import Perm, Principal, client_ip, principal, requires
-from zonebrain.web._errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound
-from zonebrain.web._i18n import Translator
+from zonebrain.web._errors import ERROR_RESPONSES
 from zonebrain.web._queries import payout as q
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries._common import park_names
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, locale, tr
+from zonebrain.web._routes._payout_io import (
+    BatchIn,
+    CancelIn,
+    CloseIn,
+    ObjectionIn,
+    PublicizeIn,
+    ResolveIn,
+    ReverseIn,
+    VerifyIn,
+    VersionIn,
+    domain_errors,
+)
 from zonebrain.web._tables import XLSX, XLSX_RESPONSE, Format, TableOut, attachment, respond
 
 pages = APIRouter(include_in_schema=False)
@@ -77,38 +84,6 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "the file",
     }
 }
-
-
-_ROLE_NAMES = "|".join(r.value for r in Role)
-_ROLE = re.compile(rf"角色 ({_ROLE_NAMES}) ")
-_NEEDS = re.compile(rf"须为 / needs one of: ((?:{_ROLE_NAMES})(?:, (?:{_ROLE_NAMES}))*)")
-
-
-def web_message(text: str, t: Translator) -> str:
-    """A service message worded for the web: role keys become the locale's role names (the
-    service's messages name no command or option, so they read the same in the CLI and here)."""
-    text = _ROLE.sub(lambda m: f"角色 {t('role.' + m.group(1))} ", text)
-    return _NEEDS.sub(
-        lambda m: t("payout.needs_roles", roles="、".join(t(f"role.{r}") for r in m.group(1).split(", "))),
-        text,
-    )
-
-
-@contextmanager
-def domain_errors(request: Request) -> Iterator[None]:
-    """The service's refusals as the API's: 403, 404, 409 (stale versions are 409 app-wide), bad
-    input 400; their messages worded for the web (:func:`web_message`)."""
-    t = tr(request)
-    try:
-        yield
-    except disbursement.NotAllowed as exc:
-        raise Forbidden(web_message(str(exc), t)) from exc
-    except disbursement.NotFound as exc:
-        raise NotFound(web_message(str(exc), t)) from exc
-    except disbursement.WrongStep as exc:
-        raise Conflict(web_message(str(exc), t)) from exc
-    except InputError as exc:
-        raise InputError(web_message(str(exc), t)) from exc
 
 
 def _day(text: str, what: str) -> dt.date:
@@ -456,60 +431,6 @@ def verify_form(
 
 
 # ---- API -----------------------------------------------------------------------------------
-
-
-class BatchIn(BaseModel):
-    run_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z_.:-]*$")
-    title: str = Field(default="", max_length=256)
-    policies: list[str] = Field(default_factory=list, max_length=50)
-
-
-class VersionIn(BaseModel):
-    expected_version: int = Field(ge=1, le=2**31 - 1, description="你读到的批次版本 / the version you read")
-    note: str = Field(default="", max_length=2000)
-
-
-class PublicizeIn(BaseModel):
-    expected_version: int = Field(ge=1, le=2**31 - 1)
-    start: dt.date = Field(description="公示开始日 (含) / first day")
-    end: dt.date = Field(description="公示截止日 (含) / last day")
-
-
-class CloseIn(BaseModel):
-    expected_version: int = Field(ge=1, le=2**31 - 1)
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class CancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="作废原因 / why it is cancelled")
-    expected_version: int | None = Field(
-        default=None, ge=1, le=2**31 - 1, description="你读到的批次版本 (给出则核对) / checked if given"
-    )
-
-
-class ReverseIn(BaseModel):
-    reason: str = Field(
-        min_length=1,
-        max_length=2000,
-        description="冲正原因: 银行退回、误付… / returned by the bank, paid in error",
-    )
-
-
-class ObjectionIn(BaseModel):
-    text: str = Field(min_length=1, max_length=4000)
-    raised_by: str = Field(min_length=1, max_length=128, description="提出人 (可写匿名)")
-    raised_by_role: str = Field(default="", max_length=64, description="身份: 企业、群众、部门…")
-
-
-class ResolveIn(BaseModel):
-    upheld: bool = Field(description="异议成立 (撤回该项) / upheld withdraws the item")
-    note: str = Field(min_length=1, max_length=2000)
-
-
-class VerifyIn(BaseModel):
-    status: Literal["requested", "answered", "closed"]
-    expected_version: int = Field(ge=1, le=2**31 - 1)
-    note: str = Field(default="", max_length=2000)
 
 
 def _batch_out(b: disbursement.Batch) -> dict[str, Any]:
