@@ -7,6 +7,7 @@ hold exact decimals (they sum), Word cells the text of :func:`zonebrain.core.mon
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,9 +33,18 @@ PUBLIC_HEADERS = {
 }
 
 
+def _natural(text: str) -> tuple[tuple[int, str], ...]:
+    """A sort key reading the numbers in *text* as numbers (reach-10m before reach-100m)."""
+    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", text))
+
+
 def publicity_table(items: Sequence[Item]) -> pa.Table:
-    """序号, 企业名称, masked USCC, 政策, 条款, amount_fen — the public columns only."""
-    rows = [i for i in items if i.status in PUBLIC]
+    """序号, 企业名称, masked USCC, 政策, 条款, amount_fen — the public columns only, by policy, clause
+    (the thresholds in their order) and enterprise."""
+    rows = sorted(
+        (i for i in items if i.status in PUBLIC),
+        key=lambda i: (i.policy_id, _natural(i.clause_id), i.enterprise_name or "", i.uscc),
+    )
     return pa.table(
         {
             "no": pa.array(range(1, len(rows) + 1), pa.int64()),
@@ -84,7 +94,12 @@ def write_publicity(batch: Batch, items: Sequence[Item], path: Path | str) -> tu
         for line in _publicity_text(batch, table):
             doc.paragraph(line)
         doc.table(
-            table, PUBLIC_HEADERS, money=("amount_fen",), money_unit="元", max_rows=max(table.num_rows, 1)
+            table,
+            PUBLIC_HEADERS,
+            money=("amount_fen",),
+            money_unit="元",
+            max_rows=max(table.num_rows, 1),
+            plain=("no",),
         )
         doc.save(path)
     return path, table.num_rows

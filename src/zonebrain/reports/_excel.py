@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ def export_excel(
     """Write each table to a sheet; money columns (fen) become exact decimals in *money_unit*."""
     import openpyxl
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     headers = headers or {}
     path = Path(path)
@@ -42,6 +44,20 @@ def export_excel(
             if c in money:
                 for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                     cell.number_format = "#,##0.00"
+        for i, c in enumerate(cols, start=1):  # wide enough for the longest cell (a CJK character is two)
+            longest = max(
+                (_display_width(cell.value, c in money) for (cell,) in ws.iter_rows(min_col=i, max_col=i)),
+                default=8,
+            )
+            ws.column_dimensions[get_column_letter(i)].width = min(max(longest + 2, 8), 60)
         ws.freeze_panes = "A2"
     save_workbook(wb, path)
     return path
+
+
+def _display_width(value: object, money: bool) -> int:
+    """About how many character widths a cell shows: CJK characters count two; money as 1,234.56."""
+    if value is None:
+        return 0
+    text = f"{value:,.2f}" if money and isinstance(value, Decimal) else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)

@@ -98,8 +98,10 @@ class WordReport:
         caption: str | None = None,
         money_unit: str = "万元",
         max_rows: int = 200,
+        plain: Sequence[str] = (),
     ) -> None:
-        """A table of *data*: *columns* maps column → header (and picks the order); money in *money_unit*."""
+        """A table of *data*: *columns* maps column → header (and picks the order); money in *money_unit*;
+        *plain* columns are numbers shown without thousands separators (序号, years, ids)."""
         columns = columns or {c: c for c in data.column_names}
         self._tables += 1
         if caption:
@@ -117,7 +119,11 @@ class WordReport:
         for row in rows:
             cells = table.add_row().cells
             for cell, name in zip(cells, names, strict=True):
-                cell.text = _cell(row[name], name in money, money_unit)
+                cell.text = (
+                    str(row[name])
+                    if name in plain and row[name] is not None
+                    else _cell(row[name], name in money, money_unit)
+                )
                 if isinstance(row[name], (int, float)):
                     cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         if data.num_rows > max_rows:

@@ -1,0 +1,52 @@
+"""The 公示 list as the public reads it: 序号 without separators, thresholds in their order, names
+not cut off in Excel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import docx
+import openpyxl
+
+from zonebrain.core.uscc import USCC
+from zonebrain.disbursement import Batch, BatchStatus, Item, ItemStatus
+from zonebrain.disbursement._exports import write_publicity
+
+NAME = "郑州高新区某某智能传感科技股份有限公司"
+
+
+def _items(n: int) -> list[Item]:
+    clauses = ["reach-100m", "reach-10m", "reach-20m"]  # as text sorts them
+    out = []
+    for k in range(n):
+        code = USCC.build("9", "1", "410100", f"MA{k:06d}").code
+        clause = clauses[k % 3]
+        out.append(
+            Item(k + 1, 1, code, NAME, "wutong", "zz-revenue-breakthrough", "营业收入首次突破奖励", clause,
+                 f"第一条第{'四一二'[k % 3]}款", "", "once", 10_000_000, ItemStatus.LISTED, None)
+        )  # fmt: skip
+    return out
+
+
+def _batch() -> Batch:
+    now = dt.datetime(2025, 4, 1, 8)
+    return Batch(
+        1, "run", dt.date(2025, 3, 31), 2024, ("zz-revenue-breakthrough",), "2024年度政策兑现",
+        BatchStatus.PUBLICIZED, dt.date(2025, 4, 1), dt.date(2025, 4, 7), None, "", "chen", "liu",
+        None, None, now, now, 3, {"listed": 1002}, 1002 * 10_000_000,
+    )  # fmt: skip
+
+
+def test_the_public_list_reads_as_published(tmp_path: Path) -> None:
+    items = _items(1002)
+    path, rows = write_publicity(_batch(), items, tmp_path / "公示.docx")
+    table = docx.Document(str(path)).tables[0]
+    assert rows == 1002 and table.rows[-1].cells[0].text == "1002"  # not "1,002"
+    refs = [r.cells[4].text for r in table.rows[1:]]
+    first = {ref: refs.index(ref) for ref in ("第一条第一款", "第一条第二款", "第一条第四款")}
+    assert first["第一条第一款"] < first["第一条第二款"] < first["第一条第四款"]  # 10m, 20m, 100m
+    path, _ = write_publicity(_batch(), items, tmp_path / "公示.xlsx")
+    ws = openpyxl.load_workbook(path)["公示名单"]
+    assert ws["A1003"].value == 1002 and ws["A1003"].number_format == "General"
+    assert ws.column_dimensions["B"].width >= 2 * len(NAME)  # the name is not cut off
