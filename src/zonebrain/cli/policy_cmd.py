@@ -521,11 +521,18 @@ def batch_pay(
         f"此前已兑现 already paid: {len(r.already_paid)} 项 (未重复支付 / not paid again)",
         highlight=False,
     )
-    for i in r.already_paid:
+    shown = 20  # a repeat payment of a whole batch would otherwise print every award
+    for i in r.already_paid[:shown]:
         _common.console.print(
             f"  已兑现 already paid: {i.enterprise_name} {i.uscc} {i.policy_id}/{i.clause_id} ({i.period})",
             highlight=False,
             markup=False,
+        )
+    if len(r.already_paid) > shown:
+        _common.console.print(
+            f"  … 另有 {len(r.already_paid) - shown} 项已兑现 (and {len(r.already_paid) - shown} more); "
+            f"全部见 / all in: zonebrain policy batch show {batch_id}",
+            highlight=False,
         )
 
 
