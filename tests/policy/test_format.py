@@ -29,7 +29,7 @@ def test_public_names_are_pinned() -> None:
             "load_results", "run_case_file", "run_cases", "run_policies",
             "WhatIf", "what_if", "Coverage", "coverage", "FACT_SOURCES", "FactSource", "set_amount",
             "set_tiers", "set_threshold", "set_budget", "set_interpretation", "replace_from_yaml",
-            "Explained", "ExplainedCondition", "explain", "RecordedPayments",
+            "Explained", "ExplainedCondition", "explain", "RecordedPayments", "missing_fields_zh",
         ]
     )  # fmt: skip
 

@@ -250,6 +250,15 @@ def check_cmd(
     _common.console.print(t)
 
 
+def _park_names() -> dict[str, str]:
+    """Park id → name from the warehouse (the exports show names); none when it has no parks."""
+    with _common.warehouse(read_only=True) as wh:
+        t = wh.to_arrow(wh.table("parks").select("park_id", "name_zh"))
+    return {
+        str(k): str(v) for k, v in zip(t["park_id"].to_pylist(), t["name_zh"].to_pylist(), strict=True) if v
+    }
+
+
 def _latest_year(wh: Warehouse) -> int:
     """The latest year of enterprise data in the warehouse (a self-check's default period)."""
     t = wh.table("enterprise_years")
@@ -588,7 +597,7 @@ def notify_cmd(
 ) -> None:
     """导出待通知企业名单 (已审批或已兑现)。 Export the enterprises to notify (approved or paid)."""
     with _flow(app_db) as (d, store):
-        path = d.export_notify(_user(store, user), batch_id, out)
+        path = d.export_notify(_user(store, user), batch_id, out, parks=_park_names())
     _common.console.print(f"已导出通知名单 (exported) → {path}", highlight=False)
 
 
@@ -672,7 +681,7 @@ def verify_list(
         if out is not None:
             if user is None:
                 raise InputError("导出须给出操作人 --user (exporting needs --user for the audit log)")
-            path = d.export_verification(_user(store, user), out, status=status)
+            path = d.export_verification(_user(store, user), out, status=status, parks=_park_names())
             _common.console.print(f"已导出待核实清单 (exported) → {path}", highlight=False)
             return
         requests = d.verification.list(status=status)

@@ -8,7 +8,7 @@ hold exact decimals (they sum), Word cells the text of :func:`zonebrain.core.mon
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,6 +16,7 @@ import pyarrow as pa
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._model import ITEM_LABELS, Batch, Item, ItemStatus, VerificationRequest, mask_uscc
+from zonebrain.policy import missing_fields_zh
 from zonebrain.reports import WordReport, export_excel
 
 PUBLIC = (ItemStatus.LISTED, ItemStatus.OBJECTED, ItemStatus.APPROVED, ItemStatus.PAID)
@@ -105,8 +106,13 @@ def write_publicity(batch: Batch, items: Sequence[Item], path: Path | str) -> tu
     return path, table.num_rows
 
 
-def notify_tables(items: Sequence[Item]) -> tuple[pa.Table, pa.Table]:
+ParkNames = Mapping[str, str]
+"""Park id → the name people use (from the warehouse's ``parks``); an id not in it is shown as it is."""
+
+
+def notify_tables(items: Sequence[Item], parks: ParkNames | None = None) -> tuple[pa.Table, pa.Table]:
     """(per enterprise: name, uscc, park, awards, total; the awards one per row) for approved or paid items."""
+    parks = parks or {}
     rows = [i for i in items if i.status in NOTIFY]
     per: dict[str, list[Item]] = {}
     for i in rows:
@@ -115,7 +121,7 @@ def notify_tables(items: Sequence[Item]) -> tuple[pa.Table, pa.Table]:
         {
             "enterprise_name": pa.array([v[0].enterprise_name for v in per.values()], pa.string()),
             "uscc": pa.array(list(per), pa.string()),
-            "park_id": pa.array([v[0].park_id for v in per.values()], pa.string()),
+            "park_id": pa.array([_park(v[0].park_id, parks) for v in per.values()], pa.string()),
             "awards": pa.array(
                 ["；".join(f"{i.policy_name} {i.clause_ref}" for i in v) for v in per.values()]
             ),
@@ -147,11 +153,11 @@ NOTIFY_HEADERS = {
 }
 
 
-def write_notify(items: Sequence[Item], path: Path | str) -> tuple[Path, int]:
+def write_notify(items: Sequence[Item], path: Path | str, parks: ParkNames | None = None) -> tuple[Path, int]:
     """The enterprises to notify (.xlsx): one sheet per enterprise, one per award."""
     path = Path(path)
     _suffix(path, (".xlsx",))
-    summary, detail = notify_tables(items)
+    summary, detail = notify_tables(items, parks)
     export_excel({"通知企业": summary, "兑现明细": detail}, path, NOTIFY_HEADERS, ("amount_fen",), "元")
     return path, summary.num_rows
 
@@ -170,8 +176,12 @@ VERIFY_HEADERS = {
 VERIFY_LABELS = {"open": "待联系", "requested": "已通知", "answered": "已提交", "closed": "已办结"}
 
 
-def verification_tables(requests: Sequence[VerificationRequest]) -> tuple[pa.Table, pa.Table]:
-    """(per enterprise: what to provide, merged over its requests; every request one per row)."""
+def verification_tables(
+    requests: Sequence[VerificationRequest], parks: ParkNames | None = None
+) -> tuple[pa.Table, pa.Table]:
+    """(per enterprise: what to provide, merged over its requests; every request one per row);
+    missing data by their Chinese names with the year, parks by name."""
+    parks = parks or {}
     per: dict[str, list[VerificationRequest]] = {}
     for r in requests:
         per.setdefault(r.uscc, []).append(r)
@@ -179,7 +189,7 @@ def verification_tables(requests: Sequence[VerificationRequest]) -> tuple[pa.Tab
         {
             "enterprise_name": pa.array([v[0].enterprise_name for v in per.values()], pa.string()),
             "uscc": pa.array(list(per), pa.string()),
-            "park_id": pa.array([v[0].park_id for v in per.values()], pa.string()),
+            "park_id": pa.array([_park(v[0].park_id, parks) for v in per.values()], pa.string()),
             "ask": pa.array(
                 [
                     "\n".join(dict.fromkeys(line for r in v for line in r.ask.splitlines()))
@@ -197,7 +207,7 @@ def verification_tables(requests: Sequence[VerificationRequest]) -> tuple[pa.Tab
             "uscc": pa.array([r.uscc for r in requests], pa.string()),
             "policy_name": pa.array([r.policy_name for r in requests], pa.string()),
             "clause_ref": pa.array([r.clause_ref for r in requests], pa.string()),
-            "missing_fields": pa.array([r.missing_fields for r in requests], pa.string()),
+            "missing_fields": pa.array([missing_fields_zh(r.missing_fields) for r in requests], pa.string()),
             "ask": pa.array([r.ask for r in requests], pa.string()),
             "status": pa.array([VERIFY_LABELS[r.status.value] for r in requests], pa.string()),
         }
@@ -205,10 +215,16 @@ def verification_tables(requests: Sequence[VerificationRequest]) -> tuple[pa.Tab
     return summary, detail
 
 
-def write_verification(requests: Sequence[VerificationRequest], path: Path | str) -> tuple[Path, int]:
+def write_verification(
+    requests: Sequence[VerificationRequest], path: Path | str, parks: ParkNames | None = None
+) -> tuple[Path, int]:
     """The 待核实 queue (.xlsx): per enterprise what to provide, then every request."""
     path = Path(path)
     _suffix(path, (".xlsx",))
-    summary, detail = verification_tables(requests)
+    summary, detail = verification_tables(requests, parks)
     export_excel({"待核实企业": summary, "待核实明细": detail}, path, VERIFY_HEADERS)
     return path, summary.num_rows
+
+
+def _park(park_id: str | None, parks: ParkNames) -> str | None:
+    return None if park_id is None else parks.get(park_id, park_id)

@@ -34,6 +34,7 @@ from zonebrain.appstore.disbursement_models import (
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.errors import InputError
 from zonebrain.disbursement import _convert, _exports
+from zonebrain.disbursement._exports import ParkNames
 from zonebrain.disbursement._ledger import Ledger, existing
 from zonebrain.disbursement._model import (
     UTC_OFFSET,
@@ -672,20 +673,28 @@ class Disbursement:
         return out
 
     @_refusal_audited("disbursement.export", "batch")
-    def export_notify(self, actor: User, batch_id: int, path: Path | str, *, ip: str = "") -> Path:
-        """The enterprises to notify of their approved or paid awards (.xlsx)."""
+    def export_notify(
+        self, actor: User, batch_id: int, path: Path | str, *, ip: str = "", parks: ParkNames | None = None
+    ) -> Path:
+        """The enterprises to notify of their approved or paid awards (.xlsx); *parks* names the parks."""
         _may_export(actor, CREATORS | REVIEWERS)
         b = self.batch(batch_id)
         if b.status not in (BatchStatus.APPROVED, BatchStatus.PAID):
             raise WrongStep(
                 f"兑现批次 #{b.id} 尚未审批 ({b.status.value}); 审批后才能通知企业 (approve it first)"
             )
-        out, rows = _exports.write_notify(self.items(batch_id), path)
+        out, rows = _exports.write_notify(self.items(batch_id), path, parks)
         self._record_export(actor, batch_id, "notify", out, rows, ip)
         return out
 
     def export_verification(
-        self, actor: User, path: Path | str, *, status: str | None = None, ip: str = ""
+        self,
+        actor: User,
+        path: Path | str,
+        *,
+        status: str | None = None,
+        ip: str = "",
+        parks: ParkNames | None = None,
     ) -> Path:
         """The 待核实 queue (.xlsx): per enterprise what to provide, then every request.
 
@@ -696,7 +705,7 @@ class Disbursement:
         if actor.role is Role.ENTERPRISE_USER and not uscc:
             raise NotAllowed("企业用户未绑定统一社会信用代码 (no USCC on this account)")
         requests = self.verification.list(status=status, park_id=park, uscc=uscc)
-        out, rows = _exports.write_verification(requests, path)
+        out, rows = _exports.write_verification(requests, path, parks)
         self._record_export(actor, None, "verification", out, rows, ip)
         return out
 

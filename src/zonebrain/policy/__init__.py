@@ -11,7 +11,7 @@ is the fair-competition review; :func:`self_check` is the enterprise self-check.
 """
 
 from zonebrain.policy._cases import Form, Outcome, load_firms, run_case_file, run_cases, self_check
-from zonebrain.policy._coverage import FACT_SOURCES, Coverage, FactSource, coverage
+from zonebrain.policy._coverage import FACT_SOURCES, Coverage, FactSource, coverage, missing_fields_zh
 from zonebrain.policy._edit import (
     replace_from_yaml,
     set_amount,
@@ -73,6 +73,7 @@ __all__ = [
     "load_library",
     "load_policy",
     "load_results",
+    "missing_fields_zh",
     "replace_from_yaml",
     "run_case_file",
     "run_cases",

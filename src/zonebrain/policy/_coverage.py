@@ -87,6 +87,13 @@ def fact_label_zh(fact: str) -> str:
     return fact
 
 
+def missing_fields_zh(fields: str | None) -> str:
+    """Missing data as people read it, with the year: ``tax_fen[2025],revenue_fen[2025]`` →
+    ``2025年纳税总额、2025年营业收入`` (the names the coverage page and the 待核实 queue use)."""
+    labels = [field_label_zh(f.strip()) for f in (fields or "").split(",") if f.strip()]
+    return "、".join(dict.fromkeys(labels))
+
+
 def field_label_zh(field: str) -> str:
     """``tax_fen[2024]`` → ``2024年纳税总额``; an enterprise fact → its name."""
     m = re.fullmatch(r"(\w+)\[(\d{4})\]", field)

@@ -19,7 +19,6 @@ import ibis.expr.types as ir
 
 from zonebrain import policy as pol
 from zonebrain.core.money import display_fen
-from zonebrain.policy._coverage import field_label_zh
 from zonebrain.policy._explain import Explained, explain, parameter_text
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal, scope_key
@@ -85,8 +84,7 @@ def yuan(fen: int | None) -> str:
 def missing_text(fields: str | None) -> str:
     """Missing data as people read it, with the year: ``tax_fen[2025],revenue_fen[2025]`` →
     ``2025年纳税总额、2025年营业收入`` (the names the coverage page and the 待核实 queue use)."""
-    labels = [field_label_zh(f.strip()) for f in (fields or "").split(",") if f.strip()]
-    return "、".join(dict.fromkeys(labels))
+    return pol.missing_fields_zh(fields)
 
 
 RUN_KINDS: Final = {

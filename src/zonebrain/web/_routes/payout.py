@@ -13,9 +13,7 @@ each action redirects back to the batch (or queue) page.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import tempfile
-from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
@@ -24,7 +22,6 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from zonebrain import disbursement
 from zonebrain.core.errors import InputError
-from zonebrain.core.xlsx import save_workbook
 from zonebrain.web._auth import Perm, Principal, client_ip, principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES
 from zonebrain.web._queries import payout as q
@@ -98,31 +95,6 @@ def _day(text: str, what: str) -> dt.date:
 
 def _file(data: bytes, media: str, name: str) -> Response:
     return Response(data, media_type=media, headers={"Content-Disposition": attachment(name)})
-
-
-def _relabel(data: bytes, columns: dict[str, Callable[[str], str]]) -> bytes:
-    """The service's workbook with the cells under the headers named in *columns* rewritten for
-    people (a park id → the park's name, field codes → their Chinese names)."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data))
-    for ws in wb.worksheets:
-        heads = {cell.value: cell.column for cell in ws[1] if isinstance(cell.value, str)}
-        for head, rewrite in columns.items():
-            col = heads.get(head)
-            if col is None:
-                continue
-            for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
-                if isinstance(cell.value, str) and cell.value:
-                    cell.value = rewrite(cell.value)
-    buf = io.BytesIO()
-    save_workbook(wb, buf)
-    return buf.getvalue()
-
-
-def _park_name(request: Request) -> Callable[[str], str]:
-    names = park_names(context(request), locale(request))
-    return lambda park: names.get(park, park)
 
 
 def _export(request: Request, write: Any, name: str) -> bytes:
@@ -632,10 +604,12 @@ def notify_file(request: Request, p: User, batch_id: Id) -> Response:
     ctx = context(request)
     q.require(p, q.BATCH_VIEWERS)
     d = q.service(ctx)
+    parks = park_names(ctx, locale(request))
     data = _export(
-        request, lambda path: d.export_notify(p.user, batch_id, path, ip=client_ip(request)), "notify.xlsx"
+        request,
+        lambda path: d.export_notify(p.user, batch_id, path, ip=client_ip(request), parks=parks),
+        "notify.xlsx",
     )
-    data = _relabel(data, {"园区": _park_name(request)})
     return _file(data, XLSX, f"通知名单-{batch_id}.xlsx")
 
 
@@ -722,12 +696,14 @@ def verification_file(request: Request, p: User, status: VerifyStatus = None) ->
     ctx = context(request)
     q.require(p, q.QUEUE_VIEWERS)
     d = q.service(ctx)
+    parks = park_names(ctx, locale(request))
     data = _export(
         request,
-        lambda path: d.export_verification(p.user, path, status=status or None, ip=client_ip(request)),
+        lambda path: d.export_verification(
+            p.user, path, status=status or None, ip=client_ip(request), parks=parks
+        ),
         "verification.xlsx",
     )
-    data = _relabel(data, {"园区": _park_name(request), "缺失数据项": pq.missing_text})
     return _file(data, XLSX, "待核实清单.xlsx")
 
 
