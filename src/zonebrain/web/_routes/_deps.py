@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 import shutil
@@ -10,6 +11,7 @@ from typing import Any
 
 from fastapi import Request, UploadFile
 
+from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Principal, client_ip
 from zonebrain.web._context import WebContext
 from zonebrain.web._errors import PayloadTooLarge
@@ -75,3 +77,17 @@ def save_upload(ctx: WebContext, file: UploadFile, name: str, *, prefix: str = "
                 raise PayloadTooLarge()
             out.write(chunk)
     return upload_id, folder, target
+
+
+def form_day(text: str, what: str, earliest: dt.date = dt.date(2000, 1, 1)) -> dt.date:
+    """A date typed into a form (YYYY-MM-DD), between *earliest* and 2100-12-31; *what* names the
+    field in the message."""
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"{what} '{text[:20]}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD"
+        ) from None
+    if not earliest <= day <= dt.date(2100, 12, 31):
+        raise InputError(f"{what} {day} 超出范围 (out of range {earliest} … 2100-12-31)")
+    return day

@@ -28,7 +28,7 @@ from zonebrain.web._queries import payout as q
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries._common import park_names
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, locale, tr
+from zonebrain.web._routes._deps import context, form_day, locale, tr
 from zonebrain.web._routes._payout_io import (
     BatchIn,
     CancelIn,
@@ -81,16 +81,6 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "the file",
     }
 }
-
-
-def _day(text: str, what: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"{what} '{text}' 无效 (bad date); 请写成 2025-04-01 / write YYYY-MM-DD") from None
-    if not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
-        raise InputError(f"{what} {day} 超出范围 (out of range 2000-01-01 … 2100-12-31)")
-    return day
 
 
 def _file(data: bytes, media: str, name: str) -> Response:
@@ -213,7 +203,7 @@ def publicize_form(
     start: Annotated[str, Form(max_length=10)],
     end: Annotated[str, Form(max_length=10)],
 ) -> Response:
-    first, last = _day(start, "公示开始日"), _day(end, "公示截止日")
+    first, last = form_day(start, "公示开始日"), form_day(end, "公示截止日")
     with domain_errors(request):
         q.service(context(request)).publicize(
             p.user, batch_id, start=first, end=last, expected_version=expected_version, ip=client_ip(request)
@@ -477,7 +467,7 @@ def api_review(request: Request, p: User, batch_id: Id, body: VersionIn) -> dict
 @api.post("/batches/{batch_id}/publicize", summary="发布公示 / start the publicity period")
 def api_publicize(request: Request, p: User, batch_id: Id, body: PublicizeIn) -> dict[str, Any]:
     for day, what in ((body.start, "公示开始日"), (body.end, "公示截止日")):
-        _day(day.isoformat(), what)
+        form_day(day.isoformat(), what)
     with domain_errors(request):
         b = q.service(context(request)).publicize(
             p.user,

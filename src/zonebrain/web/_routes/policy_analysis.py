@@ -25,7 +25,7 @@ from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries import policy_analysis as q
 from zonebrain.web._queries._common import park_names
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, locale, tr
+from zonebrain.web._routes._deps import context, form_day, locale, tr
 from zonebrain.web._tables import XLSX, attachment
 
 pages = APIRouter(include_in_schema=False)
@@ -54,18 +54,6 @@ def _excel(sheets: dict[str, Any], name: str) -> Response:
     return Response(data, media_type=XLSX, headers={"Content-Disposition": attachment(name)})
 
 
-def _day(text: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(
-            f"日期 '{text[:20]}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD"
-        ) from None
-    if not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
-        raise InputError(f"基准日须在 2000-01-01 至 2100-12-31 之间 (out of range): {day}")
-    return day
-
-
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
     if len(form) > MAX_FIELDS:
@@ -91,7 +79,11 @@ def _whatif_from_form(request: Request, p: Principal, form: dict[str, str]) -> A
     baseline = form.get("baseline", "").strip() or None
     if baseline is not None and not all(ch.isalnum() or ch in "_.:-" for ch in baseline):
         raise InputError("基线运行编号无效 (bad run id)")
-    as_of = _day(form.get("as_of", "") or pq.default_as_of(ctx).isoformat()) if not baseline else None
+    as_of = (
+        form_day(form.get("as_of", "") or pq.default_as_of(ctx).isoformat(), "基准日")
+        if not baseline
+        else None
+    )
     period = _period_for(ctx, as_of, baseline)
     sc = q.scenario(pq.library(), period, form, tr(request))
     return q.run(ctx, as_of, baseline, sc), sc

@@ -41,7 +41,7 @@ from zonebrain.web._queries import policy as q
 from zonebrain.web._queries._common import year_of
 from zonebrain.web._queries.enterprises import _one as enterprise_row
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, tr
+from zonebrain.web._routes._deps import context, form_day, tr
 from zonebrain.web._tables import XLSX_RESPONSE, Col, DataTable, Format, TableOut, respond
 
 pages = APIRouter(include_in_schema=False)
@@ -146,15 +146,7 @@ def _year(text: str) -> int:
 
 
 def _date(text: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"日期 '{text[:20]}' 无效 (bad date); 请写成 2024-05-31 / write YYYY-MM-DD"
-        ) from None
-    if not dt.date(1950, 1, 1) <= day <= dt.date(2100, 12, 31):
-        raise InputError(f"日期须在 1950-01-01 至 2100-12-31 之间 (out of range): {day}")
-    return day
+    return form_day(text, "日期", earliest=dt.date(1950, 1, 1))  # founding dates reach back further
 
 
 def _money(text: str, unit: str, signed: bool) -> int:
