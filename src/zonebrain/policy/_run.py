@@ -235,16 +235,20 @@ def load_results(
 
             raise InputError("仓库中还没有政策运行 (no policy run yet); 请先运行 zonebrain policy run")
         run_id = str(latest["run_id"][0].as_py())
-    elif wh.to_arrow(runs.filter(runs.run_id == run_id).select("run_id").limit(1)).num_rows == 0:
-        from zonebrain.core.errors import InputError
-
-        raise InputError(f"没有运行 '{run_id}' (no such run); 请用 zonebrain policy run 打印的 run_id")
     t = wh.table("policy_results").filter(ibis._.run_id == run_id)
     if uscc is not None:
         t = t.filter(ibis._.uscc == uscc)
     if not traces:
         t = t.drop("trace")
     got = wh.to_arrow(t.order_by(["uscc", "policy_id", "clause_id"]))
+    # no rows: say whether the run itself is unknown (asked only then, off the trace page's path)
+    if (
+        got.num_rows == 0
+        and not wh.to_arrow(runs.filter(runs.run_id == run_id).select("run_id").limit(1)).num_rows
+    ):
+        from zonebrain.core.errors import InputError
+
+        raise InputError(f"没有运行 '{run_id}' (no such run); 请用 zonebrain policy run 打印的 run_id")
     return expand_traces(got, trace_shapes(wh, run_id)) if traces else got
 
 
