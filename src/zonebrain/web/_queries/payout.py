@@ -21,7 +21,7 @@ import datetime as dt
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
-from zonebrain import disbursement
+from zonebrain import disbursement, policy
 from zonebrain.appstore import Role
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import LIVE
@@ -29,7 +29,6 @@ from zonebrain.disbursement._exports import VERIFY_LABELS
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden
 from zonebrain.web._queries._common import park_names
-from zonebrain.web._queries.policy import missing_text
 from zonebrain.web._tables import Col, DataTable
 
 if TYPE_CHECKING:
@@ -483,7 +482,7 @@ def verification(
             "clause_ref": r.clause_ref,
             "period": r.period,
             "missing_fields": r.missing_fields,
-            "missing_text": missing_text(r.missing_fields),
+            "missing_text": policy.missing_fields_zh(r.missing_fields),
             "ask": r.ask,
             "status_text": t(f"payout.verify_{r.status.value}"),
             "note": r.note,

@@ -81,12 +81,6 @@ def yuan(fen: int | None) -> str:
     return "" if fen is None else display_fen(int(fen), "元")
 
 
-def missing_text(fields: str | None) -> str:
-    """Missing data as people read it, with the year: ``tax_fen[2025],revenue_fen[2025]`` →
-    ``2025年纳税总额、2025年营业收入`` (the names the coverage page and the 待核实 queue use)."""
-    return pol.missing_fields_zh(fields)
-
-
 RUN_KINDS: Final = {
     "run": "policy.kind_run",
     "whatif": "policy.kind_whatif",
@@ -381,7 +375,7 @@ def results(
         row["park"] = names.get(row["park_id"], row["park_id"])
         row["clause_ref"] = refs.get((row["policy_id"], row["clause_id"]), ("", ""))[0]
         row["status_text"] = t(f"policy.status_{row['status']}")
-        row["missing_text"] = missing_text(row["missing_fields"])
+        row["missing_text"] = pol.missing_fields_zh(row["missing_fields"])
         rows.append(row)
     return DataTable(
         f"policy_results_{_safe(run_id)}",
@@ -408,7 +402,7 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, A
     refs = clause_refs(library())
     for r in found:
         r["clause_ref"], r["title"] = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
-        r["missing_text"] = missing_text(r["missing_fields"])
+        r["missing_text"] = pol.missing_fields_zh(r["missing_fields"])
     return {"run_id": run_id, "firm": firm, "rows": found}
 
 

@@ -205,7 +205,7 @@ def trace_page(request: Request, p: Finance, run_id: RunId, uscc: Uscc) -> Respo
             **data,
             "park": park_names(ctx, loc).get(firm["park_id"], firm["park_id"]),
             "yuan": q.yuan,
-            "missing_text": q.missing_text,
+            "missing_text": pol.missing_fields_zh,
         },
     )
 
