@@ -309,19 +309,19 @@ def self_check(
     lib: Library,
     period: int,
     uscc: str | None = None,
-    form: Path | None = None,
+    form: Path | Form | None = None,
     history: PaymentHistory | None = None,
 ) -> pa.Table:
     """企业自测 / self-check: the results of every policy for one enterprise.
 
-    Either *uscc* (its data in the warehouse *wh*) or *form* (a filled-in :class:`Form` YAML,
-    evaluated in a private in-memory warehouse; *period* then comes from the form). The rows say
+    Either *uscc* (its data in the warehouse *wh*) or *form* (a filled-in :class:`Form`, or its
+    YAML file, evaluated in a private in-memory warehouse; *period* then comes from the form). The rows say
     what it qualifies for, the amounts, and ``missing_fields`` for what it should supply. One-time
     awards consult *history* (the payment ledger) for an enterprise of the warehouse; a form is no
     enterprise on record, so nothing counts as paid for it.
     """
     if form is not None:
-        spec = load_yaml_model(form, Form, PolicyFileError)
+        spec = form if isinstance(form, Form) else load_yaml_model(form, Form, PolicyFileError)
         with open_warehouse(":memory:") as mem:
             mem.migrate()
             load_firms(mem, [spec.uscc], [_firm_dict(spec.firm)])

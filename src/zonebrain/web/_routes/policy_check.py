@@ -33,7 +33,6 @@ from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.money import parse_amount
 from zonebrain.disbursement import Ledger, ask_for
 from zonebrain.policy._coverage import fact_label_zh
-from zonebrain.storage import open_warehouse
 from zonebrain.web._auth import Perm, Principal, principal
 from zonebrain.web._errors import ERROR_RESPONSES, Forbidden
 from zonebrain.web._i18n import Translator, translate
@@ -250,10 +249,8 @@ def parse_form(form: dict[str, str]) -> Parsed:
 
 def evaluate_form(parsed: Parsed) -> pa.Table:
     """Every policy for the form's firm, in a private in-memory warehouse (no ledger: a form is no firm)."""
-    with open_warehouse(":memory:") as mem:
-        mem.migrate()
-        pol.load_firms(mem, [FORM_USCC], [parsed.firm])
-        return pol.evaluate(mem, q.library(), parsed.period)
+    form = pol.Form.model_validate({"uscc": FORM_USCC, "period": parsed.period, "firm": parsed.firm})
+    return pol.self_check(None, q.library(), parsed.period, form=form)
 
 
 # ---- by USCC -------------------------------------------------------------------------------
@@ -269,7 +266,7 @@ def check_uscc(
     firm = enterprise_row(ctx, p, uscc)
     year = period or year_of(ctx) or dt.date.today().year - 1
     with ctx.pool.reader() as wh:
-        table = pol.evaluate(wh, q.library(), year, only=[firm["uscc"]], history=Ledger(ctx.store))
+        table = pol.self_check(wh, q.library(), year, uscc=firm["uscc"], history=Ledger(ctx.store))
     return firm, year, table
 
 
