@@ -186,6 +186,12 @@ def api_error(r: Any, status: int, code: str) -> str:
     return str(err["message"])
 
 
+def audit_rows(client: TestClient, action: str, target: str) -> list[dict[str, Any]]:
+    """The audit-log rows of *action* on *target*, read over the API (up to 500)."""
+    rows = api_ok(client.get(f"/api/v1/audit?action={action}&size=500"))["rows"]
+    return [r for r in rows if r["target"] == target]
+
+
 def run_now(client: TestClient, as_of: str = "2025-03-31") -> dict[str, Any]:
     """立即测算 through the API; the run's JSON."""
     return api_ok(client.post("/api/v1/policy/runs", json={"as_of": as_of}), 201)

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import USERS, Demo, api_error, api_ok, logged_in, private_app, run_now
+from tests.web.conftest import USERS, Demo, api_error, api_ok, audit_rows, logged_in, private_app, run_now
 from zonebrain.appstore import Role
 from zonebrain.core.money import display_fen
 
@@ -45,11 +45,6 @@ def run_id(users: dict[str, TestClient]) -> str:
 
 _ok = api_ok
 _error = api_error
-
-
-def _audit(c: TestClient, action: str, target: str) -> list[dict[str, Any]]:
-    rows = _ok(c.get(f"/api/v1/audit?action={action}&size=500"))["rows"]
-    return [r for r in rows if r["target"] == target]
 
 
 def _batch(users: dict[str, TestClient], run_id: str) -> dict[str, Any]:
@@ -92,7 +87,7 @@ def test_cancel_over_the_api_per_role(users: dict[str, TestClient], run_id: str)
     assert c["total_fen"] == 0 and c["cancelled_at"]
     assert "作废" in _error(users["researcher"].post(url, json={"reason": "再来"}), 409, "conflict")
     # the audit: one ok row by the creator, a denied row for each refused attempt
-    rows = _audit(users["admin"], "disbursement.cancel", f"batch:{b['id']}")
+    rows = audit_rows(users["admin"], "disbursement.cancel", f"batch:{b['id']}")
     assert sorted((r["username"], r["outcome"]) for r in rows) == sorted(
         [("researcher", "ok")]
         + [(n, "denied") for n in ("leader", "parkofficer", "investor", "firm", "researcher2")]
@@ -193,7 +188,7 @@ def test_reverse_over_the_api_per_role(users: dict[str, TestClient], paid: dict[
     assert e["id"] == entry["id"] and e["reversed"] and e["reversed_by"] == "leader"
     assert e["reversal_reason"] == "银行退回: 账户已注销" and e["paid_by"] == "leader2"
     assert f"#{entry['id']}" in _error(users["admin"].post(url, json={"reason": "再冲"}), 409, "conflict")
-    rows = _audit(users["admin"], "disbursement.reverse", f"ledger:{entry['id']}")
+    rows = audit_rows(users["admin"], "disbursement.reverse", f"ledger:{entry['id']}")
     assert sorted((r["username"], r["outcome"]) for r in rows) == sorted(
         [("leader", "ok"), ("leader2", "denied")]
         + [(n, "denied") for n in ("researcher", "parkofficer", "firm")]

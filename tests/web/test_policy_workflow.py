@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import USERS, Demo, api_error, api_ok, logged_in, private_app, run_now
+from tests.web.conftest import USERS, Demo, api_error, api_ok, audit_rows, logged_in, private_app, run_now
 from zonebrain.appstore import Role
 
 GOUZHAO = "沟赵"
@@ -45,11 +45,6 @@ def run_id(users: dict[str, TestClient]) -> str:
 
 _ok = api_ok
 _error = api_error
-
-
-def _audit(c: TestClient, action: str, target: str) -> list[dict[str, Any]]:
-    rows = _ok(c.get(f"/api/v1/audit?action={action}&size=500"))["rows"]
-    return [r for r in rows if r["target"] == target]
 
 
 @pytest.fixture(scope="module")
@@ -149,11 +144,11 @@ def test_the_whole_flow_and_its_audit(flow: dict[str, Any], users: dict[str, Tes
     admin = users["admin"]
     # each step audited once, by the service (the web does not audit again)
     for action in ("create", "review", "publicize", "object", "resolve", "close_publicity", "approve"):
-        rows = [r for r in _audit(admin, f"disbursement.{action}", target) if r["outcome"] == "ok"]
+        rows = [r for r in audit_rows(admin, f"disbursement.{action}", target) if r["outcome"] == "ok"]
         assert len(rows) == 1, (action, rows)
-    denied = [r for r in _audit(admin, "disbursement.approve", target) if r["outcome"] == "denied"]
+    denied = [r for r in audit_rows(admin, "disbursement.approve", target) if r["outcome"] == "denied"]
     assert sorted(r["username"] for r in denied) == ["admin", "researcher"]  # reviewer, creator
-    pays = _audit(admin, "disbursement.pay", target)
+    pays = audit_rows(admin, "disbursement.pay", target)
     assert sorted(r["outcome"] for r in pays) == ["already_paid", "ok"]
 
 
@@ -181,7 +176,7 @@ def test_the_exports_mask_the_uscc_on_the_public_list(
     assert paid_items[0]["uscc"] in full  # the officers' list keeps the whole USCC
     # a park officer may not export the lists; every export is audited
     _error(users["parkofficer"].get(f"/api/v1/policy/batches/{bid}/publicity"), 403, "forbidden")
-    details = " ".join(r["detail"] for r in _audit(users["admin"], "disbursement.export", f"batch:{bid}"))
+    details = " ".join(r["detail"] for r in audit_rows(users["admin"], "disbursement.export", f"batch:{bid}"))
     assert "kind=publicity" in details and "kind=notify" in details
 
 
@@ -279,7 +274,7 @@ def test_the_verification_queue_is_scoped(
     assert moved["status"] == "requested" and moved["version"] == mine["version"] + 1
     stale = {"status": "answered", "expected_version": mine["version"]}
     _error(users["gzofficer"].post(url, json=stale), 409, "conflict")
-    assert len(_audit(users["admin"], "verification.update", f"verification:{mine['id']}")) == 1
+    assert len(audit_rows(users["admin"], "verification.update", f"verification:{mine['id']}")) == 1
     # the enterprise page's 政策 section repeats what the firm is asked for
     fragment = users["gzofficer"].get(f"/policy/enterprise/{mine['uscc']}").text
     assert 'id="enterprise-asks"' in fragment and "请补充" in fragment
