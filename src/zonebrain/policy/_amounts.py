@@ -17,7 +17,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from zonebrain.policy._format import Amount, Tier
+from zonebrain.core.money import display_fen
+from zonebrain.policy._format import MONEY_FACTS, Amount, Tier, rate_text
 
 
 def _floordiv_sql(num: Any, den: int) -> Any:
@@ -76,18 +77,68 @@ def compute_sql(amount: Amount, base: ir.IntegerValue | None, rate: Fraction | N
     return out.cast("int64")
 
 
+_ROUNDING = {
+    "fen_half_up": ("四舍五入到分", "rounded half up to 0.01 元"),
+    "yuan_down": ("向下取整到元", "rounded down to whole 元"),
+    "yuan_half_up": ("四舍五入到元", "rounded half up to whole 元"),
+}
+"""A clause's rounding as the trace names it (Chinese, English)."""
+
+
+def _yuan(fen: int) -> str:
+    return f"{display_fen(fen, '元')} 元"
+
+
+def _rate(rate: Fraction) -> str:
+    """A rate as a percentage, with the exact fraction when four decimals do not hold it."""
+    text = rate_text(rate)
+    exact = Fraction(text[:-1]) / 100 == rate
+    return text if exact else f"{text} ({rate.numerator}/{rate.denominator})"
+
+
+def _tier_table(amount: Amount, money: bool) -> str:
+    """``[10,000,000.00 元, ∞) → 300,000.00 元; …`` (a bracket's 含 bound is square)."""
+    bound = _yuan if money else str
+    parts = []
+    for t in amount.tiers or ():
+        lo = "(-∞" if t.lower is None else f"{'[' if t.lower_inclusive else '('}{bound(t.lower)}"
+        hi = "∞)" if t.upper is None else f"{bound(t.upper)}{']' if t.upper_inclusive else ')'}"
+        val = _yuan(t.amount) if t.amount is not None else _rate(t.rate or Fraction(0))
+        parts.append(f"{lo}, {hi} → {val}")
+    return "; ".join(parts)
+
+
 def describe(amount: Amount, rate: Fraction | None, cap: int | None, base_label: str | None) -> str:
-    """The amount rule as the trace shows it (fen, exact fractions)."""
+    """The amount rule as the trace shows it, Chinese then English, money in 元 (2 places, with
+    separators); *base_label* names the base fact as the trace does (``rd_expense_fen[2024]``).
+    Presentation only: the amount itself is computed exactly in fen (:func:`compute_sql`).
+
+    >>> from zonebrain.policy._format import Amount
+    >>> a = Amount.model_validate({"ref": {"article": "第一条"}, "rate": "2%", "of": "rd_expense_fen",
+    ...                            "cap": "50万", "rounding": "yuan_down"})
+    >>> zh, en = describe(a, a.rate, a.cap, "rd_expense_fen[2024]").split(" / ")
+    >>> zh
+    '2024年研发费用 × 2%, 向下取整到元, 封顶 500,000.00 元'
+    >>> en
+    '2% × rd_expense_fen[2024], rounded down to whole 元, capped at 500,000.00 元'
+    """
+    # imported here: _coverage reads run results (through _run and _evaluate, which imports this module)
+    from zonebrain.policy._coverage import field_label_zh
+
+    zh_cap = f", 封顶 {_yuan(cap)}" if cap is not None else ""
+    en_cap = f", capped at {_yuan(cap)}" if cap is not None else ""
     if amount.fixed is not None:
-        text = f"fixed {amount.fixed}"
-    elif rate is not None:
-        text = f"{rate} x {base_label}, {amount.rounding}"
-    else:
-        parts = []
-        for t in amount.tiers or ():
-            lo = "" if t.lower is None else f"{'[' if t.lower_inclusive else '('}{t.lower}"
-            hi = "" if t.upper is None else f"{t.upper}{']' if t.upper_inclusive else ')'}"
-            val = f"{t.amount}" if t.amount is not None else f"{t.rate}"
-            parts.append(f"{lo or '(-inf'},{hi or 'inf)'}->{val}")
-        text = f"{amount.mode} tiers on {base_label}: " + "; ".join(parts)
-    return text + (f", cap {cap}" if cap is not None else "")
+        return f"定额 {_yuan(amount.fixed)}{zh_cap} / fixed {_yuan(amount.fixed)}{en_cap}"
+    label = base_label or ""
+    zh_base = field_label_zh(label)
+    zh_round, en_round = _ROUNDING[amount.rounding]
+    if rate is not None:
+        zh = f"{zh_base} × {_rate(rate)}, {zh_round}{zh_cap}"
+        return f"{zh} / {_rate(rate)} × {label}, {en_round}{en_cap}"
+    table = _tier_table(amount, amount.of in MONEY_FACTS)
+    if amount.mode == "single":
+        zh = f"按{zh_base}分档, 取所在一档: {table}{zh_cap}"
+        return f"{zh} / single tiers on {label}, the amount of the one bracket it falls in{en_cap}"
+    zh = f"按{zh_base}超额累进, 各档内部分 × 该档比例之和: {table}, {zh_round}{zh_cap}"
+    en = f"marginal tiers on {label}, the sum of each bracket's rate × the part inside it"
+    return f"{zh} / {en}, {en_round}{en_cap}"

@@ -13,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
 from zonebrain.core.money import display_fen
-from zonebrain.policy._format import MONEY_FACTS, Condition, Policy
+from zonebrain.policy._format import MONEY_FACTS, Condition, Policy, rate_text
 from zonebrain.policy._library import Library
 
 Part = Literal["subject", "exclusion", "clause"]
@@ -64,13 +63,6 @@ def leaves(lib: Library) -> dict[tuple[str, str], list[Leaf]]:
 def labels(lib: Library) -> dict[tuple[str, str], list[str | None]]:
     """(policy, clause) → the labels of the conditions in trace order (None where a leaf has none)."""
     return {key: [leaf.condition.label for leaf in found] for key, found in leaves(lib).items()}
-
-
-def rate_text(rate: Fraction) -> str:
-    """An exact rate as a percentage: 1/50 → ``2%``, 1/3 → ``33.3333%`` (shown, never computed with)."""
-    pct = Decimal(rate.numerator) * 100 / Decimal(rate.denominator)
-    text = format(pct.quantize(Decimal("0.0001")).normalize(), "f")
-    return f"{text}%"
 
 
 def parameter_text(kind: str, value: int | Fraction | None) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
@@ -60,6 +61,13 @@ def _rate(v: Any) -> Fraction:
     if rate > 1:
         raise ValueError(f"比例 {text} 超过 100% (a rate above 100%)")
     return rate
+
+
+def rate_text(rate: Fraction) -> str:
+    """An exact rate as a percentage: 1/50 → ``2%``, 1/3 → ``33.3333%`` (shown, never computed with)."""
+    pct = Decimal(rate.numerator) * 100 / Decimal(rate.denominator)
+    text = format(pct.quantize(Decimal("0.0001")).normalize(), "f")
+    return f"{text}%"
 
 
 Fen = Annotated[int, BeforeValidator(_fen)]
