@@ -12,13 +12,17 @@ Two modes, both evaluating every policy of the library for one firm (``zonebrain
   float) and evaluated in a private in-memory warehouse. It reads nothing from the warehouse, so
   every logged-in role may use it (a prospective firm with an investment officer). Errors are shown
   next to their field, Chinese first, then English.
+* **The same form as JSON** (``POST /api/v1/policy/check``, for another system or a script): the
+  body becomes the form's fields (:func:`body_fields`) and goes through the same reading
+  (:func:`parse_form`, each amount naming its own unit) and evaluation; a value that cannot be read
+  is a 422 ``validation_error`` whose ``detail`` gives its JSON path and the page's message.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Annotated, Any, Final
@@ -26,15 +30,17 @@ from typing import Annotated, Any, Final
 import pyarrow as pa
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
 from zonebrain import policy as pol
 from zonebrain.core.errors import InputError, MoneyError
-from zonebrain.core.money import parse_amount
+from zonebrain.core.money import parse_amount, split_unit
 from zonebrain.disbursement import Ledger, ask_for
 from zonebrain.policy._coverage import fact_label_zh
 from zonebrain.web._auth import Perm, Principal, principal
-from zonebrain.web._errors import ERROR_RESPONSES, Forbidden
+from zonebrain.web._errors import ERROR_RESPONSES, ApiError, Forbidden
 from zonebrain.web._i18n import Translator, translate
 from zonebrain.web._queries import policy as q
 from zonebrain.web._queries._common import year_of
@@ -148,7 +154,15 @@ def _date(text: str) -> dt.date:
     return form_day(text, "日期", earliest=dt.date(1950, 1, 1))  # founding dates reach back further
 
 
-def _money(text: str, unit: str, signed: bool) -> int:
+def _money(text: str, unit: str | None, signed: bool) -> int:
+    """Exact fen of *text* written in *unit*; *unit* None: the value must name its own unit (the
+    JSON API: ``"1200万元"``, ``"35000.50元"``), a bare number is refused rather than guessed."""
+    if unit is None:
+        unit = split_unit(text)[1]
+        if unit is None:
+            raise InputError(
+                f'须写明单位, 如 "1200万元" 或 "35000.50元" (give the unit: 元 or 万元), 收到 {text[:40]!r}'
+            )
     try:
         fen = parse_amount(text, unit, strict_unit=True)
     except MoneyError as exc:
@@ -183,9 +197,13 @@ def _status(text: str) -> str:
     return text
 
 
-def parse_form(form: dict[str, str]) -> Parsed:
+def parse_form(form: Mapping[str, str], *, units_in_values: bool = False) -> Parsed:
     """Read the form; a value that cannot be read is an error on its field (nothing is guessed).
-    A blank field is a missing fact: the clauses needing it come out 待核实, naming it."""
+    A blank field is a missing fact: the clauses needing it come out 待核实, naming it.
+
+    The page's form and the JSON API (its body as these fields, :func:`body_fields`) both come
+    here. The page's money is in its ``unit`` field's unit (a value may repeat it); with
+    *units_in_values* (the API) every amount names its own unit and ``unit`` is not read."""
     out = Parsed()
     errors = out.errors
 
@@ -202,8 +220,8 @@ def parse_form(form: dict[str, str]) -> Parsed:
     period = read("period", _year)
     if period is None and "period" not in errors:
         errors["period"] = f"{field_label('period')}: 必填 (required)"
-    unit = form.get("unit", "").strip() or "万元"
-    if unit not in UNITS:
+    unit: str | None = None if units_in_values else form.get("unit", "").strip() or "万元"
+    if unit is not None and unit not in UNITS:
         errors["unit"] = f"{field_label('unit')}: 只能是 元 或 万元 (元 or 万元 only)"
         unit = "万元"
     enterprise = {
@@ -251,6 +269,13 @@ def evaluate_form(parsed: Parsed) -> pa.Table:
     """Every policy for the form's firm, in a private in-memory warehouse (no ledger: a form is no firm)."""
     form = pol.Form.model_validate({"uscc": FORM_USCC, "period": parsed.period, "firm": parsed.firm})
     return pol.self_check(None, q.library(), parsed.period, form=form)
+
+
+async def form_result(request: Request, parsed: Parsed) -> DataTable:
+    """The result table of a form read without errors: the page, its Excel file and the API alike."""
+    results = await run_in_threadpool(evaluate_form, parsed)
+    t = tr(request)
+    return result_table(results, t, t("policy_check.form_subject"), parsed.period)
 
 
 # ---- by USCC -------------------------------------------------------------------------------
@@ -384,10 +409,7 @@ async def check_form(request: Request, p: User) -> Response:
     parsed = parse_form(form)
     if parsed.errors:
         return _page(request, p, form=form, errors=parsed.errors, status=422)
-    results = await run_in_threadpool(evaluate_form, parsed)
-    t = tr(request)
-    table = result_table(results, t, t("policy_check.form_subject"), parsed.period)
-    return _page(request, p, table=table, form=form)
+    return _page(request, p, table=await form_result(request, parsed), form=form)
 
 
 @pages.post("/policy/check/export")
@@ -397,10 +419,7 @@ async def check_form_export(request: Request, p: User) -> Response:
     parsed = parse_form(form)
     if parsed.errors:
         raise InputError("; ".join(parsed.errors.values()))
-    results = await run_in_threadpool(evaluate_form, parsed)
-    t = tr(request)
-    table = result_table(results, t, t("policy_check.form_subject"), parsed.period)
-    out: Response = respond(table, "xlsx", t)
+    out: Response = respond(await form_result(request, parsed), "xlsx", tr(request))
     return out
 
 
@@ -420,3 +439,276 @@ def check_api(request: Request, p: User, uscc: Uscc, period: Period = None, form
     t = tr(request)
     firm, year, results = check_uscc(request, p, uscc, period)
     return respond(result_table(results, t, f"{firm['name']} {firm['uscc']}", year), format, t)
+
+
+# ---- API: the filled-in form as JSON --------------------------------------------------------
+
+MAX_ITEMS: Final = 50
+JSON_YEAR_FACTS: Final = {fact.removesuffix("_fen"): fact for fact in YEAR_FACTS}
+"""A year's JSON keys → the facts (``rd_expense`` → ``rd_expense_fen``: the JSON holds text with a unit)."""
+JSON_YEARS: Final = (("current", 0), ("previous", 1))
+_JSON_LABELS: Final = {
+    "tag": "policy_check.tags",
+    "since": "policy_check.tag_since",
+    "kind": "policy_check.event_kind",
+    "date": "policy_check.event_date",
+    "detail": "policy_check.event_detail",
+}
+_TYPE_ERRORS: Final = {
+    "text": "须为文本 (a JSON string)",
+    "money": '金额须为带单位的文本, 如 "1200万元" 或 "35000.50元"; 不接受 JSON 数字, 浮点数不能精确表示金额 '
+    "(money as text with its unit; a JSON number is refused)",
+    "whole": "须为整数 (a JSON integer)",
+}
+
+
+def _json_label(name: str) -> str:
+    """The name of a JSON field for its message (Chinese first, then English)."""
+    if name in JSON_YEAR_FACTS:
+        fact = JSON_YEAR_FACTS[name]
+        return f"{label_zh(fact)} ({translate('en', f'policy_check.fact.{fact}')})"
+    return _both(_JSON_LABELS[name]) if name in _JSON_LABELS else field_label(name)
+
+
+def _typed(kind: str) -> BeforeValidator:
+    """Refuse a JSON value of the wrong type with a message naming the field, before pydantic's own
+    (a number for money above all: it cannot say its unit, and a float cannot hold money exactly)."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        if kind == "whole":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, str)
+        if value is None or ok:
+            return value
+        message = "{field}: " + _TYPE_ERRORS[kind]
+        raise PydanticCustomError(f"{kind}_type", message, {"field": _json_label(info.field_name or "")})
+
+    return BeforeValidator(check)
+
+
+Str40 = Annotated[str, Field(max_length=40)]
+Str64 = Annotated[str, Field(max_length=64)]
+Str200 = Annotated[str, Field(max_length=200)]
+"""The bound sits on the text, inside ``… | None`` (on the union it would be applied to a null)."""
+Text = Annotated[Str64 | None, _typed("text")]
+Money = Annotated[
+    Str40 | None,
+    _typed("money"),
+    Field(description='带单位的金额 / money with its unit: "1200万元", "35000.50元"'),
+]
+Count = Annotated[int | None, _typed("whole"), Field(description="人数 / people (a whole number ≥ 0)")]
+
+
+class YearIn(BaseModel):
+    """One year's figures. Money is text with its unit (元 or 万元), read exactly; never a number."""
+
+    model_config = ConfigDict(extra="forbid")
+    revenue: Money = None
+    tax: Money = Field(default=None, description="纳税总额, 可为负 (退税) / tax, may be negative (refunds)")
+    rd_expense: Money = None
+    employees: Count = None
+    insured_employees: Count = None
+
+
+class TagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tag: Annotated[Str64, _typed("text"), Field(description="标签, 如 高新技术企业 / a tag")]
+    since: Annotated[Str40 | None, _typed("text"), Field(description="认定日期 YYYY-MM-DD")] = None
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Annotated[Str64, _typed("text"), Field(description="事件, 如 迁入 / an event kind")]
+    date: Annotated[Str40, _typed("text"), Field(description="日期 YYYY-MM-DD / when")]
+    detail: Annotated[Str200 | None, _typed("text"), Field(description="说明 / detail")] = None
+
+
+class CheckIn(BaseModel):
+    """企业自测表 as JSON: the facts the policy library reads, for the year assessed and the year
+    before. A fact left out (or null) is missing: the clauses needing it come out 待核实, naming it.
+    Tags and events not listed are absent (not missing), as on the page's form."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "period": 2024,
+                    "division_code": "410172160",
+                    "status": "在业",
+                    "current": {
+                        "revenue": "8000万元",
+                        "tax": "300万元",
+                        "rd_expense": "1200万元",
+                        "insured_employees": 80,
+                    },
+                    "previous": {"revenue": "6500万元"},
+                    "tags": [{"tag": "高新技术企业", "since": "2021-11-30"}],
+                }
+            ]
+        },
+    )
+    period: Annotated[int, _typed("whole"), Field(description="考核年度 (2000–2100) / year assessed")]
+    division_code: Text = Field(default=None, description="注册地行政区划代码, 如 410172160")
+    industry_code: Text = Field(default=None, description="国民经济行业代码, 如 C3921 (GB/T 4754)")
+    status: Text = Field(default=None, description=f"登记状态: {'/'.join(STATUS_CHOICES)}")
+    current: YearIn | None = Field(default=None, description="考核年度 / the year assessed")
+    previous: YearIn | None = Field(default=None, description="上一年度 / the year before")
+    max_revenue_before: Money = Field(
+        default=None, description="上一年度以前的最高营业收入 (可选) / highest revenue of the earlier years"
+    )
+    tags: list[TagIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    events: list[EventIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+Loc = tuple[str | int, ...]
+
+
+def body_fields(body: CheckIn) -> tuple[dict[str, str], dict[str, Loc], list[dict[str, Any]]]:
+    """The body as the page's form fields (for :func:`parse_form`), the JSON path each came from
+    (where its error is reported), and the body's own errors: an unknown tag or event, one given twice."""
+    fields: dict[str, str] = {}
+    where: dict[str, Loc] = {}
+    problems: list[dict[str, Any]] = []
+
+    def put(name: str, value: object, *loc: str | int) -> None:
+        where[name] = ("body", *loc)
+        if value is not None:
+            fields[name] = str(value)
+
+    def refuse(msg: str, *loc: str | int) -> None:
+        problems.append({"loc": ["body", *map(str, loc)], "msg": msg, "type": "value_error"})
+
+    put("period", body.period, "period")
+    for name in ENTERPRISE_FACTS:
+        put(name, getattr(body, name), name)
+    for key, offset in JSON_YEARS:
+        year = getattr(body, key) or YearIn()
+        for json_name, fact in JSON_YEAR_FACTS.items():
+            put(f"{fact}_{offset}", getattr(year, json_name), key, json_name)
+    put("max_revenue_before", body.max_revenue_before, "max_revenue_before")
+    tags, events = presence_facts()
+    for i, t in enumerate(body.tags):
+        label = _json_label("tag")
+        if t.tag not in tags:
+            refuse(
+                f"{label}: 未知标签 {t.tag[:64]!r} (unknown tag); 可用 / known: {'、'.join(tags)}",
+                "tags",
+                i,
+                "tag",
+            )
+        elif f"tag_{tags.index(t.tag)}" in fields:
+            refuse(f"{label}: {t.tag} 重复 (given twice)", "tags", i, "tag")
+        else:
+            n = tags.index(t.tag)
+            fields[f"tag_{n}"] = "on"
+            put(f"tag_since_{n}", t.since, "tags", i, "since")
+    kinds = [kind for kind, _ in events]
+    for i, e in enumerate(body.events):
+        label = _json_label("kind")
+        if e.kind not in kinds:
+            refuse(
+                f"{label}: 未知事件 {e.kind[:64]!r} (unknown event); 可用 / known: {'、'.join(kinds)}",
+                "events",
+                i,
+                "kind",
+            )
+        elif f"event_{kinds.index(e.kind)}" in where:
+            refuse(f"{label}: {e.kind} 重复 (given twice)", "events", i, "kind")
+        elif not e.date.strip():
+            refuse(f"{_json_label('date')}: 必填 (required)", "events", i, "date")
+        else:
+            n = kinds.index(e.kind)
+            put(f"event_{n}", e.date, "events", i, "date")
+            if e.detail is not None:
+                fields[f"event_detail_{n}"] = e.detail
+    return fields, where, problems
+
+
+class CheckInvalid(ApiError):
+    """A self-check body with a value that cannot be read: 422 ``validation_error``, ``detail``
+    names each field (its JSON path) with the page's message."""
+
+    status, code = 422, "validation_error"
+
+
+class MissingOut(BaseModel):
+    code: str = Field(description="缺失数据代码 / the missing fact, e.g. rd_expense_fen[2024]")
+    label_zh: str = Field(description="中文名称 / its Chinese name, e.g. 2024年研发费用")
+
+
+class ClauseOut(BaseModel):
+    policy_id: str
+    policy_name: str
+    clause_id: str
+    clause_ref: str = Field(description="条款 / the clause reference, e.g. 第一条")
+    title: str
+    status: str = Field(description="eligible | ineligible | undetermined (待核实) | superseded (被从高替代)")
+    status_text: str = Field(description="状态 (请求语言) / the status in the request's language")
+    amount_fen: int | None = Field(description="金额 (分); 非 eligible 为 null / the amount in fen")
+    amount_yuan: str = Field(description='金额 (元), 如 "120,000.00"; 无金额为 "" / in 元 as shown')
+    missing: list[MissingOut] = Field(description="待核实所缺数据 / what an undetermined result lacks")
+    ask: str = Field(description="需提供的材料 / what to provide (one per line)")
+
+
+class CheckOut(BaseModel):
+    period: int
+    eligible: int = Field(description="符合条数 / eligible clauses")
+    amount_fen: int = Field(description="符合条款合计 (分) / their total in fen")
+    amount_yuan: str = Field(description="合计 (元) / the total in 元")
+    undetermined: int = Field(description="待核实条数 / undetermined clauses")
+    results: list[ClauseOut] = Field(description="每条政策条款, 符合的在前 / per clause, payable first")
+
+
+def check_out(table: DataTable, period: int) -> CheckOut:
+    """The result table (the page's, row for row) as the API's answer."""
+    sums = totals(table)
+    results = [
+        ClauseOut(
+            policy_id=r["policy_id"],
+            policy_name=r["policy_name"],
+            clause_id=r["clause_id"],
+            clause_ref=r["clause_ref"],
+            title=r["title"],
+            status=r["status"],
+            status_text=r["status_text"],
+            amount_fen=r["amount_fen"],
+            amount_yuan=q.yuan(r["amount_fen"]),
+            missing=[
+                MissingOut(code=code, label_zh=label_zh(code))
+                for code in (f.strip() for f in r["missing_fields"].split(","))
+                if code
+            ],
+            ask=r["ask"],
+        )
+        for r in table.rows
+    ]
+    return CheckOut(
+        period=period,
+        eligible=sums["eligible"],
+        amount_fen=sums["amount_fen"],
+        amount_yuan=q.yuan(sums["amount_fen"]),
+        undetermined=sums["undetermined"],
+        results=results,
+    )
+
+
+@api.post(
+    "/check",
+    response_model=CheckOut,
+    summary="企业自测 (填表) / self-check of a firm's facts given as JSON: status, amount, missing data",
+)
+async def check_form_api(request: Request, p: User, body: CheckIn) -> CheckOut:
+    """The page's filled-in form as JSON, read by the same code and evaluated the same way (a private
+    in-memory warehouse, nothing read from the zone's data or written): every role may use it. Money
+    is text with its unit ("1200万元", "35000.50元"); a value that cannot be read is a 422
+    ``validation_error`` whose ``detail`` names the field. Post with the session's X-CSRF-Token."""
+    fields, where, problems = body_fields(body)
+    parsed = parse_form(fields, units_in_values=True)
+    for name, msg in parsed.errors.items():
+        loc = [str(x) for x in where.get(name, ("body",))]  # as strings, like every validation error
+        problems.append({"loc": loc, "msg": msg, "type": "value_error"})
+    if problems:
+        raise CheckInvalid("; ".join(x["msg"] for x in problems), detail=problems)
+    return check_out(await form_result(request, parsed), parsed.period)
