@@ -45,15 +45,16 @@ def _hitech(folder: Path, output: str) -> dict[str, object]:
 
 
 def _pay_everything(folder: Path) -> int:
-    """A batch of the first run, approved by a second role and paid; returns the ledger size."""
+    """A batch of the first run, reviewed, approved and paid by three people; returns the ledger size."""
     with open_app_store(folder / "app.sqlite", password_cost="low") as store:
         chen = store.users.add("chen", "a-long-password", Role.POLICY_RESEARCHER)
+        liu = store.users.add("liu", "a-long-password", Role.POLICY_RESEARCHER)
         wang = store.users.add("wang", "a-long-password", Role.LEADER)
         d = disbursement.Disbursement(store)
         with open_warehouse(folder / "wh.duckdb", read_only=True) as wh:
             run = disbursement.load_run(wh)
         b = d.create_batch(chen, run)
-        b = d.review(chen, b.id, expected_version=b.version)
+        b = d.review(liu, b.id, expected_version=b.version)  # not its creator (四眼)
         today = d.today()
         b = d.publicize(chen, b.id, start=today, end=today + dt.timedelta(days=6), expected_version=b.version)
         b = d.close_publicity(wang, b.id, reason="测试", expected_version=b.version)

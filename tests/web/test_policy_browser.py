@@ -79,8 +79,9 @@ def test_run_results_trace_export_and_language(browser: Any, server: str, shots:
 
 
 def test_batch_publicity_export_approval_whatif_and_queue(browser: Any, server: str, shots: Path) -> None:  # noqa: F811
-    """Researcher: run, trace, batch, review, 公示, export the 公示 list (masked USCC); leader: close
-    the 公示期 early and approve; what-if: a slider changes the cost; the 待核实 queue."""
+    """Researcher: run, trace, batch (no review button: 四眼); admin: review; researcher: 公示, export
+    the 公示 list (masked USCC); leader: close the 公示期 early and approve; what-if: a slider changes
+    the cost; the 待核实 queue."""
     import re
 
     import openpyxl
@@ -99,14 +100,33 @@ def test_batch_publicity_export_approval_whatif_and_queue(browser: Any, server: 
         s.page.go_back()
         s.page.wait_for_load_state("networkidle")
 
-        # 生成兑现批次 → the batch page; review; start the 公示期
+        # 生成兑现批次 → the batch page, without a review button for its creator
         s.page.click("#create-batch")
         s.page.wait_for_url("**/policy/batches/*")
         batch_url = s.page.url
         assert "草稿" in s.page.inner_text("#batch-status-text")
-        s.page.click("#review-submit")
+        assert s.page.locator("#review-submit").count() == 0
+        assert not s.errors, s.errors
+    finally:
+        s.close()
+
+    reviewer = Session(browser, server)
+    try:
+        reviewer.login("admin")
+        reviewer.page.goto(batch_url)
+        reviewer.page.wait_for_load_state("networkidle")
+        reviewer.page.click("#review-submit")
+        reviewer.page.wait_for_load_state("networkidle")
+        assert "已审核" in reviewer.page.inner_text("#batch-status-text")
+        assert not reviewer.errors, reviewer.errors
+    finally:
+        reviewer.close()
+
+    s = Session(browser, server)
+    try:  # the researcher starts the 公示期
+        s.login("researcher")
+        s.page.goto(batch_url)
         s.page.wait_for_load_state("networkidle")
-        assert "已审核" in s.page.inner_text("#batch-status-text")
         s.page.click("#publicize-submit")
         s.page.wait_for_load_state("networkidle")
         assert "公示中" in s.page.inner_text("#batch-status-text")

@@ -62,7 +62,12 @@ def flow(users: dict[str, TestClient], run_id: str, demo: Demo) -> dict[str, Any
     out["batch"] = bid = b["id"]
     assert b["status"] == "draft" and b["total_fen"] > 0 and b["created_by"] == "researcher"
 
-    # review by the admin; a stale version is a 409, approving a draft too
+    # review by the admin (the creator may not: 四眼, 403 and audited); a stale version is a 409
+    page = f"/policy/batches/{bid}"
+    out["draft_pages"] = {n: users[n].get(page).text for n in ("researcher", "admin", "leader")}
+    msg = _error(researcher.post(f"/api/v1/policy/batches/{bid}/review", json={"expected_version": b["version"]}),
+                 403, "forbidden")  # fmt: skip
+    assert "审核人不能是本批次的制单人" in msg
     _error(admin.post(f"/api/v1/policy/batches/{bid}/review", json={"expected_version": 99}), 409, "conflict")
     b = _ok(admin.post(f"/api/v1/policy/batches/{bid}/review", json={"expected_version": b["version"]}))[
         "batch"
@@ -116,6 +121,7 @@ def flow(users: dict[str, TestClient], run_id: str, demo: Demo) -> dict[str, Any
             json={"expected_version": b["version"], "reason": "会议决定"},
         )
     )["batch"]
+    out["closed_pages"] = {n: users[n].get(page).text for n in ("researcher", "admin", "leader")}
     msg = _error(admin.post(f"/api/v1/policy/batches/{bid}/approve", json={"expected_version": b["version"]}), 403,
                  "forbidden")  # fmt: skip
     assert "审核人" in msg
@@ -125,8 +131,12 @@ def flow(users: dict[str, TestClient], run_id: str, demo: Demo) -> dict[str, Any
         "batch"
     ]
     assert b["status"] == "approved" and b["approved_by"] == "leader"
+    out["approved_pages"] = {n: users[n].get(page).text for n in ("researcher", "admin", "leader")}
 
-    # pay, then pay again: already paid, the ledger unchanged
+    # the approver may not record the payment (403, audited); the creator pays, then pays again:
+    # already paid, the ledger unchanged
+    msg = _error(leader.post(f"/api/v1/policy/batches/{bid}/pay"), 403, "forbidden")
+    assert "支付登记人不能是本批次的审批人" in msg
     paid = _ok(researcher.post(f"/api/v1/policy/batches/{bid}/pay"))
     assert paid["paid"] > 0 and paid["batch"]["status"] == "paid"
     ledger = _ok(admin.get("/api/v1/policy/ledger?size=500"))
@@ -148,8 +158,25 @@ def test_the_whole_flow_and_its_audit(flow: dict[str, Any], users: dict[str, Tes
         assert len(rows) == 1, (action, rows)
     denied = [r for r in audit_rows(admin, "disbursement.approve", target) if r["outcome"] == "denied"]
     assert sorted(r["username"] for r in denied) == ["admin", "researcher"]  # reviewer, creator
+    denied = [r for r in audit_rows(admin, "disbursement.review", target) if r["outcome"] == "denied"]
+    assert [r["username"] for r in denied] == ["researcher"]  # the creator
     pays = audit_rows(admin, "disbursement.pay", target)
-    assert sorted(r["outcome"] for r in pays) == ["already_paid", "ok"]
+    assert sorted((r["outcome"], r["username"]) for r in pays) == [
+        ("already_paid", "researcher"), ("denied", "leader"), ("ok", "researcher")
+    ]  # fmt: skip
+
+
+def test_the_batch_page_offers_a_step_only_to_who_may_take_it(flow: dict[str, Any]) -> None:
+    """四眼: no review button for the creator, no approve button for the creator or reviewer, no pay
+    button for the approver; the others see theirs."""
+    draft, done = flow["draft_pages"], flow["approved_pages"]
+    assert 'id="review-form"' not in draft["researcher"]  # built it
+    assert 'id="review-form"' in draft["admin"] and 'id="review-form"' in draft["leader"]
+    closed = flow["closed_pages"]
+    assert 'id="approve-form"' not in closed["admin"]  # reviewed it
+    assert 'id="approve-form"' in closed["leader"]
+    assert 'id="pay-form"' not in done["leader"]  # approved it
+    assert 'id="pay-form"' in done["researcher"] and 'id="pay-form"' in done["admin"]
 
 
 def test_the_exports_mask_the_uscc_on_the_public_list(
@@ -307,16 +334,21 @@ def test_page_forms_need_csrf_and_walk_the_steps(
     assert r.status_code == 303
     bid = int(r.headers["location"].rsplit("/", 1)[1])
     page = researcher.get(f"/policy/batches/{bid}").text
-    assert 'id="review-form"' in page and "页面批次" in page
+    assert 'id="review-form"' not in page and "页面批次" in page  # the creator does not review
     version = re.search(r'name="expected_version" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
-    r = researcher.post(f"/policy/batches/{bid}/review", data={"csrf_token": token, "expected_version": version},
-                        follow_redirects=False)  # fmt: skip
-    assert r.status_code == 303
-    assert "已审核" in researcher.get(f"/policy/batches/{bid}").text
-    # a refusal on a page is the error page with the service's message
     r = researcher.post(
         f"/policy/batches/{bid}/review", data={"csrf_token": token, "expected_version": version}
     )
+    assert r.status_code == 403 and "审核人不能是本批次的制单人" in r.text  # nor by posting the form
+    admin = users["admin"]
+    token = _token(admin, f"/policy/batches/{bid}")
+    assert 'id="review-form"' in admin.get(f"/policy/batches/{bid}").text
+    r = admin.post(f"/policy/batches/{bid}/review", data={"csrf_token": token, "expected_version": version},
+                   follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    assert "已审核" in researcher.get(f"/policy/batches/{bid}").text
+    # a refusal on a page is the error page with the service's message
+    r = admin.post(f"/policy/batches/{bid}/review", data={"csrf_token": token, "expected_version": version})
     assert r.status_code == 409 and "已被他人修改" in r.text
 
 

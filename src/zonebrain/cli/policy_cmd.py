@@ -427,7 +427,7 @@ def batch_review(
     note: Annotated[str, typer.Option("--note", help="审核意见。 Review note.")] = "",
     app_db: AppDbOpt = None,
 ) -> None:
-    """审核批次 (草稿 → 已审核)。 Review a draft batch."""
+    """审核批次 (草稿 → 已审核; 审核人不能是制单人)。 Review a draft batch (not its creator)."""
     with _flow(app_db) as (d, store):
         _print_batch(d.review(_user(store, user), batch_id, expected_version=version, note=note))
 
@@ -522,7 +522,8 @@ def batch_pay(
     user: UserOpt,
     app_db: AppDbOpt = None,
 ) -> None:
-    """登记支付, 写入支付台账 (重复执行不会重复支付)。 Record the payment in the ledger (idempotent)."""
+    """登记支付, 写入支付台账 (登记人不能是审批人; 重复执行不会重复支付)。
+    Record the payment in the ledger (not by its approver; idempotent)."""
     with _flow(app_db) as (d, store):
         r = d.pay(_user(store, user), batch_id)
     _common.console.print(

@@ -9,13 +9,13 @@ each step in the app store's audit log in the same transaction as the change::
     d = Disbursement(store)                          # store: zonebrain.appstore.AppStore
     run = load_run(wh, run_id)                       # a recorded run (zonebrain policy run)
     b = d.create_batch(researcher, run)              # draft; 待核实 results join the queue
-    b = d.review(researcher, b.id, expected_version=b.version)
+    b = d.review(colleague, b.id, expected_version=b.version)   # not the creator (四眼)
     b = d.publicize(researcher, b.id, start=day, end=day + 6, expected_version=b.version)
     d.export_publicity(researcher, b.id, "公示.docx") # or .xlsx: masked USCC, 政策, 条款, 金额(元)
     o = d.object(officer, item_id, "该企业已迁出", raised_by="匿名", raised_by_role="群众")
     d.resolve(researcher, o.id, upheld=True, note="核实属实")   # upheld → the item is withdrawn
     b = d.approve(leader, b.id, expected_version=d.batch(b.id).version)   # after the 公示期
-    paid = d.pay(researcher, b.id)                   # ledger rows; again → everything already_paid
+    paid = d.pay(researcher, b.id)                   # not the approver; again → everything already_paid
     d.reverse(admin, entry_id, reason="银行退回")      # 冲正: kept, flagged; the award may be paid again
     d.cancel(researcher, other.id, reason="重新测算")   # 作废 a batch not yet paid (admin or its creator)
     d.export_notify(researcher, b.id, "通知.xlsx")
@@ -27,9 +27,11 @@ Rules the service enforces:
   checks the batch version the officer read (``ConcurrentUpdate`` when someone wrote since).
   Until it is paid, an admin or the batch's creator may cancel it (作废, with a reason); a
   cancelled batch is final and its awards may go into a new batch.
-* The approver is an admin or leader who neither created nor reviewed the batch (四眼原则), and
-  approves only after the 公示期's last day, or after it was closed early with a reason, and
-  once every objection is resolved. An upheld objection withdraws its item.
+* Four eyes (四眼原则): the reviewer is not the batch's creator; the approver is an admin or
+  leader who neither created nor reviewed it; the payer is not its approver (who approves the money
+  does not record its payment; the creator may). Each refusal is audited ``denied``. The approver
+  approves only after the 公示期's last day, or after it was closed early with a reason, and once
+  every objection is resolved. An upheld objection withdraws its item.
 * Paying writes the ledger in one transaction. Its key, enterprise × policy × clause × period
   (``period`` = the year, or ``once`` for one-time awards), is UNIQUE in the database. Paying
   again, or paying a batch built from a re-run of the same period, reports those awards as
@@ -43,8 +45,8 @@ Rules the service enforces:
 * Undetermined results go to the 待核实 queue (:class:`VerificationQueue`) with what to ask each
   enterprise for (快申快享), derived from the run's ``missing_fields``.
 
-Roles: building, publishing and paying a batch needs an admin or policy researcher; review and
-resolving objections also a leader; approval an admin or leader. Park officers record objections
+Roles: building and publishing a batch needs an admin or policy researcher; review and resolving
+objections also a leader; approval an admin or leader; paying any of these but the approver. Park officers record objections
 and work their own park's 待核实 queue; an enterprise user may object to its own items only.
 """
 

@@ -79,6 +79,16 @@ class RoleRefused(NotAllowed):
     """The user's role (or an inactive account) does not allow this step at all; audited ``denied``."""
 
 
+class DutyRefused(NotAllowed):
+    """The user already took a step this one must be kept apart from (四眼原则, segregation of
+    duties: e.g. the batch's creator reviewing it); audited ``denied`` with :attr:`reason`."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        """Why, in a few English words, for the audit row (the message is for the user)."""
+
+
 class NotFound(ZoneBrainError, LookupError):
     """No batch, item, objection or request with that id; the web answers 404."""
 

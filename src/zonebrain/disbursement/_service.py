@@ -1,5 +1,8 @@
 """The 兑现 service: batch → review → 公示 → objections → approval by a second role → payment.
 
+Four eyes (四眼原则): the reviewer is not the batch's creator, the approver neither its creator nor
+its reviewer, and the payer not its approver (who approves the money does not record its payment).
+
 Every write runs in one app-store transaction with its audit-log row. Each step checks the version
 of the batch the officer read (:class:`~zonebrain.appstore.ConcurrentUpdate` on a stale write);
 objections and resolutions also bump the batch's version, so an approval can never slip past an
@@ -40,6 +43,7 @@ from zonebrain.disbursement._model import (
     UTC_OFFSET,
     Batch,
     BatchStatus,
+    DutyRefused,
     Item,
     ItemStatus,
     LedgerEntry,
@@ -57,6 +61,7 @@ from zonebrain.disbursement._steps import (
     _batch_row,
     _check,
     _entry_row,
+    _four_eyes,
     _in_open_batches,
     _item_row,
     _items,
@@ -72,9 +77,10 @@ if TYPE_CHECKING:
     from zonebrain.appstore import AppStore
 
 CREATORS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER})
-"""Roles that build a batch from a run, publish its 公示 and pay it."""
+"""Roles that build a batch from a run and publish its 公示; they, and :data:`APPROVERS`, pay it
+(the payer never the batch's approver)."""
 REVIEWERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.LEADER})
-"""Roles that review a batch and resolve objections."""
+"""Roles that review a batch (never its creator) and resolve objections."""
 APPROVERS = frozenset({Role.ADMIN, Role.LEADER})
 """Roles that approve (and must be neither the batch's creator nor its reviewer)."""
 RECORDERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.LEADER, Role.PARK_OFFICER})
@@ -98,22 +104,26 @@ _S = TypeVar("_S")
 _Method = Callable[Concatenate["Disbursement", User, _S, _P], _R]
 
 
-def _refusal_audited(action: str, kind: str) -> Callable[[_Method[_S, _P, _R]], _Method[_S, _P, _R]]:
-    """A step refused because of the actor's role is written to the audit log (outcome ``denied``,
-    target ``kind:subject``) after its transaction rolled back, then raised on: every refused
-    attempt leaves a trace, not only the four-eyes refusals each step records itself."""
+def _refusal_audited(
+    action: str, kind: str, *, keyed: bool = True
+) -> Callable[[_Method[_S, _P, _R]], _Method[_S, _P, _R]]:
+    """A step refused because of the actor's role (:class:`RoleRefused`) or the four-eyes rule
+    (:class:`DutyRefused`) is written to the audit log (outcome ``denied``, target ``kind:subject``,
+    or ``kind`` alone when not *keyed*) after its transaction rolled back, then raised on: every
+    refused attempt leaves a trace."""
 
     def wrap(fn: _Method[_S, _P, _R]) -> _Method[_S, _P, _R]:
         @functools.wraps(fn)
         def step(self: Disbursement, actor: User, subject: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
             try:
                 return fn(self, actor, subject, *args, **kwargs)
-            except RoleRefused as exc:
-                key = getattr(subject, "run_id", subject)
+            except (RoleRefused, DutyRefused) as exc:
+                target = f"{kind}:{getattr(subject, 'run_id', subject)}" if keyed else kind
+                reason = exc.reason if isinstance(exc, DutyRefused) else str(exc)
                 ip = kwargs.get("ip", "")
                 self._store.audit.record(
-                    action, user=actor, target=f"{kind}:{key}", outcome="denied",
-                    ip=ip if isinstance(ip, str) else "", detail={"reason": str(exc)},
+                    action, user=actor, target=target, outcome="denied",
+                    ip=ip if isinstance(ip, str) else "", detail={"reason": reason},
                 )  # fmt: skip
                 raise
 
@@ -279,10 +289,11 @@ class Disbursement:
     def review(
         self, actor: User, batch_id: int, *, expected_version: int, note: str = "", ip: str = ""
     ) -> Batch:
-        """审核: an officer checked the list (draft → reviewed)."""
+        """审核: an officer other than its creator checked the list (draft → reviewed)."""
         with self._store.session() as s:
             _acting(s, actor, REVIEWERS, "审核兑现批次 (review a batch)")
             b = _batch_row(s, batch_id)
+            _four_eyes(actor, "reviewer", {"creator": b.created_by}, "请由另一位工作人员审核")
             _check(b, expected_version, BatchStatus.DRAFT, "审核 (review)")
             b.status, b.reviewed_by, b.reviewed_at = BatchStatus.REVIEWED.value, actor.id, self._clock()
             return self._done(s, actor, b, "disbursement.review", {"note": note.strip()}, ip)
@@ -420,22 +431,11 @@ class Disbursement:
     ) -> Batch:
         """审批 by a second role (admin or leader) who neither built nor reviewed the batch, once the
         公示期 is over (or closed) and every objection is resolved."""
-        with self._store.session() as s:  # creator and reviewer are fixed once a batch is in 公示
-            first = _batch_row(s, batch_id)
-            roles = {first.created_by: "creator", first.reviewed_by: "reviewer"}
-        if actor.id in roles:
-            denied = roles[actor.id]
-            self._store.audit.record(
-                "disbursement.approve", user=actor, target=f"batch:{batch_id}", outcome="denied",
-                ip=ip, detail={"reason": f"approver is the batch's {denied}"},
-            )  # fmt: skip
-            raise NotAllowed(
-                f"审批人不能是本批次的{'制单人' if denied == 'creator' else '审核人'} "
-                f"(the approver must not be the batch's {denied}); 请由另一位领导或管理员审批"
-            )
         with self._store.session() as s:
-            _acting(s, actor, APPROVERS, "审批兑现批次 (approve a batch)")
             b = _batch_row(s, batch_id)
+            taken = {"creator": b.created_by, "reviewer": b.reviewed_by}
+            _four_eyes(actor, "approver", taken, "请由另一位领导或管理员审批")  # before the role, as ever
+            _acting(s, actor, APPROVERS, "审批兑现批次 (approve a batch)")
             _check(b, expected_version, BatchStatus.PUBLICIZED, "审批 (approve)")
             today = self.today()
             if b.publicity_closed_at is None and b.publicity_end is not None and today <= b.publicity_end:
@@ -466,7 +466,8 @@ class Disbursement:
 
     @_refusal_audited("disbursement.pay", "batch")
     def pay(self, actor: User, batch_id: int, *, ip: str = "") -> PayResult:
-        """支付: write the approved items to the ledger in one transaction and mark them paid.
+        """支付: write the approved items to the ledger in one transaction and mark them paid; recorded
+        by anyone of :data:`CREATORS` or :data:`APPROVERS` but the batch's approver (the creator, say).
 
         Idempotent: an award the ledger already holds (this batch paid before, or another batch of a
         re-run) is reported as ``already_paid`` and never written twice; the ledger's UNIQUE key is
@@ -485,6 +486,7 @@ class Disbursement:
         with self._store.session() as s:
             _acting(s, actor, CREATORS | APPROVERS, "登记支付 (record the payment)")
             b = _batch_row(s, batch_id)
+            _four_eyes(actor, "payer", {"approver": b.approved_by}, "请由制单人或另一位工作人员登记支付")
             if b.status == BatchStatus.PAID.value:
                 again = _items(s, b.id, ItemStatus.PAID, ItemStatus.ALREADY_PAID)
                 detail = {"paid_now": 0, "already_paid": len(again), "total_fen": 0}
@@ -550,20 +552,14 @@ class Disbursement:
                 "作废批次须说明原因: 请填写原因, 如 '测算参数有误, 重新测算' (cancelling a batch needs a reason)"
             )
         with self._store.session() as s:
-            creator = _batch_row(s, batch_id).created_by
-            row = _acting(s, actor, CREATORS, "作废兑现批次 (cancel a batch)")
-        if Role(row.role) is not Role.ADMIN and actor.id != creator:
-            self._store.audit.record(
-                "disbursement.cancel", user=actor, target=f"batch:{batch_id}", outcome="denied",
-                ip=ip, detail={"reason": "neither an admin nor the batch's creator"},
-            )  # fmt: skip
-            raise NotAllowed(
-                "只有管理员或本批次的制单人可以作废批次 "
-                "(only an admin or the user who created the batch may cancel it); 请联系制单人或管理员"
-            )
-        with self._store.session() as s:
-            _acting(s, actor, CREATORS, "作废兑现批次 (cancel a batch)")
             b = _batch_row(s, batch_id)
+            row = _acting(s, actor, CREATORS, "作废兑现批次 (cancel a batch)")
+            if Role(row.role) is not Role.ADMIN and actor.id != b.created_by:
+                raise DutyRefused(
+                    "只有管理员或本批次的制单人可以作废批次 "
+                    "(only an admin or the user who created the batch may cancel it); 请联系制单人或管理员",
+                    reason="neither an admin nor the batch's creator",
+                )
             if expected_version is not None:
                 _check(b, expected_version, BatchStatus(b.status), "作废 (cancel)")
             before = BatchStatus(b.status)
@@ -605,7 +601,6 @@ class Disbursement:
             )
         with self._store.session() as s:
             first = _entry_row(s, entry_id)
-            payer = first.paid_by
             _acting(s, actor, REVERSERS, "冲正台账记录 (reverse a ledger entry)")
             if first.reversed_at is not None:
                 raise WrongStep(
@@ -613,15 +608,12 @@ class Disbursement:
                     f"{_user_name(s, first.reversed_by)} 冲正, 不能重复冲正 (ledger entry #{entry_id} is "
                     f"already reversed): {first.reversal_reason}"
                 )
-        if actor.id == payer:
-            self._store.audit.record(
-                "disbursement.reverse", user=actor, target=f"ledger:{entry_id}", outcome="denied",
-                ip=ip, detail={"reason": "the reverser recorded the payment"},
-            )  # fmt: skip
-            raise NotAllowed(
-                f"冲正人不能是登记该笔支付的人 (台账记录 #{entry_id}: the reverser must not be the user who "
-                "recorded the payment); 请由另一位领导或管理员冲正"
-            )
+            if actor.id == first.paid_by:
+                raise DutyRefused(
+                    f"冲正人不能是登记该笔支付的人 (台账记录 #{entry_id}: the reverser must not be the user "
+                    "who recorded the payment); 请由另一位领导或管理员冲正",
+                    reason="the reverser recorded the payment",
+                )
         with self._store.session() as s:
             _acting(s, actor, REVERSERS, "冲正台账记录 (reverse a ledger entry)")
             now = self._clock()
@@ -687,6 +679,7 @@ class Disbursement:
         self._record_export(actor, batch_id, "notify", out, rows, ip)
         return out
 
+    @_refusal_audited("disbursement.export", "verification", keyed=False)
     def export_verification(
         self,
         actor: User,

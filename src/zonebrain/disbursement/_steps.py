@@ -1,6 +1,7 @@
 """What the service's steps share: row lookups that say what is missing, the actor check (the
-stored account and its role), the batch-version check, the audit row of a step, and the queries
-over batch items (an award in an open batch, or withdrawn by an upheld objection)."""
+stored account and its role), the four-eyes check, the batch-version check, the audit row of a
+step, and the queries over batch items (an award in an open batch, or withdrawn by an upheld
+objection)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,17 @@ from zonebrain.appstore import AuditRow, ConcurrentUpdate, Role, User, UserRow
 from zonebrain.appstore.disbursement_models import PaymentLedgerRow, PayoutBatchRow, PayoutItemRow
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.disbursement._ledger import Key
-from zonebrain.disbursement._model import BatchStatus, ItemStatus, NotFound, RoleRefused, WrongStep
+from zonebrain.disbursement._model import (
+    BatchStatus,
+    DutyRefused,
+    ItemStatus,
+    NotFound,
+    RoleRefused,
+    WrongStep,
+)
+
+_DUTIES = {"creator": "制单人", "reviewer": "审核人", "approver": "审批人", "payer": "支付登记人"}
+"""Who took which step of a batch, as the messages name them."""
 
 
 def _may_export(actor: User, roles: frozenset[Role]) -> None:
@@ -82,6 +93,19 @@ def _acting(s: Session, actor: User, roles: frozenset[Role], what: str) -> UserR
         allowed = ", ".join(sorted(r.value for r in roles))
         raise RoleRefused(f"角色 {row.role} 无权{what}; 须为 / needs one of: {allowed}")
     return row
+
+
+def _four_eyes(actor: User, step: str, taken: dict[str, int | None], hint: str) -> None:
+    """四眼原则: refuse *actor* the *step* (``reviewer``, ``approver``, ``payer``) when they already
+    took one of the batch's *taken* steps (``creator`` → user id, …); *hint* says who may instead.
+    Raised inside the step's transaction; the step's ``_refusal_audited`` audits it ``denied``."""
+    for duty, user_id in taken.items():
+        if user_id == actor.id:
+            raise DutyRefused(
+                f"{_DUTIES[step]}不能是本批次的{_DUTIES[duty]} "
+                f"(the {step} must not be the batch's {duty}); {hint}",
+                reason=f"{step} is the batch's {duty}",
+            )
 
 
 def _batch_row(s: Session, batch_id: int) -> PayoutBatchRow:

@@ -318,17 +318,21 @@ def objections(ctx: WebContext, p: Principal, batch_id: int) -> list[dict[str, A
 def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool]:
     """Which action buttons to show *p* for *b* (the service decides; this only avoids dead buttons).
 
-    Approval is shown to every approver role: the four-eyes refusal (creator or reviewer) is the
-    service's, shown as its message."""
-    role, status = p.role, b.status
+    Four eyes: review is not offered to the batch's creator, approval not to its creator or
+    reviewer, payment not to its approver (the service refuses them, audited ``denied``)."""
+    role, status, me = p.role, b.status, p.user.username
     s = disbursement.BatchStatus
     over = b.publicity_closed_at is not None or (b.publicity_end is not None and today > b.publicity_end)
     return {
-        "review": status is s.DRAFT and role in disbursement.REVIEWERS,
+        "review": status is s.DRAFT and role in disbursement.REVIEWERS and me != b.created_by,
         "publicize": status is s.REVIEWED and role in disbursement.CREATORS,
         "close": status is s.PUBLICIZED and not over and role in disbursement.APPROVERS,
-        "approve": status is s.PUBLICIZED and role in disbursement.APPROVERS,
-        "pay": status is s.APPROVED and role in (disbursement.CREATORS | disbursement.APPROVERS),
+        "approve": status is s.PUBLICIZED
+        and role in disbursement.APPROVERS
+        and me not in (b.created_by, b.reviewed_by),
+        "pay": status is s.APPROVED
+        and role in (disbursement.CREATORS | disbursement.APPROVERS)
+        and me != b.approved_by,
         "object": status is s.PUBLICIZED and not over and role in BATCH_VIEWERS,
         "resolve": status is s.PUBLICIZED and role in disbursement.REVIEWERS,
         "publicity_file": status not in (s.DRAFT, s.CANCELLED)

@@ -4,10 +4,12 @@ Corrections: ``…/batches/{id}/cancel`` (作废, an admin or the batch's creato
 ``…/ledger/{entry_id}/reverse`` (冲正, an admin or leader other than the payer, with a reason).
 
 Every step calls :class:`zonebrain.disbursement.Disbursement`, which checks the role, the four-eyes
-rule and the version the officer read, and writes its own audit row (so nothing here audits again).
-Its refusals become the API's: not allowed → 403, no such batch → 404, wrong step → 409, a stale
-version (``ConcurrentUpdate``) → 409, bad input → 400. Pages are plain forms with the CSRF token;
-each action redirects back to the batch (or queue) page.
+rule (reviewer ≠ creator; approver ≠ creator, reviewer; payer ≠ approver) and the version the
+officer read, and writes its own audit row (so nothing here audits again). The batch page offers a
+step only to who may take it (:func:`zonebrain.web._queries.payout.steps`). Its refusals become
+the API's: not allowed → 403, no such batch → 404, wrong step → 409, a stale version
+(``ConcurrentUpdate``) → 409, bad input → 400. Pages are plain forms with the CSRF token; each
+action redirects back to the batch (or queue) page.
 """
 
 from __future__ import annotations
@@ -455,8 +457,9 @@ def batch_items(
     return respond(table, format, t)
 
 
-@api.post("/batches/{batch_id}/review", summary="审核 / review (draft → reviewed)")
+@api.post("/batches/{batch_id}/review", summary="审核 / review (draft → reviewed, not by its creator)")
 def api_review(request: Request, p: User, batch_id: Id, body: VersionIn) -> dict[str, Any]:
+    """403 when the reviewer built the batch (四眼原则)."""
     with domain_errors(request):
         b = q.service(context(request)).review(
             p.user, batch_id, expected_version=body.expected_version, note=body.note, ip=client_ip(request)
@@ -503,9 +506,10 @@ def api_approve(request: Request, p: User, batch_id: Id, body: VersionIn) -> dic
     return _batch_out(b)
 
 
-@api.post("/batches/{batch_id}/pay", summary="支付 / record the payment (idempotent: already paid)")
+@api.post("/batches/{batch_id}/pay", summary="支付 / record the payment (not by its approver; idempotent)")
 def api_pay(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
-    """Writes the ledger once; paying again reports every award as ``already_paid``."""
+    """Writes the ledger once; paying again reports every award as ``already_paid``. 403 when the
+    payer approved the batch (segregation of duties)."""
     with domain_errors(request):
         r = q.service(context(request)).pay(p.user, batch_id, ip=client_ip(request))
     return {
