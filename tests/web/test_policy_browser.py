@@ -1,8 +1,10 @@
 """政策 in Chromium: a policy researcher runs the policies, opens the results, a trace, the firm's page
-with its 政策 section, exports the results to Excel and switches the language; no console errors.
+with its 政策 section, exports the results to Excel and switches the language; a batch goes through
+公示 and approval by three people; a firm checks itself (企业自查); no console errors.
 
 Uses the live server, browser and Session of test_browser.py; screenshots go to
-``$ZONEBRAIN_SCREENSHOT_DIR`` when set (docs/screenshots/policy.png, policy-trace.png).
+``$ZONEBRAIN_SCREENSHOT_DIR`` when set (docs/screenshots/policy.png, policy-trace.png, policy-batch.png,
+policy-whatif.png, policy-verify.png, policy-check.png).
 """
 
 from __future__ import annotations
@@ -194,5 +196,37 @@ def test_batch_publicity_export_approval_whatif_and_queue(browser: Any, server: 
         s.page.screenshot(path=str(shots / "policy-verify.png"), full_page=True)
         s.open("/policy/coverage")
         s.open("/")  # the cockpit's strength heat map draws
+    finally:
+        s.close()
+
+
+def test_self_check_by_form(browser: Any, server: str, shots: Path) -> None:  # noqa: F811
+    """企业自查: a firm sees its own result, then fills in the 企业自测表 for next year's plan; the R&D
+    award is 2 % of 1234.5678万元 rounded down to whole 元 (246,913.00 元), with no console error."""
+    s = Session(browser, server)
+    try:
+        s.login("firm")
+        s.open("/policy/check")
+        assert s.page.locator("#check-own-uscc").count() == 1
+        assert s.page.locator("#check-result tbody tr").count() >= 1  # its own results, at once
+        s.page.fill("#form-period", "2024")
+        s.page.select_option("#form-unit", "万元")
+        s.page.fill("#form-division_code", "410172160")
+        s.page.select_option("#form-status", "在业")
+        for name, value in (
+            ("revenue_fen_0", "8000"),
+            ("tax_fen_0", "300"),
+            ("rd_expense_fen_0", "1234.5678"),
+            ("insured_employees_0", "80"),
+            ("revenue_fen_1", "6500"),
+        ):
+            s.page.fill(f"#form-{name}", value)
+        s.page.click("#check-form-submit")
+        s.page.wait_for_load_state("networkidle")
+        row = s.page.locator("#check-zz-rd-input-award")
+        assert row.get_attribute("data-status") == "eligible"
+        assert "246,913.00" in row.inner_text()
+        assert not s.errors, s.errors
+        s.page.screenshot(path=str(shots / "policy-check.png"), full_page=True)
     finally:
         s.close()
