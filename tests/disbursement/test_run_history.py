@@ -80,10 +80,18 @@ def test_a_paid_one_time_award_is_ineligible_in_the_next_run(data_dir: Path) -> 
 
 
 def test_an_app_store_named_on_the_command_line_is_used(data_dir: Path) -> None:
+    from zonebrain.appstore import open_app_store
+
     named = data_dir / "elsewhere.sqlite"
-    r = runner.invoke(app, ["run", "--as-of", AS_OF.isoformat(), "--dry-run", "--app-db", str(named)])
+    args = ["run", "--as-of", AS_OF.isoformat(), "--dry-run", "--app-db", str(named)]
+    # a mistyped path is refused, not opened as a new store with an empty ledger (which would
+    # offer one-time awards already paid as eligible again)
+    r = runner.invoke(app, args)
+    assert r.exit_code == 1 and "应用库不存在" in str(r.exception) and not named.exists()
+    open_app_store(named, password_cost="low").close()
+    r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output
-    assert "支付台账 payment ledger: 0 笔" in r.output and named.exists()
+    assert "支付台账 payment ledger: 0 笔" in r.output
 
 
 def test_the_self_check_of_an_enterprise_sees_the_ledger(data_dir: Path) -> None:

@@ -119,8 +119,12 @@ def test_import_candidates_then_funnel_summary(cli: CliRunner, tmp_path: Path) -
 
 def test_candidates_leave_out_the_pipeline(cli: CliRunner, tmp_path: Path) -> None:
     from zonebrain.cli import targets_cmd
+    from zonebrain.core.errors import ConfigError
 
-    assert targets_cmd._pipeline_usccs(str(tmp_path / "none.sqlite")) == []
+    # a mistyped --app-db is an error, not an empty pipeline (which would offer pursued firms again)
+    with pytest.raises(ConfigError, match="应用库不存在"):
+        targets_cmd._pipeline_usccs(str(tmp_path / "none.sqlite"))
+    assert not (tmp_path / "none.sqlite").exists()
     f = _candidate_file(tmp_path / "目标企业.xlsx")
     assert cli.invoke(app, ["import-candidates", str(f), "--as", "wang", "--park", "wutong"]).exit_code == 0
     assert targets_cmd._pipeline_usccs(None) == ["91110000600037341L", "91350503MA31DKY80A"]

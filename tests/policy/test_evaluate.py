@@ -282,3 +282,13 @@ def test_a_family_condition_reads_each_policys_own_parameter(wh: Warehouse, tmp_
         "zz-rd-input": {"revenue_fen[2024] >= floor=100000000"},
         "zz-hitech-first-cert": {"revenue_fen[2024] >= floor=200000000"},
     }
+
+
+def test_a_firm_registered_after_the_period_has_no_result_for_it(wh: Warehouse) -> None:
+    """Not 待核实 for a year it did not exist in (a batch would ask it for that year's accounts)."""
+    build(wh)
+    wh.ibis.raw_sql("UPDATE enterprises SET registered_on = DATE '2025-01-01' WHERE uscc = 'P1'")
+    wh.ibis.raw_sql("UPDATE enterprises SET registered_on = DATE '2024-12-31' WHERE uscc = 'P2'")
+    firms = set(evaluate(wh, load_library(), 2024)["uscc"].to_pylist())
+    assert "P1" not in firms and {"P0", "P2"} <= firms
+    assert "P1" in set(evaluate(wh, load_library(), 2025)["uscc"].to_pylist())

@@ -47,9 +47,14 @@ def input_errors() -> Iterator[None]:
 def parse_day(text: str) -> dt.date:
     """A date option written YYYY-MM-DD; anything else is an InputError naming the fix."""
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(f"日期 '{text}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD") from None
+    if not 1900 <= day.year <= 2100:
+        raise InputError(
+            f"日期 '{text}' 超出 1900–2100 年 (a date from 1900 to 2100); 请检查年份 / check the year"
+        )
+    return day
 
 
 def warehouse(read_only: bool = False) -> Warehouse:

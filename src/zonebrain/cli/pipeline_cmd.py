@@ -41,7 +41,7 @@ AsOf = Annotated[
 
 
 def _store(app_db: str | None) -> AppStore:
-    return open_app_store(default_app_db_url(state.data_dir, app_db))
+    return open_app_store(default_app_db_url(state.data_dir, app_db), create=False)
 
 
 def _pipe(store: AppStore) -> pipeline.Pipeline:

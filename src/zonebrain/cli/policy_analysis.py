@@ -49,7 +49,7 @@ def payment_history(app_db: str | None) -> Iterator[policy.PaymentHistory]:
     if not explicit and not Path(url).exists():
         yield policy.NoPayments()
         return
-    with open_app_store(url) as store:
+    with open_app_store(url, create=False) as store:
         ledger = disbursement.Ledger(store)
         _common.console.print(f"支付台账 payment ledger: {ledger.count()} 笔 entries", highlight=False)
         yield ledger
@@ -188,7 +188,8 @@ def whatif_cmd(
         str | None, typer.Option("--as-of", help="测算基准日 YYYY-MM-DD (有 --run 时可省)。 As-of date.")
     ] = None,
     period: Annotated[
-        int | None, typer.Option("--period", help="考核年度 (默认上一年)。 Year assessed.")
+        int | None,
+        typer.Option("--period", min=2000, max=2100, help="考核年度 (默认上一年)。 Year assessed."),
     ] = None,
     sets: Annotated[
         list[str] | None,

@@ -5,6 +5,7 @@ Mount it in the main CLI with ``main_app.add_typer(app, name="candidates")``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -41,9 +42,10 @@ def _pipeline_usccs(app_db: str | None) -> list[str]:
     from zonebrain.pipeline import Pipeline
 
     url = default_app_db_url(state.data_dir, app_db)
-    if "://" not in url and not Path(url).exists():
+    explicit = app_db is not None or os.environ.get("ZONEBRAIN_APP_DB")
+    if not explicit and not Path(url).exists():
         return []  # no app store yet: no pipeline to leave out
-    with open_app_store(url) as store:
+    with open_app_store(url, create=False) as store:
         return sorted(Pipeline(store).usccs())
 
 

@@ -22,8 +22,9 @@ AppDb = Annotated[
 ]
 
 
-def _store(app_db: str | None) -> AppStore:
-    return open_app_store(default_app_db_url(state.data_dir, app_db))
+def _store(app_db: str | None, *, create: bool = False) -> AppStore:
+    """The app store; only ``users add`` and ``users demo`` may create it (a first account)."""
+    return open_app_store(default_app_db_url(state.data_dir, app_db), create=create)
 
 
 def _read_password(password_stdin: bool, generate: bool) -> tuple[str, bool]:
@@ -66,7 +67,7 @@ def add(
     """新增用户 / create an account (argon2 hash; the password is never stored)."""
     _check_park(park)
     password, generated = _read_password(password_stdin, generate)
-    with _store(app_db) as store:
+    with _store(app_db, create=True) as store:
         u = store.users.add(username, password, role, display_name=name, park_id=park, uscc=uscc)
         store.audit.record(
             "user.add",
@@ -206,6 +207,6 @@ def demo_accounts(
             ent.filter(ent.park_id == park).order_by(ibis.desc("registered_capital_fen")).limit(1)
         )
     uscc = found["uscc"][0].as_py() if found.num_rows else None
-    with _store(app_db) as store:
+    with _store(app_db, create=True) as store:
         accounts = ensure_demo_users(store, park_id=park, uscc=uscc)
     print_demo_accounts(accounts)

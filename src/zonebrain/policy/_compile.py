@@ -214,6 +214,9 @@ class Compiler:
             elif leaf.event is not None:
                 events[i] = leaf
         ent = self._table("enterprises")
+        # a firm registered after the period did not exist in it: no result for the period, rather
+        # than 待核实 for the period's data it could never have had (an unknown date keeps the firm)
+        ent = ent.filter(ent.registered_on.isnull() | (ent.registered_on <= self.period_end))
         base = ent.select("uscc", *ENTERPRISE_FACTS)
         if self.only is not None:
             base = base.filter(base.uscc.isin(self.only))
