@@ -12,10 +12,13 @@ END = dt.date(2025, 4, 7)
 
 
 def publicized(d: Disbursement, p: People, run: RunRows) -> Batch:
-    """Built by chen, reviewed by liu, in 公示 from 2025-04-01 to 2025-04-07."""
+    """Built by chen, reviewed by liu, in 公示 for seven days from today (on a fresh clock, from
+    2025-04-01 to 2025-04-07)."""
     b = d.create_batch(p.chen, run)
     b = d.review(p.liu, b.id, expected_version=b.version)
-    return d.publicize(p.chen, b.id, start=START, end=END, expected_version=b.version)
+    start = d.today()
+    end = start + (END - START)
+    return d.publicize(p.chen, b.id, start=start, end=end, expected_version=b.version)
 
 
 def approved(d: Disbursement, p: People, run: RunRows, clock: Clock) -> Batch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -54,10 +55,14 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
     items = [json.loads(x) for x in _ok(["batch", "show", "1", "--json"]).splitlines()]
     assert {i["status"] for i in items} == {"listed"} and len(items) == 3
     out = _ok(["batch", "review", "1", "--user", "liu", "--version", _version(out)])
-    out = _ok(
-        ["batch", "publicize", "1", "--as", "chen", "--version", _version(out), "--start", "2025-04-01"]
+    r = runner.invoke(  # dates wholly before the batch existed would skip the 公示
+        app, ["batch", "publicize", "1", "--as", "chen", "--version", "2", "--start", "2020-01-01"]
     )
-    assert "2025-04-01 ~ 2025-04-07" in out
+    assert r.exit_code == 1 and "公示截止日 2020-01-07 早于本批次的建立日" in r.output
+    assert "请填写从今天起的公示日期, 或填写在政府网站实际发布公示的日期" in r.output
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date() - dt.timedelta(days=2)
+    out = _ok(["batch", "publicize", "1", "--as", "chen", "--version", "2", "--start", start.isoformat()])
+    assert f"{start} ~ {start + dt.timedelta(days=6)}" in out  # a past start is fine: published before
     _ok(["publicity", "--batch", "1", "--out", str(tmp_path / "gs.docx"), "--user", "chen"])
     _ok(["publicity", "--batch", "1", "--out", str(tmp_path / "gs.xlsx"), "--user", "chen"])
     rows = list(openpyxl.load_workbook(tmp_path / "gs.xlsx")["公示名单"].iter_rows(values_only=True))
@@ -66,11 +71,26 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
     target = next(i for i in items if i["uscc"] == A)
     _ok(["batch", "object", str(target["id"]), "--user", "chen", "--text", "金额有误", "--raised-by", "匿名"])
     _ok(["batch", "resolve", "1", "--user", "liu", "--dismissed", "--note", "无误"])
-    r = runner.invoke(app, ["batch", "approve", "1", "--user", "chen", "--version", "5"])
+    out = _ok(["batch", "close-publicity", "1", "--user", "wang", "--version", "5", "--reason", "会议决定"])
+    assert "提前结束 closed: 会议决定" in out
+    _ok(["batch", "object", str(target["id"]), "--user", "chen", "--text", "再核", "--raised-by", "匿名"])
+    _ok(["batch", "resolve", "2", "--user", "liu", "--dismissed", "--note", "无误"])
+    r = runner.invoke(
+        app, ["batch", "close-publicity", "1", "--user", "wang", "--version", "8", "--reason", "again"]
+    )
+    assert (
+        r.exit_code == 1
+        and "公示已于" in r.output
+        and "提前结束 (the publicity was already closed)" in r.output
+    )
+    assert "提前结束 closed: 会议决定" in _ok(["batch", "show", "1"])  # the first record stands
+    r = runner.invoke(app, ["batch", "approve", "1", "--user", "chen", "--version", "8"])
     assert r.exit_code == 1 and "制单人" in r.output
-    r = runner.invoke(app, ["batch", "approve", "1", "--user", "wang", "--version", "4"])
+    r = runner.invoke(app, ["batch", "approve", "1", "--user", "wang", "--version", "7"])
     assert r.exit_code == 1 and "已被他人修改" in r.output
-    assert "已审批" in _ok(["batch", "approve", "1", "--user", "wang", "--version", "5"])
+    r = runner.invoke(app, ["batch", "approve", "1", "--user", "wang", "--version", "12"])
+    assert r.exit_code == 1 and "版本号不对: 当前为 8" in r.output and "已被他人修改" not in r.output
+    assert "已审批" in _ok(["batch", "approve", "1", "--user", "wang", "--version", "8"])
 
     assert "本次支付 paid now: 3 项, 620,000.00 元" in _ok(["batch", "pay", "1", "--user", "chen"])
     again = _ok(["batch", "pay", "1", "--user", "chen"])
@@ -104,7 +124,7 @@ def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str) -> Non
     r = runner.invoke(app, ["batch", "cancel", "1", "--user", "liu", "--reason", "重算"])
     assert r.exit_code == 1 and "制单人" in r.output
     r = runner.invoke(app, ["batch", "cancel", "1", "--user", "chen", "--reason", "重算", "--version", "9"])
-    assert r.exit_code == 1 and "已被他人修改" in r.output
+    assert r.exit_code == 1 and "版本号不对: 当前为 1, 你填的是 9 (wrong version" in r.output
     out = _ok(["batch", "cancel", "1", "--user", "chen", "--reason", "参数有误", "--version", _version(out)])
     assert "已作废 cancelled" in out and "参数有误" in out and f"batch create --run {run_id}" in out
     assert "已作废" in _ok(["batch", "list"])

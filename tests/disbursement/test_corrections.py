@@ -108,6 +108,8 @@ def test_only_an_admin_or_the_creator_cancels(
     denied = store.audit.entries(action="disbursement.cancel")  # every refusal, each denied
     assert sorted(e.username for e in denied) == sorted(["liu", "wang", "li", "firm_c"])
     assert {e.outcome for e in denied} == {"denied"}
+    (liu,) = [e for e in denied if e.username == "liu"]  # the audit reason reads Chinese first
+    assert liu.detail["reason"] == "既非管理员也非本批次的制单人 (neither an admin nor the batch's creator)"
     assert d.batch(b.id).status is BatchStatus.DRAFT
 
 
@@ -140,7 +142,10 @@ def test_after_cancelling_the_runs_awards_go_into_a_new_batch(
     new = d.create_batch(people.chen, first_run)
     assert new.counts == {"listed": 3} and new.total_fen == 62_000_000
     new = d.review(people.liu, new.id, expected_version=new.version)
-    new = d.publicize(people.chen, new.id, start=START, end=END, expected_version=new.version)
+    start = d.today()  # a week later: the first 公示's dates would end before this batch existed
+    new = d.publicize(
+        people.chen, new.id, start=start, end=start + (END - START), expected_version=new.version
+    )
     clock.days(7)
     new = d.approve(people.wang, new.id, expected_version=new.version)
     paid = d.pay(people.chen, new.id)
@@ -253,6 +258,8 @@ def test_the_payer_may_not_reverse_their_own_payment(
     denied = store.audit.entries(action="disbursement.reverse")  # every refusal, each denied
     assert sorted(e.username for e in denied) == sorted(["zhou", "chen", "liu", "li", "firm_c"])
     assert {(e.outcome, e.target) for e in denied} == {("denied", f"ledger:{entry_id}")}
+    (zhou,) = [e for e in denied if e.username == "zhou"]
+    assert zhou.detail["reason"] == "冲正人登记了该笔支付 (the reverser recorded the payment)"
     assert d.ledger.count() == 3
     assert d.reverse(people.admin, entry_id, reason="银行退回").reversed_by == "admin"
 

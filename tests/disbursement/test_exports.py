@@ -40,13 +40,13 @@ def _batch() -> Batch:
 
 def test_the_public_list_reads_as_published(tmp_path: Path) -> None:
     items = _items(1002)
-    path, rows = write_publicity(_batch(), items, tmp_path / "公示.docx")
+    path, rows = write_publicity(_batch(), items, tmp_path / "公示.docx", today=dt.date(2025, 4, 1))
     table = docx.Document(str(path)).tables[0]
     assert rows == 1002 and table.rows[-1].cells[0].text == "1002"  # not "1,002"
     refs = [r.cells[4].text for r in table.rows[1:]]
     first = {ref: refs.index(ref) for ref in ("第一条第一款", "第一条第二款", "第一条第四款")}
     assert first["第一条第一款"] < first["第一条第二款"] < first["第一条第四款"]  # 10m, 20m, 100m
-    path, _ = write_publicity(_batch(), items, tmp_path / "公示.xlsx")
+    path, _ = write_publicity(_batch(), items, tmp_path / "公示.xlsx", today=dt.date(2025, 4, 1))
     ws = openpyxl.load_workbook(path)["公示名单"]
     assert ws["A1003"].value == 1002 and ws["A1003"].number_format == "General"
     assert ws.column_dimensions["B"].width >= 2 * len(NAME)  # the name is not cut off

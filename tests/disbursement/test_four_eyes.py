@@ -26,7 +26,7 @@ def test_the_creator_may_not_review_their_own_batch(
         d.review(people.chen, b.id, expected_version=b.version, ip="10.0.0.7")
     assert "请由另一位工作人员审核" in str(err.value)
     assert _denied(store, "disbursement.review") == [
-        ("chen", f"batch:{b.id}", "reviewer is the batch's creator")
+        ("chen", f"batch:{b.id}", "审核人是本批次的制单人 (reviewer is the batch's creator)")
     ]
     (row,) = [e for e in store.audit.entries(action="disbursement.review") if e.outcome == "denied"]
     assert row.ip == "10.0.0.7"
@@ -52,7 +52,9 @@ def test_the_approver_may_not_record_the_payment(
     with pytest.raises(NotAllowed, match=r"支付登记人不能是本批次的审批人 \(the payer must not be") as err:
         d.pay(people.wang, b.id)
     assert "请由制单人或另一位工作人员登记支付" in str(err.value)
-    assert _denied(store, "disbursement.pay") == [("wang", f"batch:{b.id}", "payer is the batch's approver")]
+    assert _denied(store, "disbursement.pay") == [
+        ("wang", f"batch:{b.id}", "支付登记人是本批次的审批人 (payer is the batch's approver)")
+    ]
     assert d.ledger.count() == 0 and d.batch(b.id).status is BatchStatus.APPROVED
     paid = d.pay(people.chen, b.id)  # the creator records it
     assert paid.batch.paid_by == "chen" and len(paid.paid) == 3

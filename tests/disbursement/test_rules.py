@@ -229,3 +229,90 @@ def test_every_refusal_by_role_is_audited(
     assert ("disbursement.cancel", f"batch:{b.id}", "wang") in denied
     assert ("disbursement.review", f"batch:{b.id}", "li") in denied
     assert all(e.detail.get("reason") for e in store.audit.entries() if e.outcome == "denied")
+
+
+def test_the_publicity_is_closed_once(d: Disbursement, people: People, first_run: RunRows) -> None:
+    """A second close would overwrite who closed it when and why: refused, naming the first."""
+    b = publicized(d, people, first_run)
+    b = d.close_publicity(people.wang, b.id, reason="管委会决定", expected_version=b.version)
+    item = d.items(b.id)[0]
+    d.resolve(
+        people.liu, d.object(people.li, item.id, "金额有误", raised_by="匿名").id, upheld=False, note="无误"
+    )
+    b = d.batch(b.id)
+    with pytest.raises(
+        WrongStep, match=r"公示已于 2025-04-01 10:00 提前结束 \(the publicity was already closed\)"
+    ):
+        d.close_publicity(people.zhou, b.id, reason="again", expected_version=b.version)
+    after = d.batch(b.id)
+    assert (after.publicity_note, after.publicity_closed_at, after.version) == (
+        "管委会决定",
+        b.publicity_closed_at,
+        b.version,
+    )
+
+
+def test_the_publicity_may_not_end_before_the_batch_existed(
+    d: Disbursement, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    """Dates wholly in the past would let the batch be approved at once, skipping the 公示; a past
+    start is fine (published on the website before it was recorded). Dates are Beijing dates."""
+    clock.now = dt.datetime(2025, 3, 31, 17, 0)  # 2025-04-01 01:00 in Beijing
+    b = d.create_batch(people.chen, first_run)
+    b = d.review(people.liu, b.id, expected_version=b.version)
+    for start, end in (
+        (dt.date(2020, 1, 1), dt.date(2020, 1, 7)),
+        (dt.date(2025, 3, 25), dt.date(2025, 3, 31)),
+    ):
+        with pytest.raises(InputError, match=f"公示截止日 {end} 早于本批次的建立日 2025-04-01") as err:
+            d.publicize(people.chen, b.id, start=start, end=end, expected_version=b.version)
+        assert "请填写从今天起的公示日期, 或填写在政府网站实际发布公示的日期" in str(err.value)
+    assert d.batch(b.id).status is BatchStatus.REVIEWED
+    b = d.publicize(
+        people.chen, b.id, start=dt.date(2025, 3, 26), end=dt.date(2025, 4, 1), expected_version=b.version
+    )
+    with pytest.raises(WrongStep, match="尚未结束"):
+        d.approve(people.wang, b.id, expected_version=b.version)
+
+
+def test_only_payable_awards_make_an_open_batch_refuse_a_new_one(
+    d: Disbursement, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    b = publicized(d, people, first_run)
+    items = {i.uscc: i for i in d.items(b.id)}
+    d.resolve(
+        people.liu, d.object(people.li, items[D].id, "已迁出", raised_by="张三").id, upheld=True, note="属实"
+    )
+    clock.days(7)
+    d.pay(people.chen, d.approve(people.wang, b.id, expected_version=d.batch(b.id).version).id)
+    (entry,) = d.ledger.entries(uscc=A)
+    d.reverse(people.wang, entry.id, reason="银行退回")
+    open_ = d.create_batch(people.chen, first_run)  # A listed again; B already paid; D withdrawn
+    assert open_.counts == {"listed": 1, "already_paid": 1, "withdrawn": 1}
+    with pytest.raises(WrongStep, match=rf"^1 项待兑现奖励已在未完成的兑现批次 #{open_.id} 中"):
+        d.create_batch(people.chen, first_run)
+    rd = d.create_batch(people.chen, first_run, policies=["zz-rd-input"])  # B only: nothing to pay twice
+    assert rd.counts == {"already_paid": 1}
+
+
+def test_a_version_ahead_is_wrong_not_changed_by_someone(
+    d: Disbursement, people: People, first_run: RunRows
+) -> None:
+    b = d.create_batch(people.chen, first_run)
+    with pytest.raises(ConcurrentUpdate, match=r"版本号不对: 当前为 1, 你填的是 5 \(wrong version") as err:
+        d.review(people.liu, b.id, expected_version=5)
+    assert "他人" not in str(err.value)
+    d.review(people.liu, b.id, expected_version=1)
+    with pytest.raises(
+        ConcurrentUpdate, match=r"已被他人修改 \(changed by someone else: version 2, you had 1\)"
+    ):
+        d.publicize(people.chen, b.id, start=START, end=START, expected_version=1)
+
+
+def test_an_unknown_policy_is_named_with_the_runs_policies(
+    d: Disbursement, people: People, first_run: RunRows
+) -> None:
+    with pytest.raises(InputError, match="没有测算政策 zz-nope") as err:
+        d.create_batch(people.chen, first_run, policies=["zz-rd-input", "zz-nope"])
+    assert "zz-hitech-first-cert, zz-rd-input, zz-revenue-breakthrough" in str(err.value)
+    assert "no eligible award" not in str(err.value) and not d.batches()

@@ -9,7 +9,7 @@ import pytest
 
 from tests.disbursement._data import NAMES, C
 from tests.disbursement.conftest import People
-from zonebrain.appstore import AppStore, ConcurrentUpdate
+from zonebrain.appstore import AppStore, ConcurrentUpdate, Role
 from zonebrain.core.errors import InputError
 from zonebrain.disbursement import Disbursement, NotAllowed, RunRows, VerificationStatus, ask_for
 
@@ -51,8 +51,8 @@ def test_requests_move_forward_and_are_audited(
     assert r.status is VerificationStatus.CLOSED and r.note == "已电话通知\n已提交"
     with pytest.raises(NotAllowed):
         d.verification.update(people.wang, r.id, status="closed", expected_version=r.version)
-    actions = [e.action for e in store.audit.entries()]
-    assert actions.count("verification.update") == 3 and "verification.queue" in actions
+    ok = [e.action for e in store.audit.entries() if e.outcome == "ok"]
+    assert ok.count("verification.update") == 3 and "verification.queue" in ok
     assert len(d.verification.list(status="open")) == 1
 
 
@@ -64,6 +64,39 @@ def test_park_officers_work_their_own_park_only(
     shifo = store.users.add("sun", "a-long-password", people.li.role, park_id="shifo")
     with pytest.raises(NotAllowed):
         d.verification.update(shifo, r.id, status="requested", expected_version=r.version)
+
+
+def test_refused_updates_are_audited_denied(
+    d: Disbursement, store: AppStore, people: People, first_run: RunRows
+) -> None:
+    """An investor, a park officer of another park, an enterprise user: each refusal leaves a
+    ``denied`` row naming the request, and the request is unchanged."""
+    d.verification.add_from_run(people.chen, first_run)
+    r = d.verification.list()[0]
+    investor = store.users.add("zhao", "a-long-password", Role.INVESTMENT_OFFICER)
+    shifo = store.users.add("sun", "a-long-password", Role.PARK_OFFICER, park_id="shifo")
+    for who in (investor, shifo, people.firm_c):
+        with pytest.raises(NotAllowed, match="无权处理该待核实事项"):
+            d.verification.update(who, r.id, status="requested", expected_version=r.version, ip="10.0.0.9")
+    denied = [e for e in store.audit.entries(action="verification.update") if e.outcome == "denied"]
+    assert sorted((e.username, e.target, e.ip) for e in denied) == [
+        (name, f"verification:{r.id}", "10.0.0.9") for name in ("firm_c", "sun", "zhao")
+    ]
+    assert all("无权处理该待核实事项" in e.detail["reason"] for e in denied)
+    assert d.verification.get(r.id) == r
+    with pytest.raises(NotAllowed, match="无权建立待核实队列"):
+        d.verification.add_from_run(investor, first_run)
+    (queued,) = [e for e in store.audit.entries(action="verification.queue") if e.outcome == "denied"]
+    assert queued.target == f"run:{first_run.run_id}"
+
+
+def test_a_version_ahead_is_wrong_not_stale(d: Disbursement, people: People, first_run: RunRows) -> None:
+    d.verification.add_from_run(people.chen, first_run)
+    r = d.verification.list()[0]
+    with pytest.raises(
+        ConcurrentUpdate, match=f"版本号不对: 当前为 {r.version}, 你填的是 5 \\(wrong version"
+    ):
+        d.verification.update(people.chen, r.id, status="requested", expected_version=5)
 
 
 def test_the_queue_export_lists_per_enterprise_what_to_provide(

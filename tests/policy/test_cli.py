@@ -54,6 +54,10 @@ def test_run_then_explain(data_dir: Path) -> None:
     r = runner.invoke(app, ["explain", "P2"])
     assert r.exit_code == 0, r.output
     assert "待核实" in r.output and "tax_fen[2024]" in r.output and "[第一条]" in r.output
+    # the test read for people: Chinese, money in 元 like the value (the record stays in --json)
+    assert "2024年研发费用 ≥ 5,000,000.00 元 (参数 threshold)" in r.output, r.output
+    assert "threshold=500000000" not in r.output and "500.00 万元" not in r.output
+    assert "需补充 / missing: 2024年纳税总额" in r.output
     r = runner.invoke(app, ["explain", "P0", "--json"])
     lines = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
     assert {t["policy"] for t in lines} == {"zz-hitech-first-cert", "zz-rd-input", "zz-revenue-breakthrough"}

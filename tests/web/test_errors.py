@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import Demo, make_app
+from tests.web.conftest import Demo, login, make_app
 
 ENVELOPE_KEYS = {"status", "code", "message", "detail", "request_id"}
 
@@ -39,7 +39,10 @@ def test_the_envelope_for_each_status(clients: dict[str, TestClient], anon: Test
     assert set(err["detail"][0]) == {"loc", "msg", "type"}  # the offending input is not echoed back
     assert_envelope(clients["leader"].get("/api/v1/portrait?park=atlantis"), 404, "not_found")
     c = TestClient(clients["leader"].app)
-    c.get("/login")
+    c.get("/login")  # a pre-login cookie is no session: an API write asks to log in
+    assert_envelope(c.post("/api/v1/users", json={}), 401, "not_authenticated")
+    login(c, "leader")
+    del c.headers["X-CSRF-Token"]  # logged in, without the token
     assert_envelope(c.post("/api/v1/users", json={}), 403, "csrf_failed")
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import string
 from importlib import resources
 from pathlib import Path
+from typing import Final
 
 from zonebrain.appstore import Role
 from zonebrain.registry import FORMATS
@@ -60,5 +62,32 @@ def test_every_used_key_exists() -> None:
 
 def test_parameters_and_fallback() -> None:
     assert translate("zh-CN", "common.rows", n=3) == "共 3 行"
-    assert translate("en", "common.rows", n=3) == "3 rows"
+    assert translate("en", "common.rows", n=3) == "Rows: 3"
     assert translate("en", "no.such.key") == "no.such.key"
+
+
+ONE_IS_NEVER: Final = {
+    "account.help": "the password's minimum length, a setting of at least 10",
+    "account.too_short": "the same minimum",
+    "coverage.treat_as_data": '"as" is no plural',
+}
+"""English entries that read "1 …s" with every parameter 1, and why that cannot be shown."""
+
+
+def test_no_english_count_reads_one_plural() -> None:
+    """Counts can be 1: "The form has 1 errors" and "Eligible for 1 clauses" are wrong English.
+    The catalogue has no plural forms, so a count is put after its noun ("Errors in the form: 1")."""
+    wrong = {}
+    for key, text in catalogue("en").items():
+        fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+        shown = text.format(**dict.fromkeys(fields, 1)) if fields else text
+        found = re.findall(r"\b1 [A-Za-z]+s\b", shown)
+        if found and key not in ONE_IS_NEVER:
+            wrong[key] = found
+    assert not wrong, wrong
+    assert (
+        translate("en", "policy_check.errors", n=1)
+        == "Errors in the form: 1; see the message beside each field."
+    )
+    one = translate("en", "policy_check.summary", eligible=1, amount="1.00", undetermined=1)
+    assert "1 clauses" not in one and one.startswith("Eligible clauses: 1,")

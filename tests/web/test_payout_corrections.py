@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -253,3 +254,123 @@ def test_the_reverse_form_is_shown_to_those_allowed_and_needs_csrf(
     text = c.get(r.headers["location"]).text
     assert 'id="reverse-result"' in text and "误付" in text and form_of not in text
     assert f'<tr id="entry-{entry["id"]}" class="entry-reversed">' in text
+
+
+# ---- QA: Beijing time, late objections, labels, downloads, staff names, one order ---------------------
+
+
+def _beijing(stored: str) -> str:
+    """A stored time of the JSON (naive UTC) as the pages show it: Beijing time to the minute."""
+    return f"{dt.datetime.fromisoformat(stored) + dt.timedelta(hours=8):%Y-%m-%d %H:%M}"
+
+
+def test_payout_times_are_shown_in_beijing_time(users: dict[str, TestClient], paid: dict[str, Any]) -> None:
+    row = paid["rows"][0]
+    page = users["admin"].get(f"/policy/ledger?batch={paid['batch']}").text
+    assert _beijing(row["paid_at"]) in page
+    raw = f"{dt.datetime.fromisoformat(row['paid_at']):%Y-%m-%d %H:%M}"
+    assert raw == _beijing(row["paid_at"]) or raw not in page
+    xlsx = users["admin"].get(f"/api/v1/policy/ledger?batch={paid['batch']}&format=xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert ws is not None
+    cells = [c for r in ws.iter_rows(min_row=3, values_only=True) for c in r if isinstance(c, dt.datetime)]
+    assert cells and abs(
+        cells[0] - dt.datetime.fromisoformat(row["paid_at"]) - dt.timedelta(hours=8)
+    ) < dt.timedelta(seconds=1)
+
+
+def test_the_cancelled_note_is_in_beijing_time(users: dict[str, TestClient], run_id: str) -> None:
+    b = _batch(users, run_id)
+    done = _ok(users["admin"].post(f"/api/v1/policy/batches/{b['id']}/cancel", json={"reason": "QA"}))
+    note = users["admin"].get(f"/policy/batches/{b['id']}").text
+    assert f"本批次已于 {_beijing(done['batch']['cancelled_at'])} 由 admin 作废" in note
+
+
+def test_a_late_objection_is_shown_late_and_messages_use_labels(
+    users: dict[str, TestClient], run_id: str
+) -> None:
+    b = _batch(users, run_id)
+    bid, post = b["id"], {name: users[name].post for name in users}
+    b = _ok(post["admin"](f"/api/v1/policy/batches/{bid}/review", json={"expected_version": b["version"]}))
+    today = dt.date.today()
+    body: dict[str, Any] = {"start": today.isoformat(), "end": (today + dt.timedelta(6)).isoformat()}
+    b = _ok(
+        post["researcher"](
+            f"/api/v1/policy/batches/{bid}/publicize",
+            json={**body, "expected_version": b["batch"]["version"]},
+        )
+    )
+    rows = _ok(users["admin"].get(f"/api/v1/policy/batches/{bid}/items?size=500"))["rows"]
+    item = next(r for r in rows if r["status"] == "listed")
+    objection = {"text": "按时提出", "raised_by": "匿名", "raised_by_role": "群众"}
+    on_time = _ok(post["admin"](f"/api/v1/policy/items/{item['id']}/objections", json=objection), 201)
+    version = _ok(users["admin"].get(f"/api/v1/policy/batches/{bid}"))["batch"]["version"]
+    close = {"expected_version": version, "reason": "会议决定"}
+    _ok(post["leader"](f"/api/v1/policy/batches/{bid}/close-publicity", json=close))
+    late = _ok(post["admin"](f"/api/v1/policy/items/{item['id']}/objections", json=objection), 201)
+    found = {
+        o["id"]: o["late"] for o in _ok(users["admin"].get(f"/api/v1/policy/batches/{bid}"))["objections"]
+    }
+    assert found == {on_time["id"]: False, late["id"]: True}
+    page = users["admin"].get(f"/policy/batches/{bid}").text
+    row = page[page.index(f'id="objection-{late["id"]}"') :]
+    assert "逾期提出" in row[: row.index("</tr>")]
+    assert "逾期提出" not in page[page.index(f'id="objection-{on_time["id"]}"') :].split("</tr>")[0]
+    resolve = {"upheld": True, "note": "属实"}
+    _ok(post["admin"](f"/api/v1/policy/objections/{on_time['id']}/resolve", json=resolve))
+    msg = _error(
+        post["admin"](f"/api/v1/policy/objections/{on_time['id']}/resolve", json=resolve), 409, "conflict"
+    )
+    assert "已处理为成立 (upheld)" in msg
+    _ok(post["admin"](f"/api/v1/policy/batches/{bid}/cancel", json={"reason": "QA"}))
+    review = {
+        "expected_version": _ok(users["admin"].get(f"/api/v1/policy/batches/{bid}"))["batch"]["version"]
+    }
+    msg = _error(post["admin"](f"/api/v1/policy/batches/{bid}/review", json=review), 409, "conflict")
+    assert "当前为已作废 (cancelled), 只有草稿 (draft) 状态" in msg and "为 cancelled" not in msg
+
+
+def test_the_approval_rules_show_only_while_approval_is_pending(
+    users: dict[str, TestClient], run_id: str, paid: dict[str, Any]
+) -> None:
+    assert 'id="approval-rules"' not in users["admin"].get(f"/policy/batches/{paid['batch']}").text
+    b = _batch(users, run_id)
+    assert 'id="approval-rules"' in users["admin"].get(f"/policy/batches/{b['id']}").text
+    _ok(users["admin"].post(f"/api/v1/policy/batches/{b['id']}/cancel", json={"reason": "QA"}))
+    assert 'id="approval-rules"' not in users["admin"].get(f"/policy/batches/{b['id']}").text
+
+
+def test_downloads_have_a_meaningful_ascii_name(users: dict[str, TestClient], paid: dict[str, Any]) -> None:
+    bid = paid["batch"]
+    for url, ascii_name, utf8 in (
+        (f"/api/v1/policy/batches/{bid}/publicity?format=xlsx", f"publicity-{bid}.xlsx", "公示名单"),
+        (f"/api/v1/policy/batches/{bid}/publicity?format=docx", f"publicity-{bid}.docx", "公示名单"),
+        (f"/api/v1/policy/batches/{bid}/notify", f"notification-{bid}.xlsx", "通知名单"),
+    ):
+        header = users["researcher"].get(url).headers["content-disposition"]
+        assert f'filename="{ascii_name}"' in header, header
+        assert f"filename*=UTF-8''{quote(utf8)}" in header
+
+
+def test_enterprise_users_do_not_see_staff_names(
+    users: dict[str, TestClient], demo: Demo, paid: dict[str, Any]
+) -> None:
+    staff = _ok(users["admin"].get(f"/api/v1/policy/ledger?uscc={demo.own_firm}&size=500"))["rows"]
+    mine = _ok(users["firm"].get("/api/v1/policy/ledger?size=500"))["rows"]
+    assert staff and [r["id"] for r in mine] == [r["id"] for r in staff]
+    assert {r["paid_by"] for r in mine} <= {"高新区管委会"}
+    page = users["firm"].get("/policy/ledger").text
+    for r in staff:
+        assert r["paid_by"] not in mine[0].values() and f">{r['paid_by']}<" not in page
+
+
+def test_the_batch_page_lists_items_in_the_public_order(
+    users: dict[str, TestClient], paid: dict[str, Any]
+) -> None:
+    bid = paid["batch"]
+    items = _ok(users["researcher"].get(f"/api/v1/policy/batches/{bid}/items?size=500"))["rows"]
+    public = {"listed", "objected", "approved", "paid"}
+    page = [(r["enterprise_name"], r["clause_ref"]) for r in items if r["status"] in public]
+    xlsx = users["researcher"].get(f"/api/v1/policy/batches/{bid}/publicity?format=xlsx").content
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx))["公示名单"]
+    assert page == [(r[1], r[4]) for r in ws.iter_rows(min_row=2, values_only=True)]

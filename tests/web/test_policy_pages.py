@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -166,7 +167,10 @@ def test_trace_condition_by_condition(users: dict[str, TestClient], run_id: str)
     assert clause["status"] == "eligible" and clause["labelled"] and clause["clause_ref"] == "第一条"
     last = clause["conditions"][-1]
     assert last["label"].startswith("本期研发投入不低于门槛") and last["result"] is True
-    assert last["parameters"] == {"threshold": "500.00 万元"} and last["value_text"].endswith(" 元")
+    assert last["parameters"] == {"threshold": "5,000,000.00 元"} and last["value_text"].endswith(" 元")
+    # the test as people read it: money in 元 like the value, Chinese first; the record kept in `test`
+    assert last["test"] == "rd_expense_fen[2024] >= threshold=500000000"
+    assert last["test_text"] == "2024年研发费用 ≥ 5,000,000.00 元 (参数 threshold)"
     assert {x["result"] for x in clause["conditions"]} <= {True, False, None}
     assert [x["part"] for x in clause["conditions"]][:1] == ["subject"] and last["part"] == "clause"
     assert "exclusion" in {x["part"] for x in clause["conditions"]}
@@ -177,7 +181,8 @@ def test_trace_condition_by_condition(users: dict[str, TestClient], run_id: str)
     own = next(x for x in clause["conditions"] if x["negated"])  # not: {tag: 非独立核算}, "独立核算"
     assert own["label"].startswith("独立核算") and own["result"] is False and own["holds"] is True
     page = c.get(f"/policy/runs/{run_id}/trace/{row['uscc']}").text
-    assert "本期研发投入不低于门槛" in page and "threshold = 500.00 万元" in page and "✓" in page
+    assert "本期研发投入不低于门槛" in page and "threshold = 5,000,000.00 元" in page and "✓" in page
+    assert "万元" not in page.split('class="data conditions"')[1].split("</table>")[0]
     # the row shows whether its label holds (the firm keeps its own accounts), not the inner tag test
     own_row = next(r for r in page.split("<tr")[1:] if "独立核算 (非分支机构)" in r)
     assert "✓" in own_row and "✗" not in own_row and "result-true" in own_row
@@ -206,3 +211,63 @@ def test_english(users: dict[str, TestClient], run_id: str) -> None:
         assert 'lang="en"' in page and "To be verified" in page and "Export to Excel" in page
     finally:
         c.get("/lang/zh-CN")
+
+
+def _condition_rows(page: str) -> list[list[str]]:
+    """The cells (text, tags stripped) of every row of the trace page's condition tables."""
+    rows = []
+    for table in page.split('class="data conditions"')[1:]:
+        body = table.split("<tbody>")[1].split("</tbody>")[0]
+        for tr in body.split("<tr")[1:]:
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)
+            rows.append([html.unescape(re.sub(r"<[^>]+>", "", x)).strip() for x in cells])
+    return rows
+
+
+def test_trace_rows_read_for_people(users: dict[str, TestClient], run_id: str) -> None:
+    """Every row has a Chinese label; the 检验 column shows money in 元 like the 取值 column (a
+    threshold of 1亿 is 100,000,000.00 元, not 10000000000 next to 103,800,494.00 元)."""
+    c = users["researcher"]
+    rows = c.get(f"/api/v1/policy/runs/{run_id}/results?policy=zz-revenue-breakthrough&size=500").json()[
+        "rows"
+    ]
+    firms = list(dict.fromkeys(r["uscc"] for r in rows))[:3]
+    hitech = c.get(f"/api/v1/policy/runs/{run_id}/results?policy=zz-hitech-first-cert&size=1").json()["rows"]
+    seen: list[list[str]] = []
+    for uscc in [*firms, *(r["uscc"] for r in hitech)]:
+        seen += _condition_rows(c.get(f"/policy/runs/{run_id}/trace/{uscc}").text)
+    assert seen and all(len(r) == 7 for r in seen)
+    assert all(re.search(r"[\u4e00-\u9fff]", r[2]) for r in seen), [r for r in seen if not r[2]]
+    labels = {r[2] for r in seen}
+    assert {
+        "持有“产业结构调整限制类”标签",
+        "持有“产业结构调整淘汰类”标签",
+        "2024年营业收入 ≥ 1亿元",
+    } <= labels
+    assert {"持有“高新技术企业”标签", "上一年度发生“迁入”事件 (详情不含“郑州”)"} <= labels
+    tests = {r[4] for r in seen}
+    assert "2024年营业收入 ≥ 100,000,000.00 元" in tests
+    assert "2024年以前各年度最高营业收入 < 100,000,000.00 元" in tests
+    assert not [t for t in tests if re.search(r"_fen|\d{7,}", t)], tests  # no amount in bare fen
+    data = c.get(f"/api/v1/policy/runs/{run_id}/trace/{firms[0]}").json()
+    assert all(x["label"] for cl in data["clauses"] for x in cl["conditions"])
+
+
+def test_coverage_declared_facts_by_name(users: dict[str, TestClient], run_id: str) -> None:
+    page = users["leader"].get("/policy/coverage").text
+    table = page.split('data-name="coverage-clauses"')[1].split("</table>")[0]
+    row = next(r for r in table.split("<tr")[1:] if "zz-rd-input" in r)
+    cells = [re.sub(r"<[^>]+>", " ", x).split() for x in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert cells[-1][0] == "研发费用", cells[-1]  # the name first, the code after it in small text
+
+
+def test_runs_columns_have_distinct_labels(users: dict[str, TestClient], run_id: str) -> None:
+    c = users["admin"]
+    cols = c.get("/api/v1/policy/runs").json()["columns"]
+    labels = [x["label"] for x in cols]
+    assert len(labels) == len(set(labels)), labels
+    ws = openpyxl.load_workbook(io.BytesIO(c.get("/api/v1/policy/runs?format=xlsx").content)).active
+    assert ws is not None
+    heads = next(r for r in ws.iter_rows(values_only=True) if "运行编号" in r)
+    named = [h for h in heads if h]
+    assert len(named) == len(set(named)) and "说明" in named and "类型" in named, named

@@ -301,7 +301,9 @@ def test_the_verification_queue_is_scoped(
     assert moved["status"] == "requested" and moved["version"] == mine["version"] + 1
     stale = {"status": "answered", "expected_version": mine["version"]}
     _error(users["gzofficer"].post(url, json=stale), 409, "conflict")
-    assert len(audit_rows(users["admin"], "verification.update", f"verification:{mine['id']}")) == 1
+    rows = audit_rows(users["admin"], "verification.update", f"verification:{mine['id']}")
+    assert [r["username"] for r in rows if r["outcome"] == "ok"] == ["gzofficer"]  # not the stale one
+    assert sorted(r["username"] for r in rows if r["outcome"] == "denied") == ["firm", "parkofficer"]
     # the enterprise page's 政策 section repeats what the firm is asked for
     fragment = users["gzofficer"].get(f"/policy/enterprise/{mine['uscc']}").text
     assert 'id="enterprise-asks"' in fragment and "请补充" in fragment

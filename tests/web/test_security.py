@@ -122,6 +122,28 @@ def test_every_unsafe_route_refuses_a_request_without_the_csrf_token(app: FastAP
                 assert r.json()["error"]["code"] == "csrf_failed"
 
 
+def test_every_unsafe_api_route_without_a_session_answers_not_authenticated(app: FastAPI) -> None:
+    """No session cookie (or a dead one): 401 ``not_authenticated``, whatever token is sent, so an
+    API client learns to log in rather than that its page expired (403 ``csrf_failed``)."""
+    c = TestClient(app)
+    c.get("/login")  # even with the pre-login double-submit cookie and its token
+    token = c.cookies.get("zb_csrf")
+    assert token
+    for method, path in _unsafe_routes():
+        if not path.startswith("/api/") or (method, path) == ("POST", "/api/v1/session"):
+            continue
+        for kwargs in ({}, {"headers": {"X-CSRF-Token": "wrong"}}, {"headers": {"X-CSRF-Token": token}}):
+            r = c.request(method, path, **kwargs)  # type: ignore[arg-type]
+            assert r.status_code == 401, (method, path, r.text)
+            assert r.json()["error"]["code"] == "not_authenticated"
+    c.cookies.set("zb_session", "no-such-session")
+    r = c.post("/api/v1/policy/check", json={"period": 2024})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"
+    # pages keep their CSRF answer: a form posted without a session is a page that expired
+    r = TestClient(app).post("/policy/check", data={"period": "2024"})
+    assert r.status_code == 403
+
+
 def test_login_rate_limit_locks_after_repeated_failures(demo: Demo, tmp_path: Path) -> None:
     app = make_app(demo, tmp_path)
     c = TestClient(app)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from zonebrain.appstore._models import AuditRow
-from zonebrain.appstore._store import utcnow
+from zonebrain.core.clock import utcnow
 
 if TYPE_CHECKING:
     from zonebrain.appstore._store import AppStore

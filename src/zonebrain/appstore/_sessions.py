@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, select
 
 from zonebrain.appstore._models import LoginAttemptRow, SessionRow, UserRow
-from zonebrain.appstore._store import utcnow
 from zonebrain.appstore._users import User, _user
+from zonebrain.core.clock import utcnow
 
 if TYPE_CHECKING:
     from zonebrain.appstore._store import AppStore

@@ -9,7 +9,6 @@ SQLite (one file in the data directory) by default, PostgreSQL in deployment::
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,11 +61,6 @@ def sqlalchemy_url(url: str | Path) -> str:
 
 class ConcurrentUpdate(ZoneBrainError):
     """Someone else changed the row since it was read (optimistic concurrency); reload and retry."""
-
-
-def utcnow() -> dt.datetime:
-    """Now, in UTC without a time zone (how the app store keeps times on every engine)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class AppStore:
@@ -166,8 +160,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-def open_app_store(url: str | Path, *, migrate: bool = True, password_cost: str = "standard") -> AppStore:
-    """Open (and by default migrate) the app store at *url* (a SQLite path or a PostgreSQL URL)."""
+def open_app_store(
+    url: str | Path, *, migrate: bool = True, password_cost: str = "standard", create: bool = True
+) -> AppStore:
+    """Open (and by default migrate) the app store at *url* (a SQLite path or a PostgreSQL URL).
+
+    With ``create=False`` a SQLite file that does not exist is an error instead of a new, empty
+    store: a mistyped path must not read as "no users, nothing paid yet" (an empty payment ledger
+    would offer one-time awards again)."""
+    text = str(url)
+    if not create and "://" not in text and not text.startswith("sqlite:") and not Path(text).exists():
+        raise ConfigError(
+            f"应用库不存在: {text} (no app store at this path); 请检查 --app-db 或 ZONEBRAIN_APP_DB, "
+            "新建应用库请用 zonebrain users add 或 zonebrain demo / check the path; create one with "
+            "zonebrain users add"
+        )
     store = AppStore(url, password_cost=password_cost)
     if migrate:
         store.migrate()

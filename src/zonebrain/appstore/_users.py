@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from zonebrain.appstore._models import UserRow
 from zonebrain.appstore._roles import Role
-from zonebrain.appstore._store import ConcurrentUpdate, utcnow
+from zonebrain.appstore._store import ConcurrentUpdate
+from zonebrain.core.clock import utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.core.uscc import USCC
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from zonebrain.appstore._audit import SECRET_KEYS
 from zonebrain.appstore._models import AuditRow, Base
-from zonebrain.appstore._store import utcnow
+from zonebrain.core.clock import utcnow
 
 __all__ = ["AuditRow", "ProjectEventRow", "ProjectRow", "audit_row"]
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from zonebrain.chains._classify import Classifier, Override, apply_overrides
 from zonebrain.chains._load import ChainSet, load_chains
+from zonebrain.core.clock import utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.storage import Warehouse
 
@@ -96,7 +97,7 @@ def set_override(
     if override.node:
         chains.node(override.chain, override.node)
     node = override.node or ALL_NODES
-    stamp = (now or dt.datetime.now()).replace(tzinfo=None)
+    stamp = (now or utcnow()).replace(tzinfo=None)
     t = wh.table("chain_overrides")
     current = wh.to_arrow(t)
     keep = [
@@ -145,7 +146,7 @@ def classify_zone(
     overrides = stored_overrides(wh)
     labels = apply_overrides(ids, labels, overrides, chain_set)
     run = run_id or uuid.uuid4().hex[:16]
-    stamp = (now or dt.datetime.now()).replace(tzinfo=None, microsecond=0)
+    stamp = (now or utcnow()).replace(tzinfo=None, microsecond=0)
     out: dict[str, list[object]] = {name: [] for name in MEMBERSHIP_SCHEMA.names}
     seen: set[tuple[str, str, str]] = set()
     for uscc, found in zip(ids, labels, strict=True):

@@ -21,8 +21,11 @@ from rich.table import Table
 from zonebrain import disbursement, policy
 from zonebrain.appstore import AppStore, ConcurrentUpdate, User, default_app_db_url, open_app_store
 from zonebrain.cli import _common, policy_analysis
+from zonebrain.core.clock import beijing_text
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
+from zonebrain.disbursement._exports import list_order
+from zonebrain.disbursement._model import BATCH_LABELS, RESOLUTIONS
 from zonebrain.storage import Warehouse
 
 app = typer.Typer(
@@ -67,7 +70,12 @@ def run_cmd(
     as_of: Annotated[str, typer.Option("--as-of", help="测算基准日 YYYY-MM-DD。 As-of date.")],
     period: Annotated[
         int | None,
-        typer.Option("--period", help="考核年度 (默认上一年)。 Year assessed (default: the year before)."),
+        typer.Option(
+            "--period",
+            min=2000,
+            max=2100,
+            help="考核年度 (默认上一年)。 Year assessed (default: the year before).",
+        ),
     ] = None,
     policies: Annotated[
         list[str] | None,
@@ -160,12 +168,13 @@ def explain_cmd(
         )
         for c in ex.conditions:  # unlabelled when the policy files changed since the run
             mark = {True: "✓", False: "✗", None: "?"}[c.holds]
-            label = f"  {c.label}" if c.label else ""
-            test = f"非 not ({c.test})" if c.negated else c.test
-            value = "" if c.value is None else f" = {c.value_text}"
+            label = f"{c.label}: " if c.label else ""
+            shown = c.test_text or c.test  # Chinese, money in 元 like the value; --json has the record
+            test = f"非 not ({shown})" if c.negated else shown
+            value = "" if c.value is None else f"; 取值 value {c.value_text}"
             params = "".join(f"; {k} = {v}" for k, v in c.parameters.items())
             _common.console.print(
-                f"   {mark} [{c.ref}] {test}{value}{params}{label}", highlight=False, markup=False
+                f"   {mark} [{c.ref}] {label}{test}{value}{params}", highlight=False, markup=False
             )
         a = ex.amount
         _common.console.print(
@@ -177,7 +186,11 @@ def explain_cmd(
             if key in ex.extra:
                 _common.console.print(f"   {key}: {ex.extra[key]}", markup=False)
         if row["missing_fields"]:
-            _common.console.print(f"   待核实, 需补充 / missing: {row['missing_fields']}", markup=False)
+            _common.console.print(
+                f"   待核实, 需补充 / missing: {policy.missing_fields_zh(row['missing_fields'])} "
+                f"({row['missing_fields']})",
+                markup=False,
+            )
 
 
 @app.command("lint")
@@ -206,6 +219,8 @@ def check_cmd(
         int | None,
         typer.Option(
             "--period",
+            min=2000,
+            max=2100,
             help="考核年度 (默认仓库中最近有数据的年度)。 Year assessed (default: the latest with data).",
         ),
     ] = None,
@@ -291,21 +306,15 @@ VersionOpt = Annotated[
     int, typer.Option("--version", help="你看到的批次版本号。 The batch version you read (stale → refused).")
 ]
 AppDbOpt = policy_analysis.AppDbOpt
-STATUS_ZH = {
-    "draft": "草稿",
-    "reviewed": "已审核",
-    "publicized": "公示中",
-    "approved": "已审批",
-    "paid": "已兑现",
-    "cancelled": "已作废",
-}
+STATUS_ZH = {s.value: label for s, label in BATCH_LABELS.items()}
+"""Batch statuses in Chinese (the service's labels, which the web's zh-CN catalogue repeats)."""
 
 
 @contextmanager
 def _flow(app_db: str | None) -> Iterator[tuple[disbursement.Disbursement, AppStore]]:
     """The service over the app store; the workflow's refusals become messages with exit code 1."""
     try:
-        with open_app_store(default_app_db_url(_common.state.data_dir, app_db)) as store:
+        with open_app_store(default_app_db_url(_common.state.data_dir, app_db), create=False) as store:
             yield disbursement.Disbursement(store), store
     except (InputError, disbursement.NotAllowed, disbursement.NotFound, ConcurrentUpdate) as exc:
         _common.err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
@@ -338,7 +347,7 @@ def _print_batch(b: disbursement.Batch) -> None:
     )
     if b.cancelled_at is not None:
         _common.console.print(
-            f"  作废 cancelled {b.cancelled_at:%Y-%m-%d %H:%M} by {b.cancelled_by}: {b.cancel_reason}",
+            f"  作废 cancelled {beijing_text(b.cancelled_at)} (北京时间) by {b.cancelled_by}: {b.cancel_reason}",
             highlight=False,
             markup=False,
         )
@@ -403,16 +412,17 @@ def batch_show(
         return
     _print_batch(b)
     t = Table("#", "企业 enterprise", "统一社会信用代码", "政策/条款", "条款 ref", "金额(元)", "状态 status")
-    for i in items:
+    for i in sorted(items, key=list_order):  # the 公示 list's order
         t.add_row(
             str(i.id), i.enterprise_name, i.uscc, f"{i.policy_id}/{i.clause_id}", i.clause_ref,
             display_fen(i.amount_fen, "元"), i.status.value,
         )  # fmt: skip
     _common.console.print(t)
     for o in objections:
-        state = o.resolution or "待处理 open"
+        state = f"{RESOLUTIONS[o.resolution]} ({o.resolution})" if o.resolution else "待处理 open"
+        late = " [逾期提出 late]" if o.late else ""
         _common.console.print(
-            f"  异议 objection #{o.id} (item #{o.item_id}, {o.raised_by} {o.raised_by_role}): {o.text} → {state}"
+            f"  异议 objection #{o.id}{late} (item #{o.item_id}, {o.raised_by} {o.raised_by_role}): {o.text} → {state}"
             + (f" ({o.resolution_note})" if o.resolution_note else ""),
             highlight=False,
             markup=False,
@@ -439,7 +449,9 @@ def batch_publicize(
     version: VersionOpt,
     start: Annotated[str | None, typer.Option("--start", help="公示开始日 (默认今天)。 First day.")] = None,
     end: Annotated[str | None, typer.Option("--end", help="公示截止日 (含)。 Last day (inclusive).")] = None,
-    days: Annotated[int, typer.Option("--days", help="未给 --end 时的公示天数。 Days when no --end.")] = 7,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=365, help="未给 --end 时的公示天数。 Days when no --end.")
+    ] = 7,
     app_db: AppDbOpt = None,
 ) -> None:
     """发布公示 (已审核 → 公示中)。 Start the publicity period of a reviewed batch."""
@@ -624,14 +636,18 @@ def ledger_cmd(
     with _flow(app_db) as (d, _store):
         rows = d.ledger.entries(uscc=uscc)
     t = Table(
-        "#", "统一社会信用代码", "政策/条款", "年度 period", "金额(元)", "批次 batch", "支付 paid", "经办 by",
+        "#", "统一社会信用代码", "政策/条款", "年度 period", "金额(元)", "批次 batch", "支付 paid (北京时间)", "经办 by",
         "状态 status",
     )  # fmt: skip
     for e in rows:
-        state = f"已冲正 reversed ({e.reversed_by}: {e.reversal_reason})" if e.reversed else "有效 live"
+        state = (
+            f"已冲正 reversed {beijing_text(e.reversed_at)} ({e.reversed_by}: {e.reversal_reason})"
+            if e.reversed
+            else "有效 live"
+        )
         t.add_row(
             str(e.id), e.uscc, f"{e.policy_id}/{e.clause_id}", e.period, display_fen(e.amount_fen, "元"),
-            str(e.batch_id), e.paid_at.strftime("%Y-%m-%d %H:%M"), e.paid_by, state,
+            str(e.batch_id), beijing_text(e.paid_at), e.paid_by, state,
         )  # fmt: skip
     _common.console.print(t)
     live = [e for e in rows if not e.reversed]

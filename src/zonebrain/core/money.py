@@ -14,7 +14,7 @@ Every amount in ZoneBrain is an ``int`` number of fen. Conversion goes through
 >>> parse_amount("0.001")
 Traceback (most recent call last):
 ...
-zonebrain.core.errors.MoneyError: 金额 '0.001' 精确到分以下 (finer than one fen in 元); 请四舍五入到分后再导入 / round to fen first
+zonebrain.core.errors.MoneyError: 金额 '0.001' 精确到分以下 (finer than one fen in 元); 请先四舍五入到分 / round to fen first
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _decimal_to_fen(value: Decimal, unit: str, shown: str) -> int:
         raise MoneyError(f"金额 '{shown}' 超出可存储范围 (too large to store); 请核对单位 / check the unit")
     if fen != fen.to_integral_value():
         raise MoneyError(
-            f"金额 '{shown}' 精确到分以下 (finer than one fen in {unit}); 请四舍五入到分后再导入 / round to fen first"
+            f"金额 '{shown}' 精确到分以下 (finer than one fen in {unit}); 请先四舍五入到分 / round to fen first"
         )
     return int(fen)
 

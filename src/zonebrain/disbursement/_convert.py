@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from zonebrain.appstore import UserRow
 from zonebrain.appstore.disbursement_models import PayoutBatchRow, PayoutItemRow, PayoutObjectionRow
+from zonebrain.core.clock import beijing
 from zonebrain.core.errors import InputError
-from zonebrain.disbursement._model import UTC_OFFSET, Batch, BatchStatus, Item, ItemStatus, Objection
+from zonebrain.disbursement._model import Batch, BatchStatus, Item, ItemStatus, Objection
 
 LIVE = frozenset({ItemStatus.LISTED, ItemStatus.OBJECTED, ItemStatus.APPROVED, ItemStatus.PAID})
 """Item statuses whose amount the batch pays (or paid)."""
@@ -122,4 +123,4 @@ def objection_is_late(b: PayoutBatchRow, at: dt.datetime) -> bool:
     (counted in Beijing dates, both days of the period included)?"""
     if b.publicity_closed_at is not None and at >= b.publicity_closed_at:
         return True
-    return b.publicity_end is not None and (at + UTC_OFFSET).date() > b.publicity_end
+    return b.publicity_end is not None and beijing(at).date() > b.publicity_end

@@ -7,6 +7,7 @@ hold exact decimals (they sum), Word cells the text of :func:`zonebrain.core.mon
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,13 +40,17 @@ def _natural(text: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", text))
 
 
+def list_order(item: Item) -> tuple[object, ...]:
+    """The order of a batch's items wherever they are listed (the 公示 Excel and Word, the batch page):
+    by policy, clause (the thresholds in their order), enterprise name, USCC, so an officer can
+    compare the page with the file line by line."""
+    return (item.policy_id, _natural(item.clause_id), item.enterprise_name or "", item.uscc, item.id)
+
+
 def publicity_table(items: Sequence[Item]) -> pa.Table:
-    """序号, 企业名称, masked USCC, 政策, 条款, amount_fen — the public columns only, by policy, clause
-    (the thresholds in their order) and enterprise."""
-    rows = sorted(
-        (i for i in items if i.status in PUBLIC),
-        key=lambda i: (i.policy_id, _natural(i.clause_id), i.enterprise_name or "", i.uscc),
-    )
+    """序号, 企业名称, masked USCC, 政策, 条款, amount_fen — the public columns only, in
+    :func:`list_order`."""
+    rows = sorted((i for i in items if i.status in PUBLIC), key=list_order)
     return pa.table(
         {
             "no": pa.array(range(1, len(rows) + 1), pa.int64()),
@@ -81,8 +86,12 @@ def _publicity_text(batch: Batch, table: pa.Table) -> list[str]:
     ]
 
 
-def write_publicity(batch: Batch, items: Sequence[Item], path: Path | str) -> tuple[Path, int]:
-    """The 公示 list as .xlsx or .docx (by *path*'s suffix); returns the path and the row count."""
+def write_publicity(
+    batch: Batch, items: Sequence[Item], path: Path | str, *, today: dt.date
+) -> tuple[Path, int]:
+    """The 公示 list as .xlsx or .docx (by *path*'s suffix), the Word notice dated *today* (a Beijing
+    date: the service's :meth:`~Disbursement.today`, never the machine's UTC date); returns the
+    path and the row count."""
     path = Path(path)
     suffix = _suffix(path, (".xlsx", ".docx"))
     table = publicity_table(items)
@@ -91,7 +100,7 @@ def write_publicity(batch: Batch, items: Sequence[Item], path: Path | str) -> tu
         notes = pa.table({"说明": [title, *_publicity_text(batch, table)]})
         export_excel({"公示名单": table, "说明": notes}, path, PUBLIC_HEADERS, ("amount_fen",), "元")
     else:
-        doc = WordReport(title, f"兑现批次 #{batch.id}")
+        doc = WordReport(title, f"兑现批次 #{batch.id}", date=today)
         for line in _publicity_text(batch, table):
             doc.paragraph(line)
         doc.table(

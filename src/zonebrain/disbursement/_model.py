@@ -8,9 +8,6 @@ from enum import StrEnum
 
 from zonebrain.core.errors import InputError, ZoneBrainError
 
-UTC_OFFSET = dt.timedelta(hours=8)
-"""The 公示期 is counted in Beijing dates."""
-
 
 class BatchStatus(StrEnum):
     """Where a 兑现批次 stands. Each step moves it forward by one; nothing moves it back.
@@ -29,6 +26,26 @@ class BatchStatus(StrEnum):
     """已兑现: the awards are in the payment ledger."""
     CANCELLED = "cancelled"
     """已作废: cancelled with a reason before payment; its awards may go into a new batch."""
+
+
+BATCH_LABELS = {
+    BatchStatus.DRAFT: "草稿",
+    BatchStatus.REVIEWED: "已审核",
+    BatchStatus.PUBLICIZED: "公示中",
+    BatchStatus.APPROVED: "已审批",
+    BatchStatus.PAID: "已兑现",
+    BatchStatus.CANCELLED: "已作废",
+}
+"""Chinese labels of the batch statuses (messages, the CLI); the web's zh-CN ``payout.status_*``
+say the same (tests/disbursement/test_labels.py pins it)."""
+RESOLUTIONS = {"upheld": "成立", "dismissed": "不成立"}
+"""Chinese labels of an objection's resolution (messages, the CLI)."""
+
+
+def batch_label(status: BatchStatus | str) -> str:
+    """A batch status as messages name it: the Chinese label with the code, e.g. ``已作废 (cancelled)``."""
+    code = BatchStatus(status)
+    return f"{BATCH_LABELS[code]} ({code.value})"
 
 
 class ItemStatus(StrEnum):
@@ -86,7 +103,7 @@ class DutyRefused(NotAllowed):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
-        """Why, in a few English words, for the audit row (the message is for the user)."""
+        """Why, in a few words (Chinese, then English), for the audit row (the message is for the user)."""
 
 
 class NotFound(ZoneBrainError, LookupError):

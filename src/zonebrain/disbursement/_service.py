@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,12 +34,14 @@ from zonebrain.appstore.disbursement_models import (
     PayoutObjectionRow,
 )
 from zonebrain.appstore.pipeline_models import audit_row
+from zonebrain.core.clock import beijing, beijing_text
 from zonebrain.core.errors import InputError
 from zonebrain.disbursement import _convert, _exports
 from zonebrain.disbursement._exports import ParkNames
 from zonebrain.disbursement._ledger import Ledger, existing
 from zonebrain.disbursement._model import (
-    UTC_OFFSET,
+    ITEM_LABELS,
+    RESOLUTIONS,
     Batch,
     BatchStatus,
     DutyRefused,
@@ -51,8 +52,8 @@ from zonebrain.disbursement._model import (
     NotFound,
     Objection,
     PayResult,
-    RoleRefused,
     WrongStep,
+    batch_label,
 )
 from zonebrain.disbursement._source import RunRows
 from zonebrain.disbursement._steps import (
@@ -67,6 +68,7 @@ from zonebrain.disbursement._steps import (
     _items,
     _key,
     _may_export,
+    _refusal_audited,
     _touch,
     _user_name,
     _withdrawn_before,
@@ -98,40 +100,6 @@ class _LedgerRace(Exception):
     """Another transaction wrote one of our ledger keys between our check and our insert."""
 
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-_S = TypeVar("_S")
-_Method = Callable[Concatenate["Disbursement", User, _S, _P], _R]
-
-
-def _refusal_audited(
-    action: str, kind: str, *, keyed: bool = True
-) -> Callable[[_Method[_S, _P, _R]], _Method[_S, _P, _R]]:
-    """A step refused because of the actor's role (:class:`RoleRefused`) or the four-eyes rule
-    (:class:`DutyRefused`) is written to the audit log (outcome ``denied``, target ``kind:subject``,
-    or ``kind`` alone when not *keyed*) after its transaction rolled back, then raised on: every
-    refused attempt leaves a trace."""
-
-    def wrap(fn: _Method[_S, _P, _R]) -> _Method[_S, _P, _R]:
-        @functools.wraps(fn)
-        def step(self: Disbursement, actor: User, subject: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-            try:
-                return fn(self, actor, subject, *args, **kwargs)
-            except (RoleRefused, DutyRefused) as exc:
-                target = f"{kind}:{getattr(subject, 'run_id', subject)}" if keyed else kind
-                reason = exc.reason if isinstance(exc, DutyRefused) else str(exc)
-                ip = kwargs.get("ip", "")
-                self._store.audit.record(
-                    action, user=actor, target=target, outcome="denied",
-                    ip=ip if isinstance(ip, str) else "", detail={"reason": reason},
-                )  # fmt: skip
-                raise
-
-        return step
-
-    return wrap
-
-
 class Disbursement:
     """政策兑现 over the app store. Components: :attr:`ledger` and :attr:`verification`.
 
@@ -146,7 +114,7 @@ class Disbursement:
 
     def today(self) -> dt.date:
         """Today in Beijing (the 公示期 is counted in local dates)."""
-        return (self._clock() + UTC_OFFSET).date()
+        return beijing(self._clock()).date()
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -205,6 +173,13 @@ class Disbursement:
         results join the 待核实 queue. Awards the ledger already holds are listed as ``already_paid``;
         awards an upheld objection withdrew in an earlier batch (not cancelled) stay ``withdrawn``, so a
         new batch never lists again, unnoticed, what a 公示 found wrong."""
+        known = run.policies or tuple(sorted(set(run.rows["policy_id"].to_pylist())))
+        unknown = [p for p in policies or () if p not in known]
+        if unknown:
+            raise InputError(
+                f"运行 {run.run_id} 没有测算政策 {', '.join(unknown)} (unknown policy for this run); "
+                f"本次运行的政策 / the run's policies: {', '.join(known) or '无 none'}"
+            )
         eligible = select_policies(run.eligible(), policies)
         if eligible.num_rows == 0:
             found = sorted(set(run.eligible()["policy_id"].to_pylist()))
@@ -218,16 +193,17 @@ class Disbursement:
             _acting(s, actor, CREATORS, "建立兑现批次 (create a batch)")
             now = self._clock()
             keys = [_key(r) for r in rows]
-            open_elsewhere = _in_open_batches(s, keys)
+            paid = existing(s, keys)
+            withdrawn = _withdrawn_before(s, keys)
+            payable = [k for k in keys if k not in paid and k not in withdrawn]
+            open_elsewhere = _in_open_batches(s, payable)  # only what this batch would list for payment
             if open_elsewhere:
                 ids = ", ".join(f"#{i}" for i in sorted(set(open_elsewhere.values())))
                 raise WrongStep(
-                    f"{len(open_elsewhere)} 项奖励已在未完成的兑现批次 {ids} 中 "
-                    f"(awards already in open batch {ids}); 请先完成或作废该批次, 或选择其他政策 "
-                    "(finish or cancel it first, or choose other policies)"
+                    f"{len(open_elsewhere)} 项待兑现奖励已在未完成的兑现批次 {ids} 中 "
+                    f"({len(open_elsewhere)} payable awards already in open batch {ids}); "
+                    "请先完成或作废该批次, 或选择其他政策 (finish or cancel it first, or choose other policies)"
                 )
-            paid = existing(s, keys)
-            withdrawn = _withdrawn_before(s, keys)
             b = PayoutBatchRow(
                 run_id=run.run_id,
                 as_of=run.as_of,
@@ -317,6 +293,13 @@ class Disbursement:
             _acting(s, actor, CREATORS, "发布公示 (publish the list)")
             b = _batch_row(s, batch_id)
             _check(b, expected_version, BatchStatus.REVIEWED, "公示 (publicize)")
+            created = beijing(b.created_at).date()
+            if end < created:
+                raise InputError(
+                    f"公示截止日 {end} 早于本批次的建立日 {created} (the publicity would end before the "
+                    "batch existed); 请填写从今天起的公示日期, 或填写在政府网站实际发布公示的日期 "
+                    "(use today's dates, or record the dates the list was really published)"
+                )
             b.status, b.publicized_at = BatchStatus.PUBLICIZED.value, self._clock()
             b.publicity_start, b.publicity_end = start, end
             detail = {"start": start.isoformat(), "end": end.isoformat()}
@@ -332,6 +315,11 @@ class Disbursement:
         with self._store.session() as s:
             _acting(s, actor, APPROVERS, "提前结束公示 (close the publicity)")
             b = _batch_row(s, batch_id)
+            if b.publicity_closed_at is not None:
+                raise WrongStep(
+                    f"公示已于 {beijing_text(b.publicity_closed_at)} 提前结束 (the publicity was already "
+                    f"closed): {b.publicity_note}"
+                )
             _check(b, expected_version, BatchStatus.PUBLICIZED, "结束公示 (close the publicity)")
             b.publicity_closed_at, b.publicity_note = self._clock(), reason.strip()
             return self._done(s, actor, b, "disbursement.close_publicity", {"reason": reason.strip()}, ip)
@@ -363,7 +351,8 @@ class Disbursement:
             _check(b, b.version, BatchStatus.PUBLICIZED, "登记异议 (record an objection)")
             if item.status not in (ItemStatus.LISTED.value, ItemStatus.OBJECTED.value):
                 raise WrongStep(
-                    f"名单项 #{item.id} 状态为 {item.status}, 不在公示名单中 (not on the public list)"
+                    f"名单项 #{item.id} 状态为{ITEM_LABELS[ItemStatus(item.status)]} ({item.status}), "
+                    "不在公示名单中 (not on the public list)"
                 )
             now = self._clock()
             row = PayoutObjectionRow(
@@ -396,7 +385,10 @@ class Disbursement:
             if row is None:
                 raise NotFound(f"没有异议 #{objection_id} (no such objection)")
             if row.resolution is not None:
-                raise WrongStep(f"异议 #{row.id} 已处理为 {row.resolution} (already resolved)")
+                label = RESOLUTIONS.get(row.resolution, row.resolution)
+                raise WrongStep(
+                    f"异议 #{row.id} 已处理为{label} ({row.resolution}), 不能再处理 (already resolved)"
+                )
             b = _batch_row(s, row.batch_id)
             _check(b, b.version, BatchStatus.PUBLICIZED, "处理异议 (resolve an objection)")
             item = _item_row(s, row.item_id)
@@ -558,7 +550,7 @@ class Disbursement:
                 raise DutyRefused(
                     "只有管理员或本批次的制单人可以作废批次 "
                     "(only an admin or the user who created the batch may cancel it); 请联系制单人或管理员",
-                    reason="neither an admin nor the batch's creator",
+                    reason="既非管理员也非本批次的制单人 (neither an admin nor the batch's creator)",
                 )
             if expected_version is not None:
                 _check(b, expected_version, BatchStatus(b.status), "作废 (cancel)")
@@ -569,7 +561,7 @@ class Disbursement:
                     "支付有误请冲正相应的支付台账记录 (reverse its ledger entries instead)"
                 )
             if before not in CANCELLABLE:
-                when = b.cancelled_at.strftime("%Y-%m-%d %H:%M") if b.cancelled_at else ""
+                when = beijing_text(b.cancelled_at)
                 raise WrongStep(f"兑现批次 #{b.id} 已于 {when} 作废 (already cancelled): {b.cancel_reason}")
             counts = {
                 str(status): int(n)
@@ -604,7 +596,7 @@ class Disbursement:
             _acting(s, actor, REVERSERS, "冲正台账记录 (reverse a ledger entry)")
             if first.reversed_at is not None:
                 raise WrongStep(
-                    f"台账记录 #{entry_id} 已于 {first.reversed_at:%Y-%m-%d %H:%M} 由 "
+                    f"台账记录 #{entry_id} 已于 {beijing_text(first.reversed_at)} 由 "
                     f"{_user_name(s, first.reversed_by)} 冲正, 不能重复冲正 (ledger entry #{entry_id} is "
                     f"already reversed): {first.reversal_reason}"
                 )
@@ -612,7 +604,7 @@ class Disbursement:
                 raise DutyRefused(
                     f"冲正人不能是登记该笔支付的人 (台账记录 #{entry_id}: the reverser must not be the user "
                     "who recorded the payment); 请由另一位领导或管理员冲正",
-                    reason="the reverser recorded the payment",
+                    reason="冲正人登记了该笔支付 (the reverser recorded the payment)",
                 )
         with self._store.session() as s:
             _acting(s, actor, REVERSERS, "冲正台账记录 (reverse a ledger entry)")
@@ -660,7 +652,7 @@ class Disbursement:
             raise WrongStep(f"兑现批次 #{b.id} 已作废, 不能生成公示名单 (the batch is cancelled)")
         if b.status is BatchStatus.DRAFT:
             raise WrongStep(f"兑现批次 #{b.id} 尚未审核, 不能生成公示名单 (review the batch first)")
-        out, rows = _exports.write_publicity(b, self.items(batch_id), path)
+        out, rows = _exports.write_publicity(b, self.items(batch_id), path, today=self.today())
         self._record_export(actor, batch_id, "publicity", out, rows, ip)
         return out
 
@@ -673,7 +665,7 @@ class Disbursement:
         b = self.batch(batch_id)
         if b.status not in (BatchStatus.APPROVED, BatchStatus.PAID):
             raise WrongStep(
-                f"兑现批次 #{b.id} 尚未审批 ({b.status.value}); 审批后才能通知企业 (approve it first)"
+                f"兑现批次 #{b.id} 当前为{batch_label(b.status)}, 尚未审批; 审批后才能通知企业 (approve it first)"
             )
         out, rows = _exports.write_notify(self.items(batch_id), path, parks)
         self._record_export(actor, batch_id, "notify", out, rows, ip)

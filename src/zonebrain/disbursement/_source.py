@@ -48,6 +48,8 @@ class RunRows:
     period: int
     rows: pa.Table
     """Columns of :data:`ROW_SCHEMA`, ordered by policy, clause, uscc."""
+    policies: tuple[str, ...] = ()
+    """Every policy the run evaluated, sorted (also those without an eligible or undetermined result)."""
 
     def eligible(self) -> pa.Table:
         return self.rows.filter(pc.equal(self.rows["status"], "eligible"))
@@ -128,7 +130,8 @@ def load_run(wh: Warehouse, run_id: str | None = None, lib: policy.Library | Non
         schema=ROW_SCHEMA,
     )
     order = [("policy_id", "ascending"), ("clause_id", "ascending"), ("uscc", "ascending")]
-    return RunRows(run_id, as_of, period, table.sort_by(order))
+    evaluated = tuple(sorted(_unique(results["policy_id"])))
+    return RunRows(run_id, as_of, period, table.sort_by(order), evaluated)
 
 
 def _unique(col: pa.ChunkedArray) -> list[str]:

@@ -1,13 +1,14 @@
-"""What the service's steps share: row lookups that say what is missing, the actor check (the
-stored account and its role), the four-eyes check, the batch-version check, the audit row of a
-step, and the queries over batch items (an award in an open batch, or withdrawn by an upheld
-objection)."""
+"""What the service's steps share: the audit of a refused step, row lookups that say what is
+missing, the actor check (the stored account and its role), the four-eyes check, the version
+check, the audit row of a step, and the queries over batch items (an award in an open batch, or
+withdrawn by an upheld objection)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,10 +25,56 @@ from zonebrain.disbursement._model import (
     NotFound,
     RoleRefused,
     WrongStep,
+    batch_label,
 )
+
+if TYPE_CHECKING:
+    from zonebrain.appstore import AppStore
 
 _DUTIES = {"creator": "制单人", "reviewer": "审核人", "approver": "审批人", "payer": "支付登记人"}
 """Who took which step of a batch, as the messages name them."""
+
+
+class _OverStore(Protocol):
+    """A service over the app store (:class:`Disbursement`, :class:`VerificationQueue`)."""
+
+    @property
+    def _store(self) -> AppStore: ...
+
+
+_O = TypeVar("_O", bound=_OverStore)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_S = TypeVar("_S")
+_Method = Callable[Concatenate[_O, User, _S, _P], _R]
+
+
+def _refusal_audited(
+    action: str, kind: str, *, keyed: bool = True
+) -> Callable[[_Method[_O, _S, _P, _R]], _Method[_O, _S, _P, _R]]:
+    """A step refused because of the actor's role (:class:`RoleRefused`) or the four-eyes rule
+    (:class:`DutyRefused`) is written to the audit log (outcome ``denied``, target ``kind:subject``,
+    or ``kind`` alone when not *keyed*) after its transaction rolled back, then raised on: every
+    refused attempt leaves a trace."""
+
+    def wrap(fn: _Method[_O, _S, _P, _R]) -> _Method[_O, _S, _P, _R]:
+        @functools.wraps(fn)
+        def step(self: _O, actor: User, subject: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return fn(self, actor, subject, *args, **kwargs)
+            except (RoleRefused, DutyRefused) as exc:
+                target = f"{kind}:{getattr(subject, 'run_id', subject)}" if keyed else kind
+                reason = exc.reason if isinstance(exc, DutyRefused) else str(exc)
+                ip = kwargs.get("ip", "")
+                self._store.audit.record(
+                    action, user=actor, target=target, outcome="denied",
+                    ip=ip if isinstance(ip, str) else "", detail={"reason": reason},
+                )  # fmt: skip
+                raise
+
+        return step
+
+    return wrap
 
 
 def _may_export(actor: User, roles: frozenset[Role]) -> None:
@@ -41,12 +88,16 @@ def _touch(b: PayoutBatchRow, now: dt.datetime) -> None:
     flag_modified(b, "updated_at")
 
 
+_LIVE = (ItemStatus.LISTED.value, ItemStatus.OBJECTED.value, ItemStatus.APPROVED.value)
+"""Item statuses an open batch still decides on (an ``already_paid`` or ``withdrawn`` one it does not)."""
+
+
 def _in_open_batches(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
-    """Of *keys*, those listed in a batch not yet paid nor cancelled → that batch: an award is in
-    at most one open batch, so a decision taken in one (an upheld objection) cannot be bypassed
-    by paying another."""
+    """Of *keys*, those listed for payment (listed, objected, approved) in a batch not yet paid nor
+    cancelled → that batch: an award is in at most one open batch, so a decision taken in one (an
+    upheld objection) cannot be bypassed by paying another."""
     done = (BatchStatus.PAID.value, BatchStatus.CANCELLED.value)
-    return _items_where(s, keys, PayoutBatchRow.status.not_in(done))
+    return _items_where(s, keys, PayoutBatchRow.status.not_in(done), PayoutItemRow.status.in_(_LIVE))
 
 
 def _withdrawn_before(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
@@ -104,7 +155,7 @@ def _four_eyes(actor: User, step: str, taken: dict[str, int | None], hint: str) 
             raise DutyRefused(
                 f"{_DUTIES[step]}不能是本批次的{_DUTIES[duty]} "
                 f"(the {step} must not be the batch's {duty}); {hint}",
-                reason=f"{step} is the batch's {duty}",
+                reason=f"{_DUTIES[step]}是本批次的{_DUTIES[duty]} ({step} is the batch's {duty})",
             )
 
 
@@ -143,16 +194,26 @@ def _items(s: Session, batch_id: int, *status: ItemStatus) -> list[PayoutItemRow
     return list(s.scalars(q.order_by(PayoutItemRow.id)))
 
 
-def _check(b: PayoutBatchRow, expected_version: int, step: BatchStatus, what: str) -> None:
-    if b.version != expected_version:
+def _version(what: str, stored: int, given: int) -> None:
+    """Refuse a write made from another version of *what* (``兑现批次 #3``): one behind was changed
+    by someone since it was read; one ahead never existed, so the number was mistyped."""
+    if given > stored:
         raise ConcurrentUpdate(
-            f"兑现批次 #{b.id} 已被他人修改 (changed by someone else: version {b.version}, you had "
-            f"{expected_version}); 请刷新后重试 / reload and retry"
+            f"{what} 版本号不对: 当前为 {stored}, 你填的是 {given} (wrong version: it is {stored}, "
+            f"not {given}); 请查看当前版本后重试 / check the current version and retry"
         )
+    if given != stored:
+        raise ConcurrentUpdate(
+            f"{what} 已被他人修改 (changed by someone else: version {stored}, you had {given}); "
+            "请刷新后重试 / reload and retry"
+        )
+
+
+def _check(b: PayoutBatchRow, expected_version: int, step: BatchStatus, what: str) -> None:
+    _version(f"兑现批次 #{b.id}", b.version, expected_version)
     if b.status != step.value:
         raise WrongStep(
-            f"兑现批次 #{b.id} 当前为 {b.status}, 只有 {step.value} 状态才能{what} "
-            f"(the batch is {b.status}; this step needs {step.value})"
+            f"兑现批次 #{b.id} 当前为{batch_label(b.status)}, 只有{batch_label(step)} 状态才能{what}"
         )
 
 

@@ -18,13 +18,15 @@ import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zonebrain.appstore import AuditRow, ConcurrentUpdate, Role, User, utcnow
+from zonebrain.appstore import AuditRow, Role, User, utcnow
 from zonebrain.appstore.disbursement_models import VerificationRequestRow
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.errors import InputError
 from zonebrain.disbursement._asks import ask_for
-from zonebrain.disbursement._model import NotAllowed, NotFound, VerificationRequest, VerificationStatus
+from zonebrain.disbursement._exports import VERIFY_LABELS
+from zonebrain.disbursement._model import NotFound, RoleRefused, VerificationRequest, VerificationStatus
 from zonebrain.disbursement._source import RunRows
+from zonebrain.disbursement._steps import _refusal_audited, _version
 
 if TYPE_CHECKING:
     from zonebrain.appstore import AppStore
@@ -47,12 +49,15 @@ class VerificationQueue:
         self._store = store
         self._clock = clock
 
+    @_refusal_audited("verification.queue", "run")
     def add_from_run(
         self, actor: User, run: RunRows, *, policies: Sequence[str] | None = None, ip: str = ""
     ) -> int:
         """Queue the run's undetermined results (of *policies*, default all); return how many were new."""
         if not actor.active or actor.role not in (Role.ADMIN, Role.POLICY_RESEARCHER):
-            raise NotAllowed(f"角色 {actor.role.value} 无权建立待核实队列 (your role may not queue requests)")
+            raise RoleRefused(
+                f"角色 {actor.role.value} 无权建立待核实队列 (your role may not queue requests)"
+            )
         with self._store.session() as s:
             added = self.add_rows(s, run, select_policies(run.undetermined(), policies), None)
             detail = {"run_id": run.run_id, "period": run.period, "added": added}
@@ -129,6 +134,7 @@ class VerificationQueue:
         with self._store.session() as s:
             return _request(_row(s, request_id))
 
+    @_refusal_audited("verification.update", "verification")
     def update(
         self,
         actor: User,
@@ -139,23 +145,22 @@ class VerificationQueue:
         note: str = "",
         ip: str = "",
     ) -> VerificationRequest:
-        """Move a request forward (open → requested → answered → closed; closing is allowed from any step)."""
+        """Move a request forward (open → requested → answered → closed; closing is allowed from any step).
+
+        A refusal by role (or a park officer on another park's request) is audited ``denied``."""
         target = parse_status(status)
         with self._store.session() as s:
             row = _row(s, request_id)
             if not may_handle(actor, row.park_id):
-                raise NotAllowed(
+                raise RoleRefused(
                     f"角色 {actor.role.value} 无权处理该待核实事项 (your role may not handle this request)"
                 )
-            if row.version != expected_version:
-                raise ConcurrentUpdate(
-                    f"待核实事项 #{row.id} 已被他人修改 (changed by someone else: version {row.version}, "
-                    f"you had {expected_version}); 请刷新后重试 / reload and retry"
-                )
+            _version(f"待核实事项 #{row.id}", row.version, expected_version)
             current = VerificationStatus(row.status)
             if _ORDER.index(target) <= _ORDER.index(current):
                 raise InputError(
-                    f"待核实事项 #{row.id} 已是 {current.value}, 不能改为 {target.value} "
+                    f"待核实事项 #{row.id} 已是{VERIFY_LABELS[current.value]} ({current.value}), "
+                    f"不能改为{VERIFY_LABELS[target.value]} ({target.value}) "
                     "(requests only move forward: open → requested → answered → closed)"
                 )
             before = {"status": row.status, "note": row.note}

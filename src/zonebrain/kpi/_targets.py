@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from zonebrain.core.clock import utcnow
 from zonebrain.core.errors import ImportRejected, InputError, MoneyError
 from zonebrain.core.money import parse_amount
 from zonebrain.core.xlsx import save_workbook
@@ -281,7 +282,7 @@ def _import(
     batches = wh.table("import_batches")
     if wh.to_arrow(batches.filter(batches.batch_id == batch_id)).num_rows:
         return KpiImport(kind, batch_id, data.num_rows, status="already_imported")
-    now = dt.datetime.now().replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     years = sorted(set(data["year"].to_pylist())) if kind == "targets" else []
     with wh.transaction():
         before = _target_values(wh, years) if years else {}
@@ -293,7 +294,7 @@ def _import(
                 by=(user or "").strip() or source,
                 batch_id=batch_id,
                 file_name=path.name,
-                at=dt.datetime.now(),
+                at=utcnow(),
             )
             if changes:
                 wh.append("kpi_target_history", _history_rows(changes))
@@ -332,7 +333,7 @@ def _batch_row(
             "unchanged": pa.array([getattr(merged, "unchanged", 0)], pa.int64()),
             "conflicts": pa.array([getattr(merged, "conflicts", 0)], pa.int64()),
             "started_at": pa.array([now], pa.timestamp("us")),
-            "finished_at": pa.array([dt.datetime.now()], pa.timestamp("us")),
+            "finished_at": pa.array([utcnow()], pa.timestamp("us")),
         }
     )
 
@@ -517,7 +518,7 @@ def set_target(
             f"未知园区 '{park}' (unknown park); 可用 / use one of: {', '.join(sorted(known))}",
             field="park_id",
         )
-    now = at or dt.datetime.now()
+    now = at or utcnow()
     change_id = "edit-" + uuid.uuid4().hex[:20]
     with wh.transaction():
         current = wh.to_arrow(wh.table("kpi_targets"))

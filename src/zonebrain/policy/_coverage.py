@@ -73,7 +73,7 @@ FACT_SOURCES: dict[str, FactSource] = {
 ``event:KIND``; a tag or event not listed is a department's register (``data``). A fact not
 listed is ``declared``. Override per call: ``coverage(lib, sources={"rd_expense_fen": "data"})``."""
 
-_EXTRA_LABELS = {"max_revenue_fen_before": "此前年度最高营业收入"}
+_EXTRA_LABELS = {"max_revenue_fen_before": "此前年度最高营业收入", "division_code": "注册地行政区划代码"}
 
 
 def fact_label_zh(fact: str) -> str:
@@ -121,7 +121,7 @@ class Coverage:
 
     clauses: pa.Table
     """Per clause: policy_id, clause_id, ref, title, facts, declared (the facts only the
-    enterprise can give), from_data (every fact held by a department)."""
+    enterprise can give), declared_zh (their Chinese names), from_data (every fact held by a department)."""
     clause_share: Fraction
     """免申即享覆盖率: clauses decidable from data / all clauses."""
     decisions: pa.Table | None
@@ -166,7 +166,8 @@ class Coverage:
 
 def clause_coverage(lib: Library, sources: Mapping[str, FactSource]) -> pa.Table:
     cols: dict[str, list[object]] = {
-        k: [] for k in ("policy_id", "clause_id", "ref", "title", "facts", "declared", "from_data")
+        k: []
+        for k in ("policy_id", "clause_id", "ref", "title", "facts", "declared", "declared_zh", "from_data")
     }
     for p in lib.policies.values():
         fam = lib.families.get(p.family or "")
@@ -180,7 +181,8 @@ def clause_coverage(lib: Library, sources: Mapping[str, FactSource]) -> pa.Table
             declared = [f for f in facts if _source(f, sources) == "declared"]
             for k, v in (
                 ("policy_id", p.id), ("clause_id", c.id), ("ref", c.ref.text()), ("title", c.title),
-                ("facts", ",".join(facts)), ("declared", ",".join(declared)), ("from_data", not declared),
+                ("facts", ",".join(facts)), ("declared", ",".join(declared)),
+                ("declared_zh", "、".join(fact_label_zh(f) for f in declared)), ("from_data", not declared),
             ):  # fmt: skip
                 cols[k].append(v)
     return pa.table(

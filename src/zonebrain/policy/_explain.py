@@ -10,14 +10,25 @@ something mislabelled.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
-from zonebrain.core.money import display_fen
-from zonebrain.policy._format import MONEY_FACTS, Condition, Policy, rate_text
+from zonebrain.core.money import FEN_PER, display_fen, format_fen
+from zonebrain.policy._coverage import fact_label_zh, field_label_zh
+from zonebrain.policy._format import (
+    ENTERPRISE_FACTS,
+    HISTORY_FACTS,
+    MONEY_FACTS,
+    Condition,
+    Policy,
+    _fen,
+    rate_text,
+)
 from zonebrain.policy._library import Library
 
 Part = Literal["subject", "exclusion", "clause"]
@@ -66,11 +77,11 @@ def labels(lib: Library) -> dict[tuple[str, str], list[str | None]]:
 
 
 def parameter_text(kind: str, value: int | Fraction | None) -> str:
-    """A parameter value for people: amounts in 万元 (exact), rates as percentages."""
+    """A parameter value for people: amounts in 元 (as in the value column), rates as percentages."""
     if value is None:
         return "—"
     if kind == "amount":
-        return f"{display_fen(int(value), '万元')} 万元"
+        return f"{display_fen(int(value), '元')} 元"
     return rate_text(Fraction(value))
 
 
@@ -81,6 +92,114 @@ def value_text(fact: str | None, value: Any) -> str:
     if fact in MONEY_FACTS and isinstance(value, int) and not isinstance(value, bool):
         return f"{display_fen(value, '元')} 元"
     return str(value)
+
+
+OP_ZH = {
+    ">=": "≥",
+    ">": ">",
+    "<=": "≤",
+    "<": "<",
+    "==": "=",
+    "!=": "≠",
+    "in": "属于",
+    "not in": "不属于",
+    "startswith": "以",
+    "reported": "有数据 (已报送)",
+}
+"""An operator as a Chinese reader writes it (``startswith`` reads 以 “…” 开头)."""
+
+_FACT_TEST = re.compile(
+    r"(?P<field>(?P<fact>\w+)(?:\[(?P<year>\d{4})\])?) "
+    r"(?P<op>>=|>|<=|<|==|!=|not in|in|startswith|reported)(?: (?:(?P<param>[A-Za-z_]\w*)=)?(?P<rhs>.*))?"
+)
+_TAG_TEST = re.compile(r"tag (?P<tag>.+) @ (?P<day>\d{4}-\d{2}-\d{2})")
+_EVENT_TEST = re.compile(
+    r"event (?P<kind>.+) in \[(?P<start>[\d-]+), (?P<end>[\d-]+)\](?:, detail without (?P<without>.+))?"
+)
+
+
+def _field_zh(fact: str, year: str | int | None) -> str:
+    """A fact read for a year, in Chinese: ``2024年营业收入``; the history fact says what it spans."""
+    if fact in HISTORY_FACTS and year is not None:
+        return f"{year}年以前各年度最高营业收入"
+    return field_label_zh(f"{fact}[{year}]") if year is not None else fact_label_zh(fact)
+
+
+def _rhs_zh(op: str, rhs: Any, fen: str) -> str:
+    """The right-hand side of a comparison in Chinese (*fen* already shown in 元 when money)."""
+    if op == "startswith":
+        return f"以“{rhs}”开头"
+    shown = "、".join(map(str, rhs)) if isinstance(rhs, (list, tuple)) else fen or str(rhs)
+    return f"{OP_ZH.get(op, op)} {shown}"
+
+
+def readable_test(test: str) -> str:
+    """A recorded test as people read it, Chinese first and money in 元 like the value column:
+    ``revenue_fen[2024] >= 10000000000`` → ``2024年营业收入 ≥ 100,000,000.00 元``;
+    ``rd_expense_fen[2024] >= threshold=500000000`` → ``2024年研发费用 ≥ 5,000,000.00 元 (参数
+    threshold)``; a tag or an event test names the date or the window. A text it cannot read is
+    returned as it is (the stored trace stays the record; this is only its reading)."""
+    if m := _FACT_TEST.fullmatch(test):
+        fact, op, rhs_text = m["fact"], m["op"], m["rhs"]
+        subject = _field_zh(fact, m["year"])
+        if op == "reported" or rhs_text is None:
+            return f"{subject} {OP_ZH[op]}" if op == "reported" else test
+        rhs: Any = rhs_text
+        if rhs_text[:1] in "['\"(":
+            try:
+                rhs = ast.literal_eval(rhs_text)
+            except (ValueError, SyntaxError):
+                rhs = rhs_text
+        fen = ""
+        if fact in MONEY_FACTS and re.fullmatch(r"-?\d+", rhs_text):
+            fen = f"{display_fen(int(rhs_text), '元')} 元"
+        param = f" (参数 {m['param']})" if m["param"] else ""
+        return f"{subject} {_rhs_zh(op, rhs, fen)}{param}"
+    if m := _TAG_TEST.fullmatch(test):
+        return f"{m['day']} 持有“{m['tag']}”标签"
+    if m := _EVENT_TEST.fullmatch(test):
+        without = f", 详情不含“{m['without']}”" if m["without"] else ""
+        return f"{m['start']} 至 {m['end']} 发生“{m['kind']}”事件{without}"
+    return test
+
+
+def _amount_zh(fen: int) -> str:
+    """An amount as policy texts write it: ``1亿元``, ``1000万元``, else in 元 (``1,234.50元``)."""
+    for unit in ("亿元", "万元"):
+        if fen and fen % FEN_PER[unit] == 0:
+            return f"{format_fen(fen, unit)}{unit}"
+    return f"{display_fen(fen, '元')}元"
+
+
+def default_label(c: Condition, period: int | None) -> str:
+    """A Chinese label for a leaf the policy file leaves unlabelled, in the policy text's words:
+    ``2024年营业收入 ≥ 1亿元``, ``持有“高新技术企业”标签``, ``上一年度发生“迁入”事件 (详情不含“郑州”)``."""
+    if c.fact is not None:
+        if c.fact in ENTERPRISE_FACTS:
+            subject = fact_label_zh(c.fact)
+        elif period is not None:
+            subject = _field_zh(c.fact, period + c.year)
+        else:
+            subject = ("本期" if c.year == 0 else f"{-c.year}年前") + fact_label_zh(c.fact)
+        op = str(c.op)
+        if op == "reported":
+            return f"{subject}{OP_ZH[op]}"
+        if c.param is not None:
+            return f"{subject} {OP_ZH.get(op, op)} 参数 {c.param}"
+        money = c.fact in MONEY_FACTS and c.value is not None
+        return f"{subject} {_rhs_zh(op, c.value, _amount_zh(_fen(c.value)) if money else '')}"
+    if c.tag is not None:
+        return f"持有“{c.tag}”标签"
+    if c.within == "period":
+        when = (
+            "本期" if c.offset_years == 0 else "上一年度" if c.offset_years == 1 else f"{c.offset_years}年前"
+        )
+    else:
+        unit, n = next(iter(c.within.items()))
+        when = f"近{n}{'年' if unit == 'years' else '天'}"
+        when = when if c.offset_years == 0 else f"{c.offset_years}年前的{when}"
+    without = f" (详情不含“{c.detail_excludes}”)" if c.detail_excludes else ""
+    return f"{when}发生“{c.event}”事件{without}"
 
 
 @dataclass(frozen=True)
@@ -102,6 +221,10 @@ class ExplainedCondition:
     None when unknown or unlabelled. A leaf inside ``any`` may be unfavourable while the whole holds."""
     parameters: dict[str, str] = field(default_factory=dict)
     """Name → the value in force at the period end (text), for the parameters this condition uses."""
+    test_text: str = ""
+    """The test as people read it (:func:`readable_test`): Chinese, money in 元; *test* is the record."""
+    label_generated: bool = False
+    """The policy file gives no label: *label* is :func:`default_label`'s."""
 
     @property
     def holds(self) -> bool | None:
@@ -172,12 +295,16 @@ def explain(lib: Library, trace: str | dict[str, Any]) -> Explained:
                 value=c.get("value"),
                 value_text=value_text(fact, c.get("value")),
                 result=result,
-                label=leaf.label if leaf is not None else None,
+                label=(leaf.label or default_label(leaf, period if isinstance(period, int) else None))
+                if leaf is not None
+                else None,
+                label_generated=leaf is not None and not leaf.label,
                 fact=fact,
                 part=known.part if known else None,
                 negated=known.negated if known else False,
                 favourable=favourable,
                 parameters=params,
+                test_text=readable_test(str(c.get("test", ""))),
             )
         )
     pol = lib.policies.get(policy_id)

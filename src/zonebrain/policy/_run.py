@@ -18,6 +18,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from zonebrain.core.clock import utcnow
 from zonebrain.policy._evaluate import (
     RESULT_SCHEMA,
     Evaluation,
@@ -203,7 +204,7 @@ def _write(wh: Warehouse, r: RunResult, kind: str, note: str, ev: Evaluation) ->
             "batch_ids": [",".join(r.batch_ids)],
             "kind": [kind],
             "note": [note or f"period={r.period}"],
-            "created_at": pa.array([dt.datetime.now().replace(microsecond=0)], pa.timestamp("us")),
+            "created_at": pa.array([utcnow().replace(microsecond=0)], pa.timestamp("us")),
         }
     )
     shapes = ev.shapes()

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from zonebrain.core.clock import utcnow
 from zonebrain.core.errors import ImportRejected, InputError
 from zonebrain.registry._headers import load_mapping, map_headers
 from zonebrain.registry._read import read_table_file
@@ -172,7 +173,7 @@ def import_file(
     good = ~result.bad
     data = pa.table({k: v.filter(pa.array(good)) for k, v in result.typed.items()})
     data = _derive(kind, data, zone)
-    now = dt.datetime.now().replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     with wh.transaction():
         merged = wh.merge(fmt.table, data, source=source, batch_id=batch_id, loaded_at=now)
         _fault_point()
@@ -193,7 +194,7 @@ def import_file(
                     "unchanged": [merged.unchanged],
                     "conflicts": [merged.conflicts],
                     "started_at": [now],
-                    "finished_at": [dt.datetime.now().replace(microsecond=0)],
+                    "finished_at": [utcnow().replace(microsecond=0)],
                 }
             ),
         )

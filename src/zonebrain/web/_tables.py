@@ -4,13 +4,16 @@ A :class:`DataTable` has typed columns; money columns (``kind="fen"``) carry int
 JSON, are shown in their column's unit (万元 unless ``unit="元"``) with two decimals and
 separators on pages, and are written to Excel as exact decimals of that unit (no float ever holds
 an amount on the way). Identifiers and years (``kind="id"``) are integers shown without
-thousands separators (``2024``, not ``2,024``).
+thousands separators (``2024``, not ``2,024``). Times are stored as naive UTC (the app store's
+:func:`~zonebrain.core.clock.utcnow`) and shown, on pages and in Excel, in Beijing time
+(:func:`~zonebrain.core.clock.beijing`); the JSON keeps them as stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
@@ -19,6 +22,7 @@ from urllib.parse import quote
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from zonebrain.core.clock import beijing
 from zonebrain.core.money import FEN_PER, display_fen
 from zonebrain.core.xlsx import save_workbook
 from zonebrain.web._i18n import Translator
@@ -105,7 +109,7 @@ def cell_text(value: Any, kind: str, unit: str = "万元") -> str:
     if kind == "id":
         return str(int(value)) if isinstance(value, int | float | Decimal) else str(value)
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return beijing(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -152,7 +156,7 @@ def to_xlsx(table: DataTable, t: Translator) -> bytes:
                 cell.number_format = "0"
                 out.append(cell)
             elif isinstance(v, dt.datetime):
-                out.append(v.replace(tzinfo=None))
+                out.append(beijing(v))
             elif isinstance(v, str):
                 out.append(_text_cell(ws, v))
             else:
@@ -174,9 +178,42 @@ def _text_cell(ws: Any, text: str) -> Any:
     return cell
 
 
+ASCII_WORDS: dict[str, str] = {
+    "公示名单": "publicity",
+    "通知名单": "notification",
+    "待核实清单": "verification",
+    "政策模拟": "whatif",
+    "资源目录模板": "resources-template",
+    "企业需求模板": "demands-template",
+    "问题清单": "problems",
+}
+"""The Chinese words of the app's download names in ASCII, for the plain ``filename=`` of a download."""
+
+
+def ascii_filename(filename: str) -> str:
+    """The plain-ASCII name of a download (curl -OJ, older clients): the Chinese words the app uses
+    in file names in English, anything else non-ASCII dropped, never an empty or bare-number stem.
+
+    >>> ascii_filename("公示名单-1.xlsx"), ascii_filename("政策模拟-2024.xlsx"), ascii_filename("某某.xlsx")
+    ('publicity-1.xlsx', 'whatif-2024.xlsx', 'download.xlsx')
+    """
+    stem, dot, suffix = filename.rpartition(".")
+    if not dot:
+        stem, suffix = filename, ""
+    for zh, en in ASCII_WORDS.items():
+        stem = stem.replace(zh, f"-{en}-")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem.encode("ascii", "ignore").decode())
+    stem = re.sub(r"[._-]*-[._-]*", "-", stem).strip("-._")
+    if not re.search(r"[A-Za-z]", stem):
+        stem = f"download-{stem}" if stem else "download"
+    suffix = re.sub(r"[^A-Za-z0-9]", "", suffix)
+    return f"{stem}.{suffix}" if suffix else stem
+
+
 def attachment(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode() or "export.xlsx"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    """The Content-Disposition of every download: the UTF-8 name (``filename*``, what browsers
+    show) and a meaningful ASCII one (:func:`ascii_filename`) for clients that read only ``filename``."""
+    return f"attachment; filename=\"{ascii_filename(filename)}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def respond(table: DataTable, fmt: Format, t: Translator) -> Any:

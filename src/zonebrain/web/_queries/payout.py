@@ -19,13 +19,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from zonebrain import disbursement, policy
 from zonebrain.appstore import Role
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import LIVE
-from zonebrain.disbursement._exports import VERIFY_LABELS
+from zonebrain.disbursement._exports import VERIFY_LABELS, list_order
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden
 from zonebrain.web._queries._common import park_names
@@ -238,13 +239,17 @@ def items(
     page: int = 1,
     size: int | None = 200,
 ) -> DataTable:
-    """The batch's items *p* may see (park officers: their park), one page of *size* (None: all)."""
+    """The batch's items *p* may see (park officers: their park), one page of *size* (None: all), in
+    the 公示 list's order (:func:`~zonebrain.disbursement._exports.list_order`)."""
     require(p, BATCH_VIEWERS)
-    found = [
-        i
-        for i in service(ctx).items(batch_id, status=[status] if status else None)
-        if p.may_see(i.park_id, i.uscc)
-    ]
+    found = sorted(
+        (
+            i
+            for i in service(ctx).items(batch_id, status=[status] if status else None)
+            if p.may_see(i.park_id, i.uscc)
+        ),
+        key=list_order,
+    )
     names = park_names(ctx, locale)
     rows = [
         {
@@ -285,7 +290,8 @@ def item_in_scope(ctx: WebContext, p: Principal, item_id: int) -> disbursement.I
 
 
 def objections(ctx: WebContext, p: Principal, batch_id: int) -> list[dict[str, Any]]:
-    """The batch's objections on items *p* may see, with the item's enterprise and clause."""
+    """The batch's objections on items *p* may see, with the item's enterprise and clause; ``late``:
+    raised after the 公示期 (:attr:`~zonebrain.disbursement.Objection.late`)."""
     require(p, BATCH_VIEWERS)
     d = service(ctx)
     by_id = {i.id: i for i in d.items(batch_id)}
@@ -310,6 +316,7 @@ def objections(ctx: WebContext, p: Principal, batch_id: int) -> list[dict[str, A
                 "resolution_note": o.resolution_note,
                 "resolved_by": o.resolved_by,
                 "resolved_at": o.resolved_at.isoformat() if o.resolved_at else None,
+                "late": o.late,
             }
         )
     return out
@@ -340,6 +347,7 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
         "notify_file": status in (s.APPROVED, s.PAID)
         and role in (disbursement.CREATORS | disbursement.REVIEWERS),
         "cancel": status not in (s.PAID, s.CANCELLED) and may_cancel(p, b),
+        "approval_pending": status in (s.DRAFT, s.REVIEWED, s.PUBLICIZED),
         "over": over,
     }
 
@@ -406,6 +414,7 @@ def ledger(
             offset=0 if limit is None else (max(1, page) - 1) * limit,
         )
     names = park_names(ctx, locale)
+    staff = _staff_name(p, t)
     rows = [
         {
             "id": e.id,
@@ -421,10 +430,10 @@ def ledger(
             "batch_id": e.batch_id,
             "run_id": e.run_id,
             "paid_at": e.paid_at,
-            "paid_by": e.paid_by,
+            "paid_by": staff(e.paid_by),
             "status_text": t("payout.entry_reversed" if e.reversed else "payout.entry_live"),
             "reversal_reason": e.reversal_reason,
-            "reversed_by": e.reversed_by or "",
+            "reversed_by": staff(e.reversed_by),
             "reversed_at": e.reversed_at,
             "reversed": e.reversed,
         }
@@ -443,6 +452,15 @@ def ledger(
             "reversed": found.reversed,
         },
     )
+
+
+def _staff_name(p: Principal, t: Any) -> Callable[[str | None], str]:
+    """How *p* reads a staff account's name: as it is for staff; for an enterprise user the zone
+    administration (高新区管委会), never an officer's account name."""
+    if p.role is not Role.ENTERPRISE_USER:
+        return lambda name: name or ""
+    office = t("payout.staff")
+    return lambda name: office if name else ""
 
 
 # ---- the 待核实 queue -------------------------------------------------------------------------

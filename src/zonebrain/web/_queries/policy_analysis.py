@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import ibis
 import pyarrow as pa
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 WHATIF_ROLES: Final = frozenset({Role.ADMIN, Role.LEADER, Role.POLICY_RESEARCHER})
 BUDGET_RULES: Final = ("pro_rata", "ranking")
 TOP: Final = 10
-_NUMBER = re.compile(r"^\d{1,9}(\.\d{1,6})?$")
 _RATE = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
 """A rate in percent: at most 100 with 4 decimals, so rate × base stays within int64 fen."""
 _WAN = Decimal(FEN_PER["万元"])
@@ -105,10 +105,38 @@ def share_text(share: Fraction | Decimal | float | None) -> str:
     return ">99.999%" if pct > 50 else "<0.001%"
 
 
-def _number(text: str, what: str) -> str:
-    value = text.strip()
-    if not _NUMBER.fullmatch(value):
-        raise InputError(f"{what} '{text[:40]}' 须为非负数字, 最多 6 位小数 (a non-negative number)")
+_MAX_WAN: Final = 999_999_999
+"""The largest amount the form takes, in 万元 (nine digits: rate × amount stays within int64 fen)."""
+
+
+def _number(text: str, what: str, unit: Literal["%", "万元"] = "万元") -> str:
+    """A non-negative number as typed in the form, its unit optional (``3%`` for a rate, ``400万`` or
+    ``400万元`` for an amount in 万元); refused with what is wrong: not a number, too many decimals,
+    too large (with the limit), or a unit other than the field's."""
+    value = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    suffixes = ("%",) if unit == "%" else ("万元", "万")
+    for suffix in suffixes:
+        if value.endswith(suffix):
+            value = value.removesuffix(suffix).strip()
+            break
+    example = "2.5 或 2.5%" if unit == "%" else "400 或 400万"
+    if unit == "万元" and re.fullmatch(r"[\d.]+\s*(元|亿|亿元|千|千元)", value):
+        raise InputError(
+            f"{what} '{text[:40]}' 须以万元填写, 如 {example} (write it in 万元, e.g. 400 = 400万元)"
+        )
+    if not re.fullmatch(r"\d+(\.\d+)?", value):
+        raise InputError(
+            f"{what} '{text[:40]}' 须为非负数字 ({unit}), 如 {example} (a non-negative number in {unit}, e.g. {example})"
+        )
+    whole, _, places = value.partition(".")
+    if len(places) > 6:
+        raise InputError(f"{what} '{text[:40]}' 最多 6 位小数 (at most 6 decimal places)")
+    if unit == "万元" and int(whole) > _MAX_WAN:
+        raise InputError(
+            f"{what} '{text[:40]}' 过大: 最多 {_MAX_WAN:,} 万元 (too large: at most {_MAX_WAN:,} 万元)"
+        )
+    if unit == "%" and Decimal(value) > 100:
+        raise InputError(f"{what} '{text[:40]}' 过大: 比例须在 0 至 100% 之间 (a rate from 0 to 100%)")
     return value
 
 
@@ -236,7 +264,7 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translat
                 raise InputError(f"未知参数 '{rest[:80]}' (unknown parameter)")
             spec = p.parameters[name]
             label = param_label(lib, rest, t)
-            number = _number(raw, label)
+            number = _number(raw, label, "%" if spec.kind == "rate" else "万元")
             if spec.kind == "rate":
                 if not _RATE.fullmatch(number) or Decimal(number) > 100:
                     raise InputError(f"{label} 须在 0 至 100 (%) 之间, 最多 4 位小数 (a rate from 0 to 100%)")
@@ -459,6 +487,8 @@ _PLAIN: Final = {
     "title": "名称",
     "detail": "变化条款",
     "item": "项目",
+    "declared": "需企业申报的数据 (代码)",
+    "declared_zh": "需企业申报的数据",
     "value": "取值",
     "before_fen": "基线",
     "after_fen": "情景",
@@ -481,6 +511,10 @@ def excel_headers(columns: list[str]) -> dict[str, str]:
     return out
 
 
+SCENARIO_ITEMS: Final = {"as_of": "基准日", "period": "考核年度", "baseline_run_id": "基线运行"}
+"""The scenario sheet's first rows, as the 项目 column names them (then each parameter changed)."""
+
+
 def sheets(
     r: pol.WhatIf, p: Principal, parks_named: Mapping[str, str] | None = None, t: Translator = _zh
 ) -> dict[str, pa.Table]:
@@ -488,9 +522,10 @@ def sheets(
     out = {k: _renamed(v, parks_named or {}, t) for k, v in r.sheets().items()}
     if not p.can(Perm.FINANCE):
         out = {k: v for k, v in out.items() if "winners" not in k and "losers" not in k}
+    lib = library()
     scenario_sheet = pa.table(
         {
-            "item": ["as_of", "period", "baseline_run_id", *r.parameters],
+            "item": [*SCENARIO_ITEMS.values(), *(f"{param_label(lib, k)} ({k})" for k in r.parameters)],
             "value": [r.as_of.isoformat(), str(r.period), r.baseline_run_id or "", *r.parameters.values()],
         }
     )

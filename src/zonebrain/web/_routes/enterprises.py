@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -69,6 +70,10 @@ def enterprise_page(request: Request, p: Enterprises, uscc: Uscc) -> Response:
     data = q.profile(ctx, p, uscc, loc)
     finance = q.finance(ctx, p, uscc) if data["finance_visible"] else None
     events = q.events(ctx, p, uscc)
+    # under the page's <h1> (the firm's name) the tables are headed without it; their Excel keeps it
+    events = replace(events, title="enterprise.events_heading")
+    if finance is not None:
+        finance = replace(finance, title="enterprise.finance_heading")
     finance_chart = None
     if finance is not None and finance.rows:
         finance_chart = {

@@ -35,6 +35,7 @@ from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
 from zonebrain import policy as pol
+from zonebrain.core.clock import beijing_today
 from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.money import parse_amount, split_unit
 from zonebrain.disbursement import Ledger, ask_for
@@ -63,6 +64,7 @@ SIGNED: Final = frozenset({"tax_fen"})
 """Money that may be negative (tax net of refunds, as the family's 第一条 reads it)."""
 STATUS_CHOICES: Final = ("存续", "在业", "注销", "吊销", "迁出")
 UNITS: Final = ("万元", "元")
+"""The money units of the form's select and of the JSON API's amounts (``split_unit``'s names)."""
 MAX_FIELDS: Final = 200
 MAX_COUNT: Final = 10_000_000
 FORM_USCC: Final = "SELF-CHECK-FORM"
@@ -151,7 +153,14 @@ def _year(text: str) -> int:
 
 
 def _date(text: str) -> dt.date:
-    return form_day(text, "日期", earliest=dt.date(1950, 1, 1))  # founding dates reach back further
+    """A date that has happened: a 认定 or an event in the future is a typing slip, not a fact."""
+    day = form_day(text, "日期", earliest=dt.date(1950, 1, 1))  # founding dates reach back further
+    today = beijing_today()
+    if day > today:
+        raise InputError(
+            f"日期 {day} 晚于今天 ({today}, 北京时间), 请填写已发生的日期 (a date after today: give one that has passed)"
+        )
+    return day
 
 
 def _money(text: str, unit: str | None, signed: bool) -> int:
@@ -162,6 +171,10 @@ def _money(text: str, unit: str | None, signed: bool) -> int:
         if unit is None:
             raise InputError(
                 f'须写明单位, 如 "1200万元" 或 "35000.50元" (give the unit: 元 or 万元), 收到 {text[:40]!r}'
+            )
+        if unit not in UNITS:  # as on the page's form: no 亿元, 千元 or 分 to misread by a factor
+            raise InputError(
+                f'单位只能是 元 或 万元, 如 "1200万元" 或 "35000.50元" (元 or 万元 only), 收到 {text[:40]!r}'
             )
     try:
         fen = parse_amount(text, unit, strict_unit=True)
@@ -702,7 +715,8 @@ def check_out(table: DataTable, period: int) -> CheckOut:
 async def check_form_api(request: Request, p: User, body: CheckIn) -> CheckOut:
     """The page's filled-in form as JSON, read by the same code and evaluated the same way (a private
     in-memory warehouse, nothing read from the zone's data or written): every role may use it. Money
-    is text with its unit ("1200万元", "35000.50元"); a value that cannot be read is a 422
+    is text with its unit, 元 or 万元 as on the form ("1200万元", "35000.50元"); dates may not be
+    after today (Beijing). A value that cannot be read is a 422
     ``validation_error`` whose ``detail`` names the field. Post with the session's X-CSRF-Token."""
     fields, where, problems = body_fields(body)
     parsed = parse_form(fields, units_in_values=True)
