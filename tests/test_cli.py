@@ -56,3 +56,16 @@ def test_errors_end_with_a_nonzero_code_and_no_traceback(tmp_path: Path) -> None
     assert r.returncode == 2 and "Traceback" not in r.stderr
     r = zb(*data, "policy", "lint", "--dir", str(tmp_path / "nowhere"), cwd=tmp_path)  # refused input
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_policy_refusals_through_the_entry_point_exit_2_in_chinese_first(tmp_path: Path) -> None:
+    """Bad input to a policy command, as a script sees it: exit 2, the message on stderr, no traceback."""
+    data = ("--data-dir", str(tmp_path / "d"))
+    r = zb(*data, "policy", "whatif", "--as-of", "2025-03-31", "--budget-rule", "bogus", cwd=tmp_path)
+    assert r.returncode == 2 and "按比例分配 (pro_rata)" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    form = tmp_path / "form.yaml"
+    form.write_text(
+        "uscc: 91410100MA00000000\nperiod: 2024\nfirm:\n  events: [{kind: x, date: 2023-02-29}]\n"
+    )
+    r = zb(*data, "policy", "check", "--form", str(form), cwd=tmp_path)
+    assert r.returncode == 2 and "第 4 行" in r.stderr and "不是有效日期" in r.stderr, r.stderr

@@ -173,6 +173,9 @@ def test_trace_condition_by_condition(users: dict[str, TestClient], run_id: str)
     assert last["test_text"] == "2024年研发费用 ≥ 5,000,000.00 元 (参数 threshold)"
     assert {x["result"] for x in clause["conditions"]} <= {True, False, None}
     assert [x["part"] for x in clause["conditions"]][:1] == ["subject"] and last["part"] == "clause"
+    # clauses in the library's order, not by text: reach-10m before reach-100m
+    reach = [x["clause_id"] for x in data["clauses"] if x["policy_id"] == "zz-revenue-breakthrough"]
+    assert reach == ["reach-10m", "reach-20m", "reach-50m", "reach-100m"]
     assert "exclusion" in {x["part"] for x in clause["conditions"]}
     # an eligible firm: every leaf outside `any` speaks for it, negated ones and exclusions included
     assert all(

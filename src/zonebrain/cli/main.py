@@ -166,9 +166,11 @@ def serve(
 def main() -> None:
     """Entry point: run the app, turning ZoneBrain errors into messages and exit codes.
 
-    Exit codes: 0 done; 1 the input was wrong (the message says the fix); 2 usage, or an input a
-    policy or workflow command refused; 3 the warehouse or configuration failed. Never a traceback
-    for a wrong command line: typer's usage errors (its own copy of click's) print their message.
+    Exit codes: 0 done; 1 the answer is no (a workflow step refused, a failing test case), or an
+    input error that reached this handler (the message says the fix); 2 usage, or an input a
+    command checked itself (the policy commands' options and files, see docs/policy.md "Exit
+    codes"); 3 the warehouse or configuration failed. Never a traceback for a wrong command line:
+    typer's usage errors (its own copy of click's) print their message.
     """
     try:
         code = app(standalone_mode=False)  # without standalone mode a typer.Exit comes back as a value

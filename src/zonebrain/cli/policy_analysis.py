@@ -6,9 +6,11 @@ command writes to the warehouse.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +23,10 @@ from zonebrain.appstore import default_app_db_url, open_app_store
 from zonebrain.cli import _common
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
+from zonebrain.policy._edit import check_budget_rule
+from zonebrain.policy._notes import run_period
+from zonebrain.policy._run import default_period
+from zonebrain.storage import Warehouse
 
 DirOpt = Annotated[
     Path | None,
@@ -55,6 +61,48 @@ def payment_history(app_db: str | None) -> Iterator[policy.PaymentHistory]:
         yield ledger
 
 
+def share_text(share: Fraction | float | None) -> str:
+    """A share in percent that never shows 100% or 0% unless it is exactly that (79964/80000 →
+    ``99.96%``, not ``100.0%``): the web coverage page's rule, one function for both."""
+    from zonebrain.web._queries.policy_analysis import share_text as shown  # the web loads on use only
+
+    return shown(share)
+
+
+def provisional(as_of: dt.date, period: int) -> bool:
+    """The period had not ended on the as-of date: its data are incomplete, its results provisional."""
+    return as_of <= dt.date(period, 12, 31)
+
+
+def warn_provisional(as_of: dt.date, period: int) -> None:
+    _common.err_console.print(
+        f"[yellow]注意 / warning:[/yellow] {period} 年度在基准日 {as_of} 尚未结束, 结果为暂定, "
+        f"不宜据此兑现 (the period {period} had not ended on the as-of date {as_of}: the results are "
+        "provisional)",
+        highlight=False,
+    )
+
+
+def latest_run(wh: Warehouse) -> str | None:
+    """The latest recorded run (None: no run yet), announced on stderr: a command that defaults to
+    it says which run it chose, its as-of date and period, and warns when that period had not ended."""
+    runs = wh.table("policy_runs")
+    got = wh.to_arrow(
+        runs.order_by([runs.created_at.desc(), runs.run_id.desc()]).select("run_id", "as_of").limit(1)
+    ).to_pylist()
+    if not got:
+        return None
+    run_id, as_of = str(got[0]["run_id"]), got[0]["as_of"]
+    recorded = run_period(wh, run_id)
+    period = default_period(as_of) if recorded is None else recorded
+    _common.err_console.print(
+        f"使用最新运行 (latest run) {run_id}; 基准日 as-of {as_of}; 年度 period {period}", highlight=False
+    )
+    if provisional(as_of, period):
+        warn_provisional(as_of, period)
+    return run_id
+
+
 def _pair(text: str, what: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip() or not value.strip():
@@ -86,9 +134,14 @@ def _scenario(
         fam, amount = _pair(b, "--budget")
         lib = policy.set_budget(lib, fam, amount, rule=rule)
     if rule and not budgets:
-        for fid, fam_model in lib.families.items():
-            if fam_model.budget is not None:
-                lib = policy.set_budget(lib, fid, rule=rule)
+        pools = [fid for fid, fam_model in lib.families.items() if fam_model.budget is not None]
+        if not pools:
+            raise InputError(
+                f"没有预算池可按 --budget-rule {rule} 分配, 请同时给出 --budget FAMILY=AMOUNT "
+                "(no family has a budget pool: add one with --budget)"
+            )
+        for fid in pools:
+            lib = policy.set_budget(lib, fid, rule=rule)
     for t in thresholds:
         target, value = _pair(t, "--threshold")
         target, _, fact = target.partition(":")
@@ -142,16 +195,12 @@ def _budget_table(r: policy.WhatIf) -> Table:
         title="预算池 budget pools (基线 → 情景 before → after)",
     )  # fmt: skip
     for row in r.budget.to_pylist():
-
-        def pct(v: float | None) -> str:
-            return "—" if v is None else f"{v:.2%}"
-
         t.add_row(
             f"{row['family_id']} ({row['ref']})",
             f"{_wan(row['pool_before_fen']) or '—'} → {_wan(row['pool_after_fen']) or '—'}",
             f"{_wan(row['requested_before_fen'])} → {_wan(row['requested_after_fen'])}",
             f"{_wan(row['granted_before_fen'])} → {_wan(row['granted_after_fen'])}",
-            f"{pct(row['share_before'])} → {pct(row['share_after'])}",
+            f"{share_text(row['share_before'])} → {share_text(row['share_after'])}",
         )
     return t
 
@@ -176,16 +225,53 @@ def _money_columns(sheets: dict[str, pa.Table]) -> list[str]:
     return sorted({c for t in sheets.values() for c in t.column_names if c.endswith("_fen")})
 
 
+_HEADERS: dict[str, str] = {
+    "rule_before": "分配方式 基线",
+    "rule_after": "分配方式 情景",
+    "clauses": "条款数",
+    "clauses_from_data": "免申即享条款数",
+    "clause_share": "免申即享占比",
+    "decided_share": "已决定占比",
+    "firms": "企业数",
+    "firms_decided": "全部条款已决定的企业",
+    "firms_decided_share": "全部条款已决定的企业占比",
+    "facts": "所需数据 (代码)",
+    "from_data": "免申即享",
+    "decisions": "决定数",
+    "ineligible": "不符合",
+    "superseded": "从高不重复",
+    "decided": "已决定",
+    "field": "字段 (代码)",
+    "label_zh": "字段",
+    "source": "来源",
+    "decides": "单独可决定",
+    "with_others": "与其他共缺",
+    "needs": "共缺字段",
+}
+"""Chinese headers of the sheet columns the web's what-if export does not name (coverage, pool rule)."""
+
+
+def excel_headers(sheets: dict[str, pa.Table]) -> dict[str, str]:
+    """Every column's Chinese header: the web export's (``cost_before_fen`` → ``兑现金额 基线``), then
+    :data:`_HEADERS`; the Excel writer adds the unit of money columns (``(元)``)."""
+    from zonebrain.web._queries.policy_analysis import excel_headers as web_headers
+
+    columns = sorted({c for t in sheets.values() for c in t.column_names})
+    return {**{c: _HEADERS.get(c, c) for c in columns}, **web_headers(columns)}
+
+
 def _write(sheets: dict[str, pa.Table], out: Path) -> None:
     from zonebrain.reports import export_excel
 
-    path = export_excel(sheets, out, money=_money_columns(sheets), money_unit="元")
+    headers = excel_headers(sheets)
+    path = export_excel(sheets, out, headers=headers, money=_money_columns(sheets), money_unit="元")
     _common.console.print(f"已写出 / written: {path}", markup=False)
 
 
 def whatif_cmd(
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="测算基准日 YYYY-MM-DD (有 --run 时可省)。 As-of date.")
+        str | None,
+        typer.Option("--as-of", help="测算基准日 YYYY-MM-DD (与 --run 二选一)。 As-of date (or --run)."),
     ] = None,
     period: Annotated[
         int | None,
@@ -207,7 +293,8 @@ def whatif_cmd(
     budget_rule: Annotated[
         str | None,
         typer.Option(
-            "--budget-rule", help="预算分配 pro_rata 或 ranking。 Pool rule (default: kept / pro_rata)."
+            "--budget-rule",
+            help="预算分配: 按比例分配 pro_rata 或 按金额排序分配 ranking。 Pool rule (default: kept / pro_rata).",
         ),
     ] = None,
     thresholds: Annotated[
@@ -236,7 +323,18 @@ def whatif_cmd(
     What-if: change parameters or clauses; see coverage and cost, winners and losers, per park and
     the budget-pool effect. Nothing is recorded."""
     with _common.input_errors():
+        if as_of is not None and run_id is not None:
+            raise InputError(
+                "--as-of 与 --run 不能同时给出: 基线运行自带基准日 (give --as-of for a fresh baseline, or "
+                "--run to compare with a recorded run and use its as-of date; not both)"
+            )
+        if as_of is None and run_id is None:
+            raise InputError(
+                "请给出 --as-of 基准日 (重新测算基线) 或 --run 基线运行编号 "
+                "(give --as-of YYYY-MM-DD, or --run with a recorded run id)"
+            )
         day = None if as_of is None else _common.parse_day(as_of)
+        check_budget_rule(budget_rule)
         lib = policy.load_library(folder)
         scenario = _scenario(
             lib, budgets or [], budget_rule, thresholds or [], interpretations or [], files or []
@@ -256,6 +354,8 @@ def whatif_cmd(
                 history=history,
             )
     base = f"运行 run {r.baseline_run_id}" if r.baseline_run_id else "重新测算 fresh evaluation"
+    if provisional(r.as_of, r.period):
+        warn_provisional(r.as_of, r.period)
     _common.console.print(
         f"年度 period {r.period}; 基线 baseline: {base}; 未写入仓库 (nothing recorded)", highlight=False
     )
@@ -287,6 +387,7 @@ def coverage_cmd(
         lib = policy.load_library(folder)
         sources: dict[str, Any] = {f: "data" for f in data_facts or []}
         with _common.warehouse(read_only=True) as wh:
+            run_id = run_id or latest_run(wh)
             c = policy.coverage(lib, wh=wh, run_id=run_id, sources=sources)
     t = Table(
         "政策/条款 clause", "引用 ref", "免申即享 from data", "需企业申报 declared", title="条款覆盖 clauses"
@@ -301,21 +402,21 @@ def coverage_cmd(
     _common.console.print(t)
     n_data = sum(c.clauses["from_data"].to_pylist())
     _common.console.print(
-        f"免申即享覆盖率 clauses decidable from data: {n_data}/{c.clauses.num_rows} = {float(c.clause_share):.1%}",
+        f"免申即享覆盖率 clauses decidable from data: {n_data}/{c.clauses.num_rows} = {share_text(c.clause_share)}",
         highlight=False,
     )
     if c.decisions is not None:
         d = Table("政策 policy", "决定数 decisions", "已决定 decided", "待核实 undetermined", "占比 share",
                   title="决定情况 decisions")  # fmt: skip
         for row in c.decisions.to_pylist():
+            exact = Fraction(row["decided"], row["decisions"]) if row["decisions"] else None
             d.add_row(
                 row["policy_id"], str(row["decisions"]), str(row["decided"]), str(row["undetermined"]),
-                f"{row['share']:.1%}",
+                share_text(exact),
             )  # fmt: skip
         _common.console.print(d)
-        share = float(c.decided_share) if c.decided_share is not None else 0.0
         _common.console.print(
-            f"已决定 decided: {share:.1%}; 企业全部条款已决定 firms fully decided: {c.firms_decided}/{c.firms}",
+            f"已决定 decided: {share_text(c.decided_share)}; 企业全部条款已决定 firms fully decided: {c.firms_decided}/{c.firms}",
             highlight=False,
         )
     if c.missing is not None:

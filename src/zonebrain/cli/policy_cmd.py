@@ -26,6 +26,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._exports import list_order
 from zonebrain.disbursement._model import BATCH_LABELS, RESOLUTIONS
+from zonebrain.policy._explain import in_library_order
 from zonebrain.storage import Warehouse
 
 app = typer.Typer(
@@ -105,6 +106,8 @@ def run_cmd(
             )
             years = wh.table("enterprise_years")
             held = wh.to_arrow(years.filter(years.year == r.period).select("uscc").limit(1)).num_rows
+    if policy_analysis.provisional(day, r.period):  # data for the year still to come
+        policy_analysis.warn_provisional(day, r.period)
     if not held:  # every result would be 待核实 for want of data: say why rather than let it pass
         _common.err_console.print(
             f"[yellow]注意 / warning:[/yellow] 仓库中没有 {r.period} 年度的企业数据 (no enterprise data for "
@@ -151,8 +154,9 @@ def explain_cmd(
 ) -> None:
     """打印一家企业每条款的结果与追溯。 Print an enterprise's result and trace for every clause."""
     with _common.input_errors(), _common.warehouse(read_only=True) as wh:
-        rows = policy.load_results(wh, run_id, uscc).to_pylist()
+        run_id = run_id or policy_analysis.latest_run(wh)
         lib = policy.load_library(folder)
+        rows = in_library_order(lib, policy.load_results(wh, run_id, uscc).to_pylist())
     if not rows:
         _common.err_console.print(f"该运行中没有企业 {uscc} (no results for this enterprise in the run)")
         raise typer.Exit(code=1)
@@ -256,13 +260,25 @@ def check_cmd(
         "undetermined": "待核实",
         "superseded": "从高不重复",
     }
+    asks: dict[str, list[str]] = {}  # missing fields → the clauses that need them
     for row in results.to_pylist():
         amount = "" if row["amount_fen"] is None else display_fen(row["amount_fen"], "元")
         status = f"{labels.get(row['status'], row['status'])} {row['status']}"
         if '"ledger":"already paid' in (row["trace"] or ""):
             status = "已兑现 already paid"
-        t.add_row(f"{row['policy_id']}/{row['clause_id']}", status, amount, row["missing_fields"] or "")
+        name = f"{row['policy_id']}/{row['clause_id']}"
+        if row["missing_fields"]:
+            asks.setdefault(row["missing_fields"], []).append(name)
+        t.add_row(name, status, amount, policy.missing_fields_zh(row["missing_fields"]))
     _common.console.print(t)
+    for codes, names in asks.items():  # what to provide, once per set of missing data (as the web page)
+        _common.console.print(
+            f"需补充 / missing ({', '.join(names)}): {policy.missing_fields_zh(codes)} ({codes})",
+            highlight=False,
+            markup=False,
+        )
+        for line in disbursement.ask_for(codes).splitlines():
+            _common.console.print(f"    请提供 / provide: {line}", highlight=False, markup=False)
 
 
 def _park_names() -> dict[str, str]:
@@ -369,6 +385,7 @@ def batch_create(
     """由一次已记录的运行建立兑现批次 (草稿); 待核实结果进入核实队列。
     Build a draft batch from a recorded run; undetermined results join the verification queue."""
     with _common.input_errors(), _common.warehouse(read_only=True) as wh:
+        run_id = run_id or policy_analysis.latest_run(wh)
         run = disbursement.load_run(wh, run_id, policy.load_library(folder))
     with _flow(app_db) as (d, store):
         b = d.create_batch(_user(store, user), run, policies=policies, title=title)

@@ -86,11 +86,15 @@ class _Loader(yaml.SafeLoader):
     bare ``ValueError`` from the date constructor."""
 
 
+class BadDate(yaml.constructor.ConstructorError):
+    """A value written as a date that no calendar has (``2024-13-01``, ``2023-02-29``), at its line."""
+
+
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError as exc:
-        raise yaml.constructor.ConstructorError(
+        raise BadDate(
             None, None, f"'{node.value}' 不是有效日期 (not a valid date: {exc})", node.start_mark
         ) from None
 
@@ -125,6 +129,12 @@ def load_yaml_model(path: Path, model: type[M], error: type[InputError] = InputE
         raise error(f"{path}: 不是 UTF-8 文本 (not UTF-8 text); 请另存为 UTF-8") from None
     try:
         data, index = load_with_lines(text)
+    except BadDate as exc:  # well-formed YAML: the value is wrong, not the indentation
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise error(
+            f"{path}:{line}: 第 {line} 行 (line {line}) {exc.problem}; "
+            "请写成真实的日期 YYYY-MM-DD, 如 2024-10-08 (write a real date)"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行 (line {mark.line + 1})" if mark else ""

@@ -176,6 +176,17 @@ def _default_ref(family: Family) -> str:
     return first.ref.text()
 
 
+BUDGET_RULES: dict[str, str] = {"pro_rata": "按比例分配", "ranking": "按金额排序分配"}
+"""How a budget pool shares out when requests exceed it, with the name people read."""
+
+
+def check_budget_rule(rule: str | None) -> None:
+    """A pool rule other than those of :data:`BUDGET_RULES` is an :class:`InputError` listing them."""
+    if rule is not None and rule not in BUDGET_RULES:
+        choices = "、".join(f"{zh} ({en})" for en, zh in BUDGET_RULES.items())
+        raise InputError(f"未知的预算分配方式 '{rule}' (unknown budget rule); 可选 / choose: {choices}")
+
+
 def set_budget(
     lib: Library,
     family_id: str,
@@ -189,6 +200,7 @@ def set_budget(
     ``pro_rata``/``ranking``, *members* ``policy/clause`` or ``policy/*``. What is not given is kept
     from the existing pool; a new pool defaults to ``pro_rata`` over every policy of the family,
     cited under the family's first group's reference (or *ref*)."""
+    check_budget_rule(rule)
     fam = lib.families.get(family_id)
     if fam is None:
         raise InputError(

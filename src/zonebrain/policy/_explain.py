@@ -71,6 +71,20 @@ def leaves(lib: Library) -> dict[tuple[str, str], list[Leaf]]:
     return out
 
 
+def in_library_order(lib: Library, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """*rows* (each with ``policy_id`` and ``clause_id``) in the library's order: policies as
+    loaded, clauses as declared in their file (``reach-10m`` before ``reach-100m``), not by text.
+    A clause no longer in the library goes last, in text order."""
+    place = {
+        (p.id, c.id): i for i, (p, c) in enumerate((p, c) for p in lib.policies.values() for c in p.clauses)
+    }
+    last = len(place)
+    return sorted(
+        rows,
+        key=lambda r: (place.get((r["policy_id"], r["clause_id"]), last), r["policy_id"], r["clause_id"]),
+    )
+
+
 def labels(lib: Library) -> dict[tuple[str, str], list[str | None]]:
     """(policy, clause) → the labels of the conditions in trace order (None where a leaf has none)."""
     return {key: [leaf.condition.label for leaf in found] for key, found in leaves(lib).items()}

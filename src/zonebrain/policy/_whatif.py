@@ -107,8 +107,13 @@ def check_overrides(lib: Library, parameters: Mapping[str, Any]) -> None:
         if p is None or name not in p.parameters:
             known = [f"{q.id}.{n}" for q in lib.policies.values() for n in q.parameters]
             raise InputError(f"未知参数 '{key}' (unknown parameter); 可用 / available: {known}")
+        kind = p.parameters[name].kind
+        if kind != "amount" and str(raw).strip().startswith("-"):
+            raise InputError(
+                f"参数 {key}={raw!r} 无效: 比例不能为负数, 请写成 0% 或更大 (a rate may not be negative)"
+            )
         try:
-            _not_negative(_fen(raw)) if p.parameters[name].kind == "amount" else _rate(raw)
+            _not_negative(_fen(raw)) if kind == "amount" else _rate(raw)
         except ValueError as exc:
             raise InputError(f"参数 {key}={raw!r} 无效 (invalid value): {exc}") from None
 

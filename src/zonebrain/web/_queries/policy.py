@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 
 from zonebrain import policy as pol
 from zonebrain.core.money import display_fen
-from zonebrain.policy._explain import Explained, explain, parameter_text
+from zonebrain.policy._explain import Explained, explain, in_library_order, parameter_text
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal, scope_key
 from zonebrain.web._errors import NotFound
@@ -414,6 +414,7 @@ def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, A
     with ctx.pool.reader() as wh:
         found = pol.load_results(wh, run_id, firm["uscc"]).to_pylist()  # traces expanded to full text
     lib = library()
+    found = in_library_order(lib, found)  # reach-10m before reach-100m, as the CLI's explain
     items: list[dict[str, Any]] = []
     for r in found:
         ex: Explained = explain(lib, r["trace"])
