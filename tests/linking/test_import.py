@@ -3,6 +3,7 @@ column, value and the fix, and nothing is written), re-imports that add nothing 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import openpyxl
@@ -142,7 +143,7 @@ def test_demands_import_is_idempotent_and_scoped(tmp_path: Path, links: Linking,
         "financing",
         "open",
     )
-    assert loan.submitted_at.date().isoformat() == "2026-06-01"
+    assert loan.submitted_at == dt.datetime(2026, 5, 31, 16)  # 2026-06-01 00:00 Beijing, stored in UTC
     again = import_file(links, people.wang, "demands", path, zone=load_zone())
     assert (again.inserted, again.unchanged) == (0, 3) and len(links.demands(people.wang)) == 3
     # a park officer imports its own park's demands only; a firm its own; a leader none

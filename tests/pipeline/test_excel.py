@@ -67,7 +67,8 @@ def test_a_good_file_is_imported_whole(
     assert result.ok and result.rows == 2 and len(result.created) == 2
     a, b = (c.project for c in result.created)
     assert (a.park_id, a.owner, a.stage, a.origin) == ("wutong", "li", Stage.NEGOTIATION, Origin.TARGETING)
-    assert a.stage_since == dt.datetime(2026, 3, 1) and a.promised_jobs == 120
+    # 2026-03-01 is a Beijing date: its midnight is stored as 16:00 UTC the day before
+    assert a.stage_since == dt.datetime(2026, 2, 28, 16) and a.promised_jobs == 120
     assert a.promised_investment_fen == 12_505_000_00  # 1,250.5 万元 in fen, exactly
     assert (b.owner, b.stage, b.promised_investment_fen) == ("wang", Stage.LEAD, 12_000_000_000)
     assert len(store.audit.entries(action="project.create")) == 2

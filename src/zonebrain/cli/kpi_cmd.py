@@ -18,6 +18,7 @@ from rich.table import Table
 
 from zonebrain import kpi
 from zonebrain.cli import _common
+from zonebrain.core.clock import beijing_text
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.storage import Warehouse
@@ -263,7 +264,7 @@ def target_history_cmd(
         if _emit(t, fmt):
             return
     table = Table(title="目标修改历史 / target history")
-    for h in ("时间", "园区", "指标", "年度", "原值", "新值", "修改人", "来源", "原因"):
+    for h in ("时间 (北京时间)", "园区", "指标", "年度", "原值", "新值", "修改人", "来源", "原因"):
         table.add_column(h)
     for r in t.to_pylist():
         try:
@@ -272,7 +273,7 @@ def target_history_cmd(
         except InputError:  # an indicator since removed from the catalogue: raw values
             unit, display, name = "count", "", r["indicator"]
         table.add_row(
-            r["changed_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            beijing_text(r["changed_at"]),
             r["park_id"],
             name,
             str(r["year"]),

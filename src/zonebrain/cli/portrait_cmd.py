@@ -16,6 +16,7 @@ import pyarrow as pa
 import typer
 
 from zonebrain.cli._common import arrow_table, console, warehouse
+from zonebrain.core.clock import beijing_text
 from zonebrain.core.errors import InputError
 
 app = typer.Typer(
@@ -158,7 +159,7 @@ def classify_zone_cmd() -> None:
         wh.migrate()
         run = classify_zone(wh)
     console.print(
-        f"分类完成 (classified) run {run.run_id} at {run.classified_at:%Y-%m-%d %H:%M:%S}: "
+        f"分类完成 (classified) run {run.run_id} at {beijing_text(run.classified_at)} (北京时间): "
         f"{run.enterprises:,} 家企业, {run.classified:,} 家在链上, {run.rows:,} 条节点归属, "
         f"{run.overrides} 条人工调整 (overrides)"
     )

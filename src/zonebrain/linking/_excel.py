@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from zonebrain.appstore import Role, User
 from zonebrain.appstore.linking_models import DemandRow, ResourceRow
+from zonebrain.core.clock import BEIJING, beijing_today
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import parse_amount
 from zonebrain.core.uscc import USCC
@@ -173,11 +174,11 @@ def _cell(kind: str, name: str, text: str, parks: Mapping[str, str]) -> Any:
         return _join(re.split(r"[,，、;；]", text))
     if name == "active":
         return _bool(text)
-    if name == "at":
+    if name == "at":  # a Beijing date or time, as people write it; stored in UTC
         when = parse_datetime(text)
-        if when > dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1):
+        if when.date() > beijing_today():
             raise InputError("提交日期在未来 (in the future); 请填写实际提交日期 / write the real date")
-        return when
+        return when - BEIJING
     limit = 256 if name in ("name", "provider", "title", "firm_name", "contact") else 10_000
     value = text.strip()
     if len(value) > limit:

@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from zonebrain.appstore import User
+from zonebrain.core.clock import BEIJING, beijing, utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import FEN_PER, parse_amount
 from zonebrain.core.uscc import USCC
@@ -98,6 +99,12 @@ class ImportResult:
         )
 
 
+def _beijing_cell(at: dt.datetime) -> str:
+    """A stored time as the export writes it: Beijing time, the date alone at midnight."""
+    local = beijing(at)
+    return local.date().isoformat() if local.time() == dt.time() else local.isoformat(sep=" ")
+
+
 def _header_map(headers: Iterable[str]) -> dict[str, str]:
     """file header → field."""
     return match_headers(headers, {c.field: (c.header, c.field, *c.aliases) for c in IMPORT_COLUMNS})
@@ -119,8 +126,8 @@ def _cell(field_name: str, text: str, pipe: Pipeline) -> Any:
         return fen
     if field_name == "promised_jobs":
         return _parse_jobs(text)
-    if field_name == "at":
-        return parse_datetime(text)
+    if field_name == "at":  # typed in Beijing time, stored in UTC
+        return parse_datetime(text) - BEIJING
     if field_name == "stage":
         stage = parse_stage(text)
         if stage is Stage.TERMINATED:
@@ -225,7 +232,7 @@ def projects_table(
 ) -> pa.Table:
     """Projects as an Arrow table (money as integer fen), with the stall colour at *as_of*."""
     rule = rule or StallRule()
-    when = as_of or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    when = as_of or utcnow()
     rows = []
     for p in projects:
         d = p.as_dict()
@@ -276,7 +283,7 @@ def export_projects(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rule = rule or StallRule()
-    when = as_of or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    when = as_of or utcnow()
     colour_zh = {Colour.GREEN: "绿", Colour.YELLOW: "黄", Colour.RED: "红", Colour.NONE: ""}
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -296,9 +303,7 @@ def export_projects(
             p.origin.value,
             p.owner,
             p.stage.value,
-            p.stage_since.date().isoformat()
-            if p.stage_since.time() == dt.time()
-            else p.stage_since.isoformat(sep=" "),
+            _beijing_cell(p.stage_since),
             p.chain_node,
             *(
                 None if v is None else Decimal(v) / per

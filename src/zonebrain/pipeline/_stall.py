@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from zonebrain.core.clock import beijing
 from zonebrain.core.errors import InputError
 from zonebrain.pipeline._model import Project, ProjectEvent
 from zonebrain.pipeline._stages import FINAL, Stage, parse_stage
@@ -127,6 +128,7 @@ class Digest:
     key: str
     week_start: dt.datetime
     week_end: dt.datetime
+    """The week as stored times (naive UTC); :meth:`text` shows its Beijing dates."""
     counts: dict[str, int]
     red: tuple[DigestLine, ...]
     yellow: tuple[DigestLine, ...]
@@ -140,7 +142,7 @@ class Digest:
         lines = [
             (
                 f"招商项目周报 Weekly pipeline digest — {who} {self.key}, "
-                f"{self.week_start:%Y-%m-%d} – {self.week_end:%Y-%m-%d}"
+                f"{beijing(self.week_start):%Y-%m-%d} – {beijing(self.week_end):%Y-%m-%d}"
             ),
             (
                 f"在跟项目 live: {c['green'] + c['yellow'] + c['red']} (绿 green {c['green']}, "

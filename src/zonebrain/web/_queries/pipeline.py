@@ -10,6 +10,7 @@ import pandas as pd
 
 from zonebrain import pipeline as pl
 from zonebrain.appstore import Role, utcnow
+from zonebrain.core.clock import beijing
 from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.money import format_fen, parse_amount
 from zonebrain.web._auth import Perm, Principal
@@ -79,7 +80,7 @@ def table(items: list[pl.Project], as_of: dt.datetime | None = None) -> DataTabl
             "origin": x.origin.value,
             "promised_investment": x.promised_investment_fen,
             "promised_jobs": x.promised_jobs,
-            "stage_since": x.stage_since.date(),
+            "stage_since": x.stage_since,
             "version": x.version,
         }
         for x in items
@@ -373,8 +374,8 @@ def digest(
     head = Col("group", f"pipeline.group_{by}")
     return {
         "by": by,
-        "week_start": when - dt.timedelta(days=7),
-        "week_end": when,
+        "week_start": beijing(when - dt.timedelta(days=7)).date(),
+        "week_end": beijing(when).date(),
         "texts": [(group(d.key), d.text()) for d in digests],
         "summary": DataTable(
             name=f"pipeline-digest-{by}",

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from zonebrain import pipeline as pl
 from zonebrain.appstore import ConcurrentUpdate
+from zonebrain.core.clock import BEIJING, beijing_today
 from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, client_ip, requires
 from zonebrain.web._errors import ERROR_RESPONSES, Forbidden, NotFound
@@ -101,14 +102,15 @@ def _form_date(text: str) -> dt.date | None:
         raise InputError(f"日期 {text!r} 格式不对 (not a date); 请用 YYYY-MM-DD") from None
 
 
-def _note_time(on: dt.date | None) -> dt.datetime | None:
-    """A note's day as a time: now for today (or none), noon of an earlier day (never the future)."""
-    today = dt.datetime.now(dt.UTC).date()
+def _note_time(on: dt.date | None, today: dt.date | None = None) -> dt.datetime | None:
+    """A note's day (a Beijing date, as users type it) as a stored time: now for today (or none),
+    noon Beijing time of an earlier day, in UTC (never the future)."""
+    today = today or beijing_today()
     if on is not None and on > today:
         raise InputError(f"记录日期 {on} 在未来 (in the future); 请填写实际发生的日期")
     if on is None or on == today:
         return None
-    return dt.datetime.combine(on, dt.time(12, 0))
+    return dt.datetime.combine(on, dt.time(12, 0)) - BEIJING
 
 
 def _project_json(x: pl.Project) -> dict[str, Any]:
