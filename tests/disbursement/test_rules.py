@@ -3,6 +3,7 @@ resolved; steps only move forward; stale versions are refused; roles are checked
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -289,8 +290,9 @@ def test_only_payable_awards_make_an_open_batch_refuse_a_new_one(
     d.reverse(people.wang, entry.id, reason="银行退回")
     open_ = d.create_batch(people.chen, first_run)  # A listed again; B already paid; D withdrawn
     assert open_.counts == {"listed": 1, "already_paid": 1, "withdrawn": 1}
-    with pytest.raises(WrongStep, match=rf"^1 项待兑现奖励已在未完成的兑现批次 #{open_.id} 中"):
+    with pytest.raises(WrongStep, match=rf"^1 项待兑现奖励已在未完成的兑现批次 #{open_.id} 中") as refused:
         d.create_batch(people.chen, first_run)
+    assert f"(payable awards already in open batch #{open_.id}: 1)" in str(refused.value)  # no "1 awards"
     rd = d.create_batch(people.chen, first_run, policies=["zz-rd-input"])  # B only: nothing to pay twice
     assert rd.counts == {"already_paid": 1}
 
@@ -316,3 +318,17 @@ def test_an_unknown_policy_is_named_with_the_runs_policies(
         d.create_batch(people.chen, first_run, policies=["zz-rd-input", "zz-nope"])
     assert "zz-hitech-first-cert, zz-rd-input, zz-revenue-breakthrough" in str(err.value)
     assert "no eligible award" not in str(err.value) and not d.batches()
+
+
+def test_a_provisional_run_cannot_be_paid(
+    d: Disbursement, store: AppStore, people: People, first_run: RunRows
+) -> None:
+    """A run whose period had not ended on its as-of date is refused (and the refusal audited)."""
+    early = dataclasses.replace(first_run, as_of=dt.date(first_run.period, 12, 31), run_id="early-run")
+    with pytest.raises(WrongStep, match="暂定") as refused:
+        d.create_batch(people.chen, early)
+    assert "provisional" in str(refused.value) and f"{first_run.period} 年度在基准日" in str(refused.value)
+    (row,) = store.audit.entries(action="disbursement.create")
+    assert (row.target, row.outcome) == ("run:early-run", "refused")
+    assert d.batches() == []
+    assert d.create_batch(people.chen, first_run).run_id == first_run.run_id  # its period over: fine

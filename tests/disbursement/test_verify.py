@@ -83,6 +83,10 @@ def test_refused_updates_are_audited_denied(
         (name, f"verification:{r.id}", "10.0.0.9") for name in ("firm_c", "sun", "zhao")
     ]
     assert all("无权处理该待核实事项" in e.detail["reason"] for e in denied)
+    by_name = {e.username: e.detail["reason"] for e in denied}  # the park officer's reason is the park
+    assert "其他园区" in by_name["sun"] and "another park's request" in by_name["sun"]
+    assert "角色" not in by_name["sun"] and "your role" not in by_name["sun"]
+    assert "其他园区" not in by_name["zhao"] and "your role may not" in by_name["zhao"]
     assert d.verification.get(r.id) == r
     with pytest.raises(NotAllowed, match="无权建立待核实队列"):
         d.verification.add_from_run(investor, first_run)

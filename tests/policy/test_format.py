@@ -30,6 +30,8 @@ def test_public_names_are_pinned() -> None:
             "WhatIf", "what_if", "Coverage", "coverage", "FACT_SOURCES", "FactSource", "set_amount",
             "set_tiers", "set_threshold", "set_budget", "set_interpretation", "replace_from_yaml",
             "Explained", "ExplainedCondition", "explain", "RecordedPayments", "missing_fields_zh",
+            "absent_reason", "check_as_of", "not_future", "provisional", "provisional_text",
+            "registered_after_text",
         ]
     )  # fmt: skip
 

@@ -69,17 +69,13 @@ def share_text(share: Fraction | float | None) -> str:
     return shown(share)
 
 
-def provisional(as_of: dt.date, period: int) -> bool:
-    """The period had not ended on the as-of date: its data are incomplete, its results provisional."""
-    return as_of <= dt.date(period, 12, 31)
+provisional = policy.provisional
+"""The period had not ended on the as-of date (the web and the 兑现 service use the same predicate)."""
 
 
 def warn_provisional(as_of: dt.date, period: int) -> None:
     _common.err_console.print(
-        f"[yellow]注意 / warning:[/yellow] {period} 年度在基准日 {as_of} 尚未结束, 结果为暂定, "
-        f"不宜据此兑现 (the period {period} had not ended on the as-of date {as_of}: the results are "
-        "provisional)",
-        highlight=False,
+        f"[yellow]注意 / warning:[/yellow] {policy.provisional_text(as_of, period)}", highlight=False
     )
 
 

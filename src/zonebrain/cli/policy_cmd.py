@@ -21,12 +21,13 @@ from rich.table import Table
 from zonebrain import disbursement, policy
 from zonebrain.appstore import AppStore, ConcurrentUpdate, User, default_app_db_url, open_app_store
 from zonebrain.cli import _common, policy_analysis
-from zonebrain.core.clock import beijing_text
+from zonebrain.core.clock import beijing_text, beijing_today
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._exports import list_order
 from zonebrain.disbursement._model import BATCH_LABELS, RESOLUTIONS
 from zonebrain.policy._explain import in_library_order
+from zonebrain.policy._notes import run_period
 from zonebrain.storage import Warehouse
 
 app = typer.Typer(
@@ -99,6 +100,14 @@ def run_cmd(
     Evaluate every enterprise and record the run; one-time awards consult the payment ledger."""
     with _common.input_errors():
         day = _common.parse_day(as_of)
+        if not dry_run:  # a recorded run dated after today would become everyone's latest run
+            policy.check_as_of(day)
+        elif day > beijing_today():
+            _common.err_console.print(
+                f"[yellow]注意 / warning:[/yellow] 基准日 {day} 晚于今天 ({beijing_today()}, 北京时间); "
+                f"仅预演, 不能记录 (the as-of date is after today: a dry run only, it cannot be recorded)",
+                highlight=False,
+            )
         lib = policy.load_library(folder).select(policies)
         with policy_analysis.payment_history(app_db) as history, _common.warehouse(read_only=dry_run) as wh:
             r = policy.run_policies(
@@ -123,7 +132,9 @@ def run_cmd(
         if row["status"] in ("eligible", "undetermined"):
             d[row["status"]] = row["rows"]
         d["fen"] += row["amount_fen"] or 0
-    for (pid, cid), d in sorted(rows.items()):
+    for key in in_library_order(lib, [{"policy_id": p, "clause_id": c} for p, c in rows]):
+        pid, cid = key["policy_id"], key["clause_id"]
+        d = rows[pid, cid]
         t.add_row(pid, cid, str(d["eligible"]), str(d["undetermined"]), display_fen(d["fen"], "万元"))
     _common.console.print(t)
     state = "未写入 (dry run)" if dry_run else f"运行 run_id {r.run_id}"
@@ -157,8 +168,14 @@ def explain_cmd(
         run_id = run_id or policy_analysis.latest_run(wh)
         lib = policy.load_library(folder)
         rows = in_library_order(lib, policy.load_results(wh, run_id, uscc).to_pylist())
+        why = ""
+        if not rows and run_id is not None:  # say why: unknown, or registered after the period
+            period = run_period(wh, run_id)
+            why = "" if period is None else f": {policy.absent_reason(wh, uscc, period)}"
     if not rows:
-        _common.err_console.print(f"该运行中没有企业 {uscc} (no results for this enterprise in the run)")
+        _common.err_console.print(
+            f"该运行中没有企业 {uscc} (no results for this enterprise in the run){why}", highlight=False
+        )
         raise typer.Exit(code=1)
     for row in rows:
         if as_json:
@@ -234,6 +251,7 @@ def check_cmd(
     """企业自测: 可享受的政策、金额, 以及其余政策缺少的数据 (已兑现的一次性奖励按支付台账)。
     Enterprise self-check: what it qualifies for, the amounts, and the data missing for the rest
     (one-time awards already paid per the payment ledger)."""
+    absent = f"仓库中没有企业 {uscc} (no such enterprise in the warehouse)"
     with _common.input_errors():
         lib = policy.load_library(folder)
         if form is not None:
@@ -250,8 +268,10 @@ def check_cmd(
                 year = period if period is not None else _latest_year(wh)
                 _common.console.print(f"考核年度 period {year}", highlight=False)
                 results = policy.self_check(wh, lib, year, uscc=uscc, history=history)
+                if not results.num_rows:
+                    absent = policy.absent_reason(wh, uscc, year)
     if results.num_rows == 0:
-        _common.err_console.print(f"仓库中没有企业 {uscc} (no such enterprise in the warehouse)")
+        _common.err_console.print(absent, highlight=False)
         raise typer.Exit(code=1)
     t = Table("政策/条款 clause", "结果 status", "金额(元) amount", "需补充 missing")
     labels = {

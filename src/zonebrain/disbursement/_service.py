@@ -26,6 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from zonebrain import policy
 from zonebrain.appstore import ConcurrentUpdate, Role, User, utcnow
 from zonebrain.appstore.disbursement_models import (
     PaymentLedgerRow,
@@ -172,7 +173,15 @@ class Disbursement:
         """A draft batch of the run's eligible awards (of *policies*, default all); its undetermined
         results join the 待核实 queue. Awards the ledger already holds are listed as ``already_paid``;
         awards an upheld objection withdrew in an earlier batch (not cancelled) stay ``withdrawn``, so a
-        new batch never lists again, unnoticed, what a 公示 found wrong."""
+        new batch never lists again, unnoticed, what a 公示 found wrong. A provisional run (its
+        period not ended on its as-of date) is refused, the refusal audited: the year is not over."""
+        if policy.provisional(run.as_of, run.period):
+            reason = policy.provisional_text(run.as_of, run.period)
+            self._store.audit.record(
+                "disbursement.create", user=actor, target=f"run:{run.run_id}", outcome="refused",
+                ip=ip, detail={"reason": reason},
+            )  # fmt: skip
+            raise WrongStep(f"不能由暂定测算生成兑现批次 (a provisional run cannot be paid): {reason}")
         known = run.policies or tuple(sorted(set(run.rows["policy_id"].to_pylist())))
         unknown = [p for p in policies or () if p not in known]
         if unknown:
@@ -201,7 +210,7 @@ class Disbursement:
                 ids = ", ".join(f"#{i}" for i in sorted(set(open_elsewhere.values())))
                 raise WrongStep(
                     f"{len(open_elsewhere)} 项待兑现奖励已在未完成的兑现批次 {ids} 中 "
-                    f"({len(open_elsewhere)} payable awards already in open batch {ids}); "
+                    f"(payable awards already in open batch {ids}: {len(open_elsewhere)}); "
                     "请先完成或作废该批次, 或选择其他政策 (finish or cancel it first, or choose other policies)"
                 )
             b = PayoutBatchRow(

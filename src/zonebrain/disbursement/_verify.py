@@ -152,6 +152,10 @@ class VerificationQueue:
         with self._store.session() as s:
             row = _row(s, request_id)
             if not may_handle(actor, row.park_id):
+                if actor.active and actor.role is Role.PARK_OFFICER and actor.role in HANDLERS:
+                    raise RoleRefused(  # the role may; the request is of another park than the officer's
+                        f"该事项属于其他园区, 无权处理该待核实事项 #{row.id} (another park's request)"
+                    )
                 raise RoleRefused(
                     f"角色 {actor.role.value} 无权处理该待核实事项 (your role may not handle this request)"
                 )

@@ -33,6 +33,14 @@ from zonebrain.policy._library import (
 )
 from zonebrain.policy._lint import RULES, Finding, lint
 from zonebrain.policy._notes import RecordedPayments
+from zonebrain.policy._period import (
+    absent_reason,
+    check_as_of,
+    not_future,
+    provisional,
+    provisional_text,
+    registered_after_text,
+)
 from zonebrain.policy._run import RunResult, canonical_hash, load_results, run_policies
 from zonebrain.policy._whatif import WhatIf, what_if
 
@@ -63,7 +71,9 @@ __all__ = [
     "RunResult",
     "Tier",
     "WhatIf",
+    "absent_reason",
     "canonical_hash",
+    "check_as_of",
     "coverage",
     "evaluate",
     "explain",
@@ -74,6 +84,10 @@ __all__ = [
     "load_policy",
     "load_results",
     "missing_fields_zh",
+    "not_future",
+    "provisional",
+    "provisional_text",
+    "registered_after_text",
     "replace_from_yaml",
     "run_case_file",
     "run_cases",

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pyarrow as pa
-from pydantic import AfterValidator, Field, NonNegativeInt
+from pydantic import AfterValidator, Field, NonNegativeInt, model_validator
 
 from zonebrain.core.money import parse_amount
 from zonebrain.core.yamlfile import load_yaml_model
 from zonebrain.policy._evaluate import PaidList, PaymentHistory, evaluate
 from zonebrain.policy._format import Fen, _Model
 from zonebrain.policy._library import LIBRARY, Library, PolicyFileError, load_library
+from zonebrain.policy._period import not_future
 from zonebrain.storage import Warehouse, open_warehouse
 
 
@@ -302,6 +303,17 @@ class Form(_Model):
     uscc: str = "SELF"
     period: int
     firm: FirmFacts
+
+    @model_validator(mode="after")
+    def _dates_have_passed(self) -> Form:
+        """A 认定 (tag since) or an event after today (Beijing) is refused, as on the web form and
+        the API (a case file may look ahead; a firm's own form states what has happened)."""
+        for tag in self.firm.tags or ():
+            if isinstance(tag, TagFacts) and tag.since is not None:
+                not_future(tag.since)
+        for event in self.firm.events or ():
+            not_future(event.date)
+        return self
 
 
 def self_check(

@@ -20,6 +20,8 @@ import ibis.expr.types as ir
 from zonebrain import policy as pol
 from zonebrain.core.money import display_fen
 from zonebrain.policy._explain import Explained, explain, in_library_order, parameter_text
+from zonebrain.policy._notes import run_period
+from zonebrain.policy._run import default_period
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal, scope_key
 from zonebrain.web._errors import NotFound
@@ -237,15 +239,47 @@ def runs(ctx: WebContext, t: Any, *, short: bool = False, limit: int = 200) -> D
 
 
 def run_info(ctx: WebContext, run_id: str) -> dict[str, Any]:
-    """One recorded run, or 404."""
+    """One recorded run, or 404; with the ``period`` it assessed and whether it is ``provisional``
+    (the period had not ended on its as-of date: the pages warn, and no batch is made from it)."""
     with ctx.pool.reader() as wh:
         t = wh.table("policy_runs")
         found = wh.to_arrow(t.filter(t.run_id == run_id)).to_pylist()
-    if not found:
-        raise NotFound()
-    row: dict[str, Any] = dict(found[0])
+        if not found:
+            raise NotFound()
+        row: dict[str, Any] = dict(found[0])
+        m = _PERIOD_NOTE.match(row["note"] or "")  # the default note; else the traces say
+        period = int(m.group(1)) if m else run_period(wh, run_id)
     row["batch_ids"] = [b for b in (row["batch_ids"] or "").split(",") if b]
+    row["period"] = default_period(row["as_of"]) if period is None else period
+    row["provisional"] = pol.provisional(row["as_of"], row["period"])
     return row
+
+
+def provisional_note(run: dict[str, Any]) -> str | None:
+    """The warning a page shows for a provisional run (Chinese first, then English), else None."""
+    return pol.provisional_text(run["as_of"], run["period"]) if run["provisional"] else None
+
+
+def absent_note(firm: dict[str, Any], period: int) -> str | None:
+    """Why *firm* has no result for *period* when it registered after it, else None."""
+    on = firm.get("registered_on")
+    if isinstance(on, dt.date) and on > dt.date(period, 12, 31):
+        return pol.registered_after_text(on, period)
+    return None
+
+
+def clause_order(lib: pol.Library) -> dict[tuple[str, str], int]:
+    """(policy, clause) → its place in the library (policies as loaded, clauses as declared)."""
+    pairs = [(p.id, c.id) for p in lib.policies.values() for c in p.clauses]
+    return {key: i for i, key in enumerate(pairs)}
+
+
+def clause_rank(t: ir.Table, lib: pol.Library) -> ir.IntegerValue:
+    """The library position of each row's clause as an engine expression (a CASE), so a paged
+    query orders ``reach-10m`` before ``reach-100m`` in the engine; an unknown clause goes last."""
+    place = clause_order(lib)
+    cases = [((t.policy_id == pid) & (t.clause_id == cid), i) for (pid, cid), i in place.items()]
+    return ibis.cases(*cases, else_=len(place)) if cases else ibis.literal(0)
 
 
 def latest_run_id(ctx: WebContext) -> str | None:
@@ -291,7 +325,7 @@ def summary(ctx: WebContext, run_id: str) -> DataTable:
             d[r["status"]] = int(r["n"])
         if r["status"] == "eligible":
             d["amount_fen"] += int(r["fen"] or 0)
-    rows = [out[k] for k in sorted(out)]
+    rows = in_library_order(library(), [out[k] for k in sorted(out)])  # reach-10m before reach-100m
     return DataTable(f"policy_summary_{_safe(run_id)}", "policy.summary_title", list(SUMMARY_COLUMNS), rows)
 
 
@@ -359,11 +393,12 @@ def results(
             j = j.filter(j.uscc == uscc)
         total = int(wh.to_arrow(j.aggregate(n=ibis._.uscc.count()))["n"][0].as_py())
         cols = ["uscc", "name", "park_id", "policy_id", "clause_id", "status", "amount_fen", "missing_fields"]
-        expr = j.select(*cols).mutate(rank=order)
-        expr = expr.order_by(["rank", ibis.desc("amount_fen"), "uscc", "policy_id", "clause_id"])
+        expr = j.select(*cols)
+        expr = expr.mutate(rank=order, place=clause_rank(expr, library()))  # clauses in library order
+        expr = expr.order_by(["rank", ibis.desc("amount_fen"), "uscc", "policy_id", "place", "clause_id"])
         if size is not None:
             expr = expr.limit(size, offset=(page - 1) * size)
-        return total, wh.to_arrow(expr.drop("rank")).to_pylist()
+        return total, wh.to_arrow(expr.drop("rank", "place")).to_pylist()
 
     key = ("policy_results", run_id, scope_key(p), park, policy_id, status, uscc, page, size)
     total, cached = ctx.cache.get(key, compute)
@@ -393,17 +428,18 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, A
     firm = enterprise_row(ctx, p, uscc)
     run_id = latest_run_id(ctx)
     if run_id is None:
-        return {"run_id": None, "firm": firm, "rows": []}
+        return {"run_id": None, "firm": firm, "rows": [], "absent": None}
     with ctx.pool.reader() as wh:
         res = wh.table("policy_results")
         expr = res.filter((res.run_id == run_id) & (res.uscc == firm["uscc"]))
         expr = expr.select("policy_id", "clause_id", "status", "amount_fen", "missing_fields")
-        found = wh.to_arrow(expr.order_by(["policy_id", "clause_id"])).to_pylist()
+        found = in_library_order(library(), wh.to_arrow(expr).to_pylist())
     refs = clause_refs(library())
     for r in found:
         r["clause_ref"], r["title"] = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
         r["missing_text"] = pol.missing_fields_zh(r["missing_fields"])
-    return {"run_id": run_id, "firm": firm, "rows": found}
+    absent = None if found else absent_note(firm, run_info(ctx, run_id)["period"])
+    return {"run_id": run_id, "firm": firm, "rows": found, "absent": absent}
 
 
 def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, Any]:
@@ -428,7 +464,8 @@ def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, A
                 "explained": ex,
             }
         )
-    return {"run": run, "firm": firm, "items": items}
+    absent = None if items else absent_note(firm, run["period"])  # say why there is nothing
+    return {"run": run, "firm": firm, "items": items, "absent": absent}
 
 
 def trace_json(item: dict[str, Any]) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def _check_day(day: dt.date) -> dt.date:
         raise InputError(
             f"基准日须在 {FIRST_DAY} 至 {LAST_DAY} 之间 (the as-of date must lie in that range): {day}"
         )
-    return day
+    return pol.check_as_of(day)  # a recorded run dated after today would become the latest run
 
 
 def _run(request: Request, p: Principal, as_of: dt.date, period: int | None) -> pol.RunResult:
@@ -103,6 +103,7 @@ def policy_page(request: Request, p: Reader) -> Response:
         runs.columns = [Col(c.key, c.label, "text") if c.kind == "link" else c for c in runs.columns]
     latest = runs.rows[0]["run_id"] if runs.rows else None
     summary = q.summary(ctx, latest) if latest else None
+    provisional = q.provisional_note(q.run_info(ctx, latest)) if latest else None
     return render(
         request,
         "policy.html",
@@ -110,6 +111,7 @@ def policy_page(request: Request, p: Reader) -> Response:
             "policies": q.library_view(q.library()),
             "runs": runs,
             "latest": latest,
+            "provisional": provisional,
             "summary": summary,
             "chart_data": q.chart(summary, t) if summary and summary.rows else None,
             "can_run": p.can(Perm.POLICY_RUN),
@@ -178,6 +180,7 @@ def results_page(
         {
             "run": run,
             "note": q.run_note_text(run["note"], t),
+            "provisional": q.provisional_note(run),
             "table": table,
             "parks": {} if p.uscc_scope else names,
             "policies": list(q.library().policies),
@@ -203,6 +206,7 @@ def trace_page(request: Request, p: Finance, run_id: RunId, uscc: Uscc) -> Respo
         "policy_trace.html",
         {
             **data,
+            "provisional": q.provisional_note(data["run"]),
             "park": park_names(ctx, loc).get(firm["park_id"], firm["park_id"]),
             "yuan": q.yuan,
             "missing_text": pol.missing_fields_zh,

@@ -156,6 +156,7 @@ def coverage_page(request: Request, p: Reader, run: RunQuery = None, data: DataF
             "view": q.coverage_json(c, run_id),
             "chart_data": q.coverage_chart(c, t),
             "run_id": run_id,
+            "provisional": pq.provisional_note(pq.run_info(ctx, run_id)) if run_id else None,
             "runs": q.warehouse_runs(ctx),
             "declared": q.DECLARED_FACTS,
             "fact_label": fact_label_zh,

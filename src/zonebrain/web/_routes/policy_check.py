@@ -35,7 +35,6 @@ from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
 from zonebrain import policy as pol
-from zonebrain.core.clock import beijing_today
 from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.money import parse_amount, split_unit
 from zonebrain.disbursement import Ledger, ask_for
@@ -155,12 +154,7 @@ def _year(text: str) -> int:
 def _date(text: str) -> dt.date:
     """A date that has happened: a 认定 or an event in the future is a typing slip, not a fact."""
     day = form_day(text, "日期", earliest=dt.date(1950, 1, 1))  # founding dates reach back further
-    today = beijing_today()
-    if day > today:
-        raise InputError(
-            f"日期 {day} 晚于今天 ({today}, 北京时间), 请填写已发生的日期 (a date after today: give one that has passed)"
-        )
-    return day
+    return pol.not_future(day)  # the rule of pol.Form too: the CLI's --form file says the same
 
 
 def _money(text: str, unit: str | None, signed: bool) -> int:
@@ -373,6 +367,7 @@ def _page(
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    absent: str | None = None,
 ) -> Response:
     tags, events = presence_facts()
     default_year = dt.date.today().year - 1
@@ -395,6 +390,7 @@ def _page(
             "tags": tags,
             "events": events,
             "yuan": q.yuan,
+            "absent": absent,
         },
         status,
     )
@@ -412,7 +408,8 @@ def check_page(request: Request, p: User, uscc: UsccQuery = None, period: Period
     firm, year, results = check_uscc(request, p, code, period)
     table = result_table(results, tr(request), f"{firm['name']} {firm['uscc']}", year)
     export = f"/api/v1/policy/check/{firm['uscc']}?period={year}&format=xlsx"
-    return _page(request, p, table=table, export=export, uscc=firm["uscc"], uscc_period=year)
+    absent = None if results.num_rows else q.absent_note(firm, year)  # say why the table is empty
+    return _page(request, p, table=table, export=export, uscc=firm["uscc"], uscc_period=year, absent=absent)
 
 
 @pages.post("/policy/check")
