@@ -9,6 +9,7 @@ import datetime as dt
 from types import SimpleNamespace
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from zonebrain.core.errors import InputError
@@ -69,3 +70,19 @@ def test_the_scenario_sheet_names_its_items_in_chinese() -> None:
         "郑州高新区企业研发投入奖励 · 单企上限 (zz-rd-input.cap)",
     ]
     assert sheet["value"] == ["2025-03-31", "2024", "run-1", "80万"]
+
+
+def test_the_web_and_the_cli_name_excel_columns_from_one_table() -> None:
+    """The pool rule and coverage columns were named only in the CLI; the web's what-if export
+    showed rule_before / rule_after in English."""
+    from zonebrain.cli.policy_analysis import excel_headers as cli_headers
+    from zonebrain.web._queries.policy_analysis import excel_headers
+
+    columns = ["rule_before", "rule_after", "needs", "cost_before_fen"]
+    assert excel_headers(columns) == {
+        "rule_before": "分配方式 基线",
+        "rule_after": "分配方式 情景",
+        "needs": "共缺字段",
+        "cost_before_fen": "兑现金额 基线",
+    }
+    assert cli_headers({"t": pa.table({c: [1] for c in columns})}) == excel_headers(columns)

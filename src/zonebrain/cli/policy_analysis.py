@@ -221,39 +221,13 @@ def _money_columns(sheets: dict[str, pa.Table]) -> list[str]:
     return sorted({c for t in sheets.values() for c in t.column_names if c.endswith("_fen")})
 
 
-_HEADERS: dict[str, str] = {
-    "rule_before": "分配方式 基线",
-    "rule_after": "分配方式 情景",
-    "clauses": "条款数",
-    "clauses_from_data": "免申即享条款数",
-    "clause_share": "免申即享占比",
-    "decided_share": "已决定占比",
-    "firms": "企业数",
-    "firms_decided": "全部条款已决定的企业",
-    "firms_decided_share": "全部条款已决定的企业占比",
-    "facts": "所需数据 (代码)",
-    "from_data": "免申即享",
-    "decisions": "决定数",
-    "ineligible": "不符合",
-    "superseded": "从高不重复",
-    "decided": "已决定",
-    "field": "字段 (代码)",
-    "label_zh": "字段",
-    "source": "来源",
-    "decides": "单独可决定",
-    "with_others": "与其他共缺",
-    "needs": "共缺字段",
-}
-"""Chinese headers of the sheet columns the web's what-if export does not name (coverage, pool rule)."""
-
-
 def excel_headers(sheets: dict[str, pa.Table]) -> dict[str, str]:
-    """Every column's Chinese header: the web export's (``cost_before_fen`` → ``兑现金额 基线``), then
-    :data:`_HEADERS`; the Excel writer adds the unit of money columns (``(元)``)."""
+    """Every column's Chinese header, from the one table the web's exports use too
+    (``cost_before_fen`` → ``兑现金额 基线``); the Excel writer adds the unit of money columns."""
     from zonebrain.web._queries.policy_analysis import excel_headers as web_headers
 
     columns = sorted({c for t in sheets.values() for c in t.column_names})
-    return {**{c: _HEADERS.get(c, c) for c in columns}, **web_headers(columns)}
+    return {**{c: c for c in columns}, **web_headers(columns)}
 
 
 def _write(sheets: dict[str, pa.Table], out: Path) -> None:
