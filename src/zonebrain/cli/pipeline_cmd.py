@@ -19,7 +19,7 @@ from rich.table import Table
 from zonebrain import pipeline
 from zonebrain.appstore import AppStore, User, default_app_db_url, open_app_store
 from zonebrain.cli._common import console, err_console, parse_day, state
-from zonebrain.core.clock import BEIJING, utcnow
+from zonebrain.core.clock import from_beijing, utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 
@@ -62,7 +62,7 @@ def _as_of(text: str | None) -> dt.datetime:
     """``--as-of``: now, or the end of that Beijing day, as a stored (UTC) time."""
     if text is None:
         return utcnow()
-    return dt.datetime.combine(parse_day(text), dt.time(23, 59, 59)) - BEIJING
+    return from_beijing(dt.datetime.combine(parse_day(text), dt.time(23, 59, 59)))
 
 
 def _emit(t: pa.Table | pd.DataFrame, fmt: str, title: str, money: tuple[str, ...] = ()) -> None:

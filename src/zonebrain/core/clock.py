@@ -33,6 +33,15 @@ def beijing(at: dt.datetime) -> dt.datetime:
     return at + BEIJING
 
 
+def from_beijing(local: dt.datetime) -> dt.datetime:
+    """A Beijing time as people type it (naive) as it is stored: naive UTC; :func:`beijing` undone.
+
+    >>> from_beijing(dt.datetime(2026, 11, 30, 4, 36))
+    datetime.datetime(2026, 11, 29, 20, 36)
+    """
+    return local - BEIJING
+
+
 def beijing_text(at: dt.datetime | None) -> str:
     """A stored time as people read it: Beijing time to the minute ("" for None).
 

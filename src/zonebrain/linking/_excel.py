@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from zonebrain.appstore import Role, User
 from zonebrain.appstore.linking_models import DemandRow, ResourceRow
-from zonebrain.core.clock import BEIJING, beijing_today
+from zonebrain.core.clock import beijing_today, from_beijing
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import parse_amount
 from zonebrain.core.uscc import USCC
@@ -178,7 +178,7 @@ def _cell(kind: str, name: str, text: str, parks: Mapping[str, str]) -> Any:
         when = parse_datetime(text)
         if when.date() > beijing_today():
             raise InputError("提交日期在未来 (in the future); 请填写实际提交日期 / write the real date")
-        return when - BEIJING
+        return from_beijing(when)
     limit = 256 if name in ("name", "provider", "title", "firm_name", "contact") else 10_000
     value = text.strip()
     if len(value) > limit:

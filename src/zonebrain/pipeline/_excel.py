@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from zonebrain.appstore import User
-from zonebrain.core.clock import BEIJING, beijing, utcnow
+from zonebrain.core.clock import beijing, from_beijing, utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import FEN_PER, parse_amount
 from zonebrain.core.uscc import USCC
@@ -127,7 +127,7 @@ def _cell(field_name: str, text: str, pipe: Pipeline) -> Any:
     if field_name == "promised_jobs":
         return _parse_jobs(text)
     if field_name == "at":  # typed in Beijing time, stored in UTC
-        return parse_datetime(text) - BEIJING
+        return from_beijing(parse_datetime(text))
     if field_name == "stage":
         stage = parse_stage(text)
         if stage is Stage.TERMINATED:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from zonebrain import pipeline as pl
 from zonebrain.appstore import ConcurrentUpdate
-from zonebrain.core.clock import BEIJING, beijing_today
+from zonebrain.core.clock import beijing_today, from_beijing
 from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, client_ip, requires
 from zonebrain.web._errors import ERROR_RESPONSES, Forbidden, NotFound
@@ -110,7 +110,7 @@ def _note_time(on: dt.date | None, today: dt.date | None = None) -> dt.datetime 
         raise InputError(f"记录日期 {on} 在未来 (in the future); 请填写实际发生的日期")
     if on is None or on == today:
         return None
-    return dt.datetime.combine(on, dt.time(12, 0)) - BEIJING
+    return from_beijing(dt.datetime.combine(on, dt.time(12, 0)))
 
 
 def _project_json(x: pl.Project) -> dict[str, Any]:
