@@ -242,7 +242,7 @@ def test_coverage_names_the_declared_facts(flow: dict[str, Any], users: dict[str
 
 
 def test_a_share_is_never_rounded_to_all_or_nothing() -> None:
-    from zonebrain.web._queries.policy_analysis import share_text
+    from zonebrain.policy._format import share_text
 
     assert share_text(Fraction(1)) == "100%" and share_text(Fraction(0)) == "0%"
     assert share_text(Fraction(1199964, 1200000)) == "99.997%"

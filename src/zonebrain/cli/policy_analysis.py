@@ -24,6 +24,7 @@ from zonebrain.cli import _common
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.policy._edit import check_budget_rule
+from zonebrain.policy._format import share_text
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
 from zonebrain.storage import Warehouse
@@ -59,14 +60,6 @@ def payment_history(app_db: str | None) -> Iterator[policy.PaymentHistory]:
         ledger = disbursement.Ledger(store)
         _common.console.print(f"支付台账 payment ledger: {ledger.count()} 笔 entries", highlight=False)
         yield ledger
-
-
-def share_text(share: Fraction | float | None) -> str:
-    """A share in percent that never shows 100% or 0% unless it is exactly that (79964/80000 →
-    ``99.96%``, not ``100.0%``): the web coverage page's rule, one function for both."""
-    from zonebrain.web._queries.policy_analysis import share_text as shown  # the web loads on use only
-
-    return shown(share)
 
 
 provisional = policy.provisional

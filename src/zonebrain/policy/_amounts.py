@@ -17,8 +17,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from zonebrain.core.money import display_fen
-from zonebrain.policy._format import MONEY_FACTS, Amount, Tier, rate_text
+from zonebrain.policy._format import MONEY_FACTS, Amount, Tier, rate_text, yuan_text
 
 
 def _floordiv_sql(num: Any, den: int) -> Any:
@@ -85,10 +84,6 @@ _ROUNDING = {
 """A clause's rounding as the trace names it (Chinese, English)."""
 
 
-def _yuan(fen: int) -> str:
-    return f"{display_fen(fen, '元')} 元"
-
-
 def _rate(rate: Fraction) -> str:
     """A rate as a percentage, with the exact fraction when four decimals do not hold it."""
     text = rate_text(rate)
@@ -98,12 +93,12 @@ def _rate(rate: Fraction) -> str:
 
 def _tier_table(amount: Amount, money: bool) -> str:
     """``[10,000,000.00 元, ∞) → 300,000.00 元; …`` (a bracket's 含 bound is square)."""
-    bound = _yuan if money else str
+    bound = yuan_text if money else str
     parts = []
     for t in amount.tiers or ():
         lo = "(-∞" if t.lower is None else f"{'[' if t.lower_inclusive else '('}{bound(t.lower)}"
         hi = "∞)" if t.upper is None else f"{bound(t.upper)}{']' if t.upper_inclusive else ')'}"
-        val = _yuan(t.amount) if t.amount is not None else _rate(t.rate or Fraction(0))
+        val = yuan_text(t.amount) if t.amount is not None else _rate(t.rate or Fraction(0))
         parts.append(f"{lo}, {hi} → {val}")
     return "; ".join(parts)
 
@@ -125,10 +120,10 @@ def describe(amount: Amount, rate: Fraction | None, cap: int | None, base_label:
     # imported here: _coverage reads run results (through _run and _evaluate, which imports this module)
     from zonebrain.policy._coverage import field_label_zh
 
-    zh_cap = f", 封顶 {_yuan(cap)}" if cap is not None else ""
-    en_cap = f", capped at {_yuan(cap)}" if cap is not None else ""
+    zh_cap = f", 封顶 {yuan_text(cap)}" if cap is not None else ""
+    en_cap = f", capped at {yuan_text(cap)}" if cap is not None else ""
     if amount.fixed is not None:
-        return f"定额 {_yuan(amount.fixed)}{zh_cap} / fixed {_yuan(amount.fixed)}{en_cap}"
+        return f"定额 {yuan_text(amount.fixed)}{zh_cap} / fixed {yuan_text(amount.fixed)}{en_cap}"
     label = base_label or ""
     zh_base = field_label_zh(label)
     zh_round, en_round = _ROUNDING[amount.rounding]

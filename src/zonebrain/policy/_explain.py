@@ -28,6 +28,7 @@ from zonebrain.policy._format import (
     Policy,
     _fen,
     rate_text,
+    yuan_text,
 )
 from zonebrain.policy._library import Library
 
@@ -95,7 +96,7 @@ def parameter_text(kind: str, value: int | Fraction | None) -> str:
     if value is None:
         return "—"
     if kind == "amount":
-        return f"{display_fen(int(value), '元')} 元"
+        return yuan_text(int(value))
     return rate_text(Fraction(value))
 
 
@@ -104,7 +105,7 @@ def value_text(fact: str | None, value: Any) -> str:
     if value is None:
         return ""
     if fact in MONEY_FACTS and isinstance(value, int) and not isinstance(value, bool):
-        return f"{display_fen(value, '元')} 元"
+        return yuan_text(value)
     return str(value)
 
 
@@ -166,7 +167,7 @@ def readable_test(test: str) -> str:
                 rhs = rhs_text
         fen = ""
         if fact in MONEY_FACTS and re.fullmatch(r"-?\d+", rhs_text):
-            fen = f"{display_fen(int(rhs_text), '元')} 元"
+            fen = yuan_text(int(rhs_text))
         param = f" (参数 {m['param']})" if m["param"] else ""
         return f"{subject} {_rhs_zh(op, rhs, fen)}{param}"
     if m := _TAG_TEST.fullmatch(test):

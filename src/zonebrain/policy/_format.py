@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from zonebrain.core.errors import MoneyError
-from zonebrain.core.money import parse_amount, split_unit
+from zonebrain.core.money import display_fen, parse_amount, split_unit
 
 YEAR_FACTS = ("revenue_fen", "tax_fen", "rd_expense_fen", "employees", "insured_employees")
 """Facts read from ``enterprise_years`` for a year relative to the period (``year: 0`` or ``-1``)."""
@@ -68,6 +68,27 @@ def rate_text(rate: Fraction) -> str:
     pct = Decimal(rate.numerator) * 100 / Decimal(rate.denominator)
     text = format(pct.quantize(Decimal("0.0001")).normalize(), "f")
     return f"{text}%"
+
+
+def yuan_text(fen: int) -> str:
+    """An amount as the trace and its explanation show it: 元 with separators, ``500,000.00 元``."""
+    return f"{display_fen(fen, '元')} 元"
+
+
+def share_text(share: Fraction | Decimal | float | None) -> str:
+    """A share in percent that never claims 100% or 0% unless it is exactly that: 35964/36000 →
+    ``99.9%``, 35999/36000 → ``99.997%``; beyond three decimals ``>99.999%`` / ``<0.001%``."""
+    if share is None:
+        return "—"
+    exact = Fraction(share) if not isinstance(share, Decimal) else Fraction(str(share))
+    if exact in (0, 1):
+        return f"{int(exact * 100)}%"
+    pct = Decimal(exact.numerator) * 100 / Decimal(exact.denominator)
+    for places in (1, 2, 3):
+        shown = pct.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        if 0 < shown < 100:
+            return f"{shown}%"
+    return ">99.999%" if pct > 50 else "<0.001%"
 
 
 Fen = Annotated[int, BeforeValidator(_fen)]

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -33,7 +33,7 @@ from zonebrain.core.money import FEN_PER
 from zonebrain.disbursement import Ledger
 from zonebrain.policy._coverage import FACT_SOURCES
 from zonebrain.policy._edit import COMPARISONS
-from zonebrain.policy._format import MONEY_FACTS, _fen, _rate
+from zonebrain.policy._format import MONEY_FACTS, _fen, _rate, share_text
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
@@ -87,22 +87,6 @@ def pct_text(rate: Fraction) -> str:
 def wan_text(fen: int) -> str:
     """Fen as the number of 万元, exactly (50000000 → ``50``)."""
     return format((Decimal(fen) / _WAN).normalize(), "f")
-
-
-def share_text(share: Fraction | Decimal | float | None) -> str:
-    """A share in percent that never claims 100% or 0% unless it is exactly that: 35964/36000 →
-    ``99.9%``, 35999/36000 → ``99.997%``; beyond three decimals ``>99.999%`` / ``<0.001%``."""
-    if share is None:
-        return "—"
-    exact = Fraction(share) if not isinstance(share, Decimal) else Fraction(str(share))
-    if exact in (0, 1):
-        return f"{int(exact * 100)}%"
-    pct = Decimal(exact.numerator) * 100 / Decimal(exact.denominator)
-    for places in (1, 2, 3):
-        shown = pct.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-        if 0 < shown < 100:
-            return f"{shown}%"
-    return ">99.999%" if pct > 50 else "<0.001%"
 
 
 _MAX_WAN: Final = 999_999_999

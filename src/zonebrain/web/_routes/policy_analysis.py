@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from zonebrain.core.errors import InputError
 from zonebrain.policy._coverage import fact_label_zh
+from zonebrain.policy._format import share_text
 from zonebrain.reports import export_excel
 from zonebrain.web._auth import Perm, Principal, principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES
@@ -129,7 +130,7 @@ async def whatif_fragment(request: Request, p: User) -> Response:
             "r": q.result_view(r, p, tr(request), names),
             "changes": sc.changes,
             "yuan": pq.yuan,
-            "share": q.share_text,
+            "share": share_text,
         },
     )
 
