@@ -62,14 +62,13 @@ def payment_history(app_db: str | None) -> Iterator[policy.PaymentHistory]:
         yield ledger
 
 
-provisional = policy.provisional
-"""The period had not ended on the as-of date (the web and the 兑现 service use the same predicate)."""
-
-
 def warn_provisional(as_of: dt.date, period: int) -> None:
-    _common.err_console.print(
-        f"[yellow]注意 / warning:[/yellow] {policy.provisional_text(as_of, period)}", highlight=False
-    )
+    """On stderr, when the period had not ended on the as-of date (:func:`policy.provisional`, the
+    predicate the web and the 兑现 service use): its results are provisional."""
+    if policy.provisional(as_of, period):
+        _common.err_console.print(
+            f"[yellow]注意 / warning:[/yellow] {policy.provisional_text(as_of, period)}", highlight=False
+        )
 
 
 def latest_run(wh: Warehouse) -> str | None:
@@ -87,8 +86,7 @@ def latest_run(wh: Warehouse) -> str | None:
     _common.err_console.print(
         f"使用最新运行 (latest run) {run_id}; 基准日 as-of {as_of}; 年度 period {period}", highlight=False
     )
-    if provisional(as_of, period):
-        warn_provisional(as_of, period)
+    warn_provisional(as_of, period)
     return run_id
 
 
@@ -317,8 +315,7 @@ def whatif_cmd(
                 history=history,
             )
     base = f"运行 run {r.baseline_run_id}" if r.baseline_run_id else "重新测算 fresh evaluation"
-    if provisional(r.as_of, r.period):
-        warn_provisional(r.as_of, r.period)
+    warn_provisional(r.as_of, r.period)
     _common.console.print(
         f"年度 period {r.period}; 基线 baseline: {base}; 未写入仓库 (nothing recorded)", highlight=False
     )

@@ -115,8 +115,7 @@ def run_cmd(
             )
             years = wh.table("enterprise_years")
             held = wh.to_arrow(years.filter(years.year == r.period).select("uscc").limit(1)).num_rows
-    if policy_analysis.provisional(day, r.period):  # data for the year still to come
-        policy_analysis.warn_provisional(day, r.period)
+    policy_analysis.warn_provisional(day, r.period)  # data for the year still to come
     if not held:  # every result would be 待核实 for want of data: say why rather than let it pass
         _common.err_console.print(
             f"[yellow]注意 / warning:[/yellow] 仓库中没有 {r.period} 年度的企业数据 (no enterprise data for "
@@ -342,8 +341,6 @@ VersionOpt = Annotated[
     int, typer.Option("--version", help="你看到的批次版本号。 The batch version you read (stale → refused).")
 ]
 AppDbOpt = policy_analysis.AppDbOpt
-STATUS_ZH = {s.value: label for s, label in BATCH_LABELS.items()}
-"""Batch statuses in Chinese (the service's labels, which the web's zh-CN catalogue repeats)."""
 
 
 @contextmanager
@@ -374,7 +371,7 @@ def _print_batch(b: disbursement.Batch) -> None:
     if b.publicity_closed_at:
         publicity += f" (提前结束 closed: {b.publicity_note})"
     _common.console.print(
-        f"[bold]批次 batch #{b.id}[/bold] {b.title}: {STATUS_ZH[b.status.value]} {b.status.value} "
+        f"[bold]批次 batch #{b.id}[/bold] {b.title}: {BATCH_LABELS[b.status]} {b.status.value} "
         f"(version {b.version})\n"
         f"  运行 run {b.run_id}; 年度 period {b.period}; 政策 {', '.join(b.policies)}\n"
         f"  公示期 publicity {publicity}; 金额 total {display_fen(b.total_fen, '元')} 元; 名单 items: {counts}\n"
@@ -425,7 +422,7 @@ def batch_list(
     t = Table("#", "名称 title", "状态 status", "运行 run", "年度 period", "金额(元) total", "version")
     for b in batches:
         t.add_row(
-            str(b.id), b.title, STATUS_ZH[b.status.value], b.run_id, str(b.period),
+            str(b.id), b.title, BATCH_LABELS[b.status], b.run_id, str(b.period),
             display_fen(b.total_fen, "元"), str(b.version),
         )  # fmt: skip
     _common.console.print(t)

@@ -72,13 +72,17 @@ def leaves(lib: Library) -> dict[tuple[str, str], list[Leaf]]:
     return out
 
 
+def clause_order(lib: Library) -> dict[tuple[str, str], int]:
+    """(policy, clause) → its place in the library: policies as loaded, clauses as declared in
+    their file (``reach-10m`` before ``reach-100m``, not by text)."""
+    pairs = [(p.id, c.id) for p in lib.policies.values() for c in p.clauses]
+    return {key: i for i, key in enumerate(pairs)}
+
+
 def in_library_order(lib: Library, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """*rows* (each with ``policy_id`` and ``clause_id``) in the library's order: policies as
-    loaded, clauses as declared in their file (``reach-10m`` before ``reach-100m``), not by text.
-    A clause no longer in the library goes last, in text order."""
-    place = {
-        (p.id, c.id): i for i, (p, c) in enumerate((p, c) for p in lib.policies.values() for c in p.clauses)
-    }
+    """*rows* (each with ``policy_id`` and ``clause_id``) in :func:`clause_order`; a clause no
+    longer in the library goes last, in text order."""
+    place = clause_order(lib)
     last = len(place)
     return sorted(
         rows,

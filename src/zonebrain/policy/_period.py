@@ -57,14 +57,16 @@ def absent_reason(wh: Warehouse, uscc: str, period: int) -> str:
     found = wh.to_arrow(ent.filter(ent.uscc == uscc).select("registered_on").limit(1)).to_pylist()
     if not found:
         return f"仓库中没有企业 {uscc} (no such enterprise in the warehouse)"
-    on = found[0]["registered_on"]
-    if on is not None and on > dt.date(period, 12, 31):
-        return registered_after_text(on, period)
-    return f"企业 {uscc} 没有 {period} 年度的测算结果 (no result for the enterprise in {period})"
+    return registered_after_text(found[0]["registered_on"], period) or (
+        f"企业 {uscc} 没有 {period} 年度的测算结果 (no result for the enterprise in {period})"
+    )
 
 
-def registered_after_text(registered_on: dt.date, period: int) -> str:
-    """The reason a firm registered after *period* has no result for it."""
+def registered_after_text(registered_on: object, period: int) -> str | None:
+    """Why a firm registered after *period* has no result for it; None when it was registered by
+    the period's end or its date is unknown (the engine assesses it then)."""
+    if not isinstance(registered_on, dt.date) or registered_on <= dt.date(period, 12, 31):
+        return None
     return (
         f"该企业于 {registered_on} 登记, 晚于 {period} 年度, 不参与该年度测算 "
         f"(registered on {registered_on}, after the period {period}: not assessed for it)"

@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 
 from zonebrain import policy as pol
 from zonebrain.core.money import display_fen
-from zonebrain.policy._explain import Explained, explain, in_library_order, parameter_text
+from zonebrain.policy._explain import Explained, clause_order, explain, in_library_order, parameter_text
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
 from zonebrain.storage import Warehouse
@@ -260,20 +260,6 @@ def provisional_note(run: dict[str, Any]) -> str | None:
     return pol.provisional_text(run["as_of"], run["period"]) if run["provisional"] else None
 
 
-def absent_note(firm: dict[str, Any], period: int) -> str | None:
-    """Why *firm* has no result for *period* when it registered after it, else None."""
-    on = firm.get("registered_on")
-    if isinstance(on, dt.date) and on > dt.date(period, 12, 31):
-        return pol.registered_after_text(on, period)
-    return None
-
-
-def clause_order(lib: pol.Library) -> dict[tuple[str, str], int]:
-    """(policy, clause) → its place in the library (policies as loaded, clauses as declared)."""
-    pairs = [(p.id, c.id) for p in lib.policies.values() for c in p.clauses]
-    return {key: i for i, key in enumerate(pairs)}
-
-
 def clause_rank(t: ir.Table, lib: pol.Library) -> ir.IntegerValue:
     """The library position of each row's clause as an engine expression (a CASE), so a paged
     query orders ``reach-10m`` before ``reach-100m`` in the engine; an unknown clause goes last."""
@@ -438,7 +424,11 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, A
     for r in found:
         r["clause_ref"], r["title"] = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
         r["missing_text"] = pol.missing_fields_zh(r["missing_fields"])
-    absent = None if found else absent_note(firm, run_info(ctx, run_id)["period"])
+    absent = (
+        None
+        if found
+        else pol.registered_after_text(firm.get("registered_on"), run_info(ctx, run_id)["period"])
+    )
     return {"run_id": run_id, "firm": firm, "rows": found, "absent": absent}
 
 
@@ -464,7 +454,7 @@ def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, A
                 "explained": ex,
             }
         )
-    absent = None if items else absent_note(firm, run["period"])  # say why there is nothing
+    absent = None if items else pol.registered_after_text(firm.get("registered_on"), run["period"])  # say why
     return {"run": run, "firm": firm, "items": items, "absent": absent}
 
 

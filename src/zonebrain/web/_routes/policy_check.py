@@ -408,7 +408,7 @@ def check_page(request: Request, p: User, uscc: UsccQuery = None, period: Period
     firm, year, results = check_uscc(request, p, code, period)
     table = result_table(results, tr(request), f"{firm['name']} {firm['uscc']}", year)
     export = f"/api/v1/policy/check/{firm['uscc']}?period={year}&format=xlsx"
-    absent = None if results.num_rows else q.absent_note(firm, year)  # say why the table is empty
+    absent = None if results.num_rows else pol.registered_after_text(firm.get("registered_on"), year)
     return _page(request, p, table=table, export=export, uscc=firm["uscc"], uscc_period=year, absent=absent)
 
 
