@@ -19,7 +19,13 @@ from zonebrain.appstore._audit import AuditEntry, AuditLog
 from zonebrain.appstore._models import AuditRow, UserRow
 from zonebrain.appstore._roles import ROLES, Role
 from zonebrain.appstore._sessions import LoginSession, Sessions
-from zonebrain.appstore._store import AppStore, ConcurrentUpdate, default_app_db_url, open_app_store
+from zonebrain.appstore._store import (
+    AppStore,
+    ConcurrentUpdate,
+    default_app_db_url,
+    open_app_store,
+    open_existing_app_store,
+)
 from zonebrain.appstore._users import MIN_PASSWORD, User, Users
 from zonebrain.core.clock import utcnow
 
@@ -39,5 +45,6 @@ __all__ = [
     "Users",
     "default_app_db_url",
     "open_app_store",
+    "open_existing_app_store",
     "utcnow",
 ]

@@ -41,6 +41,17 @@ def default_app_db_url(data_dir: str | Path | None = None, override: str | None 
     return str(Path(data_dir) / "app.sqlite")
 
 
+def open_existing_app_store(data_dir: str | Path | None, override: str | None = None) -> AppStore | None:
+    """The app store a reader of it should use: the one named by *override* or ``$ZONEBRAIN_APP_DB``,
+    which must exist (a mistyped path is an error, not an empty store), else ``DATA_DIR/app.sqlite``
+    when there is one; None for a zone that has none yet (nothing paid, nothing pursued)."""
+    url = default_app_db_url(data_dir, override)
+    named = override is not None or os.environ.get(ENV_URL)
+    if not named and not Path(url).exists():
+        return None
+    return open_app_store(url, create=False)
+
+
 def sqlalchemy_url(url: str | Path) -> str:
     """A SQLAlchemy URL for *url*: a file path is SQLite; ``postgresql://`` uses psycopg 3."""
     text = str(url)

@@ -7,7 +7,6 @@ command writes to the warehouse.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from fractions import Fraction
@@ -19,7 +18,7 @@ import typer
 from rich.table import Table
 
 from zonebrain import disbursement, policy
-from zonebrain.appstore import default_app_db_url, open_app_store
+from zonebrain.appstore import open_existing_app_store
 from zonebrain.cli import _common
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
@@ -51,12 +50,11 @@ def payment_history(app_db: str | None) -> Iterator[policy.PaymentHistory]:
 
     An app store named by ``--app-db`` or ``$ZONEBRAIN_APP_DB`` is opened (and must work); the default
     ``DATA_DIR/app.sqlite`` only when it exists (a zone without the web app has paid nothing yet)."""
-    url = default_app_db_url(_common.state.data_dir, app_db)
-    explicit = app_db is not None or os.environ.get("ZONEBRAIN_APP_DB")
-    if not explicit and not Path(url).exists():
+    store = open_existing_app_store(_common.state.data_dir, app_db)
+    if store is None:
         yield policy.NoPayments()
         return
-    with open_app_store(url, create=False) as store:
+    with store:
         ledger = disbursement.Ledger(store)
         _common.console.print(f"支付台账 payment ledger: {ledger.count()} 笔 entries", highlight=False)
         yield ledger

@@ -5,7 +5,6 @@ Mount it in the main CLI with ``main_app.add_typer(app, name="candidates")``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -37,15 +36,14 @@ def _read_exclude(path: Path | None) -> list[str]:
 
 def _pipeline_usccs(app_db: str | None) -> list[str]:
     """USCCs the investment pipeline already pursues (live projects), so they are not offered again."""
-    from zonebrain.appstore import default_app_db_url, open_app_store
+    from zonebrain.appstore import open_existing_app_store
     from zonebrain.cli._common import state
     from zonebrain.pipeline import Pipeline
 
-    url = default_app_db_url(state.data_dir, app_db)
-    explicit = app_db is not None or os.environ.get("ZONEBRAIN_APP_DB")
-    if not explicit and not Path(url).exists():
+    store = open_existing_app_store(state.data_dir, app_db)
+    if store is None:
         return []  # no app store yet: no pipeline to leave out
-    with open_app_store(url, create=False) as store:
+    with store:
         return sorted(Pipeline(store).usccs())
 
 
