@@ -292,3 +292,21 @@ def test_a_firm_registered_after_the_period_has_no_result_for_it(wh: Warehouse) 
     firms = set(evaluate(wh, load_library(), 2024)["uscc"].to_pylist())
     assert "P1" not in firms and {"P0", "P2"} <= firms
     assert "P1" in set(evaluate(wh, load_library(), 2025)["uscc"].to_pylist())
+
+
+def test_the_latest_run_is_the_last_recorded_even_within_one_second(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs are ordered by when they were recorded, to the microsecond: the later of two runs in the
+    same second is the latest, though its id (its as-of date first) sorts before the other's."""
+    import datetime as dt
+
+    from zonebrain.policy import _run
+
+    ticks = iter([dt.datetime(2026, 11, 29, 12, 0, 0, 100_000), dt.datetime(2026, 11, 29, 12, 0, 0, 900_000)])
+    monkeypatch.setattr(_run, "utcnow", lambda: next(ticks))
+    build(wh)
+    first = run_policies(wh, load_library(), dt.date(2026, 11, 1), period=2026, write=True)
+    second = run_policies(wh, load_library(), dt.date(2025, 3, 31), write=True)
+    assert second.run_id < first.run_id  # the id alone would pick the first
+    assert set(load_results(wh, traces=False)["run_id"].to_pylist()) == {second.run_id}

@@ -204,7 +204,8 @@ def _write(wh: Warehouse, r: RunResult, kind: str, note: str, ev: Evaluation) ->
             "batch_ids": [",".join(r.batch_ids)],
             "kind": [kind],
             "note": [note or f"period={r.period}"],
-            "created_at": pa.array([utcnow().replace(microsecond=0)], pa.timestamp("us")),
+            # to the microsecond: two runs in one second must still be told apart as the latest
+            "created_at": pa.array([utcnow()], pa.timestamp("us")),
         }
     )
     shapes = ev.shapes()
