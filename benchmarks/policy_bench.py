@@ -308,7 +308,7 @@ TABLES = ("enterprises", "enterprise_years", "enterprise_tags", "events")
 
 
 def run_zonebrain(folder: Path, memory: str) -> dict[str, Any]:
-    from zonebrain.policy import load_results, run_policies
+    from zonebrain.policy import load_results, results_table, run_policies
     from zonebrain.policy._run import expand_traces, trace_shapes
     from zonebrain.storage import open_warehouse
 
@@ -334,17 +334,20 @@ def run_zonebrain(folder: Path, memory: str) -> dict[str, Any]:
         pq.write_table(
             r.select(["uscc", "policy_id", "clause_id", "status", "amount_fen"]), folder / "zb.parquet"
         )
-        written = ro.count("policy_results")
-        # the stored traces in UTF-8 bytes (DuckDB's strlen), outside the timed steps: per row only
-        # what varies, plus one shape per clause
-        trace_bytes = ro.ibis.raw_sql("SELECT sum(strlen(trace)) FROM policy_results").fetchall()[0][0]
+        written = ro.count("policy_result_rows")
+        # the stored traces in UTF-8 bytes (DuckDB's strlen), outside the timed steps: per row its
+        # own digits, amount and notes, per enterprise the values read, plus one shape per clause
+        trace_bytes = ro.ibis.raw_sql(
+            "SELECT (SELECT sum(strlen(digits) + strlen(coalesce(notes, '')) + 8) FROM policy_result_rows)"
+            " + (SELECT sum(strlen(digits) + strlen(fields)) FROM policy_result_firms)"
+        ).fetchall()[0][0]
         shape_bytes = ro.ibis.raw_sql("SELECT sum(strlen(shape)) FROM policy_trace_shapes").fetchall()[0][0]
         # reading back: one enterprise's traces (the trace page), and SAMPLE rows expanded to full text
         firm = str(r["uscc"][0].as_py())
         t3 = time.perf_counter()
         load_results(ro, run.run_id, firm)
         firm_s = time.perf_counter() - t3
-        sample = ro.to_arrow(ro.table("policy_results").limit(SAMPLE))
+        sample = ro.to_arrow(results_table(ro).limit(SAMPLE))
         t4 = time.perf_counter()
         full = expand_traces(sample, trace_shapes(ro, run.run_id))
         expand_s = time.perf_counter() - t4

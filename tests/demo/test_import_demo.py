@@ -14,6 +14,7 @@ import pytest
 
 from zonebrain.core.errors import ImportRejected
 from zonebrain.demo import DemoFiles, ReferenceFiles
+from zonebrain.policy import results_table
 from zonebrain.portrait import zone_summary
 from zonebrain.registry import import_file
 from zonebrain.storage import Warehouse, open_warehouse
@@ -106,7 +107,7 @@ def test_demo_command_builds_imports_and_summarises(tmp_path: Path) -> None:
     with open_warehouse(tmp_path / "warehouse.duckdb", read_only=True) as wh:
         runs = wh.to_arrow(wh.table("policy_runs"))
         assert runs.num_rows == 1 and runs["as_of"][0].as_py() == dt.date(2025, 3, 31)
-        eligible = wh.table("policy_results").filter(ibis._.status == "eligible")
+        eligible = results_table(wh).filter(ibis._.status == "eligible")
         assert wh.to_arrow(eligible.aggregate(n=ibis._.count()))["n"][0].as_py() > 0
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and again.stdout.count("already imported") == 8

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pytest
 
 from tests.policy._frozen import FROZEN, PERIOD, rows, scenarios
-from zonebrain.policy import evaluate, load_results, run_policies
+from zonebrain.policy import evaluate, load_results, results_table, run_policies
 from zonebrain.policy._evaluate import evaluate_all
 from zonebrain.policy._run import _SHAPES, expand_traces
 from zonebrain.policy._trace import SEP, escape, expand, unescape
@@ -45,10 +45,22 @@ def test_traces_are_byte_identical_to_the_frozen_ones(name: str, tmp_path: Path)
     chunked = run_policies(wh, lib, AS_OF, period=PERIOD, keep_traces=False, **run_kwargs)
     for run in (one, chunked):
         assert rows(load_results(wh, run.run_id)) == _sorted(EXPECTED[name])  # stored, then expanded
-    stored = wh.to_arrow(wh.table("policy_results").filter(lambda t: t.run_id == one.run_id))
+    stored = wh.to_arrow(results_table(wh).filter(lambda t: t.run_id == one.run_id))
+    assert stored.num_rows == len(EXPECTED[name])
     full = sum(len(r[3].encode()) for r in EXPECTED[name])
     compact = sum(len(t.encode()) for t in stored["trace"].to_pylist())
-    assert compact * 8 < full  # an order of magnitude fewer bytes per row
+    assert 0 < compact * 8 < full  # an order of magnitude fewer bytes per row, even joined back
+    # stored per enterprise and per clause (version 7): nothing in the table of older runs, each
+    # enterprise's values once per facts group, and per row only its own part
+    assert wh.count("policy_results") == 0
+    firms = wh.to_arrow(wh.table("policy_result_firms").filter(lambda t: t.run_id == one.run_id))
+    own = wh.to_arrow(wh.table("policy_result_rows").filter(lambda t: t.run_id == one.run_id))
+    assert own.num_rows == len(EXPECTED[name])
+    assert firms.num_rows == len({r[0] for r in EXPECTED[name]}) * len(set(firms["grp"].to_pylist()))
+    per_row = sum(len(d) for d in own["digits"].to_pylist()) + sum(
+        len(n or "") for n in own["notes"].to_pylist()
+    )
+    assert per_row < compact / 2  # the values read are not repeated per clause
     uscc = EXPECTED[name][0][0]
     assert rows(load_results(wh, one.run_id, uscc)) == _sorted([r for r in EXPECTED[name] if r[0] == uscc])
     wh.close()
@@ -64,6 +76,9 @@ def test_a_run_recorded_before_shapes_loads_as_it_was(wh: Warehouse) -> None:
     with wh.transaction():  # what a run written by the earlier code looks like: full traces, no shapes
         wh.delete_where_in("policy_trace_shapes", "run_id", [run.run_id])
         wh.delete_where_in("policy_results", "run_id", [run.run_id])
+        wh.delete_where_in("policy_result_clauses", "run_id", [run.run_id])
+        wh.delete_where_in("policy_result_firms", "run_id", [run.run_id])
+        wh.delete_where_in("policy_result_rows", "run_id", [run.run_id])
         wh.append("policy_results", old)
     _SHAPES.clear()  # a recorded run's shapes never change in use; this test rewrites history
     assert load_results(wh, run.run_id).equals(old)

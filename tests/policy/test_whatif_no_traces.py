@@ -70,6 +70,9 @@ def _old_format(wh: Warehouse, run_id: str) -> None:
     with wh.transaction():
         wh.delete_where_in("policy_trace_shapes", "run_id", [run_id])
         wh.delete_where_in("policy_results", "run_id", [run_id])
+        wh.delete_where_in("policy_result_clauses", "run_id", [run_id])
+        wh.delete_where_in("policy_result_firms", "run_id", [run_id])
+        wh.delete_where_in("policy_result_rows", "run_id", [run_id])
         wh.append("policy_results", full.append_column("run_id", pa.repeat(run_id, full.num_rows)))
     _SHAPES.clear()  # a recorded run's shapes never change in use; this rewrites history
 

@@ -42,6 +42,7 @@ from zonebrain.policy._period import (
     registered_after_text,
 )
 from zonebrain.policy._run import RunResult, canonical_hash, load_results, run_policies
+from zonebrain.policy._store import results_table
 from zonebrain.policy._whatif import WhatIf, what_if
 
 __all__ = [
@@ -89,6 +90,7 @@ __all__ = [
     "provisional_text",
     "registered_after_text",
     "replace_from_yaml",
+    "results_table",
     "run_case_file",
     "run_cases",
     "run_policies",

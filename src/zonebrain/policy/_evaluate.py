@@ -18,16 +18,16 @@ from typing import Any, Protocol
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from zonebrain.policy import _amounts
 from zonebrain.policy._compile import Compiler, column, fact_label
-from zonebrain.policy._format import Clause, Family, Group, Policy, _fen, _rate
+from zonebrain.policy._format import Clause, Family, Policy, _fen, _rate
+from zonebrain.policy._groups import adjustments
 from zonebrain.policy._library import Library
-from zonebrain.policy._limits import apply_limits, members
-from zonebrain.policy._trace import ESC, SEP, SHAPE_FORMAT, cat, expand_traces, flat, lit
+from zonebrain.policy._store import assemble
+from zonebrain.policy._trace import ESC, SEP, SHAPE_FORMAT, expand_traces, flat, lit
 from zonebrain.storage import Warehouse
 
 RESULT_SCHEMA = pa.schema(
@@ -132,18 +132,65 @@ def _concat(parts: Sequence[ir.StringValue | str]) -> ir.StringValue:
     return ibis.literal("").join(list(parts))
 
 
+class _Facts:
+    """One facts group (the policies sharing a facts query): its number, its materialised facts
+    table and the values its clauses' traces show, each stored once per enterprise (fields
+    1…G of every stored trace of the group, see :func:`~zonebrain.policy._store.assemble`)."""
+
+    def __init__(self, grp: int, query: ir.Table, shared: int) -> None:
+        self.grp = grp
+        self.data = query
+        """The facts query, then (:meth:`materialize`) its materialised table."""
+        self.shared = shared
+        """How many results, first in every clause's digits, are the family's (``fam_digits``)."""
+        self.fields: list[ir.StringValue] = []
+        self._field_of: dict[str, int] = {}
+
+    def register(self, key: str, value: ir.StringValue) -> None:
+        """A value a trace shows (its stored text on the facts query); the same *key*, one field."""
+        if key not in self._field_of:
+            self.fields.append(value)
+            self._field_of[key] = len(self.fields)
+
+    def field(self, key: str) -> int:
+        """The field number (1…) of a registered value."""
+        return self._field_of[key]
+
+    def materialize(self, wh: Warehouse, columns: dict[str, Any]) -> None:
+        """The facts with *columns* and the registered values joined (``fields``), made a table."""
+        parts: list[ir.StringValue | str] = []
+        for f in self.fields:
+            parts += [SEP, f]
+        fields = _concat(parts) if parts else ibis.literal("", "string")
+        self.data = wh.materialize(self.data.mutate(**columns, fields=fields))
+
+    def firms(self, run_id: str) -> ir.Table:
+        """One row per enterprise, as ``policy_result_firms`` stores it."""
+        d = self.data
+        return d.select(
+            run_id=ibis.literal(run_id, "string"),
+            grp=ibis.literal(self.grp, "int32"),
+            firm_no=d.firm_no.cast("int32"),
+            uscc=d.uscc,
+            digits=d["fam_digits"] if self.shared else ibis.literal("", "string"),
+            fields=d.fields,
+        )
+
+
 class _Shape:
     """One clause's trace as it is built: constant texts interleaved with fills (see
-    :func:`~zonebrain.policy._trace.expand`), and the per-row expressions the fills read."""
+    :func:`~zonebrain.policy._trace.expand`), and the per-row expressions the fills read.
 
-    def __init__(self) -> None:
+    A stored trace is, fields separated by ``SEP``: the result digits (the family's, stored per
+    enterprise, then the clause's own), the group's per-enterprise values (fields 1…G), the
+    clause's amount before groups, caps and pools (G+1) and the notes (G+2)."""
+
+    def __init__(self, facts: _Facts) -> None:
+        self.facts = facts
         self.text: list[str] = [""]
         self.fill: list[tuple[str, int]] = []
         self.results: list[ir.BooleanValue] = []
         """Per result fill, its three-valued expression: the digits of field 0."""
-        self.fields: list[ir.StringValue] = []
-        """Fields 1…: a value's stored text (empty: null)."""
-        self._field_of: dict[str, int] = {}
 
     def const(self, text: str) -> None:
         self.text[-1] += text
@@ -156,24 +203,17 @@ class _Shape:
         self._put("r", len(self.results))
         self.results.append(value)
 
-    def value(self, key: str, field: ir.StringValue) -> None:
-        """A per-row value (stored text, see :func:`_json_field`); values with the same *key* share a field."""
-        if key not in self._field_of:
-            self.fields.append(field)
-            self._field_of[key] = len(self.fields)
-        self._put("v", self._field_of[key])
+    def value(self, key: str) -> None:
+        """A per-enterprise value (registered, see :func:`_register_values`), stored once per firm."""
+        self._put("v", self.facts.field(key))
 
-    def head(self, shared_digits: ir.StringValue | None, shared: int) -> ir.StringValue:
-        """The stored trace without its last field (the notes): digits, then each field. The
-        first *shared* results' digits are the column *shared_digits* (the family's, computed
-        once per policy)."""
-        codes = _digits(self.results[shared:])
-        if shared_digits is not None and shared:
-            codes = _concat([shared_digits, codes])
-        parts: list[ir.StringValue | str] = [codes]
-        for f in self.fields:
-            parts += [SEP, f]
-        return _concat(parts)
+    def amount(self) -> None:
+        """The row's amount before groups, caps and pools (field G+1, column ``fen``)."""
+        self._put("fen", 0)
+
+    def digits(self) -> ir.StringValue:
+        """The clause's own result digits (after the family's, stored per enterprise)."""
+        return _digits(self.results[self.facts.shared :])
 
 
 def _clause_rows(
@@ -185,7 +225,7 @@ def _clause_rows(
     period: int,
     paid: pa.Table,
     order: int,
-    shared: int,
+    facts: _Facts,
 ) -> tuple[ir.Table, _Shape]:
     """One clause's rows as a query on the policy's facts query *data*: uscc, policy_id,
     clause_id, status, amount_fen (before groups), missing_fields and the stored trace up to the
@@ -232,7 +272,7 @@ def _clause_rows(
             ledger = ibis.ifelse(was_paid, _LEDGER_NOTE, "")
     amount = ibis.ifelse(status == "eligible", fen, ibis.null("int64")).cast("int64")
     rule = _amounts.describe(a, rate, cap, base_label)
-    shape = _Shape()
+    shape = _Shape(facts)
     shape.const(
         '{"policy":' + lit(policy.id) + ',"clause":' + lit(clause.id) + ',"ref":' + lit(clause.ref.text())
         + ',"period":' + str(period) + ',"conditions":['
@@ -242,8 +282,7 @@ def _clause_rows(
             ("," if k else "") + '{"ref":' + lit(leaf.ref) + ',"test":' + lit(leaf.test) + ',"value":'
         )
         if leaf.field:  # leaves on the same fact share its field
-            key = f"{leaf.field}|{leaf.text_value}"
-            shape.value(key, data[_field_column(leaf)])
+            shape.value(_value_key(leaf))
         else:
             shape.const("null")
         shape.const(',"result":')
@@ -255,21 +294,24 @@ def _clause_rows(
     shape.result(data[column("when", policy, clause.id)])
     shape.const(',"amount":{"ref":' + lit(a.ref.text()) + ',"rule":' + lit(rule) + ',"base":')
     if base is not None:
-        shape.value("base", _json_field(base, False))
+        shape.value(_base_key(policy, clause))
     else:
         shape.const("null")
     shape.const(',"fen":')
-    shape.value("fen", amount.cast("string").fill_null(""))
+    shape.amount()
     shape.const("}")
     rows = data.select(
         _o=ibis.literal(order, "int32"),
+        firm_no=data.firm_no.cast("int32"),
         uscc=data.uscc,
         policy_id=ibis.literal(policy.id, "string"),
         clause_id=ibis.literal(clause.id, "string"),
         status=status.cast("string"),
         amount_fen=amount,
+        fen=amount,
+        digits=shape.digits(),
         missing_fields=missing.cast("string"),
-        stored_head=_concat([shape.head(data["fam_digits"] if shared else None, shared), SEP, ledger]),
+        ledger=ledger,
         paid_fen=paid_fen.cast("int64"),
     )
     return rows, shape
@@ -285,52 +327,73 @@ def evaluate_policies(
     overrides: Mapping[str, Any] | None = None,
     paid: pa.Table | None = None,
     only: Sequence[str] | None = None,
-) -> tuple[list[tuple[str, ir.Table, _Shape]], ir.Table]:
+    grp: int = 0,
+) -> tuple[list[tuple[str, ir.Table, _Shape]], _Facts]:
     """Per clause of *policies* (of one *family*): its name, its rows (a query, see
     :func:`_clause_rows`; numbered by *order*, ``policy/clause`` → place in the library, default
-    their own order) and its trace shape; and their
-    facts table (one query for them all, materialised, see
-    :meth:`~zonebrain.storage.Warehouse.materialize`), which the rows read."""
+    their own order) and its trace shape; and their facts group *grp* (one query for them all,
+    materialised, see :meth:`~zonebrain.storage.Warehouse.materialize`, its enterprises
+    numbered ``firm_no`` in uscc order), which the rows read."""
     day = dt.date(period, 12, 31)
     params = {p.id: parameter_values(p, day, overrides or {}) for p in policies}
     compiler = Compiler(wh, policies, family, period, params)
     compiler.only = None if only is None else list(only)
     data, per_clause, shared = compiler.query()
-    data = wh.materialize(data.mutate(**_shared_columns(data, per_clause, shared)))
+    facts = _Facts(grp, data, shared)
+    for p in policies:
+        for c in p.clauses:
+            _register_values(facts, p, c, data, per_clause[(p.id, c.id)])
+    facts.materialize(wh, _shared_columns(data, per_clause, shared))
+    data = facts.data
     paid = paid if paid is not None else PAID_SCHEMA.empty_table()
     out: list[tuple[str, ir.Table, _Shape]] = []
     for p in policies:
         for c in p.clauses:
             place = len(out) if order is None else order[f"{p.id}/{c.id}"]
             rows, shape = _clause_rows(
-                p, c, data, per_clause[(p.id, c.id)], params[p.id], period, paid, place, shared
+                p, c, data, per_clause[(p.id, c.id)], params[p.id], period, paid, place, facts
             )
             out.append((f"{p.id}/{c.id}", rows, shape))
-    return out, data
+    return out, facts
 
 
-def _field_column(leaf: Any) -> str:
-    return f"j_{leaf.index}"
+def _value_key(leaf: Any) -> str:
+    """Leaves on the same fact (and kind of value) show it in one field."""
+    return f"{leaf.field}|{leaf.text_value}"
+
+
+def _base_key(policy: Policy, clause: Clause) -> str:
+    return f"base|{policy.id}|{clause.id}"
+
+
+def _register_values(
+    facts: _Facts, policy: Policy, clause: Clause, data: ir.Table, leaves: list[Any]
+) -> None:
+    """The values *clause*'s trace shows, in the order it shows them: each fact leaf's value (the
+    first leaf on a fact gives it), then the amount's base."""
+    for leaf in leaves:
+        if leaf.field:
+            facts.register(_value_key(leaf), _json_field(data[f"v{leaf.index}"], bool(leaf.text_value)))
+    if clause.amount.of is not None:
+        facts.register(_base_key(policy, clause), _json_field(data[column("base", policy, clause.id)], False))
 
 
 def _shared_columns(
     data: ir.Table, per_clause: dict[tuple[str, str], list[Any]], shared: int
 ) -> dict[str, Any]:
     """What every clause of a policy shows alike, computed once per enterprise: the family's
-    result digits and, per fact leaf, its value's stored text (the first leaf on a fact gives it)."""
+    result digits (the values it reads are in ``fields``, see :meth:`_Facts.materialize`)."""
     cols: dict[str, Any] = {}
-    leaves = [leaf for ls in per_clause.values() for leaf in ls]
     if shared:
         family = next(iter(per_clause.values()))[:shared]
         cols["fam_digits"] = _digits([data[f"c{leaf.index}"] for leaf in family])
-    for leaf in leaves:
-        if leaf.field and _field_column(leaf) not in cols:
-            cols[_field_column(leaf)] = _json_field(data[f"v{leaf.index}"], bool(leaf.text_value))
     return cols
 
 
 SHAPES_SCHEMA = pa.schema([("policy_id", pa.string()), ("clause_id", pa.string()), ("shape", pa.string())])
 _OUT = ("uscc", "policy_id", "clause_id", "status", "amount_fen", "missing_fields", "trace")
+_ROW = ("firm_no", "status", "amount_fen", "fen", "digits", "missing_fields", "notes", "adj_notes")
+"""The columns of the evaluation's row query (besides ``_o``) that a result row keeps."""
 
 
 class Evaluation:
@@ -349,22 +412,59 @@ class Evaluation:
         query: ir.Table | None,
         names: list[str],
         shapes: list[str],
-        temps: Sequence[ir.Table] = (),
+        facts: Sequence[_Facts] = (),
+        groups: Sequence[int] = (),
     ) -> None:
         self._wh = wh
         self._query = query
-        self._temps = list(temps)
+        self._facts = list(facts)
+        self._temps = [f.data for f in facts]
         self.names = names
         """``policy/clause`` of each clause, in order (the rows' ``_o``)."""
+        self._groups = list(groups)
+        """Each clause's facts group."""
         self._shapes = shapes
         self._data: pa.Table | None = None
 
-    def rows(self, run_id: str) -> ir.Table:
-        """The rows as ``policy_results`` stores them, for *run_id* (a query, not fetched)."""
+    def clauses(self, run_id: str) -> pa.Table:
+        """Each clause's number and facts group, as ``policy_result_clauses`` stores them."""
+        ids = [n.split("/", 1) for n in self.names]
+        return pa.table(
+            {
+                "run_id": pa.array([run_id] * len(ids), pa.string()),
+                "clause_no": pa.array(range(len(ids)), pa.int32()),
+                "grp": pa.array(self._groups, pa.int32()),
+                "policy_id": pa.array([i[0] for i in ids], pa.string()),
+                "clause_id": pa.array([i[1] for i in ids], pa.string()),
+            }
+        )
+
+    def _rows(self, run_id: str, *, stored: bool = True) -> ir.Table:
+        """The rows as ``policy_result_rows`` stores them (``stored=False``: with ``adj_notes``)."""
         q = self._query
         if q is None or self._released:
             raise ValueError("nothing to write: no policy, or the evaluation was released")
-        return q.select(run_id=ibis.literal(run_id, "string"), **{c: q[c] for c in _OUT})
+        cols = [c for c in _ROW if stored is False or c != "adj_notes"]
+        return q.select(run_id=ibis.literal(run_id, "string"), clause_no=q["_o"], **{c: q[c] for c in cols})
+
+    def write(self, run_id: str) -> None:
+        """Insert the rows as *run_id*'s (in the caller's transaction): the clauses, one row per
+        facts group and enterprise, one per clause and enterprise; the engine computes them all."""
+        rows = self._rows(run_id)
+        self._wh.append("policy_result_clauses", self.clauses(run_id))
+        for f in self._facts:
+            self._wh.insert_from("policy_result_firms", f.firms(run_id))
+        self._wh.insert_from("policy_result_rows", rows)
+
+    def _joined(self) -> ir.Table:
+        """Every row as :func:`~zonebrain.policy._store.assemble` reads a recorded run (not written)."""
+        firms = [f.firms("") for f in self._facts]
+        return assemble(
+            self._rows("", stored=False),
+            ibis.memtable(self.clauses("")),
+            ibis.union(*firms, distinct=False) if len(firms) > 1 else firms[0],
+            keep=("clause_no", "adj_notes"),
+        )
 
     @property
     def data(self) -> pa.Table:
@@ -378,7 +478,9 @@ class Evaluation:
                     empty = RESULT_SCHEMA.append(pa.field("notes", pa.string()))
                     self._data = empty.empty_table()
                 else:
-                    self._data = self._wh.to_arrow(self._query.order_by(["_o", "uscc"])).drop(["_o"])
+                    got = self._wh.to_arrow(self._joined().order_by(["clause_no", "uscc"]))
+                    got = got.drop_columns(["run_id", "clause_no"]).rename_columns([*_OUT, "notes"])
+                    self._data = got
             finally:  # fetched or failed: the temporary tables are not needed any more
                 self.release()
         return self._data
@@ -439,10 +541,12 @@ class Evaluation:
 
 
 def _shape_text(shape: _Shape) -> str:
-    """The shape as stored: the constants and fills, then the notes (last field) and the status."""
+    """The shape as stored: the constants and fills, then the notes (last field) and the status.
+    Its group's G per-enterprise values are fields 1…G, the amount before groups field G+1."""
+    g = len(shape.facts.fields)
+    fields = g + 3
     text = [*shape.text, ',"status":"', '"}']
-    fields = len(shape.fields) + 2
-    fill = [*shape.fill, ("t", fields - 1), ("s", 0)]
+    fill = [("v", g + 1) if k == "fen" else (k, i) for k, i in shape.fill] + [("t", fields - 1), ("s", 0)]
     return json.dumps(
         {"format": SHAPE_FORMAT, "fields": fields, "results": len(shape.results), "text": text, "fill": fill},
         ensure_ascii=False,
@@ -450,224 +554,10 @@ def _shape_text(shape: _Shape) -> str:
     )
 
 
-def _members(group: Group, lib: Library) -> list[tuple[str, str]]:
-    return [(n.partition("/")[0], n.partition("/")[2]) for n in members(group.members, lib)]
-
-
-def _active_groups(lib: Library) -> list[tuple[Group, list[tuple[str, str]]]]:
-    """The groups that apply (their interpretation holds) with at least two members, and the
-    members, in order: what :func:`apply_groups` applies."""
-    out = []
-    for f in lib.families.values():
-        for g in f.groups:
-            found = _members(g, lib) if _applies(g, lib) else []
-            if len(found) >= 2:
-                out.append((g, found))
-    return out
-
-
-def _applies(group: Group, lib: Library) -> bool:
-    for m in group.members:
-        p = lib.policies.get(m.partition("/")[0])
-        if p is None:
-            continue
-        for key, want in group.applies_if.items():
-            if key in p.interpretations and p.interpretations[key] != want:
-                return False
-    return True
-
-
-def apply_groups(
-    results: pa.Table, lib: Library, blocks: Sequence[tuple[str, int]]
-) -> tuple[pa.Table, pa.Array]:
-    """从高从优、不重复享受 (groups), then per-enterprise caps and budget pools (see ``_limits``).
-
-    In each group keep each enterprise's highest eligible award.
-
-    Ties go to the member listed first. The dropped rows become ``superseded`` (amount null) and
-    their trace names the kept award; the kept row's trace names the awards it replaced. A one-time
-    award already paid whose conditions hold this period (column ``paid_fen``, optional: its amount)
-    is the group's award for the period whatever the others' amounts: it keeps its status (not
-    eligible: already paid) and every other member is superseded by it, so paying it never lets the
-    award it beat be paid too.
-    *blocks* are the ``policy/clause`` names of the consecutive row blocks and their sizes (each
-    clause's rows come together). Returns the columns with the new statuses and amounts, and per
-    row the notes for its trace (null: none). Only the rows of a group's members that are eligible
-    are visited one by one; the whole-table steps are integer numpy.
-    """
-    n = results.num_rows
-    sizes = [size for _, size in blocks]
-    offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
-    block_names = np.array([name for name, _ in blocks] or [""], dtype=object)
-
-    def per_block(column: str) -> list[pa.Array]:  # each clause's rows (one chunk each: not copied)
-        return [flat(results[column].slice(offsets[i], size)) for i, size in enumerate(sizes)]
-
-    usccs, statuses, amounts = per_block("uscc"), per_block("status"), per_block("amount_fen")
-    has_paid = "paid_fen" in results.column_names
-    ranked = per_block("paid_fen") if has_paid else amounts
-    eligible = np.zeros(n, dtype=bool)
-    prepaid = np.zeros(n, dtype=bool)
-    for i, st in enumerate(statuses):
-        eligible[offsets[i] : offsets[i + 1]] = np.asarray(pc.fill_null(pc.equal(st, "eligible"), False))
-        if has_paid:
-            prepaid[offsets[i] : offsets[i + 1]] = np.asarray(pc.is_valid(ranked[i]))
-            ranked[i] = pc.coalesce(amounts[i], ranked[i])
-    competing = eligible | prepaid
-    dropped = np.zeros(n, dtype=bool)
-    notes: list[tuple[np.ndarray, pa.Array]] = []
-    for g, listed in _active_groups(lib):
-        order = {f"{p}/{c}": i for i, (p, c) in enumerate(listed)}
-        parts = [(i, order[name]) for i, (name, _) in enumerate(blocks) if name in order]
-        at = [np.flatnonzero(competing[offsets[i] : offsets[i + 1]]) for i, _ in parts]
-        if not sum(len(a) for a in at):
-            continue
-        idx = np.concatenate([offsets[i] + a for (i, _), a in zip(parts, at, strict=True)])
-        blk = np.concatenate([np.full(len(a), i, np.int64) for (i, _), a in zip(parts, at, strict=True)])
-        rk = np.concatenate([np.full(len(a), r, np.int64) for (_, r), a in zip(parts, at, strict=True)])
-        us = pa.concat_arrays([usccs[i].take(pa.array(a)) for (i, _), a in zip(parts, at, strict=True)])
-        am = np.concatenate(
-            [
-                np.asarray(ranked[i].take(pa.array(a)), dtype=np.int64)
-                for (i, _), a in zip(parts, at, strict=True)
-            ]
-        )
-        code = np.asarray(pc.dictionary_encode(us).indices, dtype=np.int64)  # one integer per enterprise
-        sort = np.lexsort((rk, -am, -prepaid[idx].astype(np.int64), code))  # a paid award first
-        first = np.ones(sort.size, dtype=bool)
-        first[1:] = code[sort][1:] != code[sort][:-1]
-        winner_of = np.maximum.accumulate(np.where(first, np.arange(sort.size), 0))
-        keep_rows, drop_rows = idx[sort][first], idx[sort][~first]
-        kept_name = pa.array(block_names[blk[sort][winner_of][~first]].astype(str), pa.string())
-        us_sorted = us.take(pa.array(sort))
-        drops = pa.table(
-            {
-                "u": us_sorted.filter(pa.array(~first)),
-                "name": pa.array(block_names[blk[sort][~first]].astype(str), pa.string()),
-            }
-        )
-        drops = drops.sort_by([("u", "ascending"), ("name", "ascending")])
-        lists = drops.group_by("u", use_threads=False).aggregate([("name", "list")])
-        lists = pa.table({"u": lists["u"], "names": pc.binary_join(lists["name_list"], ",")})
-        winners = pa.table({"u": us_sorted.filter(pa.array(first)), "i": keep_rows})
-        joined = winners.join(lists, "u", join_type="inner", use_threads=False)
-        head = cat(',"group":', lit(g.id), ',"group_ref":', lit(g.ref.text()))
-        notes.append((drop_rows, cat(head, ',"superseded_by":"', kept_name, '"')))
-        notes.append(
-            (np.asarray(joined["i"], dtype=np.int64), cat(head, ',"kept_over":"', joined["names"], '"'))
-        )
-        dropped[drop_rows] = True
-        competing[drop_rows] = False
-    dropped &= ~prepaid  # a paid award keeps its status (not eligible: already paid)
-    for i in range(len(sizes)):  # only the clauses with superseded rows are rewritten
-        mine = dropped[offsets[i] : offsets[i + 1]]
-        if mine.any():
-            mask = pa.array(mine)
-            statuses[i] = pc.if_else(mask, "superseded", statuses[i])
-            amounts[i] = pc.if_else(mask, pa.scalar(None, pa.int64()), amounts[i])
-    status: pa.Array | pa.ChunkedArray = pa.chunked_array(statuses, pa.string())
-    amount: pa.Array | pa.ChunkedArray = pa.chunked_array(amounts, pa.int64())
-    if any(f.enterprise_cap is not None or f.budget is not None for f in lib.families.values()):
-        names = pa.chunked_array(
-            [pa.repeat(pa.scalar(name, pa.string()), size) for name, size in blocks], pa.string()
-        )
-        amount, limit_notes = apply_limits(
-            lib, results["uscc"].combine_chunks(), flat(names), flat(status), flat(amount)
-        )
-        notes += limit_notes
-    return results.set_column(3, "status", status).set_column(4, "amount_fen", amount), _gather(n, notes)
-
-
-def _gather(n: int, notes: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
-    """Per row, its notes' texts concatenated in the order they were made (null: none)."""
-    out = pa.nulls(n, pa.string())
-    if not notes or not sum(len(rows) for rows, _ in notes):
-        return out
-    rows = np.concatenate([r for r, _ in notes]).astype(np.int64)
-    text = pa.concat_arrays([flat(t).cast(pa.string()) for _, t in notes])
-    order = np.lexsort((np.arange(rows.size), rows))  # by row, then the order the notes were made
-    rows, text = rows[order], text.take(pa.array(order))
-    first = np.ones(rows.size, dtype=bool)
-    first[1:] = rows[1:] != rows[:-1]
-    slot = np.cumsum(first) - 1  # each note's row among the rows with notes
-    nth = np.arange(rows.size) - np.flatnonzero(first)[slot]  # 0 for a row's first note, 1 …
-    joined = text.filter(pa.array(first))
-    for k in range(1, int(nth.max()) + 1):
-        at = np.flatnonzero(nth == k)
-        mask = np.zeros(len(joined), dtype=bool)
-        mask[slot[at]] = True
-        longer = cat(joined.take(pa.array(slot[at])), text.take(pa.array(at)))
-        joined = pc.replace_with_mask(joined, pa.array(mask), longer)
-    mask = np.zeros(n, dtype=bool)
-    mask[rows[first]] = True
-    return pc.replace_with_mask(out, pa.array(mask), joined)
-
-
 def _reads_parameters(family: Family) -> bool:
     """A condition of the family's subject or exclusions names a ``param``: each policy then
     compiles them with its own parameter values, in its own facts query."""
     return any(leaf.param for t in [family.eligibility, *family.exclusions] for leaf in t.leaves())
-
-
-def _limited(lib: Library) -> list[str]:
-    """``policy/clause`` names a group, a per-enterprise cap or a budget pool may change."""
-    names = [f"{p}/{c}" for _, found in _active_groups(lib) for p, c in found]
-    for f in lib.families.values():
-        for spec in (f.enterprise_cap, f.budget):
-            if spec is not None:
-                names += members(spec.members, lib)
-    return sorted(set(names))
-
-
-_ADJUST_SCHEMA = pa.schema(
-    [("a_o", pa.int32()), ("a_uscc", pa.string()), ("a_status", pa.string()),
-     ("a_amount", pa.string()), ("a_notes", pa.string())]
-)  # fmt: skip
-"""The changed rows, shipped to the engine as a small table: the amount as text, exact on every
-engine (a nullable integer column would reach Spark through a pandas float)."""
-
-
-def _adjustments(wh: Warehouse, lib: Library, rows: ir.Table, names: list[str]) -> pa.Table | None:
-    """The rows groups, caps and pools change (new status, amount and trace notes), or None.
-
-    Only the eligible rows of the clauses they name are fetched: :func:`apply_groups` reads no
-    other row, and every other row keeps the status and amount the query gave it.
-    """
-    limited = _limited(lib)
-    ords = [i for i, n in enumerate(names) if n in limited]
-    if not ords:
-        return None
-    cols = ["uscc", "policy_id", "clause_id", "status", "amount_fen", "paid_fen"]
-    sub = wh.to_arrow(
-        rows.filter(((rows.status == "eligible") | rows.paid_fen.notnull()) & rows["_o"].isin(ords))
-        .select("_o", *cols)
-        .order_by(["_o", "uscc"])
-    )
-    if sub.num_rows == 0:
-        return None
-    o = np.asarray(sub["_o"].to_numpy(), dtype=np.int64)
-    cut = np.flatnonzero(np.diff(o)) + 1
-    starts = np.concatenate([[0], cut]).astype(np.int64)
-    sizes = np.diff(np.concatenate([starts, [o.size]])).astype(np.int64)
-    blocks = [(names[int(o[a])], int(n)) for a, n in zip(starts, sizes, strict=True)]
-    after, notes = apply_groups(sub.select(cols), lib, blocks)
-    changed = pc.or_(
-        pc.or_(
-            pc.not_equal(after["status"], sub["status"]),
-            pc.fill_null(
-                pc.not_equal(after["amount_fen"], sub["amount_fen"]), pc.is_valid(sub["amount_fen"])
-            ),
-        ),
-        pc.is_valid(notes),
-    )
-    mask = pa.array(np.asarray(pc.fill_null(changed, False)), pa.bool_())
-    if not pc.any(mask).as_py():
-        return None
-    return pa.table(
-        [sub["_o"].filter(mask).cast(pa.int32()), sub["uscc"].filter(mask), after["status"].filter(mask),
-         after["amount_fen"].filter(mask).cast(pa.string()), notes.filter(mask)],
-        schema=_ADJUST_SCHEMA,
-    ).combine_chunks()  # fmt: skip
 
 
 def evaluate_all(
@@ -688,7 +578,7 @@ def evaluate_all(
     """
     paid = (history or NoPayments()).paid()
     parts: list[tuple[str, ir.Table, _Shape]] = []
-    temps: list[ir.Table] = []
+    made: list[_Facts] = []
     order = {
         f"{p.id}/{c.id}": k
         for k, (p, c) in enumerate((p, c) for p in lib.policies.values() for c in p.clauses)
@@ -703,40 +593,44 @@ def evaluate_all(
     for policies in groups.values():
         family = lib.families.get(policies[0].family or "")
         got, facts = evaluate_policies(
-            wh, policies, family, period, order=order, overrides=overrides, paid=paid, only=only
-        )
+            wh, policies, family, period, order=order, overrides=overrides, paid=paid, only=only,
+            grp=len(made),
+        )  # fmt: skip
         parts += got
-        temps.append(facts)
+        made.append(facts)
     parts.sort(key=lambda part: order[part[0]])  # library order: policy, then clause
+    if [order[n] for n, _, _ in parts] != list(range(len(parts))):
+        raise AssertionError("every clause of the library is evaluated, numbered in library order")
     names = [n for n, _, _ in parts]
     shapes = [_shape_text(s) for _, _, s in parts]
     if not parts:
-        wh.drop_materialized(temps)
+        wh.drop_materialized([f.data for f in made])
         return Evaluation(wh, None, [], [])
     rows = ibis.union(*[r for _, r, _ in parts], distinct=False) if len(parts) > 1 else parts[0][1]
     try:
-        adjust = _adjustments(wh, lib, rows, names)
+        adjust = adjustments(wh, lib, rows, names)
     except BaseException:
-        wh.drop_materialized(temps)
+        wh.drop_materialized([f.data for f in made])
         raise
     if adjust is None:
-        q = rows.mutate(notes=ibis.null("string"))
+        q = rows.mutate(adj_notes=ibis.null("string"))
     else:
         adj = ibis.memtable(adjust)
         j = rows.left_join(adj, [rows["_o"] == adj.a_o, rows.uscc == adj.a_uscc])
         hit = j.a_o.notnull()
         q = j.select(
-            _o=j["_o"], uscc=j.uscc, policy_id=j.policy_id, clause_id=j.clause_id,
+            _o=j["_o"], firm_no=j.firm_no, uscc=j.uscc, policy_id=j.policy_id, clause_id=j.clause_id,
             status=ibis.ifelse(hit, j.a_status, j.status),
             amount_fen=ibis.ifelse(hit, j.a_amount.cast("int64"), j.amount_fen).cast("int64"),
-            missing_fields=j.missing_fields, stored_head=j.stored_head, notes=j.a_notes,
+            fen=j.fen, digits=j.digits, missing_fields=j.missing_fields, ledger=j.ledger, adj_notes=j.a_notes,
         )  # fmt: skip
-    # the notes end the stored trace (escape() of a concatenation is the concatenation of the
-    # escapes, and the ledger note needs none): most rows have none and pass through unchanged
-    q = q.mutate(
-        trace=ibis.ifelse(q.notes.isnull(), q.stored_head, _concat([q.stored_head, _escaped(q.notes)]))
-    )
-    return Evaluation(wh, q.select("_o", *_OUT, "notes"), names, shapes, temps)
+    # the notes end the stored trace: the ledger note (it needs no escaping), then the group, cap
+    # and pool notes escaped (escape() of a concatenation is the concatenation of the escapes);
+    # most rows have none (null)
+    notes = ibis.ifelse(q.adj_notes.isnull(), q.ledger, _concat([q.ledger, _escaped(q.adj_notes)]))
+    q = q.mutate(notes=notes.nullif(""))
+    grp_of = [s.facts.grp for _, _, s in parts]
+    return Evaluation(wh, q.select("_o", *_ROW), names, shapes, made, grp_of)
 
 
 def evaluate(

@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 from zonebrain.policy._evaluate import _LEDGER_NOTE, PAID_SCHEMA, Evaluation
 from zonebrain.policy._library import Library
 from zonebrain.policy._run import trace_shapes
+from zonebrain.policy._store import results_table
 from zonebrain.policy._trace import SEP, flat, unescape
 from zonebrain.storage import Warehouse
 
@@ -50,7 +51,7 @@ def run_period(wh: Warehouse, run_id: str) -> int | None:
         found = _PERIOD.search("".join(json.loads(shape)["text"]))
         if found:
             return int(found.group(1))
-    t = wh.table("policy_results")
+    t = results_table(wh)
     first = wh.to_arrow(t.filter(t.run_id == run_id).select("trace").limit(1))
     text = first["trace"][0].as_py() if first.num_rows else None
     found = _PERIOD.search(text) if text else None
@@ -75,7 +76,7 @@ def recorded_notes(wh: Warehouse, run_id: str, names: Sequence[str]) -> pa.Table
     for name in names:
         pid, _, cid = name.partition("/")
         by_policy.setdefault(pid, []).append(cid)
-    t = wh.table("policy_results")
+    t = results_table(wh)
     wanted = reduce(operator.or_, [(t.policy_id == p) & t.clause_id.isin(c) for p, c in by_policy.items()])
     expr = t.filter(t.run_id == run_id, t.status == "eligible", wanted).select(*KEYS, "trace")
     got = wh.to_arrow(expr)
@@ -103,7 +104,7 @@ class RecordedPayments:
         once = [(p.id, c.id) for p in self._lib.policies.values() for c in p.clauses if c.once]
         if not once:
             return PAID_SCHEMA.empty_table()
-        t = self._wh.table("policy_results")
+        t = results_table(self._wh)
         wanted = reduce(operator.or_, [(t.policy_id == p) & (t.clause_id == c) for p, c in once])
         note = _LEDGER_NOTE.lstrip(",")
         expr = t.filter(t.run_id == self._run_id, wanted, t.trace.contains(note)).select(*KEYS)

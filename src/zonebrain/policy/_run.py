@@ -27,6 +27,7 @@ from zonebrain.policy._evaluate import (
     parameter_values,
 )
 from zonebrain.policy._library import Library
+from zonebrain.policy._store import results_table, run_summary
 from zonebrain.policy._trace import expand_traces
 from zonebrain.storage import TABLES, Warehouse
 
@@ -161,13 +162,7 @@ def run_policies(
         finally:
             ev.release()
         seconds["write"] = time.perf_counter() - started
-        t = wh.table("policy_results")
-        mine = t.filter(t.run_id == run_id)
-        summary = wh.to_arrow(
-            mine.group_by(["policy_id", "clause_id", "status"])
-            .aggregate(rows=mine.uscc.count(), amount_fen=mine.amount_fen.sum())
-            .order_by(["policy_id", "clause_id", "status"])
-        )
+        summary = wh.to_arrow(run_summary(wh, run_id).order_by(["policy_id", "clause_id", "status"]))
     else:
         got = ev.columns.group_by(["policy_id", "clause_id", "status"]).aggregate(
             [("uscc", "count"), ("amount_fen", "sum")]
@@ -213,7 +208,7 @@ def _write(wh: Warehouse, r: RunResult, kind: str, note: str, ev: Evaluation) ->
     with wh.transaction():
         wh.append("policy_trace_shapes", shapes)
         if ev.names:
-            wh.insert_from("policy_results", ev.rows(r.run_id))
+            ev.write(r.run_id)
         wh.append("policy_runs", run)
 
 
@@ -237,7 +232,7 @@ def load_results(
 
             raise InputError("仓库中还没有政策运行 (no policy run yet); 请先运行 zonebrain policy run")
         run_id = str(latest["run_id"][0].as_py())
-    t = wh.table("policy_results").filter(ibis._.run_id == run_id)
+    t = results_table(wh).filter(ibis._.run_id == run_id)
     if uscc is not None:
         t = t.filter(ibis._.uscc == uscc)
     if not traces:

@@ -184,6 +184,35 @@ TABLES: Final[dict[str, Table]] = {
             provenance=False,
             since=6,
         ),
+        # ---- version 7: policy results stored per firm and per clause (issue 6, point 9; ADR 0009)
+        _t(
+            "policy_result_clauses",
+            "run_id: string, clause_no: int32, grp: int32, policy_id: string, clause_id: string",
+            "run_id, clause_no",
+            "per run, each clause's number (policy_result_rows.clause_no) and the facts group it reads",
+            provenance=False,
+            since=7,
+        ),
+        _t(
+            "policy_result_firms",
+            "run_id: string, grp: int32, firm_no: int32, uscc: string, digits: string, fields: string",
+            "run_id, grp, firm_no",
+            "per run, facts group and enterprise, what every clause's trace shows alike: the shared "
+            "results' digits and the values read (stored once, not once per clause)",
+            provenance=False,
+            since=7,
+        ),
+        _t(
+            "policy_result_rows",
+            "run_id: string, clause_no: int32, firm_no: int32, status: string, amount_fen: int64,"
+            "fen: int64, digits: string, missing_fields: string, notes: string",
+            "run_id, clause_no, firm_no",
+            "per run, clause and enterprise: status, amount in fen, and the trace's own part (the "
+            "clause's result digits, its amount before groups, caps and pools, their notes); "
+            "zonebrain.policy.results_table joins them into policy_results' columns",
+            provenance=False,
+            since=7,
+        ),
     )
 }
 
@@ -214,6 +243,7 @@ MIGRATIONS: Final = (
     Migration(4, "policy runs and results", _create_tables_since(4)),
     Migration(5, "KPI target history", _create_tables_since(5)),
     Migration(6, "policy trace shapes", _create_tables_since(6)),
+    Migration(7, "policy results per firm and clause", _create_tables_since(7)),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

@@ -22,6 +22,7 @@ from zonebrain.core.money import display_fen
 from zonebrain.policy._explain import Explained, clause_order, explain, in_library_order, parameter_text
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
+from zonebrain.policy._store import results_table
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal, scope_key
 from zonebrain.web._errors import NotFound
@@ -281,7 +282,7 @@ def summary(ctx: WebContext, run_id: str) -> DataTable:
     """Per clause of a run: eligible, undetermined and superseded firms, eligible amount (zone totals)."""
 
     def compute(wh: Warehouse) -> list[dict[str, Any]]:
-        t = wh.table("policy_results")
+        t = results_table(wh)
         t = t.filter(t.run_id == run_id)
         g = t.group_by(["policy_id", "clause_id", "status"]).aggregate(
             n=ibis._.uscc.count(), fen=ibis._.amount_fen.sum().fill_null(0).cast("int64")
@@ -341,7 +342,7 @@ def _safe(text: str) -> str:
 def _scoped(wh: Warehouse, p: Principal, run_id: str) -> ir.Table:
     """The run's results joined with the firms *p* may see (uscc, name, park_id)."""
     ent = p.scope_enterprises(wh.table("enterprises")).select("uscc", "name", "park_id")
-    res = wh.table("policy_results")
+    res = results_table(wh)
     res = res.filter(res.run_id == run_id)
     return res.join(ent, "uscc")
 
@@ -416,7 +417,7 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, A
     if run_id is None:
         return {"run_id": None, "firm": firm, "rows": [], "absent": None}
     with ctx.pool.reader() as wh:
-        res = wh.table("policy_results")
+        res = results_table(wh)
         expr = res.filter((res.run_id == run_id) & (res.uscc == firm["uscc"]))
         expr = expr.select("policy_id", "clause_id", "status", "amount_fen", "missing_fields")
         found = in_library_order(library(), wh.to_arrow(expr).to_pylist())

@@ -34,6 +34,7 @@ from zonebrain.disbursement import Ledger
 from zonebrain.policy._coverage import FACT_SOURCES
 from zonebrain.policy._edit import COMPARISONS
 from zonebrain.policy._format import MONEY_FACTS, _fen, _rate, share_text
+from zonebrain.policy._store import results_table
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
@@ -558,7 +559,7 @@ def coverage(ctx: WebContext, run_id: str | None, data_facts: tuple[str, ...]) -
     run_info(ctx, run_id)
 
     def compute(wh: Warehouse) -> pa.Table:
-        t = wh.table("policy_results")
+        t = results_table(wh)
         expr = t.filter(t.run_id == run_id).select(
             "uscc", "policy_id", "clause_id", "status", "missing_fields"
         )
