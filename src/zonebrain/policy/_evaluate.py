@@ -294,7 +294,7 @@ def _clause_rows(
     shape.result(data[column("when", policy, clause.id)])
     shape.const(',"amount":{"ref":' + lit(a.ref.text()) + ',"rule":' + lit(rule) + ',"base":')
     if base is not None:
-        shape.value(_base_key(policy, clause))
+        shape.value(_base_key(clause, period))
     else:
         shape.const("null")
     shape.const(',"fen":')
@@ -342,7 +342,7 @@ def evaluate_policies(
     facts = _Facts(grp, data, shared)
     for p in policies:
         for c in p.clauses:
-            _register_values(facts, p, c, data, per_clause[(p.id, c.id)])
+            _register_values(facts, p, c, data, per_clause[(p.id, c.id)], period)
     facts.materialize(wh, _shared_columns(data, per_clause, shared))
     data = facts.data
     paid = paid if paid is not None else PAID_SCHEMA.empty_table()
@@ -362,12 +362,14 @@ def _value_key(leaf: Any) -> str:
     return f"{leaf.field}|{leaf.text_value}"
 
 
-def _base_key(policy: Policy, clause: Clause) -> str:
-    return f"base|{policy.id}|{clause.id}"
+def _base_key(clause: Clause, period: int) -> str:
+    """The amount's base shares the field of a leaf on the same fact (both show the number as it is)."""
+    assert clause.amount.of is not None
+    return f"{fact_label(clause.amount.of, clause.amount.year, period)}|False"
 
 
 def _register_values(
-    facts: _Facts, policy: Policy, clause: Clause, data: ir.Table, leaves: list[Any]
+    facts: _Facts, policy: Policy, clause: Clause, data: ir.Table, leaves: list[Any], period: int
 ) -> None:
     """The values *clause*'s trace shows, in the order it shows them: each fact leaf's value (the
     first leaf on a fact gives it), then the amount's base."""
@@ -375,7 +377,8 @@ def _register_values(
         if leaf.field:
             facts.register(_value_key(leaf), _json_field(data[f"v{leaf.index}"], bool(leaf.text_value)))
     if clause.amount.of is not None:
-        facts.register(_base_key(policy, clause), _json_field(data[column("base", policy, clause.id)], False))
+        base = data[column("base", policy, clause.id)]
+        facts.register(_base_key(clause, period), _json_field(base, False))
 
 
 def _shared_columns(

@@ -66,12 +66,20 @@ def results_table(wh: Warehouse) -> ir.Table:
 
 
 def run_summary(wh: Warehouse, run_id: str) -> ir.Table:
-    """Per clause and status of a run recorded since version 7: ``rows`` and the sum of
-    ``amount_fen``, counted on its rows alone (no enterprise joined)."""
+    """Per clause and status of a run: ``rows`` and the sum of ``amount_fen`` (null: none), counted
+    on its rows alone (no enterprise joined), for runs recorded before version 7 too."""
+    old = wh.table("policy_results")
+    old = old.filter(old.run_id == run_id)
+    counted = old.group_by(["policy_id", "clause_id", "status"]).aggregate(
+        rows=old.count(), amount_fen=old.amount_fen.sum()
+    )
+    if wh.schema_version() < TABLES["policy_result_rows"].since:
+        return counted
     r = wh.table("policy_result_rows")
     r = r.filter(r.run_id == run_id)
     g = r.group_by(["clause_no", "status"]).aggregate(rows=r.count(), amount_fen=r.amount_fen.sum())
     c = wh.table("policy_result_clauses")
     c = c.filter(c.run_id == run_id).select(no=c.clause_no, policy_id=c.policy_id, clause_id=c.clause_id)
     j = g.join(c, g.clause_no == c.no)
-    return j.select("policy_id", "clause_id", "status", "rows", "amount_fen")
+    new = j.select("policy_id", "clause_id", "status", "rows", "amount_fen")
+    return ibis.union(counted, new.cast(counted.schema()), distinct=False)

@@ -22,7 +22,7 @@ from zonebrain.core.money import display_fen
 from zonebrain.policy._explain import Explained, clause_order, explain, in_library_order, parameter_text
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
-from zonebrain.policy._store import results_table
+from zonebrain.policy._store import results_table, run_summary
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal, scope_key
 from zonebrain.web._errors import NotFound
@@ -282,10 +282,9 @@ def summary(ctx: WebContext, run_id: str) -> DataTable:
     """Per clause of a run: eligible, undetermined and superseded firms, eligible amount (zone totals)."""
 
     def compute(wh: Warehouse) -> list[dict[str, Any]]:
-        t = results_table(wh)
-        t = t.filter(t.run_id == run_id)
-        g = t.group_by(["policy_id", "clause_id", "status"]).aggregate(
-            n=ibis._.uscc.count(), fen=ibis._.amount_fen.sum().fill_null(0).cast("int64")
+        t = run_summary(wh, run_id)  # counted on the run's rows, no enterprise joined
+        g = t.select(
+            "policy_id", "clause_id", "status", n=t.rows, fen=t.amount_fen.fill_null(0).cast("int64")
         )
         rows: list[dict[str, Any]] = wh.to_arrow(g).to_pylist()
         return rows
