@@ -61,7 +61,9 @@ def test_raising_the_rd_rate_costs_the_hand_computed_fen(zone: Warehouse) -> Non
     rd = r.by_clause.filter(pa.compute.equal(r.by_clause["policy_id"], "zz-rd-input")).to_pylist()[0]
     assert rd["cost_delta_fen"] == 18_000_000 and rd["eligible_delta"] == 0
     assert r.winners()["uscc"].to_pylist() == ["A2", "A1"] and r.losers().num_rows == 0
-    assert r.changes["detail"][0].as_py() == "zz-rd-input/award: eligible 400000.00元 → eligible 500000.00元"
+    assert (
+        r.changes["detail"][0].as_py() == "zz-rd-input/award: eligible 400,000.00 元 → eligible 500,000.00 元"
+    )
     assert r.parameters == {"zz-rd-input.rate": "3%"} and r.period == 2024
 
 

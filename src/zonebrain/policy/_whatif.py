@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from zonebrain.core.errors import InputError
 from zonebrain.policy._evaluate import PaymentHistory, evaluate_all
-from zonebrain.policy._format import Budget, _fen, _not_negative, _rate
+from zonebrain.policy._format import Budget, _fen, _not_negative, _rate, yuan_text
 from zonebrain.policy._library import Library
 from zonebrain.policy._limits import members
 from zonebrain.policy._notes import KEYS, RecordedPayments, evaluation_notes, recorded_notes, run_period
@@ -219,10 +219,9 @@ def _group(t: pa.Table, keys: list[str], sums: list[str]) -> pa.Table:
 
 
 def _fen_text(col: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Fen as ``12345.67元`` text (exact, vectorised); null stays null."""
-    yuan = pc.divide(col, 100)
-    cents = pc.utf8_lpad(pc.subtract(col, pc.multiply(yuan, 100)).cast(pa.string()), 2, "0")
-    return cat(yuan.cast(pa.string()), ".", cents, "元")
+    """Fen as ``12,345.67 元`` text, as every other amount is shown (exact); null stays null.
+    Only the rows a change moved are written out, so this runs once per changed clause row."""
+    return pa.array([None if v is None else yuan_text(v) for v in col.to_pylist()], pa.string())
 
 
 def _details(rows: pa.Table) -> pa.Table:

@@ -331,7 +331,7 @@ def _rows(t: pa.Table) -> list[dict[str, Any]]:
     return rows
 
 
-_SIDE = re.compile(r"^(?P<status>[a-z_]+|—)(?: (?P<amount>-?\d+)\.(?P<cents>\d{2})元)?$")
+_SIDE = re.compile(r"^(?P<status>[a-z_]+|—)(?: (?P<amount>-?[\d,]+)\.(?P<cents>\d{2}) ?元)?$")
 _CHANGE = re.compile(r"^(?P<policy>[\w-]+)/(?P<clause>[\w-]+): (?P<before>.+?) → (?P<after>.+)$")
 
 
@@ -342,13 +342,14 @@ def _side_text(side: str, t: Translator) -> str:
     status = "—" if m["status"] == "—" else t(f"policy.status_{m['status']}")
     if m["amount"] is None:
         return status
-    fen = int(m["amount"]) * 100 + (int(m["cents"]) if not m["amount"].startswith("-") else -int(m["cents"]))
+    whole = int(m["amount"].replace(",", ""))
+    fen = whole * 100 + (int(m["cents"]) if not m["amount"].startswith("-") else -int(m["cents"]))
     return f"{status} {yuan(fen)}元"
 
 
 def detail_text(detail: str | None, t: Translator, lib: pol.Library | None = None) -> str:
-    """What changed for one enterprise in words: ``zz-rd-input/award: eligible 331299.00元 →
-    eligible 496949.00元`` → ``郑州高新区企业研发投入奖励 第一条: 符合 331,299.00元 → 符合 496,949.00元``."""
+    """What changed for one enterprise in words: ``zz-rd-input/award: eligible 331,299.00 元 →
+    eligible 496,949.00 元`` → ``郑州高新区企业研发投入奖励 第一条: 符合 331,299.00元 → 符合 496,949.00元``."""
     lib = lib or library()
     refs = {(p.id, c.id): f"{p.meta.name} {c.ref.text()}" for p in lib.policies.values() for c in p.clauses}
     out = []
