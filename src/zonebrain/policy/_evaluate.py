@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from zonebrain.policy import _amounts
 from zonebrain.policy._compile import Compiler, column, fact_label
 from zonebrain.policy._format import Clause, Family, Policy, _fen, _rate
-from zonebrain.policy._groups import adjustments
+from zonebrain.policy._groups import adjustments, limited
 from zonebrain.policy._library import Library
 from zonebrain.policy._store import assemble
 from zonebrain.policy._trace import ESC, SEP, SHAPE_FORMAT, expand_traces, flat, lit
@@ -618,15 +618,22 @@ def evaluate_all(
     if adjust is None:
         q = rows.mutate(adj_notes=ibis.null("string"))
     else:
+        # only the clauses a group, cap or pool names can change: the others skip the join; a
+        # clause's rows are one facts group's, so (clause, firm number) names a row
+        changeable = set(limited(lib))
+        touched = [r for n, r, _ in parts if n in changeable]
+        others = [r.mutate(adj_notes=ibis.null("string")) for n, r, _ in parts if n not in changeable]
+        some = ibis.union(*touched, distinct=False) if len(touched) > 1 else touched[0]
         adj = ibis.memtable(adjust)
-        j = rows.left_join(adj, [rows["_o"] == adj.a_o, rows.uscc == adj.a_uscc])
+        j = some.left_join(adj, [some["_o"] == adj.a_o, some.firm_no == adj.a_firm])
         hit = j.a_o.notnull()
-        q = j.select(
-            _o=j["_o"], firm_no=j.firm_no, uscc=j.uscc, policy_id=j.policy_id, clause_id=j.clause_id,
+        changed = j.select(
+            *[j[c] for c in some.columns if c not in ("status", "amount_fen")],
             status=ibis.ifelse(hit, j.a_status, j.status),
             amount_fen=ibis.ifelse(hit, j.a_amount.cast("int64"), j.amount_fen).cast("int64"),
-            fen=j.fen, digits=j.digits, missing_fields=j.missing_fields, ledger=j.ledger, adj_notes=j.a_notes,
-        )  # fmt: skip
+            adj_notes=j.a_notes,
+        )
+        q = ibis.union(*[o.select(*changed.columns) for o in others], changed, distinct=False)
     # the notes end the stored trace: the ledger note (it needs no escaping), then the group, cap
     # and pool notes escaped (escape() of a concatenation is the concatenation of the escapes);
     # most rows have none (null)

@@ -174,7 +174,7 @@ def _gather(n: int, notes: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
     return pc.replace_with_mask(out, pa.array(mask), joined)
 
 
-def _limited(lib: Library) -> list[str]:
+def limited(lib: Library) -> list[str]:
     """``policy/clause`` names a group, a per-enterprise cap or a budget pool may change."""
     names = [f"{p}/{c}" for _, found in _active_groups(lib) for p, c in found]
     for f in lib.families.values():
@@ -185,7 +185,7 @@ def _limited(lib: Library) -> list[str]:
 
 
 _ADJUST_SCHEMA = pa.schema(
-    [("a_o", pa.int32()), ("a_uscc", pa.string()), ("a_status", pa.string()),
+    [("a_o", pa.int32()), ("a_firm", pa.int32()), ("a_status", pa.string()),
      ("a_amount", pa.string()), ("a_notes", pa.string())]
 )  # fmt: skip
 """The changed rows, shipped to the engine as a small table: the amount as text, exact on every
@@ -198,14 +198,13 @@ def adjustments(wh: Warehouse, lib: Library, rows: ir.Table, names: list[str]) -
     Only the eligible rows of the clauses they name are fetched: :func:`apply_groups` reads no
     other row, and every other row keeps the status and amount the query gave it.
     """
-    limited = _limited(lib)
-    ords = [i for i, n in enumerate(names) if n in limited]
+    ords = [i for i, n in enumerate(names) if n in limited(lib)]
     if not ords:
         return None
     cols = ["uscc", "policy_id", "clause_id", "status", "amount_fen", "paid_fen"]
     sub = wh.to_arrow(
         rows.filter(((rows.status == "eligible") | rows.paid_fen.notnull()) & rows["_o"].isin(ords))
-        .select("_o", *cols)
+        .select("_o", "firm_no", *cols)
         .order_by(["_o", "uscc"])
     )
     if sub.num_rows == 0:
@@ -229,7 +228,8 @@ def adjustments(wh: Warehouse, lib: Library, rows: ir.Table, names: list[str]) -
     if not pc.any(mask).as_py():
         return None
     return pa.table(
-        [sub["_o"].filter(mask).cast(pa.int32()), sub["uscc"].filter(mask), after["status"].filter(mask),
+        [sub["_o"].filter(mask).cast(pa.int32()), sub["firm_no"].filter(mask).cast(pa.int32()),
+         after["status"].filter(mask),
          after["amount_fen"].filter(mask).cast(pa.string()), notes.filter(mask)],
         schema=_ADJUST_SCHEMA,
     ).combine_chunks()  # fmt: skip
