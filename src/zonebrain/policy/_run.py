@@ -262,7 +262,7 @@ def trace_shapes(wh: Warehouse, run_id: str) -> dict[tuple[str, str], str]:
     if key in _SHAPES:
         _SHAPES.move_to_end(key)
         return _SHAPES[key]
-    if wh.schema_version() < TABLES["policy_trace_shapes"].since:
+    if not wh.schema_at_least(TABLES["policy_trace_shapes"].since):
         return {}
     t = wh.table("policy_trace_shapes")
     got = wh.to_arrow(t.filter(t.run_id == run_id).select("policy_id", "clause_id", "shape"))

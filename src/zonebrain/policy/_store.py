@@ -17,6 +17,7 @@ in ``policy_results`` itself before version 7; every reader goes through it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import ibis
@@ -55,14 +56,46 @@ def assemble(rows: ir.Table, clauses: ir.Table, firms: ir.Table, keep: Sequence[
 
 
 def results_table(wh: Warehouse) -> ir.Table:
-    """Every recorded run's results, one row per run × enterprise × clause, as :data:`COLUMNS`."""
+    """Every recorded run's results, one row per run × enterprise × clause, as :data:`COLUMNS`.
+
+    The expression is built once per warehouse object (a web server's pooled connections read it
+    on every request) once the warehouse is at version 7; the older table is in it only when it
+    holds runs (it doubles the compile time of every read)."""
     old = wh.table("policy_results").select(*COLUMNS)
-    if wh.schema_version() < TABLES["policy_result_rows"].since:
+    if not wh.schema_at_least(TABLES["policy_result_rows"].since):
         return old
-    new = assemble(
-        wh.table("policy_result_rows"), wh.table("policy_result_clauses"), wh.table("policy_result_firms")
-    )
-    return ibis.union(old, new.cast(old.schema()), distinct=False)
+    got = _RESULTS.get(wh)
+    if got is None:
+        got = assemble(
+            wh.table("policy_result_rows"), wh.table("policy_result_clauses"), wh.table("policy_result_firms")
+        )
+        if _holds_older_runs(wh):
+            got = ibis.union(old, got, distinct=False)
+        _RESULTS[wh] = got
+    return got
+
+
+def _holds_older_runs(wh: Warehouse) -> bool:
+    """Whether ``policy_results`` holds runs (recorded before version 7), asked once per warehouse
+    object: nothing writes it after version 7 (a test that rewrites history into it clears this)."""
+    if wh not in _OLDER:
+        t = wh.table("policy_results")
+        _OLDER[wh] = bool(wh.to_arrow(t.select("run_id").limit(1)).num_rows)
+    return _OLDER[wh]
+
+
+_RESULTS: weakref.WeakKeyDictionary[Warehouse, ir.Table] = weakref.WeakKeyDictionary()
+_OLDER: weakref.WeakKeyDictionary[Warehouse, bool] = weakref.WeakKeyDictionary()
+
+
+def forget(wh: Warehouse | None = None) -> None:
+    """Drop what :func:`results_table` keeps per warehouse object (all, by default): for tests
+    that write runs of the older layout into ``policy_results``."""
+    for kept in (_RESULTS, _OLDER):
+        if wh is None:
+            kept.clear()
+        else:
+            kept.pop(wh, None)
 
 
 def run_summary(wh: Warehouse, run_id: str) -> ir.Table:
@@ -73,7 +106,7 @@ def run_summary(wh: Warehouse, run_id: str) -> ir.Table:
     counted = old.group_by(["policy_id", "clause_id", "status"]).aggregate(
         rows=old.count(), amount_fen=old.amount_fen.sum()
     )
-    if wh.schema_version() < TABLES["policy_result_rows"].since:
+    if not wh.schema_at_least(TABLES["policy_result_rows"].since):
         return counted
     r = wh.table("policy_result_rows")
     r = r.filter(r.run_id == run_id)
@@ -81,5 +114,5 @@ def run_summary(wh: Warehouse, run_id: str) -> ir.Table:
     c = wh.table("policy_result_clauses")
     c = c.filter(c.run_id == run_id).select(no=c.clause_no, policy_id=c.policy_id, clause_id=c.clause_id)
     j = g.join(c, g.clause_no == c.no)
-    new = j.select("policy_id", "clause_id", "status", "rows", "amount_fen")
-    return ibis.union(counted, new.cast(counted.schema()), distinct=False)
+    new = j.select("policy_id", "clause_id", "status", "rows", "amount_fen").cast(counted.schema())
+    return ibis.union(counted, new, distinct=False) if _holds_older_runs(wh) else new

@@ -221,6 +221,17 @@ class Warehouse(abc.ABC):
                 original=exc,
             ) from exc
 
+    _seen_version = 0
+    """The highest schema version :meth:`schema_version` has found (versions only ever grow)."""
+
+    def schema_at_least(self, version: int) -> bool:
+        """Whether the schema is at *version* or later; asked once it is (readers on every request
+        would otherwise query the meta table each time)."""
+        if self._seen_version >= version:
+            return True
+        self._seen_version = self.schema_version()
+        return self._seen_version >= version
+
     def schema_version(self) -> int:
         """The schema version this warehouse is at (0 for an empty one)."""
         if not self._has_table("meta"):
