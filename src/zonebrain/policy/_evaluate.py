@@ -170,7 +170,7 @@ class _Facts:
         return d.select(
             run_id=ibis.literal(run_id, "string"),
             grp=ibis.literal(self.grp, "int32"),
-            firm_no=d.firm_no.cast("int32"),
+            firm_no=d.firm_no,
             uscc=d.uscc,
             digits=d["fam_digits"] if self.shared else ibis.literal("", "string"),
             fields=d.fields,
@@ -302,7 +302,7 @@ def _clause_rows(
     shape.const("}")
     rows = data.select(
         _o=ibis.literal(order, "int32"),
-        firm_no=data.firm_no.cast("int32"),
+        firm_no=data.firm_no,
         uscc=data.uscc,
         policy_id=ibis.literal(policy.id, "string"),
         clause_id=ibis.literal(clause.id, "string"),
@@ -610,8 +610,9 @@ def evaluate_all(
         wh.drop_materialized([f.data for f in made])
         return Evaluation(wh, None, [], [])
     rows = ibis.union(*[r for _, r, _ in parts], distinct=False) if len(parts) > 1 else parts[0][1]
+    changeable = set(limited(lib))  # the clauses a group, cap or pool names
     try:
-        adjust = adjustments(wh, lib, rows, names)
+        adjust = adjustments(wh, lib, rows, names, changeable)
     except BaseException:
         wh.drop_materialized([f.data for f in made])
         raise
@@ -620,7 +621,6 @@ def evaluate_all(
     else:
         # only the clauses a group, cap or pool names can change: the others skip the join; a
         # clause's rows are one facts group's, so (clause, firm number) names a row
-        changeable = set(limited(lib))
         touched = [r for n, r, _ in parts if n in changeable]
         others = [r.mutate(adj_notes=ibis.null("string")) for n, r, _ in parts if n not in changeable]
         some = ibis.union(*touched, distinct=False) if len(touched) > 1 else touched[0]

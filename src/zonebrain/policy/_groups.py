@@ -192,13 +192,16 @@ _ADJUST_SCHEMA = pa.schema(
 engine (a nullable integer column would reach Spark through a pandas float)."""
 
 
-def adjustments(wh: Warehouse, lib: Library, rows: ir.Table, names: list[str]) -> pa.Table | None:
+def adjustments(
+    wh: Warehouse, lib: Library, rows: ir.Table, names: list[str], changeable: set[str]
+) -> pa.Table | None:
     """The rows groups, caps and pools change (new status, amount and trace notes), or None.
+    *changeable* is :func:`limited` of *lib* (the caller needs it too).
 
     Only the eligible rows of the clauses they name are fetched: :func:`apply_groups` reads no
     other row, and every other row keeps the status and amount the query gave it.
     """
-    ords = [i for i, n in enumerate(names) if n in limited(lib)]
+    ords = [i for i, n in enumerate(names) if n in changeable]
     if not ords:
         return None
     cols = ["uscc", "policy_id", "clause_id", "status", "amount_fen", "paid_fen"]

@@ -291,7 +291,7 @@ def targets_version(ctx: WebContext) -> tuple[Any, ...]:
         if hit is not None and now - hit[0] < ctx.config.data_version_ttl:
             return hit[1]
     with ctx.pool.reader() as wh:
-        if wh.schema_version() < HISTORY_SINCE:
+        if not wh.schema_at_least(HISTORY_SINCE):
             version: tuple[Any, ...] = ("no-history",)
         else:
             t = wh.table("kpi_target_history")
@@ -451,7 +451,7 @@ def history_table(
     if ind_id:
         indicator(ind_id)
     with ctx.pool.reader() as wh:
-        if wh.schema_version() < HISTORY_SINCE:
+        if not wh.schema_at_least(HISTORY_SINCE):
             raise InputError(
                 f"仓库架构版本低于 {HISTORY_SINCE}, 尚无目标修改历史表 (the warehouse predates the target history); "
                 "请管理员运行 zonebrain warehouse migrate / ask an admin to run it"
