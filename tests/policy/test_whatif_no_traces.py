@@ -33,7 +33,6 @@ from zonebrain.policy import (
 )
 from zonebrain.policy._evaluate import Evaluation, PaidList
 from zonebrain.policy._limits import members
-from zonebrain.policy._run import _SHAPES
 from zonebrain.policy._store import forget
 from zonebrain.policy._whatif import _firms, compare_rows
 from zonebrain.storage import Warehouse
@@ -75,8 +74,7 @@ def _old_format(wh: Warehouse, run_id: str) -> None:
         wh.delete_where_in("policy_result_firms", "run_id", [run_id])
         wh.delete_where_in("policy_result_rows", "run_id", [run_id])
         wh.append("policy_results", full.append_column("run_id", pa.repeat(run_id, full.num_rows)))
-    _SHAPES.clear()  # a recorded run's shapes never change in use; this rewrites history
-    forget()  # nor does policy_results once the warehouse is at version 7
+    forget()  # a recorded run's shapes never change in use, nor does policy_results at version 7
 
 
 def _pool(lib: Library, results: pa.Table) -> tuple[int, int]:

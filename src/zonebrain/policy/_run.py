@@ -9,7 +9,6 @@ import hashlib
 import json
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ from zonebrain.policy._evaluate import (
     parameter_values,
 )
 from zonebrain.policy._library import Library
-from zonebrain.policy._store import results_table, run_summary
+from zonebrain.policy._store import firm_results, per_run, results_table, run_summary
 from zonebrain.policy._trace import expand_traces
 from zonebrain.storage import TABLES, Warehouse
 
@@ -232,12 +231,18 @@ def load_results(
 
             raise InputError("仓库中还没有政策运行 (no policy run yet); 请先运行 zonebrain policy run")
         run_id = str(latest["run_id"][0].as_py())
-    t = results_table(wh).filter(ibis._.run_id == run_id)
-    if uscc is not None:
-        t = t.filter(ibis._.uscc == uscc)
-    if not traces:
-        t = t.drop("trace")
-    got = wh.to_arrow(t.order_by(["uscc", "policy_id", "clause_id"]))
+    order = ["uscc", "policy_id", "clause_id"]
+    narrow = None if uscc is None else firm_results(wh, run_id, uscc)
+    if narrow is not None:
+        got = narrow.sort_by([(c, "ascending") for c in order])
+        got = got if traces else got.drop_columns(["trace"])
+    else:
+        t = results_table(wh).filter(ibis._.run_id == run_id)
+        if uscc is not None:
+            t = t.filter(ibis._.uscc == uscc)
+        if not traces:
+            t = t.drop("trace")
+        got = wh.to_arrow(t.order_by(order))
     # no rows: say whether the run itself is unknown (asked only then, off the trace page's path)
     if (
         got.num_rows == 0
@@ -249,27 +254,15 @@ def load_results(
     return expand_traces(got, trace_shapes(wh, run_id)) if traces else got
 
 
-_SHAPES: OrderedDict[tuple[str, str], dict[tuple[str, str], str]] = OrderedDict()
-"""(warehouse URL, run id) → its shapes, for the last few runs read: a recorded run's shapes never
-change (they are written before its ``policy_runs`` row), and one enterprise's trace page would
-otherwise spend two of its three queries on them."""
-_SHAPES_KEPT = 16
-
-
 def trace_shapes(wh: Warehouse, run_id: str) -> dict[tuple[str, str], str]:
     """(policy_id, clause_id) → the trace shape of *run_id* (empty: a run from before shapes)."""
-    key = (wh.url, run_id)
-    if key in _SHAPES:
-        _SHAPES.move_to_end(key)
-        return _SHAPES[key]
     if not wh.schema_at_least(TABLES["policy_trace_shapes"].since):
         return {}
-    t = wh.table("policy_trace_shapes")
-    got = wh.to_arrow(t.filter(t.run_id == run_id).select("policy_id", "clause_id", "shape"))
-    cols = [got[c].to_pylist() for c in ("policy_id", "clause_id", "shape")]
-    shapes = {(p, c): str(s) for p, c, s in zip(*cols, strict=True)}
-    if shapes and wh.url and not wh.url.endswith(":memory:"):  # an in-memory URL names no one database
-        _SHAPES[key] = shapes
-        while len(_SHAPES) > _SHAPES_KEPT:
-            _SHAPES.popitem(last=False)
-    return shapes
+
+    def fetch() -> dict[tuple[str, str], str]:
+        t = wh.table("policy_trace_shapes")
+        got = wh.to_arrow(t.filter(t.run_id == run_id).select("policy_id", "clause_id", "shape"))
+        cols = [got[c].to_pylist() for c in ("policy_id", "clause_id", "shape")]
+        return {(p, c): str(s) for p, c, s in zip(*cols, strict=True)}
+
+    return per_run(wh, run_id, "shapes", fetch)

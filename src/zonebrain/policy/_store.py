@@ -18,10 +18,13 @@ in ``policy_results`` itself before version 7; every reader goes through it.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from zonebrain.policy._trace import SEP
 from zonebrain.storage import TABLES, Warehouse
@@ -96,6 +99,7 @@ def forget(wh: Warehouse | None = None) -> None:
             kept.clear()
         else:
             kept.pop(wh, None)
+    _PER_RUN.clear()
 
 
 def run_summary(wh: Warehouse, run_id: str) -> ir.Table:
@@ -116,3 +120,72 @@ def run_summary(wh: Warehouse, run_id: str) -> ir.Table:
     j = g.join(c, g.clause_no == c.no)
     new = j.select("policy_id", "clause_id", "status", "rows", "amount_fen").cast(counted.schema())
     return ibis.union(counted, new, distinct=False) if _holds_older_runs(wh) else new
+
+
+def firm_results(wh: Warehouse, run_id: str, uscc: str) -> pa.Table | None:
+    """One enterprise's rows of *run_id* as :data:`COLUMNS` (stored traces), read narrowly: its
+    firm rows first, then its clause rows by number, put together here. A trace page asks this on
+    every request, and the three-table join of :func:`results_table` costs more to compile than to
+    run. None when the warehouse still holds runs of the older layout (read those the long way)."""
+    if not wh.schema_at_least(TABLES["policy_result_rows"].since) or _holds_older_runs(wh):
+        return None
+    f = wh.table("policy_result_firms")
+    firms = wh.to_arrow(
+        f.filter((f.run_id == run_id) & (f.uscc == uscc)).select("grp", "firm_no", "digits", "fields")
+    ).to_pylist()
+    if not firms:
+        return pa.table({c: pa.array([], _TYPES[c]) for c in COLUMNS})
+    by_grp = {r["grp"]: r for r in firms}
+    r = wh.table("policy_result_rows")
+    rows = wh.to_arrow(
+        r.filter((r.run_id == run_id) & r.firm_no.isin(sorted({x["firm_no"] for x in firms}))).drop("run_id")
+    ).to_pylist()
+
+    def fetch() -> dict[int, dict[str, Any]]:
+        c = wh.table("policy_result_clauses")
+        got = wh.to_arrow(c.filter(c.run_id == run_id).drop("run_id")).to_pylist()
+        return {x["clause_no"]: x for x in got}
+
+    clauses = per_run(wh, run_id, "clauses", fetch)
+    out: dict[str, list[Any]] = {k: [] for k in COLUMNS}
+    for row in rows:
+        clause = clauses[row["clause_no"]]
+        firm = by_grp.get(clause["grp"])
+        if firm is None or firm["firm_no"] != row["firm_no"]:
+            continue  # another enterprise's number in another facts group
+        fen = "" if row["fen"] is None else str(row["fen"])
+        trace = f"{firm['digits']}{row['digits']}{firm['fields']}{SEP}{fen}{SEP}{row['notes'] or ''}"
+        for k, v in (
+            ("run_id", run_id), ("uscc", uscc), ("policy_id", clause["policy_id"]),
+            ("clause_id", clause["clause_id"]), ("status", row["status"]), ("amount_fen", row["amount_fen"]),
+            ("missing_fields", row["missing_fields"]), ("trace", trace),
+        ):  # fmt: skip
+            out[k].append(v)
+    return pa.table({k: pa.array(v, _TYPES[k]) for k, v in out.items()})
+
+
+_TYPES = {c: pa.int64() if c == "amount_fen" else pa.string() for c in COLUMNS}
+
+
+T = TypeVar("T")
+
+_PER_RUN: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+"""(warehouse URL, run id, what) → what :func:`per_run` fetched, for the last few runs read."""
+_PER_RUN_KEPT = 32
+
+
+def per_run(wh: Warehouse, run_id: str, what: str, fetch: Callable[[], T]) -> T:
+    """*fetch()*, kept for the run: a recorded run's shapes and clause numbers never change (they
+    are written before its ``policy_runs`` row), and one enterprise's trace page would otherwise
+    spend most of its queries on them. Nothing is kept when *fetch* finds nothing (a run not yet
+    recorded) or the warehouse's URL names no one database (in memory)."""
+    key = (wh.url, run_id, what)
+    if key in _PER_RUN:
+        _PER_RUN.move_to_end(key)
+        return cast(T, _PER_RUN[key])
+    got = fetch()
+    if got and wh.url and not wh.url.endswith(":memory:"):
+        _PER_RUN[key] = got
+        while len(_PER_RUN) > _PER_RUN_KEPT:
+            _PER_RUN.popitem(last=False)
+    return got

@@ -416,10 +416,9 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, A
     if run_id is None:
         return {"run_id": None, "firm": firm, "rows": [], "absent": None}
     with ctx.pool.reader() as wh:
-        res = results_table(wh)
-        expr = res.filter((res.run_id == run_id) & (res.uscc == firm["uscc"]))
-        expr = expr.select("policy_id", "clause_id", "status", "amount_fen", "missing_fields")
-        found = in_library_order(library(), wh.to_arrow(expr).to_pylist())
+        got = pol.load_results(wh, run_id, firm["uscc"], traces=False)
+        cols = ["policy_id", "clause_id", "status", "amount_fen", "missing_fields"]
+        found = in_library_order(library(), got.select(cols).to_pylist())
     refs = clause_refs(library())
     for r in found:
         r["clause_ref"], r["title"] = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
