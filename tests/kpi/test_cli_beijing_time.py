@@ -46,6 +46,6 @@ def test_classify_zone_prints_beijing_time(
     )
     monkeypatch.setattr(portrait_cmd, "warehouse", fake_warehouse)
     monkeypatch.setattr(zonebrain.chains, "classify_zone", lambda wh: run)
-    monkeypatch.setattr(portrait_cmd.console, "width", 250)
+    monkeypatch.setenv("COLUMNS", "250")
     portrait_cmd.classify_zone_cmd()
     assert "at 2026-11-30 05:30 (北京时间)" in capsys.readouterr().out

@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
     monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
-    monkeypatch.setattr(_common.console, "width", 400)  # tables whole, not cut to 80 columns
+    # tables whole, not cut to 80 columns; the width is read from COLUMNS on every print (setting
+    # console.width would outlive the test: monkeypatch puts back the width computed, not None)
+    monkeypatch.setenv("COLUMNS", "400")
     with open_warehouse(tmp_path / "wh.duckdb") as wh:
         wh.migrate()
         build(wh)
@@ -72,7 +74,7 @@ def test_coverage_never_rounds_a_near_total_up_to_100(
         return dataclasses.replace(c, decisions=decisions, decided_share=Fraction(79964, 80000))
 
     monkeypatch.setattr(policy_analysis.policy, "coverage", nearly_all_decided)
-    monkeypatch.setattr(_common.console, "width", 400)
+    monkeypatch.setenv("COLUMNS", "400")
     with open_warehouse(Path(str(_common.state.warehouse))) as wh:
         run = policy.run_policies(wh, policy.load_library(), dt.date(2025, 3, 31))
     r = runner.invoke(analysis_cli, ["coverage", "--run", run.run_id])

@@ -26,8 +26,7 @@ runner = CliRunner()
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
     monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
-    monkeypatch.setattr(_common.console, "width", 400)
-    monkeypatch.setattr(_common.err_console, "width", 400)
+    monkeypatch.setenv("COLUMNS", "400")  # both consoles read it on every print
     with open_warehouse(tmp_path / "wh.duckdb") as wh:
         wh.migrate()
         build(wh)
