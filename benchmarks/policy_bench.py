@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/policy_bench.py              # 1,000,000 enterprises
     .venv/bin/python benchmarks/policy_bench.py --n 100000   # quick
 
-Five child processes, one after the other, each with its own peak memory (max RSS):
+Six child processes, one after the other, each with its own peak memory (max RSS):
 
 1. ``generate``: deterministic synthetic firms (numpy, seed 11) with every fact the policies read:
    ``enterprises`` (division, park, industry, status), ``enterprise_years`` 2021-2024 (revenue,
@@ -17,14 +17,18 @@ Five child processes, one after the other, each with its own peak memory (max RS
    **write** = ``run_policies(wh, library, as_of, write=True, keep_traces=False)`` (its
    ``seconds``). *evaluate*: the query is built, each family's facts are materialised once (a
    temporary table: the joins, the family's result digits and each fact's stored text), and
-   groups, caps and pools are applied to the eligible rows of the clauses they name; *write*: one
-   ``INSERT … SELECT`` in which DuckDB computes every clause's status, amount, missing fields and
-   stored trace (about 75 bytes: only what varies per row) for every firm and inserts them into
-   ``policy_results``, with the trace shapes and the ``policy_runs`` row in the same
+   groups, caps and pools are applied to the eligible rows of the clauses they name; *write*:
+   ``INSERT … SELECT`` statements in which DuckDB computes every clause's status, amount, missing
+   fields and stored trace for every firm and inserts them per firm (the values the traces show,
+   once) and per firm × clause (about 22 bytes of trace: only what is the row's own; ADR 0009),
+   with the clause numbers, the trace shapes and the ``policy_runs`` row in the same
    transaction; the checkpoint when the warehouse is closed counts as write. After the timed
    steps, the stored bytes are summed, one enterprise's traces are read back with
    ``load_results`` and the first 100,000 rows are expanded to full text (timed, and their full
    size measured).
+   ``zonebrain-in-place`` (printed on its own line, not in the table): a prototype of ADR 0008
+   step 1, not what ZoneBrain does: the same ``run_policies`` on a warehouse whose four registry
+   tables are views over the Parquet files, so nothing is copied or checkpointed but the results.
 3. ``openfisca``: the same rules as an ``openfisca_core`` TaxBenefitSystem built in code (one
    entity, the enterprise; variables with formulas for the family's subject and exclusions, each
    clause's conditions and amount, the tier tables, the rate with its cap, the breakthrough
@@ -369,6 +373,51 @@ def run_zonebrain(folder: Path, memory: str) -> dict[str, Any]:
         "clauses": sum(len(p.clauses) for p in lib.policies.values()),
         "total_fen": int(pc.sum(r["amount_fen"]).as_py() or 0),
         "db_gb": os.path.getsize(folder / "bench.duckdb") / 1e9,
+        "peak_mb": peak,
+    }
+
+
+def run_zonebrain_in_place(folder: Path, memory: str) -> dict[str, Any]:
+    """A prototype of ADR 0008 step 1, not what ZoneBrain does: the same ``run_policies`` on a
+    warehouse whose four registry tables are views over the Parquet files (typed as the tables
+    are, provenance columns null), so there is no copy to load or checkpoint. Its total must equal
+    the copied run's (the parent prints both)."""
+    from zonebrain.policy import run_policies
+    from zonebrain.storage import TABLES as SPECS
+    from zonebrain.storage import open_warehouse
+    from zonebrain.storage._sql import DUCKDB
+
+    lib = library(folder)
+    t0 = time.perf_counter()
+    wh = open_warehouse(folder / "in-place.duckdb")
+    if memory:
+        wh.ibis.raw_sql(f"SET memory_limit = '{memory}'")
+    wh.migrate()
+    for name in TABLES:
+        have = set(pq.read_schema(folder / f"{name}.parquet").names)
+        cols = ", ".join(
+            f"CAST({DUCKDB.q(c) if c in have else 'NULL'} AS {DUCKDB.types[t]}) AS {DUCKDB.q(c)}"
+            for c, t in SPECS[name].columns
+        )
+        wh.ibis.raw_sql(f"DROP TABLE {DUCKDB.q(name)}")
+        wh.ibis.raw_sql(
+            f"CREATE VIEW {DUCKDB.q(name)} AS SELECT {cols} FROM read_parquet('{folder / name}.parquet')"
+        )
+    load_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    run = run_policies(wh, lib, AS_OF, write=True, keep_traces=False)
+    run_s = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    wh.close()
+    close_s = time.perf_counter() - t2
+    peak = _peak_mb()
+    with open_warehouse(folder / "in-place.duckdb", read_only=True) as ro:
+        total = ro.ibis.raw_sql("SELECT sum(amount_fen) FROM policy_result_rows").fetchall()[0][0]
+    return {
+        "load_s": load_s,
+        "eval_s": run.seconds["evaluate"],
+        "write_s": run_s - run.seconds["evaluate"] + close_s,
+        "total_fen": int(total or 0),
         "peak_mb": peak,
     }
 
@@ -1021,6 +1070,7 @@ def report(
     cmp: dict[str, Any],
     floor: dict[str, Any],
     oft: dict[str, Any],
+    zbp: dict[str, Any],
 ) -> None:
     from rich import box
     from rich.console import Console
@@ -1091,6 +1141,14 @@ def report(
         f"{zb_total_s / rows_floor:.1f}x the per-row floor; in place (the Parquet files scanned where they "
         f"lie, no load; facts + normalised write): {floor['in_place_s']:.2f} s"
     )
+    zbp_total_s = zbp["load_s"] + zbp["eval_s"] + zbp["write_s"]
+    console.print(
+        f"ZoneBrain in place (a prototype of ADR 0008 step 1: the same run on views over the Parquet files; "
+        f"peak RSS {zbp['peak_mb']:,.0f} MB): views {zbp['load_s']:.2f} s + evaluate {zbp['eval_s']:.2f} s + write "
+        f"{zbp['write_s']:.2f} s = {zbp_total_s:.2f} s; ratio {of_total_s / zbp_total_s:.2f}x "
+        f"({oft_total_s / zbp_total_s:.2f}x traced); same total as the copied run: "
+        f"{'yes' if zbp['total_fen'] == zb['total_fen'] else 'NO'} ({zbp['total_fen']:,} fen)"
+    )
     c = Table(box=box.MARKDOWN)
     for col in ("clause", "eligible", "undet.", "superseded", "status ≠", "≠ not float32", "amount ≠ (max fen)",
                 "ZoneBrain fen", "OpenFisca fen (float32 sum)", "difference fen"):  # fmt: skip
@@ -1139,12 +1197,13 @@ def main() -> None:
     )
     parser.add_argument(
         "--worker",
-        choices=("generate", "zonebrain", "openfisca", "openfisca-traced", "floor"),
+        choices=("generate", "zonebrain", "zonebrain-in-place", "openfisca", "openfisca-traced", "floor"),
         help=argparse.SUPPRESS,
     )
     args = parser.parse_args()
     if args.worker:
         work = {"generate": lambda: generate(args.folder, args.n, args.seed), "zonebrain": lambda: run_zonebrain(args.folder, args.duckdb_memory),
+                "zonebrain-in-place": lambda: run_zonebrain_in_place(args.folder, args.duckdb_memory),
                 "openfisca": lambda: run_openfisca(args.folder),
                 "openfisca-traced": lambda: run_openfisca(args.folder, traced=True), "floor": lambda: run_floor(args.folder, args.duckdb_memory)}  # fmt: skip
         sys.stdout.write(json.dumps(work[args.worker]()) + "\n")
@@ -1154,11 +1213,12 @@ def main() -> None:
         loadavg = _load_average()
         gen = {**_child("generate", folder, args.n, args.seed, args.duckdb_memory), "loadavg": loadavg}
         zb = _child("zonebrain", folder, args.n, args.seed, args.duckdb_memory)
+        zbp = _child("zonebrain-in-place", folder, args.n, args.seed, args.duckdb_memory)
         of = _child("openfisca", folder, args.n, args.seed, args.duckdb_memory)
         oft = _child("openfisca-traced", folder, args.n, args.seed, args.duckdb_memory)
         floor = _child("floor", folder, args.n, args.seed, args.duckdb_memory)
         cmp = compare(folder)
-    report(args.n, gen, zb, of, cmp, floor, oft)
+    report(args.n, gen, zb, of, cmp, floor, oft, zbp)
 
 
 if __name__ == "__main__":
