@@ -67,7 +67,9 @@ def test_traces_are_byte_identical_to_the_frozen_ones(name: str, tmp_path: Path)
     for uscc in sorted({r[0] for r in EXPECTED[name]}):
         narrow = firm_results(wh, one.run_id, uscc)
         assert narrow is not None and narrow.num_rows == sum(r[0] == uscc for r in EXPECTED[name])
-        assert rows(load_results(wh, one.run_id, uscc)) == _sorted([r for r in EXPECTED[name] if r[0] == uscc])
+        assert rows(load_results(wh, one.run_id, uscc)) == _sorted(
+            [r for r in EXPECTED[name] if r[0] == uscc]
+        )
     assert load_results(wh, one.run_id, "91410100NOSUCHFIRM").num_rows == 0
     wh.close()
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from zonebrain.core.errors import StorageError
@@ -73,9 +74,33 @@ class DuckDBWarehouse(ConnectionWarehouse):
         except BaseException:
             self._depth = 0
             self._con.execute("ROLLBACK")
+            if self._order_pending:  # an insert failed in the transaction: see _unordered
+                self._con.execute("RESET preserve_insertion_order")
+                self._order_pending = False
             raise
         self._depth = 0
         self._run("COMMIT")
+
+    _order_pending = False
+
+    @contextmanager
+    def _unordered(self) -> Iterator[None]:
+        """Bulk inserts that need not keep the rows in the order they were given.
+
+        With ``preserve_insertion_order`` on (DuckDB's default), a parallel insert of many rows
+        is written to the file and then rewritten in order at the next checkpoint: appending the
+        policy benchmark's 4.7 million registry rows took 1.2 s and the checkpoint after it
+        another 1.2 s, against 0.04 s with it off. A table's rows have no order (every reader
+        sorts what it shows), so inserts turn it off for their statement; queries keep it.
+        """
+        self._con.execute("SET preserve_insertion_order = false")
+        try:
+            yield
+        finally:
+            try:
+                self._con.execute("RESET preserve_insertion_order")
+            except duckdb.Error:  # the transaction is aborted: reset after its rollback
+                self._order_pending = True
 
     @contextmanager
     def _staged(self, data: pa.Table) -> Iterator[str]:
@@ -93,12 +118,16 @@ class DuckDBWarehouse(ConnectionWarehouse):
     def append(self, name: str, data: pa.Table) -> None:
         spec = TABLES[name]
         cols = [c for c in spec.column_names if c in data.column_names]
-        with self._staged(data) as stage:
+        with self._staged(data) as stage, self._unordered():
             sql = (
                 f"INSERT INTO {_q(name)} ({', '.join(map(_q, cols))}) "
                 f"SELECT {DUCKDB.cast_select(spec, cols)} FROM {stage}"
             )
             self._run(sql, name)
+
+    def insert_from(self, name: str, expr: ir.Table) -> None:
+        with self._unordered():
+            super().insert_from(name, expr)
 
     def replace(self, name: str, data: pa.Table) -> None:
         with self.transaction():
@@ -125,7 +154,7 @@ class DuckDBWarehouse(ConnectionWarehouse):
         cols = plan.columns
         if not self._fetch(f"SELECT count(*) FROM {_q(name)}", name)[0][0]:
             # an empty table (a first import): nothing to compare, update or conflict with
-            with self.transaction(), self._staged(data) as raw:
+            with self.transaction(), self._staged(data) as raw, self._unordered():
                 self._run(
                     f"INSERT INTO {_q(name)} ({', '.join(map(_q, cols))}) "
                     f"SELECT {DUCKDB.cast_select(spec, cols)} FROM {raw}",
@@ -138,7 +167,10 @@ class DuckDBWarehouse(ConnectionWarehouse):
                 f"CREATE TEMP TABLE {stage} AS SELECT {DUCKDB.cast_select(spec, cols)} FROM {raw}", name
             )
             try:
-                existing, updated, conflicts = merge_from_stage(self._run, self._fetch, plan, stage, batch_id)
+                with self._unordered():
+                    existing, updated, conflicts = merge_from_stage(
+                        self._run, self._fetch, plan, stage, batch_id
+                    )
             except BaseException:
                 with contextlib.suppress(duckdb.Error):
                     self._con.execute(f"DROP TABLE IF EXISTS {stage}")
