@@ -70,6 +70,9 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
 
     target = next(i for i in items if i["uscc"] == A)
     _ok(["batch", "object", str(target["id"]), "--user", "chen", "--text", "金额有误", "--raised-by", "匿名"])
+    for flags in (["--upheld", "--dismissed"], []):  # both, or neither: refused, nothing resolved
+        r = runner.invoke(app, ["batch", "resolve", "1", "--user", "liu", *flags, "--note", "无误"])
+        assert r.exit_code == 2 and "--upheld" in r.output and "--dismissed" in r.output, r.output
     _ok(["batch", "resolve", "1", "--user", "liu", "--dismissed", "--note", "无误"])
     out = _ok(["batch", "close-publicity", "1", "--user", "wang", "--version", "5", "--reason", "会议决定"])
     assert "提前结束 closed: 会议决定" in out

@@ -532,17 +532,21 @@ def batch_object(
 def batch_resolve(
     objection_id: Annotated[int, typer.Argument(help="异议编号。 Objection id.")],
     user: UserOpt,
-    upheld: Annotated[
-        bool,
-        typer.Option(
-            "--upheld/--dismissed",
-            help="异议成立 (撤回该项) 或不成立。 Upheld (withdraw the item) or dismissed.",
-        ),
-    ],
     note: Annotated[str, typer.Option("--note", help="处理理由。 The reason.")],
+    upheld: Annotated[
+        bool, typer.Option("--upheld", help="异议成立 (撤回该项)。 Upheld: withdraw the item.")
+    ] = False,
+    dismissed: Annotated[bool, typer.Option("--dismissed", help="异议不成立。 Dismissed.")] = False,
     app_db: AppDbOpt = None,
 ) -> None:
-    """处理异议: 成立则撤回该项。 Resolve an objection; upheld withdraws the item."""
+    """处理异议: 成立则撤回该项 (--upheld 与 --dismissed 二选一)。
+    Resolve an objection; upheld withdraws the item (exactly one of --upheld, --dismissed)."""
+    if upheld == dismissed:  # both or neither: a decision that withdraws money is never guessed
+        raise typer.BadParameter(
+            "请在 --upheld (异议成立) 与 --dismissed (不成立) 中恰好选一个 / "
+            "give exactly one of --upheld, --dismissed",
+            param_hint="--upheld / --dismissed",
+        )
     with _flow(app_db) as (d, store):
         o = d.resolve(_user(store, user), objection_id, upheld=upheld, note=note)
     _common.console.print(f"异议 objection #{o.id}: {o.resolution}", highlight=False)
