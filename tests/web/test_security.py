@@ -139,9 +139,9 @@ def test_every_unsafe_api_route_without_a_session_answers_not_authenticated(app:
     c.cookies.set("zb_session", "no-such-session")
     r = c.post("/api/v1/policy/check", json={"period": 2024})
     assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"
-    # pages keep their CSRF answer: a form posted without a session is a page that expired
-    r = TestClient(app).post("/policy/check", data={"period": "2024"})
-    assert r.status_code == 403
+    # a page form posted without a session goes to the login page (tests/web/test_session_expired.py)
+    r = TestClient(app).post("/policy/check", data={"period": "2024"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
 
 
 def test_login_rate_limit_locks_after_repeated_failures(demo: Demo, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ CSRF_HEADER: Final = "x-csrf-token"
 CSRF_FIELD: Final = "csrf_token"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 JSON_LOGIN: Final = "/api/v1/session"
+PAGE_LOGIN: Final = "/login"
 API_PREFIX: Final = "/api/"
 
 
@@ -213,16 +214,18 @@ async def require_csrf(request: Request) -> None:
     (double submit). The JSON login (``POST /api/v1/session``) is exempt: it accepts only
     ``application/json``, which a cross-site form cannot send.
 
-    An API request (``/api/…``) without a live session is answered 401 ``not_authenticated``
-    before its token is looked at: no API write works without a login, so there is nothing a
-    forged request could do, and the client learns to log in rather than that its page expired.
-    With a session the token is checked as before.
+    A request without a live session is answered 401 ``not_authenticated`` before its token is
+    looked at (an API client is told to log in, a page is sent to the login page), except the
+    login form itself, whose token is checked against the cookie. No other write, API or page,
+    works without a login (``tests/web/test_session_expired.py`` checks every route), so there is
+    nothing a forged request could do, and the user learns to log in again rather than that the
+    page expired. With a session the token is checked as before.
     """
     if request.method in SAFE_METHODS:
         return
     if request.method == "POST" and request.url.path == JSON_LOGIN:
         return
-    if request.url.path.startswith(API_PREFIX) and _session(request) is None:
+    if request.url.path != PAGE_LOGIN and _session(request) is None:
         raise NotAuthenticated()
     sent = request.headers.get(CSRF_HEADER, "")
     ctype = request.headers.get("content-type", "")

@@ -157,13 +157,32 @@ def _respond(
     if wants_json(request):
         return envelope(request, status, code, text, detail, headers)
     if status == 401:
-        from urllib.parse import quote
-
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return _to_login(request)
     from zonebrain.web._render import render_error
 
     return render_error(request, status, code, text, headers)
+
+
+def _to_login(request: Request) -> Response:
+    """A page asked for without a live session goes to the login page, and back after it: to the
+    page itself, or, for a form submitted (nothing was saved), to the page the form was on with a
+    notice. An htmx request is told to load the login page whole (``HX-Redirect``), not to put it
+    into the fragment it asked for."""
+    from urllib.parse import quote, urlsplit
+
+    if request.method in ("GET", "HEAD"):
+        target, expired = request.url.path + (f"?{request.url.query}" if request.url.query else ""), ""
+    else:
+        came = urlsplit(request.headers.get("referer", ""))
+        same = came.netloc == request.url.netloc and came.path.startswith("/")
+        target, expired = (
+            (came.path + (f"?{came.query}" if came.query else "") if same else "/"),
+            "&expired=1",
+        )
+    url = f"/login?next={quote(target)}{expired}"
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:

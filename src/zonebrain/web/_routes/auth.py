@@ -104,10 +104,11 @@ def _set_session(request: Request, response: Response, token: str) -> None:
 
 
 @pages.get("/login")
-def login_page(request: Request, next: str = "/") -> Response:
+def login_page(request: Request, next: str = "/", expired: bool = False) -> Response:
+    """*expired*: sent here by a form submitted without a live session (see _errors._respond)."""
     if optional_principal(request) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "login.html", {"next": safe_next(next), "error": None})
+    return render(request, "login.html", {"next": safe_next(next), "error": None, "expired": expired})
 
 
 @pages.post("/login")
