@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.web.conftest import PASSWORD
 from tests.web.test_browser import Session, browser, server, shots  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow
@@ -228,5 +229,32 @@ def test_self_check_by_form(browser: Any, server: str, shots: Path) -> None:  # 
         assert "246,913.00" in row.inner_text()
         assert not s.errors, s.errors
         s.page.screenshot(path=str(shots / "policy-check.png"), full_page=True)
+    finally:
+        s.close()
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_after_login(browser: Any, server: str) -> None:  # noqa: F811
+    """The session ends (here: its cookies are gone) while a page is open; submitting its htmx form
+    or its plain form leads to the login page with the notice, and logging in returns to the page."""
+    s = Session(browser, server)
+    try:
+        s.login("researcher")
+        for path, submit in (("/policy/whatif", "#whatif-run"), ("/policy", "#run-submit")):
+            s.open(path)
+            if path == "/policy":
+                s.page.fill("#run-as-of", "2025-03-31")
+                s.page.fill("#run-period", "2024")
+            s.context.clear_cookies()
+            s.page.click(submit)
+            s.page.wait_for_selector("#login-expired")
+            assert "/login" in s.page.url and "expired=1" in s.page.url, s.page.url
+            assert "没有保存" in s.page.inner_text("#login-expired")
+            s.page.fill("#username", "researcher")
+            s.page.fill("#password", PASSWORD)
+            s.page.click("#login-submit")
+            s.page.wait_for_load_state("networkidle")
+            assert s.page.url == server + path, (path, s.page.url)
+        s.errors = [e for e in s.errors if "401" not in e]  # the browser logs nothing else
+        assert not s.errors, s.errors
     finally:
         s.close()
