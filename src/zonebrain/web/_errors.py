@@ -165,22 +165,21 @@ def _respond(
 
 def _to_login(request: Request) -> Response:
     """A page asked for without a live session goes to the login page, and back after it: to the
-    page itself, or, for a form submitted (nothing was saved), to the page the form was on with a
-    notice. An htmx request is told to load the login page whole (``HX-Redirect``), not to put it
-    into the fragment it asked for."""
+    page itself, or, for a form submitted (nothing was saved: a notice says so) and for an htmx
+    request, to the page the user was on. An htmx request is told to load the login page whole
+    (``HX-Redirect``), not to put it into the fragment it asked for."""
     from urllib.parse import quote, urlsplit
 
-    if request.method in ("GET", "HEAD"):
-        target, expired = request.url.path + (f"?{request.url.query}" if request.url.query else ""), ""
-    else:
-        came = urlsplit(request.headers.get("referer", ""))
+    htmx = bool(request.headers.get("hx-request"))
+    safe = request.method in ("GET", "HEAD")
+    if safe and not htmx:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:  # the page the user was on (htmx says which; a form's browser sends its Referer)
+        came = urlsplit(request.headers.get("hx-current-url") or request.headers.get("referer") or "")
         same = came.netloc == request.url.netloc and came.path.startswith("/")
-        target, expired = (
-            (came.path + (f"?{came.query}" if came.query else "") if same else "/"),
-            "&expired=1",
-        )
-    url = f"/login?next={quote(target)}{expired}"
-    if request.headers.get("hx-request"):
+        target = came.path + (f"?{came.query}" if came.query else "") if same else "/"
+    url = f"/login?next={quote(target)}" + ("" if safe else "&expired=1")
+    if htmx:
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
 
