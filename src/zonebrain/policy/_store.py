@@ -134,7 +134,7 @@ def firm_results(wh: Warehouse, run_id: str, uscc: str) -> pa.Table | None:
         f.filter((f.run_id == run_id) & (f.uscc == uscc)).select("grp", "firm_no", "digits", "fields")
     ).to_pylist()
     if not firms:
-        return pa.table({c: pa.array([], _TYPES[c]) for c in COLUMNS})
+        return _SCHEMA.empty_table()
     by_grp = {r["grp"]: r for r in firms}
     r = wh.table("policy_result_rows")
     rows = wh.to_arrow(
@@ -147,24 +147,25 @@ def firm_results(wh: Warehouse, run_id: str, uscc: str) -> pa.Table | None:
         return {x["clause_no"]: x for x in got}
 
     clauses = per_run(wh, run_id, "clauses", fetch)
-    out: dict[str, list[Any]] = {k: [] for k in COLUMNS}
+    out = []
     for row in rows:
         clause = clauses[row["clause_no"]]
         firm = by_grp.get(clause["grp"])
         if firm is None or firm["firm_no"] != row["firm_no"]:
             continue  # another enterprise's number in another facts group
         fen = "" if row["fen"] is None else str(row["fen"])
-        trace = f"{firm['digits']}{row['digits']}{firm['fields']}{SEP}{fen}{SEP}{row['notes'] or ''}"
-        for k, v in (
-            ("run_id", run_id), ("uscc", uscc), ("policy_id", clause["policy_id"]),
-            ("clause_id", clause["clause_id"]), ("status", row["status"]), ("amount_fen", row["amount_fen"]),
-            ("missing_fields", row["missing_fields"]), ("trace", trace),
-        ):  # fmt: skip
-            out[k].append(v)
-    return pa.table({k: pa.array(v, _TYPES[k]) for k, v in out.items()})
+        out.append(
+            {
+                "run_id": run_id, "uscc": uscc, "policy_id": clause["policy_id"],
+                "clause_id": clause["clause_id"], "status": row["status"], "amount_fen": row["amount_fen"],
+                "missing_fields": row["missing_fields"],
+                "trace": f"{firm['digits']}{row['digits']}{firm['fields']}{SEP}{fen}{SEP}{row['notes'] or ''}",
+            }
+        )  # fmt: skip
+    return pa.Table.from_pylist(out, schema=_SCHEMA)
 
 
-_TYPES = {c: pa.int64() if c == "amount_fen" else pa.string() for c in COLUMNS}
+_SCHEMA = pa.schema([(c, pa.int64() if c == "amount_fen" else pa.string()) for c in COLUMNS])
 
 
 T = TypeVar("T")

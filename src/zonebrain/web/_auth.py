@@ -31,7 +31,6 @@ CSRF_FIELD: Final = "csrf_token"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 JSON_LOGIN: Final = "/api/v1/session"
 PAGE_LOGIN: Final = "/login"
-API_PREFIX: Final = "/api/"
 
 
 class Perm(StrEnum):
