@@ -64,6 +64,11 @@ def test_raising_the_rd_rate_costs_the_hand_computed_fen(zone: Warehouse) -> Non
     assert (
         r.changes["detail"][0].as_py() == "zz-rd-input/award: eligible 400,000.00 元 → eligible 500,000.00 元"
     )
+    assert r.changes["moves"][0].as_py() == [
+        {"policy_id": "zz-rd-input", "clause_id": "award", "status_before": "eligible",
+         "amount_before_fen": 40_000_000, "status_after": "eligible", "amount_after_fen": 50_000_000}
+    ]  # fmt: skip
+    assert "moves" not in r.sheets()["受益 winners"].column_names  # the terminal's export: text only
     assert r.parameters == {"zz-rd-input.rate": "3%"} and r.period == 2024
 
 

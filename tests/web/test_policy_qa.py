@@ -223,6 +223,7 @@ def test_what_if_names_policies_parks_and_statuses(
     details = [w["detail_text"] for w in r["winners"]]
     assert details and all("eligible" not in d and "符合" in d for d in details)
     assert all(re.search(r"\d,\d{3}\.\d{2}元", d) for d in details if "元" in d)
+    assert all(len(w["moves"]) == w["detail_text"].count(" → ") for w in r["winners"])  # one per clause
     wb = openpyxl.load_workbook(io.BytesIO(c.post("/api/v1/policy/whatif?format=xlsx", json=body).content))
     heads = [str(h) for ws in wb.worksheets for h in next(ws.iter_rows(max_row=1, values_only=True))]
     assert "兑现金额 情景(元)" in heads and not [h for h in heads if h.endswith("_fen") or "_fen(" in h], (

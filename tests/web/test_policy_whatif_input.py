@@ -55,7 +55,7 @@ def test_a_refusal_says_what_is_wrong(field: str, typed: str, says: str) -> None
 
 def test_the_scenario_sheet_names_its_items_in_chinese() -> None:
     r: Any = SimpleNamespace(
-        sheets=dict,
+        sheets=lambda moves=False: {},
         as_of=dt.date(2025, 3, 31),
         period=2024,
         baseline_run_id="run-1",

@@ -43,11 +43,12 @@ from zonebrain.policy._period import (
 )
 from zonebrain.policy._run import RunResult, canonical_hash, load_results, run_policies
 from zonebrain.policy._store import results_table
-from zonebrain.policy._whatif import WhatIf, what_if
+from zonebrain.policy._whatif import MOVE_FIELDS, WhatIf, what_if
 
 __all__ = [
     "FACT_SOURCES",
     "LIBRARY",
+    "MOVE_FIELDS",
     "RULES",
     "Amount",
     "Clause",

@@ -30,7 +30,7 @@ from zonebrain.policy._library import Library
 from zonebrain.policy._limits import members
 from zonebrain.policy._notes import KEYS, RecordedPayments, evaluation_notes, recorded_notes, run_period
 from zonebrain.policy._run import default_period, load_results
-from zonebrain.policy._trace import cat
+from zonebrain.policy._trace import cat, flat
 from zonebrain.storage import Warehouse
 
 _SIDES = ("before", "after")
@@ -64,7 +64,8 @@ class WhatIf:
     """Per park_id (null: no park on record), with park_name."""
     changes: pa.Table
     """Per enterprise whose total changed: uscc, name, park_id, park_name, before_fen, after_fen,
-    delta_fen, detail (each clause that changed); by |delta| descending, then uscc."""
+    delta_fen, detail (each clause that changed, as text) and moves (the same as data, see
+    :data:`MOVE_FIELDS`); by |delta| descending, then uscc."""
     budget: pa.Table
     """Per family with a budget pool on either side: family_id, ref, rule_before/after,
     pool_before/after_fen, requested_before/after_fen (the members' awards before the pool),
@@ -87,15 +88,18 @@ class WhatIf:
             return None
         return Fraction(row[0][f"granted_{side}_fen"], row[0][f"requested_{side}_fen"])
 
-    def sheets(self) -> dict[str, pa.Table]:
-        """The parts as named tables (one Excel sheet each)."""
+    def sheets(self, *, moves: bool = False) -> dict[str, pa.Table]:
+        """The parts as named tables (one Excel sheet each); the winners' and losers' ``moves``
+        only when asked (a list column: the caller turns it into words)."""
+        people = {"受益 winners": self.winners(), "受损 losers": self.losers()}
+        if not moves:
+            people = {k: v.drop_columns(["moves"]) for k, v in people.items()}
         return {
             "总体 totals": self.totals,
             "按条款 clauses": self.by_clause,
             "按园区 parks": self.by_park,
             "预算池 budget": self.budget,
-            "受益 winners": self.winners(),
-            "受损 losers": self.losers(),
+            **people,
         }
 
 
@@ -224,8 +228,21 @@ def _fen_text(col: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pa.array([None if v is None else yuan_text(v) for v in col.to_pylist()], pa.string())
 
 
+MOVE_FIELDS = (
+    "policy_id",
+    "clause_id",
+    "status_before",
+    "amount_before_fen",
+    "status_after",
+    "amount_after_fen",
+)
+"""The fields of each entry of ``changes.moves``: one clause whose status or amount changed."""
+
+
 def _details(rows: pa.Table) -> pa.Table:
-    """Per enterprise: each clause whose status or amount changed, as one text."""
+    """Per enterprise: each clause whose status or amount changed, as one text (``detail``, for the
+    terminal) and as data (``moves``: a list of :data:`MOVE_FIELDS` structs, for pages and
+    exports that put it in the reader's words), in the same order."""
     same = pc.and_(
         pc.fill_null(pc.equal(rows["status_before"], rows["status_after"]), False),
         pc.equal(rows["delta_fen"], 0),
@@ -239,9 +256,14 @@ def _details(rows: pa.Table) -> pa.Table:
         for s in _SIDES
     }
     text = cat(moved["policy_id"], "/", moved["clause_id"], ": ", side["before"], " → ", side["after"])
-    lists = pa.table({"uscc": moved["uscc"], "d": text}).group_by("uscc", use_threads=False)
-    got = lists.aggregate([("d", "list")])
-    return pa.table({"uscc": got["uscc"], "detail": pc.binary_join(got["d_list"], "; ")})
+    at = pa.array(range(moved.num_rows), pa.int64())
+    lists = pa.table({"uscc": moved["uscc"], "d": text, "at": at}).group_by("uscc", use_threads=False)
+    got = lists.aggregate([("d", "list"), ("at", "list")])
+    entries = pa.StructArray.from_arrays([flat(moved[c]) for c in MOVE_FIELDS], names=list(MOVE_FIELDS)).take(
+        flat(got["at_list"]).flatten()
+    )
+    moves = pa.ListArray.from_arrays(flat(got["at_list"]).offsets, entries)
+    return pa.table({"uscc": got["uscc"], "detail": pc.binary_join(got["d_list"], "; "), "moves": moves})
 
 
 def _budget_side(side: Side, specs: dict[str, Budget]) -> dict[str, tuple[int, int]]:
@@ -338,7 +360,11 @@ def summarise(rows: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
     changes = changes.rename_columns(["uscc", "name", "park_id", "park_name", "before_fen", "after_fen"])
     delta = pc.subtract_checked(changes["after_fen"], changes["before_fen"])
     changes = changes.append_column("delta_fen", delta).filter(pc.not_equal(delta, 0))
-    changes = changes.join(_details(rows), "uscc", join_type="left outer", use_threads=False)
+    details = _details(rows)
+    at = details.select(["uscc", "detail"]).append_column("di", pa.array(range(details.num_rows), pa.int64()))
+    changes = changes.join(at, "uscc", join_type="left outer", use_threads=False)  # no list in a join
+    changes = changes.append_column("moves", flat(details["moves"]).take(flat(changes["di"])))
+    changes = changes.drop_columns(["di"])
     changes = changes.append_column("size", pc.abs_checked(changes["delta_fen"]))
     changes = changes.sort_by([("size", "descending"), ("uscc", "ascending")]).drop_columns(["size"])
     return totals, by_clause, by_park, changes

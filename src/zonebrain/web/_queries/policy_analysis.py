@@ -331,36 +331,25 @@ def _rows(t: pa.Table) -> list[dict[str, Any]]:
     return rows
 
 
-_SIDE = re.compile(r"^(?P<status>[a-z_]+|—)(?: (?P<amount>-?[\d,]+)\.(?P<cents>\d{2}) ?元)?$")
-_CHANGE = re.compile(r"^(?P<policy>[\w-]+)/(?P<clause>[\w-]+): (?P<before>.+?) → (?P<after>.+)$")
+def _side_text(status: str | None, amount_fen: int | None, t: Translator) -> str:
+    """One side of a change in words: ``符合 331,299.00元`` (``—``: no row on that side)."""
+    text = "—" if status is None else t(f"policy.status_{status}")
+    return text if amount_fen is None else f"{text} {yuan(amount_fen)}元"
 
 
-def _side_text(side: str, t: Translator) -> str:
-    m = _SIDE.match(side.strip())
-    if m is None:
-        return side
-    status = "—" if m["status"] == "—" else t(f"policy.status_{m['status']}")
-    if m["amount"] is None:
-        return status
-    whole = int(m["amount"].replace(",", ""))
-    fen = whole * 100 + (int(m["cents"]) if not m["amount"].startswith("-") else -int(m["cents"]))
-    return f"{status} {yuan(fen)}元"
-
-
-def detail_text(detail: str | None, t: Translator, lib: pol.Library | None = None) -> str:
-    """What changed for one enterprise in words: ``zz-rd-input/award: eligible 331,299.00 元 →
-    eligible 496,949.00 元`` → ``郑州高新区企业研发投入奖励 第一条: 符合 331,299.00元 → 符合 496,949.00元``."""
+def detail_text(moves: list[dict[str, Any]] | None, t: Translator, lib: pol.Library | None = None) -> str:
+    """What changed for one enterprise in words, from its ``moves`` (see
+    :data:`zonebrain.policy.MOVE_FIELDS`): ``郑州高新区企业研发投入奖励 第一条: 符合 331,299.00元 →
+    符合 496,949.00元``, clauses joined by ``; ``."""
     lib = lib or library()
     refs = {(p.id, c.id): f"{p.meta.name} {c.ref.text()}" for p in lib.policies.values() for c in p.clauses}
     out = []
-    for part in (detail or "").split("; "):
-        m = _CHANGE.match(part.strip())
-        if m is None:
-            out.append(part)
-            continue
-        where = refs.get((m["policy"], m["clause"]), f"{m['policy']}/{m['clause']}")
-        out.append(f"{where}: {_side_text(m['before'], t)} → {_side_text(m['after'], t)}")
-    return "; ".join(p for p in out if p)
+    for m in moves or []:
+        where = refs.get((m["policy_id"], m["clause_id"]), f"{m['policy_id']}/{m['clause_id']}")
+        before = _side_text(m["status_before"], m["amount_before_fen"], t)
+        after = _side_text(m["status_after"], m["amount_after_fen"], t)
+        out.append(f"{where}: {before} → {after}")
+    return "; ".join(out)
 
 
 def _named(rows: list[dict[str, Any]], parks: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -404,7 +393,7 @@ def result_view(
     def people(table: pa.Table) -> list[dict[str, Any]]:
         rows = _named(_rows(table.slice(0, TOP)), named)
         for x in rows:
-            x["detail_text"] = detail_text(x.get("detail"), t)
+            x["detail_text"] = detail_text(x.get("moves"), t)
         return rows
 
     return {
@@ -442,9 +431,11 @@ def _renamed(table: pa.Table, parks: Mapping[str, str], t: Translator) -> pa.Tab
         table = table.set_column(
             table.column_names.index("park_name"), "park_name", pa.array(new, pa.string())
         )
-    if "detail" in table.column_names:
-        text = [detail_text(d, t) if d else d for d in table["detail"].to_pylist()]
+    if "moves" in table.column_names:
+        lib = library()
+        text = [detail_text(m, t, lib) if m else None for m in table["moves"].to_pylist()]
         table = table.set_column(table.column_names.index("detail"), "detail", pa.array(text, pa.string()))
+        table = table.drop_columns(["moves"])
     return table
 
 
@@ -526,7 +517,7 @@ def sheets(
     r: pol.WhatIf, p: Principal, parks_named: Mapping[str, str] | None = None, t: Translator = _zh
 ) -> dict[str, pa.Table]:
     """The Excel sheets of a scenario (winners and losers only with the finance permission)."""
-    out = {k: _renamed(v, parks_named or {}, t) for k, v in r.sheets().items()}
+    out = {k: _renamed(v, parks_named or {}, t) for k, v in r.sheets(moves=True).items()}
     if not p.can(Perm.FINANCE):
         out = {k: v for k, v in out.items() if "winners" not in k and "losers" not in k}
     lib = library()
