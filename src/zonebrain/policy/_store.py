@@ -33,6 +33,14 @@ COLUMNS = ("run_id", "uscc", "policy_id", "clause_id", "status", "amount_fen", "
 """The columns of a run's results as every reader sees them (those of ``policy_results``)."""
 
 
+def concat(parts: Sequence[ir.StringValue | str]) -> ir.StringValue:
+    """The parts (none null) joined: one ``concat_ws('', …)`` call on every engine, not a chain of
+    ``||`` that builds every intermediate string (five times slower on DuckDB at 10M rows)."""
+    if len(parts) == 1:
+        return parts[0] if not isinstance(parts[0], str) else ibis.literal(parts[0])
+    return ibis.literal("").join(list(parts))
+
+
 def assemble(rows: ir.Table, clauses: ir.Table, firms: ir.Table, keep: Sequence[str] = ()) -> ir.Table:
     """Rows shaped as ``policy_result_rows``, ``policy_result_clauses`` and ``policy_result_firms``
     joined into :data:`COLUMNS` (plus the row columns *keep*). The stored trace is the firm's
@@ -48,10 +56,17 @@ def assemble(rows: ir.Table, clauses: ir.Table, firms: ir.Table, keep: Sequence[
     )  # fmt: skip
     j = rows.join(c, [rows.run_id == c.c_run, rows.clause_no == c.c_no])
     j = j.join(f, [j.run_id == f.f_run, j.c_grp == f.f_grp, j.firm_no == f.f_no])
-    trace = ibis.literal("").join(
-        [j.f_digits, j.digits, j.f_fields, ibis.literal(SEP), j.fen.cast("string").fill_null(""),
-         ibis.literal(SEP), j.notes.fill_null("")]
-    )  # fmt: skip
+    trace = concat(
+        [
+            j.f_digits,
+            j.digits,
+            j.f_fields,
+            SEP,
+            j.fen.cast("string").fill_null(""),
+            SEP,
+            j.notes.fill_null(""),
+        ]
+    )
     return j.select(
         run_id=j.run_id, uscc=j.uscc, policy_id=j.policy_id, clause_id=j.clause_id, status=j.status,
         amount_fen=j.amount_fen, missing_fields=j.missing_fields, trace=trace, **{k: j[k] for k in keep},
