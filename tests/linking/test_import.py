@@ -4,6 +4,7 @@ column, value and the fix, and nothing is written), re-imports that add nothing 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import openpyxl
@@ -11,7 +12,8 @@ import pytest
 
 from tests.pipeline.conftest import People
 from zonebrain.appstore import AppStore
-from zonebrain.linking import Linking, NotAllowed, import_file, write_report, write_template
+from zonebrain.core.errors import InputError
+from zonebrain.linking import Firm, Linking, NotAllowed, import_file, write_report, write_template
 from zonebrain.registry import load_zone
 
 OWN = "91110000600037341L"
@@ -165,3 +167,57 @@ def test_dry_run_and_missing_columns(tmp_path: Path, links: Linking, people: Peo
     assert {p.column for p in bad.problems} == {"统一社会信用代码", "需求类型", "需求标题"} and all(
         p.row == 1 for p in bad.problems
     )
+
+
+class _Registry:
+    """A registry of two firms (a stand-in for the warehouse's ``enterprises``)."""
+
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    def firms(self, usccs: Iterable[str]) -> dict[str, Firm]:
+        codes = sorted(set(usccs))
+        self.asked.append(codes)
+        known = {OWN: Firm(OWN, "甲公司(登记名)", "wutong"), OTHER: Firm(OTHER, "乙公司(登记名)", "shifo")}
+        return {c: known[c] for c in codes if c in known}
+
+
+def test_imported_demands_take_the_registrys_park(tmp_path: Path, store: AppStore, people: People) -> None:
+    registry = _Registry()
+    links = Linking(store, firms=registry)
+    head = ["统一社会信用代码", "企业名称", "需求类型", "需求标题", "园区"]
+    # 梧桐's officer: its own firm without a park (the registry's), then the other park's firm
+    # claimed as 梧桐 and without a park: both refused, naming the registry's park
+    rows = [
+        head,
+        [OWN, "", "融资", "研发贷款", ""],
+        [OTHER, "", "人才", "招聘", "梧桐"],
+        [OTHER, "", "人才", "招聘2", ""],
+    ]
+    li = import_file(links, people.li, "demands", _xlsx(tmp_path / "li.xlsx", rows), zone=load_zone())
+    assert [(p.row, p.column) for p in li.problems] == [(3, "园区"), (4, "园区")]
+    assert all("shifo" in p.message for p in li.problems) and registry.asked == [
+        sorted([OWN, OTHER])
+    ]  # one query
+    assert links.demands(people.admin) == []  # nothing written
+    ok = import_file(links, people.li, "demands", _xlsx(tmp_path / "li2.xlsx", rows[:2]), zone=load_zone())
+    assert ok.ok and ok.inserted == 1
+    [d] = links.demands(people.li)
+    assert (d.park_id, d.firm_name) == ("wutong", "甲公司(登记名)")
+    assert links.demands(people.sun) == []  # 石佛's officer does not see it
+    # an official may not file a firm under a park the registry contradicts
+    bad = import_file(
+        links, people.wang, "demands", _xlsx(tmp_path / "w.xlsx", rows[:1] + rows[2:3]), zone=load_zone()
+    )
+    assert [(p.row, p.column) for p in bad.problems] == [(2, "园区")]
+
+
+def test_a_submitted_demand_takes_the_registrys_park(store: AppStore, people: People) -> None:
+    links = Linking(store, firms=_Registry())
+    d = links.submit_demand(people.firm, uscc=OWN, kind="融资", title="贷款", park_id=None)
+    assert (d.park_id, d.firm_name) == ("wutong", "甲公司(登记名)")
+    with pytest.raises(NotAllowed, match="shifo"):
+        links.submit_demand(people.li, uscc=OTHER, kind="人才", title="x", park_id="wutong")
+    with pytest.raises(InputError, match="shifo"):
+        links.submit_demand(people.wang, uscc=OTHER, kind="人才", title="x", park_id="wutong")
+    assert links.submit_demand(people.sun, uscc=OTHER, kind="人才", title="x").park_id == "shifo"

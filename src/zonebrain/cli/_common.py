@@ -62,6 +62,12 @@ def warehouse(read_only: bool = False) -> Warehouse:
     return open_warehouse(url, read_only=read_only, data_dir=data_dir())
 
 
+def registry_exists() -> bool:
+    """Whether the warehouse has been created (a server's database, or an existing DuckDB file)."""
+    url = str(settings.warehouse_url(state.data_dir, state.warehouse)).removeprefix("duckdb://")
+    return "://" in url or url == "spark" or Path(url).exists()
+
+
 def zone() -> Zone:
     path = settings.get("zone_file", state.zone_file)
     return load_zone(Path(path) if path else None)

@@ -9,7 +9,7 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import pyarrow as pa
@@ -22,6 +22,9 @@ from zonebrain.cli._common import console, err_console, parse_day, state
 from zonebrain.core.clock import from_beijing, utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
+
+if TYPE_CHECKING:
+    from zonebrain.linking import Linking
 
 app = typer.Typer(
     help="招商项目库与资源对接 / investment-project pipeline and resource linking", no_args_is_help=True
@@ -298,10 +301,10 @@ def delivery_cmd(
 @app.command("demand-stats")
 def demand_stats(actor: Actor, as_of: AsOf = None, fmt: FormatOpt = "table", app_db: AppDb = None) -> None:
     """资源对接响应统计 (按操作人的可见范围) / demand response times, resolution and ratings per kind."""
-    from zonebrain.linking import Linking, response_stats
+    from zonebrain.linking import response_stats
 
     with _store(app_db) as store:
-        demands = Linking(store).demands(_actor(store, actor))
+        demands = _links(store).demands(_actor(store, actor))
     _emit(response_stats(demands, as_of=_as_of(as_of)).round(2), fmt, "需求响应 demand response")
 
 
@@ -311,10 +314,19 @@ linking_app = typer.Typer(
 )
 
 
+def _links(store: AppStore) -> Linking:
+    """Resource linking with the registry, so that a demand is filed under its firm's park."""
+    from zonebrain.cli._common import registry_exists, warehouse
+    from zonebrain.linking import Linking, RegistryFirms
+
+    firms = RegistryFirms(lambda: warehouse(read_only=True)) if registry_exists() else None
+    return Linking(store, firms=firms)
+
+
 def _link_import(kind: str, file: Path, actor: str | None, template: bool, dry_run: bool,
                  report: Path | None, app_db: str | None) -> None:  # fmt: skip
     from zonebrain.cli._common import zone
-    from zonebrain.linking import Linking, import_file, write_report, write_template
+    from zonebrain.linking import import_file, write_report, write_template
 
     if template:
         write_template(kind, file)
@@ -323,7 +335,7 @@ def _link_import(kind: str, file: Path, actor: str | None, template: bool, dry_r
     if not actor:
         raise InputError("请用 --as 指定操作人 (name the acting user with --as USERNAME)")
     with _store(app_db) as store:
-        result = import_file(Linking(store), _actor(store, actor), kind, file, zone=zone(), dry_run=dry_run)
+        result = import_file(_links(store), _actor(store, actor), kind, file, zone=zone(), dry_run=dry_run)
     if not result.ok:
         for p in result.problems:
             err_console.print(str(p), markup=False, highlight=False)

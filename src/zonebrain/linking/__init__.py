@@ -27,6 +27,7 @@ from zonebrain.linking._excel import (
     write_report,
     write_template,
 )
+from zonebrain.linking._firms import Firm, FirmDirectory, RegistryFirms, demand_park
 from zonebrain.linking._kinds import (
     DEMAND_ZH,
     FIT,
@@ -51,14 +52,18 @@ __all__ = [
     "Demand",
     "DemandKind",
     "DemandNotFound",
+    "Firm",
+    "FirmDirectory",
     "LinkImport",
     "Linking",
     "Match",
     "NotAllowed",
     "Problem",
+    "RegistryFirms",
     "Resource",
     "ResourceKind",
     "Suggestion",
+    "demand_park",
     "import_file",
     "park_aliases",
     "parse_demand_kind",

@@ -31,6 +31,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.core.money import parse_amount
 from zonebrain.core.uscc import USCC
 from zonebrain.core.xlsx import save_workbook
+from zonebrain.linking._firms import Firm, demand_park
 from zonebrain.linking._kinds import DEMAND_ZH, RESOURCE_ZH, parse_demand_kind, parse_resource_kind
 from zonebrain.linking._model import NotAllowed
 from zonebrain.linking._service import CATALOGUE_EDITORS, OFFICERS, Linking, _join
@@ -293,9 +294,10 @@ def import_file(
     columns = COLUMNS[kind]
     header_of = {c.field: c.header for c in columns}
     seen: dict[tuple[str, ...], int] = {}
+    known = links.firms.firms(v["uscc"] for _, v, _ in good) if kind == "demands" and links.firms else {}
     for line, values, _ in good:
         if kind == "demands":
-            why = _demand_scope(actor, values)
+            why = _demand_scope(actor, values, known.get(values["uscc"]))
             if why:
                 column, message = why
                 result.problems.append(
@@ -321,11 +323,17 @@ def import_file(
     return result
 
 
-def _demand_scope(actor: User, values: Mapping[str, Any]) -> tuple[str, str] | None:
+def _demand_scope(actor: User, values: dict[str, Any], known: Firm | None) -> tuple[str, str] | None:
+    """Why the row may not be imported by *actor* (column, message), or None; the row's park and
+    firm name are then set from the registry (*known*) as :func:`demand_park` decides."""
     if actor.role is Role.ENTERPRISE_USER and values["uscc"] != actor.uscc:
         return "uscc", "企业用户只能导入本企业的需求 (an enterprise user imports its own demands only)"
-    if actor.role is Role.PARK_OFFICER and values.get("park_id", actor.park_id) != actor.park_id:
-        return "park_id", f"园区专员只能导入本园区 ({actor.park_id}) 企业的需求 (own park only)"
+    try:
+        values["park_id"] = demand_park(actor, values["uscc"], values.get("park_id"), known)
+    except (InputError, NotAllowed) as exc:
+        return "park_id", str(exc)
+    if known is not None and not values.get("firm_name"):
+        values["firm_name"] = known.name
     return None
 
 
@@ -387,7 +395,7 @@ def _write_demands(
             if dry_run:
                 continue
             when = values.get("at") or now
-            park = values.get("park_id") or (actor.park_id if actor.role is Role.PARK_OFFICER else None)
+            park = values.get("park_id") or None  # settled by _demand_scope
             row = DemandRow(
                 uscc=values["uscc"],
                 firm_name=values.get("firm_name", ""),

@@ -18,6 +18,7 @@ from zonebrain.appstore.linking_models import DemandRow, MatchRow, ResourceRow
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.errors import InputError
 from zonebrain.core.uscc import USCC
+from zonebrain.linking._firms import FirmDirectory, demand_park
 from zonebrain.linking._kinds import DemandKind, ResourceKind, parse_demand_kind, parse_resource_kind
 from zonebrain.linking._matcher import rank
 from zonebrain.linking._model import (
@@ -72,16 +73,24 @@ class Linking:
     """资源对接: one catalogue of resources for the zone; demands from enterprises, answered by officers.
 
     *response_days*: a demand's first response is due this many days after it was submitted.
+    *firms*: the registry, so that a demand is filed under its firm's park (who may see it).
     """
 
     def __init__(
-        self, store: AppStore, *, response_days: int = 5, clock: Callable[[], dt.datetime] = utcnow
+        self,
+        store: AppStore,
+        *,
+        response_days: int = 5,
+        clock: Callable[[], dt.datetime] = utcnow,
+        firms: FirmDirectory | None = None,
     ) -> None:
         if response_days <= 0:
             raise InputError(f"响应时限须为正的天数 (response_days must be positive), 收到 {response_days}")
         self._store = store
         self._clock = clock
         self.response_days = response_days
+        self.firms = firms
+        """The registry a demand's park and firm name come from (None: as given, see ``_firms``)."""
 
     # ---- the catalogue -------------------------------------------------------------------
 
@@ -205,8 +214,10 @@ class Linking:
                 )
         else:
             self._require(actor, OFFICERS, "代企业登记需求 (enter demands for firms)")
-            if actor.role is Role.PARK_OFFICER and park_id != actor.park_id:
-                raise NotAllowed(f"园区专员只能登记本园区 ({actor.park_id}) 企业的需求 (own park only)")
+        known = self.firms.firms([code]).get(code) if self.firms else None
+        park_id = demand_park(actor, code, park_id, known)
+        if known is not None and not firm_name.strip():
+            firm_name = known.name
         if not title.strip():
             raise InputError("需求须有标题 (a demand needs a title), 例如 / e.g. 500万元流动资金贷款")
         when = at or self._clock()

@@ -42,7 +42,8 @@ def domain_errors() -> Iterator[None]:
 
 
 def service(request: Request) -> lk.Linking:
-    return lk.Linking(context(request).store)
+    ctx = context(request)
+    return lk.Linking(ctx.store, firms=lk.RegistryFirms(ctx.pool.reader))
 
 
 class DemandIn(BaseModel):

@@ -1,0 +1,73 @@
+"""Which park a demand belongs to: the firm's record in the registry, not what a form says.
+
+A demand is seen by its park's officers, so its park decides who may read it. For a firm the
+registry knows, the park and the name come from the ``enterprises`` table; a park given with the
+demand must agree with it (else the row is refused, naming both). A firm the registry does not
+know yet (a newcomer, a lead) keeps the park given, and a park officer's own park by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from zonebrain.appstore import Role, User
+from zonebrain.core.errors import InputError
+from zonebrain.linking._model import NotAllowed
+from zonebrain.storage import Warehouse
+
+
+@dataclass(frozen=True)
+class Firm:
+    uscc: str
+    name: str
+    park_id: str | None
+
+
+class FirmDirectory(Protocol):
+    """The registry's firms by USCC (those it does not know are left out)."""
+
+    def firms(self, usccs: Iterable[str]) -> dict[str, Firm]: ...
+
+
+class RegistryFirms:
+    """:class:`FirmDirectory` over the warehouse's ``enterprises`` table; *open* lends a warehouse
+    (the web's ``pool.reader``, or a function opening the CLI's read-only)."""
+
+    def __init__(self, open: Callable[[], AbstractContextManager[Warehouse]]) -> None:
+        self._open = open
+
+    def firms(self, usccs: Iterable[str]) -> dict[str, Firm]:
+        codes = sorted(set(usccs))
+        if not codes:
+            return {}
+        with self._open() as wh:
+            if wh.schema_version() == 0:  # nothing imported yet
+                return {}
+            t = wh.table("enterprises")
+            rows = wh.to_arrow(t.filter(t.uscc.isin(codes)).select("uscc", "name", "park_id")).to_pylist()
+        return {r["uscc"]: Firm(r["uscc"], r["name"] or "", r["park_id"]) for r in rows}
+
+
+def demand_park(actor: User, uscc: str, given: str | None, known: Firm | None) -> str | None:
+    """The park a demand for *uscc* is filed under (see the module's text). :class:`InputError`
+    when *given* contradicts the registry; :class:`NotAllowed` when a park officer files outside
+    their park."""
+    given = given or None
+    park = known.park_id if known is not None else given
+    if known is None and park is None and actor.role is Role.PARK_OFFICER:
+        park = actor.park_id
+    if actor.role is Role.PARK_OFFICER and park != actor.park_id:
+        raise NotAllowed(
+            f"园区专员只能登记本园区 ({actor.park_id}) 企业的需求; 企业 {uscc} 属于 {park or '(未分园区)'} "
+            "(a park officer files demands for their own park's firms only)"
+        )
+    if known is not None and given is not None and given != known.park_id:
+        raise InputError(
+            f"企业 {uscc} 在企业库中属于园区 {known.park_id or '(未分园区)'}, 与填写的园区 {given} 不符; "
+            f"请留空或改为 {known.park_id or '空'} (the registry puts this firm in park "
+            f"{known.park_id or '(none)'}, not {given}; leave the park empty)"
+        )
+    return park
