@@ -29,10 +29,17 @@ def test_examples(text: str, unit: str, fen: int) -> None:
     assert parse_amount(text, unit) == fen
 
 
-@pytest.mark.parametrize("bad", ["abc", "1.2.3", "", "12,34", "一百万", "1e5"])
+@pytest.mark.parametrize(
+    "bad", ["abc", "1.2.3", "", "12,34", "一百万", "1e5", "12 34", "1 234.5万", "1, 234"]
+)
 def test_not_numbers(bad: str) -> None:
     with pytest.raises(MoneyError, match="不是数字"):
         parse_amount(bad)
+
+
+def test_spaces_around_a_number_and_its_unit_are_allowed() -> None:
+    assert parse_amount(" ¥ 100 万元 ", "万元", strict_unit=True) == 100_000_000
+    assert parse_amount("1,234 万", "万元") == 1_234_000_000
 
 
 def test_finer_than_fen_is_refused_not_rounded() -> None:

@@ -211,7 +211,7 @@ def test_conflict_between_sources_is_listed(wh: Warehouse, files: Path) -> None:
     book = openpyxl.load_workbook(r.report_path)
     sheet = book["来源冲突 Conflicts"]
     values = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert values == [(code(0), "industry_code", "6513", "市场监管", "6520", "税务")]
+    assert values == [(2, code(0), "行业代码", "6513", "市场监管", "6520", "税务")]
 
 
 def test_finance_needs_known_enterprises_and_reads_units(wh: Warehouse, files: Path) -> None:

@@ -44,6 +44,8 @@ def show(report: ImportReport) -> None:
         console.print(
             f"[yellow]未使用的列 (columns not imported): {', '.join(report.unused_columns)}[/yellow]"
         )
+    for note in report.warnings:  # a title row or blank rows skipped, other sheets not read
+        console.print(f"注意 (note): {note}", style="yellow", markup=False, highlight=False)
     if report.report_path:
         console.print(f"问题/冲突报告 (report): {report.report_path}")
 

@@ -58,10 +58,11 @@ def normalise_unit(unit: str) -> str:
 
 def split_unit(text: str) -> tuple[str, str | None]:
     """Split ``"12.5万元"`` into ``("12.5", "万元")``; the unit is None when the text has none."""
-    t = unicodedata.normalize("NFKC", text).strip().replace(" ", "").lstrip("¥￥")
+    # spaces may stand around the number ("¥ 100 万元") but not inside it: "12 34" is two numbers
+    t = unicodedata.normalize("NFKC", text).strip().lstrip("¥￥").lstrip()
     for suffix in sorted(_SUFFIX, key=len, reverse=True):
         if t.endswith(suffix):
-            return t[: -len(suffix)], _SUFFIX[suffix]
+            return t[: -len(suffix)].rstrip(), _SUFFIX[suffix]
     return t, None
 
 

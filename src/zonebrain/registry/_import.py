@@ -17,9 +17,10 @@ import pyarrow.compute as pc
 from zonebrain.core.clock import utcnow
 from zonebrain.core.errors import ImportRejected, InputError
 from zonebrain.registry._headers import load_mapping, map_headers
-from zonebrain.registry._read import read_table_file
-from zonebrain.registry._report import write_reject_report
+from zonebrain.registry._read import BadRow, read_table_file
+from zonebrain.registry._report import conflict_rows, write_reject_report
 from zonebrain.registry._validate import Context, Validated, validate
+from zonebrain.registry._xlsx import first_sheet
 from zonebrain.registry._zone import Zone, load_zone
 from zonebrain.registry.formats import FORMATS
 from zonebrain.storage import Warehouse
@@ -57,12 +58,41 @@ class ImportReport:
     unused_columns: list[str] = field(default_factory=list)
     problems_by_rule: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    sheet: str | None = None
+    """The sheet read (xlsx only)."""
+    warnings: list[str] = field(default_factory=list)
+    """Not errors, but the user should see them: other sheets left unread, a title row or blank rows skipped."""
 
 
-def _batch_id(kind: str, data: bytes, mapping: dict[str, str], source: str) -> tuple[str, str]:
+def _batch_id(
+    kind: str,
+    data: bytes,
+    mapping: dict[str, str],
+    source: str,
+    *,
+    sheet: str | None = None,
+    accept_partial: bool = False,
+) -> tuple[str, str]:
+    """The identity of an import: what was read (file, sheet) and how (kind, mapping, source, partial).
+
+    *sheet* is the sheet read when it is not the workbook's first (the default): the sheet and
+    ``--accept-partial`` are appended only when they apply, so a plain import (a CSV, or an
+    xlsx's first sheet, named or not) keeps the batch id it had before they were part of it.
+    """
     digest = hashlib.sha256(data).hexdigest()
-    h = hashlib.sha256(f"{kind}\0{digest}\0{sorted(mapping.items())}\0{source}".encode())
-    return h.hexdigest()[:20], digest
+    identity = f"{kind}\0{digest}\0{sorted(mapping.items())}\0{source}"
+    if sheet is not None:
+        identity += f"\0sheet={sheet}"
+    if accept_partial:
+        identity += "\0accept_partial"
+    return hashlib.sha256(identity.encode()).hexdigest()[:20], digest
+
+
+def _sheet_identity(path: Path, sheet: str | None) -> str | None:
+    """*sheet* when it names a sheet other than the first of an .xlsx, else None (see ``_batch_id``)."""
+    if sheet is None or path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    return None if sheet == first_sheet(path) else sheet
 
 
 def ensure_ready(wh: Warehouse, zone: Zone) -> None:
@@ -113,7 +143,14 @@ def import_file(
     step("读取 read", 0, 4)
     if not path.exists():
         raise InputError(f"文件不存在 (file not found): {path}")
-    batch_id, sha = _batch_id(kind, path.read_bytes(), mapping, source)
+    batch_id, sha = _batch_id(
+        kind,
+        path.read_bytes(),
+        mapping,
+        source,
+        sheet=_sheet_identity(path, sheet),
+        accept_partial=accept_partial,
+    )
     if not dry_run:
         ensure_ready(wh, zone)
         seen = wh.to_arrow(wh.table("import_batches").filter(wh.table("import_batches").batch_id == batch_id))
@@ -136,30 +173,34 @@ def import_file(
     if fmt.parent and (not dry_run or wh.schema_version() > 0):
         parents = wh.to_arrow(wh.table(fmt.parent).select("uscc"))
         ctx.known_keys[fmt.parent] = parents["uscc"].combine_chunks()
-    result = validate(raw.table, mapped, fmt, ctx, rows)
+    result = validate(raw.table, mapped, fmt, ctx, rows, booleans=raw.booleans)
     report = ImportReport(
-        kind, path, batch_id, raw.encoding, raw.table.num_rows + len(raw.bad_rows), unused_columns=unused
+        kind,
+        path,
+        batch_id,
+        raw.encoding,
+        raw.table.num_rows + len(raw.bad_rows),
+        unused_columns=unused,
+        sheet=raw.sheet,
+        warnings=list(raw.warnings),
     )
     report.rows_rejected = int(result.bad.sum()) + len(raw.bad_rows)
     for rule in result.problems.rule:
         report.problems_by_rule[rule] = report.problems_by_rule.get(rule, 0) + 1
     if raw.bad_rows:
         report.problems_by_rule["column_count"] = len(raw.bad_rows)
+    report_file = (report_dir or path.parent) / f"{path.stem}.rejected.xlsx"
     if report.rows_rejected:
         report.report_path = write_reject_report(
-            (report_dir or path.parent) / f"{path.stem}.rejected.xlsx",
-            path,
-            raw.table,
-            rows,
-            result.problems,
-            raw.bad_rows,
+            report_file, path, raw.table, rows, result.problems, raw.rejected_lines(), sheet=raw.sheet
         )
         if not accept_partial:
             top = sorted(report.problems_by_rule.items(), key=lambda kv: -kv[1])
-            first = _first_problems(result, rows, raw.bad_rows, path)
+            first = _first_problems(result, rows, raw.rejected_lines(), path)
+            notes = "".join(f"注意 (note): {w}\n" for w in report.warnings)
             raise ImportRejected(
                 f"{path}: {report.rows_rejected} 行有问题，整批未导入 ({report.rows_rejected} bad rows; nothing was "
-                f"imported). 问题类型 (by rule): {dict(top)}.\n{first}\n"
+                f"imported). 问题类型 (by rule): {dict(top)}.\n{first}\n{notes}"
                 f"完整清单见 (full list in): {report.report_path}\n"
                 "请修改后重新导入，或加 --accept-partial 只导入无问题的行 / fix and re-import, or pass --accept-partial",
                 rejected=report.rows_rejected,
@@ -208,23 +249,28 @@ def import_file(
         conflicts = wh.to_arrow(
             wh.table("import_conflicts").filter(wh.table("import_conflicts").batch_id == batch_id)
         )
+        shown = conflict_rows(conflicts, fmt, mapped, raw.table, result.typed, good, rows, zone)
         report.report_path = write_reject_report(
-            (report_dir or path.parent) / f"{path.stem}.rejected.xlsx",
+            report_file,
             path,
             raw.table,
             rows,
             result.problems,
-            raw.bad_rows,
-            conflicts,
+            raw.rejected_lines(),
+            shown,
+            sheet=raw.sheet,
         )
     step("完成 done", 4, 4)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _first_problems(result: Validated, rows: np.ndarray, bad_rows: list[tuple[int, str]], path: Path) -> str:
+def _first_problems(result: Validated, rows: np.ndarray, bad_rows: list[BadRow], path: Path) -> str:
     p = result.problems
-    lines = [f"  {path.name} 第 {line} 行 (row {line}): {reason}" for line, reason in bad_rows[:5]]
+    lines = [
+        f"  {path.name} 第 {b.line} 行 (row {b.line}): {b.reason}; 原文 (as written): {b.text!r}"
+        for b in bad_rows[:5]
+    ]
     order = sorted(range(len(p)), key=lambda k: (rows[p.index[k]], p.column[k]))
     for k in order[: max(0, 10 - len(lines))]:
         lines.append(

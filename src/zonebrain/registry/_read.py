@@ -6,7 +6,7 @@ validators decide what it means. Row numbers are those a user sees in Excel (hea
 
 from __future__ import annotations
 
-import datetime as dt
+import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from zonebrain.core.errors import InputError
+from zonebrain.registry._xlsx import read_sheet
 
 ENCODINGS = ("utf-8", "gbk", "gb18030")
 """Tried in order; a UTF-8 BOM is recognised first. GBK is tried before its superset GB18030
@@ -23,22 +24,78 @@ so that the report names the narrower encoding when both decode."""
 
 
 @dataclass
+class BadRow:
+    """A row set aside before validation: its row number, what is wrong and its text as written."""
+
+    line: int
+    reason: str
+    text: str
+
+
+@dataclass
 class RawFile:
     path: Path
     table: pa.Table
-    """All columns as strings, headers as written (trimmed)."""
+    """All columns as strings, headers as written (trimmed); wholly blank rows removed."""
     encoding: str
     data_row_offset: int = 2
     """Excel row number of the first data row."""
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
     """Rows that could not be split into the header's columns: (row number, problem)."""
+    bad_texts: dict[int, str] = field(default_factory=dict)
+    """The text of each of those rows as written, by row number."""
+    sheet: str | None = None
+    """The sheet read (xlsx only)."""
+    booleans: dict[str, list[int]] = field(default_factory=dict)
+    """Header → indices of data rows whose cell was a TRUE/FALSE cell (xlsx only)."""
+    warnings: list[str] = field(default_factory=list)
+    """Things the user should know that are not errors (a title row skipped, other sheets unread)."""
+    numbers: np.ndarray | None = None
+    """The row number a user sees for each row of *table* (set by :func:`_drop_blank_rows`)."""
 
     def row_numbers(self) -> np.ndarray:
-        """The row number a user sees for each data row, skipping rows that were set aside."""
-        numbers = np.arange(self.table.num_rows, dtype=np.int64) + self.data_row_offset
-        for line, _ in sorted(self.bad_rows):
-            numbers[numbers >= line] += 1
-        return numbers
+        """The row number a user sees (Excel's, or the CSV's record number) for each data row."""
+        if self.numbers is not None:
+            return self.numbers
+        return _numbers(self.table.num_rows, self.data_row_offset, self.bad_rows)
+
+    def rejected_lines(self) -> list[BadRow]:
+        """The rows set aside, with their text."""
+        return [BadRow(line, reason, self.bad_texts.get(line, "")) for line, reason in self.bad_rows]
+
+
+def _numbers(n: int, offset: int, bad_rows: list[tuple[int, str]]) -> np.ndarray:
+    numbers = np.arange(n, dtype=np.int64) + offset
+    for line, _ in sorted(bad_rows):
+        numbers[numbers >= line] += 1
+    return numbers
+
+
+def _drop_blank_rows(raw: RawFile) -> RawFile:
+    """Remove wholly blank rows, in CSV and xlsx alike, keeping every other row's number.
+
+    A blank row is not data (users leave them between groups); skipping it loses nothing.
+    Blank rows between data rows are named in a warning; trailing ones are not worth one.
+    """
+    numbers = _numbers(raw.table.num_rows, raw.data_row_offset, raw.bad_rows)
+    if raw.table.num_columns == 0 or raw.table.num_rows == 0:
+        raw.numbers = numbers
+        return raw
+    blank = np.ones(raw.table.num_rows, dtype=bool)
+    for col in raw.table.columns:
+        blank &= np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if blank.any():
+        last = max([int(numbers[~blank].max()) if (~blank).any() else 0, *(line for line, _ in raw.bad_rows)])
+        inner = [int(x) for x in numbers[blank] if x < last]
+        if inner:
+            shown = "、".join(str(x) for x in inner[:10]) + (" …" if len(inner) > 10 else "")
+            raw.warnings.append(f"跳过 {len(inner)} 个空行 (blank rows skipped): 第 {shown} 行")
+        raw.table = raw.table.filter(pa.array(~blank))
+        if raw.booleans:
+            new_index = np.cumsum(~blank) - 1
+            raw.booleans = {h: [int(new_index[i]) for i in idx] for h, idx in raw.booleans.items()}
+    raw.numbers = numbers[~blank]
+    return raw
 
 
 def detect_encoding(data: bytes, path: Path) -> str:
@@ -68,23 +125,35 @@ def read_csv(path: Path) -> RawFile:
         data = data.decode(encoding).encode("utf-8")
     elif encoding == "utf-8-sig":
         data = data[3:]
+    if not data.strip():
+        raise InputError(
+            f"{path}: 文件为空 (the file is empty{', apart from its byte-order mark' if encoding == 'utf-8-sig' else ''}); "
+            "请确认导出的是正确的文件，第一行应为表头 / check that the right file was exported; row 1 must hold the headers"
+        )
     bad: list[tuple[int, str]] = []
+    texts: dict[int, str] = {}
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        number = row.number if row.number is not None else _line_of(data, row.text)
+        # single-threaded reading gives the record number (header = 1), as Excel numbers rows
+        number = row.number if row.number is not None else -1
         reason = (
             f"应有 {row.expected_columns} 列，实有 {row.actual_columns} 列 (expected {row.expected_columns} "
             f"columns, got {row.actual_columns}); 请检查该行是否含未加引号的逗号 / quote values containing commas"
         )
         bad.append((number, reason))
+        texts[number] = row.text
         return "skip"
 
+    header, skip, warnings = _header(data, path)
     try:
-        header = _header(data, path)
         table = pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
+            read_options=pacsv.ReadOptions(
+                column_names=header, skip_rows=skip, block_size=1 << 24, use_threads=False
+            ),
+            parse_options=pacsv.ParseOptions(
+                invalid_row_handler=on_invalid, newlines_in_values=True, ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
                 null_values=[""],
@@ -93,26 +162,35 @@ def read_csv(path: Path) -> RawFile:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise InputError(
-            f"{path}: 无法按 CSV 读取 (cannot be read as CSV): {exc}; 请检查分隔符和引号"
-        ) from exc
-    return RawFile(path, _trim(table), encoding, bad_rows=bad)
+        if "Empty CSV" in str(exc):  # the header and nothing else
+            table = pa.table({h: pa.array([], pa.string()) for h in header})
+        else:
+            raise InputError(
+                f"{path}: 无法按 CSV 读取 (cannot be read as CSV): {exc}; 请检查分隔符和引号 "
+                "/ check the delimiter and quotes"
+            ) from exc
+    raw = RawFile(path, _trim(table), encoding, data_row_offset=skip + 1, bad_rows=bad, warnings=warnings)
+    raw.bad_texts = texts
+    return _drop_blank_rows(raw)
 
 
-def _line_of(data: bytes, text: str) -> int:
-    """1-based line where a row's text stands (Arrow's parallel reader does not count lines)."""
-    pos = data.find(("\n" + text).encode("utf-8"))
-    return data.count(b"\n", 0, pos + 1) + 1 if pos >= 0 else -1
+def _fields(line: bytes) -> list[str]:
+    return [f.strip() for f in next(csv.reader([line.decode("utf-8").rstrip("\r")]), [])]
 
 
-def _header(data: bytes, path: Path) -> list[str]:
-    first = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    reader = pacsv.read_csv(
-        io.BytesIO(first.encode("utf-8") + b"\n"),
-        read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-        convert_options=pacsv.ConvertOptions(strings_can_be_null=False),
-    )
-    names = [str(v[0].as_py()).strip() if len(v) else "" for v in reader.columns]
+def _header(data: bytes, path: Path) -> tuple[list[str], int, list[str]]:
+    """The header's names, how many lines precede the data, and a warning for a title line."""
+    lines = data.split(b"\n", 2)
+    names = _fields(lines[0])
+    skip, warnings = 1, []
+    filled = [n for n in names if n]
+    second = [n for n in _fields(lines[1]) if n] if len(lines) > 1 else []
+    if len(filled) == 1 and len(second) > 1:
+        warnings.append(
+            f"第 1 行 '{filled[0]}' 是标题行，已跳过；表头在第 2 行 "
+            "(row 1 is a title above the header, skipped; headers read from row 2)"
+        )
+        names, skip = _fields(lines[1]), 2
     if not any(names):
         raise InputError(f"{path}: 第 1 行表头为空 (the header row is empty); 请把表头放在第一行")
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -123,78 +201,24 @@ def _header(data: bytes, path: Path) -> list[str]:
     empty = [i + 1 for i, n in enumerate(names) if not n]
     if empty:
         raise InputError(f"{path}: 第 {empty[0]} 列表头为空 (column {empty[0]} has no header); 请补上表头")
-    return names
-
-
-def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
-    text = str(value)
-    return text if text.strip() else None
+    return names, skip, warnings
 
 
 def read_xlsx(path: Path, sheet: str | None = None) -> RawFile:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise InputError(
-            f"{path}: 不是有效的 .xlsx 文件 (not a valid .xlsx file): {exc}; 请用 Excel 重新保存"
-        ) from exc
-    try:
-        if sheet is not None and sheet not in wb.sheetnames:
-            raise InputError(
-                f"{path}: 没有名为 '{sheet}' 的工作表 (no sheet {sheet!r}); 可用: {wb.sheetnames}"
-            )
-        ws = wb[sheet] if sheet else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header_row = 0
-        header: list[str] = []
-        for header_row, row in enumerate(rows, start=1):  # noqa: B007 - header_row is used after the loop
-            if any(c is not None and str(c).strip() for c in row):
-                header = [str(c).strip() if c is not None else "" for c in row]
-                break
-        while header and not header[-1]:
-            header.pop()
-        if not header:
-            raise InputError(f"{path}: 工作表为空 (the sheet is empty)")
-        if "" in header:
-            col = header.index("") + 1
-            raise InputError(f"{path}: 第 {col} 列表头为空 (column {col} has no header); 请补上表头")
-        dupes = sorted({n for n in header if header.count(n) > 1})
-        if dupes:
-            raise InputError(f"{path}: 表头重复 {dupes} (duplicate headers); 每列表头须唯一")
-        columns: list[list[str | None]] = [[] for _ in header]
-        width = len(header)
-        for row in rows:
-            cells = [_cell_text(c) for c in row[:width]]
-            extra = [c for c in row[width:] if _cell_text(c) is not None]
-            if extra:
-                raise InputError(
-                    f"{path}: 第 {header_row + len(columns[0]) + 1} 行在表头之外还有数据 {extra[:3]} "
-                    "(data beyond the last header); 请补上表头或删除多余数据"
-                )
-            cells += [None] * (width - len(cells))
-            for values, cell in zip(columns, cells, strict=True):
-                values.append(cell)
-        # trailing rows that are entirely empty are not data
-        n = len(columns[0])
-        while n and all(col[n - 1] is None for col in columns):
-            n -= 1
-        table = pa.table({h: pa.array(col[:n], pa.string()) for h, col in zip(header, columns, strict=True)})
-        return RawFile(path, _trim(table), "xlsx", data_row_offset=header_row + 1)
-    finally:
-        wb.close()
+    sheet_data = read_sheet(path, sheet)
+    table = pa.table(
+        {h: pa.array(col, pa.string()) for h, col in zip(sheet_data.header, sheet_data.columns, strict=True)}
+    )
+    raw = RawFile(
+        path,
+        _trim(table),
+        "xlsx",
+        data_row_offset=sheet_data.header_row + 1,
+        sheet=sheet_data.sheet,
+        booleans=sheet_data.booleans,
+        warnings=sheet_data.warnings,
+    )
+    return _drop_blank_rows(raw)
 
 
 def _trim(table: pa.Table) -> pa.Table:

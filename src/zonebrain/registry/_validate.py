@@ -7,6 +7,8 @@ one, to write their message. A row with any problem is rejected whole.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,7 +27,10 @@ from zonebrain.registry.formats import Column, FileFormat
 
 _RULE_FIX = {
     "required": "必填项为空 (required value is empty); 请补全 / fill it in",
-    "not_an_integer": "应为非负整数 (must be a whole number); 请去掉小数或文字 / remove decimals and text",
+    "not_an_integer": (
+        "应为非负整数 (must be a whole number); 请去掉小数或文字，千分位逗号须每三位一个，如 1,234 "
+        "/ remove decimals and text; a thousands comma must group three digits, as in 1,234"
+    ),
     "negative": "不能为负数 (must not be negative); 请核对数据 / check the figure",
     "bad_date": "日期无效 (not a valid date); 请写成 2024-06-30 / write it as 2024-06-30",
     "future_date": "日期晚于今天 (date is in the future); 请核对 / check it",
@@ -100,13 +105,10 @@ class _Checker:
         present = _np_bool(pc.is_valid(upper))
         rules = uscc_rules.validate_many(upper)
         bad = (rules != 0) & present
-        names = uscc_rules.rule_names()
         for i in _bad_indices(bad):
             value = text[int(i)].as_py()
-            code = upper[int(i)].as_py()
-            self.problems.add(
-                int(i), m.header, value, f"uscc_{names[rules[i]]}", uscc_rules.describe_problem(code)
-            )
+            rule, message = _uscc_problem(upper[int(i)].as_py())
+            self.problems.add(int(i), m.header, value, rule, message)
         return pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), upper)
 
     def text(self, m: Mapped, text: pa.Array) -> pa.Array:
@@ -185,13 +187,7 @@ class _Checker:
                 values[i] = parse_amount(raw, unit, strict_unit=True)
             except InputError as exc:
                 msg = str(exc)
-                rule = (
-                    "unit_mismatch"
-                    if "单位" in msg
-                    else "finer_than_fen"
-                    if "分以下" in msg
-                    else "not_a_number"
-                )
+                rule = _money_rule(msg)
                 self.problems.add(int(i), m.header, raw, rule, msg)
                 values[i] = None
                 bad[i] = True
@@ -203,8 +199,9 @@ class _Checker:
         return out
 
     def count(self, m: Mapped, text: pa.Array) -> pa.Array:
-        stripped = pc.replace_substring_regex(text, r"^(-?\d{1,3}),(\d{3})(,\d{3})*$", r"\1\2\3")
-        stripped = pc.replace_substring(stripped, ",", "")
+        # a comma only as a thousands separator (1,234,567), the rule money follows too
+        grouped = _np_bool(pc.match_substring_regex(text, r"^-?\d{1,3}(,\d{3})+$"))
+        stripped = pc.if_else(pa.array(grouped), pc.replace_substring(text, ",", ""), text)
         pattern = r"^-?\d{1,18}$" if m.column.signed else r"^\d{1,18}$"
         ok = _np_bool(pc.match_substring_regex(stripped, pattern))
         present = _np_bool(pc.is_valid(text))
@@ -288,30 +285,151 @@ class _Checker:
         return pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)
 
 
+_NUMBER_FORMAT = re.compile(r"^\d+(\.\d+)?E\+?\d+$")
+"""A code Excel turned into a number: 9.14101726990786E+17."""
+
+
+def _uscc_problem(code: str) -> tuple[str, str]:
+    """(rule, message) for a USCC that fails; the rule is the one the message explains."""
+    if _NUMBER_FORMAT.match(code):
+        return "uscc_number", (
+            f"统一社会信用代码 '{code}' 被 Excel 存成了数字，末几位已丢失 (the code was stored as a number "
+            "and lost its last digits); 请把该列设为'文本'格式后重新录入代码 "
+            "/ set the column's format to Text and type the codes again"
+        )
+    wide = sorted({c for c in code if unicodedata.normalize("NFKC", c) != c})
+    if wide:
+        return "uscc_fullwidth", (
+            f"统一社会信用代码 '{code}' 含全角字符 {''.join(wide)!r} (full-width characters); "
+            "请切换到半角（英文）输入法重新输入 / retype it in half-width characters"
+        )
+    broken = uscc_rules.broken_rule(code)
+    if broken is None:  # pragma: no cover - validate_many and broken_rule agree on every code seen
+        return (
+            "uscc_alphabet",
+            f"统一社会信用代码 '{code}' 无效 (not a valid USCC); 请核对原始证照 / check the licence",
+        )
+    return f"uscc_{broken[0]}", uscc_rules.describe_problem(code)
+
+
+def _money_rule(message: str) -> str:
+    """The rule a money error breaks, from the message ``core.money`` wrote (checked in this order)."""
+    if "超出可存储范围" in message:
+        return "out_of_range"
+    if "分以下" in message:
+        return "finer_than_fen"
+    if "单位" in message:
+        return "unit_mismatch"
+    return "not_a_number"
+
+
 def _constant(message: str) -> Callable[[str | None], str]:
     return lambda _value: message
 
 
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+"""Invisible control characters (tab, line feed and carriage return are allowed)."""
+
+
+def _yes_no(col: Column) -> bool:
+    return col.kind == "choice" and {"是", "否"} <= set(col.choices)
+
+
+def _check_cells(
+    raw: pa.Table, mapped: list[Mapped], checker: _Checker, booleans: dict[str, list[int]]
+) -> dict[str, pa.Array]:
+    """Problems any cell can have whatever its column: TRUE/FALSE cells, control characters.
+
+    Returns the text to validate per header (a yes/no column reads TRUE/FALSE as 是/否).
+    """
+    texts: dict[str, pa.Array] = {}
+    for m in mapped:
+        text = raw.column(m.header).combine_chunks()
+        flagged = booleans.get(m.header, [])
+        if flagged and _yes_no(m.column):
+            text = pc.replace_substring_regex(
+                pc.replace_substring_regex(text, "^TRUE$", "是"), "^FALSE$", "否"
+            )
+        elif flagged:
+            mask = np.zeros(raw.num_rows, dtype=bool)
+            mask[np.asarray(flagged, dtype=np.int64)] = True
+            checker.report(
+                mask,
+                m,
+                "boolean_cell",
+                lambda v: (
+                    f"单元格是逻辑值 {v} 而不是文本 (a TRUE/FALSE cell, not text); 该列不是'是/否'列，"
+                    "请把单元格设为文本格式并填写实际内容 / set the cell to Text and type the real value"
+                ),
+            )
+        control = _np_bool(pc.match_substring_regex(text, _CONTROL))
+        checker.report(
+            control,
+            m,
+            "control_char",
+            lambda v: (
+                "含不可见的控制字符 "
+                + ", ".join(sorted({f"\\x{ord(c):02x}" for c in re.findall(_CONTROL, v or "")}))
+                + " (an invisible control character, often pasted from a web page or another system); "
+                "请删除该字符后重新导入 / delete it and import again"
+            ),
+        )
+        texts[m.header] = text
+    return texts
+
+
 def validate(
-    raw: pa.Table, mapped: list[Mapped], fmt: FileFormat, ctx: Context, row_numbers: np.ndarray
+    raw: pa.Table,
+    mapped: list[Mapped],
+    fmt: FileFormat,
+    ctx: Context,
+    row_numbers: np.ndarray,
+    *,
+    booleans: dict[str, list[int]] | None = None,
 ) -> Validated:
-    """Check every mapped column of *raw* against *fmt*; return typed columns and problems."""
+    """Check every mapped column of *raw* against *fmt*; return typed columns and problems.
+
+    *booleans* names the cells that were TRUE/FALSE cells in a workbook (header → row indices).
+    """
     problems = Problems()
     checker = _Checker(raw, ctx, problems)
     typed: dict[str, pa.Array] = {}
+    texts = _check_cells(raw, mapped, checker, booleans or {})
     for m in mapped:
-        text = raw.column(m.header).combine_chunks()
+        text = texts[m.header]
         col: Column = m.column
         if col.required:
             missing = ~_np_bool(pc.is_valid(text))
             checker.report(missing, m, "required", _constant(f"'{col.header}' {_RULE_FIX['required']}"))
         typed[col.target] = getattr(checker, col.kind)(m, text)
+    _check_date_order(typed, mapped, checker)
     _check_duplicates(typed, fmt, raw, mapped, problems, row_numbers)
     _check_references(typed, fmt, raw, mapped, ctx, problems)
     bad = np.zeros(raw.num_rows, dtype=bool)
     if len(problems):
         bad[np.asarray(problems.index, dtype=np.int64)] = True
     return Validated(typed, bad, problems)
+
+
+def _check_date_order(typed: dict[str, pa.Array], mapped: list[Mapped], checker: _Checker) -> None:
+    """A date that must not precede another (有效期至 ≥ 认定日期): name both in the message."""
+    by_target = {m.column.target: m for m in mapped}
+    for m in mapped:
+        first = by_target.get(m.column.after or "")
+        if first is None:
+            continue
+        early = _np_bool(pc.less(typed[m.column.target], typed[first.column.target]))
+        other = checker.raw.column(first.header)
+        for i in _bad_indices(early):
+            value = checker.raw.column(m.header)[int(i)].as_py()
+            checker.problems.add(
+                int(i),
+                m.header,
+                value,
+                "date_order",
+                f"'{m.header}' {value} 早于 '{first.header}' {other[int(i)].as_py()} "
+                f"({m.header} is before {first.header}); 请核对两个日期 / check both dates",
+            )
 
 
 def _check_duplicates(

@@ -34,6 +34,8 @@ class Column:
     """For money and counts: whether a negative value is legitimate (profit can be a loss)."""
     future: bool = False
     """For dates: whether a date after today is legitimate (a certificate's expiry)."""
+    after: str | None = None
+    """For dates: the target of another date column this one must not precede (expiry ≥ start)."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ TAGS_FORMAT = FileFormat(
         USCC,
         Column("标签", "tag", "choice", True, choices=TAGS, aliases=("企业标签", "资质"), en="tag"),
         Column("认定日期", "since", "date", aliases=("起始日期",), en="since"),
-        Column("有效期至", "until", "date", aliases=("截止日期",), en="until", future=True),
+        Column("有效期至", "until", "date", aliases=("截止日期",), en="until", future=True, after="since"),
     ),
     "企业标签",
     parent="enterprises",
