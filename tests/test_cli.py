@@ -58,6 +58,15 @@ def test_errors_end_with_a_nonzero_code_and_no_traceback(tmp_path: Path) -> None
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
 
 
+def test_reading_an_empty_data_dir_says_to_import_first(tmp_path: Path) -> None:
+    """A fresh data directory: the reading commands say what to do instead of a traceback."""
+    data = ("--data-dir", str(tmp_path / "d"))
+    for command in (("summary",), ("kpi", "monitor")):
+        r = zb(*data, *command, cwd=tmp_path)
+        assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
+        assert "仓库中还没有数据" in r.stderr and "zonebrain import" in r.stderr, r.stderr
+
+
 def test_policy_refusals_through_the_entry_point_exit_2_in_chinese_first(tmp_path: Path) -> None:
     """Bad input to a policy command, as a script sees it: exit 2, the message on stderr, no traceback."""
     data = ("--data-dir", str(tmp_path / "d"))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import ibis.common.exceptions
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -92,14 +93,29 @@ class Warehouse(abc.ABC):
                 f"没有名为 '{name}' 的表 (no warehouse table named {name!r}); 可用: {', '.join(TABLES)}"
             )
         if not self.read_only:
-            return self._guard(lambda: self.ibis.table(name), table=name)
+            return self._lookup(name)
         # a read-only warehouse's schema cannot change under it (DuckDB locks writers out of the file;
         # a migration elsewhere needs a restart anyway): look each table up once, not per query
         cache: dict[str, ir.Table] = self.__dict__.setdefault("_read_tables", {})
         found = cache.get(name)
         if found is None:
-            found = cache[name] = self._guard(lambda: self.ibis.table(name), table=name)
+            found = cache[name] = self._lookup(name)
         return found
+
+    def _lookup(self, name: str) -> ir.Table:
+        """The table, or for a warehouse nothing was imported into yet an error that says so."""
+        try:
+            return self._guard(lambda: self.ibis.table(name), table=name)
+        except ibis.common.exceptions.TableNotFound:
+            from zonebrain.core.errors import ConfigError
+
+            if self.schema_version() > 0:
+                raise
+            raise ConfigError(
+                f"仓库中还没有数据 (表 {name} 不存在): 请先导入数据 (zonebrain import …) 或生成演示园区 "
+                f"(zonebrain demo) / the warehouse is empty (no table {name!r}): import data first, "
+                "or build the demo zone"
+            ) from None
 
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
         """Run an expression and return an Arrow table.
