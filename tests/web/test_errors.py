@@ -37,7 +37,8 @@ def test_the_envelope_for_each_status(clients: dict[str, TestClient], anon: Test
     err = assert_envelope(clients["leader"].get("/api/v1/portrait?year=abc"), 422, "validation_error")
     assert err["detail"][0]["loc"] == ["query", "year"]
     assert set(err["detail"][0]) == {"loc", "msg", "type"}  # the offending input is not echoed back
-    assert_envelope(clients["leader"].get("/api/v1/portrait?park=atlantis"), 404, "not_found")
+    # an unknown filter value is bad input naming the choices, as on every list (not "no such page")
+    assert_envelope(clients["leader"].get("/api/v1/portrait?park=atlantis"), 400, "invalid_input")
     c = TestClient(clients["leader"].app)
     c.get("/login")  # a pre-login cookie is no session: an API write asks to log in
     assert_envelope(c.post("/api/v1/users", json={}), 401, "not_authenticated")

@@ -77,7 +77,9 @@ def test_kpi_target_edit_shows_history_and_moves_the_completion_rate(
     def wutong_completion() -> str:
         s.open("/kpi?indicator=revenue")
         row = s.page.locator("#kpi-monitor tbody tr", has=s.page.locator("a.drill[data-park='wutong']"))
-        return row.locator("td").nth(6).inner_text().strip()  # the 完成率 column
+        heads = [h.strip() for h in s.page.locator("#kpi-monitor thead th").all_inner_texts()]
+        at = next(i for i, h in enumerate(heads) if h.startswith("完成率"))
+        return row.locator("td").nth(at).inner_text().strip()  # the 完成率 column, found by its header
 
     try:
         s.login("leader")

@@ -73,7 +73,7 @@ def test_funnel_page_and_export(pc: dict[str, TestClient]) -> None:  # noqa: F81
     data = re.search(r'<script type="application/json" id="pipeline-funnel-data">(.*?)</script>', page.text)
     assert data and json.loads(data.group(1))["stages"][0] == "线索"
     assert 'id="conversion-table"' in page.text and 'data-group="park"' in page.text
-    assert pc["leader"].get("/pipeline/funnel?by=nonsense").status_code == 200  # falls back to origin
+    assert pc["leader"].get("/pipeline/funnel?by=nonsense").status_code == 400  # names the choices
     assert 'href="/pipeline/funnel"' in pc["investor"].get("/pipeline").text
     r = pc["leader"].get("/api/v1/pipeline/funnel/conversion?by=owner&format=xlsx")
     assert r.status_code == 200

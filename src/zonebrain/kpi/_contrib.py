@@ -1,4 +1,4 @@
-"""Drill-down: which enterprises made a park's indicator change (贡献度).
+"""Drill-down: which enterprises made a park's (or the whole zone's) indicator change (贡献度).
 
 change = YTD(month, year) − YTD(month, year − 1) for the park; each enterprise's contribution is
 its own YTD difference, in integers (fen or counts), so the contributions add up to the park's
@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from zonebrain.core.errors import InputError
 from zonebrain.kpi._catalogue import Catalogue, load_catalogue
-from zonebrain.kpi._monitor import suspect_values
+from zonebrain.kpi._monitor import ZONE_ID, suspect_values
 from zonebrain.kpi._series import enterprise_window
 from zonebrain.storage import Warehouse
 
@@ -45,6 +45,7 @@ def contributions(
 ) -> pa.Table:
     """Per-enterprise contributions to the park's change, largest |change| first (ties by USCC).
 
+    *park_id* ``_zone`` (``ZONE_ID``, as in :func:`monitor`) is the whole zone: every enterprise.
     ``share`` is change / the park's change (None when the park did not change). With *top*, the
     rest are folded into one ``uscc=None`` row named 其他企业, so the column still adds up exactly.
     With *exclude_suspect*, values flagged as likely unit errors are left out (as in ``monitor``).
@@ -58,7 +59,9 @@ def contributions(
     if ind.frequency == "yearly" and month != 12:
         raise InputError(f"{ind.name_zh} 只有年度数据, 请用 12 月 (a yearly indicator: use month 12)")
     exclude = suspect_values(wh, year, month, cat) if exclude_suspect else None
-    rows = wh.to_arrow(enterprise_window(wh, ind, park_id, year, month, exclude)).to_pylist()
+    rows = wh.to_arrow(
+        enterprise_window(wh, ind, None if park_id == ZONE_ID else park_id, year, month, exclude)
+    ).to_pylist()
     cur: dict[str, int] = {}
     prev: dict[str, int] = {}
     for r in rows:

@@ -164,11 +164,18 @@ def park_values(
 
 
 def enterprise_window(
-    wh: Warehouse, ind: Indicator, park_id: str, year: int, month: int, exclude: pa.Table | None = None
+    wh: Warehouse,
+    ind: Indicator,
+    park_id: str | None,
+    year: int,
+    month: int,
+    exclude: pa.Table | None = None,
 ) -> ir.Table:
-    """``uscc, year, value`` for one park: each enterprise's year-to-date value at *month* of *year*
-    and of the year before (flow: January..month summed; stock: the month-end count)."""
+    """``uscc, year, value`` for one park (None: the whole zone): each enterprise's year-to-date
+    value at *month* of *year* and of the year before (flow: January..month summed; stock: the
+    month-end count)."""
     ev = enterprise_values(wh, ind, (year - 1, 1), (year, month), exclude)
-    ev = ev.filter(ev.park_id == park_id)
+    if park_id is not None:
+        ev = ev.filter(ev.park_id == park_id)
     ev = ev.filter(ev.month == month) if ind.kind == "stock" else ev.filter(ev.month <= month)
     return ev.group_by("uscc", "year").aggregate(value=ev.value.sum().cast("int64"))

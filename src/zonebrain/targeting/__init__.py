@@ -27,7 +27,7 @@ from ._candidates import (
 from ._export import PIPELINE_COLUMNS, export_candidates, export_opportunities
 from ._metrics import precision_at_k, roc_auc
 from ._opportunities import Opportunities, class_statistics, opportunities, rank_opportunities, zone_values
-from ._presets import COMPONENTS, PRESETS, resolve_weights, weights_table
+from ._presets import COMPONENTS, PRESET_ALIASES, PRESETS, resolve_weights, weights_table
 
 __all__ = [
     "COMPONENTS",
@@ -35,6 +35,7 @@ __all__ = [
     "HALF_LIFE_DAYS",
     "PIPELINE_COLUMNS",
     "PRESETS",
+    "PRESET_ALIASES",
     "SCORES",
     "SIGNAL_WEIGHTS",
     "TAG_POINTS",

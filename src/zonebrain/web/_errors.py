@@ -154,6 +154,8 @@ def _respond(
 ) -> Response:
     locale = _locale(request)
     text = message or translate(locale, f"error.{code}")
+    if status == 403 and message:
+        text = readable_refusal(request, text)
     if wants_json(request):
         return envelope(request, status, code, text, detail, headers)
     if status == 401:
@@ -161,6 +163,29 @@ def _respond(
     from zonebrain.web._render import render_error
 
     return render_error(request, status, code, text, headers)
+
+
+_ROLE_CODE = re.compile(
+    r"角色 ?(admin|leader|investment_officer|park_officer|policy_researcher|enterprise_user)\b"
+)
+_WORD = re.compile(r"(?<![A-Za-z0-9_-])([a-z][a-z0-9_]*)(?![A-Za-z0-9_-])")
+
+
+def readable_refusal(request: Request, text: str) -> str:
+    """A refusal of the domain (``角色 park_officer 无权修改园区 shifo 的项目``) with the role and
+    the park named as everywhere else (``园区专员无权修改园区 石佛 的项目``): the Chinese part of
+    the message is Chinese; the codes stay in the API's fields, not in sentences."""
+    text = _ROLE_CODE.sub(lambda m: translate("zh-CN", f"role.{m.group(1)}"), text)
+    ctx = getattr(request.app.state, "zonebrain", None)
+    if ctx is None:
+        return text
+    try:
+        from zonebrain.web._queries._common import park_names
+
+        names = park_names(ctx, "zh-CN")
+    except Exception:  # a refusal is never turned into a 500 by the warehouse being busy
+        return text
+    return _WORD.sub(lambda m: names.get(m.group(1), m.group(1)), text)
 
 
 def _to_login(request: Request) -> Response:
@@ -206,7 +231,36 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         }
         for e in exc.errors()
     ]
-    return _respond(request, 422, "validation_error", None, detail)
+    return _respond(
+        request, 422, "validation_error", validation_message(_locale(request), exc.errors()), detail
+    )
+
+
+VALIDATION_LIMITS = ("max_length", "min_length", "le", "ge", "lt", "gt", "pattern", "expected")
+"""The pydantic error context a field's sentence may quote (``{limit}``)."""
+
+
+def validation_message(locale: str, errors: Any) -> str:
+    """The 422 ``message``: the catalogue's sentence in the reader's language naming each wrong
+    field and what it must be (``请求参数不合规：page 须为整数``); ``detail`` keeps pydantic's errors."""
+    parts: list[str] = []
+    for e in list(errors)[:5]:
+        loc = [str(x) for x in e.get("loc", ())]
+        if len(loc) > 1 and loc[0] in ("body", "query", "path", "header", "cookie"):
+            loc = loc[1:]
+        name = ".".join(loc) or "body"
+        ctx = e.get("ctx") or {}
+        limit = next((ctx[k] for k in VALIDATION_LIMITS if k in ctx), "")
+        key = f"error.field.{e.get('type', '')}"
+        text = translate(locale, key, limit=limit)
+        if text == key:  # a check of our own (value_error) or a rarer pydantic type
+            text = translate(locale, "error.field.invalid")
+        parts.append(translate(locale, "error.field_item", field=name, problem=text))
+    more = len(list(errors)) - len(parts)
+    listed = translate(locale, "common.list_sep").join(parts)
+    if more > 0:
+        listed += translate(locale, "error.field_more", n=more)
+    return translate(locale, "error.validation_fields", fields=listed)
 
 
 _ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])(?:/[\w.@+~-]+)+/([\w.@+~-]+)")

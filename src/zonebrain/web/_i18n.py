@@ -54,6 +54,12 @@ def translator(locale: str) -> Translator:
     return t
 
 
+def term(locale: str, value: str) -> str:
+    """A data value the app knows (a registry status, event kind, tag, unit, import source: the
+    ``terms`` of the catalogue) in *locale*; any other value as it is."""
+    return catalogue(locale).get(f"terms.{value}", value)
+
+
 def negotiate(cookie: str | None) -> str:
     """The locale of a request: the language cookie when valid, else zh-CN (Chinese first)."""
     return cookie if cookie in LOCALES else DEFAULT_LOCALE

@@ -16,8 +16,8 @@ from markupsafe import Markup
 from zonebrain import __version__
 from zonebrain.appstore import Role
 from zonebrain.web._auth import CSRF_COOKIE, Perm, Principal, anonymous_csrf_token, optional_principal
-from zonebrain.web._i18n import COOKIE, LOCALES, negotiate, translator
-from zonebrain.web._tables import DataTable, cell_text, header
+from zonebrain.web._i18n import COOKIE, LOCALES, negotiate, term, translator
+from zonebrain.web._tables import DataTable, cell_text, header, label_text
 
 NAV: Final = (
     ("nav.overview", "/", Perm.AGGREGATES),
@@ -55,6 +55,7 @@ def _templates() -> Jinja2Templates:
     env.globals["version"] = __version__
     env.globals["json_script"] = _json_script
     env.globals["header"] = header
+    env.globals["label"] = label_text
     return templates
 
 
@@ -88,6 +89,7 @@ def render(
         nav.append((t("policy_check.nav"), "/policy/check"))  # 企业自查: its own firm only
     ctx: dict[str, Any] = {
         "t": t,
+        "term": lambda value: term(locale, value),
         "locale": locale,
         "locales": LOCALES,
         "principal": p,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
@@ -27,8 +28,12 @@ from zonebrain.core.money import FEN_PER, display_fen
 from zonebrain.core.xlsx import save_workbook
 from zonebrain.web._i18n import Translator
 
-Kind = Literal["text", "int", "id", "fen", "float", "date", "link"]
-"""``int`` counts (with separators), ``id`` identifiers and years (without), ``fen`` money."""
+Kind = Literal["text", "int", "id", "fen", "float", "pct", "pp", "date", "link"]
+"""``int`` counts (with separators), ``id`` identifiers and years (without), ``fen`` money,
+``pct`` a number in percent (8.27 = 8.27 %; shown ``8.3%``), ``pp`` percentage points (``+1.2``)."""
+FLOAT_PLACES = 6
+"""Decimal places a ``float`` keeps in Excel: enough for every index the app shows (density, PCI,
+scores), and no binary noise (``1.000000000000001`` is written as 1)."""
 MoneyUnit = Literal["万元", "元"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Format = Literal["json", "xlsx"]
@@ -46,6 +51,9 @@ class Col:
     """Shown on pages (False: a code kept for the API and, unless *xlsx* is False, Excel)."""
     xlsx: bool = True
     """Written to Excel (False: the API only, e.g. a raw code next to its label)."""
+    labels: Mapping[str, str] | None = field(default=None, compare=False)
+    """Value → catalogue key of its label (stage ``线索`` → ``pipeline.stages.lead``): pages and
+    Excel show the label in the reader's language, JSON keeps the value; unknown values as they are."""
 
 
 @dataclass
@@ -104,6 +112,10 @@ def cell_text(value: Any, kind: str, unit: str = "万元") -> str:
         return display_fen(int(value), "元" if unit == "元" else "万元")
     if kind == "float":
         return f"{float(value):.3f}"
+    if kind == "pct":  # one decimal and the sign of percent, as the KPI report writes them
+        return f"{float(value):.1f}%"
+    if kind == "pp":
+        return f"{float(value):+.1f}"
     if kind == "int":
         return f"{int(value):,}"
     if kind == "id":
@@ -113,6 +125,13 @@ def cell_text(value: Any, kind: str, unit: str = "万元") -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def label_text(col: Col, value: Any, t: Translator) -> Any:
+    """A coded value in the reader's language (see :attr:`Col.labels`); anything else as it is."""
+    if col.labels and isinstance(value, str) and value in col.labels:
+        return t(col.labels[value])
+    return value
 
 
 def header(col: Col, t: Translator) -> str:
@@ -143,13 +162,18 @@ def to_xlsx(table: DataTable, t: Translator) -> bytes:
     for r in table.rows:
         out: list[Any] = []
         for c in columns:
-            v = r.get(c.key)
+            v = label_text(c, r.get(c.key), t)
             if v is not None and c.kind == "fen":
                 # openpyxl writes a Decimal as its exact text (its stubs omit Decimal)
                 per = FEN_PER["元" if c.unit == "元" else "万元"]
                 amount = (Decimal(int(v)) / per).quantize(Decimal("0.01"), ROUND_HALF_UP)
                 cell = WriteOnlyCell(ws, value=amount)  # type: ignore[arg-type]
                 cell.number_format = "#,##0.00"
+                out.append(cell)
+            elif isinstance(v, float) and c.kind in ("float", "pct", "pp"):
+                # percent and pp as their JSON numbers, shown with one decimal like the page
+                cell = WriteOnlyCell(ws, value=round(v, FLOAT_PLACES))
+                cell.number_format = "0.000" if c.kind == "float" else "0.0"
                 out.append(cell)
             elif v is not None and c.kind == "id" and isinstance(v, int):
                 cell = WriteOnlyCell(ws, value=v)

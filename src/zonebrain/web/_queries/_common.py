@@ -9,6 +9,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from zonebrain.core.errors import InputError
 from zonebrain.portrait import latest_year
 from zonebrain.storage import Warehouse
 from zonebrain.web._i18n import pick
@@ -57,6 +58,34 @@ def parks(ctx: WebContext) -> list[dict[str, Any]]:
 
 def park_names(ctx: WebContext, locale: str) -> dict[str, str]:
     return {p["park_id"]: pick(locale, p["short_name"], p["name_en"]) for p in parks(ctx)}
+
+
+def resolve_park(ctx: WebContext, text: str | None) -> str | None:
+    """A park filter as people write it: its code (``wutong``) or a name (``梧桐``, ``梧桐街道``,
+    ``Wutong``) → the code; empty → None. Anything else is refused (400 ``invalid_input``) naming
+    the parks, never read as a filter no firm matches."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for p in parks(ctx):
+        names = (p["park_id"], p.get("short_name"), p.get("name_zh"), p.get("name_en"))
+        if any(n and text.casefold() == str(n).casefold() for n in names):
+            return str(p["park_id"])
+    choices = ", ".join(f"{p['short_name']} ({p['park_id']})" for p in parks(ctx))
+    raise InputError(f"未知园区 '{text}' (unknown park); 可选 / choose: {choices}")
+
+
+def resolve_chain(ctx: WebContext, text: str | None) -> str | None:
+    """A chain filter: its id or its name (Chinese or English) → the id; empty → None; anything
+    else is refused (400 ``invalid_input``) naming the chains."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for c in ctx.chains:
+        if text.casefold() in (c.id.casefold(), c.name_zh.casefold(), (c.name_en or "").casefold()):
+            return str(c.id)
+    choices = ", ".join(f"{c.name_zh} ({c.id})" for c in ctx.chains)
+    raise InputError(f"未知产业链 '{text}' (unknown chain); 可选 / choose: {choices}")
 
 
 def year_of(ctx: WebContext) -> int | None:

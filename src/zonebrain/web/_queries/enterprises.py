@@ -40,6 +40,8 @@ FINANCE_COLUMNS = [
 ]
 EVENT_COLUMNS = [Col("date", "col.date", "date"), Col("kind", "col.event_kind"), Col("detail", "col.detail")]
 MAX_PAGE = 500
+PAGE_SIZE = 50
+"""Rows per page of the enterprise list (the page's pager counts with it)."""
 
 
 def _class_name(code: str | None) -> str:
@@ -56,7 +58,7 @@ def search(
     park: str | None = None,
     chain: str | None = None,
     page: int = 1,
-    size: int | None = 50,
+    size: int | None = PAGE_SIZE,
 ) -> DataTable:
     """Enterprises matching *q* (name or USCC prefix) that *p* may see, newest first, one page of *size*."""
     p.require(Perm.ENTERPRISES)
@@ -102,7 +104,7 @@ def search(
     columns = LIST_COLUMNS + ([Col("revenue_fen", "col.revenue", "fen")] if finance else [])
     return DataTable(
         "enterprises",
-        "enterprises.list_title",
+        "enterprises.list_title" if finance else "enterprises.list_title_plain",
         columns,
         found,
         total=total,

@@ -45,6 +45,10 @@ def indicators(locale: str) -> dict[str, str]:
     return {i.id: pick(locale, i.name_zh, i.name_en) for i in catalogue().indicators}
 
 
+def indicator_name(ind: kpi.Indicator, locale: str) -> str:
+    return pick(locale, ind.name_zh, ind.name_en)
+
+
 def indicator(ind_id: str) -> kpi.Indicator:
     if ind_id not in {i.id for i in catalogue().indicators}:
         raise InputError(f"未知指标 '{ind_id}' (unknown indicator {ind_id!r})")
@@ -93,14 +97,27 @@ def _pct(x: float | None) -> float | None:
     return None if x is None else round(x * 100, 2)
 
 
-def monitor_table(ctx: WebContext, year: int, month: int, ind_id: str) -> DataTable:
+Names = dict[str, str]
+"""Park id (and ``_zone``) → its name in the reader's language (``routes.kpi._names``)."""
+PARK_ID = Col("park_id", "kpi.col.park_id", page=False)
+"""The park's code: for the API and Excel; pages show the name."""
+
+
+def _park(names: Names, park_id: str, fallback: str | None = None) -> str:
+    return names.get(park_id) or fallback or park_id
+
+
+def monitor_table(
+    ctx: WebContext, year: int, month: int, ind_id: str, locale: str = "zh-CN", names: Names | None = None
+) -> DataTable:
     """One indicator × every park and the zone: 累计, 同比, 完成率, 序时进度, 超欠, rank, status."""
     ind = indicator(ind_id)
     kind = _value_kind(ind)
+    names = names or {}
     rows = [
         {
             "park_id": r["park_id"],
-            "park": r["park"],
+            "park": _park(names, r["park_id"], r["park"]),
             "ytd": r["ytd"],
             "ytd_prev": r["ytd_prev"],
             "yoy_pct": _pct(r["yoy"]),
@@ -118,17 +135,17 @@ def monitor_table(ctx: WebContext, year: int, month: int, ind_id: str) -> DataTa
     return DataTable(
         name=f"kpi-{ind_id}-{year}-{month:02d}",
         title="kpi.monitor_title",
-        title_params={"indicator": ind.name_zh, "month": f"{year}-{month:02d}"},
+        title_params={"indicator": indicator_name(ind, locale), "month": f"{year}-{month:02d}"},
         columns=[
-            Col("park_id", "kpi.col.park_id"),
+            PARK_ID,
             Col("park", "col.park"),
             Col("ytd", "kpi.col.ytd", kind),
             Col("ytd_prev", "kpi.col.ytd_prev", kind),
-            Col("yoy_pct", "kpi.col.yoy_pct", "float"),
+            Col("yoy_pct", "kpi.col.yoy_pct", "pct"),
             Col("target", "kpi.col.target", kind),
-            Col("completion_pct", "kpi.col.completion_pct", "float"),
-            Col("progress_pct", "kpi.col.progress_pct", "float"),
-            Col("gap_pp", "kpi.col.gap_pp", "float"),
+            Col("completion_pct", "kpi.col.completion_pct", "pct"),
+            Col("progress_pct", "kpi.col.progress_pct", "pct"),
+            Col("gap_pp", "kpi.col.gap_pp", "pp"),
             Col("rank", "kpi.col.rank", "int"),
             Col("status", "kpi.col.status"),
             Col("suspect", "kpi.col.suspect", "int"),
@@ -137,7 +154,9 @@ def monitor_table(ctx: WebContext, year: int, month: int, ind_id: str) -> DataTa
     )
 
 
-def warnings_table(ctx: WebContext, year: int, month: int) -> DataTable:
+def warnings_table(
+    ctx: WebContext, year: int, month: int, locale: str = "zh-CN", names: Names | None = None
+) -> DataTable:
     def compute(wh: Warehouse) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = kpi.warnings(wh, year, month).to_pylist()
         return found
@@ -148,19 +167,29 @@ def warnings_table(ctx: WebContext, year: int, month: int) -> DataTable:
         title="kpi.warnings_title",
         title_params={"month": f"{year}-{month:02d}"},
         columns=[
-            Col("park_id", "kpi.col.park_id"),
+            PARK_ID,
             Col("park", "col.park"),
-            Col("indicator", "kpi.col.indicator_id"),
+            Col("indicator", "kpi.col.indicator_id", page=False),
             Col("indicator_name", "kpi.col.indicator"),
             Col("kind", "kpi.col.warning_kind"),
             Col("value", "kpi.col.warning_value", "float"),
             Col("message", "kpi.col.message"),
         ],
-        rows=[{**r, "value": None if r["value"] is None else round(r["value"], 2)} for r in rows],
+        rows=[
+            {
+                **r,
+                "park": _park(names or {}, r["park_id"], r["park"]),
+                "indicator_name": _indicator_label(r["indicator"], locale, r["indicator_name"]),
+                "value": None if r["value"] is None else round(r["value"], 2),
+            }
+            for r in rows
+        ],
     )
 
 
-def forecast_table(ctx: WebContext, year: int, month: int, ind_id: str) -> DataTable:
+def forecast_table(
+    ctx: WebContext, year: int, month: int, ind_id: str, locale: str = "zh-CN", names: Names | None = None
+) -> DataTable:
     ind = indicator(ind_id)
     kind = _value_kind(ind)
 
@@ -172,18 +201,26 @@ def forecast_table(ctx: WebContext, year: int, month: int, ind_id: str) -> DataT
     return DataTable(
         name=f"kpi-forecast-{ind_id}-{year}-{month:02d}",
         title="kpi.forecast_title",
-        title_params={"indicator": ind.name_zh, "year": year},
+        title_params={"indicator": indicator_name(ind, locale), "year": year},
         columns=[
-            Col("park_id", "kpi.col.park_id"),
+            PARK_ID,
+            Col("park", "col.park"),
             Col("ytd", "kpi.col.ytd", kind),
             Col("forecast", "kpi.col.forecast", kind),
             Col("low", "kpi.col.low", kind),
             Col("high", "kpi.col.high", kind),
             Col("target", "kpi.col.target", kind),
-            Col("forecast_completion_pct", "kpi.col.forecast_completion_pct", "float"),
+            Col("forecast_completion_pct", "kpi.col.forecast_completion_pct", "pct"),
             Col("years_used", "kpi.col.years_used", "int"),
         ],
-        rows=[{**r, "forecast_completion_pct": _pct(r["forecast_completion"])} for r in rows],
+        rows=[
+            {
+                **r,
+                "park": _park(names or {}, r["park_id"]),
+                "forecast_completion_pct": _pct(r["forecast_completion"]),
+            }
+            for r in rows
+        ],
     )
 
 
@@ -215,9 +252,18 @@ def trend(ctx: WebContext, year: int, month: int, ind_id: str, names: dict[str, 
 
 
 def contributions_table(
-    ctx: WebContext, p: Principal, park_id: str, ind_id: str, year: int, month: int, top: int = 20
+    ctx: WebContext,
+    p: Principal,
+    park_id: str,
+    ind_id: str,
+    year: int,
+    month: int,
+    top: int = 20,
+    locale: str = "zh-CN",
+    names: Names | None = None,
 ) -> DataTable:
-    """The enterprises behind a park's change (403 outside the caller's scope)."""
+    """The enterprises behind a park's change, or the whole zone's (``_zone``); 403 outside the
+    caller's scope."""
     require_drill(p, park_id)
     ind = indicator(ind_id)
     kind = _value_kind(ind)
@@ -230,7 +276,11 @@ def contributions_table(
     return DataTable(
         name=f"kpi-contributions-{park_id}-{ind_id}-{year}-{month:02d}",
         title="kpi.contributions_title",
-        title_params={"park": park_id, "indicator": ind.name_zh, "month": f"{year}-{month:02d}"},
+        title_params={
+            "park": _park(names or {}, park_id),
+            "indicator": indicator_name(ind, locale),
+            "month": f"{year}-{month:02d}",
+        },
         columns=[
             Col("rank", "kpi.col.rank", "int"),
             Col("uscc", "col.uscc", "link"),
@@ -238,13 +288,15 @@ def contributions_table(
             Col("ytd", "kpi.col.ytd", kind),
             Col("ytd_prev", "kpi.col.ytd_prev", kind),
             Col("change", "kpi.col.change", kind),
-            Col("share_pct", "kpi.col.share_pct", "float"),
+            Col("share_pct", "kpi.col.share_pct", "pct"),
         ],
         rows=[{**r, "share_pct": _pct(r["share"])} for r in rows],
     )
 
 
-def quality_table(ctx: WebContext, p: Principal, year: int, month: int) -> DataTable:
+def quality_table(
+    ctx: WebContext, p: Principal, year: int, month: int, names: Names | None = None
+) -> DataTable:
     """Suspect values and missing reports, limited to the parks the caller may see in detail."""
     if not p.can(Perm.FINANCE) or p.uscc_scope is not None:
         raise Forbidden()
@@ -253,7 +305,11 @@ def quality_table(ctx: WebContext, p: Principal, year: int, month: int) -> DataT
         found: list[dict[str, Any]] = kpi.data_quality(wh, year, month).to_pylist()
         return found
 
-    rows = [r for r in ctx.cache.get(("kpi-quality", year, month), compute) if may_drill(p, r["park_id"])]
+    rows = [
+        {**r, "park": _park(names or {}, r["park_id"])}
+        for r in ctx.cache.get(("kpi-quality", year, month), compute)
+        if may_drill(p, r["park_id"])
+    ]
     return DataTable(
         name=f"kpi-quality-{year}-{month:02d}",
         title="kpi.quality_title",
@@ -262,7 +318,8 @@ def quality_table(ctx: WebContext, p: Principal, year: int, month: int) -> DataT
             Col("issue", "kpi.col.issue"),
             Col("uscc", "col.uscc", "link"),
             Col("name", "col.name"),
-            Col("park_id", "kpi.col.park_id"),
+            PARK_ID,
+            Col("park", "col.park"),
             Col("month", "kpi.col.month", "date"),
             Col("column", "kpi.col.column"),
             Col("value", "kpi.col.value", "fen"),
@@ -327,6 +384,11 @@ def value_text(ind: kpi.Indicator | None, value: int | None) -> str:
     if ind is not None and ind.unit == "fen":
         return format_fen(int(value), ind.display_unit)
     return str(value)
+
+
+def _indicator_label(ind_id: str, locale: str, fallback: str) -> str:
+    ind = _indicator_or_none(ind_id)
+    return indicator_name(ind, locale) if ind else fallback
 
 
 def _indicator_or_none(ind_id: str) -> kpi.Indicator | None:

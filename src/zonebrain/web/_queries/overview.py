@@ -93,13 +93,15 @@ def heatmap(ctx: WebContext, locale: str) -> dict[str, Any]:
     (:func:`zonebrain.portrait.diagnose` with ``park=``, as the chain graph's park filter): 强 when
     at least one node is strong (≥ 3 firms and LQ ≥ 1.2), 弱 when it has firms but no strong node,
     延 when it has no firm but an extension opportunity, 缺 otherwise. The cell's number is the
-    park's firms on the chain; the tooltip adds the node counts per class.
+    park's firms on the chain; the tooltip adds the node counts per class. The parks are in the
+    order of the park table and its bar chart (most firms first), so the cockpit reads one order.
     """
     m = memberships(ctx)
     names = park_names(ctx, locale)
-    park_ids = [p["park_id"] for p in parks(ctx)]
+    park_ids = [r["park_id"] for r in park_table(ctx, locale).rows]
     classes = {pid: strengths(ctx, pid) for pid in park_ids}
-    return ctx.cache.get(("heatmap", locale), lambda _: _heatmap(ctx, m, names, park_ids, classes, locale))
+    key = ("heatmap", locale, tuple(park_ids))
+    return ctx.cache.get(key, lambda _: _heatmap(ctx, m, names, park_ids, classes, locale))
 
 
 def _heatmap(

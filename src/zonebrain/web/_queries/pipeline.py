@@ -28,6 +28,10 @@ def stage_key(stage: pl.Stage) -> str:
     return f"pipeline.stages.{stage.name.lower()}"
 
 
+STAGE_LABELS: dict[str, str] = {s.value: stage_key(s) for s in pl.Stage}
+"""A stage as stored (``线索``) → its catalogue key: tables show it in the reader's language."""
+
+
 def projects(
     ctx: WebContext,
     p: Principal,
@@ -92,7 +96,7 @@ def table(items: list[pl.Project], as_of: dt.datetime | None = None) -> DataTabl
             Col("id", "pipeline.col.id", "id"),
             Col("name", "col.name"),
             Col("uscc", "col.uscc"),
-            Col("stage", "pipeline.col.stage"),
+            Col("stage", "pipeline.col.stage", labels=STAGE_LABELS),
             Col("stall", "pipeline.col.stall"),
             Col("owner", "pipeline.col.owner"),
             Col("park", "col.park"),
@@ -272,7 +276,7 @@ def delivery_table(rows: list[dict[str, Any]], year: int | None) -> DataTable:
         Col("uscc", "col.uscc"),
         Col("park_id", "col.park"),
         Col("owner", "pipeline.col.owner"),
-        Col("stage", "pipeline.col.stage"),
+        Col("stage", "pipeline.col.stage", labels=STAGE_LABELS),
         Col("year", "pipeline.col.year"),
         Col("status_text", "pipeline.col.delivery_status"),
         Col("status", "pipeline.col.status_code"),
@@ -399,7 +403,7 @@ def digest(
                 Col("colour", "pipeline.col.stall"),
                 Col("project_id", "pipeline.col.id", "id"),
                 Col("name", "col.name"),
-                Col("stage", "pipeline.col.stage"),
+                Col("stage", "pipeline.col.stage", labels=STAGE_LABELS),
                 Col("days", "pipeline.col.days_in_stage", "int"),
                 Col("owner", "pipeline.col.owner"),
                 Col("park", "col.park"),
@@ -414,8 +418,8 @@ def digest(
                 Col("at", "col.date", "date"),
                 Col("project_id", "pipeline.col.id", "id"),
                 Col("name", "col.name"),
-                Col("from_stage", "pipeline.col.from_stage"),
-                Col("to_stage", "pipeline.col.to_stage"),
+                Col("from_stage", "pipeline.col.from_stage", labels=STAGE_LABELS),
+                Col("to_stage", "pipeline.col.to_stage", labels=STAGE_LABELS),
                 Col("by", "pipeline.col.moved_by"),
                 Col("reason", "pipeline.reason"),
             ],
@@ -439,8 +443,8 @@ def analytics(
 ) -> dict[str, Any]:
     """The funnel page's numbers: projects reaching each stage, median days in each stage (finished
     stays), and conversion per *by* group — from one read of projects and events."""
-    if by not in FUNNEL_GROUPS:
-        by = "origin"
+    if by not in FUNNEL_GROUPS:  # a 400 naming the choices, not silently 按来源
+        raise InputError(f"未知分组 '{by}' (unknown grouping); 可选 / choose: {', '.join(FUNNEL_GROUPS)}")
     items = projects(ctx, p)
     events = service(ctx).all_events()
     when = utcnow()

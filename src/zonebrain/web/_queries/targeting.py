@@ -17,7 +17,7 @@ from zonebrain.appstore import Role
 from zonebrain.core.errors import InputError
 from zonebrain.storage import Warehouse
 from zonebrain.web._context import WebContext
-from zonebrain.web._i18n import pick
+from zonebrain.web._i18n import Translator, pick
 from zonebrain.web._queries._common import rows as _rows
 from zonebrain.web._tables import Col, DataTable
 
@@ -40,10 +40,21 @@ def panel_year(ctx: WebContext) -> int | None:
     return ctx.cache.get(("targeting-panel-year",), compute)
 
 
+def preset_name(preset: str) -> str:
+    """A preset's Chinese name (稳妥/均衡/跨越) from it or its English alias (safe/balanced/leap);
+    anything else is refused (400) naming the choices, never silently 均衡."""
+    name = targeting.PRESET_ALIASES.get(preset.strip().casefold(), preset.strip())
+    if name not in targeting.PRESETS:
+        raise InputError(
+            f"未知方案 '{preset}' (unknown preset); 可选 / choose: {', '.join(PRESETS)} "
+            f"({', '.join(targeting.PRESET_ALIASES)})"
+        )
+    return name
+
+
 def opportunities(ctx: WebContext, preset: str) -> targeting.Opportunities | None:
     """The ranking for *preset* (cached); None when there is no panel."""
-    if preset not in targeting.PRESETS:
-        raise InputError(f"未知方案 '{preset}' (unknown preset); 可选 / choose: {', '.join(PRESETS)}")
+    preset = preset_name(preset)
     year = panel_year(ctx)
     if year is None:
         return None
@@ -53,18 +64,27 @@ def opportunities(ctx: WebContext, preset: str) -> targeting.Opportunities | Non
 
 
 def opportunity_table(
-    opp: targeting.Opportunities | None, preset: str, limit: int | None = None
+    opp: targeting.Opportunities | None,
+    preset: str,
+    limit: int | None = None,
+    t: Translator | None = None,
+    node_names: dict[str, str] | None = None,
 ) -> DataTable:
+    """The ranking; with *t* the title names the preset in the reader's language, with
+    *node_names* the missing nodes are named (``chain/node`` → name, :func:`nodes`)."""
     rows: list[dict[str, Any]] = opp.table.to_pylist() if opp is not None else []
     total = len(rows)
     for r in rows:
         for k in ("score", "feasibility", "attractiveness", "fit", "density", "pci", "growth", "rd"):
             if r.get(k) is not None:
                 r[k] = round(float(r[k]), 4)
+        gaps = [g for g in str(r.get("gap_nodes") or "").split(";") if g]
+        sep = t("common.list_sep") if t else "; "
+        r["gap_node_names"] = sep.join((node_names or {}).get(g, g) for g in gaps)
     return DataTable(
         name=f"opportunities-{opp.year if opp else 'none'}",
         title="targeting.opp_table",
-        title_params={"preset": preset},
+        title_params={"preset": preset_label(preset, t) if t else preset},
         columns=[
             Col("rank", "targeting.col.rank", "int"),
             Col("activity_code", "col.industry_code"),
@@ -79,11 +99,31 @@ def opportunity_table(
             Col("rd", "targeting.col.rd", "float"),
             Col("revenue_per_worker_fen", "targeting.col.revenue_per_worker", "fen"),
             Col("chain_gap", "targeting.col.chain_gap", "float"),
-            Col("gap_nodes", "targeting.col.gap_nodes"),
+            Col("gap_nodes", "targeting.col.gap_node_ids", page=False, xlsx=False),
+            Col("gap_node_names", "targeting.col.gap_nodes"),
         ],
         rows=rows[:limit] if limit else rows,
         total=total,
     )
+
+
+ALL_ZERO: Final = "all values are 0; left out of this year"
+"""The note of ``zonebrain.complexity`` for a region or industry with nothing in the panel's year."""
+
+
+def notes(opp: targeting.Opportunities | None, t: Translator) -> list[str]:
+    """The ranking's notes for the page, each once; the complexity module's English note on
+    all-zero rows as one counted sentence in the reader's language."""
+    if opp is None:
+        return []
+    found = list(dict.fromkeys(n for n in opp.notes if n != ALL_ZERO))
+    zero = sum(n == ALL_ZERO for n in opp.notes)
+    return ([t("targeting.note_all_zero", n=zero)] if zero else []) + found
+
+
+def preset_label(preset: str, t: Translator) -> str:
+    """稳妥 / 均衡 / 跨越 in the reader's language."""
+    return t(f"targeting.preset_{PRESETS.index(preset)}") if preset in PRESETS else preset
 
 
 def weights(opp: targeting.Opportunities | None, preset: str) -> list[dict[str, Any]]:

@@ -42,7 +42,8 @@ USER_COLUMNS = [
     Col("username", "col.username"),
     Col("display_name", "col.display_name"),
     Col("role", "col.role"),
-    Col("park_id", "col.park"),
+    Col("park", "col.park"),
+    Col("park_id", "kpi.col.park_id", page=False),
     Col("uscc", "col.uscc"),
     Col("active", "col.active"),
 ]
@@ -83,11 +84,13 @@ def create_user(request: Request, p: Principal, body: UserIn) -> UserRowOut:
 def users_table(request: Request) -> DataTable:
     users = context(request).store.users.list()
     t = tr(request)
+    parks = park_names(context(request), locale(request))
     out = [
         {
             "username": u.username,
             "display_name": u.display_name,
             "role": t(f"role.{u.role.value}"),
+            "park": parks.get(u.park_id, u.park_id) if u.park_id else "",
             "park_id": u.park_id or "",
             "uscc": u.uscc or "",
             "active": t("common.yes" if u.active else "common.no"),

@@ -12,7 +12,7 @@ from zonebrain.web._auth import Perm, Principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES
 from zonebrain.web._i18n import pick
 from zonebrain.web._queries import enterprises as q
-from zonebrain.web._queries._common import park_names
+from zonebrain.web._queries._common import park_names, resolve_chain, resolve_park
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, locale, tr
 from zonebrain.web._tables import XLSX_RESPONSE, Format, TableOut, respond
@@ -41,8 +41,12 @@ def enterprises_page(
     if p.uscc_scope:
         return RedirectResponse(f"/enterprises/{p.uscc_scope}", status_code=303)
     ctx, loc = context(request), locale(request)
-    chain = chain if chain in ctx.chains else None
-    table = q.search(ctx, p, loc, q=q_, park=park or None, chain=chain, page=page)
+    park, chain = resolve_park(ctx, park), resolve_chain(ctx, chain)
+    table = q.search(ctx, p, loc, q=q_, park=park, chain=chain, page=page)
+    last = max(1, -(-(table.total or 0) // q.PAGE_SIZE))
+    if page > last:  # past the end (an old link, a typed number): the last page, not an empty one
+        page = last
+        table = q.search(ctx, p, loc, q=q_, park=park, chain=chain, page=page)
     query = "&".join(f"{k}={v}" for k, v in (("q", q_), ("park", park), ("chain", chain)) if v)
     template = "_enterprise_rows.html" if request.headers.get("hx-request") else "enterprises.html"
     return render(
@@ -102,9 +106,9 @@ def search(
 ) -> Any:
     """Park officers get their park's firms only, enterprise users their own firm only."""
     ctx = context(request)
-    chain = chain if chain in ctx.chains else None
+    park, chain = resolve_park(ctx, park), resolve_chain(ctx, chain)
     rows: int | None = None if format == "xlsx" else size  # the export holds every matching row
-    table = q.search(ctx, p, locale(request), q=q_, park=park or None, chain=chain, page=page, size=rows)
+    table = q.search(ctx, p, locale(request), q=q_, park=park, chain=chain, page=page, size=rows)
     return respond(table, format, tr(request))
 
 

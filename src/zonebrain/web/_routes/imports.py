@@ -157,11 +157,13 @@ def confirm(request: Request, p: Principal, upload_id: str, accept_partial: bool
     return _out(upload_id, meta, report)
 
 
+SOURCE_LABELS = {name: f"terms.{name}" for name in ("市场监管", "统计", "科技", "参考库")}
+"""The default sources of the import kinds (``registry.DEFAULT_SOURCES``) in the reader's language."""
 BATCH_COLUMNS = [
     Col("finished_at", "col.finished_at", "date"),
     Col("kind", "col.import_kind"),
     Col("file_name", "col.file_name"),
-    Col("source", "col.source"),
+    Col("source", "col.source", labels=SOURCE_LABELS),
     Col("rows_in", "col.rows_in", "int"),
     Col("rows_loaded", "col.rows_loaded", "int"),
     Col("rows_rejected", "col.rows_rejected", "int"),

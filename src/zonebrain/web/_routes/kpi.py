@@ -22,7 +22,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES, ApiError, Forbidden
 from zonebrain.web._queries import kpi as q
-from zonebrain.web._queries._common import park_names
+from zonebrain.web._queries._common import park_names, resolve_park
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import audit, context, locale, tr
 from zonebrain.web._tables import XLSX_RESPONSE, Format, TableOut, respond
@@ -61,6 +61,11 @@ def _names(request: Request) -> dict[str, str]:
     return {**names, "_zone": tr(request)("kpi.zone")}
 
 
+def _drill_park(request: Request, park: str) -> str:
+    """The drill-down's park: ``_zone`` (the whole zone), a park's code or its name; else 400."""
+    return park if park == kpi.ZONE_ID else str(resolve_park(context(request), park))
+
+
 # ---- pages ---------------------------------------------------------------------------------
 
 
@@ -68,8 +73,7 @@ def _names(request: Request) -> dict[str, str]:
 def kpi_page(request: Request, p: Reader, month: Month = None, indicator: str = "revenue") -> Response:
     ctx, loc = context(request), locale(request)
     inds = q.indicators(loc)
-    if indicator not in inds:
-        indicator = "revenue"
+    q.indicator(indicator)  # an unknown one is a 400 naming it, not silently 营业收入
     found = q.resolve_month(ctx, month)
     data: dict[str, Any] = {"indicators": inds, "indicator": indicator, "ym": found, "month": None}
     if found is not None:
@@ -78,13 +82,15 @@ def kpi_page(request: Request, p: Reader, month: Month = None, indicator: str = 
         base = f"month={year}-{m:02d}"
         data.update(
             month=f"{year}-{m:02d}",
-            monitor=q.monitor_table(ctx, year, m, indicator),
-            warnings=q.warnings_table(ctx, year, m),
-            forecast=q.forecast_table(ctx, year, m, indicator),
+            monitor=q.monitor_table(ctx, year, m, indicator, loc, names),
+            warnings=q.warnings_table(ctx, year, m, loc, names),
+            forecast=q.forecast_table(ctx, year, m, indicator, loc, names),
             trend={**q.trend(ctx, year, m, indicator, names), "name": inds[indicator]},
             names=names,
             drillable={pid for pid in names if q.may_drill(p, pid)},
-            quality=q.quality_table(ctx, p, year, m) if p.can(Perm.FINANCE) and not p.uscc_scope else None,
+            quality=q.quality_table(ctx, p, year, m, names)
+            if p.can(Perm.FINANCE) and not p.uscc_scope
+            else None,
             export_monitor=f"/api/v1/kpi/monitor?{base}&indicator={indicator}&format=xlsx",
             export_warnings=f"/api/v1/kpi/warnings?{base}&format=xlsx",
             export_forecast=f"/api/v1/kpi/forecast?{base}&indicator={indicator}&format=xlsx",
@@ -100,9 +106,12 @@ def contributions_fragment(
 ) -> Response:
     """The drill-down table (an htmx fragment): 403 for a park outside the caller's scope."""
     year, m = _month(request, month)
+    park = _drill_park(request, park)
     q.require_drill(p, park)
     try:
-        table = q.contributions_table(context(request), p, park, indicator, year, m)
+        table = q.contributions_table(
+            context(request), p, park, indicator, year, m, locale=locale(request), names=_names(request)
+        )
         error = None
     except InputError as exc:
         table, error = None, str(exc)
@@ -154,13 +163,15 @@ def monitor(
 ) -> Any:
     """One indicator per park and the zone (`_zone`): 累计, 同比 %, 完成率 %, 序时进度 %, 超欠 pp, rank, status."""
     year, m = _month(request, month)
-    return respond(q.monitor_table(context(request), year, m, indicator), format, tr(request))
+    table = q.monitor_table(context(request), year, m, indicator, locale(request), _names(request))
+    return respond(table, format, tr(request))
 
 
 @api.get("/warnings", response_model=TableOut, responses=XLSX_RESPONSE, summary="预警 / warnings")
 def warnings(request: Request, p: Reader, month: Month = None, format: Format = "json") -> Any:
     year, m = _month(request, month)
-    return respond(q.warnings_table(context(request), year, m), format, tr(request))
+    table = q.warnings_table(context(request), year, m, locale(request), _names(request))
+    return respond(table, format, tr(request))
 
 
 @api.get(
@@ -174,7 +185,8 @@ def forecast(
     format: Format = "json",
 ) -> Any:
     year, m = _month(request, month)
-    return respond(q.forecast_table(context(request), year, m, indicator), format, tr(request))
+    table = q.forecast_table(context(request), year, m, indicator, locale(request), _names(request))
+    return respond(table, format, tr(request))
 
 
 @api.get("/trend", summary="走势 / 累计 per month and park (money in fen)")
@@ -200,17 +212,19 @@ def contributions(
     top: Top = 20,
     format: Format = "json",
 ) -> Any:
+    park = _drill_park(request, park)
     q.require_drill(p, park)
     year, m = _month(request, month)
-    return respond(
-        q.contributions_table(context(request), p, park, indicator, year, m, top), format, tr(request)
+    table = q.contributions_table(
+        context(request), p, park, indicator, year, m, top, locale(request), _names(request)
     )
+    return respond(table, format, tr(request))
 
 
 @api.get("/quality", response_model=TableOut, responses=XLSX_RESPONSE, summary="数据质量 / data quality")
 def quality(request: Request, p: Reader, month: Month = None, format: Format = "json") -> Any:
     year, m = _month(request, month)
-    return respond(q.quality_table(context(request), p, year, m), format, tr(request))
+    return respond(q.quality_table(context(request), p, year, m, _names(request)), format, tr(request))
 
 
 # ---- targets (年度目标): the page, the edit, the history, and their API ---------------------------

@@ -183,6 +183,9 @@ def funnel_page(request: Request, p: Reader, by: Annotated[str, Query(max_length
     ctx, loc = context(request), locale(request)
     with domain_errors():
         data = q.analytics(ctx, p, by, park_names(ctx, loc))
+    t = tr(request)
+    for chart in (data["funnel"], data["days"]):  # the stages as the reader reads them
+        chart["stages"] = [t(q.STAGE_LABELS.get(s, s)) for s in chart["stages"]]
     return render(
         request,
         "pipeline_funnel.html",

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from zonebrain.web._auth import Perm, Principal, requires
-from zonebrain.web._errors import ERROR_RESPONSES, NotFound
+from zonebrain.web._errors import ERROR_RESPONSES
 from zonebrain.web._i18n import pick
 from zonebrain.web._queries import portrait as q
-from zonebrain.web._queries._common import park_names
+from zonebrain.web._queries._common import park_names, resolve_chain, resolve_park
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, locale, tr
 from zonebrain.web._tables import XLSX_RESPONSE, Format, TableOut, respond
@@ -25,14 +25,9 @@ Year = Annotated[int | None, Query(ge=1949, le=2200, description="年度 (默认
 
 
 def filters(request: Request, park: str | None, chain: str | None, year: int | None) -> q.Filters:
+    """The filters, a park or chain given by its code or its name; an unknown one is refused (400)."""
     ctx = context(request)
-    park = park or None
-    chain = chain or None
-    if park and park not in park_names(ctx, "zh-CN"):
-        raise NotFound(tr(request)("error.unknown_park", park=park))
-    if chain and chain not in ctx.chains:
-        raise NotFound(tr(request)("error.unknown_chain", chain=chain))
-    return q.Filters(park, chain, year)
+    return q.Filters(resolve_park(ctx, park), resolve_chain(ctx, chain), year)
 
 
 @pages.get("/portrait")

@@ -49,10 +49,10 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 @pages.get("/opportunities")
-def opportunities_page(request: Request, p: Reader, preset: str = "均衡") -> Response:
-    if preset not in q.PRESETS:
-        preset = "均衡"
-    opp = q.opportunities(context(request), preset)
+def opportunities_page(request: Request, p: Reader, preset: Preset = "均衡") -> Response:
+    preset = q.preset_name(preset)  # 稳妥/均衡/跨越 or safe/balanced/leap; anything else 400
+    ctx, t = context(request), tr(request)
+    opp = q.opportunities(ctx, preset)
     return render(
         request,
         "opportunities.html",
@@ -60,7 +60,8 @@ def opportunities_page(request: Request, p: Reader, preset: str = "均衡") -> R
             "preset": preset,
             "presets": q.PRESETS,
             "opp": opp,
-            "table": q.opportunity_table(opp, preset, limit=100),
+            "notes": q.notes(opp, t),
+            "table": q.opportunity_table(opp, preset, 100, t, q.nodes(ctx, locale(request))),
             "weights": q.weights(opp, preset),
             "scatter": q.scatter(opp),
             "export": f"/api/v1/targeting/opportunities?preset={preset}&format=xlsx",
@@ -234,8 +235,11 @@ def opportunities(
     request: Request, p: Reader, preset: Preset = "均衡", limit: Limit | None = None, format: Format = "json"
 ) -> Any:
     """The classes the zone does not hold, ranked by the preset's weights (稳妥/均衡/跨越)."""
-    opp = q.opportunities(context(request), preset)
-    return respond(q.opportunity_table(opp, preset, limit=limit), format, tr(request))
+    ctx, t = context(request), tr(request)
+    preset = q.preset_name(preset)
+    opp = q.opportunities(ctx, preset)
+    table = q.opportunity_table(opp, preset, limit, t, q.nodes(ctx, locale(request)))
+    return respond(table, format, t)
 
 
 @api.get("/opportunities/scatter", summary="可行性 × 吸引力 / scatter data and the weights")
