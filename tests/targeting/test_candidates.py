@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.targeting._data import AS_OF, load_targeting_sample
+from zonebrain.chains import load_chains
 from zonebrain.core.errors import InputError
 from zonebrain.storage import Warehouse
 from zonebrain.targeting import candidates, export_candidates
@@ -90,6 +91,21 @@ def test_related_classes_and_targets(wh: Warehouse, firms: dict[str, str]) -> No
     assert "3976" in node.target.classes
     gaps = candidates(wh, all_gaps=True, as_of=AS_OF)
     assert gaps.target.classes["3976"] == "intelligent-sensors/optical-image-sensors"
+    # every gap node is searched, also one whose classes an earlier gap node has too (3983)
+    present = {
+        tuple(r.values())
+        for r in wh.to_arrow(wh.table("enterprise_chain_nodes").select("chain_id", "node_id")).to_pylist()
+    }
+    expected = {
+        f"{c.id}/{n.id}"
+        for c in load_chains()
+        if c.id in {p[0] for p in present}
+        for n in c.nodes
+        if (c.id, n.id) not in present
+    }
+    named = {f"{chain}/{i}" for label in gaps.target.classes.values() for part in label.split("；")
+             for chain, _, ids in [part.partition("/")] for i in ids.split("、")}  # fmt: skip
+    assert "intelligent-sensors/inertial-magnetic-sensors" in expected and named == expected
     with pytest.raises(InputError, match="exactly one"):
         candidates(wh, as_of=AS_OF)
     with pytest.raises(InputError, match="half_life"):

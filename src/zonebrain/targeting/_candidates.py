@@ -104,7 +104,9 @@ def resolve_target(
             "园区尚无产业链归属，无法确定缺链节点 (no chain memberships in the zone, so no gaps are known); "
             "请先运行 / run: zonebrain chains classify"
         )
-    mapping: dict[str, str] = {}
+    # a class may serve several gap nodes (3983 sensors: eight nodes of one chain): its label names
+    # them all, each chain once (``chain/node1、node2``), so that no gap node goes unsearched
+    nodes: dict[str, dict[str, list[str]]] = {}
     for chain in chains:
         if chain.id not in zone_chains:
             continue
@@ -112,7 +114,11 @@ def resolve_target(
             if (chain.id, spec.id) in present:
                 continue
             for c in spec.classes:
-                mapping.setdefault(c, f"{chain.id}/{spec.id}")
+                nodes.setdefault(c, {}).setdefault(chain.id, []).append(spec.id)
+    mapping = {
+        c: "；".join(f"{chain}/{'、'.join(ids)}" for chain, ids in per_chain.items())
+        for c, per_chain in nodes.items()
+    }
     return Target(mapping, "all gap nodes")
 
 
