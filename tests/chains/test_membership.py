@@ -70,3 +70,19 @@ def test_unknown_chain_or_node_is_refused(zone_wh: Warehouse) -> None:
     with pytest.raises((InputError, KeyError)):
         set_override(zone_wh, Override(uscc(1), "biomedicine", "no-such-node"))
     assert stored_overrides(zone_wh) == []
+
+
+def test_invalid_uscc_is_refused_before_storing(zone_wh: Warehouse) -> None:
+    with pytest.raises(InputError, match="123"):
+        set_override(zone_wh, Override("123", "biomedicine", "tcm"))
+    assert stored_overrides(zone_wh) == []
+
+
+def test_classify_zone_reports_overrides_it_could_not_apply(zone_wh: Warehouse) -> None:
+    set_override(zone_wh, Override(uscc(8), "biomedicine", "tcm"), now=NOW)
+    set_override(zone_wh, Override(uscc(99), "biomedicine", "tcm"), now=NOW)  # valid, not in the zone
+    run = classify_zone(zone_wh)
+    assert run.overrides == 1
+    assert [(o.uscc, why) for o, why in run.ignored] == [
+        (uscc(99), "企业不在园区企业库 / firm not in the registry")
+    ]

@@ -43,6 +43,7 @@ def test_classify_zone_prints_beijing_time(
         classified=2,
         rows=2,
         overrides=0,
+        ignored=[],
     )
     monkeypatch.setattr(portrait_cmd, "warehouse", fake_warehouse)
     monkeypatch.setattr(zonebrain.chains, "classify_zone", lambda wh: run)

@@ -8,6 +8,7 @@ transaction, stamping each row with the run id and time. ``set_override`` record
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from zonebrain.chains._classify import Classifier, Override, apply_overrides
 from zonebrain.chains._load import ChainSet, load_chains
 from zonebrain.core.clock import utcnow
 from zonebrain.core.errors import InputError
+from zonebrain.core.uscc import USCC
 from zonebrain.storage import Warehouse
 
 MEMBERSHIP_SCHEMA = pa.schema(
@@ -61,6 +63,9 @@ class MembershipRun:
     """Rows written to ``enterprise_chain_nodes``."""
     overrides: int
     """Manual overrides applied."""
+    ignored: tuple[tuple[Override, str], ...] = ()
+    """Stored overrides not applied, each with why (the firm is not in the registry, the chain or node
+    is no longer defined, an invalid USCC stored before codes were checked)."""
 
 
 def stored_overrides(wh: Warehouse) -> list[Override]:
@@ -89,9 +94,12 @@ def set_override(
 ) -> None:
     """Record (or replace) a manual correction; it is applied by every later :func:`classify_zone`.
 
-    One row per (uscc, chain, node): a new correction of the same target replaces the old one.
+    One row per (uscc, chain, node): a new correction of the same target replaces the old one. The
+    USCC must be valid (:class:`~zonebrain.core.errors.USCCError` says which rule fails) and the
+    chain and node defined; a firm not (yet) in the registry is stored and ignored until it is.
     """
     chains = chains or load_chains()
+    override = dataclasses.replace(override, uscc=USCC.parse(override.uscc).code)
     if override.chain not in chains:
         raise InputError(f"未知产业链 '{override.chain}' / unknown chain; 可用 / known: {chains.ids}")
     if override.node:
@@ -143,7 +151,7 @@ def classify_zone(
     texts = [s or "" for s in ent["business_scope"].to_pylist()]
     codes = [c or None for c in ent["industry_code"].to_pylist()]
     labels = classifier.classify(texts, codes=codes) if ids else []
-    overrides = stored_overrides(wh)
+    overrides, ignored = _usable(stored_overrides(wh), set(ids), chain_set)
     labels = apply_overrides(ids, labels, overrides, chain_set)
     run = run_id or uuid.uuid4().hex[:16]
     stamp = (now or utcnow()).replace(tzinfo=None, microsecond=0)
@@ -174,4 +182,32 @@ def classify_zone(
         classified=len({k[0] for k in seen}),
         rows=table.num_rows,
         overrides=len(overrides),
+        ignored=tuple(ignored),
     )
+
+
+def _usable(
+    overrides: list[Override], firms: set[str], chains: ChainSet
+) -> tuple[list[Override], list[tuple[Override, str]]]:
+    """The overrides that can apply, and the others with the reason they cannot."""
+    usable, ignored = [], []
+    for ov in overrides:
+        if not _valid_uscc(ov.uscc):
+            ignored.append((ov, "统一社会信用代码无效 / invalid USCC"))
+        elif ov.chain not in chains:
+            ignored.append((ov, f"产业链 '{ov.chain}' 已无定义 / chain no longer defined"))
+        elif ov.node and ov.node not in chains[ov.chain].node_ids:
+            ignored.append((ov, f"节点 '{ov.node}' 已无定义 / node no longer defined"))
+        elif ov.uscc.strip() not in firms:
+            ignored.append((ov, "企业不在园区企业库 / firm not in the registry"))
+        else:
+            usable.append(ov)
+    return usable, ignored
+
+
+def _valid_uscc(text: str) -> bool:
+    try:
+        USCC.parse(text)
+    except InputError:
+        return False
+    return True

@@ -97,9 +97,19 @@ def benchmark(
                 new_firms=r.uscc.count(where=(r.registered_on >= recent_from).fill_null(False)),
             )
         ).to_pylist()[0]
+        if not agg["firms"] and _region_name(code) == code:  # a known region without firms keeps its row
+            raise _unknown_peer(code)
         rows.append(_indicators(code, _region_name(code), {k: int(v or 0) for k, v in agg.items()}))
     table = pa.Table.from_pylist(rows, schema=TABLE_SCHEMA)
     return Benchmark(year=year, table=table, radar=_radar(table))
+
+
+def _unknown_peer(code: str) -> InputError:
+    return InputError(
+        f"未知对标地区代码 '{code}': 行政区划代码表与参考企业库中都没有 / unknown peer region code "
+        f"'{code}' (neither a known division nor in reference_enterprises); 请用地级市 (如 410100 郑州市) "
+        "或省级 (如 410000 河南省) 代码 / use a prefecture or province code"
+    )
 
 
 def _zone_row(

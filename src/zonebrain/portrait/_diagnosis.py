@@ -71,6 +71,10 @@ class Diagnosis:
     """chain_id, node_id, node_name, rank, uscc, name, revenue_fen, is_chain_leader."""
     gaps: pa.Table
     """chain_id, chain_name, from_node, from_name, from_strength, to_node, to_name, to_strength, gap."""
+    reference_zh: str = ""
+    """The reference economy as Chinese text names it: ``郑州市 (410100)``, ``河南省 (410000)``, ``全国``."""
+    basis: str = "memberships"
+    """How the zone's node values were found: ``memberships`` or ``classes`` (see :func:`diagnose`)."""
 
 
 def zone_code(wh: Warehouse) -> str:
@@ -94,6 +98,21 @@ def reference_filter(level: ReferenceLevel, code: str) -> tuple[str, str | None]
     raise InputError(
         f"参照区域须为 city/province/nation / reference must be city, province or nation: {level}"
     )
+
+
+def reference_name(level: ReferenceLevel, code: str) -> str:
+    """The reference economy around the zone *code* in Chinese: ``郑州市 (410100)`` or ``全国``.
+
+    >>> reference_name("city", "410172"), reference_name("nation", "410172")
+    ('郑州市 (410100)', '全国')
+    """
+    from zonebrain.core.divisions import divisions
+
+    if level == "nation":
+        return "全国"
+    region = code[:2] + "0000" if level == "province" else code[:4] + "00"
+    name = _name(divisions(), region)
+    return f"{name} ({region})" if name else region
 
 
 def _name(reg: DivisionRegistry, code: str) -> str:
@@ -254,6 +273,8 @@ def diagnose(
         nodes=nodes,
         leaders=_leaders(wh, facts, chains, rules.leaders),
         gaps=_gaps(chains, nodes),
+        reference_zh=reference_name(reference, zone_code(wh)),
+        basis=basis,
     )
 
 

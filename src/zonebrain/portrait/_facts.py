@@ -25,14 +25,6 @@ INACTIVE: Final = ("注销", "吊销", "迁出")
 MEASURES: Final = ("revenue_fen", "output_fen", "tax_fen", "rd_expense_fen", "employees")
 """The yearly indicators of the portrait (money in fen, employees in persons)."""
 
-MEASURE_NAMES: Final = {
-    "enterprises": "企业数 (家)",
-    "revenue_fen": "营业收入 (万元)",
-    "output_fen": "总产值 (万元)",
-    "tax_fen": "税收 (万元)",
-    "rd_expense_fen": "研发费用 (万元)",
-    "employees": "从业人员 (人)",
-}
 MONEY: Final = ("revenue_fen", "output_fen", "tax_fen", "rd_expense_fen")
 
 

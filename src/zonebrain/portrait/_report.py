@@ -17,78 +17,23 @@ from zonebrain.chains import ChainSet, load_chains
 from zonebrain.core.money import FEN_PER
 from zonebrain.portrait._benchmark import INDICATORS, Benchmark, benchmark
 from zonebrain.portrait._diagnosis import Diagnosis, ReferenceLevel, StrengthRules, diagnose
-from zonebrain.portrait._facts import MEASURE_NAMES, MONEY, check_park
+from zonebrain.portrait._facts import MONEY, check_park
+from zonebrain.portrait._labels import (
+    DECIMALS,
+    MONEY_COLUMNS,
+    MONEY_UNIT,
+    PERCENT,
+    for_sheet,
+    header,
+    node_table,
+    write_workbook,
+)
 from zonebrain.portrait._profile import Portrait, portrait
-from zonebrain.reports import WordReport, export_excel
+from zonebrain.reports import WordReport
 from zonebrain.storage import Warehouse
 
 DEFAULT_PEERS: Final = ("410100", "410000", "420100", "610100", "340100")
 """郑州市, 河南省, 武汉市, 西安市, 合肥市: the default peers of 郑州高新区."""
-
-HEADERS: Final = {
-    **MEASURE_NAMES,
-    "section": "门类",
-    "section_name": "门类名称",
-    "division": "大类",
-    "division_name": "大类名称",
-    "chain_id": "产业链代码",
-    "chain_name": "产业链",
-    "node_id": "节点代码",
-    "node_name": "节点",
-    "stage": "环节",
-    "revenue_share": "营收占比 (%)",
-    "revenue_cagr": "营收年均增速 (%)",
-    "year": "年份",
-    "measure": "指标",
-    "first_year": "基期",
-    "last_year": "末期",
-    "first_value": "基期值",
-    "last_value": "末期值",
-    "cagr": "年均增速 (%)",
-    "firms": "企业数 (家)",
-    "hhi": "HHI",
-    "top10_share": "前十位占比 (%)",
-    "size_class": "规模",
-    "tag": "标签",
-    "share": "占比 (%)",
-    "registered": "新设",
-    "moved_in": "迁入",
-    "exits": "迁出/注销/吊销",
-    "net": "净增",
-    "chain_share": "占链营收 (%)",
-    "zone_value": "园区值",
-    "reference_value": "参照值",
-    "lq": "区位熵 LQ",
-    "density": "关联密度",
-    "strength": "强弱",
-    "rank": "排名",
-    "uscc": "统一社会信用代码",
-    "name": "企业名称",
-    "is_chain_leader": "链主企业",
-    "from_node": "供给节点代码",
-    "from_name": "供给节点",
-    "from_strength": "供给强弱",
-    "to_node": "需求节点代码",
-    "to_name": "需求节点",
-    "to_strength": "需求强弱",
-    "gap": "缺口",
-    "region_code": "地区代码",
-    "region_name": "地区",
-    **INDICATORS,
-    "chain_share_b": "链上企业占比 (%)",
-}
-PERCENT: Final = (
-    "revenue_share",
-    "revenue_cagr",
-    "cagr",
-    "top10_share",
-    "share",
-    "chain_share",
-    "high_tech_share",
-    "specialised_share",
-    "new_firm_share",
-)
-MONEY_COLUMNS: Final = (*MONEY, "revenue_per_firm")
 
 
 @dataclass(frozen=True)
@@ -100,19 +45,12 @@ class ReportFiles:
 
 def _pct(table: pa.Table) -> pa.Table:
     """For display: shares and growth rates in per cent (the Excel sheets keep the fractions), years and
-    ranks as text (no thousands separator), measures by their Chinese names, 链主 flags as 是."""
+    ranks as text (no thousands separator), measures by their Chinese names, flags as 是/否."""
     for name in ("year", "first_year", "last_year", "rank"):
         if name in table.column_names:
             i = table.column_names.index(name)
             table = table.set_column(i, name, table[name].cast(pa.string()))
-    if "measure" in table.column_names:
-        i = table.column_names.index("measure")
-        names = [MEASURE_NAMES.get(v, v) for v in table["measure"].to_pylist()]
-        table = table.set_column(i, "measure", pa.array(names, pa.string()))
-    if "is_chain_leader" in table.column_names:
-        i = table.column_names.index("is_chain_leader")
-        flags = ["是" if v else "" for v in table["is_chain_leader"].to_pylist()]
-        table = table.set_column(i, "is_chain_leader", pa.array(flags, pa.string()))
+    table = for_sheet(table.select([c for c in table.column_names if c not in ("first_value", "last_value")]))
     for name in PERCENT:
         if name in table.column_names:
             i = table.column_names.index(name)
@@ -124,10 +62,7 @@ def _cols(table: pa.Table, names: Sequence[str]) -> dict[str, str]:
     out = {}
     for n in names:
         if n in table.column_names:
-            header = HEADERS.get(n, n)
-            if n in PERCENT and "%" not in header:
-                header += " (%)"
-            out[n] = header
+            out[n] = header(n) + (" (%)" if n in PERCENT else "")
     return out
 
 
@@ -146,15 +81,21 @@ class _Builder:
         self, name: str, data: pa.Table, columns: Sequence[str], caption: str, limit: int = 200
     ) -> None:
         self.sheets[name] = data
-        shown = _pct(data)
-        money = [c for c in MONEY_COLUMNS if c in columns]
-        self.doc.table(shown, _cols(shown, columns), money=money, caption=caption, max_rows=limit)
+        self.shown(data, columns, caption, limit)
 
-    def shown(self, data: pa.Table, columns: Sequence[str], caption: str) -> None:
+    def shown(self, data: pa.Table, columns: Sequence[str], caption: str, limit: int = 200) -> None:
         """A table in the document only (a slice of a sheet stored with :meth:`store`)."""
         shown = _pct(data)
         money = [c for c in MONEY_COLUMNS if c in columns]
-        self.doc.table(shown, _cols(shown, columns), money=money, caption=caption)
+        self.doc.table(
+            shown,
+            _cols(shown, columns),
+            money=money,
+            money_unit=MONEY_UNIT,
+            caption=caption,
+            max_rows=limit,
+            decimals=DECIMALS,
+        )
 
     def store(self, name: str, data: pa.Table) -> None:
         self.sheets[name] = data
@@ -197,12 +138,7 @@ def portrait_report(
 
     out = Path(out)
     docx = doc.save(out)
-    xlsx = export_excel(
-        b.sheets,
-        out.with_suffix(".xlsx"),
-        headers={k: v for k, v in HEADERS.items() if k not in PERCENT},
-        money=MONEY_COLUMNS,
-    )
+    xlsx = write_workbook(b.sheets, out.with_suffix(".xlsx"))
     return ReportFiles(docx=docx, xlsx=xlsx, seconds=time.perf_counter() - started)
 
 
@@ -308,16 +244,18 @@ def _diagnosis(b: _Builder, d: Diagnosis) -> None:
     for s in d.nodes["strength"].to_pylist():
         counts[s] = counts.get(s, 0) + 1
     b.doc.paragraph(
-        f"以{d.reference}为参照 ({d.reference_year or '—'}年, 按{HEADERS.get(d.measure, d.measure)}计算区位熵), "
+        f"以{d.reference_zh}{' ' if d.reference_zh.endswith(')') else ''}为参照 ({d.reference_year or '—'}年, 按{MEASURE_TEXT.get(d.measure, d.measure)}"
+        "计算区位熵), "
         f"共诊断 {d.nodes.num_rows} 个节点: 强 {counts['强']} 个, 弱 {counts['弱']} 个, "
         f"缺 {counts['缺']} 个, 延伸机会 {counts['延']} 个; 供需缺口 {d.gaps.num_rows} 处。"
     )
-    b.store("节点诊断", d.nodes)
+    all_nodes = node_table(d.nodes)
+    b.store("节点诊断", all_nodes)
     b.store("链主", d.leaders)
     b.store("缺口", d.gaps)
-    cols = ["node_name", "stage", "firms", "revenue_fen", "chain_share", "lq", "density", "strength"]
-    for i, chain_id in enumerate(dict.fromkeys(d.nodes["chain_id"].to_pylist()), start=1):
-        nodes = d.nodes.filter(pc.equal(d.nodes["chain_id"], chain_id))
+    cols = ["node_name", "stage", "firms", "revenue_fen", "chain_revenue_share", "lq", "density", "strength"]
+    for i, chain_id in enumerate(dict.fromkeys(all_nodes["chain_id"].to_pylist()), start=1):
+        nodes = all_nodes.filter(pc.equal(all_nodes["chain_id"], chain_id))
         name = nodes["chain_name"][0].as_py()
         b.doc.heading(f"4.{i} {name}", 2)
         b.shown(nodes, cols, f"{name}节点诊断")
@@ -340,7 +278,7 @@ def _benchmark(b: _Builder, bm: Benchmark, subject: str) -> None:
     series: dict[str, Sequence[float]] = {
         str(r["region_name"]): [float(r[k]) for k in indicators] for r in bm.radar.to_pylist()
     }
-    b.doc.radar_chart([INDICATORS[k] for k in indicators], series, f"{subject}与对标地区")
+    b.doc.radar_chart([header(k) for k in indicators], series, f"{subject}与对标地区")
     b.table("对标", bm.table, ["region_name", *INDICATORS], "对标指标")
 
 
@@ -350,7 +288,21 @@ def _method(b: _Builder, d: Diagnosis) -> None:
     b.doc.paragraph(
         f"强弱判定: 强 = 节点企业不少于 {r.strong_min_firms} 家且区位熵 ≥ {r.strong_lq}; 弱 = 有企业但未达强; "
         f"延 = 无企业但关联密度不低于全部节点关联密度的 {round(r.extension_quantile * 100)} 分位数 (延伸机会); "
-        "缺 = 无企业且关联密度较低。区位熵 LQ = (园区节点值/园区总值) ÷ (参照区域节点值/参照区域总值), "
-        "节点值为该节点国民经济行业小类之和; 关联密度由经济复杂度引擎在城市 × 节点面板上计算。"
-        "年均增速 CAGR = (末期/基期)^(1/年数) − 1; HHI = Σ(企业份额²)。详见 docs/portrait.md。"
+        "缺 = 无企业且关联密度较低。区位熵 LQ = (园区节点值/园区总值) ÷ (参照区域节点值/参照区域总值); "
+        f"{BASIS_TEXT.get(d.basis, '')}关联密度由经济复杂度引擎在城市 × 节点面板上计算。"
+        "年均增速 CAGR = (末期/基期)^(1/年数) − 1; HHI = Σ(企业份额²), 取值 0–1 (1 为一家企业独占), "
+        "表中保留 4 位小数。详见 docs/portrait.md。"
     )
+
+
+MEASURE_TEXT: Final = {"firms": "企业数", "revenue_fen": "营业收入", "employees": "从业人员"}
+"""The LQ measure as the diagnosis sentence names it."""
+
+BASIS_TEXT: Final = {
+    "memberships": (
+        "园区节点值取已存储的产业链归属 (分类器按经营范围与行业代码判定, 含人工调整) 中该节点的企业, "
+        "参照区域节点值为该节点国民经济行业小类之和; 因分类器亦按经营范围识别企业, 园区口径略宽, 区位熵可能偏高。"
+    ),
+    "classes": "园区与参照区域的节点值均为该节点国民经济行业小类之和 (同一口径)。",
+}
+"""How the zone's node values were found, by :attr:`Diagnosis.basis`."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,13 +19,19 @@ def export_excel(
     headers: dict[str, str] | None = None,
     money: Sequence[str] = (),
     money_unit: str = "万元",
+    formats: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write each table to a sheet; money columns (fen) become exact decimals in *money_unit*."""
+    """Write each table to a sheet; money columns (fen) become exact decimals in *money_unit*.
+
+    A money column's header gets ``(万元)`` unless it already names the unit; *formats* maps other
+    columns to an Excel number format (``"0.0%"`` for a fraction shown as a percentage, ``"0.0000"``).
+    """
     import openpyxl
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     headers = headers or {}
+    formats = formats or {}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = openpyxl.Workbook()
@@ -35,15 +41,16 @@ def export_excel(
     for name, table in sheets.items():
         ws = wb.create_sheet(name[:31])
         cols = table.column_names
-        ws.append([headers.get(c, c) + (f"({money_unit})" if c in money else "") for c in cols])
+        ws.append([_header(headers.get(c, c), c in money, money_unit) for c in cols])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in table.to_pylist():
             ws.append([Decimal(row[c]) / per if c in money and row[c] is not None else row[c] for c in cols])
         for i, c in enumerate(cols, start=1):
-            if c in money:
+            fmt = "#,##0.00" if c in money else formats.get(c)
+            if fmt is not None:
                 for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                    cell.number_format = "#,##0.00"
+                    cell.number_format = fmt
         for i, c in enumerate(cols, start=1):  # wide enough for the longest cell (a CJK character is two)
             longest = max(
                 (_display_width(cell.value, c in money) for (cell,) in ws.iter_rows(min_col=i, max_col=i)),
@@ -53,6 +60,13 @@ def export_excel(
         ws.freeze_panes = "A2"
     save_workbook(wb, path)
     return path
+
+
+def _header(label: str, is_money: bool, unit: str) -> str:
+    """*label* with the money unit once: ``营业收入`` → ``营业收入 (万元)``; ``户均营收 (万元)`` stays."""
+    if not is_money or unit in label:
+        return label
+    return f"{label}({unit})"
 
 
 def _display_width(value: object, money: bool) -> int:
