@@ -20,7 +20,7 @@ from zonebrain import kpi
 from zonebrain.cli import _common
 from zonebrain.core.clock import beijing_text
 from zonebrain.core.errors import InputError
-from zonebrain.core.money import display_fen
+from zonebrain.kpi._report import build_report, forecast_rows
 from zonebrain.storage import Warehouse
 
 app = typer.Typer(
@@ -75,6 +75,7 @@ def _os_user() -> str:
 
 
 def _month(wh: Warehouse, text: str | None) -> tuple[int, int]:
+    """The --month asked for (default: the latest with data); a month without monthly data is refused."""
     if text is None:
         got = kpi.latest_month(wh)
         if got is None:
@@ -83,7 +84,9 @@ def _month(wh: Warehouse, text: str | None) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text)
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise InputError(f"月份 '{text}' 无效 (bad month); 请写成 2024-06 / write YYYY-MM")
-    return int(m.group(1)), int(m.group(2))
+    year, month = int(m.group(1)), int(m.group(2))
+    kpi.check_month(wh, year, month)
+    return year, month
 
 
 def _emit(t: pa.Table, fmt: str) -> bool:
@@ -109,11 +112,7 @@ def _emit(t: pa.Table, fmt: str) -> bool:
 
 
 def _fmt(v: object, unit: str, display: str) -> str:
-    if v is None:
-        return "—"
-    if unit == "fen" and isinstance(v, int):
-        return display_fen(v, display)
-    return str(v)
+    return kpi.display_value(v, unit, display)
 
 
 def _pct(v: object, pp: bool = False) -> str:
@@ -335,7 +334,8 @@ def monitor_cmd(
         )
         if _emit(t, fmt):
             return
-    _print_monitor(t, f"{y}年1-{m}月 经济运行监测 / monitoring")
+        scope = kpi.scope_note(wh, y, m)
+    _print_monitor(t, f"{kpi.period_label(y, m)} 经济运行监测 / monitoring\n{scope}")
 
 
 @app.command("warnings")
@@ -365,7 +365,9 @@ def contributions_cmd(
         y, m = _month(wh, month)
         ind = kpi.load_catalogue().get(indicator)
         t = kpi.contributions(wh, park, ind.id, y, m, top=top, exclude_suspect=exclude_suspect)
-    table = Table(title=f"{park} {ind.name_zh} {y}年1-{m}月 贡献度 / contributions")
+    table = Table(
+        title=f"{park} {ind.name_zh}({ind.display_unit}) {kpi.period_label(y, m)} 贡献度 / contributions"
+    )
     for h in ("排名", "企业", "本年累计", "上年同期", "增减", "贡献率"):
         table.add_column(h)
     for r in t.to_pylist():
@@ -379,18 +381,25 @@ def contributions_cmd(
 
 
 @app.command("forecast")
-def forecast_cmd(month: MonthOpt = None, fmt: FormatOpt = "table") -> None:
+def forecast_cmd(month: MonthOpt = None, fmt: FormatOpt = "table", catalogue: CatalogueOpt = None) -> None:
     """全年预测 (季节占比模型, 区间)。 Year-end forecast with an interval."""
     with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         y, m = _month(wh, month)
-        t = kpi.forecast(wh, y, m)
+        cat = kpi.load_catalogue(catalogue)
+        t = kpi.forecast(wh, y, m, catalogue=cat)
         if _emit(t, fmt):
             return
-    _common.console.print(
-        _common.arrow_table(
-            f"{y} 年全年预测 / forecast", t, money=("ytd", "forecast", "low", "high", "target")
+        scope = kpi.scope_note(wh, y, m)
+    table = Table(title=f"{y} 年全年预测 ({kpi.period_label(y, m)}累计) / year-end forecast\n{scope}")
+    for h in ("园区", "指标(单位)", "累计", "全年预测", "下限", "上限", "目标", "预测完成率", "参考年数"):
+        table.add_column(h, justify="left" if h in ("园区", "指标(单位)") else "right")
+    for r in forecast_rows(t, cat).to_pylist():
+        table.add_row(
+            *(r[k] for k in ("park_id", "indicator", "ytd", "forecast", "low", "high", "target")),
+            r["forecast_completion"],
+            r["years_used"],
         )
-    )
+    _common.console.print(table)
 
 
 @app.command("backtest")
@@ -427,168 +436,8 @@ def report_cmd(
 ) -> None:
     """生成月度经济运行分析 Word 报告。 Write the monthly economic-operations Word report."""
     with _common.input_errors(), _common.warehouse(read_only=True) as wh:
+        if out.suffix.lower() != ".docx":
+            raise InputError(f"--out 须为 .docx 文件 / --out must end in .docx: {out}")
         y, m = _month(wh, month)
         path = build_report(wh, y, m, out, exclude_suspect=exclude_suspect)
     _common.console.print(f"已写出 / written: {path}", markup=False)
-
-
-def _text_rows(t: pa.Table) -> pa.Table:
-    rows = []
-    for r in t.to_pylist():
-        rows.append(
-            {
-                "park": r["park"],
-                "indicator": f"{r['indicator_name']}({r['display_unit']})",
-                "ytd": _fmt(r["ytd"], r["unit"], r["display_unit"]),
-                "yoy": _pct(r["yoy"]),
-                "target": _fmt(r["target"], r["unit"], r["display_unit"]),
-                "completion": _pct(r["completion"]),
-                "gap": _pct(r["gap_pp"], pp=True),
-                "rank": str(r["rank"] or "—"),
-            }
-        )
-    return pa.Table.from_pylist(rows)
-
-
-_COLUMN_ZH = {
-    "revenue_fen": "营业收入",
-    "output_fen": "工业总产值",
-    "tax_fen": "税收",
-    "rd_expense_fen": "研发投入",
-}
-
-
-def build_report(wh: Warehouse, year: int, month: int, out: Path, *, exclude_suspect: bool = False) -> Path:
-    """The monthly 经济运行分析 Word report: overview, parks, trends, warnings, drill-down, forecast, quality."""
-    from zonebrain.reports import WordReport
-
-    cat = kpi.load_catalogue()
-    mon = kpi.monitor(wh, year, month, catalogue=cat, exclude_suspect=exclude_suspect)
-    rows = mon.to_pylist()
-    doc = WordReport(f"{year}年1-{month}月经济运行分析", subtitle="郑州高新区产业大脑 · 经济运行与目标考核")
-    doc.toc()
-    doc.heading("一、总体情况", 1)
-    for r in rows:
-        if r["park_id"] != kpi.ZONE_ID or r["ytd"] is None:
-            continue
-        text = f"{r['indicator_name']}累计 {_fmt(r['ytd'], r['unit'], r['display_unit'])} {r['display_unit']}"
-        if r["yoy"] is not None:
-            text += f"，同比{'增长' if r['yoy'] >= 0 else '下降'} {abs(r['yoy']):.1%}"
-        if r["completion"] is not None:
-            text += f"，完成年度目标 {r['completion']:.1%}"
-        if r["gap_pp"] is not None:
-            text += f"，{'超' if r['gap_pp'] >= 0 else '欠'}序时进度 {abs(r['gap_pp']):.1f} 个百分点"
-        doc.paragraph(text + "。")
-    for ind in cat.assumptions():
-        assert ind.rate is not None
-        doc.paragraph(
-            f"注：{ind.name_zh}由企业月报{_COLUMN_ZH.get(ind.column or '', ind.column)}乘以"
-            f"{ind.rate.describe()}推算，逐企业逐月向下取整到分。"
-        )
-    doc.heading("二、分园区完成情况", 1)
-    doc.table(
-        _text_rows(mon.filter(pa.compute.not_equal(mon["park_id"], kpi.ZONE_ID))),
-        {
-            "park": "园区",
-            "indicator": "指标",
-            "ytd": "累计",
-            "yoy": "同比",
-            "target": "目标",
-            "completion": "完成率",
-            "gap": "超/欠序时(百分点)",
-            "rank": "排名",
-        },
-        caption=f"{year}年1-{month}月各园区主要指标",
-    )
-    rev = [r for r in rows if r["indicator"] == "revenue" and r["park_id"] != kpi.ZONE_ID]
-    if rev:
-        key, label = (
-            ("completion", "完成率") if any(r["completion"] is not None for r in rev) else ("yoy", "同比")
-        )
-        doc.bar_chart(
-            [r["park"] for r in rev],
-            {label: [100 * (r[key] or 0.0) for r in rev]},
-            f"各园区营业收入{label}",
-            unit="%",
-        )
-    doc.heading("三、走势", 1)
-    tr = kpi.trend(wh, "revenue", year, last_month=month, catalogue=cat)
-    zone = [r for r in tr.to_pylist() if r["park_id"] == kpi.ZONE_ID]
-    doc.line_chart(
-        [f"{r['month']}月" for r in zone],
-        {
-            f"{year}年累计": [r["ytd"] / 1_000_000 if r["ytd"] is not None else None for r in zone],
-            f"{year - 1}年同期": [
-                r["ytd_prev"] / 1_000_000 if r["ytd_prev"] is not None else None for r in zone
-            ],
-        },
-        "全区营业收入累计走势",
-        unit="万元",
-    )
-    doc.heading("四、预警", 1)
-    warn = kpi.warnings(wh, year, month, catalogue=cat)
-    if warn.num_rows:
-        doc.table(warn, {"park": "园区", "indicator_name": "指标", "message": "预警"}, caption="预警清单")
-    else:
-        doc.paragraph("本月无落后序时进度或同比下降的指标。")
-    doc.heading("五、企业贡献", 1)
-    worst = min((r for r in rev if r["yoy"] is not None), key=lambda r: r["yoy"], default=None)
-    if worst is not None:
-        contrib = kpi.contributions(
-            wh,
-            worst["park_id"],
-            "revenue",
-            year,
-            month,
-            top=10,
-            catalogue=cat,
-            exclude_suspect=exclude_suspect,
-        )
-        doc.paragraph(f"营业收入同比增速最低的是{worst['park']}（{worst['yoy']:+.1%}），影响最大的企业如下。")
-        doc.table(
-            contrib,
-            {"rank": "排名", "name": "企业", "ytd": "本年累计", "ytd_prev": "上年同期", "change": "增减"},
-            money=("ytd", "ytd_prev", "change"),
-            caption=f"{worst['park']}营业收入企业贡献",
-        )
-    doc.heading("六、全年预测", 1)
-    fc = kpi.forecast(wh, year, month, catalogue=cat)
-    zone_fc = fc.filter(pa.compute.equal(fc["park_id"], kpi.ZONE_ID))
-    doc.table(
-        zone_fc,
-        {
-            "indicator_name": "指标",
-            "ytd": "累计",
-            "forecast": "全年预测",
-            "low": "区间下限",
-            "high": "区间上限",
-            "years_used": "参考年数",
-        },
-        money=("ytd", "forecast", "low", "high"),
-        caption="全区全年预测（季节占比模型）",
-    )
-    doc.paragraph(
-        "预测 = 累计 ÷ 历年同期累计占全年比重（各园区、各年平均）；区间取历年占比的最大与最小值。计数类指标的数值以“家”计，表头单位不适用。"
-    )
-    doc.heading("七、数据质量", 1)
-    dq = kpi.data_quality(wh, year, month, catalogue=cat)
-    counts = {k: 0 for k in ("not_reported", "missing_month", "unit_jump")}
-    for issue in dq["issue"].to_pylist():
-        counts[issue] += 1
-    doc.paragraph(
-        f"本月未报送的规上/限上企业 {counts['not_reported']} 家，缺月记录 {counts['missing_month']} 条，"
-        f"疑似单位错误 {counts['unit_jump']} 条；以上数据未作修正，请园区核实。"
-        + (
-            "本报告各项数字已剔除疑似单位错误的企业月度值。"
-            if exclude_suspect
-            else "本报告各项数字仍包含疑似单位错误的企业月度值（可用 --exclude-suspect 剔除）。"
-        )
-    )
-    if dq.num_rows:
-        doc.table(
-            dq,
-            {"issue": "问题", "name": "企业", "month": "月份", "message": "说明"},
-            caption="数据质量问题清单",
-            max_rows=50,
-        )
-    return doc.save(out)

@@ -9,8 +9,10 @@ runs on DuckDB, PostgreSQL and Spark alike. See ``docs/kpi.md``.
 from zonebrain.kpi._catalogue import Catalogue, Indicator, Rate, load_catalogue, working_days
 from zonebrain.kpi._contrib import contributions
 from zonebrain.kpi._forecast import backtest, forecast
+from zonebrain.kpi._format import display_value, period_label
 from zonebrain.kpi._monitor import ZONE_ID, latest_month, monitor, trend, warnings
 from zonebrain.kpi._quality import data_quality
+from zonebrain.kpi._scope import check_month, data_months, reporting_enterprises, scope_note
 from zonebrain.kpi._targets import (
     KpiImport,
     TargetChange,
@@ -32,8 +34,11 @@ __all__ = [
     "TargetChange",
     "TargetError",
     "backtest",
+    "check_month",
     "contributions",
+    "data_months",
     "data_quality",
+    "display_value",
     "forecast",
     "import_actuals",
     "import_targets",
@@ -41,6 +46,9 @@ __all__ = [
     "load_catalogue",
     "monitor",
     "parse_target_value",
+    "period_label",
+    "reporting_enterprises",
+    "scope_note",
     "set_target",
     "target_history",
     "trend",

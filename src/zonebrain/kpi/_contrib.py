@@ -14,6 +14,7 @@ import pyarrow as pa
 from zonebrain.core.errors import InputError
 from zonebrain.kpi._catalogue import Catalogue, load_catalogue
 from zonebrain.kpi._monitor import ZONE_ID, suspect_values
+from zonebrain.kpi._scope import check_park
 from zonebrain.kpi._series import enterprise_window
 from zonebrain.storage import Warehouse
 
@@ -49,9 +50,11 @@ def contributions(
     ``share`` is change / the park's change (None when the park did not change). With *top*, the
     rest are folded into one ``uscc=None`` row named 其他企业, so the column still adds up exactly.
     With *exclude_suspect*, values flagged as likely unit errors are left out (as in ``monitor``).
+    An unknown *park_id* is an :class:`InputError` naming the valid parks.
     """
     cat = catalogue or load_catalogue()
     ind = cat.get(indicator)
+    check_park(wh, park_id)
     if not ind.enterprise_level:
         raise InputError(
             f"{ind.name_zh} 是园区报送的汇总数, 没有企业明细 (imported park-level values have no enterprise detail)"

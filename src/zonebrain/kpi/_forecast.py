@@ -60,6 +60,8 @@ FORECAST_SCHEMA = pa.schema(
         ("park_id", pa.string()),
         ("indicator", pa.string()),
         ("indicator_name", pa.string()),
+        ("unit", pa.string()),
+        ("display_unit", pa.string()),
         ("ytd", pa.int64()),
         ("share", pa.float64()),
         ("forecast", pa.int64()),
@@ -83,7 +85,8 @@ def forecast(
     """Year-end forecast per park (and ``_zone``) for flow indicators with monthly data.
 
     ``share`` is the pooled seasonal share at *month*; ``low``/``high`` use the largest and smallest
-    share seen; ``forecast_completion`` = forecast / target. Rows without an earlier complete year
+    share seen; ``forecast_completion`` = forecast / target. ``unit`` (``fen`` or ``count``) and
+    ``display_unit`` come from the catalogue, so a count is never shown as money. Rows without an earlier complete year
     have no forecast (None).
     """
     from zonebrain.kpi._monitor import targets
@@ -111,6 +114,8 @@ def forecast(
                     "park_id": u,
                     "indicator": ind.id,
                     "indicator_name": ind.name_zh,
+                    "unit": ind.unit,
+                    "display_unit": ind.display_unit,
                     "ytd": ytd,
                     "share": share,
                     "forecast": fc,
