@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
@@ -122,8 +122,8 @@ def test_every_table_exports_to_excel(clients: dict[str, TestClient], path: str)
             for xrow, jrow in zip(rows[2:], table["rows"], strict=False):
                 if jrow[col["key"]] is not None:
                     assert Decimal(str(xrow[i])) == (Decimal(jrow[col["key"]]) / 1_000_000).quantize(
-                        Decimal("0.01")
-                    )
+                        Decimal("0.01"), ROUND_HALF_UP
+                    )  # half up, as docs/web.md says (258046.605 → 258046.61)
 
 
 def test_enterprise_export_holds_every_matching_row(clients: dict[str, TestClient]) -> None:

@@ -30,6 +30,44 @@ app = typer.Typer(
 
 _LEVELS = ("pairs", "locations", "activities")
 
+_ZH: tuple[tuple[str, str], ...] = (
+    ("is not numeric", "数值列含非数字的值"),
+    ("missing (NaN)", "数值列有缺失值"),
+    ("infinite value", "数值列有无穷大的值"),
+    ("Values must be amounts", "数值须为 ≥ 0 的数量，不能为负"),
+    ("every row needs a key", "有行缺少地区、活动或年份"),
+    ("duplicate key", "有重复的键（同一地区、活动、年份出现多行）"),
+    ("duplicate rows", "参照表或人口表有重复行"),
+    ("has no column", "表中缺少所需的列"),
+    ("has no rows", "输入表没有数据行，无可计算"),
+    ("needs 0/1 values", "manual 判定要求数值为 0 或 1"),
+    ("every value is 0", "该年度数值全为 0，无可计算"),
+    ("only one location", "只有一个地区有非零数值，至少需要两个"),
+    ("only one activity", "只有一个活动有非零数值，至少需要两个"),
+    ("disconnected parts", "地区—活动网络不连通，ECI 无法跨部分计算"),
+    ("pass the presence test", "通过存在性判定的地区或活动不足两个"),
+    ("same set of activities", "各地区的活动完全相同，ECI 无法排序"),
+    ("unknown complexity convention", "未知口径"),
+    ("unknown presence test", "未知存在性判定"),
+    ("needs a population table", "该存在性判定需要人口表"),
+    ("no population for location", "有地区缺少人口数据"),
+    ("no positive total for activity", "参照表中有活动的总额不为正"),
+    ("must be a positive number", "参数须为正数"),
+    ("disconnected must be", "--disconnected 须为 raise 或 largest"),
+    ("was not computed", "未计算该年度"),
+    ("expected a pandas", "输入须为数据表"),
+)
+"""Chinese for the messages of :mod:`zonebrain.complexity` (English), by a phrase each contains."""
+
+
+def bilingual(message: str) -> str:
+    """*message* Chinese first, then English: the complexity module's English messages get the
+    Chinese of their kind in front; a message that already starts in Chinese is kept."""
+    if message[:1] and "\u4e00" <= message[0] <= "\u9fff":
+        return message
+    zh = next((z for phrase, z in _ZH if phrase in message), "输入数据无法用于计算经济复杂度")
+    return f"{zh} ({message})"
+
 
 def _read_table(path: Path, text_columns: list[str]) -> pd.DataFrame:
     suffix = path.suffix.lower()
@@ -39,7 +77,7 @@ def _read_table(path: Path, text_columns: list[str]) -> pd.DataFrame:
         # keys stay text (product codes such as "0102" keep their leading zero)
         return pd.read_csv(path, dtype=dict.fromkeys(text_columns, str))
     raise InputError(
-        f"cannot read {path}: use a .csv or .parquet file (读取失败：请使用 CSV 或 Parquet 文件)"
+        f"无法读取 {path}：请使用 CSV 或 Parquet 文件 (cannot read {path}: use a .csv or .parquet file)"
     )
 
 
@@ -50,7 +88,9 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
     elif suffix in (".csv", ".txt"):
         frame.to_csv(path, index=False)
     else:
-        raise InputError(f"cannot write {path}: use a .csv or .parquet name (输出文件请用 .csv 或 .parquet)")
+        raise InputError(
+            f"无法写出 {path}：输出文件请用 .csv 或 .parquet (cannot write {path}: use a .csv or .parquet name)"
+        )
 
 
 def _output(
@@ -151,7 +191,10 @@ def complexity(
     console = Console(stderr=True)
     try:
         if level not in _LEVELS:
-            raise InputError(f"unknown --level {level!r}; choose pairs, locations or activities")
+            raise InputError(
+                f"未知输出粒度 --level {level!r}；可选 pairs、locations、activities "
+                f"(unknown --level {level!r}; choose pairs, locations or activities)"
+            )
         panel = _read_table(input_file, [location, activity])
         pop = _read_table(population, [location]) if population is not None else None
         if clean_data:
@@ -187,13 +230,14 @@ def complexity(
         table = _output(result, level, location, activity, year)
         _write_table(table, out)
     except InputError as err:
-        console.print(f"[red]错误 Error:[/red] {err}", markup=True, highlight=False)
+        console.print(f"[red]错误 Error:[/red] {bilingual(str(err))}", markup=True, highlight=False)
         raise typer.Exit(code=2) from None
     issues = result.issues
     if not issues.empty:
         console.print(
-            f"注意 Note: {len(issues)} location(s)/activity(ies) left out or undefined; see the API's "
-            "result.issues.",
+            f"注意：{len(issues)} 个地区或活动未参与计算或指标无定义，详见 API 的 result.issues "
+            f"(Note: {len(issues)} location(s)/activity(ies) left out or undefined; see the API's "
+            "result.issues).",
             highlight=False,
         )
     console.print(f"已写出 Wrote {len(table):,} rows to {out}", highlight=False)

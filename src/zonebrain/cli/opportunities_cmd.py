@@ -58,6 +58,18 @@ def _ks(text: str) -> tuple[int, ...]:
     return ks
 
 
+FORMATS = ("table", "csv", "json")
+
+
+def _format(fmt: str) -> str:
+    """The output format, refused (bilingual) unless table, csv or json."""
+    if fmt not in FORMATS:
+        raise InputError(
+            f"--format 输出格式须为 {'|'.join(FORMATS)} (--format must be one of {', '.join(FORMATS)}; got {fmt!r})"
+        )
+    return fmt
+
+
 def _show(report: BacktestReport, title: str, fmt: str, out: Path | None) -> None:
     if out is not None:
         if out.suffix.lower() in (".parquet", ".pq"):
@@ -100,7 +112,10 @@ OutOpt = Annotated[
 ]
 
 
-@app.command("backtest")
+@app.command(
+    "backtest",
+    short_help="回测：用起始期关联密度预测新出现的优势活动。 Backtest the relatedness density against history.",
+)
 def backtest_cmd(
     start: Annotated[Path, typer.Option("--start", help="起始期面板 / panel at the start date")],
     end: Annotated[Path, typer.Option("--end", help="结束期面板 / panel at the end date")],
@@ -120,6 +135,7 @@ def backtest_cmd(
     """
     try:
         ks = _ks(k)
+        fmt = _format(fmt)
         text = [location, activity]
         report = backtest(
             _read(start, text),
@@ -136,7 +152,10 @@ def backtest_cmd(
         raise typer.Exit(code=2) from None
 
 
-@app.command("holdout")
+@app.command(
+    "holdout",
+    short_help="截面检验：隐藏部分存在后预测。 Hold-out check: hide some presences and predict them.",
+)
 def holdout_cmd(
     panel: Annotated[Path, typer.Argument(help="面板文件 / panel file (.csv/.parquet)")],
     location: LocationOpt,
@@ -154,6 +173,7 @@ def holdout_cmd(
     (same report as the backtest).
     """
     try:
+        fmt = _format(fmt)
         report = holdout_check(
             _read(panel, [location, activity]),
             location=location,
@@ -185,7 +205,10 @@ def _parse_weights(items: list[str]) -> dict[str, float]:
     return out
 
 
-@app.command("rank")
+@app.command(
+    "rank",
+    short_help="招商机会排名：可行性 × 吸引力 × 链匹配。 Opportunity ranking: feasibility × attractiveness × fit.",
+)
 def rank_cmd(
     preset: Annotated[
         str, typer.Option(help="权重方案 / preset: 稳妥|均衡|跨越 (safe|balanced|leap)")
@@ -210,6 +233,9 @@ def rank_cmd(
     from zonebrain.cli._common import warehouse
 
     try:
+        fmt = _format(fmt)
+        if top < 1:
+            raise InputError(f"--top 须 ≥ 1 (--top must be ≥ 1, got {top})")
         wh = warehouse(read_only=True)
         try:
             result = opportunities(

@@ -22,6 +22,8 @@ from zonebrain.core.errors import InputError
 from zonebrain.core.industry import gbt4754
 from zonebrain.storage import Warehouse
 
+from ._opportunities import check_zone_code
+
 SIGNAL_WEIGHTS: Final = MappingProxyType(
     {"新建厂房": 1.0, "新设分支机构": 0.8, "融资": 0.8, "增资": 0.5, "中标": 0.3}
 )
@@ -195,6 +197,15 @@ def _best_per_class(out: ir.Table, per_class: int) -> ir.Table:
     return kept.mutate(_place=place).filter(ibis._._place < per_class).drop("_place")
 
 
+def check_filters(zone_code: str, min_revenue_fen: int | None, min_employees: int | None) -> None:
+    """Refuse a zone code that is no division and a negative minimum (bilingual ``InputError``)."""
+    check_zone_code(zone_code)
+    if min_revenue_fen is not None and min_revenue_fen < 0:
+        raise InputError("最低营业收入不能为负 (the minimum revenue must not be negative)")
+    if min_employees is not None and min_employees < 0:
+        raise InputError("最少从业人员不能为负 (the minimum number of employees must not be negative)")
+
+
 def candidate_query(
     wh: Warehouse,
     target: Target,
@@ -218,6 +229,7 @@ def candidate_query(
         raise InputError(f"半衰期须为正 (half_life_days must be positive, got {half_life_days})")
     if per_class is not None and per_class < 1:
         raise InputError(f"per_class 须为正整数 (per_class must be at least 1, got {per_class})")
+    check_filters(zone_code, min_revenue_fen, min_employees)
     registry = wh.table("reference_enterprises")
     # DuckDB joins the display columns back by rowid, which it turns into a fetch of just those rows
     # (a join-back by USCC reads every column shown for every firm of the searched classes); Ibis
@@ -391,6 +403,7 @@ def candidates(
     Each row carries ``reasons``: the top three contributions with the numbers behind them.
     """
     chains = chains if chains is not None else load_chains()
+    check_filters(zone_code, min_revenue_fen, min_employees)
     target = resolve_target(wh, classes=classes, node=node, all_gaps=all_gaps, chains=chains)
     w = dict(DEFAULT_WEIGHTS)
     for key, value in (weights or {}).items():

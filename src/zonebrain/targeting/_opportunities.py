@@ -35,6 +35,62 @@ ZONE_MEASURES: Final = ("firms", "revenue_fen", "employees", "output_fen", "tax_
 FORMATION_YEARS: Final = 3
 PERCENTILE: Final = ("density", "pci", "growth", "productivity", "rd")
 """Components scaled by their percentile rank among the candidate classes; the others are in [0, 1]."""
+ALL_ZERO: Final = "all values are 0; left out of this year"
+"""The message :func:`zonebrain.complexity.compute` gives a location or activity with only zeros."""
+LISTED: Final = 20
+"""How many left-out regions or classes the note names before ``…``."""
+_KINDS: Final = {"location": ("地区", "regions"), "activity": ("行业小类", "industry classes")}
+
+
+def check_zone_code(zone_code: str) -> str:
+    """*zone_code* as a known 6-digit division code (统计用区划代码); anything else is refused."""
+    from zonebrain.core.divisions import divisions
+
+    code = str(zone_code).strip()
+    if len(code) != 6 or not code.isdigit() or code not in divisions():
+        raise InputError(
+            f"未知园区代码 '{zone_code}'：须为 6 位行政区划代码，如 410172 "
+            f"(unknown zone code {zone_code!r}: use a 6-digit division code such as 410172)"
+        )
+    return code
+
+
+def _label(kind: str, code: str) -> str:
+    """A left-out code with its name: ``1462 酱油、食醋及类似制品制造``, ``410100 郑州市``."""
+    from zonebrain.core.divisions import divisions
+
+    classes, places = gbt4754(), divisions()
+    if kind == "activity" and code in classes:
+        return f"{code} {classes.get(code).name}"
+    if kind == "location" and code in places:
+        return f"{code} {places.get(code).name}"
+    return code
+
+
+def left_out_note(left_out: tuple[tuple[str, str], ...]) -> str | None:
+    """One bilingual line naming the regions and classes left out because all their values are 0."""
+    if not left_out:
+        return None
+    parts = []
+    for kind, (zh, en) in _KINDS.items():
+        codes = [c for k, c in left_out if k == kind]
+        if not codes:
+            continue
+        named = ", ".join(_label(kind, c) for c in codes[:LISTED])
+        more = f" … 等共 {len(codes)} 个 / {len(codes)} in all" if len(codes) > LISTED else ""
+        parts.append(f"{zh} {en} ({len(codes)}): {named}{more}")
+    return "本年度数值全为 0、未参与计算 (left out of this year, all values are 0) — " + "；".join(parts)
+
+
+def _issue_notes(issues: pd.DataFrame) -> tuple[list[str], tuple[tuple[str, str], ...]]:
+    """The complexity issues as notes: the all-zero rows as one line (and returned), the others each once."""
+    zero = issues["message"].astype(str) == ALL_ZERO
+    left_out = tuple(
+        (str(k), str(c)) for k, c in zip(issues.loc[zero, "kind"], issues.loc[zero, "label"], strict=True)
+    )
+    other = list(dict.fromkeys(issues.loc[~zero, "message"].astype(str)))
+    note = left_out_note(left_out)
+    return ([note] if note else []) + other, left_out
 
 
 @dataclass(frozen=True)
@@ -48,6 +104,9 @@ class Opportunities:
     year: int
     measure: str
     notes: tuple[str, ...]
+    left_out: tuple[tuple[str, str], ...] = ()
+    """(kind, code) of the regions (``location``) and classes (``activity``) left out of the year
+    because all their values are 0; :attr:`notes` names them in one line (:func:`left_out_note`)."""
 
 
 def zone_values(wh: Warehouse, year: int, measure: str) -> ir.Table:
@@ -112,7 +171,24 @@ def rank_opportunities(
     weights: Mapping[str, float],
 ) -> tuple[pd.DataFrame, list[str]]:
     """Pure part of :func:`opportunities` (pandas in, pandas out) — see there."""
-    notes: list[str] = []
+    frame, notes, _ = _rank(
+        panel, zone, stats, chains=chains, zone_nodes=zone_nodes, zone_code=zone_code,
+        peer_prefix=peer_prefix, weights=weights,
+    )  # fmt: skip
+    return frame, notes
+
+
+def _rank(
+    panel: pd.DataFrame,
+    zone: pd.DataFrame,
+    stats: pd.DataFrame,
+    *,
+    chains: ChainSet,
+    zone_nodes: set[tuple[str, str]],
+    zone_code: str,
+    peer_prefix: str,
+    weights: Mapping[str, float],
+) -> tuple[pd.DataFrame, list[str], tuple[tuple[str, str], ...]]:
     zone = zone.rename(columns={"industry_code": "activity_code"})
     zone = zone[zone["value"] > 0].assign(region_code=zone_code)
     if zone.empty:
@@ -126,7 +202,7 @@ def rank_opportunities(
     result = compute(
         full, location="region_code", activity="activity_code", value="value", disconnected="largest"
     )
-    notes.extend(result.issues["message"].astype(str))
+    notes, left_out = _issue_notes(result.issues)
     pairs = result.pairs
     mine = pairs[pairs["region_code"] == zone_code].set_index("activity_code")
     peers = pairs[(pairs["region_code"] != zone_code) & pairs["region_code"].str.startswith(peer_prefix)]
@@ -199,7 +275,7 @@ def rank_opportunities(
         "peer_presence", "pci", "cog", "growth", "revenue_per_worker_fen", "rd", "chain_gap",
         "strategic_fit", "chain_nodes", "gap_nodes", "rca", "zone_value",
     ]  # fmt: skip
-    return cand[columns].reset_index(drop=True), notes
+    return cand[columns].reset_index(drop=True), notes, left_out
 
 
 def _to_arrow(frame: pd.DataFrame) -> pa.Table:
@@ -246,6 +322,7 @@ def opportunities(
     * score = Σ weight × component; weights from *preset* (稳妥/均衡/跨越) overridden by *weights*.
     """
     w = resolve_weights(preset, weights)
+    zone_code = check_zone_code(zone_code)
     if measure not in ZONE_MEASURES:
         raise InputError(
             f"未知指标 '{measure}' (unknown measure {measure!r}); 可选 / choose: {ZONE_MEASURES}"
@@ -263,7 +340,7 @@ def opportunities(
     zone = wh.to_arrow(zone_values(wh, year, measure)).to_pandas()
     zone = zone.dropna(subset=["industry_code", "value"])
     stats = wh.to_arrow(class_statistics(wh, year)).to_pandas()
-    frame, notes = rank_opportunities(
+    frame, notes, left_out = _rank(
         panel,
         zone,
         stats,
@@ -275,4 +352,4 @@ def opportunities(
     )
     table = _to_arrow(frame)
     scatter = table.select(["activity_code", "name", "feasibility", "attractiveness", "score", "chain_gap"])
-    return Opportunities(table, scatter, weights_table(w), zone_code, year, measure, tuple(notes))
+    return Opportunities(table, scatter, weights_table(w), zone_code, year, measure, tuple(notes), left_out)

@@ -43,12 +43,18 @@ def rows(wh: Warehouse, expr: ir.Table) -> list[dict[str, Any]]:
     return found
 
 
-def tagged(wh: Warehouse, tags: tuple[str, ...], today: dt.date | None = None) -> ir.Table:
-    """USCCs holding one of *tags* today (distinct)."""
-    day = today or dt.date.today()
+def tagged(wh: Warehouse, tags: tuple[str, ...], day: dt.date | None = None) -> ir.Table:
+    """USCCs holding one of *tags* on *day* (default today): recognised by then and not yet expired,
+    the rule of the portrait and the KPI monitor (distinct)."""
+    day = day or dt.date.today()
     t = wh.table("enterprise_tags")
-    t = t.filter(t.tag.isin(list(tags)) & (t.until.isnull() | (t.until >= day)))
-    return t.select("uscc").distinct()
+    valid = (t.since.isnull() | (t.since <= day)) & (t.until.isnull() | (t.until >= day))
+    return t.filter(t.tag.isin(list(tags)) & valid).select("uscc").distinct()
+
+
+def year_end(year: int | None) -> dt.date:
+    """31 December of *year*: the day a year's tags are counted on (today when there is no year)."""
+    return dt.date(year, 12, 31) if year else dt.date.today()
 
 
 def parks(ctx: WebContext) -> list[dict[str, Any]]:

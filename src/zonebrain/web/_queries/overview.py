@@ -17,6 +17,7 @@ from zonebrain.web._queries._common import (
     parks,
     rows,
     tagged,
+    year_end,
     year_of,
 )
 from zonebrain.web._queries.chains import strength_key, strengths
@@ -54,8 +55,11 @@ def _park_figures(wh: Warehouse, year: int | None) -> list[dict[str, Any]]:
         employees=ibis._.employees.sum().fill_null(0),
     )
     out = {r["park_id"]: r for r in rows(wh, money)}
+    day = year_end(year)  # tags valid at the end of the year shown, as the portrait and the KPI monitor
     for name, tags in (("high_tech", (HIGH_TECH,)), ("above_scale", ABOVE_SCALE)):
-        counted = ent.semi_join(tagged(wh, tags), "uscc").group_by("park_id").aggregate(n=ibis._.uscc.count())
+        counted = (
+            ent.semi_join(tagged(wh, tags, day), "uscc").group_by("park_id").aggregate(n=ibis._.uscc.count())
+        )
         for r in rows(wh, counted):
             out.setdefault(r["park_id"], {"park_id": r["park_id"]})[name] = r["n"]
     return list(out.values())

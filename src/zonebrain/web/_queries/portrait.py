@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 
+from zonebrain.core.errors import InputError
 from zonebrain.portrait import industry_dimension
+from zonebrain.portrait import portrait as domain_portrait
 from zonebrain.storage import Warehouse
-from zonebrain.web._queries._common import active, chain_usccs, park_names, rows, year_of, years
+from zonebrain.web._queries._common import active, chain_usccs, park_names, rows, stored, year_of, years
 from zonebrain.web._tables import Col, DataTable
 
 if TYPE_CHECKING:
@@ -92,33 +94,80 @@ def _compute(wh: Warehouse, f: Filters, year: int | None, on_chain: ir.Table | N
         .aggregate(enterprises=ibis._.uscc.count(), revenue_fen=ibis._.revenue_fen.sum().fill_null(0))
         .order_by("park_id")
     )
-    trend_src = base.inner_join(y, "uscc").select(
-        y.year, y.uscc, y.revenue_fen, y.tax_fen, y.rd_expense_fen, y.employees
-    )
-    trend = (
-        trend_src.group_by("year")
+    return {"sections": rows(wh, by_section), "classes": rows(wh, by_class), "parks": rows(wh, by_park)}
+
+
+TREND_KEYS = tuple(c.key for c in TREND_COLUMNS)
+
+
+def _zone_trend(wh: Warehouse, park: str | None, chains: Any) -> list[dict[str, Any]]:
+    """The five-year trend of the zone or a park: :func:`zonebrain.portrait.portrait`'s own table,
+    the one the Word report and ``portrait show`` print (firms of any status reporting that year)."""
+    trend = domain_portrait(wh, park=park, chains=chains).trend.to_pylist()
+    return [{k: r[k] for k in TREND_KEYS} for r in trend]
+
+
+def _chain_trend(
+    wh: Warehouse, park: str | None, chain: str, on_chain: ir.Table, window: list[int]
+) -> list[dict[str, Any]]:
+    """The trend of a chain's firms over the domain's window, by the domain's definition: firms of
+    any status reporting that year. The chain's firms are the stored memberships when
+    ``classify-zone`` has run (every status), else those classified on the fly (active firms)."""
+    if stored(wh):
+        ecn = wh.table("enterprise_chain_nodes")
+        on_chain = ecn.filter(ecn.chain_id == chain).select("uscc").distinct()
+    ent = wh.table("enterprises")
+    if park:
+        ent = ent.filter(ent.park_id == park)
+    firms = ent.select("uscc").semi_join(on_chain, "uscc")
+    y = wh.table("enterprise_years")
+    y = y.filter(y.year.isin(window or [-1]))
+    expr = (
+        firms.join(y, "uscc")
+        .group_by("year")
         .aggregate(
-            enterprises=ibis._.uscc.count(),
-            revenue_fen=ibis._.revenue_fen.sum().fill_null(0),
-            tax_fen=ibis._.tax_fen.sum().fill_null(0),
-            rd_expense_fen=ibis._.rd_expense_fen.sum().fill_null(0),
-            employees=ibis._.employees.sum().fill_null(0),
+            enterprises=ibis._.uscc.nunique(),
+            **{k: ibis._[k].sum().fill_null(0).cast("int64") for k in TREND_KEYS[2:]},
         )
         .order_by("year")
     )
-    return {
-        "sections": rows(wh, by_section),
-        "classes": rows(wh, by_class),
-        "parks": rows(wh, by_park),
-        "trend": rows(wh, trend),
-    }
+    return [{k: r[k] for k in TREND_KEYS} for r in rows(wh, expr)]
+
+
+def trend(ctx: WebContext, f: Filters, on_chain: ir.Table | None) -> list[dict[str, Any]]:
+    """The five-year trend for the filters (cached): the domain's for the zone or a park."""
+    zone = ctx.cache.get(("portrait_trend", f.park), lambda wh: _zone_trend(wh, f.park, ctx.chains))
+    if not f.chain or on_chain is None:
+        return zone
+    window = [
+        int(r["year"])
+        for r in ctx.cache.get(("portrait_trend", None), lambda wh: _zone_trend(wh, None, ctx.chains))
+    ]
+    chain = f.chain
+    return ctx.cache.get(
+        ("portrait_trend", f.park, chain), lambda wh: _chain_trend(wh, f.park, chain, on_chain, window)
+    )
+
+
+def check_year(ctx: WebContext, year: int | None) -> None:
+    """Refuse a year the warehouse holds no finance data for (400 ``invalid_input``), naming the years
+    that have data, instead of showing every sum as 0."""
+    known = years(ctx)
+    if year is None or year in known:
+        return
+    choices = ", ".join(str(y) for y in known) or "无 none"
+    raise InputError(
+        f"{year} 年没有财务数据 (no finance data for {year}); 可选年度 / years with data: {choices}"
+    )
 
 
 def portrait(ctx: WebContext, f: Filters) -> dict[str, Any]:
     """Tables of the portrait for the filters (cached per filter and data version)."""
+    check_year(ctx, f.year)
     year = f.year or year_of(ctx)
     on_chain = chain_usccs(ctx, f.chain) if f.chain else None  # resolved outside the cached compute
     return ctx.cache.get(("portrait", f.park, f.chain, year), lambda wh: _compute(wh, f, year, on_chain)) | {
+        "trend": trend(ctx, f, on_chain),
         "year": year,
         "years": years(ctx),
     }

@@ -107,18 +107,20 @@ def opportunity_table(
     )
 
 
-ALL_ZERO: Final = "all values are 0; left out of this year"
-"""The note of ``zonebrain.complexity`` for a region or industry with nothing in the panel's year."""
-
-
 def notes(opp: targeting.Opportunities | None, t: Translator) -> list[str]:
-    """The ranking's notes for the page, each once; the complexity module's English note on
-    all-zero rows as one counted sentence in the reader's language."""
+    """The ranking's notes for the page, each once; the regions and classes left out of the year
+    because all their values are 0 as one sentence in the reader's language, naming them."""
     if opp is None:
         return []
-    found = list(dict.fromkeys(n for n in opp.notes if n != ALL_ZERO))
-    zero = sum(n == ALL_ZERO for n in opp.notes)
-    return ([t("targeting.note_all_zero", n=zero)] if zero else []) + found
+    from zonebrain.targeting._opportunities import LISTED, left_out_note
+
+    zero_note = left_out_note(opp.left_out)
+    found = list(dict.fromkeys(n for n in opp.notes if n != zero_note))
+    if not opp.left_out:
+        return found
+    codes = [code for _, code in opp.left_out]
+    names = ", ".join(codes[:LISTED]) + (" …" if len(codes) > LISTED else "")
+    return [t("targeting.note_all_zero", n=len(codes), names=names), *found]
 
 
 def preset_label(preset: str, t: Translator) -> str:
