@@ -8,7 +8,6 @@ Imports python-docx and matplotlib only when a report is built.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,38 +77,6 @@ def forecast_rows(fc: pa.Table, cat: Catalogue) -> pa.Table:
             }
         )
     return pa.Table.from_pylist(out)
-
-
-def line_png(x: Sequence[str], series: dict[str, Sequence[float | None]], title: str, unit: str) -> bytes:
-    """A line chart whose value axis reads plainly: no offset or 1e7 factor, thousands separators."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
-
-    from zonebrain.reports import cjk_font_family
-
-    plt.rcParams["font.family"] = [cjk_font_family()]
-    plt.rcParams["axes.unicode_minus"] = False
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=150)
-    palette = ("#2f6fb3", "#e07b39", "#3a9d5d", "#c0392b")
-    for i, (name, values) in enumerate(series.items()):
-        ys = [float("nan") if v is None else v for v in values]
-        ax.plot(list(x), ys, marker="o", label=name, color=palette[i % len(palette)])
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-    ax.set_title(title)
-    ax.set_ylabel(unit)
-    if len(series) > 1:
-        ax.legend()
-    ax.grid(alpha=0.3)
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def build_report(
@@ -190,19 +157,14 @@ def build_report(
     tr = trend(wh, revenue.id, year, last_month=month, catalogue=cat)
     zone = [r for r in tr.to_pylist() if r["park_id"] == ZONE_ID]
     title = f"全区营业收入累计走势（{scope}）"
-    doc.picture(
-        line_png(
-            [f"{r['month']}月" for r in zone],
-            {
-                f"{year}年累计": [r["ytd"] / per if r["ytd"] is not None else None for r in zone],
-                f"{year - 1}年同期": [
-                    r["ytd_prev"] / per if r["ytd_prev"] is not None else None for r in zone
-                ],
-            },
-            title,
-            revenue.display_unit,
-        ),
+    doc.line_chart(
+        [f"{r['month']}月" for r in zone],
+        {
+            f"{year}年累计": [r["ytd"] / per if r["ytd"] is not None else None for r in zone],
+            f"{year - 1}年同期": [r["ytd_prev"] / per if r["ytd_prev"] is not None else None for r in zone],
+        },
         title,
+        revenue.display_unit,
     )
     doc.heading("四、预警", 1)
     warn = warnings(wh, year, month, catalogue=cat)

@@ -23,6 +23,14 @@ def _figure(width: float = 6.4, height: float = 3.6):  # type: ignore[no-untyped
     return plt.subplots(figsize=(width, height), dpi=150)
 
 
+def _plain_values(ax) -> None:  # type: ignore[no-untyped-def]
+    """The value axis reads as written: thousands separators, never an offset or a 1e7 factor
+    (matplotlib's default for large 万元 figures, which a reader takes for the value)."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4g}"))
+
+
 def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
     import matplotlib.pyplot as plt
 
@@ -47,6 +55,7 @@ def bar_chart(
         )
     ax.set_xticks(x, list(categories), rotation=30 if len(categories) > 6 else 0, ha="right")
     ax.set_title(title)
+    _plain_values(ax)
     if unit:
         ax.set_ylabel(unit)
     if len(series) > 1:
@@ -64,6 +73,7 @@ def line_chart(
         ys = [np.nan if v is None else v for v in values]
         ax.plot(list(x), ys, marker="o", label=name, color=PALETTE[i % len(PALETTE)])
     ax.set_title(title)
+    _plain_values(ax)
     if unit:
         ax.set_ylabel(unit)
     if len(series) > 1:
