@@ -101,3 +101,16 @@ def test_a_firm_not_in_the_registry_keeps_the_park_given(users: dict[str, TestCl
     assert r.status_code == 403, r.text
     r = _demand(users["investor"], uscc=newcomer, park_id="shifo")
     assert r.status_code == 201 and r.json()["demand"]["park_id"] == "shifo"
+
+
+def test_a_park_may_be_named_and_an_unknown_park_is_refused(demo: Demo, users: dict[str, TestClient]) -> None:
+    r = _demand(users["admin"], uscc=demo.own_firm, park_id="石佛")  # the registry's park, by name
+    assert r.status_code == 201, r.text
+    assert r.json()["demand"]["park_id"] == "shifo"
+    r = _demand(users["parkofficer"], uscc=demo.wutong_firm, park_id="梧桐")
+    assert r.status_code == 201 and r.json()["demand"]["park_id"] == "wutong", r.text
+    newcomer = "91410100123456788Y"  # valid, and not in the demo registry
+    r = _demand(users["admin"], uscc=newcomer, park_id="nonexist")
+    assert r.status_code == 400 and "nonexist" in r.json()["error"]["message"], r.text
+    r = _demand(users["parkofficer"], uscc=newcomer, park_id="石佛")
+    assert r.status_code == 403 and "填写的园区" in r.json()["error"]["message"], r.text

@@ -316,11 +316,11 @@ linking_app = typer.Typer(
 
 def _links(store: AppStore) -> Linking:
     """Resource linking with the registry, so that a demand is filed under its firm's park."""
-    from zonebrain.cli._common import registry_exists, warehouse
-    from zonebrain.linking import Linking, RegistryFirms
+    from zonebrain.cli._common import registry_exists, warehouse, zone
+    from zonebrain.linking import Linking, RegistryFirms, park_aliases
 
     firms = RegistryFirms(lambda: warehouse(read_only=True)) if registry_exists() else None
-    return Linking(store, firms=firms)
+    return Linking(store, firms=firms, parks=park_aliases(zone()))
 
 
 def _link_import(kind: str, file: Path, actor: str | None, template: bool, dry_run: bool,

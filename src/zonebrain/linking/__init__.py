@@ -23,11 +23,10 @@ from zonebrain.linking._excel import (
     LinkImport,
     Problem,
     import_file,
-    park_aliases,
     write_report,
     write_template,
 )
-from zonebrain.linking._firms import Firm, FirmDirectory, RegistryFirms, demand_park
+from zonebrain.linking._firms import Firm, FirmDirectory, RegistryFirms, demand_park, park_aliases
 from zonebrain.linking._kinds import (
     DEMAND_ZH,
     FIT,

@@ -31,7 +31,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.core.money import parse_amount
 from zonebrain.core.uscc import USCC
 from zonebrain.core.xlsx import save_workbook
-from zonebrain.linking._firms import Firm, demand_park
+from zonebrain.linking._firms import Firm, demand_park, park_aliases
 from zonebrain.linking._kinds import DEMAND_ZH, RESOURCE_ZH, parse_demand_kind, parse_resource_kind
 from zonebrain.linking._model import NotAllowed
 from zonebrain.linking._service import CATALOGUE_EDITORS, OFFICERS, Linking, _join
@@ -127,13 +127,6 @@ class LinkImport:
             f"{self.file}: {self.rows} 行 rows — 新增 {self.inserted} (added), 更新 {self.updated} (updated), "
             f"未变 {self.unchanged} (already there)"
         )
-
-
-def park_aliases(zone: Zone | None) -> dict[str, str]:
-    """Every spelling of a park (id, short name, names, division code) → its id."""
-    if zone is None:
-        return {}
-    return {alias: p.id for p in zone.parks for alias in (p.id, p.short_name, p.division_code, *p.names)}
 
 
 def _park(text: str, parks: Mapping[str, str]) -> str:

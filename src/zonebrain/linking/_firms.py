@@ -8,7 +8,7 @@ know yet (a newcomer, a lead) keeps the park given, and a park officer's own par
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,6 +16,7 @@ from typing import Protocol
 from zonebrain.appstore import Role, User
 from zonebrain.core.errors import InputError
 from zonebrain.linking._model import NotAllowed
+from zonebrain.registry import Zone
 from zonebrain.storage import Warehouse
 
 
@@ -51,17 +52,27 @@ class RegistryFirms:
         return {r["uscc"]: Firm(r["uscc"], r["name"] or "", r["park_id"]) for r in rows}
 
 
-def demand_park(actor: User, uscc: str, given: str | None, known: Firm | None) -> str | None:
-    """The park a demand for *uscc* is filed under (see the module's text). :class:`InputError`
-    when *given* contradicts the registry; :class:`NotAllowed` when a park officer files outside
-    their park."""
-    given = given or None
+def demand_park(
+    actor: User, uscc: str, given: str | None, known: Firm | None, parks: Mapping[str, str] | None = None
+) -> str | None:
+    """The park a demand for *uscc* is filed under (see the module's text). *given* may be a park's
+    id or any of its names when *parks* (alias → id, :func:`park_aliases`) is given; an unknown one
+    is refused. :class:`InputError` when *given* contradicts the registry; :class:`NotAllowed` when
+    a park officer files outside their park."""
+    given = (given or "").strip() or None
+    if given is not None and parks:
+        if given not in parks:
+            raise InputError(
+                f"未知园区 '{given}' (unknown park); 可用 / use one of: {', '.join(sorted(set(parks.values())))}"
+            )
+        given = parks[given]
     park = known.park_id if known is not None else given
     if known is None and park is None and actor.role is Role.PARK_OFFICER:
         park = actor.park_id
     if actor.role is Role.PARK_OFFICER and park != actor.park_id:
+        whose = f"企业 {uscc} 属于 {park or '(未分园区)'}" if known is not None else f"填写的园区为 {park}"
         raise NotAllowed(
-            f"园区专员只能登记本园区 ({actor.park_id}) 企业的需求; 企业 {uscc} 属于 {park or '(未分园区)'} "
+            f"园区专员只能登记本园区 ({actor.park_id}) 企业的需求; {whose} "
             "(a park officer files demands for their own park's firms only)"
         )
     if known is not None and given is not None and given != known.park_id:
@@ -71,3 +82,10 @@ def demand_park(actor: User, uscc: str, given: str | None, known: Firm | None) -
             f"{known.park_id or '(none)'}, not {given}; leave the park empty)"
         )
     return park
+
+
+def park_aliases(zone: Zone | None) -> dict[str, str]:
+    """Every spelling of a park (id, short name, names, division code) → its id."""
+    if zone is None:
+        return {}
+    return {alias: p.id for p in zone.parks for alias in (p.id, p.short_name, p.division_code, *p.names)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -73,7 +73,8 @@ class Linking:
     """资源对接: one catalogue of resources for the zone; demands from enterprises, answered by officers.
 
     *response_days*: a demand's first response is due this many days after it was submitted.
-    *firms*: the registry, so that a demand is filed under its firm's park (who may see it).
+    *firms*: the registry, so that a demand is filed under its firm's park (who may see it);
+    *parks*: the zone's parks by every name (``park_aliases(zone)``), so that a typed park is known.
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class Linking:
         response_days: int = 5,
         clock: Callable[[], dt.datetime] = utcnow,
         firms: FirmDirectory | None = None,
+        parks: Mapping[str, str] | None = None,
     ) -> None:
         if response_days <= 0:
             raise InputError(f"响应时限须为正的天数 (response_days must be positive), 收到 {response_days}")
@@ -91,6 +93,8 @@ class Linking:
         self.response_days = response_days
         self.firms = firms
         """The registry a demand's park and firm name come from (None: as given, see ``_firms``)."""
+        self.parks = dict(parks or {})
+        """Every spelling of a park → its id (``park_aliases(zone)``): a demand's park may be named."""
 
     # ---- the catalogue -------------------------------------------------------------------
 
@@ -215,7 +219,7 @@ class Linking:
         else:
             self._require(actor, OFFICERS, "代企业登记需求 (enter demands for firms)")
         known = self.firms.firms([code]).get(code) if self.firms else None
-        park_id = demand_park(actor, code, park_id, known)
+        park_id = demand_park(actor, code, park_id, known, self.parks)
         if known is not None and not firm_name.strip():
             firm_name = known.name
         if not title.strip():

@@ -43,7 +43,7 @@ def domain_errors() -> Iterator[None]:
 
 def service(request: Request) -> lk.Linking:
     ctx = context(request)
-    return lk.Linking(ctx.store, firms=lk.RegistryFirms(ctx.pool.reader))
+    return lk.Linking(ctx.store, firms=lk.RegistryFirms(ctx.pool.reader), parks=lk.park_aliases(ctx.zone))
 
 
 class DemandIn(BaseModel):
