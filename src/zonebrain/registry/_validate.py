@@ -362,6 +362,9 @@ def _check_cells(
                     "请把单元格设为文本格式并填写实际内容 / set the cell to Text and type the real value"
                 ),
             )
+        if m.column.kind != "text":  # every other kind parses its cells strictly and refuses one
+            texts[m.header] = text
+            continue
         control = _np_bool(pc.match_substring_regex(text, _CONTROL))
         checker.report(
             control,
