@@ -109,6 +109,7 @@ def test_bad_file_writes_nothing_and_reports_each_problem(
         (5, "服务园区"),
         (5, "金额下限(万元)"),
         (6, "金额上限(万元)"),
+        (7, "资源名称"),  # the duplicate of row 2, in the same pass
     } <= where
     first = next(p for p in result.problems if p.row == 3)
     assert first.file == "坏资源.xlsx" and first.value == "飞船" and "bank_loan" in first.message
@@ -119,8 +120,8 @@ def test_bad_file_writes_nothing_and_reports_each_problem(
     assert problems[0] == ("文件 File", "行号 Row", "列 Column", "值 Value", "说明与处理 What to do")
     assert problems[1][:4] == ("坏资源.xlsx", 3, "资源类型", "飞船")
     rejected = list(wb["被拒行 Rejected rows"].iter_rows(values_only=True))
-    assert rejected[0][0] == "行号 Row" and [r[0] for r in rejected[1:]] == [3, 4, 5, 6]
-    # the duplicate is only found once every cell is good
+    assert rejected[0][0] == "行号 Row" and [r[0] for r in rejected[1:]] == [3, 4, 5, 6, 7]
+    # with every cell good, the duplicate alone
     fixed = [rows[0], rows[1], rows[6]]
     dup = import_file(links, people.wang, "resources", _xlsx(tmp_path / "dup.xlsx", fixed), zone=load_zone())
     assert [(p.row, "第 2 行" in p.message) for p in dup.problems] == [(3, True)] and links.resources() == []
@@ -221,3 +222,36 @@ def test_a_submitted_demand_takes_the_registrys_park(store: AppStore, people: Pe
     with pytest.raises(InputError, match="shifo"):
         links.submit_demand(people.wang, uscc=OTHER, kind="人才", title="x", park_id="wutong")
     assert links.submit_demand(people.sun, uscc=OTHER, kind="人才", title="x").park_id == "shifo"
+
+
+def test_every_problem_of_a_file_in_one_pass_with_the_value_as_written(
+    tmp_path: Path, store: AppStore, people: People
+) -> None:
+    links = Linking(store, firms=_Registry())
+    head = ["统一社会信用代码", "企业名称", "需求类型", "需求标题", "金额(万元)", "所属园区", "提交日期"]
+    rows = [
+        head,
+        [OWN, "", "融资", "研发贷款", "abc", "", ""],  # a bad cell
+        [OTHER, "", "融资", "园区冲突", "", "梧桐", ""],  # the registry says 石佛
+        [OWN, "", "融资", "研发贷款", "200", "", "2099-01-01"],  # a duplicate of row 2, a future date
+        [OWN, "", "人才", "招聘", "", "", ""],  # good
+    ]
+    result = import_file(links, people.wang, "demands", _xlsx(tmp_path / "需求.xlsx", rows), zone=load_zone())
+    found = {(p.row, p.column): p for p in result.problems}
+    assert set(found) == {(2, "金额(万元)"), (3, "所属园区"), (4, "提交日期"), (4, "需求标题")}, found
+    assert found[(3, "所属园区")].value == "梧桐" and "shifo" in found[(3, "所属园区")].message
+    assert found[(4, "需求标题")].value == "研发贷款" and "第 2 行" in found[(4, "需求标题")].message
+    assert [line for line, _ in sorted(result.rejected_rows, key=lambda r: r[0])] == [2, 3, 4]
+    assert links.demands(people.admin) == []
+    # resources: an unknown park and a duplicate of a row with a bad amount, together
+    res = [
+        RESOURCE_HEAD,
+        ["银行贷款", "科技贷", "郑州银行", "", "", "abc", ""],
+        ["银行贷款", "科技贷", "郑州银行", "", "火星", "", ""],
+    ]
+    r = import_file(links, people.wang, "resources", _xlsx(tmp_path / "资源.xlsx", res), zone=load_zone())
+    assert {(p.row, p.column, p.value) for p in r.problems} == {
+        (2, "金额下限(万元)", "abc"),
+        (3, "服务园区", "火星"),
+        (3, "资源名称", "科技贷"),
+    }

@@ -159,3 +159,63 @@ def test_response_stats(links: Linking, people: People) -> None:
     assert fin["median_resolve_days"] == 6 and math.isnan(fin["mean_rating"])
     assert stats.loc["international", "overdue_open"] == 1
     assert stats.loc["all", "demands"] == 3
+
+
+# ---- the catalogue's checks, proposals a suggestion would allow, reasons naming the park ---------
+
+
+@pytest.fixture
+def zoned(store: AppStore) -> Linking:
+    from zonebrain.linking import park_aliases
+    from zonebrain.registry import load_zone
+
+    return Linking(store, parks=park_aliases(load_zone()))
+
+
+def test_a_resource_serves_known_parks_only_stored_by_id(zoned: Linking, people: People) -> None:
+    with pytest.raises(InputError, match="mars"):
+        zoned.add_resource(people.wang, kind="bank_loan", name="火星贷", parks=["mars"])
+    r = zoned.add_resource(people.wang, kind="bank_loan", name="园区贷", parks=["梧桐", "石佛镇"])
+    assert r.parks == ("wutong", "shifo")
+    with pytest.raises(InputError, match="mars"):
+        zoned.update_resource(people.wang, r.id, expected_version=r.version, parks="枫杨,mars")
+    r2 = zoned.update_resource(people.wang, r.id, expected_version=r.version, parks="枫杨")
+    assert r2.parks == ("fengyang",)
+    assert [x.id for x in zoned.resources()] == [r.id]
+
+
+def test_name_and_provider_are_the_catalogues_key(zoned: Linking, people: People) -> None:
+    first = zoned.add_resource(people.wang, kind="bank_loan", name="科技贷", provider="郑州银行高新支行")
+    with pytest.raises(InputError, match=f"#{first.id}"):
+        zoned.add_resource(people.admin, kind="fund", name=" 科技贷 ", provider="郑州银行高新支行 ")
+    other = zoned.add_resource(people.wang, kind="bank_loan", name="科技贷", provider="中原银行")
+    with pytest.raises(InputError, match=f"#{first.id}"):  # renaming onto the key of another
+        zoned.update_resource(
+            people.wang, other.id, expected_version=other.version, provider="郑州银行高新支行"
+        )
+    assert len(zoned.resources()) == 2
+    same = zoned.update_resource(people.wang, first.id, expected_version=first.version, name="科技贷")
+    assert same.version == first.version  # its own key is no conflict
+
+
+def test_propose_only_what_may_serve_the_demand_and_only_once(zoned: Linking, people: People) -> None:
+    shifo_only = zoned.add_resource(people.wang, kind="bank_loan", name="石佛专享贷", parks=["shifo"])
+    anywhere = zoned.add_resource(people.wang, kind="bank_loan", name="科技贷")
+    d = zoned.submit_demand(people.wang, uscc=OTHER, kind="融资", title="贷款", park_id="梧桐")
+    with pytest.raises(InputError, match="石佛") as refused:
+        zoned.propose(people.li, d.id, shifo_only.id, expected_version=d.version)
+    assert "梧桐" in str(refused.value)
+    assert zoned.matches(people.admin, d.id) == [] and zoned.get_demand(people.admin, d.id).status == "open"
+    m = zoned.propose(people.li, d.id, anywhere.id, expected_version=d.version)
+    d2 = zoned.get_demand(people.admin, d.id)
+    with pytest.raises(InputError, match=f"#{m.id}"):
+        zoned.propose(people.wang, d.id, anywhere.id, expected_version=d2.version)
+    assert len(zoned.matches(people.admin, d.id)) == 1
+
+
+def test_the_reason_names_the_park(zoned: Linking, people: People) -> None:
+    zoned.add_resource(people.wang, kind="bank_loan", name="梧桐贷", parks=["wutong"])
+    d = zoned.submit_demand(people.wang, uscc=OTHER, kind="融资", title="贷款", park_id="wutong")
+    [s] = zoned.suggest(people.wang, d.id)
+    [park] = [r for r in s.reasons if "服务本园区" in r]
+    assert "梧桐" in park and "wutong" not in park

@@ -26,7 +26,16 @@ from zonebrain.linking._excel import (
     write_report,
     write_template,
 )
-from zonebrain.linking._firms import Firm, FirmDirectory, RegistryFirms, demand_park, park_aliases
+from zonebrain.linking._firms import (
+    Firm,
+    FirmDirectory,
+    ParkAliases,
+    RegistryFirms,
+    demand_park,
+    park_aliases,
+    park_label,
+    resolve_parks,
+)
 from zonebrain.linking._kinds import (
     DEMAND_ZH,
     FIT,
@@ -37,7 +46,15 @@ from zonebrain.linking._kinds import (
     parse_resource_kind,
 )
 from zonebrain.linking._matcher import rank, score
-from zonebrain.linking._model import Demand, DemandNotFound, Match, NotAllowed, Resource, Suggestion
+from zonebrain.linking._model import (
+    AlreadyThere,
+    Demand,
+    DemandNotFound,
+    Match,
+    NotAllowed,
+    Resource,
+    Suggestion,
+)
 from zonebrain.linking._service import Linking
 from zonebrain.linking._stats import response_stats
 
@@ -48,6 +65,7 @@ __all__ = [
     "KINDS",
     "RESOURCE_COLUMNS",
     "RESOURCE_ZH",
+    "AlreadyThere",
     "Demand",
     "DemandKind",
     "DemandNotFound",
@@ -57,6 +75,7 @@ __all__ = [
     "Linking",
     "Match",
     "NotAllowed",
+    "ParkAliases",
     "Problem",
     "RegistryFirms",
     "Resource",
@@ -65,9 +84,11 @@ __all__ = [
     "demand_park",
     "import_file",
     "park_aliases",
+    "park_label",
     "parse_demand_kind",
     "parse_resource_kind",
     "rank",
+    "resolve_parks",
     "response_stats",
     "score",
     "write_report",

@@ -31,7 +31,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.core.money import parse_amount
 from zonebrain.core.uscc import USCC
 from zonebrain.core.xlsx import save_workbook
-from zonebrain.linking._firms import Firm, demand_park, park_aliases
+from zonebrain.linking._firms import Firm, demand_park, park_aliases, resolve_parks
 from zonebrain.linking._kinds import DEMAND_ZH, RESOURCE_ZH, parse_demand_kind, parse_resource_kind
 from zonebrain.linking._model import NotAllowed
 from zonebrain.linking._service import CATALOGUE_EDITORS, OFFICERS, Linking, _join
@@ -130,11 +130,7 @@ class LinkImport:
 
 
 def _park(text: str, parks: Mapping[str, str]) -> str:
-    if not parks:
-        return text
-    if text in parks:
-        return parks[text]
-    raise InputError(f"未知园区 (unknown park); 可用 / use one of: {', '.join(sorted(set(parks.values())))}")
+    return resolve_parks([text], parks)[0] if text else text
 
 
 def _amount(text: str) -> int:
@@ -192,11 +188,15 @@ def _read_file(path: Path, sheet: str | None) -> RawFile:
         ) from None
 
 
-Good = list[tuple[int, dict[str, Any], dict[str, Any]]]
-"""(Excel row, parsed values, the row as written)."""
+Rows = list[tuple[int, dict[str, Any], dict[str, Any]]]
+"""(Excel row, the values of its good cells, the row as written)."""
 
 
-def _read(kind: str, path: Path, parks: Mapping[str, str], sheet: str | None) -> tuple[LinkImport, Good]:
+def _read(
+    kind: str, path: Path, parks: Mapping[str, str], sheet: str | None
+) -> tuple[LinkImport, Rows, dict[str, str]]:
+    """Every cell checked: the result with the cells' problems, every non-empty row (its good cells
+    parsed), and each field's header as the file writes it. Checks across rows come later."""
     if kind not in COLUMNS:
         raise InputError(f"未知导入类型 '{kind}' (unknown kind); 可用 / use: {', '.join(KINDS)}")
     columns = COLUMNS[kind]
@@ -216,8 +216,8 @@ def _read(kind: str, path: Path, parks: Mapping[str, str], sheet: str | None) ->
                         f"或用模板 / or start from the template: --template")
             )  # fmt: skip
     if not result.ok:
-        return result, []
-    good: Good = []
+        return result, [], header_of
+    rows: Rows = []
     for row, line in zip(raw.table.to_pylist(), raw.row_numbers(), strict=True):
         line = int(line)
         if not any(v is not None and str(v).strip() for v in row.values()):
@@ -248,11 +248,8 @@ def _read(kind: str, path: Path, parks: Mapping[str, str], sheet: str | None) ->
                 Problem(path.name, line, header_of["max_amount_fen"], str(row.get(header_of["max_amount_fen"])),
                         "金额上限小于下限 (max below min); 请核对金额范围 / check the range")
             )  # fmt: skip
-        if len(result.problems) > before:
-            result.rejected_rows.append((line, row))
-            continue
-        good.append((line, values, row))
-    return result, good
+        rows.append((line, values, row))
+    return result, rows, header_of
 
 
 def _key(kind: str, values: Mapping[str, Any]) -> tuple[str, ...]:
@@ -281,48 +278,77 @@ def import_file(
     elif actor.role is not Role.ENTERPRISE_USER:
         links._require(actor, OFFICERS, "导入企业需求 (import demands)")
     parks = park_aliases(zone)
-    result, good = _read(kind, path, parks, sheet)
-    if not result.ok:
+    result, rows, header_of = _read(kind, path, parks, sheet)
+    if not rows:
         return result
-    columns = COLUMNS[kind]
-    header_of = {c.field: c.header for c in columns}
+    _check_rows(links, actor, kind, result, rows, header_of, parks.names)
+    if not result.ok:
+        bad = {p.row for p in result.problems}
+        result.rejected_rows = [(line, raw) for line, _, raw in rows if line in bad]
+        return result
+    if kind == "resources":
+        _write_resources(links, actor, result, [v for _, v, _ in rows], dry_run, ip)
+    else:
+        _write_demands(links, actor, result, [v for _, v, _ in rows], dry_run, ip)
+    return result
+
+
+def _check_rows(
+    links: Linking,
+    actor: User,
+    kind: str,
+    result: LinkImport,
+    rows: Rows,
+    header_of: Mapping[str, str],
+    names: Mapping[str, str],
+) -> None:
+    """The checks across cells and rows, on every row whose cells they need are good (so that one
+    pass reports a file's problems): a demand's firm and park against the registry and *actor*'s
+    scope, and rows repeating the natural key. A value is reported as the file wrote it."""
+    name = result.file
+    bad_cells = {(p.row, p.column) for p in result.problems}
+
+    def good(line: int, *fields: str) -> bool:
+        return all((line, header_of[f]) not in bad_cells for f in fields if f in header_of)
+
     seen: dict[tuple[str, ...], int] = {}
-    known = links.firms.firms(v["uscc"] for _, v, _ in good) if kind == "demands" and links.firms else {}
-    for line, values, _ in good:
-        if kind == "demands":
-            why = _demand_scope(actor, values, known.get(values["uscc"]))
+    usccs = [v["uscc"] for _, v, _ in rows if "uscc" in v]
+    known = links.firms.firms(usccs) if kind == "demands" and links.firms and usccs else {}
+    key_fields = ("name", "provider") if kind == "resources" else ("uscc", "kind", "title")
+    for line, values, raw in rows:
+        if kind == "demands" and "uscc" in values and good(line, "park_id"):
+            why = _demand_scope(actor, values, known.get(values["uscc"]), names)
             if why:
                 column, message = why
-                result.problems.append(
-                    Problem(path.name, line, header_of[column], str(values.get(column) or ""), message)
-                )
-                continue
+                header = header_of.get(column, column)
+                written = raw.get(header) if header in raw else values.get(column)
+                result.problems.append(Problem(name, line, header, _text(written), message))
+        if not all(f in values for f in key_fields if f != "provider") or not good(line, *key_fields):
+            continue
         key = _key(kind, values)
         if key in seen:
+            header = header_of["name" if kind == "resources" else "title"]
             result.problems.append(
-                Problem(path.name, line, header_of["name" if kind == "resources" else "title"], key[-1 if kind == "demands" else 0],
+                Problem(name, line, header, _text(raw.get(header)),
                         f"与第 {seen[key]} 行重复 (duplicate of row {seen[key]}); 请删除其中一行 / remove one")
             )  # fmt: skip
             continue
         seen[key] = line
-    if not result.ok:
-        bad = {p.row for p in result.problems}
-        result.rejected_rows = [(line, raw) for line, _, raw in good if line in bad]
-        return result
-    if kind == "resources":
-        _write_resources(links, actor, result, [v for _, v, _ in good], dry_run, ip)
-    else:
-        _write_demands(links, actor, result, [v for _, v, _ in good], dry_run, ip)
-    return result
 
 
-def _demand_scope(actor: User, values: dict[str, Any], known: Firm | None) -> tuple[str, str] | None:
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _demand_scope(
+    actor: User, values: dict[str, Any], known: Firm | None, names: Mapping[str, str]
+) -> tuple[str, str] | None:
     """Why the row may not be imported by *actor* (column, message), or None; the row's park and
     firm name are then set from the registry (*known*) as :func:`demand_park` decides."""
     if actor.role is Role.ENTERPRISE_USER and values["uscc"] != actor.uscc:
         return "uscc", "企业用户只能导入本企业的需求 (an enterprise user imports its own demands only)"
     try:
-        values["park_id"] = demand_park(actor, values["uscc"], values.get("park_id"), known)
+        values["park_id"] = demand_park(actor, values["uscc"], values.get("park_id"), known, names=names)
     except (InputError, NotAllowed) as exc:
         return "park_id", str(exc)
     if known is not None and not values.get("firm_name"):

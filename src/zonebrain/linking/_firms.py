@@ -53,39 +53,83 @@ class RegistryFirms:
 
 
 def demand_park(
-    actor: User, uscc: str, given: str | None, known: Firm | None, parks: Mapping[str, str] | None = None
+    actor: User,
+    uscc: str,
+    given: str | None,
+    known: Firm | None,
+    parks: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> str | None:
     """The park a demand for *uscc* is filed under (see the module's text). *given* may be a park's
     id or any of its names when *parks* (alias → id, :func:`park_aliases`) is given; an unknown one
     is refused. :class:`InputError` when *given* contradicts the registry; :class:`NotAllowed` when
-    a park officer files outside their park."""
+    a park officer files outside their park. *names* (id → short name; default ``parks.names``)
+    name the parks in messages."""
+    names = names if names is not None else getattr(parks, "names", {})
     given = (given or "").strip() or None
     if given is not None and parks:
-        if given not in parks:
-            raise InputError(
-                f"未知园区 '{given}' (unknown park); 可用 / use one of: {', '.join(sorted(set(parks.values())))}"
-            )
-        given = parks[given]
+        given = resolve_parks([given], parks)[0]
+
+    def label(park: str | None) -> str:
+        return park_label(park, names or {})
+
     park = known.park_id if known is not None else given
     if known is None and park is None and actor.role is Role.PARK_OFFICER:
         park = actor.park_id
     if actor.role is Role.PARK_OFFICER and park != actor.park_id:
-        whose = f"企业 {uscc} 属于 {park or '(未分园区)'}" if known is not None else f"填写的园区为 {park}"
+        whose = f"企业 {uscc} 属于 {label(park)}" if known is not None else f"填写的园区为 {label(park)}"
         raise NotAllowed(
-            f"园区专员只能登记本园区 ({actor.park_id}) 企业的需求; {whose} "
+            f"园区专员只能登记本园区 ({label(actor.park_id)}) 企业的需求; {whose} "
             "(a park officer files demands for their own park's firms only)"
         )
     if known is not None and given is not None and given != known.park_id:
         raise InputError(
-            f"企业 {uscc} 在企业库中属于园区 {known.park_id or '(未分园区)'}, 与填写的园区 {given} 不符; "
-            f"请留空或改为 {known.park_id or '空'} (the registry puts this firm in park "
-            f"{known.park_id or '(none)'}, not {given}; leave the park empty)"
+            f"企业 {uscc} 在企业库中属于园区 {label(known.park_id)}, 与填写的园区 {label(given)} 不符; "
+            f"请留空或改为 {label(known.park_id) if known.park_id else '空'} (the registry puts this firm "
+            f"in park {known.park_id or '(none)'}, not {given}; leave the park empty)"
         )
     return park
 
 
-def park_aliases(zone: Zone | None) -> dict[str, str]:
-    """Every spelling of a park (id, short name, names, division code) → its id."""
+class ParkAliases(dict[str, str]):
+    """Every spelling of a park → its id; ``names`` gives each id's short name (梧桐), to show."""
+
+    def __init__(
+        self, aliases: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(aliases or {})
+        self.names = dict(names or {})
+
+
+def park_aliases(zone: Zone | None) -> ParkAliases:
+    """Every spelling of a park (id, short name, names, division code) → its id; with ``.names``."""
     if zone is None:
-        return {}
-    return {alias: p.id for p in zone.parks for alias in (p.id, p.short_name, p.division_code, *p.names)}
+        return ParkAliases()
+    return ParkAliases(
+        {alias: p.id for p in zone.parks for alias in (p.id, p.short_name, p.division_code, *p.names)},
+        {p.id: p.short_name for p in zone.parks},
+    )
+
+
+def park_label(park_id: str | None, names: Mapping[str, str]) -> str:
+    """A park as people read it: its short name with its id (``梧桐 (wutong)``), or the id alone."""
+    if not park_id:
+        return "(未分园区 / no park)"
+    name = names.get(park_id)
+    return f"{name} ({park_id})" if name and name != park_id else park_id
+
+
+def resolve_parks(given: Iterable[str], parks: Mapping[str, str]) -> list[str]:
+    """Parks as written (ids or any name) → their ids; an unknown one is an :class:`InputError`
+    naming the zone's parks. Without *parks* (no zone given) the values are kept as they are."""
+    out: list[str] = []
+    for text in given:
+        text = text.strip()
+        if not text:
+            continue
+        if parks and text not in parks:
+            names = getattr(parks, "names", {})
+            choices = ", ".join(park_label(i, names) for i in sorted(set(parks.values())))
+            raise InputError(f"未知园区 '{text}' (unknown park); 可用 / use one of: {choices}")
+        out.append(parks[text] if parks else text)
+    return list(dict.fromkeys(out))

@@ -8,7 +8,7 @@ other parks, an inactive one, or one whose range excludes the amount is never su
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from zonebrain.core.money import display_fen
 from zonebrain.linking._kinds import DEMAND_ZH, FIT, RESOURCE_ZH
@@ -19,8 +19,11 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def score(demand: Demand, resource: Resource) -> Suggestion | None:
-    """The resource's score and reasons for *demand*, or None when it cannot answer it."""
+def score(
+    demand: Demand, resource: Resource, park_names: Mapping[str, str] | None = None
+) -> Suggestion | None:
+    """The resource's score and reasons for *demand*, or None when it cannot answer it.
+    *park_names*: park id → the short name a reason shows (梧桐)."""
     if not resource.active:
         return None
     fit = FIT[demand.kind].get(resource.kind, 0.0)
@@ -54,13 +57,20 @@ def score(demand: Demand, resource: Resource) -> Suggestion | None:
     if demand.chain_node and demand.chain_node in resource.chain_nodes:
         total += 0.2
         reasons.append(f"同一产业链节点 (same chain node): {demand.chain_node}")
-    if resource.parks:
-        reasons.append(f"服务本园区 (serves this park): {demand.park_id}")
+    if resource.parks and demand.park_id:
+        park = (park_names or {}).get(demand.park_id, demand.park_id)
+        reasons.append(f"服务本园区 {park} (serves this park)")
     return Suggestion(resource, round(total, 4), tuple(reasons))
 
 
-def rank(demand: Demand, resources: Iterable[Resource], *, limit: int = 10) -> list[Suggestion]:
+def rank(
+    demand: Demand,
+    resources: Iterable[Resource],
+    *,
+    limit: int = 10,
+    park_names: Mapping[str, str] | None = None,
+) -> list[Suggestion]:
     """The best *limit* resources for *demand*, best first (ties: lower resource id first)."""
-    found = [s for r in resources if (s := score(demand, r)) is not None]
+    found = [s for r in resources if (s := score(demand, r, park_names)) is not None]
     found.sort(key=lambda s: (-s.score, s.resource.id))
     return found[:limit]

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 from zonebrain.appstore.linking_models import DemandRow, MatchRow, ResourceRow
-from zonebrain.core.errors import ZoneBrainError
+from zonebrain.core.errors import InputError, ZoneBrainError
 from zonebrain.linking._kinds import DemandKind, ResourceKind
 
 
@@ -17,6 +17,11 @@ class DemandNotFound(ZoneBrainError, LookupError):
 
 class NotAllowed(ZoneBrainError):
     """The user's role or scope does not allow this; the web answers 403."""
+
+
+class AlreadyThere(InputError):
+    """The same record is there already (a resource's name + provider, a resource proposed for a
+    demand before); the message names the existing id. The web answers 409 ``conflict``."""
 
 
 def _split(text: str) -> tuple[str, ...]:

@@ -18,10 +18,11 @@ from zonebrain.appstore.linking_models import DemandRow, MatchRow, ResourceRow
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.errors import InputError
 from zonebrain.core.uscc import USCC
-from zonebrain.linking._firms import FirmDirectory, demand_park
+from zonebrain.linking._firms import FirmDirectory, demand_park, park_label, resolve_parks
 from zonebrain.linking._kinds import DemandKind, ResourceKind, parse_demand_kind, parse_resource_kind
 from zonebrain.linking._matcher import rank
 from zonebrain.linking._model import (
+    AlreadyThere,
     Demand,
     DemandNotFound,
     Match,
@@ -74,7 +75,9 @@ class Linking:
 
     *response_days*: a demand's first response is due this many days after it was submitted.
     *firms*: the registry, so that a demand is filed under its firm's park (who may see it);
-    *parks*: the zone's parks by every name (``park_aliases(zone)``), so that a typed park is known.
+    *parks*: the zone's parks by every name (``park_aliases(zone)``), so that a typed park is known
+    (a demand's, the parks a resource serves: stored as ids); *park_names*: id → short name, shown in
+    reasons and messages (default: ``parks.names`` of :func:`park_aliases`).
     """
 
     def __init__(
@@ -85,6 +88,7 @@ class Linking:
         clock: Callable[[], dt.datetime] = utcnow,
         firms: FirmDirectory | None = None,
         parks: Mapping[str, str] | None = None,
+        park_names: Mapping[str, str] | None = None,
     ) -> None:
         if response_days <= 0:
             raise InputError(f"响应时限须为正的天数 (response_days must be positive), 收到 {response_days}")
@@ -95,6 +99,8 @@ class Linking:
         """The registry a demand's park and firm name come from (None: as given, see ``_firms``)."""
         self.parks = dict(parks or {})
         """Every spelling of a park → its id (``park_aliases(zone)``): a demand's park may be named."""
+        self.park_names = dict(park_names if park_names is not None else getattr(parks, "names", {}))
+        """Park id → its short name (梧桐), for reasons and messages."""
 
     # ---- the catalogue -------------------------------------------------------------------
 
@@ -120,16 +126,20 @@ class Linking:
         lo, hi = _fen("min_amount_fen", min_amount_fen), _fen("max_amount_fen", max_amount_fen)
         if lo is not None and hi is not None and lo > hi:
             raise InputError(f"金额下限大于上限 (min {lo} > max {hi} fen); 请核对 / check the range")
+        served = self._parks(parks)
+        kind_value = parse_resource_kind(kind).value
         now = self._clock()
         with self._store.session() as s:
+            key = (name.strip()[:256], provider.strip()[:256])
+            self._unique(s, *key)
             row = ResourceRow(
-                kind=parse_resource_kind(kind).value,
-                name=name.strip()[:256],
-                provider=provider.strip()[:256],
+                kind=kind_value,
+                name=key[0],
+                provider=key[1],
                 description=description,
                 keywords=_join(keywords),
                 chain_nodes=_join(chain_nodes),
-                parks=_join(parks),
+                parks=served,
                 min_amount_fen=lo,
                 max_amount_fen=hi,
                 contact=contact.strip()[:256],
@@ -154,19 +164,31 @@ class Linking:
             )
         clean: dict[str, Any] = {}
         for k, v in changes.items():
-            if k in ("keywords", "chain_nodes", "parks"):
+            if k == "parks":
+                clean[k] = self._parks(v)
+            elif k in ("keywords", "chain_nodes"):
                 clean[k] = _join(v)
             elif k.endswith("_fen"):
                 clean[k] = _fen(k, v)
             elif k == "active":
                 clean[k] = bool(v)
             else:
-                clean[k] = str(v).strip()
+                clean[k] = str(v).strip()[:256] if k in ("name", "provider", "contact") else str(v).strip()
+        if "name" in clean and not clean["name"]:
+            raise InputError("资源须有名称 (a resource needs a name)")
         with self._store.session() as s:
             row = s.get(ResourceRow, resource_id)
             if row is None:
                 raise DemandNotFound(f"没有资源 #{resource_id} (no such resource)")
             self._check(row.version, expected_version, f"资源 #{resource_id}")
+            lo, hi = (
+                clean.get("min_amount_fen", row.min_amount_fen),
+                clean.get("max_amount_fen", row.max_amount_fen),
+            )
+            if lo is not None and hi is not None and lo > hi:
+                raise InputError(f"金额下限大于上限 (min {lo} > max {hi} fen); 请核对 / check the range")
+            if "name" in clean or "provider" in clean:
+                self._unique(s, clean.get("name", row.name), clean.get("provider", row.provider), row.id)
             before = {k: getattr(row, k) for k in clean if getattr(row, k) != clean[k]}
             after = {k: clean[k] for k in before}
             for k, v in after.items():
@@ -280,7 +302,7 @@ class Linking:
         """Resources ranked for the demand, with reasons (officers only)."""
         self._require(actor, OFFICERS | {Role.LEADER}, "查看资源推荐 (see suggestions)")
         demand = self.get_demand(actor, demand_id)
-        return rank(demand, self.resources(), limit=limit)
+        return rank(demand, self.resources(), limit=limit, park_names=self.park_names)
 
     def propose(
         self, actor: User, demand_id: int, resource_id: int, *, expected_version: int, ip: str = ""
@@ -295,7 +317,8 @@ class Linking:
             res = s.get(ResourceRow, resource_id)
             if res is None or not res.active:
                 raise DemandNotFound(f"没有在用的资源 #{resource_id} (no such active resource)")
-            suggestion = rank(to_demand(row), [to_resource(res)], limit=1)
+            self._eligible(s, row, res)
+            suggestion = rank(to_demand(row), [to_resource(res)], limit=1, park_names=self.park_names)
             sc, reasons = (
                 (suggestion[0].score, suggestion[0].reasons)
                 if suggestion
@@ -384,6 +407,39 @@ class Linking:
             return to_demand(row)
 
     # ---- helpers -------------------------------------------------------------------------
+
+    def _parks(self, parks: Iterable[str] | str) -> str:
+        """The parks a resource serves, as written (ids or names) → their ids, comma-joined."""
+        return ",".join(resolve_parks(_join(parks).split(","), self.parks))
+
+    @staticmethod
+    def _unique(s: Session, name: str, provider: str, own_id: int | None = None) -> None:
+        """Name + provider is the catalogue's key (as in the Excel import): one resource each."""
+        q = select(ResourceRow.id).where(ResourceRow.name == name, ResourceRow.provider == provider)
+        other = next((i for i in s.scalars(q) if i != own_id), None)
+        if other is not None:
+            raise AlreadyThere(
+                f"资源目录已有 '{name}' / '{provider or '(无提供方)'}' (资源 #{other}); 请修改该资源而不要重复新增 "
+                f"(name + provider is the catalogue's key: update resource #{other} instead)"
+            )
+
+    def _eligible(self, s: Session, demand: DemandRow, res: ResourceRow) -> None:
+        """A proposal must be one the suggestions could show for the park, and only once."""
+        served = to_resource(res).parks
+        if served and demand.park_id not in served:
+            names = ", ".join(park_label(p, self.park_names) for p in served)
+            raise InputError(
+                f"资源 #{res.id} {res.name} 只服务 {names}, 需求 #{demand.id} 属于 "
+                f"{park_label(demand.park_id, self.park_names)}; 请选择服务该园区的资源 "
+                "(the resource does not serve the demand's park: choose one that does)"
+            )
+        q = select(MatchRow.id).where(MatchRow.demand_id == demand.id, MatchRow.resource_id == res.id)
+        earlier = s.scalars(q).first()
+        if earlier is not None:
+            raise AlreadyThere(
+                f"资源 #{res.id} {res.name} 已对接给需求 #{demand.id} (对接 #{earlier}); 无需重复对接 "
+                f"(already proposed for this demand as match #{earlier})"
+            )
 
     @staticmethod
     def _require(actor: User, roles: frozenset[Role], what: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -59,6 +61,68 @@ AUDIT_COLUMNS = [
 ]
 
 
+FIELD_ZH = {
+    "active": "启用", "amount_fen": "金额", "chain_node": "产业链节点", "chain_nodes": "产业链节点",
+    "contact": "联系方式", "description": "说明", "detail": "详情", "first_response_at": "首次响应",
+    "keywords": "关键词", "kind": "类型", "max_amount_fen": "金额上限", "min_amount_fen": "金额下限",
+    "name": "名称", "note": "记录", "notes": "备注", "origin": "来源", "owner": "负责人",
+    "park_id": "园区", "parks": "服务园区", "promised_investment_fen": "承诺投资",
+    "promised_jobs": "承诺就业", "promised_output_fen": "承诺产值", "promised_tax_fen": "承诺税收",
+    "provider": "提供方", "rating": "评分", "rating_comment": "评价", "reason": "原因",
+    "resolution": "办结结果", "resource_id": "资源", "role": "角色", "source": "来源", "stage": "阶段",
+    "status": "状态", "terminated_reason": "终止原因", "title": "标题", "uscc": "统一社会信用代码",
+    "version": "版本",
+}  # fmt: skip
+"""Audited fields in Chinese (the field's own name follows it)."""
+FEN_PER_WAN = 1_000_000
+
+
+def _number(value: Decimal) -> str:
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def money_text(fen: int) -> str:
+    """Fen as people read money: 万元 from one 万元 up, else 元 (``5000`` → ``50 元``)."""
+    if abs(fen) >= FEN_PER_WAN:
+        return f"{_number(Decimal(fen) / FEN_PER_WAN)} 万元"
+    return f"{_number(Decimal(fen) / 100)} 元"
+
+
+def value_text(field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "(空)"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field.endswith("_fen") and isinstance(value, int):
+        return money_text(value)
+    return str(value)
+
+
+def field_text(field: str) -> str:
+    zh = FIELD_ZH.get(field)
+    return f"{zh}({field})" if zh else field
+
+
+def detail_text(detail: Mapping[str, Any]) -> str:
+    """An audit entry's detail as people read it: each change ``字段(field): old → new`` (a new
+    record: ``字段(field): value``), money in 万元/元; other facts ``key=value`` as they were."""
+    before, after = detail.get("before"), detail.get("after")
+    changes: list[str] = []
+    if isinstance(after, Mapping) or isinstance(before, Mapping):
+        old = before if isinstance(before, Mapping) else {}
+        new = after if isinstance(after, Mapping) else {}
+        for field in dict.fromkeys([*new, *old]):
+            was, now = value_text(field, old.get(field)), value_text(field, new.get(field))
+            if isinstance(before, Mapping) and field in old:
+                if was != now:
+                    changes.append(f"{field_text(field)}: {was} → {now}")
+            elif new.get(field) not in (None, ""):  # a new record: the fields it has
+                changes.append(f"{field_text(field)}: {now}")
+    facts = [f"{k}={v}" for k, v in detail.items() if k not in ("before", "after") or not changes]
+    return "; ".join([*changes, *facts])
+
+
 def create_user(request: Request, p: Principal, body: UserIn) -> UserRowOut:
     ctx = context(request)
     if body.park_id and body.park_id not in park_names(ctx, "zh-CN"):
@@ -111,7 +175,7 @@ def audit_table(request: Request, action: str | None = None, limit: int = 500) -
             "target": e.target,
             "outcome": e.outcome,
             "ip": e.ip,
-            "detail": ", ".join(f"{k}={v}" for k, v in e.detail.items()),
+            "detail": detail_text(e.detail),
         }
         for e in entries
     ]

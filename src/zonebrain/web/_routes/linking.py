@@ -20,7 +20,7 @@ from zonebrain import linking as lk
 from zonebrain.appstore import Role
 from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, client_ip, requires
-from zonebrain.web._errors import ERROR_RESPONSES, Forbidden, NotFound
+from zonebrain.web._errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, save_upload, tr
 from zonebrain.web._tables import XLSX, attachment
@@ -39,6 +39,8 @@ def domain_errors() -> Iterator[None]:
         raise Forbidden(str(exc)) from exc
     except lk.DemandNotFound as exc:
         raise NotFound(str(exc)) from exc
+    except lk.AlreadyThere as exc:  # a resource's name + provider, a proposal made before
+        raise Conflict(str(exc)) from exc
 
 
 def service(request: Request) -> lk.Linking:
@@ -261,6 +263,7 @@ def demand_page(request: Request, p: Anyone, demand_id: DemandId) -> Response:
             "kind_zh": lk.DEMAND_ZH[demand.kind],
             "matches": [(m, names.get(m.resource_id, "")) for m in matches],
             "suggestions": suggestions,
+            "proposed": {m.resource_id for m in matches},  # proposed once only: no button again
             "officer": officer,
             "may_rate": p.role is Role.ENTERPRISE_USER
             and demand.status == "resolved"
