@@ -26,8 +26,13 @@ def test_export_writes_beijing_time_and_the_import_reads_it_back(
     ws = openpyxl.load_workbook(out).active
     assert ws is not None
     header = [c.value for c in ws[1]]
-    assert ws.cell(2, header.index("阶段开始日期") + 1).value == "2026-11-30 05:32:00"
-    back = import_projects(pipe, people.wang, out)
+    cell = ws.cell(2, header.index("阶段开始日期") + 1)  # a real Excel date-time, in Beijing time
+    assert cell.value == dt.datetime(2026, 11, 30, 5, 32) and cell.number_format == "yyyy-mm-dd hh:mm:ss"
+    again = import_projects(pipe, people.wang, out)  # the firm has its project: nothing changes
+    assert again.ok and again.created == [] and [u.row for u in again.unchanged] == [2]
+    (p,) = pipe.list()
+    pipe.move(people.wang, p.id, "终止", expected_version=p.version, reason="测试")
+    back = import_projects(pipe, people.wang, out)  # a 终止 project does not block a new approach
     assert back.ok and back.created[0].project.stage_since == AT
 
 

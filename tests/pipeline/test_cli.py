@@ -52,13 +52,14 @@ def test_import_list_move_export_funnel_digest(cli: CliRunner, tmp_path: Path) -
     r = cli.invoke(app, ["move", "1", "接洽", "--as", "wang", "--version", "1"])
     assert r.exit_code == 0 and "接洽" in r.output
     r = cli.invoke(app, ["move", "1", "考察", "--as", "wang", "--version", "1"])
-    assert r.exit_code != 0 and "已被他人修改" in str(r.exception)
+    assert r.exit_code == 1 and "已被他人修改" in r.output and "拒绝 (refused)" in r.output
     out = tmp_path / "out.xlsx"
     assert cli.invoke(app, ["export", str(out)]).exit_code == 0 and out.exists()
     r = cli.invoke(app, ["funnel", "--by", "origin", "--format", "csv"])
     assert r.exit_code == 0 and r.output.startswith('"group","stage","stage_order","reached"')
     r = cli.invoke(app, ["digest", "--by", "park"])
-    assert r.exit_code == 0 and "招商项目周报" in r.output and "wutong" in r.output
+    assert r.exit_code == 0 and "招商项目周报" in r.output and "园区 park 梧桐" in r.output
+    assert "wutong" not in r.output  # parks by their names
     r = cli.invoke(app, ["list"])
     assert r.exit_code == 0 and "甲公司" in r.output
 

@@ -93,8 +93,8 @@ def test_delivery_equals_the_domain_function(app: FastAPI, clients: Clients) -> 
             assert got[key] is None or isinstance(got[key], int | str)  # money stays integer fen
         for key in ("output_rate", "tax_rate", "jobs_rate", "delivery_rate", "investment_rate"):
             assert (got[key] is None) == (expected[key] is None), (pid, key)
-            if got[key] is not None:
-                assert abs(got[key] - expected[key]) < 1e-12
+            if got[key] is not None:  # four places, no float noise
+                assert got[key] == round(expected[key], 4), (pid, key)
     assert (rows[far]["status"], rows[ok]["status"], rows[pending]["status"]) == (
         "far_behind",
         "ok",
@@ -168,7 +168,7 @@ def test_weekly_digest_per_officer_and_park(app: FastAPI, clients: Clients) -> N
     assert summary["parkofficer"]["red"] >= 1 and summary["investor"]["moved"] >= 1
     flagged = c.get("/api/v1/pipeline/digest?by=park&table=flagged").json()["rows"]
     line = next(r for r in flagged if r["project_id"] == red.id)
-    assert line["colour"] == "red" and line["days"] >= 119 and line["group"].endswith("wutong")
+    assert line["colour"] == "red" and line["days"] >= 119 and line["group"] == line["park"] == "梧桐"
     moves = c.get("/api/v1/pipeline/digest?by=owner&table=moves").json()["rows"]
     assert any(r["project_id"] == pid and r["to_stage"] == "谈判" for r in moves)
     # the numbers are the domain's
@@ -199,3 +199,32 @@ def test_weekly_digest_per_officer_and_park(app: FastAPI, clients: Clients) -> N
     en.close()
     assert clients["firm"].get("/pipeline/digest").status_code == 403
     assert clients["firm"].get("/api/v1/pipeline/digest").status_code == 403
+
+
+def test_delivery_excel_is_exact_and_pages_show_percent(app: FastAPI, clients: Clients) -> None:
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    admin = clients["admin"]
+    (firm,) = _firms(app, "wutong", 1)
+    pid = _landed(admin, "达产精确测试", firm, "wutong", "投产", promised_output_fen=3_317_518_900)
+    rows = {r["project_id"]: r for r in admin.get("/api/v1/pipeline/delivery").json()["rows"]}
+    for key in ("output_rate", "tax_rate", "jobs_rate", "delivery_rate", "investment_rate"):
+        for r in rows.values():  # four places: no 0.9747443499999999
+            assert r[key] is None or Decimal(str(r[key])).as_tuple().exponent >= -4, (key, r[key])
+    assert rows[pid]["park_id"] == "wutong" and rows[pid]["park"] == "梧桐"
+    x = admin.get("/api/v1/pipeline/delivery", params={"format": "xlsx"})
+    ws = load_workbook(io.BytesIO(x.content)).active
+    assert ws is not None
+    header = [c.value for c in ws[2]]
+    line = next(r for r in ws.iter_rows(min_row=3) if r[header.index("编号")].value == pid)
+    out = line[next(i for i, h in enumerate(header) if str(h).startswith("承诺产值"))]
+    assert out.value == 3317.5189 and out.number_format == "#,##0.00####"  # exact 万元, not 3317.52
+    assert line[header.index("园区")].value == "梧桐" and "wutong" not in header
+    rate = line[header.index("达产达效率")]
+    assert rate.number_format == "0.0%"
+    page = clients["leader"].get("/pipeline/delivery").text.split('id="delivery-table"', 1)[1]
+    shown = re.findall(r'<td class="pct">([^<]*)</td>', page)
+    assert shown and all(re.fullmatch(r"-?[\d,]+\.\d%", s) for s in shown if s), shown[:5]
+    assert ">wutong<" not in page

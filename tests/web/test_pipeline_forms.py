@@ -70,13 +70,20 @@ def test_investor_edits_the_promises_exactly(pc: Clients) -> None:  # noqa: F811
     page = inv.get(f"/pipeline/{pid}").text
     assert 'value="1234.56"' in page and 'value="0.000001"' in page and 'value="12.5"' in page
     assert 'id="promised-investment">1,234.56<' in page
-    # finer than a fen, or a unit that is not 万元: refused with the reason, nothing written
+    # finer than a fen, or not a number: refused with the reason, nothing written
     token, version = _token(inv, pid)
     bad = _edit(inv, pid, token, version, promised_investment="0.0000001")
     assert bad.status_code == 400 and "精确到分以下" in bad.text  # type: ignore[attr-defined]
-    bad = _edit(inv, pid, token, version, promised_investment="500元")
-    assert bad.status_code == 400  # type: ignore[attr-defined]
+    bad = _edit(inv, pid, token, version, promised_investment="五百")
+    assert bad.status_code == 400 and "不是数字" in bad.text  # type: ignore[attr-defined]
     assert _get(inv, pid)["project"]["version"] == version  # type: ignore[index]
+    # a unit of its own is read as the Excel import reads it: 500元, 1.2亿, 1200万
+    good = _edit(inv, pid, token, version, promised_investment="500元", promised_output="1.2亿")
+    assert good.status_code == 303  # type: ignore[attr-defined]
+    p = _get(inv, pid)["project"]
+    assert isinstance(p, dict)
+    assert (p["promised_investment_fen"], p["promised_output_fen"]) == (50_000, 12_000_000_000)
+    version = int(p["version"])
     audit = pc["admin"].get("/api/v1/audit", params={"action": "project.update"})
     assert audit.status_code == 200 and f"project:{pid}" in audit.text
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,7 +19,7 @@ import typer
 from rich.table import Table
 
 from zonebrain import pipeline
-from zonebrain.appstore import AppStore, User, default_app_db_url, open_app_store
+from zonebrain.appstore import AppStore, ConcurrentUpdate, User, default_app_db_url, open_app_store
 from zonebrain.cli._common import console, err_console, parse_day, state
 from zonebrain.core.clock import from_beijing, utcnow
 from zonebrain.core.errors import InputError
@@ -44,8 +46,22 @@ AsOf = Annotated[
 ]
 
 
-def _store(app_db: str | None) -> AppStore:
-    return open_app_store(default_app_db_url(state.data_dir, app_db), create=False)
+@contextmanager
+def _store(app_db: str | None) -> Iterator[AppStore]:
+    """The app store; the pipeline's refusals (a role or park not allowed, a stale version, no such
+    project) end the command with the reason and exit code 1, as the CLI's other refusals do."""
+    try:
+        with open_app_store(default_app_db_url(state.data_dir, app_db), create=False) as store:
+            yield store
+    except (pipeline.NotAllowed, pipeline.ProjectNotFound, ConcurrentUpdate) as exc:
+        err_console.print(f"[red]拒绝 (refused):[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from None
+
+
+def _park_names() -> dict[str, str]:
+    from zonebrain.cli._common import zone
+
+    return {park.id: park.short_name for park in zone().parks}
 
 
 def _pipe(store: AppStore) -> pipeline.Pipeline:
@@ -97,7 +113,7 @@ def _emit(t: pa.Table | pd.DataFrame, fmt: str, title: str, money: tuple[str, ..
 
 @app.command("list")
 def list_projects(
-    park: Annotated[str | None, typer.Option(help="园区 / park id")] = None,
+    park: Annotated[str | None, typer.Option(help="园区 (代码或名称) / park id or name")] = None,
     owner: Annotated[str | None, typer.Option(help="负责人 / owner username")] = None,
     stage: Annotated[str | None, typer.Option(help="阶段 / stage (线索…达产, 终止)")] = None,
     as_of: AsOf = None,
@@ -106,7 +122,8 @@ def list_projects(
 ) -> None:
     """列出项目 (含停滞颜色) / list projects with their stall colour."""
     with _store(app_db) as store:
-        projects = _pipe(store).list(park_id=park, owner=owner, stage=stage)
+        pipe = _pipe(store)
+        projects = pipe.list(park_id=pipe.park_id(park) if park else None, owner=owner, stage=stage)
     t = pipeline.projects_table(projects, as_of=_as_of(as_of))
     if fmt == "table":
         t = t.select(
@@ -132,7 +149,10 @@ def import_cmd(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验不写入 / check only")] = False,
     app_db: AppDb = None,
 ) -> None:
-    """导入项目 (全部或全不) / import projects: every cell is checked; all rows or none are added."""
+    """导入项目 (全部或全不, 可重复导入) / import projects: all rows or none; re-import safe.
+
+    Key: 统一社会信用代码, 无则规范化企业名称 (a firm that already has a project is left unchanged).
+    """
     with _store(app_db) as store:
         result = pipeline.import_projects(_pipe(store), _actor(store, actor), file, dry_run=dry_run)
     if not result.ok:
@@ -146,8 +166,13 @@ def import_cmd(
             err_console.print(
                 f"[yellow]提醒 / warning:[/yellow] #{c.project.id} {w.message()}", highlight=False
             )
-    verb = "校验通过 (checked)" if dry_run else "已导入 (imported)"
-    console.print(f"{verb}: {result.rows} 行 rows")
+    for u in result.unchanged:
+        console.print(
+            f"= 第 {u.row} 行 {u.name}: 已在项目库 #{u.project_id}, 未变 (already in the pipeline, unchanged)",
+            highlight=False,
+        )
+    verb = "校验通过, 未写入 (checked, nothing written)" if dry_run else "已导入 (imported)"
+    console.print(f"{verb}: {result.summary()}", highlight=False)
 
 
 @app.command("import-candidates")
@@ -196,14 +221,15 @@ def import_candidates(
 @app.command("export")
 def export_cmd(
     file: Annotated[Path, typer.Argument(help="输出 .xlsx / output .xlsx")],
-    park: Annotated[str | None, typer.Option(help="园区 / park id")] = None,
+    park: Annotated[str | None, typer.Option(help="园区 (代码或名称) / park id or name")] = None,
     as_of: AsOf = None,
     app_db: AppDb = None,
 ) -> None:
-    """导出项目到 Excel (可修改后再导入) / export projects to Excel (re-importable)."""
+    """导出项目到 Excel (可修改后再导入; 原样再导入不变) / export projects to Excel (re-importing it changes nothing)."""
     with _store(app_db) as store:
-        projects = _pipe(store).list(park_id=park)
-    pipeline.export_projects(projects, file, as_of=_as_of(as_of))
+        pipe = _pipe(store)
+        projects = pipe.list(park_id=pipe.park_id(park) if park else None)
+    pipeline.export_projects(projects, file, as_of=_as_of(as_of), park_names=_park_names())
     console.print(f"已导出 (exported) {len(projects)} 个项目 projects → {file}")
 
 
@@ -238,8 +264,9 @@ def digest(
         digests = pipeline.weekly_digest(
             pipe.list(), pipe.all_events(), as_of=_as_of(as_of), by=by, rule=pipeline.StallRule(yellow, red)
         )
+    names = _park_names()
     for d in digests:
-        console.print(d.text(), markup=False, highlight=False)
+        console.print(d.text(names), markup=False, highlight=False)
         console.print()
 
 

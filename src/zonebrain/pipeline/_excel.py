@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -24,8 +24,9 @@ from zonebrain.core.money import FEN_PER, parse_amount
 from zonebrain.core.uscc import USCC
 from zonebrain.core.xlsx import save_workbook
 from zonebrain.pipeline._model import Created, NotAllowed, Project
+from zonebrain.pipeline._names import normalise_name
 from zonebrain.pipeline._projects import NewProject, Pipeline
-from zonebrain.pipeline._stages import Stage, parse_origin, parse_stage
+from zonebrain.pipeline._stages import ORIGIN_ZH, Stage, parse_origin, parse_stage
 from zonebrain.pipeline._stall import Colour, StallRule
 from zonebrain.registry import match_headers, parse_datetime, read_table_file
 
@@ -73,16 +74,35 @@ class RowProblem:
         return f"{self.file} 第 {self.row} 行 (row), 列 (column) '{self.column}', 值 (value) {self.value!r}: {self.message}"
 
 
+@dataclass(frozen=True)
+class AlreadyThere:
+    """A row whose firm already has a project: left as it is (the import is idempotent)."""
+
+    row: int
+    name: str
+    project_id: int
+
+
 @dataclass
 class ImportResult:
     file: str
     rows: int
     problems: list[RowProblem] = field(default_factory=list)
     created: list[Created] = field(default_factory=list)
+    unchanged: list[AlreadyThere] = field(default_factory=list)
+    """Rows not added because the firm already has a project (see :meth:`Pipeline.existing`)."""
+    checked: int = 0
+    """Rows that would be added (a dry run adds none)."""
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def summary(self) -> str:
+        return (
+            f"{self.rows} 行 rows: 新增 {len(self.created) or self.checked} (added), "
+            f"已在项目库未变 {len(self.unchanged)} (already in the pipeline, unchanged)"
+        )
 
     def problems_table(self) -> pa.Table:
         return pa.Table.from_pylist(
@@ -99,10 +119,14 @@ class ImportResult:
         )
 
 
-def _beijing_cell(at: dt.datetime) -> str:
-    """A stored time as the export writes it: Beijing time, the date alone at midnight."""
-    local = beijing(at)
-    return local.date().isoformat() if local.time() == dt.time() else local.isoformat(sep=" ")
+def _beijing_cell(at: dt.datetime) -> tuple[dt.datetime, str]:
+    """A stored time as the export writes it: an Excel date-time in Beijing time, to the second
+    (the date alone at midnight), and its number format."""
+    local = beijing(at).replace(microsecond=0)
+    return local, ("yyyy-mm-dd" if local.time() == dt.time() else "yyyy-mm-dd hh:mm:ss")
+
+
+_FRACTION = re.compile(r"^(.*\d:\d{2}:\d{2})\.\d+$")
 
 
 def _header_map(headers: Iterable[str]) -> dict[str, str]:
@@ -126,13 +150,10 @@ def _cell(field_name: str, text: str, pipe: Pipeline) -> Any:
         return fen
     if field_name == "promised_jobs":
         return _parse_jobs(text)
-    if field_name == "at":  # typed in Beijing time, stored in UTC
-        return from_beijing(parse_datetime(text))
+    if field_name == "at":  # typed in Beijing time, stored in UTC; never in the future
+        return pipe.check_time(from_beijing(parse_datetime(_FRACTION.sub(r"\1", text.strip()))))
     if field_name == "stage":
-        stage = parse_stage(text)
-        if stage is Stage.TERMINATED:
-            raise InputError("导入的新项目不能处于终止阶段 (an imported project cannot start terminated)")
-        return stage
+        return parse_stage(text)
     if field_name == "origin":
         return parse_origin(text)
     if field_name == "uscc":
@@ -178,6 +199,8 @@ def import_projects(
     rows = raw.table.to_pylist()
     numbers = raw.row_numbers()
     drafts: list[NewProject] = []
+    header_of = {f: h for h, f in mapping.items()}
+    new_firms: list[tuple[str | None, str, int]] = []  # USCC, normalised name, row of rows to add
     for row, line in zip(rows, numbers, strict=True):
         values: dict[str, Any] = {}
         bad = False
@@ -203,8 +226,44 @@ def import_projects(
                     RowProblem(name, int(line), header, None, "必填项为空 (required); 请填写 / fill it in")
                 )
                 bad = True
+        stage = values.get("stage", Stage.LEAD)
+        found = (
+            pipe.existing(
+                name=values["name"], uscc=values.get("uscc"), include_terminated=stage is Stage.TERMINATED
+            )
+            if "name" in values
+            else None
+        )
+        if found is None and stage is Stage.TERMINATED:
+            bad = True
+            result.problems.append(
+                RowProblem(
+                    name,
+                    int(line),
+                    header_of.get("stage", "阶段"),
+                    str(row.get(header_of.get("stage", ""))),
+                    "导入的新项目不能处于终止阶段 (an imported project cannot start terminated); "
+                    "请改为实际阶段或删去此行 / give its stage or remove the row",
+                )
+            )
         if bad:
             continue
+        if found is not None:  # the natural key: this firm already has a project
+            result.unchanged.append(AlreadyThere(int(line), values["name"], found))
+            continue
+        twin = _same_firm(new_firms, values.get("uscc"), normalise_name(values["name"]))
+        if twin is not None:
+            result.problems.append(
+                RowProblem(
+                    name,
+                    int(line),
+                    header_of.get("uscc" if values.get("uscc") else "name", "企业名称"),
+                    str(values.get("uscc") or values["name"]),
+                    f"与第 {twin} 行是同一企业 (the same firm as row {twin}); 请删去重复的一行 / remove one",
+                )
+            )
+            continue
+        new_firms.append((values.get("uscc"), normalise_name(values["name"]), int(line)))
         draft = NewProject(**values)
         try:
             pipe._prepare(actor, draft)  # roles, parks and dates, before anything is written
@@ -222,9 +281,21 @@ def import_projects(
             result.problems.append(RowProblem(name, int(line), header, owner, why))
             continue
         drafts.append(draft)
-    if result.ok and not dry_run:
-        result.created = pipe.create_many(actor, drafts, ip=ip)
+    if result.ok:
+        result.checked = len(drafts)
+        if not dry_run and drafts:
+            result.created = pipe.create_many(actor, drafts, ip=ip)
     return result
+
+
+def _same_firm(seen: list[tuple[str | None, str, int]], uscc: str | None, key: str) -> int | None:
+    """The row of an earlier row of the file for the same firm (the import's natural key)."""
+    for other_uscc, other_key, line in seen:
+        if uscc and other_uscc == uscc:
+            return line
+        if (not uscc or not other_uscc) and key == other_key:
+            return line
+    return None
 
 
 def projects_table(
@@ -273,9 +344,14 @@ def export_projects(
     *,
     as_of: dt.datetime | None = None,
     rule: StallRule | None = None,
+    park_names: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the projects to .xlsx with the import's headers (it can be edited and imported again),
-    plus 项目编号, 版本, 停滞预警, 终止原因. Amounts in exact 万元; text never becomes a formula."""
+    plus 项目编号, 版本, 停滞预警, 终止原因. Amounts in exact 万元; 阶段开始日期 an Excel date-time in
+    Beijing time; parks by their names (*park_names*: id → name, e.g. 梧桐) and origins in Chinese
+    (目标清单…), as the import template writes them; text never becomes a formula.
+
+    Importing the file again changes nothing: every row's firm already has its project."""
     import openpyxl
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
@@ -294,16 +370,18 @@ def export_projects(
     for cell in ws[1]:
         cell.font = Font(bold=True)
     per = FEN_PER[MONEY_UNIT]
+    parks = park_names or {}
     for r, p in enumerate(projects, start=2):
+        since, since_format = _beijing_cell(p.stage_since)
         values: list[Any] = [
             p.id,
             p.name,
             p.uscc,
-            p.park_id,
-            p.origin.value,
+            parks.get(p.park_id, p.park_id),
+            ORIGIN_ZH[p.origin],
             p.owner,
             p.stage.value,
-            _beijing_cell(p.stage_since),
+            since,
             p.chain_node,
             *(
                 None if v is None else Decimal(v) / per
@@ -324,6 +402,8 @@ def export_projects(
                 cell.value = v
             if isinstance(v, Decimal):
                 cell.number_format = "#,##0.00####"
+            elif v is since:
+                cell.number_format = since_format
     ws.freeze_panes = "A2"
     save_workbook(wb, path)
     return path

@@ -26,6 +26,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.core.uscc import USCC
 from zonebrain.pipeline._excel import RowProblem
 from zonebrain.pipeline._model import Project, PursuitWarning
+from zonebrain.pipeline._names import normalise_name
 from zonebrain.pipeline._projects import NewProject, Pipeline
 from zonebrain.pipeline._stages import Origin, Stage
 from zonebrain.registry import match_headers, read_table_file
@@ -119,34 +120,41 @@ def add_candidates(
         raise InputError(why)
     result = HandOff(park)
     in_pipeline = pipe.usccs()
-    seen: set[str] = set()
-    accepted: list[tuple[Lead, tuple[PursuitWarning, ...]]] = []
+    slots: list[LeadOutcome | None] = []  # one per input, in order; None: accepted, filled below
+    firms: list[tuple[str | None, str, int]] = []  # USCC, normalised name, slot of earlier inputs
+    twins: list[tuple[int, int]] = []  # (slot, earlier slot) of the same USCC in this request
+    accepted: list[tuple[int, Lead, tuple[PursuitWarning, ...]]] = []
     for lead in leads:
+        slot = len(slots)
         name = (lead.name or "").strip()
         try:
             code = _clean_uscc(lead.uscc)
         except InputError as exc:
-            result.outcomes.append(LeadOutcome(lead, "invalid", message=str(exc)))
+            slots.append(LeadOutcome(lead, "invalid", message=str(exc)))
             continue
         if not name:
-            result.outcomes.append(
+            slots.append(
                 LeadOutcome(
                     lead, "invalid", message="企业名称为空 (the firm's name is empty); 请填写 / fill it in"
                 )
             )
             continue
-        key = code or f"name:{name}"
-        if key in seen:
-            continue  # the same firm twice in one request: added once
-        seen.add(key)
         lead = Lead(name, code, (lead.gap or "").strip() or None, lead.score, lead.reasons)
+        key = normalise_name(name)
+        same_code = next((i for c, _, i in firms if code and c == code), None)
+        same_name = next((i for c, k, i in firms if k == key and (not code or not c)), None)
+        firms.append((code, key, slot))
+        if same_code is not None:  # the same firm earlier in this request: as if it were in the pipeline
+            slots.append(LeadOutcome(lead, "already"))
+            twins.append((slot, same_code))
+            continue
         if code and code in in_pipeline:
             warnings = tuple(
                 w
                 for w in pipe.find_pursuits(name=name, uscc=code, park_id=park, owner=actor.username)
                 if w.match == "uscc"
             )
-            result.outcomes.append(
+            slots.append(
                 LeadOutcome(
                     lead,
                     "already",
@@ -157,18 +165,23 @@ def add_candidates(
             )
             continue
         warnings = tuple(pipe.find_pursuits(name=name, uscc=code, park_id=park, owner=actor.username))
-        if warnings and not confirm:
-            result.outcomes.append(
+        reasons = [w.message() for w in warnings]
+        if same_name is not None:
+            reasons.append(
+                f"与本次第 {same_name + 1} 项同名 (the same name as item {same_name + 1} of this request)"
+            )
+        if reasons and not confirm:
+            slots.append(
                 LeadOutcome(
                     lead,
                     "needs_confirm",
                     warnings=warnings,
-                    message="；".join(w.message() for w in warnings)
-                    + "；确认后仍可加入 (confirm to add it anyway)",
+                    message="；".join(reasons) + "；确认后仍可加入 (confirm to add it anyway)",
                 )
             )
             continue
-        accepted.append((lead, warnings))
+        slots.append(None)
+        accepted.append((slot, lead, warnings))
     drafts = [
         NewProject(
             name=lead.name,
@@ -179,23 +192,42 @@ def add_candidates(
             notes=lead.notes(),
             stage=Stage.LEAD,
         )
-        for lead, _ in accepted
+        for _, lead, _ in accepted
     ]
     if dry_run:
-        result.outcomes.extend(LeadOutcome(lead, "created", warnings=w) for lead, w in accepted)
-        return result
-    created = pipe.create_many(actor, drafts, ip=ip) if drafts else []
-    for (lead, _), c in zip(accepted, created, strict=True):
-        result.outcomes.append(
-            LeadOutcome(
+        for slot, lead, w in accepted:
+            slots[slot] = LeadOutcome(lead, "created", warnings=w)
+    else:
+        created = pipe.create_many(actor, drafts, ip=ip) if drafts else []
+        for (slot, lead, _), c in zip(accepted, created, strict=True):
+            slots[slot] = LeadOutcome(
                 lead,
                 "created",
                 project=c.project,
                 warnings=c.warnings,
                 message=f"已加入项目库 (added): 项目 #{c.project.id}",
             )
-        )
+    for slot, first in twins:
+        slots[slot] = _twin(slots[slot], slots[first], first)
+    result.outcomes = [o for o in slots if o is not None]
     return result
+
+
+def _twin(this: LeadOutcome | None, first: LeadOutcome | None, at: int) -> LeadOutcome:
+    """A later input with the USCC of an earlier one: what a second request would have answered."""
+    assert this is not None and first is not None
+    where = f"本次第 {at + 1} 项 (item {at + 1} of this request)"
+    if first.status == "needs_confirm":
+        return LeadOutcome(this.lead, "needs_confirm", warnings=first.warnings, message=first.message)
+    existing = first.project.id if first.project else first.existing_id
+    found = f"项目 #{existing}" if existing is not None else where
+    return LeadOutcome(
+        this.lead,
+        "already",
+        warnings=first.warnings,
+        existing_id=existing,
+        message=f"已在项目库 (already in the pipeline): {found}，与{where}是同一企业 (the same firm)",
+    )
 
 
 _LEAD_COLUMNS = {

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from zonebrain.appstore import ConcurrentUpdate, Role, User, UserRow, utcnow
 from zonebrain.appstore.pipeline_models import ProjectEventRow, ProjectRow, audit_row
+from zonebrain.core.clock import beijing, beijing_text
 from zonebrain.core.errors import InputError
 from zonebrain.core.uscc import USCC
 from zonebrain.pipeline._model import (
@@ -154,7 +155,8 @@ class Pipeline:
         if zone is not None:
             for park in zone.parks:
                 for alias in (park.id, park.short_name, park.division_code, *park.names):
-                    self._parks[alias] = park.id
+                    if alias:
+                        self._parks[str(alias).casefold()] = park.id
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -219,6 +221,29 @@ class Pipeline:
                 if uscc:
                     out.setdefault(uscc, pid)
             return out
+
+    def existing(self, *, name: str, uscc: str | None, include_terminated: bool = False) -> int | None:
+        """The id of the oldest project already pursuing this firm, or None: the natural key of the
+        project import. The firm is its USCC; while either side has no USCC, its normalised name
+        (the duplicate-pursuit rule). 终止 projects count only with *include_terminated*."""
+        code = _clean_uscc(uscc)
+        key = normalise_name(name)
+        with self._store.session() as s:
+            match = [ProjectRow.name_key == key]
+            if code:
+                match.append(ProjectRow.uscc == code)
+            q = select(ProjectRow.id, ProjectRow.uscc).where(or_(*match))
+            if not include_terminated:
+                q = q.where(ProjectRow.stage != Stage.TERMINATED.value)
+            found = list(s.execute(q.order_by(ProjectRow.id)))
+        by_code = [pid for pid, other in found if code and other == code]
+        by_name = [pid for pid, other in found if not code or not other]
+        first = by_code or by_name
+        return first[0] if first else None
+
+    def check_time(self, at: dt.datetime) -> dt.datetime:
+        """*at* (naive UTC or aware) as stored; InputError when it is in the future."""
+        return self._when(at)
 
     def find_pursuits(
         self, *, name: str, uscc: str | None, park_id: str, owner: str
@@ -302,7 +327,7 @@ class Pipeline:
         if not self._parks:
             return text
         try:
-            return self._parks[text]
+            return self._parks[text.casefold()]
         except KeyError:
             raise InputError(
                 f"未知园区 '{text}' (unknown park); 可用 / use one of: {', '.join(sorted(set(self._parks.values())))}"
@@ -366,6 +391,8 @@ class Pipeline:
             after = {k: clean[k] for k in before}
             if not after:
                 return self._project(s, row)
+            if "park_id" in after:
+                self._check_owner_moves(s, row, after["park_id"])
             for k, v in after.items():
                 setattr(row, k, v)
             if "name" in after:
@@ -399,7 +426,7 @@ class Pipeline:
             check_move(current, target, reason)
             if when < row.stage_since:
                 raise InputError(
-                    f"阶段变更时间 {when:%Y-%m-%d} 早于进入当前阶段的时间 {row.stage_since:%Y-%m-%d} "
+                    f"阶段变更时间 {beijing(when):%Y-%m-%d} 早于进入当前阶段的时间 {beijing(row.stage_since):%Y-%m-%d} "
                     "(the move cannot predate the current stage); 请检查日期 / check the date"
                 )
             before = {"stage": row.stage, "terminated_reason": row.terminated_reason}
@@ -464,7 +491,10 @@ class Pipeline:
             return now
         at = at.astimezone(dt.UTC).replace(tzinfo=None) if at.tzinfo else at
         if at > now + dt.timedelta(minutes=5):
-            raise InputError(f"时间 {at:%Y-%m-%d %H:%M} 在未来 (in the future); 请填写实际发生的时间")
+            raise InputError(
+                f"时间 {beijing_text(at)} (北京时间 Beijing time) 在未来 (in the future); "
+                "请填写实际发生的时间 / give the time it happened"
+            )
         return at
 
     @staticmethod
@@ -486,6 +516,18 @@ class Pipeline:
     def _project(s: Session, row: ProjectRow) -> Project:
         owner = s.get(UserRow, row.owner_id)
         return to_project(row, owner.username if owner else "")
+
+    @staticmethod
+    def _check_owner_moves(s: Session, row: ProjectRow, park_id: str) -> None:
+        """A project moves to another park only with an owner who may own it there: a park
+        officer of the old park must hand it over first (the move never changes the owner)."""
+        owner = s.get(UserRow, row.owner_id)
+        if owner is not None and Role(owner.role) is Role.PARK_OFFICER and owner.park_id != park_id:
+            raise InputError(
+                f"负责人 '{owner.username}' 是园区 {owner.park_id} 的园区专员，不能负责园区 {park_id} 的项目 "
+                f"(the owner is a park officer of {owner.park_id}); 请先交接给招商专员、管理员或 {park_id} 的"
+                "园区专员，再修改园区 / hand the project over first, then change the park"
+            )
 
     @staticmethod
     def _owner(s: Session, username: str, park_id: str) -> UserRow:

@@ -48,6 +48,16 @@ class Origin(StrEnum):
     OTHER = "other"
 
 
+ORIGIN_ZH: dict[Origin, str] = {
+    Origin.TARGETING: "目标清单",
+    Origin.REFERRAL: "推荐",
+    Origin.EVENT: "活动",
+    Origin.AGENCY: "中介",
+    Origin.OTHER: "其他",
+}
+"""An origin as the import template and the export write it."""
+
+
 def parse_stage(value: str | Stage) -> Stage:
     """A stage from its Chinese name or English member name (``lead``, ``SIGNED``…)."""
     if isinstance(value, Stage):
@@ -64,13 +74,7 @@ def parse_stage(value: str | Stage) -> Stage:
 def parse_origin(value: str | Origin) -> Origin:
     if isinstance(value, Origin):
         return value
-    aliases = {
-        "目标清单": "targeting",
-        "推荐": "referral",
-        "活动": "event",
-        "中介": "agency",
-        "其他": "other",
-    }
+    aliases = {zh: o.value for o, zh in ORIGIN_ZH.items()}
     text = aliases.get(value.strip(), value.strip().lower())
     try:
         return Origin(text)

@@ -135,13 +135,16 @@ class Digest:
     moved: tuple[ProjectEvent, ...]
     created: tuple[int, ...]
 
-    def text(self) -> str:
-        """A plain-text digest (zh-CN with English), e.g. for an e-mail body."""
+    def text(self, park_names: Mapping[str, str] | None = None) -> str:
+        """A plain-text digest (zh-CN with English), e.g. for an e-mail body; parks by their names
+        when *park_names* (id → name) is given."""
+        names = park_names or {}
         c = self.counts
         who = "专员 officer" if self.by == "owner" else "园区 park"
+        key = names.get(self.key, self.key) if self.by == "park" else self.key
         lines = [
             (
-                f"招商项目周报 Weekly pipeline digest — {who} {self.key}, "
+                f"招商项目周报 Weekly pipeline digest — {who} {key}, "
                 f"{beijing(self.week_start):%Y-%m-%d} – {beijing(self.week_end):%Y-%m-%d}"
             ),
             (
@@ -154,7 +157,7 @@ class Digest:
             if items:
                 lines.append(f"{title}:")
                 lines += [
-                    f"  #{p.project_id} {p.name} — {p.stage.value}, {p.days_in_stage} 天 days ({p.owner}, {p.park_id})"
+                    f"  #{p.project_id} {p.name} — {p.stage.value}, {p.days_in_stage} 天 days ({p.owner}, {names.get(p.park_id, p.park_id)})"
                     for p in items
                 ]
         return "\n".join(lines)

@@ -4,6 +4,9 @@ weekly digest — shared by the pages and the API."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -12,10 +15,12 @@ from zonebrain import pipeline as pl
 from zonebrain.appstore import Role, utcnow
 from zonebrain.core.clock import beijing
 from zonebrain.core.errors import InputError, MoneyError
-from zonebrain.core.money import format_fen, parse_amount
+from zonebrain.core.money import FEN_PER, format_fen, parse_amount
+from zonebrain.core.xlsx import save_workbook
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._context import WebContext
-from zonebrain.web._tables import Col, DataTable
+from zonebrain.web._queries._common import resolve_park
+from zonebrain.web._tables import Col, DataTable, to_xlsx
 
 BOARD_STAGES: tuple[pl.Stage, ...] = (*pl.PATH, pl.Stage.TERMINATED)
 
@@ -30,6 +35,11 @@ def stage_key(stage: pl.Stage) -> str:
 
 STAGE_LABELS: dict[str, str] = {s.value: stage_key(s) for s in pl.Stage}
 """A stage as stored (``线索``) → its catalogue key: tables show it in the reader's language."""
+ORIGIN_LABELS: dict[str, str] = {o.value: f"pipeline.origin_{o.value}" for o in pl.Origin}
+STALL_LABELS: dict[str, str] = {c.value: f"pipeline.stall_{c.value}" for c in pl.Colour}
+"""Origins and stall colours as stored (``targeting``, ``green``) → their catalogue keys."""
+RATE_PLACES = 4
+"""Decimal places of a rate (a fraction) in JSON; pages show it in percent with one decimal."""
 
 
 def projects(
@@ -43,7 +53,8 @@ def projects(
 ) -> list[pl.Project]:
     if not pl.may_read(p.user):
         raise pl.NotAllowed(f"角色 {p.role.value} 无权查看项目库 (your role may not see the pipeline)")
-    return service(ctx).list(park_id=park, owner=owner, origin=origin or None, stage=stage or None)
+    park_id = resolve_park(ctx, park)  # a code in any case or a name; unknown → 400 naming the parks
+    return service(ctx).list(park_id=park_id, owner=owner, origin=origin or None, stage=stage or None)
 
 
 def board(items: list[pl.Project], as_of: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -69,8 +80,13 @@ def board(items: list[pl.Project], as_of: dt.datetime | None = None) -> list[dic
     return columns
 
 
-def table(items: list[pl.Project], as_of: dt.datetime | None = None) -> DataTable:
+def table(
+    items: list[pl.Project], as_of: dt.datetime | None = None, parks: dict[str, str] | None = None
+) -> DataTable:
+    """The project list: stage, stall colour and origin in the reader's language, the park by its
+    name (*parks*; the code stays in JSON as ``park``)."""
     when = as_of or utcnow()
+    parks = parks or {}
     rule = pl.StallRule()
     rows = [
         {
@@ -81,6 +97,7 @@ def table(items: list[pl.Project], as_of: dt.datetime | None = None) -> DataTabl
             "stall": rule.colour(x.stage, x.stage_since, when).value,
             "owner": x.owner,
             "park": x.park_id,
+            "park_name": parks.get(x.park_id, x.park_id),
             "origin": x.origin.value,
             "promised_investment": x.promised_investment_fen,
             "promised_jobs": x.promised_jobs,
@@ -97,10 +114,11 @@ def table(items: list[pl.Project], as_of: dt.datetime | None = None) -> DataTabl
             Col("name", "col.name"),
             Col("uscc", "col.uscc"),
             Col("stage", "pipeline.col.stage", labels=STAGE_LABELS),
-            Col("stall", "pipeline.col.stall"),
+            Col("stall", "pipeline.col.stall", labels=STALL_LABELS),
             Col("owner", "pipeline.col.owner"),
-            Col("park", "col.park"),
-            Col("origin", "pipeline.col.origin"),
+            Col("park_name", "col.park"),
+            Col("park", "pipeline.col.park_code", page=False, xlsx=False),
+            Col("origin", "pipeline.col.origin", labels=ORIGIN_LABELS),
             Col("promised_investment", "pipeline.col.promised_investment", "fen"),
             Col("promised_jobs", "pipeline.col.promised_jobs", "int"),
             Col("stage_since", "pipeline.col.stage_since", "date"),
@@ -157,12 +175,13 @@ def wan_text(fen: int | None) -> str:
 
 
 def parse_wan(label: str, text: str) -> int | None:
-    """A 万元 amount as typed (``1,200.5``, ``1200.5万``) → integer fen, exactly; empty → None."""
+    """A 万元 amount as typed → integer fen, exactly; empty → None. As the Excel import reads it: a
+    plain number is 万元 (``1,200.5``), a unit of its own is converted (``500元``, ``1.2亿``, ``1200万``)."""
     text = text.strip()
     if not text:
         return None
     try:
-        fen = parse_amount(text, "万元", strict_unit=True)
+        fen = parse_amount(text, "万元")
     except MoneyError as exc:
         raise InputError(f"{label}: {exc}") from exc
     if fen < 0:
@@ -260,13 +279,62 @@ def _plain(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
-def delivery_rows(df: Any) -> list[dict[str, Any]]:
+DELIVERY_RATES = ("delivery_rate", "output_rate", "tax_rate", "jobs_rate", "investment_rate")
+
+
+def _rate(v: Any) -> float | None:
+    """A rate (a fraction) for JSON: :data:`RATE_PLACES` places, no float noise; NaN → None."""
+    return None if v is None or v != v else round(float(v), RATE_PLACES)
+
+
+def delivery_rows(df: Any, parks: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """:func:`delivery_frame` as rows: rates rounded, the status in words, the park's name."""
+    parks = parks or {}
     rows = []
     for r in df.to_dict(orient="records"):
         row = {k: _plain(v) for k, v in r.items()}
+        for k in DELIVERY_RATES:
+            if k in row:
+                row[k] = _rate(row[k])
         row["status_text"] = f"{DELIVERY_STATUS.get(row['status'], row['status'])} {row['status']}"
+        row["park"] = parks.get(row["park_id"], row["park_id"])
         rows.append(row)
     return rows
+
+
+def in_percent(table: DataTable, keys: tuple[str, ...]) -> DataTable:
+    """*table* for a page: the rate columns *keys* (fractions) in percent, shown ``72.5%``."""
+    rows = [
+        {**r, **{k: None if r.get(k) is None else round(float(r[k]) * 100, 2) for k in keys}}
+        for r in table.rows
+    ]
+    columns = [replace(c, kind="pct") if c.key in keys else c for c in table.columns]
+    return replace(table, columns=columns, rows=rows)
+
+
+def delivery_xlsx(table: DataTable, t: Any) -> bytes:
+    """The delivery table as Excel: amounts as exact 万元 (3317518900 fen → 3317.5189, never
+    rounded to 3317.52) with a 万元 number format, rates as fractions shown ``0.0%``."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(to_xlsx(table, t)))
+    ws = wb.active
+    assert ws is not None
+    per = FEN_PER["万元"]
+    for i, c in enumerate([c for c in table.columns if c.xlsx], start=1):
+        for n, r in enumerate(table.rows, start=3):  # row 1 the title, row 2 the headers
+            v = r.get(c.key)
+            if v is None:
+                continue
+            if c.kind == "fen":
+                cell = ws.cell(n, i)
+                cell.value = Decimal(int(v)) / per
+                cell.number_format = "#,##0.00####"
+            elif c.key in DELIVERY_RATES:
+                ws.cell(n, i).number_format = "0.0%"
+    buf = io.BytesIO()
+    save_workbook(wb, buf)
+    return buf.getvalue()
 
 
 def delivery_table(rows: list[dict[str, Any]], year: int | None) -> DataTable:
@@ -274,10 +342,11 @@ def delivery_table(rows: list[dict[str, Any]], year: int | None) -> DataTable:
         Col("project_id", "pipeline.col.id", "id"),
         Col("name", "col.name"),
         Col("uscc", "col.uscc"),
-        Col("park_id", "col.park"),
+        Col("park", "col.park"),
+        Col("park_id", "pipeline.col.park_code", page=False, xlsx=False),
         Col("owner", "pipeline.col.owner"),
         Col("stage", "pipeline.col.stage", labels=STAGE_LABELS),
-        Col("year", "pipeline.col.year"),
+        Col("year", "pipeline.col.year", "id"),
         Col("status_text", "pipeline.col.delivery_status"),
         Col("status", "pipeline.col.status_code"),
         Col("delivery_rate", "pipeline.col.delivery_rate", "float"),
@@ -333,7 +402,7 @@ def digest(
     names = {x.id: x.name for x in items}
 
     def group(key: str) -> str:
-        return f"{parks[key]} {key}" if by == "park" and parks and key in parks else key
+        return parks[key] if by == "park" and parks and key in parks else key
 
     summary, flagged, moves = [], [], []
     for d in digests:
@@ -359,7 +428,7 @@ def digest(
                     "stage": line.stage.value,
                     "days": line.days_in_stage,
                     "owner": line.owner,
-                    "park": line.park_id,
+                    "park": (parks or {}).get(line.park_id, line.park_id),
                 }
             )
         for e in d.moved:
@@ -380,7 +449,7 @@ def digest(
         "by": by,
         "week_start": beijing(when - dt.timedelta(days=7)).date(),
         "week_end": beijing(when).date(),
-        "texts": [(group(d.key), d.text()) for d in digests],
+        "texts": [(group(d.key), d.text(parks)) for d in digests],
         "summary": DataTable(
             name=f"pipeline-digest-{by}",
             title=f"pipeline.digest_title_{by}",
@@ -400,7 +469,7 @@ def digest(
             title="pipeline.digest_flagged",
             columns=[
                 head,
-                Col("colour", "pipeline.col.stall"),
+                Col("colour", "pipeline.col.stall", labels=STALL_LABELS),
                 Col("project_id", "pipeline.col.id", "id"),
                 Col("name", "col.name"),
                 Col("stage", "pipeline.col.stage", labels=STAGE_LABELS),
@@ -489,8 +558,8 @@ def conversion_table(df: Any, by: str, parks: dict[str, str] | None = None) -> D
                     k: (int(v) if isinstance(v, int | float) and v == v and k != "group" else v)
                     for k, v in r.items()
                 },
-                "signed_rate": _num(r["signed_rate"], 3),
-                "landed_rate": _num(r["landed_rate"], 3),
+                "signed_rate": _num(r["signed_rate"], RATE_PLACES),
+                "landed_rate": _num(r["landed_rate"], RATE_PLACES),
                 "median_days_to_sign": _num(r["median_days_to_sign"]),
             }
         )

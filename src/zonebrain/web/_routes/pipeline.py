@@ -18,10 +18,10 @@ from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, client_ip, requires
 from zonebrain.web._errors import ERROR_RESPONSES, Forbidden, NotFound
 from zonebrain.web._queries import pipeline as q
-from zonebrain.web._queries._common import park_names
+from zonebrain.web._queries._common import park_names, resolve_park
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, locale, tr
-from zonebrain.web._tables import XLSX_RESPONSE, Format, TableOut, respond
+from zonebrain.web._tables import XLSX, XLSX_RESPONSE, Format, TableOut, attachment, respond
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/pipeline", tags=["pipeline"], responses=ERROR_RESPONSES)
@@ -138,16 +138,18 @@ def pipeline_page(
     request: Request, p: Reader, park: Filter = None, owner: Filter = None, origin: Filter = None
 ) -> Response:
     ctx, loc = context(request), locale(request)
+    park = resolve_park(ctx, park)  # 梧桐, WUTONG → wutong; an unknown park is a 400 naming the parks
     with domain_errors():
-        items = q.projects(ctx, p, park=park or None, owner=owner or None, origin=origin or None)
+        items = q.projects(ctx, p, park=park, owner=owner or None, origin=origin or None)
     query = "&".join(f"{k}={v}" for k, v in (("park", park), ("owner", owner), ("origin", origin)) if v)
+    parks = park_names(ctx, loc)
     return render(
         request,
         "pipeline.html",
         {
             "columns": q.board(items),
-            "table": q.table(items),
-            "parks": park_names(ctx, loc),
+            "table": q.table(items, parks=parks),
+            "parks": parks,
             "origins": [o.value for o in pl.Origin],
             "park": park,
             "owner": owner,
@@ -183,6 +185,7 @@ def funnel_page(request: Request, p: Reader, by: Annotated[str, Query(max_length
     ctx, loc = context(request), locale(request)
     with domain_errors():
         data = q.analytics(ctx, p, by, park_names(ctx, loc))
+    data["conversion"] = q.in_percent(data["conversion"], ("signed_rate", "landed_rate"))
     t = tr(request)
     for chart in (data["funnel"], data["days"]):  # the stages as the reader reads them
         chart["stages"] = [t(q.STAGE_LABELS.get(s, s)) for s in chart["stages"]]
@@ -202,16 +205,13 @@ def delivery_page(request: Request, p: Reader, year: Year = None) -> Response:
     """达产达效: promised vs actual output, tax and jobs of the landed projects, flags, chart, Excel."""
     ctx, loc = context(request), locale(request)
     with domain_errors():
-        rows = q.delivery_rows(q.delivery_frame(ctx, p, year))
-    parks = park_names(ctx, loc)
-    for r in rows:
-        r["park_id"] = parks.get(r["park_id"], r["park_id"])
+        rows = q.delivery_rows(q.delivery_frame(ctx, p, year), park_names(ctx, loc))
     query = f"year={year}&" if year else ""
     return render(
         request,
         "pipeline_delivery.html",
         {
-            "table": q.delivery_table(rows, year),
+            "table": q.in_percent(q.delivery_table(rows, year), q.DELIVERY_RATES),
             "chart_data": q.delivery_chart(rows),
             "far_behind": [r for r in rows if r["status"] == "far_behind"],
             "behind": [r for r in rows if r["status"] == "behind"],
@@ -402,7 +402,7 @@ def list_projects(
     """Every project of the shared pipeline (enterprise users have no access), with its stall colour."""
     with domain_errors():
         items = q.projects(context(request), p, park=park, owner=owner, origin=origin, stage=stage)
-    return respond(q.table(items), format, tr(request))
+    return respond(q.table(items, parks=park_names(context(request), locale(request))), format, tr(request))
 
 
 @api.post("/projects", status_code=201, summary="新增项目 / add a project (warns of duplicate pursuit)")
@@ -497,9 +497,17 @@ def delivery(request: Request, p: Reader, year: Year = None, format: Format = "j
     fen), the rates and ``delivery_rate`` (their mean), ``status`` ok / behind (< 80 %) / far_behind
     (< 50 %) / pending / no_data / not_registered / no_uscc. Firm-level finance: admins, leaders,
     policy researchers, park officers (their park's); investment officers and firms 403."""
+    ctx = context(request)
     with domain_errors():
-        rows = q.delivery_rows(q.delivery_frame(context(request), p, year))
-    return respond(q.delivery_table(rows, year), format, tr(request))
+        rows = q.delivery_rows(q.delivery_frame(ctx, p, year), park_names(ctx, locale(request)))
+    table = q.delivery_table(rows, year)
+    if format == "xlsx":  # amounts as exact 万元, rates as percentages
+        return Response(
+            q.delivery_xlsx(table, tr(request)),
+            media_type=XLSX,
+            headers={"Content-Disposition": attachment(f"{table.name}.xlsx")},
+        )
+    return respond(table, format, tr(request))
 
 
 DigestTable = Annotated[
