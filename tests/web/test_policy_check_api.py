@@ -100,6 +100,8 @@ def test_a_number_for_money_is_refused_naming_the_field(clients: dict[str, TestC
     assert err["loc"] == ["body", "current", "rd_expense"]
     assert err["msg"].startswith("研发费用") and "带单位的文本" in err["msg"]
     assert err["msg"].index("浮点数") < err["msg"].index("a JSON number")  # Chinese first
+    message = r.json()["error"]["message"]
+    assert "current.rd_expense" in message and "带单位的文本" in message, message  # says why, not 不合规
     r = c.post(URL, json=_with(rd_expense=600))  # an integer cannot say 元 or 万元 either
     api_error(r, 422, "validation_error")
     assert r.json()["error"]["detail"][0]["loc"] == ["body", "current", "rd_expense"]

@@ -224,11 +224,17 @@ def test_what_if_names_policies_parks_and_statuses(
     assert details and all("eligible" not in d and "符合" in d for d in details)
     assert all(re.search(r"\d,\d{3}\.\d{2}元", d) for d in details if "元" in d)
     assert all(len(w["moves"]) == w["detail_text"].count(" → ") for w in r["winners"])  # one per clause
+    bad = c.post("/api/v1/policy/whatif", json={**body, "rates_pct": {"zz-rd-input.rate": "-3"}})
+    assert bad.status_code == 422 and "\\d" not in bad.json()["error"]["message"], bad.text  # no regex shown
     wb = openpyxl.load_workbook(io.BytesIO(c.post("/api/v1/policy/whatif?format=xlsx", json=body).content))
     heads = [str(h) for ws in wb.worksheets for h in next(ws.iter_rows(max_row=1, values_only=True))]
     assert "兑现金额 情景(元)" in heads and not [h for h in heads if h.endswith("_fen") or "_fen(" in h], (
         heads
     )
+    clauses = next(ws for ws in wb.worksheets if ws.title.startswith("按条款"))
+    heads = [c.value for c in clauses[1]]
+    names = {row[heads.index("政策名称")] for row in clauses.iter_rows(min_row=2, values_only=True)}
+    assert "郑州高新区企业研发投入奖励" in names and "条款引用" in heads  # names, not only ids
     parks = next(ws for ws in wb.worksheets if ws.title.startswith("按园区"))
     at = [c.value for c in parks[1]].index("园区")
     assert {row[at] for row in parks.iter_rows(min_row=2, values_only=True) if row[at]} <= named | {None}

@@ -429,6 +429,7 @@ def test_coverage(flow: dict[str, Any], users: dict[str, TestClient]) -> None:
     c = users["leader"]
     data = _ok(c.get(f"/api/v1/policy/coverage?run={flow['run_id']}"))
     assert 0 < data["clause_share_pct"] < 100 and data["decisions"] and data["missing"]
+    assert data["clause_share_pct"] == round(data["clause_share_pct"], 2)  # 83.33, not 83.33333333333334
     assert data["missing"][0]["decides"] >= data["missing"][-1]["decides"]
     more = _ok(c.get(f"/api/v1/policy/coverage?run={flow['run_id']}&data=rd_expense_fen"))
     assert more["clause_share_pct"] > data["clause_share_pct"]

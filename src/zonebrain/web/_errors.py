@@ -236,7 +236,10 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
-VALIDATION_LIMITS = ("max_length", "min_length", "le", "ge", "lt", "gt", "pattern", "expected")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+"""A message of our own, written for users (Chinese first), rather than pydantic's English."""
+
+VALIDATION_LIMITS = ("max_length", "min_length", "le", "ge", "lt", "gt", "expected")
 """The pydantic error context a field's sentence may quote (``{limit}``)."""
 
 
@@ -253,7 +256,10 @@ def validation_message(locale: str, errors: Any) -> str:
         limit = next((ctx[k] for k in VALIDATION_LIMITS if k in ctx), "")
         key = f"error.field.{e.get('type', '')}"
         text = translate(locale, key, limit=limit)
-        if text == key:  # a check of our own (value_error) or a rarer pydantic type
+        own = str(e.get("msg", "")).removeprefix("Value error, ")
+        if text == key and _CJK.search(own):  # a check of our own that explains itself (金额须为…)
+            text = own
+        elif text == key:  # a rarer pydantic type
             text = translate(locale, "error.field.invalid")
         parts.append(translate(locale, "error.field_item", field=name, problem=text))
     more = len(list(errors)) - len(parts)

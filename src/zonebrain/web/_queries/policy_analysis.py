@@ -431,6 +431,10 @@ def _renamed(table: pa.Table, parks: Mapping[str, str], t: Translator) -> pa.Tab
         table = table.set_column(
             table.column_names.index("park_name"), "park_name", pa.array(new, pa.string())
         )
+    if {"policy_id", "clause_id"} <= set(table.column_names) and "policy_name" not in table.column_names:
+        named = _clauses_named(table.select(["policy_id", "clause_id"]).to_pylist())  # the 按条款 sheet
+        for at, col in enumerate(("policy_name", "clause_ref")):
+            table = table.add_column(at + 2, col, pa.array([x[col] for x in named], pa.string()))
     if "moves" in table.column_names:
         lib = library()
         text = [detail_text(m, t, lib) if m else None for m in table["moves"].to_pylist()]
@@ -459,6 +463,8 @@ _PLAIN: Final = {
     "park_name": "园区",
     "policy_id": "政策",
     "clause_id": "条款",
+    "policy_name": "政策名称",
+    "clause_ref": "条款引用",
     "family_id": "政策族",
     "ref": "条款引用",
     "title": "名称",
@@ -577,9 +583,9 @@ def coverage_json(c: pol.Coverage, run_id: str | None) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "clause_share": str(c.clause_share),
-        "clause_share_pct": float(c.clause_share) * 100,
+        "clause_share_pct": round(float(c.clause_share) * 100, 2),
         "decided_share": None if c.decided_share is None else str(c.decided_share),
-        "decided_share_pct": None if c.decided_share is None else float(c.decided_share) * 100,
+        "decided_share_pct": None if c.decided_share is None else round(float(c.decided_share) * 100, 2),
         "clause_share_text": share_text(c.clause_share),
         "decided_share_text": share_text(c.decided_share),
         "clauses_from_data": sum(bool(x) for x in c.clauses["from_data"].to_pylist()),
