@@ -56,6 +56,12 @@ def flow(users: dict[str, TestClient], run_id: str, demo: Demo) -> dict[str, Any
     for name in ("leader", "parkofficer", "investor", "firm"):
         _error(users[name].post("/api/v1/policy/batches", json={"run_id": run_id}), 403, "forbidden")
     _error(researcher.post("/api/v1/policy/batches", json={"run_id": "no-such-run"}), 404, "not_found")
+    msg = _error(
+        researcher.post("/api/v1/policy/batches", json={"run_id": run_id, "policies": ["zz-nope"]}),
+        400,
+        "invalid_input",
+    )
+    assert "zz-nope" in msg and "zz-rd-input" in msg, msg  # names the policies there are
     b = _ok(researcher.post("/api/v1/policy/batches", json={"run_id": run_id, "title": "测试批次"}), 201)[
         "batch"
     ]

@@ -155,3 +155,13 @@ def test_validation_message_names_the_field_in_chinese(clients: dict[str, TestCl
     finally:
         clients["leader"].cookies.delete("zb_lang")
     assert en == "Some request parameters are invalid: page must be an integer.", en
+
+
+def test_a_choice_reads_as_a_chinese_list() -> None:
+    from zonebrain.web._errors import validation_message
+
+    err = {"type": "literal_error", "loc": ("body", "status"), "msg": "Input should be …",
+           "ctx": {"expected": "'requested', 'answered' or 'closed'"}}  # fmt: skip
+    zh = validation_message("zh-CN", [err])
+    assert "status" in zh and "'answered'、'closed'" in zh and " or " not in zh, zh
+    assert " or " in validation_message("en", [err])

@@ -411,9 +411,10 @@ def list_batches(request: Request, p: User, status: BatchStatus = None, format: 
 @api.post("/batches", status_code=201, summary="生成兑现批次 / build a draft batch from a recorded run")
 def post_batch(request: Request, p: User, body: BatchIn) -> JSONResponse:
     """Admin and policy researcher; eligible awards become items, 待核实 results join the queue."""
+    known = sorted(pq.library().policies)
     for pid in body.policies:
-        if pid not in pq.library().policies:
-            raise InputError(f"未知政策 '{pid}' (unknown policy)")
+        if pid not in known:
+            raise InputError(f"未知政策 '{pid}' (unknown policy); 可用 / available: {', '.join(known)}")
     b = create_batch(request, p, body.run_id, body.title, body.policies)
     return JSONResponse(_batch_out(b), status_code=201)
 
