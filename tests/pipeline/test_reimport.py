@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.pipeline.conftest import People
+from tests.pipeline.test_excel import _xlsx as sheet
 from zonebrain.appstore import AppStore, Role, open_app_store
 from zonebrain.cli import _common
 from zonebrain.cli.pipeline_cmd import app
@@ -24,14 +25,7 @@ HEADERS = ["企业名称", "统一社会信用代码", "园区", "来源", "阶�
 
 
 def _xlsx(path: Path, rows: list[list[object]]) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.append(HEADERS)
-    for r in rows:
-        ws.append(r)
-    wb.save(path)
-    return path
+    return sheet(path, rows, HEADERS)
 
 
 @pytest.fixture

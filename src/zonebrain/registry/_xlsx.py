@@ -18,15 +18,14 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from zonebrain.core.errors import InputError
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 _SHOWN = 5
 """How many cells an error names before saying 'and N more'."""
 
@@ -42,13 +41,6 @@ class XlsxSheet:
     booleans: dict[str, list[int]] = field(default_factory=dict)
     """Header → indices of data rows whose cell is a TRUE/FALSE cell (not text)."""
     warnings: list[str] = field(default_factory=list)
-
-
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def cell_text(value: object) -> str | None:
@@ -113,11 +105,13 @@ class _BytesReader:
 
 def _merged(xml: bytes) -> list[tuple[str, int, int, int, int]]:
     """(range, first row, last row, first column, last column) of each merged range."""
+    from openpyxl.utils.cell import range_boundaries
+
     out = []
     for m in _MERGE.finditer(xml):
-        c1, r1 = m[1].decode(), int(m[2])
-        c2, r2 = (m[3].decode(), int(m[4])) if m[3] else (c1, r1)
-        out.append((f"{c1}{r1}:{c2}{r2}", r1, r2, _column_number(c1), _column_number(c2)))
+        ref = m[1].decode()
+        c1, r1, c2, r2 = cast("tuple[int, int, int, int]", range_boundaries(ref))  # full refs: no None
+        out.append((ref, r1, r2, c1, c2))
     return out
 
 
