@@ -60,7 +60,7 @@ def test_demo_data_quality_runs(demo: Warehouse) -> None:
 
 
 def test_demo_report(demo: Warehouse, tmp_path: Path) -> None:
-    from zonebrain.cli.kpi_cmd import build_report
+    from zonebrain.kpi import build_report
 
     out = build_report(demo, 2024, 6, tmp_path / "r.docx")
     assert out.stat().st_size > 20_000

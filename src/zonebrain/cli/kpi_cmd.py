@@ -20,7 +20,6 @@ from zonebrain import kpi
 from zonebrain.cli import _common
 from zonebrain.core.clock import beijing_text
 from zonebrain.core.errors import InputError
-from zonebrain.kpi._report import build_report, forecast_rows
 from zonebrain.storage import Warehouse
 
 app = typer.Typer(
@@ -393,7 +392,7 @@ def forecast_cmd(month: MonthOpt = None, fmt: FormatOpt = "table", catalogue: Ca
     table = Table(title=f"{y} 年全年预测 ({kpi.period_label(y, m)}累计) / year-end forecast\n{scope}")
     for h in ("园区", "指标(单位)", "累计", "全年预测", "下限", "上限", "目标", "预测完成率", "参考年数"):
         table.add_column(h, justify="left" if h in ("园区", "指标(单位)") else "right")
-    for r in forecast_rows(t, cat).to_pylist():
+    for r in kpi.forecast_rows(t, cat).to_pylist():
         table.add_row(
             *(r[k] for k in ("park_id", "indicator", "ytd", "forecast", "low", "high", "target")),
             r["forecast_completion"],
@@ -439,5 +438,5 @@ def report_cmd(
         if out.suffix.lower() != ".docx":
             raise InputError(f"--out 须为 .docx 文件 / --out must end in .docx: {out}")
         y, m = _month(wh, month)
-        path = build_report(wh, y, m, out, exclude_suspect=exclude_suspect)
+        path = kpi.build_report(wh, y, m, out, exclude_suspect=exclude_suspect)
     _common.console.print(f"已写出 / written: {path}", markup=False)

@@ -12,6 +12,7 @@ from zonebrain.kpi._forecast import backtest, forecast
 from zonebrain.kpi._format import display_value, period_label
 from zonebrain.kpi._monitor import ZONE_ID, latest_month, monitor, trend, warnings
 from zonebrain.kpi._quality import data_quality
+from zonebrain.kpi._report import build_report, forecast_rows
 from zonebrain.kpi._scope import check_month, data_months, reporting_enterprises, scope_note
 from zonebrain.kpi._targets import (
     KpiImport,
@@ -34,12 +35,14 @@ __all__ = [
     "TargetChange",
     "TargetError",
     "backtest",
+    "build_report",
     "check_month",
     "contributions",
     "data_months",
     "data_quality",
     "display_value",
     "forecast",
+    "forecast_rows",
     "import_actuals",
     "import_targets",
     "latest_month",
