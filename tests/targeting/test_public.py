@@ -14,7 +14,7 @@ ALLOWED = {"core", "storage", "complexity", "chains", "registry", "reports", "ta
 def test_public_names_are_pinned() -> None:
     assert sorted(zonebrain.targeting.__all__) == [
         "BacktestReport", "COMPONENTS", "Candidates", "DEFAULT_WEIGHTS", "HALF_LIFE_DAYS", "Opportunities",
-        "PIPELINE_COLUMNS", "PRESETS", "PRESET_ALIASES", "SCORES", "SIGNAL_WEIGHTS", "TAG_POINTS", "Target", "backtest",
+        "PIPELINE_COLUMNS", "PRESETS", "PRESET_ALIASES", "Ranking", "SCORES", "SIGNAL_WEIGHTS", "TAG_POINTS", "Target", "backtest",
         "candidate_query", "candidates", "class_statistics", "evaluate_scores", "export_candidates",
         "export_opportunities", "holdout_check", "opportunities", "precision_at_k", "rank_opportunities",
         "resolve_target", "resolve_weights", "roc_auc", "weights_table", "zone_values",

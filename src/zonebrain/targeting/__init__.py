@@ -26,7 +26,14 @@ from ._candidates import (
 )
 from ._export import PIPELINE_COLUMNS, export_candidates, export_opportunities
 from ._metrics import precision_at_k, roc_auc
-from ._opportunities import Opportunities, class_statistics, opportunities, rank_opportunities, zone_values
+from ._opportunities import (
+    Opportunities,
+    Ranking,
+    class_statistics,
+    opportunities,
+    rank_opportunities,
+    zone_values,
+)
 from ._presets import COMPONENTS, PRESET_ALIASES, PRESETS, resolve_weights, weights_table
 
 __all__ = [
@@ -42,6 +49,7 @@ __all__ = [
     "BacktestReport",
     "Candidates",
     "Opportunities",
+    "Ranking",
     "Target",
     "backtest",
     "candidate_query",

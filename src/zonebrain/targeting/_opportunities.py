@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 import ibis
 import ibis.expr.types as ir
@@ -159,6 +159,15 @@ def _pct(values: pd.Series) -> np.ndarray:
     return np.asarray(rankdata(v, method="average") / v.size, dtype=np.float64)
 
 
+class Ranking(NamedTuple):
+    """What :func:`rank_opportunities` returns: the ranked classes, the notes for the reader
+    and the (region, class) pairs the computation left out because all their values are 0."""
+
+    frame: pd.DataFrame
+    notes: list[str]
+    left_out: tuple[tuple[str, str], ...]
+
+
 def rank_opportunities(
     panel: pd.DataFrame,
     zone: pd.DataFrame,
@@ -169,26 +178,8 @@ def rank_opportunities(
     zone_code: str,
     peer_prefix: str,
     weights: Mapping[str, float],
-) -> tuple[pd.DataFrame, list[str]]:
-    """Pure part of :func:`opportunities` (pandas in, pandas out) — see there."""
-    frame, notes, _ = _rank(
-        panel, zone, stats, chains=chains, zone_nodes=zone_nodes, zone_code=zone_code,
-        peer_prefix=peer_prefix, weights=weights,
-    )  # fmt: skip
-    return frame, notes
-
-
-def _rank(
-    panel: pd.DataFrame,
-    zone: pd.DataFrame,
-    stats: pd.DataFrame,
-    *,
-    chains: ChainSet,
-    zone_nodes: set[tuple[str, str]],
-    zone_code: str,
-    peer_prefix: str,
-    weights: Mapping[str, float],
-) -> tuple[pd.DataFrame, list[str], tuple[tuple[str, str], ...]]:
+) -> Ranking:
+    """The pure part of :func:`opportunities` (pandas in, pandas out; see there)."""
     zone = zone.rename(columns={"industry_code": "activity_code"})
     zone = zone[zone["value"] > 0].assign(region_code=zone_code)
     if zone.empty:
@@ -275,7 +266,7 @@ def _rank(
         "peer_presence", "pci", "cog", "growth", "revenue_per_worker_fen", "rd", "chain_gap",
         "strategic_fit", "chain_nodes", "gap_nodes", "rca", "zone_value",
     ]  # fmt: skip
-    return cand[columns].reset_index(drop=True), notes, left_out
+    return Ranking(cand[columns].reset_index(drop=True), notes, left_out)
 
 
 def _to_arrow(frame: pd.DataFrame) -> pa.Table:
@@ -340,7 +331,7 @@ def opportunities(
     zone = wh.to_arrow(zone_values(wh, year, measure)).to_pandas()
     zone = zone.dropna(subset=["industry_code", "value"])
     stats = wh.to_arrow(class_statistics(wh, year)).to_pandas()
-    frame, notes, left_out = _rank(
+    frame, notes, left_out = rank_opportunities(
         panel,
         zone,
         stats,
