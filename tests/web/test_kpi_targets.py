@@ -245,3 +245,28 @@ def test_openapi_documents_the_target_endpoints(app: FastAPI) -> None:
     put_op = paths["/api/v1/kpi/targets/{park_id}/{indicator}/{year}"]["put"]
     assert "422" in put_op["responses"] and "403" in put_op["responses"]
     assert "post" in paths["/api/v1/kpi/targets"] and "get" in paths["/api/v1/kpi/targets/history"]
+
+
+def test_english_names_the_indicators_in_english(clients: dict[str, TestClient]) -> None:
+    """The targets table, its history and the page name indicators in the page's language."""
+    c = clients["leader"]
+    assert put(c, "wutong", "revenue", "3200", reason="English check").status_code == 200
+    zh = {
+        r["indicator"]: r["indicator_name"] for r in c.get(f"/api/v1/kpi/targets?year={YEAR}").json()["rows"]
+    }
+    assert zh["revenue"] == "营业收入"
+    c.cookies.set("zb_lang", "en")
+    try:
+        en = {
+            r["indicator"]: r["indicator_name"]
+            for r in c.get(f"/api/v1/kpi/targets?year={YEAR}").json()["rows"]
+        }
+        assert en["revenue"] == "Operating revenue"
+        assert {r["indicator_name"] for r in history(c, year=YEAR) if r["indicator"] == "revenue"} == {
+            "Operating revenue"
+        }
+        page = c.get(f"/kpi/targets?year={YEAR}")
+        assert page.status_code == 200 and "Operating revenue" in page.text
+        assert "营业收入" not in page.text
+    finally:
+        c.cookies.set("zb_lang", "zh-CN")

@@ -437,9 +437,11 @@ def targets_table(
     year: int | None = None,
     park: str | None = None,
     ind_id: str | None = None,
+    locale: str = "zh-CN",
 ) -> DataTable:
     """Targets as a table: ``value`` in the stored unit (fen or a count, see ``unit``) and
-    ``value_text`` exactly in the display unit; ``editable`` says whether the caller may change it."""
+    ``value_text`` exactly in the display unit; ``editable`` says whether the caller may change it;
+    the indicator named in *locale*."""
     if ind_id:
         indicator(ind_id)
     rows = []
@@ -451,7 +453,7 @@ def targets_table(
                 "park_id": r["park_id"],
                 "park": names.get(r["park_id"], r["park_id"]),
                 "indicator": r["indicator"],
-                "indicator_name": ind.name_zh if ind else r["indicator"],
+                "indicator_name": pick(locale, ind.name_zh, ind.name_en) if ind else r["indicator"],
                 "display_unit": ind.display_unit if ind else "",
                 "value_text": value_text(ind, r["value"]),
                 "value": r["value"],
@@ -508,8 +510,10 @@ def history_table(
     park: str | None = None,
     ind_id: str | None = None,
     year: int | None = None,
+    locale: str = "zh-CN",
 ) -> DataTable:
-    """Every change of a target, newest first: who, when, old → new (display unit), why, import|edit."""
+    """Every change of a target, newest first: who, when, old → new (display unit), why, import|edit;
+    the indicator named in *locale*."""
     if ind_id:
         indicator(ind_id)
     with ctx.pool.reader() as wh:
@@ -526,7 +530,7 @@ def history_table(
             {
                 **r,
                 "park": names.get(r["park_id"], r["park_id"]),
-                "indicator_name": ind.name_zh if ind else r["indicator"],
+                "indicator_name": pick(locale, ind.name_zh, ind.name_en) if ind else r["indicator"],
                 "display_unit": ind.display_unit if ind else "",
                 "old_text": value_text(ind, r["old_value"]),
                 "new_text": value_text(ind, r["new_value"]),

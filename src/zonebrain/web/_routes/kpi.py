@@ -297,7 +297,7 @@ def _targets_page(
         "error": error,
         "error_field": error_field,
         "saved": saved,
-        "history": q.history_table(ctx, names, year=year),
+        "history": q.history_table(ctx, names, year=year, locale=loc),
         "export_history": f"/api/v1/kpi/targets/history?year={year}&format=xlsx",
         "export_targets": f"/api/v1/kpi/targets?year={year}&format=xlsx",
         "assumptions": q.assumptions(loc),
@@ -430,7 +430,7 @@ def list_targets(
     indicator: IndicatorQ = None,
     format: Format = "json",
 ) -> Any:
-    table = q.targets_table(context(request), p, _names(request), year, park, indicator)
+    table = q.targets_table(context(request), p, _names(request), year, park, indicator, locale(request))
     return respond(table, format, tr(request))
 
 
@@ -448,7 +448,7 @@ def target_history(
     indicator: IndicatorQ = None,
     format: Format = "json",
 ) -> Any:
-    table = q.history_table(context(request), _names(request), park, indicator, year)
+    table = q.history_table(context(request), _names(request), park, indicator, year, locale(request))
     return respond(table, format, tr(request))
 
 
