@@ -119,3 +119,37 @@ def test_empty_warehouse_and_fallback_panel(sample: Warehouse) -> None:
     d = diagnose(sample)
     assert d.reference_year is None
     assert _nodes(d)[FORCE]["lq"] == pytest.approx((3 / 11) / (2 / 20))
+
+
+def test_an_lq_the_reference_cannot_carry_is_flagged(sample: Warehouse) -> None:
+    """郑州 has 2 firms in 3983 where the zone (inside 郑州) has 3: the reference misses the zone's
+    firms, so the LQ is flagged and the warnings name the node; 河南 has 5, fewer than the minimum."""
+    d = diagnose(sample)
+    node = _nodes(d)[FORCE]
+    assert node["lq_note"] == "参照值小于本区"
+    flagged = [r for r in _nodes(d).values() if r["lq_note"] == "参照值小于本区"]
+    assert all(r["zone_value"] > r["reference_value"] > 0 for r in flagged)  # type: ignore[operator]
+    assert any(w.startswith(f"{len(flagged)} 个节点的区位熵不可靠 (参照值小于本区)") for w in d.warnings)
+    province = _nodes(diagnose(sample, reference="province"))[FORCE]
+    assert province["lq_note"] == "参照样本少"  # 5 reference firms < 10
+    assert (
+        _nodes(diagnose(sample, reference="province", rules=StrengthRules(min_reference_firms=5)))[FORCE][
+            "lq_note"
+        ]
+        is None
+    )
+    nodes_without_lq = [r for r in _nodes(d).values() if r["lq"] is None]
+    assert nodes_without_lq and all(r["lq_note"] is None for r in nodes_without_lq)
+
+
+def test_a_reference_smaller_than_the_zone_is_said_first(sample: Warehouse) -> None:
+    """The zone's 11 firms against 郑州's 20 is fine; with 郑州 cut to its 3983 firms (2) the
+    reference is smaller than the zone it contains, and the first warning says so with both totals."""
+    assert not any("合计值" in w for w in diagnose(sample).warnings)
+    panel = sample.to_arrow(sample.table("region_activity"))
+    keep = pc.or_(pc.not_equal(panel["region_code"], "410100"), pc.equal(panel["activity_code"], "3983"))
+    with sample.transaction():
+        sample.replace("region_activity", panel.filter(keep))
+    first = diagnose(sample).warnings[0]
+    assert first.startswith("参照地区 郑州市 (410100) 的合计值 (2 家) 小于本区 (11 家)")
+    assert "the reference 郑州市 (410100) totals 2 firms, less than the zone's 11 firms" in first

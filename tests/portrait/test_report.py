@@ -41,6 +41,10 @@ def test_report_has_contents_headings_tables_charts_and_excel(sample: Warehouse,
     assert len(doc.inline_shapes) >= 5  # trend, flows, sections, chains, radar
     body = "\n".join(texts)
     assert "在营企业 11 家" in body
+    # the sample's 郑州 has fewer firms in 3983 than the zone: the diagnosis says its LQs are unreliable
+    notes = [t for t in texts if t.startswith("注意: ") and "区位熵不可靠 (参照值小于本区)" in t]
+    assert len(notes) == 1
+    assert texts.index(notes[0]) > texts.index("四、产业链诊断")
     wb = openpyxl.load_workbook(files.xlsx)
     for sheet in (
         "总量",

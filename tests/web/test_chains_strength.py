@@ -86,3 +86,18 @@ def test_stored_memberships_give_the_diagnosis_classes(classified: tuple[FastAPI
     for n in graph["nodes"]:
         assert n["firms"] == firms["intelligent-sensors", n["id"]]  # the same firms as the diagnosis
     c.close()
+
+
+def test_the_page_says_when_the_lqs_behind_the_colours_are_unreliable(
+    clients: dict[str, TestClient], app: FastAPI
+) -> None:
+    """Each of the diagnosis' warnings stands under the legend of the chain page (escaped)."""
+    from markupsafe import escape
+
+    from zonebrain.web._queries import chains as q
+
+    warnings = q.lq_warnings(app.state.zonebrain)
+    page = clients["leader"].get("/chains?chain=intelligent-sensors").text
+    assert page.count('class="warn small lq-warning"') == len(warnings)
+    for w in warnings:
+        assert str(escape(w)) in page

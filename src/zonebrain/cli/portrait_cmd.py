@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import pyarrow as pa
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from zonebrain.cli._common import console, input_errors, warehouse
@@ -187,7 +188,19 @@ def diagnose_cmd(
         f"参照 (reference): {d.reference_zh} {d.reference_year or ''}年; "
         f"口径 (measure) {LQ_MEASURES[d.measure]} ({d.measure})"
     )
-    cols = ["chain_name", "node_name", "stage", "firms", "revenue_fen", "lq", "density", "strength"]
+    for w in d.warnings:
+        console.print(f"[yellow]注意 (note): {escape(w)}[/yellow]")
+    cols = [
+        "chain_name",
+        "node_name",
+        "stage",
+        "firms",
+        "revenue_fen",
+        "lq",
+        "lq_note",
+        "density",
+        "strength",
+    ]
     console.print(_table("节点诊断 / node diagnosis", tables["节点诊断"], cols))
     console.print(_table("缺口 / gaps", d.gaps, ["chain_name", "from_name", "to_name", "gap"]))
 

@@ -51,6 +51,9 @@ class StrengthRules(BaseModel):
     strong_min_firms: int = Field(default=3, ge=1, description="firms a strong node needs at least")
     extension_quantile: float = Field(default=0.5, ge=0, le=1, description="density quantile for 延")
     leaders: int = Field(default=3, ge=1, description="leading firms (链主) listed per node")
+    min_reference_firms: int = Field(
+        default=10, ge=1, description="reference firms below which a node's LQ (by firms) is flagged"
+    )
 
 
 @dataclass
@@ -66,7 +69,7 @@ class Diagnosis:
     rules: StrengthRules
     nodes: pa.Table
     """chain_id, chain_name, node_id, node_name, stage, firms, revenue_fen, chain_share, zone_value,
-    reference_value, lq, density, strength."""
+    reference_value, lq, lq_note (why the LQ is not to be trusted, else null), density, strength."""
     leaders: pa.Table
     """chain_id, node_id, node_name, rank, uscc, name, revenue_fen, is_chain_leader."""
     gaps: pa.Table
@@ -75,6 +78,66 @@ class Diagnosis:
     """The reference economy as Chinese text names it: ``郑州市 (410100)``, ``河南省 (410000)``, ``全国``."""
     basis: str = "memberships"
     """How the zone's node values were found: ``memberships`` or ``classes`` (see :func:`diagnose`)."""
+    warnings: tuple[str, ...] = ()
+    """Bilingual sentences on how far the LQs can be trusted (see :func:`lq_note`)."""
+
+
+LQ_ABOVE_REFERENCE: Final = "参照值小于本区"
+"""lq_note: the zone's node value exceeds the reference's, which contains the zone."""
+LQ_THIN_REFERENCE: Final = "参照样本少"
+"""lq_note: the reference has fewer firms in the node than ``StrengthRules.min_reference_firms``."""
+
+
+def lq_note(zone_value: int, reference_value: int, measure: str, rules: StrengthRules) -> str | None:
+    """Why a node's LQ is not to be trusted, or None. The reference economy (city, province or
+    nation) contains the zone, so a zone value above the reference's means the reference registry
+    misses the zone's firms or is incomplete; by firms, a handful of reference firms makes the
+    LQ a ratio of small counts.
+
+    >>> r = StrengthRules()
+    >>> lq_note(559, 1, "firms", r), lq_note(5, 8, "firms", r), lq_note(5, 80, "firms", r)
+    ('参照值小于本区', '参照样本少', None)
+    """
+    if reference_value <= 0:
+        return None  # no LQ at all
+    if zone_value > reference_value:
+        return LQ_ABOVE_REFERENCE
+    if measure == "firms" and reference_value < rules.min_reference_firms:
+        return LQ_THIN_REFERENCE
+    return None
+
+
+def _warnings(
+    nodes: list[dict[str, object]], zone_total: int, ref_total: int, label: str, measure: str
+) -> tuple[str, ...]:
+    """The sentences the reader sees before the LQs: a reference smaller than the zone, and how
+    many nodes carry each note (the three largest LQs among them named)."""
+    from zonebrain.portrait._labels import MONEY_COLUMNS, MONEY_UNIT, display_value
+
+    zh_unit, en_unit = {"firms": (" 家", " firms"), "employees": (" 人", " employees")}.get(
+        measure, (f" {MONEY_UNIT}", f" {MONEY_UNIT} (10,000 yuan)") if measure in MONEY_COLUMNS else ("", "")
+    )
+    out = []
+    if ref_total and zone_total > ref_total:
+        ref, zone = display_value(measure, ref_total), display_value(measure, zone_total)
+        out.append(
+            f"参照地区 {label} 的合计值 ({ref}{zh_unit}) 小于本区 ({zone}{zh_unit}), 而参照地区包含本区: 参照数据"
+            "不完整或不含本区企业, 区位熵普遍偏高, 仅供参考; 请导入完整的参照数据 "
+            f"(the reference {label} totals {ref}{en_unit}, less than the zone's {zone}{en_unit} although it "
+            "contains the zone: the reference data is incomplete and the LQs are inflated; import a complete "
+            "reference)"
+        )
+    for note, en in ((LQ_ABOVE_REFERENCE, "the zone's value exceeds the reference's"),
+                     (LQ_THIN_REFERENCE, "too few reference firms")):  # fmt: skip
+        hit = [(str(n["node_name"]), float(str(n["lq"] or 0))) for n in nodes if n["lq_note"] == note]
+        if hit:
+            hit.sort(key=lambda x: -x[1])
+            named = "、".join(f"{name} ({lq:.2f})" for name, lq in hit[:3])
+            out.append(
+                f"{len(hit)} 个节点的区位熵不可靠 ({note}), 如 {named}; 这些节点的强弱判定仅供参考 "
+                f"({len(hit)} nodes have an unreliable LQ: {en})"
+            )
+    return tuple(out)
 
 
 def zone_code(wh: Warehouse) -> str:
@@ -259,11 +322,13 @@ def diagnose(
                 "zone_value": zv,
                 "reference_value": rv,
                 "lq": lq,
+                "lq_note": lq_note(zv, rv, measure, rules),
                 "density": dens,
                 "strength": strength,
             }
         )
     nodes = pa.Table.from_pylist(rows, schema=NODE_SCHEMA)
+    label_zh = reference_name(reference, zone_code(wh))
     return Diagnosis(
         year=year,
         reference_year=ref_year,
@@ -273,8 +338,9 @@ def diagnose(
         nodes=nodes,
         leaders=_leaders(wh, facts, chains, rules.leaders),
         gaps=_gaps(chains, nodes),
-        reference_zh=reference_name(reference, zone_code(wh)),
+        reference_zh=label_zh,
         basis=basis,
+        warnings=_warnings(rows, zone_total, ref_total, label_zh, measure),
     )
 
 
@@ -291,6 +357,7 @@ NODE_SCHEMA: Final = pa.schema(
         ("zone_value", pa.int64()),
         ("reference_value", pa.int64()),
         ("lq", pa.float64()),
+        ("lq_note", pa.string()),
         ("density", pa.float64()),
         ("strength", pa.string()),
     ]

@@ -81,6 +81,7 @@ HEADERS: Final = {
     "zone_value": "园区值",
     "reference_value": "参照值",
     "lq": "区位熵 LQ",
+    "lq_note": "区位熵提示",
     "density": "关联密度",
     "strength": "强弱",
     "rank": "排名",

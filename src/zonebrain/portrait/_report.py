@@ -249,11 +249,23 @@ def _diagnosis(b: _Builder, d: Diagnosis) -> None:
         f"共诊断 {d.nodes.num_rows} 个节点: 强 {counts['强']} 个, 弱 {counts['弱']} 个, "
         f"缺 {counts['缺']} 个, 延伸机会 {counts['延']} 个; 供需缺口 {d.gaps.num_rows} 处。"
     )
+    for w in d.warnings:
+        b.doc.paragraph(f"注意: {w}")
     all_nodes = node_table(d.nodes)
     b.store("节点诊断", all_nodes)
     b.store("链主", d.leaders)
     b.store("缺口", d.gaps)
-    cols = ["node_name", "stage", "firms", "revenue_fen", "chain_revenue_share", "lq", "density", "strength"]
+    cols = [
+        "node_name",
+        "stage",
+        "firms",
+        "revenue_fen",
+        "chain_revenue_share",
+        "lq",
+        "lq_note",
+        "density",
+        "strength",
+    ]
     for i, chain_id in enumerate(dict.fromkeys(all_nodes["chain_id"].to_pylist()), start=1):
         nodes = all_nodes.filter(pc.equal(all_nodes["chain_id"], chain_id))
         name = nodes["chain_name"][0].as_py()

@@ -60,8 +60,11 @@ class _WithMemberships:
         return getattr(self._wh, name)
 
 
-def strengths(ctx: WebContext, park: str | None = None) -> dict[tuple[str, str], str]:
-    """(chain, node) → the diagnosed strength class (强/弱/缺/延) for the zone or one park (cached)."""
+def _diagnosed(
+    ctx: WebContext, park: str | None = None
+) -> tuple[dict[tuple[str, str], str], tuple[str, ...]]:
+    """The diagnosis of the zone or one park as the pages use it (cached): (chain, node) → the
+    strength class, and the diagnosis' warnings."""
     from zonebrain.portrait import diagnose
 
     if memberships_stored(ctx):
@@ -73,12 +76,23 @@ def strengths(ctx: WebContext, park: str | None = None) -> dict[tuple[str, str],
             schema=pa.schema([("uscc", pa.string()), ("chain_id", pa.string()), ("node_id", pa.string())]),
         )
 
-    def compute(wh: Warehouse) -> dict[tuple[str, str], str]:
+    def compute(wh: Warehouse) -> tuple[dict[tuple[str, str], str], tuple[str, ...]]:
         source = wh if rows is None else cast(Warehouse, _WithMemberships(wh, rows))
         d = diagnose(source, chains=ctx.chains, park=park)
-        return {(r["chain_id"], r["node_id"]): str(r["strength"]) for r in d.nodes.to_pylist()}
+        return {(r["chain_id"], r["node_id"]): str(r["strength"]) for r in d.nodes.to_pylist()}, d.warnings
 
-    return ctx.cache.get(("strengths", park), compute)
+    return ctx.cache.get(("diagnosis", park), compute)
+
+
+def strengths(ctx: WebContext, park: str | None = None) -> dict[tuple[str, str], str]:
+    """(chain, node) → the diagnosed strength class (强/弱/缺/延) for the zone or one park (cached)."""
+    return _diagnosed(ctx, park)[0]
+
+
+def lq_warnings(ctx: WebContext, park: str | None = None) -> tuple[str, ...]:
+    """The diagnosis' sentences on how far its LQs (and so its 强 class) can be trusted: a reference
+    smaller than the zone, nodes whose reference value is below the zone's or thin."""
+    return _diagnosed(ctx, park)[1]
 
 
 def strength_key(strength: str | None) -> str:

@@ -39,6 +39,7 @@ def chains_page(request: Request, p: Aggregates, chain: str | None = None) -> Re
             "can_list": p.can(Perm.ENTERPRISES),
             "strength_keys": list(q.STRENGTH_KEYS.values()),
             "rules": StrengthRules(),
+            "lq_warnings": q.lq_warnings(ctx),
         },
     )
 
