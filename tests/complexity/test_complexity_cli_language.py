@@ -68,3 +68,18 @@ def test_an_unreadable_file_is_chinese_first(tmp_path: Path) -> None:
     message = _error(tmp_path, _panel(), "--out", str(tmp_path / "o.csv"), name="in.xls")
     _chinese_first(message)
     assert "无法读取" in message and "cannot read" in message
+
+
+def test_a_long_message_is_one_unbroken_line_with_its_specifics(tmp_path: Path) -> None:
+    # two groups of cities with no industry in common: the network falls apart
+    t = pd.DataFrame({"city": list("aabccd"), "industry": list("wxxyzz"), "output": [1.0] * 6})
+    inp = tmp_path / "in.csv"
+    t.to_csv(inp, index=False)
+    res = CliRunner().invoke(_main(), ["complexity", str(inp), *BASE, "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2, res.output
+    line = next(x for x in res.output.splitlines() if "Error:" in x)
+    message = line.split("Error:", 1)[1].strip()
+    _chinese_first(message)
+    assert message.startswith("地区—活动网络分成 2 个互不相连的部分"), message
+    assert "['a', 'b']; ['c', 'd']" in message  # the parts, printed as they are (not as markup)
+    assert "--disconnected largest" in message and message.endswith(")"), message

@@ -120,13 +120,17 @@ def test_activity_with_no_trade_is_left_out_and_reported() -> None:
 
 def test_single_location() -> None:
     t = table()
-    with pytest.raises(InputError, match=r"only one location \('a'\)"):
+    with pytest.raises(
+        InputError, match=r"^只有一个地区 'a' .*\(only one location, 'a', has non-zero values"
+    ):
         run(t[t["city"] == "a"])
 
 
 def test_single_activity() -> None:
     t = table()
-    with pytest.raises(InputError, match=r"only one activity \('w'\)"):
+    with pytest.raises(
+        InputError, match=r"^只有一个活动 'w' .*\(only one activity, 'w', has non-zero values"
+    ):
         run(t[t["industry"] == "w"])
 
 

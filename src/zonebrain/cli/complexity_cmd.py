@@ -13,6 +13,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from zonebrain.complexity import ComplexityResult, clean, compute
@@ -29,44 +30,6 @@ app = typer.Typer(
 )
 
 _LEVELS = ("pairs", "locations", "activities")
-
-_ZH: tuple[tuple[str, str], ...] = (
-    ("is not numeric", "数值列含非数字的值"),
-    ("missing (NaN)", "数值列有缺失值"),
-    ("infinite value", "数值列有无穷大的值"),
-    ("Values must be amounts", "数值须为 ≥ 0 的数量，不能为负"),
-    ("every row needs a key", "有行缺少地区、活动或年份"),
-    ("duplicate key", "有重复的键（同一地区、活动、年份出现多行）"),
-    ("duplicate rows", "参照表或人口表有重复行"),
-    ("has no column", "表中缺少所需的列"),
-    ("has no rows", "输入表没有数据行，无可计算"),
-    ("needs 0/1 values", "manual 判定要求数值为 0 或 1"),
-    ("every value is 0", "该年度数值全为 0，无可计算"),
-    ("only one location", "只有一个地区有非零数值，至少需要两个"),
-    ("only one activity", "只有一个活动有非零数值，至少需要两个"),
-    ("disconnected parts", "地区—活动网络不连通，ECI 无法跨部分计算"),
-    ("pass the presence test", "通过存在性判定的地区或活动不足两个"),
-    ("same set of activities", "各地区的活动完全相同，ECI 无法排序"),
-    ("unknown complexity convention", "未知口径"),
-    ("unknown presence test", "未知存在性判定"),
-    ("needs a population table", "该存在性判定需要人口表"),
-    ("no population for location", "有地区缺少人口数据"),
-    ("no positive total for activity", "参照表中有活动的总额不为正"),
-    ("must be a positive number", "参数须为正数"),
-    ("disconnected must be", "--disconnected 须为 raise 或 largest"),
-    ("was not computed", "未计算该年度"),
-    ("expected a pandas", "输入须为数据表"),
-)
-"""Chinese for the messages of :mod:`zonebrain.complexity` (English), by a phrase each contains."""
-
-
-def bilingual(message: str) -> str:
-    """*message* Chinese first, then English: the complexity module's English messages get the
-    Chinese of their kind in front; a message that already starts in Chinese is kept."""
-    if message[:1] and "\u4e00" <= message[0] <= "\u9fff":
-        return message
-    zh = next((z for phrase, z in _ZH if phrase in message), "输入数据无法用于计算经济复杂度")
-    return f"{zh} ({message})"
 
 
 def _read_table(path: Path, text_columns: list[str]) -> pd.DataFrame:
@@ -230,7 +193,10 @@ def complexity(
         table = _output(result, level, location, activity, year)
         _write_table(table, out)
     except InputError as err:
-        console.print(f"[red]错误 Error:[/red] {bilingual(str(err))}", markup=True, highlight=False)
+        # the messages of zonebrain.complexity are Chinese first, the English in parentheses
+        console.print(
+            f"[red]错误 Error:[/red] {escape(str(err))}", markup=True, highlight=False, soft_wrap=True
+        )
         raise typer.Exit(code=2) from None
     issues = result.issues
     if not issues.empty:

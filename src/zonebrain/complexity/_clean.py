@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._panel import ComplexityInputError, check_values
+from ._panel import TO_CLEAN, check_values, require_columns
 
 
 def clean(
@@ -37,12 +37,8 @@ def clean(
     2  b  x  3.000000e+09
     """
     keys = [location, activity] if year is None else [year, location, activity]
-    for col in [*keys, value]:
-        if col not in panel.columns:
-            raise ComplexityInputError(
-                f"the table has no column {col!r}; its columns are {list(panel.columns)!r}"
-            )
-    check_values(panel, value, keys, "the table to clean")
+    require_columns(panel, [*keys, value], TO_CLEAN)
+    check_values(panel, value, keys, TO_CLEAN)
     group_loc = [location] if year is None else [year, location]
     group_act = [activity] if year is None else [year, activity]
     loc_total = panel.groupby(group_loc, sort=False, observed=True)[value].transform("sum")

@@ -20,6 +20,7 @@ from ._panel import (
     plain,
     read_panel,
     show,
+    where_year,
 )
 from ._proximity import density_and_gain, gain_weight, proximity
 from ._rca import balassa, presence, rpop
@@ -28,10 +29,6 @@ from ._result import ComplexityResult, YearResult
 PresenceTest = Literal["rca", "rpop", "both", "manual"]
 Disconnected = Literal["raise", "largest"]
 Progress = Callable[[Hashable, int, int], None]
-
-
-def _label(has_year: bool, year: Hashable) -> str:
-    return f"year {show(year)}: " if has_year else ""
 
 
 def compute(
@@ -101,17 +98,29 @@ def compute(
         presence_test = "rpop" if population is not None else "rca"
     if presence_test not in ("rca", "rpop", "both", "manual"):
         raise ComplexityInputError(
-            f"unknown presence test {presence_test!r}; choose rca, rpop, both or manual"
+            f"未知存在性判定 presence_test={presence_test!r}；可选 rca、rpop、both、manual"
+            f" (unknown presence test {presence_test!r}; choose rca, rpop, both or manual)"
         )
     if presence_test in ("rpop", "both") and population is None:
-        raise ComplexityInputError(f"presence_test={presence_test!r} needs a population table")
+        raise ComplexityInputError(
+            f"存在性判定 presence_test={presence_test!r} 需要人口表（population），请一并传入"
+            f" (presence_test={presence_test!r} needs a population table)"
+        )
     for name, t in (("threshold", threshold), ("rpop_threshold", rpop_threshold)):
         if not np.isfinite(t) or t <= 0:
-            raise ComplexityInputError(f"{name} must be a positive number, got {t!r}")
+            raise ComplexityInputError(
+                f"参数 {name} 须为正数，收到的是 {t!r} ({name} must be a positive number, got {t!r})"
+            )
     if knn is not None and knn < 1:
-        raise ComplexityInputError(f"knn must be a positive number of neighbours, got {knn!r}")
+        raise ComplexityInputError(
+            f"参数 knn（近邻个数）须为正整数，收到的是 {knn!r} "
+            f"(knn must be a positive number of neighbours, got {knn!r})"
+        )
     if disconnected not in ("raise", "largest"):
-        raise ComplexityInputError(f"disconnected must be 'raise' or 'largest', got {disconnected!r}")
+        raise ComplexityInputError(
+            f"参数 disconnected 须为 'raise' 或 'largest'，收到的是 {disconnected!r} "
+            f"(disconnected must be 'raise' or 'largest', got {disconnected!r})"
+        )
 
     years, _, _ = read_panel(
         panel,
@@ -178,21 +187,27 @@ def _one_year(
     out_density: FloatArray,
     out_cog: FloatArray,
 ) -> YearResult:
-    where = _label(has_year, ym.year)
+    zh_year, en_year = where_year(has_year, ym.year)
     year_key = ym.year if has_year else NO_YEAR
     for kind, label, message in ym.dropped:
         issues.append((year_key, kind, label, message))
     n_loc, n_act = ym.values.shape
     if n_loc < 2:
+        loc = show(ym.locations[0])
         raise ComplexityInputError(
-            f"{where}only one location ({show(ym.locations[0])}) has non-zero values; complexity compares "
-            "locations, so at least two are needed. Add locations or drop the year.",
+            f"{zh_year}只有一个地区 {loc} 有非零数值；经济复杂度在地区之间比较，至少需要两个地区。"
+            "请增加地区或删除该年度"
+            f" ({en_year}only one location, {loc}, has non-zero values; complexity compares locations, "
+            "so at least two are needed. Add locations or drop the year.)",
             year=plain(ym.year) if has_year else None,
             location=plain(ym.locations[0]),
         )
     if n_act < 2:
+        act = show(ym.activities[0])
         raise ComplexityInputError(
-            f"{where}only one activity ({show(ym.activities[0])}) has non-zero values; at least two are needed.",
+            f"{zh_year}只有一个活动 {act} 有非零数值，至少需要两个。请增加活动或删除该年度"
+            f" ({en_year}only one activity, {act}, has non-zero values; at least two are needed. "
+            "Add activities or drop the year.)",
             year=plain(ym.year) if has_year else None,
             activity=plain(ym.activities[0]),
         )
@@ -251,11 +266,15 @@ def _one_year(
                 members = ym.locations[core_loc & (loc_comp == c)]
                 shown = ", ".join(map(show, members[:5])) + (" …" if len(members) > 5 else "")
                 parts.append(f"[{shown}]")
+            n, listed = comp_of_core.size, "; ".join(parts)
             raise ComplexityInputError(
-                f"{where}the location–activity network falls into {comp_of_core.size} disconnected parts "
-                f"(no shared activity between them), e.g. {'; '.join(parts)}. ECI is not defined across "
-                "parts. Compute the parts separately, clean the table (zonebrain.complexity.clean), or pass "
-                "disconnected='largest'.",
+                f"{zh_year}地区—活动网络分成 {n} 个互不相连的部分（彼此没有共同的活动），例如 {listed}；"
+                "ECI 无法跨部分计算。请分别计算各部分、先清洗数据（zonebrain.complexity.clean），"
+                "或传入 disconnected='largest'（命令行 --disconnected largest）只算最大的部分"
+                f" ({en_year}the location–activity network falls into {n} disconnected parts with no shared "
+                f"activity between them, e.g. {listed}. ECI is not defined across parts. Compute the parts "
+                "separately, clean the table with zonebrain.complexity.clean, or pass disconnected='largest' "
+                "(on the command line --disconnected largest) to compute the largest part only.)",
                 year=plain(ym.year) if has_year else None,
             )
         keep = comp_of_core[int(np.argmax(sizes))]
@@ -283,8 +302,10 @@ def _one_year(
     aj = np.flatnonzero(core_act)
     if li.size < 2 or aj.size < 2:
         raise ComplexityInputError(
-            f"{where}only {li.size} location(s) and {aj.size} activity(ies) pass the presence test; ECI "
-            "needs at least two of each. Lower the threshold or add data.",
+            f"{zh_year}只有 {li.size} 个地区和 {aj.size} 个活动通过存在性判定，ECI 至少各需要两个。"
+            "请降低门槛或补充数据"
+            f" ({en_year}only {li.size} location(s) and {aj.size} activity(ies) pass the presence test; "
+            "ECI needs at least two of each. Lower the threshold or add data.)",
             year=plain(ym.year) if has_year else None,
         )
 
@@ -294,8 +315,9 @@ def _one_year(
         eig = eigen(core)
     except ValueError:
         raise ComplexityInputError(
-            f"{where}every location has the same set of activities, so ECI cannot rank them "
-            "(second eigenvalue 0). Add locations or activities.",
+            f"{zh_year}各地区的活动完全相同（第二特征值为 0），ECI 无法排序。请增加地区或活动"
+            f" ({en_year}every location has the same set of activities, so ECI cannot rank them: the "
+            "second eigenvalue is 0. Add locations or activities.)",
             year=plain(ym.year) if has_year else None,
         ) from None
 

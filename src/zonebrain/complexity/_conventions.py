@@ -45,8 +45,8 @@ def get_convention(name: str | Convention) -> Convention:
     try:
         return CONVENTIONS[name]
     except KeyError:
-        known = ", ".join(sorted(CONVENTIONS))
         raise InputError(
-            f"unknown complexity convention {name!r}; choose one of: {known} "
-            "(see docs/complexity.md, section Conventions)"
+            f"未知口径 {name!r}；可选：{'、'.join(sorted(CONVENTIONS))}，见 docs/complexity.md 的“口径”一节"
+            f" (unknown complexity convention {name!r}; choose one of: {', '.join(sorted(CONVENTIONS))}; "
+            "see docs/complexity.md, section Conventions)"
         ) from None

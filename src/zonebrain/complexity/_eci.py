@@ -75,7 +75,7 @@ def eigen(core: NDArray[np.float64]) -> Eigen:
     values, vectors = np.linalg.eigh(s)
     lam = float(values[-2])
     if lam <= _EIGEN_EPS:
-        raise ValueError("second eigenvalue is zero")
+        raise ValueError("第二特征值为 0 (second eigenvalue is zero)")
     kc = vectors[:, -2] / np.sqrt(d)
     kp = (core.T @ kc) / u / lam
     sign = _correlation_sign(d, kc)

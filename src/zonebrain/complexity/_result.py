@@ -95,15 +95,21 @@ class ComplexityResult:
 
     def year(self, year: Hashable | None = None) -> YearResult:
         """The :class:`YearResult` for ``year`` (omit it when the table has no year column)."""
+        computed = [show(y) for y in self.years]
         if year is None:
             if len(self.years_data) == 1:
                 return self.years_data[0]
-            raise ComplexityInputError(f"several years were computed ({self.years}); name one")
+            raise ComplexityInputError(
+                f"计算了多个年份（{'、'.join(computed)}），请指明其中一个"
+                f" (several years were computed: {', '.join(computed)}; name one)"
+            )
         for y in self.years_data:
             if y.year == year:
                 return y
         raise ComplexityInputError(
-            f"year {show(year)} was not computed; years are {[show(y) for y in self.years]}", year=year
+            f"未计算年份 {show(year)}；已计算的年份为 {'、'.join(computed)}"
+            f" (year {show(year)} was not computed; years are {', '.join(computed)})",
+            year=year,
         )
 
     def proximity(self, year: Hashable | None = None) -> Proximity:
