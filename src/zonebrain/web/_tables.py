@@ -2,8 +2,11 @@
 
 A :class:`DataTable` has typed columns; money columns (``kind="fen"``) carry integer fen in
 JSON, are shown in their column's unit (万元 unless ``unit="元"``) with two decimals and
-separators on pages, and are written to Excel as exact decimals of that unit (no float ever holds
-an amount on the way). Identifiers and years (``kind="id"``) are integers shown without
+separators on pages, and are written to Excel as decimals of that unit (no float ever holds an
+amount on the way): rounded to two places, or with ``exact=True`` every digit (3317518900 fen →
+3317.5189 万元, shown ``#,##0.00####``). Shares (``kind="share"``) are fractions
+of a whole: JSON keeps the fraction, pages show it in percent (``72.5%``), Excel holds the fraction
+formatted ``0.0%``. Identifiers and years (``kind="id"``) are integers shown without
 thousands separators (``2024``, not ``2,024``). Times are stored as naive UTC (the app store's
 :func:`~zonebrain.core.clock.utcnow`) and shown, on pages and in Excel, in Beijing time
 (:func:`~zonebrain.core.clock.beijing`); the JSON keeps them as stored.
@@ -15,7 +18,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 from urllib.parse import quote
@@ -28,12 +31,30 @@ from zonebrain.core.money import FEN_PER, display_fen
 from zonebrain.core.xlsx import save_workbook
 from zonebrain.web._i18n import Translator
 
-Kind = Literal["text", "int", "id", "fen", "float", "pct", "pp", "date", "link"]
+Kind = Literal["text", "int", "id", "fen", "float", "pct", "share", "pp", "date", "link"]
 """``int`` counts (with separators), ``id`` identifiers and years (without), ``fen`` money,
-``pct`` a number in percent (8.27 = 8.27 %; shown ``8.3%``), ``pp`` percentage points (``+1.2``)."""
+``pct`` a number in percent (8.27 = 8.27 %; shown ``8.3%``), ``share`` a fraction of a whole
+(0.725; shown ``72.5%``, a fraction formatted as a percentage in Excel), ``pp`` percentage points
+(``+1.2``)."""
 FLOAT_PLACES = 6
 """Decimal places a ``float`` keeps in Excel: enough for every index the app shows (density, PCI,
 scores), and no binary noise (``1.000000000000001`` is written as 1)."""
+SHARE_PLACES = 4
+"""Decimal places a share keeps in Excel (0.8333333333333334 → 0.8333, shown ``83.3%``)."""
+NUMBER_FORMATS: dict[str, str] = {
+    "fen": "#,##0.00",
+    "exact": "#,##0.00####",
+    "float": "0.000",
+    "pct": "0.0",
+    "pp": "0.0",
+    "share": "0.0%",
+    "id": "0",
+}
+"""Excel number format per kind (``exact``: a money column with :attr:`Col.exact`): one decimal
+for percent and percentage points like the page, a share as a percentage of its fraction."""
+JSON_KINDS: dict[str, str] = {"share": "float"}
+"""The kind the API names a column by where it is not the column's own: a share is the ``float``
+fraction the API has always returned (the JSON contract predates the kind)."""
 MoneyUnit = Literal["万元", "元"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Format = Literal["json", "xlsx"]
@@ -47,6 +68,9 @@ class Col:
     kind: Kind = "text"
     unit: MoneyUnit = "万元"
     """The unit a money column is shown and exported in (its JSON is integer fen either way)."""
+    exact: bool = False
+    """Money written to Excel with every digit of its unit, never rounded (3317518900 fen →
+    3317.5189 万元, format ``#,##0.00####``); pages show two decimals either way."""
     page: bool = True
     """Shown on pages (False: a code kept for the API and, unless *xlsx* is False, Excel)."""
     xlsx: bool = True
@@ -54,6 +78,11 @@ class Col:
     labels: Mapping[str, str] | None = field(default=None, compare=False)
     """Value → catalogue key of its label (stage ``线索`` → ``pipeline.stages.lead``): pages and
     Excel show the label in the reader's language, JSON keeps the value; unknown values as they are."""
+
+    @property
+    def css(self) -> str:
+        """The class of the column's page cells: its kind, a share as ``pct`` (shown in percent)."""
+        return "pct" if self.kind == "share" else self.kind
 
 
 @dataclass
@@ -98,7 +127,9 @@ def to_json(table: DataTable, t: Translator) -> dict[str, Any]:
     return {
         "name": table.name,
         "title": t(table.title, **table.title_params),
-        "columns": [{"key": c.key, "label": t(c.label), "kind": c.kind} for c in table.columns],
+        "columns": [
+            {"key": c.key, "label": t(c.label), "kind": JSON_KINDS.get(c.kind, c.kind)} for c in table.columns
+        ],
         "rows": [{k: _json_value(r.get(k)) for k in keys} for r in table.rows],
         "total": table.total if table.total is not None else len(table.rows),
     }
@@ -114,6 +145,8 @@ def cell_text(value: Any, kind: str, unit: str = "万元") -> str:
         return f"{float(value):.3f}"
     if kind == "pct":  # one decimal and the sign of percent, as the KPI report writes them
         return f"{float(value):.1f}%"
+    if kind == "share":
+        return f"{share_pct(value):.1f}%"
     if kind == "pp":
         return f"{float(value):+.1f}"
     if kind == "int":
@@ -125,6 +158,23 @@ def cell_text(value: Any, kind: str, unit: str = "万元") -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def share_pct(share: Any) -> float:
+    """A share (a fraction, e.g. a :class:`~fractions.Fraction`) in percent to two places, as JSON's
+    ``*_pct`` fields carry it and pages show it to one (0.72549 → 72.55 → ``72.5%``).
+
+    >>> share_pct(0.8333333333333334), cell_text(0.8333, "share"), cell_text(1.5, "share")
+    (83.33, '83.3%', '150.0%')
+    """
+    return round(float(share) * 100, 2)
+
+
+def as_shares(table: DataTable, keys: tuple[str, ...]) -> DataTable:
+    """*table* with the columns *keys* (fractions) shown as shares, the values as they are: for a
+    page whose table the API exports with another kind (the funnel's rates, ``0.000`` in Excel)."""
+    columns = [replace(c, kind="share") if c.key in keys else c for c in table.columns]
+    return replace(table, columns=columns)
 
 
 def label_text(col: Col, value: Any, t: Translator) -> Any:
@@ -164,21 +214,20 @@ def to_xlsx(table: DataTable, t: Translator) -> bytes:
         for c in columns:
             v = label_text(c, r.get(c.key), t)
             if v is not None and c.kind == "fen":
-                # openpyxl writes a Decimal as its exact text (its stubs omit Decimal)
+                # openpyxl writes a Decimal as its exact text: no float on the way
                 per = FEN_PER["元" if c.unit == "元" else "万元"]
-                amount = (Decimal(int(v)) / per).quantize(Decimal("0.01"), ROUND_HALF_UP)
-                cell = WriteOnlyCell(ws, value=amount)  # type: ignore[arg-type]
-                cell.number_format = "#,##0.00"
-                out.append(cell)
+                amount = Decimal(int(v)) / per
+                if not c.exact:
+                    amount = amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
+                fmt = NUMBER_FORMATS["exact" if c.exact else "fen"]
+                out.append(_number_cell(ws, amount, fmt))
             elif isinstance(v, float) and c.kind in ("float", "pct", "pp"):
                 # percent and pp as their JSON numbers, shown with one decimal like the page
-                cell = WriteOnlyCell(ws, value=round(v, FLOAT_PLACES))
-                cell.number_format = "0.000" if c.kind == "float" else "0.0"
-                out.append(cell)
+                out.append(_number_cell(ws, round(v, FLOAT_PLACES), NUMBER_FORMATS[c.kind]))
+            elif c.kind == "share" and isinstance(v, float | int | Decimal) and not isinstance(v, bool):
+                out.append(_number_cell(ws, round(float(v), SHARE_PLACES), NUMBER_FORMATS["share"]))
             elif v is not None and c.kind == "id" and isinstance(v, int):
-                cell = WriteOnlyCell(ws, value=v)
-                cell.number_format = "0"
-                out.append(cell)
+                out.append(_number_cell(ws, v, NUMBER_FORMATS["id"]))
             elif isinstance(v, dt.datetime):
                 out.append(beijing(v))
             elif isinstance(v, str):
@@ -189,6 +238,14 @@ def to_xlsx(table: DataTable, t: Translator) -> bytes:
     buf = io.BytesIO()
     save_workbook(wb, buf)
     return buf.getvalue()
+
+
+def _number_cell(ws: Any, value: float | Decimal, number_format: str) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]  # its stubs omit Decimal
+    cell.number_format = number_format
+    return cell
 
 
 def _text_cell(ws: Any, text: str) -> Any:

@@ -4,9 +4,6 @@ weekly digest — shared by the pages and the API."""
 from __future__ import annotations
 
 import datetime as dt
-import io
-from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -15,12 +12,11 @@ from zonebrain import pipeline as pl
 from zonebrain.appstore import Role, utcnow
 from zonebrain.core.clock import beijing
 from zonebrain.core.errors import InputError, MoneyError
-from zonebrain.core.money import FEN_PER, format_fen, parse_amount
-from zonebrain.core.xlsx import save_workbook
+from zonebrain.core.money import format_fen, parse_amount
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._context import WebContext
 from zonebrain.web._queries._common import resolve_park
-from zonebrain.web._tables import Col, DataTable, to_xlsx
+from zonebrain.web._tables import Col, DataTable
 
 BOARD_STAGES: tuple[pl.Stage, ...] = (*pl.PATH, pl.Stage.TERMINATED)
 
@@ -39,7 +35,8 @@ ORIGIN_LABELS: dict[str, str] = {o.value: f"pipeline.origin_{o.value}" for o in 
 STALL_LABELS: dict[str, str] = {c.value: f"pipeline.stall_{c.value}" for c in pl.Colour}
 """Origins and stall colours as stored (``targeting``, ``green``) → their catalogue keys."""
 RATE_PLACES = 4
-"""Decimal places of a rate (a fraction) in JSON; pages show it in percent with one decimal."""
+"""Decimal places of a rate (a fraction) in JSON; pages show it in percent with one decimal
+(a ``share`` column: :func:`zonebrain.web._tables.cell_text`)."""
 
 
 def projects(
@@ -302,42 +299,9 @@ def delivery_rows(df: Any, parks: dict[str, str] | None = None) -> list[dict[str
     return rows
 
 
-def in_percent(table: DataTable, keys: tuple[str, ...]) -> DataTable:
-    """*table* for a page: the rate columns *keys* (fractions) in percent, shown ``72.5%``."""
-    rows = [
-        {**r, **{k: None if r.get(k) is None else round(float(r[k]) * 100, 2) for k in keys}}
-        for r in table.rows
-    ]
-    columns = [replace(c, kind="pct") if c.key in keys else c for c in table.columns]
-    return replace(table, columns=columns, rows=rows)
-
-
-def delivery_xlsx(table: DataTable, t: Any) -> bytes:
-    """The delivery table as Excel: amounts as exact 万元 (3317518900 fen → 3317.5189, never
-    rounded to 3317.52) with a 万元 number format, rates as fractions shown ``0.0%``."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(io.BytesIO(to_xlsx(table, t)))
-    ws = wb.active
-    assert ws is not None
-    per = FEN_PER["万元"]
-    for i, c in enumerate([c for c in table.columns if c.xlsx], start=1):
-        for n, r in enumerate(table.rows, start=3):  # row 1 the title, row 2 the headers
-            v = r.get(c.key)
-            if v is None:
-                continue
-            if c.kind == "fen":
-                cell = ws.cell(n, i)
-                cell.value = Decimal(int(v)) / per
-                cell.number_format = "#,##0.00####"
-            elif c.key in DELIVERY_RATES:
-                ws.cell(n, i).number_format = "0.0%"
-    buf = io.BytesIO()
-    save_workbook(wb, buf)
-    return buf.getvalue()
-
-
 def delivery_table(rows: list[dict[str, Any]], year: int | None) -> DataTable:
+    """The delivery rows as a table: amounts exact in Excel (3317518900 fen → 3317.5189 万元, never
+    3317.52), rates as shares (a fraction in JSON and Excel, ``72.5%`` on pages)."""
     cols = [
         Col("project_id", "pipeline.col.id", "id"),
         Col("name", "col.name"),
@@ -349,19 +313,19 @@ def delivery_table(rows: list[dict[str, Any]], year: int | None) -> DataTable:
         Col("year", "pipeline.col.year", "id"),
         Col("status_text", "pipeline.col.delivery_status"),
         Col("status", "pipeline.col.status_code"),
-        Col("delivery_rate", "pipeline.col.delivery_rate", "float"),
-        Col("promised_output_fen", "pipeline.col.promised_output", "fen"),
-        Col("actual_output_fen", "pipeline.col.actual_output", "fen"),
-        Col("output_rate", "pipeline.col.output_rate", "float"),
-        Col("promised_tax_fen", "pipeline.col.promised_tax", "fen"),
-        Col("actual_tax_fen", "pipeline.col.actual_tax", "fen"),
-        Col("tax_rate", "pipeline.col.tax_rate", "float"),
+        Col("delivery_rate", "pipeline.col.delivery_rate", "share"),
+        Col("promised_output_fen", "pipeline.col.promised_output", "fen", exact=True),
+        Col("actual_output_fen", "pipeline.col.actual_output", "fen", exact=True),
+        Col("output_rate", "pipeline.col.output_rate", "share"),
+        Col("promised_tax_fen", "pipeline.col.promised_tax", "fen", exact=True),
+        Col("actual_tax_fen", "pipeline.col.actual_tax", "fen", exact=True),
+        Col("tax_rate", "pipeline.col.tax_rate", "share"),
         Col("promised_jobs", "pipeline.col.promised_jobs", "int"),
         Col("actual_jobs", "pipeline.col.actual_jobs", "int"),
-        Col("jobs_rate", "pipeline.col.jobs_rate", "float"),
-        Col("promised_investment_fen", "pipeline.col.promised_investment", "fen"),
-        Col("registered_capital_fen", "pipeline.col.registered_capital", "fen"),
-        Col("investment_rate", "pipeline.col.investment_rate", "float"),
+        Col("jobs_rate", "pipeline.col.jobs_rate", "share"),
+        Col("promised_investment_fen", "pipeline.col.promised_investment", "fen", exact=True),
+        Col("registered_capital_fen", "pipeline.col.registered_capital", "fen", exact=True),
+        Col("investment_rate", "pipeline.col.investment_rate", "share"),
     ]
     return DataTable(
         name=f"pipeline-delivery-{year}" if year else "pipeline-delivery",

@@ -40,6 +40,7 @@ from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
 from zonebrain.web._i18n import Translator
 from zonebrain.web._queries.policy import latest_run_id, library, run_info, yuan
+from zonebrain.web._tables import share_pct
 
 if TYPE_CHECKING:
     from zonebrain.web._context import WebContext
@@ -583,9 +584,9 @@ def coverage_json(c: pol.Coverage, run_id: str | None) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "clause_share": str(c.clause_share),
-        "clause_share_pct": round(float(c.clause_share) * 100, 2),
+        "clause_share_pct": share_pct(c.clause_share),
         "decided_share": None if c.decided_share is None else str(c.decided_share),
-        "decided_share_pct": None if c.decided_share is None else round(float(c.decided_share) * 100, 2),
+        "decided_share_pct": None if c.decided_share is None else share_pct(c.decided_share),
         "clause_share_text": share_text(c.clause_share),
         "decided_share_text": share_text(c.decided_share),
         "clauses_from_data": sum(bool(x) for x in c.clauses["from_data"].to_pylist()),

@@ -21,7 +21,7 @@ from zonebrain.web._queries import pipeline as q
 from zonebrain.web._queries._common import park_names, resolve_park
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, locale, tr
-from zonebrain.web._tables import XLSX, XLSX_RESPONSE, Format, TableOut, attachment, respond
+from zonebrain.web._tables import XLSX_RESPONSE, Format, TableOut, as_shares, respond
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/pipeline", tags=["pipeline"], responses=ERROR_RESPONSES)
@@ -185,7 +185,7 @@ def funnel_page(request: Request, p: Reader, by: Annotated[str, Query(max_length
     ctx, loc = context(request), locale(request)
     with domain_errors():
         data = q.analytics(ctx, p, by, park_names(ctx, loc))
-    data["conversion"] = q.in_percent(data["conversion"], ("signed_rate", "landed_rate"))
+    data["conversion"] = as_shares(data["conversion"], ("signed_rate", "landed_rate"))  # 72.5%
     t = tr(request)
     for chart in (data["funnel"], data["days"]):  # the stages as the reader reads them
         chart["stages"] = [t(q.STAGE_LABELS.get(s, s)) for s in chart["stages"]]
@@ -211,7 +211,7 @@ def delivery_page(request: Request, p: Reader, year: Year = None) -> Response:
         request,
         "pipeline_delivery.html",
         {
-            "table": q.in_percent(q.delivery_table(rows, year), q.DELIVERY_RATES),
+            "table": q.delivery_table(rows, year),
             "chart_data": q.delivery_chart(rows),
             "far_behind": [r for r in rows if r["status"] == "far_behind"],
             "behind": [r for r in rows if r["status"] == "behind"],
@@ -500,14 +500,7 @@ def delivery(request: Request, p: Reader, year: Year = None, format: Format = "j
     ctx = context(request)
     with domain_errors():
         rows = q.delivery_rows(q.delivery_frame(ctx, p, year), park_names(ctx, locale(request)))
-    table = q.delivery_table(rows, year)
-    if format == "xlsx":  # amounts as exact 万元, rates as percentages
-        return Response(
-            q.delivery_xlsx(table, tr(request)),
-            media_type=XLSX,
-            headers={"Content-Disposition": attachment(f"{table.name}.xlsx")},
-        )
-    return respond(table, format, tr(request))
+    return respond(q.delivery_table(rows, year), format, tr(request))  # Excel: exact 万元, rates 0.0%
 
 
 DigestTable = Annotated[

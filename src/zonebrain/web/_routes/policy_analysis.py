@@ -29,7 +29,7 @@ from zonebrain.web._queries import policy_analysis as q
 from zonebrain.web._queries._common import park_names
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, form_day, locale, tr
-from zonebrain.web._tables import FLOAT_PLACES, XLSX, attachment
+from zonebrain.web._tables import FLOAT_PLACES, NUMBER_FORMATS, SHARE_PLACES, XLSX, attachment
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/policy", tags=["policy analysis"], responses=ERROR_RESPONSES)
@@ -48,12 +48,9 @@ FILE_200: dict[int | str, dict[str, Any]] = {
 MAX_FIELDS = 200
 
 
-SHARE_PLACES = 4
-"""Decimal places of a share (a fraction shown as a percentage, 0.8333 → 83.3%) in Excel."""
-
-
 def _is_share(column: str) -> bool:
-    """A fraction of a whole: ``clause_share``, ``share``, ``share_before`` (shown as a percentage)."""
+    """A fraction of a whole: ``clause_share``, ``share``, ``share_before``: written as the web
+    tables write a ``share`` column (:data:`~zonebrain.web._tables.SHARE_PLACES` places, ``0.0%``)."""
     return column == "share" or column.endswith("_share") or column.startswith("share_")
 
 
@@ -73,7 +70,7 @@ def _excel(sheets: dict[str, Any], name: str) -> Response:
     money = sorted(c for c in columns if c.endswith("_fen"))
     heads = q.excel_headers(sorted(columns))
     shares = {
-        c: "0.0%"
+        c: NUMBER_FORMATS["share"]
         for t in sheets.values()
         for c, k in zip(t.column_names, t.schema.types, strict=True)
         if _is_share(c) and pa.types.is_floating(k)
