@@ -158,7 +158,9 @@ def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str) -> Non
     assert r.exit_code == 1 and "冲正" in r.output
 
     r = runner.invoke(app, ["ledger", "reverse", "1", "--user", "chen", "--reason", "银行退回"])
-    assert r.exit_code == 1 and "角色" in r.output  # a policy researcher may not reverse
+    assert (
+        r.exit_code == 1 and "政策研究员无权冲正台账记录" in r.output
+    )  # a policy researcher may not reverse
     r = runner.invoke(app, ["ledger", "reverse", "1", "--user", "wang"])
     assert r.exit_code == 1 and "冲正须说明原因" in r.output
     r = runner.invoke(app, ["ledger", "reverse", "99", "--user", "wang", "--reason", "银行退回"])

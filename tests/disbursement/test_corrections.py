@@ -103,7 +103,7 @@ def test_only_an_admin_or_the_creator_cancels(
     with pytest.raises(NotAllowed, match="制单人"):
         d.cancel(people.liu, b.id, reason="我不同意")  # a policy researcher, but not the creator
     for who in (people.wang, people.li, people.firm_c):  # roles that may not build batches
-        with pytest.raises(NotAllowed, match="角色"):
+        with pytest.raises(NotAllowed, match="无权作废兑现批次；须为系统管理员或政策研究员"):
             d.cancel(who, b.id, reason="我不同意")
     denied = store.audit.entries(action="disbursement.cancel")  # every refusal, each denied
     assert sorted(e.username for e in denied) == sorted(["liu", "wang", "li", "firm_c"])
@@ -253,7 +253,7 @@ def test_the_payer_may_not_reverse_their_own_payment(
     with pytest.raises(NotAllowed, match="登记该笔支付"):
         d.reverse(people.zhou, entry_id, reason="银行退回")
     for who in (people.chen, people.liu, people.li, people.firm_c):  # roles that may not reverse
-        with pytest.raises(NotAllowed, match="角色"):
+        with pytest.raises(NotAllowed, match="无权冲正台账记录；须为系统管理员或领导"):
             d.reverse(who, entry_id, reason="银行退回")
     denied = store.audit.entries(action="disbursement.reverse")  # every refusal, each denied
     assert sorted(e.username for e in denied) == sorted(["zhou", "chen", "liu", "li", "firm_c"])

@@ -112,9 +112,9 @@ def test_the_flow_from_demand_to_rating(store: AppStore, links: Linking, people:
 def test_scoping_of_demands(links: Linking, people: People) -> None:
     mine = links.submit_demand(people.firm, uscc=OWN, kind="人才", title="招聘算法工程师", park_id="wutong")
     theirs = links.submit_demand(people.sun, uscc=OTHER, kind="market", title="开拓海外市场", park_id="shifo")
-    with pytest.raises(NotAllowed, match="本企业"):
+    with pytest.raises(NotAllowed, match=r"^企业用户无权为其他企业提交需求"):
         links.submit_demand(people.firm, uscc=OTHER, kind="人才", title="x")
-    with pytest.raises(NotAllowed, match="本园区"):
+    with pytest.raises(NotAllowed, match=r"^园区专员无权登记园区 shifo 以外企业的需求"):
         links.submit_demand(people.sun, uscc=OTHER, kind="人才", title="x", park_id="wutong")
     with pytest.raises(NotAllowed):
         links.submit_demand(people.leader, uscc=OTHER, kind="人才", title="x")

@@ -88,6 +88,7 @@ def test_park_officer_edits_only_their_own_park(clients: dict[str, TestClient], 
     assert own.status_code == 200 and own.json()["new_value"] == 35
     other = put(po, "shifo", "revenue", "1")
     assert other.status_code == 403 and other.json()["error"]["code"] == "forbidden"
+    assert "无权修改园区 石佛 的目标" in other.json()["error"]["message"]  # the park by name, not shifo
     body = po.post(
         "/api/v1/kpi/targets",
         json={"park_id": "shifo", "indicator": "revenue", "year": YEAR, "value": "1", "reason": "x"},

@@ -60,9 +60,13 @@ def test_a_park_officer_cannot_file_for_another_parks_firm(demo: Demo, users: di
     before = _ids(users["admin"])
     for body in ({"park_id": "wutong"}, {}):  # claiming its own park, or saying nothing
         r = _demand(park, uscc=demo.own_firm, **body)
-        assert r.status_code in (400, 403), r.text
+        assert r.status_code == 403, r.text
         message = r.json()["error"]["message"]
-        assert "shifo" in message or "石佛" in message, message  # names the park the registry says
+        assert message.startswith("园区专员无权登记园区 梧桐 以外企业的需求：企业库中企业"), message
+        assert "园区 石佛 (a park officer may not" in message and "shifo" not in message, (
+            message
+        )  # the registry's
+        assert r.json()["error"]["detail"] == {"role": "park_officer", "park_id": "shifo"}
     assert _ids(users["admin"]) == before  # nothing was filed
 
 

@@ -199,7 +199,7 @@ class Disbursement:
         chosen = tuple(sorted(set(eligible["policy_id"].to_pylist()) | set(policies or ())))
         rows = eligible.to_pylist()
         with self._store.session() as s:
-            _acting(s, actor, CREATORS, "建立兑现批次 (create a batch)")
+            _acting(s, actor, CREATORS, "建立兑现批次", "create a batch")
             now = self._clock()
             keys = [_key(r) for r in rows]
             paid = existing(s, keys)
@@ -276,7 +276,7 @@ class Disbursement:
     ) -> Batch:
         """审核: an officer other than its creator checked the list (draft → reviewed)."""
         with self._store.session() as s:
-            _acting(s, actor, REVIEWERS, "审核兑现批次 (review a batch)")
+            _acting(s, actor, REVIEWERS, "审核兑现批次", "review a batch")
             b = _batch_row(s, batch_id)
             _four_eyes(actor, "reviewer", {"creator": b.created_by}, "请由另一位工作人员审核")
             _check(b, expected_version, BatchStatus.DRAFT, "审核 (review)")
@@ -299,7 +299,7 @@ class Disbursement:
             raise InputError(f"公示截止日 {end} 早于开始日 {start} (the publicity ends before it starts)")
 
         with self._store.session() as s:
-            _acting(s, actor, CREATORS, "发布公示 (publish the list)")
+            _acting(s, actor, CREATORS, "发布公示", "publish the list")
             b = _batch_row(s, batch_id)
             _check(b, expected_version, BatchStatus.REVIEWED, "公示 (publicize)")
             created = beijing(b.created_at).date()
@@ -322,7 +322,7 @@ class Disbursement:
         if not reason.strip():
             raise InputError("提前结束公示须说明原因 (closing the publicity early needs a reason)")
         with self._store.session() as s:
-            _acting(s, actor, APPROVERS, "提前结束公示 (close the publicity)")
+            _acting(s, actor, APPROVERS, "提前结束公示", "close the publicity")
             b = _batch_row(s, batch_id)
             if b.publicity_closed_at is not None:
                 raise WrongStep(
@@ -351,10 +351,10 @@ class Disbursement:
             )
         with self._store.session() as s:
             item = _item_row(s, item_id)
-            user = _acting(s, actor, RECORDERS | {Role.ENTERPRISE_USER}, "登记异议 (record an objection)")
+            user = _acting(s, actor, RECORDERS | {Role.ENTERPRISE_USER}, "登记异议", "record an objection")
             if Role(user.role) is Role.ENTERPRISE_USER and user.uscc != item.uscc:
-                raise NotAllowed(
-                    "企业用户只能对本企业的名单提出异议 (an enterprise may object to its own items only)"
+                raise Role.ENTERPRISE_USER.refuse(
+                    NotAllowed, "对其他企业的名单项提出异议", "object to other firms' items"
                 )
             b = _batch_row(s, item.batch_id)
             _check(b, b.version, BatchStatus.PUBLICIZED, "登记异议 (record an objection)")
@@ -389,7 +389,7 @@ class Disbursement:
         if not note.strip():
             raise InputError("处理异议须写明理由 (a resolution needs its reason)")
         with self._store.session() as s:
-            _acting(s, actor, REVIEWERS, "处理异议 (resolve an objection)")
+            _acting(s, actor, REVIEWERS, "处理异议", "resolve an objection")
             row = s.get(PayoutObjectionRow, objection_id)
             if row is None:
                 raise NotFound(f"没有异议 #{objection_id} (no such objection)")
@@ -436,7 +436,7 @@ class Disbursement:
             b = _batch_row(s, batch_id)
             taken = {"creator": b.created_by, "reviewer": b.reviewed_by}
             _four_eyes(actor, "approver", taken, "请由另一位领导或管理员审批")  # before the role, as ever
-            _acting(s, actor, APPROVERS, "审批兑现批次 (approve a batch)")
+            _acting(s, actor, APPROVERS, "审批兑现批次", "approve a batch")
             _check(b, expected_version, BatchStatus.PUBLICIZED, "审批 (approve)")
             today = self.today()
             if b.publicity_closed_at is None and b.publicity_end is not None and today <= b.publicity_end:
@@ -485,7 +485,7 @@ class Disbursement:
 
     def _pay_once(self, actor: User, batch_id: int, ip: str) -> PayResult:
         with self._store.session() as s:
-            _acting(s, actor, CREATORS | APPROVERS, "登记支付 (record the payment)")
+            _acting(s, actor, CREATORS | APPROVERS, "登记支付", "record the payment")
             b = _batch_row(s, batch_id)
             _four_eyes(actor, "payer", {"approver": b.approved_by}, "请由制单人或另一位工作人员登记支付")
             if b.status == BatchStatus.PAID.value:
@@ -554,7 +554,7 @@ class Disbursement:
             )
         with self._store.session() as s:
             b = _batch_row(s, batch_id)
-            row = _acting(s, actor, CREATORS, "作废兑现批次 (cancel a batch)")
+            row = _acting(s, actor, CREATORS, "作废兑现批次", "cancel a batch")
             if Role(row.role) is not Role.ADMIN and actor.id != b.created_by:
                 raise DutyRefused(
                     "只有管理员或本批次的制单人可以作废批次 "
@@ -602,7 +602,7 @@ class Disbursement:
             )
         with self._store.session() as s:
             first = _entry_row(s, entry_id)
-            _acting(s, actor, REVERSERS, "冲正台账记录 (reverse a ledger entry)")
+            _acting(s, actor, REVERSERS, "冲正台账记录", "reverse a ledger entry")
             if first.reversed_at is not None:
                 raise WrongStep(
                     f"台账记录 #{entry_id} 已于 {beijing_text(first.reversed_at)} 由 "
@@ -616,7 +616,7 @@ class Disbursement:
                     reason="冲正人登记了该笔支付 (the reverser recorded the payment)",
                 )
         with self._store.session() as s:
-            _acting(s, actor, REVERSERS, "冲正台账记录 (reverse a ledger entry)")
+            _acting(s, actor, REVERSERS, "冲正台账记录", "reverse a ledger entry")
             now = self._clock()
             marked = s.execute(  # only while not reversed: of two racing reversals one wins
                 update(PaymentLedgerRow)

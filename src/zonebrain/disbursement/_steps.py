@@ -79,7 +79,7 @@ def _refusal_audited(
 
 def _may_export(actor: User, roles: frozenset[Role]) -> None:
     if not actor.active or actor.role not in roles:
-        raise RoleRefused(f"角色 {actor.role.value} 无权导出兑现名单 (your role may not export these lists)")
+        raise actor.role.refuse(RoleRefused, "导出兑现名单", "export these lists")
 
 
 def _touch(b: PayoutBatchRow, now: dt.datetime) -> None:
@@ -135,15 +135,28 @@ def _key(r: dict[str, Any]) -> Key:
     return (r["uscc"], r["policy_id"], r["clause_id"], r["ledger_period"])
 
 
-def _acting(s: Session, actor: User, roles: frozenset[Role], what: str) -> UserRow:
-    """The actor as stored now (a role changed or an account deactivated since login counts)."""
+def _acting(s: Session, actor: User, roles: frozenset[Role], zh: str, en: str) -> UserRow:
+    """The actor as stored now (a role changed or an account deactivated since login counts); the
+    refusal says what was refused (*zh*, *en*: ``审批兑现批次``, ``approve a batch``) and who may."""
     row = s.get(UserRow, actor.id)
     if row is None or not row.active:
-        raise RoleRefused(f"用户 {actor.username} 不存在或已停用 (no such active user); 无法{what}")
-    if Role(row.role) not in roles:
-        allowed = ", ".join(sorted(r.value for r in roles))
-        raise RoleRefused(f"角色 {row.role} 无权{what}; 须为 / needs one of: {allowed}")
+        raise RoleRefused(
+            f"用户 {actor.username} 不存在或已停用，无法{zh} (no such active user: cannot {en})"
+        )
+    role = Role(row.role)
+    if role not in roles:
+        may = [r for r in Role if r in roles]
+        raise role.refuse(
+            RoleRefused,
+            f"{zh}；须为{_either([r.label for r in may], '、', '或')}",
+            f"{en}: that needs {_either([r.a_label_en for r in may], ', ', ' or ')}",
+        )
     return row
+
+
+def _either(names: Sequence[str], sep: str, last: str) -> str:
+    """``a、b或c`` / ``a, b or c``."""
+    return sep.join(names[:-1]) + last + names[-1] if len(names) > 1 else "".join(names)
 
 
 def _four_eyes(actor: User, step: str, taken: dict[str, int | None], hint: str) -> None:

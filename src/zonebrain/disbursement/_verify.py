@@ -55,9 +55,7 @@ class VerificationQueue:
     ) -> int:
         """Queue the run's undetermined results (of *policies*, default all); return how many were new."""
         if not actor.active or actor.role not in (Role.ADMIN, Role.POLICY_RESEARCHER):
-            raise RoleRefused(
-                f"角色 {actor.role.value} 无权建立待核实队列 (your role may not queue requests)"
-            )
+            raise actor.role.refuse(RoleRefused, "建立待核实队列", "queue verification requests")
         with self._store.session() as s:
             added = self.add_rows(s, run, select_policies(run.undetermined(), policies), None)
             detail = {"run_id": run.run_id, "period": run.period, "added": added}
@@ -153,12 +151,12 @@ class VerificationQueue:
             row = _row(s, request_id)
             if not may_handle(actor, row.park_id):
                 if actor.active and actor.role is Role.PARK_OFFICER and actor.role in HANDLERS:
-                    raise RoleRefused(  # the role may; the request is of another park than the officer's
-                        f"该事项属于其他园区, 无权处理该待核实事项 #{row.id} (another park's request)"
+                    raise actor.role.refuse(  # the role may; the request is of another park than the officer's
+                        RoleRefused,
+                        f"处理其他园区的待核实事项 #{row.id}",
+                        f"handle request #{row.id} of another park",
                     )
-                raise RoleRefused(
-                    f"角色 {actor.role.value} 无权处理该待核实事项 (your role may not handle this request)"
-                )
+                raise actor.role.refuse(RoleRefused, "处理待核实事项", "handle verification requests")
             _version(f"待核实事项 #{row.id}", row.version, expected_version)
             current = VerificationStatus(row.status)
             if _ORDER.index(target) <= _ORDER.index(current):

@@ -274,9 +274,9 @@ def import_file(
     again. :class:`NotAllowed` when *actor* may not import this kind at all."""
     path = Path(path)
     if kind == "resources":
-        links._require(actor, CATALOGUE_EDITORS, "维护资源目录 (maintain the resource catalogue)")
+        links._require(actor, CATALOGUE_EDITORS, "维护资源目录", "maintain the resource catalogue")
     elif actor.role is not Role.ENTERPRISE_USER:
-        links._require(actor, OFFICERS, "导入企业需求 (import demands)")
+        links._require(actor, OFFICERS, "导入企业需求", "import demands")
     parks = park_aliases(zone)
     result, rows, header_of = _read(kind, path, parks, sheet)
     if not rows:
@@ -346,7 +346,7 @@ def _demand_scope(
     """Why the row may not be imported by *actor* (column, message), or None; the row's park and
     firm name are then set from the registry (*known*) as :func:`demand_park` decides."""
     if actor.role is Role.ENTERPRISE_USER and values["uscc"] != actor.uscc:
-        return "uscc", "企业用户只能导入本企业的需求 (an enterprise user imports its own demands only)"
+        return "uscc", actor.role.refusal("导入其他企业的需求", "import other firms' demands")
     try:
         values["park_id"] = demand_park(actor, values["uscc"], values.get("park_id"), known, names=names)
     except (InputError, NotAllowed) as exc:

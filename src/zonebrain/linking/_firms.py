@@ -77,10 +77,18 @@ def demand_park(
     if known is None and park is None and actor.role is Role.PARK_OFFICER:
         park = actor.park_id
     if actor.role is Role.PARK_OFFICER and park != actor.park_id:
-        whose = f"企业 {uscc} 属于 {label(park)}" if known is not None else f"填写的园区为 {label(park)}"
-        raise NotAllowed(
-            f"园区专员只能登记本园区 ({label(actor.park_id)}) 企业的需求; {whose} "
-            "(a park officer files demands for their own park's firms only)"
+        own, other = park_name(actor.park_id, names or {}), park_name(park, names or {})
+        if known is None:
+            why = f"填写的园区为 {other}", f"the park given is {other}"
+        elif park is None:
+            why = f"企业库中企业 {uscc} 未分园区", f"the registry has no park for firm {uscc}"
+        else:
+            why = f"企业库中企业 {uscc} 属于园区 {other}", f"the registry puts firm {uscc} in park {other}"
+        raise actor.role.refuse(
+            NotAllowed,
+            f"登记园区 {own} 以外企业的需求：{why[0]}",
+            f"file demands for firms outside park {own}: {why[1]}",
+            park_id=park,
         )
     if known is not None and given is not None and given != known.park_id:
         raise InputError(
@@ -109,6 +117,12 @@ def park_aliases(zone: Zone | None) -> ParkAliases:
         {alias: p.id for p in zone.parks for alias in (p.id, p.short_name, p.division_code, *p.names)},
         {p.id: p.short_name for p in zone.parks},
     )
+
+
+def park_name(park_id: str | None, names: Mapping[str, str]) -> str:
+    """A park as a sentence names it: its short name (``石佛``), its id when *names* (id → short
+    name) lack it, empty for none. Refusals name parks so; the id belongs in an API's fields."""
+    return (names.get(park_id) or park_id) if park_id else ""
 
 
 def park_label(park_id: str | None, names: Mapping[str, str]) -> str:

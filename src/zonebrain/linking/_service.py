@@ -18,7 +18,7 @@ from zonebrain.appstore.linking_models import DemandRow, MatchRow, ResourceRow
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.errors import InputError
 from zonebrain.core.uscc import USCC
-from zonebrain.linking._firms import FirmDirectory, demand_park, park_label, resolve_parks
+from zonebrain.linking._firms import FirmDirectory, demand_park, park_label, park_name, resolve_parks
 from zonebrain.linking._kinds import DemandKind, ResourceKind, parse_demand_kind, parse_resource_kind
 from zonebrain.linking._matcher import rank
 from zonebrain.linking._model import (
@@ -120,7 +120,7 @@ class Linking:
         contact: str = "",
         ip: str = "",
     ) -> Resource:
-        self._require(actor, CATALOGUE_EDITORS, "维护资源目录 (maintain the resource catalogue)")
+        self._require(actor, CATALOGUE_EDITORS, "维护资源目录", "maintain the resource catalogue")
         if not name.strip():
             raise InputError("资源须有名称 (a resource needs a name)")
         lo, hi = _fen("min_amount_fen", min_amount_fen), _fen("max_amount_fen", max_amount_fen)
@@ -156,7 +156,7 @@ class Linking:
     def update_resource(
         self, actor: User, resource_id: int, *, expected_version: int, ip: str = "", **changes: Any
     ) -> Resource:
-        self._require(actor, CATALOGUE_EDITORS, "维护资源目录 (maintain the resource catalogue)")
+        self._require(actor, CATALOGUE_EDITORS, "维护资源目录", "maintain the resource catalogue")
         unknown = set(changes) - set(_RESOURCE_FIELDS)
         if unknown:
             raise InputError(
@@ -235,13 +235,11 @@ class Linking:
         code = USCC.parse(uscc.strip()).code
         if actor.role is Role.ENTERPRISE_USER:
             if actor.uscc != code:
-                raise NotAllowed(
-                    "企业用户只能为本企业提交需求 (an enterprise user submits for its own USCC only)"
-                )
+                raise actor.role.refuse(NotAllowed, "为其他企业提交需求", "submit demands for other firms")
         else:
-            self._require(actor, OFFICERS, "代企业登记需求 (enter demands for firms)")
+            self._require(actor, OFFICERS, "代企业登记需求", "enter demands for firms")
         known = self.firms.firms([code]).get(code) if self.firms else None
-        park_id = demand_park(actor, code, park_id, known, self.parks)
+        park_id = demand_park(actor, code, park_id, known, self.parks, self.park_names)
         if known is not None and not firm_name.strip():
             firm_name = known.name
         if not title.strip():
@@ -282,7 +280,7 @@ class Linking:
             elif actor.role is Role.PARK_OFFICER:
                 q = q.where(DemandRow.park_id == (actor.park_id or ""))
             else:
-                self._require(actor, READERS, "查看企业需求 (see demands)")
+                self._require(actor, READERS, "查看企业需求", "see demands")
             if status:
                 q = q.where(DemandRow.status == status)
             return [to_demand(r) for r in s.scalars(q)]
@@ -300,7 +298,7 @@ class Linking:
 
     def suggest(self, actor: User, demand_id: int, *, limit: int = 10) -> builtins.list[Suggestion]:
         """Resources ranked for the demand, with reasons (officers only)."""
-        self._require(actor, OFFICERS | {Role.LEADER}, "查看资源推荐 (see suggestions)")
+        self._require(actor, OFFICERS | {Role.LEADER}, "查看资源推荐", "see suggestions")
         demand = self.get_demand(actor, demand_id)
         return rank(demand, self.resources(), limit=limit, park_names=self.park_names)
 
@@ -308,7 +306,7 @@ class Linking:
         self, actor: User, demand_id: int, resource_id: int, *, expected_version: int, ip: str = ""
     ) -> Match:
         """An officer offers a resource to the firm: the first proposal is the demand's first response."""
-        self._require(actor, OFFICERS, "对接资源 (propose resources)")
+        self._require(actor, OFFICERS, "对接资源", "propose resources")
         with self._store.session() as s:
             row = self._demand(s, actor, demand_id)
             self._check(row.version, expected_version, f"需求 #{demand_id}")
@@ -355,7 +353,7 @@ class Linking:
         at: dt.datetime | None = None,
         ip: str = "",
     ) -> Demand:
-        self._require(actor, OFFICERS, "办结需求 (resolve demands)")
+        self._require(actor, OFFICERS, "办结需求", "resolve demands")
         if not resolution.strip():
             raise InputError(
                 "办结须说明结果 (a resolution needs a description), 例如 / e.g. 已获批贷款300万元"
@@ -389,8 +387,8 @@ class Linking:
         ip: str = "",
     ) -> Demand:
         """The firm rates how its resolved demand was handled (1 = poor … 5 = excellent)."""
-        if actor.role is not Role.ENTERPRISE_USER:
-            raise NotAllowed("只有提出需求的企业可以评价 (only the enterprise rates its demand)")
+        if actor.role is not Role.ENTERPRISE_USER:  # only the enterprise rates its demand
+            raise actor.role.refuse(NotAllowed, "评价企业需求的办理", "rate how a demand was handled")
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise InputError(f"评分须为 1 到 5 的整数 (rating must be 1-5), 收到 {rating!r}")
         with self._store.session() as s:
@@ -442,21 +440,24 @@ class Linking:
             )
 
     @staticmethod
-    def _require(actor: User, roles: frozenset[Role], what: str) -> None:
+    def _require(actor: User, roles: frozenset[Role], zh: str, en: str) -> None:
+        """:class:`NotAllowed` (``招商专员无权…``, see :meth:`Role.refusal`) unless *actor* has one of *roles*."""
         if not actor.active or actor.role not in roles:
-            raise NotAllowed(f"角色 {actor.role.value} 无权{what} (your role may not do this)")
+            raise actor.role.refuse(NotAllowed, zh, en)
 
-    @staticmethod
-    def _demand(s: Session, actor: User, demand_id: int) -> DemandRow:
+    def _demand(self, s: Session, actor: User, demand_id: int) -> DemandRow:
         row = s.get(DemandRow, demand_id)
         if row is None:
             raise DemandNotFound(f"没有需求 #{demand_id} (no such demand)")
         if actor.role is Role.ENTERPRISE_USER and row.uscc != actor.uscc:
-            raise NotAllowed("只能查看本企业的需求 (own demands only)")
+            raise actor.role.refuse(NotAllowed, "查看其他企业的需求", "see other firms' demands")
         if actor.role is Role.PARK_OFFICER and row.park_id != actor.park_id:
-            raise NotAllowed("只能处理本园区企业的需求 (own park only)")
+            own = park_name(actor.park_id, self.park_names)  # not the demand's park: not theirs to know
+            raise actor.role.refuse(
+                NotAllowed, f"处理园区 {own} 以外企业的需求", f"handle demands of firms outside park {own}"
+            )
         if not actor.active or actor.role not in READERS | {Role.ENTERPRISE_USER}:
-            raise NotAllowed(f"角色 {actor.role.value} 无权查看需求 (your role may not see demands)")
+            raise actor.role.refuse(NotAllowed, "查看企业需求", "see demands")
         return row
 
     @staticmethod

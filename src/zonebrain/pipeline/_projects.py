@@ -58,16 +58,9 @@ def may_edit(actor: User, park_id: str) -> bool:
     return actor.role is not Role.PARK_OFFICER or actor.park_id == park_id
 
 
-def _require_edit(actor: User, park_id: str) -> None:
-    if not may_edit(actor, park_id):
-        raise NotAllowed(
-            f"角色 {actor.role.value} 无权修改园区 {park_id} 的项目 (your role may not change this project)"
-        )
-
-
 def _require_read(actor: User) -> None:
     if not may_read(actor):
-        raise NotAllowed(f"角色 {actor.role.value} 无权查看项目库 (your role may not see the pipeline)")
+        raise actor.role.refuse(NotAllowed, "查看项目库", "see the pipeline")
 
 
 def _clean_uscc(value: str | None) -> str | None:
@@ -138,7 +131,8 @@ class NewProject:
 class Pipeline:
     """招商项目库: one shared pipeline across departments and parks.
 
-    With a *zone*, park ids are checked and parks may be named as in the zone file (梧桐, 梧桐街道).
+    With a *zone*, park ids are checked and parks may be named as in the zone file (梧桐, 梧桐街道);
+    messages then name parks by their short names (石佛), else by their ids.
     ``clock`` returns "now" (naive UTC); tests pass a fixed one.
     """
 
@@ -152,8 +146,10 @@ class Pipeline:
         self._store = store
         self._clock = clock
         self._parks: dict[str, str] = {}
+        self._names: dict[str, str] = {}
         if zone is not None:
             for park in zone.parks:
+                self._names[park.id] = park.short_name
                 for alias in (park.id, park.short_name, park.division_code, *park.names):
                     if alias:
                         self._parks[str(alias).casefold()] = park.id
@@ -333,11 +329,27 @@ class Pipeline:
                 f"未知园区 '{text}' (unknown park); 可用 / use one of: {', '.join(sorted(set(self._parks.values())))}"
             ) from None
 
+    def park_name(self, park_id: str | None) -> str:
+        """A park as messages name it: its short name (``shifo`` → ``石佛``) when a zone is set, else its id."""
+        return self._names.get(park_id or "", park_id or "(未分园区 / no park)")
+
+    def _require_edit(self, actor: User, park_id: str) -> None:
+        """:class:`NotAllowed` unless *actor* may write projects of *park_id*: the refusal names the
+        role and (for a park officer) the park by name; their codes travel as the error's ``codes``."""
+        if may_edit(actor, park_id):
+            return
+        if actor.active and actor.role is Role.PARK_OFFICER:
+            name = self.park_name(park_id)
+            raise actor.role.refuse(
+                NotAllowed, f"修改园区 {name} 的项目", f"change projects of park {name}", park_id=park_id
+            )
+        raise actor.role.refuse(NotAllowed, "修改项目", "change projects")
+
     def _prepare(self, actor: User, d: NewProject) -> tuple[NewProject, dict[str, Any], Stage, dt.datetime]:
         values = {k: getattr(d, k) for k in EDITABLE}
         values["park_id"] = self.park_id(d.park_id)
         clean = {k: _clean(k, v) for k, v in values.items()}
-        _require_edit(actor, clean["park_id"])
+        self._require_edit(actor, clean["park_id"])
         first = parse_stage(d.stage)
         if first is Stage.TERMINATED:
             raise InputError("新项目不能处于终止阶段 (a new project cannot start terminated)")
@@ -383,10 +395,10 @@ class Pipeline:
         clean = {k: _clean(k, v) for k, v in changes.items()}
         with self._store.session() as s:
             row = self._row(s, project_id)
-            _require_edit(actor, row.park_id)
+            self._require_edit(actor, row.park_id)
             self._check_version(row, expected_version)
             if "park_id" in clean:
-                _require_edit(actor, clean["park_id"])
+                self._require_edit(actor, clean["park_id"])
             before = {k: getattr(row, k) for k in clean if getattr(row, k) != clean[k]}
             after = {k: clean[k] for k in before}
             if not after:
@@ -420,7 +432,7 @@ class Pipeline:
         when = self._when(at)
         with self._store.session() as s:
             row = self._row(s, project_id)
-            _require_edit(actor, row.park_id)
+            self._require_edit(actor, row.park_id)
             self._check_version(row, expected_version)
             current = Stage(row.stage)
             check_move(current, target, reason)
@@ -455,7 +467,7 @@ class Pipeline:
         """Give the project to another officer; the hand-over stays in the project's history."""
         with self._store.session() as s:
             row = self._row(s, project_id)
-            _require_edit(actor, row.park_id)
+            self._require_edit(actor, row.park_id)
             self._check_version(row, expected_version)
             old = s.get(UserRow, row.owner_id)
             new = self._owner(s, to_owner, row.park_id)
@@ -478,7 +490,7 @@ class Pipeline:
         when = self._when(at)
         with self._store.session() as s:
             row = self._row(s, project_id)
-            _require_edit(actor, row.park_id)
+            self._require_edit(actor, row.park_id)
             ev = self._event(s, row, actor, "note", when, text=text.strip())
             s.add(self._audit(actor, "project.note", row, {"before": None, "after": {"note": ev.id}}, ip))
             return to_event(ev)
@@ -517,33 +529,36 @@ class Pipeline:
         owner = s.get(UserRow, row.owner_id)
         return to_project(row, owner.username if owner else "")
 
-    @staticmethod
-    def _check_owner_moves(s: Session, row: ProjectRow, park_id: str) -> None:
+    def _check_owner_moves(self, s: Session, row: ProjectRow, park_id: str) -> None:
         """A project moves to another park only with an owner who may own it there: a park
         officer of the old park must hand it over first (the move never changes the owner)."""
         owner = s.get(UserRow, row.owner_id)
         if owner is not None and Role(owner.role) is Role.PARK_OFFICER and owner.park_id != park_id:
+            old, new = self.park_name(owner.park_id), self.park_name(park_id)
             raise InputError(
-                f"负责人 '{owner.username}' 是园区 {owner.park_id} 的园区专员，不能负责园区 {park_id} 的项目 "
-                f"(the owner is a park officer of {owner.park_id}); 请先交接给招商专员、管理员或 {park_id} 的"
-                "园区专员，再修改园区 / hand the project over first, then change the park"
+                f"负责人 '{owner.username}' 是园区 {old} 的园区专员，不能负责园区 {new} 的项目；请先交接给"
+                f"招商专员、系统管理员或园区 {new} 的园区专员，再修改园区 (the owner is a park officer of "
+                f"park {old}: hand the project over first, then change the park)"
             )
 
-    @staticmethod
-    def _owner(s: Session, username: str, park_id: str) -> UserRow:
+    def _owner(self, s: Session, username: str, park_id: str) -> UserRow:
         row = s.scalar(select(UserRow).where(UserRow.username == username))
         if row is None or not row.active:
             raise InputError(
                 f"没有在用的用户 '{username}' (no active user); 查看 / see: zonebrain users list"
             )
-        if Role(row.role) not in OWNERS:
+        role = Role(row.role)
+        if role not in OWNERS:
             raise InputError(
-                f"用户 '{username}' 的角色 {row.role} 不能负责项目 (cannot own projects); "
-                "须为招商专员、园区专员或管理员 / must be an investment officer, park officer or admin"
+                f"用户 '{username}' 是{role.label}，不能负责项目；须为招商专员、园区专员或系统管理员 "
+                f"({role.a_label_en} cannot own projects: an investment officer, park officer or "
+                "administrator can)"
             )
-        if Role(row.role) is Role.PARK_OFFICER and row.park_id != park_id:
+        if role is Role.PARK_OFFICER and row.park_id != park_id:
+            own, other = self.park_name(row.park_id), self.park_name(park_id)
             raise InputError(
-                f"园区专员 '{username}' 只负责 {row.park_id} 的项目 (a park officer owns own-park projects only)"
+                f"园区专员 '{username}' 只负责园区 {own} 的项目，不能负责园区 {other} 的项目 "
+                f"(a park officer of park {own} owns that park's projects only)"
             )
         return row
 

@@ -4,8 +4,11 @@ Every error under ``/api/`` is answered as::
 
     {"error": {"status": 403, "code": "forbidden", "message": "…", "detail": null, "request_id": "…"}}
 
-``code`` is stable (clients branch on it); ``message`` is in the request's language; ``detail``
-carries field errors for ``validation_error``. No stack trace ever reaches a user: unexpected
+``code`` is stable (clients branch on it); ``message`` is in the request's language (a domain's
+refusal, ``forbidden``, is its own bilingual sentence: ``园区专员无权修改园区 石佛 的项目 (a park
+officer may not change projects of park 石佛)``); ``detail`` carries field errors for
+``validation_error`` and, for such a refusal, the codes its sentence names by name
+(``{"role": "park_officer", "park_id": "shifo"}``). No stack trace ever reaches a user: unexpected
 errors are logged with their request id and answered as ``internal_error``.
 """
 
@@ -154,8 +157,6 @@ def _respond(
 ) -> Response:
     locale = _locale(request)
     text = message or translate(locale, f"error.{code}")
-    if status == 403 and message:
-        text = readable_refusal(request, text)
     if wants_json(request):
         return envelope(request, status, code, text, detail, headers)
     if status == 401:
@@ -163,29 +164,6 @@ def _respond(
     from zonebrain.web._render import render_error
 
     return render_error(request, status, code, text, headers)
-
-
-_ROLE_CODE = re.compile(
-    r"角色 ?(admin|leader|investment_officer|park_officer|policy_researcher|enterprise_user)\b"
-)
-_WORD = re.compile(r"(?<![A-Za-z0-9_-])([a-z][a-z0-9_]*)(?![A-Za-z0-9_-])")
-
-
-def readable_refusal(request: Request, text: str) -> str:
-    """A refusal of the domain (``角色 park_officer 无权修改园区 shifo 的项目``) with the role and
-    the park named as everywhere else (``园区专员无权修改园区 石佛 的项目``): the Chinese part of
-    the message is Chinese; the codes stay in the API's fields, not in sentences."""
-    text = _ROLE_CODE.sub(lambda m: translate("zh-CN", f"role.{m.group(1)}"), text)
-    ctx = getattr(request.app.state, "zonebrain", None)
-    if ctx is None:
-        return text
-    try:
-        from zonebrain.web._queries._common import park_names
-
-        names = park_names(ctx, "zh-CN")
-    except Exception:  # a refusal is never turned into a 500 by the warehouse being busy
-        return text
-    return _WORD.sub(lambda m: names.get(m.group(1), m.group(1)), text)
 
 
 def _to_login(request: Request) -> Response:
@@ -211,7 +189,16 @@ def _to_login(request: Request) -> Response:
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return _respond(request, exc.status, exc.code, exc.message, exc.detail, exc.headers)
+    detail = exc.detail if exc.detail is not None else refusal_codes(exc)
+    return _respond(request, exc.status, exc.code, exc.message, detail, exc.headers)
+
+
+def refusal_codes(exc: ApiError) -> dict[str, str] | None:
+    """The codes a domain's refusal speaks of (``{"role": "park_officer", "park_id": "shifo"}``,
+    see :meth:`zonebrain.appstore.Role.refuse`) when *exc* is a 403 raised from one: the message
+    is the domain's sentence as is, naming them by name; the API's ``detail`` keeps the codes."""
+    codes = getattr(exc.__cause__, "codes", None) if exc.status == 403 else None
+    return dict(codes) if isinstance(codes, dict) else None
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

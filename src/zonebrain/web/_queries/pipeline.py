@@ -49,7 +49,7 @@ def projects(
     stage: str | None = None,
 ) -> list[pl.Project]:
     if not pl.may_read(p.user):
-        raise pl.NotAllowed(f"角色 {p.role.value} 无权查看项目库 (your role may not see the pipeline)")
+        raise p.role.refuse(pl.NotAllowed, "查看项目库", "see the pipeline")
     park_id = resolve_park(ctx, park)  # a code in any case or a name; unknown → 400 naming the parks
     return service(ctx).list(park_id=park_id, owner=owner, origin=origin or None, stage=stage or None)
 
@@ -127,7 +127,7 @@ def table(
 
 def detail(ctx: WebContext, p: Principal, project_id: int) -> dict[str, Any]:
     if not pl.may_read(p.user):
-        raise pl.NotAllowed(f"角色 {p.role.value} 无权查看项目库 (your role may not see the pipeline)")
+        raise p.role.refuse(pl.NotAllowed, "查看项目库", "see the pipeline")
     svc = service(ctx)
     project = svc.get(project_id)
     when = utcnow()
@@ -252,9 +252,7 @@ def may_see_delivery(p: Principal) -> bool:
 def delivery_frame(ctx: WebContext, p: Principal, year: int | None = None) -> Any:
     """:func:`zonebrain.pipeline.delivery` over the projects and firms *p* may see."""
     if not may_see_delivery(p):
-        raise pl.NotAllowed(
-            f"角色 {p.role.value} 无权查看企业实际产值与税收 (your role may not see firms' finance figures)"
-        )
+        raise p.role.refuse(pl.NotAllowed, "查看企业实际产值与税收", "see firms' output and tax figures")
     items = projects(ctx, p, park=p.park_scope)
     with ctx.pool.reader() as wh:
         df = pl.delivery(items, wh, year=year)

@@ -1,10 +1,8 @@
-"""The payout workflow API's request bodies, and the service's refusals as HTTP errors worded for
-the web (role keys shown as the locale's role names)."""
+"""The payout workflow API's request bodies, and the service's refusals as HTTP errors."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
@@ -13,42 +11,21 @@ from fastapi import Request
 from pydantic import BaseModel, Field
 
 from zonebrain import disbursement
-from zonebrain.appstore import Role
-from zonebrain.core.errors import InputError
 from zonebrain.web._errors import Conflict, Forbidden, NotFound
-from zonebrain.web._i18n import Translator
-from zonebrain.web._routes._deps import tr
-
-_ROLE_NAMES = "|".join(r.value for r in Role)
-_ROLE = re.compile(rf"角色 ({_ROLE_NAMES}) ")
-_NEEDS = re.compile(rf"须为 / needs one of: ((?:{_ROLE_NAMES})(?:, (?:{_ROLE_NAMES}))*)")
-
-
-def web_message(text: str, t: Translator) -> str:
-    """A service message worded for the web: role keys become the locale's role names (the
-    service's messages name no command or option, so they read the same in the CLI and here)."""
-    text = _ROLE.sub(lambda m: f"角色 {t('role.' + m.group(1))} ", text)
-    return _NEEDS.sub(
-        lambda m: t("payout.needs_roles", roles="、".join(t(f"role.{r}") for r in m.group(1).split(", "))),
-        text,
-    )
 
 
 @contextmanager
 def domain_errors(request: Request) -> Iterator[None]:
     """The service's refusals as the API's: 403, 404, 409 (stale versions are 409 app-wide), bad
-    input 400; their messages worded for the web (:func:`web_message`)."""
-    t = tr(request)
+    input stays the 400 it is; each with the service's own sentence (it names roles and parks by name)."""
     try:
         yield
     except disbursement.NotAllowed as exc:
-        raise Forbidden(web_message(str(exc), t)) from exc
+        raise Forbidden(str(exc)) from exc
     except disbursement.NotFound as exc:
-        raise NotFound(web_message(str(exc), t)) from exc
+        raise NotFound(str(exc)) from exc
     except disbursement.WrongStep as exc:
-        raise Conflict(web_message(str(exc), t)) from exc
-    except InputError as exc:
-        raise InputError(web_message(str(exc), t)) from exc
+        raise Conflict(str(exc)) from exc
 
 
 class BatchIn(BaseModel):

@@ -239,7 +239,8 @@ def _refuse(request: Request, p: Principal, park: str, ind: str, year: int) -> N
     """Audit and refuse an edit of a park the caller may not change."""
     if not q.may_edit_target(p, park):
         audit(request, "kpi.target.set", p=p, target=f"{park}/{ind}/{year}", outcome="forbidden")
-        raise Forbidden(tr(request)("kpi.edit_forbidden", park=park))
+        name = park_names(context(request), locale(request)).get(park, park)
+        raise Forbidden(tr(request)("kpi.edit_forbidden", park=name))
 
 
 def _save(
