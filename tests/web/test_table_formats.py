@@ -24,7 +24,6 @@ from zonebrain.web._tables import (
     SHARE_PLACES,
     Col,
     DataTable,
-    as_shares,
     cell_text,
     share_pct,
     to_json,
@@ -103,13 +102,6 @@ def test_page_text_of_shares_and_money() -> None:
     assert share_pct(Fraction(5, 6)) == 83.33 and share_pct(0.99996) == 100.0
 
 
-def test_as_shares_changes_the_kind_not_the_values() -> None:
-    table = _table()
-    shown = as_shares(table, ("plain",))
-    assert shown.rows == table.rows and shown.columns[5].kind == "share"
-    assert table.columns[5].kind == "float"
-
-
 # ---- over HTTP ---------------------------------------------------------------------------------
 
 
@@ -182,13 +174,15 @@ def test_delivery_excel_page_and_json_agree(formats_app: FastAPI, admin: TestCli
     assert '<td class="fen">3,317.52</td>' in tr  # pages keep two decimals
 
 
-def test_funnel_rates_are_shares_on_the_page_only(admin: TestClient) -> None:
+def test_funnel_rates_are_shares(admin: TestClient) -> None:
     body = api_ok(admin.get("/api/v1/pipeline/funnel/conversion"))
     assert {c["kind"] for c in body["columns"] if c["key"].endswith("_rate")} == {"float"}
     heads, rows = _sheet(admin.get("/api/v1/pipeline/funnel/conversion?format=xlsx").content)
     signed = [r[heads.index("签约率")] for r in rows]
-    assert signed and all(c.number_format == "0.000" for c in signed if c.value is not None)
-    assert [c.value for c in signed] == [r["signed_rate"] for r in body["rows"]]
+    assert signed and all(c.number_format == "0.0%" for c in signed if c.value is not None)
+    assert [c.value for c in signed] == [
+        None if r["signed_rate"] is None else round(r["signed_rate"], SHARE_PLACES) for r in body["rows"]
+    ]
     page = admin.get("/pipeline/funnel").text.split('id="conversion-table"', 1)[1]
     shown = re.findall(r'<td class="pct">([^<]*)</td>', page)
     want = [

@@ -18,7 +18,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 from urllib.parse import quote
@@ -168,13 +168,6 @@ def share_pct(share: Any) -> float:
     (83.33, '83.3%', '150.0%')
     """
     return round(float(share) * 100, 2)
-
-
-def as_shares(table: DataTable, keys: tuple[str, ...]) -> DataTable:
-    """*table* with the columns *keys* (fractions) shown as shares, the values as they are: for a
-    page whose table the API exports with another kind (the funnel's rates, ``0.000`` in Excel)."""
-    columns = [replace(c, kind="share") if c.key in keys else c for c in table.columns]
-    return replace(table, columns=columns)
 
 
 def label_text(col: Col, value: Any, t: Translator) -> Any:

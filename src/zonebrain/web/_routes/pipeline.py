@@ -21,7 +21,7 @@ from zonebrain.web._queries import pipeline as q
 from zonebrain.web._queries._common import park_names, resolve_park
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, locale, tr
-from zonebrain.web._tables import XLSX_RESPONSE, Format, TableOut, as_shares, respond
+from zonebrain.web._tables import XLSX_RESPONSE, Format, TableOut, respond
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/pipeline", tags=["pipeline"], responses=ERROR_RESPONSES)
@@ -185,7 +185,6 @@ def funnel_page(request: Request, p: Reader, by: Annotated[str, Query(max_length
     ctx, loc = context(request), locale(request)
     with domain_errors():
         data = q.analytics(ctx, p, by, park_names(ctx, loc))
-    data["conversion"] = as_shares(data["conversion"], ("signed_rate", "landed_rate"))  # 72.5%
     t = tr(request)
     for chart in (data["funnel"], data["days"]):  # the stages as the reader reads them
         chart["stages"] = [t(q.STAGE_LABELS.get(s, s)) for s in chart["stages"]]
