@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Session
 
-from zonebrain.appstore import User
+from zonebrain.appstore import User, UserRow
 from zonebrain.core.clock import beijing, from_beijing, utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import FEN_PER, parse_amount
@@ -198,7 +200,51 @@ def import_projects(
         return result
     rows = raw.table.to_pylist()
     numbers = raw.row_numbers()
-    drafts: list[NewProject] = []
+    # The natural-key lookups and the inserts are one transaction, which (unless a dry run) holds
+    # the write lock from before the first lookup: two imports of the same file at once add its
+    # firms once, the second finding them already there.
+    with pipe._store.session() as s:
+        if not dry_run:
+            _lock_for_import(s)
+        ready = _check_rows(pipe, actor, s, result, mapping, rows, numbers)
+        if result.ok:
+            result.checked = len(ready)
+            if not dry_run:
+                result.created = [pipe._insert(s, actor, *row, ip) for row in ready]
+    return result
+
+
+def _lock_for_import(s: Session) -> None:
+    """Make *s* the only transaction adding projects until it commits, before it looks any firm up.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock now (the driver would begin only at
+    the first INSERT, after the lookups). PostgreSQL: a lock on ``projects`` that conflicts with
+    itself and with writers of projects, not with readers.
+    """
+    dialect = s.get_bind().dialect.name
+    if dialect == "sqlite":
+        s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    elif dialect == "postgresql":
+        s.execute(sql_text("LOCK TABLE projects IN SHARE ROW EXCLUSIVE MODE"))
+
+
+_Ready = tuple[dict[str, Any], Stage, dt.datetime, UserRow]
+"""A row to add, as :meth:`Pipeline._insert` takes it: clean values, first stage, since, owner."""
+
+
+def _check_rows(
+    pipe: Pipeline,
+    actor: User,
+    s: Session,
+    result: ImportResult,
+    mapping: dict[str, str],
+    rows: list[dict[str, Any]],
+    numbers: Iterable[int],
+) -> list[_Ready]:
+    """Check every row in the import's transaction *s*; problems and rows already in the pipeline
+    go to *result*, the rows to add are returned."""
+    name = result.file
+    ready: list[_Ready] = []
     header_of = {f: h for h, f in mapping.items()}
     new_firms: list[tuple[str | None, str, int]] = []  # USCC, normalised name, row of rows to add
     for row, line in zip(rows, numbers, strict=True):
@@ -229,7 +275,10 @@ def import_projects(
         stage = values.get("stage", Stage.LEAD)
         found = (
             pipe.existing(
-                name=values["name"], uscc=values.get("uscc"), include_terminated=stage is Stage.TERMINATED
+                name=values["name"],
+                uscc=values.get("uscc"),
+                include_terminated=stage is Stage.TERMINATED,
+                session=s,
             )
             if "name" in values
             else None
@@ -264,9 +313,8 @@ def import_projects(
             )
             continue
         new_firms.append((values.get("uscc"), normalise_name(values["name"]), int(line)))
-        draft = NewProject(**values)
         try:
-            pipe._prepare(actor, draft)  # roles, parks and dates, before anything is written
+            _, clean, first, when = pipe._prepare(actor, NewProject(**values))  # roles, parks, dates
         except NotAllowed as exc:
             header = next((h for h, f in mapping.items() if f == "park_id"), "园区")
             result.problems.append(RowProblem(name, int(line), header, values["park_id"], str(exc)))
@@ -274,18 +322,15 @@ def import_projects(
         except InputError as exc:
             result.problems.append(RowProblem(name, int(line), "", None, str(exc)))
             continue
-        owner = draft.owner or actor.username
-        why = pipe.check_owner(owner, draft.park_id)
-        if why:
+        owner = values.get("owner") or actor.username
+        try:
+            owner_row = pipe._owner(s, owner, clean["park_id"])
+        except InputError as exc:
             header = next((h for h, f in mapping.items() if f == "owner"), "负责人")
-            result.problems.append(RowProblem(name, int(line), header, owner, why))
+            result.problems.append(RowProblem(name, int(line), header, owner, str(exc)))
             continue
-        drafts.append(draft)
-    if result.ok:
-        result.checked = len(drafts)
-        if not dry_run and drafts:
-            result.created = pipe.create_many(actor, drafts, ip=ip)
-    return result
+        ready.append((clean, first, when, owner_row))
+    return ready
 
 
 def _same_firm(seen: list[tuple[str | None, str, int]], uscc: str | None, key: str) -> int | None:

@@ -218,20 +218,25 @@ class Pipeline:
                     out.setdefault(uscc, pid)
             return out
 
-    def existing(self, *, name: str, uscc: str | None, include_terminated: bool = False) -> int | None:
+    def existing(
+        self, *, name: str, uscc: str | None, include_terminated: bool = False, session: Session | None = None
+    ) -> int | None:
         """The id of the oldest project already pursuing this firm, or None: the natural key of the
         project import. The firm is its USCC; while either side has no USCC, its normalised name
-        (the duplicate-pursuit rule). 终止 projects count only with *include_terminated*."""
+        (the duplicate-pursuit rule). 终止 projects count only with *include_terminated*. With
+        *session*, read in that transaction (the import looks up and inserts in one)."""
         code = _clean_uscc(uscc)
-        key = normalise_name(name)
-        with self._store.session() as s:
-            match = [ProjectRow.name_key == key]
-            if code:
-                match.append(ProjectRow.uscc == code)
-            q = select(ProjectRow.id, ProjectRow.uscc).where(or_(*match))
-            if not include_terminated:
-                q = q.where(ProjectRow.stage != Stage.TERMINATED.value)
-            found = list(s.execute(q.order_by(ProjectRow.id)))
+        match = [ProjectRow.name_key == normalise_name(name)]
+        if code:
+            match.append(ProjectRow.uscc == code)
+        q = select(ProjectRow.id, ProjectRow.uscc).where(or_(*match))
+        if not include_terminated:
+            q = q.where(ProjectRow.stage != Stage.TERMINATED.value)
+        if session is None:
+            with self._store.session() as s:
+                found = list(s.execute(q.order_by(ProjectRow.id)))
+        else:
+            found = list(session.execute(q.order_by(ProjectRow.id)))
         by_code = [pid for pid, other in found if code and other == code]
         by_name = [pid for pid, other in found if not code or not other]
         first = by_code or by_name
