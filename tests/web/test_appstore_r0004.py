@@ -75,8 +75,7 @@ def _count(store: AppStore, table: str) -> int:
 
 
 def test_upgrade_keeps_the_rows_and_narrows_the_key_downgrade_restores_it(store: AppStore) -> None:
-    assert store.revision() == "0004"
-    _alembic(store, command.downgrade, "0003")
+    _alembic(store, command.downgrade, "0003")  # from the newest revision (later ones are undone first)
     assert store.revision() == "0003"
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns("payment_ledger")}
     assert "reversed_at" not in columns
@@ -84,7 +83,7 @@ def test_upgrade_keeps_the_rows_and_narrows_the_key_downgrade_restores_it(store:
     with pytest.raises(sa.exc.IntegrityError):
         _ledger_insert(store, user, 3)  # 0003: the key is UNIQUE over every row
 
-    _alembic(store, command.upgrade, "head")
+    _alembic(store, command.upgrade, "0004")
     assert store.revision() == "0004"
     # nothing lost: on SQLite the ledger is copied, the batches are altered in place (items cascade)
     assert (
@@ -120,7 +119,7 @@ def test_upgrade_keeps_the_rows_and_narrows_the_key_downgrade_restores_it(store:
 def test_downgrade_refuses_while_a_batch_is_cancelled(store: AppStore) -> None:
     _alembic(store, command.downgrade, "0003")
     _seed(store)
-    _alembic(store, command.upgrade, "head")
+    _alembic(store, command.upgrade, "0004")
     with store.engine.begin() as conn:
         conn.execute(sa.text("UPDATE payout_batches SET status = 'cancelled', cancel_reason = 'x'"))
     with pytest.raises(RuntimeError, match="1 个已作废批次"):

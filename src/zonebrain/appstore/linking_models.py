@@ -1,7 +1,8 @@
 """Tables of resource linking (issue 10): resources, enterprise demands and the matches between them.
 
-Created by migration ``0002`` (with the pipeline tables). Amounts are integer fen; demands and
-resources carry a version column (optimistic concurrency, ``ConcurrentUpdate`` on a stale write).
+Created by migration ``0002`` (with the pipeline tables); ``0005`` makes a resource's name +
+provider unique. Amounts are integer fen; demands and resources carry a version column (optimistic
+concurrency, ``ConcurrentUpdate`` on a stale write).
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ class ResourceRow(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
-    __table_args__ = (Index("ix_resources_kind", "kind"),)
+    __table_args__ = (
+        Index("ix_resources_kind", "kind"),
+        Index("uq_resources_name_provider", "name", "provider", unique=True),  # the catalogue's key (0005)
+    )
 
 
 class DemandRow(Base):

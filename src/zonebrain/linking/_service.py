@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zonebrain.appstore import ConcurrentUpdate, Role, User, utcnow
@@ -148,7 +149,11 @@ class Linking:
                 updated_at=now,
             )
             s.add(row)
-            s.flush()
+            try:
+                s.flush()
+            except IntegrityError:  # added meanwhile by another officer: the database's key caught it
+                self._taken(*key)
+                raise
             after = {k: getattr(row, k) for k in ("kind", *_RESOURCE_FIELDS)}
             s.add(self._audit(actor, "resource.add", f"resource:{row.id}", row.version, None, after, ip))
             return to_resource(row)
@@ -195,7 +200,12 @@ class Linking:
                 setattr(row, k, v)
             if after:
                 row.updated_at = self._clock()
-                s.flush()
+                key = (row.name, row.provider)  # a failed flush expires the row: read them now
+                try:
+                    s.flush()
+                except IntegrityError:  # the new name + provider was taken meanwhile
+                    self._taken(*key, resource_id)
+                    raise
                 s.add(
                     self._audit(
                         actor, "resource.update", f"resource:{row.id}", row.version, before, after, ip
@@ -420,6 +430,12 @@ class Linking:
                 f"资源目录已有 '{name}' / '{provider or '(无提供方)'}' (资源 #{other}); 请修改该资源而不要重复新增 "
                 f"(name + provider is the catalogue's key: update resource #{other} instead)"
             )
+
+    def _taken(self, name: str, provider: str, own_id: int | None = None) -> None:
+        """After the database refused a write on the catalogue's key (a resource committed between
+        :meth:`_unique` and the write): :class:`AlreadyThere` naming it, read in a fresh session."""
+        with self._store.session() as fresh:
+            self._unique(fresh, name, provider, own_id)
 
     def _eligible(self, s: Session, demand: DemandRow, res: ResourceRow) -> None:
         """A proposal must be one the suggestions could show for the park, and only once."""
