@@ -21,6 +21,7 @@ from zonebrain.web._queries._common import (
     year_of,
 )
 from zonebrain.web._queries.chains import strength_key, strengths
+from zonebrain.web._queries.portrait import check_year
 from zonebrain.web._tables import Col, DataTable
 
 if TYPE_CHECKING:
@@ -65,8 +66,11 @@ def _park_figures(wh: Warehouse, year: int | None) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def park_table(ctx: WebContext, locale: str) -> DataTable:
-    year = year_of(ctx)
+def park_table(ctx: WebContext, locale: str, year: int | None = None) -> DataTable:
+    """The figures per park for the finance *year* (default: the latest); a year the warehouse
+    holds no finance data for is refused (400), naming the years there are, as on the portrait."""
+    check_year(ctx, year)
+    year = year or year_of(ctx)
     figures = ctx.cache.get(("park_figures", year), lambda wh: _park_figures(wh, year))
     by_id = {f["park_id"]: f for f in figures}
     names = park_names(ctx, locale)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from zonebrain.web._auth import Perm, Principal, optional_principal, requires
@@ -17,6 +17,10 @@ from zonebrain.web._tables import XLSX_RESPONSE, Format, TableOut, respond
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["overview"], responses=ERROR_RESPONSES)
 Aggregates = Annotated[Principal, Depends(requires(Perm.AGGREGATES))]
+Year = Annotated[
+    int | None,
+    Query(ge=1949, le=2200, description="财务年度 (默认最新; 无数据的年度返回 400) / year, default latest"),
+]
 
 
 @pages.get("/")
@@ -38,10 +42,12 @@ def overview_page(request: Request) -> Response:
 
 
 @api.get("/overview", summary="驾驶舱 / headline figures per park and the chain heat map")
-def overview(request: Request, p: Aggregates) -> JSONResponse:
-    """Money in integer fen. ``heatmap.cells`` are ``[park index, chain index, firms]``."""
+def overview(request: Request, p: Aggregates, year: Year = None) -> JSONResponse:
+    """Money in integer fen, for the finance *year* (default: the latest; a year without finance
+    data is a 400 naming the years there are). ``heatmap.cells`` are ``[park index, chain index,
+    class index, firms, nodes per class]``: the chains as they are now, whatever the year."""
     ctx, loc = context(request), locale(request)
-    parks = q.park_table(ctx, loc)
+    parks = q.park_table(ctx, loc, year)
     return JSONResponse(
         {
             "year": parks.title_params["year"],
@@ -53,8 +59,8 @@ def overview(request: Request, p: Aggregates) -> JSONResponse:
 
 
 @api.get("/parks", response_model=TableOut, responses=XLSX_RESPONSE, summary="各园区 / figures per park")
-def parks_table(request: Request, p: Aggregates, format: Format = "json") -> Any:
-    return respond(q.park_table(context(request), locale(request)), format, tr(request))
+def parks_table(request: Request, p: Aggregates, year: Year = None, format: Format = "json") -> Any:
+    return respond(q.park_table(context(request), locale(request), year), format, tr(request))
 
 
 @api.get(
