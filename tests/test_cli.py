@@ -78,3 +78,19 @@ def test_policy_refusals_through_the_entry_point_exit_2_in_chinese_first(tmp_pat
     )
     r = zb(*data, "policy", "check", "--form", str(form), cwd=tmp_path)
     assert r.returncode == 2 and "第 4 行" in r.stderr and "不是有效日期" in r.stderr, r.stderr
+
+
+def test_reading_commands_leave_no_warehouse_file_behind(tmp_path: Path) -> None:
+    """A reading command in an empty data directory says the warehouse is empty and creates no
+    warehouse file; a writing command (here ``warehouse migrate``) creates it."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    data = ("--data-dir", str(folder))
+    for command in (("summary",), ("kpi", "monitor"), ("portrait", "show"), ("portrait", "diagnose")):
+        r = zb(*data, *command, cwd=tmp_path)  # read-only: was "cannot open … close other processes"
+        assert r.returncode == 3 and "Traceback" not in r.stderr, (command, r.stderr)
+        assert "仓库中还没有数据 (仓库文件" in r.stderr and "zonebrain import" in r.stderr, r.stderr
+        assert list(folder.iterdir()) == [], command
+    r = zb(*data, "warehouse", "migrate", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (folder / "warehouse.duckdb").exists()

@@ -119,7 +119,7 @@ def summary() -> None:
     """园区概况: 各园区企业数、门类营收、前十行业 / zone summary."""
     from zonebrain.cli._summary import print_summary
 
-    with warehouse(read_only=False) as wh:
+    with warehouse(read_only=True) as wh:
         print_summary(wh)
 
 

@@ -106,7 +106,7 @@ def show_cmd(park: ParkOption = None, out: OutOption = None) -> None:
     """画像: 总量、增长、逐年、门类、大类、产业链、节点、规模、集中度、标签、进出 / the portrait tables."""
     from zonebrain.portrait import portrait
 
-    with input_errors(), warehouse() as wh:
+    with input_errors(), warehouse(read_only=True) as wh:
         p = portrait(wh, park=park)
     tables = {
         "总量": p.totals,
@@ -178,7 +178,7 @@ def diagnose_cmd(
 
     with input_errors():
         rules = _rules(strong_lq, min_firms, extension_quantile)
-        with warehouse() as wh:
+        with warehouse(read_only=True) as wh:
             d = diagnose(wh, park=park, reference=reference.value, measure=measure.value, rules=rules)
         tables = {"节点诊断": node_table(d.nodes), "链主": d.leaders, "缺口": d.gaps}
         if out is not None:
@@ -251,7 +251,7 @@ def benchmark_cmd(
     from zonebrain.portrait._report import DEFAULT_PEERS
 
     with input_errors():
-        with warehouse() as wh:
+        with warehouse(read_only=True) as wh:
             b = benchmark(wh, peer or list(DEFAULT_PEERS), park=park)
         if out is not None:
             _write({"对标": b.table, "雷达图": radar_table(b.radar)}, "对标", out)

@@ -43,7 +43,7 @@ def portrait_report_cmd(
 
     if out.suffix.lower() != ".docx":
         raise InputError(f"--out 须为 .docx 文件 / --out must end in .docx: {out}")
-    with warehouse() as wh:
+    with warehouse(read_only=True) as wh:
         files = portrait_report(
             wh,
             out,

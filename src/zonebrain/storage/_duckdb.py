@@ -36,6 +36,14 @@ class DuckDBWarehouse(ConnectionWarehouse):
         config: dict[str, Any] = {}
         if threads:
             config["threads"] = threads
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            # nothing will be written through this connection: say what to do, create nothing
+            raise StorageError(
+                f"仓库中还没有数据 (仓库文件 {self.path} 不存在): 请先导入数据 (zonebrain import …) 或生成演示园区 "
+                f"(zonebrain demo) / the warehouse is empty (no file {self.path}): import data first, "
+                "or build the demo zone",
+                engine=self.engine,
+            )
         try:
             self._con = duckdb.connect(self.path, read_only=read_only, config=config)
         except duckdb.Error as exc:
