@@ -103,7 +103,7 @@ def test_only_an_admin_or_the_creator_cancels(
     with pytest.raises(NotAllowed, match="制单人"):
         d.cancel(people.liu, b.id, reason="我不同意")  # a policy researcher, but not the creator
     for who in (people.wang, people.li, people.firm_c):  # roles that may not build batches
-        with pytest.raises(NotAllowed, match="无权作废兑现批次；须为系统管理员或政策研究员"):
+        with pytest.raises(NotAllowed, match="无权作废兑现批次；须为系统管理员或创建本批次的政策研究员"):
             d.cancel(who, b.id, reason="我不同意")
     denied = store.audit.entries(action="disbursement.cancel")  # every refusal, each denied
     assert sorted(e.username for e in denied) == sorted(["liu", "wang", "li", "firm_c"])

@@ -83,7 +83,13 @@ def test_coverage_command(analysis_cli: typer.Typer, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "6/6" in r.output and "4/7" in r.output  # the shares (tables wrap at this width)
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["概览 summary", "条款覆盖 clauses", "决定情况 decisions", "缺失字段 missing"]
+    assert book.sheetnames == [
+        "概览 summary",
+        "条款覆盖 clauses",
+        "决定情况 decisions",
+        "缺失字段 missing",
+        "无企业记录 unseen",
+    ]  # this zone records no tags or events: every one the library reads is unseen
     assert [c.value for c in book["缺失字段 missing"][2]][:4] == [
         "tax_fen[2024]",
         "2024年纳税总额",

@@ -42,7 +42,7 @@ def test_library_loads_with_units_and_exact_rates() -> None:
     rd = lib.policies["zz-rd-input"]
     assert rd.parameters["threshold"].at(dt.date(2024, 12, 31)) == 500_000_000
     assert rd.parameters["rate"].at(dt.date(2024, 12, 31)) == Fraction(1, 50)
-    assert rd.parameters["rate"].at(dt.date(2021, 12, 31)) is None  # not yet in force
+    assert rd.parameters["rate"].value_on(dt.date(2021, 12, 31)) is None  # not yet in force (at() refuses)
     tiers = lib.policies["zz-hitech-first-cert"].clauses[0].amount.tiers
     assert tiers is not None and tiers[1].lower == 200_000_000 and tiers[1].lower_inclusive is True
 
@@ -56,7 +56,7 @@ def test_library_loads_with_units_and_exact_rates() -> None:
         ("value: 500万元}]", "value: 500}]", 21, "须写单位"),  # an amount without a unit (parameter check)
         ("source_url: null", "source_url: javascript:alert(1)", 16, "source_url"),  # only http(s) links
         ("value: 500万元}]", "value: '5000000'}]", 21, "须写单位"),  # a quoted number is no unit either
-        ("value: 50万元}]", "value: -50万元}]", 27, "负数"),  # a negative cap parameter (its name's line)
+        ("value: 50万元}]", "value: -50万元}]", 29, "负数"),  # a negative cap parameter (the value's line)
         ("value: 2%}]", "value: 150%}]", 25, "超过 100%"),  # a rate above 100%
     ],
 )

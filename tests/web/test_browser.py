@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import in_ci
+from tests.web._undetermined import with_undetermined
 from tests.web.conftest import PASSWORD, Demo, make_app
 
 pytestmark = pytest.mark.slow
@@ -114,10 +115,11 @@ def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     if not all(vendor_available().values()):
         _missing("ECharts/htmx are not installed into the static folder: run scripts/install_echarts.sh")
     folder = tmp_path_factory.mktemp("browser")
-    source = Path(os.environ.get("ZONEBRAIN_BROWSER_WAREHOUSE", demo.warehouse))
+    zone = with_undetermined(demo, tmp_path_factory)  # the 待核实 queue's pages need 待核实 firms
+    source = Path(os.environ.get("ZONEBRAIN_BROWSER_WAREHOUSE", zone.warehouse))
     copy = Demo(folder / "warehouse.duckdb", demo.files, demo.own_firm, demo.wutong_firm)
     shutil.copy(source, copy.warehouse)
-    if source != demo.warehouse:  # screenshots of a bigger demo: pick that warehouse's firms
+    if source != zone.warehouse:  # screenshots of a bigger demo: pick that warehouse's firms
         from zonebrain.storage import open_warehouse
 
         with open_warehouse(copy.warehouse, read_only=True) as wh:

@@ -22,6 +22,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web._undetermined import with_undetermined
 from tests.web.conftest import USERS, Demo, api_error, api_ok, logged_in, private_app, run_now
 from zonebrain.appstore import Role
 from zonebrain.web._tables import Col, cell_text, header
@@ -32,7 +33,8 @@ EXTRA = {"leader2": Role.LEADER}
 
 @pytest.fixture(scope="module")
 def qa_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    with private_app(demo, tmp_path_factory, "policyqa", {n: (r, None) for n, r in EXTRA.items()}) as a:
+    zone = with_undetermined(demo, tmp_path_factory)  # the 待核实 pages need 待核实 firms
+    with private_app(zone, tmp_path_factory, "policyqa", {n: (r, None) for n, r in EXTRA.items()}) as a:
         yield a
 
 

@@ -82,7 +82,7 @@ def test_the_web_and_the_cli_name_excel_columns_from_one_table() -> None:
     assert excel_headers(columns) == {
         "rule_before": "分配方式 基线",
         "rule_after": "分配方式 情景",
-        "needs": "共缺字段",
+        "needs": "缺此字段合计",
         "cost_before_fen": "兑现金额 基线",
     }
     assert cli_headers({"t": pa.table({c: [1] for c in columns})}) == excel_headers(columns)

@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web._undetermined import with_undetermined
 from tests.web.conftest import USERS, Demo, api_error, api_ok, audit_rows, logged_in, private_app, run_now
 from zonebrain.appstore import Role
 
@@ -27,7 +28,10 @@ MASKED = re.compile(r"^[0-9A-Z]{4}\*{12}[0-9A-Z]{2}$")
 def flow_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """A private app (runs write to its warehouse) with an officer of a park with 待核实 firms."""
     with private_app(
-        demo, tmp_path_factory, "policyflow", {"gzofficer": (Role.PARK_OFFICER, "gouzhao")}
+        with_undetermined(demo, tmp_path_factory),
+        tmp_path_factory,
+        "policyflow",
+        {"gzofficer": (Role.PARK_OFFICER, "gouzhao")},
     ) as a:
         yield a
 

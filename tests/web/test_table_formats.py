@@ -207,7 +207,7 @@ def test_coverage_shares(admin: TestClient) -> None:
         assert cell.value == round(float(share), SHARE_PLACES) and cell.number_format == "0.0%", head
     decisions = wb["决定情况 decisions"]
     heads = [c.value for c in decisions[1]]
-    column = [r[heads.index("share")] for r in decisions.iter_rows(min_row=2)]
+    column = [r[heads.index("已决定占比")] for r in decisions.iter_rows(min_row=2)]
     assert column and all(c.number_format == "0.0%" for c in column if c.value is not None)
     page = admin.get("/policy/coverage").text
     assert f'<strong id="coverage-clause-share">{body["clause_share_text"]}</strong>' in page

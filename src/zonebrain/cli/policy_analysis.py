@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
+import yaml
 from rich.table import Table
 
 from zonebrain import disbursement, policy
@@ -22,7 +23,7 @@ from zonebrain.appstore import open_existing_app_store
 from zonebrain.cli import _common
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
-from zonebrain.policy._edit import check_budget_rule
+from zonebrain.policy._edit import check_budget_rule, with_family, with_policy
 from zonebrain.policy._format import share_text
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
@@ -112,9 +113,7 @@ def _scenario(
     files: list[Path],
 ) -> policy.Library:
     for f in files:
-        if not f.exists():
-            raise InputError(f"文件不存在 (file not found): {f}")
-        lib = policy.replace_from_yaml(lib, f.read_text(encoding="utf-8"), f.name)
+        lib = _edited(lib, f)
     for b in budgets:
         fam, amount = _pair(b, "--budget")
         lib = policy.set_budget(lib, fam, amount, rule=rule)
@@ -136,6 +135,24 @@ def _scenario(
         pid, _, name = key.partition(".")
         lib = policy.set_interpretation(lib, pid, name, value)
     return lib
+
+
+def _edited(lib: policy.Library, f: Path) -> policy.Library:
+    """*lib* with the policy or family of the user's ``--yaml`` file *f* in place of the one with its
+    id, loaded from *f* itself (not from a copy), so that every error names the user's file and line."""
+    if not f.is_file():
+        raise InputError(f"{'不是文件 (not a file)' if f.exists() else '文件不存在 (file not found)'}: {f}")
+    try:
+        data = yaml.safe_load(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):  # unreadable, not UTF-8, bad syntax, an impossible date
+        return with_policy(lib, policy.load_policy(f))  # refused by the loader, naming the file and line
+    if isinstance(data, dict) and "clauses" in data:
+        return with_policy(lib, policy.load_policy(f))
+    if isinstance(data, dict) and "eligibility" in data:
+        return with_family(lib, policy.load_family(f))
+    raise policy.PolicyFileError(
+        f"{f}: 既不是政策 (clauses) 也不是政策族 (eligibility) (neither a policy nor a family)"
+    )
 
 
 def _totals_table(r: policy.WhatIf) -> Table:
@@ -363,6 +380,8 @@ def coverage_cmd(
         f"免申即享覆盖率 clauses decidable from data: {n_data}/{c.clauses.num_rows} = {share_text(c.clause_share)}",
         highlight=False,
     )
+    if (note := c.unseen_note()) is not None:  # tags and events the clauses read that no firm carries
+        _common.err_console.print(f"[yellow]注意 / warning:[/yellow] {note}", highlight=False)
     if c.decisions is not None:
         d = Table("政策 policy", "决定数 decisions", "已决定 decided", "待核实 undetermined", "占比 share",
                   title="决定情况 decisions")  # fmt: skip
@@ -378,7 +397,7 @@ def coverage_cmd(
             highlight=False,
         )
     if c.missing is not None:
-        m = Table("字段 field", "名称 label", "来源 source", "单独可决定 decides", "与其他共缺 with others",
+        m = Table("字段 field", "名称 label", "来源 source", "仅缺此字段 decides", "与其他字段共缺 with others",
                   "企业数 firms", title="缺失字段 missing fields (补齐后可决定的案例数)")  # fmt: skip
         for row in c.missing.to_pylist():
             m.add_row(

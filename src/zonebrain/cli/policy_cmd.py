@@ -24,8 +24,11 @@ from zonebrain.cli import _common, policy_analysis
 from zonebrain.core.clock import beijing_text, beijing_today
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
+from zonebrain.disbursement._convert import batch_status
 from zonebrain.disbursement._exports import list_order
 from zonebrain.disbursement._model import BATCH_LABELS, RESOLUTIONS
+from zonebrain.disbursement._service import check_policies
+from zonebrain.disbursement._verify import parse_status
 from zonebrain.policy._explain import in_library_order
 from zonebrain.policy._notes import run_period
 from zonebrain.storage import Warehouse
@@ -247,9 +250,9 @@ def check_cmd(
     folder: DirOpt = None,
     app_db: AppDbOpt = None,
 ) -> None:
-    """企业自测: 可享受的政策、金额, 以及其余政策缺少的数据 (已兑现的一次性奖励按支付台账)。
+    """企业自测: 可享受的政策、金额, 以及其余政策缺少的数据 (已兑现、已撤回的按支付台账与兑现批次)。
     Enterprise self-check: what it qualifies for, the amounts, and the data missing for the rest
-    (one-time awards already paid per the payment ledger)."""
+    (what was paid or withdrawn per the payment ledger and the batches)."""
     absent = f"仓库中没有企业 {uscc} (no such enterprise in the warehouse)"
     with _common.input_errors():
         lib = policy.load_library(folder)
@@ -280,16 +283,21 @@ def check_cmd(
         "superseded": "从高不重复",
     }
     asks: dict[str, list[str]] = {}  # missing fields → the clauses that need them
+    decided: list[str] = []  # what the 兑现 workflow already did with an award, one line each
     for row in results.to_pylist():
         amount = "" if row["amount_fen"] is None else display_fen(row["amount_fen"], "元")
         status = f"{labels.get(row['status'], row['status'])} {row['status']}"
-        if '"ledger":"already paid' in (row["trace"] or ""):
-            status = "已兑现 already paid"
         name = f"{row['policy_id']}/{row['clause_id']}"
-        if row["missing_fields"]:
+        if row["history"] is not None:  # paid (one-time or annual), or withdrawn: nothing to ask for
+            status = "已兑现 already paid" if row["history"] == "paid" else "异议成立已撤回 withdrawn"
+            amount, row["missing_fields"] = "", None
+            decided.append(f"{name}: {row['history_text']}")
+        elif row["missing_fields"]:
             asks.setdefault(row["missing_fields"], []).append(name)
         t.add_row(name, status, amount, policy.missing_fields_zh(row["missing_fields"]))
     _common.console.print(t)
+    for line in decided:
+        _common.console.print(line, highlight=False, markup=False)
     for codes, names in asks.items():  # what to provide, once per set of missing data (as the web page)
         _common.console.print(
             f"需补充 / missing ({', '.join(names)}): {policy.missing_fields_zh(codes)} ({codes})",
@@ -361,8 +369,12 @@ def _user(store: AppStore, username: str) -> User:
     return user
 
 
-def _day(text: str | None, default: dt.date) -> dt.date:
-    return default if text is None else _common.parse_day(text)
+def _out_file(path: Path, *allowed: str) -> None:
+    """Refuse an ``--out`` file of another type than *allowed* before anything is opened (exit 2)."""
+    if path.suffix.lower() not in allowed:
+        raise InputError(
+            f"不支持的文件类型 '{path.name}' (unsupported file type); 可用 / use: {', '.join(allowed)}"
+        )
 
 
 def _print_batch(b: disbursement.Batch) -> None:
@@ -404,6 +416,7 @@ def batch_create(
     with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         run_id = run_id or policy_analysis.latest_run(wh)
         run = disbursement.load_run(wh, run_id, policy.load_library(folder))
+        check_policies(run, policies)  # a --policy the run did not evaluate: bad input, exit 2
     with _flow(app_db) as (d, store):
         b = d.create_batch(_user(store, user), run, policies=policies, title=title)
         queued = len(d.verification.list(batch_id=b.id))
@@ -417,8 +430,10 @@ def batch_list(
     app_db: AppDbOpt = None,
 ) -> None:
     """列出兑现批次 (新的在前)。 List the batches, newest first."""
+    with _common.input_errors():
+        wanted = None if status is None else batch_status(status)
     with _flow(app_db) as (d, _store):
-        batches = d.batches(status=status)
+        batches = d.batches(status=wanted)
     t = Table("#", "名称 title", "状态 status", "运行 run", "年度 period", "金额(元) total", "version")
     for b in batches:
         t.add_row(
@@ -489,11 +504,12 @@ def batch_publicize(
     app_db: AppDbOpt = None,
 ) -> None:
     """发布公示 (已审核 → 公示中)。 Start the publicity period of a reviewed batch."""
+    with _common.input_errors():  # an unreadable date or --end before --start: bad input (exit 2)
+        first = beijing_today() if start is None else _common.parse_day(start)
+        last = first + dt.timedelta(days=days - 1) if end is None else _common.parse_day(end)
+        if last < first:
+            raise InputError(f"公示截止日 {last} 早于开始日 {first} (--end is before --start)")
     with _flow(app_db) as (d, store):
-        if days < 1:
-            raise InputError(f"公示天数须至少 1 天, 而不是 {days} (--days must be at least 1)")
-        first = _day(start, d.today())
-        last = _day(end, first + dt.timedelta(days=days - 1))
         b = d.publicize(_user(store, user), batch_id, start=first, end=last, expected_version=version)
         _print_batch(b)
 
@@ -634,6 +650,8 @@ def publicity_cmd(
 ) -> None:
     """导出公示名单 (企业名称、脱敏信用代码、政策、条款、金额)。
     Export the public list (name, masked USCC, policy, clause, amount) as Excel or Word."""
+    with _common.input_errors():
+        _out_file(out, ".xlsx", ".docx")
     with _flow(app_db) as (d, store):
         path = d.export_publicity(_user(store, user), batch_id, out)
     _common.console.print(f"已导出公示名单 (exported) → {path}", highlight=False)
@@ -647,6 +665,8 @@ def notify_cmd(
     app_db: AppDbOpt = None,
 ) -> None:
     """导出待通知企业名单 (已审批或已兑现)。 Export the enterprises to notify (approved or paid)."""
+    with _common.input_errors():
+        _out_file(out, ".xlsx")
     with _flow(app_db) as (d, store):
         path = d.export_notify(_user(store, user), batch_id, out, parks=_park_names())
     _common.console.print(f"已导出通知名单 (exported) → {path}", highlight=False)
@@ -732,14 +752,18 @@ def verify_list(
     app_db: AppDbOpt = None,
 ) -> None:
     """待核实队列: 每家企业需补充的材料。 The verification queue: what each enterprise should provide."""
-    with _flow(app_db) as (d, store):
+    with _common.input_errors():  # an unknown status, file type or a missing --user: bad input (exit 2)
+        wanted = None if status is None else parse_status(status)
         if out is not None:
+            _out_file(out, ".xlsx")
             if user is None:
                 raise InputError("导出须给出操作人 --user (exporting needs --user for the audit log)")
-            path = d.export_verification(_user(store, user), out, status=status, parks=_park_names())
+    with _flow(app_db) as (d, store):
+        if out is not None and user is not None:
+            path = d.export_verification(_user(store, user), out, status=wanted, parks=_park_names())
             _common.console.print(f"已导出待核实清单 (exported) → {path}", highlight=False)
             return
-        requests = d.verification.list(status=status)
+        requests = d.verification.list(status=wanted)
     for r in requests:
         _common.console.print(
             f"#{r.id} {r.enterprise_name} {r.uscc} {r.policy_id}/{r.clause_id} ({r.clause_ref}) "
@@ -762,9 +786,11 @@ def verify_update(
     app_db: AppDbOpt = None,
 ) -> None:
     """推进待核实事项 (已通知 → 已提交 → 已办结)。 Move a verification request forward."""
+    with _common.input_errors():
+        target = parse_status(status)  # an unknown status is bad input (exit 2); a step back, a refusal
     with _flow(app_db) as (d, store):
         r = d.verification.update(
-            _user(store, user), request_id, status=status, expected_version=version, note=note
+            _user(store, user), request_id, status=target, expected_version=version, note=note
         )
     _common.console.print(f"待核实 #{r.id}: {r.status.value} (version {r.version})", highlight=False)
 

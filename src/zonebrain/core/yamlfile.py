@@ -3,7 +3,9 @@
 :func:`load_with_lines` returns the plain data (as ``yaml.safe_load`` would) and a :class:`LineIndex`
 mapping a path such as ``("nodes", 3, "classes", 1)`` to the 1-based line of that key or item;
 duplicate mapping keys, which ``safe_load`` silently collapses, are recorded. :func:`load_yaml_model`
-validates a file as a pydantic model and reports every problem (duplicates included) with its line.
+validates a file as a pydantic model and reports every problem (duplicates included) with its line;
+a validator that checks a whole model but blames one part of it raises :class:`ErrorAt`, naming
+that part, so the error is reported at the part's line rather than the model's.
 
 >>> data, index = load_with_lines("a: 1\\nb:\\n  - x\\n  - y\\na: 2\\n")
 >>> index.line_of(("b", 1)), index.duplicates
@@ -24,6 +26,16 @@ from zonebrain.core.errors import InputError
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 YamlPath = tuple[str | int, ...]
+
+
+class ErrorAt(ValueError):
+    """A validator's error about one part of what it validates: *at* is that part's path below
+    the validated model (``("clauses", 2, "id")``, ``("tiers", 1)``), so a file's error names the
+    line of the offending key or item, not that of the model (or the top of the file)."""
+
+    def __init__(self, message: str, *at: str | int) -> None:
+        super().__init__(message)
+        self.at: YamlPath = at
 
 
 @dataclass
@@ -119,6 +131,14 @@ def load_yaml_model(path: Path, model: type[M], error: type[InputError] = InputE
     Every problem is reported, each with its line, in one exception of type *error*: a key written
     twice (YAML would silently keep the last) and every validation error.
     """
+    return load_yaml_model_with_lines(path, model, error)[0]
+
+
+def load_yaml_model_with_lines(
+    path: Path, model: type[M], error: type[InputError] = InputError
+) -> tuple[M, LineIndex]:
+    """As :func:`load_yaml_model`, with the file's :class:`LineIndex` (for errors found later,
+    such as a parameter with no value for the period evaluated, to name their line too)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -147,7 +167,9 @@ def load_yaml_model(path: Path, model: type[M], error: type[InputError] = InputE
         result = model.model_validate(data)
     except pydantic.ValidationError as exc:
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            if index.duplicates and _after_duplicate(tuple(err["loc"]), index):
+                continue
+            loc = _located(err)
             field_name = ".".join(str(p) for p in loc) or "(top)"
             # a key that should not be there is reported where it is written, a bad value where it is
             at = (
@@ -161,9 +183,27 @@ def load_yaml_model(path: Path, model: type[M], error: type[InputError] = InputE
             f"{path} 有 {len(lines)} 处错误 ({len(lines)} problems); 请按行号修改 / fix each at its line:\n"
             + "\n".join(lines)
         )
-    return result
+    return result, index
 
 
+def _located(err: Any) -> YamlPath:
+    """Where a validation error is: pydantic's location, extended by an :class:`ErrorAt`'s part."""
+    loc = tuple(err["loc"])
+    cause = (err.get("ctx") or {}).get("error")
+    return (*loc, *cause.at) if isinstance(cause, ErrorAt) else loc
+
+
+def _after_duplicate(loc: YamlPath, index: LineIndex) -> bool:
+    """Whether an error of the check of the whole mapping at *loc* (pydantic's location, before
+    any :class:`ErrorAt` part) is about a mapping holding a key written twice, or one enclosing it:
+    the check judged what YAML kept, the last of the two, which may not be what was meant, so it
+    is left out and the duplicate alone is reported (``kind: rate`` then ``kind: amount`` is one
+    error, not also "'2%' needs a unit"). A field's own error is kept."""
+    at = index.known(loc)
+    return any(len(at) < len(dup) and dup[: len(at)] == at for dup, _ in index.duplicates)
+
+
+_DATE = "须为日期, 请写成 YYYY-MM-DD, 如 2024-10-08 (must be a date: write YYYY-MM-DD, e.g. 2024-10-08)"
 _ZH: dict[str, str] = {
     "extra_forbidden": "多余的键, 请检查拼写 (unknown key: check its spelling)",
     "missing": "缺少必填项 (required)",
@@ -172,9 +212,10 @@ _ZH: dict[str, str] = {
     "int_from_float": "须为整数 (must be a whole number)",
     "bool_parsing": "须为 true 或 false (must be true or false)",
     "bool_type": "须为 true 或 false (must be true or false)",
-    "date_parsing": "须为日期 YYYY-MM-DD (must be a date)",
-    "date_type": "须为日期 YYYY-MM-DD (must be a date)",
-    "date_from_datetime_parsing": "须为日期 YYYY-MM-DD (must be a date)",
+    "date_parsing": _DATE,
+    "date_type": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,  # '20220101' (quoted or not) reads as a timestamp
     "string_type": "须为文本 (must be text)",
     "list_type": "须为列表 [..] (must be a list)",
     "tuple_type": "须为列表 [..] (must be a list)",

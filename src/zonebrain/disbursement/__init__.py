@@ -42,6 +42,9 @@ Rules the service enforces:
   award again, once.
 * :class:`Ledger` implements :class:`zonebrain.policy.PaymentHistory`: pass
   ``history=d.ledger`` to ``run_policies`` so one-time awards see what was paid (and not reversed).
+  Its ``outcomes(uscc)`` also tells ``zonebrain.policy.self_check`` which of an enterprise's awards
+  were paid (ledger entry, time) or withdrawn after an upheld objection (batch, reason), so the
+  self-check does not offer them as available.
 * Undetermined results go to the 待核实 queue (:class:`VerificationQueue`) with what to ask each
   enterprise for (快申快享), derived from the run's ``missing_fields``.
 

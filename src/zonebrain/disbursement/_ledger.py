@@ -8,6 +8,10 @@ awards). :class:`Ledger` implements :class:`zonebrain.policy.PaymentHistory`, so
 A reversed entry (冲正) stays in the ledger, flagged, and counts for nothing: it is left out of
 :meth:`Ledger.paid`, of the key check before paying, and of the totals, so the award may be paid
 again, once (the database's unique key covers only the entries not reversed).
+
+:meth:`Ledger.outcomes` tells the enterprise self-check (``zonebrain.policy.self_check``) what the
+workflow already decided for one enterprise's awards: paid (the live entry and its date), or
+withdrawn after an upheld objection (the batch and the reason), so it does not offer them again.
 """
 
 from __future__ import annotations
@@ -20,8 +24,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from zonebrain.appstore import UserRow
-from zonebrain.appstore.disbursement_models import PaymentLedgerRow, PayoutItemRow
-from zonebrain.disbursement._model import LedgerEntry
+from zonebrain.appstore.disbursement_models import (
+    PaymentLedgerRow,
+    PayoutBatchRow,
+    PayoutItemRow,
+    PayoutObjectionRow,
+)
+from zonebrain.disbursement._model import BatchStatus, ItemStatus, LedgerEntry
 
 if TYPE_CHECKING:
     from zonebrain.appstore import AppStore
@@ -30,6 +39,20 @@ Key = tuple[str, str, str, str]
 """(uscc, policy_id, clause_id, period): the idempotency key."""
 
 PAID_SCHEMA = pa.schema([("uscc", pa.string()), ("policy_id", pa.string()), ("clause_id", pa.string())])
+OUTCOMES_SCHEMA = pa.schema(
+    [
+        ("policy_id", pa.string()),
+        ("clause_id", pa.string()),
+        ("period", pa.string()),
+        ("outcome", pa.string()),
+        ("entry_id", pa.int64()),
+        ("batch_id", pa.int64()),
+        ("at", pa.timestamp("us")),
+        ("amount_fen", pa.int64()),
+        ("reason", pa.string()),
+    ]
+)
+"""What :meth:`Ledger.outcomes` returns, one row per award key (policy, clause, ledger period)."""
 _CHUNK = 500
 _LIVE = PaymentLedgerRow.reversed_at.is_(None)
 _Reverser = aliased(UserRow, name="reverser")
@@ -67,6 +90,61 @@ class Ledger:
             rows = s.execute(q).all()
         cols = [pa.array([r[i] for r in rows], pa.string()) for i in range(3)]
         return pa.table(cols, schema=PAID_SCHEMA)
+
+    def outcomes(self, uscc: str) -> pa.Table:
+        """What the 兑现 workflow decided for *uscc*'s awards, one row per key (policy_id,
+        clause_id, ``period``: the year, or ``once`` for a one-time award), in
+        :data:`OUTCOMES_SCHEMA`:
+
+        * ``paid``: a live ledger entry holds the key (``entry_id``, its ``batch_id``, ``at`` = when
+          it was paid, ``amount_fen``); reversed entries (冲正) count for nothing, as everywhere;
+        * ``withdrawn``: an upheld objection withdrew the award and a batch not cancelled keeps it
+          withdrawn (the rule ``create_batch`` follows, so no later batch lists it again):
+          ``batch_id`` is the batch whose 公示 upheld the objection, ``at`` when it was resolved and
+          ``reason`` the resolution's note (the latest upheld objection on the key).
+
+        A key both paid and withdrawn is ``paid`` (the ledger is what happened). Times are stored
+        UTC, naive (``zonebrain.core.clock``)."""
+        lg, it, bt, ob = PaymentLedgerRow, PayoutItemRow, PayoutBatchRow, PayoutObjectionRow
+        found: dict[tuple[str, str, str], dict[str, object]] = {}
+        with self._store.session() as s:
+            kept = (
+                select(it.policy_id, it.clause_id, it.period, func.min(it.batch_id))
+                .join(bt, bt.id == it.batch_id)
+                .where(
+                    it.uscc == uscc,
+                    it.status == ItemStatus.WITHDRAWN.value,
+                    bt.status != BatchStatus.CANCELLED.value,
+                )
+                .group_by(it.policy_id, it.clause_id, it.period)
+            )
+            for policy_id, clause_id, period, batch_id in s.execute(kept):
+                key = (str(policy_id), str(clause_id), str(period))
+                found[key] = {"outcome": "withdrawn", "batch_id": int(batch_id), "at": None, "reason": ""}
+            upheld = (
+                select(it.policy_id, it.clause_id, it.period, it.batch_id, ob.resolved_at, ob.resolution_note)
+                .join(it, it.id == ob.item_id)
+                .where(it.uscc == uscc, ob.resolution == "upheld")
+                .order_by(ob.resolved_at, ob.id)
+            )
+            for policy_id, clause_id, period, batch_id, at, note in s.execute(upheld):
+                row = found.get((str(policy_id), str(clause_id), str(period)))
+                if row is not None:  # the latest upheld objection on the key says why
+                    row.update(batch_id=int(batch_id), at=at, reason=note or "")
+            paid = select(
+                lg.policy_id, lg.clause_id, lg.period, lg.id, lg.batch_id, lg.paid_at, lg.amount_fen
+            )
+            for policy_id, clause_id, period, entry_id, batch_id, at, fen in s.execute(
+                paid.where(lg.uscc == uscc, _LIVE)
+            ):
+                found[(str(policy_id), str(clause_id), str(period))] = {
+                    "outcome": "paid", "entry_id": int(entry_id), "batch_id": int(batch_id), "at": at,
+                    "amount_fen": int(fen),
+                }  # fmt: skip
+        keys = sorted(found)
+        columns = {name: [k[i] for k in keys] for i, name in enumerate(OUTCOMES_SCHEMA.names[:3])}
+        columns |= {name: [found[k].get(name) for k in keys] for name in OUTCOMES_SCHEMA.names[3:]}
+        return pa.table(columns, schema=OUTCOMES_SCHEMA)
 
     def entries(self, *, uscc: str | None = None, batch_id: int | None = None) -> list[LedgerEntry]:
         """Ledger rows, oldest first, optionally of one enterprise or one batch; reversed ones flagged."""

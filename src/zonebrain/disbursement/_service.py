@@ -97,6 +97,18 @@ CANCELLABLE = frozenset(
 _MAX_PAY_ATTEMPTS = 3
 
 
+def check_policies(run: RunRows, policies: Sequence[str] | None) -> None:
+    """Refuse a policy *run* did not evaluate (an InputError naming the run's policies): a batch of
+    *policies* is built from it. The command line checks it before anything else (exit 2)."""
+    known = run.policies or tuple(sorted(set(run.rows["policy_id"].to_pylist())))
+    unknown = [p for p in policies or () if p not in known]
+    if unknown:
+        raise InputError(
+            f"运行 {run.run_id} 没有测算政策 {', '.join(unknown)} (unknown policy for this run); "
+            f"本次运行的政策 / the run's policies: {', '.join(known) or '无 none'}"
+        )
+
+
 class _LedgerRace(Exception):
     """Another transaction wrote one of our ledger keys between our check and our insert."""
 
@@ -182,13 +194,7 @@ class Disbursement:
                 ip=ip, detail={"reason": reason},
             )  # fmt: skip
             raise WrongStep(f"不能由暂定测算生成兑现批次 (a provisional run cannot be paid): {reason}")
-        known = run.policies or tuple(sorted(set(run.rows["policy_id"].to_pylist())))
-        unknown = [p for p in policies or () if p not in known]
-        if unknown:
-            raise InputError(
-                f"运行 {run.run_id} 没有测算政策 {', '.join(unknown)} (unknown policy for this run); "
-                f"本次运行的政策 / the run's policies: {', '.join(known) or '无 none'}"
-            )
+        check_policies(run, policies)
         eligible = select_policies(run.eligible(), policies)
         if eligible.num_rows == 0:
             found = sorted(set(run.eligible()["policy_id"].to_pylist()))
@@ -554,7 +560,11 @@ class Disbursement:
             )
         with self._store.session() as s:
             b = _batch_row(s, batch_id)
-            row = _acting(s, actor, CREATORS, "作废兑现批次", "cancel a batch")
+            who = (
+                "系统管理员或创建本批次的政策研究员",
+                "an administrator or the policy researcher who created it",
+            )
+            row = _acting(s, actor, CREATORS, "作废兑现批次", "cancel a batch", who=who)
             if Role(row.role) is not Role.ADMIN and actor.id != b.created_by:
                 raise DutyRefused(
                     "只有管理员或本批次的制单人可以作废批次 "

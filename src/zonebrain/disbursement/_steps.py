@@ -22,6 +22,7 @@ from zonebrain.disbursement._model import (
     BatchStatus,
     DutyRefused,
     ItemStatus,
+    NotAllowed,
     NotFound,
     RoleRefused,
     WrongStep,
@@ -52,17 +53,18 @@ _Method = Callable[Concatenate[_O, User, _S, _P], _R]
 def _refusal_audited(
     action: str, kind: str, *, keyed: bool = True
 ) -> Callable[[_Method[_O, _S, _P, _R]], _Method[_O, _S, _P, _R]]:
-    """A step refused because of the actor's role (:class:`RoleRefused`) or the four-eyes rule
-    (:class:`DutyRefused`) is written to the audit log (outcome ``denied``, target ``kind:subject``,
-    or ``kind`` alone when not *keyed*) after its transaction rolled back, then raised on: every
-    refused attempt leaves a trace."""
+    """A step refused because of who the actor is (:class:`NotAllowed`: their role, :class:`RoleRefused`;
+    the four-eyes rule, :class:`DutyRefused`; or what the account may reach, e.g. an enterprise user
+    objecting to another firm's item) is written to the audit log (outcome ``denied``, target
+    ``kind:subject``, or ``kind`` alone when not *keyed*) after its transaction rolled back, then
+    raised on: every refused attempt leaves a trace."""
 
     def wrap(fn: _Method[_O, _S, _P, _R]) -> _Method[_O, _S, _P, _R]:
         @functools.wraps(fn)
         def step(self: _O, actor: User, subject: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
             try:
                 return fn(self, actor, subject, *args, **kwargs)
-            except (RoleRefused, DutyRefused) as exc:
+            except NotAllowed as exc:
                 target = f"{kind}:{getattr(subject, 'run_id', subject)}" if keyed else kind
                 reason = exc.reason if isinstance(exc, DutyRefused) else str(exc)
                 ip = kwargs.get("ip", "")
@@ -135,9 +137,13 @@ def _key(r: dict[str, Any]) -> Key:
     return (r["uscc"], r["policy_id"], r["clause_id"], r["ledger_period"])
 
 
-def _acting(s: Session, actor: User, roles: frozenset[Role], zh: str, en: str) -> UserRow:
+def _acting(
+    s: Session, actor: User, roles: frozenset[Role], zh: str, en: str, *, who: tuple[str, str] | None = None
+) -> UserRow:
     """The actor as stored now (a role changed or an account deactivated since login counts); the
-    refusal says what was refused (*zh*, *en*: ``审批兑现批次``, ``approve a batch``) and who may."""
+    refusal says what was refused (*zh*, *en*: ``审批兑现批次``, ``approve a batch``) and who may:
+    the *roles*, or *who* (Chinese, English) when a role is not enough (作废: an admin, or the
+    policy researcher who created the batch)."""
     row = s.get(UserRow, actor.id)
     if row is None or not row.active:
         raise RoleRefused(
@@ -146,11 +152,11 @@ def _acting(s: Session, actor: User, roles: frozenset[Role], zh: str, en: str) -
     role = Role(row.role)
     if role not in roles:
         may = [r for r in Role if r in roles]
-        raise role.refuse(
-            RoleRefused,
-            f"{zh}；须为{_either([r.label for r in may], '、', '或')}",
-            f"{en}: that needs {_either([r.a_label_en for r in may], ', ', ' or ')}",
+        who_zh, who_en = who or (
+            _either([r.label for r in may], "、", "或"),
+            _either([r.a_label_en for r in may], ", ", " or "),
         )
+        raise role.refuse(RoleRefused, f"{zh}；须为{who_zh}", f"{en}: that needs {who_en}")
     return row
 
 

@@ -3,7 +3,8 @@
 Rates are fractions ``n/d``; the product ``base × n`` is divided by ``d`` with the rounding the
 clause states: ``fen_half_up`` (元 half-up to 分), ``yuan_down`` (向下取整到元), ``yuan_half_up``.
 Tier tables are ``single`` (the amount of the one bracket the base falls in) or ``marginal``
-(the sum over brackets of rate × the part of the base inside the bracket, rounded once).
+(the sum over brackets of rate × the part of the base inside the bracket, rounded once); their
+brackets neither overlap nor leave a gap between them (checked on load, ``_format.Amount``).
 Every step is integer arithmetic on int64; the one division is corrected to stay exact where an
 engine divides through a double (``tests/policy/test_evaluate.py`` checks bases past 2⁵³).
 """
@@ -57,7 +58,7 @@ def compute_sql(amount: Amount, base: ir.IntegerValue | None, rate: Fraction | N
         out: Any = _round_div_sql(x * rate.numerator, rate.denominator, amount.rounding)
     else:
         tiers = amount.tiers or ()
-        if amount.mode == "single":  # the first listed bracket wins on overlap
+        if amount.mode == "single":  # at most one bracket holds the base (overlaps are refused on load)
             out = ibis.cases(*[(_in_tier_sql(x, t), ibis.literal(t.amount or 0, "int64")) for t in tiers],
                              else_=ibis.literal(0, "int64"))  # fmt: skip
         else:

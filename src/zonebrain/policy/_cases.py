@@ -13,13 +13,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, runtime_checkable
 
 import pyarrow as pa
 from pydantic import AfterValidator, Field, NonNegativeInt, model_validator
 
-from zonebrain.core.money import parse_amount
-from zonebrain.core.yamlfile import load_yaml_model
+from zonebrain.core.clock import beijing_text
+from zonebrain.core.money import display_fen, parse_amount
+from zonebrain.core.yamlfile import ErrorAt, load_yaml_model
 from zonebrain.policy._evaluate import PaidList, PaymentHistory, evaluate
 from zonebrain.policy._format import Fen, _Model
 from zonebrain.policy._library import LIBRARY, Library, PolicyFileError, load_library
@@ -308,12 +309,79 @@ class Form(_Model):
     def _dates_have_passed(self) -> Form:
         """A 认定 (tag since) or an event after today (Beijing) is refused, as on the web form and
         the API (a case file may look ahead; a firm's own form states what has happened)."""
-        for tag in self.firm.tags or ():
-            if isinstance(tag, TagFacts) and tag.since is not None:
-                not_future(tag.since)
-        for event in self.firm.events or ():
-            not_future(event.date)
+        tags = enumerate(self.firm.tags or ())
+        dates = [(t.since, ("tags", i, "since")) for i, t in tags if isinstance(t, TagFacts) and t.since]
+        dates += [(e.date, ("events", i, "date")) for i, e in enumerate(self.firm.events or ())]
+        for day, at in dates:
+            try:
+                not_future(day)
+            except ValueError as exc:  # reported at the date's line, not the form's first
+                raise ErrorAt(str(exc), "firm", *at) from None
         return self
+
+
+@runtime_checkable
+class AwardOutcomes(Protocol):
+    """A payment history that also says what the 兑现 workflow decided for one enterprise's awards
+    (``zonebrain.disbursement.Ledger``): per key (``policy_id``, ``clause_id``, ``period``: the
+    year, or ``once`` for a one-time award) its ``outcome`` (``paid`` or ``withdrawn``, after an
+    upheld objection), ``entry_id``, ``batch_id``, ``at`` (UTC), ``amount_fen`` and ``reason``."""
+
+    def outcomes(self, uscc: str) -> pa.Table: ...
+
+
+HISTORY_COLUMNS = pa.schema(
+    [
+        ("history", pa.string()),
+        ("history_entry", pa.int64()),
+        ("history_batch", pa.int64()),
+        ("history_at", pa.timestamp("us")),
+        ("history_amount_fen", pa.int64()),
+        ("history_reason", pa.string()),
+        ("history_text", pa.string()),
+    ]
+)
+"""What :func:`self_check` adds to each result row: the workflow's outcome for the award, if any,
+and a sentence saying it (Chinese, then English)."""
+
+
+def _outcome_text(o: dict[str, Any]) -> str | None:
+    """What the workflow did with an award, for people: the ledger entry, time and amount of a
+    payment; the batch, time and reason of a withdrawal after an upheld objection."""
+    if not o:
+        return None
+    at = o["at"]
+    when = f"{beijing_text(at)} (北京时间)" if at is not None else "时间不详"
+    if o["outcome"] == "paid":
+        fen = display_fen(int(o["amount_fen"]), "元")
+        return (
+            f"已兑现: 支付台账 #{o['entry_id']}, {when} 支付 {fen} 元, 兑现批次 #{o['batch_id']} "
+            f"(already paid: ledger entry #{o['entry_id']}, {fen} yuan, batch #{o['batch_id']})"
+        )
+    reason = o["reason"] or "未记录"
+    return (
+        f"异议成立已撤回: 兑现批次 #{o['batch_id']} 公示异议成立, {when} 撤回, 理由: {reason} "
+        f"(withdrawn after an objection was upheld in batch #{o['batch_id']}; later batches keep it withdrawn)"
+    )
+
+
+def _with_outcomes(results: pa.Table, lib: Library, period: int, outcomes: pa.Table | None) -> pa.Table:
+    """*results* with :data:`HISTORY_COLUMNS`: each row's award as the workflow left it (*outcomes*,
+    see :class:`AwardOutcomes`), keyed by the ledger's period (the year, or ``once`` for a one-time
+    award, paid once in any year); null where the workflow has not decided it."""
+    found = {
+        (r["policy_id"], r["clause_id"], r["period"]): r for r in (outcomes.to_pylist() if outcomes else [])
+    }
+    once = {(p.id, c.id) for p in lib.policies.values() for c in p.clauses if c.once}
+    picked = [
+        found.get((pid, cid, "once" if (pid, cid) in once else str(period)), {})
+        for pid, cid in zip(results["policy_id"].to_pylist(), results["clause_id"].to_pylist(), strict=True)
+    ]
+    keys = ("outcome", "entry_id", "batch_id", "at", "amount_fen", "reason")
+    for f, key in zip(list(HISTORY_COLUMNS)[:-1], keys, strict=True):  # all but history_text
+        results = results.append_column(f, pa.array([o.get(key) for o in picked], f.type))
+    text = pa.array([_outcome_text(o) for o in picked], pa.string())
+    return results.append_column(HISTORY_COLUMNS.field("history_text"), text)
 
 
 def self_check(
@@ -331,13 +399,22 @@ def self_check(
     what it qualifies for, the amounts, and ``missing_fields`` for what it should supply. One-time
     awards consult *history* (the payment ledger) for an enterprise of the warehouse; a form is no
     enterprise on record, so nothing counts as paid for it.
+
+    Each row also carries :data:`HISTORY_COLUMNS`: when *history* is also :class:`AwardOutcomes`
+    (the ledger), an award of this enterprise already paid for the same policy × clause × period
+    (``once`` for a one-time award) is ``history`` ``paid`` with its ledger entry, batch, time and
+    amount, annual and one-time awards alike; one withdrawn after an upheld objection (and kept
+    withdrawn by later batches) is ``withdrawn`` with the batch and the reason. ``status`` stays
+    what the data decide; what to show as still available is the rows without a history.
     """
     if form is not None:
         spec = form if isinstance(form, Form) else load_yaml_model(form, Form, PolicyFileError)
         with open_warehouse(":memory:") as mem:
             mem.migrate()
             load_firms(mem, [spec.uscc], [_firm_dict(spec.firm)])
-            return evaluate(mem, lib, spec.period)
+            return _with_outcomes(evaluate(mem, lib, spec.period), lib, spec.period, None)
     if wh is None or uscc is None:
         raise PolicyFileError("自测需要统一社会信用代码或自测表 (give a USCC with a warehouse, or a form)")
-    return evaluate(wh, lib, period, only=[uscc], history=history)
+    results = evaluate(wh, lib, period, only=[uscc], history=history)
+    outcomes = history.outcomes(uscc) if isinstance(history, AwardOutcomes) else None
+    return _with_outcomes(results, lib, period, outcomes)

@@ -222,22 +222,40 @@ class Compiler:
         # each enterprise's number in the run's stored results (``firm_no``): counted here, on the
         # narrow registry rows, rather than after the joins (a window over the wide facts rows
         # costs DuckDB twice the whole query)
-        base = ent.select("uscc", *ENTERPRISE_FACTS, firm_no=ibis.row_number().over(order_by=ent.uscc))
+        registered = {"registered_year": ent.registered_on.year()} if history else {}
+        base = ent.select(
+            "uscc", *ENTERPRISE_FACTS, **registered, firm_no=ibis.row_number().over(order_by=ent.uscc)
+        )
         years = self._table("enterprise_years")
         for off in sorted(offsets):
             y = years.filter(years.year == self.period + off)
             y = y.select(j=y.uscc, **{fact_column(f, off): y[f] for f in YEAR_FACTS})
             base = base.left_join(y, base.uscc == y.j).drop("j")
         for off in sorted(history):
-            h = years.filter(years.year < self.period + off)
-            name = fact_column("max_revenue_fen_before", off)
-            h = h.group_by(j=h.uscc).aggregate(**{name: h.revenue_fen.max()})
-            base = base.left_join(h, base.uscc == h.j).drop("j")
+            base = self._largest_before(
+                base, years, self.period + off, fact_column("max_revenue_fen_before", off)
+            )
         for name, flags in (("enterprise_tags", tags), ("events", events)):
             if flags:
                 found = self._lookup(name, flags)
                 base = base.left_join(found, base.uscc == found.j).drop("j")
         return base
+
+    @staticmethod
+    def _largest_before(base: ir.Table, years: ir.Table, year: int, name: str) -> ir.Table:
+        """*base* with column *name*: the largest revenue of the years before *year*.
+
+        A firm had no revenue before it was registered: the years before its registration year are
+        known to be 0. So the value is the largest revenue on record before *year*; when none is on
+        record, it is 0 if no year before *year* falls on or after the registration year (a firm
+        registered in *year* or later), and unknown otherwise (a year since registration is
+        missing, or the registration date is unknown)."""
+        h = years.filter((years.year < year) & years.revenue_fen.notnull())
+        h = h.group_by(j=h.uscc).aggregate(recorded_before=h.revenue_fen.max())
+        joined = base.left_join(h, base.uscc == h.j).drop("j")
+        none_since = ibis.ifelse(joined.registered_year >= year, ibis.literal(0, "int64"), ibis.null("int64"))
+        value = ibis.coalesce(joined.recorded_before.cast("int64"), none_since)
+        return joined.mutate(**{name: value}).drop("recorded_before")
 
     def query(self) -> tuple[ir.Table, dict[tuple[str, str], list[Leaf]], int]:
         """The query (one row per enterprise), per (policy id, clause id) the leaves its trace

@@ -12,12 +12,18 @@ Three views:
 * **Missing fields ranked** by the undetermined cases they would decide if known: a case is
   decided by field F when F is its *only* missing field (``decides``); ``with_others`` counts the
   cases that need F among other missing fields.
+
+Given the warehouse, it also lists the tags and event kinds the library reads that no firm carries
+(:func:`unseen_registers`): decidable from data on paper, but a condition on one gives every firm
+the same answer, so the test it stands for never fires (e.g. ``not tag 非独立核算`` when the data
+record the positive tag 独立核算 instead).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -26,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zonebrain.core.errors import InputError
-from zonebrain.policy._format import Condition
+from zonebrain.policy._format import Clause, Condition, Policy
 from zonebrain.policy._library import Library
 from zonebrain.policy._run import load_results
 from zonebrain.registry import FORMATS
@@ -135,6 +141,25 @@ class Coverage:
     missing: pa.Table | None
     """Per missing field: field, label_zh, source, decides, with_others, needs (= the two
     summed), firms (enterprises with a case needing it); by decides, then needs, descending."""
+    unseen: pa.Table | None = None
+    """The tags and event kinds the clauses read that no firm in the warehouse carries (see
+    :func:`unseen_registers`); None when no warehouse was given."""
+
+    def unseen_note(self) -> str | None:
+        """The warning the CLI and the page show when :attr:`unseen` has rows, Chinese first."""
+        if self.unseen is None or not self.unseen.num_rows:
+            return None
+        items = []
+        for r in self.unseen.to_pylist():
+            near = f", 仓库中有相近的 {r['similar']}" if r["similar"] else ""
+            items.append(f"{r['register_kind']} {r['register_name']} ({r['read_by']} 个条款读取{near})")
+        return (
+            f"政策库读取的 {len(items)} 项标签或事件在仓库中没有任何企业记录, 相关条件对每家企业"
+            f"结果相同, 这些检验从未生效, 请核对名称或数据接入: {'; '.join(items)} "
+            f"(warning: no firm in the warehouse carries {len(items)} tag(s) or event kind(s) the "
+            "library reads; a condition on one gives every firm the same answer, so its test never "
+            "fires: check the name or the data feed)"
+        )
 
     def summary(self) -> pa.Table:
         """One row of shares (floats, display only) and counts."""
@@ -161,14 +186,14 @@ class Coverage:
             out["决定情况 decisions"] = self.decisions
         if self.missing is not None:
             out["缺失字段 missing"] = self.missing
+        if self.unseen is not None and self.unseen.num_rows:
+            out["无企业记录 unseen"] = self.unseen
         return out
 
 
-def clause_coverage(lib: Library, sources: Mapping[str, FactSource]) -> pa.Table:
-    cols: dict[str, list[object]] = {
-        k: []
-        for k in ("policy_id", "clause_id", "ref", "title", "facts", "declared", "declared_zh", "from_data")
-    }
+def _clause_facts(lib: Library) -> Iterator[tuple[Policy, Clause, list[str]]]:
+    """Every clause with the facts it reads: the family's subject and exclusions, its conditions,
+    its amount's base (tags as ``tag:NAME``, events as ``event:KIND``), each once, in reading order."""
     for p in lib.policies.values():
         fam = lib.families.get(p.family or "")
         shared = [] if fam is None else [fam.eligibility, *fam.exclusions]
@@ -178,16 +203,69 @@ def clause_coverage(lib: Library, sources: Mapping[str, FactSource]) -> pa.Table
                 facts += [f for f in _needs(tree) if f not in facts]
             if c.amount.of is not None and c.amount.of not in facts:
                 facts.append(c.amount.of)
-            declared = [f for f in facts if _source(f, sources) == "declared"]
-            for k, v in (
-                ("policy_id", p.id), ("clause_id", c.id), ("ref", c.ref.text()), ("title", c.title),
-                ("facts", ",".join(facts)), ("declared", ",".join(declared)),
-                ("declared_zh", "、".join(fact_label_zh(f) for f in declared)), ("from_data", not declared),
-            ):  # fmt: skip
-                cols[k].append(v)
+            yield p, c, facts
+
+
+def clause_coverage(lib: Library, sources: Mapping[str, FactSource]) -> pa.Table:
+    cols: dict[str, list[object]] = {
+        k: []
+        for k in ("policy_id", "clause_id", "ref", "title", "facts", "declared", "declared_zh", "from_data")
+    }
+    for p, c, facts in _clause_facts(lib):
+        declared = [f for f in facts if _source(f, sources) == "declared"]
+        for k, v in (
+            ("policy_id", p.id), ("clause_id", c.id), ("ref", c.ref.text()), ("title", c.title),
+            ("facts", ",".join(facts)), ("declared", ",".join(declared)),
+            ("declared_zh", "、".join(fact_label_zh(f) for f in declared)), ("from_data", not declared),
+        ):  # fmt: skip
+            cols[k].append(v)
     return pa.table(
         cols, schema=pa.schema([*((k, pa.string()) for k in list(cols)[:-1]), ("from_data", pa.bool_())])
     )
+
+
+_REGISTERS = {"tag": ("enterprise_tags", "tag", "标签"), "event": ("events", "kind", "事件")}
+"""Per register kind: the warehouse table, its name column, and the kind in Chinese."""
+
+
+def unseen_registers(lib: Library, wh: Warehouse) -> pa.Table:
+    """The tags and event kinds *lib* reads that no firm in *wh* carries (no row at all, in any
+    year): per register, ``register`` (``tag:非独立核算``), ``register_kind`` (标签/事件),
+    ``register_name``, ``read_by`` (the clauses reading it, the family's shared conditions counting
+    for each of its clauses) and ``similar`` (names on record that contain it, are contained in it
+    or are close to it: ``独立核算`` for ``非独立核算``), in the order the library reads them."""
+    read_by: dict[str, int] = {}
+    for _p, _c, facts in _clause_facts(lib):
+        for f in facts:
+            if f.partition(":")[0] in _REGISTERS:
+                read_by[f] = read_by.get(f, 0) + 1
+    held: dict[str, list[str]] = {}
+    for kind, (table, column, _zh) in _REGISTERS.items():
+        t = wh.table(table)
+        held[kind] = [str(n) for n in wh.to_arrow(t.select(column).distinct())[column].to_pylist() if n]
+    rows = []
+    for f, n in read_by.items():
+        kind, _, name = f.partition(":")
+        if name in held[kind]:
+            continue
+        near = [h for h in sorted(held[kind]) if h in name or name in h]
+        near += [
+            h for h in difflib.get_close_matches(name, sorted(held[kind]), n=3, cutoff=0.8) if h not in near
+        ]
+        rows.append(
+            {
+                "register": f,
+                "register_kind": _REGISTERS[kind][2],
+                "register_name": name,
+                "read_by": n,
+                "similar": "、".join(near) or None,
+            }
+        )
+    schema = pa.schema(
+        [("register", pa.string()), ("register_kind", pa.string()), ("register_name", pa.string()),
+         ("read_by", pa.int64()), ("similar", pa.string())]
+    )  # fmt: skip
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def decisions(results: pa.Table) -> pa.Table:
@@ -256,7 +334,8 @@ def coverage(
     sources: Mapping[str, FactSource | Source] | None = None,
 ) -> Coverage:
     """Coverage of *lib* and, given *results* (or *wh*: the run *run_id*, default the latest),
-    of a run. *sources* overrides :data:`FACT_SOURCES` (a value may be just ``"data"``)."""
+    of a run. *sources* overrides :data:`FACT_SOURCES` (a value may be just ``"data"``). Given
+    *wh*, :attr:`Coverage.unseen` lists the tags and event kinds no firm in it carries."""
     chosen = dict(FACT_SOURCES)
     for k, v in (sources or {}).items():
         if k not in FACT_SOURCES:
@@ -269,10 +348,11 @@ def coverage(
     table = clause_coverage(lib, chosen)
     n = table.num_rows
     share = Fraction(int(pc.sum(table["from_data"].cast(pa.int64())).as_py() or 0), n) if n else Fraction(0)
+    unseen = None if wh is None else unseen_registers(lib, wh)
     if results is None and wh is not None:
         results = load_results(wh, run_id, traces=False)  # statuses and missing fields only
     if results is None:
-        return Coverage(table, share, None, None, None, None, None)
+        return Coverage(table, share, None, None, None, None, None, unseen)
     per = decisions(results)
     total = int(pc.sum(per["decisions"]).as_py() or 0)
     decided = int(pc.sum(per["decided"]).as_py() or 0)
@@ -287,4 +367,5 @@ def coverage(
         firms=by_firm.num_rows,
         firms_decided=firms_decided,
         missing=missing_fields(results, chosen),
+        unseen=unseen,
     )

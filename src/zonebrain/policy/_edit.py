@@ -31,6 +31,7 @@ from zonebrain.policy._format import (
     Family,
     Policy,
     Tier,
+    _check_tiers,
     _fen,
 )
 from zonebrain.policy._library import Library, PolicyFileError, load_family, load_policy
@@ -117,6 +118,10 @@ def set_tiers(
     if mode not in (None, "single", "marginal"):
         raise InputError(f"阶梯方式 mode 须为 single 或 marginal (got {mode!r})")
     amount = old.model_copy(update={"tiers": new, "mode": mode or old.mode})
+    try:  # the load's checks: no gap, no overlap, each bracket paying what its mode reads
+        _check_tiers(amount.tiers or (), amount.mode == "single", amount.of in MONEY_FACTS)
+    except ValueError as exc:
+        raise InputError(f"{target} 的阶梯表无效 (invalid tier table): {exc}") from None
     return _with_clause(lib, target, lambda c: c.model_copy(update={"amount": amount}))
 
 

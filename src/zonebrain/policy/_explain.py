@@ -301,7 +301,7 @@ def explain(lib: Library, trace: str | dict[str, Any]) -> Explained:
         params: dict[str, str] = {}
         if known is not None and leaf is not None and leaf.param and leaf.param in known.policy.parameters:
             spec = known.policy.parameters[leaf.param]
-            params[leaf.param] = parameter_text(spec.kind, spec.at(day) if day else None)
+            params[leaf.param] = parameter_text(spec.kind, spec.value_on(day) if day else None)
         fact = leaf.fact if leaf is not None else None
         result = c.get("result")
         favourable = None

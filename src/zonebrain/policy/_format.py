@@ -12,6 +12,9 @@ Amounts are written with units (``30万``, ``500万元``) and held as int fen; r
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import itertools
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -19,8 +22,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from zonebrain.core.errors import MoneyError
+from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.money import display_fen, parse_amount, split_unit
+from zonebrain.core.yamlfile import ErrorAt
 
 YEAR_FACTS = ("revenue_fen", "tax_fen", "rd_expense_fen", "employees", "insured_employees")
 """Facts read from ``enterprise_years`` for a year relative to the period (``year: 0`` or ``-1``)."""
@@ -242,7 +246,98 @@ class Amount(_Model):
             raise ValueError(f"rate/tiers 须写 of: 一个金额事实 (needs of: one of {', '.join(MONEY_FACTS)})")
         if kinds[2] and self.mode is None:
             raise ValueError("阶梯表须写 mode: single 或 marginal (a tier table needs mode: single|marginal)")
+        if self.tiers is not None:
+            _check_tiers(self.tiers, self.mode == "single", self.of in MONEY_FACTS)
         return self
+
+
+_Bound = tuple[float, bool]
+"""A tier bound: its value in fen (±inf when open) and whether it is included (含)."""
+
+
+def _span(t: Tier) -> tuple[_Bound, _Bound]:
+    lower = (-math.inf, False) if t.lower is None else (t.lower, bool(t.lower_inclusive))
+    upper = (math.inf, False) if t.upper is None else (t.upper, bool(t.upper_inclusive))
+    return lower, upper
+
+
+def _holds(lower: _Bound, upper: _Bound) -> bool:
+    """Whether some value lies from *lower* to *upper* (a single point only when both include it)."""
+    return lower[0] < upper[0] or (lower[0] == upper[0] and lower[1] and upper[1])
+
+
+def _span_text(lower: _Bound, upper: _Bound, money: bool) -> str:
+    """``[2,000,000.00 元, 10,000,000.00 元)`` as the trace writes a bracket (a 含 bound is square)."""
+
+    def shown(v: float) -> str:
+        return yuan_text(int(v)) if money else str(int(v))
+
+    lo = "(-∞" if lower[0] == -math.inf else f"{'[' if lower[1] else '('}{shown(lower[0])}"
+    hi = "∞)" if upper[0] == math.inf else f"{shown(upper[0])}{']' if upper[1] else ')'}"
+    return f"{lo}, {hi}"
+
+
+def _check_tiers(tiers: tuple[Tier, ...], single: bool, money: bool) -> None:
+    """A tier table says what each base gets, once: every bracket has what its mode pays (single:
+    ``amount``, marginal: ``rate``) and covers something; no two brackets share a value (the result
+    would depend on the listing order, or a marginal part would count twice); and no value between
+    the lowest and the highest bracket falls in none (it would get 0, silently). Brackets that
+    touch with one side included (``upper: 200万, upper_inclusive: false`` then ``lower: 200万,
+    lower_inclusive: true``) are the way to meet. Errors name the bracket's line (:class:`ErrorAt`)."""
+    if not tiers:
+        raise ErrorAt("阶梯表不能为空 (a tier table needs at least one bracket)", "tiers")
+    spans = [_span(t) for t in tiers]
+
+    def name(i: int) -> str:
+        return f"第 {i + 1} 档 {_span_text(*spans[i], money)} (tiers.{i})"
+
+    for i, t in enumerate(tiers):
+        needs, other = ("amount", "rate") if single else ("rate", "amount")
+        if getattr(t, needs) is None or getattr(t, other) is not None:
+            example = "amount: 20万" if single else "rate: 3%"
+            raise ErrorAt(
+                f"{name(i)}: mode: {'single' if single else 'marginal'} 的每一档须写 {needs} (如 {example}), "
+                f"不写 {other} (each bracket of a {'single' if single else 'marginal'} table states its "
+                f"{needs}, not its {other})",
+                "tiers",
+                i,
+            )
+        if not _holds(*spans[i]):
+            raise ErrorAt(
+                f"{name(i)} 不含任何值: 下界须低于上界 (the bracket holds no value: its lower bound must "
+                "be below its upper bound)",
+                "tiers",
+                i,
+            )
+    for j in range(len(tiers)):
+        for i in range(j):
+            lower = max(spans[i][0], spans[j][0], key=lambda b: (b[0], not b[1]))
+            upper = min(spans[i][1], spans[j][1], key=lambda b: (b[0], b[1]))
+            if _holds(lower, upper):
+                effect, effect_en = (
+                    ("金额将取决于列出顺序", "the amount would depend on the listing order")
+                    if single
+                    else ("该部分将被计算两次", "that part would count twice")
+                )
+                raise ErrorAt(
+                    f"{name(i)} 与{name(j)} 重叠于 {_span_text(lower, upper, money)}, {effect}; "
+                    "请调整边界, 相接处只能一侧含 (the brackets overlap there and "
+                    f"{effect_en}: make them meet with one side included, the other not)",
+                    "tiers",
+                    j,
+                )
+    order = sorted(range(len(tiers)), key=lambda k: (spans[k][0][0], not spans[k][0][1]))
+    for i, j in itertools.pairwise(order):
+        end, start = spans[i][1], spans[j][0]
+        gap = ((end[0], not end[1]), (start[0], not start[1]))
+        if _holds(*gap):
+            raise ErrorAt(
+                f"阶梯表有空档 (a gap in the tier table): {_span_text(*gap, money)} 不属于任何一档, 将得 0; "
+                f"{name(i)} 之后是{name(j)}; 请让两档首尾相接, 相接处一侧含 (no bracket holds these "
+                "values, which would get 0: make the brackets meet, with one side included)",
+                "tiers",
+                i,
+            )
 
 
 def _amount_or_rate(v: Any) -> Any:
@@ -271,16 +366,55 @@ class Parameter(_Model):
     def _values(self) -> Parameter:
         if not self.values:
             raise ValueError("参数须至少有一个取值 (a parameter needs at least one dated value)")
-        for v in self.values:
-            _not_negative(_fen(v.value)) if self.kind == "amount" else _rate(v.value)
+        for i, v in enumerate(self.values):
+            try:
+                _not_negative(_fen(v.value)) if self.kind == "amount" else _rate(v.value)
+            except ValueError as exc:  # at the value's line, not the parameter's
+                raise ErrorAt(str(exc), "values", i, "value") from None
+        first: dict[dt.date, int] = {}
+        for i, v in enumerate(self.values):
+            if v.since in first:
+                k = first[v.since]
+                raise ErrorAt(
+                    f"参数的第 {k + 1} 个和第 {i + 1} 个取值 ({self.values[k].value}, {v.value}) 都自 "
+                    f"{v.since} 起生效, 只会用后一个; 请删去一个或改正 since (two values both start on "
+                    f"{v.since} and the last would silently win: remove one or correct its date)",
+                    "values",
+                    i,
+                    "since",
+                )
+            first[v.since] = i
         return self
 
-    def at(self, day: dt.date) -> int | Fraction | None:
+    def locate(self, where: str) -> None:
+        """Record where the parameter is written (``file:line``, set on load) for :meth:`at`'s error.
+        Kept beside the fields: it is no part of the policy (not compared, hashed or dumped)."""
+        self.__dict__["_where"] = where
+
+    def value_on(self, day: dt.date) -> int | Fraction | None:
+        """The value in force on *day*, or None before the first one (to show; evaluation uses :meth:`at`)."""
         live = [v for v in sorted(self.values, key=lambda v: v.since) if v.since <= day]
         if not live:
             return None
         raw = live[-1].value
         return _fen(raw) if self.kind == "amount" else _rate(raw)
+
+    def at(self, day: dt.date) -> int | Fraction:
+        """The value in force on *day*. None in force (the first starts later) is an
+        :class:`InputError` naming the file, the parameter's line and the date: evaluating the
+        period with no value would silently pay 0, or leave the award uncapped."""
+        value = self.value_on(day)
+        if value is None:
+            name = self.__dict__.get("_name", "")
+            where = self.__dict__.get("_where") or f"政策 {self.__dict__.get('_policy', '')}"
+            first = min(v.since for v in self.values)
+            raise InputError(
+                f"{where}: 参数 {name} 在 {day} 没有生效的值, 最早的取值自 {first} 起生效; 请补一个 since "
+                f"不晚于 {day} 的取值, 或测算 {first.year} 年度及以后 (no value of parameter {name} is in "
+                f"force on {day}: the first applies from {first}; add a value with an earlier since, "
+                "or evaluate a later period)"
+            )
+        return value
 
 
 class Clause(_Model):
@@ -353,15 +487,54 @@ class Policy(_Model):
     def _params_exist(self) -> Policy:
         if not self.clauses:
             raise ValueError("政策须至少有一个条款 (a policy needs at least one clause)")
-        used = [leaf.param for c in self.clauses for leaf in c.when.leaves() if leaf.param]
-        used += [p for c in self.clauses for p in (c.amount.rate_param, c.amount.cap_param) if p]
-        unknown = sorted(set(used) - set(self.parameters))
+        uses = [
+            (name, ("clauses", i, *at))
+            for i, c in enumerate(self.clauses)
+            for name, at in [*_param_uses(c.when, ("when",)), *_amount_param_uses(c.amount)]
+        ]
+        unknown = [(name, at) for name, at in uses if name not in self.parameters]
         if unknown:
-            raise ValueError(f"未声明的参数 (undeclared parameters): {unknown}; 请在 parameters 中声明")
-        ids = [c.id for c in self.clauses]
-        if len(ids) != len(set(ids)):
-            raise ValueError(f"条款 id 重复 (duplicate clause ids): {ids}")
+            name, at = unknown[0]
+            close = difflib.get_close_matches(name, list(self.parameters), n=1)
+            hint = f"是否为 / did you mean '{close[0]}'? " if close else ""
+            others = sorted({n for n, _ in unknown} - {name})
+            also = f"; 另有 / also undeclared: {others}" if others else ""
+            raise ErrorAt(
+                f"未声明的参数 '{name}', 请在 parameters 中声明或改正拼写 (undeclared parameters: declare "
+                f"each under parameters or correct its spelling); {hint}已声明 / declared: {sorted(self.parameters)}"
+                f"{also}",
+                *at,
+            )
+        seen: dict[str, int] = {}
+        for i, c in enumerate(self.clauses):
+            if c.id in seen:
+                raise ErrorAt(
+                    f"条款 id '{c.id}' 重复, 第 {seen[c.id] + 1} 个条款已用 (duplicate clause id: clause "
+                    f"{seen[c.id] + 1} has it); 请改名",
+                    "clauses",
+                    i,
+                    "id",
+                )
+            seen[c.id] = i
+        for name, p in self.parameters.items():  # named for Parameter.at's error
+            p.__dict__["_name"], p.__dict__["_policy"] = name, self.id
         return self
+
+
+def _param_uses(c: Condition, at: tuple[str | int, ...]) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Each parameter a condition compares with, and where (``("when", "all", 2, "param")``)."""
+    if c.all is not None or c.any is not None:
+        kind = "all" if c.all is not None else "any"
+        return [u for i, x in enumerate(c.all or c.any or ()) for u in _param_uses(x, (*at, kind, i))]
+    if c.not_ is not None:
+        return _param_uses(c.not_, (*at, "not"))
+    return [(c.param, (*at, "param"))] if c.param else []
+
+
+def _amount_param_uses(a: Amount) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Each parameter an amount reads (its rate or cap), and where (``("amount", "cap_param")``)."""
+    named = (("rate_param", a.rate_param), ("cap_param", a.cap_param))
+    return [(name, ("amount", key)) for key, name in named if name]
 
 
 class Group(_Model):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zonebrain.core.errors import InputError
-from zonebrain.core.yamlfile import load_yaml_model
+from zonebrain.core.yamlfile import load_yaml_model, load_yaml_model_with_lines
 from zonebrain.policy._format import Family, Policy
 
 LIBRARY = Path(__file__).with_name("library")
@@ -19,7 +19,12 @@ class PolicyFileError(InputError):
 
 
 def load_policy(path: Path) -> Policy:
-    return load_yaml_model(path, Policy, PolicyFileError)
+    """The policy in *path*; each parameter knows its line, for an error naming it should a
+    period be evaluated that no value of the parameter covers (``Parameter.at``)."""
+    policy, index = load_yaml_model_with_lines(path, Policy, PolicyFileError)
+    for name, param in policy.parameters.items():
+        param.locate(f"{path}:{index.line_of(('parameters', name))}")
+    return policy
 
 
 def load_family(path: Path) -> Family:

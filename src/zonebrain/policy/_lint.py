@@ -4,18 +4,41 @@ The rules restate, in our own words, the review standards on measures that affec
 (selective awards tied to tax paid or retained) and on measures that favour firms by origin or
 ownership (see ``docs/policy.md``; the article numbers of the regulation are to be verified there).
 A finding is a prompt for the reviewer, not a legal conclusion.
+
+Conditions are read as written, whatever their form: a literal or a parameter, under ``not`` or
+not, with any comparison. Testing whether a firm pays any tax at all (``tax_fen > 0元``,
+``tax_fen == 0元``: a sign of real operation, as in the 郑州高新区 family's exclusion 无纳税) compares
+with no positive threshold and is not flagged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from zonebrain.policy._format import Clause, Condition, Policy
+from zonebrain.policy._format import Clause, Condition, Parameter, Policy, _fen
 from zonebrain.policy._library import Library
 
+TAX_FACTS: Final = ("tax_fen",)
+"""Facts measuring the tax a firm pays (or the share the locality retains): FC-TAX-* look at them."""
+COMPARISONS: Final = (">=", ">", "<=", "<", "==", "!=", "in", "not in")
+"""The operators that compare a fact with a threshold (``reported`` and ``startswith`` do not)."""
 OWNERSHIP_WORDS: Final = ("国有", "国企", "央企", "外资", "外商", "民营", "私营", "集体", "港澳台")
-ORIGIN_EVENTS: Final = ("迁入", "迁出")
+ORIGIN_WORDS: Final = (
+    # Where a firm comes from, or whether it is local: a tag or event kind so named sorts firms by
+    # origin (本地企业, 外地企业, 本市注册 …), which the review standard forbids as much as a 迁入 test.
+    "本地", "本市", "本省", "本区", "本县", "本土", "外地", "外埠", "外市", "外省", "外县",
+    "域外", "区外", "市外", "省外", "县外", "异地",
+    # Moving in or out, or settling in: the 迁入/迁出 events of the registration register and the
+    # tags derived from them (新落户企业, 回迁企业).
+    "迁入", "迁出", "落户", "回迁",
+)  # fmt: skip
+"""Words in a tag name or an event kind that express origin or locality (FC-ORIGIN). Matched as
+substrings, so the list holds words, not the register names a zone happens to use. Not in it:
+境外/外资 (foreign capital is ownership: FC-OWNERSHIP), and the registration test
+``division_code startswith 410172`` (the family's supported subject, where a firm is registered,
+not where it came from)."""
 
 
 @dataclass(frozen=True)
@@ -36,13 +59,15 @@ RULES: Final = {
     "FC-TAX-THRESHOLD": Rule(
         "FC-TAX-THRESHOLD",
         "warning",
-        "以纳税额门槛决定是否享受奖补, 需审查是否构成按税收贡献的选择性奖励 / "
+        "以纳税额门槛决定是否享受奖补, 需审查是否构成按税收贡献的选择性奖励 "
+        "(公平竞争审查: 影响生产经营成本标准) / "
         "a tax-paid threshold for eligibility may be a selective award by tax contribution",
     ),
     "FC-ORIGIN": Rule(
         "FC-ORIGIN",
         "warning",
-        "按企业来源地 (迁入地、外地/本地) 区别对待, 需审查是否限制商品要素自由流动 / "
+        "按企业来源地 (迁入地、外地/本地) 区别对待, 需审查是否限制商品要素自由流动 "
+        "(公平竞争审查: 商品和要素自由流动标准) / "
         "treating firms differently by origin may restrict the free flow of goods and factors",
     ),
     "FC-OWNERSHIP": Rule(
@@ -65,28 +90,76 @@ class Finding:
     basis: str
 
 
-def _leaf_findings(leaf: Condition) -> list[tuple[str, str]]:
+def _leaves(cond: Condition, negated: bool = False) -> Iterator[tuple[Condition, bool]]:
+    """Every leaf of *cond* with whether it sits under an odd number of ``not``."""
+    if cond.all is not None or cond.any is not None:
+        for child in cond.all or cond.any or ():
+            yield from _leaves(child, negated)
+    elif cond.not_ is not None:
+        yield from _leaves(cond.not_, not negated)
+    else:
+        yield cond, negated
+
+
+def _positive(value: Any) -> bool:
+    """A threshold above zero; one that is not an amount (a rate parameter on tax) counts as one."""
+    try:
+        return _fen(value) > 0
+    except ValueError:
+        return True
+
+
+def _tax_threshold(leaf: Condition, params: Mapping[str, Parameter]) -> str | None:
+    """The positive threshold a tax condition compares with, as written; None when it compares
+    with none (not a tax fact, not a comparison, or a threshold of zero or below)."""
+    if leaf.fact not in TAX_FACTS or leaf.op not in COMPARISONS:
+        return None
+    if leaf.param is not None:
+        spec = params.get(leaf.param)
+        if spec is None:  # a family condition has no parameters to read: flag it rather than guess
+            return f"参数 {leaf.param} (取值未知 unknown value)"
+        shown = list(dict.fromkeys(str(v.value) for v in spec.values if _positive(v.value)))
+        return f"参数 {leaf.param} = {'、'.join(shown)}" if shown else None
+    values = leaf.value if isinstance(leaf.value, list | tuple) else [leaf.value]
+    return str(leaf.value) if any(_positive(v) for v in values) else None
+
+
+def _leaf_findings(
+    leaf: Condition, negated: bool = False, params: Mapping[str, Parameter] | None = None
+) -> list[tuple[str, str]]:
+    """(rule, reason) for one leaf; *negated*: it sits under ``not``; *params*: the policy's parameters."""
     out = []
     ref = leaf.ref.text() if leaf.ref else ""
-    if leaf.fact == "tax_fen" and leaf.op in (">=", ">") and leaf.value not in (None, "0元", "0", 0):
-        out.append(("FC-TAX-THRESHOLD", f"{ref}: 条件 tax_fen {leaf.op} {leaf.value or leaf.param}"))
-    if leaf.event in ORIGIN_EVENTS:
-        detail = f", detail_excludes {leaf.detail_excludes}" if leaf.detail_excludes else ""
-        out.append(("FC-ORIGIN", f"{ref}: 条件取决于 {leaf.event} 事件{detail}"))
+    neg = " (取反 under not)" if negated else ""
+    threshold = _tax_threshold(leaf, params or {})
+    if threshold is not None:
+        test = f"{leaf.fact} {leaf.op} {threshold}"
+        test = f"not ({test})" if negated else test
+        why = f"{ref}: 条件 {test}: 按纳税额设正门槛 (compares tax paid with a positive threshold)"
+        out.append(("FC-TAX-THRESHOLD", why))
+    for kind, name, en in (("事件", leaf.event, "an event kind"), ("标签", leaf.tag, "a tag")):
+        hit = [w for w in ORIGIN_WORDS if name is not None and w in name]
+        if hit:
+            detail = f", detail_excludes {leaf.detail_excludes}" if leaf.detail_excludes else ""
+            words = ", ".join(hit)
+            why = f"{ref}: 条件取决于{kind} {name}{detail}{neg}, 名称含来源地用语 {words} ({en} naming origin or locality)"
+            out.append(("FC-ORIGIN", why))
     names = " ".join(str(x) for x in (leaf.tag, leaf.value) if x is not None)
     hit = [w for w in OWNERSHIP_WORDS if w in names]
     if hit:
-        out.append(("FC-OWNERSHIP", f"{ref}: 条件涉及所有制 {', '.join(hit)}"))
+        out.append(("FC-OWNERSHIP", f"{ref}: 条件涉及所有制 {', '.join(hit)}{neg} (names an ownership form)"))
     return out
 
 
 def _clause_findings(policy: Policy, clause: Clause) -> list[Finding]:
     raw: list[tuple[str, str]] = []
     a = clause.amount
-    if a.of == "tax_fen":
-        raw.append(("FC-TAX-AMOUNT", f"{a.ref.text()}: 金额按 tax_fen 计算"))
-    for leaf in clause.when.leaves():
-        raw += _leaf_findings(leaf)
+    if a.of in TAX_FACTS:
+        raw.append(
+            ("FC-TAX-AMOUNT", f"{a.ref.text()}: 金额按 {a.of} 计算 (the amount is computed from tax paid)")
+        )
+    for leaf, negated in _leaves(clause.when):
+        raw += _leaf_findings(leaf, negated, policy.parameters)
     return [
         Finding(policy.id, clause.id, clause.ref.text(), r, RULES[r].severity, why, RULES[r].basis)
         for r, why in raw
@@ -101,8 +174,8 @@ def lint(lib: Library) -> list[Finding]:
             out += _clause_findings(p, c)
     for f in lib.families.values():
         for cond in (f.eligibility, *f.exclusions):
-            for leaf in cond.leaves():
-                for r, why in _leaf_findings(leaf):
+            for leaf, negated in _leaves(cond):
+                for r, why in _leaf_findings(leaf, negated):
                     out.append(
                         Finding(
                             f.id,

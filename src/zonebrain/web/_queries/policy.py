@@ -138,11 +138,11 @@ def library_view(lib: pol.Library, today: dt.date | None = None) -> list[dict[st
                     "name": name,
                     "ref": spec.ref.text(),
                     "kind": spec.kind,
-                    "current": parameter_text(spec.kind, spec.at(day)),
+                    "current": parameter_text(spec.kind, spec.value_on(day)),
                     "values": [
                         {
                             "since": v.since.isoformat(),
-                            "value": parameter_text(spec.kind, spec.at(v.since)),
+                            "value": parameter_text(spec.kind, spec.value_on(v.since)),
                             "raw": str(v.value),
                         }
                         for v in values

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -31,7 +31,7 @@ from zonebrain.appstore import Role
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import FEN_PER
 from zonebrain.disbursement import Ledger
-from zonebrain.policy._coverage import FACT_SOURCES
+from zonebrain.policy._coverage import FACT_SOURCES, unseen_registers
 from zonebrain.policy._edit import COMPARISONS
 from zonebrain.policy._format import MONEY_FACTS, _fen, _rate, share_text
 from zonebrain.policy._store import results_table
@@ -151,7 +151,7 @@ def form_spec(lib: pol.Library, period: int, t: Translator = _zh) -> dict[str, A
     params, thresholds, interps = [], [], []
     for p in lib.policies.values():
         for name, spec in p.parameters.items():
-            v = spec.at(day)
+            v = spec.value_on(day)
             if v is None:
                 continue
             if spec.kind == "rate":
@@ -255,10 +255,10 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translat
                 if not _RATE.fullmatch(number) or Decimal(number) > 100:
                     raise InputError(f"{label} 须在 0 至 100 (%) 之间, 最多 4 位小数 (a rate from 0 to 100%)")
                 text = f"{number}%"
-                changed = _rate(text) != spec.at(day)
+                changed = _rate(text) != spec.value_on(day)
             else:
                 text = f"{number}万"
-                changed = _fen(text) != spec.at(day)
+                changed = _fen(text) != spec.value_on(day)
             if changed:
                 out.parameters[rest] = text
                 out.changes.append(f"{label} = {text}")
@@ -490,16 +490,26 @@ _PLAIN: Final = {
     "facts": "所需数据 (代码)",
     "from_data": "免申即享",
     "decisions": "决定数",
+    "eligible": "符合",
     "ineligible": "不符合",
     "superseded": "从高不重复",
+    "undetermined": "待核实",
     "decided": "已决定",
+    "share": "已决定占比",
     "field": "字段 (代码)",
     "label_zh": "字段",
     "source": "来源",
-    "decides": "单独可决定",
-    "with_others": "与其他共缺",
-    "needs": "共缺字段",
+    "decides": "仅缺此字段 (补齐即可决定)",
+    "with_others": "与其他字段共缺",
+    "needs": "缺此字段合计",
+    "register": "标签/事件 (代码)",
+    "register_kind": "类别",
+    "register_name": "标签/事件名称",
+    "read_by": "读取它的条款数",
+    "similar": "仓库中相近的名称",
 }
+"""Coverage's missing fields: ``decides`` counts the 待核实 cases where the field is the only one
+missing, ``with_others`` those missing it among other fields, ``needs`` both (every case missing it)."""
 
 
 def excel_headers(columns: list[str]) -> dict[str, str]:
@@ -548,13 +558,16 @@ DECLARED_FACTS: Final = tuple(sorted(k for k, v in FACT_SOURCES.items() if v.sou
 
 
 def coverage(ctx: WebContext, run_id: str | None, data_facts: tuple[str, ...]) -> pol.Coverage:
-    """Coverage of the built-in library and of the run *run_id* (default the latest; none: clauses only).
+    """Coverage of the built-in library and of the run *run_id* (default the latest; none: clauses only),
+    with the tags and event kinds the library reads that no firm in the warehouse carries.
 
     Reads only the four columns it needs of the run's results (never the traces); cached per run."""
     run_id = run_id or latest_run_id(ctx)
     sources: dict[str, Any] = {f: "data" for f in data_facts}
+    with ctx.pool.reader() as wh:
+        unseen = unseen_registers(library(), wh)
     if run_id is None:
-        return pol.coverage(library(), sources=sources)
+        return replace(pol.coverage(library(), sources=sources), unseen=unseen)
     run_info(ctx, run_id)
 
     def compute(wh: Warehouse) -> pa.Table:
@@ -565,7 +578,7 @@ def coverage(ctx: WebContext, run_id: str | None, data_facts: tuple[str, ...]) -
         return wh.to_arrow(expr.order_by(["policy_id", "clause_id", "uscc"]))
 
     results = ctx.cache.get(("policy_coverage_rows", run_id), compute)
-    return pol.coverage(library(), results=results, sources=sources)
+    return replace(pol.coverage(library(), results=results, sources=sources), unseen=unseen)
 
 
 def coverage_chart(c: pol.Coverage, t: Any) -> dict[str, Any] | None:
@@ -595,6 +608,8 @@ def coverage_json(c: pol.Coverage, run_id: str | None) -> dict[str, Any]:
         "clauses": _rows(c.clauses),
         "decisions": None if c.decisions is None else _rows(c.decisions),
         "missing": None if c.missing is None else _rows(c.missing),
+        "unseen": None if c.unseen is None else _rows(c.unseen),
+        "unseen_note": c.unseen_note(),
     }
 
 

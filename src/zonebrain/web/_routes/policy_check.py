@@ -3,7 +3,9 @@
 Two modes, both evaluating every policy of the library for one firm (``zonebrain policy check``):
 
 * **By USCC** (a GET): the firm's data in the warehouse (``evaluate(..., only=[uscc])``) with the
-  payment ledger, so a one-time award already paid shows as such. Firm-level figures, so it follows
+  payment ledger, so an award already paid for the period (one-time or annual) shows as 已兑现 with
+  its ledger entry, and one withdrawn after an upheld 公示 objection as 已撤回 with the batch and
+  the reason; neither is counted as available. Firm-level figures, so it follows
   the finance permission and the scope (:func:`enterprise_row`): an enterprise user their own USCC,
   a park officer their park's firms, admin, leader and policy researcher any; investment officers
   403. The Excel export is ``/api/v1/policy/check/{uscc}?format=xlsx``.
@@ -79,7 +81,15 @@ COLUMNS: Final = [
     Col("ask", "policy_check.col.ask"),
     Col("missing_fields", "policy_check.col.missing_code", page=False, xlsx=False),
     Col("status", "policy.col.status_code", page=False),
+    Col("history_note", "payout.col.note"),
+    Col("history", "payout.col.entry_status", page=False, xlsx=False),
+    Col("ledger_entry", "payout.col.entry", "id", page=False, xlsx=False),
+    Col("history_batch", "payout.col.batch", "id", page=False, xlsx=False),
 ]
+"""The result columns; ``history`` (``paid`` or ``withdrawn``) and its note say what the 兑现
+workflow already did with an award (its ledger entry, or the batch whose 公示 upheld an objection)."""
+HISTORY_TEXT: Final = {"paid": "payout.status_paid", "withdrawn": "payout.item_withdrawn"}
+"""The status shown for an award the workflow already decided: 已兑现, or 已撤回 (an upheld objection)."""
 
 
 # ---- the form ------------------------------------------------------------------------------
@@ -306,12 +316,18 @@ def check_uscc(
 
 
 def result_table(results: pa.Table, t: Translator, subject: str, period: int) -> DataTable:
-    """One row per policy × clause, payable first, with the missing data named in Chinese."""
+    """One row per policy × clause, payable first, with the missing data named in Chinese. An
+    award the 兑现 workflow already paid, or withdrew after an upheld objection (``history``, see
+    ``pol.self_check``), is shown as such, after the others, without an amount or data to ask for:
+    it is not available any more."""
     lib = q.library()
     refs = q.clause_refs(lib)
     rank = {s: i for i, s in enumerate(q.STATUSES)}
     rows = []
-    for r in sorted(results.to_pylist(), key=lambda r: rank.get(r["status"], len(rank))):
+    for r in sorted(results.to_pylist(), key=lambda r: _place(r, rank)):
+        history = r.get("history")
+        if history is not None:
+            r = {**r, "amount_fen": None, "missing_fields": None}
         missing = [f for f in (r["missing_fields"] or "").split(",") if f.strip()]
         ref, title = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
         policy = lib.policies.get(r["policy_id"])
@@ -323,12 +339,16 @@ def result_table(results: pa.Table, t: Translator, subject: str, period: int) ->
                 "clause_ref": ref,
                 "title": title,
                 "status": r["status"],
-                "status_text": t(f"policy.status_{r['status']}"),
+                "status_text": t(HISTORY_TEXT[history] if history else f"policy.status_{r['status']}"),
                 "amount_fen": r["amount_fen"],
                 "missing_fields": r["missing_fields"] or "",
                 "missing_labels": "、".join(label_zh(f.strip()) for f in missing),
                 "ask": ask_for(r["missing_fields"] or ""),
-                "paid_before": '"ledger"' in (r.get("trace") or ""),
+                "paid_before": history is None and '"ledger"' in (r.get("trace") or ""),
+                "history": history,
+                "history_note": r.get("history_text") or "",
+                "ledger_entry": r.get("history_entry"),
+                "history_batch": r.get("history_batch"),
             }
         )
     return DataTable(
@@ -340,12 +360,18 @@ def result_table(results: pa.Table, t: Translator, subject: str, period: int) ->
     )
 
 
+def _place(r: dict[str, Any], rank: dict[str, int]) -> int:
+    """Where a result goes in the list: by status, payable first; one already paid or withdrawn last."""
+    return len(rank) + 1 if r.get("history") else rank.get(r["status"], len(rank))
+
+
 def totals(table: DataTable) -> dict[str, int]:
-    eligible = [r for r in table.rows if r["status"] == "eligible"]
+    """What is still available: the eligible awards the workflow has not paid or withdrawn."""
+    eligible = [r for r in table.rows if r["status"] == "eligible" and not r.get("history")]
     return {
         "eligible": len(eligible),
         "amount_fen": sum(int(r["amount_fen"] or 0) for r in eligible),
-        "undetermined": sum(1 for r in table.rows if r["status"] == "undetermined"),
+        "undetermined": sum(1 for r in table.rows if r["status"] == "undetermined" and not r.get("history")),
     }
 
 

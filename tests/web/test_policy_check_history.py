@@ -1,0 +1,123 @@
+"""企业自查 by USCC (/policy/check, /api/v1/policy/check/{uscc}) shows what the 兑现 workflow did
+with an award: an annual award already paid for the period is 已兑现 with its ledger entry and
+time, not 符合 with its amount; an award withdrawn after an upheld 公示 objection is 已撤回 with
+the batch and the reason. Neither counts in the page's total of what is available.
+
+A private app over a copy of the demo zone: a run recorded, one batch of it in 公示 with an
+objection upheld, then approved and paid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import Demo, api_ok, logged_in, private_app, run_now
+from zonebrain.core.clock import beijing_text
+from zonebrain.disbursement import Disbursement, LedgerEntry, load_run
+from zonebrain.web._context import WebContext
+
+PERIOD = 2024
+RD = ("zz-rd-input", "award")
+HITECH = ("zz-hitech-first-cert", "award")
+UPHELD = "经核实2019年已认定, 非首次"
+
+
+@dataclass(frozen=True)
+class Done:
+    paid: LedgerEntry
+    """The ledger entry of an annual award (R&D input) paid for 2024."""
+    withdrawn: str
+    """The enterprise whose high-tech award an upheld objection withdrew."""
+    batch: int
+
+
+@pytest.fixture(scope="module")
+def history_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    with private_app(demo, tmp_path_factory, "checkhistory") as a:
+        yield a
+
+
+@pytest.fixture(scope="module")
+def users(history_app: FastAPI) -> Iterator[dict[str, TestClient]]:
+    with logged_in(history_app, ["admin", "researcher"]) as out:
+        yield out
+
+
+@pytest.fixture(scope="module")
+def done(history_app: FastAPI, users: dict[str, TestClient]) -> Done:
+    run_id = str(run_now(users["researcher"])["run_id"])
+    ctx: WebContext = history_app.state.zonebrain  # the app's own store and warehouse
+    who = {name: ctx.store.users.get(name) for name in ("researcher", "leader", "admin")}
+    researcher, leader, admin = (who[n] for n in ("researcher", "leader", "admin"))
+    assert researcher and leader and admin
+    with ctx.pool.reader() as wh:
+        run = load_run(wh, run_id)
+    d = Disbursement(ctx.store)
+    b = d.create_batch(researcher, run)
+    b = d.review(leader, b.id, expected_version=b.version)
+    today = d.today()
+    b = d.publicize(
+        researcher, b.id, start=today, end=today + dt.timedelta(days=6), expected_version=b.version
+    )
+    item = next(i for i in d.items(b.id) if (i.policy_id, i.clause_id) == HITECH)
+    o = d.object(
+        researcher, item.id, "该企业2019年已认定过高新, 非首次", raised_by="匿名", raised_by_role="群众"
+    )
+    d.resolve(leader, o.id, upheld=True, note=UPHELD)
+    b = d.close_publicity(leader, b.id, reason="测试", expected_version=d.batch(b.id).version)
+    b = d.approve(admin, b.id, expected_version=b.version)
+    assert d.pay(researcher, b.id).paid
+    paid = next(e for e in d.ledger.entries(batch_id=b.id) if (e.policy_id, e.clause_id) == RD)
+    assert paid.period == str(PERIOD)
+    return Done(paid, item.uscc, b.id)
+
+
+def _cell(html: str, key: tuple[str, str]) -> tuple[str, str, str]:
+    """(the status cell, the amount cell, the missing-data cell) of one clause's row on the page."""
+    m = re.search(rf'<tr [^>]*id="check-{key[0]}-{key[1]}"[^>]*>(.*?)</tr>', html, re.S)
+    assert m, html[:2000]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", m.group(1), re.S)
+    return cells[3], cells[4].strip(), cells[5].strip()
+
+
+def _api(c: TestClient, uscc: str, key: tuple[str, str]) -> dict[str, Any]:
+    rows = api_ok(c.get(f"/api/v1/policy/check/{uscc}?period={PERIOD}"))["rows"]
+    return next(r for r in rows if (r["policy_id"], r["clause_id"]) == key)
+
+
+def test_an_annual_award_paid_shows_its_entry_not_an_amount(users: dict[str, TestClient], done: Done) -> None:
+    page = users["admin"].get(f"/policy/check?uscc={done.paid.uscc}&period={PERIOD}")
+    assert page.status_code == 200
+    status, amount, missing = _cell(page.text, RD)
+    assert "已兑现" in status and "符合" not in status and amount == "" and missing == ""
+    assert 'data-history="paid"' in status and f"支付台账 #{done.paid.id}" in status
+    assert beijing_text(done.paid.paid_at) in status
+    row = _api(users["admin"], done.paid.uscc, RD)
+    assert (row["status"], row["history"], row["ledger_entry"]) == ("eligible", "paid", done.paid.id)
+    assert row["status_text"] == "已兑现" and row["amount_fen"] is None
+    assert f"#{done.paid.id}" in row["history_note"]
+    # the page's total is what is still available: the paid award is not in it
+    summary = re.search(r'id="check-summary">(.*?)<', page.text, re.S)
+    assert summary and "符合" in summary.group(1)
+    rows = api_ok(users["admin"].get(f"/api/v1/policy/check/{done.paid.uscc}?period={PERIOD}"))["rows"]
+    available = [r for r in rows if r["status"] == "eligible" and not r["history"]]
+    assert f"符合 {len(available)} 条" in summary.group(1)
+
+
+def test_an_award_withdrawn_after_an_objection_says_why(users: dict[str, TestClient], done: Done) -> None:
+    page = users["admin"].get(f"/policy/check?uscc={done.withdrawn}&period={PERIOD}")
+    assert page.status_code == 200
+    status, amount, _ = _cell(page.text, HITECH)
+    assert "已撤回" in status and "符合" not in status and amount == ""
+    assert 'data-history="withdrawn"' in status and f"兑现批次 #{done.batch}" in status and UPHELD in status
+    row = _api(users["admin"], done.withdrawn, HITECH)
+    assert (row["history"], row["history_batch"], row["status_text"]) == ("withdrawn", done.batch, "已撤回")
+    assert row["amount_fen"] is None and UPHELD in row["history_note"]
