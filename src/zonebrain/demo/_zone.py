@@ -362,6 +362,11 @@ class _Panel:
     inventions: npt.NDArray[np.int64]
     manufacturing: npt.NDArray[np.bool_]
     rd_share: npt.NDArray[np.float64]
+    rd_reported: npt.NDArray[np.bool_]  # (n, years): False where the R&D figure was not reported
+
+
+UNREPORTED_RD = 0.01
+"""Share of the firms whose latest R&D figure is left blank when they have R&D (研发费用未报送)."""
 
 
 def _yuan_fen(wan: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
@@ -448,6 +453,12 @@ def _finance(seed: int, f: _Firms, n_main: int) -> _Panel:
     inv_share = rng.uniform(0.1, 0.45, size=n)
     inventions = np.floor(patents * inv_share[:, None]).astype(np.int64)
 
+    # A few firms with R&D have not reported the latest year's figure yet (研发费用未报送): the data
+    # a policy needs is missing, so the demo shows the 待核实 queue. A stream of its own, so that
+    # every other figure stays as it was.
+    rd_reported = np.ones((n, ny), dtype=np.bool_)
+    unreported = stream(seed, "zone.finance.unreported").random(n) < UNREPORTED_RD
+    rd_reported[:, -1] = ~(unreported & (rd[:, -1] > 0))
     return _Panel(
         present,
         revenue,
@@ -462,6 +473,7 @@ def _finance(seed: int, f: _Firms, n_main: int) -> _Panel:
         inventions,
         manufacturing,
         rd_share,
+        rd_reported,
     )
 
 
@@ -474,7 +486,7 @@ def _write_finance(path: Path, f: _Firms, p: _Panel, n: int) -> int:
         wan_text(p.revenue[firm, t]),
         wan_text(p.output[firm, t], mfg),
         wan_text(p.tax[firm, t]),
-        wan_text(p.rd[firm, t]),
+        wan_text(p.rd[firm, t], p.rd_reported[firm, t]),
         wan_text(p.profit[firm, t]),
         wan_text(p.export[firm, t]),
         pa.array(p.employees[firm, t]),
