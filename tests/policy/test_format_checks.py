@@ -272,3 +272,11 @@ def test_explaining_a_period_before_a_parameter_s_first_value_shows_a_dash(tmp_p
     trace = {"policy": pid, "clause": cid, "period": 2024, "conditions": [{"result": True}] * len(found)}
     shown = explain(lib, trace)
     assert "—" in str(shown) and "threshold" in str(shown)
+
+
+@pytest.mark.parametrize("written", ["0", "20220101"])
+def test_a_number_is_no_date(tmp_path: Path, written: str) -> None:
+    """``since: 0`` was read as the Unix epoch (1970-01-01) and loaded without a word."""
+    path = _edited(tmp_path, RD, "{since: 2022-01-01, value: 2%}", f"{{since: {written}, value: 2%}}")
+    text = _problems(path)
+    assert f"{path}:{_line(path, 'value: 2%')}" in text and "须为日期, 请写成 YYYY-MM-DD" in text, text

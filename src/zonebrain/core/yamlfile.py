@@ -204,6 +204,16 @@ def _after_duplicate(loc: YamlPath, index: LineIndex) -> bool:
 
 
 _DATE = "须为日期, 请写成 YYYY-MM-DD, 如 2024-10-08 (must be a date: write YYYY-MM-DD, e.g. 2024-10-08)"
+
+
+def no_number_date(value: Any) -> Any:
+    """A pydantic before-validator for a date read from YAML: a number is refused (pydantic would
+    read ``since: 0`` as the Unix epoch, 1970-01-01, and ``20220101`` as a timestamp)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(_DATE)
+    return value
+
+
 _ZH: dict[str, str] = {
     "extra_forbidden": "多余的键, 请检查拼写 (unknown key: check its spelling)",
     "missing": "缺少必填项 (required)",

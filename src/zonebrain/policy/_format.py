@@ -24,12 +24,15 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.money import display_fen, parse_amount, split_unit
-from zonebrain.core.yamlfile import ErrorAt
+from zonebrain.core.yamlfile import ErrorAt, no_number_date
 
 YEAR_FACTS = ("revenue_fen", "tax_fen", "rd_expense_fen", "employees", "insured_employees")
 """Facts read from ``enterprise_years`` for a year relative to the period (``year: 0`` or ``-1``)."""
 ENTERPRISE_FACTS = ("division_code", "park_id", "industry_code", "status")
 """Facts read from ``enterprises`` (text)."""
+Day = Annotated[dt.date, BeforeValidator(no_number_date)]
+"""A date written YYYY-MM-DD (a number is refused, never read as a timestamp)."""
+
 HISTORY_FACTS = ("max_revenue_fen_before",)
 """The largest ``revenue_fen`` of any year before the period year (+ offset)."""
 MONEY_FACTS = ("revenue_fen", "tax_fen", "rd_expense_fen", "max_revenue_fen_before")
@@ -351,7 +354,7 @@ def _amount_or_rate(v: Any) -> Any:
 
 
 class DatedValue(_Model):
-    since: dt.date
+    since: Day
     value: Annotated[Any, BeforeValidator(_amount_or_rate)]
 
 
@@ -436,9 +439,9 @@ class Meta(_Model):
     document: str | None = None
     """The published document the award is written in, when its title is not *name* (a plan, a notice)."""
     issuer: str
-    issued_on: dt.date | None = None
-    effective_from: dt.date
-    effective_to: dt.date | None = None
+    issued_on: Day | None = None
+    effective_from: Day
+    effective_to: Day | None = None
     source_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     """Where the published text is (http or https only: the web app links to it)."""
 
