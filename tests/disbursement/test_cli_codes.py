@@ -124,19 +124,23 @@ def test_an_impossible_as_of_date_is_said_not_to_exist(
 
 
 def test_all_cli_date_options_share_one_parser() -> None:
-    """Every date option of the command line reads its text with ``_common.parse_day``."""
-    src = Path(_common.__file__).parent
+    """No module of the command line or the web routes reads a date on its own: the CLI's options
+    (``_common.parse_day``) and the forms (``_deps.form_day``) both go through
+    ``zonebrain.core.clock.parse_day``."""
+    from zonebrain.core import clock
+    from zonebrain.web._routes import _deps
+
     readers = [
-        f"{p.name}:{n}"
-        for p in sorted(src.glob("*.py"))
+        f"{p.parent.name}/{p.name}:{n}"
+        for folder in (Path(_common.__file__).parent, Path(_deps.__file__).parent)
+        for p in sorted(folder.glob("*.py"))
         for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
         if "fromisoformat(" in line or "strptime(" in line
     ]
-    assert readers == [f"_common.py:{_line_of(src / '_common.py', 'fromisoformat(')}"], readers
-
-
-def _line_of(path: Path, text: str) -> int:
-    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+    assert readers == [], readers
+    assert "clock.parse_day(" in Path(_common.__file__).read_text(encoding="utf-8")
+    assert "parse_day(text, what, earliest)" in Path(_deps.__file__).read_text(encoding="utf-8")
+    assert "fromisoformat(" in Path(clock.__file__).read_text(encoding="utf-8")
 
 
 def test_an_objection_to_another_firms_item_is_refused_and_audited_from_the_shell(shell: Path) -> None:

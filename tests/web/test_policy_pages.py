@@ -91,6 +91,14 @@ def test_bad_input_is_a_clear_400_or_422(users: dict[str, TestClient]) -> None:
     assert c.get("/api/v1/policy/runs/no-such-run/results").status_code == 404
     assert c.get("/policy/runs/no-such-run").status_code == 404
     assert c.get("/api/v1/policy/runs/x/results?status=maybe").status_code == 422
+    researcher = users["researcher"]  # the run form parses its day as the CLI does
+    token = _form_token(researcher, "/policy")
+    for typed, said in (
+        ("2025-02-30", "基准日 '2025-02-30' 不存在"),
+        ("2025/03/31", "基准日 '2025/03/31' 无效"),
+    ):
+        r = researcher.post("/policy/run", data={"as_of": typed, "csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 400 and said.replace("'", "&#39;") in r.text, typed
 
 
 def test_pages_render_per_role(users: dict[str, TestClient], run_id: str, demo: Demo) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from zonebrain.core import settings
+from zonebrain.core import clock, settings
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.registry import Zone, load_zone
@@ -46,22 +45,9 @@ def input_errors() -> Iterator[None]:
 
 
 def parse_day(text: str) -> dt.date:
-    """A date option written YYYY-MM-DD (every date option of the CLI reads it here); anything else
-    is an InputError naming the fix. A well-formed day that no calendar has (``2025-02-30``) is said
-    not to exist, as the YAML loader says of such a date in a file: the format was right."""
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError as exc:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-            raise InputError(
-                f"日期 '{text}' 不存在 (no such day: {exc}); 请写成真实的日期, 如 2025-03-31 (write a real date)"
-            ) from None
-        raise InputError(f"日期 '{text}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD") from None
-    if not 1900 <= day.year <= 2100:
-        raise InputError(
-            f"日期 '{text}' 超出 1900–2100 年 (a date from 1900 to 2100); 请检查年份 / check the year"
-        )
-    return day
+    """A date option written YYYY-MM-DD: every date option of the CLI reads it here, with the
+    forms' parser (:func:`zonebrain.core.clock.parse_day`)."""
+    return clock.parse_day(text)
 
 
 def warehouse(read_only: bool = False) -> Warehouse:

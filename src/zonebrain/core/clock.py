@@ -9,7 +9,10 @@ dates.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Final
+
+from zonebrain.core.errors import InputError
 
 BEIJING: Final = dt.timedelta(hours=8)
 """Beijing time is UTC+8 all year."""
@@ -54,3 +57,32 @@ def beijing_text(at: dt.datetime | None) -> str:
 def beijing_today() -> dt.date:
     """Today's date in Beijing, whatever the server's own time zone."""
     return beijing(dt.datetime.now(dt.UTC)).date()
+
+
+def parse_day(
+    text: str,
+    what: str = "日期",
+    earliest: dt.date = dt.date(1900, 1, 1),
+    latest: dt.date = dt.date(2100, 12, 31),
+) -> dt.date:
+    """A date typed by a person (a CLI option, a form field), written YYYY-MM-DD, between *earliest*
+    and *latest*; *what* names it in the message. A well-formed day no calendar has (``2025-02-30``)
+    is said not to exist: the format was right.
+
+    >>> parse_day(" 2025-03-31 ")
+    datetime.date(2025, 3, 31)
+    """
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        shown = text.strip()[:20]
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise InputError(
+                f"{what} '{shown}' 不存在 (no such day: {exc}); 请写成真实的日期, 如 2025-03-31 (write a real date)"
+            ) from None
+        raise InputError(f"{what} '{shown}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD") from None
+    if not earliest <= day <= latest:
+        raise InputError(
+            f"{what} {day} 超出范围 (out of range {earliest} … {latest}); 请检查年份 / check the year"
+        )
+    return day

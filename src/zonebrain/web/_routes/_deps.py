@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import Request, UploadFile
 
-from zonebrain.core.errors import InputError
+from zonebrain.core.clock import parse_day
 from zonebrain.web._auth import Principal, client_ip
 from zonebrain.web._context import WebContext
 from zonebrain.web._errors import PayloadTooLarge
@@ -81,13 +81,5 @@ def save_upload(ctx: WebContext, file: UploadFile, name: str, *, prefix: str = "
 
 def form_day(text: str, what: str, earliest: dt.date = dt.date(2000, 1, 1)) -> dt.date:
     """A date typed into a form (YYYY-MM-DD), between *earliest* and 2100-12-31; *what* names the
-    field in the message."""
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(
-            f"{what} '{text[:20]}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD"
-        ) from None
-    if not earliest <= day <= dt.date(2100, 12, 31):
-        raise InputError(f"{what} {day} 超出范围 (out of range {earliest} … 2100-12-31)")
-    return day
+    field in the message (the CLI's parser: :func:`zonebrain.core.clock.parse_day`)."""
+    return parse_day(text, what, earliest)

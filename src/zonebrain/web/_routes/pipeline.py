@@ -20,7 +20,7 @@ from zonebrain.web._errors import ERROR_RESPONSES, Forbidden, NotFound
 from zonebrain.web._queries import pipeline as q
 from zonebrain.web._queries._common import park_names, resolve_park
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, locale, tr
+from zonebrain.web._routes._deps import context, form_day, locale, tr
 from zonebrain.web._tables import XLSX_RESPONSE, Format, TableOut, respond
 
 pages = APIRouter(include_in_schema=False)
@@ -96,10 +96,7 @@ def _form_date(text: str) -> dt.date | None:
     """A form's ``<input type=date>`` (empty: none)."""
     if not text.strip():
         return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"日期 {text!r} 格式不对 (not a date); 请用 YYYY-MM-DD") from None
+    return form_day(text, "日期", earliest=dt.date(1950, 1, 1))
 
 
 def _note_time(on: dt.date | None, today: dt.date | None = None) -> dt.datetime | None:

@@ -25,7 +25,7 @@ from zonebrain.web._queries._common import park_names
 from zonebrain.web._queries.payout import BATCH_VIEWERS
 from zonebrain.web._queries.policy_analysis import WHATIF_ROLES
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import audit, context, locale, tr
+from zonebrain.web._routes._deps import audit, context, form_day, locale, tr
 from zonebrain.web._tables import XLSX_RESPONSE, Col, Format, TableOut, respond
 
 pages = APIRouter(include_in_schema=False)
@@ -132,10 +132,7 @@ def run_form(
     as_of: Annotated[str, Form(max_length=10)],
     period: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
-    try:
-        day = dt.date.fromisoformat(as_of)
-    except ValueError:
-        raise InputError(f"日期 '{as_of}' 无效 (bad date); 请写成 2025-03-31 / write YYYY-MM-DD") from None
+    day = form_day(as_of, "基准日")
     year: int | None = None
     if period.strip():
         if not period.strip().isdigit() or not 2000 <= int(period) <= 2100:
