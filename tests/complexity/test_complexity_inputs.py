@@ -106,7 +106,8 @@ def test_location_with_no_exports_is_left_out_and_reported() -> None:
     assert "e" not in set(result.locations["city"])
     issues = result.issues
     row = issues[issues["label"] == "e"].iloc[0]
-    assert row["kind"] == "location" and "all values are 0" in row["message"]
+    assert row["kind"] == "location" and row["reason"] == "all_zero"
+    assert row["message"].startswith("数值全为 0") and "(all values are 0" in row["message"]  # Chinese first
     # and the others are exactly what they are without it
     pd.testing.assert_frame_equal(result.locations, run(table()).locations)
 

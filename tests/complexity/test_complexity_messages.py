@@ -231,3 +231,13 @@ def test_the_cli_has_no_phrase_table_left() -> None:
     import zonebrain.cli.complexity_cmd as cmd
 
     assert not hasattr(cmd, "_ZH") and not hasattr(cmd, "bilingual")
+
+
+def test_every_issue_reason_reads_chinese_first() -> None:
+    """The reasons in ``result.issues`` are codes; their messages are Chinese first, English after."""
+    from zonebrain.complexity._result import ISSUE_TEXT
+
+    for reason, text in ISSUE_TEXT.items():
+        assert "\u4e00" <= text[0] <= "\u9fff" and text.endswith(")"), reason
+        english = text[text.index(" (") + 2 : -1]
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in english), reason

@@ -244,7 +244,7 @@ def _one_year(
                 year_key,
                 "location",
                 ym.locations[i],
-                "no activity passes the presence test (diversity 0): its ECI is undefined (NaN)",
+                "eci_no_presence",
             )
         )
     for j in np.flatnonzero(~core_act):
@@ -253,7 +253,7 @@ def _one_year(
                 year_key,
                 "activity",
                 ym.activities[j],
-                "no location passes the presence test (ubiquity 0): its PCI is undefined (NaN)",
+                "pci_no_presence",
             )
         )
     _, loc_comp, act_comp = components(m)
@@ -284,7 +284,7 @@ def _one_year(
                     year_key,
                     "location",
                     ym.locations[i],
-                    "outside the largest connected part of the network: ECI undefined (NaN)",
+                    "eci_outside_largest",
                 )
             )
         for j in np.flatnonzero(core_act & (act_comp != keep)):
@@ -293,7 +293,7 @@ def _one_year(
                     year_key,
                     "activity",
                     ym.activities[j],
-                    "outside the largest connected part of the network: PCI undefined (NaN)",
+                    "pci_outside_largest",
                 )
             )
         core_loc &= loc_comp == keep
@@ -367,8 +367,6 @@ def _standardise_coi(
 ) -> FloatArray:
     mean, sd = standardiser(coi_raw, n_act, long_table=conv.long_table_sd)
     if not sd > 1e-12 * max(1.0, abs(mean)):
-        issues.append(
-            (year_key, "year", None, "every location has the same complexity outlook; COI is reported as 0")
-        )
+        issues.append((year_key, "year", None, "coi_constant"))
         return np.zeros_like(coi_raw)
     return (coi_raw - mean) / sd

@@ -322,9 +322,9 @@ def read_panel(
             raise ComplexityInputError(f"{zh} ({en})", year=None if year is None else plain(ylabel))
         dropped: list[tuple[str, object, str]] = []
         for li_ in np.flatnonzero(present_loc & ~keep_loc):
-            dropped.append(("location", loc_labels[li_], "all values are 0; left out of this year"))
+            dropped.append(("location", loc_labels[li_], "all_zero"))
         for aj_ in np.flatnonzero(present_act & ~keep_act):
-            dropped.append(("activity", act_labels[aj_], "all values are 0; left out of this year"))
+            dropped.append(("activity", act_labels[aj_], "all_zero"))
         li = np.flatnonzero(keep_loc)
         aj = np.flatnonzero(keep_act)
         sub = full[li][:, aj] if (len(li) < n_loc or len(aj) < n_act) else full

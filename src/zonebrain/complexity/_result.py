@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,22 @@ class YearResult:
     diagonal: float
 
 
+ISSUE_TEXT: Final = {
+    "all_zero": "数值全为 0，该年度未参与计算 (all values are 0; left out of this year)",
+    "eci_no_presence": "没有活动通过存在性判定（多样性为 0），ECI 无定义 "
+    "(no activity passes the presence test (diversity 0): its ECI is undefined (NaN))",
+    "pci_no_presence": "没有地区通过存在性判定（普遍性为 0），PCI 无定义 "
+    "(no location passes the presence test (ubiquity 0): its PCI is undefined (NaN))",
+    "eci_outside_largest": "不在地区—活动网络最大的连通部分内，ECI 无定义 "
+    "(outside the largest connected part of the network: ECI undefined (NaN))",
+    "pci_outside_largest": "不在地区—活动网络最大的连通部分内，PCI 无定义 "
+    "(outside the largest connected part of the network: PCI undefined (NaN))",
+    "coi_constant": "各地区的复杂度前景相同，COI 记为 0 "
+    "(every location has the same complexity outlook; COI is reported as 0)",
+}
+"""Why a location, activity or year is in :attr:`ComplexityResult.issues`: reason code → message."""
+
+
 @dataclass
 class ComplexityResult:
     """What :func:`compute` returns.
@@ -84,6 +100,7 @@ class ComplexityResult:
     has_year: bool
     years_data: list[YearResult]
     issue_rows: list[tuple[object, str, object, str]] = field(default_factory=list)
+    """(year, kind, label, reason code of :data:`ISSUE_TEXT`)."""
     #: density / COG of all years, concatenated in order (each year's matrices are views into these)
     flat_density: FloatArray | None = None
     flat_cog: FloatArray | None = None
@@ -209,10 +226,11 @@ class ComplexityResult:
 
     @cached_property
     def issues(self) -> pd.DataFrame:
-        """Locations / activities left out of a year, or with an undefined index, and why."""
+        """Locations / activities left out of a year, or with an undefined index, and why: a stable
+        ``reason`` code (see :data:`ISSUE_TEXT`) and its ``message``, Chinese first."""
         rows = [
-            (None if year is NO_YEAR else year, kind, label, message)
-            for year, kind, label, message in self.issue_rows
+            (None if year is NO_YEAR else year, kind, label, reason, ISSUE_TEXT[reason])
+            for year, kind, label, reason in self.issue_rows
         ]
-        frame = pd.DataFrame(rows, columns=["year", "kind", "label", "message"])
+        frame = pd.DataFrame(rows, columns=["year", "kind", "label", "reason", "message"])
         return frame if self.has_year else frame.drop(columns="year")

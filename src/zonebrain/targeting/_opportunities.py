@@ -35,8 +35,8 @@ ZONE_MEASURES: Final = ("firms", "revenue_fen", "employees", "output_fen", "tax_
 FORMATION_YEARS: Final = 3
 PERCENTILE: Final = ("density", "pci", "growth", "productivity", "rd")
 """Components scaled by their percentile rank among the candidate classes; the others are in [0, 1]."""
-ALL_ZERO: Final = "all values are 0; left out of this year"
-"""The message :func:`zonebrain.complexity.compute` gives a location or activity with only zeros."""
+ALL_ZERO: Final = "all_zero"
+"""The reason :func:`zonebrain.complexity.compute` gives a location or activity with only zeros."""
 LISTED: Final = 20
 """How many left-out regions or classes the note names before ``…``."""
 _KINDS: Final = {"location": ("地区", "regions"), "activity": ("行业小类", "industry classes")}
@@ -84,7 +84,7 @@ def left_out_note(left_out: tuple[tuple[str, str], ...]) -> str | None:
 
 def _issue_notes(issues: pd.DataFrame) -> tuple[list[str], tuple[tuple[str, str], ...]]:
     """The complexity issues as notes: the all-zero rows as one line (and returned), the others each once."""
-    zero = issues["message"].astype(str) == ALL_ZERO
+    zero = issues["reason"].astype(str) == ALL_ZERO
     left_out = tuple(
         (str(k), str(c)) for k, c in zip(issues.loc[zero, "kind"], issues.loc[zero, "label"], strict=True)
     )
