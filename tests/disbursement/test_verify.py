@@ -115,7 +115,7 @@ def test_the_queue_export_lists_per_enterprise_what_to_provide(
     path = d.export_verification(people.chen, tmp_path / "待核实.xlsx", parks={"wutong": "梧桐"})
     wb = openpyxl.load_workbook(path)
     summary = [list(r) for r in wb["待核实企业"].iter_rows(values_only=True)]
-    assert summary[0] == ["企业名称", "统一社会信用代码", "园区", "需企业提供", "涉及政策条款"]
+    assert summary[0] == ["企业名称", "统一社会信用代码", "园区", "需企业提供", "办理状态", "涉及政策条款"]
     assert summary[1][:3] == [NAMES[C], C, "梧桐"]  # the park's name, not its id
     assert "完税证明" in str(summary[1][3]) and str(summary[1][3]).count("\n") == 0  # one line, not twice
     detail = [list(r) for r in wb["待核实明细"].iter_rows(values_only=True)]

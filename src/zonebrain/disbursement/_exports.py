@@ -16,7 +16,15 @@ import pyarrow as pa
 
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
-from zonebrain.disbursement._model import ITEM_LABELS, Batch, Item, ItemStatus, VerificationRequest, mask_uscc
+from zonebrain.disbursement._model import (
+    ITEM_LABELS,
+    Batch,
+    Item,
+    ItemStatus,
+    VerificationRequest,
+    VerificationStatus,
+    mask_uscc,
+)
 from zonebrain.policy import missing_fields_zh
 from zonebrain.reports import WordReport, export_excel
 
@@ -180,16 +188,35 @@ VERIFY_HEADERS = {
     "ask": "需企业提供",
     "missing_fields": "缺失数据项",
     "status": "状态",
+    "statuses": "办理状态",
     "items": "涉及政策条款",
 }
 VERIFY_LABELS = {"open": "待联系", "requested": "已通知", "answered": "已提交", "closed": "已办结"}
+ASKING = (VerificationStatus.OPEN, VerificationStatus.REQUESTED)
+"""Requests whose asks are still open: the enterprise has not provided what they ask for yet (an
+answered request has it, a closed one is done)."""
+NOTHING_TO_ASK = "无 (所列事项均已提交或办结)"
+
+
+def _still_asked(requests: Sequence[VerificationRequest]) -> str:
+    """What the enterprise still has to provide: the lines of its requests still open, each once."""
+    lines = (line for r in requests if r.status in ASKING for line in r.ask.splitlines())
+    return "\n".join(dict.fromkeys(lines)) or NOTHING_TO_ASK
+
+
+def _status_counts(requests: Sequence[VerificationRequest]) -> str:
+    """``待联系 1 项、已办结 1 项``: the enterprise's requests by status, in the queue's order."""
+    n = {s: sum(r.status is s for r in requests) for s in VerificationStatus}
+    return "、".join(f"{VERIFY_LABELS[s.value]} {k} 项" for s, k in n.items() if k)
 
 
 def verification_tables(
     requests: Sequence[VerificationRequest], parks: ParkNames | None = None
 ) -> tuple[pa.Table, pa.Table]:
-    """(per enterprise: what to provide, merged over its requests; every request one per row);
-    missing data by their Chinese names with the year, parks by name."""
+    """(per enterprise: what it still has to provide, merged over its requests still open, its
+    requests by status, and each request with its status; every request one per row); missing
+    data by their Chinese names with the year, parks by name. What an enterprise has already
+    provided (a request answered or closed) is never asked for again."""
     parks = parks or {}
     per: dict[str, list[VerificationRequest]] = {}
     for r in requests:
@@ -199,14 +226,14 @@ def verification_tables(
             "enterprise_name": pa.array([v[0].enterprise_name for v in per.values()], pa.string()),
             "uscc": pa.array(list(per), pa.string()),
             "park_id": pa.array([_park(v[0].park_id, parks) for v in per.values()], pa.string()),
-            "ask": pa.array(
-                [
-                    "\n".join(dict.fromkeys(line for r in v for line in r.ask.splitlines()))
-                    for v in per.values()
-                ]
-            ),
+            "ask": pa.array([_still_asked(v) for v in per.values()], pa.string()),
+            "statuses": pa.array([_status_counts(v) for v in per.values()], pa.string()),
             "items": pa.array(
-                ["；".join(f"{r.policy_name} {r.clause_ref}" for r in v) for v in per.values()]
+                [
+                    "；".join(f"{r.policy_name} {r.clause_ref} ({VERIFY_LABELS[r.status.value]})" for r in v)
+                    for v in per.values()
+                ],
+                pa.string(),
             ),
         }
     )
@@ -227,7 +254,8 @@ def verification_tables(
 def write_verification(
     requests: Sequence[VerificationRequest], path: Path | str, parks: ParkNames | None = None
 ) -> tuple[Path, int]:
-    """The 待核实 queue (.xlsx): per enterprise what to provide, then every request."""
+    """The 待核实 queue (.xlsx): per enterprise what it still has to provide and its requests'
+    statuses, then every request."""
     path = Path(path)
     _suffix(path, (".xlsx",))
     summary, detail = verification_tables(requests, parks)

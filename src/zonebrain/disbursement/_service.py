@@ -552,7 +552,8 @@ class Disbursement:
         By an admin, or by the user who created the batch (while their role may still build
         batches). A paid batch is never cancelled: reverse its ledger entries instead. A refusal
         because the actor is neither is audited with outcome ``denied``. *expected_version*, when
-        given, is checked like every other step's."""
+        given, is checked like every other step's. The 待核实 requests the batch made and no one
+        has worked on yet are cancelled with it (:meth:`VerificationQueue.release_batch`)."""
         reason = reason.strip()
         if not reason:
             raise InputError(
@@ -590,10 +591,16 @@ class Disbursement:
                     .group_by(PayoutItemRow.status)
                 )
             }  # read before the change: a query autoflushes, which would bump the version twice
+            released = self.verification.release_batch(s, b, actor)  # its untouched 待核实 requests
             now = self._clock()
             b.status, b.cancelled_by, b.cancelled_at = BatchStatus.CANCELLED.value, actor.id, now
             b.cancel_reason = reason
-            detail = {"reason": reason, "status_before": before.value, "items": counts}
+            detail = {
+                "reason": reason,
+                "status_before": before.value,
+                "items": counts,
+                "verification": released,
+            }
             return self._done(s, actor, b, "disbursement.cancel", detail, ip)
 
     @_refusal_audited("disbursement.reverse", "ledger")

@@ -2,8 +2,12 @@
 
 A result is undetermined when a fact it needs is missing (``missing_fields``). Instead of a silent
 no, the enterprise is asked for exactly those facts (:func:`ask_for`); the request moves
-open → requested → answered → closed, each step in the audit log. A request still open for the
-same enterprise × policy × clause × period is not duplicated by a later run.
+open → requested → answered → closed, each step in the audit log. A request for the same
+enterprise × policy × clause × period is never made twice: not while one is open, nor once it is
+answered or closed (the enterprise gave what it was asked for; a later batch does not ask again).
+When a batch is cancelled (作废), the requests it made that no one has worked on yet (still
+待联系) are cancelled with it (:meth:`VerificationQueue.release_batch`): kept for the record, with
+their ids, but no longer in the queue; the others stay, the enterprise was asked.
 """
 
 from __future__ import annotations
@@ -19,12 +23,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zonebrain.appstore import AuditRow, Role, User, utcnow
-from zonebrain.appstore.disbursement_models import VerificationRequestRow
+from zonebrain.appstore.disbursement_models import PayoutBatchRow, VerificationRequestRow
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.errors import InputError
 from zonebrain.disbursement._asks import ask_for
 from zonebrain.disbursement._exports import VERIFY_LABELS
-from zonebrain.disbursement._model import NotFound, RoleRefused, VerificationRequest, VerificationStatus
+from zonebrain.disbursement._model import (
+    BatchStatus,
+    NotFound,
+    RoleRefused,
+    VerificationRequest,
+    VerificationStatus,
+    WrongStep,
+)
 from zonebrain.disbursement._source import RunRows
 from zonebrain.disbursement._steps import _refusal_audited, _version
 
@@ -34,6 +45,10 @@ if TYPE_CHECKING:
 HANDLERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.PARK_OFFICER})
 """Roles that work the queue (park officers: their own park's enterprises only)."""
 _ORDER = list(VerificationStatus)
+CANCELLED = "cancelled"
+"""The stored status of a request cancelled with its batch before anyone worked on it: kept (its id
+is never reused, its audit rows still name it), never listed, never moved on, and no obstacle to a
+new request for the same key."""
 
 
 def may_handle(actor: User, park_id: str | None) -> bool:
@@ -63,21 +78,29 @@ class VerificationQueue:
             return added
 
     def add_rows(self, s: Session, run: RunRows, rows: pa.Table, batch_id: int | None) -> int:
-        """Insert requests for *rows* (undetermined results) inside the caller's transaction."""
-        live = {
+        """Insert requests for *rows* (undetermined results) inside the caller's transaction; a key
+        (enterprise × policy × clause × period) that has a request already, in any status, is
+        skipped: an answered or closed one is not opened again."""
+        known = {
             (r.uscc, r.policy_id, r.clause_id)
-            for r in s.scalars(
-                select(VerificationRequestRow).where(
+            for r in s.execute(
+                select(
+                    VerificationRequestRow.uscc,
+                    VerificationRequestRow.policy_id,
+                    VerificationRequestRow.clause_id,
+                ).where(
                     VerificationRequestRow.period == run.period,
-                    VerificationRequestRow.status != VerificationStatus.CLOSED.value,
+                    VerificationRequestRow.status != CANCELLED,
                 )
             )
         }
         now = self._clock()
         added = 0
         for r in rows.to_pylist():
-            if (r["uscc"], r["policy_id"], r["clause_id"]) in live:
+            key = (r["uscc"], r["policy_id"], r["clause_id"])
+            if key in known:
                 continue
+            known.add(key)
             s.add(
                 VerificationRequestRow(
                     run_id=run.run_id,
@@ -101,6 +124,51 @@ class VerificationQueue:
             added += 1
         return added
 
+    def release_batch(self, s: Session, batch: PayoutBatchRow, actor: User) -> dict[str, Any]:
+        """What cancelling *batch* (作废) does to the requests it made, inside the caller's transaction.
+
+        A request no one has worked on yet (still 待联系: every step moves it on) is cancelled with
+        it (:data:`CANCELLED`), the enterprise was never asked; unless a batch of the same period built after *batch*, not
+        cancelled, lists the request's policy: that batch may have skipped the request as already
+        made, so the request passes to it (the newest such). A request already worked on (已通知,
+        已提交, 已办结) stays as it is, with its batch: the enterprise was asked. Returns the audit
+        detail: the ids cancelled, and handed over (request id → batch id)."""
+        untouched = list(
+            s.scalars(
+                select(VerificationRequestRow)
+                .where(
+                    VerificationRequestRow.batch_id == batch.id,
+                    VerificationRequestRow.status == VerificationStatus.OPEN.value,
+                )
+                .order_by(VerificationRequestRow.id)
+            )
+        )
+        later = list(
+            s.scalars(
+                select(PayoutBatchRow)
+                .where(
+                    PayoutBatchRow.period == batch.period,
+                    PayoutBatchRow.id > batch.id,  # built after it (ids only grow)
+                    PayoutBatchRow.status != BatchStatus.CANCELLED.value,
+                )
+                .order_by(PayoutBatchRow.id.desc())
+            )
+        )  # read before any change: a query autoflushes
+        cancelled: builtins.list[int] = []
+        handed: dict[str, int] = {}
+        now = self._clock()
+        for r in untouched:
+            heir = next((b for b in later if r.policy_id in b.policies.split(",")), None)
+            if heir is None:
+                cancelled.append(r.id)
+                r.status = CANCELLED
+                r.note = f"随兑现批次 #{batch.id} 作废 (cancelled with batch #{batch.id})"
+                r.updated_at, r.updated_by = now, actor.id
+            else:
+                handed[str(r.id)] = heir.id
+                r.batch_id = heir.id
+        return {"cancelled": cancelled, "handed_over": handed}
+
     def list(
         self,
         *,
@@ -111,7 +179,7 @@ class VerificationQueue:
     ) -> builtins.list[VerificationRequest]:
         """Requests ordered by enterprise, policy, clause (oldest first within)."""
         with self._store.session() as s:
-            q = select(VerificationRequestRow)
+            q = select(VerificationRequestRow).where(VerificationRequestRow.status != CANCELLED)
             if status is not None:
                 q = q.where(VerificationRequestRow.status == parse_status(status).value)
             if uscc is not None:
@@ -129,8 +197,12 @@ class VerificationQueue:
             return [_request(r) for r in s.scalars(q)]
 
     def get(self, request_id: int) -> VerificationRequest:
+        """One request of the queue (one cancelled with its batch is not: :class:`NotFound`)."""
         with self._store.session() as s:
-            return _request(_row(s, request_id))
+            row = _row(s, request_id)
+            if row.status == CANCELLED:
+                raise NotFound(f"{_cancelled(row)}, 已不在待核实队列中 (no longer in the queue)")
+            return _request(row)
 
     @_refusal_audited("verification.update", "verification")
     def update(
@@ -157,6 +229,8 @@ class VerificationQueue:
                         f"handle request #{row.id} of another park",
                     )
                 raise actor.role.refuse(RoleRefused, "处理待核实事项", "handle verification requests")
+            if row.status == CANCELLED:
+                raise WrongStep(f"{_cancelled(row)}, 不再办理 (no step is taken on it any more)")
             _version(f"待核实事项 #{row.id}", row.version, expected_version)
             current = VerificationStatus(row.status)
             if _ORDER.index(target) <= _ORDER.index(current):
@@ -199,6 +273,10 @@ def parse_status(value: VerificationStatus | str) -> VerificationStatus:
         raise InputError(
             f"未知状态 '{value}' (unknown status); 可用 / use: {', '.join(s.value for s in VerificationStatus)}"
         ) from None
+
+
+def _cancelled(row: VerificationRequestRow) -> str:
+    return f"待核实事项 #{row.id} 已随兑现批次 #{row.batch_id} 作废 (cancelled with batch #{row.batch_id})"
 
 
 def _row(s: Session, request_id: int) -> VerificationRequestRow:

@@ -10,7 +10,15 @@ hashes, data batches). :func:`run_cases` runs the YAML test cases beside each po
 is the fair-competition review; :func:`self_check` is the enterprise self-check.
 """
 
-from zonebrain.policy._cases import Form, Outcome, load_firms, run_case_file, run_cases, self_check
+from zonebrain.policy._cases import (
+    Form,
+    Outcome,
+    load_firms,
+    run_case_file,
+    run_cases,
+    self_check,
+    self_check_period,
+)
 from zonebrain.policy._coverage import FACT_SOURCES, Coverage, FactSource, coverage, missing_fields_zh
 from zonebrain.policy._edit import (
     replace_from_yaml,
@@ -96,6 +104,7 @@ __all__ = [
     "run_cases",
     "run_policies",
     "self_check",
+    "self_check_period",
     "set_amount",
     "set_budget",
     "set_interpretation",

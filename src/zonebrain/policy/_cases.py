@@ -18,13 +18,14 @@ from typing import Annotated, Any, Protocol, runtime_checkable
 import pyarrow as pa
 from pydantic import AfterValidator, Field, NonNegativeInt, model_validator
 
-from zonebrain.core.clock import beijing_text
+from zonebrain.core.clock import beijing_text, beijing_today
+from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen, parse_amount
 from zonebrain.core.yamlfile import ErrorAt, load_yaml_model
 from zonebrain.policy._evaluate import PaidList, PaymentHistory, evaluate
-from zonebrain.policy._format import Fen, _Model
+from zonebrain.policy._format import Fen, Policy, _Model
 from zonebrain.policy._library import LIBRARY, Library, PolicyFileError, load_library
-from zonebrain.policy._period import not_future
+from zonebrain.policy._period import not_future, provisional, provisional_text
 from zonebrain.storage import Warehouse, open_warehouse
 
 
@@ -384,6 +385,43 @@ def _with_outcomes(results: pa.Table, lib: Library, period: int, outcomes: pa.Ta
     return results.append_column(HISTORY_COLUMNS.field("history_text"), text)
 
 
+def applies_from(policy: Policy) -> int:
+    """The first year *policy* can be assessed for: the year it takes effect, and each year its
+    parameters have a first value in force on 31 December (the day a period's values are read)."""
+    years = [policy.meta.effective_from.year]
+    years += [min(v.since for v in p.values).year for p in policy.parameters.values()]
+    return max(years)
+
+
+def self_check_period(lib: Library, period: int, today: dt.date | None = None) -> str | None:
+    """May an enterprise check *period*? An :class:`InputError` written for the enterprise (not
+    for the policy authors), Chinese first, when the year has not begun (today, Beijing) or is
+    before every policy of *lib* applies (:func:`applies_from`); else the provisional warning
+    (:func:`provisional_text`, as the run pages show it) when the year is not over yet, or None.
+
+    The current year is allowed, as a run whose period has not ended is: its data are incomplete."""
+    today = today or beijing_today()
+    if period > today.year:
+        raise InputError(
+            f"{period} 年度尚未开始 (今天是 {today}, 北京时间), 不能自查; 请选择 {today.year} 年度或更早 "
+            f"(the year {period} has not begun: choose {today.year} or an earlier year)"
+        )
+    first = min((applies_from(p) for p in lib.policies.values()), default=period)
+    if period < first:
+        raise InputError(
+            f"政策自 {first} 年度起适用, {period} 年度没有可自查的政策; 请选择 {first} 年度及以后 "
+            f"(the policies apply from {first}: choose {first} or a later year)"
+        )
+    return provisional_text(today, period) if provisional(today, period) else None
+
+
+def _in_force(lib: Library, period: int) -> Library:
+    """*lib* without the policies that do not apply yet in *period* (their parameters would have no
+    value then): the others are still worth checking."""
+    live = [pid for pid, p in lib.policies.items() if applies_from(p) <= period]
+    return lib if len(live) == len(lib.policies) else lib.select(live)
+
+
 def self_check(
     wh: Warehouse | None,
     lib: Library,
@@ -391,6 +429,8 @@ def self_check(
     uscc: str | None = None,
     form: Path | Form | None = None,
     history: PaymentHistory | None = None,
+    *,
+    today: dt.date | None = None,
 ) -> pa.Table:
     """企业自测 / self-check: the results of every policy for one enterprise.
 
@@ -406,15 +446,22 @@ def self_check(
     amount, annual and one-time awards alike; one withdrawn after an upheld objection (and kept
     withdrawn by later batches) is ``withdrawn`` with the batch and the reason. ``status`` stays
     what the data decide; what to show as still available is the rows without a history.
+
+    The period is checked first (:func:`self_check_period`, *today* defaulting to today in
+    Beijing): a year not begun yet, or before every policy applies, is an :class:`InputError`
+    saying so; a policy that does not apply yet in the period is left out.
     """
     if form is not None:
         spec = form if isinstance(form, Form) else load_yaml_model(form, Form, PolicyFileError)
+        self_check_period(lib, spec.period, today)
         with open_warehouse(":memory:") as mem:
             mem.migrate()
             load_firms(mem, [spec.uscc], [_firm_dict(spec.firm)])
-            return _with_outcomes(evaluate(mem, lib, spec.period), lib, spec.period, None)
+            results = evaluate(mem, _in_force(lib, spec.period), spec.period)
+            return _with_outcomes(results, lib, spec.period, None)
     if wh is None or uscc is None:
         raise PolicyFileError("自测需要统一社会信用代码或自测表 (give a USCC with a warehouse, or a form)")
-    results = evaluate(wh, lib, period, only=[uscc], history=history)
+    self_check_period(lib, period, today)
+    results = evaluate(wh, _in_force(lib, period), period, only=[uscc], history=history)
     outcomes = history.outcomes(uscc) if isinstance(history, AwardOutcomes) else None
     return _with_outcomes(results, lib, period, outcomes)

@@ -242,7 +242,8 @@ def validation_message(locale: str, errors: Any) -> str:
         ctx = e.get("ctx") or {}
         limit = next((ctx[k] for k in VALIDATION_LIMITS if k in ctx), "")
         if locale.startswith("zh") and isinstance(limit, str):
-            limit = limit.replace(" or ", "、")  # pydantic's "'a', 'b' or 'c'" inside a Chinese sentence
+            # pydantic's "'a', 'b' or 'c'" inside a Chinese sentence: 、 between every two
+            limit = limit.replace(", ", "、").replace(" or ", "、")
         key = f"error.field.{e.get('type', '')}"
         text = translate(locale, key, limit=limit)
         own = str(e.get("msg", "")).removeprefix("Value error, ")

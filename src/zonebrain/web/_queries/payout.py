@@ -26,9 +26,11 @@ from zonebrain import disbursement, policy
 from zonebrain.appstore import Role
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import LIVE
+from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
 from zonebrain.disbursement._exports import VERIFY_LABELS, list_order
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden
+from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries._common import park_names
 from zonebrain.web._tables import Col, DataTable
 
@@ -105,10 +107,11 @@ VERIFY_COLUMNS: Final = [
     Col("enterprise_name", "col.name"),
     Col("uscc", "col.uscc"),
     Col("park", "col.park"),
-    Col("policy_name", "policy.col.title"),
+    Col("policy_name", "payout.col.policy_name"),
     Col("clause_ref", "policy.col.ref"),
-    Col("policy_id", "policy.col.policy"),
-    Col("clause_id", "policy.col.clause"),
+    Col("clause_title", "policy.col.clause_title"),
+    Col("policy_id", "payout.col.policy_code"),
+    Col("clause_id", "payout.col.clause_code"),
     Col("period", "policy.period", "id"),
     Col("missing_text", "policy.col.missing"),
     Col("missing_fields", "policy.col.missing_code", page=False, xlsx=False),
@@ -117,8 +120,10 @@ VERIFY_COLUMNS: Final = [
     Col("note", "payout.col.note"),
     Col("updated_at", "payout.col.updated_at", "date"),
     Col("version", "payout.col.version", "id"),
-    Col("status", "policy.col.status_code", page=False),
+    Col("status", "payout.col.status_code", page=False),
 ]
+"""The 待核实 queue: the policy by name and code, the clause by reference, title and code; the
+request's status as a label and as its code (``status``, for the API and Excel)."""
 
 
 def period_text(period: str, t: Any) -> str:
@@ -483,14 +488,9 @@ def verification(
     size: int | None = 200,
 ) -> DataTable:
     """The 待核实 requests *p* may see (park officers: their park; enterprise users: their own)."""
-    scope = _queue_scope(p)
-    if uscc and scope["uscc"] and uscc != scope["uscc"]:
-        found: list[disbursement.VerificationRequest] = []
-    else:
-        found = service(ctx).verification.list(
-            status=status or None, uscc=scope["uscc"] or uscc or None, park_id=scope["park_id"]
-        )
+    found = _requests(ctx, p, status, uscc)
     names = park_names(ctx, locale)
+    clauses = pq.clause_refs(pq.library())
     rows = [
         {
             "id": r.id,
@@ -502,6 +502,7 @@ def verification(
             "policy_name": r.policy_name,
             "clause_id": r.clause_id,
             "clause_ref": r.clause_ref,
+            "clause_title": clauses.get((r.policy_id, r.clause_id), ("", ""))[1],
             "period": r.period,
             "missing_fields": r.missing_fields,
             "missing_text": policy.missing_fields_zh(r.missing_fields),
@@ -519,9 +520,31 @@ def verification(
     )
 
 
+def _requests(
+    ctx: WebContext, p: Principal, status: str | None, uscc: str | None
+) -> list[disbursement.VerificationRequest]:
+    scope = _queue_scope(p)
+    if uscc and scope["uscc"] and uscc != scope["uscc"]:
+        return []
+    return service(ctx).verification.list(
+        status=status or None, uscc=scope["uscc"] or uscc or None, park_id=scope["park_id"]
+    )
+
+
+def verification_page_of(ctx: WebContext, p: Principal, request_id: int, *, size: int) -> int:
+    """The page of the whole queue *p* sees (pages of *size*) that lists *request_id*; 1 when it
+    lists none (no such request, or not in *p*'s scope)."""
+    ids = [r.id for r in _requests(ctx, p, None, None)]
+    return ids.index(request_id) // size + 1 if request_id in ids else 1
+
+
 def may_update_requests(p: Principal) -> bool:
     """Admin, policy researcher, park officers (their park: the service checks) move requests on."""
     return p.role in (Role.ADMIN, Role.POLICY_RESEARCHER, Role.PARK_OFFICER)
+
+
+ASKING: Final = tuple(s.value for s in ASKING_STATUSES)
+"""Statuses whose asks are still open (待联系, 已通知): a page says 请补充 for these only."""
 
 
 def next_statuses(status: str) -> list[str]:

@@ -16,16 +16,20 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from zonebrain import disbursement
+from zonebrain.appstore import ConcurrentUpdate
 from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, client_ip, principal, requires
-from zonebrain.web._errors import ERROR_RESPONSES
+from zonebrain.web._errors import ERROR_RESPONSES, public_message
 from zonebrain.web._queries import payout as q
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries._common import park_names
@@ -65,8 +69,30 @@ ItemStatus = Annotated[
         description="名单项状态",
     ),
 ]
+
+
+def _one_of(allowed: tuple[str, ...]) -> Callable[[object], object]:
+    """A 待核实 status (a filter, or a step of the page's form) checked before its pattern: anything
+    else is a 422 naming the statuses as people read them, with their codes (``status 须为 待联系
+    (open)、已通知 (requested)、已提交 (answered)、已办结 (closed) 之一``)."""
+    names = [f"{q.verify_label(code)} ({code})" for code in allowed]
+    expected = f"{', '.join(names[:-1])} or {names[-1]}"  # pydantic's own form: read by _errors
+
+    def check(value: object) -> object:
+        if value is None or value == "" or value in allowed:
+            return value
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
+
+    return check
+
+
 VerifyStatus = Annotated[
-    str | None, Query(pattern=r"^(open|requested|answered|closed)?$", description="待核实状态")
+    str | None,
+    Query(pattern=r"^(open|requested|answered|closed)?$", description="待核实状态"),
+    BeforeValidator(_one_of(q.VERIFY_STATUSES)),
+]
+VerifyStep = Annotated[
+    Literal["requested", "answered", "closed"], Form(), BeforeValidator(_one_of(q.VERIFY_STATUSES[1:]))
 ]
 UsccQuery = Annotated[str | None, Query(max_length=18, pattern=r"^[0-9A-Za-z]{0,18}$")]
 PolicyQuery = Annotated[str | None, Query(max_length=64, pattern=r"^([a-z0-9][a-z0-9_-]*)?$")]
@@ -351,23 +377,43 @@ def reverse_form(
 @pages.get("/policy/verify")
 def verify_page(request: Request, p: User, status: VerifyStatus = None, page: Page = 1) -> Response:
     """Officers start on the open requests; an enterprise user on all of its own (请补充…)."""
-    ctx, t, loc = context(request), tr(request), locale(request)
     if status is None:
         status = "" if p.uscc_scope else "open"
+    return _queue_page(request, p, status, page)
+
+
+def _queue_page(
+    request: Request,
+    p: Principal,
+    status: str,
+    page: int,
+    *,
+    failed: int | None = None,
+    error: str = "",
+    code: int = 200,
+) -> Response:
+    """The queue page (*status*: a filter, or empty for all); with *error*, the refusal of a step
+    on request *failed*, shown above the table, the page answering *code*."""
+    ctx, t, loc = context(request), tr(request), locale(request)
     table = q.verification(ctx, p, t, loc, status=status or None, page=page, size=PAGE_SIZE)
     return render(
         request,
         "policy_verify.html",
         {
             "table": table,
-            "status": status or "",
+            "status": status,
             "statuses": q.VERIFY_STATUSES,
+            "asking": q.ASKING,
+            "park_name": park_names(ctx, loc).get(p.park_scope, p.park_scope) if p.park_scope else "",
             "can_update": q.may_update_requests(p),
             "next_statuses": q.next_statuses,
             "page": page,
             "pages": max(1, ((table.total or 0) + PAGE_SIZE - 1) // PAGE_SIZE),
             "export": f"/api/v1/policy/verification/export{'?status=' + status if status else ''}",
+            "error": error,
+            "failed": failed,
         },
+        status=code,
     )
 
 
@@ -376,13 +422,16 @@ def verify_form(
     request: Request,
     p: User,
     request_id: Id,
-    status: Annotated[Literal["requested", "answered", "closed"], Form()],
+    status: VerifyStep,
     expected_version: Version,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    """Move a request on; a refusal (403 another park, 404, 409 a stale version, 400 a step back) is
+    shown on the queue, all of it, at the page listing the request as it is now, so the officer
+    reads why and can retry there. The API keeps its JSON errors."""
     ctx = context(request)
     q.require(p, q.QUEUE_VIEWERS)
-    with domain_errors(request):
+    try:
         q.service(ctx).verification.update(
             p.user,
             request_id,
@@ -391,6 +440,15 @@ def verify_form(
             note=note,
             ip=client_ip(request),
         )
+    except (disbursement.NotAllowed, disbursement.NotFound, ConcurrentUpdate, InputError) as exc:
+        code = (
+            403 if isinstance(exc, disbursement.NotAllowed)
+            else 404 if isinstance(exc, disbursement.NotFound)
+            else 409 if isinstance(exc, ConcurrentUpdate | disbursement.WrongStep)
+            else 400
+        )  # fmt: skip
+        page = q.verification_page_of(ctx, p, request_id, size=PAGE_SIZE)
+        return _queue_page(request, p, "", page, failed=request_id, error=public_message(str(exc)), code=code)
     return RedirectResponse("/policy/verify?status=", status_code=303)
 
 

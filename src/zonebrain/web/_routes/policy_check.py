@@ -31,12 +31,13 @@ from typing import Annotated, Any, Final
 
 import pyarrow as pa
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
 from zonebrain import policy as pol
+from zonebrain.core.clock import beijing_today
 from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.money import parse_amount, split_unit
 from zonebrain.disbursement import Ledger, ask_for
@@ -49,14 +50,19 @@ from zonebrain.web._queries._common import year_of
 from zonebrain.web._queries.enterprises import _one as enterprise_row
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, form_day, tr
-from zonebrain.web._tables import XLSX_RESPONSE, Col, DataTable, Format, TableOut, respond
+from zonebrain.web._tables import XLSX_RESPONSE, Col, DataTable, Format, TableOut, respond, to_json
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/policy", tags=["policy"], responses=ERROR_RESPONSES)
 User = Annotated[Principal, Depends(principal)]
 UsccQuery = Annotated[str | None, Query(max_length=18, pattern=r"^([0-9A-Za-z]{18})?$")]
 Uscc = Annotated[str, Path(min_length=18, max_length=18, pattern=r"^[0-9A-Za-z]{18}$")]
-Period = Annotated[int | None, Query(ge=2000, le=2100, description="考核年度 / year assessed")]
+Period = Annotated[
+    Annotated[int, Field(ge=2000, le=2100)] | None,
+    BeforeValidator(lambda v: None if isinstance(v, str) and not v.strip() else v),  # a browser's period=
+    Query(description="考核年度 (留空: 最新数据年度) / year assessed (blank: the latest with data)"),
+]
+PROVISIONAL: Final = "年度尚未结束, 结果为暂定 / the year is not over yet: the results are provisional"
 
 ENTERPRISE_FACTS: Final = ("division_code", "industry_code", "status")
 YEAR_FACTS: Final = ("revenue_fen", "tax_fen", "rd_expense_fen", "employees", "insured_employees")
@@ -70,7 +76,7 @@ MAX_FIELDS: Final = 200
 MAX_COUNT: Final = 10_000_000
 FORM_USCC: Final = "SELF-CHECK-FORM"
 COLUMNS: Final = [
-    Col("policy_id", "policy.col.policy"),
+    Col("policy_id", "policy_check.col.policy_id"),
     Col("policy_name", "policy_check.col.policy_name"),
     Col("clause_id", "policy.col.clause"),
     Col("clause_ref", "policy.col.ref"),
@@ -83,11 +89,12 @@ COLUMNS: Final = [
     Col("status", "policy.col.status_code", page=False),
     Col("history_note", "payout.col.note"),
     Col("history", "payout.col.entry_status", page=False, xlsx=False),
-    Col("ledger_entry", "payout.col.entry", "id", page=False, xlsx=False),
-    Col("history_batch", "payout.col.batch", "id", page=False, xlsx=False),
+    Col("paid_fen", "policy_check.col.paid_amount", "fen", unit="元", exact=True, page=False),
+    Col("ledger_entry", "payout.col.entry", "id", page=False),
+    Col("history_batch", "payout.col.batch", "id", page=False),
 ]
 """The result columns; ``history`` (``paid`` or ``withdrawn``) and its note say what the 兑现
-workflow already did with an award (its ledger entry, or the batch whose 公示 upheld an objection)."""
+workflow already did with an award: the amount paid, its ledger entry and batch (Excel and JSON)."""
 HISTORY_TEXT: Final = {"paid": "payout.status_paid", "withdrawn": "payout.item_withdrawn"}
 """The status shown for an award the workflow already decided: 已兑现, or 已撤回 (an upheld objection)."""
 
@@ -149,6 +156,7 @@ class Parsed:
     period: int = 0
     firm: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    provisional: str | None = None  # the warning for a year not over yet, as the run pages show it
 
 
 def _fen_text(fen: int) -> str:
@@ -237,6 +245,11 @@ def parse_form(form: Mapping[str, str], *, units_in_values: bool = False) -> Par
     period = read("period", _year)
     if period is None and "period" not in errors:
         errors["period"] = f"{field_label('period')}: 必填 (required)"
+    elif period is not None:  # a year not begun, or before the policies apply: beside the field
+        try:
+            out.provisional = pol.self_check_period(q.library(), period)
+        except InputError as exc:
+            errors["period"] = f"{field_label('period')}: {exc}"
     unit: str | None = None if units_in_values else form.get("unit", "").strip() or "万元"
     if unit is not None and unit not in UNITS:
         errors["unit"] = f"{field_label('unit')}: 只能是 元 或 万元 (元 or 万元 only)"
@@ -298,18 +311,37 @@ async def form_result(request: Request, parsed: Parsed) -> DataTable:
 # ---- by USCC -------------------------------------------------------------------------------
 
 
-def check_uscc(
-    request: Request, p: Principal, uscc: str, period: int | None
-) -> tuple[dict[str, Any], int, pa.Table]:
-    """The firm (403 outside the scope, 404 unknown), the year assessed and its results."""
+class PeriodRefused(InputError):
+    """A year not begun, or before the policies apply: 400; the page shows it beside the year."""
+
+
+@dataclass
+class ByUscc:
+    """One firm's self-check: its year, results, provisional warning and why there is no result."""
+
+    firm: dict[str, Any]
+    year: int
+    results: pa.Table
+    provisional: str | None
+    note: str | None
+
+
+def check_uscc(request: Request, p: Principal, uscc: str, period: int | None) -> ByUscc:
+    """The firm (403 outside the scope, 404 unknown), the year assessed (or PeriodRefused), the results."""
     if not p.can(Perm.FINANCE):
         raise Forbidden()  # firm-level figures: investment officers use the form instead
     ctx = context(request)
     firm = enterprise_row(ctx, p, uscc)
-    year = period or year_of(ctx) or dt.date.today().year - 1
+    year = period or year_of(ctx) or beijing_today().year - 1
+    lib = q.library()
+    try:
+        provisional = pol.self_check_period(lib, year)
+    except InputError as exc:
+        raise PeriodRefused(str(exc)) from None
     with ctx.pool.reader() as wh:
-        table = pol.self_check(wh, q.library(), year, uscc=firm["uscc"], history=Ledger(ctx.store))
-    return firm, year, table
+        table = pol.self_check(wh, lib, year, uscc=firm["uscc"], history=Ledger(ctx.store))
+        note = None if table.num_rows else pol.absent_reason(wh, firm["uscc"], year)
+    return ByUscc(firm, year, table, provisional, note)
 
 
 # ---- results -------------------------------------------------------------------------------
@@ -347,6 +379,7 @@ def result_table(results: pa.Table, t: Translator, subject: str, period: int) ->
                 "paid_before": history is None and '"ledger"' in (r.get("trace") or ""),
                 "history": history,
                 "history_note": r.get("history_text") or "",
+                "paid_fen": r.get("history_amount_fen") if history == "paid" else None,
                 "ledger_entry": r.get("history_entry"),
                 "history_batch": r.get("history_batch"),
             }
@@ -366,12 +399,14 @@ def _place(r: dict[str, Any], rank: dict[str, int]) -> int:
 
 
 def totals(table: DataTable) -> dict[str, int]:
-    """What is still available: the eligible awards the workflow has not paid or withdrawn."""
+    """What is still available: the eligible awards the workflow has not paid or withdrawn; and the paid."""
     eligible = [r for r in table.rows if r["status"] == "eligible" and not r.get("history")]
     return {
         "eligible": len(eligible),
         "amount_fen": sum(int(r["amount_fen"] or 0) for r in eligible),
         "undetermined": sum(1 for r in table.rows if r["status"] == "undetermined" and not r.get("history")),
+        "paid": sum(r.get("history") == "paid" for r in table.rows),
+        "paid_fen": sum(int(r.get("paid_fen") or 0) for r in table.rows),
     }
 
 
@@ -394,9 +429,11 @@ def _page(
     errors: dict[str, str] | None = None,
     status: int = 200,
     absent: str | None = None,
+    provisional: str | None = None,
+    uscc_error: str | None = None,
 ) -> Response:
     tags, events = presence_facts()
-    default_year = dt.date.today().year - 1
+    default_year = beijing_today().year - 1
     return render(
         request,
         "policy_check.html",
@@ -406,6 +443,8 @@ def _page(
             "export": export,
             "uscc": uscc or p.uscc_scope or "",
             "uscc_period": uscc_period or "",
+            "uscc_error": uscc_error,
+            "provisional": provisional,
             "can_uscc": p.can(Perm.FINANCE),
             "form": form or {"period": str(default_year), "unit": "万元"},
             "errors": errors or {},
@@ -431,11 +470,15 @@ def check_page(request: Request, p: User, uscc: UsccQuery = None, period: Period
     code = uscc or p.uscc_scope
     if not code:
         return _page(request, p, uscc_period=period)
-    firm, year, results = check_uscc(request, p, code, period)
-    table = result_table(results, tr(request), f"{firm['name']} {firm['uscc']}", year)
-    export = f"/api/v1/policy/check/{firm['uscc']}?period={year}&format=xlsx"
-    absent = None if results.num_rows else pol.registered_after_text(firm.get("registered_on"), year)
-    return _page(request, p, table=table, export=export, uscc=firm["uscc"], uscc_period=year, absent=absent)
+    try:
+        got = check_uscc(request, p, code, period)
+    except PeriodRefused as exc:  # the form again, its values kept, the reason beside the year
+        return _page(request, p, uscc=code, uscc_period=period, uscc_error=str(exc), status=400)
+    code, year = got.firm["uscc"], got.year
+    table = result_table(got.results, tr(request), f"{got.firm['name']} {code}", year)
+    export = f"/api/v1/policy/check/{code}?period={year}&format=xlsx"
+    shown = {"uscc": code, "uscc_period": year, "absent": got.note, "provisional": got.provisional}
+    return _page(request, p, table=table, export=export, **shown)
 
 
 @pages.post("/policy/check")
@@ -445,7 +488,8 @@ async def check_form(request: Request, p: User) -> Response:
     parsed = parse_form(form)
     if parsed.errors:
         return _page(request, p, form=form, errors=parsed.errors, status=422)
-    return _page(request, p, table=await form_result(request, parsed), form=form)
+    table = await form_result(request, parsed)
+    return _page(request, p, table=table, form=form, provisional=parsed.provisional)
 
 
 @pages.post("/policy/check/export")
@@ -462,19 +506,28 @@ async def check_form_export(request: Request, p: User) -> Response:
 # ---- API -----------------------------------------------------------------------------------
 
 
+class CheckTableOut(TableOut):  # the firm's result table, with what the page says about it
+    note: str | None = Field(default=None, description="没有结果的原因 / why there are no rows")
+    provisional: str | None = Field(default=None, description=PROVISIONAL)
+
+
 @api.get(
     "/check/{uscc}",
-    response_model=TableOut,
+    response_model=CheckTableOut,
     responses=XLSX_RESPONSE,
     summary="企业自查 / one firm's policies: status, amount (fen), missing data (your scope only)",
 )
 def check_api(request: Request, p: User, uscc: Uscc, period: Period = None, format: Format = "json") -> Any:
-    """Every clause for one firm from the warehouse (default year: the latest with data), with the
-    payment ledger. Enterprise users: their own USCC; park officers: their park; investment
-    officers 403."""
+    """Every clause for one firm from the warehouse (default year, or a blank ``period``: the latest
+    with data), with the payment ledger; ``note``: why there are no rows; ``provisional``: a year not
+    over yet. A year not begun, or before the policies apply: 400. Enterprise users: their own USCC;
+    park officers: their park; investment officers 403."""
     t = tr(request)
-    firm, year, results = check_uscc(request, p, uscc, period)
-    return respond(result_table(results, t, f"{firm['name']} {firm['uscc']}", year), format, t)
+    got = check_uscc(request, p, uscc, period)
+    table = result_table(got.results, t, f"{got.firm['name']} {got.firm['uscc']}", got.year)
+    if format == "xlsx":
+        return respond(table, format, t)
+    return JSONResponse({**to_json(table, t), "note": got.note, "provisional": got.provisional})
 
 
 # ---- API: the filled-in form as JSON --------------------------------------------------------
@@ -628,12 +681,8 @@ def body_fields(body: CheckIn) -> tuple[dict[str, str], dict[str, Loc], list[dic
     for i, t in enumerate(body.tags):
         label = _json_label("tag")
         if t.tag not in tags:
-            refuse(
-                f"{label}: 未知标签 {t.tag[:64]!r} (unknown tag); 可用 / known: {'、'.join(tags)}",
-                "tags",
-                i,
-                "tag",
-            )
+            known = "、".join(tags)
+            refuse(f"{label}: 未知标签 {t.tag[:64]!r} (unknown tag); 可用 / known: {known}", "tags", i, "tag")
         elif f"tag_{tags.index(t.tag)}" in fields:
             refuse(f"{label}: {t.tag} 重复 (given twice)", "tags", i, "tag")
         else:
@@ -644,12 +693,9 @@ def body_fields(body: CheckIn) -> tuple[dict[str, str], dict[str, Loc], list[dic
     for i, e in enumerate(body.events):
         label = _json_label("kind")
         if e.kind not in kinds:
-            refuse(
-                f"{label}: 未知事件 {e.kind[:64]!r} (unknown event); 可用 / known: {'、'.join(kinds)}",
-                "events",
-                i,
-                "kind",
-            )
+            known = "、".join(kinds)
+            msg = f"{label}: 未知事件 {e.kind[:64]!r} (unknown event); 可用 / known: {known}"
+            refuse(msg, "events", i, "kind")
         elif f"event_{kinds.index(e.kind)}" in where:
             refuse(f"{label}: {e.kind} 重复 (given twice)", "events", i, "kind")
         elif not e.date.strip():
@@ -694,10 +740,11 @@ class CheckOut(BaseModel):
     amount_fen: int = Field(description="符合条款合计 (分) / their total in fen")
     amount_yuan: str = Field(description="合计 (元) / the total in 元")
     undetermined: int = Field(description="待核实条数 / undetermined clauses")
+    provisional: str | None = Field(default=None, description=PROVISIONAL)
     results: list[ClauseOut] = Field(description="每条政策条款, 符合的在前 / per clause, payable first")
 
 
-def check_out(table: DataTable, period: int) -> CheckOut:
+def check_out(table: DataTable, period: int, provisional: str | None = None) -> CheckOut:
     """The result table (the page's, row for row) as the API's answer."""
     sums = totals(table)
     results = [
@@ -726,6 +773,7 @@ def check_out(table: DataTable, period: int) -> CheckOut:
         amount_fen=sums["amount_fen"],
         amount_yuan=q.yuan(sums["amount_fen"]),
         undetermined=sums["undetermined"],
+        provisional=provisional,
         results=results,
     )
 
@@ -748,4 +796,4 @@ async def check_form_api(request: Request, p: User, body: CheckIn) -> CheckOut:
         problems.append({"loc": loc, "msg": msg, "type": "value_error"})
     if problems:
         raise CheckInvalid("; ".join(x["msg"] for x in problems), detail=problems)
-    return check_out(await form_result(request, parsed), parsed.period)
+    return check_out(await form_result(request, parsed), parsed.period, parsed.provisional)
