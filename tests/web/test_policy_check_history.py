@@ -9,7 +9,6 @@ objection upheld, then approved and paid.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,9 +18,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web._policy_pages import publicized
 from tests.web.conftest import Demo, api_ok, logged_in, private_app, run_now
 from zonebrain.core.clock import beijing_text
-from zonebrain.disbursement import Disbursement, LedgerEntry, load_run
+from zonebrain.disbursement import LedgerEntry
 from zonebrain.web._context import WebContext
 
 PERIOD = 2024
@@ -53,20 +53,10 @@ def users(history_app: FastAPI) -> Iterator[dict[str, TestClient]]:
 
 @pytest.fixture(scope="module")
 def done(history_app: FastAPI, users: dict[str, TestClient]) -> Done:
-    run_id = str(run_now(users["researcher"])["run_id"])
     ctx: WebContext = history_app.state.zonebrain  # the app's own store and warehouse
-    who = {name: ctx.store.users.get(name) for name in ("researcher", "leader", "admin")}
-    researcher, leader, admin = (who[n] for n in ("researcher", "leader", "admin"))
+    d, b = publicized(ctx, str(run_now(users["researcher"])["run_id"]))
+    researcher, leader, admin = (ctx.store.users.get(n) for n in ("researcher", "leader", "admin"))
     assert researcher and leader and admin
-    with ctx.pool.reader() as wh:
-        run = load_run(wh, run_id)
-    d = Disbursement(ctx.store)
-    b = d.create_batch(researcher, run)
-    b = d.review(leader, b.id, expected_version=b.version)
-    today = d.today()
-    b = d.publicize(
-        researcher, b.id, start=today, end=today + dt.timedelta(days=6), expected_version=b.version
-    )
     item = next(i for i in d.items(b.id) if (i.policy_id, i.clause_id) == HITECH)
     o = d.object(
         researcher, item.id, "该企业2019年已认定过高新, 非首次", raised_by="匿名", raised_by_role="群众"

@@ -21,13 +21,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web._policy_pages import detail, field_error, publicized
 from tests.web.conftest import Demo, api_error, api_ok, logged_in, private_app, run_now
 from tests.web.test_policy_check import BASE, _submit
 from tests.web.test_policy_check_api import URL, _with
 from zonebrain import policy as pol
 from zonebrain.core.clock import beijing_today
 from zonebrain.core.errors import InputError
-from zonebrain.disbursement import Disbursement, LedgerEntry, load_run
+from zonebrain.disbursement import LedgerEntry
 from zonebrain.storage import open_warehouse
 from zonebrain.web._context import WebContext
 
@@ -48,18 +49,6 @@ def _uscc_error(html: str) -> str:
     )
     assert found, html[:3000]
     return found.group(1)
-
-
-def _field_error(html: str, name: str) -> str:
-    found = re.search(
-        rf'<span class="error field-error" role="alert" id="error-{name}"[^>]*>(.*?)</span>', html
-    )
-    assert found, html[:3000]
-    return found.group(1)
-
-
-def _detail(r: Any) -> dict[tuple[str, ...], str]:
-    return {tuple(d["loc"]): d["msg"] for d in r.json()["error"]["detail"]}
 
 
 def _xlsx(content: bytes) -> list[tuple[Any, ...]]:
@@ -115,12 +104,12 @@ def test_a_filled_in_form_for_a_year_not_begun_is_an_error_beside_the_year(
 ) -> None:
     status, html = _submit(clients["firm"], period="2030")
     assert status == 422 and 'id="check-result"' not in html
-    text = _field_error(html, "period")
+    text = field_error(html, "period")
     assert text.startswith("考核年度") and "2030 年度尚未开始" in text and "has not begun" in text
     assert 'id="form-revenue_fen_0" maxlength="40" inputmode="decimal" value="8000"' in html  # kept
     r = clients["firm"].post(URL, json={**_with(), "period": 2030})
     api_error(r, 422, "validation_error")
-    assert "2030 年度尚未开始" in _detail(r)[("body", "period")]
+    assert "2030 年度尚未开始" in detail(r)[("body", "period")]
 
 
 def test_the_current_year_is_provisional_with_the_run_pages_warning(
@@ -155,14 +144,14 @@ def test_a_year_before_the_policies_apply_says_so_for_the_enterprise(
     assert r.status_code == 400 and f"政策自 {FIRST} 年度起适用" in _uscc_error(r.text)
     assert re.search(r'id="check-uscc-period"[^>]*value="2019"', r.text)
     status, html = _submit(clients["firm"], period="2019")
-    assert status == 422 and f"政策自 {FIRST} 年度起适用" in _field_error(html, "period")
+    assert status == 422 and f"政策自 {FIRST} 年度起适用" in field_error(html, "period")
     assert (
         'id="form-division_code" maxlength="12" inputmode="numeric" placeholder="410172160" value="410172160"'
         in html
     )
     r = clients["firm"].post(URL, json={**_with(), "period": 2019})
     api_error(r, 422, "validation_error")
-    assert f"政策自 {FIRST} 年度起适用" in _detail(r)[("body", "period")]
+    assert f"政策自 {FIRST} 年度起适用" in detail(r)[("body", "period")]
     # the first year they apply is checked as usual
     assert api_ok(_api(clients["admin"], demo.wutong_firm, FIRST))["rows"]
 
@@ -257,18 +246,10 @@ def paid_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[F
 def paid(paid_app: FastAPI) -> Iterator[tuple[dict[str, TestClient], list[LedgerEntry]]]:
     """The run of the demo zone paid in one batch: the clients and the ledger's entries."""
     with logged_in(paid_app, ["admin", "researcher"]) as users:
-        run_id = str(run_now(users["researcher"])["run_id"])
         ctx: WebContext = paid_app.state.zonebrain
+        d, b = publicized(ctx, str(run_now(users["researcher"])["run_id"]))
         researcher, leader, admin = (ctx.store.users.get(n) for n in ("researcher", "leader", "admin"))
         assert researcher and leader and admin
-        with ctx.pool.reader() as wh:
-            run = load_run(wh, run_id)
-        d = Disbursement(ctx.store)
-        b = d.create_batch(researcher, run)
-        b = d.review(leader, b.id, expected_version=b.version)
-        today = d.today()
-        end = today + dt.timedelta(days=6)
-        b = d.publicize(researcher, b.id, start=today, end=end, expected_version=b.version)
         b = d.close_publicity(leader, b.id, reason="测试", expected_version=b.version)
         b = d.approve(admin, b.id, expected_version=b.version)
         assert d.pay(researcher, b.id).paid

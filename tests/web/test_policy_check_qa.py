@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web._policy_pages import detail, field_error
 from tests.web.conftest import api_error, api_ok
 from tests.web.test_policy_check import _submit
 from tests.web.test_policy_check_api import FIRM, URL, _with
@@ -24,30 +25,18 @@ def _beijing_today() -> dt.date:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
 
 
-def _field_error(html: str, name: str) -> str:
-    found = re.search(
-        rf'<span class="error field-error" role="alert" id="error-{name}"[^>]*>(.*?)</span>', html
-    )
-    assert found, html[:3000]
-    return found.group(1)
-
-
-def _detail(r: Any) -> dict[tuple[str, ...], str]:
-    return {tuple(d["loc"]): d["msg"] for d in r.json()["error"]["detail"]}
-
-
 # ---- money finer than a fen: the message fits a form as well as an import ---------------------
 
 
 def test_finer_than_a_fen_asks_to_round_without_saying_import(clients: dict[str, TestClient]) -> None:
     status, html = _submit(clients["firm"], rd_expense_fen_0="600.0000001")
     assert status == 422
-    text = _field_error(html, "rd_expense_fen_0")
+    text = field_error(html, "rd_expense_fen_0")
     assert text.startswith("考核年度研发费用") and "精确到分以下" in text and "请先四舍五入到分" in text
     assert "导入" not in text and "round to fen first" in text
     r = clients["firm"].post(URL, json=_with(rd_expense="600.0000001万元"))
     api_error(r, 422, "validation_error")
-    msg = _detail(r)[("body", "current", "rd_expense")]
+    msg = detail(r)[("body", "current", "rd_expense")]
     assert "请先四舍五入到分" in msg and "导入" not in msg
 
 
@@ -61,13 +50,13 @@ def test_an_event_or_a_tag_date_after_today_is_refused_naming_it(clients: dict[s
     e, t = f"event_{kinds.index(HTE_EVENT)}", f"tag_since_{tags.index(HTE_TAG)}"
     status, html = _submit(clients["investor"], **{e: "2099-01-01"})
     assert status == 422
-    text = _field_error(html, e)
+    text = field_error(html, e)
     assert text.startswith(HTE_EVENT) and "2099-01-01" in text and "晚于今天" in text
     assert text.index("晚于今天") < text.index("after today")  # Chinese first
     later = (_beijing_today() + dt.timedelta(days=2)).isoformat()
     status, html = _submit(clients["investor"], **{f"tag_{tags.index(HTE_TAG)}": "on", t: later})
     assert status == 422
-    text = _field_error(html, t)
+    text = field_error(html, t)
     assert text.startswith(HTE_TAG) and later in text and "晚于今天" in text
     # today (in Beijing) has happened: accepted
     status, _ = _submit(clients["investor"], **{e: _beijing_today().isoformat()})
@@ -82,10 +71,10 @@ def test_the_api_refuses_dates_after_today_at_their_json_path(clients: dict[str,
     }
     r = clients["firm"].post(URL, json=body)
     api_error(r, 422, "validation_error")
-    detail = _detail(r)
-    assert detail[("body", "tags", "0", "since")].startswith(HTE_TAG)
-    assert detail[("body", "events", "0", "date")].startswith(HTE_EVENT)
-    assert all("晚于今天" in m for m in detail.values())
+    found = detail(r)
+    assert found[("body", "tags", "0", "since")].startswith(HTE_TAG)
+    assert found[("body", "events", "0", "date")].startswith(HTE_EVENT)
+    assert all("晚于今天" in m for m in found.values())
 
 
 # ---- units: 元 and 万元 only, as on the form -----------------------------------------------------
@@ -96,7 +85,7 @@ def test_the_api_takes_yuan_and_wan_yuan_only(clients: dict[str, TestClient]) ->
     for other in ("0.12亿元", "0.06亿", "6000千元", "60000000分"):
         r = c.post(URL, json=_with(rd_expense=other))
         api_error(r, 422, "validation_error")
-        msg = _detail(r)[("body", "current", "rd_expense")]
+        msg = detail(r)[("body", "current", "rd_expense")]
         assert msg.startswith("考核年度研发费用") and "元 或 万元" in msg and other in msg, msg
     # 万 is 万元 written short: the same unit, read as such
     award = [
