@@ -389,7 +389,7 @@ def applies_from(policy: Policy) -> int:
     """The first year *policy* can be assessed for: the year it takes effect, and each year its
     parameters have a first value in force on 31 December (the day a period's values are read)."""
     years = [policy.meta.effective_from.year]
-    years += [min(v.since for v in p.values).year for p in policy.parameters.values()]
+    years += [p.first_since.year for p in policy.parameters.values()]
     return max(years)
 
 

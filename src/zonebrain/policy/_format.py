@@ -394,6 +394,11 @@ class Parameter(_Model):
         Kept beside the fields: it is no part of the policy (not compared, hashed or dumped)."""
         self.__dict__["_where"] = where
 
+    @property
+    def first_since(self) -> dt.date:
+        """The day the parameter's first value takes effect (before it, :meth:`at` refuses)."""
+        return min(v.since for v in self.values)
+
     def value_on(self, day: dt.date) -> int | Fraction | None:
         """The value in force on *day*, or None before the first one (to show; evaluation uses :meth:`at`)."""
         live = [v for v in sorted(self.values, key=lambda v: v.since) if v.since <= day]
@@ -410,7 +415,7 @@ class Parameter(_Model):
         if value is None:
             name = self.__dict__.get("_name", "")
             where = self.__dict__.get("_where") or f"政策 {self.__dict__.get('_policy', '')}"
-            first = min(v.since for v in self.values)
+            first = self.first_since
             raise InputError(
                 f"{where}: 参数 {name} 在 {day} 没有生效的值, 最早的取值自 {first} 起生效; 请补一个 since "
                 f"不晚于 {day} 的取值, 或测算 {first.year} 年度及以后 (no value of parameter {name} is in "
