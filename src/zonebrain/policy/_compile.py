@@ -1,6 +1,6 @@
 """Conditions compiled to one set-based Ibis query per policy (enterprise × clause).
 
-The query joins ``enterprises`` with the yearly panel (one join per year offset), the tags held at
+The query joins ``enterprises`` with the yearly panel (one aggregation for every year read), the tags held at
 the period end and the events in each leaf's window, and selects for every leaf condition its
 value (``v{i}``) and its three-valued result (``c{i}``), and per clause the combined result
 (family eligibility AND NOT exclusions AND the clause's own condition). SQL's AND/OR/NOT on NULL
@@ -226,36 +226,53 @@ class Compiler:
         base = ent.select(
             "uscc", *ENTERPRISE_FACTS, **registered, firm_no=ibis.row_number().over(order_by=ent.uscc)
         )
-        years = self._table("enterprise_years")
-        for off in sorted(offsets):
-            y = years.filter(years.year == self.period + off)
-            y = y.select(j=y.uscc, **{fact_column(f, off): y[f] for f in YEAR_FACTS})
-            base = base.left_join(y, base.uscc == y.j).drop("j")
-        for off in sorted(history):
-            base = self._largest_before(
-                base, years, self.period + off, fact_column("max_revenue_fen_before", off)
-            )
+        if offsets or history:
+            base = self._yearly(base, offsets, history)
         for name, flags in (("enterprise_tags", tags), ("events", events)):
             if flags:
                 found = self._lookup(name, flags)
                 base = base.left_join(found, base.uscc == found.j).drop("j")
         return base
 
-    @staticmethod
-    def _largest_before(base: ir.Table, years: ir.Table, year: int, name: str) -> ir.Table:
-        """*base* with column *name*: the largest revenue of the years before *year*.
+    def _yearly(self, base: ir.Table, offsets: set[int], history: set[int]) -> ir.Table:
+        """*base* with the yearly facts the rules read: per offset in *offsets* each of
+        ``YEAR_FACTS`` of year period + offset, and per offset in *history* the largest revenue of
+        the years before period + offset.
+
+        One scan and one aggregation of the yearly panel serve every year (``max`` filtered to a
+        year is the value of that year: a firm has one row per year), where a join per year and
+        one for the history scanned the panel once each.
 
         A firm had no revenue before it was registered: the years before its registration year are
-        known to be 0. So the value is the largest revenue on record before *year*; when none is on
-        record, it is 0 if no year before *year* falls on or after the registration year (a firm
-        registered in *year* or later), and unknown otherwise (a year since registration is
-        missing, or the registration date is unknown)."""
-        h = years.filter((years.year < year) & years.revenue_fen.notnull())
-        h = h.group_by(j=h.uscc).aggregate(recorded_before=h.revenue_fen.max())
-        joined = base.left_join(h, base.uscc == h.j).drop("j")
-        none_since = ibis.ifelse(joined.registered_year >= year, ibis.literal(0, "int64"), ibis.null("int64"))
-        value = ibis.coalesce(joined.recorded_before.cast("int64"), none_since)
-        return joined.mutate(**{name: value}).drop("recorded_before")
+        known to be 0. So the largest earlier revenue is the largest on record; when none is on
+        record, it is 0 if no year before the year in question falls on or after the registration
+        year (a firm registered in that year or later), and unknown otherwise (a year since
+        registration is missing, or the registration date is unknown)."""
+        years = self._table("enterprise_years")
+        wanted = [self.period + off for off in offsets]
+        keep = years.year.isin(wanted) if wanted else ibis.literal(False)
+        if history:
+            keep = keep | (years.year < self.period + max(history))
+        cols: dict[str, ir.Value] = {
+            fact_column(f, off): years[f].max(where=years.year == self.period + off)
+            for off in sorted(offsets)
+            for f in YEAR_FACTS
+        }
+        for off in sorted(history):
+            cols[fact_column("recorded_before", off)] = years.revenue_fen.max(
+                where=years.year < self.period + off
+            )
+        y = years.filter(keep).group_by(j=years.uscc).aggregate(**cols)
+        joined = base.left_join(y, base.uscc == y.j).drop("j")
+        for off in sorted(history):
+            recorded = fact_column("recorded_before", off)
+            year = self.period + off
+            none_since = ibis.ifelse(
+                joined.registered_year >= year, ibis.literal(0, "int64"), ibis.null("int64")
+            )
+            value = ibis.coalesce(joined[recorded].cast("int64"), none_since)
+            joined = joined.mutate(**{fact_column("max_revenue_fen_before", off): value}).drop(recorded)
+        return joined
 
     def query(self) -> tuple[ir.Table, dict[tuple[str, str], list[Leaf]], int]:
         """The query (one row per enterprise), per (policy id, clause id) the leaves its trace
