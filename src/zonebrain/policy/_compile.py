@@ -1,6 +1,6 @@
 """Conditions compiled to one set-based Ibis query per policy (enterprise × clause).
 
-The query joins ``enterprises`` with the yearly panel (one aggregation for every year read), the tags held at
+The query joins ``enterprises`` with one aggregation of the yearly panel (every year read), the tags held at
 the period end and the events in each leaf's window, and selects for every leaf condition its
 value (``v{i}``) and its three-valued result (``c{i}``), and per clause the combined result
 (family eligibility AND NOT exclusions AND the clause's own condition). SQL's AND/OR/NOT on NULL
