@@ -31,8 +31,8 @@ from zonebrain.policy._format import (
     Family,
     Policy,
     Tier,
-    _check_tiers,
     _fen,
+    check_tiers,
 )
 from zonebrain.policy._library import Library, PolicyFileError, load_family, load_policy
 
@@ -119,20 +119,10 @@ def set_tiers(
         raise InputError(f"阶梯方式 mode 须为 single 或 marginal (got {mode!r})")
     amount = old.model_copy(update={"tiers": new, "mode": mode or old.mode})
     try:  # the load's checks: no gap, no overlap, each bracket paying what its mode reads
-        _check_tiers(amount.tiers or (), amount.mode == "single", amount.of in MONEY_FACTS)
+        check_tiers(amount.tiers or (), amount.mode == "single", amount.of in MONEY_FACTS)
     except ValueError as exc:
         raise InputError(f"{target} 的阶梯表无效 (invalid tier table): {exc}") from None
     return _with_clause(lib, target, lambda c: c.model_copy(update={"amount": amount}))
-
-
-def _map_leaves(c: Condition, fn: Callable[[Condition], Condition]) -> Condition:
-    if c.all is not None:
-        return c.model_copy(update={"all": tuple(_map_leaves(x, fn) for x in c.all)})
-    if c.any is not None:
-        return c.model_copy(update={"any": tuple(_map_leaves(x, fn) for x in c.any)})
-    if c.not_ is not None:
-        return c.model_copy(update={"not_": _map_leaves(c.not_, fn)})
-    return fn(c)
 
 
 def _same(fact: str, a: Any, b: Any) -> bool:
@@ -163,7 +153,7 @@ def set_threshold(
         hits.append(leaf.fact)
         return leaf.model_copy(update={"value": value})
 
-    lib = _with_clause(lib, target, lambda c: c.model_copy(update={"when": _map_leaves(c.when, edit)}))
+    lib = _with_clause(lib, target, lambda c: c.model_copy(update={"when": c.when.map_leaves(edit)}))
     if not hits:
         params = [x.param for x in clause(lib, target).when.leaves() if x.param]
         hint = f"; 参数条件请用参数覆盖 / use a parameter override for {params}" if params else ""

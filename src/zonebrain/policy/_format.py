@@ -16,6 +16,7 @@ import difflib
 import itertools
 import math
 import re
+from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
@@ -190,12 +191,33 @@ class Condition(_Model):
             raise ValueError("每个条件须有条款引用 ref (every leaf condition needs its clause ref)")
         return self
 
-    def leaves(self) -> list[Condition]:
+    def walk(
+        self, path: tuple[str | int, ...] = (), negated: bool = False
+    ) -> Iterator[tuple[Condition, tuple[str | int, ...], bool]]:
+        """Every leaf (fact, tag or event), in order, with its path under this condition as the
+        file writes it (``("all", 2, "not")``) and whether it sits under an odd number of ``not``."""
         if self.all is not None or self.any is not None:
-            return [leaf for c in (self.all or self.any or ()) for leaf in c.leaves()]
+            kind = "all" if self.all is not None else "any"
+            for i, child in enumerate(self.all or self.any or ()):
+                yield from child.walk((*path, kind, i), negated)
+        elif self.not_ is not None:
+            yield from self.not_.walk((*path, "not"), not negated)
+        else:
+            yield self, path, negated
+
+    def leaves(self) -> list[Condition]:
+        """Every leaf, in order."""
+        return [leaf for leaf, _, _ in self.walk()]
+
+    def map_leaves(self, fn: Callable[[Condition], Condition]) -> Condition:
+        """This condition with every leaf replaced by ``fn(leaf)``, its all/any/not kept."""
+        if self.all is not None:
+            return self.model_copy(update={"all": tuple(x.map_leaves(fn) for x in self.all)})
+        if self.any is not None:
+            return self.model_copy(update={"any": tuple(x.map_leaves(fn) for x in self.any)})
         if self.not_ is not None:
-            return self.not_.leaves()
-        return [self]
+            return self.model_copy(update={"not_": self.not_.map_leaves(fn)})
+        return fn(self)
 
 
 class Tier(_Model):
@@ -250,7 +272,7 @@ class Amount(_Model):
         if kinds[2] and self.mode is None:
             raise ValueError("阶梯表须写 mode: single 或 marginal (a tier table needs mode: single|marginal)")
         if self.tiers is not None:
-            _check_tiers(self.tiers, self.mode == "single", self.of in MONEY_FACTS)
+            check_tiers(self.tiers, self.mode == "single", self.of in MONEY_FACTS)
         return self
 
 
@@ -280,7 +302,7 @@ def _span_text(lower: _Bound, upper: _Bound, money: bool) -> str:
     return f"{lo}, {hi}"
 
 
-def _check_tiers(tiers: tuple[Tier, ...], single: bool, money: bool) -> None:
+def check_tiers(tiers: tuple[Tier, ...], single: bool, money: bool) -> None:
     """A tier table says what each base gets, once: every bracket has what its mode pays (single:
     ``amount``, marginal: ``rate``) and covers something; no two brackets share a value (the result
     would depend on the listing order, or a marginal part would count twice); and no value between
@@ -389,10 +411,13 @@ class Parameter(_Model):
             first[v.since] = i
         return self
 
-    def locate(self, where: str) -> None:
-        """Record where the parameter is written (``file:line``, set on load) for :meth:`at`'s error.
-        Kept beside the fields: it is no part of the policy (not compared, hashed or dumped)."""
-        self.__dict__["_where"] = where
+    def place(self, *, name: str | None = None, policy: str | None = None, where: str | None = None) -> None:
+        """Record the parameter's *name*, its *policy* (both set when the policy is validated) and
+        *where* it is written (``file:line``, set on load), for :meth:`at`'s error. Kept beside the
+        fields: they are no part of the policy (not compared, hashed or dumped)."""
+        for key, value in (("_name", name), ("_policy", policy), ("_where", where)):
+            if value is not None:
+                self.__dict__[key] = value
 
     @property
     def first_since(self) -> dt.date:
@@ -498,7 +523,10 @@ class Policy(_Model):
         uses = [
             (name, ("clauses", i, *at))
             for i, c in enumerate(self.clauses)
-            for name, at in [*_param_uses(c.when, ("when",)), *_amount_param_uses(c.amount)]
+            for name, at in [
+                *[(x.param, ("when", *at, "param")) for x, at, _ in c.when.walk() if x.param],
+                *_amount_param_uses(c.amount),
+            ]
         ]
         unknown = [(name, at) for name, at in uses if name not in self.parameters]
         if unknown:
@@ -525,18 +553,8 @@ class Policy(_Model):
                 )
             seen[c.id] = i
         for name, p in self.parameters.items():  # named for Parameter.at's error
-            p.__dict__["_name"], p.__dict__["_policy"] = name, self.id
+            p.place(name=name, policy=self.id)
         return self
-
-
-def _param_uses(c: Condition, at: tuple[str | int, ...]) -> list[tuple[str, tuple[str | int, ...]]]:
-    """Each parameter a condition compares with, and where (``("when", "all", 2, "param")``)."""
-    if c.all is not None or c.any is not None:
-        kind = "all" if c.all is not None else "any"
-        return [u for i, x in enumerate(c.all or c.any or ()) for u in _param_uses(x, (*at, kind, i))]
-    if c.not_ is not None:
-        return _param_uses(c.not_, (*at, "not"))
-    return [(c.param, (*at, "param"))] if c.param else []
 
 
 def _amount_param_uses(a: Amount) -> list[tuple[str, tuple[str | int, ...]]]:

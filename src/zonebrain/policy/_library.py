@@ -23,7 +23,7 @@ def load_policy(path: Path) -> Policy:
     period be evaluated that no value of the parameter covers (``Parameter.at``)."""
     policy, index = load_yaml_model_with_lines(path, Policy, PolicyFileError)
     for name, param in policy.parameters.items():
-        param.locate(f"{path}:{index.line_of(('parameters', name))}")
+        param.place(where=f"{path}:{index.line_of(('parameters', name))}")
     return policy
 
 

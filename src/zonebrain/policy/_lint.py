@@ -13,7 +13,7 @@ with no positive threshold and is not flagged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -90,17 +90,6 @@ class Finding:
     basis: str
 
 
-def _leaves(cond: Condition, negated: bool = False) -> Iterator[tuple[Condition, bool]]:
-    """Every leaf of *cond* with whether it sits under an odd number of ``not``."""
-    if cond.all is not None or cond.any is not None:
-        for child in cond.all or cond.any or ():
-            yield from _leaves(child, negated)
-    elif cond.not_ is not None:
-        yield from _leaves(cond.not_, not negated)
-    else:
-        yield cond, negated
-
-
 def _positive(value: Any) -> bool:
     """A threshold above zero; one that is not an amount (a rate parameter on tax) counts as one."""
     try:
@@ -158,7 +147,7 @@ def _clause_findings(policy: Policy, clause: Clause) -> list[Finding]:
         raw.append(
             ("FC-TAX-AMOUNT", f"{a.ref.text()}: 金额按 {a.of} 计算 (the amount is computed from tax paid)")
         )
-    for leaf, negated in _leaves(clause.when):
+    for leaf, _, negated in clause.when.walk():
         raw += _leaf_findings(leaf, negated, policy.parameters)
     return [
         Finding(policy.id, clause.id, clause.ref.text(), r, RULES[r].severity, why, RULES[r].basis)
@@ -174,7 +163,7 @@ def lint(lib: Library) -> list[Finding]:
             out += _clause_findings(p, c)
     for f in lib.families.values():
         for cond in (f.eligibility, *f.exclusions):
-            for leaf, negated in _leaves(cond):
+            for leaf, _, negated in cond.walk():
                 for r, why in _leaf_findings(leaf, negated):
                     out.append(
                         Finding(
