@@ -90,6 +90,12 @@ def test_coverage_command(analysis_cli: typer.Typer, tmp_path: Path) -> None:
         "缺失字段 missing",
         "无企业记录 unseen",
     ]  # this zone records no tags or events: every one the library reads is unseen
+    summary = book["概览 summary"]
+    shares = {h.value: v for h, v in zip(summary[1], summary[2], strict=True) if "占比" in str(h.value)}
+    assert shares and all(c.number_format == "0.0%" for c in shares.values())  # a percentage in Excel
+    assert shares["全部条款已决定的企业占比"].value == pytest.approx(4 / 7)  # the fraction, not a text
+    decisions = book["决定情况 decisions"]
+    assert [c.number_format for c in decisions[2] if c.column == decisions.max_column] == ["0.0%"]
     assert [c.value for c in book["缺失字段 missing"][2]][:4] == [
         "tax_fen[2024]",
         "2024年纳税总额",

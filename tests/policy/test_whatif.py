@@ -267,6 +267,10 @@ def test_whatif_command_prints_and_writes_excel(analysis_cli: typer.Typer, tmp_p
         "受益 winners",
         "受损 losers",
     ]
+    pool = book["预算池 budget"]
+    share_cols = [i for i, h in enumerate(pool[1]) if "比例" in str(h.value)]
+    assert len(share_cols) == 2  # before and after, each the granted fraction shown as a percentage
+    assert all(pool[2][i].number_format == "0.0%" for i in share_cols)
     bad = CliRunner().invoke(analysis_cli, ["whatif", "--as-of", "2025-03-31", "--set", "zz-rd-input.rate"])
     assert bad.exit_code == 2 and "KEY=VALUE" in bad.output
 

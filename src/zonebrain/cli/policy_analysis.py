@@ -236,11 +236,24 @@ def excel_headers(sheets: dict[str, pa.Table]) -> dict[str, str]:
     return {**{c: c for c in columns}, **web_headers(columns)}
 
 
+def _share_columns(sheets: dict[str, pa.Table]) -> dict[str, str]:
+    """The shares (fractions: ``share``, ``…_share``, ``share_before`` …) shown as percentages."""
+    names = {c for t in sheets.values() for c in t.column_names}
+    return {c: "0.0%" for c in names if c == "share" or c.endswith("_share") or c.startswith("share_")}
+
+
 def _write(sheets: dict[str, pa.Table], out: Path) -> None:
     from zonebrain.reports import export_excel
 
     headers = excel_headers(sheets)
-    path = export_excel(sheets, out, headers=headers, money=_money_columns(sheets), money_unit="元")
+    path = export_excel(
+        sheets,
+        out,
+        headers=headers,
+        money=_money_columns(sheets),
+        money_unit="元",
+        formats=_share_columns(sheets),
+    )
     _common.console.print(f"已写出 / written: {path}", markup=False)
 
 
