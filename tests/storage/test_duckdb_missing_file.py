@@ -18,3 +18,13 @@ def test_a_read_only_missing_file_says_the_warehouse_is_empty(tmp_path: Path) ->
     ):
         open_warehouse(path, read_only=True)
     assert not path.exists()
+
+
+def test_a_read_only_open_creates_no_folder(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "warehouse.duckdb"  # a mistyped --data, say
+    with pytest.raises(StorageError, match="仓库中还没有数据"):
+        open_warehouse(path, read_only=True)
+    assert not (tmp_path / "not").exists()
+    with open_warehouse(path) as wh:  # a writer makes the folder it needs
+        wh.migrate()
+    assert path.exists()

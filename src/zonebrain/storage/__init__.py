@@ -66,7 +66,7 @@ def open_warehouse(
     if text == ":memory:" or text.endswith(".duckdb") or "://" not in text:
         from zonebrain.storage._duckdb import DuckDBWarehouse
 
-        if text != ":memory:":
+        if text != ":memory:" and not read_only:  # a reader leaves no empty folder behind
             Path(text).parent.mkdir(parents=True, exist_ok=True)
         return DuckDBWarehouse(text, read_only=read_only)
     raise ConfigError(
