@@ -12,6 +12,7 @@ from tests.disbursement._data import NAMES, C
 from tests.disbursement.conftest import People
 from zonebrain.appstore import AppStore
 from zonebrain.disbursement import Disbursement, NotFound, RunRows, WrongStep
+from zonebrain.disbursement._exports import clause_names
 
 HITECH = ("zz-hitech-first-cert", "award")
 REVENUE = ("zz-revenue-breakthrough", "reach-10m")
@@ -105,8 +106,16 @@ def test_the_export_asks_only_for_what_is_still_open(
     assert row[:3] == [NAMES[C], C, "梧桐"]
     assert row[3] == other.ask  # both ask for the tax proof: still asked, once, for the open request
     assert row[4] == "待联系 1 项、已办结 1 项"
-    assert f"{closed.policy_name} {closed.clause_ref} (已办结)" in row[5]
-    assert f"{other.policy_name} {other.clause_ref} (待联系)" in row[5]
+    titles = clause_names()  # each request with its clause's title, from the policy library
+    items = str(row[5])
+    assert (
+        f"{closed.policy_name} {closed.clause_ref} {titles[closed.policy_id, closed.clause_id][1]} (已办结)"
+        in items
+    )
+    assert (
+        f"{other.policy_name} {other.clause_ref} {titles[other.policy_id, other.clause_id][1]} (待联系)"
+        in items
+    )
     d.verification.update(people.li, other.id, status="answered", expected_version=other.version)
     path = d.export_verification(people.chen, tmp_path / "待核实2.xlsx")
     (_, row) = [list(r) for r in openpyxl.load_workbook(path)["待核实企业"].iter_rows(values_only=True)]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from zonebrain import policy
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._model import (
@@ -184,7 +185,10 @@ VERIFY_HEADERS = {
     "uscc": "统一社会信用代码",
     "park_id": "园区",
     "policy_name": "政策",
+    "policy_id": "政策代码",
     "clause_ref": "条款",
+    "clause_title": "条款名称",
+    "clause_id": "条款代码",
     "ask": "需企业提供",
     "missing_fields": "缺失数据项",
     "status": "状态",
@@ -196,6 +200,30 @@ ASKING = (VerificationStatus.OPEN, VerificationStatus.REQUESTED)
 """Requests whose asks are still open: the enterprise has not provided what they ask for yet (an
 answered request has it, a closed one is done)."""
 NOTHING_TO_ASK = "无 (所列事项均已提交或办结)"
+
+
+ClauseNames = Mapping[tuple[str, str], tuple[str, str]]
+"""(policy id, clause id) → (条款 reference, title), from the policy library (:func:`clause_names`)."""
+NOT_IN_LIBRARY = "政策库中已无此条款 (no longer in the policy library)"
+
+
+def clause_names(lib: policy.Library | None = None) -> dict[tuple[str, str], tuple[str, str]]:
+    """Every clause of *lib* (default: the built-in library, read now) by (policy id, clause id):
+    its 条款 reference and its title. A request stores neither title nor library version, so an
+    export looks them up when it is made."""
+    lib = lib or policy.load_library()
+    return {(p.id, c.id): (c.ref.text(), c.title) for p in lib.policies.values() for c in p.clauses}
+
+
+def clause_title(names: ClauseNames, policy_id: str, clause_id: str) -> str:
+    """The clause's title; for a clause no longer in the library its id and a note saying so."""
+    found = names.get((policy_id, clause_id))
+    return found[1] if found else f"{clause_id} — {NOT_IN_LIBRARY}"
+
+
+def clause_ref(names: ClauseNames, r: VerificationRequest) -> str:
+    """The 条款 (第一条第一款) the request was made on; the library's when the request has none."""
+    return r.clause_ref or names.get((r.policy_id, r.clause_id), ("", ""))[0]
 
 
 def _still_asked(requests: Sequence[VerificationRequest]) -> str:
@@ -211,13 +239,22 @@ def _status_counts(requests: Sequence[VerificationRequest]) -> str:
 
 
 def verification_tables(
-    requests: Sequence[VerificationRequest], parks: ParkNames | None = None
+    requests: Sequence[VerificationRequest],
+    parks: ParkNames | None = None,
+    clauses: ClauseNames | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """(per enterprise: what it still has to provide, merged over its requests still open, its
-    requests by status, and each request with its status; every request one per row); missing
-    data by their Chinese names with the year, parks by name. What an enterprise has already
-    provided (a request answered or closed) is never asked for again."""
+    requests by status, and each request with its clause's title and status; every request one
+    per row, with its policy and clause codes); missing data by their Chinese names with the
+    year, parks by name, clause titles from *clauses* (default: the built-in library's, looked up
+    now; one no longer in it is named by its id, :data:`NOT_IN_LIBRARY`). What an enterprise has
+    already provided (a request answered or closed) is never asked for again."""
     parks = parks or {}
+    names = clause_names() if clauses is None else clauses
+
+    def clause(r: VerificationRequest) -> str:
+        return " ".join(x for x in (clause_ref(names, r), clause_title(names, r.policy_id, r.clause_id)) if x)
+
     per: dict[str, list[VerificationRequest]] = {}
     for r in requests:
         per.setdefault(r.uscc, []).append(r)
@@ -230,7 +267,7 @@ def verification_tables(
             "statuses": pa.array([_status_counts(v) for v in per.values()], pa.string()),
             "items": pa.array(
                 [
-                    "；".join(f"{r.policy_name} {r.clause_ref} ({VERIFY_LABELS[r.status.value]})" for r in v)
+                    "；".join(f"{r.policy_name} {clause(r)} ({VERIFY_LABELS[r.status.value]})" for r in v)
                     for v in per.values()
                 ],
                 pa.string(),
@@ -242,7 +279,12 @@ def verification_tables(
             "enterprise_name": pa.array([r.enterprise_name for r in requests], pa.string()),
             "uscc": pa.array([r.uscc for r in requests], pa.string()),
             "policy_name": pa.array([r.policy_name for r in requests], pa.string()),
-            "clause_ref": pa.array([r.clause_ref for r in requests], pa.string()),
+            "policy_id": pa.array([r.policy_id for r in requests], pa.string()),
+            "clause_ref": pa.array([clause_ref(names, r) for r in requests], pa.string()),
+            "clause_title": pa.array(
+                [clause_title(names, r.policy_id, r.clause_id) for r in requests], pa.string()
+            ),
+            "clause_id": pa.array([r.clause_id for r in requests], pa.string()),
             "missing_fields": pa.array([missing_fields_zh(r.missing_fields) for r in requests], pa.string()),
             "ask": pa.array([r.ask for r in requests], pa.string()),
             "status": pa.array([VERIFY_LABELS[r.status.value] for r in requests], pa.string()),
@@ -252,13 +294,16 @@ def verification_tables(
 
 
 def write_verification(
-    requests: Sequence[VerificationRequest], path: Path | str, parks: ParkNames | None = None
+    requests: Sequence[VerificationRequest],
+    path: Path | str,
+    parks: ParkNames | None = None,
+    clauses: ClauseNames | None = None,
 ) -> tuple[Path, int]:
     """The 待核实 queue (.xlsx): per enterprise what it still has to provide and its requests'
-    statuses, then every request."""
+    statuses, then every request with its clause's title (:func:`verification_tables`)."""
     path = Path(path)
     _suffix(path, (".xlsx",))
-    summary, detail = verification_tables(requests, parks)
+    summary, detail = verification_tables(requests, parks, clauses)
     export_excel({"待核实企业": summary, "待核实明细": detail}, path, VERIFY_HEADERS)
     return path, summary.num_rows
 

@@ -27,7 +27,7 @@ from zonebrain.appstore import Role
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import LIVE
 from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
-from zonebrain.disbursement._exports import VERIFY_LABELS, list_order
+from zonebrain.disbursement._exports import clause_title, list_order
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden
 from zonebrain.web._queries import policy as pq
@@ -487,7 +487,8 @@ def verification(
     page: int = 1,
     size: int | None = 200,
 ) -> DataTable:
-    """The 待核实 requests *p* may see (park officers: their park; enterprise users: their own)."""
+    """The 待核实 requests *p* may see (park officers: their park; enterprise users: their own); each
+    clause's title from the library (one no longer in it: its id and a note, as in the Excel export)."""
     found = _requests(ctx, p, status, uscc)
     names = park_names(ctx, locale)
     clauses = pq.clause_refs(pq.library())
@@ -502,7 +503,7 @@ def verification(
             "policy_name": r.policy_name,
             "clause_id": r.clause_id,
             "clause_ref": r.clause_ref,
-            "clause_title": clauses.get((r.policy_id, r.clause_id), ("", ""))[1],
+            "clause_title": clause_title(clauses, r.policy_id, r.clause_id),
             "period": r.period,
             "missing_fields": r.missing_fields,
             "missing_text": policy.missing_fields_zh(r.missing_fields),
@@ -550,7 +551,3 @@ ASKING: Final = tuple(s.value for s in ASKING_STATUSES)
 def next_statuses(status: str) -> list[str]:
     order = list(VERIFY_STATUSES)
     return order[order.index(status) + 1 :] if status in order else []
-
-
-def verify_label(status: str) -> str:
-    return VERIFY_LABELS.get(status, status)

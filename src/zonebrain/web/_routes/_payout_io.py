@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from zonebrain import disbursement
+from zonebrain.disbursement._exports import VERIFY_LABELS
 from zonebrain.web._errors import Conflict, Forbidden, NotFound
 
 
@@ -76,7 +78,45 @@ class ResolveIn(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
 
 
+def one_of(
+    allowed: tuple[str, ...], *, labels: bool = False, blank: bool = True
+) -> Callable[[object], object]:
+    """A 待核实 status checked before its type or pattern: one of the codes *allowed* (with *labels*,
+    also its Chinese label as the pages and the Excel export show it, 已提交 → ``answered``); anything
+    else is a 422 naming the statuses as people read them, with their codes (``status 须为 已通知
+    (requested)、已提交 (answered)、已办结 (closed) 之一``). With *blank*, None and "" pass (no
+    filter); without, they are refused with the same message."""
+    names = [f"{VERIFY_LABELS.get(code, code)} ({code})" for code in allowed]
+    expected = f"{', '.join(names[:-1])} or {names[-1]}"  # pydantic's own form: read by _errors
+    by_label = {VERIFY_LABELS[code]: code for code in allowed if code in VERIFY_LABELS} if labels else {}
+
+    def check(value: object) -> object:
+        if (blank and (value is None or value == "")) or value in allowed:
+            return value
+        if isinstance(value, str) and value.strip() in by_label:
+            return by_label[value.strip()]
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
+
+    return check
+
+
+STEPS = ("requested", "answered", "closed")
+"""The statuses a request moves on to (never back to 待联系)."""
+
+
 class VerifyIn(BaseModel):
-    status: Literal["requested", "answered", "closed"]
+    status: Annotated[
+        Literal["requested", "answered", "closed"],
+        BeforeValidator(one_of(STEPS, labels=True, blank=False)),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": [*STEPS, *(VERIFY_LABELS[s] for s in STEPS)],
+                "description": "下一步状态, 代码或中文名称: "
+                + "、".join(f"{VERIFY_LABELS[s]} ({s})" for s in STEPS)
+                + " (the next status, by code or Chinese label)",
+            }
+        ),
+    ]
     expected_version: int = Field(ge=1, le=2**31 - 1)
     note: str = Field(default="", max_length=2000)

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
 
 from zonebrain import disbursement
 from zonebrain.appstore import ConcurrentUpdate
@@ -46,6 +44,7 @@ from zonebrain.web._routes._payout_io import (
     VerifyIn,
     VersionIn,
     domain_errors,
+    one_of,
 )
 from zonebrain.web._tables import XLSX, XLSX_RESPONSE, Format, TableOut, attachment, respond
 
@@ -71,28 +70,13 @@ ItemStatus = Annotated[
 ]
 
 
-def _one_of(allowed: tuple[str, ...]) -> Callable[[object], object]:
-    """A 待核实 status (a filter, or a step of the page's form) checked before its pattern: anything
-    else is a 422 naming the statuses as people read them, with their codes (``status 须为 待联系
-    (open)、已通知 (requested)、已提交 (answered)、已办结 (closed) 之一``)."""
-    names = [f"{q.verify_label(code)} ({code})" for code in allowed]
-    expected = f"{', '.join(names[:-1])} or {names[-1]}"  # pydantic's own form: read by _errors
-
-    def check(value: object) -> object:
-        if value is None or value == "" or value in allowed:
-            return value
-        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
-
-    return check
-
-
 VerifyStatus = Annotated[
     str | None,
     Query(pattern=r"^(open|requested|answered|closed)?$", description="待核实状态"),
-    BeforeValidator(_one_of(q.VERIFY_STATUSES)),
+    BeforeValidator(one_of(q.VERIFY_STATUSES)),
 ]
 VerifyStep = Annotated[
-    Literal["requested", "answered", "closed"], Form(), BeforeValidator(_one_of(q.VERIFY_STATUSES[1:]))
+    Literal["requested", "answered", "closed"], Form(), BeforeValidator(one_of(q.VERIFY_STATUSES[1:]))
 ]
 UsccQuery = Annotated[str | None, Query(max_length=18, pattern=r"^[0-9A-Za-z]{0,18}$")]
 PolicyQuery = Annotated[str | None, Query(max_length=64, pattern=r"^([a-z0-9][a-z0-9_-]*)?$")]

@@ -22,7 +22,7 @@ from zonebrain.web._auth import Perm, Principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES
 from zonebrain.web._queries import policy as q
 from zonebrain.web._queries._common import park_names
-from zonebrain.web._queries.payout import BATCH_VIEWERS
+from zonebrain.web._queries.payout import ASKING, BATCH_VIEWERS
 from zonebrain.web._queries.policy_analysis import WHATIF_ROLES
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import audit, context, form_day, locale, tr
@@ -221,7 +221,9 @@ def enterprise_fragment(request: Request, p: Finance, uscc: Uscc) -> Response:
         for r in disbursement.Disbursement(ctx.store).verification.list(uscc=data["firm"]["uscc"])
         if r.status is not disbursement.VerificationStatus.CLOSED
     ]  # 快申快享: what the firm is asked to provide (the firm is in scope: checked above)
-    return render(request, "_policy_enterprise.html", {**data, "asks": asks, "yuan": q.yuan})
+    return render(
+        request, "_policy_enterprise.html", {**data, "asks": asks, "asking": ASKING, "yuan": q.yuan}
+    )
 
 
 # ---- API -----------------------------------------------------------------------------------
