@@ -31,7 +31,8 @@ def test_public_names_are_pinned() -> None:
             "set_tiers", "set_threshold", "set_budget", "set_interpretation", "replace_from_yaml",
             "Explained", "ExplainedCondition", "explain", "RecordedPayments", "missing_fields_zh",
             "absent_reason", "check_as_of", "not_future", "provisional", "provisional_text",
-            "registered_after_text", "results_table", "self_check_period",
+            "registered_after_text", "results_table", "self_check_period", "PeriodRefused",
+            "self_check_provisional",
         ]
     )  # fmt: skip
 

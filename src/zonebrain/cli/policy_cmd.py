@@ -1,7 +1,7 @@
 """`zonebrain policy`: policy rules, runs and traces (政策兑现: 规则、测算、追溯).
 
 Register it in the main CLI with ``main_app.add_typer(app, name="policy")``. Sub-commands:
-``list``, ``test``, ``run``, ``explain``, ``lint``, ``check``; the 兑现 workflow
+``list``, ``test``, ``run``, ``explain``, ``lint``, ``check`` (``policy_check_cmd``); the 兑现 workflow
 (``zonebrain.disbursement``): ``batch create|list|show|review|publicize|close-publicity|object|
 resolve|approve|pay|cancel``, ``publicity``, ``notify``, ``ledger [reverse]``, ``verify list|update``.
 """
@@ -20,7 +20,7 @@ from rich.table import Table
 
 from zonebrain import disbursement, policy
 from zonebrain.appstore import AppStore, ConcurrentUpdate, User, default_app_db_url, open_app_store
-from zonebrain.cli import _common, policy_analysis
+from zonebrain.cli import _common, policy_analysis, policy_check_cmd
 from zonebrain.core.clock import beijing_text, beijing_today
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
@@ -31,7 +31,6 @@ from zonebrain.disbursement._service import check_policies
 from zonebrain.disbursement._verify import parse_status
 from zonebrain.policy._explain import in_library_order
 from zonebrain.policy._notes import run_period
-from zonebrain.storage import Warehouse
 
 app = typer.Typer(
     help="政策兑现：政策规则 (YAML)、测试用例、批量测算、逐条追溯。"
@@ -232,80 +231,7 @@ def lint_cmd(folder: DirOpt = None) -> None:
         raise typer.Exit(code=1)
 
 
-@app.command("check")
-def check_cmd(
-    uscc: Annotated[str | None, typer.Argument(help="统一社会信用代码。 The enterprise's USCC.")] = None,
-    form: Annotated[
-        Path | None, typer.Option("--form", help="企业自测表 YAML (不读仓库)。 A filled-in self-check form.")
-    ] = None,
-    period: Annotated[
-        int | None,
-        typer.Option(
-            "--period",
-            min=2000,
-            max=2100,
-            help="考核年度 (默认仓库中最近有数据的年度)。 Year assessed (default: the latest with data).",
-        ),
-    ] = None,
-    folder: DirOpt = None,
-    app_db: AppDbOpt = None,
-) -> None:
-    """企业自测: 可享受的政策、金额, 以及其余政策缺少的数据 (已兑现、已撤回的按支付台账与兑现批次)。
-    Enterprise self-check: what it qualifies for, the amounts, and the data missing for the rest
-    (what was paid or withdrawn per the payment ledger and the batches)."""
-    absent = f"仓库中没有企业 {uscc} (no such enterprise in the warehouse)"
-    with _common.input_errors():
-        lib = policy.load_library(folder)
-        if form is not None:
-            if period is not None or uscc is not None:
-                raise InputError(
-                    "--form 自测表自带 uscc 与 period, 不能再给出企业代码或 --period "
-                    "(a form carries its own uscc and period)"
-                )
-            results = policy.self_check(None, lib, 0, form=form)
-        elif uscc is None:
-            raise InputError("请给出统一社会信用代码或 --form 自测表 (give a USCC or --form FILE)")
-        else:
-            with policy_analysis.payment_history(app_db) as history, _common.warehouse(read_only=True) as wh:
-                year = period if period is not None else _latest_year(wh)
-                _common.console.print(f"考核年度 period {year}", highlight=False)
-                results = policy.self_check(wh, lib, year, uscc=uscc, history=history)
-                if not results.num_rows:
-                    absent = policy.absent_reason(wh, uscc, year)
-    if results.num_rows == 0:
-        _common.err_console.print(absent, highlight=False)
-        raise typer.Exit(code=1)
-    t = Table("政策/条款 clause", "结果 status", "金额(元) amount", "需补充 missing")
-    labels = {
-        "eligible": "可享受",
-        "ineligible": "不符合",
-        "undetermined": "待核实",
-        "superseded": "从高不重复",
-    }
-    asks: dict[str, list[str]] = {}  # missing fields → the clauses that need them
-    decided: list[str] = []  # what the 兑现 workflow already did with an award, one line each
-    for row in results.to_pylist():
-        amount = "" if row["amount_fen"] is None else display_fen(row["amount_fen"], "元")
-        status = f"{labels.get(row['status'], row['status'])} {row['status']}"
-        name = f"{row['policy_id']}/{row['clause_id']}"
-        if row["history"] is not None:  # paid (one-time or annual), or withdrawn: nothing to ask for
-            status = "已兑现 already paid" if row["history"] == "paid" else "异议成立已撤回 withdrawn"
-            amount, row["missing_fields"] = "", None
-            decided.append(f"{name}: {row['history_text']}")
-        elif row["missing_fields"]:
-            asks.setdefault(row["missing_fields"], []).append(name)
-        t.add_row(name, status, amount, policy.missing_fields_zh(row["missing_fields"]))
-    _common.console.print(t)
-    for line in decided:
-        _common.console.print(line, highlight=False, markup=False)
-    for codes, names in asks.items():  # what to provide, once per set of missing data (as the web page)
-        _common.console.print(
-            f"需补充 / missing ({', '.join(names)}): {policy.missing_fields_zh(codes)} ({codes})",
-            highlight=False,
-            markup=False,
-        )
-        for line in disbursement.ask_for(codes).splitlines():
-            _common.console.print(f"    请提供 / provide: {line}", highlight=False, markup=False)
+policy_check_cmd.register(app)  # check: the enterprise self-check (cli/policy_check_cmd.py)
 
 
 def _park_names() -> dict[str, str]:
@@ -315,15 +241,6 @@ def _park_names() -> dict[str, str]:
     return {
         str(k): str(v) for k, v in zip(t["park_id"].to_pylist(), t["name_zh"].to_pylist(), strict=True) if v
     }
-
-
-def _latest_year(wh: Warehouse) -> int:
-    """The latest year of enterprise data in the warehouse (a self-check's default period)."""
-    t = wh.table("enterprise_years")
-    got = wh.to_arrow(t.aggregate(latest=t.year.max()))["latest"][0].as_py()
-    if got is None:
-        raise InputError("仓库中没有企业年度数据 (no yearly data); 请先导入 finance, 或给出 --period")
-    return int(got)
 
 
 # ---------------------------------------------------------------- 兑现 workflow (zonebrain.disbursement)

@@ -7,17 +7,20 @@ result 待核实 (``undetermined``) and names the field, never a silent no. Amou
 fen; every result carries a JSON trace of each condition with its clause reference, the values and
 parameters used. :func:`run_policies` records a reproducible run (as-of date, policy and parameter
 hashes, data batches). :func:`run_cases` runs the YAML test cases beside each policy; :func:`lint`
-is the fair-competition review; :func:`self_check` is the enterprise self-check.
+is the fair-competition review; :func:`self_check` is the enterprise self-check (the provisional
+warning for a year not over yet comes back with its results: :func:`self_check_provisional`).
 """
 
 from zonebrain.policy._cases import (
     Form,
     Outcome,
+    PeriodRefused,
     load_firms,
     run_case_file,
     run_cases,
     self_check,
     self_check_period,
+    self_check_provisional,
 )
 from zonebrain.policy._coverage import FACT_SOURCES, Coverage, FactSource, coverage, missing_fields_zh
 from zonebrain.policy._edit import (
@@ -75,6 +78,7 @@ __all__ = [
     "PaidList",
     "Parameter",
     "PaymentHistory",
+    "PeriodRefused",
     "Policy",
     "PolicyFileError",
     "RecordedPayments",
@@ -105,6 +109,7 @@ __all__ = [
     "run_policies",
     "self_check",
     "self_check_period",
+    "self_check_provisional",
     "set_amount",
     "set_budget",
     "set_interpretation",

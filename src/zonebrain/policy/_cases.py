@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Protocol, runtime_checkable
+from typing import Annotated, Any, Final, Protocol, runtime_checkable
 
 import pyarrow as pa
 from pydantic import AfterValidator, Field, NonNegativeInt, model_validator
@@ -393,26 +393,56 @@ def applies_from(policy: Policy) -> int:
     return max(years)
 
 
+class PeriodRefused(InputError):
+    """A year an enterprise may not check (:func:`self_check_period`): not begun, or before every
+    policy applies. An :class:`InputError`, so a caller can tell it from other bad input and show
+    it beside the year (the web's forms) rather than as a failure of the whole request."""
+
+
+PROVISIONAL_KEY: Final = b"zonebrain.self_check.provisional"
+"""The key of :func:`self_check`'s result schema metadata holding the provisional warning."""
+
+
 def self_check_period(lib: Library, period: int, today: dt.date | None = None) -> str | None:
-    """May an enterprise check *period*? An :class:`InputError` written for the enterprise (not
+    """May an enterprise check *period*? A :class:`PeriodRefused` written for the enterprise (not
     for the policy authors), Chinese first, when the year has not begun (today, Beijing) or is
     before every policy of *lib* applies (:func:`applies_from`); else the provisional warning
     (:func:`provisional_text`, as the run pages show it) when the year is not over yet, or None.
 
-    The current year is allowed, as a run whose period has not ended is: its data are incomplete."""
+    The current year is allowed, as a run whose period has not ended is: its data are incomplete.
+    :func:`self_check` checks its period here and hands the warning back with its results
+    (:func:`self_check_provisional`): a caller of :func:`self_check` need not call this too."""
     today = today or beijing_today()
     if period > today.year:
-        raise InputError(
+        raise PeriodRefused(
             f"{period} 年度尚未开始 (今天是 {today}, 北京时间), 不能自查; 请选择 {today.year} 年度或更早 "
             f"(the year {period} has not begun: choose {today.year} or an earlier year)"
         )
     first = min((applies_from(p) for p in lib.policies.values()), default=period)
     if period < first:
-        raise InputError(
+        raise PeriodRefused(
             f"政策自 {first} 年度起适用, {period} 年度没有可自查的政策; 请选择 {first} 年度及以后 "
             f"(the policies apply from {first}: choose {first} or a later year)"
         )
     return provisional_text(today, period) if provisional(today, period) else None
+
+
+def self_check_provisional(results: pa.Table) -> str | None:
+    """The provisional warning :func:`self_check` gave with *results* (the one
+    :func:`self_check_period` returned for its period, Chinese first); None when the year is over.
+
+    It rides in the table's schema metadata, so the table is still the plain result table every
+    caller reads; pyarrow keeps it through ``filter``, ``sort_by`` and ``select``."""
+    text = (results.schema.metadata or {}).get(PROVISIONAL_KEY)
+    return None if text is None else text.decode("utf-8")
+
+
+def _with_warning(results: pa.Table, warning: str | None) -> pa.Table:
+    """*results* carrying *warning* for :func:`self_check_provisional` (unchanged when None)."""
+    if warning is None:
+        return results
+    meta = {**(results.schema.metadata or {}), PROVISIONAL_KEY: warning.encode("utf-8")}
+    return results.replace_schema_metadata(meta)
 
 
 def _in_force(lib: Library, period: int) -> Library:
@@ -447,21 +477,23 @@ def self_check(
     withdrawn by later batches) is ``withdrawn`` with the batch and the reason. ``status`` stays
     what the data decide; what to show as still available is the rows without a history.
 
-    The period is checked first (:func:`self_check_period`, *today* defaulting to today in
-    Beijing): a year not begun yet, or before every policy applies, is an :class:`InputError`
-    saying so; a policy that does not apply yet in the period is left out.
+    The period is checked first, once (:func:`self_check_period`, *today* defaulting to today in
+    Beijing): a year not begun yet, or before every policy applies, is a :class:`PeriodRefused`
+    saying so; a policy that does not apply yet in the period is left out. For a year not over
+    yet the result carries the provisional warning: :func:`self_check_provisional` reads it, so
+    a caller shows it without checking the period again.
     """
     if form is not None:
         spec = form if isinstance(form, Form) else load_yaml_model(form, Form, PolicyFileError)
-        self_check_period(lib, spec.period, today)
+        warning = self_check_period(lib, spec.period, today)
         with open_warehouse(":memory:") as mem:
             mem.migrate()
             load_firms(mem, [spec.uscc], [_firm_dict(spec.firm)])
             results = evaluate(mem, _in_force(lib, spec.period), spec.period)
-            return _with_outcomes(results, lib, spec.period, None)
+            return _with_warning(_with_outcomes(results, lib, spec.period, None), warning)
     if wh is None or uscc is None:
         raise PolicyFileError("自测需要统一社会信用代码或自测表 (give a USCC with a warehouse, or a form)")
-    self_check_period(lib, period, today)
+    warning = self_check_period(lib, period, today)
     results = evaluate(wh, _in_force(lib, period), period, only=[uscc], history=history)
     outcomes = history.outcomes(uscc) if isinstance(history, AwardOutcomes) else None
-    return _with_outcomes(results, lib, period, outcomes)
+    return _with_warning(_with_outcomes(results, lib, period, outcomes), warning)

@@ -13,21 +13,23 @@ Two modes, both evaluating every policy of the library for one firm (``zonebrain
   and the year before, read exactly (money in 元 or 万元 through the import formats' parser, never a
   float) and evaluated in a private in-memory warehouse. It reads nothing from the warehouse, so
   every logged-in role may use it (a prospective firm with an investment officer). Errors are shown
-  next to their field, Chinese first, then English.
+  next to their field, Chinese first, then English. Reading the form is ``policy_check_form``.
 * **The same form as JSON** (``POST /api/v1/policy/check``, for another system or a script): the
   body becomes the form's fields (:func:`body_fields`) and goes through the same reading
   (:func:`parse_form`, each amount naming its own unit) and evaluation; a value that cannot be read
   is a 422 ``validation_error`` whose ``detail`` gives its JSON path and the page's message.
+
+The year assessed is checked once, by ``pol.self_check``, which gives the provisional warning for a
+year not over yet back with its results. The pages show it above the results and the APIs return
+it as ``provisional``; the Excel files (:func:`export`) carry it, and the reason a firm has no rows
+(the API's ``note``), on rows of their own above the table.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from functools import cache, partial
-from typing import Annotated, Any, Final
+import io
+from dataclasses import dataclass
+from typing import Annotated, Any, Final, NamedTuple
 
 import pyarrow as pa
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -38,10 +40,9 @@ from starlette.concurrency import run_in_threadpool
 
 from zonebrain import policy as pol
 from zonebrain.core.clock import beijing_today
-from zonebrain.core.errors import InputError, MoneyError
-from zonebrain.core.money import parse_amount, split_unit
+from zonebrain.core.errors import InputError
+from zonebrain.core.xlsx import safe_text, save_workbook
 from zonebrain.disbursement import Ledger, ask_for
-from zonebrain.policy._coverage import fact_label_zh
 from zonebrain.web._auth import Perm, Principal, principal
 from zonebrain.web._errors import ERROR_RESPONSES, ApiError, Forbidden
 from zonebrain.web._i18n import Translator, translate
@@ -49,8 +50,33 @@ from zonebrain.web._queries import policy as q
 from zonebrain.web._queries._common import year_of
 from zonebrain.web._queries.enterprises import _one as enterprise_row
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, form_day, tr
-from zonebrain.web._tables import XLSX_RESPONSE, Col, DataTable, Format, TableOut, respond, to_json
+from zonebrain.web._routes._deps import context, tr
+from zonebrain.web._routes.policy_check_form import (
+    ENTERPRISE_FACTS,
+    MONEY,
+    STATUS_CHOICES,
+    UNITS,
+    YEAR_FACTS,
+    Parsed,
+    both,
+    check_year,
+    field_label,
+    label_zh,
+    parse_form,
+    period_refused,
+    presence_facts,
+)
+from zonebrain.web._tables import (
+    XLSX,
+    XLSX_RESPONSE,
+    Col,
+    DataTable,
+    Format,
+    TableOut,
+    attachment,
+    to_json,
+    to_xlsx,
+)
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/policy", tags=["policy"], responses=ERROR_RESPONSES)
@@ -64,16 +90,7 @@ Period = Annotated[
 ]
 PROVISIONAL: Final = "年度尚未结束, 结果为暂定 / the year is not over yet: the results are provisional"
 
-ENTERPRISE_FACTS: Final = ("division_code", "industry_code", "status")
-YEAR_FACTS: Final = ("revenue_fen", "tax_fen", "rd_expense_fen", "employees", "insured_employees")
-MONEY: Final = frozenset({"revenue_fen", "tax_fen", "rd_expense_fen"})
-SIGNED: Final = frozenset({"tax_fen"})
-"""Money that may be negative (tax net of refunds, as the family's 第一条 reads it)."""
-STATUS_CHOICES: Final = ("存续", "在业", "注销", "吊销", "迁出")
-UNITS: Final = ("万元", "元")
-"""The money units of the form's select and of the JSON API's amounts (``split_unit``'s names)."""
 MAX_FIELDS: Final = 200
-MAX_COUNT: Final = 10_000_000
 FORM_USCC: Final = "SELF-CHECK-FORM"
 COLUMNS: Final = [
     Col("policy_id", "policy_check.col.policy_id"),
@@ -99,220 +116,44 @@ HISTORY_TEXT: Final = {"paid": "payout.status_paid", "withdrawn": "payout.item_w
 """The status shown for an award the workflow already decided: 已兑现, or 已撤回 (an upheld objection)."""
 
 
-# ---- the form ------------------------------------------------------------------------------
+# ---- the form (read by policy_check_form) ---------------------------------------------------
 
 
-@cache
-def presence_facts() -> tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]:
-    """The tags the library reads, and the events with whether a condition reads their detail."""
-    lib = q.library()
-    trees = [c for f in lib.families.values() for c in (f.eligibility, *f.exclusions)]
-    trees += [c.when for p in lib.policies.values() for c in p.clauses]
-    tags: dict[str, None] = {}
-    events: dict[str, bool] = {}
-    for leaf in (x for tree in trees for x in tree.leaves()):
-        if leaf.tag is not None:
-            tags[leaf.tag] = None
-        if leaf.event is not None:
-            events[leaf.event] = events.get(leaf.event, False) or leaf.detail_excludes is not None
-    return tuple(tags), tuple(events.items())
+class Checked(NamedTuple):
+    """A form's result table and the provisional warning for its year (None: the year is over)."""
+
+    table: DataTable
+    provisional: str | None
 
 
-def label_zh(name: str) -> str:
-    """The Chinese name of a fact or a missing field (``tax_fen[2024]`` → ``2024年纳税总额``)."""
-    m = re.fullmatch(r"(\w+)\[(\d{4})\]", name)
-    fact, year = (m.group(1), f"{m.group(2)}年") if m else (name, "")
-    text = fact_label_zh(fact)
-    if text == fact:  # not an import column: our own catalogue names it
-        own = translate("zh-CN", f"policy_check.fact.{fact}")
-        text = fact if own.startswith("policy_check.") else own
-    return f"{year}{text}"
-
-
-def _both(key: str) -> str:
-    """A catalogue entry as a field name in messages: Chinese first, then English."""
-    return f"{translate('zh-CN', key)} ({translate('en', key)})"
-
-
-def field_label(name: str) -> str:
-    """The name of a form field for its error message (Chinese first, then English)."""
-    tags, events = presence_facts()
-    fact, _, suffix = name.rpartition("_")
-    if suffix in ("0", "1") and fact in YEAR_FACTS:
-        which = f"policy_check.{'year_current' if suffix == '0' else 'year_before'}"
-        en = f"{translate('en', f'policy_check.fact.{fact}')}, {translate('en', which)}"
-        return f"{translate('zh-CN', which)}{label_zh(fact)} ({en})"
-    if fact == "tag_since" and int(suffix) < len(tags):
-        return f"{tags[int(suffix)]}{_both('policy_check.tag_since')}"
-    if fact == "event" and int(suffix) < len(events):
-        return f"{events[int(suffix)][0]}{_both('policy_check.event_date')}"
-    return _both(f"policy_check.fact.{name}" if name in ENTERPRISE_FACTS else f"policy_check.{name}")
-
-
-@dataclass
-class Parsed:
-    """A filled-in form read: the period, one firm in the case format, and the errors per field."""
-
-    period: int = 0
-    firm: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    provisional: str | None = None  # the warning for a year not over yet, as the run pages show it
-
-
-def _fen_text(fen: int) -> str:
-    return f"{fen}分"  # exact through the case loader's parser (a bare number would be read as 元)
-
-
-def _year(text: str) -> int:
-    if not (text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100):
-        raise InputError(f"须为 2000 至 2100 之间的年份 (a year from 2000 to 2100), 收到 {text[:10]!r}")
-    return int(text)
-
-
-def _date(text: str) -> dt.date:
-    """A date that has happened: a 认定 or an event in the future is a typing slip, not a fact."""
-    day = form_day(text, "日期", earliest=dt.date(1950, 1, 1))  # founding dates reach back further
-    return pol.not_future(day)  # the rule of pol.Form too: the CLI's --form file says the same
-
-
-def _money(text: str, unit: str | None, signed: bool) -> int:
-    """Exact fen of *text* written in *unit*; *unit* None: the value must name its own unit (the
-    JSON API: ``"1200万元"``, ``"35000.50元"``), a bare number is refused rather than guessed."""
-    if unit is None:
-        unit = split_unit(text)[1]
-        if unit is None:
-            raise InputError(
-                f'须写明单位, 如 "1200万元" 或 "35000.50元" (give the unit: 元 or 万元), 收到 {text[:40]!r}'
-            )
-        if unit not in UNITS:  # as on the page's form: no 亿元, 千元 or 分 to misread by a factor
-            raise InputError(
-                f'单位只能是 元 或 万元, 如 "1200万元" 或 "35000.50元" (元 or 万元 only), 收到 {text[:40]!r}'
-            )
-    try:
-        fen = parse_amount(text, unit, strict_unit=True)
-    except MoneyError as exc:
-        raise InputError(str(exc)) from None
-    if fen < 0 and not signed:
-        raise InputError(f"金额不能为负 (must not be negative): {text[:40]}")
-    return fen
-
-
-def _count(text: str) -> int:
-    plain = text.replace(",", "")
-    if not (plain.isascii() and plain.isdigit()) or int(plain) > MAX_COUNT:
-        raise InputError(f"须为不小于 0 的整数人数 (a whole number of people), 收到 {text[:20]!r}")
-    return int(plain)
-
-
-def _division(text: str) -> str:
-    if not (text.isascii() and text.isdigit() and 6 <= len(text) <= 12):
-        raise InputError(f"须为 6–12 位数字, 如 410172160 (6 to 12 digits), 收到 {text[:20]!r}")
-    return text
-
-
-def _industry(text: str) -> str:
-    if not re.fullmatch(r"[A-Za-z]?\d{2,4}", text):
-        raise InputError(f"须为国民经济行业代码, 如 C3921 或 3921 (a GB/T 4754 code), 收到 {text[:20]!r}")
-    return text.upper()
-
-
-def _status(text: str) -> str:
-    if text not in STATUS_CHOICES:
-        raise InputError(f"须为 {'/'.join(STATUS_CHOICES)} 之一 (one of the registry statuses)")
-    return text
-
-
-def parse_form(form: Mapping[str, str], *, units_in_values: bool = False) -> Parsed:
-    """Read the form; a value that cannot be read is an error on its field (nothing is guessed).
-    A blank field is a missing fact: the clauses needing it come out 待核实, naming it.
-
-    The page's form and the JSON API (its body as these fields, :func:`body_fields`) both come
-    here. The page's money is in its ``unit`` field's unit (a value may repeat it); with
-    *units_in_values* (the API) every amount names its own unit and ``unit`` is not read."""
-    out = Parsed()
-    errors = out.errors
-
-    def read(name: str, fn: Callable[[str], Any]) -> Any:
-        text = form.get(name, "").strip()
-        if not text:
-            return None
-        try:
-            return fn(text)
-        except InputError as exc:
-            errors[name] = f"{field_label(name)}: {exc}"
-            return None
-
-    period = read("period", _year)
-    if period is None and "period" not in errors:
-        errors["period"] = f"{field_label('period')}: 必填 (required)"
-    elif period is not None:  # a year not begun, or before the policies apply: beside the field
-        try:
-            out.provisional = pol.self_check_period(q.library(), period)
-        except InputError as exc:
-            errors["period"] = f"{field_label('period')}: {exc}"
-    unit: str | None = None if units_in_values else form.get("unit", "").strip() or "万元"
-    if unit is not None and unit not in UNITS:
-        errors["unit"] = f"{field_label('unit')}: 只能是 元 或 万元 (元 or 万元 only)"
-        unit = "万元"
-    enterprise = {
-        "division_code": read("division_code", _division),
-        "industry_code": read("industry_code", _industry),
-        "status": read("status", _status),
-    }
-    years: dict[int, dict[str, Any]] = {}
-    for offset in (0, 1):
-        values: dict[str, Any] = {}
-        for fact in YEAR_FACTS:
-            if fact in MONEY:
-                fen = read(f"{fact}_{offset}", partial(_money, unit=unit, signed=fact in SIGNED))
-                values[fact] = None if fen is None else _fen_text(fen)
-            else:
-                values[fact] = read(f"{fact}_{offset}", _count)
-        if period is not None and any(v is not None for v in values.values()):
-            years[period - offset] = values
-    before = read("max_revenue_before", partial(_money, unit=unit, signed=False))
-    if before is not None and period is not None:  # the earlier years' maximum, as one earlier year
-        years[period - 2] = {"revenue_fen": _fen_text(before)}
-    tag_names, event_kinds = presence_facts()
-    tags: list[dict[str, Any]] = []
-    for i, tag in enumerate(tag_names):
-        since = read(f"tag_since_{i}", _date)
-        if form.get(f"tag_{i}") or since is not None:
-            tags.append({"tag": tag, "since": since})
-    events: list[dict[str, Any]] = []
-    for i, (kind, _) in enumerate(event_kinds):
-        day = read(f"event_{i}", _date)
-        if day is not None:
-            detail = form.get(f"event_detail_{i}", "").strip()[:200] or None
-            events.append({"kind": kind, "date": day, "detail": detail})
-    out.period = period or 0
-    out.firm = {
-        "enterprise": {k: v for k, v in enterprise.items() if v is not None},
-        "years": years,
-        "tags": tags,
-        "events": events,
-    }
-    return out
-
-
-def evaluate_form(parsed: Parsed) -> pa.Table:
-    """Every policy for the form's firm, in a private in-memory warehouse (no ledger: a form is no firm)."""
+def evaluate_form(parsed: Parsed) -> pa.Table | None:
+    """Every policy for the form's firm, in a private in-memory warehouse (no ledger: a form is no
+    firm); None when the form has errors, ``parsed.errors`` saying which. The year is checked once:
+    by ``pol.self_check`` with the evaluation (its provisional warning comes back with the results),
+    or alone when another field already has an error (:func:`check_year`), to be shown with it."""
+    if parsed.errors:
+        check_year(parsed)
+        return None
     form = pol.Form.model_validate({"uscc": FORM_USCC, "period": parsed.period, "firm": parsed.firm})
-    return pol.self_check(None, q.library(), parsed.period, form=form)
+    try:
+        return pol.self_check(None, q.library(), parsed.period, form=form)
+    except pol.PeriodRefused as exc:  # a year not begun, or before the policies apply: beside the year
+        period_refused(parsed, exc)
+        return None
 
 
-async def form_result(request: Request, parsed: Parsed) -> DataTable:
-    """The result table of a form read without errors: the page, its Excel file and the API alike."""
+async def form_result(request: Request, parsed: Parsed) -> Checked | None:
+    """The result of a form, or None when ``parsed.errors`` says what to correct: the page, its
+    Excel file and the API alike."""
     results = await run_in_threadpool(evaluate_form, parsed)
+    if results is None:
+        return None
     t = tr(request)
-    return result_table(results, t, t("policy_check.form_subject"), parsed.period)
+    table = result_table(results, t, t("policy_check.form_subject"), parsed.period)
+    return Checked(table, pol.self_check_provisional(results))
 
 
 # ---- by USCC -------------------------------------------------------------------------------
-
-
-class PeriodRefused(InputError):
-    """A year not begun, or before the policies apply: 400; the page shows it beside the year."""
 
 
 @dataclass
@@ -327,21 +168,18 @@ class ByUscc:
 
 
 def check_uscc(request: Request, p: Principal, uscc: str, period: int | None) -> ByUscc:
-    """The firm (403 outside the scope, 404 unknown), the year assessed (or PeriodRefused), the results."""
+    """The firm (403 outside the scope, 404 unknown), the year assessed (``pol.PeriodRefused``, a 400,
+    when it has not begun or is before the policies apply: checked once, by ``pol.self_check``, which
+    gives the provisional warning back with the results), the results."""
     if not p.can(Perm.FINANCE):
         raise Forbidden()  # firm-level figures: investment officers use the form instead
     ctx = context(request)
     firm = enterprise_row(ctx, p, uscc)
     year = period or year_of(ctx) or beijing_today().year - 1
-    lib = q.library()
-    try:
-        provisional = pol.self_check_period(lib, year)
-    except InputError as exc:
-        raise PeriodRefused(str(exc)) from None
     with ctx.pool.reader() as wh:
-        table = pol.self_check(wh, lib, year, uscc=firm["uscc"], history=Ledger(ctx.store))
+        table = pol.self_check(wh, q.library(), year, uscc=firm["uscc"], history=Ledger(ctx.store))
         note = None if table.num_rows else pol.absent_reason(wh, firm["uscc"], year)
-    return ByUscc(firm, year, table, provisional, note)
+    return ByUscc(firm, year, table, pol.self_check_provisional(table), note)
 
 
 # ---- results -------------------------------------------------------------------------------
@@ -410,6 +248,40 @@ def totals(table: DataTable) -> dict[str, int]:
     }
 
 
+def export(
+    table: DataTable, t: Translator, *, provisional: str | None = None, absent: str | None = None
+) -> Response:
+    """The result table as an Excel file, with what the page says beside it: the provisional
+    warning of a year not over yet and, for a firm without rows, the reason (the API's ``note``),
+    each on its own row between the title and the column headers, where whoever opens the file
+    reads it before the figures. Without either, the plain table (headers on the second row)."""
+    notes = [
+        t(key, text=text)
+        for key, text in (
+            ("policy_check.xlsx_provisional", provisional),
+            ("policy_check.xlsx_absent", absent),
+        )
+        if text
+    ]
+    content = to_xlsx(table, t)
+    if notes:
+        from openpyxl import load_workbook
+        from openpyxl.styles import Font
+
+        wb = load_workbook(io.BytesIO(content))
+        ws = wb.worksheets[0]  # the table's only sheet
+        ws.insert_rows(2, len(notes))  # the header and the rows move down, their formats with them
+        for row, note in enumerate(notes, start=2):
+            cell = ws.cell(row=row, column=1, value=safe_text(note))
+            cell.data_type = "s"
+            cell.font = Font(bold=True, color="9C5700")  # a warning, in Excel's amber
+        buf = io.BytesIO()
+        save_workbook(wb, buf)
+        content = buf.getvalue()
+    disposition = attachment(f"{table.name}.xlsx")
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
     if len(form) > MAX_FIELDS:
@@ -472,7 +344,7 @@ def check_page(request: Request, p: User, uscc: UsccQuery = None, period: Period
         return _page(request, p, uscc_period=period)
     try:
         got = check_uscc(request, p, code, period)
-    except PeriodRefused as exc:  # the form again, its values kept, the reason beside the year
+    except pol.PeriodRefused as exc:  # the form again, its values kept, the reason beside the year
         return _page(request, p, uscc=code, uscc_period=period, uscc_error=str(exc), status=400)
     code, year = got.firm["uscc"], got.year
     table = result_table(got.results, tr(request), f"{got.firm['name']} {code}", year)
@@ -486,21 +358,22 @@ async def check_form(request: Request, p: User) -> Response:
     """The filled-in form: its result, or the form again with each error beside its field (422)."""
     form = await _form(request)
     parsed = parse_form(form)
-    if parsed.errors:
+    got = await form_result(request, parsed)
+    if got is None:
         return _page(request, p, form=form, errors=parsed.errors, status=422)
-    table = await form_result(request, parsed)
-    return _page(request, p, table=table, form=form, provisional=parsed.provisional)
+    return _page(request, p, table=got.table, form=form, provisional=got.provisional)
 
 
 @pages.post("/policy/check/export")
 async def check_form_export(request: Request, p: User) -> Response:
-    """The filled-in form's result as Excel (an error names its field, as on the page)."""
+    """The filled-in form's result as Excel, with the provisional warning above the table for a
+    year not over yet (an error names its field, as on the page)."""
     form = await _form(request)
     parsed = parse_form(form)
-    if parsed.errors:
+    got = await form_result(request, parsed)
+    if got is None:
         raise InputError("; ".join(parsed.errors.values()))
-    out: Response = respond(await form_result(request, parsed), "xlsx", tr(request))
-    return out
+    return export(got.table, tr(request), provisional=got.provisional)
 
 
 # ---- API -----------------------------------------------------------------------------------
@@ -520,13 +393,13 @@ class CheckTableOut(TableOut):  # the firm's result table, with what the page sa
 def check_api(request: Request, p: User, uscc: Uscc, period: Period = None, format: Format = "json") -> Any:
     """Every clause for one firm from the warehouse (default year, or a blank ``period``: the latest
     with data), with the payment ledger; ``note``: why there are no rows; ``provisional``: a year not
-    over yet. A year not begun, or before the policies apply: 400. Enterprise users: their own USCC;
-    park officers: their park; investment officers 403."""
+    over yet (the Excel file has both above its table). A year not begun, or before the policies
+    apply: 400. Enterprise users: their own USCC; park officers: their park; investment officers 403."""
     t = tr(request)
     got = check_uscc(request, p, uscc, period)
     table = result_table(got.results, t, f"{got.firm['name']} {got.firm['uscc']}", got.year)
     if format == "xlsx":
-        return respond(table, format, t)
+        return export(table, t, provisional=got.provisional, absent=got.note)
     return JSONResponse({**to_json(table, t), "note": got.note, "provisional": got.provisional})
 
 
@@ -556,7 +429,7 @@ def _json_label(name: str) -> str:
     if name in JSON_YEAR_FACTS:
         fact = JSON_YEAR_FACTS[name]
         return f"{label_zh(fact)} ({translate('en', f'policy_check.fact.{fact}')})"
-    return _both(_JSON_LABELS[name]) if name in _JSON_LABELS else field_label(name)
+    return both(_JSON_LABELS[name]) if name in _JSON_LABELS else field_label(name)
 
 
 def _typed(kind: str) -> BeforeValidator:
@@ -791,9 +664,14 @@ async def check_form_api(request: Request, p: User, body: CheckIn) -> CheckOut:
     ``validation_error`` whose ``detail`` names the field. Post with the session's X-CSRF-Token."""
     fields, where, problems = body_fields(body)
     parsed = parse_form(fields, units_in_values=True)
+    got = None
+    if problems:  # not evaluated: the year is checked alone, to be reported with the body's errors
+        check_year(parsed)
+    else:
+        got = await form_result(request, parsed)
     for name, msg in parsed.errors.items():
         loc = [str(x) for x in where.get(name, ("body",))]  # as strings, like every validation error
         problems.append({"loc": loc, "msg": msg, "type": "value_error"})
-    if problems:
+    if problems or got is None:
         raise CheckInvalid("; ".join(x["msg"] for x in problems), detail=problems)
-    return check_out(await form_result(request, parsed), parsed.period, parsed.provisional)
+    return check_out(got.table, parsed.period, got.provisional)
