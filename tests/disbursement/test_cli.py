@@ -98,16 +98,20 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
     assert "本次支付 paid now: 3 项, 620,000.00 元" in _ok(["batch", "pay", "1", "--user", "chen"])
     again = _ok(["batch", "pay", "1", "--user", "chen"])
     assert "paid now: 0 项" in again and "already paid: 3 项" in again
-    assert "3 笔 entries, 620,000.00 元" in _ok(["ledger"])
+    ledger = _ok(["ledger"])
+    assert "3 笔 entries, 620,000.00 元" in ledger
+    assert "一次性" in ledger and "2024" in ledger  # the period: the year, or 一次性 for a one-time award
+    assert "已兑现 paid" in _ok(["batch", "show", "1"])  # the items' status by its Chinese label first
     _ok(["notify", "--batch", "1", "--out", str(tmp_path / "tz.xlsx"), "--user", "chen"])
     assert openpyxl.load_workbook(tmp_path / "tz.xlsx")["通知企业"].max_row == 4
 
     assert "完税证明" in _ok(["verify", "list"])
     _ok(["verify", "list", "--out", str(tmp_path / "hs.xlsx"), "--user", "chen"])
     assert (tmp_path / "hs.xlsx").exists()
-    assert "requested" in _ok(
+    assert "已通知 requested" in _ok(
         ["verify", "update", "1", "--user", "chen", "--status", "requested", "--version", "1"]
     )
+    assert "已通知 requested" in _ok(["verify", "list"])
     assert "已兑现" in _ok(["batch", "list"])
 
 

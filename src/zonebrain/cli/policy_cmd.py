@@ -25,8 +25,8 @@ from zonebrain.core.clock import beijing_text, beijing_today
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import batch_status
-from zonebrain.disbursement._exports import list_order
-from zonebrain.disbursement._model import BATCH_LABELS, RESOLUTIONS
+from zonebrain.disbursement._exports import VERIFY_LABELS, list_order
+from zonebrain.disbursement._model import BATCH_LABELS, ITEM_LABELS, RESOLUTIONS
 from zonebrain.disbursement._service import check_policies
 from zonebrain.disbursement._verify import parse_status
 from zonebrain.policy._explain import in_library_order
@@ -381,7 +381,7 @@ def batch_show(
     for i in sorted(items, key=list_order):  # the 公示 list's order
         t.add_row(
             str(i.id), i.enterprise_name, i.uscc, f"{i.policy_id}/{i.clause_id}", i.clause_ref,
-            display_fen(i.amount_fen, "元"), i.status.value,
+            display_fen(i.amount_fen, "元"), f"{ITEM_LABELS[i.status]} {i.status.value}",
         )  # fmt: skip
     _common.console.print(t)
     for o in objections:
@@ -621,7 +621,7 @@ def ledger_cmd(
             else "有效 live"
         )
         t.add_row(
-            str(e.id), e.uscc, f"{e.policy_id}/{e.clause_id}", e.period, display_fen(e.amount_fen, "元"),
+            str(e.id), e.uscc, f"{e.policy_id}/{e.clause_id}", _period_text(e.period), display_fen(e.amount_fen, "元"),
             str(e.batch_id), beijing_text(e.paid_at), e.paid_by, state,
         )  # fmt: skip
     _common.console.print(t)
@@ -630,6 +630,11 @@ def ledger_cmd(
     if len(live) < len(rows):
         summary += f"; 另有已冲正 {len(rows) - len(live)} 笔, 不计入 (reversed, not counted)"
     _common.console.print(summary, highlight=False)
+
+
+def _period_text(period: str) -> str:
+    """A ledger key's period as people read it: ``2024``, or ``一次性 once`` (a one-time award)."""
+    return "一次性 once" if period == "once" else period
 
 
 @ledger_app.command("reverse")
@@ -684,7 +689,7 @@ def verify_list(
     for r in requests:
         _common.console.print(
             f"#{r.id} {r.enterprise_name} {r.uscc} {r.policy_id}/{r.clause_id} ({r.clause_ref}) "
-            f"{r.status.value} (version {r.version})",
+            f"{VERIFY_LABELS[r.status.value]} {r.status.value} (version {r.version})",
             highlight=False,
             markup=False,
         )
@@ -709,7 +714,10 @@ def verify_update(
         r = d.verification.update(
             _user(store, user), request_id, status=target, expected_version=version, note=note
         )
-    _common.console.print(f"待核实 #{r.id}: {r.status.value} (version {r.version})", highlight=False)
+    _common.console.print(
+        f"待核实 #{r.id}: {VERIFY_LABELS[r.status.value]} {r.status.value} (version {r.version})",
+        highlight=False,
+    )
 
 
 policy_analysis.register(app)  # whatif, coverage (cli/policy_analysis.py)
