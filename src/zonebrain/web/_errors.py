@@ -230,29 +230,74 @@ VALIDATION_LIMITS = ("max_length", "min_length", "le", "ge", "lt", "gt", "expect
 """The pydantic error context a field's sentence may quote (``{limit}``)."""
 
 
+def field_label(locale: str, name: str) -> str | None:
+    """The label of a request field as the forms name it (``as_of`` → 基准日, ``as-of date``),
+    looked up by its dotted name, then by its last part (``current.rd_expense`` → ``rd_expense``);
+    None for a field the catalogue does not name (it is shown by its raw name)."""
+    parts = [p for p in name.split(".") if not p.isdigit()]
+    for key in dict.fromkeys([".".join(parts), parts[-1] if parts else ""]):
+        if key and "." not in key:
+            text = translate(locale, f"error.label.{key}")
+            if text != f"error.label.{key}":
+                return text
+    return None
+
+
+def _problem(locale: str, e: Any) -> str | None:
+    """What is wrong with one field in *locale* (``为必填项``); None when pydantic's type has no
+    sentence in the catalogue."""
+    ctx = e.get("ctx") or {}
+    limit = next((ctx[k] for k in VALIDATION_LIMITS if k in ctx), "")
+    if locale.startswith("zh") and isinstance(limit, str):
+        # pydantic's "'a', 'b' or 'c'" inside a Chinese sentence: 、 between every two
+        limit = limit.replace(", ", "、").replace(" or ", "、")
+    key = f"error.field.{e.get('type', '')}"
+    text = translate(locale, key, limit=limit)
+    return None if text == key else text
+
+
+def _field_item(locale: str, e: Any) -> str:
+    """One wrong field: its label and raw name, what is wrong; in Chinese the English half after
+    it: ``基准日 (as_of) 为必填项 (as_of is required)``. A check of our own that explains itself,
+    bilingually (金额须为… (…)), is kept as it is after the field's name."""
+    loc = [str(x) for x in e.get("loc", ())]
+    if len(loc) > 1 and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]
+    name = ".".join(loc) or "body"
+    if e.get("type") == "json_invalid":  # loc ("body", 0): the position, not a field
+        name = "body"
+    own = str(e.get("msg", "")).removeprefix("Value error, ")
+    problem = _problem(locale, e)
+    if problem is None and _CJK.search(own):
+        return translate(locale, "error.field_item", field=name, problem=own)
+    label = field_label(locale, name)
+    shown = (
+        translate(locale, "error.field_named", label=label, name=name)
+        if label and label.casefold() != name.replace("_", " ").casefold()
+        else name
+    )
+    item = translate(
+        locale, "error.field_item", field=shown, problem=problem or translate(locale, "error.field.invalid")
+    )
+    if locale == "en":
+        return item
+    en = translate(
+        "en",
+        "error.field_item",
+        field=name,
+        problem=_problem("en", e) or translate("en", "error.field.invalid"),
+    )
+    return translate(locale, "error.field_bilingual", item=item, en=en)
+
+
 def validation_message(locale: str, errors: Any) -> str:
     """The 422 ``message``: the catalogue's sentence in the reader's language naming each wrong
-    field and what it must be (``请求参数不合规：page 须为整数``); ``detail`` keeps pydantic's errors."""
-    parts: list[str] = []
-    for e in list(errors)[:5]:
-        loc = [str(x) for x in e.get("loc", ())]
-        if len(loc) > 1 and loc[0] in ("body", "query", "path", "header", "cookie"):
-            loc = loc[1:]
-        name = ".".join(loc) or "body"
-        ctx = e.get("ctx") or {}
-        limit = next((ctx[k] for k in VALIDATION_LIMITS if k in ctx), "")
-        if locale.startswith("zh") and isinstance(limit, str):
-            # pydantic's "'a', 'b' or 'c'" inside a Chinese sentence: 、 between every two
-            limit = limit.replace(", ", "、").replace(" or ", "、")
-        key = f"error.field.{e.get('type', '')}"
-        text = translate(locale, key, limit=limit)
-        own = str(e.get("msg", "")).removeprefix("Value error, ")
-        if text == key and _CJK.search(own):  # a check of our own that explains itself (金额须为…)
-            text = own
-        elif text == key:  # a rarer pydantic type
-            text = translate(locale, "error.field.invalid")
-        parts.append(translate(locale, "error.field_item", field=name, problem=text))
-    more = len(list(errors)) - len(parts)
+    field by its label and raw name and what it must be, Chinese with its English half
+    (``请求参数不合规：基准日 (as_of) 为必填项 (as_of is required)。``); ``detail`` keeps pydantic's
+    errors."""
+    found = list(errors)
+    parts = [_field_item(locale, e) for e in found[:5]]
+    more = len(found) - len(parts)
     listed = translate(locale, "common.list_sep").join(parts)
     if more > 0:
         listed += translate(locale, "error.field_more", n=more)

@@ -18,6 +18,7 @@ import ibis
 import ibis.expr.types as ir
 
 from zonebrain import policy as pol
+from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.policy._explain import Explained, clause_order, explain, in_library_order, parameter_text
 from zonebrain.policy._notes import run_period
@@ -26,7 +27,8 @@ from zonebrain.policy._store import results_table, run_summary
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal, scope_key
 from zonebrain.web._errors import NotFound
-from zonebrain.web._queries._common import park_names
+from zonebrain.web._i18n import translate
+from zonebrain.web._queries._common import park_names, resolve_park
 from zonebrain.web._queries.enterprises import _one as enterprise_row
 from zonebrain.web._tables import Col, DataTable
 
@@ -40,12 +42,14 @@ RESULT_COLUMNS: Final = [
     Col("uscc", "col.uscc", "link"),
     Col("name", "col.name"),
     Col("park", "col.park"),
-    Col("policy_id", "policy.col.policy"),
-    Col("clause_id", "policy.col.clause"),
+    Col("policy_name", "policy.col.policy_name"),
     Col("clause_ref", "policy.col.ref"),
+    Col("clause_title", "policy.col.clause_title"),
     Col("status_text", "policy.col.status"),
     Col("amount_fen", "policy.col.amount", "fen", unit="元"),
     Col("missing_text", "policy.col.missing"),
+    Col("policy_id", "policy.col.policy_id"),  # the codes last: names first (Chinese), then ids
+    Col("clause_id", "policy.col.clause_id"),
     Col("missing_fields", "policy.col.missing_code", page=False, xlsx=False),
     Col("status", "policy.col.status_code", page=False),
 ]
@@ -62,14 +66,15 @@ RUN_COLUMNS: Final = [
     Col("created_at", "policy.col.created_at", "date"),
 ]
 SUMMARY_COLUMNS: Final = [
-    Col("policy_id", "policy.col.policy"),
-    Col("clause_id", "policy.col.clause"),
+    Col("policy_name", "policy.col.policy_name"),
     Col("clause_ref", "policy.col.ref"),
-    Col("title", "policy.col.title"),
+    Col("title", "policy.col.clause_title"),
     Col("eligible", "policy.status_eligible", "int"),
     Col("undetermined", "policy.status_undetermined", "int"),
     Col("superseded", "policy.status_superseded", "int"),
     Col("amount_fen", "policy.col.amount", "fen", unit="元"),
+    Col("policy_id", "policy.col.policy_id"),
+    Col("clause_id", "policy.col.clause_id"),
 ]
 
 
@@ -120,6 +125,62 @@ def default_as_of(ctx: WebContext) -> dt.date:
 def clause_refs(lib: pol.Library) -> dict[tuple[str, str], tuple[str, str]]:
     """(policy, clause) → (条款 reference, title)."""
     return {(p.id, c.id): (c.ref.text(), c.title) for p in lib.policies.values() for c in p.clauses}
+
+
+def policy_names(lib: pol.Library) -> dict[str, str]:
+    """Policy id → its Chinese name (``zz-hitech-first-cert`` → 郑州市高新技术企业首次认定奖励)."""
+    return {pid: p.meta.name for pid, p in lib.policies.items()}
+
+
+def clause_name(lib: pol.Library, name: str) -> str:
+    """``policy/clause`` as people read it: the policy's name and the clause's 条款, the code after
+    (``郑州高新区企业研发投入奖励 第一条 (zz-rd-input/award)``); an unknown code as it is."""
+    pid, _, cid = name.partition("/")
+    p = lib.policies.get(pid)
+    ref = clause_refs(lib).get((pid, cid))
+    if p is None or ref is None:
+        return name
+    return f"{p.meta.name} {ref[0]} ({name})"
+
+
+def no_such_run(run_id: str) -> NotFound:
+    """The 404 for a run id that names no recorded run: the id, and where the runs are listed,
+    Chinese first (``raise no_such_run(run_id)``; the what-if baseline, coverage and batch pages
+    may use it too)."""
+    return NotFound(
+        f"没有测算记录 '{run_id[:64]}' (no such policy run); "
+        "请在政策页的“测算记录”中选择 (pick one of the runs listed on the 政策 page, /policy)"
+    )
+
+
+def no_such_firm(uscc: str) -> NotFound:
+    """The 404 for a USCC no firm of the registry has (for who may see every firm only: a scoped
+    user is refused with 403 before, learning nothing about firms outside the scope)."""
+    return NotFound(
+        f"没有统一社会信用代码为 {uscc[:18]} 的企业 (no such enterprise); "
+        "请核对代码，或在企业名单中查找 (check the code, or search the enterprise list)"
+    )
+
+
+def resolve_policy(text: str | None) -> str | None:
+    """A policy filter: its id (``zz-rd-input``, case aside) or its Chinese name → the id; empty →
+    None. Anything else is refused (400 ``invalid_input``) naming the policies, never read as a
+    filter no result matches."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    lib = library()
+    for pid, p in lib.policies.items():
+        if text.casefold() in (pid.casefold(), p.meta.name.casefold()):
+            return pid
+    choices = "; ".join(f"{p.meta.name} ({pid})" for pid, p in lib.policies.items())
+    raise InputError(f"未知政策 '{text[:64]}' (unknown policy); 可选 / choose: {choices}")
+
+
+def result_filters(ctx: WebContext, park: str | None, policy: str | None) -> tuple[str | None, str | None]:
+    """The park and policy filters of a run's results as codes: a park by code or name (梧桐,
+    Wutong), a policy by id or name; an unknown value is a 400 naming the choices."""
+    return resolve_park(ctx, park), resolve_policy(policy)
 
 
 # ---- the library -----------------------------------------------------------------------------
@@ -246,7 +307,7 @@ def run_info(ctx: WebContext, run_id: str) -> dict[str, Any]:
         t = wh.table("policy_runs")
         found = wh.to_arrow(t.filter(t.run_id == run_id)).to_pylist()
         if not found:
-            raise NotFound()
+            raise no_such_run(run_id)
         row: dict[str, Any] = dict(found[0])
         m = _PERIOD_NOTE.match(row["note"] or "")  # the default note; else the traces say
         period = int(m.group(1)) if m else run_period(wh, run_id)
@@ -289,7 +350,7 @@ def summary(ctx: WebContext, run_id: str) -> DataTable:
         rows: list[dict[str, Any]] = wh.to_arrow(g).to_pylist()
         return rows
 
-    refs = clause_refs(library())
+    refs, names = clause_refs(library()), policy_names(library())
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for r in ctx.cache.get(("policy_summary", run_id), compute):
         key = (r["policy_id"], r["clause_id"])
@@ -297,6 +358,7 @@ def summary(ctx: WebContext, run_id: str) -> DataTable:
         d = out.setdefault(
             key,
             {
+                "policy_name": names.get(key[0], key[0]),
                 "policy_id": key[0],
                 "clause_id": key[1],
                 "clause_ref": ref,
@@ -362,6 +424,7 @@ def results(
 ) -> DataTable:
     """A run's results that *p* may see, payable first; one page of *size* (None: every row)."""
     p.require(Perm.FINANCE)
+    park, policy_id = result_filters(ctx, park, policy_id)  # 梧桐 → wutong; unknown → 400
     page = max(1, page)
     if size is not None:
         size = max(1, min(size, MAX_PAGE))
@@ -388,13 +451,14 @@ def results(
 
     key = ("policy_results", run_id, scope_key(p), park, policy_id, status, uscc, page, size)
     total, cached = ctx.cache.get(key, compute)
-    names = park_names(ctx, locale)
+    names, policies = park_names(ctx, locale), policy_names(library())
     refs = clause_refs(library())
     rows = []
     for r in cached:
         row = dict(r)
         row["park"] = names.get(row["park_id"], row["park_id"])
-        row["clause_ref"] = refs.get((row["policy_id"], row["clause_id"]), ("", ""))[0]
+        row["policy_name"] = policies.get(row["policy_id"], row["policy_id"])
+        row["clause_ref"], row["clause_title"] = refs.get((row["policy_id"], row["clause_id"]), ("", ""))
         row["status_text"] = t(f"policy.status_{row['status']}")
         row["missing_text"] = pol.missing_fields_zh(row["missing_fields"])
         rows.append(row)
@@ -434,8 +498,11 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, A
 def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, Any]:
     """Every clause of one firm in one run with its trace explained (403/404 as for the firm)."""
     p.require(Perm.FINANCE)
-    firm = enterprise_row(ctx, p, uscc)
-    run = run_info(ctx, run_id)
+    run = run_info(ctx, run_id)  # an unknown run is named first (404)
+    try:
+        firm = enterprise_row(ctx, p, uscc)  # out of scope: 403
+    except NotFound:
+        raise no_such_firm(uscc) from None
     with ctx.pool.reader() as wh:
         found = pol.load_results(wh, run_id, firm["uscc"]).to_pylist()  # traces expanded to full text
     lib = library()
@@ -451,6 +518,7 @@ def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, A
                 "amount_fen": r["amount_fen"],
                 "missing_fields": r["missing_fields"],
                 "explained": ex,
+                "rule_text": rule_text(str(ex.amount.get("rule") or "")),
             }
         )
     absent = None if items else pol.registered_after_text(firm.get("registered_on"), run["period"])  # say why
@@ -492,6 +560,73 @@ def trace_json(item: dict[str, Any]) -> dict[str, Any]:
         "amount": ex.amount,
         "extra": ex.extra,
     }
+
+
+# ---- a trace read for people (display only: the stored trace keeps its codes) ------------------
+
+LEDGER_PAID: Final = "already paid (one-time award)"
+"""The ledger note a run writes into the trace of a one-time award paid before (see run_now)."""
+NOTE_KEYS: Final = ("group", "group_ref", "superseded_by", "kept_over", "ledger", "enterprise_cap", "budget")
+_FIELD_CODE = re.compile(r"\b([a-z][a-z_]*)\[(\d{4})\]")
+
+
+def _field_en(m: re.Match[str]) -> str:
+    key = f"policy_check.fact.{m.group(1)}"
+    label = translate("en", key)
+    if label == key:
+        return m.group(0)
+    if label[1:2].islower():  # Revenue → revenue; R&D expense stays
+        label = label[0].lower() + label[1:]
+    return f"{label} {m.group(2)}"
+
+
+def rule_text(rule: str) -> str:
+    """The amount rule as the trace records it (``中文 / English``), Chinese first, the English half
+    with its field codes named: ``single tiers on revenue_fen[2023]`` → ``single tiers on revenue
+    2023``."""
+    zh, sep, en = rule.partition(" / ")
+    return f"{zh} / {_FIELD_CODE.sub(_field_en, en)}" if sep else rule
+
+
+def note_text(key: str, value: Any, t: Any) -> str:
+    """One note of a trace (the group, the ledger, a cap or a budget pool) in the reader's words."""
+    lib = library()
+    if key == "ledger" and value == LEDGER_PAID:
+        return str(t("policy.ledger_paid"))
+    if key in ("superseded_by", "kept_over") and isinstance(value, str):
+        return "、".join(clause_name(lib, x) for x in value.split(",") if x)
+    if key == "enterprise_cap" and isinstance(value, dict):
+        return str(
+            t(
+                "policy.cap_note",
+                ref=value.get("ref", ""),
+                cap=yuan(value.get("cap")),
+                requested=yuan(value.get("requested")),
+                granted=yuan(value.get("granted")),
+            )
+        )
+    if key == "budget" and isinstance(value, dict):
+        rule = str(value.get("rule", ""))
+        return str(
+            t(
+                "policy.budget_note",
+                ref=value.get("ref", ""),
+                pool=yuan(value.get("pool")),
+                rule=t(f"whatif.rule_{rule}") if rule in ("pro_rata", "ranking") else rule,
+                requested=yuan(value.get("requested")),
+                granted=yuan(value.get("granted")),
+            )
+        )
+    return str(value)
+
+
+def trace_notes(ex: Explained, t: Any) -> list[tuple[str, str]]:
+    """The notes of a trace beyond its conditions, as (label, text) for the trace page."""
+    return [
+        (t(f"policy.extra_{k}") if k in NOTE_KEYS else k, note_text(k, v, t))
+        for k, v in ex.extra.items()
+        if k != "status"
+    ]
 
 
 # ---- running ---------------------------------------------------------------------------------

@@ -35,8 +35,10 @@ Finance = Annotated[Principal, Depends(requires(Perm.FINANCE))]
 Runner = Annotated[Principal, Depends(requires(Perm.POLICY_RUN))]
 RunId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z_.:-]*$")]
 Uscc = Annotated[str, Path(min_length=18, max_length=18, pattern=r"^[0-9A-Za-z]{18}$")]
-Park = Annotated[str | None, Query(max_length=64)]
-PolicyId = Annotated[str | None, Query(max_length=64, pattern=r"^([a-z0-9][a-z0-9_-]*)?$")]
+Park = Annotated[
+    str | None, Query(max_length=64, description="园区代码或名称 / park code or name (梧桐, wutong)")
+]
+PolicyId = Annotated[str | None, Query(max_length=128, description="政策编号或名称 / policy id or name")]
 Status = Annotated[
     str | None,
     Query(
@@ -153,15 +155,16 @@ def results_page(
     page: Page = 1,
 ) -> Response:
     ctx, loc, t = context(request), locale(request), tr(request)
-    run = q.run_info(ctx, run_id)
+    run = q.run_info(ctx, run_id)  # an unknown run: 404 naming it
+    park, policy = q.result_filters(ctx, park, policy)  # 梧桐 → wutong; an unknown value: 400
     table = q.results(
         ctx,
         p,
         loc,
         t,
         run_id,
-        park=park or None,
-        policy_id=policy or None,
+        park=park,
+        policy_id=policy,
         status=status or None,
         page=page,
         size=PAGE_SIZE,
@@ -180,7 +183,7 @@ def results_page(
             "provisional": q.provisional_note(run),
             "table": table,
             "parks": {} if p.uscc_scope else names,
-            "policies": list(q.library().policies),
+            "policies": q.policy_names(q.library()),
             "statuses": q.STATUSES,
             **filters,
             "page": page,
@@ -195,14 +198,17 @@ def results_page(
 
 @pages.get("/policy/runs/{run_id}/trace/{uscc}")
 def trace_page(request: Request, p: Finance, run_id: RunId, uscc: Uscc) -> Response:
-    ctx, loc = context(request), locale(request)
+    ctx, loc, t = context(request), locale(request), tr(request)
     data = q.traces(ctx, p, run_id, uscc)
     firm = data["firm"]
+    for item in data["items"]:  # the notes in words (the stored trace keeps its codes)
+        item["notes"] = q.trace_notes(item["explained"], t)
     return render(
         request,
         "policy_trace.html",
         {
             **data,
+            "policy_names": q.policy_names(q.library()),
             "provisional": q.provisional_note(data["run"]),
             "park": park_names(ctx, loc).get(firm["park_id"], firm["park_id"]),
             "yuan": q.yuan,
@@ -309,8 +315,8 @@ def run_results(
 ) -> Any:
     """Payable first. ``amount_fen`` is integer fen; the Excel export holds every matching row."""
     ctx, t = context(request), tr(request)
-    q.run_info(ctx, run_id)
-    table = q.results(
+    q.run_info(ctx, run_id)  # an unknown run: 404 naming it
+    table = q.results(  # park by code or name, policy by id or name; an unknown value: 400
         ctx,
         p,
         locale(request),
