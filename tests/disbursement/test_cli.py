@@ -97,7 +97,11 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
 
     assert "本次支付 paid now: 3 项, 620,000.00 元" in _ok(["batch", "pay", "1", "--user", "chen"])
     again = _ok(["batch", "pay", "1", "--user", "chen"])
-    assert "paid now: 0 项" in again and "already paid: 3 项" in again
+    assert (
+        "paid now: 0 项" in again
+        and "paid by this batch before: 3 项" in again
+        and "already paid: 0 项" in again
+    )
     ledger = _ok(["ledger"])
     assert "3 笔 entries, 620,000.00 元" in ledger
     assert "一次性" in ledger and "2024" in ledger  # the period: the year, or 一次性 for a one-time award

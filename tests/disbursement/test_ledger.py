@@ -16,7 +16,7 @@ from zonebrain import policy
 from zonebrain.appstore import AppStore
 from zonebrain.appstore.disbursement_models import PaymentLedgerRow
 from zonebrain.core.errors import StorageError
-from zonebrain.disbursement import Disbursement, ItemStatus, Ledger, RunRows, load_run
+from zonebrain.disbursement import Disbursement, Ledger, RunRows, WrongStep, load_run
 
 
 def test_paying_twice_pays_once(
@@ -48,11 +48,9 @@ def test_ledger_is_the_payment_history_of_a_rerun(
     assert json.loads(once["trace"])["ledger"] == "already paid (one-time award)"
     assert rows[B, "zz-rd-input"]["status"] == "eligible"  # a yearly award: the engine pays it again …
 
-    b2 = d.create_batch(people.chen, load_run(zone.wh, rerun.run_id))
-    items = {(i.uscc, i.policy_id): i for i in d.items(b2.id)}
-    assert (A, "zz-hitech-first-cert") not in items  # ineligible in the re-run
-    assert items[B, "zz-rd-input"].status is ItemStatus.ALREADY_PAID  # … the ledger does not (same period)
-    assert b2.total_fen == 0
+    # … the ledger does not (same period): B's award is already paid, A's not in it; no batch
+    with pytest.raises(WrongStep, match=r"本次测算没有待兑现的奖励: .* 1 项奖励中, 此前已兑现 1 项"):
+        d.create_batch(people.chen, load_run(zone.wh, rerun.run_id))
 
 
 def test_a_rerun_without_history_still_cannot_pay_twice(
@@ -60,10 +58,9 @@ def test_a_rerun_without_history_still_cannot_pay_twice(
 ) -> None:
     d.pay(people.chen, approved(d, people, first_run, clock).id)
     rerun = policy.run_policies(zone.wh, policy.load_library(), AS_OF)  # forgot history=ledger
-    b2 = approved(d, people, load_run(zone.wh, rerun.run_id), clock)
-    assert b2.counts == {"already_paid": 3}
-    r = d.pay(people.chen, b2.id)
-    assert not r.paid and len(r.already_paid) == 3 and d.ledger.count() == 3
+    with pytest.raises(WrongStep, match="此前已兑现 3 项"):  # the ledger holds all three: no batch
+        d.create_batch(people.chen, load_run(zone.wh, rerun.run_id))
+    assert d.ledger.count() == 3
 
 
 def test_two_approved_batches_of_one_run_pay_each_award_once(

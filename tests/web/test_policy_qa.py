@@ -159,7 +159,7 @@ def test_statuses_once_and_run_kinds_are_labels(flow: dict[str, Any], users: dic
     assert "结果代码" not in batches and ">paid<" not in batches and "已兑现" in batches
     assert api_ok(c.get("/api/v1/policy/batches"))["rows"][0]["status"] == "paid"  # the API keeps the code
     codes = _sheet(c.get("/api/v1/policy/batches?format=xlsx").content)[1]
-    assert "结果代码" in codes  # and so does the export
+    assert "状态代码" in codes  # and so does the export
     bid = flow["batch"]
     once = [
         r

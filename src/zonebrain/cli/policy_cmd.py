@@ -509,21 +509,24 @@ def batch_pay(
     Record the payment in the ledger (not by its approver; idempotent)."""
     with _flow(app_db) as (d, store):
         r = d.pay(_user(store, user), batch_id)
+    before = f"本批次此前已兑现 paid by this batch before: {len(r.paid_before)} 项; " if r.paid_before else ""
     _common.console.print(
-        f"本次支付 paid now: {len(r.paid)} 项, {display_fen(r.paid_fen, '元')} 元; "
-        f"此前已兑现 already paid: {len(r.already_paid)} 项 (未重复支付 / not paid again)",
+        f"本次支付 paid now: {len(r.paid)} 项, {display_fen(r.paid_fen, '元')} 元; {before}"
+        f"此前已兑现 already paid: {r.paid_elsewhere} 项 (未重复支付 / not paid again)",
         highlight=False,
     )
     shown = 20  # a repeat payment of a whole batch would otherwise print every award
-    for i in r.already_paid[:shown]:
+    mine = {i.id for i in r.paid_before}
+    elsewhere = [i for i in r.already_paid if i.id not in mine]  # this batch's own are not news
+    for i in elsewhere[:shown]:
         _common.console.print(
             f"  已兑现 already paid: {i.enterprise_name} {i.uscc} {i.policy_id}/{i.clause_id} ({i.period})",
             highlight=False,
             markup=False,
         )
-    if len(r.already_paid) > shown:
+    if len(elsewhere) > shown:
         _common.console.print(
-            f"  … 另有 {len(r.already_paid) - shown} 项已兑现 (and {len(r.already_paid) - shown} more); "
+            f"  … 另有 {len(elsewhere) - shown} 项已兑现 (and {len(elsewhere) - shown} more); "
             f"全部见 / all in: zonebrain policy batch show {batch_id}",
             highlight=False,
         )

@@ -49,6 +49,13 @@ SETTINGS: Final = (
         "园区定义文件 (YAML); 为空则用内置的郑州高新区",
         "zone file (YAML); empty means the built-in Zhengzhou High-tech Zone",
     ),
+    Setting(
+        "publicity_contact",
+        "ZONEBRAIN_PUBLICITY_CONTACT",
+        "郑州高新技术产业开发区管理委员会政策兑现工作专班",
+        "公示名单中写明的异议受理单位 (可含电话、地址)",
+        "where the 公示 (publicity) lists tell people to raise an objection (office, phone, address)",
+    ),
     Setting("host", "ZONEBRAIN_HOST", "127.0.0.1", "网页服务监听地址", "address the web app listens on"),
     Setting("port", "ZONEBRAIN_PORT", "8765", "网页服务端口", "port the web app listens on"),
 )

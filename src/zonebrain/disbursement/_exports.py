@@ -15,11 +15,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from zonebrain import policy
+from zonebrain.core import settings
+from zonebrain.core.clock import beijing
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._model import (
     ITEM_LABELS,
     Batch,
+    BatchStatus,
     Item,
     ItemStatus,
     VerificationRequest,
@@ -81,36 +84,61 @@ def _suffix(path: Path, allowed: tuple[str, ...]) -> str:
     return suffix
 
 
-def _publicity_text(batch: Batch, table: pa.Table) -> list[str]:
+def publicity_contact(contact: str | None = None) -> str:
+    """Where to raise an objection to a 公示 list (printed in its 说明 and Word text): *contact*, else
+    the ``publicity_contact`` setting (``$ZONEBRAIN_PUBLICITY_CONTACT``; default the 兑现 office of
+    the zone's administration, 管委会, which runs the 公示 whatever body issued each policy)."""
+    return (
+        (contact or "").strip()
+        or settings.get("publicity_contact").strip()
+        or settings.BY_NAME["publicity_contact"].default
+    )
+
+
+def _publicity_text(batch: Batch, table: pa.Table, contact: str) -> list[str]:
+    """The notice above the list. A file exported after the 公示 says what happened since: the
+    early close (when, why), the approval or payment, so a re-export does not read as a list still
+    proposed for a period that in fact ended earlier."""
     total = sum(table["amount_fen"].to_pylist())
     start = batch.publicity_start or "____"
     end = batch.publicity_end or "____"
-    intro = (
-        f"根据{batch.period}年度政策兑现测算 (运行 {batch.run_id}), 经审核, 拟兑现以下 {table.num_rows} 项奖励, "
-        f"合计 {display_fen(total, '元')} 元, 现予公示。"
-    )
+    source = f"根据{batch.period}年度政策兑现测算 (运行 {batch.run_id}), "
+    amount = f"{table.num_rows} 项奖励, 合计 {display_fen(total, '元')} 元"
+    if batch.status is BatchStatus.PAID:
+        intro = f"{source}经审核、公示和审批, 已兑现以下 {amount}。本名单为公示结束后导出的记录。"
+    elif batch.status is BatchStatus.APPROVED:
+        intro = f"{source}经审核、公示, 已审批兑现以下 {amount}。本名单为公示结束后导出的记录。"
+    else:
+        intro = f"{source}经审核, 拟兑现以下 {amount}, 现予公示。"
+    period = f"公示期: {start} 至 {end}。"
+    if batch.publicity_closed_at is not None:
+        closed = beijing(batch.publicity_closed_at).date()
+        note = f" (原因: {batch.publicity_note})" if batch.publicity_note else ""
+        period = f"公示期: {start} 至 {end}, 已于 {closed} 提前结束{note}。"
     return [
         intro,
-        f"公示期: {start} 至 {end}。公示期内对名单有异议的, 请以书面形式实名向政策兑现工作专班反映。",
+        period,
+        f"公示期内对名单有异议的, 请以书面形式实名向{contact}反映。",
     ]
 
 
 def write_publicity(
-    batch: Batch, items: Sequence[Item], path: Path | str, *, today: dt.date
+    batch: Batch, items: Sequence[Item], path: Path | str, *, today: dt.date, contact: str | None = None
 ) -> tuple[Path, int]:
     """The 公示 list as .xlsx or .docx (by *path*'s suffix), the Word notice dated *today* (a Beijing
-    date: the service's :meth:`~Disbursement.today`, never the machine's UTC date); returns the
-    path and the row count."""
+    date: the service's :meth:`~Disbursement.today`, never the machine's UTC date); objections go
+    to *contact* (:func:`publicity_contact`); returns the path and the row count."""
+    contact = publicity_contact(contact)
     path = Path(path)
     suffix = _suffix(path, (".xlsx", ".docx"))
     table = publicity_table(items)
     title = f"{batch.title}公示名单"
     if suffix == ".xlsx":
-        notes = pa.table({"说明": [title, *_publicity_text(batch, table)]})
+        notes = pa.table({"说明": [title, *_publicity_text(batch, table, contact)]})
         export_excel({"公示名单": table, "说明": notes}, path, PUBLIC_HEADERS, ("amount_fen",), "元")
     else:
         doc = WordReport(title, f"兑现批次 #{batch.id}", date=today)
-        for line in _publicity_text(batch, table):
+        for line in _publicity_text(batch, table, contact):
             doc.paragraph(line)
         doc.table(
             table,

@@ -222,11 +222,22 @@ class LedgerEntry:
 
 @dataclass(frozen=True)
 class PayResult:
-    """What one ``pay`` did: the items paid now, and those the ledger already held (never paid twice)."""
+    """What one ``pay`` did: the items paid now, and those the ledger already held (never paid
+    twice); of the latter, when the batch was paid before (a second click), those this batch itself
+    paid then (:attr:`paid_before`)."""
 
     batch: Batch
     paid: tuple[Item, ...]
     already_paid: tuple[Item, ...]
+    """Not paid by this call because the ledger held them: paid by another batch, or by this one
+    at an earlier ``pay`` (those are also in :attr:`paid_before`)."""
+    paid_before: tuple[Item, ...] = ()
+    """Of :attr:`already_paid`, those this same batch paid at an earlier ``pay`` (status ``paid``)."""
+
+    @property
+    def paid_elsewhere(self) -> int:
+        """How many of :attr:`already_paid` another batch paid (not this one)."""
+        return len(self.already_paid) - len(self.paid_before)
 
     @property
     def paid_fen(self) -> int:

@@ -37,7 +37,7 @@ from zonebrain.appstore.disbursement_models import (
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.clock import beijing, beijing_text
 from zonebrain.core.errors import InputError
-from zonebrain.disbursement import _convert, _exports
+from zonebrain.disbursement import _convert, _exports, _guards
 from zonebrain.disbursement._exports import ParkNames
 from zonebrain.disbursement._ledger import Ledger, existing
 from zonebrain.disbursement._model import (
@@ -59,6 +59,7 @@ from zonebrain.disbursement._model import (
 from zonebrain.disbursement._source import RunRows
 from zonebrain.disbursement._steps import (
     _acting,
+    _already,
     _audit,
     _batch_row,
     _check,
@@ -68,6 +69,7 @@ from zonebrain.disbursement._steps import (
     _item_row,
     _items,
     _key,
+    _lock_for_batch,
     _may_export,
     _refusal_audited,
     _touch,
@@ -205,12 +207,17 @@ class Disbursement:
         chosen = tuple(sorted(set(eligible["policy_id"].to_pylist()) | set(policies or ())))
         rows = eligible.to_pylist()
         with self._store.session() as s:
+            _lock_for_batch(s)  # first: the checks below and the inserts hold against a concurrent create
             _acting(s, actor, CREATORS, "建立兑现批次", "create a batch")
             now = self._clock()
             keys = [_key(r) for r in rows]
             paid = existing(s, keys)
             withdrawn = _withdrawn_before(s, keys)
             payable = [k for k in keys if k not in paid and k not in withdrawn]
+            if not payable:
+                raise _guards.nothing_to_pay(
+                    run.run_id, len(keys), len(paid), len(set(withdrawn) - set(paid))
+                )
             open_elsewhere = _in_open_batches(s, payable)  # only what this batch would list for payment
             if open_elsewhere:
                 ids = ", ".join(f"#{i}" for i in sorted(set(open_elsewhere.values())))
@@ -285,6 +292,7 @@ class Disbursement:
             _acting(s, actor, REVIEWERS, "审核兑现批次", "review a batch")
             b = _batch_row(s, batch_id)
             _four_eyes(actor, "reviewer", {"creator": b.created_by}, "请由另一位工作人员审核")
+            _already(s, b, BatchStatus.REVIEWED, b.reviewed_by, b.reviewed_at, "审核", "reviewed", actor)
             _check(b, expected_version, BatchStatus.DRAFT, "审核 (review)")
             b.status, b.reviewed_by, b.reviewed_at = BatchStatus.REVIEWED.value, actor.id, self._clock()
             return self._done(s, actor, b, "disbursement.review", {"note": note.strip()}, ip)
@@ -308,6 +316,7 @@ class Disbursement:
             _acting(s, actor, CREATORS, "发布公示", "publish the list")
             b = _batch_row(s, batch_id)
             _check(b, expected_version, BatchStatus.REVIEWED, "公示 (publicize)")
+            _guards.publicity_dates(start, end, self.today())
             created = beijing(b.created_at).date()
             if end < created:
                 raise InputError(
@@ -358,12 +367,11 @@ class Disbursement:
         with self._store.session() as s:
             item = _item_row(s, item_id)
             user = _acting(s, actor, RECORDERS | {Role.ENTERPRISE_USER}, "登记异议", "record an objection")
-            if Role(user.role) is Role.ENTERPRISE_USER and user.uscc != item.uscc:
-                raise Role.ENTERPRISE_USER.refuse(
-                    NotAllowed, "对其他企业的名单项提出异议", "object to other firms' items"
-                )
+            _guards.objection_scope(user, item)
             b = _batch_row(s, item.batch_id)
             _check(b, b.version, BatchStatus.PUBLICIZED, "登记异议 (record an objection)")
+            _guards.objection_open(b, self.today())
+            _guards.duplicate_objection(s, item.id, text.strip(), raised_by.strip()[:128])
             if item.status not in (ItemStatus.LISTED.value, ItemStatus.OBJECTED.value):
                 raise WrongStep(
                     f"名单项 #{item.id} 状态为{ITEM_LABELS[ItemStatus(item.status)]} ({item.status}), "
@@ -443,6 +451,7 @@ class Disbursement:
             taken = {"creator": b.created_by, "reviewer": b.reviewed_by}
             _four_eyes(actor, "approver", taken, "请由另一位领导或管理员审批")  # before the role, as ever
             _acting(s, actor, APPROVERS, "审批兑现批次", "approve a batch")
+            _already(s, b, BatchStatus.APPROVED, b.approved_by, b.approved_at, "审批", "approved", actor)
             _check(b, expected_version, BatchStatus.PUBLICIZED, "审批 (approve)")
             today = self.today()
             if b.publicity_closed_at is None and b.publicity_end is not None and today <= b.publicity_end:
@@ -476,8 +485,9 @@ class Disbursement:
         """支付: write the approved items to the ledger in one transaction and mark them paid; recorded
         by anyone of :data:`CREATORS` or :data:`APPROVERS` but the batch's approver (the creator, say).
 
-        Idempotent: an award the ledger already holds (this batch paid before, or another batch of a
-        re-run) is reported as ``already_paid`` and never written twice; the ledger's UNIQUE key is
+        Idempotent: paying a paid batch again writes nothing and reports what this batch paid as
+        ``paid_before``; an award the ledger already held from another batch (of a re-run, say) is
+        reported as ``already_paid`` and never written twice; the ledger's UNIQUE key is
         the last line of defence against two payments racing.
         """
         for _attempt in range(_MAX_PAY_ATTEMPTS):
@@ -494,11 +504,21 @@ class Disbursement:
             _acting(s, actor, CREATORS | APPROVERS, "登记支付", "record the payment")
             b = _batch_row(s, batch_id)
             _four_eyes(actor, "payer", {"approver": b.approved_by}, "请由制单人或另一位工作人员登记支付")
-            if b.status == BatchStatus.PAID.value:
-                again = _items(s, b.id, ItemStatus.PAID, ItemStatus.ALREADY_PAID)
-                detail = {"paid_now": 0, "already_paid": len(again), "total_fen": 0}
+            if b.status == BatchStatus.PAID.value:  # paid before: by this batch, or held already then
+                mine, before = _items(s, b.id, ItemStatus.PAID), _items(s, b.id, ItemStatus.ALREADY_PAID)
+                detail = {
+                    "paid_now": 0,
+                    "paid_before": len(mine),
+                    "already_paid": len(before),
+                    "total_fen": 0,
+                }
                 s.add(_audit(actor, "disbursement.pay", b, detail, ip, outcome="already_paid"))
-                return PayResult(_convert.batch(s, b), (), tuple(_convert.item(i) for i in again))
+                return PayResult(
+                    _convert.batch(s, b),
+                    (),
+                    tuple(_convert.item(i) for i in [*mine, *before]),
+                    tuple(_convert.item(i) for i in mine),
+                )
             _check(b, b.version, BatchStatus.APPROVED, "支付 (pay)")
             now = self._clock()
             items = _items(s, b.id, ItemStatus.APPROVED)
@@ -670,15 +690,21 @@ class Disbursement:
     # ---- files -----------------------------------------------------------------------------
 
     @_refusal_audited("disbursement.export", "batch")
-    def export_publicity(self, actor: User, batch_id: int, path: Path | str, *, ip: str = "") -> Path:
-        """The 公示 list (.xlsx or .docx by suffix): 企业名称, masked USCC, 政策, 条款, 金额(元)."""
+    def export_publicity(
+        self, actor: User, batch_id: int, path: Path | str, *, ip: str = "", contact: str | None = None
+    ) -> Path:
+        """The 公示 list (.xlsx or .docx by suffix): 企业名称, masked USCC, 政策, 条款, 金额(元); its
+        notice records an early close and says where to object (*contact*, else
+        ``$ZONEBRAIN_PUBLICITY_CONTACT``, else the zone's 政策兑现工作专班)."""
         _may_export(actor, CREATORS | REVIEWERS)
         b = self.batch(batch_id)
         if b.status is BatchStatus.CANCELLED:
             raise WrongStep(f"兑现批次 #{b.id} 已作废, 不能生成公示名单 (the batch is cancelled)")
         if b.status is BatchStatus.DRAFT:
             raise WrongStep(f"兑现批次 #{b.id} 尚未审核, 不能生成公示名单 (review the batch first)")
-        out, rows = _exports.write_publicity(b, self.items(batch_id), path, today=self.today())
+        out, rows = _exports.write_publicity(
+            b, self.items(batch_id), path, today=self.today(), contact=contact
+        )
         self._record_export(actor, batch_id, "publicity", out, rows, ip)
         return out
 

@@ -10,13 +10,14 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from zonebrain.appstore import AuditRow, ConcurrentUpdate, Role, User, UserRow
 from zonebrain.appstore.disbursement_models import PaymentLedgerRow, PayoutBatchRow, PayoutItemRow
 from zonebrain.appstore.pipeline_models import audit_row
+from zonebrain.core.clock import beijing_text
 from zonebrain.disbursement._ledger import Key
 from zonebrain.disbursement._model import (
     BatchStatus,
@@ -100,6 +101,26 @@ def _in_open_batches(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
     upheld objection) cannot be bypassed by paying another."""
     done = (BatchStatus.PAID.value, BatchStatus.CANCELLED.value)
     return _items_where(s, keys, PayoutBatchRow.status.not_in(done), PayoutItemRow.status.in_(_LIVE))
+
+
+_BATCH_LOCK = 0x7A62_6261_7463_6801
+"""The PostgreSQL advisory lock key that batch creations take (any fixed bigint; "zbbatch" in hex)."""
+
+
+def _lock_for_batch(s: Session) -> None:
+    """Make *s* the only transaction building a batch until it commits, before it looks anything up:
+    the "one open batch per award" check and the inserts of the batch's items are then atomic, so
+    two officers building a batch from one run at the same moment cannot both list an award.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock now (the driver would begin only at
+    the first INSERT, after the lookups). PostgreSQL: a transaction-scoped advisory lock that only
+    other batch creations wait for (reviews, objections and payments go on). Call it first in the
+    session, before any other statement."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "sqlite":
+        s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    elif dialect == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BATCH_LOCK})
 
 
 def _withdrawn_before(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
@@ -226,6 +247,42 @@ def _version(what: str, stored: int, given: int) -> None:
             f"{what} 已被他人修改 (changed by someone else: version {stored}, you had {given}); "
             "请刷新后重试 / reload and retry"
         )
+
+
+_FORWARD = (
+    BatchStatus.DRAFT,
+    BatchStatus.REVIEWED,
+    BatchStatus.PUBLICIZED,
+    BatchStatus.APPROVED,
+    BatchStatus.PAID,
+)
+"""The statuses in the order the steps reach them (作废 is not on the way)."""
+
+
+def _already(
+    s: Session,
+    b: PayoutBatchRow,
+    step: BatchStatus,
+    by: int | None,
+    at: dt.datetime | None,
+    zh: str,
+    en: str,
+    actor: User,
+) -> None:
+    """Refuse a step the batch already took (a second click on 审核, a form sent twice): *b* is at
+    *step* or beyond, the step taken by *actor* (user id *by*) at *at*. Says so, with who and when,
+    instead of the version check's "changed by someone else", which reads wrong when it was the
+    same officer (for someone else it is true, and stays)."""
+    if b.status == BatchStatus.CANCELLED.value or at is None or by != actor.id:
+        return
+    if _FORWARD.index(BatchStatus(b.status)) < _FORWARD.index(step):
+        return
+    when = beijing_text(at)
+    who = _user_name(s, by)
+    raise WrongStep(
+        f"兑现批次 #{b.id} 已{zh} ({who}, {when}), 当前为{batch_label(b.status)}, 无需重复操作 "
+        f"(batch #{b.id} was already {en} by {who} at {when}; nothing to do again)"
+    )
 
 
 def _check(b: PayoutBatchRow, expected_version: int, step: BatchStatus, what: str) -> None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from zonebrain import disbursement, policy
 from zonebrain.appstore import Role
+from zonebrain.core.clock import beijing
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import LIVE
 from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
@@ -63,33 +64,36 @@ BATCH_COLUMNS: Final = [
     Col("approved_by", "payout.col.approved_by"),
     Col("paid_by", "payout.col.paid_by"),
     Col("version", "payout.col.version", "id"),
-    Col("status", "policy.col.status_code", page=False),
+    Col("status", "payout.col.status_code", page=False),
 ]
-"""Park officers' items and total are their park's (:func:`scoped_batch`)."""
+"""Park officers' items and total are their park's (:func:`scoped_batch`). 政策 names the policies
+by their Chinese names; 公示期 says when a 公示 was closed early."""
 ITEM_COLUMNS: Final = [
     Col("id", "payout.col.item", "id"),
     Col("enterprise_name", "col.name"),
     Col("uscc", "col.uscc"),
     Col("park", "col.park"),
-    Col("policy_name", "policy.col.title"),
+    Col("policy_name", "payout.col.policy_name"),
     Col("clause_ref", "policy.col.ref"),
     Col("clause_title", "policy.col.clause_title"),
-    Col("policy_id", "policy.col.policy"),
-    Col("clause_id", "policy.col.clause"),
+    Col("policy_id", "payout.col.policy_code"),
+    Col("clause_id", "payout.col.clause_code"),
     Col("period_text", "payout.col.ledger_period"),
     Col("period", "payout.col.period_code", page=False, xlsx=False),
     Col("amount_fen", "policy.col.amount", "fen", unit="元"),
     Col("status_text", "payout.col.status"),
-    Col("status", "policy.col.status_code", page=False),
+    Col("status", "payout.col.status_code", page=False),
 ]
 LEDGER_COLUMNS: Final = [
     Col("id", "payout.col.entry", "id"),
     Col("uscc", "col.uscc"),
     Col("enterprise_name", "col.name"),
     Col("park", "col.park"),
-    Col("policy_id", "policy.col.policy"),
-    Col("clause_id", "policy.col.clause"),
+    Col("policy_name", "payout.col.policy_name"),
     Col("clause_ref", "policy.col.ref"),
+    Col("clause_title", "policy.col.clause_title"),
+    Col("policy_id", "payout.col.policy_code"),
+    Col("clause_id", "payout.col.clause_code"),
     Col("period_text", "payout.col.ledger_period"),
     Col("period", "payout.col.period_code", page=False, xlsx=False),
     Col("amount_fen", "policy.col.amount", "fen", unit="元"),
@@ -102,6 +106,8 @@ LEDGER_COLUMNS: Final = [
     Col("reversed_by", "payout.col.reversed_by"),
     Col("reversed_at", "payout.col.reversed_at", "date"),
 ]
+"""The policy by its Chinese name and the clause by reference and title (as the batch page shows
+them), then their codes."""
 VERIFY_COLUMNS: Final = [
     Col("id", "payout.col.request", "id"),
     Col("enterprise_name", "col.name"),
@@ -180,11 +186,22 @@ def batch_json(b: disbursement.Batch) -> dict[str, Any]:
     }
 
 
-def _publicity(b: disbursement.Batch) -> str:
+def _publicity(b: disbursement.Batch, t: Any) -> str:
+    """``2026-11-24 ~ 2026-11-30``, and when it was closed early ``(已于 2026-11-27 提前结束)``."""
     if b.publicity_start is None:
         return ""
     text = f"{b.publicity_start} ~ {b.publicity_end}"
-    return text + (" ✕" if b.publicity_closed_at else "")
+    if b.publicity_closed_at is None:
+        return text
+    return (
+        f"{text} {t('payout.publicity_closed_early', date=beijing(b.publicity_closed_at).date().isoformat())}"
+    )
+
+
+def _policy_names(ids: Any) -> str:
+    """Policies by their Chinese names (one no longer in the library: its id)."""
+    names = pq.policy_names(pq.library())
+    return "、".join(names.get(pid, pid) for pid in ids)
 
 
 def scoped_batch(ctx: WebContext, p: Principal, b: disbursement.Batch) -> disbursement.Batch:
@@ -204,6 +221,7 @@ def batches(ctx: WebContext, p: Principal, t: Any, status: str | None = None) ->
     require(p, BATCH_VIEWERS)
     rows = []
     for whole in service(ctx).batches(status=status or None):
+        # 政策 by name; 公示期 with its early close spelled out
         b = scoped_batch(ctx, p, whole)
         rows.append(
             {
@@ -212,8 +230,8 @@ def batches(ctx: WebContext, p: Principal, t: Any, status: str | None = None) ->
                 "status_text": t(f"payout.status_{b.status.value}"),
                 "run_id": b.run_id,
                 "period": b.period,
-                "policies": ", ".join(b.policies),
-                "publicity": _publicity(b),
+                "policies": _policy_names(b.policies),
+                "publicity": _publicity(b, t),
                 "items": sum(b.counts.values()),
                 "total_fen": b.total_fen,
                 "created_by": b.created_by,
@@ -225,6 +243,17 @@ def batches(ctx: WebContext, p: Principal, t: Any, status: str | None = None) ->
             }
         )
     return DataTable("payout_batches", "payout.batches_title", list(BATCH_COLUMNS), rows)
+
+
+SHEETS: Final = {"payout_batches": "payout.sheet_batches", "payment_ledger": "payout.sheet_ledger"}
+"""The Excel sheet name of each table (catalogue key); a batch's items: ``payout.sheet_items``."""
+
+
+def sheet_name(table: DataTable, t: Any) -> str:
+    """The name of *table*'s Excel sheet as people read it (兑现批次, 批次 #3 名单, 支付台账)."""
+    if table.name in SHEETS:
+        return str(t(SHEETS[table.name]))
+    return str(t("payout.sheet_items", **table.title_params))
 
 
 def batch(ctx: WebContext, p: Principal, batch_id: int) -> disbursement.Batch:
@@ -287,11 +316,24 @@ def items(
 
 
 def item_in_scope(ctx: WebContext, p: Principal, item_id: int) -> disbursement.Item:
-    """One item, 403 when *p* may not see its enterprise (a park officer and another park)."""
+    """One item, 403 when *p* may not see its enterprise, saying so: another park's item (a park
+    officer) or another firm's (an enterprise user), the officer's park by name."""
     it = service(ctx).item(item_id)
-    if not p.may_see(it.park_id, it.uscc):
-        raise Forbidden()
-    return it
+    if p.may_see(it.park_id, it.uscc):
+        return it
+    if p.uscc_scope is not None:
+        raise p.role.refuse(
+            Forbidden,
+            f"对其他企业的名单项提出异议: 名单项 #{it.id} 不是本企业的",
+            f"object to other firms' items: item #{it.id} is not your enterprise's",
+        )
+    mine = park_names(ctx, "zh-CN").get(p.park_scope or "", p.park_scope or "")
+    raise p.role.refuse(
+        Forbidden,
+        f"对其他园区的名单项提出异议: 名单项 #{it.id} 不属于您负责的{mine}园区",
+        f"object to other parks' items: item #{it.id} is outside your park {mine}",
+        park_id=p.park_scope,
+    )
 
 
 def objections(ctx: WebContext, p: Principal, batch_id: int) -> list[dict[str, Any]]:
@@ -335,6 +377,7 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
     role, status, me = p.role, b.status, p.user.username
     s = disbursement.BatchStatus
     over = b.publicity_closed_at is not None or (b.publicity_end is not None and today > b.publicity_end)
+    not_started = status is s.PUBLICIZED and b.publicity_start is not None and today < b.publicity_start
     return {
         "review": status is s.DRAFT and role in disbursement.REVIEWERS and me != b.created_by,
         "publicize": status is s.REVIEWED and role in disbursement.CREATORS,
@@ -345,7 +388,7 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
         "pay": status is s.APPROVED
         and role in (disbursement.CREATORS | disbursement.APPROVERS)
         and me != b.approved_by,
-        "object": status is s.PUBLICIZED and not over and role in BATCH_VIEWERS,
+        "object": status is s.PUBLICIZED and not over and not not_started and role in BATCH_VIEWERS,
         "resolve": status is s.PUBLICIZED and role in disbursement.REVIEWERS,
         "publicity_file": status not in (s.DRAFT, s.CANCELLED)
         and role in (disbursement.CREATORS | disbursement.REVIEWERS),
@@ -354,6 +397,7 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
         "cancel": status not in (s.PAID, s.CANCELLED) and may_cancel(p, b),
         "approval_pending": status in (s.DRAFT, s.REVIEWED, s.PUBLICIZED),
         "over": over,
+        "not_started": not_started,
     }
 
 
@@ -420,15 +464,19 @@ def ledger(
         )
     names = park_names(ctx, locale)
     staff = _staff_name(p, t)
+    lib = pq.library()
+    policy_names, clauses = pq.policy_names(lib), pq.clause_refs(lib)
     rows = [
         {
             "id": e.id,
             "uscc": e.uscc,
             "enterprise_name": name,
             "park": names.get(park or "", park or ""),
+            "policy_name": policy_names.get(e.policy_id, e.policy_id),
             "policy_id": e.policy_id,
             "clause_id": e.clause_id,
             "clause_ref": ref,
+            "clause_title": clause_title(clauses, e.policy_id, e.clause_id),
             "period": e.period,
             "period_text": period_text(e.period, t),
             "amount_fen": e.amount_fen,

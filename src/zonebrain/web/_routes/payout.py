@@ -45,6 +45,7 @@ from zonebrain.web._routes._payout_io import (
     VersionIn,
     domain_errors,
     one_of,
+    respond_sheet,
 )
 from zonebrain.web._tables import XLSX, XLSX_RESPONSE, Format, TableOut, attachment, respond
 
@@ -156,6 +157,7 @@ def batch_page(
     page: Page = 1,
     paid: Count = None,
     already: Count = None,
+    before: Count = None,
 ) -> Response:
     ctx, t, loc = context(request), tr(request), locale(request)
     with domain_errors(request):
@@ -180,6 +182,7 @@ def batch_page(
             "pages": max(1, ((table.total or 0) + PAGE_SIZE - 1) // PAGE_SIZE),
             "paid": paid,
             "already": already,
+            "before": before,
             "yuan": pq.yuan,
             "export": f"/api/v1/policy/batches/{batch_id}/items?format=xlsx{'&status=' + status if status else ''}",
         },
@@ -257,7 +260,8 @@ def approve_form(
 def pay_form(request: Request, p: User, batch_id: Id) -> Response:
     with domain_errors(request):
         r = q.service(context(request)).pay(p.user, batch_id, ip=client_ip(request))
-    return _back(batch_id, paid=len(r.paid), already=len(r.already_paid))
+    before = len(r.paid_before) or None  # a second click: this batch's own payments, not "paid before"
+    return _back(batch_id, paid=len(r.paid), already=r.paid_elsewhere, before=before)
 
 
 @pages.post("/policy/batches/{batch_id}/cancel")
@@ -447,7 +451,8 @@ def _batch_out(b: disbursement.Batch) -> dict[str, Any]:
 def list_batches(request: Request, p: User, status: BatchStatus = None, format: Format = "json") -> Any:
     """Newest first; ``total_fen`` is what the batch pays (or paid). Staff only (park officers too)."""
     t = tr(request)
-    return respond(q.batches(context(request), p, t, status), format, t)
+    table = q.batches(context(request), p, t, status)
+    return respond_sheet(table, format, q.sheet_name(table, t), t)
 
 
 @api.post("/batches", status_code=201, summary="生成兑现批次 / build a draft batch from a recorded run")
@@ -497,7 +502,7 @@ def batch_items(
             page=page,
             size=None if format == "xlsx" else size,
         )
-    return respond(table, format, t)
+    return respond_sheet(table, format, q.sheet_name(table, t), t)
 
 
 @api.post("/batches/{batch_id}/review", summary="审核 / review (draft → reviewed, not by its creator)")
@@ -551,8 +556,9 @@ def api_approve(request: Request, p: User, batch_id: Id, body: VersionIn) -> dic
 
 @api.post("/batches/{batch_id}/pay", summary="支付 / record the payment (not by its approver; idempotent)")
 def api_pay(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
-    """Writes the ledger once; paying again reports every award as ``already_paid``. 403 when the
-    payer approved the batch (segregation of duties)."""
+    """Writes the ledger once; paying again reports every award as ``already_paid``, and of them
+    those this batch itself paid earlier as ``paid_before``. 403 when the payer approved the batch
+    (segregation of duties)."""
     with domain_errors(request):
         r = q.service(context(request)).pay(p.user, batch_id, ip=client_ip(request))
     return {
@@ -560,6 +566,7 @@ def api_pay(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
         "paid": len(r.paid),
         "paid_fen": r.paid_fen,
         "already_paid": len(r.already_paid),
+        "paid_before": len(r.paid_before),
         "already_paid_items": [
             {
                 "item_id": i.id,
@@ -679,7 +686,7 @@ def api_ledger(
         page=page,
         size=None if format == "xlsx" else size,
     )
-    return respond(table, format, t)
+    return respond_sheet(table, format, q.sheet_name(table, t), t)
 
 
 @api.post(

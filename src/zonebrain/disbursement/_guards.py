@@ -1,0 +1,93 @@
+"""Checks of the workflow's steps that refuse with a sentence saying what to do: the 公示 dates
+(not decades ahead), an objection (not before the 公示 starts, once, an enterprise's on its own
+items), a batch with nothing to pay. The service (:mod:`._service`) calls them
+inside its transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zonebrain.appstore import Role, UserRow
+from zonebrain.appstore.disbursement_models import PayoutBatchRow, PayoutItemRow, PayoutObjectionRow
+from zonebrain.core.clock import beijing_text
+from zonebrain.core.errors import InputError
+from zonebrain.disbursement._model import RESOLUTIONS, NotAllowed, WrongStep
+
+MAX_DAYS_AHEAD: Final = 90
+"""How far after today a 公示 may start or end (days). A 公示 is published within days of the
+review and runs 5–7 working days; a quarter leaves room to schedule one after a holiday or a
+committee meeting, while a mistyped year (2099 for 2025) is refused: such a batch could only wait
+for a date decades away, be closed early or be cancelled."""
+
+
+def publicity_dates(start: dt.date, end: dt.date, today: dt.date) -> None:
+    """Refuse a 公示 starting or ending more than :data:`MAX_DAYS_AHEAD` days after *today* (Beijing)."""
+    latest = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    for day, zh, en in ((start, "开始日", "start"), (end, "截止日", "end")):
+        if day > latest:
+            raise InputError(
+                f"公示{zh} {day} 晚于今天 ({today}) 起 {MAX_DAYS_AHEAD} 天 (the publicity would {en} "
+                f"more than {MAX_DAYS_AHEAD} days from today, after {latest}); 请填写从今天起的公示日期, "
+                "如 今天至 6 天后 (use dates from today, e.g. today to six days on), 或检查年份是否写错 "
+                "(or check the year)"
+            )
+
+
+def objection_open(b: PayoutBatchRow, today: dt.date) -> None:
+    """Refuse an objection before the 公示 starts: the list is not public yet."""
+    if b.publicity_start is not None and today < b.publicity_start:
+        raise WrongStep(
+            f"兑现批次 #{b.id} 的公示自 {b.publicity_start} 开始 (公示期 {b.publicity_start} 至 "
+            f"{b.publicity_end}), 尚未开始, 不能登记异议 (the publicity starts on {b.publicity_start}: "
+            f"objections are taken from then until {b.publicity_end})"
+        )
+
+
+def objection_scope(user: UserRow, item: PayoutItemRow) -> None:
+    """An enterprise user objects to its own items only: refuse another firm's item, saying it is
+    not theirs. (Park officers record objections from anyone; the web keeps them to their park's
+    items, :func:`zonebrain.web._queries.payout.item_in_scope`.)"""
+    role = Role(user.role)
+    if role is Role.ENTERPRISE_USER and user.uscc != item.uscc:
+        raise role.refuse(NotAllowed, "对其他企业的名单项提出异议", "object to other firms' items")
+
+
+def duplicate_objection(s: Session, item_id: int, text: str, raised_by: str) -> None:
+    """Refuse the same objection twice (same item, same text, same person who raised it), naming the
+    first: a form sent twice must not make two objections to resolve."""
+    first = s.scalars(
+        select(PayoutObjectionRow)
+        .where(
+            PayoutObjectionRow.item_id == item_id,
+            PayoutObjectionRow.text == text,
+            PayoutObjectionRow.raised_by == raised_by,
+        )
+        .order_by(PayoutObjectionRow.id)
+    ).first()
+    if first is None:
+        return
+    who = s.get(UserRow, first.recorded_by)
+    by = who.username if who is not None else f"#{first.recorded_by}"
+    state = f"已处理为{RESOLUTIONS.get(first.resolution, first.resolution)}" if first.resolution else "待处理"
+    en = f"resolved as {first.resolution}" if first.resolution else "open"
+    raise WrongStep(
+        f"同一异议已登记为异议 #{first.id} ({by}, {beijing_text(first.created_at)}, {state}), "
+        f"不重复登记 (the same objection is already recorded as #{first.id}, {en}); "
+        "如有新的情况请补充不同的内容 (if there is something new, write it in the text)"
+    )
+
+
+def nothing_to_pay(run_id: str, rows: int, paid: int, withdrawn: int) -> WrongStep:
+    """The refusal of a batch none of whose *rows* awards is payable: *paid* already paid, *withdrawn*
+    withdrawn by an upheld objection of an earlier batch."""
+    return WrongStep(
+        f"本次测算没有待兑现的奖励: 运行 {run_id} 的 {rows} 项奖励中, 此前已兑现 {paid} 项, "
+        f"已撤回 {withdrawn} 项, 无需生成兑现批次 (nothing to pay: the run's awards {rows}, "
+        f"paid before {paid}, withdrawn {withdrawn}). 新的奖励请在之后的测算 (新的基准日或考核年度) "
+        "中生成批次; 须重新支付的奖励请先在支付台账中冲正, 再生成批次 (build a batch from a later run; "
+        "to pay an award again, reverse its ledger entry first, then build the batch)"
+    )
