@@ -93,12 +93,17 @@ def test_coverage_command(analysis_cli: typer.Typer, tmp_path: Path) -> None:
     summary = book["概览 summary"]
     shares = {h.value: v for h, v in zip(summary[1], summary[2], strict=True) if "占比" in str(h.value)}
     assert shares and all(c.number_format == "0.0%" for c in shares.values())  # a percentage in Excel
-    assert shares["全部条款已决定的企业占比"].value == pytest.approx(4 / 7)  # the fraction, not a text
+    # the fraction, not a text; rounded to 4 places as the web's file (0.5714, not 0.5714285714285714)
+    assert shares["全部条款已决定的企业占比"].value == round(4 / 7, 4)
     decisions = book["决定情况 decisions"]
     assert [c.number_format for c in decisions[2] if c.column == decisions.max_column] == ["0.0%"]
     assert [c.value for c in book["缺失字段 missing"][2]][:4] == [
         "tax_fen[2024]",
         "2024年纳税总额",
-        "data",
+        "政府数据",  # in words, as the page says it (not the code "data")
         2,
     ]
+    clauses = book["条款覆盖 clauses"]
+    heads = [h.value for h in clauses[1]]
+    from_data = {row[heads.index("免申即享")].value for row in clauses.iter_rows(min_row=2)}
+    assert from_data == {"是"}  # rd_expense_fen treated as data: every clause; not TRUE/FALSE

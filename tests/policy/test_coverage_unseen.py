@@ -96,7 +96,7 @@ def test_the_command_warns_and_writes_chinese_headers(analysis_cli: typer.Typer,
     ]  # fmt: skip
     # 缺此字段合计 = 仅缺此字段 + 与其他字段共缺, row by row (tax_fen[2024]: 2 + 1 = 3)
     rows = list(book["缺失字段 missing"].iter_rows(min_row=2, values_only=True))
-    assert rows[0][:6] == ("tax_fen[2024]", "2024年纳税总额", "data", 2, 1, 3)
+    assert rows[0][:6] == ("tax_fen[2024]", "2024年纳税总额", "政府数据", 2, 1, 3)  # 来源 in words
     assert all(r[5] == r[3] + r[4] for r in rows)
     unseen = book["无企业记录 unseen"]
     assert heads["无企业记录 unseen"] == [

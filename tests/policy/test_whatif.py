@@ -260,6 +260,7 @@ def test_whatif_command_prints_and_writes_excel(analysis_cli: typer.Typer, tmp_p
     assert "预算池" in r.output
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == [
+        "情景 scenario",  # the web's sheets (QA item 14)
         "总体 totals",
         "按条款 clauses",
         "按园区 parks",

@@ -60,6 +60,7 @@ def test_the_scenario_sheet_names_its_items_in_chinese() -> None:
         period=2024,
         baseline_run_id="run-1",
         parameters={"zz-rd-input.cap": "80万"},
+        warnings=lambda: [],
     )
     p: Any = SimpleNamespace(can=lambda perm: True)
     sheet = q.sheets(r, p)["情景 scenario"].to_pydict()

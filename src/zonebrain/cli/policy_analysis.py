@@ -96,12 +96,14 @@ def _pair(text: str, what: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def _wan(fen: Any) -> str:
-    return "" if fen is None else display_fen(int(fen), "万元")
+def _yuan(fen: Any) -> str:
+    """Fen in 元, exact (two places are whole fen): the web's unit, and a delta shown is exactly
+    after − before as shown (in 万元 each figure rounded apart could differ by 0.01)."""
+    return "" if fen is None else display_fen(int(fen), "元")
 
 
 def _signed(fen: Any) -> str:
-    return ("+" if fen and fen > 0 else "") + _wan(fen)
+    return ("+" if fen and fen > 0 else "") + _yuan(fen)
 
 
 def _scenario(
@@ -155,6 +157,13 @@ def _edited(lib: policy.Library, f: Path) -> policy.Library:
     )
 
 
+def _park_names(wh: Warehouse) -> dict[str, str]:
+    """Park id → the short name the web shows (枫杨, not 枫杨街道)."""
+    from zonebrain.web._queries.policy_analysis import warehouse_park_names
+
+    return warehouse_park_names(wh)
+
+
 def _totals_table(r: policy.WhatIf) -> Table:
     t = Table("指标 measure", "基线 before", "情景 after", "变化 delta", title="总体 totals")
     row = r.totals.to_pylist()[0]
@@ -165,58 +174,58 @@ def _totals_table(r: policy.WhatIf) -> Table:
     ):
         t.add_row(label, str(row[f"{m}_before"]), str(row[f"{m}_after"]), f"{row[f'{m}_delta']:+d}")
     t.add_row(
-        "金额(万元) cost",
-        _wan(row["cost_before_fen"]),
-        _wan(row["cost_after_fen"]),
+        "金额(元) cost",
+        _yuan(row["cost_before_fen"]),
+        _yuan(row["cost_after_fen"]),
         _signed(row["cost_delta_fen"]),
     )
     return t
 
 
-def _park_table(r: policy.WhatIf) -> Table:
+def _park_table(r: policy.WhatIf, parks: dict[str, str]) -> Table:
     t = Table(
-        "园区 park", "受益企业 firms", "待核实 undetermined", "基线(万元) before", "情景(万元) after",
-        "变化(万元) delta", title="按园区 per park",
+        "园区 park", "受益企业 firms", "待核实 undetermined", "基线(元) before", "情景(元) after",
+        "变化(元) delta", title="按园区 per park",
     )  # fmt: skip
     for row in r.by_park.to_pylist():
-        name = row["park_name"] or row["park_id"] or "(未分园区 no park)"
+        name = parks.get(row["park_id"]) or row["park_name"] or row["park_id"] or "(未分园区 no park)"
         t.add_row(
             name,
             f"{row['firms_before']} → {row['firms_after']}",
             f"{row['undetermined_before']} → {row['undetermined_after']}",
-            _wan(row["cost_before_fen"]),
-            _wan(row["cost_after_fen"]),
-            _signed(row["cost_delta_fen"]),
+            _yuan(row["cost_before_fen"]),
+            _yuan(row["cost_after_fen"]),
+            _signed(row["cost_delta_fen"]),  # from fen: exactly after − before as shown
         )
     return t
 
 
 def _budget_table(r: policy.WhatIf) -> Table:
     t = Table(
-        "政策族 family", "预算池(万元) pool", "申请(万元) requested", "核定(万元) granted", "比例 share",
+        "政策族 family", "预算池(元) pool", "申请(元) requested", "核定(元) granted", "比例 share",
         title="预算池 budget pools (基线 → 情景 before → after)",
     )  # fmt: skip
     for row in r.budget.to_pylist():
         t.add_row(
             f"{row['family_id']} ({row['ref']})",
-            f"{_wan(row['pool_before_fen']) or '—'} → {_wan(row['pool_after_fen']) or '—'}",
-            f"{_wan(row['requested_before_fen'])} → {_wan(row['requested_after_fen'])}",
-            f"{_wan(row['granted_before_fen'])} → {_wan(row['granted_after_fen'])}",
+            f"{_yuan(row['pool_before_fen']) or '—'} → {_yuan(row['pool_after_fen']) or '—'}",
+            f"{_yuan(row['requested_before_fen'])} → {_yuan(row['requested_after_fen'])}",
+            f"{_yuan(row['granted_before_fen'])} → {_yuan(row['granted_after_fen'])}",
             f"{share_text(row['share_before'])} → {share_text(row['share_after'])}",
         )
     return t
 
 
-def _change_table(title: str, data: pa.Table) -> Table:
-    t = Table("企业 enterprise", "园区 park", "基线(万元) before", "情景(万元) after", "变化(万元) delta",
+def _change_table(title: str, data: pa.Table, parks: dict[str, str]) -> Table:
+    t = Table("企业 enterprise", "园区 park", "基线(元) before", "情景(元) after", "变化(元) delta",
               "条款 clauses", title=title)  # fmt: skip
     for row in data.to_pylist():
         who = f"{row['name']} ({row['uscc']})" if row["name"] else row["uscc"]
         t.add_row(
             who,
-            row["park_name"] or row["park_id"] or "",
-            _wan(row["before_fen"]),
-            _wan(row["after_fen"]),
+            parks.get(row["park_id"]) or row["park_name"] or row["park_id"] or "",
+            _yuan(row["before_fen"]),
+            _yuan(row["after_fen"]),
             _signed(row["delta_fen"]),
             row["detail"] or "",
         )
@@ -238,13 +247,19 @@ def excel_headers(sheets: dict[str, pa.Table]) -> dict[str, str]:
 
 def _share_columns(sheets: dict[str, pa.Table]) -> dict[str, str]:
     """The shares (fractions: ``share``, ``…_share``, ``share_before`` …) shown as percentages."""
+    from zonebrain.web._queries.policy_analysis import is_share
+
     names = {c for t in sheets.values() for c in t.column_names}
-    return {c: "0.0%" for c in names if c == "share" or c.endswith("_share") or c.startswith("share_")}
+    return {c: "0.0%" for c in names if is_share(c)}
 
 
 def _write(sheets: dict[str, pa.Table], out: Path) -> None:
+    """The sheets as the web writes them: floats rounded as on the pages (a share to 4 places),
+    Chinese headers from the one table both use, money in 元."""
     from zonebrain.reports import export_excel
+    from zonebrain.web._queries.policy_analysis import rounded
 
+    sheets = {k: rounded(t) for k, t in sheets.items()}
     headers = excel_headers(sheets)
     path = export_excel(
         sheets,
@@ -342,19 +357,27 @@ def whatif_cmd(
                 baseline_run_id=run_id,
                 history=history,
             )
+            parks = _park_names(wh)
     base = f"运行 run {r.baseline_run_id}" if r.baseline_run_id else "重新测算 fresh evaluation"
-    warn_provisional(r.as_of, r.period)
+    notes = r.warnings()  # a provisional period, an as-of date after today: as the web says them
+    for note in notes:
+        _common.err_console.print(f"[yellow]注意 / warning:[/yellow] {note}", highlight=False)
     _common.console.print(
         f"年度 period {r.period}; 基线 baseline: {base}; 未写入仓库 (nothing recorded)", highlight=False
     )
     _common.console.print(_totals_table(r))
-    _common.console.print(_park_table(r))
+    _common.console.print(_park_table(r, parks))
     if r.budget.num_rows:
         _common.console.print(_budget_table(r))
-    _common.console.print(_change_table(f"受益前 {top} top winners", r.winners(top)))
-    _common.console.print(_change_table(f"受损前 {top} top losers", r.losers(top)))
-    if out is not None:
-        _write(r.sheets(), out)
+    _common.console.print(_change_table(f"受益前 {top} top winners", r.winners(top), parks))
+    _common.console.print(_change_table(f"受损前 {top} top losers", r.losers(top), parks))
+    if out is not None:  # the web's sheets: 情景, clauses named, parks and changes in its words
+        from zonebrain.web._queries.policy_analysis import sheets
+
+        _write(sheets(r, None, parks, warnings=notes, lib=scenario), out)
+
+
+_SOURCES = {"declared": "企业申报 declared", "data": "政府数据 data"}
 
 
 def coverage_cmd(
@@ -414,12 +437,15 @@ def coverage_cmd(
                   "企业数 firms", title="缺失字段 missing fields (补齐后可决定的案例数)")  # fmt: skip
         for row in c.missing.to_pylist():
             m.add_row(
-                row["field"], row["label_zh"], row["source"], str(row["decides"]), str(row["with_others"]),
+                row["field"], row["label_zh"], _SOURCES.get(row["source"], row["source"]), str(row["decides"]),
+                str(row["with_others"]),
                 str(row["firms"]),
             )  # fmt: skip
         _common.console.print(m)
-    if out is not None:
-        _write(c.sheets(), out)
+    if out is not None:  # the web's sheets: 来源 and 免申即享 in words
+        from zonebrain.web._queries.policy_analysis import coverage_sheets
+
+        _write(coverage_sheets(c), out)
 
 
 def register(app: typer.Typer) -> None:

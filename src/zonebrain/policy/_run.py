@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zonebrain.core.clock import utcnow
+from zonebrain.core.errors import InputError
 from zonebrain.policy._evaluate import (
     RESULT_SCHEMA,
     Evaluation,
@@ -113,6 +114,20 @@ def default_period(as_of: dt.date) -> int:
     return as_of.year - 1
 
 
+def check_period(as_of: dt.date, period: int) -> int:
+    """*period* if it has begun by *as_of*: a year after the as-of date's has no data at all (every
+    result 待核实, every amount 0) and, recorded, would become the latest run every page and
+    command defaults to. The as-of date's own year stays allowed (a provisional run)."""
+    if period > as_of.year:
+        raise InputError(
+            f"考核年度 {period} 在基准日 {as_of} 尚未开始, 不能测算; 请填写 {as_of.year} 年或更早的年度, "
+            f"或不填 (默认上一年度 {default_period(as_of)}) (the period {period} has not begun on the "
+            f"as-of date {as_of}: give {as_of.year} or an earlier year, or leave it empty for "
+            f"{default_period(as_of)})"
+        )
+    return period
+
+
 def run_policies(
     wh: Warehouse,
     lib: Library,
@@ -132,9 +147,10 @@ def run_policies(
     the snapshot actually used is hashed into ``parameters_hash``. A recorded run is computed and
     written by the engine in one ``INSERT … SELECT`` (no row passes through Python); ``results``
     is fetched only when read. ``keep_traces=False`` leaves the trace column of ``results`` null
-    (a zone-scale run's full trace text is about 2 KB per enterprise and clause).
+    (a zone-scale run's full trace text is about 2 KB per enterprise and clause). A *period* after
+    the as-of date's year is refused (:class:`InputError`, see :func:`check_period`), recorded or not.
     """
-    period = default_period(as_of) if period is None else period
+    period = default_period(as_of) if period is None else check_period(as_of, period)
     started = time.perf_counter()
     ev = evaluate_all(wh, lib, period, overrides=parameters, history=history)
     seconds = {"evaluate": time.perf_counter() - started}
@@ -227,8 +243,6 @@ def load_results(
     if run_id is None:
         latest = wh.to_arrow(runs.order_by(ibis.desc("created_at"), ibis.desc("run_id")).limit(1))
         if latest.num_rows == 0:
-            from zonebrain.core.errors import InputError
-
             raise InputError("仓库中还没有政策运行 (no policy run yet); 请先运行 zonebrain policy run")
         run_id = str(latest["run_id"][0].as_py())
     order = ["uscc", "policy_id", "clause_id"]
@@ -248,8 +262,6 @@ def load_results(
         got.num_rows == 0
         and not wh.to_arrow(runs.filter(runs.run_id == run_id).select("run_id").limit(1)).num_rows
     ):
-        from zonebrain.core.errors import InputError
-
         raise InputError(f"没有运行 '{run_id}' (no such run); 请用 zonebrain policy run 打印的 run_id")
     return expand_traces(got, trace_shapes(wh, run_id)) if traces else got
 

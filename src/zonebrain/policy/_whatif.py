@@ -23,13 +23,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from zonebrain.core.clock import beijing_today
 from zonebrain.core.errors import InputError
 from zonebrain.policy._evaluate import PaymentHistory, evaluate_all
+from zonebrain.policy._explain import clause_order
 from zonebrain.policy._format import Budget, _fen, _not_negative, _rate, yuan_text
 from zonebrain.policy._library import Library
 from zonebrain.policy._limits import members
 from zonebrain.policy._notes import KEYS, RecordedPayments, evaluation_notes, recorded_notes, run_period
-from zonebrain.policy._run import default_period, load_results
+from zonebrain.policy._period import provisional, provisional_text
+from zonebrain.policy._run import check_period, default_period, load_results
 from zonebrain.policy._trace import cat, flat
 from zonebrain.storage import Warehouse
 
@@ -42,9 +45,11 @@ class WhatIf:
     """A what-if comparison. Every table is sorted; money columns (``*_fen``) are int64 fen.
 
     Count and money columns come in ``_before`` / ``_after`` / ``_delta`` triples:
-    ``eligible`` (enterprise × clause decisions eligible), ``undetermined`` (待核实),
-    ``cost_fen`` (amounts granted) and, per park and overall, ``firms`` (enterprises granted
-    something). Per-park rows add up exactly to :attr:`totals`.
+    ``eligible`` (enterprise × clause decisions eligible, whatever their amount), ``undetermined``
+    (待核实), ``cost_fen`` (amounts granted) and, per park and overall, ``firms`` (受益企业:
+    enterprises granted more than 0 fen after groups, caps and pools; a firm whose every award a
+    pool or cap cut to 0 is eligible but not a beneficiary). Per-park rows add up exactly to
+    :attr:`totals`.
     """
 
     as_of: dt.date
@@ -59,7 +64,8 @@ class WhatIf:
     totals: pa.Table
     """One row: the whole zone."""
     by_clause: pa.Table
-    """Per policy_id, clause_id."""
+    """Per policy_id, clause_id, in the library's clause order (``reach-10m`` before
+    ``reach-100m``; a clause only the baseline has after the scenario's)."""
     by_park: pa.Table
     """Per park_id (null: no park on record), with park_name."""
     changes: pa.Table
@@ -80,6 +86,21 @@ class WhatIf:
         """Enterprises that lose, largest loss first."""
         t = self.changes.filter(pc.less(self.changes["delta_fen"], 0))
         return t if n is None else t.slice(0, n)
+
+    def warnings(self, today: dt.date | None = None) -> list[str]:
+        """What a reader must know before trusting the numbers (Chinese first, then English), as
+        the CLI, the web page, its JSON and both Excel files say it: the period had not ended on
+        the as-of date (provisional), or the as-of date is after *today* (Beijing; a preview)."""
+        out = []
+        if provisional(self.as_of, self.period):
+            out.append(provisional_text(self.as_of, self.period))
+        today = today or beijing_today()
+        if self.as_of > today:
+            out.append(
+                f"基准日 {self.as_of} 晚于今天 ({today}, 北京时间), 仅预演: 该日的数据尚未发生 (the as-of "
+                f"date {self.as_of} is after today: a preview only, its data do not exist yet)"
+            )
+        return out
 
     def share(self, family_id: str, side: str = "after") -> Fraction | None:
         """The exact share of the requested awards a family's pool grants (None: nothing requested)."""
@@ -239,18 +260,36 @@ MOVE_FIELDS = (
 """The fields of each entry of ``changes.moves``: one clause whose status or amount changed."""
 
 
-def _details(rows: pa.Table) -> pa.Table:
+UNFUNDED = "eligible, not funded"
+"""How ``detail`` words an eligible row granted 0 fen (a budget pool or a per-enterprise cap left
+nothing for it): its conditions hold, but nothing is paid and the firm is not a beneficiary."""
+
+
+def _status_words(rows: pa.Table, side: str) -> pa.Array | pa.ChunkedArray:
+    status = rows[f"status_{side}"]
+    unfunded = pc.fill_null(
+        pc.and_(pc.equal(status, "eligible"), pc.equal(rows[f"amount_{side}_fen"], 0)), False
+    )
+    return pc.fill_null(pc.if_else(unfunded, UNFUNDED, status), "—")
+
+
+def _details(rows: pa.Table, order: pa.Array | None = None) -> pa.Table:
     """Per enterprise: each clause whose status or amount changed, as one text (``detail``, for the
     terminal) and as data (``moves``: a list of :data:`MOVE_FIELDS` structs, for pages and
-    exports that put it in the reader's words), in the same order."""
+    exports that put it in the reader's words), in the same order: *order* (per row, its clause's
+    library position), else the rows' own."""
     same = pc.and_(
         pc.fill_null(pc.equal(rows["status_before"], rows["status_after"]), False),
         pc.equal(rows["delta_fen"], 0),
     )
-    moved = rows.filter(pc.invert(same))
+    keep = pc.invert(same)
+    moved = rows.filter(keep)
+    if order is not None:
+        moved = moved.append_column("_o", order.filter(keep))
+        moved = moved.sort_by([("uscc", "ascending"), ("_o", "ascending")]).drop_columns(["_o"])
     side = {
         s: cat(
-            pc.fill_null(moved[f"status_{s}"], "—"),
+            _status_words(moved, s),
             pc.fill_null(cat(" ", _fen_text(moved[f"amount_{s}_fen"])), ""),
         )
         for s in _SIDES
@@ -336,16 +375,29 @@ def budget_effect(before: Side, after: Side) -> pa.Table:
     return pa.table({c: cols[c] for c in order}, schema=schema)
 
 
-def summarise(rows: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
-    """Totals, per clause, per park and per changed enterprise, from :func:`compare_rows`."""
+def _positions(rows: pa.Table, order: Mapping[tuple[str, str], int]) -> pa.Array:
+    """Per row, its clause's place in *order*; a clause not in it after every one that is, by text."""
+    keys = list(zip(rows["policy_id"].to_pylist(), rows["clause_id"].to_pylist(), strict=True))
+    extra = {k: len(order) + i for i, k in enumerate(sorted(set(keys) - set(order)))}
+    return pa.array([order.get(k, extra.get(k)) for k in keys], pa.int64())
+
+
+def summarise(
+    rows: pa.Table, order: Mapping[tuple[str, str], int] | None = None
+) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """Totals, per clause, per park and per changed enterprise, from :func:`compare_rows`.
+
+    *order* is each (policy, clause)'s library position (``_explain.clause_order``): the per-clause
+    rows and each enterprise's changed clauses follow it (default: text order). A firm counts as a
+    beneficiary (``firms``) when it is granted more than 0 fen on that side."""
     measured = rows.select(["uscc", "policy_id", "clause_id", "name", "park_id", "park_name"])
     m = _measures(rows)
     for c in m.column_names:
         measured = measured.append_column(c, m[c])
     sums = list(m.column_names)
     firm = _group(measured, ["uscc", "name", "park_id", "park_name"], sums)
-    for s in _SIDES:
-        firm = firm.append_column(f"firms_{s}", _i64(pc.greater(firm[f"eligible_{s}"], 0)))
+    for s in _SIDES:  # granted something: an award a pool cut to 0 is eligible, not a benefit
+        firm = firm.append_column(f"firms_{s}", _i64(pc.greater(firm[f"cost_{s}_fen"], 0)))
     measures = (*_COUNTED, "firms")
     by_park = _with_deltas(
         _group(firm, ["park_id", "park_name"], [*sums, "firms_before", "firms_after"]), measures
@@ -353,6 +405,9 @@ def summarise(rows: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
     by_park = by_park.sort_by([("park_id", "ascending")])  # no park (null) last
     by_clause = _with_deltas(_group(measured, ["policy_id", "clause_id"], sums), _COUNTED)
     by_clause = by_clause.sort_by([("policy_id", "ascending"), ("clause_id", "ascending")])
+    if order is not None:
+        by_clause = by_clause.append_column("_o", _positions(by_clause, order))
+        by_clause = by_clause.sort_by([("_o", "ascending")]).drop_columns(["_o"])  # stable
     whole = {c: [int(pc.sum(measured[c]).as_py() or 0)] for c in sums}
     whole |= {f"firms_{s}": [int(pc.sum(firm[f"firms_{s}"]).as_py() or 0)] for s in _SIDES}
     totals = _with_deltas(pa.table({c: pa.array(v, pa.int64()) for c, v in whole.items()}), measures)
@@ -360,7 +415,7 @@ def summarise(rows: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
     changes = changes.rename_columns(["uscc", "name", "park_id", "park_name", "before_fen", "after_fen"])
     delta = pc.subtract_checked(changes["after_fen"], changes["before_fen"])
     changes = changes.append_column("delta_fen", delta).filter(pc.not_equal(delta, 0))
-    details = _details(rows)
+    details = _details(rows, None if order is None else _clause_places(rows, order))
     at = details.select(["uscc", "detail"]).append_column("di", pa.array(range(details.num_rows), pa.int64()))
     changes = changes.join(at, "uscc", join_type="left outer", use_threads=False)  # no list in a join
     changes = changes.append_column("moves", flat(details["moves"]).take(flat(changes["di"])))
@@ -368,6 +423,27 @@ def summarise(rows: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
     changes = changes.append_column("size", pc.abs_checked(changes["delta_fen"]))
     changes = changes.sort_by([("size", "descending"), ("uscc", "ascending")]).drop_columns(["size"])
     return totals, by_clause, by_park, changes
+
+
+def _clause_places(rows: pa.Table, order: Mapping[tuple[str, str], int]) -> pa.Array:
+    """:func:`_positions` of many rows, through the (few) distinct clauses."""
+    clauses = rows.group_by(["policy_id", "clause_id"], use_threads=False).aggregate([])
+    clauses = clauses.append_column("_o", _positions(clauses, order))
+    at = rows.select(["policy_id", "clause_id"]).append_column(
+        "_i", pa.array(range(rows.num_rows), pa.int64())
+    )
+    got = at.join(clauses, ["policy_id", "clause_id"], join_type="left outer", use_threads=False)
+    got = got.sort_by([("_i", "ascending")])
+    return flat(got["_o"])
+
+
+def library_order(*libs: Library) -> dict[tuple[str, str], int]:
+    """(policy, clause) → its place: the first library's order, then clauses only a later one has."""
+    out: dict[tuple[str, str], int] = {}
+    for lib in libs:
+        for key in clause_order(lib):
+            out.setdefault(key, len(out))
+    return out
 
 
 def what_if(
@@ -402,12 +478,15 @@ def what_if(
         history = history or RecordedPayments(wh, lib, baseline_run_id)
     elif as_of is None:
         raise InputError("请给出基准日 as_of 或基线运行 baseline_run_id (give as_of or a baseline run)")
-    period = default_period(as_of) if period is None else period
+    if period is None:
+        period = default_period(as_of)
+    elif baseline_run_id is None:  # a recorded run's period is its own (warned of: warnings())
+        check_period(as_of, period)
     if baseline_run_id is None:
         before = _fresh(wh, lib, period, None, history)
     after = _fresh(wh, scenario_lib, period, parameters, history)
     rows = compare_rows(before.results, after.results, _firms(wh))
-    totals, by_clause, by_park, changes = summarise(rows)
+    totals, by_clause, by_park, changes = summarise(rows, library_order(scenario_lib, lib))
     return WhatIf(
         as_of=as_of,
         period=period,

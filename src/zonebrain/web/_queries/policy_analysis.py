@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from zonebrain import policy as pol
 from zonebrain.appstore import Role
@@ -38,9 +39,9 @@ from zonebrain.policy._store import results_table
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
-from zonebrain.web._i18n import Translator
+from zonebrain.web._i18n import Translator, pick
 from zonebrain.web._queries.policy import latest_run_id, library, run_info, yuan
-from zonebrain.web._tables import share_pct
+from zonebrain.web._tables import FLOAT_PLACES, SHARE_PLACES, share_pct
 
 if TYPE_CHECKING:
     from zonebrain.web._context import WebContext
@@ -106,13 +107,15 @@ def _number(text: str, what: str, unit: Literal["%", "万元"] = "万元") -> st
             value = value.removesuffix(suffix).strip()
             break
     example = "2.5 或 2.5%" if unit == "%" else "400 或 400万"
+    example_en = "2.5 or 2.5%" if unit == "%" else "400 or 400万"
     if unit == "万元" and re.fullmatch(r"[\d.]+\s*(元|亿|亿元|千|千元)", value):
         raise InputError(
-            f"{what} '{text[:40]}' 须以万元填写, 如 {example} (write it in 万元, e.g. 400 = 400万元)"
+            f"{what} '{text[:40]}' 须以万元填写, 如 {example} (write it in 万元, e.g. 400 for 400万元)"
         )
     if not re.fullmatch(r"\d+(\.\d+)?", value):
         raise InputError(
-            f"{what} '{text[:40]}' 须为非负数字 ({unit}), 如 {example} (a non-negative number in {unit}, e.g. {example})"
+            f"{what} '{text[:40]}' 须为非负数字 ({unit}), 如 {example} "
+            f"(a non-negative number in {unit}, e.g. {example_en})"
         )
     whole, _, places = value.partition(".")
     if len(places) > 6:
@@ -253,7 +256,10 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translat
             number = _number(raw, label, "%" if spec.kind == "rate" else "万元")
             if spec.kind == "rate":
                 if not _RATE.fullmatch(number) or Decimal(number) > 100:
-                    raise InputError(f"{label} 须在 0 至 100 (%) 之间, 最多 4 位小数 (a rate from 0 to 100%)")
+                    raise InputError(
+                        f"{label} 须在 0 至 100 (%) 之间, 最多 4 位小数 "
+                        "(a rate from 0 to 100%, with at most 4 decimal places)"
+                    )
                 text = f"{number}%"
                 changed = _rate(text) != spec.value_on(day)
             else:
@@ -327,13 +333,33 @@ def run(ctx: WebContext, as_of: dt.date | None, baseline_run_id: str | None, sc:
         )
 
 
+def is_share(column: str) -> bool:
+    """A fraction of a whole: ``clause_share``, ``share``, ``share_before``: written as the web
+    tables write a ``share`` column (:data:`~zonebrain.web._tables.SHARE_PLACES` places, ``0.0%``)."""
+    return column == "share" or column.endswith("_share") or column.startswith("share_")
+
+
+def rounded(table: pa.Table) -> pa.Table:
+    """Floats rounded for Excel (the web's files and the CLI's): shares to :data:`SHARE_PLACES`,
+    other floats to ``FLOAT_PLACES`` (as the page tables write them), so no cell carries binary
+    noise (0.8333333333333334)."""
+    for i, (column, kind) in enumerate(zip(table.column_names, table.schema.types, strict=True)):
+        if pa.types.is_floating(kind):
+            places = SHARE_PLACES if is_share(column) else FLOAT_PLACES
+            table = table.set_column(i, column, pc.round(table[column], places))
+    return table
+
+
 def _rows(t: pa.Table) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = t.to_pylist()
     return rows
 
 
 def _side_text(status: str | None, amount_fen: int | None, t: Translator) -> str:
-    """One side of a change in words: ``符合 331,299.00元`` (``—``: no row on that side)."""
+    """One side of a change in words: ``符合 331,299.00元`` (``—``: no row on that side); an
+    eligible award a budget pool or cap cut to 0 ``符合, 未获分配 0.00元`` (not a beneficiary)."""
+    if status == "eligible" and amount_fen == 0:
+        return f"{t('whatif.status_unfunded')} {yuan(0)}元"
     text = "—" if status is None else t(f"policy.status_{status}")
     return text if amount_fen is None else f"{text} {yuan(amount_fen)}元"
 
@@ -361,9 +387,9 @@ def _named(rows: list[dict[str, Any]], parks: Mapping[str, str]) -> list[dict[st
     return rows
 
 
-def _clauses_named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _clauses_named(rows: list[dict[str, Any]], lib: pol.Library | None = None) -> list[dict[str, Any]]:
     """Per clause rows with the policy's name and the clause's reference (``clause_text``)."""
-    lib = library()
+    lib = lib or library()
     refs = {(p.id, c.id): (p.meta.name, c.ref.text()) for p in lib.policies.values() for c in p.clauses}
     for x in rows:
         x["policy_name"], x["clause_ref"] = refs.get(
@@ -402,6 +428,7 @@ def result_view(
         "period": r.period,
         "baseline_run_id": r.baseline_run_id,
         "parameters": r.parameters,
+        "warnings": r.warnings(),
         "totals": totals,
         "by_park": parks,
         "by_clause": _clauses_named(_rows(r.by_clause)),
@@ -423,8 +450,12 @@ def result_view(
     }
 
 
-def _renamed(table: pa.Table, parks: Mapping[str, str], t: Translator) -> pa.Table:
-    """A sheet with parks named as on the pages and each enterprise's changes in words."""
+def _renamed(
+    table: pa.Table, parks: Mapping[str, str], t: Translator, lib: pol.Library | None = None
+) -> pa.Table:
+    """A sheet with parks named as on the pages and each enterprise's changes in words (the names
+    of *lib*'s policies, default the built-in library)."""
+    lib = lib or library()
     if "park_name" in table.column_names and "park_id" in table.column_names:
         ids = table["park_id"].to_pylist()
         old = table["park_name"].to_pylist()
@@ -433,11 +464,10 @@ def _renamed(table: pa.Table, parks: Mapping[str, str], t: Translator) -> pa.Tab
             table.column_names.index("park_name"), "park_name", pa.array(new, pa.string())
         )
     if {"policy_id", "clause_id"} <= set(table.column_names) and "policy_name" not in table.column_names:
-        named = _clauses_named(table.select(["policy_id", "clause_id"]).to_pylist())  # the 按条款 sheet
+        named = _clauses_named(table.select(["policy_id", "clause_id"]).to_pylist(), lib)  # 按条款
         for at, col in enumerate(("policy_name", "clause_ref")):
             table = table.add_column(at + 2, col, pa.array([x[col] for x in named], pa.string()))
     if "moves" in table.column_names:
-        lib = library()
         text = [detail_text(m, t, lib) if m else None for m in table["moves"].to_pylist()]
         table = table.set_column(table.column_names.index("detail"), "detail", pa.array(text, pa.string()))
         table = table.drop_columns(["moves"])
@@ -527,24 +557,55 @@ def excel_headers(columns: list[str]) -> dict[str, str]:
 
 
 SCENARIO_ITEMS: Final = {"as_of": "基准日", "period": "考核年度", "baseline_run_id": "基线运行"}
-"""The scenario sheet's first rows, as the 项目 column names them (then each parameter changed)."""
+"""The scenario sheet's first rows, as the 项目 column names them (then each parameter changed,
+then a 注意 row per warning: a provisional period, an as-of date after today)."""
+NOTE_ITEM: Final = "注意"
 
 
 def sheets(
-    r: pol.WhatIf, p: Principal, parks_named: Mapping[str, str] | None = None, t: Translator = _zh
+    r: pol.WhatIf,
+    p: Principal | None,
+    parks_named: Mapping[str, str] | None = None,
+    t: Translator = _zh,
+    warnings: list[str] | None = None,
+    lib: pol.Library | None = None,
 ) -> dict[str, pa.Table]:
-    """The Excel sheets of a scenario (winners and losers only with the finance permission)."""
-    out = {k: _renamed(v, parks_named or {}, t) for k, v in r.sheets(moves=True).items()}
-    if not p.can(Perm.FINANCE):
+    """The Excel sheets of a scenario, for the web and ``zonebrain policy whatif --out`` alike
+    (winners and losers only with the finance permission; *p* None: the CLI's operator, who sees
+    everything the warehouse holds). *warnings* default to ``r.warnings()``; policies are named from
+    *lib* (default the built-in library; the CLI's ``--dir`` folder)."""
+    lib = lib or library()
+    out = {k: _renamed(v, parks_named or {}, t, lib) for k, v in r.sheets(moves=True).items()}
+    if p is not None and not p.can(Perm.FINANCE):
         out = {k: v for k, v in out.items() if "winners" not in k and "losers" not in k}
-    lib = library()
+    notes = r.warnings() if warnings is None else warnings
     scenario_sheet = pa.table(
         {
-            "item": [*SCENARIO_ITEMS.values(), *(f"{param_label(lib, k)} ({k})" for k in r.parameters)],
-            "value": [r.as_of.isoformat(), str(r.period), r.baseline_run_id or "", *r.parameters.values()],
+            "item": [
+                *SCENARIO_ITEMS.values(),
+                *(f"{param_label(lib, k)} ({k})" for k in r.parameters),
+                *(NOTE_ITEM for _ in notes),
+            ],
+            "value": [
+                r.as_of.isoformat(),
+                str(r.period),
+                r.baseline_run_id or "",
+                *r.parameters.values(),
+                *notes,
+            ],
         }
     )
     return {"情景 scenario": scenario_sheet, **out}
+
+
+def warehouse_park_names(wh: Warehouse, locale: str = "zh-CN") -> dict[str, str]:
+    """Park id → the name every page shows (the short name; English in *locale* ``en``), read from
+    *wh*: what :func:`~zonebrain.web._queries._common.park_names` gives the pages, for the CLI."""
+    got = wh.to_arrow(wh.table("parks").select("park_id", "short_name", "name_zh", "name_en")).to_pylist()
+    return {
+        str(x["park_id"]): pick(locale, x["short_name"] or x["name_zh"] or x["park_id"], x["name_en"])
+        for x in got
+    }
 
 
 def default_baseline(ctx: WebContext) -> str | None:
@@ -579,6 +640,28 @@ def coverage(ctx: WebContext, run_id: str | None, data_facts: tuple[str, ...]) -
 
     results = ctx.cache.get(("policy_coverage_rows", run_id), compute)
     return replace(pol.coverage(library(), results=results, sources=sources), unseen=unseen)
+
+
+def coverage_sheets(c: pol.Coverage, t: Translator = _zh) -> dict[str, pa.Table]:
+    """Coverage's Excel sheets, for the web and ``zonebrain policy coverage --out`` alike, with the
+    codes in words as the page shows them: 来源 ``declared`` → 企业申报, ``data`` → 政府数据, and
+    免申即享 是/否 rather than TRUE/FALSE (in *t*'s language)."""
+    out = {}
+    for name, table in c.sheets().items():
+        if "source" in table.column_names:
+            words = [None if v is None else t(f"coverage.source_{v}") for v in table["source"].to_pylist()]
+            table = table.set_column(
+                table.column_names.index("source"), "source", pa.array(words, pa.string())
+            )
+        if "from_data" in table.column_names:
+            yes_no = [
+                None if v is None else t("common.yes" if v else "common.no")
+                for v in table["from_data"].to_pylist()
+            ]
+            at = table.column_names.index("from_data")
+            table = table.set_column(at, "from_data", pa.array(yes_no, pa.string()))
+        out[name] = table
+    return out
 
 
 def coverage_chart(c: pol.Coverage, t: Any) -> dict[str, Any] | None:

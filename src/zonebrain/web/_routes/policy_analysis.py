@@ -13,7 +13,6 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -29,7 +28,7 @@ from zonebrain.web._queries import policy_analysis as q
 from zonebrain.web._queries._common import park_names
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, form_day, locale, tr
-from zonebrain.web._tables import FLOAT_PLACES, NUMBER_FORMATS, SHARE_PLACES, XLSX, attachment
+from zonebrain.web._tables import NUMBER_FORMATS, XLSX, attachment
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/policy", tags=["policy analysis"], responses=ERROR_RESPONSES)
@@ -48,24 +47,8 @@ FILE_200: dict[int | str, dict[str, Any]] = {
 MAX_FIELDS = 200
 
 
-def _is_share(column: str) -> bool:
-    """A fraction of a whole: ``clause_share``, ``share``, ``share_before``: written as the web
-    tables write a ``share`` column (:data:`~zonebrain.web._tables.SHARE_PLACES` places, ``0.0%``)."""
-    return column == "share" or column.endswith("_share") or column.startswith("share_")
-
-
-def _rounded(table: pa.Table) -> pa.Table:
-    """Floats rounded for Excel: shares to :data:`SHARE_PLACES`, other floats to ``FLOAT_PLACES``
-    (as the page tables write them), so no cell carries binary noise (0.8333333333333334)."""
-    for i, (column, kind) in enumerate(zip(table.column_names, table.schema.types, strict=True)):
-        if pa.types.is_floating(kind):
-            places = SHARE_PLACES if _is_share(column) else FLOAT_PLACES
-            table = table.set_column(i, column, pc.round(table[column], places))
-    return table
-
-
 def _excel(sheets: dict[str, Any], name: str) -> Response:
-    sheets = {k: _rounded(t) for k, t in sheets.items()}
+    sheets = {k: q.rounded(t) for k, t in sheets.items()}
     columns = {c for t in sheets.values() for c in t.column_names}
     money = sorted(c for c in columns if c.endswith("_fen"))
     heads = q.excel_headers(sorted(columns))
@@ -73,7 +56,7 @@ def _excel(sheets: dict[str, Any], name: str) -> Response:
         c: NUMBER_FORMATS["share"]
         for t in sheets.values()
         for c, k in zip(t.column_names, t.schema.types, strict=True)
-        if _is_share(c) and pa.types.is_floating(k)
+        if q.is_share(c) and pa.types.is_floating(k)
     }
     with tempfile.TemporaryDirectory(prefix="zonebrain-xlsx-") as folder:
         path = export_excel(
@@ -309,5 +292,5 @@ def coverage_api(
     run_id = run or pq.latest_run_id(ctx)
     c = q.coverage(ctx, run_id, _facts(data))
     if format == "xlsx":
-        return _excel(c.sheets(), "policy-coverage.xlsx")
+        return _excel(q.coverage_sheets(c, tr(request)), "policy-coverage.xlsx")
     return JSONResponse(q.coverage_json(c, run_id))

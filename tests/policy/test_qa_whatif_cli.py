@@ -1,0 +1,91 @@
+"""QA item 14: ``zonebrain policy whatif --out`` writes the web's workbook (情景 sheet, clauses named,
+parks by their short names, changes in words), its terminal per-park delta is exactly after −
+before as printed, and it warns as the web does (item 6); item 1: the terminal's 受益企业 counts
+only firms granted something."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import typer
+from typer.testing import CliRunner
+
+from zonebrain.cli import _common
+from zonebrain.core.clock import beijing_today
+from zonebrain.storage import open_warehouse
+
+
+def _short_park_names(folder: Path) -> None:
+    """Give the zone's parks a full name and a short one, as the demo's 枫杨街道 / 枫杨."""
+    with open_warehouse(folder / "wh.duckdb") as wh, wh.transaction():
+        wh.delete_where_in("parks", "park_id", ["PA", "PB"])
+        wh.append(
+            "parks",
+            pa.table(
+                {
+                    "park_id": ["PA", "PB"],
+                    "name_zh": ["甲园区街道", "乙园区街道"],
+                    "short_name": ["甲园区", "乙园区"],
+                }
+            ),
+        )
+
+
+def _sheet(book: openpyxl.Workbook, name: str) -> list[dict[str, object]]:
+    ws = book[name]
+    heads = [str(h.value) for h in ws[1]]
+    return [dict(zip(heads, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)]
+
+
+def test_the_cli_writes_the_webs_workbook(analysis_cli: typer.Typer, tmp_path: Path) -> None:
+    _short_park_names(Path(_common.state.data_dir))
+    out = tmp_path / "whatif.xlsx"
+    r = CliRunner().invoke(
+        analysis_cli, ["whatif", "--as-of", "2025-03-31", "--set", "zz-rd-input.rate=3%", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[0] == "情景 scenario"
+    scenario = {x["项目"]: x["取值"] for x in _sheet(book, "情景 scenario")}
+    assert scenario["基准日"] == "2025-03-31" and scenario["考核年度"] == "2024"
+    assert scenario["郑州高新区企业研发投入奖励 · 奖励比例 (zz-rd-input.rate)"] == "3%"
+    winners = _sheet(book, "受益 winners")
+    a2 = next(x for x in winners if x["统一社会信用代码"] == "A2")
+    assert a2["变化条款"] == "郑州高新区企业研发投入奖励 第一条: 符合 400,000.00元 → 符合 500,000.00元"
+    assert a2["园区"] == "甲园区"  # the short name, as the web shows it
+    assert {x["园区"] for x in _sheet(book, "按园区 parks")} == {"甲园区", "乙园区", None}
+    clauses = _sheet(book, "按条款 clauses")
+    rd = next(x for x in clauses if x["政策"] == "zz-rd-input")
+    assert (rd["政策名称"], rd["条款引用"]) == ("郑州高新区企业研发投入奖励", "第一条")
+
+
+def _numbers(line: str) -> list[float]:
+    return [float(n.replace(",", "")) for n in re.findall(r"[+-]?[\d,]+\.\d\d", line)]
+
+
+def test_the_terminal_shows_exact_yuan_and_counts_funded_firms(analysis_cli: typer.Typer) -> None:
+    r = CliRunner().invoke(
+        analysis_cli, ["whatif", "--as-of", "2025-03-31", "--set", "zz-rd-input.rate=2.00013%"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "金额(元) cost" in r.output  # in 元 as the web: exact, no figure rounded apart
+    row = next(line for line in r.output.splitlines() if "甲园区" in line and "→" in line)
+    assert _numbers(row)[-3:] == [560_000.00, 560_036.00, 36.00]  # A1 160,010 元 + A2 400,026 元
+    pooled = CliRunner().invoke(
+        analysis_cli,
+        ["whatif", "--as-of", "2025-03-31", "--budget", "zz-gxq-2022=40万", "--budget-rule", "ranking"],
+    )
+    assert pooled.exit_code == 0, pooled.output
+    firms = next(line for line in pooled.output.splitlines() if "受益企业 firms" in line)
+    assert re.search(r"受益企业 firms\D+3\D+1\D+-2", firms), firms  # A1 and B2 cut to 0 by the pool
+
+
+def test_the_terminal_warns_of_an_as_of_date_after_today(analysis_cli: typer.Typer) -> None:
+    ahead = (beijing_today() + dt.timedelta(days=400)).isoformat()
+    r = CliRunner().invoke(analysis_cli, ["whatif", "--as-of", ahead])
+    assert r.exit_code == 0, r.output
+    assert f"基准日 {ahead} 晚于今天" in r.output and "after today" in r.output
