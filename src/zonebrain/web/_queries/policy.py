@@ -377,10 +377,17 @@ def summary(ctx: WebContext, run_id: str) -> DataTable:
     return DataTable(f"policy_summary_{_safe(run_id)}", "policy.summary_title", list(SUMMARY_COLUMNS), rows)
 
 
+def shown_status(status: str | None, amount_fen: int | None) -> str:
+    """The status a page shows: an eligible award a budget pool or a cap cut to 0 fen is
+    ``unfunded`` (符合, 未获分配: not a beneficiary, never paid), as the what-if calls it."""
+    return "unfunded" if status == "eligible" and amount_fen == 0 else str(status)
+
+
 def chart(table: DataTable, t: Any) -> dict[str, Any]:
-    """The summary as the bar chart's data: counts per clause and amounts in fen."""
+    """The summary as the bar chart's data: counts per clause (named by policy and 条款, as the
+    table beside it) and amounts in fen."""
     return {
-        "clauses": [f"{r['policy_id']}/{r['clause_id']}" for r in table.rows],
+        "clauses": [f"{r['policy_name']} {r['clause_ref']}".strip() for r in table.rows],
         "eligible": [r["eligible"] for r in table.rows],
         "undetermined": [r["undetermined"] for r in table.rows],
         "amount_fen": [r["amount_fen"] for r in table.rows],
@@ -459,7 +466,7 @@ def results(
         row["park"] = names.get(row["park_id"], row["park_id"])
         row["policy_name"] = policies.get(row["policy_id"], row["policy_id"])
         row["clause_ref"], row["clause_title"] = refs.get((row["policy_id"], row["clause_id"]), ("", ""))
-        row["status_text"] = t(f"policy.status_{row['status']}")
+        row["status_text"] = t(f"policy.status_{shown_status(row['status'], row['amount_fen'])}")
         row["missing_text"] = pol.missing_fields_zh(row["missing_fields"])
         rows.append(row)
     return DataTable(
@@ -487,6 +494,7 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, A
     for r in found:
         r["clause_ref"], r["title"] = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
         r["missing_text"] = pol.missing_fields_zh(r["missing_fields"])
+        r["shown_status"] = shown_status(r["status"], r["amount_fen"])
     absent = (
         None
         if found

@@ -203,6 +203,7 @@ def trace_page(request: Request, p: Finance, run_id: RunId, uscc: Uscc) -> Respo
     firm = data["firm"]
     for item in data["items"]:  # the notes in words (the stored trace keeps its codes)
         item["notes"] = q.trace_notes(item["explained"], t)
+        item["shown_status"] = q.shown_status(item["status"], item["amount_fen"])
     return render(
         request,
         "policy_trace.html",
