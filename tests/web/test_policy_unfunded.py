@@ -65,3 +65,10 @@ def test_the_chart_names_clauses_as_the_table(pooled: tuple[TestClient, str]) ->
     page = c.get("/policy", params={"run": run_id}).text
     assert "zz-rd-input/award" not in page.split("echarts", 1)[-1]  # the chart's labels
     assert "郑州高新区企业研发投入奖励 第一条" in page
+
+
+def test_run_pickers_show_each_runs_as_of_and_year(pooled: tuple[TestClient, str]) -> None:
+    c, run_id = pooled
+    for url in ("/policy/whatif", "/policy/coverage"):
+        page = c.get(url).text
+        assert f">{run_id} (基准日 2025-03-31, 考核年度 2024)</option>" in page, url

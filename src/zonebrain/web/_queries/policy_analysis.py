@@ -40,7 +40,7 @@ from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
 from zonebrain.web._i18n import Translator, pick
-from zonebrain.web._queries.policy import latest_run_id, library, run_info, yuan
+from zonebrain.web._queries.policy import latest_run_id, library, run_info, run_note_text, yuan
 from zonebrain.web._tables import FLOAT_PLACES, SHARE_PLACES, share_pct
 
 if TYPE_CHECKING:
@@ -696,14 +696,24 @@ def coverage_json(c: pol.Coverage, run_id: str | None) -> dict[str, Any]:
     }
 
 
-def warehouse_runs(ctx: WebContext, limit: int = 50) -> list[dict[str, Any]]:
-    """Recorded runs for the baseline and coverage pickers, newest first."""
+def warehouse_runs(ctx: WebContext, t: Translator, limit: int = 50) -> list[dict[str, Any]]:
+    """Recorded runs for the baseline and coverage pickers, newest first, each with the ``label``
+    a picker shows: the run id, its as-of date and its note (考核年度 2024 for the default note),
+    so a run of an odd period is told from the others before it is picked."""
     with ctx.pool.reader() as wh:
-        t = wh.table("policy_runs")
+        tbl = wh.table("policy_runs")
         found = wh.to_arrow(
-            t.order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(limit).select("run_id", "as_of")
+            tbl.order_by([ibis.desc("created_at"), ibis.desc("run_id")])
+            .limit(limit)
+            .select("run_id", "as_of", "note")
         )
-    return _rows(found)
+    rows = _rows(found)
+    for r in rows:
+        said = ", ".join(
+            x for x in (f"{t('policy.col.as_of')} {r['as_of']}", run_note_text(r["note"], t)) if x
+        )
+        r["label"] = f"{r['run_id']} ({said})"
+    return rows
 
 
 def count_runs(wh: Warehouse) -> int:

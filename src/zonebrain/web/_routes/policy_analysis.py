@@ -108,7 +108,7 @@ def _whatif_from_form(request: Request, p: Principal, form: dict[str, str]) -> A
 def whatif_page(request: Request, p: User) -> Response:
     q.require_whatif(p)
     ctx = context(request)
-    runs = q.warehouse_runs(ctx)
+    runs = q.warehouse_runs(ctx, tr(request))
     # default baseline: a fresh evaluation, so both sides see the payment ledger as it is now
     # (a recorded run may predate payments, which would show up as changes of the scenario);
     # its as-of date is the one 立即测算 starts from too
@@ -169,7 +169,7 @@ def coverage_page(request: Request, p: Reader, run: RunQuery = None, data: DataF
             "chart_data": q.coverage_chart(c, t),
             "run_id": run_id,
             "provisional": pq.provisional_note(pq.run_info(ctx, run_id)) if run_id else None,
-            "runs": q.warehouse_runs(ctx),
+            "runs": q.warehouse_runs(ctx, tr(request)),
             "declared": q.DECLARED_FACTS,
             "fact_label": fact_label_zh,
             "data": facts,
