@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from tests.web._undetermined import with_undetermined
 from tests.web.conftest import USERS, Demo, api_error, api_ok, logged_in, private_app, run_now
 from zonebrain.appstore import Role
+from zonebrain.web._queries import policy as q
 from zonebrain.web._tables import Col, cell_text, header
 
 EXTRA = {"leader2": Role.LEADER}
@@ -328,3 +329,16 @@ def test_service_messages_are_worded_for_the_web(flow: dict[str, Any], users: di
     assert "zonebrain" not in paid and "ENTRY_ID" not in paid and "支付台账" in paid, paid
     missing = api_error(users["leader"].get("/api/v1/policy/batches/99999"), 404, "not_found")
     assert "zonebrain" not in missing
+
+
+def test_the_enterprise_section_names_clauses_and_says_what_was_paid(
+    flow: dict[str, Any], users: dict[str, TestClient]
+) -> None:
+    """The enterprise page's 政策 section: policies by name, and an award the batch paid after the
+    run is marked 已兑现 there, as the self-check marks it (it was offered as 符合 only)."""
+    c = users["leader"]
+    entry = api_ok(c.get("/api/v1/policy/ledger", params={"batch": flow["batch"]}))["rows"][0]
+    page = c.get(f"/policy/enterprise/{entry['uscc']}").text
+    assert 'class="badge paid history">已兑现</span>' in page
+    name = q.policy_names(q.library())[entry["policy_id"]]
+    assert name in page and f">{entry['policy_id']}/{entry['clause_id']}<" not in page

@@ -19,7 +19,9 @@ from zonebrain.web._queries import policy as q
 
 
 @pytest.fixture(scope="module")
-def pooled(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+def pooled(
+    demo: Demo, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, str, TestClient]]:
     folder = tmp_path_factory.mktemp("unfunded")
     copy = Demo(folder / "warehouse.duckdb", demo.files, demo.own_firm, demo.wutong_firm)
     shutil.copy(demo.warehouse, copy.warehouse)
@@ -27,8 +29,8 @@ def pooled(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
     with open_warehouse(copy.warehouse) as wh:
         run = run_policies(wh, lib, dt.date(2025, 3, 31))
     app = make_app(copy, folder)
-    with TestClient(app), logged_in(app, ["leader"]) as users:
-        yield users["leader"], run.run_id
+    with TestClient(app), logged_in(app, ["leader", "researcher"]) as users:
+        yield users["leader"], run.run_id, users["researcher"]
 
 
 def test_shown_status() -> None:
@@ -38,8 +40,8 @@ def test_shown_status() -> None:
     assert q.shown_status("undetermined", 0) == "undetermined"
 
 
-def test_pages_say_not_funded_for_a_pool_cut_award(pooled: tuple[TestClient, str]) -> None:
-    c, run_id = pooled
+def test_pages_say_not_funded_for_a_pool_cut_award(pooled: tuple[TestClient, str, TestClient]) -> None:
+    c, run_id, _ = pooled
     api = f"/api/v1/policy/runs/{run_id}/results"
     got = c.get(api, params={"status": "eligible", "size": 500}).json()
     cut = [r for r in got["rows"] if r["amount_fen"] == 0]
@@ -60,15 +62,27 @@ def test_pages_say_not_funded_for_a_pool_cut_award(pooled: tuple[TestClient, str
     assert "Eligible, not funded" in en and "未获分配" not in en
 
 
-def test_the_chart_names_clauses_as_the_table(pooled: tuple[TestClient, str]) -> None:
-    c, run_id = pooled
+def test_the_chart_names_clauses_as_the_table(pooled: tuple[TestClient, str, TestClient]) -> None:
+    c, run_id, _ = pooled
     page = c.get("/policy", params={"run": run_id}).text
     assert "zz-rd-input/award" not in page.split("echarts", 1)[-1]  # the chart's labels
     assert "郑州高新区企业研发投入奖励 第一条" in page
 
 
-def test_run_pickers_show_each_runs_as_of_and_year(pooled: tuple[TestClient, str]) -> None:
-    c, run_id = pooled
+def test_run_pickers_show_each_runs_as_of_and_year(pooled: tuple[TestClient, str, TestClient]) -> None:
+    c, run_id, _ = pooled
     for url in ("/policy/whatif", "/policy/coverage"):
         page = c.get(url).text
         assert f">{run_id} (基准日 2025-03-31, 考核年度 2024)</option>" in page, url
+
+
+def test_the_enterprise_section_warns_of_a_provisional_run(
+    demo: Demo, pooled: tuple[TestClient, str, TestClient]
+) -> None:
+    """Run last in this module: it records a newer, provisional run (the period not over on its
+    as-of date), which the enterprise page's 政策 section then shows with the run pages' warning."""
+    c, _, researcher = pooled
+    r = researcher.post("/api/v1/policy/runs", json={"as_of": "2024-06-30", "period": 2024})
+    assert r.status_code == 201, r.text
+    page = c.get(f"/policy/enterprise/{demo.own_firm}").text
+    assert 'id="enterprise-provisional"' in page and "暂定" in page

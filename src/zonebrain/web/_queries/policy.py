@@ -480,27 +480,44 @@ def results(
 
 
 def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, Any]:
-    """The latest run's results of one firm (403 outside the scope, 404 for an unknown firm)."""
+    """The latest run's results of one firm (403 outside the scope, 404 for an unknown firm): each
+    clause by its policy's name and 条款, the run's provisional warning, and what the 兑现 workflow
+    did since (``history``: ``paid`` from the payment ledger, or ``withdrawn`` by an upheld
+    objection), as the self-check shows it, so an award paid after the run is not offered again."""
+    from zonebrain.disbursement import Ledger
+
     p.require(Perm.FINANCE)
     firm = enterprise_row(ctx, p, uscc)
     run_id = latest_run_id(ctx)
     if run_id is None:
-        return {"run_id": None, "firm": firm, "rows": [], "absent": None}
+        return {"run_id": None, "firm": firm, "rows": [], "absent": None, "provisional": None}
+    run = run_info(ctx, run_id)
     with ctx.pool.reader() as wh:
         got = pol.load_results(wh, run_id, firm["uscc"], traces=False)
         cols = ["policy_id", "clause_id", "status", "amount_fen", "missing_fields"]
         found = in_library_order(library(), got.select(cols).to_pylist())
-    refs = clause_refs(library())
+    lib = library()
+    refs, names = clause_refs(lib), policy_names(lib)
+    once = {(pid, c.id) for pid, pl in lib.policies.items() for c in pl.clauses if c.once}
+    done = {
+        (o["policy_id"], o["clause_id"], o["period"]): o["outcome"]
+        for o in Ledger(ctx.store).outcomes(firm["uscc"]).to_pylist()
+    }
     for r in found:
-        r["clause_ref"], r["title"] = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
+        key = (r["policy_id"], r["clause_id"])
+        r["clause_ref"], r["title"] = refs.get(key, ("", ""))
+        r["policy_name"] = names.get(r["policy_id"], r["policy_id"])
         r["missing_text"] = pol.missing_fields_zh(r["missing_fields"])
         r["shown_status"] = shown_status(r["status"], r["amount_fen"])
-    absent = (
-        None
-        if found
-        else pol.registered_after_text(firm.get("registered_on"), run_info(ctx, run_id)["period"])
-    )
-    return {"run_id": run_id, "firm": firm, "rows": found, "absent": absent}
+        r["history"] = done.get((*key, "once" if key in once else str(run["period"])))
+    absent = None if found else pol.registered_after_text(firm.get("registered_on"), run["period"])
+    return {
+        "run_id": run_id,
+        "firm": firm,
+        "rows": found,
+        "absent": absent,
+        "provisional": provisional_note(run),
+    }
 
 
 def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, Any]:
