@@ -77,7 +77,7 @@ def test_enterprise_user_sees_its_own_result_and_no_other(clients: dict[str, Tes
     assert r.status_code == 403 and 'id="check-result"' not in r.text
     err = firm.get(f"/api/v1/policy/check/{demo.wutong_firm}").json()["error"]
     assert err["code"] == "forbidden"
-    assert firm.get("/api/v1/policy/check/91410100XXXXXXXX0X").status_code == 403  # unknown: no 404 hint
+    assert firm.get("/api/v1/policy/check/91410100XXXXXXXX00").status_code == 403  # unknown: no 404 hint
 
 
 def test_park_officer_only_its_park_and_investment_officer_form_only(
@@ -96,7 +96,9 @@ def test_park_officer_only_its_park_and_investment_officer_form_only(
     assert 'id="check-uscc-form"' not in page.text
     # staff with the whole zone: any firm; an unknown one is 404
     assert clients["leader"].get(f"/policy/check?uscc={demo.own_firm}").status_code == 200
-    assert clients["admin"].get("/policy/check?uscc=91410100XXXXXXXX0X").status_code == 404
+    assert (
+        clients["admin"].get("/policy/check?uscc=91410100XXXXXXXX00").status_code == 404
+    )  # a valid code no firm has
 
 
 # ---- the filled-in form ---------------------------------------------------------------------

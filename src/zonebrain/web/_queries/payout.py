@@ -30,7 +30,7 @@ from zonebrain.disbursement._convert import LIVE
 from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
 from zonebrain.disbursement._exports import clause_title, list_order
 from zonebrain.web._auth import Principal
-from zonebrain.web._errors import Forbidden
+from zonebrain.web._errors import Forbidden, NotFound
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries._common import park_names
 from zonebrain.web._tables import Col, DataTable
@@ -434,6 +434,21 @@ def entry_json(e: disbursement.LedgerEntry) -> dict[str, Any]:
 # ---- the ledger ------------------------------------------------------------------------------
 
 
+def ledger_filters(
+    ctx: WebContext, uscc: str | None, batch_id: int | None, policy: str | None
+) -> tuple[str | None, int | None, str | None]:
+    """The ledger's filters as the results page reads them: a USCC without blanks, upper-cased; a
+    policy by id or Chinese name (unknown: 400 naming the policies); a batch that exists (unknown:
+    404 naming it), never a filter that silently matches nothing."""
+    code = "".join((uscc or "").split()).upper() or None
+    if batch_id is not None:
+        try:
+            service(ctx).batch(batch_id)
+        except disbursement.NotFound as exc:
+            raise NotFound(str(exc)) from exc
+    return code, batch_id, pq.resolve_policy(policy)
+
+
 def ledger(
     ctx: WebContext,
     p: Principal,
@@ -451,6 +466,7 @@ def ledger(
     Reversed entries are rows too, flagged (状态 已冲正, with the reason); the title's total counts
     the live entries only."""
     require(p, LEDGER_VIEWERS)
+    uscc, batch_id, policy_id = ledger_filters(ctx, uscc, batch_id, policy_id)
     found = disbursement.LedgerPage(0, 0, 0, [])
     if not (uscc and p.uscc_scope and uscc != p.uscc_scope):
         limit = None if size is None else max(1, min(size, MAX_PAGE))

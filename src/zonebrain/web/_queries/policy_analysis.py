@@ -301,16 +301,27 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translat
                 raise InputError(f"未知政策族 '{rest[:80]}' (unknown family)")
             pool = f"{fam.meta.name} {t('whatif.pool')}"
             text = f"{_number(raw, pool)}万"
-            rule = form.get(f"rule:{rest}", "") or (fam.budget.rule if fam.budget else "pro_rata")
-            if rule not in BUDGET_RULES:
-                raise InputError(
-                    f"预算分配规则须为按比例分配 (pro_rata) 或按金额排序分配 (ranking), 而不是 '{rule[:20]}'"
-                )
+            rule = _rule(form.get(f"rule:{rest}", "")) or (fam.budget.rule if fam.budget else "pro_rata")
             if fam.budget is None or fam.budget.pool != _fen(text) or fam.budget.rule != rule:
                 edited = pol.set_budget(edited, rest, text, rule=rule)
                 out.changes.append(f"{pool} = {text} ({t('whatif.rule_' + rule)})")
+        elif kind == "rule":  # read with its pool; alone (no pool set) it changes nothing, but is checked
+            if rest not in lib.families:
+                raise InputError(f"未知政策族 '{rest[:80]}' (unknown family)")
+            _rule(raw)
     out.library = edited
     return out
+
+
+def _rule(text: str) -> str:
+    """A budget rule field: "" (none chosen) or one of BUDGET_RULES; anything else is a 400, even
+    when no pool is set, never a choice silently dropped."""
+    if text and text not in BUDGET_RULES:
+        raise InputError(
+            f"预算分配规则须为按比例分配 (pro_rata) 或按金额排序分配 (ranking), 而不是 '{text[:20]}' "
+            "(the budget rule must be pro_rata or ranking)"
+        )
+    return text
 
 
 # ---- running and shaping ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from zonebrain import disbursement
 from zonebrain.disbursement._exports import VERIFY_LABELS
 from zonebrain.web._errors import Conflict, Forbidden, NotFound
+from zonebrain.web._i18n import DEFAULT_LOCALE, translate
 from zonebrain.web._tables import XLSX, DataTable, Format, respond
 
 
@@ -98,16 +99,21 @@ class ResolveIn(BaseModel):
 
 
 def one_of(
-    allowed: tuple[str, ...], *, labels: bool = False, blank: bool = True
+    allowed: tuple[str, ...],
+    *,
+    labels: bool = False,
+    blank: bool = True,
+    names: Mapping[str, str] = VERIFY_LABELS,
 ) -> Callable[[object], object]:
-    """A 待核实 status checked before its type or pattern: one of the codes *allowed* (with *labels*,
-    also its Chinese label as the pages and the Excel export show it, 已提交 → ``answered``); anything
-    else is a 422 naming the statuses as people read them, with their codes (``status 须为 已通知
-    (requested)、已提交 (answered)、已办结 (closed) 之一``). With *blank*, None and "" pass (no
-    filter); without, they are refused with the same message."""
-    names = [f"{VERIFY_LABELS.get(code, code)} ({code})" for code in allowed]
-    expected = f"{', '.join(names[:-1])} or {names[-1]}"  # pydantic's own form: read by _errors
-    by_label = {VERIFY_LABELS[code]: code for code in allowed if code in VERIFY_LABELS} if labels else {}
+    """A status checked before its type or pattern (待核实 by default; *names* gives the Chinese
+    labels of other statuses: a result's, a batch's, an item's): one of the codes *allowed* (with
+    *labels*, also its Chinese label as the pages and the Excel export show it, 已提交 →
+    ``answered``); anything else is a 422 naming the statuses as people read them, with their codes
+    (``status 须为 已通知 (requested)、已提交 (answered)、已办结 (closed) 之一``). With *blank*, None
+    and "" pass (no filter); without, they are refused with the same message."""
+    shown = [f"{names.get(code, code)} ({code})" for code in allowed]
+    expected = f"{', '.join(shown[:-1])} or {shown[-1]}"  # pydantic's own form: read by _errors
+    by_label = {names[code]: code for code in allowed if code in names} if labels else {}
 
     def check(value: object) -> object:
         if (blank and (value is None or value == "")) or value in allowed:
@@ -117,6 +123,20 @@ def one_of(
         raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
 
     return check
+
+
+RESULT_LABELS: dict[str, str] = {
+    s: translate(DEFAULT_LOCALE, f"policy.status_{s}")
+    for s in ("eligible", "undetermined", "superseded", "ineligible")
+}
+"""A run result's statuses by their Chinese labels (符合 …), as the results page shows them."""
+BATCH_NAMES: dict[str, str] = {
+    s.value: translate(DEFAULT_LOCALE, f"payout.status_{s.value}") for s in disbursement.BatchStatus
+}
+ITEM_NAMES: dict[str, str] = {
+    s.value: translate(DEFAULT_LOCALE, f"payout.item_{s.value}") for s in disbursement.ItemStatus
+}
+"""A batch's and an item's statuses by their Chinese labels, as the batch pages show them."""
 
 
 STEPS = ("requested", "answered", "closed")

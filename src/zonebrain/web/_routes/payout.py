@@ -34,6 +34,8 @@ from zonebrain.web._queries._common import park_names
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, form_day, locale, tr
 from zonebrain.web._routes._payout_io import (
+    BATCH_NAMES,
+    ITEM_NAMES,
     BatchIn,
     CancelIn,
     CloseIn,
@@ -61,6 +63,7 @@ Size = Annotated[int, Query(ge=1, le=q.MAX_PAGE)]
 BatchStatus = Annotated[
     str | None,
     Query(pattern=r"^(draft|reviewed|publicized|approved|paid|cancelled)?$", description="批次状态"),
+    BeforeValidator(one_of(q.BATCH_STATUSES, labels=True, names=BATCH_NAMES)),
 ]
 ItemStatus = Annotated[
     str | None,
@@ -68,6 +71,7 @@ ItemStatus = Annotated[
         pattern=r"^(listed|objected|withdrawn|approved|paid|already_paid|reversed)?$",
         description="名单项状态",
     ),
+    BeforeValidator(one_of(q.ITEM_STATUSES, labels=True, names=ITEM_NAMES)),
 ]
 
 
@@ -80,7 +84,8 @@ VerifyStep = Annotated[
     Literal["requested", "answered", "closed"], Form(), BeforeValidator(one_of(q.VERIFY_STATUSES[1:]))
 ]
 UsccQuery = Annotated[str | None, Query(max_length=18, pattern=r"^[0-9A-Za-z]{0,18}$")]
-PolicyQuery = Annotated[str | None, Query(max_length=64, pattern=r"^([a-z0-9][a-z0-9_-]*)?$")]
+LedgerUscc = Annotated[str | None, Query(max_length=64)]  # blanks and case: q.ledger_filters
+PolicyQuery = Annotated[str | None, Query(max_length=128, description="政策编号或名称 / policy id or name")]
 BatchQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 Count = Annotated[int | None, Query(ge=0, le=10_000_000)]
 PAGE_SIZE = 200
@@ -317,16 +322,15 @@ def resolve_form(
 def ledger_page(
     request: Request,
     p: User,
-    uscc: UsccQuery = None,
+    uscc: LedgerUscc = None,
     batch: BatchQuery = None,
     policy: PolicyQuery = None,
     page: Page = 1,
     done: Annotated[int | None, Query(alias="reversed", ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     ctx, t, loc = context(request), tr(request), locale(request)
-    table = q.ledger(
-        ctx, p, t, loc, uscc=uscc or None, batch_id=batch, policy_id=policy or None, page=page, size=PAGE_SIZE
-    )
+    uscc, batch, policy = q.ledger_filters(ctx, uscc, batch, policy)
+    table = q.ledger(ctx, p, t, loc, uscc=uscc, batch_id=batch, policy_id=policy, page=page, size=PAGE_SIZE)
     filters = {"uscc": uscc, "batch": batch, "policy": policy}
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(
@@ -666,7 +670,7 @@ def notify_file(request: Request, p: User, batch_id: Id) -> Response:
 def api_ledger(
     request: Request,
     p: Finance,
-    uscc: UsccQuery = None,
+    uscc: LedgerUscc = None,
     batch: BatchQuery = None,
     policy: PolicyQuery = None,
     page: Page = 1,

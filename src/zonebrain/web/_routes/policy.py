@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from zonebrain import disbursement
 from zonebrain import policy as pol
@@ -26,6 +26,7 @@ from zonebrain.web._queries.payout import ASKING, BATCH_VIEWERS
 from zonebrain.web._queries.policy_analysis import WHATIF_ROLES
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import audit, context, form_day, locale, tr
+from zonebrain.web._routes._payout_io import RESULT_LABELS, one_of
 from zonebrain.web._tables import XLSX_RESPONSE, Col, Format, TableOut, respond
 
 pages = APIRouter(include_in_schema=False)
@@ -45,6 +46,7 @@ Status = Annotated[
         pattern=r"^(eligible|undetermined|superseded|ineligible)?$",
         description="符合/待核实/被从高替代/不符合 (empty: all)",
     ),
+    BeforeValidator(one_of(q.STATUSES, labels=True, names=RESULT_LABELS)),
 ]
 Page = Annotated[int, Query(ge=1, le=100_000)]
 Size = Annotated[int, Query(ge=1, le=q.MAX_PAGE)]

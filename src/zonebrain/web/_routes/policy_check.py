@@ -40,11 +40,12 @@ from starlette.concurrency import run_in_threadpool
 
 from zonebrain import policy as pol
 from zonebrain.core.clock import beijing_today
-from zonebrain.core.errors import InputError
+from zonebrain.core.errors import InputError, USCCError
+from zonebrain.core.uscc import USCC
 from zonebrain.core.xlsx import safe_text, save_workbook
 from zonebrain.disbursement import Ledger, ask_for
 from zonebrain.web._auth import Perm, Principal, principal
-from zonebrain.web._errors import ERROR_RESPONSES, ApiError, Forbidden
+from zonebrain.web._errors import ERROR_RESPONSES, ApiError, Forbidden, NotFound
 from zonebrain.web._i18n import Translator, translate
 from zonebrain.web._queries import policy as q
 from zonebrain.web._queries._common import year_of
@@ -81,8 +82,8 @@ from zonebrain.web._tables import (
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/policy", tags=["policy"], responses=ERROR_RESPONSES)
 User = Annotated[Principal, Depends(principal)]
-UsccQuery = Annotated[str | None, Query(max_length=18, pattern=r"^([0-9A-Za-z]{18})?$")]
-Uscc = Annotated[str, Path(min_length=18, max_length=18, pattern=r"^[0-9A-Za-z]{18}$")]
+UsccQuery = Annotated[str | None, Query(max_length=64)]  # checked by uscc_code: it says what is wrong
+Uscc = Annotated[str, Path(min_length=1, max_length=64)]
 Period = Annotated[
     Annotated[int, Field(ge=2000, le=2100)] | None,
     BeforeValidator(lambda v: None if isinstance(v, str) and not v.strip() else v),  # a browser's period=
@@ -167,14 +168,30 @@ class ByUscc:
     note: str | None
 
 
+def uscc_code(text: str) -> str:
+    """A USCC as typed or pasted: blanks (also inside) dropped, letters upper-cased; a code breaking
+    a GB 32100 rule (length, a letter never used such as I/O/Z/S/V, a check digit) is a 400 saying
+    which, never looked up as a firm the registry does not have."""
+    code = "".join(text.split()).upper()
+    try:
+        return USCC.parse(code).code
+    except USCCError as exc:
+        raise InputError(f"不是有效的统一社会信用代码 (not a valid USCC): {exc}") from exc
+
+
 def check_uscc(request: Request, p: Principal, uscc: str, period: int | None) -> ByUscc:
-    """The firm (403 outside the scope, 404 unknown), the year assessed (``pol.PeriodRefused``, a 400,
-    when it has not begun or is before the policies apply: checked once, by ``pol.self_check``, which
-    gives the provisional warning back with the results), the results."""
+    """The firm (400 an invalid code, 403 outside the scope, 404 unknown, naming the code), the year
+    assessed (``pol.PeriodRefused``, a 400, when it has not begun or is before the policies apply:
+    checked once, by ``pol.self_check``, which gives the provisional warning back with the results),
+    the results."""
     if not p.can(Perm.FINANCE):
         raise Forbidden()  # firm-level figures: investment officers use the form instead
     ctx = context(request)
-    firm = enterprise_row(ctx, p, uscc)
+    code = uscc_code(uscc)
+    try:
+        firm = enterprise_row(ctx, p, code)
+    except NotFound as exc:  # only for who may see every firm: a scoped user gets 403
+        raise q.no_such_firm(code) from exc
     year = period or year_of(ctx) or beijing_today().year - 1
     with ctx.pool.reader() as wh:
         table = pol.self_check(wh, q.library(), year, uscc=firm["uscc"], history=Ledger(ctx.store))
@@ -339,13 +356,14 @@ def _page(
 @pages.get("/policy/check")
 def check_page(request: Request, p: User, uscc: UsccQuery = None, period: Period = None) -> Response:
     """The two forms; with ``uscc`` (an enterprise user: always their own) the firm's result."""
-    code = uscc or p.uscc_scope
+    code = uscc if uscc and uscc.strip() else p.uscc_scope
     if not code:
         return _page(request, p, uscc_period=period)
     try:
         got = check_uscc(request, p, code, period)
-    except pol.PeriodRefused as exc:  # the form again, its values kept, the reason beside the year
-        return _page(request, p, uscc=code, uscc_period=period, uscc_error=str(exc), status=400)
+    except (pol.PeriodRefused, InputError, NotFound) as exc:  # the form again, the values kept, why
+        status = 404 if isinstance(exc, NotFound) else 400
+        return _page(request, p, uscc=code, uscc_period=period, uscc_error=str(exc), status=status)
     code, year = got.firm["uscc"], got.year
     table = result_table(got.results, tr(request), f"{got.firm['name']} {code}", year)
     export = f"/api/v1/policy/check/{code}?period={year}&format=xlsx"
