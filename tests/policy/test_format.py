@@ -32,7 +32,7 @@ def test_public_names_are_pinned() -> None:
             "Explained", "ExplainedCondition", "explain", "RecordedPayments", "missing_fields_zh",
             "absent_reason", "check_as_of", "not_future", "provisional", "provisional_text",
             "registered_after_text", "results_table", "self_check_period", "PeriodRefused",
-            "self_check_provisional",
+            "self_check_provisional", "with_outcomes",
         ]
     )  # fmt: skip
 

@@ -21,6 +21,7 @@ from zonebrain.policy._cases import (
     self_check,
     self_check_period,
     self_check_provisional,
+    with_outcomes,
 )
 from zonebrain.policy._coverage import FACT_SOURCES, Coverage, FactSource, coverage, missing_fields_zh
 from zonebrain.policy._edit import (
@@ -116,4 +117,5 @@ __all__ = [
     "set_threshold",
     "set_tiers",
     "what_if",
+    "with_outcomes",
 ]

@@ -366,7 +366,7 @@ def _outcome_text(o: dict[str, Any]) -> str | None:
     )
 
 
-def _with_outcomes(results: pa.Table, lib: Library, period: int, outcomes: pa.Table | None) -> pa.Table:
+def with_outcomes(results: pa.Table, lib: Library, period: int, outcomes: pa.Table | None) -> pa.Table:
     """*results* with :data:`HISTORY_COLUMNS`: each row's award as the workflow left it (*outcomes*,
     see :class:`AwardOutcomes`), keyed by the ledger's period (the year, or ``once`` for a one-time
     award, paid once in any year); null where the workflow has not decided it."""
@@ -490,10 +490,10 @@ def self_check(
             mem.migrate()
             load_firms(mem, [spec.uscc], [_firm_dict(spec.firm)])
             results = evaluate(mem, _in_force(lib, spec.period), spec.period)
-            return _with_warning(_with_outcomes(results, lib, spec.period, None), warning)
+            return _with_warning(with_outcomes(results, lib, spec.period, None), warning)
     if wh is None or uscc is None:
         raise PolicyFileError("自测需要统一社会信用代码或自测表 (give a USCC with a warehouse, or a form)")
     warning = self_check_period(lib, period, today)
     results = evaluate(wh, _in_force(lib, period), period, only=[uscc], history=history)
     outcomes = history.outcomes(uscc) if isinstance(history, AwardOutcomes) else None
-    return _with_warning(_with_outcomes(results, lib, period, outcomes), warning)
+    return _with_warning(with_outcomes(results, lib, period, outcomes), warning)

@@ -492,24 +492,19 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, A
     if run_id is None:
         return {"run_id": None, "firm": firm, "rows": [], "absent": None, "provisional": None}
     run = run_info(ctx, run_id)
+    lib = library()
     with ctx.pool.reader() as wh:
         got = pol.load_results(wh, run_id, firm["uscc"], traces=False)
-        cols = ["policy_id", "clause_id", "status", "amount_fen", "missing_fields"]
-        found = in_library_order(library(), got.select(cols).to_pylist())
-    lib = library()
+    cols = ["policy_id", "clause_id", "status", "amount_fen", "missing_fields"]
+    # the ledger's key per row (the year, or once for a one-time award), as the self-check reads it
+    got = pol.with_outcomes(got.select(cols), lib, run["period"], Ledger(ctx.store).outcomes(firm["uscc"]))
+    found = in_library_order(lib, got.select([*cols, "history"]).to_pylist())
     refs, names = clause_refs(lib), policy_names(lib)
-    once = {(pid, c.id) for pid, pl in lib.policies.items() for c in pl.clauses if c.once}
-    done = {
-        (o["policy_id"], o["clause_id"], o["period"]): o["outcome"]
-        for o in Ledger(ctx.store).outcomes(firm["uscc"]).to_pylist()
-    }
     for r in found:
-        key = (r["policy_id"], r["clause_id"])
-        r["clause_ref"], r["title"] = refs.get(key, ("", ""))
+        r["clause_ref"], r["title"] = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
         r["policy_name"] = names.get(r["policy_id"], r["policy_id"])
         r["missing_text"] = pol.missing_fields_zh(r["missing_fields"])
         r["shown_status"] = shown_status(r["status"], r["amount_fen"])
-        r["history"] = done.get((*key, "once" if key in once else str(run["period"])))
     absent = None if found else pol.registered_after_text(firm.get("registered_on"), run["period"])
     return {
         "run_id": run_id,

@@ -40,7 +40,14 @@ from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
 from zonebrain.web._i18n import Translator, pick
-from zonebrain.web._queries.policy import latest_run_id, library, run_info, run_note_text, yuan
+from zonebrain.web._queries.policy import (
+    latest_run_id,
+    library,
+    run_info,
+    run_note_text,
+    shown_status,
+    yuan,
+)
 from zonebrain.web._tables import FLOAT_PLACES, SHARE_PLACES, share_pct
 
 if TYPE_CHECKING:
@@ -369,9 +376,7 @@ def _rows(t: pa.Table) -> list[dict[str, Any]]:
 def _side_text(status: str | None, amount_fen: int | None, t: Translator) -> str:
     """One side of a change in words: ``符合 331,299.00元`` (``—``: no row on that side); an
     eligible award a budget pool or cap cut to 0 ``符合, 未获分配 0.00元`` (not a beneficiary)."""
-    if status == "eligible" and amount_fen == 0:
-        return f"{t('whatif.status_unfunded')} {yuan(0)}元"
-    text = "—" if status is None else t(f"policy.status_{status}")
+    text = "—" if status is None else t(f"policy.status_{shown_status(status, amount_fen)}")
     return text if amount_fen is None else f"{text} {yuan(amount_fen)}元"
 
 
