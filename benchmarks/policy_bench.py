@@ -19,8 +19,9 @@ Six child processes, one after the other, each with its own peak memory (max RSS
    temporary table: the joins, the family's result digits and each fact's stored text), and
    groups, caps and pools are applied to the eligible rows of the clauses they name; *write*:
    ``INSERT … SELECT`` statements in which DuckDB computes every clause's status, amount, missing
-   fields and stored trace for every firm and inserts them per firm (the values the traces show,
-   once) and per firm × clause (about 22 bytes of trace: only what is the row's own; ADR 0009),
+   fields and stored trace for every firm and inserts them per firm (every clause's result
+   digits and the values the traces show, once; ADR 0009) and per firm × clause when the result
+   is not plainly ineligible (amount, missing fields, notes; ADR 0011),
    with the clause numbers, the trace shapes and the ``policy_runs`` row in the same
    transaction; the checkpoint when the warehouse is closed counts as write. After the timed
    steps, the stored bytes are summed, one enterprise's traces are read back with
@@ -338,7 +339,8 @@ def run_zonebrain(folder: Path, memory: str) -> dict[str, Any]:
         pq.write_table(
             r.select(["uscc", "policy_id", "clause_id", "status", "amount_fen"]), folder / "zb.parquet"
         )
-        written = ro.count("policy_result_rows")
+        written = r.num_rows  # results, stored or not: a plainly ineligible one has no row (ADR 0011)
+        kept = ro.count("policy_result_rows")
         # the stored traces in UTF-8 bytes (DuckDB's strlen), outside the timed steps: per row its
         # own digits, amount and notes, per enterprise the values read, plus one shape per clause
         trace_bytes = ro.ibis.raw_sql(
@@ -363,6 +365,7 @@ def run_zonebrain(folder: Path, memory: str) -> dict[str, Any]:
         "close_s": close_s,
         "rows": r.num_rows,
         "written": written,
+        "kept": kept,
         "trace_gb": trace_bytes / 1e9,
         "shape_kb": shape_bytes / 1e3,
         "stored_per_row": trace_bytes / max(written, 1),
@@ -1112,7 +1115,7 @@ def report(
     t.add_row("peak RSS", f"{zb['peak_mb']:,.0f} MB", f"{of['peak_mb']:,.0f} MB", f"{oft['peak_mb']:,.0f} MB")
     t.add_row(
         "written",
-        f"{zb['written']:,} rows, traces {zb['trace_gb']:.2f} GB, file {zb['db_gb']:.2f} GB",
+        f"{zb['written']:,} results ({zb['kept']:,} rows), traces {zb['trace_gb']:.2f} GB, file {zb['db_gb']:.2f} GB",
         "amounts",
         f"amounts; trace: {oft['trace_columns']} values per firm, {oft['trace_mb']:.0f} MB",
     )

@@ -32,6 +32,8 @@ def test_policy_evaluation_and_run_agree(wh: Warehouse, reference: Warehouse) ->
     )
     whole = load_results(wh, a.run_id)
     assert_same_table(whole, load_results(reference, b.run_id), ignore=("run_id",))
+    # counted on the stored rows and the firms (plainly ineligible rows are not stored)
+    assert a.summary.equals(b.summary) and sum(a.summary["rows"].to_pylist()) == whole.num_rows == 36
     # one enterprise at a time (the trace page's narrow read, firm_results): the same rows
     for uscc in sorted(set(whole["uscc"].to_pylist())):
         one = load_results(wh, a.run_id, uscc)

@@ -216,7 +216,12 @@ def test_a_run_that_fails_leaves_no_rows(wh: Warehouse, monkeypatch: object) -> 
         run_policies(wh, load_library(), dt.date(2025, 3, 31), keep_traces=False)
     assert wh.count("policy_results") == 0 and wh.count("policy_runs") == 0
     assert wh.count("policy_trace_shapes") == 0
-    for table in ("policy_result_clauses", "policy_result_firms", "policy_result_rows"):
+    for table in (
+        "policy_result_clauses",
+        "policy_result_layout",
+        "policy_result_firms",
+        "policy_result_rows",
+    ):
         assert wh.count(table) == 0, table
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.policy._frozen import FROZEN, PERIOD, rows, scenarios
 from zonebrain.policy import evaluate, load_results, results_table, run_policies
-from zonebrain.policy._evaluate import evaluate_all
+from zonebrain.policy._evaluate import Evaluation, evaluate_all
 from zonebrain.policy._run import expand_traces
 from zonebrain.policy._store import _PER_RUN, firm_results, forget
 from zonebrain.policy._trace import SEP, escape, expand, unescape
@@ -51,16 +51,32 @@ def test_traces_are_byte_identical_to_the_frozen_ones(name: str, tmp_path: Path)
     full = sum(len(r[3].encode()) for r in EXPECTED[name])
     compact = sum(len(t.encode()) for t in stored["trace"].to_pylist())
     assert 0 < compact * 8 < full  # an order of magnitude fewer bytes per row, even joined back
-    # stored per enterprise and per clause (version 7): nothing in the table of older runs, each
-    # enterprise's values once per facts group, and per row only its own part
+    # stored per enterprise and per clause (versions 7 and 8): nothing in the table of older runs,
+    # each enterprise's values and every clause's result digits once per facts group, and a row
+    # only for a result that is not plainly ineligible (no amount, missing field or note)
     assert wh.count("policy_results") == 0
     firms = wh.to_arrow(wh.table("policy_result_firms").filter(lambda t: t.run_id == one.run_id))
     own = wh.to_arrow(wh.table("policy_result_rows").filter(lambda t: t.run_id == one.run_id))
-    assert own.num_rows == len(EXPECTED[name])
-    assert firms.num_rows == len({r[0] for r in EXPECTED[name]}) * len(set(firms["grp"].to_pylist()))
-    per_row = sum(len(d) for d in own["digits"].to_pylist()) + sum(
-        len(n or "") for n in own["notes"].to_pylist()
+    plain = [
+        r["status"] == "ineligible" and r["amount_fen"] is None and r["missing_fields"] is None
+        and r["trace"].split(SEP)[-2:] == ["", ""]
+        for r in stored.to_pylist()
+    ]  # fmt: skip
+    assert own.num_rows == plain.count(False) and set(own["digits"].to_pylist()) <= {""}
+    no_note = own.filter(pc.and_(pc.is_null(own["notes"]), pc.is_null(own["amount_fen"])))
+    assert "ineligible" not in set(
+        no_note.filter(pc.is_null(no_note["missing_fields"]))["status"].to_pylist()
     )
+    assert firms.num_rows == len({r[0] for r in EXPECTED[name]}) * len(set(firms["grp"].to_pylist()))
+    layout = wh.to_arrow(wh.table("policy_result_layout").filter(lambda t: t.run_id == one.run_id))
+    widths = {g: 0 for g in firms["grp"].to_pylist()}
+    clauses = wh.to_arrow(wh.table("policy_result_clauses").filter(lambda t: t.run_id == one.run_id))
+    grp_of = dict(zip(clauses["clause_no"].to_pylist(), clauses["grp"].to_pylist(), strict=True))
+    for x in layout.to_pylist():  # each clause's digits right after the previous one's of its group
+        assert x["digits_at"] == x["shared"] + widths[grp_of[x["clause_no"]]]
+        widths[grp_of[x["clause_no"]]] += x["digits_len"]
+    assert layout.num_rows == clauses.num_rows
+    per_row = sum(len(n or "") for n in own["notes"].to_pylist())
     assert per_row < compact / 2  # the values read are not repeated per clause
     # one enterprise at a time (the trace page): read narrowly, not through the three-table join,
     # for every enterprise of the scenario, whichever facts groups its clauses read
@@ -152,3 +168,59 @@ def test_shapes_of_a_recorded_run_are_read_once(wh: Warehouse) -> None:
     assert (wh.url, run.run_id, "shapes") in _PER_RUN or wh.url.endswith(":memory:")
     assert load_results(wh, run.run_id).equals(first)
     assert rows(first) == _sorted(EXPECTED["small"])
+
+
+def _write_as_version_7(self: Evaluation, run_id: str) -> None:
+    """How a run was written before version 8: every row stored with its own digits, the firms'
+    digits the family's alone, no layout."""
+    self._wh.append("policy_result_clauses", self.clauses(run_id))
+    for f in self._facts:
+        self._wh.insert_from("policy_result_firms", f.firms(run_id))
+    self._wh.insert_from("policy_result_rows", self._rows(run_id, stored=False).drop("adj_notes"))
+
+
+@pytest.mark.parametrize("name", [s[0] for s in scenarios()])
+def test_a_run_stored_row_by_row_reads_as_one_stored_sparsely(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run recorded at version 7 (every row stored) and one recorded now (plainly ineligible
+    rows left out) read back alike: the frozen traces, one enterprise at a time, and the counts."""
+    _, build, library, kwargs = next(s for s in scenarios() if s[0] == name)
+    wh = open_warehouse(tmp_path / "wh.duckdb")
+    wh.migrate()
+    build(wh)
+    lib = library(tmp_path)
+    run_kwargs = {"history": kwargs["history"]} if "history" in kwargs else {}
+    run_kwargs |= {"parameters": kwargs["overrides"]} if "overrides" in kwargs else {}
+    new = run_policies(wh, lib, AS_OF, period=PERIOD, keep_traces=False, **run_kwargs)
+    with monkeypatch.context() as m:
+        m.setattr(Evaluation, "write", _write_as_version_7)
+        old = run_policies(wh, lib, AS_OF, period=PERIOD, keep_traces=False, **run_kwargs)
+    r = wh.table("policy_result_rows")
+    stored = {run: wh.to_arrow(r.filter(r.run_id == run)).num_rows for run in (old.run_id, new.run_id)}
+    assert stored[old.run_id] == len(EXPECTED[name]) > stored[new.run_id]
+    assert not wh.to_arrow(wh.table("policy_result_layout").filter(lambda t: t.run_id == old.run_id)).num_rows
+    forget()
+    for run in (old, new):
+        assert rows(load_results(wh, run.run_id)) == _sorted(EXPECTED[name])
+        for uscc in sorted({r[0] for r in EXPECTED[name]}):
+            assert rows(load_results(wh, run.run_id, uscc)) == _sorted(
+                [r for r in EXPECTED[name] if r[0] == uscc]
+            )
+    assert old.summary.equals(new.summary)
+    assert sum(old.summary["rows"].to_pylist()) == len(EXPECTED[name])
+    # a warehouse still at version 7 (read before `warehouse migrate`): no layout table at all
+    with wh.transaction():
+        for table in ("policy_result_clauses", "policy_result_firms", "policy_result_rows", "policy_runs"):
+            wh.delete_where_in(table, "run_id", [new.run_id])
+        wh.ibis.raw_sql("DROP TABLE policy_result_layout")
+        wh.replace("meta", pa.table({"key": ["schema_version"], "value": ["7"]}))
+    wh.close()
+    forget()
+    with open_warehouse(tmp_path / "wh.duckdb", read_only=True) as ro:
+        assert ro.schema_version() == 7
+        assert rows(load_results(ro, old.run_id)) == _sorted(EXPECTED[name])
+        first = EXPECTED[name][0][0]
+        assert rows(load_results(ro, old.run_id, first)) == _sorted(
+            [r for r in EXPECTED[name] if r[0] == first]
+        )

@@ -104,7 +104,9 @@ def _digits(results: Sequence[ir.BooleanValue]) -> ir.StringValue:
         chunk = results[at : at + _DIGITS_PER_NUMBER]
         number: Any = ibis.literal(10 ** len(chunk), "int64")
         for i, r in enumerate(chunk):
-            code = ibis.cases((r.isnull(), 2), (r, 1), else_=0).cast("int64")
+            # true 1, false 0, unknown 2; no ``IS NULL`` on the result: Spark's parser rejects
+            # ``x IN (…) IS NULL`` as sqlglot writes it once a projection is inlined
+            code = r.cast("int32").fill_null(2).cast("int64")
             number = number + code * ibis.literal(10 ** (len(chunk) - 1 - i), "int64")
         parts.append(number.cast("string").substr(1))
     return concat(parts) if parts else ibis.literal("")
@@ -127,45 +129,51 @@ def _json_field(value: ir.Value, text: bool) -> ir.StringValue:
 class _Facts:
     """One facts group (the policies sharing a facts query): its number, its materialised facts
     table and the values its clauses' traces show, each stored once per enterprise (fields
-    1…G of every stored trace of the group, see :func:`~zonebrain.policy._store.assemble`)."""
+    1…G of every stored trace of the group, see :func:`~zonebrain.policy._store.assemble`).
+    Their text, and the family's result digits, are computed on the materialised table where a
+    firm's row is written (:meth:`firms`), not materialised with it: only that row shows them."""
 
     def __init__(self, grp: int, query: ir.Table, shared: int) -> None:
         self.grp = grp
         self.data = query
         """The facts query, then (:meth:`materialize`) its materialised table."""
         self.shared = shared
-        """How many results, first in every clause's digits, are the family's (``fam_digits``)."""
-        self.fields: list[ir.StringValue] = []
+        """How many results, first in every clause's digits, are the family's."""
+        self.family: list[str] = []
+        """The columns of the family's results (the first :attr:`shared` of every clause's)."""
+        self.fields: list[tuple[str, bool]] = []
+        """Per registered value, its column and whether it is text."""
         self._field_of: dict[str, int] = {}
 
-    def register(self, key: str, value: ir.StringValue) -> None:
-        """A value a trace shows (its stored text on the facts query); the same *key*, one field."""
+    def register(self, key: str, column: str, text: bool) -> None:
+        """A value a trace shows (a column of the facts); the same *key*, one field."""
         if key not in self._field_of:
-            self.fields.append(value)
+            self.fields.append((column, text))
             self._field_of[key] = len(self.fields)
 
     def field(self, key: str) -> int:
         """The field number (1…) of a registered value."""
         return self._field_of[key]
 
-    def materialize(self, wh: Warehouse, columns: dict[str, Any]) -> None:
-        """The facts with *columns* and the registered values joined (``fields``), made a table."""
-        parts: list[ir.StringValue | str] = []
-        for f in self.fields:
-            parts += [SEP, f]
-        fields = concat(parts) if parts else ibis.literal("", "string")
-        self.data = wh.materialize(self.data.mutate(**columns, fields=fields))
+    def materialize(self, wh: Warehouse) -> None:
+        """The facts query made a table."""
+        self.data = wh.materialize(self.data)
 
-    def firms(self, run_id: str) -> ir.Table:
-        """One row per enterprise, as ``policy_result_firms`` stores it."""
+    def firms(self, run_id: str, own: Sequence[ir.BooleanValue] = ()) -> ir.Table:
+        """One row per enterprise, as ``policy_result_firms`` stores it: ``digits`` are the
+        family's results, then *own* (each clause's own results, see :meth:`Evaluation.write`),
+        as digits; ``fields`` the registered values' stored text, each after ``SEP``."""
         d = self.data
+        parts: list[ir.StringValue | str] = []
+        for name, text in self.fields:
+            parts += [SEP, _json_field(d[name], text)]
         return d.select(
             run_id=ibis.literal(run_id, "string"),
             grp=ibis.literal(self.grp, "int32"),
             firm_no=d.firm_no,
             uscc=d.uscc,
-            digits=d["fam_digits"] if self.shared else ibis.literal("", "string"),
-            fields=d.fields,
+            digits=_digits([*(d[c] for c in self.family), *own]),
+            fields=concat(parts) if parts else ibis.literal("", "string"),
         )
 
 
@@ -219,12 +227,11 @@ def _clause_rows(
     order: int,
     facts: _Facts,
 ) -> tuple[ir.Table, _Shape]:
-    """One clause's rows as a query on the policy's facts query *data*: uscc, policy_id,
-    clause_id, status, amount_fen (before groups), missing_fields and the stored trace up to the
-    notes groups, caps and pools may add (``stored_head``: the digits, the fields and the
-    ``ledger`` note); *order* is the clause's place in the library (``_o``). *data* carries
-    the family's result digits (``fam_digits``, the first *shared* leaves) and each fact's stored
-    text (``j_…``, see :func:`_shared_columns`)."""
+    """One clause's rows as a query on the materialised facts *data*: firm_no, uscc, policy_id,
+    clause_id, status, amount_fen and fen (before groups), the clause's own result digits,
+    missing_fields and the ``ledger`` note (groups, caps and pools add theirs); *order* is the
+    clause's place in the library (``_o``). The trace's shape is built alongside (what every
+    enterprise's trace of the clause shares, and where its values go)."""
     ok = data[column("ok", policy, clause.id)]
     status: Any = ibis.cases((ok.isnull(), "undetermined"), (ok, "eligible"), else_="ineligible")
     first_of_field = {leaf.field: leaf for leaf in reversed(leaves) if leaf.field is not None}
@@ -334,8 +341,10 @@ def evaluate_policies(
     facts = _Facts(grp, data, shared)
     for p in policies:
         for c in p.clauses:
-            _register_values(facts, p, c, data, per_clause[(p.id, c.id)], period)
-    facts.materialize(wh, _shared_columns(data, per_clause, shared))
+            _register_values(facts, p, c, per_clause[(p.id, c.id)], period)
+    if shared:
+        facts.family = [f"c{leaf.index}" for leaf in next(iter(per_clause.values()))[:shared]]
+    facts.materialize(wh)
     data = facts.data
     paid = paid if paid is not None else PAID_SCHEMA.empty_table()
     out: list[tuple[str, ir.Table, _Shape]] = []
@@ -360,29 +369,14 @@ def _base_key(clause: Clause, period: int) -> str:
     return f"{fact_label(clause.amount.of, clause.amount.year, period)}|False"
 
 
-def _register_values(
-    facts: _Facts, policy: Policy, clause: Clause, data: ir.Table, leaves: list[Any], period: int
-) -> None:
+def _register_values(facts: _Facts, policy: Policy, clause: Clause, leaves: list[Any], period: int) -> None:
     """The values *clause*'s trace shows, in the order it shows them: each fact leaf's value (the
     first leaf on a fact gives it), then the amount's base."""
     for leaf in leaves:
         if leaf.field:
-            facts.register(_value_key(leaf), _json_field(data[f"v{leaf.index}"], bool(leaf.text_value)))
+            facts.register(_value_key(leaf), f"v{leaf.index}", bool(leaf.text_value))
     if clause.amount.of is not None:
-        base = data[column("base", policy, clause.id)]
-        facts.register(_base_key(clause, period), _json_field(base, False))
-
-
-def _shared_columns(
-    data: ir.Table, per_clause: dict[tuple[str, str], list[Any]], shared: int
-) -> dict[str, Any]:
-    """What every clause of a policy shows alike, computed once per enterprise: the family's
-    result digits (the values it reads are in ``fields``, see :meth:`_Facts.materialize`)."""
-    cols: dict[str, Any] = {}
-    if shared:
-        family = next(iter(per_clause.values()))[:shared]
-        cols["fam_digits"] = _digits([data[f"c{leaf.index}"] for leaf in family])
-    return cols
+        facts.register(_base_key(clause, period), column("base", policy, clause.id), False)
 
 
 SHAPES_SCHEMA = pa.schema([("policy_id", pa.string()), ("clause_id", pa.string()), ("shape", pa.string())])
@@ -408,15 +402,21 @@ class Evaluation:
         names: list[str],
         shapes: list[str],
         facts: Sequence[_Facts] = (),
-        groups: Sequence[int] = (),
+        built: Sequence[_Shape] = (),
+        *,
+        kept: ir.Table | None = None,
     ) -> None:
         self._wh = wh
         self._query = query
+        self._kept = query if kept is None else kept
+        """The rows a recorded run stores (:meth:`_rows`)."""
         self._facts = list(facts)
         self._temps = [f.data for f in facts]
         self.names = names
         """``policy/clause`` of each clause, in order (the rows' ``_o``)."""
-        self._groups = list(groups)
+        self._built = list(built)
+        """Each clause's trace shape as built (its facts group, its results)."""
+        self._groups = [b.facts.grp for b in self._built]
         """Each clause's facts group."""
         self._shapes = shapes
         self._data: pa.Table | None = None
@@ -434,21 +434,50 @@ class Evaluation:
             }
         )
 
+    def layout(self, run_id: str) -> pa.Table:
+        """Per clause, where its result digits sit in its firms' ``digits`` (the family's
+        ``shared`` first, then each clause's own in clause order), as ``policy_result_layout``
+        stores it."""
+        at: dict[int, int] = {f.grp: f.shared for f in self._facts}
+        cols: dict[str, list[int]] = {"clause_no": [], "shared": [], "digits_at": [], "digits_len": []}
+        for no, b in enumerate(self._built):
+            width = len(b.results) - b.facts.shared
+            cols["clause_no"].append(no)
+            cols["shared"].append(b.facts.shared)
+            cols["digits_at"].append(at[b.facts.grp])
+            cols["digits_len"].append(width)
+            at[b.facts.grp] += width
+        out = {"run_id": pa.array([run_id] * len(self._built), pa.string())}
+        return pa.table(out | {k: pa.array(v, pa.int32()) for k, v in cols.items()})
+
     def _rows(self, run_id: str, *, stored: bool = True) -> ir.Table:
-        """The rows as ``policy_result_rows`` stores them (``stored=False``: with ``adj_notes``)."""
-        q = self._query
+        """The rows as ``policy_result_rows`` stores them (``stored=False``: every row, with its
+        digits and ``adj_notes``). Stored, a plainly ineligible row (no amount, missing field or
+        note) is left out, its digits being in its firm's row (see :meth:`layout`); every other
+        row keeps empty digits for the same reason."""
+        q = self._query if not stored else self._kept
         if q is None or self._released:
             raise ValueError("nothing to write: no policy, or the evaluation was released")
-        cols = [c for c in _ROW if stored is False or c != "adj_notes"]
-        return q.select(run_id=ibis.literal(run_id, "string"), clause_no=q["_o"], **{c: q[c] for c in cols})
+        if not stored:
+            return q.select(
+                run_id=ibis.literal(run_id, "string"), clause_no=q["_o"], **{c: q[c] for c in _ROW}
+            )
+        kept = (q.status != "ineligible") | q.notes.notnull() | q.amount_fen.notnull() | q.fen.notnull()
+        q = q.filter(kept | q.missing_fields.notnull())
+        cols = {c: q[c] for c in _ROW if c != "adj_notes"} | {"digits": ibis.literal("", "string")}
+        return q.select(run_id=ibis.literal(run_id, "string"), clause_no=q["_o"], **cols)
 
     def write(self, run_id: str) -> None:
-        """Insert the rows as *run_id*'s (in the caller's transaction): the clauses, one row per
-        facts group and enterprise, one per clause and enterprise; the engine computes them all."""
+        """Insert the rows as *run_id*'s (in the caller's transaction): the clauses and where
+        their digits sit, one row per facts group and enterprise (every clause's result digits
+        included), and one per clause and enterprise that is not plainly ineligible (about one in
+        six at zone scale, see :meth:`_rows`); the engine computes them all."""
         rows = self._rows(run_id)
         self._wh.append("policy_result_clauses", self.clauses(run_id))
+        self._wh.append("policy_result_layout", self.layout(run_id))
         for f in self._facts:
-            self._wh.insert_from("policy_result_firms", f.firms(run_id))
+            own = [r for b in self._built if b.facts is f for r in b.results[f.shared :]]
+            self._wh.insert_from("policy_result_firms", f.firms(run_id, own))
         self._wh.insert_from("policy_result_rows", rows)
 
     def _joined(self) -> ir.Table:
@@ -608,13 +637,27 @@ def evaluate_all(
     except BaseException:
         wh.drop_materialized([f.data for f in made])
         raise
+    full = _combined([(n, r) for n, r, _ in parts], adjust, changeable)
+    # what a recorded run stores: a row is plainly ineligible (no amount, missing field or note)
+    # unless it is not ineligible or has the ledger's note, and groups, caps and pools change
+    # only eligible or paid rows; filtered before the adjustments' join, 6 in 7 rows skip it
+    kept = _combined([(n, r.filter((r.status != "ineligible") | (r.ledger != ""))) for n, r, _ in parts],
+                     adjust, changeable)  # fmt: skip
+    built = [s for _, _, s in parts]
+    return Evaluation(wh, full, names, shapes, made, built, kept=kept)
+
+
+def _combined(parts: list[tuple[str, ir.Table]], adjust: pa.Table | None, changeable: set[str]) -> ir.Table:
+    """The clauses' rows in one query, with the changes of groups, caps and pools (*adjust*)
+    joined into the rows of the clauses they can change, and each row's notes."""
     if adjust is None:
+        rows = ibis.union(*[r for _, r in parts], distinct=False) if len(parts) > 1 else parts[0][1]
         q = rows.mutate(adj_notes=ibis.null("string"))
     else:
         # only the clauses a group, cap or pool names can change: the others skip the join; a
         # clause's rows are one facts group's, so (clause, firm number) names a row
-        touched = [r for n, r, _ in parts if n in changeable]
-        others = [r.mutate(adj_notes=ibis.null("string")) for n, r, _ in parts if n not in changeable]
+        touched = [r for n, r in parts if n in changeable]
+        others = [r.mutate(adj_notes=ibis.null("string")) for n, r in parts if n not in changeable]
         some = ibis.union(*touched, distinct=False) if len(touched) > 1 else touched[0]
         adj = ibis.memtable(adjust)
         j = some.left_join(adj, [some["_o"] == adj.a_o, some.firm_no == adj.a_firm])
@@ -631,8 +674,7 @@ def evaluate_all(
     # most rows have none (null)
     notes = ibis.ifelse(q.adj_notes.isnull(), q.ledger, concat([q.ledger, _escaped(q.adj_notes)]))
     q = q.mutate(notes=notes.nullif(""))
-    grp_of = [s.facts.grp for _, _, s in parts]
-    return Evaluation(wh, q.select("_o", *_ROW), names, shapes, made, grp_of)
+    return q.select("_o", *_ROW)
 
 
 def evaluate(

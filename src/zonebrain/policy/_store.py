@@ -73,6 +73,44 @@ def assemble(rows: ir.Table, clauses: ir.Table, firms: ir.Table, keep: Sequence[
     )  # fmt: skip
 
 
+def assemble_recorded(rows: ir.Table, clauses: ir.Table, layout: ir.Table, firms: ir.Table) -> ir.Table:
+    """Recorded runs' tables joined into :data:`COLUMNS`, driven by the firms: each enterprise
+    of a facts group meets each clause of the group, and its row when one is stored. A run with
+    a layout (version 8) stores no row for a plainly ineligible result: it reads ``ineligible``
+    with no amount, and every result's digits come from the firm's row at the clause's place;
+    a run without one (version 7) stores every row, digits included, and reads as
+    :func:`assemble` reads it."""
+    lay = layout.select(l_run=layout.run_id, l_no=layout.clause_no, l_shared=layout.shared,
+                        l_at=layout.digits_at, l_len=layout.digits_len)  # fmt: skip
+    c = clauses.left_join(lay, [clauses.run_id == lay.l_run, clauses.clause_no == lay.l_no])
+    c = c.select(
+        c_run=c.run_id, c_no=c.clause_no, c_grp=c.grp, policy_id=c.policy_id, clause_id=c.clause_id,
+        l_shared=c.l_shared, l_at=c.l_at, l_len=c.l_len,
+    )  # fmt: skip
+    f = firms.select(
+        f_run=firms.run_id, f_grp=firms.grp, f_no=firms.firm_no, uscc=firms.uscc,
+        f_digits=firms.digits, f_fields=firms.fields,
+    )  # fmt: skip
+    r = rows.select(
+        r_run=rows.run_id, r_no=rows.clause_no, r_firm=rows.firm_no, status=rows.status,
+        amount_fen=rows.amount_fen, fen=rows.fen, digits=rows.digits,
+        missing_fields=rows.missing_fields, notes=rows.notes,
+    )  # fmt: skip
+    fc = f.join(c, [f.f_run == c.c_run, f.f_grp == c.c_grp])
+    j = fc.left_join(r, [fc.f_run == r.r_run, fc.c_no == r.r_no, fc.f_no == r.r_firm])
+    laid = j.l_at.notnull()
+    family = ibis.ifelse(laid, j.f_digits.substr(0, j.l_shared), j.f_digits)
+    own = ibis.ifelse(laid, j.f_digits.substr(j.l_at, j.l_len), j.digits)
+    trace = concat(
+        [family, own, j.f_fields, SEP, j.fen.cast("string").fill_null(""), SEP, j.notes.fill_null("")]
+    )
+    return j.select(
+        run_id=j.f_run, uscc=j.uscc, policy_id=j.policy_id, clause_id=j.clause_id,
+        status=j.status.fill_null("ineligible"), amount_fen=j.amount_fen,
+        missing_fields=j.missing_fields, trace=trace,
+    )  # fmt: skip
+
+
 def results_table(wh: Warehouse) -> ir.Table:
     """Every recorded run's results, one row per run × enterprise × clause, as :data:`COLUMNS`.
 
@@ -84,9 +122,12 @@ def results_table(wh: Warehouse) -> ir.Table:
         return old
     got = _RESULTS.get(wh)
     if got is None:
-        got = assemble(
-            wh.table("policy_result_rows"), wh.table("policy_result_clauses"), wh.table("policy_result_firms")
-        )
+        rows, clauses = wh.table("policy_result_rows"), wh.table("policy_result_clauses")
+        firms = wh.table("policy_result_firms")
+        if wh.schema_at_least(TABLES["policy_result_layout"].since):
+            got = assemble_recorded(rows, clauses, wh.table("policy_result_layout"), firms)
+        else:  # a warehouse not yet migrated, read only: every row is stored
+            got = assemble(rows, clauses, firms)
         if _holds_older_runs(wh):
             got = ibis.union(old, got, distinct=False)
         _RESULTS[wh] = got
@@ -119,7 +160,9 @@ def forget(wh: Warehouse | None = None) -> None:
 
 def run_summary(wh: Warehouse, run_id: str) -> ir.Table:
     """Per clause and status of a run: ``rows`` and the sum of ``amount_fen`` (null: none), counted
-    on its rows alone (no enterprise joined), for runs recorded before version 7 too."""
+    on its stored rows and its firms' count per facts group (no row joined to its enterprise), for
+    runs recorded before version 7 too. The rows a run leaves out (plainly ineligible, version 8)
+    are its facts group's firms less the clause's stored rows."""
     old = wh.table("policy_results")
     old = old.filter(old.run_id == run_id)
     counted = old.group_by(["policy_id", "clause_id", "status"]).aggregate(
@@ -131,7 +174,21 @@ def run_summary(wh: Warehouse, run_id: str) -> ir.Table:
     r = r.filter(r.run_id == run_id)
     g = r.group_by(["clause_no", "status"]).aggregate(rows=r.count(), amount_fen=r.amount_fen.sum())
     c = wh.table("policy_result_clauses")
-    c = c.filter(c.run_id == run_id).select(no=c.clause_no, policy_id=c.policy_id, clause_id=c.clause_id)
+    c = c.filter(c.run_id == run_id)
+    f = wh.table("policy_result_firms")
+    f = f.filter(f.run_id == run_id)
+    n = f.group_by(n_grp=f.grp).aggregate(firms=f.count())
+    k = r.group_by(k_no=r.clause_no).aggregate(kept=r.count())
+    left = c.join(n, c.grp == n.n_grp).left_join(k, c.clause_no == k.k_no)
+    left = left.select(
+        clause_no=left.clause_no, status=ibis.literal("ineligible", "string"),
+        rows=(left.firms - left.kept.fill_null(0)).cast("int64"), amount_fen=ibis.null("int64"),
+    )  # fmt: skip
+    both = ibis.union(g.cast(left.schema()), left.filter(left.rows > 0), distinct=False)
+    g = both.group_by(["clause_no", "status"]).aggregate(
+        rows=both.rows.sum(), amount_fen=both.amount_fen.sum()
+    )
+    c = c.select(no=c.clause_no, policy_id=c.policy_id, clause_id=c.clause_id)
     j = g.join(c, g.clause_no == c.no)
     new = j.select("policy_id", "clause_id", "status", "rows", "amount_fen").cast(counted.schema())
     return ibis.union(counted, new, distinct=False) if _holds_older_runs(wh) else new
@@ -161,23 +218,46 @@ def firm_results(wh: Warehouse, run_id: str, uscc: str) -> pa.Table | None:
         got = wh.to_arrow(c.filter(c.run_id == run_id).drop("run_id")).to_pylist()
         return {x["clause_no"]: x for x in got}
 
+    def fetch_layout() -> dict[int, dict[str, Any]]:
+        if not wh.schema_at_least(TABLES["policy_result_layout"].since):
+            return {}
+        t = wh.table("policy_result_layout")
+        got = wh.to_arrow(t.filter(t.run_id == run_id).drop("run_id")).to_pylist()
+        return {x["clause_no"]: x for x in got}
+
     clauses = per_run(wh, run_id, "clauses", fetch)
+    layout = per_run(wh, run_id, "layout", fetch_layout)
+    stored = {(row["clause_no"], row["firm_no"]): row for row in rows}
     out = []
-    for row in rows:
-        clause = clauses[row["clause_no"]]
+    for no, clause in sorted(clauses.items()):
         firm = by_grp.get(clause["grp"])
-        if firm is None or firm["firm_no"] != row["firm_no"]:
-            continue  # another enterprise's number in another facts group
+        if firm is None:
+            continue  # the enterprise is not in this clause's facts group
+        row = stored.get((no, firm["firm_no"]))
+        laid = layout.get(no)
+        if row is None and laid is None:
+            continue  # an older run stores every row: none here, none to show
+        row = row or _PLAIN
+        family, own = firm["digits"], row["digits"]
+        if laid is not None:
+            at = laid["digits_at"]
+            family, own = family[: laid["shared"]], family[at : at + laid["digits_len"]]
         fen = "" if row["fen"] is None else str(row["fen"])
         out.append(
             {
                 "run_id": run_id, "uscc": uscc, "policy_id": clause["policy_id"],
                 "clause_id": clause["clause_id"], "status": row["status"], "amount_fen": row["amount_fen"],
                 "missing_fields": row["missing_fields"],
-                "trace": f"{firm['digits']}{row['digits']}{firm['fields']}{SEP}{fen}{SEP}{row['notes'] or ''}",
+                "trace": f"{family}{own}{firm['fields']}{SEP}{fen}{SEP}{row['notes'] or ''}",
             }
         )  # fmt: skip
     return pa.Table.from_pylist(out, schema=_SCHEMA)
+
+
+_PLAIN: dict[str, Any] = {
+    "status": "ineligible", "amount_fen": None, "fen": None, "digits": "", "missing_fields": None, "notes": None,
+}  # fmt: skip
+"""A row a run with a layout leaves out: plainly ineligible."""
 
 
 _SCHEMA = pa.schema([(c, pa.int64() if c == "amount_fen" else pa.string()) for c in COLUMNS])

@@ -213,6 +213,17 @@ TABLES: Final[dict[str, Table]] = {
             provenance=False,
             since=7,
         ),
+        # ---- version 8: plain ineligible results not stored row by row (issue 6, point 9; ADR 0011)
+        _t(
+            "policy_result_layout",
+            "run_id: string, clause_no: int32, shared: int32, digits_at: int32, digits_len: int32",
+            "run_id, clause_no",
+            "per run and clause, where its result digits sit in policy_result_firms.digits (the shared "
+            "results' first, then each clause's own); a run with a layout stores in policy_result_rows "
+            "only the rows that are not plainly ineligible (no amount, missing field or note)",
+            provenance=False,
+            since=8,
+        ),
     )
 }
 
@@ -244,6 +255,7 @@ MIGRATIONS: Final = (
     Migration(5, "KPI target history", _create_tables_since(5)),
     Migration(6, "policy trace shapes", _create_tables_since(6)),
     Migration(7, "policy results per firm and clause", _create_tables_since(7)),
+    Migration(8, "policy results: plain ineligible rows kept per firm", _create_tables_since(8)),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 
