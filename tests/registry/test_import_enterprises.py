@@ -74,6 +74,7 @@ BAD_CASES = [
     (3, "9999", "unknown_industry", "9999"),
     (3, "610", "unknown_industry", "0610"),
     (3, "39", "unknown_industry", "大类"),
+    (3, "C3921", "unknown_industry", "请写作 '3921'"),
     (2, "火星园区", "unknown_park", "梧桐"),
     (4, "一百万", "not_a_number", "不是数字"),
     (4, "-5", "negative", "负数"),

@@ -97,6 +97,29 @@ class Classification:
         return {i.code for i in self.ancestors(code)}
 
 
+def class_code(text: str) -> str:
+    """*text* as the 4-digit 小类 code registries store (``'3921'``; ``'C3921'`` is read as its
+    class when the letter is its 门类), or :class:`CodeError` saying what to write instead: a
+    section, division or group code names many classes, and an unknown code none."""
+    code = text.strip().upper()
+    classification = gbt4754()
+    if len(code) == 5 and code[0].isalpha() and code[1:] in classification:
+        if classification.section_of(code[1:]) != code[0]:
+            raise CodeError(
+                f"'{text}': 小类 {code[1:]} 属于门类 {classification.section_of(code[1:])}, 不是 {code[0]} "
+                f"(class {code[1:]} is in section {classification.section_of(code[1:])}, not {code[0]}); "
+                f"请填写4位小类代码 / write the 4-digit class code, such as {code[1:]}"
+            )
+        code = code[1:]
+    item = classification.get(code)  # an unknown code: CodeError with what to do
+    if item.level != "class":
+        raise CodeError(
+            f"'{code}' 是{LEVEL_ZH[item.level]}代码 {item.name.strip()}, 不是4位小类 (a {item.level} code, "
+            "not a 4-digit class); 请填写4位小类代码 / write the 4-digit class code"
+        )
+    return code
+
+
 @cache
 def gbt4754() -> Classification:
     """The packaged GB/T 4754-2017 classification (1,970 codes)."""

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field, NonNegativeInt, model_validator
 
 from zonebrain.core.clock import beijing_text, beijing_today
 from zonebrain.core.errors import InputError
+from zonebrain.core.industry import class_code
 from zonebrain.core.money import display_fen, parse_amount
 from zonebrain.core.yamlfile import ErrorAt, load_yaml_model
 from zonebrain.policy._evaluate import PaidList, PaymentHistory, evaluate
@@ -52,7 +53,8 @@ class YearFacts(_Model):
 class EnterpriseFacts(_Model):
     division_code: str | None = None
     park_id: str | None = None
-    industry_code: str | None = None
+    industry_code: Annotated[str, AfterValidator(class_code)] | None = None
+    """A GB/T 4754 小类 as registries store it: ``3921`` (``C3921`` is read as ``3921``)."""
     status: str | None = None
 
 

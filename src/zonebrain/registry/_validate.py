@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from zonebrain.core import uscc as uscc_rules
 from zonebrain.core.divisions import divisions
 from zonebrain.core.errors import InputError
-from zonebrain.core.industry import LEVEL_ZH, gbt4754
+from zonebrain.core.industry import class_code, gbt4754
 from zonebrain.core.money import parse_amount, parse_many
 from zonebrain.registry._headers import Mapped
 from zonebrain.registry._zone import Zone
@@ -120,17 +120,12 @@ class _Checker:
 
         def message(value: str | None) -> str:
             assert value is not None
-            if value in gbt4754():
-                item = gbt4754().get(value)
-                return (
-                    f"'{value}' 是{LEVEL_ZH[item.level]}代码 {item.name}，不是4位小类 (a {item.level} code, not a 4-digit "
-                    "class); 请填写4位小类代码 / write the 4-digit class code"
-                )
             try:
-                gbt4754().get(value)
+                code = class_code(value)  # a section, division or group code, or an unknown one
             except InputError as exc:
                 return str(exc)
-            return ""  # pragma: no cover
+            # 'C3921': a class with its section letter, which registries do not store
+            return f"行业代码 '{value}' 请写作 '{code}', 不带门类字母 (write '{code}', without the section letter)"
 
         self.report(bad, m, "unknown_industry", message)
         return pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from zonebrain import policy as pol
 from zonebrain.core.errors import InputError, MoneyError
+from zonebrain.core.industry import class_code
 from zonebrain.core.money import parse_amount, split_unit
 from zonebrain.policy._coverage import fact_label_zh
 from zonebrain.web._i18n import translate
@@ -143,9 +144,8 @@ def _division(text: str) -> str:
 
 
 def _industry(text: str) -> str:
-    if not re.fullmatch(r"[A-Za-z]?\d{2,4}", text):
-        raise InputError(f"须为国民经济行业代码, 如 C3921 或 3921 (a GB/T 4754 code), 收到 {text[:20]!r}")
-    return text.upper()
+    """A GB/T 4754 小类 as registries store it (``3921``; ``C3921`` read as ``3921``)."""
+    return class_code(text[:20])
 
 
 def _status(text: str) -> str:
