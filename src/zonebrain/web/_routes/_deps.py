@@ -6,8 +6,9 @@ import datetime as dt
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request, UploadFile
 
@@ -83,3 +84,18 @@ def form_day(text: str, what: str, earliest: dt.date = dt.date(2000, 1, 1)) -> d
     """A date typed into a form (YYYY-MM-DD), between *earliest* and 2100-12-31; *what* names the
     field in the message (the CLI's parser: :func:`zonebrain.core.clock.parse_day`)."""
     return parse_day(text, what, earliest)
+
+
+T = TypeVar("T")
+
+
+def paged(fetch: Callable[[int], T], page: int, size: int) -> tuple[T, int, int]:
+    """``fetch(page)`` (a table with ``total`` rows in all), the page shown and the page count. A
+    page past the last (an old link, a typed number) shows the last one rather than an empty table
+    under "第 9 页 / 共 3 页"."""
+    table = fetch(page)
+    pages = max(1, -(-(getattr(table, "total", 0) or 0) // size))
+    if page > pages:
+        page = pages
+        table = fetch(page)
+    return table, page, pages

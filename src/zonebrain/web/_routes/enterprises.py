@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,7 +15,7 @@ from zonebrain.web._i18n import pick
 from zonebrain.web._queries import enterprises as q
 from zonebrain.web._queries._common import park_names, resolve_chain, resolve_park
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, locale, tr
+from zonebrain.web._routes._deps import context, locale, paged, tr
 from zonebrain.web._tables import XLSX_RESPONSE, Format, TableOut, respond
 
 pages = APIRouter(include_in_schema=False)
@@ -42,12 +43,10 @@ def enterprises_page(
         return RedirectResponse(f"/enterprises/{p.uscc_scope}", status_code=303)
     ctx, loc = context(request), locale(request)
     park, chain = resolve_park(ctx, park), resolve_chain(ctx, chain)
-    table = q.search(ctx, p, loc, q=q_, park=park, chain=chain, page=page)
-    last = max(1, -(-(table.total or 0) // q.PAGE_SIZE))
-    if page > last:  # past the end (an old link, a typed number): the last page, not an empty one
-        page = last
-        table = q.search(ctx, p, loc, q=q_, park=park, chain=chain, page=page)
-    query = "&".join(f"{k}={v}" for k, v in (("q", q_), ("park", park), ("chain", chain)) if v)
+    table, page, pages = paged(
+        lambda n: q.search(ctx, p, loc, q=q_, park=park, chain=chain, page=n), page, q.PAGE_SIZE
+    )
+    query = urlencode({k: v for k, v in (("q", q_), ("park", park), ("chain", chain)) if v})
     template = "_enterprise_rows.html" if request.headers.get("hx-request") else "enterprises.html"
     return render(
         request,
@@ -58,7 +57,7 @@ def enterprises_page(
             "park": park,
             "chain": chain,
             "page": page,
-            "query": query,
+            "pages": pages,
             "parks": park_names(ctx, loc) if not p.park_scope else {},
             "chains": [(c.id, pick(loc, c.name_zh, c.name_en)) for c in ctx.chains],
             "export": f"/api/v1/enterprises?{query}&format=xlsx"

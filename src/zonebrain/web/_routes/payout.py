@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from functools import partial
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -32,7 +34,7 @@ from zonebrain.web._queries import payout as q
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries._common import park_names
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, form_day, locale, tr
+from zonebrain.web._routes._deps import context, form_day, locale, paged, tr
 from zonebrain.web._routes._payout_io import (
     BATCH_NAMES,
     ITEM_NAMES,
@@ -167,7 +169,8 @@ def batch_page(
     ctx, t, loc = context(request), tr(request), locale(request)
     with domain_errors(request):
         b = q.batch(ctx, p, batch_id)
-        table = q.items(ctx, p, t, loc, batch_id, status=status, page=page, size=PAGE_SIZE)
+        fetch = partial(q.items, ctx, p, t, loc, batch_id, status=status, size=PAGE_SIZE)
+        table, page, pages = paged(lambda n: fetch(page=n), page, PAGE_SIZE)
         objections = q.objections(ctx, p, batch_id)
     d = q.service(ctx)
     today = d.today()
@@ -184,7 +187,7 @@ def batch_page(
             "status": status,
             "statuses": q.ITEM_STATUSES,
             "page": page,
-            "pages": max(1, ((table.total or 0) + PAGE_SIZE - 1) // PAGE_SIZE),
+            "pages": pages,
             "paid": paid,
             "already": already,
             "before": before,
@@ -330,9 +333,10 @@ def ledger_page(
 ) -> Response:
     ctx, t, loc = context(request), tr(request), locale(request)
     uscc, batch, policy = q.ledger_filters(ctx, uscc, batch, policy)
-    table = q.ledger(ctx, p, t, loc, uscc=uscc, batch_id=batch, policy_id=policy, page=page, size=PAGE_SIZE)
+    fetch = partial(q.ledger, ctx, p, t, loc, uscc=uscc, batch_id=batch, policy_id=policy, size=PAGE_SIZE)
+    table, page, pages = paged(lambda n: fetch(page=n), page, PAGE_SIZE)
     filters = {"uscc": uscc, "batch": batch, "policy": policy}
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    query = urlencode({k: v for k, v in filters.items() if v})
     return render(
         request,
         "policy_ledger.html",
@@ -341,8 +345,7 @@ def ledger_page(
             **filters,
             "policies": list(pq.library().policies),
             "page": page,
-            "pages": max(1, ((table.total or 0) + PAGE_SIZE - 1) // PAGE_SIZE),
-            "query": query,
+            "pages": pages,
             "yuan": pq.yuan,
             "can_reverse": q.may_reverse(p),
             "me": p.user.username,
@@ -387,7 +390,8 @@ def _queue_page(
     """The queue page (*status*: a filter, or empty for all); with *error*, the refusal of a step
     on request *failed*, shown above the table, the page answering *code*."""
     ctx, t, loc = context(request), tr(request), locale(request)
-    table = q.verification(ctx, p, t, loc, status=status or None, page=page, size=PAGE_SIZE)
+    fetch = partial(q.verification, ctx, p, t, loc, status=status or None, size=PAGE_SIZE)
+    table, page, pages = paged(lambda n: fetch(page=n), page, PAGE_SIZE)
     return render(
         request,
         "policy_verify.html",
@@ -400,7 +404,7 @@ def _queue_page(
             "can_update": q.may_update_requests(p),
             "next_statuses": q.next_statuses,
             "page": page,
-            "pages": max(1, ((table.total or 0) + PAGE_SIZE - 1) // PAGE_SIZE),
+            "pages": pages,
             "export": f"/api/v1/policy/verification/export{'?status=' + status if status else ''}",
             "error": error,
             "failed": failed,

@@ -25,7 +25,7 @@ from zonebrain.web._queries._common import park_names
 from zonebrain.web._queries.payout import ASKING, BATCH_VIEWERS
 from zonebrain.web._queries.policy_analysis import WHATIF_ROLES
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import audit, context, form_day, locale, tr
+from zonebrain.web._routes._deps import audit, context, form_day, locale, paged, tr
 from zonebrain.web._routes._payout_io import RESULT_LABELS, one_of
 from zonebrain.web._tables import XLSX_RESPONSE, Col, Format, TableOut, respond
 
@@ -159,23 +159,17 @@ def results_page(
     ctx, loc, t = context(request), locale(request), tr(request)
     run = q.run_info(ctx, run_id)  # an unknown run: 404 naming it
     park, policy = q.result_filters(ctx, park, policy)  # 梧桐 → wutong; an unknown value: 400
-    table = q.results(
-        ctx,
-        p,
-        loc,
-        t,
-        run_id,
-        park=park,
-        policy_id=policy,
-        status=status or None,
-        page=page,
-        size=PAGE_SIZE,
+    table, page, pages = paged(
+        lambda n: q.results(
+            ctx, p, loc, t, run_id, park=park, policy_id=policy, status=status or None, page=n, size=PAGE_SIZE
+        ),
+        page,
+        PAGE_SIZE,
     )
     names = park_names(ctx, loc)
     if p.park_scope:
         names = {k: v for k, v in names.items() if k == p.park_scope}
     filters = {"park": park, "policy": policy, "status": status}
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(
         request,
         "policy_results.html",
@@ -189,8 +183,7 @@ def results_page(
             "statuses": q.STATUSES,
             **filters,
             "page": page,
-            "pages": max(1, ((table.total or 0) + PAGE_SIZE - 1) // PAGE_SIZE),
-            "query": query,
+            "pages": pages,
             "yuan": q.yuan,
             "export": _export(f"/api/v1/policy/runs/{run_id}/results", **filters),
             "can_batch": p.role in disbursement.CREATORS,
