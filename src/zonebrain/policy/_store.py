@@ -1,13 +1,18 @@
 """Where a recorded run's results live, and how they are read back as one table.
 
-A run's results are stored in three tables (schema version 7, ADR 0009), so that what every
-clause of an enterprise shows alike is stored once per enterprise rather than once per clause:
+A run's results are stored in four tables (schema versions 7 and 8, ADR 0009 and 0011), so that
+what every clause of an enterprise shows alike is stored once per enterprise rather than once per
+clause, and a plainly ineligible result (no amount, missing field or note) needs no row at all:
 
 * ``policy_result_clauses``: per run, each clause's number and the facts group it reads;
+* ``policy_result_layout``: per run and clause, where its result digits sit in the firms' digits;
 * ``policy_result_firms``: per run, facts group and enterprise, its number, USCC, the family's
-  result digits and the values its clauses' traces show (fields 1…G of a stored trace);
-* ``policy_result_rows``: per run, clause and enterprise, the status, the amount in fen and the
-  trace's own part (the clause's result digits, its amount before groups, caps and pools, notes).
+  result digits then every clause's own, and the values its clauses' traces show (fields 1…G of
+  a stored trace);
+* ``policy_result_rows``: per run, clause and enterprise whose result is not plainly ineligible,
+  the status, the amount in fen and the rest of the trace's own part (its amount before groups,
+  caps and pools, notes). A run recorded at version 7 has every row, each with its own digits,
+  and no layout.
 
 :func:`results_table` joins them back into the columns ``policy_results`` has always had (run_id,
 uscc, policy_id, clause_id, status, amount_fen, missing_fields and the stored trace, expanded with
