@@ -608,6 +608,21 @@ def rule_text(rule: str) -> str:
     return f"{zh} / {_FIELD_CODE.sub(_field_en, en)}" if sep else rule
 
 
+def group_text(lib: pol.Library, group_id: str, t: Any) -> str:
+    """A 从高从优 group as people read it: its members (policies, or clauses when it names them),
+    the id after (``郑州市高新技术企业首次认定奖励、郑州高新区企业研发投入奖励 中只享受最高一项
+    (tech-innovation)``); an id no family of the library has, as it is."""
+    group = next((g for f in lib.families.values() for g in f.groups if g.id == group_id), None)
+    if group is None:
+        return group_id
+    names = []
+    for member in group.members:
+        pid, _, cid = member.partition("/")
+        p = lib.policies.get(pid)
+        names.append(clause_name(lib, member).rsplit(" (", 1)[0] if cid != "*" else p.meta.name if p else pid)
+    return str(t("policy.group_note", members="、".join(names), id=group_id))
+
+
 def note_text(key: str, value: Any, t: Any) -> str:
     """One note of a trace (the group, the ledger, a cap or a budget pool) in the reader's words."""
     lib = library()
@@ -615,6 +630,8 @@ def note_text(key: str, value: Any, t: Any) -> str:
         return str(t("policy.ledger_paid"))
     if key in ("superseded_by", "kept_over") and isinstance(value, str):
         return "、".join(clause_name(lib, x) for x in value.split(",") if x)
+    if key == "group" and isinstance(value, str):
+        return group_text(lib, value, t)
     if key == "enterprise_cap" and isinstance(value, dict):
         return str(
             t(
