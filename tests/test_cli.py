@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.registry.conftest import good_rows, write_csv
@@ -15,6 +17,13 @@ def zb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
+
+
+def zb_each(*commands: Sequence[str], cwd: Path) -> list[subprocess.CompletedProcess[str]]:
+    """Run independent commands (none writes anything another reads) at once, each in its own
+    process as ``zb`` does; their results in the order given. Each costs seconds of start-up."""
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        return list(pool.map(lambda args: zb(*args, cwd=cwd), commands))
 
 
 def test_import_exit_codes_and_summary(tmp_path: Path) -> None:
@@ -50,19 +59,21 @@ def test_unsupported_warehouse_exits_3(tmp_path: Path) -> None:
 def test_errors_end_with_a_nonzero_code_and_no_traceback(tmp_path: Path) -> None:
     """What a script or a scheduled job sees: a usage error and a refused input both fail."""
     data = ("--data-dir", str(tmp_path / "d"))
-    r = zb(*data, "policy", "run", cwd=tmp_path)  # --as-of missing
-    assert r.returncode == 2 and "--as-of" in r.stderr and "Traceback" not in r.stderr
-    r = zb(*data, "policy", "batch", "show", "abc", cwd=tmp_path)  # not an integer
-    assert r.returncode == 2 and "Traceback" not in r.stderr
-    r = zb(*data, "policy", "lint", "--dir", str(tmp_path / "nowhere"), cwd=tmp_path)  # refused input
-    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    no_as_of, not_an_integer, refused = zb_each(
+        (*data, "policy", "run"),  # --as-of missing
+        (*data, "policy", "batch", "show", "abc"),  # not an integer
+        (*data, "policy", "lint", "--dir", str(tmp_path / "nowhere")),  # refused input
+        cwd=tmp_path,
+    )
+    assert "--as-of" in no_as_of.stderr
+    for r in (no_as_of, not_an_integer, refused):
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
 
 
 def test_reading_an_empty_data_dir_says_to_import_first(tmp_path: Path) -> None:
     """A fresh data directory: the reading commands say what to do instead of a traceback."""
     data = ("--data-dir", str(tmp_path / "d"))
-    for command in (("summary",), ("kpi", "monitor")):
-        r = zb(*data, *command, cwd=tmp_path)
+    for r in zb_each((*data, "summary"), (*data, "kpi", "monitor"), cwd=tmp_path):
         assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
         assert "仓库中还没有数据" in r.stderr and "zonebrain import" in r.stderr, r.stderr
 
@@ -70,27 +81,40 @@ def test_reading_an_empty_data_dir_says_to_import_first(tmp_path: Path) -> None:
 def test_policy_refusals_through_the_entry_point_exit_2_in_chinese_first(tmp_path: Path) -> None:
     """Bad input to a policy command, as a script sees it: exit 2, the message on stderr, no traceback."""
     data = ("--data-dir", str(tmp_path / "d"))
-    r = zb(*data, "policy", "whatif", "--as-of", "2025-03-31", "--budget-rule", "bogus", cwd=tmp_path)
-    assert r.returncode == 2 and "按比例分配 (pro_rata)" in r.stderr and "Traceback" not in r.stderr, r.stderr
     form = tmp_path / "form.yaml"
     form.write_text(
         "uscc: 91410100MA00000000\nperiod: 2024\nfirm:\n  events: [{kind: x, date: 2023-02-29}]\n"
     )
-    r = zb(*data, "policy", "check", "--form", str(form), cwd=tmp_path)
-    assert r.returncode == 2 and "第 4 行" in r.stderr and "不是有效日期" in r.stderr, r.stderr
+    whatif, check = zb_each(
+        (*data, "policy", "whatif", "--as-of", "2025-03-31", "--budget-rule", "bogus"),
+        (*data, "policy", "check", "--form", str(form)),
+        cwd=tmp_path,
+    )
+    assert whatif.returncode == 2 and "按比例分配 (pro_rata)" in whatif.stderr, whatif.stderr
+    assert "Traceback" not in whatif.stderr, whatif.stderr
+    assert check.returncode == 2 and "第 4 行" in check.stderr and "不是有效日期" in check.stderr, (
+        check.stderr
+    )
 
 
 def test_reading_commands_leave_no_warehouse_file_behind(tmp_path: Path) -> None:
     """A reading command in an empty data directory says the warehouse is empty and creates no
     warehouse file; a writing command (here ``warehouse migrate``) creates it."""
+    commands = (("summary",), ("kpi", "monitor"), ("portrait", "show"), ("portrait", "diagnose"))
+    folders = [tmp_path / f"d{i}" for i in range(len(commands))]  # each its own empty data directory
+    for f in folders:
+        f.mkdir()
+    results = zb_each(
+        *(("--data-dir", str(f), *c) for f, c in zip(folders, commands, strict=True)), cwd=tmp_path
+    )
+    for command, f, r in zip(commands, folders, results, strict=True):
+        # read-only: was "cannot open … close other processes"
+        assert r.returncode == 3 and "Traceback" not in r.stderr, (command, r.stderr)
+        assert "仓库中还没有数据 (仓库文件" in r.stderr and "zonebrain import" in r.stderr, r.stderr
+        assert list(f.iterdir()) == [], command
     folder = tmp_path / "d"
     folder.mkdir()
     data = ("--data-dir", str(folder))
-    for command in (("summary",), ("kpi", "monitor"), ("portrait", "show"), ("portrait", "diagnose")):
-        r = zb(*data, *command, cwd=tmp_path)  # read-only: was "cannot open … close other processes"
-        assert r.returncode == 3 and "Traceback" not in r.stderr, (command, r.stderr)
-        assert "仓库中还没有数据 (仓库文件" in r.stderr and "zonebrain import" in r.stderr, r.stderr
-        assert list(folder.iterdir()) == [], command
     r = zb(*data, "warehouse", "migrate", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (folder / "warehouse.duckdb").exists()

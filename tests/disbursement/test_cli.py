@@ -11,25 +11,21 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from tests.disbursement._data import AS_OF, A, build
-from zonebrain import policy
+from tests.disbursement._data import A
+from tests.disbursement.conftest import ZoneFile
 from zonebrain.appstore import Role, open_app_store
 from zonebrain.cli import _common
 from zonebrain.cli.policy_cmd import app
-from zonebrain.storage import open_warehouse
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def run_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def run_id(zone_file: ZoneFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
     monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
     monkeypatch.delenv("ZONEBRAIN_APP_DB", raising=False)
-    with open_warehouse(tmp_path / "wh.duckdb") as wh:
-        wh.migrate()
-        build(wh)
-        rid = policy.run_policies(wh, policy.load_library(), AS_OF).run_id
+    rid = zone_file.copy_to(tmp_path / "wh.duckdb")  # the four-firm warehouse with one run
     with open_app_store(tmp_path / "app.sqlite", password_cost="low") as store:
         store.users.add("chen", "a-long-password", Role.POLICY_RESEARCHER)
         store.users.add("liu", "a-long-password", Role.POLICY_RESEARCHER)

@@ -13,32 +13,27 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.disbursement._data import AS_OF, A, C, build
+from tests.disbursement._data import A, C
 from tests.disbursement._flow import publicized
-from tests.disbursement.conftest import People
-from zonebrain import policy
+from tests.disbursement.conftest import People, ZoneFile
 from zonebrain.appstore import AppStore, Role, open_app_store
 from zonebrain.cli import _common
 from zonebrain.cli.policy_cmd import app
 from zonebrain.disbursement import BatchStatus, Disbursement, NotAllowed, RunRows
-from zonebrain.storage import open_warehouse
 
 runner = CliRunner()
 PASSWORD = "a-long-password"
 
 
 @pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def shell(zone_file: ZoneFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A data directory with the four-firm warehouse, one recorded run and batch #1 built by chen
     and reviewed by liu (version 2); its app store's path is returned."""
     monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
     monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
     monkeypatch.delenv("ZONEBRAIN_APP_DB", raising=False)
     monkeypatch.chdir(tmp_path)  # any file a command would write lands here
-    with open_warehouse(tmp_path / "wh.duckdb") as wh:
-        wh.migrate()
-        build(wh)
-        run_id = policy.run_policies(wh, policy.load_library(), AS_OF).run_id
+    run_id = zone_file.copy_to(tmp_path / "wh.duckdb")  # the four-firm warehouse with one run
     app_db = tmp_path / "app.sqlite"
     with open_app_store(app_db, password_cost="low") as store:
         store.users.add("chen", PASSWORD, Role.POLICY_RESEARCHER)

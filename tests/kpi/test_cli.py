@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.kpi._data import build
 from zonebrain.cli import _common
 from zonebrain.cli.kpi_cmd import app
-from zonebrain.storage import open_warehouse
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(kpi_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     path = tmp_path / "wh.duckdb"
-    with open_warehouse(path) as wh:
-        wh.migrate()
-        build(wh)
+    shutil.copyfile(kpi_file, path)  # the tiny zone of tests/kpi/_data.py, a copy of its own
     monkeypatch.setattr(_common.state, "warehouse", str(path))
     return CliRunner()
 

@@ -3,6 +3,7 @@ with money in 万元 (scores never), and prints formatted tables."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -16,14 +17,26 @@ from zonebrain.storage import open_warehouse
 run = CliRunner().invoke
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    with open_warehouse(tmp_path / "warehouse.duckdb") as wh:
+@pytest.fixture(scope="module")
+def classified(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample zone's warehouse after ``portrait classify-zone``, built once per module and
+    never opened again: each test works on a copy."""
+    folder = tmp_path_factory.mktemp("classified")
+    with open_warehouse(folder / "warehouse.duckdb") as wh:
         wh.migrate()
         load_sample(wh, memberships=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ZONEBRAIN_DATA_DIR", str(folder))
+        mp.delenv("ZONEBRAIN_WAREHOUSE", raising=False)
+        assert run(portrait_cmd.app, ["classify-zone"]).exit_code == 0
+    return folder / "warehouse.duckdb"
+
+
+@pytest.fixture
+def data_dir(classified: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copyfile(classified, tmp_path / "warehouse.duckdb")
     monkeypatch.setenv("ZONEBRAIN_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("ZONEBRAIN_WAREHOUSE", raising=False)
-    assert run(portrait_cmd.app, ["classify-zone"]).exit_code == 0
     return tmp_path
 
 

@@ -5,24 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import openpyxl
 import pytest
 from docx import Document
 
+from tests.portrait._data import load_sample
 from zonebrain.core.clock import utcnow
 from zonebrain.portrait import ReportFiles, portrait_report
-from zonebrain.storage import Warehouse
+from zonebrain.storage import open_warehouse
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture
-def files(sample: Warehouse, tmp_path: Path) -> ReportFiles:
-    return portrait_report(
-        sample, tmp_path / "画像.docx", peers=["410100", "410300"], today=dt.date(2025, 1, 2)
-    )
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> ReportFiles:
+    """The sample zone's report, written once per module (every test here only reads its files)."""
+    folder = tmp_path_factory.mktemp("labels")
+    with open_warehouse(folder / "sample.duckdb") as wh:
+        wh.migrate()
+        load_sample(wh)
+        return portrait_report(
+            wh, folder / "画像.docx", peers=["410100", "410300"], today=dt.date(2025, 1, 2)
+        )
 
 
 def _table_with(doc: object, header: str) -> list[list[str]]:

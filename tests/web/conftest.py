@@ -197,6 +197,31 @@ def run_now(client: TestClient, as_of: str = "2025-03-31") -> dict[str, Any]:
     return api_ok(client.post("/api/v1/policy/runs", json={"as_of": as_of}), 201)
 
 
+@pytest.fixture(scope="session")
+def shared_flow_users(
+    demo: Demo, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, TestClient]]:
+    """The logged-in clients of the session's one private app for the payout workflow (see
+    tests/web/_policy_flow.py), shared by the modules that only read what the walk left."""
+    from tests.web._policy_flow import FLOW_USERS, open_flow_app
+
+    with open_flow_app(demo, tmp_path_factory) as application, logged_in(application, FLOW_USERS) as out:
+        yield out
+
+
+@pytest.fixture(scope="session")
+def shared_flow_run_id(shared_flow_users: dict[str, TestClient]) -> str:
+    return str(run_now(shared_flow_users["researcher"])["run_id"])
+
+
+@pytest.fixture(scope="session")
+def shared_flow(shared_flow_users: dict[str, TestClient], shared_flow_run_id: str) -> dict[str, Any]:
+    """The workflow walked once per session on that app (about 3 s): what ``walk_flow`` returned."""
+    from tests.web._policy_flow import walk_flow
+
+    return walk_flow(shared_flow_users, shared_flow_run_id)
+
+
 @pytest.fixture
 def anon(app: FastAPI) -> Iterator[TestClient]:
     c = TestClient(app)  # no `with`: the session's app has run its start-up already

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.web._policy_flow import flow, run_id, users  # noqa: F401 (fixtures: the session's shared walk)
 from tests.web.conftest import api_error, api_ok
-from tests.web.test_policy_workflow import flow, flow_app, run_id, users  # noqa: F401 (fixtures)
 from zonebrain.web._queries.policy import library
 
 API = "/api/v1/policy/ledger"

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.web._policy_flow import flow, run_id, users  # noqa: F401 (fixtures: the session's shared walk)
 from tests.web.conftest import api_error, api_ok
-from tests.web.test_policy_workflow import flow, flow_app, run_id, users  # noqa: F401 (fixtures)
 
 RESULTS = "符合 (eligible)、待核实 (undetermined)、被从高替代 (superseded)、不符合 (ineligible)"
 BATCHES = "草稿 (draft)、已审核 (reviewed)、公示中 (publicized)、已审批 (approved)、已兑现 (paid)、已作废 (cancelled)"
