@@ -453,8 +453,8 @@ class Evaluation:
     def _rows(self, run_id: str, *, stored: bool = True) -> ir.Table:
         """The rows as ``policy_result_rows`` stores them (``stored=False``: every row, with its
         digits and ``adj_notes``). Stored, a plainly ineligible row (no amount, missing field or
-        note) is left out, its digits being in its firm's row (see :meth:`layout`); every other
-        row keeps empty digits for the same reason."""
+        note) is left out (the ``kept`` query, see :func:`evaluate_all`), its digits being in its
+        firm's row (see :meth:`layout`); every other row keeps empty digits for the same reason."""
         q = self._query if not stored else self._kept
         if q is None or self._released:
             raise ValueError("nothing to write: no policy, or the evaluation was released")
@@ -462,8 +462,6 @@ class Evaluation:
             return q.select(
                 run_id=ibis.literal(run_id, "string"), clause_no=q["_o"], **{c: q[c] for c in _ROW}
             )
-        kept = (q.status != "ineligible") | q.notes.notnull() | q.amount_fen.notnull() | q.fen.notnull()
-        q = q.filter(kept | q.missing_fields.notnull())
         cols = {c: q[c] for c in _ROW if c != "adj_notes"} | {"digits": ibis.literal("", "string")}
         return q.select(run_id=ibis.literal(run_id, "string"), clause_no=q["_o"], **cols)
 
@@ -638,9 +636,10 @@ def evaluate_all(
         wh.drop_materialized([f.data for f in made])
         raise
     full = _combined([(n, r) for n, r, _ in parts], adjust, changeable)
-    # what a recorded run stores: a row is plainly ineligible (no amount, missing field or note)
-    # unless it is not ineligible or has the ledger's note, and groups, caps and pools change
-    # only eligible or paid rows; filtered before the adjustments' join, 6 in 7 rows skip it
+    # what a recorded run stores, the one place that says it: a row is plainly ineligible (no
+    # amount, missing field or note) unless it is not ineligible (only eligible rows have amounts,
+    # only undetermined ones missing fields) or has the ledger's note, and groups, caps and pools
+    # change only eligible or paid rows (adjustments); filtered before their join, 6 in 7 rows skip it
     kept = _combined([(n, r.filter((r.status != "ineligible") | (r.ledger != ""))) for n, r, _ in parts],
                      adjust, changeable)  # fmt: skip
     built = [s for _, _, s in parts]

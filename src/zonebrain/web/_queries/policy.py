@@ -132,15 +132,16 @@ def policy_names(lib: pol.Library) -> dict[str, str]:
     return {pid: p.meta.name for pid, p in lib.policies.items()}
 
 
-def clause_name(lib: pol.Library, name: str) -> str:
+def clause_name(lib: pol.Library, name: str, *, code: bool = True) -> str:
     """``policy/clause`` as people read it: the policy's name and the clause's 条款, the code after
-    (``郑州高新区企业研发投入奖励 第一条 (zz-rd-input/award)``); an unknown code as it is."""
+    (``郑州高新区企业研发投入奖励 第一条 (zz-rd-input/award)``; ``code=False``: without it); an
+    unknown code as it is."""
     pid, _, cid = name.partition("/")
     p = lib.policies.get(pid)
     ref = clause_refs(lib).get((pid, cid))
     if p is None or ref is None:
         return name
-    return f"{p.meta.name} {ref[0]} ({name})"
+    return f"{p.meta.name} {ref[0]} ({name})" if code else f"{p.meta.name} {ref[0]}"
 
 
 def no_such_run(run_id: str) -> NotFound:
@@ -615,11 +616,11 @@ def group_text(lib: pol.Library, group_id: str, t: Any) -> str:
     group = next((g for f in lib.families.values() for g in f.groups if g.id == group_id), None)
     if group is None:
         return group_id
-    names = []
-    for member in group.members:
-        pid, _, cid = member.partition("/")
-        p = lib.policies.get(pid)
-        names.append(clause_name(lib, member).rsplit(" (", 1)[0] if cid != "*" else p.meta.name if p else pid)
+    policies = policy_names(lib)
+    names = [
+        policies.get(m[:-2], m) if m.endswith("/*") else clause_name(lib, m, code=False)
+        for m in group.members
+    ]
     return str(t("policy.group_note", members="、".join(names), id=group_id))
 
 

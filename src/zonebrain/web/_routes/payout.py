@@ -198,7 +198,7 @@ def batch_page(
 
 
 def _back(batch_id: int, **params: Any) -> RedirectResponse:
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    query = urlencode({k: v for k, v in params.items() if v is not None})
     return RedirectResponse(f"/policy/batches/{batch_id}{'?' + query if query else ''}", status_code=303)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -92,8 +93,7 @@ def _run(request: Request, p: Principal, as_of: dt.date, period: int | None) -> 
 
 
 def _export(path: str, **params: Any) -> str:
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
-    return f"{path}?{query}&format=xlsx" if query else f"{path}?format=xlsx"
+    return f"{path}?{urlencode({**{k: v for k, v in params.items() if v}, 'format': 'xlsx'})}"
 
 
 # ---- pages ---------------------------------------------------------------------------------
