@@ -16,11 +16,11 @@ import pyarrow.compute as pc
 import pytest
 
 from tests.policy._frozen import FROZEN, PERIOD, rows, scenarios
-from zonebrain.policy import evaluate, load_results, results_table, run_policies
+from zonebrain.policy import _trace, evaluate, load_results, results_table, run_policies
 from zonebrain.policy._evaluate import Evaluation, evaluate_all
 from zonebrain.policy._run import expand_traces
 from zonebrain.policy._store import _PER_RUN, firm_results, forget
-from zonebrain.policy._trace import SEP, escape, expand, unescape
+from zonebrain.policy._trace import SEP, SMALL, escape, expand, expand_one, unescape
 from zonebrain.storage import Warehouse, open_warehouse
 
 EXPECTED: dict[str, list[list[str]]] = json.loads(FROZEN.read_text(encoding="utf-8"))
@@ -109,7 +109,9 @@ def test_a_run_recorded_before_shapes_loads_as_it_was(wh: Warehouse) -> None:
     assert rows(old) == _sorted(EXPECTED["small"])
 
 
-def test_rows_without_a_shape_pass_through_beside_expanded_ones(wh: Warehouse) -> None:
+def test_rows_without_a_shape_pass_through_beside_expanded_ones(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.policy._data import build
     from zonebrain.policy import load_library
 
@@ -119,11 +121,17 @@ def test_rows_without_a_shape_pass_through_beside_expanded_ones(wh: Warehouse) -
     shapes = {(p, c): s for p, c, s in zip(*(ev.shapes()[k].to_pylist() for k in ("policy_id", "clause_id", "shape")), strict=True)}  # fmt: skip
     first = next(iter(shapes))
     del shapes[first]
-    mixed = expand_traces(stored, shapes)
     full = ev.table()
-    is_first = pc.and_(pc.equal(full["policy_id"], first[0]), pc.equal(full["clause_id"], first[1]))
-    assert mixed["trace"].filter(is_first).equals(stored["trace"].filter(is_first))
-    assert mixed["trace"].filter(pc.invert(is_first)).equals(full["trace"].filter(pc.invert(is_first)))
+    # the whole table and slices of it, vectorised (no row-by-row path) and row by row
+    parts = [(0, stored.num_rows)] + [(at, 8) for at in range(0, stored.num_rows, 8)]
+    for small in (0, SMALL):
+        monkeypatch.setattr(_trace, "SMALL", small)
+        for at, n in parts:
+            mixed, ref = expand_traces(stored.slice(at, n), shapes), full.slice(at, n)
+            is_first = pc.and_(pc.equal(ref["policy_id"], first[0]), pc.equal(ref["clause_id"], first[1]))
+            assert mixed["trace"].filter(is_first).equals(stored.slice(at, n)["trace"].filter(is_first))
+            rest = pc.invert(is_first)
+            assert mixed["trace"].filter(rest).equals(ref["trace"].filter(rest)), (small, at)
 
 
 def test_text_values_with_separators_and_quotes_round_trip() -> None:
@@ -136,6 +144,10 @@ def test_text_values_with_separators_and_quotes_round_trip() -> None:
                                          escape(pa.array(["", "\x1e", "t"])), SEP)  # fmt: skip
     got = expand(shape, stored, pa.array(["s1", "s2", "s3"])).to_pylist()
     assert got == ['["x\x1fy",true,,s1]', "[null,null,\x1e,s2]", "[7,false,t,s3]"]
+    # one row at a time, the same text; nothing stored, or no status to show, gives no text
+    one = [expand_one(shape, t, st) for t, st in zip(stored.to_pylist(), ["s1", "s2", "s3"], strict=True)]
+    assert one == got
+    assert expand_one(shape, None, "s") is None and expand_one(shape, stored[0].as_py(), None) is None
 
 
 def test_text_values_with_quotes_backslashes_and_separators(wh: Warehouse) -> None:

@@ -201,22 +201,17 @@ def run_summary(wh: Warehouse, run_id: str) -> ir.Table:
 
 def firm_results(wh: Warehouse, run_id: str, uscc: str) -> pa.Table | None:
     """One enterprise's rows of *run_id* as :data:`COLUMNS` (stored traces), read narrowly: its
-    firm rows first, then its clause rows by number, put together here. A trace page asks this on
-    every request, and the three-table join of :func:`results_table` costs more to compile than to
-    run. None when the warehouse still holds runs of the older layout (read those the long way)."""
+    firm rows, then the clause rows numbered as one of them, put together here. A trace page asks
+    this on every request, and the three-table join of :func:`results_table` costs more to compile
+    than to run: both queries are compiled once per warehouse object (:meth:`Warehouse.lookup`).
+    None when the warehouse still holds runs of the older layout (read those the long way)."""
     if not wh.schema_at_least(TABLES["policy_result_rows"].since) or _holds_older_runs(wh):
         return None
-    f = wh.table("policy_result_firms")
-    firms = wh.to_arrow(
-        f.filter((f.run_id == run_id) & (f.uscc == uscc)).select("grp", "firm_no", "digits", "fields")
-    ).to_pylist()
+    firms = wh.lookup("policy.firm_results.firms", _firm_rows, run_id, uscc).to_pylist()
     if not firms:
         return _SCHEMA.empty_table()
     by_grp = {r["grp"]: r for r in firms}
-    r = wh.table("policy_result_rows")
-    rows = wh.to_arrow(
-        r.filter((r.run_id == run_id) & r.firm_no.isin(sorted({x["firm_no"] for x in firms}))).drop("run_id")
-    ).to_pylist()
+    rows = wh.lookup("policy.firm_results.rows", _clause_rows, run_id, uscc).to_pylist()
 
     def fetch() -> dict[int, dict[str, Any]]:
         c = wh.table("policy_result_clauses")
@@ -257,6 +252,21 @@ def firm_results(wh: Warehouse, run_id: str, uscc: str) -> pa.Table | None:
             }
         )  # fmt: skip
     return pa.Table.from_pylist(out, schema=_SCHEMA)
+
+
+def _firm_rows(wh: Warehouse, run_id: str, uscc: str) -> ir.Table:
+    """One enterprise's rows of ``policy_result_firms`` in a run (one per facts group)."""
+    f = wh.table("policy_result_firms")
+    return f.filter((f.run_id == run_id) & (f.uscc == uscc)).select("grp", "firm_no", "digits", "fields")
+
+
+def _clause_rows(wh: Warehouse, run_id: str, uscc: str) -> ir.Table:
+    """The stored clause rows of a run numbered as one of the enterprise's firm rows (a number of
+    another facts group may come along; :func:`firm_results` reads each clause's by its group's)."""
+    r = wh.table("policy_result_rows")
+    mine = _firm_rows(wh, run_id, uscc).select(no="firm_no").distinct()
+    rows = r.filter(r.run_id == run_id)
+    return rows.join(mine, rows.firm_no == mine.no).select(*[c for c in rows.columns if c != "run_id"])
 
 
 _PLAIN: dict[str, Any] = {

@@ -11,6 +11,8 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import itertools
+import re
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,8 +20,10 @@ from typing import Any
 
 import ibis
 import ibis.common.exceptions
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
+import sqlglot.expressions as sge
 
 from zonebrain.core.errors import StorageError
 from zonebrain.storage._checksum import table_digest
@@ -132,6 +136,17 @@ class Warehouse(abc.ABC):
     def _execute_arrow(self, expr: ir.Expr) -> pa.Table:
         """Run *expr* on the engine (engines with a faster path than Ibis's override this)."""
         return expr.to_pyarrow()
+
+    def lookup(self, key: str, build: Callable[..., ir.Table], *values: str) -> pa.Table:
+        """``to_arrow(build(self, *values))``, for a small query asked again and again with other
+        text *values* (one firm's rows for a web page). Engines that run SQL text themselves compile
+        it once per warehouse object and *key* and put each call's values into the compiled text
+        as literals of their dialect: compiling such a query costs more than running it.
+
+        *build* must give one query whatever the values, each value read whole as a literal
+        (``t.uscc == value``); a query that uses a value otherwise (upper-cased, in an
+        ``ibis.memtable``) is compiled on every call instead, with the same result."""
+        return self.to_arrow(build(self, *values))
 
     def _sql_of(self, expr: ir.Expr) -> str:
         return str(ibis.to_sql(expr))
@@ -289,11 +304,59 @@ class Warehouse(abc.ABC):
 _temp_ids = itertools.count()
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """A :meth:`Warehouse.lookup` query compiled once: its text, where each value goes, its schema."""
+
+    sql: str
+    marks: dict[str, int]
+    """The placeholder literal (as compiled) → the value's place in the call."""
+    schema: pa.Schema
+
+    def fill(self, values: Sequence[str], literal: Callable[[str], str]) -> str:
+        """The text with each placeholder replaced by its value's literal, in one pass (a value's
+        text is never searched for placeholders)."""
+        texts = [literal(v) for v in values]
+        pattern = "|".join(re.escape(m) for m in self.marks)
+        return re.sub(pattern, lambda m: texts[self.marks[m.group(0)]], self.sql)
+
+
 class ConnectionWarehouse(Warehouse):
     """A warehouse whose connection object runs SQL itself (DuckDB, psycopg): one ``_run`` and
     ``_fetch`` for both, errors re-raised by :meth:`Warehouse._guard`."""
 
     _con: Any
+
+    def lookup(self, key: str, build: Callable[..., ir.Table], *values: str) -> pa.Table:
+        compiled: dict[str, _Compiled | None] = self.__dict__.setdefault("_compiled", {})
+        if key not in compiled:
+            compiled[key] = self._compile_lookup(build, len(values))
+        done = compiled[key]
+        if done is None:
+            return super().lookup(key, build, *values)
+        sql = done.fill(values, self._literal)
+        return normalise(self._guard(lambda: self._arrow_of(sql), statement=sql), done.schema)
+
+    def _compile_lookup(self, build: Callable[..., ir.Table], n: int) -> _Compiled | None:
+        """*build* compiled with a random placeholder per value; None when a placeholder is not in
+        the text as its literal (the value is not read whole) or the query ships a memtable."""
+        names = [f"zbvalue{i}x{secrets.token_hex(8)}" for i in range(n)]
+        expr = build(self, *names)
+        if expr.op().find(ops.InMemoryTable):
+            return None
+        sql = self._sql_of(expr)
+        marks = {self._literal(name): i for i, name in enumerate(names)}
+        if any(m not in sql for m in marks):
+            return None
+        return _Compiled(sql, marks, expr.schema().to_pyarrow())
+
+    def _literal(self, value: str) -> str:
+        """*value* as a string literal of this engine's SQL, quoted as Ibis's compiler quotes it."""
+        return str(sge.Literal.string(value).sql(dialect=self.ibis.compiler.dialect))
+
+    def _arrow_of(self, sql: str) -> pa.Table:
+        """The rows of a compiled query as Arrow (typed by :func:`normalise` afterwards)."""
+        raise NotImplementedError
 
     def _run(self, sql: str, table: str | None = None) -> None:
         self._guard(lambda: self._con.execute(sql), table=table, statement=sql)

@@ -62,6 +62,9 @@ class DuckDBWarehouse(ConnectionWarehouse):
     def _ddl(self, table: Table) -> str:
         return DUCKDB.create_table(table)
 
+    def _arrow_of(self, sql: str) -> pa.Table:
+        return self._con.sql(sql).to_arrow_table()
+
     def _has_table(self, name: str) -> bool:
         rows = self._fetch(f"SELECT count(*) FROM information_schema.tables WHERE table_name = '{name}'")
         return bool(rows[0][0])

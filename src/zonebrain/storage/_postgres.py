@@ -91,6 +91,12 @@ class PostgresWarehouse(ConnectionWarehouse):
     def _ddl(self, table: Table) -> str:
         return POSTGRES.create_table(table)
 
+    def _arrow_of(self, sql: str) -> pa.Table:
+        cursor = self._con.execute(sql)
+        rows = cursor.fetchall()
+        names = [d.name for d in cursor.description or ()]
+        return pa.table({n: pa.array([r[i] for r in rows]) for i, n in enumerate(names)})
+
     def _has_table(self, name: str) -> bool:
         sql = (
             "SELECT count(*) FROM information_schema.tables "

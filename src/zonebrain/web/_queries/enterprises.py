@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import ibis.expr.types as ir
 
 from zonebrain.core.industry import gbt4754
 from zonebrain.storage import Warehouse
@@ -128,14 +129,23 @@ def _by_uscc(
     return ctx.cache.get(("by_uscc", table), compute)
 
 
+def _registry_row(wh: Warehouse, uscc: str) -> ir.Table:
+    ent = wh.table("enterprises")
+    return ent.filter(ent.uscc == uscc)
+
+
+def _finance_rows(wh: Warehouse, uscc: str) -> ir.Table:
+    y = wh.table("enterprise_years")
+    return y.filter(y.uscc == uscc).order_by("year")
+
+
 def _one(ctx: WebContext, p: Principal, uscc: str) -> dict[str, Any]:
     """The registry row of *uscc* if *p* may see it: 404 when unknown, 403 when out of scope."""
     p.require(Perm.ENTERPRISES)
     code = uscc.strip().upper()
 
     def compute(wh: Warehouse) -> list[dict[str, Any]]:
-        ent = wh.table("enterprises")
-        rows: list[dict[str, Any]] = wh.to_arrow(ent.filter(ent.uscc == code)).to_pylist()
+        rows: list[dict[str, Any]] = wh.lookup("web.enterprise", _registry_row, code).to_pylist()
         return rows
 
     found = ctx.cache.get(("enterprise", code), compute)
@@ -188,8 +198,7 @@ def finance(ctx: WebContext, p: Principal, uscc: str) -> DataTable:
     row = _one(ctx, p, uscc)
 
     def compute(wh: Warehouse) -> list[dict[str, Any]]:
-        y = wh.table("enterprise_years")
-        rows: list[dict[str, Any]] = wh.to_arrow(y.filter(y.uscc == row["uscc"]).order_by("year")).to_pylist()
+        rows: list[dict[str, Any]] = wh.lookup("web.finance", _finance_rows, row["uscc"]).to_pylist()
         return rows
 
     found = [dict(r) for r in ctx.cache.get(("finance", row["uscc"]), compute)]
