@@ -1214,6 +1214,8 @@ def main() -> None:
                 "openfisca-traced": lambda: run_openfisca(args.folder, traced=True), "floor": lambda: run_floor(args.folder, args.duckdb_memory)}  # fmt: skip
         sys.stdout.write(json.dumps(work[args.worker]()) + "\n")
         return
+    if args.folder is not None:
+        args.folder.mkdir(parents=True, exist_ok=True)  # a folder named but not there yet: made
     with tempfile.TemporaryDirectory(prefix="policy-bench-", dir=args.folder) as tmp:
         folder = Path(tmp)
         loadavg = _load_average()
