@@ -59,7 +59,13 @@ def test_lookup_gives_what_to_arrow_gives_for_any_text(wh: Warehouse, engine: st
         {"uscc": "O'Brien", "name": "odd 0"}
     ]
     assert wh.count("enterprises") == len(ODD) + 2  # nothing the values said was run
+    # no value at all (a fixed query asked on every request): the same rows, compiled once too
+    newest = wh.lookup(
+        "test.no_value", lambda w: w.table("enterprises").order_by("uscc").limit(3).select("uscc")
+    )
+    assert newest["uscc"].to_pylist() == sorted(["A", "B", *ODD])[:3]
     # compiled once where the engine runs SQL text itself (the point of it); never for the other two
     compiled = wh.__dict__.get("_compiled", {})
     assert (compiled.get("test.by_uscc_and_park") is not None) == (engine != "spark")
+    assert (compiled.get("test.no_value") is not None) == (engine != "spark")
     assert compiled.get("test.upper") is None and compiled.get("test.memtable") is None

@@ -316,6 +316,8 @@ class _Compiled:
     def fill(self, values: Sequence[str], literal: Callable[[str], str]) -> str:
         """The text with each placeholder replaced by its value's literal, in one pass (a value's
         text is never searched for placeholders)."""
+        if not self.marks:
+            return self.sql
         texts = [literal(v) for v in values]
         pattern = "|".join(re.escape(m) for m in self.marks)
         return re.sub(pattern, lambda m: texts[self.marks[m.group(0)]], self.sql)

@@ -277,11 +277,12 @@ def clauses_table(lib: pol.Library, t: Any, today: dt.date | None = None) -> Dat
 
 def runs(ctx: WebContext, t: Any, *, short: bool = False, limit: int = 200) -> DataTable:
     """The recorded runs, newest first (hashes shortened to 12 characters with *short*)."""
+
+    def newest(wh: Warehouse) -> ir.Table:
+        return wh.table("policy_runs").order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(limit)
+
     with ctx.pool.reader() as wh:
-        table = wh.table("policy_runs")
-        found = wh.to_arrow(
-            table.order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(limit)
-        ).to_pylist()
+        found = wh.lookup(f"web.policy_runs.{limit}", newest).to_pylist()
     rows = []
     for r in found:
         rows.append(
@@ -301,12 +302,16 @@ def runs(ctx: WebContext, t: Any, *, short: bool = False, limit: int = 200) -> D
     return DataTable("policy_runs", "policy.runs_title", list(RUN_COLUMNS), rows)
 
 
+def _run_row(wh: Warehouse, run_id: str) -> ir.Table:
+    t = wh.table("policy_runs")
+    return t.filter(t.run_id == run_id)
+
+
 def run_info(ctx: WebContext, run_id: str) -> dict[str, Any]:
     """One recorded run, or 404; with the ``period`` it assessed and whether it is ``provisional``
     (the period had not ended on its as-of date: the pages warn, and no batch is made from it)."""
     with ctx.pool.reader() as wh:
-        t = wh.table("policy_runs")
-        found = wh.to_arrow(t.filter(t.run_id == run_id)).to_pylist()
+        found = wh.lookup("web.policy_run", _run_row, run_id).to_pylist()
         if not found:
             raise no_such_run(run_id)
         row: dict[str, Any] = dict(found[0])
