@@ -7,6 +7,7 @@ page, its API and its Excel file now say so; the Excel headers are Chinese.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -39,9 +40,25 @@ def test_the_coverage_page_api_and_excel_name_the_unseen_registers(users: dict[s
     assert (
         note.startswith("政策库读取的") and "标签 非独立核算 (6 个条款读取, 仓库中有相近的 独立核算)" in note
     )
-    page = c.get("/policy/coverage").text
+    page = c.get("/policy/coverage").text  # the page in its reader's language (the CLI: both)
     shown = re.search(r'<p class="warn" id="coverage-unseen">([^<]*)</p>', page)
-    assert shown and "非独立核算" in shown.group(1) and "(warning:" in shown.group(1)
+    assert shown and "标签 非独立核算 (6 个条款读取, 仓库中有相近的 独立核算)" in shown.group(1)
+    assert "warning" not in shown.group(1)
+    c.cookies.set("zb_lang", "en")
+    try:
+        page = c.get("/policy/coverage").text
+    finally:
+        c.cookies.delete("zb_lang")
+    shown = re.search(r'<p class="warn" id="coverage-unseen">([^<]*)</p>', page)
+    english = html.unescape(shown.group(1)) if shown else ""
+    assert re.match(r"Warning: no firm in the warehouse carries \d+ tag\(s\) or event kind\(s\)", english), (
+        english
+    )
+    assert (
+        "tag Non-independent accounting (read by 6 clauses; on record nearby: Independent accounting)"
+        in english
+    )
+    assert not re.search(r"[\u4e00-\u9fff]", english), english
     wb = openpyxl.load_workbook(io.BytesIO(c.get("/api/v1/policy/coverage?format=xlsx").content))
     rows = list(wb["无企业记录 unseen"].iter_rows(values_only=True))
     assert rows[0] == ("标签/事件 (代码)", "类别", "标签/事件名称", "读取它的条款数", "仓库中相近的名称")
@@ -54,3 +71,42 @@ def test_the_coverage_page_api_and_excel_name_the_unseen_registers(users: dict[s
         "与其他字段共缺",
         "缺此字段合计",
     ]
+
+
+def test_english_pages_name_the_missing_data_in_english(users: dict[str, TestClient]) -> None:
+    """QA: the coverage page and the self-check named missing data by Chinese names and raw codes
+    only, asked for documents in Chinese, and on English pages too."""
+    c = users["leader"]
+    run_now(users["admin"])
+    c.cookies.set("zb_lang", "en")
+    try:
+        page = c.get("/policy/coverage").text
+        missing = _text(page, 'data-name="coverage-missing"')
+        clauses = _text(page, 'data-name="coverage-clauses"')
+        run_id = api_ok(c.get("/api/v1/policy/coverage"))["run_id"]
+        rows = api_ok(c.get(f"/api/v1/policy/runs/{run_id}/results?status=undetermined&size=50"))["rows"]
+        field = {
+            r["missing_fields"]: r["uscc"] for r in rows if "rd_expense_fen" in (r["missing_fields"] or "")
+        }
+        assert field, "the demo leaves some firms' R&D input to be declared"
+        check = _text(c.get(f"/policy/check?uscc={next(iter(field.values()))}").text, "<table")
+    finally:
+        c.cookies.delete("zb_lang")
+    assert "Treat R&amp;D expense as held" in page and "视 " not in page
+    assert "R&D expense (" in missing and not CJK.search(missing), missing
+    assert "R&D expense rd_expense_fen" in clauses, clauses
+    firms = re.search(r"<strong>([\d,]+) / ([\d,]+)</strong>", page)  # (1,234: the int cell format)
+    assert firms and int(firms.group(1).replace(",", "")) <= int(firms.group(2).replace(",", "")), page[:3000]
+    assert "R&D expense (" in check and "please provide" in check and "请提供" not in check, check
+    zh = _text(c.get(f"/policy/check?uscc={next(iter(field.values()))}").text, "<table")
+    assert "研发费用" in zh and "请提供" in zh and "please provide" not in zh
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _text(page: str, marker: str) -> str:
+    """The words of the table after *marker* (tags dropped, entities read, spaces collapsed)."""
+    assert marker in page, page[:1500]
+    part = page.split(marker, 1)[1].split("</table>", 1)[0]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", part)).split())

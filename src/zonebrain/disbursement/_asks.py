@@ -28,13 +28,45 @@ ASKS: dict[str, tuple[str, str]] = {
 }
 """Fact → (what it is, the document that proves it); ``{y}`` is the year in the label."""
 
+ASKS_EN: dict[str, tuple[str, str]] = {
+    "revenue_fen": ("revenue (sales) of {y}", "the {y} financial statements or VAT returns"),
+    "tax_fen": (
+        "tax paid in the zone in {y}",
+        "the {y} tax payment certificates or the tax office's statement",
+    ),
+    "rd_expense_fen": (
+        "R&D input of {y}",
+        "the {y} R&D super-deduction filing or a special audit report on R&D",
+    ),
+    "employees": ("employees at the end of {y}", "the employee figures of the {y} statistical returns"),
+    "insured_employees": (
+        "employees covered by social insurance in {y}",
+        "the social insurance office's contribution certificate for {y}",
+    ),
+    "max_revenue_fen_before": (
+        "revenue of each year before {y}",
+        "the financial statements of the years before {y} (to tell a first breakthrough)",
+    ),
+    "division_code": ("registered address", "the business licence"),
+    "park_id": ("park", "the business licence and proof of the premises"),
+    "industry_code": (
+        "industry",
+        "the business scope on the licence or the statistics office's classification",
+    ),
+    "status": ("operating status", "the business licence and a statement of continued operation"),
+}
+""":data:`ASKS` in English, for pages read in English (the asks sent to enterprises are Chinese)."""
 
-def ask_for(missing_fields: str) -> str:
-    """One line per missing fact: ``what — 请提供 document``.
+
+def ask_for(missing_fields: str, locale: str = "zh-CN") -> str:
+    """One line per missing fact: ``what — 请提供 document`` (``locale`` ``en``: ``what — please
+    provide document``).
 
     >>> print(ask_for("tax_fen[2024],rd_expense_fen[2024]"))
     2024年度在高新区缴纳的税款 — 请提供2024年度完税证明或税务部门出具的纳税信息
     2024年度研发投入 — 请提供2024年度研发费用加计扣除申报资料或研发费用专项审计报告
+    >>> print(ask_for("tax_fen[2024]", "en"))
+    tax paid in the zone in 2024 — please provide the 2024 tax payment certificates or the tax office's statement
     """
     lines = []
     for label in (part.strip() for part in missing_fields.split(",")):
@@ -42,6 +74,10 @@ def ask_for(missing_fields: str) -> str:
             continue
         m = _LABEL.match(label)
         fact, year = (m["fact"], m["year"] or "") if m else (label, "")
-        what, proof = ASKS.get(fact, (label, "证明该数据的材料"))
-        lines.append(f"{what.format(y=year)} — 请提供{proof.format(y=year)}")
+        if locale == "en":
+            what, proof = ASKS_EN.get(fact, (label, "a document that proves it"))
+            lines.append(f"{what.format(y=year)} — please provide {proof.format(y=year)}")
+        else:
+            what, proof = ASKS.get(fact, (label, "证明该数据的材料"))
+            lines.append(f"{what.format(y=year)} — 请提供{proof.format(y=year)}")
     return "\n".join(dict.fromkeys(lines))

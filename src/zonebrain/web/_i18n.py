@@ -51,7 +51,13 @@ def translator(locale: str) -> Translator:
     def t(key: str, **params: Any) -> str:
         return translate(locale, key, **params)
 
+    setattr(t, "locale", locale)  # noqa: B010 (a function's attribute: Translator stays a callable)
     return t
+
+
+def locale_of(t: Translator) -> str:
+    """The locale a :func:`translator` speaks (zh-CN for any other callable)."""
+    return str(getattr(t, "locale", DEFAULT_LOCALE))
 
 
 def term(locale: str, value: str) -> str:

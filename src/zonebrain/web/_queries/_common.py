@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING, Any, Final
 
 import ibis
@@ -10,9 +11,10 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zonebrain.core.errors import InputError
+from zonebrain.policy import fact_label_zh
 from zonebrain.portrait import latest_year
 from zonebrain.storage import Warehouse
-from zonebrain.web._i18n import pick
+from zonebrain.web._i18n import pick, translate
 
 if TYPE_CHECKING:
     from zonebrain.web._context import WebContext
@@ -197,3 +199,25 @@ def chain_usccs(ctx: WebContext, chain: str, node: str | None = None) -> ir.Tabl
         mask = pc.and_(mask, pc.equal(m["node"], node))
     usccs = pc.unique(m.filter(mask)["uscc"])
     return ibis.memtable(pa.table({"uscc": usccs}))
+
+
+def field_name(locale: str, name: str) -> str:
+    """A fact or a missing field as the reader's language names it: ``tax_fen[2024]`` →
+    ``2024年纳税总额`` or ``Tax paid (2024)``; an unknown name stays as it is."""
+    m = re.fullmatch(r"(\w+)\[(\d{4})\]", name)
+    fact, year = (m.group(1), m.group(2)) if m else (name, "")
+    own = translate(locale, f"policy_check.fact.{fact}")
+    if locale == "en":
+        text = fact if own.startswith("policy_check.") else own
+        return f"{text} ({year})" if year else text
+    text = fact_label_zh(fact)
+    if text == fact and not own.startswith("policy_check."):  # not an import column: our catalogue names it
+        text = own
+    return f"{year}年{text}" if year else text
+
+
+def field_names(locale: str, fields: str | None) -> str:
+    """Comma-separated missing fields (as results store them) named, each once: ``、`` between
+    Chinese names, ``, `` between English ones."""
+    names = [field_name(locale, f.strip()) for f in (fields or "").split(",") if f.strip()]
+    return ("、" if locale != "en" else ", ").join(dict.fromkeys(names))

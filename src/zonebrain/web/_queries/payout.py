@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from zonebrain import disbursement, policy
+from zonebrain import disbursement
 from zonebrain.appstore import Role
 from zonebrain.core.clock import beijing
 from zonebrain.core.money import display_fen
@@ -31,8 +31,9 @@ from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
 from zonebrain.disbursement._exports import clause_title, list_order
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden, NotFound
+from zonebrain.web._i18n import locale_of
 from zonebrain.web._queries import policy as pq
-from zonebrain.web._queries._common import park_names
+from zonebrain.web._queries._common import field_names, park_names
 from zonebrain.web._tables import Col, DataTable
 
 if TYPE_CHECKING:
@@ -570,7 +571,7 @@ def verification(
             "clause_title": clause_title(clauses, r.policy_id, r.clause_id),
             "period": r.period,
             "missing_fields": r.missing_fields,
-            "missing_text": policy.missing_fields_zh(r.missing_fields),
+            "missing_text": field_names(locale_of(t), r.missing_fields),
             "ask": r.ask,
             "status_text": t(f"payout.verify_{r.status.value}"),
             "note": r.note,

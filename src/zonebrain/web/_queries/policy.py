@@ -28,7 +28,7 @@ from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal, scope_key
 from zonebrain.web._errors import NotFound
 from zonebrain.web._i18n import translate
-from zonebrain.web._queries._common import park_names, resolve_park
+from zonebrain.web._queries._common import field_names, park_names, resolve_park
 from zonebrain.web._queries.enterprises import _one as enterprise_row
 from zonebrain.web._tables import Col, DataTable
 
@@ -473,7 +473,7 @@ def results(
         row["policy_name"] = policies.get(row["policy_id"], row["policy_id"])
         row["clause_ref"], row["clause_title"] = refs.get((row["policy_id"], row["clause_id"]), ("", ""))
         row["status_text"] = t(f"policy.status_{shown_status(row['status'], row['amount_fen'])}")
-        row["missing_text"] = pol.missing_fields_zh(row["missing_fields"])
+        row["missing_text"] = field_names(locale, row["missing_fields"])
         rows.append(row)
     return DataTable(
         f"policy_results_{_safe(run_id)}",
@@ -485,7 +485,7 @@ def results(
     )
 
 
-def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, Any]:
+def enterprise_policies(ctx: WebContext, p: Principal, uscc: str, locale: str = "zh-CN") -> dict[str, Any]:
     """The latest run's results of one firm (403 outside the scope, 404 for an unknown firm): each
     clause by its policy's name and 条款, the run's provisional warning, and what the 兑现 workflow
     did since (``history``: ``paid`` from the payment ledger, or ``withdrawn`` by an upheld
@@ -509,7 +509,7 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str) -> dict[str, A
     for r in found:
         r["clause_ref"], r["title"] = refs.get((r["policy_id"], r["clause_id"]), ("", ""))
         r["policy_name"] = names.get(r["policy_id"], r["policy_id"])
-        r["missing_text"] = pol.missing_fields_zh(r["missing_fields"])
+        r["missing_text"] = field_names(locale, r["missing_fields"])
         r["shown_status"] = shown_status(r["status"], r["amount_fen"])
     absent = None if found else pol.registered_after_text(firm.get("registered_on"), run["period"])
     return {

@@ -39,7 +39,7 @@ from zonebrain.policy._store import results_table
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
-from zonebrain.web._i18n import Translator, pick
+from zonebrain.web._i18n import Translator, pick, term
 from zonebrain.web._queries.policy import (
     latest_run_id,
     library,
@@ -656,6 +656,21 @@ def coverage(ctx: WebContext, run_id: str | None, data_facts: tuple[str, ...]) -
 
     results = ctx.cache.get(("policy_coverage_rows", run_id), compute)
     return replace(pol.coverage(library(), results=results, sources=sources), unseen=unseen)
+
+
+def unseen_text(c: pol.Coverage, locale: str, t: Translator) -> str | None:
+    """The page's warning about the registers no firm carries, in the reader's language (the CLI
+    prints :meth:`~zonebrain.policy.Coverage.unseen_note`, Chinese then English)."""
+    if c.unseen is None or not c.unseen.num_rows:
+        return None
+    items = []
+    for r in c.unseen.to_pylist():
+        kind = t("coverage.register_tag" if r["register"].startswith("tag:") else "coverage.register_event")
+        similar = "、".join(term(locale, n) for n in (r["similar"] or "").split("、") if n)
+        near = t("coverage.unseen_near", names=similar) if similar else ""
+        name = term(locale, r["register_name"])
+        items.append(t("coverage.unseen_item", kind=kind, name=name, n=r["read_by"], near=near))
+    return t("coverage.unseen_note", n=len(items), items="; ".join(items))
 
 
 def coverage_sheets(c: pol.Coverage, t: Translator = _zh) -> dict[str, pa.Table]:

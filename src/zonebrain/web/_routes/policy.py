@@ -9,6 +9,7 @@ admin and the policy researcher (``Perm.POLICY_RUN``) and is audited.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -22,7 +23,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES
 from zonebrain.web._queries import policy as q
-from zonebrain.web._queries._common import park_names
+from zonebrain.web._queries._common import field_names, park_names
 from zonebrain.web._queries.payout import ASKING, BATCH_VIEWERS
 from zonebrain.web._queries.policy_analysis import WHATIF_ROLES
 from zonebrain.web._render import render
@@ -208,7 +209,7 @@ def trace_page(request: Request, p: Finance, run_id: RunId, uscc: Uscc) -> Respo
             "provisional": q.provisional_note(data["run"]),
             "park": park_names(ctx, loc).get(firm["park_id"], firm["park_id"]),
             "yuan": q.yuan,
-            "missing_text": pol.missing_fields_zh,
+            "missing_text": partial(field_names, loc),
         },
     )
 
@@ -217,7 +218,7 @@ def trace_page(request: Request, p: Finance, run_id: RunId, uscc: Uscc) -> Respo
 def enterprise_fragment(request: Request, p: Finance, uscc: Uscc) -> Response:
     """The enterprise page's 政策 section (an htmx fragment): the latest run's results of the firm."""
     ctx = context(request)
-    data = q.enterprise_policies(ctx, p, uscc)
+    data = q.enterprise_policies(ctx, p, uscc, locale(request))
     asks = [
         r
         for r in disbursement.Disbursement(ctx.store).verification.list(uscc=data["firm"]["uscc"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from functools import partial
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
@@ -18,14 +19,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from zonebrain.core.errors import InputError
-from zonebrain.policy._coverage import fact_label_zh
 from zonebrain.policy._format import share_text
 from zonebrain.reports import export_excel
 from zonebrain.web._auth import Perm, Principal, principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries import policy_analysis as q
-from zonebrain.web._queries._common import park_names
+from zonebrain.web._queries._common import field_name, field_names, park_names
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, form_day, locale, tr
 from zonebrain.web._tables import NUMBER_FORMATS, XLSX, attachment
@@ -171,7 +171,9 @@ def coverage_page(request: Request, p: Reader, run: RunQuery = None, data: DataF
             "provisional": pq.provisional_note(pq.run_info(ctx, run_id)) if run_id else None,
             "runs": q.warehouse_runs(ctx, tr(request)),
             "declared": q.DECLARED_FACTS,
-            "fact_label": fact_label_zh,
+            "fact_label": partial(field_name, locale(request)),
+            "field_names": partial(field_names, locale(request)),
+            "unseen_note": q.unseen_text(c, locale(request), t),
             "data": facts,
             "export": "/api/v1/policy/coverage?format=xlsx"
             + (f"&run={run_id}" if run_id else "")

@@ -46,9 +46,9 @@ from zonebrain.core.xlsx import safe_text, save_workbook
 from zonebrain.disbursement import Ledger, ask_for
 from zonebrain.web._auth import Perm, Principal, principal
 from zonebrain.web._errors import ERROR_RESPONSES, ApiError, Forbidden, NotFound
-from zonebrain.web._i18n import Translator, translate
+from zonebrain.web._i18n import Translator, locale_of, translate
 from zonebrain.web._queries import policy as q
-from zonebrain.web._queries._common import year_of
+from zonebrain.web._queries._common import field_names, year_of
 from zonebrain.web._queries.enterprises import _one as enterprise_row
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, tr
@@ -229,8 +229,8 @@ def result_table(results: pa.Table, t: Translator, subject: str, period: int) ->
                 "status_text": t(HISTORY_TEXT[history] if history else f"policy.status_{r['status']}"),
                 "amount_fen": r["amount_fen"],
                 "missing_fields": r["missing_fields"] or "",
-                "missing_labels": "、".join(label_zh(f.strip()) for f in missing),
-                "ask": ask_for(r["missing_fields"] or ""),
+                "missing_labels": field_names(locale_of(t), ",".join(missing)),
+                "ask": ask_for(r["missing_fields"] or "", locale_of(t)),
                 "paid_before": history is None and '"ledger"' in (r.get("trace") or ""),
                 "history": history,
                 "history_note": r.get("history_text") or "",
