@@ -23,14 +23,7 @@ from zonebrain.policy._cases import (
     self_check_provisional,
     with_outcomes,
 )
-from zonebrain.policy._coverage import (
-    FACT_SOURCES,
-    Coverage,
-    FactSource,
-    coverage,
-    fact_label_zh,
-    missing_fields_zh,
-)
+from zonebrain.policy._coverage import FACT_SOURCES, Coverage, FactSource, coverage, missing_fields_zh
 from zonebrain.policy._edit import (
     replace_from_yaml,
     set_amount,
@@ -99,7 +92,6 @@ __all__ = [
     "coverage",
     "evaluate",
     "explain",
-    "fact_label_zh",
     "lint",
     "load_family",
     "load_firms",

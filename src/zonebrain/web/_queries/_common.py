@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zonebrain.core.errors import InputError
-from zonebrain.policy import fact_label_zh
+from zonebrain.policy._coverage import fact_label_zh
 from zonebrain.portrait import latest_year
 from zonebrain.storage import Warehouse
 from zonebrain.web._i18n import pick, translate
