@@ -10,7 +10,6 @@ names each value it cannot read beside its field, Chinese first, then English. T
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -20,9 +19,9 @@ from zonebrain import policy as pol
 from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.industry import class_code
 from zonebrain.core.money import parse_amount, split_unit
-from zonebrain.policy._coverage import fact_label_zh
 from zonebrain.web._i18n import translate
 from zonebrain.web._queries import policy as q
+from zonebrain.web._queries._common import field_name
 from zonebrain.web._routes._deps import form_day
 
 ENTERPRISE_FACTS: Final = ("division_code", "industry_code", "status")
@@ -54,13 +53,7 @@ def presence_facts() -> tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]:
 
 def label_zh(name: str) -> str:
     """The Chinese name of a fact or a missing field (``tax_fen[2024]`` → ``2024年纳税总额``)."""
-    m = re.fullmatch(r"(\w+)\[(\d{4})\]", name)
-    fact, year = (m.group(1), f"{m.group(2)}年") if m else (name, "")
-    text = fact_label_zh(fact)
-    if text == fact:  # not an import column: our own catalogue names it
-        own = translate("zh-CN", f"policy_check.fact.{fact}")
-        text = fact if own.startswith("policy_check.") else own
-    return f"{year}{text}"
+    return field_name("zh-CN", name)
 
 
 def both(key: str) -> str:
