@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,12 +156,16 @@ def private_app(
     tmp_path_factory: pytest.TempPathFactory,
     label: str,
     users: Mapping[str, tuple[Role, str | None]] | None = None,
+    prepare: Callable[[Path], None] | None = None,
 ) -> Iterator[FastAPI]:
     """A private app over a copy of the demo warehouse (its tests' runs write to it) and its own app
-    store, with *users* (name → role, park) added to those of USERS."""
+    store, with *users* (name → role, park) added to those of USERS; *prepare* is given the copied
+    warehouse file before the app opens it."""
     folder = tmp_path_factory.mktemp(label)
     copy = Demo(folder / "warehouse.duckdb", demo.files, demo.own_firm, demo.wutong_firm)
     shutil.copy(demo.warehouse, copy.warehouse)
+    if prepare is not None:
+        prepare(copy.warehouse)
     application = make_app(copy, folder)
     if users:
         with open_app_store(folder / "app.sqlite", password_cost="low") as store:

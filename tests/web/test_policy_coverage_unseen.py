@@ -1,8 +1,10 @@
 """/policy/coverage warns of the tags and event kinds the library reads that no firm carries.
 
-QA: the family's 第一条 reads ``not tag 非独立核算``; the demo records the positive tag 独立核算, so
-the test never fires, and the coverage page counted it as decidable from data without a word. The
-page, its API and its Excel file now say so; the Excel headers are Chinese.
+QA: the family's 第一条 reads ``not tag 非独立核算``; the demo recorded only the positive tag 独立核算,
+so the test never fired, and the coverage page counted it as decidable from data without a word. The
+page, its API and its Excel file now say so; the Excel headers are Chinese. The demo now records
+branches (非独立核算) and the catalogue's restricted and eliminated industries, so these tests take
+those tags out of their copy of it, as a zone whose feed records only the positive tag would have it.
 """
 
 from __future__ import annotations
@@ -10,23 +12,62 @@ from __future__ import annotations
 import html
 import io
 import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import Demo, api_ok, logged_in, private_app, run_now
+from zonebrain.policy import evaluate, load_library
+from zonebrain.policy._coverage import unseen_registers
+from zonebrain.storage import open_warehouse
+
+UNRECORDED = ("非独立核算", "产业结构调整限制类", "产业结构调整淘汰类")
+
+
+def _without_negative_tags(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        gone = con.execute("DELETE FROM enterprise_tags WHERE tag IN (?, ?, ?)", list(UNRECORDED)).fetchall()
+    assert gone[0][0] > 0  # the demo records them: the copy must lose some
 
 
 @pytest.fixture(scope="module")
 def users(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestClient]]:
-    """A private app over a copy of the demo warehouse (the run written here stays here)."""
+    """A private app over a copy of the demo warehouse without the negative tags (the run written
+    here stays here)."""
     with (
-        private_app(demo, tmp_path_factory, "coverageunseen") as app,
+        private_app(demo, tmp_path_factory, "coverageunseen", prepare=_without_negative_tags) as app,
         logged_in(app, ["leader", "admin"]) as out,
     ):
         yield out
+
+
+def test_the_demo_records_every_register_the_library_reads(demo: Demo, tmp_path: Path) -> None:
+    """The demo zone carries branches and restricted and eliminated industries: the family's
+    subject and exclusions bite on some firms, and the coverage page warns of no tag."""
+    shutil.copy(demo.warehouse, tmp_path / "copy.duckdb")  # the shared app may hold the file open
+    wh = open_warehouse(tmp_path / "copy.duckdb")
+    try:
+        lib = load_library()
+        unseen = unseen_registers(lib, wh)["register"].to_pylist()
+        t = wh.to_arrow(wh.table("enterprise_tags").select("uscc", "tag"))
+        results = evaluate(wh, lib, 2024)
+    finally:
+        wh.close()
+    counts = {tag: t["tag"].to_pylist().count(tag) for tag in UNRECORDED}
+    assert all(counts.values()), counts
+    tagged = {
+        u for u, tag in zip(t["uscc"].to_pylist(), t["tag"].to_pylist(), strict=True) if tag in UNRECORDED
+    }
+    theirs = [r["status"] for r in results.to_pylist() if r["uscc"] in tagged]
+    assert theirs and set(theirs) == {
+        "ineligible"
+    }  # a false condition of the subject decides, data missing or not
+    assert not [r for r in unseen if r.startswith("tag:")], unseen  # events are rarer: 400 firms here
 
 
 def test_the_coverage_page_api_and_excel_name_the_unseen_registers(users: dict[str, TestClient]) -> None:

@@ -70,6 +70,18 @@ TAIL_ALPHA = 1.3
 TAIL_CAP = float(np.log(60.0))
 """The tail is truncated at 60 x TAIL_MIN (90亿元) before growth and shocks."""
 WAN = FEN_PER_WAN
+BRANCH_SHARE = 0.6
+"""Of the firms without the tag 独立核算, the share registered as branches (非独立核算); the rest
+simply have no record either way."""
+ADJUSTED_DIVISIONS = ("17", "19", "22", "25", "26", "28", "30", "31", "32")
+"""GB/T 4754 divisions (textiles, leather, paper, coking, chemicals, fibres, non-metallic minerals,
+ferrous and non-ferrous smelting) where the 产业结构调整指导目录 lists most of its restricted and
+eliminated lines."""
+RESTRICTED_SHARE = 0.04
+ELIMINATED_SHARE = 0.008
+"""Of the firms in those divisions, the shares tagged 产业结构调整限制类 and 产业结构调整淘汰类."""
+CATALOGUE_SINCE = "2024-02-01"
+"""The day the 2024 edition of the catalogue took effect."""
 
 # Thresholds in 万元 for the scale tags (规上工业 / 规上服务业 / 限上商贸), by class prefix or section.
 SERVICE_THRESHOLD = {
@@ -611,6 +623,24 @@ def _tags(seed: int, f: _Firms, p: _Panel, n: int) -> _Tags:
         rows.append((i, "独立核算", "", ""))
     for i in np.flatnonzero(place).tolist():
         rows.append((i, "固定经营场所", "", ""))
+    # drawn last, so every tag above is the same as before these were added
+    branch = alive & ~books & (rng.random(n) < BRANCH_SHARE)
+    for i in np.flatnonzero(branch).tolist():
+        rows.append((i, "非独立核算", "", ""))  # a branch: the 市场监管 register of 分支机构
+    division = np.array([ct.codes[int(c)][:2] for c in f.cls[:n]])
+    heavy = alive & np.isin(division, ADJUSTED_DIVISIONS)
+    u = rng.random(n)
+    restricted, eliminated = heavy & (u < RESTRICTED_SHARE), heavy & (u >= 1 - ELIMINATED_SHARE)
+    # at least one of each in a zone with two such firms or more, so that a small demo shows these
+    # exclusions at work too: the firm with the lowest draw, and the one with the highest
+    candidates = np.flatnonzero(heavy)
+    if candidates.size >= 2:
+        ranked = candidates[np.argsort(u[candidates], kind="stable")]
+        restricted[ranked[0]] = eliminated[ranked[-1]] = True
+    for i in np.flatnonzero(restricted).tolist():
+        rows.append((i, "产业结构调整限制类", CATALOGUE_SINCE, ""))
+    for i in np.flatnonzero(eliminated).tolist():
+        rows.append((i, "产业结构调整淘汰类", CATALOGUE_SINCE, ""))
     rows.sort(key=lambda r: r[0])
     return _Tags(rows, first, renewals, scale)
 
