@@ -71,7 +71,7 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
         assert r.exit_code == 2 and "--upheld" in r.output and "--dismissed" in r.output, r.output
     _ok(["batch", "resolve", "1", "--user", "liu", "--dismissed", "--note", "无误"])
     out = _ok(["batch", "close-publicity", "1", "--user", "wang", "--version", "5", "--reason", "会议决定"])
-    assert "提前结束 closed: 会议决定" in out
+    assert "提前结束 closed by wang: 会议决定" in out and "审核 liu; 公示 chen; 审批" in out
     _ok(["batch", "object", str(target["id"]), "--user", "chen", "--text", "再核", "--raised-by", "匿名"])
     _ok(["batch", "resolve", "2", "--user", "liu", "--dismissed", "--note", "无误"])
     r = runner.invoke(
@@ -82,7 +82,7 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
         and "公示已于" in r.output
         and "提前结束 (the publicity was already closed)" in r.output
     )
-    assert "提前结束 closed: 会议决定" in _ok(["batch", "show", "1"])  # the first record stands
+    assert "提前结束 closed by wang: 会议决定" in _ok(["batch", "show", "1"])  # the first record stands
     r = runner.invoke(app, ["batch", "approve", "1", "--user", "chen", "--version", "8"])
     assert r.exit_code == 1 and "制单人" in r.output
     r = runner.invoke(app, ["batch", "approve", "1", "--user", "wang", "--version", "7"])

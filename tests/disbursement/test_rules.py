@@ -39,13 +39,15 @@ def test_approval_waits_for_the_end_of_the_publicity(
     d: Disbursement, people: People, first_run: RunRows, clock: Clock
 ) -> None:
     b = publicized(d, people, first_run)  # 2025-04-01 … 2025-04-07; today is 2025-04-01
+    assert (b.publicized_by, b.publicity_closed_by) == ("chen", None)  # who published, on the batch
     clock.days(6)  # 2025-04-07: the last day is still part of the 公示期
     with pytest.raises(WrongStep, match="尚未结束"):
         d.approve(people.wang, b.id, expected_version=b.version)
     with pytest.raises(InputError, match="原因"):
         d.close_publicity(people.wang, b.id, reason=" ", expected_version=b.version)
     b = d.close_publicity(people.wang, b.id, reason="管委会决定缩短公示期", expected_version=b.version)
-    assert b.publicity_closed_at is not None
+    assert b.publicity_closed_at is not None and b.publicity_closed_by == "wang"
+    assert d.batch(b.id).publicized_by == "chen"  # read back, not only returned
     assert d.approve(people.zhou, b.id, expected_version=b.version).status is BatchStatus.APPROVED
 
 

@@ -119,7 +119,13 @@ def walk_flow(users: dict[str, TestClient], run_id: str) -> dict[str, Any]:
             json={"expected_version": b["version"], "reason": "会议决定"},
         )
     )["batch"]
+    assert (b["publicized_by"], b["publicity_closed_by"]) == ("researcher", "leader")
     out["closed_pages"] = {n: users[n].get(page).text for n in ("researcher", "admin", "leader")}
+    closed = out["closed_pages"]["admin"]
+    assert '<span id="batch-publicized-by">researcher</span>' in closed, (
+        "the page names who published the list"
+    )
+    assert '<span id="publicity-closed-by">leader 已提前结束</span>' in closed
     msg = _error(admin.post(f"/api/v1/policy/batches/{bid}/approve", json={"expected_version": b["version"]}), 403,
                  "forbidden")  # fmt: skip
     assert "审核人" in msg

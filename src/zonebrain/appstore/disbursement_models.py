@@ -61,6 +61,9 @@ class PayoutBatchRow(Base):
     publicity_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    publicized_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    """Who published the list (公示); before revision 0006, from the audit log."""
+    publicity_closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)

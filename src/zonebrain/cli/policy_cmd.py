@@ -298,13 +298,14 @@ def _print_batch(b: disbursement.Batch) -> None:
     counts = ", ".join(f"{k} {v}" for k, v in sorted(b.counts.items())) or "—"
     publicity = f"{b.publicity_start} ~ {b.publicity_end}" if b.publicity_start else "—"
     if b.publicity_closed_at:
-        publicity += f" (提前结束 closed: {b.publicity_note})"
+        publicity += f" (提前结束 closed by {b.publicity_closed_by or '—'}: {b.publicity_note})"
     _common.console.print(
         f"[bold]批次 batch #{b.id}[/bold] {b.title}: {BATCH_LABELS[b.status]} {b.status.value} "
         f"(version {b.version})\n"
         f"  运行 run {b.run_id}; 年度 period {b.period}; 政策 {', '.join(b.policies)}\n"
         f"  公示期 publicity {publicity}; 金额 total {display_fen(b.total_fen, '元')} 元; 名单 items: {counts}\n"
-        f"  制单 {b.created_by}; 审核 {b.reviewed_by or '—'}; 审批 {b.approved_by or '—'}; 支付 {b.paid_by or '—'}",
+        f"  制单 {b.created_by}; 审核 {b.reviewed_by or '—'}; 公示 {b.publicized_by or '—'}; "
+        f"审批 {b.approved_by or '—'}; 支付 {b.paid_by or '—'}",
         highlight=False,
     )
     if b.cancelled_at is not None:

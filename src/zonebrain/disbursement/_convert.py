@@ -78,6 +78,8 @@ def batch(s: Session, r: PayoutBatchRow) -> Batch:
         cancelled_by=_name(s, r.cancelled_by),
         cancelled_at=r.cancelled_at,
         cancel_reason=r.cancel_reason or "",
+        publicized_by=_name(s, r.publicized_by),
+        publicity_closed_by=_name(s, r.publicity_closed_by),
     )
 
 

@@ -156,6 +156,11 @@ class Batch:
     cancelled_at: dt.datetime | None = None
     cancel_reason: str = ""
     """Why it was cancelled (作废), when it was."""
+    publicized_by: str | None = None
+    """Who published the list (公示); None before it was, or when a batch published before this
+    was recorded has no audit entry naming its publisher."""
+    publicity_closed_by: str | None = None
+    """Who closed the publicity before its end date, when someone did."""
 
 
 @dataclass(frozen=True)

@@ -324,7 +324,7 @@ class Disbursement:
                     "batch existed); 请填写从今天起的公示日期, 或填写在政府网站实际发布公示的日期 "
                     "(use today's dates, or record the dates the list was really published)"
                 )
-            b.status, b.publicized_at = BatchStatus.PUBLICIZED.value, self._clock()
+            b.status, b.publicized_at, b.publicized_by = BatchStatus.PUBLICIZED.value, self._clock(), actor.id
             b.publicity_start, b.publicity_end = start, end
             detail = {"start": start.isoformat(), "end": end.isoformat()}
             return self._done(s, actor, b, "disbursement.publicize", detail, ip)
@@ -346,6 +346,7 @@ class Disbursement:
                 )
             _check(b, expected_version, BatchStatus.PUBLICIZED, "结束公示 (close the publicity)")
             b.publicity_closed_at, b.publicity_note = self._clock(), reason.strip()
+            b.publicity_closed_by = actor.id
             return self._done(s, actor, b, "disbursement.close_publicity", {"reason": reason.strip()}, ip)
 
     @_refusal_audited("disbursement.object", "item")
