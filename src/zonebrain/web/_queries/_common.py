@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zonebrain.core.errors import InputError
-from zonebrain.policy._coverage import fact_label_zh
+from zonebrain.policy._coverage import field_label_zh
 from zonebrain.portrait import latest_year
 from zonebrain.storage import Warehouse
 from zonebrain.web._i18n import pick, translate
@@ -203,17 +203,15 @@ def chain_usccs(ctx: WebContext, chain: str, node: str | None = None) -> ir.Tabl
 
 def field_name(locale: str, name: str) -> str:
     """A fact or a missing field as the reader's language names it: ``tax_fen[2024]`` →
-    ``2024年纳税总额`` or ``Tax paid (2024)``; an unknown name stays as it is."""
+    ``2024年纳税总额`` (the policy layer's name, as the CLI and the Excel documents give it) or
+    ``Tax paid (2024)``; an unknown name stays as it is."""
+    if locale != "en":
+        return field_label_zh(name)
     m = re.fullmatch(r"(\w+)\[(\d{4})\]", name)
     fact, year = (m.group(1), m.group(2)) if m else (name, "")
     own = translate(locale, f"policy_check.fact.{fact}")
-    if locale == "en":
-        text = fact if own.startswith("policy_check.") else own
-        return f"{text} ({year})" if year else text
-    text = fact_label_zh(fact)
-    if text == fact and not own.startswith("policy_check."):  # not an import column: our catalogue names it
-        text = own
-    return f"{year}年{text}" if year else text
+    text = fact if own.startswith("policy_check.") else own
+    return f"{text} ({year})" if year else text
 
 
 def field_names(locale: str, fields: str | None) -> str:
