@@ -4,6 +4,7 @@ queue; the ledger as the next run's payment history; what-if writes nothing; cov
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -208,6 +209,26 @@ def test_the_verification_queue_is_scoped(
     assert 'id="enterprise-asks"' in fragment and "请补充" in fragment
     for name, code in {"leader": 200, "parkofficer": 200, "firm": 200, "investor": 403}.items():
         assert users[name].get("/policy/verify").status_code == code, name
+
+
+def test_the_verification_queue_asks_in_the_readers_language(
+    flow: dict[str, Any], users: dict[str, TestClient]
+) -> None:
+    """QA: the English queue showed the Chinese ask stored for the enterprise. The record stays
+    Chinese (it is what the firm is sent); an English page words the same ask in English."""
+    c = users["leader"]
+    zh = _ok(c.get("/api/v1/policy/verification?size=500"))["rows"]
+    c.cookies.set("zb_lang", "en")
+    try:
+        en = _ok(c.get("/api/v1/policy/verification?size=500"))["rows"]
+        page = c.get("/policy/verify").text
+    finally:
+        c.cookies.delete("zb_lang")
+    assert zh and [r["id"] for r in en] == [r["id"] for r in zh]
+    for a, b in zip(zh, en, strict=True):
+        assert "请提供" in a["ask"] and "please provide" in b["ask"], (a["ask"], b["ask"])
+        assert not re.search(r"[\u4e00-\u9fff]", b["ask"]), b["ask"]
+    assert html.escape(en[0]["ask"].splitlines()[0], quote=False) in page
 
 
 def _token(c: TestClient, path: str) -> str:

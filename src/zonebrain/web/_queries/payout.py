@@ -576,7 +576,7 @@ def verification(
             "period": r.period,
             "missing_fields": r.missing_fields,
             "missing_text": field_names(locale_of(t), r.missing_fields),
-            "ask": r.ask,
+            "ask": _ask_in(locale_of(t), r),
             "status_text": t(f"payout.verify_{r.status.value}"),
             "note": r.note,
             "updated_at": r.updated_at,
@@ -588,6 +588,15 @@ def verification(
     return DataTable(
         "verification_queue", "payout.verify_title", list(VERIFY_COLUMNS), rows, total=len(found)
     )
+
+
+def _ask_in(locale: str, r: disbursement.VerificationRequest) -> str:
+    """The request's ask as its reader's language words it: the stored ask is what the enterprise
+    is sent (Chinese); an English page shows its English wording when the stored text is the one
+    :func:`~zonebrain.disbursement.ask_for` gives for the missing fields, else the stored text."""
+    if locale == "en" and r.ask == disbursement.ask_for(r.missing_fields or ""):
+        return disbursement.ask_for(r.missing_fields or "", "en")
+    return r.ask
 
 
 def _requests(
