@@ -6,6 +6,7 @@ import html
 import io
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import openpyxl
 import pytest
@@ -155,6 +156,7 @@ def test_filters_and_excel_export(users: dict[str, TestClient], run_id: str) -> 
     summary = c.get(f"/api/v1/policy/runs/{run_id}/summary").json()
     assert sum(row["eligible"] for row in summary["rows"]) == eligible["total"]
     assert sum(row["amount_fen"] for row in summary["rows"]) == sum(r["amount_fen"] for r in eligible["rows"])
+    _summaries_count_what_each_reader_may_see(users, run_id, summary)
     lib = c.get("/api/v1/policy/library").json()["policies"]
     rd = next(p for p in lib if p["id"] == "zz-rd-input")
     assert {p["name"] for p in rd["parameters"]} == {"threshold", "rate", "cap"}
@@ -282,3 +284,32 @@ def test_runs_columns_have_distinct_labels(users: dict[str, TestClient], run_id:
     heads = next(r for r in ws.iter_rows(values_only=True) if "运行编号" in r)
     named = [h for h in heads if h]
     assert len(named) == len(set(named)) and "说明" in named and "类型" in named, named
+
+
+def _summaries_count_what_each_reader_may_see(
+    users: dict[str, TestClient], run_id: str, zone: dict[str, Any]
+) -> None:
+    """QA: a park officer's 按条款汇总 (page, API, Excel) showed the zone's totals next to results
+    listing the park's firms only. It now counts the park's and says so in its title; the zone's
+    readers keep the zone's totals (enterprise users see no summary)."""
+    for name in ("parkofficer",):
+        c = users[name]
+        mine = c.get(f"/api/v1/policy/runs/{run_id}/results?size=500").json()
+        got = c.get(f"/api/v1/policy/runs/{run_id}/summary").json()
+        assert "rows" in got, got
+        for status in ("eligible", "undetermined"):
+            listed = [r for r in mine["rows"] if r["status"] == status]
+            assert sum(row[status] for row in got["rows"]) == len(listed), (name, status)
+        paid = sum(r["amount_fen"] for r in mine["rows"] if r["status"] == "eligible")
+        assert sum(row["amount_fen"] for row in got["rows"]) == paid, name
+        assert "仅本园区" in got["title"], got["title"]
+        ws = openpyxl.load_workbook(
+            io.BytesIO(c.get(f"/api/v1/policy/runs/{run_id}/summary?format=xlsx").content)
+        ).active
+        assert ws is not None and "仅本园区" in str(ws["A1"].value)
+    assert users["firm"].get(f"/api/v1/policy/runs/{run_id}/summary").status_code == 403
+    park = users["parkofficer"].get(f"/api/v1/policy/runs/{run_id}/summary").json()
+    page = users["parkofficer"].get("/policy").text
+    assert "按条款汇总 (仅本园区)" in page
+    assert 0 < sum(r["eligible"] for r in park["rows"]) < sum(r["eligible"] for r in zone["rows"])
+    assert "本园区" not in zone["title"]

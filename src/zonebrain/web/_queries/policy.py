@@ -345,20 +345,31 @@ def latest_run_id(ctx: WebContext) -> str | None:
     return str(found["run_id"][0].as_py()) if found.num_rows else None
 
 
-def summary(ctx: WebContext, run_id: str) -> DataTable:
-    """Per clause of a run: eligible, undetermined and superseded firms, eligible amount (zone totals)."""
+def summary(ctx: WebContext, run_id: str, p: Principal | None = None) -> DataTable:
+    """Per clause of a run: eligible, undetermined and superseded firms, eligible amount: zone
+    totals, or for a park officer those of the park, counted on the results *p* may see, as its
+    results page lists them (enterprise users see no summary: the route refuses them)."""
+    scoped = p is not None and p.park_scope is not None
 
     def compute(wh: Warehouse) -> list[dict[str, Any]]:
-        t = run_summary(wh, run_id)  # counted on the run's rows, no enterprise joined
-        g = t.select(
-            "policy_id", "clause_id", "status", n=t.rows, fen=t.amount_fen.fill_null(0).cast("int64")
-        )
+        if scoped:
+            assert p is not None
+            j = _scoped(wh, p, run_id)
+            g = j.group_by(["policy_id", "clause_id", "status"]).aggregate(
+                n=j.count(), fen=j.amount_fen.sum().fill_null(0).cast("int64")
+            )
+        else:
+            t = run_summary(wh, run_id)  # counted on the run's rows, no enterprise joined
+            g = t.select(
+                "policy_id", "clause_id", "status", n=t.rows, fen=t.amount_fen.fill_null(0).cast("int64")
+            )
         rows: list[dict[str, Any]] = wh.to_arrow(g).to_pylist()
         return rows
 
     refs, names = clause_refs(library()), policy_names(library())
     out: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in ctx.cache.get(("policy_summary", run_id), compute):
+    cached = ("policy_summary", run_id, scope_key(p) if scoped and p is not None else None)
+    for r in ctx.cache.get(cached, compute):
         key = (r["policy_id"], r["clause_id"])
         ref, title = refs.get(key, ("", ""))
         d = out.setdefault(
@@ -380,7 +391,8 @@ def summary(ctx: WebContext, run_id: str) -> DataTable:
         if r["status"] == "eligible":
             d["amount_fen"] += int(r["fen"] or 0)
     rows = in_library_order(library(), [out[k] for k in sorted(out)])  # reach-10m before reach-100m
-    return DataTable(f"policy_summary_{_safe(run_id)}", "policy.summary_title", list(SUMMARY_COLUMNS), rows)
+    title = "policy.summary_title_scoped" if scoped else "policy.summary_title"
+    return DataTable(f"policy_summary_{_safe(run_id)}", title, list(SUMMARY_COLUMNS), rows)
 
 
 def shown_status(status: str | None, amount_fen: int | None) -> str:

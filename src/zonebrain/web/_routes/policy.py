@@ -107,7 +107,7 @@ def policy_page(request: Request, p: Reader) -> Response:
     if not p.can(Perm.FINANCE):  # no link to results the role may not open
         runs.columns = [Col(c.key, c.label, "text") if c.kind == "link" else c for c in runs.columns]
     latest = runs.rows[0]["run_id"] if runs.rows else None
-    summary = q.summary(ctx, latest) if latest else None
+    summary = q.summary(ctx, latest, p) if latest else None
     provisional = q.provisional_note(q.run_info(ctx, latest)) if latest else None
     return render(
         request,
@@ -290,7 +290,7 @@ def get_run(request: Request, p: Reader, run_id: RunId) -> JSONResponse:
 def run_summary(request: Request, p: Reader, run_id: RunId, format: Format = "json") -> Any:
     ctx = context(request)
     q.run_info(ctx, run_id)
-    return respond(q.summary(ctx, run_id), format, tr(request))
+    return respond(q.summary(ctx, run_id, p), format, tr(request))
 
 
 @api.get(
