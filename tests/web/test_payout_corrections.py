@@ -380,6 +380,8 @@ def test_enterprise_users_do_not_see_staff_names(
     page = users["firm"].get("/policy/ledger").text
     for r in staff:
         assert r["paid_by"] not in mine[0].values() and f">{r['paid_by']}<" not in page
+    # the policy filter names the policies as the results page does (QA: it listed bare codes)
+    assert ">郑州高新区企业研发投入奖励 (zz-rd-input)</option>" in page, page
 
 
 def test_the_batch_page_lists_items_in_the_public_order(

@@ -343,7 +343,7 @@ def ledger_page(
         {
             "table": table,
             **filters,
-            "policies": list(pq.library().policies),
+            "policies": pq.policy_names(pq.library()),  # as the results page names them: 名称 (code)
             "page": page,
             "pages": pages,
             "yuan": pq.yuan,
