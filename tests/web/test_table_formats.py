@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -80,6 +81,33 @@ def test_xlsx_writes_exact_money_and_shares() -> None:
     plain = [r[5] for r in rows]  # a float column keeps its own format
     assert [c.number_format for c in plain if c.value is not None] == ["0.000"] * 3
     assert NUMBER_FORMATS["share"] == "0.0%" and NUMBER_FORMATS["exact"] == "#,##0.00####"
+
+
+def test_xlsx_text_is_text_and_money_is_its_exact_decimal() -> None:
+    """A name starting with ``=`` stays text (no formula injection), control characters Excel
+    cannot hold are dropped, an over-long text is cut with a note, and the sheet's XML holds each
+    amount's exact decimal text (written from a Decimal, never a float)."""
+    table = DataTable(
+        name="safety",
+        title="pipeline.delivery_table",
+        columns=[Col("name", "col.name"), Col("fen", "pipeline.col.promised_tax", "fen", unit="元")],
+        rows=[
+            {"name": '=HYPERLINK("http://x","点我")', "fen": 1_234_567_890_123_456},
+            {"name": "甲\x01乙\t丙", "fen": 10},
+            {"name": "长" * 40_000, "fen": None},
+        ],
+    )
+    content = to_xlsx(table, ZH)
+    ws = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert ws is not None
+    names = [ws.cell(row, 1) for row in (3, 4, 5)]
+    assert names[0].value == '=HYPERLINK("http://x","点我")' and names[0].data_type == "s"
+    assert names[1].value == "甲乙\t丙"
+    assert len(str(names[2].value)) <= 32_767 and "已截断" in str(names[2].value)
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<v>12345678901234.56</v>" in xml and "<v>0.10</v>" in xml, xml[:2000]
+    assert "<f>" not in xml
 
 
 def test_json_keeps_fen_and_fractions() -> None:
