@@ -97,6 +97,16 @@ def test_a_second_review_says_it_was_done(d: Disbursement, people: People, first
         d.review(people.liu, b.id, expected_version=b.version)  # the same click again, the old version
 
 
+def test_a_second_publicize_says_it_was_done(d: Disbursement, people: People, first_run: RunRows) -> None:
+    """QA: sending 公示 twice said 已被他人修改 (changed by someone else) to the officer who had sent it."""
+    b = d.create_batch(people.chen, first_run)
+    b = d.review(people.liu, b.id, expected_version=b.version)
+    start = d.today()
+    d.publicize(people.chen, b.id, start=start, end=start, expected_version=b.version)
+    with pytest.raises(WrongStep, match=rf"兑现批次 #{b.id} 已公示 \(chen, .*already publicized by chen"):
+        d.publicize(people.chen, b.id, start=start, end=start, expected_version=b.version)
+
+
 def test_a_second_approval_says_it_was_done(
     d: Disbursement, people: People, first_run: RunRows, clock: Clock
 ) -> None:

@@ -51,6 +51,27 @@ def test_approval_waits_for_the_end_of_the_publicity(
     assert d.approve(people.zhou, b.id, expected_version=b.version).status is BatchStatus.APPROVED
 
 
+def test_a_publicity_not_yet_begun_cannot_be_closed_nor_approved(
+    d: Disbursement, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    """QA: published to start in four days, the 公示 was "closed early" the same day, then the batch
+    was approved and paid although the list was never public. Closing now waits for the start."""
+    b = d.create_batch(people.chen, first_run)
+    b = d.review(people.liu, b.id, expected_version=b.version)
+    start = d.today() + dt.timedelta(days=4)
+    b = d.publicize(
+        people.chen, b.id, start=start, end=start + dt.timedelta(days=6), expected_version=b.version
+    )
+    with pytest.raises(WrongStep, match="尚未开始, 不能提前结束"):
+        d.close_publicity(people.wang, b.id, reason="提前", expected_version=b.version)
+    with pytest.raises(WrongStep, match="尚未结束"):
+        d.approve(people.wang, b.id, expected_version=b.version)
+    assert d.batch(b.id).publicity_closed_at is None
+    clock.days(4)  # the start day: the list is public, the committee may shorten the period
+    b = d.close_publicity(people.wang, b.id, reason="管委会决定缩短公示期", expected_version=b.version)
+    assert d.approve(people.zhou, b.id, expected_version=b.version).status is BatchStatus.APPROVED
+
+
 def test_upheld_objection_withdraws_the_item_and_dismissed_keeps_it(
     d: Disbursement, people: People, first_run: RunRows, clock: Clock
 ) -> None:

@@ -47,6 +47,18 @@ def objection_open(b: PayoutBatchRow, today: dt.date) -> None:
         )
 
 
+def publicity_started(b: PayoutBatchRow, today: dt.date) -> None:
+    """Refuse ending a 公示 early before it starts: a list never public cannot go to approval as
+    published (QA: closed the day before its start, it was approved and paid with no 公示 at all)."""
+    if b.publicity_start is not None and today < b.publicity_start:
+        raise WrongStep(
+            f"兑现批次 #{b.id} 的公示自 {b.publicity_start} 开始, 尚未开始, 不能提前结束; 名单须至少公示到"
+            f"开始之日 (the publicity starts on {b.publicity_start}: it cannot be closed before it has "
+            "begun); 如需改期, 请作废本批次后重新制单 (to change the dates, cancel the batch and make a "
+            "new one)"
+        )
+
+
 def objection_scope(user: UserRow, item: PayoutItemRow) -> None:
     """An enterprise user objects to its own items only: refuse another firm's item, saying it is
     not theirs. (Park officers record objections from anyone; the web keeps them to their park's

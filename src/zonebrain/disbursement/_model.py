@@ -77,7 +77,7 @@ class VerificationStatus(StrEnum):
 
 
 ITEM_LABELS = {
-    ItemStatus.LISTED: "公示中",
+    ItemStatus.LISTED: "列入名单",  # as the web says: a draft's items are not yet public
     ItemStatus.OBJECTED: "有异议",
     ItemStatus.WITHDRAWN: "已撤回",
     ItemStatus.APPROVED: "已审批",

@@ -315,6 +315,9 @@ class Disbursement:
         with self._store.session() as s:
             _acting(s, actor, CREATORS, "发布公示", "publish the list")
             b = _batch_row(s, batch_id)
+            _already(
+                s, b, BatchStatus.PUBLICIZED, b.publicized_by, b.publicized_at, "公示", "publicized", actor
+            )
             _check(b, expected_version, BatchStatus.REVIEWED, "公示 (publicize)")
             _guards.publicity_dates(start, end, self.today())
             created = beijing(b.created_at).date()
@@ -345,6 +348,7 @@ class Disbursement:
                     f"closed): {b.publicity_note}"
                 )
             _check(b, expected_version, BatchStatus.PUBLICIZED, "结束公示 (close the publicity)")
+            _guards.publicity_started(b, self.today())
             b.publicity_closed_at, b.publicity_note = self._clock(), reason.strip()
             b.publicity_closed_by = actor.id
             return self._done(s, actor, b, "disbursement.close_publicity", {"reason": reason.strip()}, ip)

@@ -386,7 +386,7 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
     return {
         "review": status is s.DRAFT and role in disbursement.REVIEWERS and me != b.created_by,
         "publicize": status is s.REVIEWED and role in disbursement.CREATORS,
-        "close": status is s.PUBLICIZED and not over and role in disbursement.APPROVERS,
+        "close": status is s.PUBLICIZED and not over and not not_started and role in disbursement.APPROVERS,
         "approve": status is s.PUBLICIZED
         and role in disbursement.APPROVERS
         and me not in (b.created_by, b.reviewed_by),
