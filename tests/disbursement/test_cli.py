@@ -57,12 +57,16 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
     assert r.exit_code == 1 and "公示截止日 2020-01-07 早于本批次的建立日" in r.output
     assert "请填写从今天起的公示日期, 或填写在政府网站实际发布公示的日期" in r.output
     start = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date() - dt.timedelta(days=2)
+    both = ["--start", start.isoformat(), "--days", "3", "--end", start.isoformat()]  # QA: --days ignored
+    r = runner.invoke(app, ["batch", "publicize", "1", "--as", "chen", "--version", "2", *both])
+    assert r.exit_code == 2 and "只能给一个" in r.output, r.output
     out = _ok(["batch", "publicize", "1", "--as", "chen", "--version", "2", "--start", start.isoformat()])
     assert f"{start} ~ {start + dt.timedelta(days=6)}" in out  # a past start is fine: published before
     _ok(["publicity", "--batch", "1", "--out", str(tmp_path / "gs.docx"), "--user", "chen"])
     _ok(["publicity", "--batch", "1", "--out", str(tmp_path / "gs.xlsx"), "--user", "chen"])
     rows = list(openpyxl.load_workbook(tmp_path / "gs.xlsx")["公示名单"].iter_rows(values_only=True))
-    assert len(rows) == 4 and A not in str(rows) and A[:4] + "*" * 12 + A[-2:] in str(rows)
+    assert len(rows) == 5 and A not in str(rows) and A[:4] + "*" * 12 + A[-2:] in str(rows)
+    assert rows[-1][1] == "合计 (3 项)"  # header, three awards, the total
 
     target = next(i for i in items if i["uscc"] == A)
     _ok(["batch", "object", str(target["id"]), "--user", "chen", "--text", "金额有误", "--raised-by", "匿名"])

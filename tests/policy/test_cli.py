@@ -51,6 +51,8 @@ def test_run_then_explain(data_dir: Path) -> None:
     r = runner.invoke(app, ["run", "--as-of", "2025-03-31"])
     assert r.exit_code == 0, r.output
     assert "zz-rd-input" in r.output and "run_id" in r.output
+    # exact to the 分 in 元 with a total (QA: 金额(万元) rounded to 100 元, no total)
+    assert "金额(元)" in r.output and "合计 total" in r.output and "万元" not in r.output
     r = runner.invoke(app, ["explain", "P2"])
     assert r.exit_code == 0, r.output
     assert "待核实" in r.output and "tax_fen[2024]" in r.output and "[第一条]" in r.output
@@ -58,6 +60,8 @@ def test_run_then_explain(data_dir: Path) -> None:
     assert "2024年研发费用 ≥ 5,000,000.00 元 (参数 threshold)" in r.output, r.output
     assert "threshold=500000000" not in r.output and "500.00 万元" not in r.output
     assert "需补充 / missing: 2024年纳税总额" in r.output
+    # as pasted from Excel, or typed in lower case: the same enterprise (QA: 仓库中没有企业)
+    assert runner.invoke(app, ["explain", " p2 "]).output == r.output
     r = runner.invoke(app, ["explain", "P0", "--json"])
     lines = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
     assert {t["policy"] for t in lines} == {"zz-hitech-first-cert", "zz-rd-input", "zz-revenue-breakthrough"}

@@ -82,6 +82,12 @@ def test_coverage_command(analysis_cli: typer.Typer, tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert "6/6" in r.output and "4/7" in r.output  # the shares (tables wrap at this width)
+    for cmd in (["coverage", "--run", run.run_id], ["whatif", "--run", run.run_id]):
+        # QA: an Excel file was written under any name (cov.csv, wi.pdf) and the command said so
+        wrong = tmp_path / "cov.csv"
+        r = CliRunner().invoke(analysis_cli, [*cmd, "--out", str(wrong)])
+        assert r.exit_code == 2 and "不支持的文件类型 'cov.csv'" in r.output, r.output
+        assert not wrong.exists()
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == [
         "概览 summary",

@@ -41,6 +41,15 @@ def _sheet(book: openpyxl.Workbook, name: str) -> list[dict[str, object]]:
     return [dict(zip(heads, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)]
 
 
+def test_an_option_given_twice_is_refused(analysis_cli: typer.Typer) -> None:
+    """QA: --set zz-rd-input.rate=3% --set zz-rd-input.rate=4% simulated 4% without a word."""
+    twice = ["--set", "zz-rd-input.rate=3%", "--set", "zz-rd-input.rate=4%"]
+    r = CliRunner().invoke(analysis_cli, ["whatif", "--as-of", "2025-03-31", *twice])
+    assert r.exit_code == 2 and "--set zz-rd-input.rate 给了两次 (3% 与 4%)" in r.output, r.output
+    same = ["--set", "zz-rd-input.rate=3%", "--set", "zz-rd-input.rate=3%"]  # said twice alike: one change
+    assert CliRunner().invoke(analysis_cli, ["whatif", "--as-of", "2025-03-31", *same]).exit_code == 0
+
+
 def test_the_cli_writes_the_webs_workbook(analysis_cli: typer.Typer, tmp_path: Path) -> None:
     _short_park_names(Path(_common.state.data_dir))
     out = tmp_path / "whatif.xlsx"

@@ -96,6 +96,19 @@ def _pair(text: str, what: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def _pairs(texts: list[str] | None, what: str) -> dict[str, str]:
+    """KEY=VALUE options as a mapping; the same key twice is refused (never "the last one wins")."""
+    out: dict[str, str] = {}
+    for text in texts or []:
+        key, value = _pair(text, what)
+        if key in out and out[key] != value:
+            raise InputError(
+                f"{what} {key} 给了两次 ({out[key]} 与 {value}), 请只保留一个 (given twice: keep one)"
+            )
+        out[key] = value
+    return out
+
+
 def _yuan(fen: Any) -> str:
     """Fen in 元, exact (two places are whole fen): the web's unit, and a delta shown is exactly
     after − before as shown (in 万元 each figure rounded apart could differ by 0.01)."""
@@ -116,8 +129,7 @@ def _scenario(
 ) -> policy.Library:
     for f in files:
         lib = _edited(lib, f)
-    for b in budgets:
-        fam, amount = _pair(b, "--budget")
+    for fam, amount in _pairs(budgets, "--budget").items():
         lib = policy.set_budget(lib, fam, amount, rule=rule)
     if rule and not budgets:
         pools = [fid for fid, fam_model in lib.families.items() if fam_model.budget is not None]
@@ -128,12 +140,10 @@ def _scenario(
             )
         for fid in pools:
             lib = policy.set_budget(lib, fid, rule=rule)
-    for t in thresholds:
-        target, value = _pair(t, "--threshold")
+    for target, value in _pairs(thresholds, "--threshold").items():
         target, _, fact = target.partition(":")
         lib = policy.set_threshold(lib, target, value, fact=fact or None)
-    for i in interpretations:
-        key, value = _pair(i, "--interpret")
+    for key, value in _pairs(interpretations, "--interpret").items():
         pid, _, name = key.partition(".")
         lib = policy.set_interpretation(lib, pid, name, value)
     return lib
@@ -327,6 +337,8 @@ def whatif_cmd(
     What-if: change parameters or clauses; see coverage and cost, winners and losers, per park and
     the budget-pool effect. Nothing is recorded."""
     with _common.input_errors():
+        if out is not None:
+            _common.out_file(out, ".xlsx")
         if as_of is not None and run_id is not None:
             raise InputError(
                 "--as-of 与 --run 不能同时给出: 基线运行自带基准日 (give --as-of for a fresh baseline, or "
@@ -343,7 +355,7 @@ def whatif_cmd(
         scenario = _scenario(
             lib, budgets or [], budget_rule, thresholds or [], interpretations or [], files or []
         )
-        overrides = dict(_pair(s, "--set") for s in sets or [])
+        overrides = _pairs(sets, "--set")
         # one-time awards: against a recorded run, the payments it saw; a fresh baseline, today's ledger
         payments = nullcontext(None) if run_id else payment_history(app_db)
         with payments as history, _common.warehouse(read_only=True) as wh:
@@ -395,6 +407,8 @@ def coverage_cmd(
     Coverage: clauses decidable from data, decided vs undetermined, the missing fields that would
     decide the most cases (from the run --run, default the latest)."""
     with _common.input_errors():
+        if out is not None:
+            _common.out_file(out, ".xlsx")
         lib = policy.load_library(folder)
         sources: dict[str, Any] = {f: "data" for f in data_facts or []}
         with _common.warehouse(read_only=True) as wh:

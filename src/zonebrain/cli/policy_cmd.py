@@ -124,19 +124,32 @@ def run_cmd(
             f"{r.period}); 结果多为待核实。请检查 --as-of / --period, 或先导入该年度数据 (import finance)",
             highlight=False,
         )
-    t = Table("政策 policy", "条款 clause", "符合 eligible", "待核实 undetermined", "金额(万元) amount")
+    # the amounts exact to the 分 in 元, as every list and file shows them, and their total
+    # on a narrow terminal (or piped: 80 columns) the codes fold and the figures keep every digit
+    t = Table()
+    for head, width in (("政策\npolicy", 12), ("条款\nclause", 8)):
+        t.add_column(head, overflow="fold", min_width=width)
+    for head in ("符合\neligible", "待核实\nundetermined", "从高不重复\nsuperseded", "金额(元)\namount"):
+        t.add_column(head, justify="right", no_wrap=True, overflow="fold")
     rows: dict[tuple[str, str], dict[str, int]] = {}
     for row in r.summary.to_pylist():
         d = rows.setdefault(
-            (row["policy_id"], row["clause_id"]), {"eligible": 0, "undetermined": 0, "fen": 0}
+            (row["policy_id"], row["clause_id"]),
+            {"eligible": 0, "undetermined": 0, "superseded": 0, "fen": 0},
         )
-        if row["status"] in ("eligible", "undetermined"):
+        if row["status"] in ("eligible", "undetermined", "superseded"):
             d[row["status"]] = row["rows"]
-        d["fen"] += row["amount_fen"] or 0
+        if row["status"] == "eligible":
+            d["fen"] += row["amount_fen"] or 0
     for key in in_library_order(lib, [{"policy_id": p, "clause_id": c} for p, c in rows]):
         pid, cid = key["policy_id"], key["clause_id"]
         d = rows[pid, cid]
-        t.add_row(pid, cid, str(d["eligible"]), str(d["undetermined"]), display_fen(d["fen"], "万元"))
+        t.add_row(pid, cid, *(f"{d[k]:,}" for k in ("eligible", "undetermined", "superseded")),
+                  display_fen(d["fen"], "元"))  # fmt: skip
+    sums = {k: sum(d[k] for d in rows.values()) for k in ("eligible", "undetermined", "superseded", "fen")}
+    t.add_section()
+    t.add_row("合计 total", "", *(f"{sums[k]:,}" for k in ("eligible", "undetermined", "superseded")),
+              display_fen(sums["fen"], "元"))  # fmt: skip
     _common.console.print(t)
     state = "未写入 (dry run)" if dry_run else f"运行 run_id {r.run_id}"
     _common.console.print(
@@ -165,6 +178,7 @@ def explain_cmd(
     folder: DirOpt = None,
 ) -> None:
     """打印一家企业每条款的结果与追溯。 Print an enterprise's result and trace for every clause."""
+    uscc = uscc.strip().upper()  # as pasted from Excel: blanks around it, or typed in lower case
     with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         run_id = run_id or policy_analysis.latest_run(wh)
         lib = policy.load_library(folder)
@@ -284,14 +298,6 @@ def _user(store: AppStore, username: str) -> User:
     if user is None or not user.active:
         raise InputError(f"没有在用的用户 '{username}' (no active user); 查看 / see: zonebrain users list")
     return user
-
-
-def _out_file(path: Path, *allowed: str) -> None:
-    """Refuse an ``--out`` file of another type than *allowed* before anything is opened (exit 2)."""
-    if path.suffix.lower() not in allowed:
-        raise InputError(
-            f"不支持的文件类型 '{path.name}' (unsupported file type); 可用 / use: {', '.join(allowed)}"
-        )
 
 
 def _print_batch(b: disbursement.Batch) -> None:
@@ -417,14 +423,21 @@ def batch_publicize(
     start: Annotated[str | None, typer.Option("--start", help="公示开始日 (默认今天)。 First day.")] = None,
     end: Annotated[str | None, typer.Option("--end", help="公示截止日 (含)。 Last day (inclusive).")] = None,
     days: Annotated[
-        int, typer.Option("--days", min=1, max=365, help="未给 --end 时的公示天数。 Days when no --end.")
-    ] = 7,
+        int | None,
+        typer.Option(
+            "--days", min=1, max=365, help="公示天数 (默认 7; 与 --end 二选一)。 Days (default 7; or --end)."
+        ),
+    ] = None,
     app_db: AppDbOpt = None,
 ) -> None:
     """发布公示 (已审核 → 公示中)。 Start the publicity period of a reviewed batch."""
     with _common.input_errors():  # an unreadable date or --end before --start: bad input (exit 2)
+        if end is not None and days is not None:
+            raise InputError(
+                f"--end {end} 与 --days {days} 只能给一个 (give either the last day or the number of days)"
+            )
         first = beijing_today() if start is None else _common.parse_day(start)
-        last = first + dt.timedelta(days=days - 1) if end is None else _common.parse_day(end)
+        last = first + dt.timedelta(days=(days or 7) - 1) if end is None else _common.parse_day(end)
         if last < first:
             raise InputError(f"公示截止日 {last} 早于开始日 {first} (--end is before --start)")
     with _flow(app_db) as (d, store):
@@ -572,7 +585,7 @@ def publicity_cmd(
     """导出公示名单 (企业名称、脱敏信用代码、政策、条款、金额)。
     Export the public list (name, masked USCC, policy, clause, amount) as Excel or Word."""
     with _common.input_errors():
-        _out_file(out, ".xlsx", ".docx")
+        _common.out_file(out, ".xlsx", ".docx")
     with _flow(app_db) as (d, store):
         path = d.export_publicity(_user(store, user), batch_id, out)
     _common.console.print(f"已导出公示名单 (exported) → {path}", highlight=False)
@@ -587,7 +600,7 @@ def notify_cmd(
 ) -> None:
     """导出待通知企业名单 (已审批或已兑现)。 Export the enterprises to notify (approved or paid)."""
     with _common.input_errors():
-        _out_file(out, ".xlsx")
+        _common.out_file(out, ".xlsx")
     with _flow(app_db) as (d, store):
         path = d.export_notify(_user(store, user), batch_id, out, parks=_park_names())
     _common.console.print(f"已导出通知名单 (exported) → {path}", highlight=False)
@@ -681,7 +694,7 @@ def verify_list(
     with _common.input_errors():  # an unknown status, file type or a missing --user: bad input (exit 2)
         wanted = None if status is None else parse_status(status)
         if out is not None:
-            _out_file(out, ".xlsx")
+            _common.out_file(out, ".xlsx")
             if user is None:
                 raise InputError("导出须给出操作人 --user (exporting needs --user for the audit log)")
     with _flow(app_db) as (d, store):
