@@ -91,7 +91,8 @@ def test_the_exports_mask_the_uscc_on_the_public_list(
     rows = list(ws.iter_rows(values_only=True))
     header = rows[0]
     assert header[:3] == ("序号", "企业名称", "统一社会信用代码")
-    codes = [row[2] for row in rows[1:]]
+    assert str(rows[-1][1]).startswith("合计") and rows[-1][2] is None  # the total row ends the list
+    codes = [row[2] for row in rows[1:-1]]
     assert codes and all(MASKED.match(str(code)) for code in codes)
     paid_items = _ok(c.get(f"/api/v1/policy/batches/{bid}/items?size=500&status=paid"))["rows"]
     assert len(codes) == len(paid_items)  # withdrawn and previously paid awards are left off
@@ -169,6 +170,24 @@ def test_the_next_run_sees_the_ledger(flow: dict[str, Any], users: dict[str, Tes
     assert "本次测算没有待兑现的奖励" in msg and "已撤回 1 项" in msg, msg
     assert int(re.search(r"此前已兑现 (\d+) 项", msg).group(1)) > 0  # type: ignore[union-attr]
     assert _ok(users["admin"].get("/api/v1/policy/ledger"))["total"] == flow["ledger"]["total"]
+    # the re-run's results say which awards the ledger holds (QA: a paid annual award read only
+    # 符合, a paid one-time award only 不符合): exactly the ledger's keys, on the page and in Excel
+    paid = _ok(c.get(f"/api/v1/policy/batches/{flow['batch']}/items?size=500&status=paid"))["rows"]
+    keys = {(r["uscc"], r["policy_id"], r["clause_id"]) for r in paid}
+    results = _ok(c.get(f"/api/v1/policy/runs/{rerun}/results?size=500"))["rows"]
+    shown = {(r["uscc"], r["policy_id"], r["clause_id"]) for r in results if r["ledger_text"]}
+    listed = {(r["uscc"], r["policy_id"], r["clause_id"]) for r in results}
+    assert shown and shown == keys & listed, (len(shown), len(keys & listed))
+    assert {r["ledger_text"] for r in results} == {"", "已兑现 (见支付台账)"}
+    base = f"/api/v1/policy/runs/{rerun}/results?size=500&status=ineligible&policy={item['policy_id']}"
+    first = _ok(c.get(base))
+    pages = [first["rows"]] + [
+        _ok(c.get(f"{base}&page={n}"))["rows"] for n in range(2, first["total"] // 500 + 2)
+    ]
+    one = next(
+        r for rows in pages for r in rows if (r["uscc"], r["clause_id"]) == (item["uscc"], item["clause_id"])
+    )
+    assert one["status"] == "ineligible" and one["ledger_text"]  # a paid one-time award: 不符合, 已兑现
 
 
 def test_the_verification_queue_is_scoped(

@@ -16,7 +16,7 @@ withdrawn after an upheld objection (the batch and the reason), so it does not o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import pyarrow as pa
@@ -55,6 +55,8 @@ OUTCOMES_SCHEMA = pa.schema(
 """What :meth:`Ledger.outcomes` returns, one row per award key (policy, clause, ledger period)."""
 _CHUNK = 500
 _LIVE = PaymentLedgerRow.reversed_at.is_(None)
+_IN_CHUNK = 500
+"""Enterprises per ``IN (…)`` list (SQLite allows 32,766 bound parameters, older builds 999)."""
 _Reverser = aliased(UserRow, name="reverser")
 
 
@@ -90,6 +92,24 @@ class Ledger:
             rows = s.execute(q).all()
         cols = [pa.array([r[i] for r in rows], pa.string()) for i in range(3)]
         return pa.table(cols, schema=PAID_SCHEMA)
+
+    def live_keys(self, usccs: Collection[str] | None = None) -> set[tuple[str, str, str, str]]:
+        """The keys (uscc, policy_id, clause_id, period) of the live entries (reversed ones count
+        for nothing), of the enterprises *usccs* (None: all): one query for a page of results."""
+        lg = PaymentLedgerRow
+        q = select(lg.uscc, lg.policy_id, lg.clause_id, lg.period).where(_LIVE)
+        found: set[tuple[str, str, str, str]] = set()
+        with self._store.session() as s:
+            if usccs is None:
+                found.update((str(a), str(b), str(c), str(d)) for a, b, c, d in s.execute(q))
+                return found
+            wanted = sorted(set(usccs))
+            for at in range(0, len(wanted), _IN_CHUNK):  # SQLite's bound-parameter limit
+                chunk = wanted[at : at + _IN_CHUNK]
+                found.update(
+                    (str(a), str(b), str(c), str(d)) for a, b, c, d in s.execute(q.where(lg.uscc.in_(chunk)))
+                )
+        return found
 
     def outcomes(self, uscc: str) -> pa.Table:
         """What the 兑现 workflow decided for *uscc*'s awards, one row per key (policy_id,

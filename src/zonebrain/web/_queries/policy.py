@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -48,6 +49,7 @@ RESULT_COLUMNS: Final = [
     Col("status_text", "policy.col.status"),
     Col("amount_fen", "policy.col.amount", "fen", unit="元"),
     Col("missing_text", "policy.col.missing"),
+    Col("ledger_text", "policy.col.ledger"),
     Col("policy_id", "policy.col.policy_id"),  # the codes last: names first (Chinese), then ids
     Col("clause_id", "policy.col.clause_id"),
     Col("missing_fields", "policy.col.missing_code", page=False, xlsx=False),
@@ -478,6 +480,7 @@ def results(
     total, cached = ctx.cache.get(key, compute)
     names, policies = park_names(ctx, locale), policy_names(library())
     refs = clause_refs(library())
+    paid = _paid_keys(ctx, run_id, cached)
     rows = []
     for r in cached:
         row = dict(r)
@@ -486,6 +489,7 @@ def results(
         row["clause_ref"], row["clause_title"] = refs.get((row["policy_id"], row["clause_id"]), ("", ""))
         row["status_text"] = t(f"policy.status_{shown_status(row['status'], row['amount_fen'])}")
         row["missing_text"] = field_names(locale, row["missing_fields"])
+        row["ledger_text"] = t("policy.ledger_in") if paid(row) else ""
         rows.append(row)
     return DataTable(
         f"policy_results_{_safe(run_id)}",
@@ -495,6 +499,31 @@ def results(
         total=total,
         title_params={"run": run_id},
     )
+
+
+def _paid_keys(ctx: WebContext, run_id: str, rows: list[dict[str, Any]]) -> Callable[[dict[str, Any]], bool]:
+    """Whether a result row's award is in the payment ledger (live), by the ledger's key: the run's
+    period, or ``once`` for a one-time award paid in any year. The results of a run stay what the
+    data decided; this says what the 兑现 workflow did since (QA: 424 annual awards paid for the
+    year still read only 符合, and a paid one-time award only 不符合)."""
+    from zonebrain.disbursement import Ledger
+
+    if not rows:
+        return lambda row: False
+    period = str(run_info(ctx, run_id)["period"])
+    once = {(p.id, c.id) for p in library().policies.values() for c in p.clauses if c.once}
+    usccs = {r["uscc"] for r in rows}
+    keys = Ledger(ctx.store).live_keys(None if len(usccs) > _ALL_KEYS_FROM else usccs)
+
+    def paid(row: dict[str, Any]) -> bool:
+        pid, cid = row["policy_id"], row["clause_id"]
+        return (row["uscc"], pid, cid, "once" if (pid, cid) in once else period) in keys
+
+    return paid
+
+
+_ALL_KEYS_FROM = 2_000
+"""From this many enterprises (an export), the whole ledger's keys are read instead of a list."""
 
 
 def enterprise_policies(ctx: WebContext, p: Principal, uscc: str, locale: str = "zh-CN") -> dict[str, Any]:
