@@ -4,11 +4,13 @@ not cut off in Excel."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import docx
 import openpyxl
 
+from zonebrain.core.money import display_fen
 from zonebrain.core.uscc import USCC
 from zonebrain.disbursement import Batch, BatchStatus, Item, ItemStatus
 from zonebrain.disbursement._exports import write_publicity
@@ -42,11 +44,20 @@ def test_the_public_list_reads_as_published(tmp_path: Path) -> None:
     items = _items(1002)
     path, rows = write_publicity(_batch(), items, tmp_path / "公示.docx", today=dt.date(2025, 4, 1))
     table = docx.Document(str(path)).tables[0]
-    assert rows == 1002 and table.rows[-1].cells[0].text == "1002"  # not "1,002"
-    refs = [r.cells[4].text for r in table.rows[1:]]
+    assert rows == 1002 and table.rows[-2].cells[0].text == "1002"  # not "1,002"
+    total = sum(i.amount_fen for i in items)
+    last = [c.text for c in table.rows[-1].cells]
+    assert last[0] == "合计" and last[5] == display_fen(total, "元")
+    # printed over many pages, each starts with the header row (QA: only the first page had it)
+    assert table.rows[0]._tr.xpath("./w:trPr/w:tblHeader") and not table.rows[1]._tr.xpath(
+        "./w:trPr/w:tblHeader"
+    )
+    refs = [r.cells[4].text for r in table.rows[1:-1]]
     first = {ref: refs.index(ref) for ref in ("第一条第一款", "第一条第二款", "第一条第四款")}
     assert first["第一条第一款"] < first["第一条第二款"] < first["第一条第四款"]  # 10m, 20m, 100m
     path, _ = write_publicity(_batch(), items, tmp_path / "公示.xlsx", today=dt.date(2025, 4, 1))
     ws = openpyxl.load_workbook(path)["公示名单"]
     assert ws["A1003"].value == 1002 and ws["A1003"].number_format == "General"
+    assert ws["B1004"].value == "合计 (1002 项)" and ws["A1004"].value is None
+    assert Decimal(str(ws["F1004"].value)) * 100 == total  # 元, to the fen
     assert ws.column_dimensions["B"].width >= 2 * len(NAME)  # the name is not cut off

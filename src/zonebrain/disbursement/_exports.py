@@ -135,7 +135,9 @@ def write_publicity(
     title = f"{batch.title}公示名单"
     if suffix == ".xlsx":
         notes = pa.table({"说明": [title, *_publicity_text(batch, table, contact)]})
-        export_excel({"公示名单": table, "说明": notes}, path, PUBLIC_HEADERS, ("amount_fen",), "元")
+        export_excel(
+            {"公示名单": _with_total(table), "说明": notes}, path, PUBLIC_HEADERS, ("amount_fen",), "元"
+        )
     else:
         doc = WordReport(title, f"兑现批次 #{batch.id}", date=today)
         for line in _publicity_text(batch, table, contact):
@@ -147,9 +149,26 @@ def write_publicity(
             money_unit="元",
             max_rows=max(table.num_rows, 1),
             plain=("no",),
+            total="合计",
         )
         doc.save(path)
     return path, table.num_rows
+
+
+def _with_total(table: pa.Table) -> pa.Table:
+    """The public list with a last row 合计: no number, the awards' count in the name column's
+    stead, and the exact sum in fen (as the notice above it states it)."""
+    total = pa.table(
+        {
+            "no": pa.nulls(1, pa.int64()),
+            "enterprise_name": [f"合计 ({table.num_rows} 项)"],
+            "uscc_masked": pa.nulls(1, pa.string()),
+            "policy_name": pa.nulls(1, pa.string()),
+            "clause_ref": pa.nulls(1, pa.string()),
+            "amount_fen": pa.array([sum(table["amount_fen"].to_pylist())], pa.int64()),
+        }
+    )
+    return pa.concat_tables([table, total.cast(table.schema)])
 
 
 ParkNames = Mapping[str, str]

@@ -106,10 +106,13 @@ class WordReport:
         max_rows: int = 200,
         plain: Sequence[str] = (),
         decimals: Mapping[str, int] | None = None,
+        total: str | None = None,
     ) -> None:
         """A table of *data*: *columns* maps column → header (and picks the order); money in *money_unit*;
         *plain* columns are numbers shown without thousands separators (序号, years, ids); *decimals*
-        gives the decimal places of float columns (default 2)."""
+        gives the decimal places of float columns (default 2). The header row repeats at the top of
+        every printed page. *total*: a last row labelled so (e.g. 合计), the sums of the *money*
+        columns over every row of *data* (exact, in fen), even when only *max_rows* are listed."""
         decimals = decimals or {}
         columns = columns or {c: c for c in data.column_names}
         self._tables += 1
@@ -125,6 +128,7 @@ class WordReport:
             cell.text = header
             for run in cell.paragraphs[0].runs:
                 run.font.bold = True
+        _repeat_as_header(table.rows[0])
         for row in rows:
             cells = table.add_row().cells
             for cell, name in zip(cells, names, strict=True):
@@ -135,6 +139,17 @@ class WordReport:
                 )
                 if isinstance(row[name], (int, float)):
                     cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        if total is not None:
+            cells = table.add_row().cells
+            cells[0].text = total
+            for cell, name in zip(cells, names, strict=True):
+                if name in money:
+                    fen = sum(int(v) for v in data[name].to_pylist() if v is not None)
+                    cell.text = _cell(fen, True, money_unit, 2)
+                    cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            for cell in cells:
+                for run in cell.paragraphs[0].runs:
+                    run.font.bold = True
         if data.num_rows > max_rows:
             self.paragraph(f"(仅列出前 {max_rows} 行, 共 {data.num_rows} 行; 完整清单见 Excel 附表)")
 
@@ -224,3 +239,11 @@ def _fill_toc(paragraph: Any, headings: list[tuple[int, str]]) -> None:
         t.text = "    " * (level - 1) + text
         p.append(run_with(t))
     p.append(run_with(fld("end")))
+
+
+def _repeat_as_header(row: Any) -> None:
+    """Mark a table row as its header: Word repeats it at the top of every page the table spans."""
+    props = row._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    props.append(flag)
