@@ -3,6 +3,7 @@ not cut off in Excel."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -61,3 +62,19 @@ def test_the_public_list_reads_as_published(tmp_path: Path) -> None:
     assert ws["B1004"].value == "合计 (1002 项)" and ws["A1004"].value is None
     assert Decimal(str(ws["F1004"].value)) * 100 == total  # 元, to the fen
     assert ws.column_dimensions["B"].width >= 2 * len(NAME)  # the name is not cut off
+
+
+def test_a_list_exported_after_approval_does_not_call_for_objections(tmp_path: Path) -> None:
+    """QA: the record exported after payment still invited objections (请以书面形式实名…反映)."""
+    items = _items(3)
+    listed = docx.Document(
+        str(write_publicity(_batch(), items, tmp_path / "a.docx", today=dt.date(2025, 4, 1))[0])
+    )
+    text = "\n".join(p.text for p in listed.paragraphs)
+    assert "请以书面形式实名" in text and "审批前处理" not in text
+    paid = dataclasses.replace(_batch(), status=BatchStatus.PAID)
+    record = docx.Document(
+        str(write_publicity(paid, items, tmp_path / "b.docx", today=dt.date(2025, 4, 9))[0])
+    )
+    text = "\n".join(p.text for p in record.paragraphs)
+    assert "请以书面形式实名" not in text and "期间提出的异议均已在审批前处理" in text
