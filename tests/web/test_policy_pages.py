@@ -266,6 +266,42 @@ def test_trace_rows_read_for_people(users: dict[str, TestClient], run_id: str) -
     assert all(x["label"] for cl in data["clauses"] for x in cl["conditions"])
 
 
+def test_english_trace_pages_read_in_english(users: dict[str, TestClient], run_id: str) -> None:
+    """QA: on English pages the trace's conditions, tests and values were Chinese (注册地行政区划代码
+    以“410172”开头, 84,157.00 元, 持有“产业结构调整限制类”标签). The stored trace is unchanged; an English
+    page words it in English: the policy file's English half of a label, generated labels and tests
+    in English, registered values (tags, events, statuses) by their English names, money in yuan.
+    Left Chinese: clause references (第一条, the documents' citations) and data text in quotes."""
+    c = users["researcher"]
+    rows = c.get(f"/api/v1/policy/runs/{run_id}/results?policy=zz-revenue-breakthrough&size=500").json()[
+        "rows"
+    ]
+    firms = list(dict.fromkeys(r["uscc"] for r in rows))[:2]
+    hitech = c.get(f"/api/v1/policy/runs/{run_id}/results?policy=zz-hitech-first-cert&size=1").json()["rows"]
+    c.cookies.set("zb_lang", "en")
+    try:
+        seen: list[list[str]] = []
+        for uscc in [*firms, *(r["uscc"] for r in hitech)]:
+            seen += _condition_rows(c.get(f"/policy/runs/{run_id}/trace/{uscc}").text)
+        api = c.get(f"/api/v1/policy/runs/{run_id}/trace/{firms[0]}").json()
+    finally:
+        c.cookies.delete("zb_lang")
+    assert seen
+    for r in seen:  # condition, test, value: no Chinese outside quoted data text
+        for cell in (r[2], r[4], r[5]):
+            assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"“[^”]*”", "", cell)) or "“" in cell, r
+    labels, tests = {r[2] for r in seen}, {r[4] for r in seen}
+    assert {"keeps its own accounts", "Revenue (2024) ≥ 100,000,000.00 yuan"} <= labels, labels
+    assert "holds the tag “Restricted industry (structural adjustment catalogue)”" in labels
+    assert (
+        "Revenue (2024) ≥ 100,000,000.00 yuan" in tests
+        and "Registry status is one of Existing, Operating" in tests
+    )
+    assert any(v.endswith(" yuan") for v in (r[5] for r in seen))
+    texts = [re.sub(r"“[^”]*”", "", x["test_text"]) for cl in api["clauses"] for x in cl["conditions"]]
+    assert texts and not [t for t in texts if re.search(r"[\u4e00-\u9fff]", t)], texts
+
+
 def test_coverage_declared_facts_by_name(users: dict[str, TestClient], run_id: str) -> None:
     page = users["leader"].get("/policy/coverage").text
     table = page.split('data-name="coverage-clauses"')[1].split("</table>")[0]

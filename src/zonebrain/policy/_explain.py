@@ -14,6 +14,7 @@ import ast
 import datetime as dt
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
@@ -127,6 +128,45 @@ OP_ZH = {
 }
 """An operator as a Chinese reader writes it (``startswith`` reads 以 “…” 开头)."""
 
+
+@dataclass(frozen=True)
+class Words:
+    """The wording of a trace read for people: :data:`ZH` (the policy layer's own), or another
+    language's, made where its vocabulary lives (the web's catalogue, ``web/_queries/policy.py``).
+    Templates are ``str.format`` texts; *field* names a fact read for a year (None: the enterprise
+    fact itself), *term* a data value (a tag, an event kind, a registry status), *amount* a policy
+    text's amount in fen (``1000万元``)."""
+
+    field: Callable[[str, int | str | None], str]
+    ops: Mapping[str, str]
+    starts: str
+    list_sep: str
+    param: str
+    tag_on: str
+    event_in: str
+    without: str
+    term: Callable[[str], str]
+    money: Callable[[int], str]
+    """A test's amount in fen as the value column shows it (``5,000,000.00 元``)."""
+    amount: Callable[[int], str]
+    reported: str
+    label_reported: str
+    label_param: str
+    tag_label: str
+    event_label: str
+    label_without: str
+    when: Callable[[str, int, Mapping[str, int] | None], str]
+    """``period`` or ``within``, the years' offset, the ``within`` span → the event's window."""
+    label_half: int | None = None
+    """Which half of a ``中文 / English`` label from the policy file this language shows (None:
+    the whole label, as the Chinese pages and the CLI show it; 1: the English half)."""
+
+    def label(self, text: str) -> str:
+        """A policy file's label in this language (a label of one language only: as it is)."""
+        halves = text.split(" / ", 1)
+        return halves[self.label_half] if self.label_half is not None and len(halves) == 2 else text
+
+
 _FACT_TEST = re.compile(
     r"(?P<field>(?P<fact>\w+)(?:\[(?P<year>\d{4})\])?) "
     r"(?P<op>>=|>|<=|<|==|!=|not in|in|startswith|reported)(?: (?:(?P<param>[A-Za-z_]\w*)=)?(?P<rhs>.*))?"
@@ -137,6 +177,15 @@ _EVENT_TEST = re.compile(
 )
 
 
+def _when_zh(kind: str, offset: int, within: Mapping[str, int] | None) -> str:
+    """An event's window in Chinese: 本期, 上一年度, 近5年, 2年前的近30天."""
+    if kind == "period":
+        return "本期" if offset == 0 else "上一年度" if offset == 1 else f"{offset}年前"
+    unit, n = next(iter((within or {}).items()))
+    span = f"近{n}{'年' if unit == 'years' else '天'}"
+    return span if offset == 0 else f"{offset}年前的{span}"
+
+
 def _field_zh(fact: str, year: str | int | None) -> str:
     """A fact read for a year, in Chinese: ``2024年营业收入``; the history fact says what it spans."""
     if fact in HISTORY_FACTS and year is not None:
@@ -144,25 +193,29 @@ def _field_zh(fact: str, year: str | int | None) -> str:
     return field_label_zh(f"{fact}[{year}]") if year is not None else fact_label_zh(fact)
 
 
-def _rhs_zh(op: str, rhs: Any, fen: str) -> str:
-    """The right-hand side of a comparison in Chinese (*fen* already shown in 元 when money)."""
+def _rhs(op: str, rhs: Any, fen: str, w: Words) -> str:
+    """The right-hand side of a comparison (*fen* already shown in 元 when money)."""
     if op == "startswith":
-        return f"以“{rhs}”开头"
-    shown = "、".join(map(str, rhs)) if isinstance(rhs, (list, tuple)) else fen or str(rhs)
-    return f"{OP_ZH.get(op, op)} {shown}"
+        return w.starts.format(v=rhs)
+    if isinstance(rhs, (list, tuple)):
+        shown = w.list_sep.join(w.term(str(v)) for v in rhs)
+    else:
+        shown = fen or w.term(str(rhs))
+    return f"{w.ops.get(op, op)} {shown}"
 
 
-def readable_test(test: str) -> str:
-    """A recorded test as people read it, Chinese first and money in 元 like the value column:
-    ``revenue_fen[2024] >= 10000000000`` → ``2024年营业收入 ≥ 100,000,000.00 元``;
+def readable_test(test: str, words: Words | None = None) -> str:
+    """A recorded test as people read it, Chinese (or *words*' language) and money in 元 like the
+    value column: ``revenue_fen[2024] >= 10000000000`` → ``2024年营业收入 ≥ 100,000,000.00 元``;
     ``rd_expense_fen[2024] >= threshold=500000000`` → ``2024年研发费用 ≥ 5,000,000.00 元 (参数
     threshold)``; a tag or an event test names the date or the window. A text it cannot read is
     returned as it is (the stored trace stays the record; this is only its reading)."""
+    w = words or ZH
     if m := _FACT_TEST.fullmatch(test):
         fact, op, rhs_text = m["fact"], m["op"], m["rhs"]
-        subject = _field_zh(fact, m["year"])
+        subject = w.field(fact, m["year"])
         if op == "reported" or rhs_text is None:
-            return f"{subject} {OP_ZH[op]}" if op == "reported" else test
+            return f"{subject} {w.reported}" if op == "reported" else test
         rhs: Any = rhs_text
         if rhs_text[:1] in "['\"(":
             try:
@@ -171,14 +224,14 @@ def readable_test(test: str) -> str:
                 rhs = rhs_text
         fen = ""
         if fact in MONEY_FACTS and re.fullmatch(r"-?\d+", rhs_text):
-            fen = yuan_text(int(rhs_text))
-        param = f" (参数 {m['param']})" if m["param"] else ""
-        return f"{subject} {_rhs_zh(op, rhs, fen)}{param}"
+            fen = w.money(int(rhs_text))
+        param = w.param.format(p=m["param"]) if m["param"] else ""
+        return f"{subject} {_rhs(op, rhs, fen, w)}{param}"
     if m := _TAG_TEST.fullmatch(test):
-        return f"{m['day']} 持有“{m['tag']}”标签"
+        return w.tag_on.format(day=m["day"], tag=w.term(m["tag"]))
     if m := _EVENT_TEST.fullmatch(test):
-        without = f", 详情不含“{m['without']}”" if m["without"] else ""
-        return f"{m['start']} 至 {m['end']} 发生“{m['kind']}”事件{without}"
+        without = w.without.format(v=m["without"]) if m["without"] else ""
+        return w.event_in.format(start=m["start"], end=m["end"], kind=w.term(m["kind"]), without=without)
     return test
 
 
@@ -190,35 +243,62 @@ def _amount_zh(fen: int) -> str:
     return f"{display_fen(fen, '元')}元"
 
 
-def default_label(c: Condition, period: int | None) -> str:
-    """A Chinese label for a leaf the policy file leaves unlabelled, in the policy text's words:
-    ``2024年营业收入 ≥ 1亿元``, ``持有“高新技术企业”标签``, ``上一年度发生“迁入”事件 (详情不含“郑州”)``."""
+def default_label(c: Condition, period: int | None, words: Words | None = None) -> str:
+    """A label for a leaf the policy file leaves unlabelled, in the policy text's words (Chinese,
+    or *words*' language): ``2024年营业收入 ≥ 1亿元``, ``持有“高新技术企业”标签``, ``上一年度发生
+    “迁入”事件 (详情不含“郑州”)``."""
+    w = words or ZH
     if c.fact is not None:
         if c.fact in ENTERPRISE_FACTS:
-            subject = fact_label_zh(c.fact)
+            subject = w.field(c.fact, None)
         elif period is not None:
-            subject = _field_zh(c.fact, period + c.year)
+            subject = w.field(c.fact, period + c.year)
         else:
-            subject = ("本期" if c.year == 0 else f"{-c.year}年前") + fact_label_zh(c.fact)
+            subject = w.field(c.fact, f"{c.year:+d}")
         op = str(c.op)
         if op == "reported":
-            return f"{subject}{OP_ZH[op]}"
+            return w.label_reported.format(subject=subject)
         if c.param is not None:
-            return f"{subject} {OP_ZH.get(op, op)} 参数 {c.param}"
+            return w.label_param.format(subject=subject, op=w.ops.get(op, op), p=c.param)
         money = c.fact in MONEY_FACTS and c.value is not None
-        return f"{subject} {_rhs_zh(op, c.value, _amount_zh(_fen(c.value)) if money else '')}"
+        return f"{subject} {_rhs(op, c.value, w.amount(_fen(c.value)) if money else '', w)}"
     if c.tag is not None:
-        return f"持有“{c.tag}”标签"
-    if c.within == "period":
-        when = (
-            "本期" if c.offset_years == 0 else "上一年度" if c.offset_years == 1 else f"{c.offset_years}年前"
-        )
-    else:
-        unit, n = next(iter(c.within.items()))
-        when = f"近{n}{'年' if unit == 'years' else '天'}"
-        when = when if c.offset_years == 0 else f"{c.offset_years}年前的{when}"
-    without = f" (详情不含“{c.detail_excludes}”)" if c.detail_excludes else ""
-    return f"{when}发生“{c.event}”事件{without}"
+        return w.tag_label.format(tag=w.term(c.tag))
+    within = None if c.within == "period" else {str(k): int(v) for k, v in c.within.items()}
+    when = w.when("period" if within is None else "within", c.offset_years, within)
+    without = w.label_without.format(v=c.detail_excludes) if c.detail_excludes else ""
+    return w.event_label.format(when=when, kind=w.term(c.event or ""), without=without)
+
+
+def _field_zh_for(fact: str, year: int | str | None) -> str:
+    """:attr:`Words.field` in Chinese; a year given as ``+0`` / ``-1`` (no period) reads 本期 / N年前."""
+    if isinstance(year, str) and year[:1] in "+-":
+        offset = int(year)
+        return ("本期" if offset == 0 else f"{-offset}年前") + fact_label_zh(fact)
+    return _field_zh(fact, year)
+
+
+ZH = Words(
+    field=_field_zh_for,
+    ops=OP_ZH,
+    starts="以“{v}”开头",
+    list_sep="、",
+    param=" (参数 {p})",
+    tag_on="{day} 持有“{tag}”标签",
+    event_in="{start} 至 {end} 发生“{kind}”事件{without}",
+    without=", 详情不含“{v}”",
+    term=str,
+    money=yuan_text,
+    amount=_amount_zh,
+    reported="有数据 (已报送)",
+    label_reported="{subject}有数据 (已报送)",
+    label_param="{subject} {op} 参数 {p}",
+    tag_label="持有“{tag}”标签",
+    event_label="{when}发生“{kind}”事件{without}",
+    label_without=" (详情不含“{v}”)",
+    when=_when_zh,
+)
+"""The Chinese wording (the CLI's and the Chinese pages')."""
 
 
 @dataclass(frozen=True)
@@ -285,8 +365,14 @@ CORE_KEYS = frozenset(
 )
 
 
-def explain(lib: Library, trace: str | dict[str, Any]) -> Explained:
-    """One recorded trace (JSON text or parsed) read against the policy files *lib*."""
+def _year(period: Any) -> int | None:
+    return period if isinstance(period, int) else None
+
+
+def explain(lib: Library, trace: str | dict[str, Any], words: Words | None = None) -> Explained:
+    """One recorded trace (JSON text or parsed) read against the policy files *lib*, labels and
+    tests worded by *words* (default Chinese, :data:`ZH`)."""
+    w = words or ZH
     data: dict[str, Any] = json.loads(trace) if isinstance(trace, str) else dict(trace)
     policy_id, clause_id = str(data.get("policy", "")), str(data.get("clause", ""))
     period = data.get("period")
@@ -314,7 +400,7 @@ def explain(lib: Library, trace: str | dict[str, Any]) -> Explained:
                 value=c.get("value"),
                 value_text=value_text(fact, c.get("value")),
                 result=result,
-                label=(leaf.label or default_label(leaf, period if isinstance(period, int) else None))
+                label=(w.label(leaf.label) if leaf.label else default_label(leaf, _year(period), w))
                 if leaf is not None
                 else None,
                 label_generated=leaf is not None and not leaf.label,
@@ -323,7 +409,7 @@ def explain(lib: Library, trace: str | dict[str, Any]) -> Explained:
                 negated=known.negated if known else False,
                 favourable=favourable,
                 parameters=params,
-                test_text=readable_test(str(c.get("test", ""))),
+                test_text=readable_test(str(c.get("test", "")), w),
             )
         )
     pol = lib.policies.get(policy_id)

@@ -9,9 +9,10 @@ runs is read fresh (a run recorded by the CLI shows at once).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -21,15 +22,23 @@ import ibis.expr.types as ir
 from zonebrain import policy as pol
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
-from zonebrain.policy._explain import Explained, clause_order, explain, in_library_order, parameter_text
+from zonebrain.policy._explain import (
+    Explained,
+    Words,
+    clause_order,
+    explain,
+    in_library_order,
+    parameter_text,
+)
+from zonebrain.policy._format import HISTORY_FACTS
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
 from zonebrain.policy._store import results_table, run_summary
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal, scope_key
 from zonebrain.web._errors import NotFound
-from zonebrain.web._i18n import translate
-from zonebrain.web._queries._common import field_names, park_names, resolve_park
+from zonebrain.web._i18n import term, translate
+from zonebrain.web._queries._common import field_name, field_names, park_names, resolve_park
 from zonebrain.web._queries.enterprises import _one as enterprise_row
 from zonebrain.web._tables import Col, DataTable
 
@@ -562,8 +571,63 @@ def enterprise_policies(ctx: WebContext, p: Principal, uscc: str, locale: str = 
     }
 
 
-def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, Any]:
-    """Every clause of one firm in one run with its trace explained (403/404 as for the firm)."""
+def _field_en(fact: str, year: int | str | None) -> str:
+    """A fact read for a year in English: ``Revenue (2024)``; ``+0`` / ``-1`` (no period): this
+    year's / a year before's."""
+    if isinstance(year, str) and year[:1] in "+-":
+        name = field_name("en", fact)
+        return name if int(year) == 0 else f"{name} ({-int(year)} year(s) before)"
+    if fact in HISTORY_FACTS and year is not None:
+        return f"highest revenue of the years before {year}"
+    return field_name("en", fact if year is None else f"{fact}[{year}]")
+
+
+def _when_en(kind: str, offset: int, within: Mapping[str, int] | None) -> str:
+    if kind == "period":
+        return (
+            "in the period"
+            if offset == 0
+            else "in the year before"
+            if offset == 1
+            else f"{offset} years before"
+        )
+    unit, n = next(iter((within or {}).items()))
+    span = f"within {n} {'year(s)' if unit == 'years' else 'day(s)'}"
+    return span if offset == 0 else f"{span}, {offset} year(s) before"
+
+
+def _amount_en(fen: int) -> str:
+    return f"{display_fen(fen, '元')} yuan"
+
+
+EN_WORDS: Final = Words(
+    field=_field_en,
+    ops={">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠", "in": "is one of", "not in": "is not one of",
+         "startswith": "starts with", "reported": "is reported"},
+    starts="starts with “{v}”",
+    list_sep=", ",
+    param=" (parameter {p})",
+    tag_on="holds the tag “{tag}” on {day}",
+    event_in="an event “{kind}” from {start} to {end}{without}",
+    without=", details without “{v}”",
+    term=lambda value: term("en", value),
+    money=_amount_en,
+    amount=_amount_en,
+    reported="is reported",
+    label_reported="{subject} is reported",
+    label_param="{subject} {op} parameter {p}",
+    tag_label="holds the tag “{tag}”",
+    event_label="an event “{kind}” {when}{without}",
+    label_without=" (details without “{v}”)",
+    when=_when_en,
+    label_half=1,
+)  # fmt: skip
+"""The English wording of a trace on English pages (the policy layer's is Chinese, :data:`ZH`)."""
+
+
+def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str, locale: str = "zh-CN") -> dict[str, Any]:
+    """Every clause of one firm in one run with its trace explained (403/404 as for the firm), its
+    labels and tests worded in *locale*."""
     p.require(Perm.FINANCE)
     run = run_info(ctx, run_id)  # an unknown run is named first (404)
     try:
@@ -576,7 +640,12 @@ def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, A
     found = in_library_order(lib, found)  # reach-10m before reach-100m, as the CLI's explain
     items: list[dict[str, Any]] = []
     for r in found:
-        ex: Explained = explain(lib, r["trace"])
+        ex: Explained = explain(lib, r["trace"], EN_WORDS if locale == "en" else None)
+        if locale == "en":  # amounts read in yuan, not 元
+            shown = tuple(
+                dataclasses.replace(c, value_text=term("en", _yuan_en(c.value_text))) for c in ex.conditions
+            )
+            ex = dataclasses.replace(ex, conditions=shown)
         items.append(
             {
                 "policy_id": r["policy_id"],
@@ -585,7 +654,7 @@ def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str) -> dict[str, A
                 "amount_fen": r["amount_fen"],
                 "missing_fields": r["missing_fields"],
                 "explained": ex,
-                "rule_text": rule_text(str(ex.amount.get("rule") or "")),
+                "rule_text": rule_text(str(ex.amount.get("rule") or ""), locale),
             }
         )
     absent = None if items else pol.registered_after_text(firm.get("registered_on"), run["period"])  # say why
@@ -637,7 +706,7 @@ NOTE_KEYS: Final = ("group", "group_ref", "superseded_by", "kept_over", "ledger"
 _FIELD_CODE = re.compile(r"\b([a-z][a-z_]*)\[(\d{4})\]")
 
 
-def _field_en(m: re.Match[str]) -> str:
+def _field_code_en(m: re.Match[str]) -> str:
     key = f"policy_check.fact.{m.group(1)}"
     label = translate("en", key)
     if label == key:
@@ -647,12 +716,20 @@ def _field_en(m: re.Match[str]) -> str:
     return f"{label} {m.group(2)}"
 
 
-def rule_text(rule: str) -> str:
+def rule_text(rule: str, locale: str = "zh-CN") -> str:
     """The amount rule as the trace records it (``中文 / English``), Chinese first, the English half
     with its field codes named: ``single tiers on revenue_fen[2023]`` → ``single tiers on revenue
-    2023``."""
+    2023``; on English pages (*locale* ``en``) the English half alone."""
     zh, sep, en = rule.partition(" / ")
-    return f"{zh} / {_FIELD_CODE.sub(_field_en, en)}" if sep else rule
+    if not sep:
+        return rule
+    named = _FIELD_CODE.sub(_field_code_en, en)
+    return named if locale == "en" else f"{zh} / {named}"
+
+
+def _yuan_en(text: str) -> str:
+    """``84,157.00 元`` → ``84,157.00 yuan`` (other values as they are)."""
+    return text[: -len(" 元")] + " yuan" if text.endswith(" 元") else text
 
 
 def group_text(lib: pol.Library, group_id: str, t: Any) -> str:

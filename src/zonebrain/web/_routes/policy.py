@@ -195,7 +195,7 @@ def results_page(
 @pages.get("/policy/runs/{run_id}/trace/{uscc}")
 def trace_page(request: Request, p: Finance, run_id: RunId, uscc: Uscc) -> Response:
     ctx, loc, t = context(request), locale(request), tr(request)
-    data = q.traces(ctx, p, run_id, uscc)
+    data = q.traces(ctx, p, run_id, uscc, loc)
     firm = data["firm"]
     for item in data["items"]:  # the notes in words (the stored trace keeps its codes)
         item["notes"] = q.trace_notes(item["explained"], t)
@@ -332,7 +332,7 @@ def run_results(
     "/runs/{run_id}/trace/{uscc}", summary="逐条追溯 / one firm's trace per clause, condition by condition"
 )
 def run_trace(request: Request, p: Finance, run_id: RunId, uscc: Uscc) -> JSONResponse:
-    data = q.traces(context(request), p, run_id, uscc)
+    data = q.traces(context(request), p, run_id, uscc, locale(request))
     return JSONResponse(
         {
             "run_id": data["run"]["run_id"],
