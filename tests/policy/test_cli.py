@@ -67,6 +67,15 @@ def test_run_then_explain(data_dir: Path) -> None:
     assert {t["policy"] for t in lines} == {"zz-hitech-first-cert", "zz-rd-input", "zz-revenue-breakthrough"}
 
 
+def test_a_period_before_the_policies_apply_is_refused_for_the_officer(data_dir: Path) -> None:
+    """QA: --as-of 2022-06-30 (period 2021) stopped at zz-rd-input.policy.yaml:18 asking to add a
+    since: words for the policy's authors. It now says which policies apply from when."""
+    r = runner.invoke(app, ["run", "--as-of", "2022-06-30"])
+    assert r.exit_code == 2 and "2021 年度早于政策的适用年度" in r.output, r.output
+    assert "zz-rd-input 自 2022 年度起" in r.output and "请测算 2022 年度及以后" in r.output
+    assert ".yaml:" not in r.output
+
+
 def test_bad_date_is_a_clear_error(data_dir: Path) -> None:
     r = runner.invoke(app, ["run", "--as-of", "2025/03/31"])
     assert r.exit_code == 2 and "YYYY-MM-DD" in r.output

@@ -217,6 +217,20 @@ def test_a_future_date_on_the_form_is_reported_at_its_line(tmp_path: Path) -> No
     assert f"{form}:7: firm.events.1.date: 日期 2999-10-08 晚于今天" in str(err.value), str(err.value)
 
 
+def test_a_tag_ending_before_it_began_is_reported_at_its_line(tmp_path: Path) -> None:
+    """QA: tags: [{tag: 高新技术企业, since: 2024-05-01, until: 2023-01-01}] gave a result table."""
+    form = tmp_path / "form.yaml"
+    form.write_text(
+        "period: 2024\nfirm:\n  enterprise: {division_code: \"410172561\", status: 存续}\n"
+        "  tags:\n    - {tag: 独立核算}\n    - {tag: 高新技术企业, since: 2024-05-01, until: 2023-01-01}\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    with pytest.raises(PolicyFileError) as err:
+        self_check(None, load_library(), 2024, form=form)
+    text = str(err.value)
+    assert f"{form}:6: firm.tags.1" in text and "有效期至 2023-01-01 早于认定日期 2024-05-01" in text, text
+
+
 # ---- D3 / D4 -----------------------------------------------------------------------------------
 
 

@@ -63,6 +63,16 @@ class TagFacts(_Model):
     since: dt.date | None = None
     until: dt.date | None = None
 
+    @model_validator(mode="after")
+    def _in_order(self) -> TagFacts:
+        """A tag held until before it was granted is a typing error, never a tag held on no day."""
+        if self.since is not None and self.until is not None and self.until < self.since:
+            raise ValueError(
+                f"标签“{self.tag}”的有效期至 {self.until} 早于认定日期 {self.since}, 请核对年份 "
+                f"(the tag ends on {self.until}, before it was granted on {self.since}: check the years)"
+            )
+        return self
+
 
 class EventFacts(_Model):
     kind: str

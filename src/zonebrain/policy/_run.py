@@ -128,6 +128,25 @@ def check_period(as_of: dt.date, period: int) -> int:
     return period
 
 
+def check_policies_apply(lib: Library, period: int) -> None:
+    """Refuse a *period* before a policy of *lib* applies (its effective year, or a parameter's
+    first value), in words for the officer running it: which policies, from which year. Without
+    this the run stopped at the first parameter not yet in force, with a message for the policy's
+    authors (file, line, add a since)."""
+    from zonebrain.policy._cases import applies_from
+
+    late = {p.id: applies_from(p) for p in lib.policies.values() if applies_from(p) > period}
+    if late:
+        listed = "、".join(f"{pid} 自 {year} 年度起" for pid, year in sorted(late.items()))
+        first = max(late.values())
+        raise InputError(
+            f"{period} 年度早于政策的适用年度 ({listed}), 不能测算; 请测算 {first} 年度及以后 "
+            f"(the period {period} is before some policies apply: "
+            f"{', '.join(f'{pid} from {year}' for pid, year in sorted(late.items()))}; "
+            f"give {first} or a later period)"
+        )
+
+
 def run_policies(
     wh: Warehouse,
     lib: Library,
@@ -151,6 +170,7 @@ def run_policies(
     the as-of date's year is refused (:class:`InputError`, see :func:`check_period`), recorded or not.
     """
     period = default_period(as_of) if period is None else check_period(as_of, period)
+    check_policies_apply(lib, period)
     started = time.perf_counter()
     ev = evaluate_all(wh, lib, period, overrides=parameters, history=history)
     seconds = {"evaluate": time.perf_counter() - started}
