@@ -60,6 +60,9 @@ def test_run_then_explain(data_dir: Path) -> None:
     assert "2024年研发费用 ≥ 5,000,000.00 元 (参数 threshold)" in r.output, r.output
     assert "threshold=500000000" not in r.output and "500.00 万元" not in r.output
     assert "需补充 / missing: 2024年纳税总额" in r.output
+    # statuses Chinese first; an exclusion that is not the case reads ○, not ✗ (QA: read as failures)
+    assert ": 待核实 undetermined" in r.output and "○ 排除情形不存在" in r.output
+    assert "○ [第二条]" in r.output and "✗ [第二条]" not in r.output
     # as pasted from Excel, or typed in lower case: the same enterprise (QA: 仓库中没有企业)
     assert runner.invoke(app, ["explain", " p2 "]).output == r.output
     r = runner.invoke(app, ["explain", "P0", "--json"])

@@ -192,18 +192,23 @@ def explain_cmd(
             f"该运行中没有企业 {uscc} (no results for this enterprise in the run){why}", highlight=False
         )
         raise typer.Exit(code=1)
+    if not as_json:
+        _common.console.print(EXPLAIN_LEGEND, highlight=False, markup=False)
     for row in rows:
         if as_json:
             typer.echo(json.dumps(json.loads(row["trace"]), ensure_ascii=False))
             continue
         ex = policy.explain(lib, row["trace"])
         amount = "—" if row["amount_fen"] is None else display_fen(row["amount_fen"], "元") + " 元"
+        status = f"{EXPLAIN_STATUS.get(row['status'], '')} {row['status']}".strip()
         _common.console.print(
-            f"[bold]{row['policy_id']}/{row['clause_id']}[/bold] ({ex.ref}): {row['status']}  {amount}",
+            f"[bold]{row['policy_id']}/{row['clause_id']}[/bold] ({ex.ref}): {status}  {amount}",
             highlight=False,
         )
         for c in ex.conditions:  # unlabelled when the policy files changed since the run
-            mark = {True: "✓", False: "✗", None: "?"}[c.holds]
+            # an exclusion that is not the case is no failure: ○, not ✗ (✗: the firm is excluded)
+            marks = EXCLUSION_MARKS if c.part == "exclusion" else {True: "✓", False: "✗", None: "?"}
+            mark = marks[c.holds]
             label = f"{c.label}: " if c.label else ""
             shown = c.test_text or c.test  # Chinese, money in 元 like the value; --json has the record
             test = f"非 not ({shown})" if c.negated else shown
@@ -218,15 +223,35 @@ def explain_cmd(
             f"基数 base {_yuan(a.get('base'))} → {_yuan(a.get('fen'))}",
             markup=False,
         )
-        for key in ("superseded_by", "kept_over", "ledger", "enterprise_cap", "budget"):
+        for key, name in NOTE_NAMES.items():
             if key in ex.extra:
-                _common.console.print(f"   {key}: {ex.extra[key]}", markup=False)
+                _common.console.print(f"   {name}: {ex.extra[key]}", markup=False)
         if row["missing_fields"]:
             _common.console.print(
                 f"   待核实, 需补充 / missing: {policy.missing_fields_zh(row['missing_fields'])} "
                 f"({row['missing_fields']})",
                 markup=False,
             )
+
+
+EXPLAIN_STATUS = {
+    "eligible": "符合",
+    "ineligible": "不符合",
+    "undetermined": "待核实",
+    "superseded": "从高不重复",
+}
+"""A result's status as ``explain`` prints it, Chinese first (the code after it)."""
+EXCLUSION_MARKS = {True: "✗", False: "○", None: "?"}
+"""An exclusion's mark: ✗ it holds (the firm is excluded), ○ it is not the case, ? unknown."""
+EXPLAIN_LEGEND = (
+    "✓ 条件成立 holds · ✗ 不成立, 或排除情形成立 fails, or an exclusion applies · "
+    "○ 排除情形不存在 no exclusion · ? 数据缺失 data missing"
+)
+NOTE_NAMES = {
+    "superseded_by": "被从高替代 superseded by", "kept_over": "从高保留 kept over", "ledger": "支付台账 ledger",
+    "enterprise_cap": "企业上限 enterprise cap", "budget": "预算池 budget",
+}  # fmt: skip
+"""The notes groups, caps, pools and the ledger add to a trace, named as ``explain`` prints them."""
 
 
 @app.command("lint")
