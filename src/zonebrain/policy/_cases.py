@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Final, Protocol, runtime_checkable
+from typing import Annotated, Any, Final, Literal, Protocol, runtime_checkable
 
 import pyarrow as pa
 from pydantic import AfterValidator, Field, NonNegativeInt, model_validator
@@ -100,7 +100,8 @@ def _firm_dict(f: FirmFacts) -> dict[str, Any]:
 class Expect(_Model):
     policy: str | None = None
     clause: str
-    status: str
+    status: Literal["eligible", "ineligible", "undetermined", "superseded"]
+    """A misspelt status is an error at its line when the file loads, not a failing case."""
     amount: Fen | None = None
     missing: str | None = None
     """A substring of ``missing_fields``."""
@@ -284,13 +285,22 @@ def run_case_file(path: Path, lib: Library | None = None, wh: Warehouse | None =
             policy = e.policy or spec.policies[0]
             row = rows.get((uscc, policy, e.clause))
             if row is None:
-                out.problems.append(f"no result for {policy}/{e.clause}")
+                out.problems.append(
+                    f"没有 {policy}/{e.clause} 的结果, 请核对 policy 与 clause (no result for {policy}/{e.clause})"
+                )
                 continue
             json.loads(row["trace"])  # every trace is valid JSON
             if row["status"] != e.status:
-                out.problems.append(f"{e.clause}: status {row['status']} != expected {e.status}")
+                out.problems.append(
+                    f"{e.clause}: 结果为 {row['status']}, 应为 {e.status} "
+                    f"(status {row['status']} != expected {e.status})"
+                )
             if e.amount is not None and row["amount_fen"] != e.amount:
-                out.problems.append(f"{e.clause}: amount {row['amount_fen']} fen != expected {e.amount}")
+                got = "—" if row["amount_fen"] is None else f"{display_fen(row['amount_fen'], '元')} 元"
+                out.problems.append(
+                    f"{e.clause}: 金额 {got}, 应为 {display_fen(e.amount, '元')} 元 "
+                    f"(amount {row['amount_fen']} fen != expected {e.amount})"
+                )
             if e.amount is None and e.status != "eligible" and row["amount_fen"] is not None:
                 out.problems.append(f"{e.clause}: amount {row['amount_fen']} but status {row['status']}")
             if e.missing is not None and e.missing not in (row["missing_fields"] or ""):
