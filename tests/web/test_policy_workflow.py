@@ -104,6 +104,17 @@ def test_the_exports_mask_the_uscc_on_the_public_list(
     notify = openpyxl.load_workbook(io.BytesIO(c.get(f"/api/v1/policy/batches/{bid}/notify").content))
     full = {row[1] for row in notify["通知企业"].iter_rows(min_row=2, values_only=True)}
     assert paid_items[0]["uscc"] in full  # the officers' list keeps the whole USCC
+    # which batch and year it is of (QA: no title, batch or period); parks named in Chinese even
+    # when exported from an English page (QA: Wutong beside Chinese headers)
+    notes = [r[0] for r in notify["说明"].iter_rows(min_row=2, values_only=True)]
+    assert f"(兑现批次 #{bid}, " in notes[0] and notes[1].startswith("考核年度 2024; 测算运行 "), notes
+    c.cookies.set("zb_lang", "en")
+    try:
+        english = openpyxl.load_workbook(io.BytesIO(c.get(f"/api/v1/policy/batches/{bid}/notify").content))
+    finally:
+        c.cookies.delete("zb_lang")
+    parks = {row[2] for row in english["通知企业"].iter_rows(min_row=2, values_only=True)}
+    assert parks and all(re.search(r"[\u4e00-\u9fff]", str(p)) for p in parks), parks
     # a park officer may not export the lists; every export is audited
     _error(users["parkofficer"].get(f"/api/v1/policy/batches/{bid}/publicity"), 403, "forbidden")
     details = " ".join(r["detail"] for r in audit_rows(users["admin"], "disbursement.export", f"batch:{bid}"))

@@ -27,6 +27,7 @@ from zonebrain.disbursement._model import (
     ItemStatus,
     VerificationRequest,
     VerificationStatus,
+    batch_label,
     mask_uscc,
 )
 from zonebrain.policy import missing_fields_zh
@@ -218,12 +219,24 @@ NOTIFY_HEADERS = {
 }
 
 
-def write_notify(items: Sequence[Item], path: Path | str, parks: ParkNames | None = None) -> tuple[Path, int]:
-    """The enterprises to notify (.xlsx): one sheet per enterprise, one per award."""
+def write_notify(
+    items: Sequence[Item], path: Path | str, parks: ParkNames | None = None, batch: Batch | None = None
+) -> tuple[Path, int]:
+    """The enterprises to notify (.xlsx): one sheet per enterprise, one per award, and (given the
+    *batch*) a 说明 sheet saying which batch, year and run the list is of."""
     path = Path(path)
     _suffix(path, (".xlsx",))
     summary, detail = notify_tables(items, parks)
-    export_excel({"通知企业": summary, "兑现明细": detail}, path, NOTIFY_HEADERS, ("amount_fen",), "元")
+    sheets = {"通知企业": summary, "兑现明细": detail}
+    if batch is not None:
+        total = sum(summary["amount_fen"].to_pylist())
+        notes = [
+            f"{batch.title}通知名单 (兑现批次 #{batch.id}, {batch_label(batch.status.value)})",
+            f"考核年度 {batch.period}; 测算运行 {batch.run_id}",
+            f"{summary.num_rows} 家企业, {detail.num_rows} 项奖励, 合计 {display_fen(total, '元')} 元",
+        ]
+        sheets["说明"] = pa.table({"说明": notes})
+    export_excel(sheets, path, NOTIFY_HEADERS, ("amount_fen",), "元")
     return path, summary.num_rows
 
 

@@ -724,7 +724,7 @@ class Disbursement:
             raise WrongStep(
                 f"兑现批次 #{b.id} 当前为{batch_label(b.status)}, 尚未审批; 审批后才能通知企业 (approve it first)"
             )
-        out, rows = _exports.write_notify(self.items(batch_id), path, parks)
+        out, rows = _exports.write_notify(self.items(batch_id), path, parks, b)
         self._record_export(actor, batch_id, "notify", out, rows, ip)
         return out
 

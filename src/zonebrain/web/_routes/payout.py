@@ -656,7 +656,7 @@ def notify_file(request: Request, p: User, batch_id: Id) -> Response:
     ctx = context(request)
     q.require(p, q.BATCH_VIEWERS)
     d = q.service(ctx)
-    parks = park_names(ctx, locale(request))
+    parks = park_names(ctx, "zh-CN")  # the file is a Chinese document, whatever the page's language
     data = _export(
         request,
         lambda path: d.export_notify(p.user, batch_id, path, ip=client_ip(request), parks=parks),
@@ -748,7 +748,7 @@ def verification_file(request: Request, p: User, status: VerifyStatus = None) ->
     ctx = context(request)
     q.require(p, q.QUEUE_VIEWERS)
     d = q.service(ctx)
-    parks = park_names(ctx, locale(request))
+    parks = park_names(ctx, "zh-CN")  # the file is a Chinese document, whatever the page's language
     data = _export(
         request,
         lambda path: d.export_verification(
