@@ -52,3 +52,29 @@ def test_every_validation_error_has_its_line(tmp_path: Path) -> None:
 def test_syntax_error_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"第 2 行"):
         load_yaml_model(_write(tmp_path, "name: a\n  parks: b\n"), Zone)
+
+
+def test_an_empty_file_says_so(tmp_path: Path) -> None:
+    """QA: an empty form read 'f8.yaml:None: (top): 须为键值表' and '(1 problems)'."""
+    path = _write(tmp_path, "")
+    with pytest.raises(InputError) as err:
+        load_yaml_model(path, Zone)
+    assert str(err.value).startswith(f"{path}: 文件为空") and "None" not in str(err.value)
+
+
+def test_a_syntax_error_names_line_column_and_shows_the_line(tmp_path: Path) -> None:
+    """QA: a bracket left open dumped the parser's marks ('in "<unicode string>", line 3')."""
+    path = _write(tmp_path, "name: 高新区\nparks: [{id: a, area_km2: 3}\nother: x\n")
+    with pytest.raises(InputError) as err:
+        load_yaml_model(path, Zone)
+    text = str(err.value)
+    assert text.startswith(f"{path}:3: 第 3 行第 1 列 YAML 语法错误"), text
+    assert "<unicode string>" not in text and "是否成对" in text
+    assert text.endswith("    other: x\n    ^"), text
+
+
+def test_one_problem_is_one_problem(tmp_path: Path) -> None:
+    path = _write(tmp_path, "name: 高新区\nparks:\n  - id: a\n    area_km2: many\n")
+    with pytest.raises(InputError) as err:
+        load_yaml_model(path, Zone)
+    assert "有 1 处错误 (1 problem);" in str(err.value) and f"{path}:4: parks.0.area_km2" in str(err.value)

@@ -156,9 +156,11 @@ def load_yaml_model_with_lines(
             "请写成真实的日期 YYYY-MM-DD, 如 2024-10-08 (write a real date)"
         ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行 (line {mark.line + 1})" if mark else ""
-        raise error(f"{path}: {where} YAML 语法错误 (YAML syntax error): {exc}; 请检查缩进和冒号") from exc
+        raise error(syntax_error_text(path, exc)) from exc
+    if data is None:
+        raise error(
+            f"{path}: 文件为空 (the file is empty); 请按说明或模板填写 (fill it in as the guide shows)"
+        )
     lines = [
         f"  {path}:{line}: {'.'.join(str(p) for p in dup)}: 键重复 (key written twice); 请删去其中一个"
         for dup, line in index.duplicates
@@ -177,13 +179,31 @@ def load_yaml_model_with_lines(
                 if err["type"] == "extra_forbidden"
                 else index.value_line_of(loc)
             )
-            lines.append(f"  {path}:{at}: {field_name}: {_message(err)}{_shown(err.get('input'))}")
+            where = path if at is None else f"{path}:{at}"
+            lines.append(f"  {where}: {field_name}: {_message(err)}{_shown(err.get('input'))}")
     if lines:
+        n = len(lines)
         raise error(
-            f"{path} 有 {len(lines)} 处错误 ({len(lines)} problems); 请按行号修改 / fix each at its line:\n"
+            f"{path} 有 {n} 处错误 ({n} problem{'' if n == 1 else 's'}); 请按行号修改 / fix each at its line:\n"
             + "\n".join(lines)
         )
     return result, index
+
+
+def syntax_error_text(path: Path | str, exc: yaml.YAMLError) -> str:
+    """A YAML syntax error as people read it: the file, line and column, what the parser expected,
+    the line itself with a caret, and what to check (not the parser's own dump of marks)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    if mark is None:
+        return f"{path}: YAML 语法错误 (YAML syntax error): {problem}; 请检查缩进、冒号和括号"
+    line, column = mark.line + 1, mark.column + 1
+    text = (mark.buffer or "").split("\n")[mark.line] if mark.buffer else ""
+    shown = f"\n    {text}\n    {' ' * mark.column}^" if text.strip() else ""
+    hint = "; 请检查缩进、冒号, 以及 { } [ ] 是否成对 (check indentation, colons and that brackets close)"
+    why = f"{problem} ({context})" if context else problem
+    return f"{path}:{line}: 第 {line} 行第 {column} 列 YAML 语法错误 (syntax error at line {line}, column {column}): {why}{hint}{shown}"
 
 
 def _located(err: Any) -> YamlPath:

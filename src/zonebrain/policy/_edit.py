@@ -22,6 +22,7 @@ import pydantic
 import yaml
 
 from zonebrain.core.errors import InputError
+from zonebrain.core.yamlfile import syntax_error_text
 from zonebrain.policy._format import (
     MONEY_FACTS,
     Amount,
@@ -239,7 +240,7 @@ def replace_from_yaml(lib: Library, text: str, name: str = "edited.yaml") -> Lib
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PolicyFileError(f"{name}: YAML 语法错误 (YAML syntax error): {exc}") from None
+        raise PolicyFileError(syntax_error_text(name, exc)) from None
     if not isinstance(data, dict) or not ({"clauses", "eligibility"} & set(data)):
         raise PolicyFileError(
             f"{name}: 既不是政策 (clauses) 也不是政策族 (eligibility) (neither a policy nor a family)"
