@@ -531,7 +531,7 @@ class CheckIn(BaseModel):
     )
     period: Annotated[int, _typed("whole"), Field(description="考核年度 (2000–2100) / year assessed")]
     division_code: Text = Field(default=None, description="注册地行政区划代码, 如 410172160")
-    industry_code: Text = Field(default=None, description="国民经济行业代码, 如 C3921 (GB/T 4754)")
+    industry_code: Text = Field(default=None, description="国民经济行业代码 (GB/T 4754 小类), 如 3921 (写 C3921 亦可)")
     status: Text = Field(default=None, description=f"登记状态: {'/'.join(STATUS_CHOICES)}")
     current: YearIn | None = Field(default=None, description="考核年度 / the year assessed")
     previous: YearIn | None = Field(default=None, description="上一年度 / the year before")
