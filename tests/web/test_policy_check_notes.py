@@ -149,6 +149,10 @@ def test_the_form_s_excel_says_it_is_provisional(clients: dict[str, TestClient])
     assert award[5] == "符合" and award[6] == 120000, award  # the amounts as exact as ever (600万 × 2%)
     r = c.post("/policy/check/export", data={**BASE, "csrf_token": _token(c)})
     assert _sheet(r.content)[1][:2] == ("政策代码", "政策")  # 2024 is over: no note
+    # a form with an error comes back as the form, the error beside its field (QA: a bare 400 page)
+    r = c.post("/policy/check/export", data={**BASE, "period": "20x4", "csrf_token": _token(c)})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert 'id="form-industry_code"' in r.text and "field-error" in r.text, r.text[:500]
 
 
 def test_the_excel_of_a_firm_without_rows_says_why(clients: dict[str, TestClient], demo: Demo) -> None:

@@ -385,12 +385,13 @@ async def check_form(request: Request, p: User) -> Response:
 @pages.post("/policy/check/export")
 async def check_form_export(request: Request, p: User) -> Response:
     """The filled-in form's result as Excel, with the provisional warning above the table for a
-    year not over yet (an error names its field, as on the page)."""
+    year not over yet. A form with errors comes back as the page does, each error beside its
+    field (422), not as a bare error page (QA)."""
     form = await _form(request)
     parsed = parse_form(form)
     got = await form_result(request, parsed)
     if got is None:
-        raise InputError("; ".join(parsed.errors.values()))
+        return _page(request, p, form=form, errors=parsed.errors, status=422)
     return export(got.table, tr(request), provisional=got.provisional)
 
 
