@@ -128,7 +128,7 @@ def test_errors_name_the_fix(run_id: str) -> None:
     assert r.exit_code == 2 and "no-such-run" in r.output
 
 
-def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str) -> None:
+def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str, tmp_path: Path) -> None:
     out = _ok(["batch", "create", "--run", run_id, "--user", "chen"])
     r = runner.invoke(app, ["batch", "cancel", "1", "--user", "chen"])
     assert r.exit_code == 1 and "须说明原因" in r.output and "请填写原因" in r.output
@@ -179,5 +179,12 @@ def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str) -> Non
     assert r.exit_code == 1 and "台账记录 #1 已于" in r.output and "不能重复冲正" in r.output
     listing = _ok(["ledger"])
     assert "已冲正" in listing and "另有已冲正 1 笔" in listing
+    # a clean copy of the record (QA: only a table cut at 80 columns): every entry, reversed marked
+    _ok(["ledger", "--out", str(tmp_path / "ledger.xlsx")])
+    sheet = list(openpyxl.load_workbook(tmp_path / "ledger.xlsx")["支付台账"].iter_rows(values_only=True))
+    assert sheet[0][:3] == ("台账号", "统一社会信用代码", "政策代码") and len(sheet) == 4
+    assert [r[10] for r in sheet[1:]].count("已冲正") == 1 and all(len(str(r[1])) == 18 for r in sheet[1:])
+    r = runner.invoke(app, ["ledger", "--out", str(tmp_path / "ledger.csv")])
+    assert r.exit_code == 2 and "不支持的文件类型" in r.output
     assert re.search(r"2 笔 entries, [0-9,.]+ 元", listing)
     assert "620,000.00" not in listing.splitlines()[-1]  # the reversed amount is not counted

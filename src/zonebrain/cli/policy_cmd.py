@@ -25,7 +25,7 @@ from zonebrain.core.clock import beijing_text, beijing_today
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import batch_status
-from zonebrain.disbursement._exports import VERIFY_LABELS, list_order
+from zonebrain.disbursement._exports import VERIFY_LABELS, list_order, write_ledger
 from zonebrain.disbursement._model import BATCH_LABELS, ITEM_LABELS, RESOLUTIONS
 from zonebrain.disbursement._service import check_policies
 from zonebrain.disbursement._verify import parse_status
@@ -643,6 +643,9 @@ app.add_typer(ledger_app, name="ledger")
 def ledger_cmd(
     ctx: typer.Context,
     uscc: Annotated[str | None, typer.Option("--uscc", help="只看一家企业。 One enterprise.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="另存为 .xlsx (完整, 不截断)。 Write the ledger to Excel.")
+    ] = None,
     app_db: AppDbOpt = None,
 ) -> None:
     """支付台账 (幂等键: 企业 × 政策 × 条款 × 年度/once); 已冲正的记录标出, 不计入合计。
@@ -650,12 +653,24 @@ def ledger_cmd(
     ctx.obj = app_db
     if ctx.invoked_subcommand is not None:
         return
+    if out is not None:
+        with _common.input_errors():
+            _common.out_file(out, ".xlsx")
     with _flow(app_db) as (d, _store):
         rows = d.ledger.entries(uscc=uscc)
-    t = Table(
-        "#", "统一社会信用代码", "政策/条款", "年度 period", "金额(元)", "批次 batch", "支付 paid (北京时间)", "经办 by",
-        "状态 status",
-    )  # fmt: skip
+    if out is not None:
+        written, n = write_ledger(rows, out)
+        _common.console.print(f"已写出 / written: {written} ({n} 笔 entries)", highlight=False)
+    # a narrow terminal (or a pipe: 80 columns) folds the text; the USCC and amounts keep every digit
+    t = Table()
+    t.add_column("#", no_wrap=True)
+    t.add_column("统一社会信用代码", no_wrap=True)
+    t.add_column("政策/条款", overflow="fold", min_width=12)
+    t.add_column("年度\nperiod", no_wrap=True)
+    t.add_column("金额(元)", justify="right", no_wrap=True)
+    t.add_column("批次\nbatch", no_wrap=True)
+    for head in ("支付 paid (北京时间)", "经办 by", "状态 status"):
+        t.add_column(head, overflow="fold")
     for e in rows:
         state = (
             f"已冲正 reversed {beijing_text(e.reversed_at)} ({e.reversed_by}: {e.reversal_reason})"

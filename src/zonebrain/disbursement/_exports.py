@@ -25,6 +25,7 @@ from zonebrain.disbursement._model import (
     BatchStatus,
     Item,
     ItemStatus,
+    LedgerEntry,
     VerificationRequest,
     VerificationStatus,
     batch_label,
@@ -238,6 +239,43 @@ def write_notify(
         sheets["说明"] = pa.table({"说明": notes})
     export_excel(sheets, path, NOTIFY_HEADERS, ("amount_fen",), "元")
     return path, summary.num_rows
+
+
+LEDGER_HEADERS = {
+    "id": "台账号", "uscc": "统一社会信用代码", "policy_id": "政策代码", "clause_id": "条款代码",
+    "period": "年度", "amount_fen": "金额", "batch_id": "批次", "run_id": "测算运行",
+    "paid_at": "支付时间 (北京时间)", "paid_by": "经办", "state": "状态", "reversed_at": "冲正时间 (北京时间)",
+    "reversed_by": "冲正人", "reversal_reason": "冲正原因",
+}  # fmt: skip
+
+
+def write_ledger(entries: Sequence[LedgerEntry], path: Path | str) -> tuple[Path, int]:
+    """The payment ledger (.xlsx), one row per entry in the order given: amounts exact in 元, times
+    in Beijing, reversed entries kept and marked (they pay nothing); returns the path and rows."""
+    path = Path(path)
+    _suffix(path, (".xlsx",))
+
+    def when(at: dt.datetime | None) -> str | None:
+        return None if at is None else beijing(at).strftime("%Y-%m-%d %H:%M:%S")
+
+    cols: dict[str, pa.Array] = {
+        "id": pa.array([e.id for e in entries], pa.int64()),
+        "uscc": pa.array([e.uscc for e in entries], pa.string()),
+        "policy_id": pa.array([e.policy_id for e in entries], pa.string()),
+        "clause_id": pa.array([e.clause_id for e in entries], pa.string()),
+        "period": pa.array(["一次性" if e.period == "once" else e.period for e in entries], pa.string()),
+        "amount_fen": pa.array([e.amount_fen for e in entries], pa.int64()),
+        "batch_id": pa.array([e.batch_id for e in entries], pa.int64()),
+        "run_id": pa.array([e.run_id for e in entries], pa.string()),
+        "paid_at": pa.array([when(e.paid_at) for e in entries], pa.string()),
+        "paid_by": pa.array([e.paid_by for e in entries], pa.string()),
+        "state": pa.array(["已冲正" if e.reversed else "有效" for e in entries], pa.string()),
+        "reversed_at": pa.array([when(e.reversed_at) for e in entries], pa.string()),
+        "reversed_by": pa.array([e.reversed_by for e in entries], pa.string()),
+        "reversal_reason": pa.array([e.reversal_reason or None for e in entries], pa.string()),
+    }
+    export_excel({"支付台账": pa.table(cols)}, path, LEDGER_HEADERS, ("amount_fen",), "元")
+    return path, len(entries)
 
 
 VERIFY_HEADERS = {

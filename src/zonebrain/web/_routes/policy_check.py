@@ -532,7 +532,9 @@ class CheckIn(BaseModel):
     )
     period: Annotated[int, _typed("whole"), Field(description="考核年度 (2000–2100) / year assessed")]
     division_code: Text = Field(default=None, description="注册地行政区划代码, 如 410172160")
-    industry_code: Text = Field(default=None, description="国民经济行业代码 (GB/T 4754 小类), 如 3921 (写 C3921 亦可)")
+    industry_code: Text = Field(
+        default=None, description="国民经济行业代码 (GB/T 4754 小类), 如 3921 (写 C3921 亦可)"
+    )
     status: Text = Field(default=None, description=f"登记状态: {'/'.join(STATUS_CHOICES)}")
     current: YearIn | None = Field(default=None, description="考核年度 / the year assessed")
     previous: YearIn | None = Field(default=None, description="上一年度 / the year before")
