@@ -108,11 +108,11 @@ def test_the_exports_mask_the_uscc_on_the_public_list(
     # when exported from an English page (QA: Wutong beside Chinese headers)
     notes = [r[0] for r in notify["说明"].iter_rows(min_row=2, values_only=True)]
     assert f"(兑现批次 #{bid}, " in notes[0] and notes[1].startswith("考核年度 2024; 测算运行 "), notes
-    c.cookies.set("zb_lang", "en")
+    c.get("/lang/en")
     try:
         english = openpyxl.load_workbook(io.BytesIO(c.get(f"/api/v1/policy/batches/{bid}/notify").content))
     finally:
-        c.cookies.delete("zb_lang")
+        c.get("/lang/zh-CN")
     parks = {row[2] for row in english["通知企业"].iter_rows(min_row=2, values_only=True)}
     assert parks and all(re.search(r"[\u4e00-\u9fff]", str(p)) for p in parks), parks
     # a park officer may not export the lists; every export is audited
@@ -248,12 +248,12 @@ def test_the_verification_queue_asks_in_the_readers_language(
     Chinese (it is what the firm is sent); an English page words the same ask in English."""
     c = users["leader"]
     zh = _ok(c.get("/api/v1/policy/verification?size=500"))["rows"]
-    c.cookies.set("zb_lang", "en")
+    c.get("/lang/en")
     try:
         en = _ok(c.get("/api/v1/policy/verification?size=500"))["rows"]
         page = c.get("/policy/verify").text
     finally:
-        c.cookies.delete("zb_lang")
+        c.get("/lang/zh-CN")
     assert zh and [r["id"] for r in en] == [r["id"] for r in zh]
     for a, b in zip(zh, en, strict=True):
         assert "请提供" in a["ask"] and "please provide" in b["ask"], (a["ask"], b["ask"])
