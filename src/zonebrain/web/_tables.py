@@ -206,7 +206,7 @@ def to_xlsx(table: DataTable, t: Translator) -> bytes:
     for i, r in enumerate(table.rows, start=2):
         for j, c in enumerate(columns):
             v = label_text(c, r.get(c.key), t)
-            if v is None:
+            if v is None or v == "":  # a blank cell, as openpyxl left it (not an empty text)
                 continue
             if c.kind == "fen":
                 per = FEN_PER["元" if c.unit == "元" else "万元"]
