@@ -89,7 +89,8 @@ def test_a_paid_batch_cannot_be_cancelled(
 ) -> None:
     b = approved(d, people, first_run, clock)
     d.pay(people.chen, b.id)
-    for who in (people.chen, people.admin):
+    # liu did not create it: still told the batch is paid, not to ask its creator (QA)
+    for who in (people.chen, people.admin, people.liu):
         with pytest.raises(WrongStep, match=r"已兑现, 不能作废.*冲正"):
             d.cancel(who, b.id, reason="发错了")
     assert d.batch(b.id).status is BatchStatus.PAID

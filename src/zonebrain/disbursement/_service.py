@@ -591,6 +591,11 @@ class Disbursement:
                 "an administrator or the policy researcher who created it",
             )
             row = _acting(s, actor, CREATORS, "作废兑现批次", "cancel a batch", who=who)
+            if b.status == BatchStatus.PAID.value:  # no one may: say so before asking who one is
+                raise WrongStep(
+                    f"兑现批次 #{b.id} 已兑现, 不能作废 (a paid batch cannot be cancelled); "
+                    "支付有误请冲正相应的支付台账记录 (reverse its ledger entries instead)"
+                )
             if Role(row.role) is not Role.ADMIN and actor.id != b.created_by:
                 raise DutyRefused(
                     "只有管理员或本批次的制单人可以作废批次 "
@@ -600,11 +605,6 @@ class Disbursement:
             if expected_version is not None:
                 _check(b, expected_version, BatchStatus(b.status), "作废 (cancel)")
             before = BatchStatus(b.status)
-            if before is BatchStatus.PAID:
-                raise WrongStep(
-                    f"兑现批次 #{b.id} 已兑现, 不能作废 (a paid batch cannot be cancelled); "
-                    "支付有误请冲正相应的支付台账记录 (reverse its ledger entries instead)"
-                )
             if before not in CANCELLABLE:
                 when = beijing_text(b.cancelled_at)
                 raise WrongStep(f"兑现批次 #{b.id} 已于 {when} 作废 (already cancelled): {b.cancel_reason}")
