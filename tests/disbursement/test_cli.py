@@ -73,7 +73,10 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
     for flags in (["--upheld", "--dismissed"], []):  # both, or neither: refused, nothing resolved
         r = runner.invoke(app, ["batch", "resolve", "1", "--user", "liu", *flags, "--note", "无误"])
         assert r.exit_code == 2 and "--upheld" in r.output and "--dismissed" in r.output, r.output
-    _ok(["batch", "resolve", "1", "--user", "liu", "--dismissed", "--note", "无误"])
+    assert "异议 objection #1: 不成立 dismissed" in _ok(
+        ["batch", "resolve", "1", "--user", "liu", "--dismissed", "--note", "无误"]
+    )
+    assert "公示中 publicized" in _ok(["batch", "list"])  # Chinese first, the code after it
     out = _ok(["batch", "close-publicity", "1", "--user", "wang", "--version", "5", "--reason", "会议决定"])
     assert "提前结束 closed by wang: 会议决定" in out and "审核 liu; 公示 chen; 审批" in out
     _ok(["batch", "object", str(target["id"]), "--user", "chen", "--text", "再核", "--raised-by", "匿名"])

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from zonebrain import disbursement, policy
 from zonebrain.appstore import AppStore, ConcurrentUpdate, User, default_app_db_url, open_app_store
@@ -383,10 +383,11 @@ def batch_list(
         wanted = None if status is None else batch_status(status)
     with _flow(app_db) as (d, _store):
         batches = d.batches(status=wanted)
-    t = Table("#", "名称 title", "状态 status", "运行 run", "年度 period", "金额(元) total", "version")
+    t = Table("#", "名称 title", Column("状态 status", no_wrap=True), Column("运行 run", overflow="fold"),
+              "年度 period", Column("金额(元) total", justify="right", no_wrap=True), "version")  # fmt: skip
     for b in batches:
         t.add_row(
-            str(b.id), b.title, BATCH_LABELS[b.status], b.run_id, str(b.period),
+            str(b.id), b.title, f"{BATCH_LABELS[b.status]} {b.status.value}", b.run_id, str(b.period),
             display_fen(b.total_fen, "元"), str(b.version),
         )  # fmt: skip
     _common.console.print(t)
@@ -521,7 +522,8 @@ def batch_resolve(
         )
     with _flow(app_db) as (d, store):
         o = d.resolve(_user(store, user), objection_id, upheld=upheld, note=note)
-    _common.console.print(f"异议 objection #{o.id}: {o.resolution}", highlight=False)
+    shown = f"{RESOLUTIONS.get(o.resolution or '', '')} {o.resolution}".strip()
+    _common.console.print(f"异议 objection #{o.id}: {shown}", highlight=False)
 
 
 @batch_app.command("approve")
