@@ -52,6 +52,16 @@ def date_text(days: npt.NDArray[np.int64]) -> pa.Array:
     return pa.array(np.datetime_as_string(np.asarray(days, dtype="datetime64[D]"), unit="D"))
 
 
+def wan_str(fen: int) -> str:
+    """One amount in fen as 万元 text, as :func:`wan_text` writes a column of them."""
+    return str(wan_text(np.array([fen], dtype=np.int64))[0])
+
+
+def iso_day(day: int) -> str:
+    """A day number (days since 1970-01-01) as ``YYYY-MM-DD``."""
+    return str(np.datetime64(day, "D"))
+
+
 def days_of(year: int, month: int = 1, day: int = 1) -> int:
     return (dt.date(year, month, day) - dt.date(1970, 1, 1)).days
 

@@ -639,6 +639,8 @@ FICTIONAL_CITIES: Final = (
 SCOPE_END: Final = "（依法须经批准的项目，经相关部门批准后方可开展经营活动）"
 
 STATUS_WEIGHTS: Final = (("存续", 0.86), ("在业", 0.04), ("注销", 0.06), ("吊销", 0.02), ("迁出", 0.02))
+STATUS_NAMES: Final = tuple(s for s, _ in STATUS_WEIGHTS)
+"""The registry statuses, by index (a firm's ``status`` code is its place here)."""
 
 
 def check_vocabulary() -> None:

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from zonebrain.core.uscc import build_many
-from zonebrain.registry.formats import ENTERPRISES, EVENTS, FINANCE, MONTHLY, TAGS_FORMAT
+from zonebrain.registry.formats import ENTERPRISES, FINANCE, MONTHLY, TAGS_FORMAT
 
 from ._bad import write_bad_rows
 from ._common import (
@@ -24,12 +24,15 @@ from ._common import (
     syllable_pairs,
     unique_names,
 )
+from ._events import write_events
 from ._io import (
     FEN_PER_WAN,
     Progress,
     days_of,
+    iso_day,
     month_of,
     report,
+    wan_str,
     wan_text,
     write_csv,
     write_rows_csv,
@@ -38,12 +41,12 @@ from ._io import (
 )
 from ._vocab import (
     BUILDINGS,
-    FICTIONAL_CITIES,
     GROUPS,
     PARK_SPELLINGS,
     PARKS,
     ROADS,
     SCOPE_END,
+    STATUS_NAMES,
     STATUS_WEIGHTS,
     SYLLABLES,
     TAIL_SHARE,
@@ -150,16 +153,11 @@ class _Firms:
 
     def enterprise_text_row(self, i: int) -> list[str]:
         row = self.enterprise_row(i)
-        row[4] = _wan_str(int(self.capital_fen[i]))
+        row[4] = wan_str(int(self.capital_fen[i]))
         return [str(v) for v in row]
 
 
-STATUS_NAMES = tuple(s for s, _ in STATUS_WEIGHTS)
 ALIVE = (STATUS_NAMES.index("存续"), STATUS_NAMES.index("在业"))
-
-
-def _wan_str(fen: int) -> str:
-    return str(wan_text(np.array([fen], dtype=np.int64))[0])
 
 
 def generate_zone(
@@ -227,7 +225,7 @@ def generate_zone(
     rows["monthly"] = _write_monthly(files.monthly, seed, firms, panel, tags, n)
     report(progress, "zone: files", 5, steps)
     rows["tags"] = _write_tags(files.tags, firms, tags)
-    rows["events"] = _write_events(files.events, seed, firms, tags, panel, n)
+    rows["events"] = write_events(files.events, seed, firms, tags, panel, n)
     report(progress, "zone: files", 6, steps)
     valid_rows = [firms.enterprise_text_row(i) for i in range(n, n + RESERVED)]
     rows.update(write_bad_rows(files.bad_rows, files.bad_rows_expected, files.bad_rows_gbk, valid_rows))
@@ -535,10 +533,6 @@ def _plus_years(day: int, years: int) -> int:
     return int(np.datetime64(e, "D").astype(np.int64)) - 1
 
 
-def _iso(day: int) -> str:
-    return str(np.datetime64(day, "D"))
-
-
 def _tags(seed: int, f: _Firms, p: _Panel, n: int) -> _Tags:
     rng = stream(seed, "zone.tags")
     ct = class_table()
@@ -564,21 +558,21 @@ def _tags(seed: int, f: _Firms, p: _Panel, n: int) -> _Tags:
         days = [_day_in(rng, y, 10, 12) for y in cycle]
         first[i] = days[0]
         renewals[i] = days[1:]
-        rows.append((i, "高新技术企业", _iso(days[-1]), _iso(_plus_years(days[-1], 3))))
+        rows.append((i, "高新技术企业", iso_day(days[-1]), iso_day(_plus_years(days[-1], 3))))
 
     emp24 = p.employees[:n, -1]
     smes = alive & tech & (emp24 <= 500) & (r24 <= 20_000) & (rng.random(n) < SME_SHARE)
     for i in np.flatnonzero(smes).tolist():
-        rows.append((i, "科技型中小企业", _iso(_day_in(rng, 2024, 4, 9)), "2024-12-31"))
+        rows.append((i, "科技型中小企业", iso_day(_day_in(rng, 2024, 4, 9)), "2024-12-31"))
 
     srdi = alive & ((hitech & (r24 >= 1000) & (rng.random(n) < 0.35)) | (tech & (rng.random(n) < 0.004)))
     giants = srdi & (r24 >= 5000) & (rng.random(n) < 0.3)
     for i in np.flatnonzero(srdi).tolist():
         since = _day_in(rng, int(rng.choice([2022, 2023, 2024])), 6, 8)
-        rows.append((i, "专精特新中小企业", _iso(since), _iso(_plus_years(since, 3))))
+        rows.append((i, "专精特新中小企业", iso_day(since), iso_day(_plus_years(since, 3))))
     for i in np.flatnonzero(giants).tolist():
         since = _day_in(rng, int(rng.choice([2022, 2023, 2024])), 7, 9)
-        rows.append((i, "专精特新小巨人", _iso(since), _iso(_plus_years(since, 3))))
+        rows.append((i, "专精特新小巨人", iso_day(since), iso_day(_plus_years(since, 3))))
 
     for i in np.flatnonzero(alive & p.present[:n, -1]).tolist():
         code = ct.codes[int(f.cls[i])]
@@ -601,13 +595,13 @@ def _tags(seed: int, f: _Firms, p: _Panel, n: int) -> _Tags:
     k_listed = max(2, n // 4000)
     listed: list[int] = rng.choice(top, size=min(k_listed, len(top)), replace=False).tolist() if top else []
     for i in sorted(listed):
-        rows.append((i, "上市企业", _iso(_day_in(rng, int(rng.integers(2010, 2024)), 1, 12)), ""))
+        rows.append((i, "上市企业", iso_day(_day_in(rng, int(rng.integers(2010, 2024)), 1, 12)), ""))
     for gi, g in enumerate(GROUPS):
         if not g.tech:
             continue
         members = [i for i in order.tolist() if f.group[i] == gi and alive[i]]
         if members:
-            rows.append((members[0], "链主企业", _iso(_day_in(rng, 2023, 3, 5)), ""))
+            rows.append((members[0], "链主企业", iso_day(_day_in(rng, 2023, 3, 5)), ""))
 
     r21 = np.where(p.present[:n, 1], p.revenue[:n, 1], 0) / WAN
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -615,7 +609,7 @@ def _tags(seed: int, f: _Firms, p: _Panel, n: int) -> _Tags:
     gazelle = alive & tech & (f.founded[:n] >= days_of(2014)) & (r21 >= 1000) & (cagr >= 0.3)
     for i in np.flatnonzero(gazelle).tolist():
         since = _day_in(rng, 2024, 5, 7)
-        rows.append((i, "瞪羚企业", _iso(since), "2025-12-31"))
+        rows.append((i, "瞪羚企业", iso_day(since), "2025-12-31"))
 
     books = alive & (rng.random(n) < 0.93)
     place = alive & (rng.random(n) < 0.90)
@@ -709,117 +703,3 @@ def _write_monthly(path: Path, seed: int, f: _Firms, p: _Panel, tags: _Tags, n: 
         pa.array(cat["emp"][order]),
     ]
     return write_csv(path, [c.header for c in MONTHLY.columns], arrays, bom=True)
-
-
-# ---------------------------------------------------------------- events
-
-_PENALTIES = (
-    "未按规定办理变更登记，罚款{x}万元",
-    "消防安全检查不合格，责令改正并罚款{x}万元",
-    "发布虚假广告，罚款{x}万元",
-    "未依法履行环境影响评价手续，罚款{x}万元",
-    "产品质量抽检不合格，没收违法所得并罚款{x}万元",
-)
-_ABNORMAL = (
-    "未按规定公示年度报告",
-    "通过登记的住所或者经营场所无法联系",
-    "公示企业信息隐瞒真实情况、弄虚作假",
-)
-_HONOURS = (
-    "认定为省级工程技术研究中心",
-    "认定为市级企业技术中心",
-    "入选省级创新型中小企业名单",
-    "获市科学技术进步奖二等奖",
-    "获评高新区优秀创新企业",
-)
-
-
-def _write_events(path: Path, seed: int, f: _Firms, tags: _Tags, p: _Panel, n: int) -> int:
-    rng = stream(seed, "zone.events")
-    ct = class_table()
-    events: list[tuple[int, str, int, str]] = []
-    end = days_of(2024, 12, 31)
-
-    def day_after(start: int, lo_year: int = 2016) -> int:
-        lo = max(start + 30, days_of(lo_year))
-        if lo >= end:
-            return end
-        return lo + int(rng.integers(0, end - lo))
-
-    for i, d in tags.hitech_first.items():
-        events.append((i, "高新技术企业首次认定", d, "首次认定为国家高新技术企业，有效期三年"))
-        for r in tags.hitech_renewals[i]:
-            events.append((i, "高新技术企业重新认定", r, "通过高新技术企业重新认定"))
-    cities = FICTIONAL_CITIES
-    for i in range(n):
-        found = int(f.founded[i])
-        stop = int(f.exit_day[i]) if f.exit_day[i] >= 0 else end
-        status = STATUS_NAMES[int(f.status[i])]
-        u = rng.random(8)
-        park = PARKS[int(f.park[i])].full
-        if u[0] < 0.05 and found + 400 < stop:
-            d = found + 365 + int(rng.integers(0, stop - found - 365))
-            events.append((i, "迁入", d, f"自{cities[int(rng.integers(0, len(cities)))]}迁入{park}"))
-        if status == "迁出":
-            events.append((i, "迁出", stop, f"迁往{cities[int(rng.integers(0, len(cities)))]}"))
-        if u[1] < 0.03:
-            for _ in range(int(rng.integers(1, 3))):
-                x = _wan_str(int(rng.integers(1, 60)) * 1_000_000 // 2 // 100 * 100)
-                text = _PENALTIES[int(rng.integers(0, len(_PENALTIES)))].format(x=x)
-                events.append((i, "行政处罚", min(day_after(found), stop), text))
-        bad_standing = status == "吊销"
-        if u[2] < (0.5 if bad_standing else 0.035):
-            events.append(
-                (
-                    i,
-                    "经营异常",
-                    min(day_after(found), stop),
-                    f"列入经营异常名录：{_ABNORMAL[int(rng.integers(0, len(_ABNORMAL)))]}",
-                )
-            )
-        if u[3] < (0.15 if bad_standing else 0.001):
-            events.append(
-                (
-                    i,
-                    "严重违法失信",
-                    min(day_after(found, 2019), stop),
-                    "列入严重违法失信名单（被列入经营异常名录届满3年仍未履行相关义务）",
-                )
-            )
-        if GROUPS[int(f.group[i])].tech and u[4] < 0.03:
-            events.append((i, "荣誉", day_after(found, 2018), _HONOURS[int(rng.integers(0, len(_HONOURS)))]))
-        if ct.sections[int(f.cls[i])] == "C" and u[5] < 0.001:
-            events.append(
-                (
-                    i,
-                    "重大安全事故",
-                    min(day_after(found), stop),
-                    "生产车间发生安全生产事故造成人员受伤，已责令停产整顿",
-                )
-            )
-        if u[6] < 0.004:
-            events.append(
-                (i, "劳资纠纷", min(day_after(found), stop), "拖欠员工工资引发劳动争议，已调解结案")
-            )
-    r24 = np.where(p.present[:n, -1], p.revenue[:n, -1], 0)
-    for i in np.argsort(-r24, kind="stable")[:10].tolist():
-        if rng.random() < 0.5:
-            amount = int(rng.integers(2, 30))
-            events.append(
-                (
-                    i,
-                    "一事一议协议",
-                    day_after(int(f.founded[i]), 2019),
-                    f"与高新区管委会签订一事一议协议，承诺新增投资{amount}亿元",
-                )
-            )
-    seen: set[tuple[int, str, int]] = set()
-    rows: list[list[str]] = []
-    for i, kind, d, text in sorted(events, key=lambda e: (e[0], e[2], e[1])):
-        key = (i, kind, d)
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append([str(f.uscc[i]), kind, _iso(d), text])
-    write_rows_csv(path, [c.header for c in EVENTS.columns], rows, encoding="utf-8-sig")
-    return len(rows)
