@@ -186,13 +186,14 @@ def header(col: Col, t: Translator) -> str:
 
 def to_xlsx(table: DataTable, t: Translator) -> bytes:
     """*table* as one Excel sheet: its title, the headers (bold), then a row per row, written with
-    XlsxWriter (about twice openpyxl's speed on a 120,000-row results export). Money is written
+    XlsxWriter row by row (``constant_memory``: the sheet streams to a temporary file), about twice
+    openpyxl's speed at no more memory (``benchmarks/xlsx_bench.py``). Money is written
     from a :class:`~decimal.Decimal`, as its exact decimal text (no float on the way); text is
     always text, never a formula (no formula injection through a firm's name)."""
     import xlsxwriter
 
     buf = io.BytesIO()
-    options = {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+    options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
                "strings_to_urls": False, "default_date_format": "yyyy-mm-dd h:mm:ss"}  # fmt: skip
     wb = xlsxwriter.Workbook(buf, options)
     ws = wb.add_worksheet(table.name[:31])
