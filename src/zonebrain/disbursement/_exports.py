@@ -118,7 +118,10 @@ def _publicity_text(batch: Batch, table: pa.Table, contact: str) -> list[str]:
         note = f" (原因: {batch.publicity_note})" if batch.publicity_note else ""
         period = f"公示期: {start} 至 {end}, 已于 {closed} 提前结束{note}。"
     if batch.status in (BatchStatus.APPROVED, BatchStatus.PAID):  # a record: no call for objections
-        objections = f"公示已结束, 期间提出的异议均已在审批前处理 (见兑现批次 #{batch.id} 的记录)。"
+        objections = (
+            f"公示已结束, 期间提出的异议均已在审批前处理 (见兑现批次 #{batch.id} 的记录); "
+            f"对兑现结果有疑问的, 请向{contact}反映。"
+        )
     else:
         objections = f"公示期内对名单有异议的, 请以书面形式实名向{contact}反映。"
     return [intro, period, objections]
