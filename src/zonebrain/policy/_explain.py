@@ -105,13 +105,15 @@ def parameter_text(kind: str, value: int | Fraction | None) -> str:
     return rate_text(Fraction(value))
 
 
-def value_text(fact: str | None, value: Any) -> str:
-    """A value read by a condition: money facts (fen) in 元, the rest as they are."""
+def value_text(fact: str | None, value: Any, words: Words | None = None) -> str:
+    """A value read by a condition: money facts (fen) in 元, the rest as they are (by *words*: the
+    money in its unit, a registered value such as a status by its name in that language)."""
+    w = words or ZH
     if value is None:
         return ""
     if fact in MONEY_FACTS and isinstance(value, int) and not isinstance(value, bool):
-        return yuan_text(value)
-    return str(value)
+        return w.money(value)
+    return w.term(str(value))
 
 
 OP_ZH = {
@@ -398,7 +400,7 @@ def explain(lib: Library, trace: str | dict[str, Any], words: Words | None = Non
                 ref=str(c.get("ref", "")),
                 test=str(c.get("test", "")),
                 value=c.get("value"),
-                value_text=value_text(fact, c.get("value")),
+                value_text=value_text(fact, c.get("value"), w),
                 result=result,
                 label=(w.label(leaf.label) if leaf.label else default_label(leaf, _year(period), w))
                 if leaf is not None

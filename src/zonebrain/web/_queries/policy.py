@@ -9,7 +9,6 @@ runs is read fresh (a run recorded by the CLI shows at once).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -35,10 +34,9 @@ from zonebrain.policy._store import results_table, run_summary
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal, scope_key
 from zonebrain.web._errors import NotFound
-from zonebrain.web._i18n import term
 from zonebrain.web._queries._common import field_names, park_names, resolve_park
 from zonebrain.web._queries.enterprises import _one as enterprise_row
-from zonebrain.web._queries.policy_words import EN_WORDS, rule_text, yuan_en
+from zonebrain.web._queries.policy_words import EN_WORDS, rule_text
 from zonebrain.web._tables import Col, DataTable
 
 if TYPE_CHECKING:
@@ -586,11 +584,6 @@ def traces(ctx: WebContext, p: Principal, run_id: str, uscc: str, locale: str = 
     items: list[dict[str, Any]] = []
     for r in found:
         ex: Explained = explain(lib, r["trace"], EN_WORDS if locale == "en" else None)
-        if locale == "en":  # amounts read in yuan, not 元
-            shown = tuple(
-                dataclasses.replace(c, value_text=term("en", yuan_en(c.value_text))) for c in ex.conditions
-            )
-            ex = dataclasses.replace(ex, conditions=shown)
         items.append(
             {
                 "policy_id": r["policy_id"],

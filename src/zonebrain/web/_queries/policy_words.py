@@ -91,8 +91,3 @@ def rule_text(rule: str, locale: str = "zh-CN") -> str:
         return rule
     named = _FIELD_CODE.sub(_field_code_en, en)
     return named if locale == "en" else f"{zh} / {named}"
-
-
-def yuan_en(text: str) -> str:
-    """``84,157.00 元`` → ``84,157.00 yuan`` (other values as they are)."""
-    return text[: -len(" 元")] + " yuan" if text.endswith(" 元") else text
