@@ -44,15 +44,6 @@ def input_errors() -> Iterator[None]:
         raise typer.Exit(code=2) from None
 
 
-def out_file(path: Path, *allowed: str) -> None:
-    """Refuse an ``--out`` file of another type than *allowed* before anything is opened (exit 2,
-    inside :func:`input_errors`)."""
-    if path.suffix.lower() not in allowed:
-        raise InputError(
-            f"不支持的文件类型 '{path.name}' (unsupported file type); 可用 / use: {', '.join(allowed)}"
-        )
-
-
 def parse_day(text: str) -> dt.date:
     """A date option written YYYY-MM-DD: every date option of the CLI reads it here, with the
     forms' parser (:func:`zonebrain.core.clock.parse_day`)."""

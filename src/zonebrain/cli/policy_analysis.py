@@ -21,7 +21,7 @@ from rich.table import Table
 from zonebrain import disbursement, policy
 from zonebrain.appstore import open_existing_app_store
 from zonebrain.cli import _common
-from zonebrain.core.errors import InputError
+from zonebrain.core.errors import InputError, out_suffix
 from zonebrain.core.money import display_fen
 from zonebrain.policy._edit import check_budget_rule, with_family, with_policy
 from zonebrain.policy._format import share_text
@@ -338,7 +338,7 @@ def whatif_cmd(
     the budget-pool effect. Nothing is recorded."""
     with _common.input_errors():
         if out is not None:
-            _common.out_file(out, ".xlsx")
+            out_suffix(out, ".xlsx")
         if as_of is not None and run_id is not None:
             raise InputError(
                 "--as-of 与 --run 不能同时给出: 基线运行自带基准日 (give --as-of for a fresh baseline, or "
@@ -408,7 +408,7 @@ def coverage_cmd(
     decide the most cases (from the run --run, default the latest)."""
     with _common.input_errors():
         if out is not None:
-            _common.out_file(out, ".xlsx")
+            out_suffix(out, ".xlsx")
         lib = policy.load_library(folder)
         sources: dict[str, Any] = {f: "data" for f in data_facts or []}
         with _common.warehouse(read_only=True) as wh:

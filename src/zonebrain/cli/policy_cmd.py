@@ -22,7 +22,7 @@ from zonebrain import disbursement, policy
 from zonebrain.appstore import AppStore, ConcurrentUpdate, User, default_app_db_url, open_app_store
 from zonebrain.cli import _common, policy_analysis, policy_check_cmd
 from zonebrain.core.clock import beijing_text, beijing_today
-from zonebrain.core.errors import InputError
+from zonebrain.core.errors import InputError, out_suffix
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import batch_status
 from zonebrain.disbursement._exports import VERIFY_LABELS, list_order, write_ledger
@@ -612,7 +612,7 @@ def publicity_cmd(
     """导出公示名单 (企业名称、脱敏信用代码、政策、条款、金额)。
     Export the public list (name, masked USCC, policy, clause, amount) as Excel or Word."""
     with _common.input_errors():
-        _common.out_file(out, ".xlsx", ".docx")
+        out_suffix(out, ".xlsx", ".docx")
     with _flow(app_db) as (d, store):
         path = d.export_publicity(_user(store, user), batch_id, out)
     _common.console.print(f"已导出公示名单 (exported) → {path}", highlight=False)
@@ -627,7 +627,7 @@ def notify_cmd(
 ) -> None:
     """导出待通知企业名单 (已审批或已兑现)。 Export the enterprises to notify (approved or paid)."""
     with _common.input_errors():
-        _common.out_file(out, ".xlsx")
+        out_suffix(out, ".xlsx")
     with _flow(app_db) as (d, store):
         path = d.export_notify(_user(store, user), batch_id, out, parks=_park_names())
     _common.console.print(f"已导出通知名单 (exported) → {path}", highlight=False)
@@ -657,7 +657,7 @@ def ledger_cmd(
         return
     if out is not None:
         with _common.input_errors():
-            _common.out_file(out, ".xlsx")
+            out_suffix(out, ".xlsx")
     with _flow(app_db) as (d, _store):
         rows = d.ledger.entries(uscc=uscc)
     if out is not None:
@@ -736,7 +736,7 @@ def verify_list(
     with _common.input_errors():  # an unknown status, file type or a missing --user: bad input (exit 2)
         wanted = None if status is None else parse_status(status)
         if out is not None:
-            _common.out_file(out, ".xlsx")
+            out_suffix(out, ".xlsx")
             if user is None:
                 raise InputError("导出须给出操作人 --user (exporting needs --user for the audit log)")
     with _flow(app_db) as (d, store):

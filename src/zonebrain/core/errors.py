@@ -17,6 +17,8 @@ Messages say what happened, where (file, row, column, value) and what to do next
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class ZoneBrainError(Exception):
     """Base of every error ZoneBrain raises on purpose."""
@@ -93,3 +95,14 @@ class StorageError(ZoneBrainError):
         self.table = table
         self.statement = statement
         self.original = original
+
+
+def out_suffix(path: Path, *allowed: str) -> str:
+    """*path*'s suffix (lower case) when it is one of *allowed*, else the :class:`InputError` every
+    writer of a file gives for another type (checked before anything is opened or computed)."""
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise InputError(
+            f"不支持的文件类型 '{path.name}' (unsupported file type); 可用 / use: {', '.join(allowed)}"
+        )
+    return suffix

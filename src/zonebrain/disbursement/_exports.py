@@ -17,7 +17,7 @@ import pyarrow as pa
 from zonebrain import policy
 from zonebrain.core import settings
 from zonebrain.core.clock import beijing
-from zonebrain.core.errors import InputError
+from zonebrain.core.errors import out_suffix
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._model import (
     ITEM_LABELS,
@@ -77,15 +77,6 @@ def publicity_table(items: Sequence[Item]) -> pa.Table:
     )
 
 
-def _suffix(path: Path, allowed: tuple[str, ...]) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in allowed:
-        raise InputError(
-            f"不支持的文件类型 '{path.name}' (unsupported file type); 可用 / use: {', '.join(allowed)}"
-        )
-    return suffix
-
-
 def publicity_contact(contact: str | None = None) -> str:
     """Where to raise an objection to a 公示 list (printed in its 说明 and Word text): *contact*, else
     the ``publicity_contact`` setting (``$ZONEBRAIN_PUBLICITY_CONTACT``; default the 兑现 office of
@@ -135,7 +126,7 @@ def write_publicity(
     to *contact* (:func:`publicity_contact`); returns the path and the row count."""
     contact = publicity_contact(contact)
     path = Path(path)
-    suffix = _suffix(path, (".xlsx", ".docx"))
+    suffix = out_suffix(path, ".xlsx", ".docx")
     table = publicity_table(items)
     title = f"{batch.title}公示名单"
     if suffix == ".xlsx":
@@ -229,7 +220,7 @@ def write_notify(
     """The enterprises to notify (.xlsx): one sheet per enterprise, one per award, and (given the
     *batch*) a 说明 sheet saying which batch, year and run the list is of."""
     path = Path(path)
-    _suffix(path, (".xlsx",))
+    out_suffix(path, ".xlsx")
     summary, detail = notify_tables(items, parks)
     sheets = {"通知企业": summary, "兑现明细": detail}
     if batch is not None:
@@ -256,7 +247,7 @@ def write_ledger(entries: Sequence[LedgerEntry], path: Path | str) -> tuple[Path
     """The payment ledger (.xlsx), one row per entry in the order given: amounts exact in 元, times
     in Beijing, reversed entries kept and marked (they pay nothing); returns the path and rows."""
     path = Path(path)
-    _suffix(path, (".xlsx",))
+    out_suffix(path, ".xlsx")
 
     def when(at: dt.datetime | None) -> str | None:
         return None if at is None else beijing(at).strftime("%Y-%m-%d %H:%M:%S")
@@ -403,7 +394,7 @@ def write_verification(
     """The 待核实 queue (.xlsx): per enterprise what it still has to provide and its requests'
     statuses, then every request with its clause's title (:func:`verification_tables`)."""
     path = Path(path)
-    _suffix(path, (".xlsx",))
+    out_suffix(path, ".xlsx")
     summary, detail = verification_tables(requests, parks, clauses)
     export_excel({"待核实企业": summary, "待核实明细": detail}, path, VERIFY_HEADERS)
     return path, summary.num_rows
