@@ -135,15 +135,14 @@ def check_policies_apply(lib: Library, period: int) -> None:
     authors (file, line, add a since)."""
     from zonebrain.policy._cases import applies_from
 
-    late = {p.id: applies_from(p) for p in lib.policies.values() if applies_from(p) > period}
+    applies = {p.id: applies_from(p) for p in lib.policies.values()}
+    late = sorted((pid, year) for pid, year in applies.items() if year > period)
     if late:
-        listed = "、".join(f"{pid} 自 {year} 年度起" for pid, year in sorted(late.items()))
-        first = max(late.values())
+        first = max(year for _, year in late)
         raise InputError(
-            f"{period} 年度早于政策的适用年度 ({listed}), 不能测算; 请测算 {first} 年度及以后 "
-            f"(the period {period} is before some policies apply: "
-            f"{', '.join(f'{pid} from {year}' for pid, year in sorted(late.items()))}; "
-            f"give {first} or a later period)"
+            f"{period} 年度早于政策的适用年度 ({'、'.join(f'{pid} 自 {year} 年度起' for pid, year in late)}), "
+            f"不能测算; 请测算 {first} 年度及以后 (the period {period} is before some policies apply: "
+            f"{', '.join(f'{pid} from {year}' for pid, year in late)}; give {first} or a later period)"
         )
 
 
