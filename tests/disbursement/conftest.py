@@ -18,7 +18,7 @@ import pytest
 from tests.disbursement._data import AS_OF, C, build
 from zonebrain import policy
 from zonebrain.appstore import AppStore, Role, User
-from zonebrain.disbursement import Disbursement, RunRows, load_run
+from zonebrain.disbursement import Disbursement, Item, RunRows, load_run
 from zonebrain.storage import Warehouse, open_warehouse
 
 PASSWORD = "a-long-password"
@@ -49,9 +49,15 @@ class People:
     """Another leader."""
     admin: User
     li: User
-    """Park officer of 梧桐 (wutong)."""
+    """Park officer of 梧桐 (wutong): firms A and C."""
+    sun: User
+    """Park officer of 石佛 (shifo): firms B and D."""
     firm_c: User
     """Enterprise user of firm C."""
+
+    def officer(self, item: Item) -> User:
+        """The park officer of *item*'s park: officers record objections to their park's items only."""
+        return self.li if item.park_id == self.li.park_id else self.sun
 
 
 @pytest.fixture
@@ -64,6 +70,7 @@ def people(store: AppStore) -> People:
         zhou=add("zhou", PASSWORD, Role.LEADER),
         admin=add("admin", PASSWORD, Role.ADMIN),
         li=add("li", PASSWORD, Role.PARK_OFFICER, park_id="wutong"),
+        sun=add("sun", PASSWORD, Role.PARK_OFFICER, park_id="shifo"),
         firm_c=add("firm_c", PASSWORD, Role.ENTERPRISE_USER, uscc=C),
     )
 

@@ -142,7 +142,7 @@ def test_a_batch_with_nothing_to_pay_is_refused(
     assert len(d.batches()) == 1
 
 
-# ---- another firm's item (QA 8; another park's: tests/web/test_qa_payout_refusals.py) --------------------------------------------------------
+# ---- another firm's item (QA 8; another park's: below, and tests/web/test_qa_payout_pages.py) --------------------------------------------------------
 
 
 def test_an_objection_to_another_firms_item_says_so(
@@ -152,6 +152,23 @@ def test_an_objection_to_another_firms_item_says_so(
     other = _item(d, b.id, B)  # firm_c is C's user
     with pytest.raises(NotAllowed, match="企业用户无权对其他企业的名单项提出异议"):
         d.object(people.firm_c, other, "数据有误", raised_by="丙公司")
+
+
+def test_an_objection_to_another_parks_item_is_refused_as_the_web_refuses_it(
+    d: Disbursement, store: AppStore, people: People, first_run: RunRows
+) -> None:
+    """QA (thirteenth session): the CLI let the 梧桐 officer record an objection to a 石佛 firm's
+    award, which the web refuses; the service now refuses it for every caller, and audits it."""
+    b = publicized(d, people, first_run)
+    shifo_item = _item(d, b.id, B)
+    with pytest.raises(
+        NotAllowed, match=f"园区专员无权对其他园区的名单项提出异议: 名单项 #{shifo_item} 不属于本园区"
+    ):
+        d.object(people.li, shifo_item, "数据有误", raised_by="匿名")
+    (denied,) = [e for e in store.audit.entries(action="disbursement.object") if e.outcome == "denied"]
+    assert (denied.username, denied.target) == ("li", f"item:{shifo_item}")
+    assert not d.objections(b.id)
+    assert d.object(people.sun, shifo_item, "数据有误", raised_by="匿名").raised_by == "匿名"
 
 
 # ---- the 公示 file after an early close (QA 15) ---------------------------------------------------

@@ -77,7 +77,7 @@ def test_upheld_objection_withdraws_the_item_and_dismissed_keeps_it(
 ) -> None:
     b = publicized(d, people, first_run)
     items = {i.uscc: i for i in d.items(b.id)}
-    o1 = d.object(people.li, items[D].id, "已迁出", raised_by="张三", raised_by_role="群众")
+    o1 = d.object(people.sun, items[D].id, "已迁出", raised_by="张三", raised_by_role="群众")
     o2 = d.object(people.li, items[A].id, "金额有误", raised_by="匿名")
     assert d.items(b.id, status=[ItemStatus.OBJECTED])[0].status is ItemStatus.OBJECTED
     clock.days(7)
@@ -169,13 +169,13 @@ def test_an_objection_after_the_publicity_is_recorded_as_late_and_still_resolved
 ) -> None:
     b = publicized(d, people, first_run)  # 2025-04-01 … 2025-04-07; today is 2025-04-01
     items = d.items(b.id)
-    assert d.object(people.li, items[0].id, "金额有误", raised_by="匿名").late is False
+    assert d.object(people.officer(items[0]), items[0].id, "金额有误", raised_by="匿名").late is False
     clock.days(1)
     b = d.close_publicity(
         people.wang, b.id, reason="管委会决定缩短公示期", expected_version=d.batch(b.id).version
     )
     # still inside the dates, but the period was closed early
-    assert d.object(people.li, items[1].id, "已迁出", raised_by="张三").late is True
+    assert d.object(people.officer(items[1]), items[1].id, "已迁出", raised_by="张三").late is True
     assert [o.late for o in d.objections(b.id)] == [False, True]
     audit = store.audit.entries(action="disbursement.object")
     assert sorted(e.detail["late"] for e in audit) == [False, True]
@@ -189,9 +189,9 @@ def test_an_objection_after_the_last_day_is_late(
     b = publicized(d, people, first_run)
     items = d.items(b.id)
     clock.days(6)  # 2025-04-07: the last day is part of the 公示期
-    assert d.object(people.li, items[0].id, "金额有误", raised_by="匿名").late is False
+    assert d.object(people.officer(items[0]), items[0].id, "金额有误", raised_by="匿名").late is False
     clock.days(1)  # 2025-04-08
-    assert d.object(people.li, items[1].id, "已迁出", raised_by="张三").late is True
+    assert d.object(people.officer(items[1]), items[1].id, "已迁出", raised_by="张三").late is True
 
 
 def test_a_new_batch_keeps_what_an_upheld_objection_withdrew(
@@ -199,7 +199,7 @@ def test_a_new_batch_keeps_what_an_upheld_objection_withdrew(
 ) -> None:
     b = publicized(d, people, first_run)
     items = {i.uscc: i for i in d.items(b.id)}
-    o = d.object(people.li, items[D].id, "已迁出", raised_by="张三")
+    o = d.object(people.sun, items[D].id, "已迁出", raised_by="张三")
     d.resolve(people.liu, o.id, upheld=True, note="属实")
     clock.days(7)
     d.approve(people.wang, b.id, expected_version=d.batch(b.id).version)
@@ -223,7 +223,7 @@ def test_a_cancelled_batchs_withdrawals_do_not_carry_over(
 ) -> None:
     b = publicized(d, people, first_run)
     items = {i.uscc: i for i in d.items(b.id)}
-    o = d.object(people.li, items[D].id, "已迁出", raised_by="张三")
+    o = d.object(people.sun, items[D].id, "已迁出", raised_by="张三")
     d.resolve(people.liu, o.id, upheld=True, note="属实")
     d.cancel(people.chen, b.id, reason="名单有误, 重新生成", expected_version=d.batch(b.id).version)
     again = d.create_batch(people.chen, first_run)
@@ -311,7 +311,7 @@ def test_only_payable_awards_make_an_open_batch_refuse_a_new_one(
     b = publicized(d, people, first_run)
     items = {i.uscc: i for i in d.items(b.id)}
     d.resolve(
-        people.liu, d.object(people.li, items[D].id, "已迁出", raised_by="张三").id, upheld=True, note="属实"
+        people.liu, d.object(people.sun, items[D].id, "已迁出", raised_by="张三").id, upheld=True, note="属实"
     )
     clock.days(7)
     d.pay(people.chen, d.approve(people.wang, b.id, expected_version=d.batch(b.id).version).id)

@@ -96,7 +96,7 @@ def _uphold(d: Disbursement, people: People, run: RunRows) -> tuple[int, int]:
     b = publicized(d, people, run)
     item = next(i for i in d.items(b.id) if i.uscc == D and (i.policy_id, i.clause_id) == HITECH)
     o = d.object(
-        people.li, item.id, "该企业2019年已认定过高新, 非首次", raised_by="匿名", raised_by_role="群众"
+        people.sun, item.id, "该企业2019年已认定过高新, 非首次", raised_by="匿名", raised_by_role="群众"
     )
     d.resolve(people.liu, o.id, upheld=True, note=UPHELD)
     return b.id, item.id

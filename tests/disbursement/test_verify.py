@@ -61,7 +61,7 @@ def test_park_officers_work_their_own_park_only(
 ) -> None:
     d.verification.add_from_run(people.chen, first_run)
     r = d.verification.list()[0]
-    shifo = store.users.add("sun", "a-long-password", people.li.role, park_id="shifo")
+    shifo = people.sun
     with pytest.raises(NotAllowed):
         d.verification.update(shifo, r.id, status="requested", expected_version=r.version)
 
@@ -74,7 +74,7 @@ def test_refused_updates_are_audited_denied(
     d.verification.add_from_run(people.chen, first_run)
     r = d.verification.list()[0]
     investor = store.users.add("zhao", "a-long-password", Role.INVESTMENT_OFFICER)
-    shifo = store.users.add("sun", "a-long-password", Role.PARK_OFFICER, park_id="shifo")
+    shifo = people.sun
     for who in (investor, shifo, people.firm_c):
         with pytest.raises(NotAllowed, match=r"无权处理(其他园区的)?待核实事项"):
             d.verification.update(who, r.id, status="requested", expected_version=r.version, ip="10.0.0.9")

@@ -55,7 +55,7 @@ def test_happy_path_with_audit_and_files(
     assert "2025-04-01 至 2025-04-07" in docx_text(doc)
 
     d_item = items[D, "zz-hitech-first-cert"]
-    o = d.object(p.li, d_item.id, "该企业2024年已迁出高新区", raised_by="匿名", raised_by_role="群众")
+    o = d.object(p.sun, d_item.id, "该企业2024年已迁出高新区", raised_by="匿名", raised_by_role="群众")
     d.resolve(p.liu, o.id, upheld=True, note="经核实属实, 撤回")
     clock.days(7)
     b = d.approve(p.wang, b.id, expected_version=d.batch(b.id).version, note="同意兑现")

@@ -60,12 +60,21 @@ def publicity_started(b: PayoutBatchRow, today: dt.date) -> None:
 
 
 def objection_scope(user: UserRow, item: PayoutItemRow) -> None:
-    """An enterprise user objects to its own items only: refuse another firm's item, saying it is
-    not theirs. (Park officers record objections from anyone; the web keeps them to their park's
-    items, :func:`zonebrain.web._queries.payout.item_in_scope`.)"""
+    """An enterprise user objects to its own items only, a park officer records objections (from
+    anyone) to its own park's items only, as it works the 待核实 queue of its park only: refuse
+    another firm's or park's item, saying so. The web refuses the same before it asks
+    (:func:`zonebrain.web._queries.payout.item_in_scope`); this holds for every other caller (QA:
+    the CLI let a 梧桐 officer object to a 石佛 firm's award)."""
     role = Role(user.role)
     if role is Role.ENTERPRISE_USER and user.uscc != item.uscc:
         raise role.refuse(NotAllowed, "对其他企业的名单项提出异议", "object to other firms' items")
+    if role is Role.PARK_OFFICER and user.park_id != item.park_id:
+        raise role.refuse(
+            NotAllowed,
+            f"对其他园区的名单项提出异议: 名单项 #{item.id} 不属于本园区",
+            f"object to other parks' items: item #{item.id} is outside your park",
+            park_id=user.park_id,
+        )
 
 
 def duplicate_objection(s: Session, item_id: int, text: str, raised_by: str) -> None:
