@@ -157,6 +157,20 @@ class Disbursement:
             q = q.order_by(PayoutItemRow.policy_id, PayoutItemRow.clause_id, PayoutItemRow.uscc)
             return [_convert.item(r) for r in s.scalars(q)]
 
+    def publicized_items(self, uscc: str) -> builtins.list[Item]:
+        """*uscc*'s items on a list now in 公示 (listed, or objected to), by batch, policy and clause:
+        what may still be objected to (an enterprise's self-check page offers it)."""
+        it, bt = PayoutItemRow, PayoutBatchRow
+        with self._store.session() as s:
+            q = (
+                select(it)
+                .join(bt, bt.id == it.batch_id)
+                .where(it.uscc == uscc, bt.status == BatchStatus.PUBLICIZED.value)
+                .where(it.status.in_([ItemStatus.LISTED.value, ItemStatus.OBJECTED.value]))
+                .order_by(it.batch_id, it.policy_id, it.clause_id)
+            )
+            return [_convert.item(r) for r in s.scalars(q)]
+
     def item(self, item_id: int) -> Item:
         with self._store.session() as s:
             return _convert.item(_item_row(s, item_id))

@@ -29,6 +29,7 @@ from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import LIVE
 from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
 from zonebrain.disbursement._exports import clause_title, list_order
+from zonebrain.disbursement._service import RECORDERS
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden, NotFound
 from zonebrain.web._i18n import locale_of
@@ -339,6 +340,48 @@ def item_in_scope(ctx: WebContext, p: Principal, item_id: int) -> disbursement.I
         f"object to other parks' items: item #{it.id} is outside your park {mine}",
         park_id=p.park_scope,
     )
+
+
+def on_the_list(ctx: WebContext, p: Principal, t: Any, uscc: str) -> list[dict[str, Any]]:
+    """*uscc*'s awards on a list now in 公示, for its self-check page (the caller has checked that
+    *p* may see the firm): each with its batch, 公示期, the objections recorded on it and whether *p*
+    may object to it now (``can_object``: the 公示 has begun; an enterprise user, or a role that
+    records objections). QA: an enterprise could object only through the API, the batch pages
+    being staff's."""
+    may = p.role is Role.ENTERPRISE_USER or p.role in RECORDERS
+    d = service(ctx)
+    today = d.today()
+    batches: dict[int, disbursement.Batch] = {}
+    staff = _staff_name(p, t)
+    out = []
+    for i in d.publicized_items(uscc):
+        b = batches.setdefault(i.batch_id, d.batch(i.batch_id))
+        begun = b.publicity_start is None or today >= b.publicity_start
+        said = [
+            {
+                "text": o.text,
+                "raised_by": o.raised_by,
+                "created_at": beijing(o.created_at).strftime("%Y-%m-%d %H:%M"),
+                "resolution_text": t(
+                    f"payout.resolution_{o.resolution}" if o.resolution else "payout.open_objection"
+                ),
+                "resolved_by": staff(o.resolved_by),
+            }
+            for o in d.objections(b.id, item_id=i.id)
+        ]
+        out.append(
+            {
+                "id": i.id, "batch_id": b.id, "batch_title": b.title, "publicity": _publicity(b, t),
+                "policy_name": i.policy_name, "clause_ref": i.clause_ref, "clause_title": i.clause_title,
+                "period_text": period_text(i.period, t), "amount_fen": i.amount_fen, "status": i.status.value,
+                "status_text": t(f"payout.item_{i.status.value}"), "objections": said,
+                "can_object": may and begun,
+                "raised_by": i.enterprise_name if p.role is Role.ENTERPRISE_USER else t("payout.anonymous"),
+                "raised_by_role": t("policy_check.listed_firm") if p.role is Role.ENTERPRISE_USER else "",
+                "not_started": None if begun else t("payout.publicity_not_started", start=b.publicity_start),
+            }
+        )  # fmt: skip
+    return out
 
 
 def objections(ctx: WebContext, p: Principal, batch_id: int) -> list[dict[str, Any]]:

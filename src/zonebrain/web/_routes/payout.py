@@ -296,13 +296,18 @@ def object_form(
     text: Annotated[str, Form(max_length=4000)],
     raised_by: Annotated[str, Form(max_length=128)],
     raised_by_role: Annotated[str, Form(max_length=64)] = "",
+    back: Annotated[Literal["batch", "check"], Form()] = "batch",
 ) -> Response:
+    """An objection from the batch page, or (``back=check``) from the enterprise's self-check page,
+    which an enterprise user returns to: the batch pages are staff's."""
     ctx = context(request)
     with domain_errors(request):
         it = q.item_in_scope(ctx, p, item_id)
         q.service(ctx).object(
             p.user, item_id, text, raised_by=raised_by, raised_by_role=raised_by_role, ip=client_ip(request)
         )
+    if back == "check":
+        return RedirectResponse(f"/policy/check?{urlencode({'uscc': it.uscc})}#on-the-list", status_code=303)
     return _back(it.batch_id)
 
 

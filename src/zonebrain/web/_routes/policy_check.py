@@ -50,6 +50,7 @@ from zonebrain.web._i18n import Translator, locale_of, translate
 from zonebrain.web._queries import policy as q
 from zonebrain.web._queries._common import field_names, year_of
 from zonebrain.web._queries.enterprises import _one as enterprise_row
+from zonebrain.web._queries.payout import on_the_list
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, tr
 from zonebrain.web._routes.policy_check_form import (
@@ -320,6 +321,7 @@ def _page(
     absent: str | None = None,
     provisional: str | None = None,
     uscc_error: str | None = None,
+    listed: list[dict[str, Any]] | None = None,
 ) -> Response:
     tags, events = presence_facts()
     default_year = beijing_today().year - 1
@@ -345,6 +347,7 @@ def _page(
             "events": events,
             "yuan": q.yuan,
             "absent": absent,
+            "listed": listed or [],
         },
         status,
     )
@@ -368,7 +371,8 @@ def check_page(request: Request, p: User, uscc: UsccQuery = None, period: Period
     table = result_table(got.results, tr(request), f"{got.firm['name']} {code}", year)
     export = f"/api/v1/policy/check/{code}?period={year}&format=xlsx"
     shown = {"uscc": code, "uscc_period": year, "absent": got.note, "provisional": got.provisional}
-    return _page(request, p, table=table, export=export, **shown)
+    listed = on_the_list(context(request), p, tr(request), code)
+    return _page(request, p, table=table, export=export, listed=listed, **shown)
 
 
 @pages.post("/policy/check")
