@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from fastapi.testclient import TestClient
 from tests.web._policy_pages import publicized
 from tests.web.conftest import Demo, api_ok, logged_in, private_app, run_now
 from zonebrain.core.clock import beijing_text
-from zonebrain.disbursement import LedgerEntry
+from zonebrain.disbursement import Ledger, LedgerEntry
 from zonebrain.web._context import WebContext
 
 PERIOD = 2024
@@ -111,3 +112,27 @@ def test_an_award_withdrawn_after_an_objection_says_why(users: dict[str, TestCli
     row = _api(users["admin"], done.withdrawn, HITECH)
     assert (row["history"], row["history_batch"], row["status_text"]) == ("withdrawn", done.batch, "已撤回")
     assert row["amount_fen"] is None and UPHELD in row["history_note"]
+
+
+def test_the_whatif_says_how_much_of_its_cost_was_already_paid(
+    history_app: FastAPI, users: dict[str, TestClient], done: Done
+) -> None:
+    """QA: the scenario's cost is the policies' (awards paid since the run still count) and the
+    page did not say so. The note counts exactly the granted rows whose ledger key is live."""
+    c = users["researcher"]
+    run_id = api_ok(c.get("/api/v1/policy/runs"))["rows"][0]["run_id"]
+    body = {"baseline_run_id": run_id, "rates_pct": {"zz-rd-input.rate": "3"}}
+    r = api_ok(c.post("/api/v1/policy/whatif", json=body))
+    (note,) = [w for w in r["warnings"] if "已兑现" in w]
+    ctx: WebContext = history_app.state.zonebrain
+    before = [e for e in Ledger(ctx.store).entries() if not e.reversed and e.period in (str(PERIOD), "once")]
+    assert before, "the fixture paid awards of the period"
+    assert any((e.policy_id, e.clause_id) == RD for e in before)
+    # the rate goes from 2 % to 3 %: the paid R&D awards count at their new amounts after
+    m = re.search(r"模拟前 ([\d,]+) 项 ([\d,.]+) 元, 模拟后 ([\d,]+) 项 ([\d,.]+) 元", note)
+    assert m, note
+    assert int(m.group(1).replace(",", "")) == len(before) == int(m.group(3).replace(",", ""))
+    paid_fen = sum(e.amount_fen for e in before)
+    assert Decimal(m.group(2).replace(",", "")) * 100 == paid_fen  # exact: fen, no float
+    assert Decimal(m.group(4).replace(",", "")) * 100 > paid_fen
+    assert "will not be paid twice" in note

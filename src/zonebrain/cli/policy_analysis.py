@@ -6,9 +6,10 @@ command writes to the warehouse.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +28,7 @@ from zonebrain.policy._edit import check_budget_rule, with_family, with_policy
 from zonebrain.policy._format import share_text
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
+from zonebrain.policy._whatif import paid_note
 from zonebrain.storage import Warehouse
 
 DirOpt = Annotated[
@@ -356,9 +358,9 @@ def whatif_cmd(
             lib, budgets or [], budget_rule, thresholds or [], interpretations or [], files or []
         )
         overrides = _pairs(sets, "--set")
-        # one-time awards: against a recorded run, the payments it saw; a fresh baseline, today's ledger
-        payments = nullcontext(None) if run_id else payment_history(app_db)
-        with payments as history, _common.warehouse(read_only=True) as wh:
+        # one-time awards: against a recorded run, the payments it saw; a fresh baseline, today's
+        # ledger; either way the ledger says how much of the cost is already paid (paid_note)
+        with payment_history(app_db) as ledger, _common.warehouse(read_only=True) as wh:
             r = policy.what_if(
                 wh,
                 lib,
@@ -367,9 +369,12 @@ def whatif_cmd(
                 parameters=overrides,
                 library=scenario,
                 baseline_run_id=run_id,
-                history=history,
+                history=None if run_id else ledger,
             )
             parks = _park_names(wh)
+            if isinstance(ledger, disbursement.Ledger):
+                note = paid_note(r, lib, ledger.live_keys())
+                r = dataclasses.replace(r, notes=(note,)) if note else r
     base = f"运行 run {r.baseline_run_id}" if r.baseline_run_id else "重新测算 fresh evaluation"
     notes = r.warnings()  # a provisional period, an as-of date after today: as the web says them
     for note in notes:

@@ -15,7 +15,7 @@ come from the compact forms (see ``_notes``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -77,6 +77,9 @@ class WhatIf:
     pool_before/after_fen, requested_before/after_fen (the members' awards before the pool),
     granted_before/after_fen, share_before/after (granted / requested, display only)."""
 
+    notes: tuple[str, ...] = ()
+    """What the caller adds to :meth:`warnings` (the web: how much of the cost was already paid)."""
+
     def winners(self, n: int | None = None) -> pa.Table:
         """Enterprises that gain, largest gain first."""
         t = self.changes.filter(pc.greater(self.changes["delta_fen"], 0))
@@ -100,7 +103,7 @@ class WhatIf:
                 f"基准日 {self.as_of} 晚于今天 ({today}, 北京时间), 仅预演: 该日的数据尚未发生 (the as-of "
                 f"date {self.as_of} is after today: a preview only, its data do not exist yet)"
             )
-        return out
+        return [*out, *self.notes]
 
     def share(self, family_id: str, side: str = "after") -> Fraction | None:
         """The exact share of the requested awards a family's pool grants (None: nothing requested)."""
@@ -498,4 +501,32 @@ def what_if(
         by_park=by_park,
         changes=changes,
         budget=budget_effect(before, after),
+    )
+
+
+def paid_note(r: WhatIf, lib: Library, keys: Collection[tuple[str, str, str, str]]) -> str | None:
+    """How much of each side's cost the payment ledger already holds (*keys*: its live keys; *lib*: the library run, for which awards are one-time), as a
+    note, or None when none of it: the cost is the policy's (what it grants for the period), so an
+    award paid since the data were gathered is in it, and will not be paid twice (QA: the page
+    did not say so). A one-time award's key is ``once``, an annual one's the period."""
+    once = {(p.id, c.id) for p in lib.policies.values() for c in p.clauses if c.once}
+    period = str(r.period)
+    counted = []
+    for side in ("before", "after"):
+        granted = r.rows.filter(pc.greater(pc.fill_null(r.rows[f"amount_{side}_fen"], 0), 0))
+        n = fen = 0
+        cols = (granted[c].to_pylist() for c in ("uscc", "policy_id", "clause_id", f"amount_{side}_fen"))
+        for uscc, pid, cid, amount in zip(*cols, strict=True):
+            if (uscc, pid, cid, "once" if (pid, cid) in once else period) in keys:
+                n, fen = n + 1, fen + amount
+        counted.append((n, fen))
+    (nb, fb), (na, fa) = counted
+    if not (nb or na):
+        return None
+    yb, ya = yuan_text(fb), yuan_text(fa)
+    return (
+        f"成本按政策口径计算, 含 {period} 年度已兑现的奖励 (见支付台账, 不会重复支付): 模拟前 {nb:,} 项 "
+        f"{yb}, 模拟后 {na:,} 项 {ya} (the costs are the policies': they include awards already paid for "
+        f"{period}, which will not be paid twice: before {nb:,} awards, {yb[:-2]} yuan; after {na:,}, "
+        f"{ya[:-2]} yuan)"
     )

@@ -36,6 +36,7 @@ from zonebrain.policy._coverage import FACT_SOURCES, unseen_registers
 from zonebrain.policy._edit import COMPARISONS
 from zonebrain.policy._format import MONEY_FACTS, _fen, _rate, share_text
 from zonebrain.policy._store import results_table
+from zonebrain.policy._whatif import paid_note
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
@@ -340,7 +341,7 @@ def run(ctx: WebContext, as_of: dt.date | None, baseline_run_id: str | None, sc:
     if baseline_run_id:
         run_info(ctx, baseline_run_id)  # 404 for an unknown run
     with ctx.pool.reader() as wh:
-        return pol.what_if(
+        r = pol.what_if(
             wh,
             library(),
             None if baseline_run_id else as_of,
@@ -349,6 +350,8 @@ def run(ctx: WebContext, as_of: dt.date | None, baseline_run_id: str | None, sc:
             baseline_run_id=baseline_run_id or None,
             history=None if baseline_run_id else Ledger(ctx.store),
         )
+    note = paid_note(r, library(), Ledger(ctx.store).live_keys())
+    return replace(r, notes=(note,)) if note else r
 
 
 def is_share(column: str) -> bool:
