@@ -136,3 +136,24 @@ def test_the_whatif_says_how_much_of_its_cost_was_already_paid(
     assert Decimal(m.group(2).replace(",", "")) * 100 == paid_fen  # exact: fen, no float
     assert Decimal(m.group(4).replace(",", "")) * 100 > paid_fen
     assert "will not be paid twice" in note
+
+
+def test_the_runs_summary_counts_what_was_paid_per_clause(
+    history_app: FastAPI, users: dict[str, TestClient], done: Done
+) -> None:
+    """QA: the results said 已兑现 per row, the 按条款汇总 not at all. Its 其中已兑现 per clause is the
+    number of the run's eligible awards whose ledger key (the period, or once) is live."""
+    c = users["admin"]
+    run_id = api_ok(c.get("/api/v1/policy/runs"))["rows"][0]["run_id"]
+    rows = api_ok(c.get(f"/api/v1/policy/runs/{run_id}/summary"))["rows"]
+    ctx: WebContext = history_app.state.zonebrain
+    live = [e for e in Ledger(ctx.store).entries() if not e.reversed]
+    want: dict[tuple[str, str], int] = {}
+    for e in live:
+        if e.period in (str(PERIOD), "once"):
+            want[e.policy_id, e.clause_id] = want.get((e.policy_id, e.clause_id), 0) + 1
+    got = {(r["policy_id"], r["clause_id"]): r["paid"] for r in rows if r["paid"]}
+    assert got == want and sum(got.values()) == len(live)
+    assert all(r["paid"] <= r["eligible"] for r in rows)
+    page = c.get("/policy").text.split('id="policy-summary-table"')[1].split("</table>")[0]
+    assert "其中已兑现" in page

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
@@ -81,6 +82,7 @@ SUMMARY_COLUMNS: Final = [
     Col("undetermined", "policy.status_undetermined", "int"),
     Col("superseded", "policy.status_superseded", "int"),
     Col("amount_fen", "policy.col.amount", "fen", unit="元"),
+    Col("paid", "policy.col.paid_count", "int"),
     Col("policy_id", "policy.col.policy_id"),
     Col("clause_id", "policy.col.clause_id"),
 ]
@@ -398,9 +400,29 @@ def summary(ctx: WebContext, run_id: str, p: Principal | None = None) -> DataTab
             d[r["status"]] = int(r["n"])
         if r["status"] == "eligible":
             d["amount_fen"] += int(r["fen"] or 0)
+    paid = _paid_counts(ctx, run_id, p if scoped else None)
+    for key, d in out.items():
+        d["paid"] = paid.get(key, 0)
     rows = in_library_order(library(), [out[k] for k in sorted(out)])  # reach-10m before reach-100m
     title = "policy.summary_title_scoped" if scoped else "policy.summary_title"
     return DataTable(f"policy_summary_{_safe(run_id)}", title, list(SUMMARY_COLUMNS), rows)
+
+
+def _paid_counts(ctx: WebContext, run_id: str, p: Principal | None) -> dict[tuple[str, str], int]:
+    """Per clause, how many of the run's eligible awards (of the firms *p* may see; None: all) the
+    payment ledger holds (live, by its key, see :func:`_paid_keys`): the summary's 其中已兑现 (QA: the
+    results said 已兑现 per row, the summary not at all). The run's eligible rows are kept per run
+    and scope; the ledger is read on every request (it changes as batches are paid)."""
+
+    def compute(wh: Warehouse) -> list[dict[str, Any]]:
+        res = _scoped(wh, p, run_id) if p is not None else results_table(wh).filter(ibis._.run_id == run_id)
+        got = res.filter((res.status == "eligible") & (res.amount_fen > 0))
+        rows: list[dict[str, Any]] = wh.to_arrow(got.select("uscc", "policy_id", "clause_id")).to_pylist()
+        return rows
+
+    rows = ctx.cache.get(("policy_eligible", run_id, scope_key(p) if p is not None else None), compute)
+    paid = _paid_keys(ctx, run_id, rows)
+    return dict(Counter((r["policy_id"], r["clause_id"]) for r in rows if paid(r)))
 
 
 def shown_status(status: str | None, amount_fen: int | None) -> str:
