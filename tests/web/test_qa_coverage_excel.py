@@ -28,3 +28,20 @@ def test_coverage_shares_are_rounded_percentages(clients: dict[str, TestClient])
                     assert cell.value == round(cell.value, 4), (ws.title, h, cell.value)
                     if "占比" in h or "比例" in h:
                         assert cell.number_format == "0.0%", (ws.title, h, cell.number_format)
+
+
+def test_the_coverage_workbook_names_its_run(clients: dict[str, TestClient]) -> None:
+    c = clients["leader"]
+    runs = api_ok(c.get("/api/v1/policy/runs"))["rows"]
+    if not runs:
+        c = clients["researcher"]
+        api_ok(c.post("/api/v1/policy/runs", json={"as_of": "2025-03-31"}), 201)
+        runs = api_ok(c.get("/api/v1/policy/runs"))["rows"]
+    run = runs[0]
+    wb = openpyxl.load_workbook(
+        io.BytesIO(c.get(f"/api/v1/policy/coverage?format=xlsx&run={run['run_id']}").content)
+    )
+    assert wb.sheetnames[0] == "说明 about"
+    about = {str(r[0]): str(r[1]) for r in wb["说明 about"].iter_rows(min_row=2, values_only=True)}
+    assert about["测算 run"] == run["run_id"]
+    assert about["基准日 as-of date"] == str(run["as_of"])[:10]

@@ -416,9 +416,12 @@ def coverage_cmd(
             out_suffix(out, ".xlsx")
         lib = policy.load_library(folder)
         sources: dict[str, Any] = {f: "data" for f in data_facts or []}
+        from zonebrain.web._queries.policy_analysis import coverage_about, coverage_sheets
+
         with _common.warehouse(read_only=True) as wh:
             run_id = run_id or latest_run(wh)
             c = policy.coverage(lib, wh=wh, run_id=run_id, sources=sources)
+            about = coverage_about(wh, run_id, tuple(data_facts or ())) if out is not None else None
     t = Table(
         "政策/条款 clause", "引用 ref", "免申即享 from data", "需企业申报 declared", title="条款覆盖 clauses"
     )
@@ -461,10 +464,8 @@ def coverage_cmd(
                 str(row["firms"]),
             )  # fmt: skip
         _common.console.print(m)
-    if out is not None:  # the web's sheets: 来源 and 免申即享 in words
-        from zonebrain.web._queries.policy_analysis import coverage_sheets
-
-        _write(coverage_sheets(c), out)
+    if out is not None:  # the web's sheets: 来源 and 免申即享 in words, the run named first
+        _write(coverage_sheets(c, about=about), out)
 
 
 def register(app: typer.Typer) -> None:

@@ -29,12 +29,15 @@ import pyarrow.compute as pc
 
 from zonebrain import policy as pol
 from zonebrain.appstore import Role
+from zonebrain.core.clock import beijing_text, utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import FEN_PER
 from zonebrain.disbursement import Ledger
 from zonebrain.policy._coverage import FACT_SOURCES, unseen_registers
 from zonebrain.policy._edit import COMPARISONS
 from zonebrain.policy._format import MONEY_FACTS, _fen, _rate, share_text
+from zonebrain.policy._notes import run_period
+from zonebrain.policy._run import default_period
 from zonebrain.policy._store import results_table
 from zonebrain.policy._whatif import paid_note
 from zonebrain.storage import Warehouse
@@ -676,11 +679,34 @@ def unseen_text(c: pol.Coverage, locale: str, t: Translator) -> str | None:
     return t("coverage.unseen_note", n=len(items), items="; ".join(items))
 
 
-def coverage_sheets(c: pol.Coverage, t: Translator = _zh) -> dict[str, pa.Table]:
+def coverage_about(wh: Warehouse, run_id: str | None, data_facts: tuple[str, ...] = ()) -> pa.Table:
+    """The 说明 sheet of a coverage file: which run it counts (its id, as-of date and period), the
+    facts treated as held, and when it was exported (QA: the file did not name its run)."""
+    items, values = [], []
+    if run_id is None:
+        items.append("测算 run")
+        values.append("无 (仅条款覆盖) none: clause coverage only")
+    else:
+        runs = wh.table("policy_runs")
+        (row,) = wh.to_arrow(runs.filter(runs.run_id == run_id).select("as_of")).to_pylist()
+        period = run_period(wh, run_id) or default_period(row["as_of"])
+        items += ["测算 run", "基准日 as-of date", "考核年度 period"]
+        values += [run_id, row["as_of"].isoformat(), str(period)]
+    if data_facts:
+        items.append("视为已有政府数据 facts treated as held")
+        values.append("、".join(data_facts))
+    items.append("导出时间 (北京时间) exported (Beijing time)")
+    values.append(beijing_text(utcnow()))
+    return pa.table({"item": items, "value": values})
+
+
+def coverage_sheets(
+    c: pol.Coverage, t: Translator = _zh, about: pa.Table | None = None
+) -> dict[str, pa.Table]:
     """Coverage's Excel sheets, for the web and ``zonebrain policy coverage --out`` alike, with the
     codes in words as the page shows them: 来源 ``declared`` → 企业申报, ``data`` → 政府数据, and
-    免申即享 是/否 rather than TRUE/FALSE (in *t*'s language)."""
-    out = {}
+    免申即享 是/否 rather than TRUE/FALSE (in *t*'s language); *about* (:func:`coverage_about`) first."""
+    out = {} if about is None else {"说明 about": about}
     for name, table in c.sheets().items():
         if "source" in table.column_names:
             words = [None if v is None else t(f"coverage.source_{v}") for v in table["source"].to_pylist()]

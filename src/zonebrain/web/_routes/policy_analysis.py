@@ -294,5 +294,7 @@ def coverage_api(
     run_id = run or pq.latest_run_id(ctx)
     c = q.coverage(ctx, run_id, _facts(data))
     if format == "xlsx":
-        return _excel(q.coverage_sheets(c, tr(request)), "policy-coverage.xlsx")
+        with ctx.pool.reader() as wh:
+            about = q.coverage_about(wh, run_id, _facts(data))
+        return _excel(q.coverage_sheets(c, tr(request), about), "policy-coverage.xlsx")
     return JSONResponse(q.coverage_json(c, run_id))
