@@ -68,6 +68,35 @@ def test_errors_end_with_a_nonzero_code_and_no_traceback(tmp_path: Path) -> None
     assert "--as-of" in no_as_of.stderr
     for r in (no_as_of, not_an_integer, refused):
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    # the parser's English comes after the same in Chinese (QA: typer's errors were English only)
+    assert "用法错误 (usage error): 缺少选项 --as-of; 用法见 " in no_as_of.stderr  # … policy run --help
+    assert "的值无效: 须为整数; 用法见 " in not_an_integer.stderr, not_an_integer.stderr
+    assert no_as_of.stderr.index("用法错误") < no_as_of.stderr.index("Missing option")
+
+
+def test_usage_errors_read_in_chinese_first() -> None:
+    """Each kind of parser error, worded from the exception's fields (no subprocess needed)."""
+    from zonebrain.cli._usage import chinese
+    from zonebrain.cli.main import app
+
+    def said(*args: str) -> str:
+        try:
+            app(list(args), standalone_mode=False, prog_name="zonebrain")
+        except Exception as exc:  # the parser's own exception classes
+            return chinese(exc)
+        raise AssertionError(f"{args} parsed")
+
+    assert said("policy", "run", "--as-o", "2025-01-01") == (
+        "没有选项 --as-o; 相近的选项: --as-of; 用法见 zonebrain policy run --help"
+    )
+    assert said("policy", "nosuch") == "没有命令 'nosuch'; 用法见 zonebrain policy --help"
+    assert said("policy", "explain") == "缺少参数 uscc; 用法见 zonebrain policy explain --help"
+    assert (
+        said("policy", "run", "--period", "abc")
+        == "--period 的值无效: 须为整数; 用法见 zonebrain policy run --help"
+    )
+    assert said("policy", "run", "--as-of").startswith("选项 --as-of 需要一个值")
+    assert said("policy", "run", "--as-of", "2025-03-31", "extra").startswith("多余的参数: extra")
 
 
 def test_reading_an_empty_data_dir_says_to_import_first(tmp_path: Path) -> None:
