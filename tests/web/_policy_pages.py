@@ -25,9 +25,9 @@ def detail(r: Any) -> dict[tuple[str, ...], str]:
     return {tuple(d["loc"]): d["msg"] for d in r.json()["error"]["detail"]}
 
 
-def publicized(ctx: WebContext, run_id: str) -> tuple[Disbursement, Batch]:
+def publicized(ctx: WebContext, run_id: str, start: dt.date | None = None) -> tuple[Disbursement, Batch]:
     """A batch of *run_id* created by ``researcher``, reviewed by ``leader`` and in its publicity
-    period (a week from today), through the app's own store."""
+    period (a week from *start*, default today), through the app's own store."""
     researcher, leader = (ctx.store.users.get(n) for n in ("researcher", "leader"))
     assert researcher and leader
     with ctx.pool.reader() as wh:
@@ -35,6 +35,6 @@ def publicized(ctx: WebContext, run_id: str) -> tuple[Disbursement, Batch]:
     d = Disbursement(ctx.store)
     b = d.create_batch(researcher, run)
     b = d.review(leader, b.id, expected_version=b.version)
-    today = d.today()
-    end = today + dt.timedelta(days=6)
-    return d, d.publicize(researcher, b.id, start=today, end=end, expected_version=b.version)
+    start = start or d.today()
+    end = start + dt.timedelta(days=6)
+    return d, d.publicize(researcher, b.id, start=start, end=end, expected_version=b.version)

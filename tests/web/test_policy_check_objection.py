@@ -16,9 +16,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web._policy_pages import publicized
 from tests.web.conftest import PASSWORD, Demo, logged_in, private_app, run_now
 from zonebrain.appstore import Role
-from zonebrain.disbursement import Disbursement, Item, load_run
+from zonebrain.disbursement import Disbursement, Item
 from zonebrain.web._context import WebContext
 
 
@@ -38,26 +39,13 @@ def objection_app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield a
 
 
-def _publicize(ctx: WebContext, run_id: str, start: dt.date) -> tuple[Disbursement, int]:
-    researcher, leader = (ctx.store.users.get(n) for n in ("researcher", "leader"))
-    assert researcher and leader
-    with ctx.pool.reader() as wh:
-        run = load_run(wh, run_id)
-    d = Disbursement(ctx.store)
-    b = d.create_batch(researcher, run)
-    b = d.review(leader, b.id, expected_version=b.version)
-    b = d.publicize(
-        researcher, b.id, start=start, end=start + dt.timedelta(days=6), expected_version=b.version
-    )
-    return d, b.id
-
-
 @pytest.fixture(scope="module")
 def listed(objection_app: FastAPI) -> Iterator[tuple[Listed, dict[str, TestClient]]]:
     ctx: WebContext = objection_app.state.zonebrain
     with logged_in(objection_app, ["researcher"]) as staff:
         run_id = str(run_now(staff["researcher"])["run_id"])
-    d, batch_id = _publicize(ctx, run_id, Disbursement(ctx.store).today())
+    d, b = publicized(ctx, run_id)
+    batch_id = b.id
     items = d.items(batch_id)
     mine = items[0]
     ctx.store.users.add("firmlisted", PASSWORD, Role.ENTERPRISE_USER, uscc=mine.uscc)
@@ -149,7 +137,7 @@ def test_before_the_publicity_begins_the_page_says_when_and_offers_no_form(
     assert not got.d.publicized_items(got.item.uscc)
     assert 'id="on-the-list"' not in clients["firmlisted"].get("/policy/check").text
     tomorrow = got.d.today() + dt.timedelta(days=1)
-    _publicize(ctx, b.run_id, tomorrow)
+    publicized(ctx, b.run_id, tomorrow)
     page = clients["firmlisted"].get("/policy/check").text
     section = re.search(r'<section class="card" id="on-the-list">(.*?)</section>', page, re.S)
     assert section, page[:3000]
