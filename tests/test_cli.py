@@ -97,6 +97,21 @@ def test_usage_errors_read_in_chinese_first() -> None:
     )
     assert said("policy", "run", "--as-of").startswith("选项 --as-of 需要一个值")
     assert said("policy", "run", "--as-of", "2025-03-31", "extra").startswith("多余的参数: extra")
+    assert said("policy", "run", "--as-of", "2025-03-31", "--period", "1999").startswith(
+        "--period 的值无效: 超出允许的范围"
+    )  # QA: it said 无法读取 where the English says the value is out of range
+    # a check of ours already words its reason in Chinese: that reason, not a general one
+    assert said("policy", "batch", "resolve", "1", "--user", "x", "--note", "y").startswith(
+        "--upheld / --dismissed 的值无效: 请在 --upheld (异议成立) 与 --dismissed (不成立) 中恰好选一个"
+    )
+    assert said("policy", "run", "--as-of").endswith("用法见该命令的 --help")  # no command path known
+
+
+def test_a_usage_error_quoting_markup_prints_it_plainly(tmp_path: Path) -> None:
+    """QA: a ``[`` in a wrong command line was read as rich markup, and the message crashed."""
+    (r,) = zb_each(("--data-dir", str(tmp_path / "d"), "policy", "bad[/]"), cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "没有命令 'bad[/]'" in r.stderr
 
 
 def test_reading_an_empty_data_dir_says_to_import_first(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ _INTEGER = re.compile(r"valid integer|is not a valid integer", re.IGNORECASE)
 _NUMBER = re.compile(r"valid number|is not a valid float", re.IGNORECASE)
 _CHOICE = re.compile(r"is not one of|valid choices?", re.IGNORECASE)
 _FOR = re.compile(r"Invalid value for '?(?P<name>[^':]+)'?:")
+_RANGE = re.compile(r"greater than|less than|not in the range|range|at least|at most", re.IGNORECASE)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def chinese(exc: Any) -> str:
@@ -42,8 +44,13 @@ def chinese(exc: Any) -> str:
         needs = "requires an argument" in message
         text = f"选项 {name} 需要一个值" if needs else f"选项 {name} 用法有误"
     elif kind == "BadParameter":
+        said = message.split(":", 1)[-1].strip()
         why = (
-            "须为整数"
+            said.split(" / ")[0]  # a check of ours words it in Chinese already
+            if _CJK.search(said)
+            else "超出允许的范围"
+            if _RANGE.search(message)
+            else "须为整数"
             if _INTEGER.search(message)
             else "须为数字"
             if _NUMBER.search(message)
@@ -60,6 +67,5 @@ def chinese(exc: Any) -> str:
         text = f"多余的参数: {m.group('args')}"
     else:
         text = "命令行用法有误"
-    ctx = getattr(exc, "ctx", None)
-    path = getattr(ctx, "command_path", None) or "zonebrain"
-    return f"{text}; 用法见 {path} --help"
+    path = getattr(getattr(exc, "ctx", None), "command_path", None)
+    return f"{text}; 用法见 {path} --help" if path else f"{text}; 用法见该命令的 --help"

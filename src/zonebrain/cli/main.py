@@ -189,11 +189,12 @@ def main() -> None:
         show = getattr(exc, "show", None)
         if show is None:
             raise
+        from rich.markup import escape
+
         from zonebrain.cli._usage import chinese  # the parser's words are English only
 
-        err_console.print(
-            f"[red]用法错误 (usage error):[/red] {chinese(exc)}", highlight=False, soft_wrap=True
-        )
+        said = escape(chinese(exc))  # the command line's own text is no markup (QA: `a[/x]` crashed)
+        err_console.print(f"[red]用法错误 (usage error):[/red] {said}", highlight=False, soft_wrap=True)
         show()
         sys.exit(int(getattr(exc, "exit_code", 2)))
     if isinstance(code, int) and code:
