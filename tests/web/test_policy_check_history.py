@@ -128,14 +128,20 @@ def test_the_whatif_says_how_much_of_its_cost_was_already_paid(
     before = [e for e in Ledger(ctx.store).entries() if not e.reversed and e.period in (str(PERIOD), "once")]
     assert before, "the fixture paid awards of the period"
     assert any((e.policy_id, e.clause_id) == RD for e in before)
-    # the rate goes from 2 % to 3 %: the paid R&D awards count at their new amounts after
-    m = re.search(r"模拟前 ([\d,]+) 项 ([\d,.]+) 元, 模拟后 ([\d,]+) 项 ([\d,.]+) 元", note)
+    # the rate goes from 2 % to 3 %: the same paid awards are granted on both sides, and the note
+    # gives what the ledger paid for them, not the scenario's higher amounts (QA)
+    m = re.search(
+        r"模拟前其中 ([\d,]+) 项已兑现 \(台账金额 ([\d,.]+) 元\), 模拟后其中 ([\d,]+) 项已兑现 \(台账金额 ([\d,.]+) 元\)",
+        note,
+    )
     assert m, note
     assert int(m.group(1).replace(",", "")) == len(before) == int(m.group(3).replace(",", ""))
     paid_fen = sum(e.amount_fen for e in before)
-    assert Decimal(m.group(2).replace(",", "")) * 100 == paid_fen  # exact: fen, no float
-    assert Decimal(m.group(4).replace(",", "")) * 100 > paid_fen
-    assert "will not be paid twice" in note
+    assert (
+        Decimal(m.group(2).replace(",", "")) * 100 == paid_fen == Decimal(m.group(4).replace(",", "")) * 100
+    )
+    assert "既不补发也不追回" in note
+    assert "never paid twice" in note
 
 
 def test_the_runs_summary_counts_what_was_paid_per_clause(
@@ -156,4 +162,4 @@ def test_the_runs_summary_counts_what_was_paid_per_clause(
     assert got == want and sum(got.values()) == len(live)
     assert all(r["paid"] <= r["eligible"] for r in rows)
     page = c.get("/policy").text.split('id="policy-summary-table"')[1].split("</table>")[0]
-    assert "其中已兑现" in page
+    assert "其中已兑现 (项)" in page

@@ -70,7 +70,7 @@ def test_the_enterprise_sees_its_listed_award_and_objects_from_its_page(
     assert page.status_code == 200
     section = re.search(r'<section class="card" id="on-the-list">(.*?)</section>', page.text, re.S)
     assert section, page.text[:3000]
-    assert "公示中的奖励" in section.group(1)
+    assert "列入公示名单的奖励" in section.group(1)
     shown = {int(x) for x in re.findall(r'id="listed-(\d+)"', section.group(1))}
     mine = {i.id for i in got.d.publicized_items(got.item.uscc)}
     assert got.item.id in shown and shown == mine and not shown & got.others
@@ -94,13 +94,31 @@ def test_the_enterprise_sees_its_listed_award_and_objects_from_its_page(
         got.item.enterprise_name,
         "企业",
         "firmlisted",
-    )
+    )  # the role as stored is Chinese, whatever the page's language
     again = c.get(r.headers["location"].split("#")[0])
     row = re.search(rf'<tr class="item-objected" id="listed-{got.item.id}">(.*?)</tr>', again.text, re.S)
     assert row, again.text[:3000]
     assert (
         "研发费用应含委托研发部分" in row.group(1) and "待处理" in row.group(1) and "有异议" in row.group(1)
     )
+    # the same objection again is refused; the error page leads back to the self-check (QA)
+    again_sent = c.post(
+        f"/policy/items/{got.item.id}/objections",
+        data={"csrf_token": _token(page.text), "text": "研发费用应含委托研发部分, 金额偏低",
+              "raised_by": got.item.enterprise_name, "back": "check"},
+        headers={"referer": f"http://testserver/policy/check?uscc={got.item.uscc}"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert again_sent.status_code == 409 and "不重复登记" in again_sent.text
+    assert f'<a href="/policy/check?uscc={got.item.uscc}" id="error-back">返回上一页</a>' in again_sent.text
+    elsewhere = c.post(
+        f"/policy/items/{got.item.id}/objections",
+        data={"csrf_token": _token(page.text), "text": "研发费用应含委托研发部分, 金额偏低",
+              "raised_by": got.item.enterprise_name, "back": "check"},
+        headers={"referer": "http://elsewhere.example/phish"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert elsewhere.status_code == 409 and 'id="error-back"' not in elsewhere.text  # never another site
 
 
 def test_the_list_reads_in_english_and_another_firms_item_is_refused(
@@ -111,7 +129,7 @@ def test_the_list_reads_in_english_and_another_firms_item_is_refused(
     c.get("/lang/en")
     try:
         page = c.get("/policy/check")
-        assert "Awards on a list in publicity" in page.text
+        assert "Awards on a publicity list" in page.text
         other = min(got.others)
         r = c.post(
             f"/policy/items/{other}/objections",
@@ -122,6 +140,31 @@ def test_the_list_reads_in_english_and_another_firms_item_is_refused(
         assert not got.d.objections(got.batch_id, item_id=other)
     finally:
         c.get("/lang/zh-CN")
+
+
+def test_the_enterprise_sees_only_its_own_objections_and_a_late_one_is_marked(
+    listed: tuple[Listed, dict[str, TestClient]], objection_app: FastAPI
+) -> None:
+    """QA: the section showed every objection on the firm's award, with who raised it (a rival's
+    name and phone); staff see them all, the enterprise its own. After the 公示 the form says an
+    objection is recorded as late."""
+    got, clients = listed
+    ctx: WebContext = objection_app.state.zonebrain
+    researcher, leader = ctx.store.users.get("researcher"), ctx.store.users.get("leader")
+    assert researcher and leader
+    got.d.object(researcher, got.item.id, "该企业营收含关联交易", raised_by="李四 13800000000")
+    firm = clients["firmlisted"].get("/policy/check").text
+    assert "研发费用应含委托研发部分" in firm and "李四" not in firm and "关联交易" not in firm
+    with logged_in(objection_app, ["leader"]) as staff:
+        seen = staff["leader"].get(f"/policy/check?uscc={got.item.uscc}").text
+    assert "李四 13800000000" in seen and "研发费用应含委托研发部分" in seen
+    assert "记为逾期提出" not in firm
+    b = got.d.batch(got.batch_id)
+    got.d.close_publicity(leader, b.id, reason="测试", expected_version=b.version)
+    late = clients["firmlisted"].get("/policy/check").text
+    section = re.search(r'<section class="card" id="on-the-list">(.*?)</section>', late, re.S)
+    assert section and "公示期已结束，现在提出的异议将记为逾期提出" in section.group(1)
+    assert f'action="/policy/items/{got.item.id}/objections"' in section.group(1)
 
 
 def test_before_the_publicity_begins_the_page_says_when_and_offers_no_form(

@@ -373,7 +373,7 @@ def whatif_cmd(
             )
             parks = _park_names(wh)
             if isinstance(ledger, disbursement.Ledger):
-                note = paid_note(r, lib, ledger.live_keys())
+                note = paid_note(r, lib, ledger.live_fen())
                 r = dataclasses.replace(r, notes=(note,)) if note else r
     base = f"运行 run {r.baseline_run_id}" if r.baseline_run_id else "重新测算 fresh evaluation"
     notes = r.warnings()  # a provisional period, an as-of date after today: as the web says them

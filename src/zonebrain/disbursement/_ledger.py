@@ -96,18 +96,23 @@ class Ledger:
     def live_keys(self, usccs: Collection[str] | None = None) -> set[tuple[str, str, str, str]]:
         """The keys (uscc, policy_id, clause_id, period) of the live entries (reversed ones count
         for nothing), of the enterprises *usccs* (None: all): one query for a page of results."""
+        return set(self.live_fen(usccs))
+
+    def live_fen(self, usccs: Collection[str] | None = None) -> dict[tuple[str, str, str, str], int]:
+        """:meth:`live_keys` with the amount each live entry paid, in fen (a key holds one live entry)."""
         lg = PaymentLedgerRow
-        q = select(lg.uscc, lg.policy_id, lg.clause_id, lg.period).where(_LIVE)
-        found: set[tuple[str, str, str, str]] = set()
+        q = select(lg.uscc, lg.policy_id, lg.clause_id, lg.period, lg.amount_fen).where(_LIVE)
+        found: dict[tuple[str, str, str, str], int] = {}
         with self._store.session() as s:
             if usccs is None:
-                found.update((str(a), str(b), str(c), str(d)) for a, b, c, d in s.execute(q))
+                found.update(((str(a), str(b), str(c), str(d)), int(f)) for a, b, c, d, f in s.execute(q))
                 return found
             wanted = sorted(set(usccs))
             for at in range(0, len(wanted), _IN_CHUNK):  # SQLite's bound-parameter limit
                 chunk = wanted[at : at + _IN_CHUNK]
                 found.update(
-                    (str(a), str(b), str(c), str(d)) for a, b, c, d in s.execute(q.where(lg.uscc.in_(chunk)))
+                    ((str(a), str(b), str(c), str(d)), int(f))
+                    for a, b, c, d, f in s.execute(q.where(lg.uscc.in_(chunk)))
                 )
         return found
 

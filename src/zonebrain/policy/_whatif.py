@@ -15,7 +15,7 @@ come from the compact forms (see ``_notes``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -504,29 +504,35 @@ def what_if(
     )
 
 
-def paid_note(r: WhatIf, lib: Library, keys: Collection[tuple[str, str, str, str]]) -> str | None:
-    """How much of each side's cost the payment ledger already holds (*keys*: its live keys; *lib*: the library run, for which awards are one-time), as a
-    note, or None when none of it: the cost is the policy's (what it grants for the period), so an
-    award paid since the data were gathered is in it, and will not be paid twice (QA: the page
-    did not say so). A one-time award's key is ``once``, an annual one's the period."""
+def paid_note(r: WhatIf, lib: Library, paid: Mapping[tuple[str, str, str, str], int]) -> str | None:
+    """How many of each side's granted awards the payment ledger already holds (*paid*: its live
+    keys with the fen each paid; *lib*: the library run, for which awards are one-time), with what
+    the ledger paid for them, as a note; None when none. The cost is the policies' (what they grant
+    for the period), so an award paid since the data were gathered is in it at the scenario's
+    amount; the ledger's amount is what was paid, and a change of it is neither paid nor recovered
+    (QA: the page did not say so, then said the scenario's amount as if it had been paid). A
+    one-time award's key is ``once``, an annual one's the period."""
     once = {(p.id, c.id) for p in lib.policies.values() for c in p.clauses if c.once}
     period = str(r.period)
     counted = []
     for side in ("before", "after"):
         granted = r.rows.filter(pc.greater(pc.fill_null(r.rows[f"amount_{side}_fen"], 0), 0))
         n = fen = 0
-        cols = (granted[c].to_pylist() for c in ("uscc", "policy_id", "clause_id", f"amount_{side}_fen"))
-        for uscc, pid, cid, amount in zip(*cols, strict=True):
-            if (uscc, pid, cid, "once" if (pid, cid) in once else period) in keys:
-                n, fen = n + 1, fen + amount
+        for uscc, pid, cid in zip(
+            *(granted[c].to_pylist() for c in ("uscc", "policy_id", "clause_id")), strict=True
+        ):
+            key = (uscc, pid, cid, "once" if (pid, cid) in once else period)
+            if key in paid:
+                n, fen = n + 1, fen + paid[key]
         counted.append((n, fen))
     (nb, fb), (na, fa) = counted
     if not (nb or na):
         return None
     yb, ya = yuan_text(fb), yuan_text(fa)
     return (
-        f"成本按政策口径计算, 含 {period} 年度已兑现的奖励 (见支付台账, 不会重复支付): 模拟前 {nb:,} 项 "
-        f"{yb}, 模拟后 {na:,} 项 {ya} (the costs are the policies': they include awards already paid for "
-        f"{period}, which will not be paid twice: before {nb:,} awards, {yb[:-2]} yuan; after {na:,}, "
-        f"{ya[:-2]} yuan)"
+        f"成本按政策口径计算, 含 {period} 年度已兑现的奖励: 模拟前其中 {nb:,} 项已兑现 (台账金额 {yb}), "
+        f"模拟后其中 {na:,} 项已兑现 (台账金额 {ya}); 已兑现的奖励不会重复支付, 其金额在模拟中的变化既不补发"
+        f"也不追回 (the costs are the policies': before, {nb:,} of the awards were already paid for "
+        f"{period} ({yb[:-2]} yuan in the ledger); after, {na:,} ({ya[:-2]} yuan); a paid award is never "
+        "paid twice, and a change of its amount in the scenario is neither paid nor recovered)"
     )

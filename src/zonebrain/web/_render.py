@@ -7,6 +7,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -113,10 +114,22 @@ def render(
 def render_error(
     request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> HTMLResponse:
-    response = render(request, "error.html", {"status": status, "code": code, "message": message}, status)
+    context = {"status": status, "code": code, "message": message, "back": _came_from(request)}
+    response = render(request, "error.html", context, status)
     for k, v in (headers or {}).items():
         response.headers[k] = v
     return response
+
+
+def _came_from(request: Request) -> str | None:
+    """For a refused form, the page it was sent from (its Referer, on this site only), so the error
+    page leads back there and not only home (QA: an objection refused from the self-check page)."""
+    if request.method in ("GET", "HEAD"):
+        return None
+    came = urlsplit(request.headers.get("referer") or "")
+    if came.netloc != request.url.netloc or not came.path.startswith("/") or came.path.startswith("/login"):
+        return None
+    return came.path + (f"?{came.query}" if came.query else "")
 
 
 def table_context(table: DataTable, export: str | None) -> dict[str, Any]:

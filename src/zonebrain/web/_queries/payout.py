@@ -344,10 +344,11 @@ def item_in_scope(ctx: WebContext, p: Principal, item_id: int) -> disbursement.I
 
 def on_the_list(ctx: WebContext, p: Principal, t: Any, uscc: str) -> list[dict[str, Any]]:
     """*uscc*'s awards on a list now in 公示, for its self-check page (the caller has checked that
-    *p* may see the firm): each with its batch, 公示期, the objections recorded on it and whether *p*
-    may object to it now (``can_object``: the 公示 has begun; an enterprise user, or a role that
-    records objections). QA: an enterprise could object only through the API, the batch pages
-    being staff's."""
+    *p* may see the firm): each with its batch, 公示期, the objections recorded on it (an enterprise
+    user: only those it recorded itself, never who else objected) and whether *p* may object to it
+    now (``can_object``: the 公示 has begun; an enterprise user, or a role that records objections;
+    ``late``: the 公示 is over, an objection is recorded as late). QA: an enterprise could object only
+    through the API, the batch pages being staff's."""
     may = p.role is Role.ENTERPRISE_USER or p.role in RECORDERS
     d = service(ctx)
     today = d.today()
@@ -357,6 +358,7 @@ def on_the_list(ctx: WebContext, p: Principal, t: Any, uscc: str) -> list[dict[s
     for i in d.publicized_items(uscc):
         b = batches.setdefault(i.batch_id, d.batch(i.batch_id))
         begun = b.publicity_start is None or today >= b.publicity_start
+        over = b.publicity_closed_at is not None or (b.publicity_end is not None and today > b.publicity_end)
         said = [
             {
                 "text": o.text,
@@ -368,6 +370,7 @@ def on_the_list(ctx: WebContext, p: Principal, t: Any, uscc: str) -> list[dict[s
                 "resolved_by": staff(o.resolved_by),
             }
             for o in d.objections(b.id, item_id=i.id)
+            if p.role is not Role.ENTERPRISE_USER or o.recorded_by == p.user.username
         ]
         out.append(
             {
@@ -375,9 +378,10 @@ def on_the_list(ctx: WebContext, p: Principal, t: Any, uscc: str) -> list[dict[s
                 "policy_name": i.policy_name, "clause_ref": i.clause_ref, "clause_title": i.clause_title,
                 "period_text": period_text(i.period, t), "amount_fen": i.amount_fen, "status": i.status.value,
                 "status_text": t(f"payout.item_{i.status.value}"), "objections": said,
-                "can_object": may and begun,
+                "can_object": may and begun, "late": begun and over,
                 "raised_by": i.enterprise_name if p.role is Role.ENTERPRISE_USER else t("payout.anonymous"),
-                "raised_by_role": t("policy_check.listed_firm") if p.role is Role.ENTERPRISE_USER else "",
+                # stored data stay Chinese whatever the page's language, as the asks do
+                "raised_by_role": "企业" if p.role is Role.ENTERPRISE_USER else "",
                 "not_started": None if begun else t("payout.publicity_not_started", start=b.publicity_start),
             }
         )  # fmt: skip

@@ -33,7 +33,7 @@ from zonebrain.core.clock import beijing_text, utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import FEN_PER
 from zonebrain.disbursement import Ledger
-from zonebrain.policy._coverage import FACT_SOURCES, unseen_registers
+from zonebrain.policy._coverage import FACT_SOURCES, field_label_zh, unseen_registers
 from zonebrain.policy._edit import COMPARISONS
 from zonebrain.policy._format import MONEY_FACTS, _fen, _rate, share_text
 from zonebrain.policy._notes import run_period
@@ -353,7 +353,7 @@ def run(ctx: WebContext, as_of: dt.date | None, baseline_run_id: str | None, sc:
             baseline_run_id=baseline_run_id or None,
             history=None if baseline_run_id else Ledger(ctx.store),
         )
-    note = paid_note(r, library(), Ledger(ctx.store).live_keys())
+    note = paid_note(r, library(), Ledger(ctx.store).live_fen())
     return replace(r, notes=(note,)) if note else r
 
 
@@ -692,9 +692,11 @@ def coverage_about(wh: Warehouse, run_id: str | None, data_facts: tuple[str, ...
         period = run_period(wh, run_id) or default_period(row["as_of"])
         items += ["测算 run", "基准日 as-of date", "考核年度 period"]
         values += [run_id, row["as_of"].isoformat(), str(period)]
-    if data_facts:
-        items.append("视为已有政府数据 facts treated as held")
-        values.append("、".join(data_facts))
+    items.append("视为已有政府数据 facts treated as held")
+    named = (f"{field_label_zh(f)} ({f})" for f in data_facts)
+    values.append(
+        "、".join(named) if data_facts else "无 (按各事实的登记来源) none: each fact's recorded source"
+    )
     items.append("导出时间 (北京时间) exported (Beijing time)")
     values.append(beijing_text(utcnow()))
     return pa.table({"item": items, "value": values})
