@@ -160,7 +160,10 @@ def test_every_refused_objection_and_export_is_audited(
         d.object(people.firm_c, other.id, "不该拿", raised_by="丙")
     (e,) = store.audit.entries(action="disbursement.object")
     assert (e.username, e.target, e.outcome) == ("firm_c", f"item:{other.id}", "denied")
-    assert e.detail["reason"].startswith("企业用户无权对其他企业的名单项提出异议 (an enterprise user may not")
+    assert e.detail["reason"] == (  # the item named, as the web names it (QA)
+        f"企业用户无权对其他企业的名单项提出异议: 名单项 #{other.id} 不是本企业的 (an enterprise user may not "
+        f"object to other firms' items: item #{other.id} is not your enterprise's)"
+    )
     no_uscc = dataclasses.replace(people.firm_c, uscc=None)  # an enterprise account bound to no firm
     with pytest.raises(NotAllowed, match="未绑定统一社会信用代码"):
         d.export_verification(no_uscc, "待核实.xlsx")

@@ -67,7 +67,11 @@ def objection_scope(user: UserRow, item: PayoutItemRow) -> None:
     the CLI let a 梧桐 officer object to a 石佛 firm's award)."""
     role = Role(user.role)
     if role is Role.ENTERPRISE_USER and user.uscc != item.uscc:
-        raise role.refuse(NotAllowed, "对其他企业的名单项提出异议", "object to other firms' items")
+        raise role.refuse(
+            NotAllowed,
+            f"对其他企业的名单项提出异议: 名单项 #{item.id} 不是本企业的",
+            f"object to other firms' items: item #{item.id} is not your enterprise's",
+        )
     if role is Role.PARK_OFFICER and user.park_id != item.park_id:
         raise role.refuse(
             NotAllowed,
