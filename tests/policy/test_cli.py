@@ -93,4 +93,4 @@ def test_a_run_for_a_year_without_data_warns(data_dir: Path) -> None:
 
 def test_explain_names_an_unknown_run(data_dir: Path) -> None:
     r = runner.invoke(app, ["explain", "P2", "--run", "no-such-run"])
-    assert r.exit_code == 2 and "没有运行 'no-such-run'" in r.output
+    assert r.exit_code == 2 and "没有测算记录 'no-such-run' (no such policy run)" in r.output

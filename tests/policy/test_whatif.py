@@ -199,7 +199,7 @@ def test_bad_inputs_say_what_to_fix(zone: Warehouse) -> None:
         what_if(zone, lib, AS_OF, parameters={"zz-rd-input.rate": "0.03"})
     with pytest.raises(InputError, match="as_of"):
         what_if(zone, lib)
-    with pytest.raises(InputError, match="no such run"):
+    with pytest.raises(InputError, match="no such policy run"):
         what_if(zone, lib, baseline_run_id="nope")
     with pytest.raises(InputError, match="参数覆盖"):
         set_threshold(lib, "zz-rd-input/award", "400万")

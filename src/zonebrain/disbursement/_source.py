@@ -69,7 +69,7 @@ def load_run(wh: Warehouse, run_id: str | None = None, lib: policy.Library | Non
     results = policy.load_results(wh, run_id, traces=False)
     if results.num_rows == 0:
         raise InputError(
-            f"没有运行 {run_id} 的结果 (no results for run {run_id}); 请选择一次已记录的测算 "
+            f"测算记录 {run_id} 没有结果 (no results for run {run_id}); 请选择一次已记录的测算 "
             "(choose a recorded run)"
         )
     run_id = str(results["run_id"][0].as_py())

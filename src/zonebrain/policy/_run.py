@@ -281,7 +281,9 @@ def load_results(
         got.num_rows == 0
         and not wh.to_arrow(runs.filter(runs.run_id == run_id).select("run_id").limit(1)).num_rows
     ):
-        raise InputError(f"没有运行 '{run_id}' (no such run); 请用 zonebrain policy run 打印的 run_id")
+        raise InputError(
+            f"没有测算记录 '{run_id}' (no such policy run); 请用 zonebrain policy run 打印的 run_id"
+        )
     return expand_traces(got, trace_shapes(wh, run_id)) if traces else got
 
 

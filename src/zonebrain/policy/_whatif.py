@@ -163,7 +163,9 @@ def _recorded(wh: Warehouse, lib: Library, run_id: str) -> tuple[dt.date, int | 
     runs = wh.table("policy_runs")
     found = wh.to_arrow(runs.filter(runs.run_id == run_id).select("as_of"))
     if found.num_rows == 0:
-        raise InputError(f"没有运行 '{run_id}' (no such run); 用 zonebrain policy run 的 run_id")
+        raise InputError(
+            f"没有测算记录 '{run_id}' (no such policy run); 请用 zonebrain policy run 打印的 run_id"
+        )
     results = load_results(wh, run_id, traces=False)
     side = Side(lib, results, lambda names: recorded_notes(wh, run_id, names))
     return found["as_of"][0].as_py(), run_period(wh, run_id), side
