@@ -18,12 +18,11 @@ import ibis.expr.types as ir
 
 from zonebrain.policy._format import (
     ENTERPRISE_FACTS,
-    MONEY_FACTS,
     YEAR_FACTS,
     Condition,
     Family,
     Policy,
-    _fen,
+    fact_value,
 )
 from zonebrain.storage import Warehouse
 
@@ -105,11 +104,7 @@ class Compiler:
         assert c.ref is not None
         if c.fact is not None:
             v = self._fact(base, c.fact, c.year)
-            rhs: Any = (
-                self._param(c.param)
-                if c.param
-                else (_fen(c.value) if c.fact in MONEY_FACTS and c.value is not None else c.value)
-            )
+            rhs: Any = self._param(c.param) if c.param else fact_value(c.fact, c.value)
             shown = f"{c.param}={rhs}" if c.param else repr(rhs) if isinstance(rhs, str) else str(rhs)
             shown = "" if c.op == "reported" else f" {shown}"
             ops = {

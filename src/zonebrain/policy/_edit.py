@@ -24,6 +24,7 @@ import yaml
 from zonebrain.core.errors import InputError
 from zonebrain.core.yamlfile import syntax_error_text
 from zonebrain.policy._format import (
+    COUNT_FACTS,
     MONEY_FACTS,
     Amount,
     Budget,
@@ -32,8 +33,8 @@ from zonebrain.policy._format import (
     Family,
     Policy,
     Tier,
-    _fen,
     check_tiers,
+    fact_value,
 )
 from zonebrain.policy._library import Library, PolicyFileError, load_family, load_policy
 
@@ -127,7 +128,7 @@ def set_tiers(
 
 
 def _same(fact: str, a: Any, b: Any) -> bool:
-    return _fen(a) == _fen(b) if fact in MONEY_FACTS else bool(a == b)
+    return bool(fact_value(fact, a) == fact_value(fact, b))
 
 
 def set_threshold(
@@ -146,13 +147,13 @@ def set_threshold(
             return leaf
         if old is not None and not _same(leaf.fact, leaf.value, old):
             return leaf
-        if leaf.fact in MONEY_FACTS:
-            try:
-                _fen(value)
-            except ValueError as exc:
-                raise InputError(f"{target}: 门槛 {value!r} 无效 (invalid threshold): {exc}") from None
+        try:  # a head count as an integer ("80" → 80), money as written (the engine reads it in fen)
+            given = fact_value(leaf.fact, value) if leaf.fact in COUNT_FACTS else value
+            fact_value(leaf.fact, value)
+        except ValueError as exc:
+            raise InputError(f"{target}: 门槛 {value!r} 无效 (invalid threshold): {exc}") from None
         hits.append(leaf.fact)
-        return leaf.model_copy(update={"value": value})
+        return leaf.model_copy(update={"value": given})
 
     lib = _with_clause(lib, target, lambda c: c.model_copy(update={"when": c.when.map_leaves(edit)}))
     if not hits:

@@ -37,6 +37,8 @@ Day = Annotated[dt.date, BeforeValidator(no_number_date)]
 HISTORY_FACTS = ("max_revenue_fen_before",)
 """The largest ``revenue_fen`` of any year before the period year (+ offset)."""
 MONEY_FACTS = ("revenue_fen", "tax_fen", "rd_expense_fen", "max_revenue_fen_before")
+COUNT_FACTS = ("employees", "insured_employees")
+"""Head counts: compared with whole numbers written without a unit (``insured_employees >= 100``)."""
 
 
 def _fen(v: Any) -> int:
@@ -52,6 +54,28 @@ def _fen(v: Any) -> int:
         return parse_amount(str(v))
     except MoneyError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _count(v: Any) -> int:
+    """A head count as a file (or ``whatif --threshold``) writes it: a whole number, no unit."""
+    if isinstance(v, str) and v.strip().isdigit():
+        return int(v.strip())
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise ValueError(
+            f"人数 '{v}' 须写不带单位的非负整数, 如 100 (a head count is a whole number without a unit, e.g. 100)"
+        )
+    return v
+
+
+def fact_value(fact: str, value: Any) -> Any:
+    """A literal a condition compares *fact* with, as the engine compares it: money in fen (each of
+    a list for ``in``), a head count as an integer, text as written; ValueError when it cannot be."""
+    read = _fen if fact in MONEY_FACTS else _count if fact in COUNT_FACTS else None
+    if read is None or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [read(v) for v in value]
+    return read(value)
 
 
 def _not_negative(v: int) -> int:
@@ -185,8 +209,12 @@ class Condition(_Model):
                 )
             if self.ref is None:
                 raise ValueError("每个条件须有条款引用 ref (every leaf condition needs its clause ref)")
-            if self.fact in MONEY_FACTS and self.value is not None:
-                _fen(self.value)
+            numeric = self.fact in MONEY_FACTS + COUNT_FACTS
+            if numeric and self.op == "startswith":
+                raise ValueError(f"startswith 只用于文本事实, {self.fact} 是数值 (startswith compares text)")
+            if numeric and self.op in ("in", "not in") and not isinstance(self.value, list | tuple):
+                raise ValueError(f"{self.op} 须写一个列表, 如 [100, 200] (in / not in take a list)")
+            fact_value(self.fact, self.value)
         if (self.tag is not None or self.event is not None) and self.ref is None:
             raise ValueError("每个条件须有条款引用 ref (every leaf condition needs its clause ref)")
         return self
@@ -267,8 +295,13 @@ class Amount(_Model):
             raise ValueError(
                 "金额须恰为 fixed、rate/rate_param 或 tiers 之一 (exactly one of fixed, rate, tiers)"
             )
-        if (kinds[1] or kinds[2]) and self.of not in YEAR_FACTS + HISTORY_FACTS:
-            raise ValueError(f"rate/tiers 须写 of: 一个金额事实 (needs of: one of {', '.join(MONEY_FACTS)})")
+        if (kinds[1] or kinds[2]) and self.of not in MONEY_FACTS:
+            what = "是人数, 不能作为比例或阶梯金额的基数; " if self.of in COUNT_FACTS else ""
+            raise ValueError(
+                f"rate/tiers 须写 of: 一个金额事实 ({self.of} {what}可用 {', '.join(MONEY_FACTS)}) "
+                f"(needs of: one of {', '.join(MONEY_FACTS)}; a head count is no base for a rate or tiers: "
+                "an award by head count is a fixed amount under a condition on the count)"
+            )
         if kinds[2] and self.mode is None:
             raise ValueError("阶梯表须写 mode: single 或 marginal (a tier table needs mode: single|marginal)")
         if self.tiers is not None:
