@@ -106,6 +106,19 @@ def test_a_head_count_is_no_base_for_a_rate(tmp_path: Path) -> None:
 def test_a_money_list_for_in_is_read_in_fen_and_startswith_on_a_number_is_refused(tmp_path: Path) -> None:
     folder = _library(tmp_path, "[100, 120]", **{'op: ">="': 'op: "in"'})
     assert load_library(folder).policies["zz-talent"]  # a list of counts for `in` loads
+    money = {'op: ">="': 'op: "in"', "fact: insured_employees": "fact: tax_fen"}
+    folder = _library(tmp_path, "[300万, 200万]", **money)  # QA: refused though both have units
+    cases = folder / "zz-talent.cases.yaml"
+    cases.write_text(
+        CASES.replace("insured_employees: 99}", "tax_fen: 299.99万}")
+        .replace("insured_employees: 100}", "tax_fen: 300万}")
+        .replace("insured_employees: 101}", "tax_fen: 200万}")
+        .replace("insured_employees: null}", "tax_fen: null}")
+        .replace('missing: "insured_employees[2024]"', 'missing: "tax_fen[2024]"'),
+        encoding="utf-8",
+    )
+    outcomes = run_case_file(cases, load_library(folder))
+    assert all(o.passed for o in outcomes), [o.problems for o in outcomes]
     folder = _library(tmp_path, "100", **{'op: ">="': "op: startswith"})
     with pytest.raises(PolicyFileError, match="startswith 只用于文本事实"):
         load_library(folder)
