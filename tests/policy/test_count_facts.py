@@ -131,3 +131,25 @@ def test_whatif_threshold_on_a_head_count_reads_a_whole_number(tmp_path: Path) -
     assert leaf.value == 80
     with pytest.raises(InputError, match="人数 '80万' 须写不带单位的非负整数"):
         set_threshold(lib, "zz-talent/award", "80万")
+
+
+def test_a_case_names_a_missing_field_whole_and_reads_statuses_in_chinese(tmp_path: Path) -> None:
+    """QA: ``missing`` matched a substring (employees[2024] passed against insured_employees[2024])
+    and a wrong status read ``结果为 ineligible``."""
+    folder = _library(tmp_path, "100")
+    cases = folder / "zz-talent.cases.yaml"
+    cases.write_text(
+        CASES.replace('missing: "insured_employees[2024]"', 'missing: "employees[2024]"').replace(
+            "insured_employees: 99}}}\n    expect: [{clause: award, status: ineligible}]",
+            "insured_employees: 99}}}\n    expect: [{clause: award, status: eligible}]",
+        ),
+        encoding="utf-8",
+    )
+    problems = [p for o in run_case_file(cases, load_library(folder)) for p in o.problems]
+    assert problems == [
+        "award: 结果为 不符合 ineligible, 应为 符合 eligible (status ineligible != expected eligible)",
+        (
+            "award: 缺失字段为 insured_employees[2024], 其中没有 employees[2024] "
+            "(missing_fields 'insured_employees[2024]' lacks 'employees[2024]')"
+        ),
+    ]

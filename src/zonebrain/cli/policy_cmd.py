@@ -29,7 +29,7 @@ from zonebrain.disbursement._exports import VERIFY_LABELS, list_order, write_led
 from zonebrain.disbursement._model import BATCH_LABELS, ITEM_LABELS, RESOLUTIONS
 from zonebrain.disbursement._service import check_policies
 from zonebrain.disbursement._verify import parse_status
-from zonebrain.policy._explain import in_library_order
+from zonebrain.policy._explain import STATUS_ZH, in_library_order
 from zonebrain.policy._notes import run_period
 
 app = typer.Typer(
@@ -234,12 +234,7 @@ def explain_cmd(
             )
 
 
-EXPLAIN_STATUS = {
-    "eligible": "符合",
-    "ineligible": "不符合",
-    "undetermined": "待核实",
-    "superseded": "从高不重复",
-}
+EXPLAIN_STATUS = STATUS_ZH
 """A result's status as ``explain`` prints it, Chinese first (the code after it)."""
 EXCLUSION_MARKS = {True: "✗", False: "○", None: "?"}
 """An exclusion's mark: ✗ it holds (the firm is excluded), ○ it is not the case, ? unknown."""

@@ -24,6 +24,7 @@ from zonebrain.core.industry import class_code
 from zonebrain.core.money import display_fen, parse_amount
 from zonebrain.core.yamlfile import ErrorAt, load_yaml_model
 from zonebrain.policy._evaluate import PaidList, PaymentHistory, evaluate
+from zonebrain.policy._explain import STATUS_ZH
 from zonebrain.policy._format import Fen, Policy, _Model
 from zonebrain.policy._library import LIBRARY, Library, PolicyFileError, load_library
 from zonebrain.policy._period import not_future, provisional, provisional_text
@@ -104,7 +105,7 @@ class Expect(_Model):
     """A misspelt status is an error at its line when the file loads, not a failing case."""
     amount: Fen | None = None
     missing: str | None = None
-    """A substring of ``missing_fields``."""
+    """One of the fields ``missing_fields`` names (``rd_expense_fen[2024]``)."""
     trace: tuple[str, ...] = ()
     """Substrings the trace must contain."""
 
@@ -291,9 +292,9 @@ def run_case_file(path: Path, lib: Library | None = None, wh: Warehouse | None =
                 continue
             json.loads(row["trace"])  # every trace is valid JSON
             if row["status"] != e.status:
+                got, want = (f"{STATUS_ZH.get(x, x)} {x}" for x in (row["status"], e.status))
                 out.problems.append(
-                    f"{e.clause}: 结果为 {row['status']}, 应为 {e.status} "
-                    f"(status {row['status']} != expected {e.status})"
+                    f"{e.clause}: 结果为 {got}, 应为 {want} (status {row['status']} != expected {e.status})"
                 )
             if e.amount is not None and row["amount_fen"] != e.amount:
                 got = "—" if row["amount_fen"] is None else f"{display_fen(row['amount_fen'], '元')} 元"
@@ -303,9 +304,12 @@ def run_case_file(path: Path, lib: Library | None = None, wh: Warehouse | None =
                 )
             if e.amount is None and e.status != "eligible" and row["amount_fen"] is not None:
                 out.problems.append(f"{e.clause}: amount {row['amount_fen']} but status {row['status']}")
-            if e.missing is not None and e.missing not in (row["missing_fields"] or ""):
+            named = [f for f in (row["missing_fields"] or "").split(",") if f]
+            if e.missing is not None and e.missing not in named:  # a field, not a substring (QA:
+                # employees[2024] matched insured_employees[2024])
                 out.problems.append(
-                    f"{e.clause}: missing_fields {row['missing_fields']!r} lacks {e.missing!r}"
+                    f"{e.clause}: 缺失字段为 {'、'.join(named) or '无'}, 其中没有 {e.missing} "
+                    f"(missing_fields {row['missing_fields']!r} lacks {e.missing!r})"
                 )
             for frag in e.trace:
                 if frag not in row["trace"]:

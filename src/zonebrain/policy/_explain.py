@@ -280,6 +280,10 @@ def _field_zh_for(fact: str, year: int | str | None) -> str:
     return _field_zh(fact, year)
 
 
+STATUS_ZH = {"eligible": "符合", "ineligible": "不符合", "undetermined": "待核实", "superseded": "从高不重复"}
+"""A result's status in Chinese, as ``explain`` and ``policy test`` print it (the code after it)."""
+
+
 ZH = Words(
     field=_field_zh_for,
     ops=OP_ZH,
