@@ -94,3 +94,22 @@ def test_a_run_for_a_year_without_data_warns(data_dir: Path) -> None:
 def test_explain_names_an_unknown_run(data_dir: Path) -> None:
     r = runner.invoke(app, ["explain", "P2", "--run", "no-such-run"])
     assert r.exit_code == 2 and "没有测算记录 'no-such-run' (no such policy run)" in r.output
+
+
+def test_explaining_a_run_made_with_other_policies_warns(data_dir: Path, tmp_path: Path) -> None:
+    """QA: a run made with ``--dir`` was explained with the built-in library without a word, values
+    in raw fen and every exclusion marked ✗; the recorded policies_hash now tells."""
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    for f in LIBRARY.glob("*.yaml"):
+        (folder / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    rd = folder / "zz-rd-input.policy.yaml"
+    rd.write_text(rd.read_text(encoding="utf-8").replace("value: 2%}", "value: 3%}"), encoding="utf-8")
+    assert runner.invoke(app, ["run", "--as-of", "2025-03-31", "--dir", str(folder)]).exit_code == 0
+    warned = "所用的政策与内置政策库不同, 请用 --dir 指定测算时的政策目录"
+    r = runner.invoke(app, ["explain", "P2"])
+    assert r.exit_code == 0 and warned in " ".join(r.output.split()), r.output
+    r = runner.invoke(app, ["explain", "P2", "--dir", str(folder)])
+    assert r.exit_code == 0 and "注意 / warning" not in r.output, r.output
+    r = runner.invoke(app, ["coverage"])
+    assert r.exit_code == 0 and warned in " ".join(r.output.split()), r.output

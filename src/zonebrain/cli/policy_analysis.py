@@ -27,7 +27,7 @@ from zonebrain.core.money import display_fen
 from zonebrain.policy._edit import check_budget_rule, with_family, with_policy
 from zonebrain.policy._format import share_text
 from zonebrain.policy._notes import run_period
-from zonebrain.policy._run import default_period
+from zonebrain.policy._run import default_period, policies_hash
 from zonebrain.policy._whatif import paid_note
 from zonebrain.storage import Warehouse
 
@@ -69,6 +69,25 @@ def warn_provisional(as_of: dt.date, period: int) -> None:
     if policy.provisional(as_of, period):
         _common.err_console.print(
             f"[yellow]注意 / warning:[/yellow] {policy.provisional_text(as_of, period)}", highlight=False
+        )
+
+
+def warn_other_library(wh: Warehouse, run_id: str | None, lib: policy.Library, folder: Path | None) -> None:
+    """On stderr, when the run *run_id* was made with other policies than *lib* (its recorded
+    ``policies_hash`` differs): the clauses it names may be missing from *lib*, or read otherwise
+    (QA: a run made with ``--dir`` was explained with the built-in library, values in raw fen)."""
+    if run_id is None:
+        return
+    runs = wh.table("policy_runs")
+    got = wh.to_arrow(runs.filter(runs.run_id == run_id).select("policies_hash")).to_pylist()
+    if got and got[0]["policies_hash"] != policies_hash(lib):
+        where = f"政策目录 {folder}" if folder else "内置政策库"
+        hint = "请用 --dir 指定测算时的政策目录" if folder is None else "请核对 --dir"
+        _common.err_console.print(
+            f"[yellow]注意 / warning:[/yellow] 测算 {run_id} 所用的政策与{where}不同, {hint} "
+            f"(the run was made with other policies than {'--dir ' + str(folder) if folder else 'the built-in library'}: "
+            "clauses may be missing or read differently; give the --dir it was run with)",
+            highlight=False,
         )
 
 
@@ -420,6 +439,7 @@ def coverage_cmd(
 
         with _common.warehouse(read_only=True) as wh:
             run_id = run_id or latest_run(wh)
+            warn_other_library(wh, run_id, lib, folder)
             c = policy.coverage(lib, wh=wh, run_id=run_id, sources=sources)
             about = coverage_about(wh, run_id, tuple(data_facts or ())) if out is not None else None
     t = Table(

@@ -182,6 +182,7 @@ def explain_cmd(
     with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         run_id = run_id or policy_analysis.latest_run(wh)
         lib = policy.load_library(folder)
+        policy_analysis.warn_other_library(wh, run_id, lib, folder)
         rows = in_library_order(lib, policy.load_results(wh, run_id, uscc).to_pylist())
         why = ""
         if not rows and run_id is not None:  # say why: unknown, or registered after the period
