@@ -84,6 +84,15 @@ def test_the_terminal_shows_exact_yuan_and_counts_funded_firms(analysis_cli: typ
     assert "金额(元) cost" in r.output  # in 元 as the web: exact, no figure rounded apart
     row = next(line for line in r.output.splitlines() if "甲园区" in line and "→" in line)
     assert _numbers(row)[-3:] == [560_000.00, 560_036.00, 36.00]  # A1 160,010 元 + A2 400,026 元
+    # the winners' changes in words, Chinese (QA: `eligible 160,010.00 元 → eligible …`), never cut
+    wide = CliRunner().invoke(
+        analysis_cli,
+        ["whatif", "--as-of", "2025-03-31", "--set", "zz-rd-input.rate=2.00013%"],
+        env={"COLUMNS": "250"},
+    )
+    winners = wide.output.split("top winners")[1].split("top losers")[0]
+    assert "郑州高新区企业研发投入奖励 第一条: 符合 " in winners and "→ 符合 " in winners, winners
+    assert "eligible" not in winners and "…" not in winners, winners
     pooled = CliRunner().invoke(
         analysis_cli,
         ["whatif", "--as-of", "2025-03-31", "--budget", "zz-gxq-2022=40万", "--budget-rule", "ranking"],

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import pyarrow as pa
 import typer
 import yaml
-from rich.table import Table
+from rich.table import Column, Table
 
 from zonebrain import disbursement, policy
 from zonebrain.appstore import open_existing_app_store
@@ -247,9 +247,24 @@ def _budget_table(r: policy.WhatIf) -> Table:
     return t
 
 
-def _change_table(title: str, data: pa.Table, parks: dict[str, str]) -> Table:
-    t = Table("企业 enterprise", "园区 park", "基线(元) before", "情景(元) after", "变化(元) delta",
-              "条款 clauses", title=title)  # fmt: skip
+def _change_table(title: str, data: pa.Table, parks: dict[str, str], lib: policy.Library) -> Table:
+    """Winners or losers; each one's changes in the words of the web and the Excel file (policy
+    name, 条款, 符合 331,299.00元 → 符合 496,949.00元), not the codes (QA: statuses in English)."""
+    from zonebrain.web._queries.policy_analysis import _zh, detail_text
+
+    heads = (
+        "企业 enterprise",
+        "园区 park",
+        "基线(元) before",
+        "情景(元) after",
+        "变化(元) delta",
+        "条款 clauses",
+    )
+    # folded, never cut with …: amounts are exact to the 分 and a USCC is whole (QA)
+    t = Table(
+        *(Column(h, overflow="fold", no_wrap=h.startswith(("基线", "情景", "变化"))) for h in heads),
+        title=title,
+    )
     for row in data.to_pylist():
         who = f"{row['name']} ({row['uscc']})" if row["name"] else row["uscc"]
         t.add_row(
@@ -258,7 +273,7 @@ def _change_table(title: str, data: pa.Table, parks: dict[str, str]) -> Table:
             _yuan(row["before_fen"]),
             _yuan(row["after_fen"]),
             _signed(row["delta_fen"]),
-            row["detail"] or "",
+            detail_text(row["moves"], _zh, lib),
         )
     return t
 
@@ -405,8 +420,8 @@ def whatif_cmd(
     _common.console.print(_park_table(r, parks))
     if r.budget.num_rows:
         _common.console.print(_budget_table(r))
-    _common.console.print(_change_table(f"受益前 {top} top winners", r.winners(top), parks))
-    _common.console.print(_change_table(f"受损前 {top} top losers", r.losers(top), parks))
+    _common.console.print(_change_table(f"受益前 {top} top winners", r.winners(top), parks, scenario or lib))
+    _common.console.print(_change_table(f"受损前 {top} top losers", r.losers(top), parks, scenario or lib))
     if out is not None:  # the web's sheets: 情景, clauses named, parks and changes in its words
         from zonebrain.web._queries.policy_analysis import sheets
 
