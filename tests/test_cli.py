@@ -90,6 +90,9 @@ def test_usage_errors_read_in_chinese_first() -> None:
         "没有选项 --as-o; 相近的选项: --as-of; 用法见 zonebrain policy run --help"
     )
     assert said("policy", "nosuch") == "没有命令 'nosuch'; 用法见 zonebrain policy --help"
+    assert said("policy", "lint", "--data-dir", "x").startswith(
+        "没有选项 --data-dir; 相近的选项: --dir; --data-dir 是全局选项, 须写在子命令之前"
+    )
     assert said("policy", "explain") == "缺少参数 uscc; 用法见 zonebrain policy explain --help"
     assert (
         said("policy", "run", "--period", "abc")

@@ -21,6 +21,10 @@ _RANGE = re.compile(r"greater than|less than|not in the range|range|at least|at 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+GLOBAL_OPTIONS = ("--data-dir", "--warehouse", "--zone-file")
+"""The root command's options (``zonebrain --data-dir X policy run``), refused after a sub-command."""
+
+
 def chinese(exc: Any) -> str:
     """The usage error *exc* (a typer/click ``UsageError``) in Chinese, with the help command to run."""
     kind = type(exc).__name__
@@ -36,6 +40,8 @@ def chinese(exc: Any) -> str:
     if kind == "NoSuchOption":
         near = list(getattr(exc, "possibilities", None) or [])
         text = f"没有选项 {name}" + (f"; 相近的选项: {', '.join(near)}" if near else "")
+        if name in GLOBAL_OPTIONS:  # QA: `zonebrain policy lint --data-dir X` suggested --dir
+            text += f"; {name} 是全局选项, 须写在子命令之前 (zonebrain {name} … policy …)"
     elif kind == "MissingParameter":
         kind_of = getattr(exc, "param_type", None) or getattr(param, "param_type_name", "")
         what = "参数" if kind_of == "argument" or message.startswith("Missing argument") else "选项"
