@@ -201,6 +201,9 @@ def test_bad_inputs_say_what_to_fix(zone: Warehouse) -> None:
         what_if(zone, lib)
     with pytest.raises(InputError, match="no such policy run"):
         what_if(zone, lib, baseline_run_id="nope")
+    # a period before the policies apply is said as policy run says it (QA: a file and line for authors)
+    with pytest.raises(InputError, match=r"^2021 年度早于政策的适用年度 \(.*zz-rd-input 自 2022 年度起"):
+        what_if(zone, lib, dt.date(2022, 3, 31))
     with pytest.raises(InputError, match="参数覆盖"):
         set_threshold(lib, "zz-rd-input/award", "400万")
     with pytest.raises(InputError, match="unknown family"):

@@ -32,7 +32,7 @@ from zonebrain.policy._library import Library
 from zonebrain.policy._limits import members
 from zonebrain.policy._notes import KEYS, RecordedPayments, evaluation_notes, recorded_notes, run_period
 from zonebrain.policy._period import provisional, provisional_text
-from zonebrain.policy._run import check_period, default_period, load_results
+from zonebrain.policy._run import check_period, check_policies_apply, default_period, load_results
 from zonebrain.policy._trace import cat, flat
 from zonebrain.storage import Warehouse
 
@@ -487,6 +487,8 @@ def what_if(
         period = default_period(as_of)
     elif baseline_run_id is None:  # a recorded run's period is its own (warned of: warnings())
         check_period(as_of, period)
+    for checked in {id(x): x for x in (lib, scenario_lib)}.values():  # said as policy run says it
+        check_policies_apply(checked, period)
     if baseline_run_id is None:
         before = _fresh(wh, lib, period, None, history)
     after = _fresh(wh, scenario_lib, period, parameters, history)
