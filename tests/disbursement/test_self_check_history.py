@@ -153,16 +153,18 @@ def test_the_check_command_shows_the_entry_and_the_withdrawal(
     d.pay(people.chen, d.approve(people.wang, batch, expected_version=d.batch(batch).version).id)
     entry = next(e for e in d.ledger.entries(uscc=B) if (e.policy_id, e.clause_id) == RD)
 
-    paid = runner.invoke(app, ["check", B, "--app-db", store.url])
+    paid = runner.invoke(app, ["check", B, "--app-db", store.url], env={"COLUMNS": "250"})
     assert paid.exit_code == 0, paid.output
     line = next(x for x in paid.output.splitlines() if "zz-rd-input/award" in x and "│" in x)
     assert "已兑现" in line and "可享受" not in line and "120,000.00" not in line
-    said = next(x for x in paid.output.splitlines() if x.startswith("zz-rd-input/award: "))
+    said = next(x for x in paid.output.splitlines() if "(zz-rd-input/award): " in x and "│" not in x)
     assert f"支付台账 #{entry.id}" in said and beijing_text(entry.paid_at) in said
 
-    withdrawn = runner.invoke(app, ["check", D, "--app-db", store.url])
+    withdrawn = runner.invoke(app, ["check", D, "--app-db", store.url], env={"COLUMNS": "250"})
     assert withdrawn.exit_code == 0, withdrawn.output
     line = next(x for x in withdrawn.output.splitlines() if "zz-hitech-first-c" in x and "│" in x)
     assert "异议成立已撤回" in line and "可享受" not in line
-    said = next(x for x in withdrawn.output.splitlines() if x.startswith("zz-hitech-first-cert/award: "))
+    said = next(
+        x for x in withdrawn.output.splitlines() if "(zz-hitech-first-cert/award): " in x and "│" not in x
+    )
     assert f"兑现批次 #{batch}" in said and UPHELD in said

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import pyarrow as pa
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from zonebrain import disbursement, policy
 from zonebrain.cli import _common, policy_analysis
@@ -71,7 +71,7 @@ def check_cmd(
     if results.num_rows == 0:
         _common.err_console.print(absent, highlight=False)
         raise typer.Exit(code=1)
-    print_results(results)
+    print_results(results, lib)
 
 
 def warn_provisional(results: pa.Table) -> None:
@@ -83,15 +83,28 @@ def warn_provisional(results: pa.Table) -> None:
         _common.err_console.print(f"[yellow]注意 / warning:[/yellow] {warning}", highlight=False)
 
 
-def print_results(results: pa.Table) -> None:
-    """The self-check's table, what the 兑现 workflow already did with an award, and what to provide."""
-    t = Table("政策/条款 clause", "结果 status", "金额(元) amount", "需补充 missing")
+def print_results(results: pa.Table, lib: policy.Library) -> None:
+    """The self-check's table, what the 兑现 workflow already did with an award, and what to provide;
+    each clause by its policy's name and 条款, as an enterprise reads it, with its code after
+    (QA: codes alone), and nothing cut with … (folded)."""
+    named = {(p.id, c.id): f"{p.meta.name} {c.ref.text()}" for p in lib.policies.values() for c in p.clauses}
+    t = Table(
+        *(
+            Column(h, overflow="fold")
+            for h in ("政策/条款 clause", "结果 status", "金额(元) amount", "需补充 missing")
+        )
+    )
     asks: dict[str, list[str]] = {}  # missing fields → the clauses that need them
     decided: list[str] = []  # what the 兑现 workflow already did with an award, one line each
     for row in results.to_pylist():
         amount = "" if row["amount_fen"] is None else display_fen(row["amount_fen"], "元")
         status = f"{STATUS_LABELS.get(row['status'], row['status'])} {row['status']}"
-        name = f"{row['policy_id']}/{row['clause_id']}"
+        code = f"{row['policy_id']}/{row['clause_id']}"
+        name = (
+            f"{named[row['policy_id'], row['clause_id']]} ({code})"
+            if (row["policy_id"], row["clause_id"]) in named
+            else code
+        )
         if row["history"] is not None:  # paid (one-time or annual), or withdrawn: nothing to ask for
             status = "已兑现 already paid" if row["history"] == "paid" else "异议成立已撤回 withdrawn"
             amount, row["missing_fields"] = "", None

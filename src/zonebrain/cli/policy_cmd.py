@@ -256,7 +256,8 @@ def lint_cmd(folder: DirOpt = None) -> None:
     Fair-competition review: clauses tied to tax paid, or treating firms by origin or ownership."""
     with _common.input_errors():
         findings = policy.lint(policy.load_library(folder))
-    t = Table("级别 severity", "规则 rule", "政策/条款 clause", "原因 reason", "依据 basis")
+    heads = ("级别 severity", "规则 rule", "政策/条款 clause", "原因 reason", "依据 basis")
+    t = Table(*(Column(h, overflow="fold") for h in heads))  # folded, never cut with … (QA)
     for f in findings:
         t.add_row(f.severity, f.rule, f"{f.policy_id}/{f.clause_id} ({f.ref})", f.reason, f.basis)
     _common.console.print(t)
