@@ -109,6 +109,14 @@ def test_the_builtin_family_tests_no_tax_and_stays_clean() -> None:
         ("tag: 新落户企业, ref: 第三条", "", ("award", "grant", "第三条"), "新落户企业"),
         ("event: 本市注册, within: period, ref: 第三条", "", ("award", "grant", "第三条"), "本市注册"),
         ("event: 迁入, within: {years: 3}, ref: 第三条", "", ("award", "grant", "第三条"), "迁入"),
+        ("event: 新落地, within: period, ref: 第三条", "", ("award", "grant", "第三条"), "新落地"),
+        # QA: the kind names no origin, but keeping events whose detail lacks a place sorts by it
+        (
+            "event: 引进, within: period, detail_excludes: 河南, ref: 第三条",
+            "",
+            ("award", "grant", "第三条"),
+            "河南",
+        ),
         (
             "tag: 高新技术企业, ref: 第三条",
             "  - {tag: 域外企业, ref: 第二条}",

@@ -32,7 +32,7 @@ ORIGIN_WORDS: Final = (
     "域外", "区外", "市外", "省外", "县外", "异地",
     # Moving in or out, or settling in: the 迁入/迁出 events of the registration register and the
     # tags derived from them (新落户企业, 回迁企业).
-    "迁入", "迁出", "落户", "回迁",
+    "迁入", "迁出", "落户", "落地", "回迁",
 )  # fmt: skip
 """Words in a tag name or an event kind that express origin or locality (FC-ORIGIN). Matched as
 substrings, so the list holds words, not the register names a zone happens to use. Not in it:
@@ -132,6 +132,14 @@ def _leaf_findings(
             detail = f", detail_excludes {leaf.detail_excludes}" if leaf.detail_excludes else ""
             words = ", ".join(hit)
             why = f"{ref}: 条件取决于{kind} {name}{detail}{neg}, 名称含来源地用语 {words} ({en} naming origin or locality)"
+            out.append(("FC-ORIGIN", why))
+        elif kind == "事件" and name is not None and leaf.detail_excludes:
+            # the detail of an event is where it happened or came from (迁入: 自星野市迁入): keeping
+            # only events whose detail lacks a place sorts firms by it, whatever the kind's name (QA)
+            why = (
+                f"{ref}: 条件取决于事件 {name} 的说明不含 {leaf.detail_excludes}{neg}, 按事件说明 (如来源地) "
+                f"区别对待 (an event kept by what its detail leaves out: an origin test, e.g. where a firm moved from)"
+            )
             out.append(("FC-ORIGIN", why))
     names = " ".join(str(x) for x in (leaf.tag, leaf.value) if x is not None)
     hit = [w for w in OWNERSHIP_WORDS if w in names]
