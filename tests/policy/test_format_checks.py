@@ -294,3 +294,31 @@ def test_a_number_is_no_date(tmp_path: Path, written: str) -> None:
     path = _edited(tmp_path, RD, "{since: 2022-01-01, value: 2%}", f"{{since: {written}, value: 2%}}")
     text = _problems(path)
     assert f"{path}:{_line(path, 'value: 2%')}" in text and "须为日期, 请写成 YYYY-MM-DD" in text, text
+
+
+@pytest.mark.parametrize(
+    ("ref", "ok"),
+    [
+        ("第三条", True),
+        ("第三条第一款", True),
+        ("第三条第一款第二项", True),
+        ("第3条第1款", True),
+        ("第十二条第二项", True),
+        ("第条", False),
+        ("第三款", False),
+        ("第三条附则", False),
+        ("第甲条", False),
+    ],
+)
+def test_clause_references_are_numbered_articles_paragraphs_and_items(ref: str, ok: bool) -> None:
+    """QA: any 第…条 was accepted (第甲条, 第三条附则); 条, then optionally 款 and 项, numbered."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from zonebrain.policy._format import ClauseRef
+
+    read = TypeAdapter(ClauseRef)
+    if ok:
+        assert read.validate_python(ref).text() == ref
+    else:
+        with pytest.raises(ValidationError, match="须写成 第三条、第三条第一款 或 第三条第一款第二项"):
+            read.validate_python(ref)

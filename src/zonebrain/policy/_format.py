@@ -144,12 +144,20 @@ class Ref(_Model):
         return self.article + (self.paragraph or "")
 
 
+_NUMBER = r"[一二三四五六七八九十百千零〇两0-9]+"
+_REF = re.compile(rf"(第{_NUMBER}条)((?:第{_NUMBER}款)?(?:第{_NUMBER}项)?)")
+"""条, then optionally 款 and 项, each numbered in Chinese or Arabic numerals (第三条第一款第二项)."""
+
+
 def _ref(v: Any) -> Any:
     if isinstance(v, str):
-        m = re.fullmatch(r"(第[^条]+条)(第.+[款项])?", v.strip())
+        m = _REF.fullmatch(v.strip())
         if not m:
-            raise ValueError("条款引用写成 第三条 或 第三条第一款 (write a clause reference as 第三条第一款)")
-        return {"article": m.group(1), "paragraph": m.group(2)}
+            raise ValueError(
+                f"条款引用 '{v}' 须写成 第三条、第三条第一款 或 第三条第一款第二项 (write a clause reference "
+                "as 第三条, 第三条第一款 or 第三条第一款第二项)"
+            )
+        return {"article": m.group(1), "paragraph": m.group(2) or None}
     return v
 
 
