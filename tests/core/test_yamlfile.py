@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pydantic
 import pytest
@@ -78,3 +79,17 @@ def test_one_problem_is_one_problem(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_yaml_model(path, Zone)
     assert "有 1 处错误 (1 problem);" in str(err.value) and f"{path}:4: parks.0.area_km2" in str(err.value)
+
+
+def test_a_value_outside_a_choice_lists_the_choices_in_chinese_then_english(tmp_path: Path) -> None:
+    """QA: ``可用 'amount' or 'rate'`` put English inside the Chinese half."""
+
+    class Kinded(pydantic.BaseModel):
+        kind: Literal["amount", "rate", "count"]
+
+    with pytest.raises(InputError) as err:
+        load_yaml_model(_write(tmp_path, "kind: ratio\n"), Kinded)
+    assert (
+        ":1: kind: 取值不在允许范围内, 可用 'amount'、'rate'、'count' (must be one of 'amount', 'rate' or 'count')"
+        in str(err.value)
+    ), str(err.value)

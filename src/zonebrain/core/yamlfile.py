@@ -263,8 +263,9 @@ def _message(err: Any) -> str:
     if kind == "value_error":
         return msg.removeprefix("Value error, ")
     if kind in ("literal_error", "enum"):
-        expected = (err.get("ctx") or {}).get("expected", "")
-        return f"取值不在允许范围内, 可用 {expected} (must be one of {expected})"
+        expected = str((err.get("ctx") or {}).get("expected", ""))
+        listed = expected.replace(" or ", "、").replace(", ", "、")  # 'a', 'b' or 'c' → 'a'、'b'、'c'
+        return f"取值不在允许范围内, 可用 {listed} (must be one of {expected})"
     if kind == "string_pattern_mismatch":
         return f"格式不对 (does not match {(err.get('ctx') or {}).get('pattern', '')})"
     return _ZH.get(kind, msg)
