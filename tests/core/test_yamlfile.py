@@ -93,3 +93,29 @@ def test_a_value_outside_a_choice_lists_the_choices_in_chinese_then_english(tmp_
         ":1: kind: 取值不在允许范围内, 可用 'amount'、'rate'、'count' (must be one of 'amount', 'rate' or 'count')"
         in str(err.value)
     ), str(err.value)
+
+
+class Strict(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    id: str
+    area_km2: int
+
+
+class StrictZone(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    name: str
+    parks: tuple[Strict, ...] | None = None
+
+
+def test_a_misspelt_key_gets_the_nearest_one_it_may_be(tmp_path: Path) -> None:
+    """QA: 多余的键, 请检查拼写 gave no suggestion (``ammount`` → ``amount``), even in a nested list."""
+    text = "name: 高新区\nparks:\n  - id: a\n    area_km: 3\nnmae: x\nzzz: 1\n"
+    with pytest.raises(InputError) as err:
+        load_yaml_model(_write(tmp_path, text), StrictZone)
+    msg = str(err.value)
+    assert (
+        ":4: parks.0.area_km: 多余的键, 请检查拼写 (unknown key: check its spelling); 是否应为 area_km2?"
+        in msg
+    )
+    assert ":5: nmae: 多余的键, 请检查拼写 (unknown key: check its spelling); 是否应为 name?" in msg
+    assert "zzz: 多余的键, 请检查拼写 (unknown key: check its spelling) (值" in msg  # nothing near: no guess

@@ -15,6 +15,8 @@ that part, so the error is reported at the part's line rather than the model's.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -180,7 +182,8 @@ def load_yaml_model_with_lines(
                 else index.value_line_of(loc)
             )
             where = path if at is None else f"{path}:{at}"
-            lines.append(f"  {where}: {field_name}: {_message(err)}{_shown(err.get('input'))}")
+            hint = _did_you_mean(model, loc) if err["type"] == "extra_forbidden" else ""
+            lines.append(f"  {where}: {field_name}: {_message(err)}{hint}{_shown(err.get('input'))}")
     if lines:
         n = len(lines)
         raise error(
@@ -254,6 +257,45 @@ _ZH: dict[str, str] = {
     "too_short": "项数不足 (too few items)",
     "greater_than_equal": "数值过小 (too small)",
 }
+
+
+def _keys_at(model: type[pydantic.BaseModel], path: tuple[Any, ...]) -> list[str]:
+    """The keys the model found at *path* (a mapping's location) accepts: its fields' names and
+    aliases, following nested models through lists, tuples, optionals and dicts; [] when unknown."""
+    found: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(found, type) and issubclass(found, pydantic.BaseModel)):
+            return []
+        field = found.model_fields.get(part) or next(
+            (f for f in found.model_fields.values() if f.alias == part), None
+        )
+        if field is None:
+            return []
+        found = _model_in(field.annotation)
+    if not (isinstance(found, type) and issubclass(found, pydantic.BaseModel)):
+        return []
+    return [name for n, f in found.model_fields.items() for name in (n, f.alias) if name]
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside a type (``tuple[Clause, ...]``, ``Condition | None``), else None."""
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        got = _model_in(arg)
+        if got is not None:
+            return got
+    return None
+
+
+def _did_you_mean(model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> str:
+    """For a misspelt key, the nearest one the model accepts there (``ammount`` → ``amount``)."""
+    if not loc or not isinstance(loc[-1], str):
+        return ""
+    near = difflib.get_close_matches(loc[-1], _keys_at(model, tuple(loc[:-1])), n=1, cutoff=0.6)
+    return f"; 是否应为 {near[0]}? (did you mean {near[0]}?)" if near else ""
 
 
 def _message(err: Any) -> str:
