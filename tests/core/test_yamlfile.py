@@ -119,3 +119,16 @@ def test_a_misspelt_key_gets_the_nearest_one_it_may_be(tmp_path: Path) -> None:
     )
     assert ":5: nmae: 多余的键, 请检查拼写 (unknown key: check its spelling); 是否应为 name?" in msg
     assert "zzz: 多余的键, 请检查拼写 (unknown key: check its spelling) (值" in msg  # nothing near: no guess
+
+
+class Listed(pydantic.BaseModel):
+    parks: tuple[Strict, ...] = pydantic.Field(min_length=1)  # as a case file's expect
+
+
+def test_a_list_short_only_because_an_item_failed_is_not_a_second_problem(tmp_path: Path) -> None:
+    """QA: one mistake in a case's expect also read ``expect: 项数不足 (too few items)``."""
+    with pytest.raises(InputError) as err:
+        load_yaml_model(_write(tmp_path, "parks:\n  - {id: a, area_km2: x}\n"), Listed)
+    assert "1 处错误" in str(err.value) and "项数不足" not in str(err.value), str(err.value)
+    with pytest.raises(InputError, match="parks: 项数不足"):  # an empty list is still too short
+        load_yaml_model(_write(tmp_path, "parks: []\n"), Listed)

@@ -170,9 +170,12 @@ def load_yaml_model_with_lines(
     try:
         result = model.model_validate(data)
     except pydantic.ValidationError as exc:
-        for err in exc.errors():
+        errors = exc.errors()
+        for err in errors:
             if index.duplicates and _after_duplicate(tuple(err["loc"]), index):
                 continue
+            if err["type"] == "too_short" and _has_inner(err, errors):
+                continue  # a list is short only because an item of it failed: that item says why
             loc = _located(err)
             field_name = ".".join(str(p) for p in loc) or "(top)"
             # a key that should not be there is reported where it is written, a bad value where it is
@@ -257,6 +260,12 @@ _ZH: dict[str, str] = {
     "too_short": "项数不足 (too few items)",
     "greater_than_equal": "数值过小 (too small)",
 }
+
+
+def _has_inner(err: Any, errors: list[Any]) -> bool:
+    """Whether another error lies inside *err*'s location (an item of the list *err* is about)."""
+    loc = tuple(err["loc"])
+    return any(len(o["loc"]) > len(loc) and tuple(o["loc"][: len(loc)]) == loc for o in errors)
 
 
 def _keys_at(model: type[pydantic.BaseModel], path: tuple[Any, ...]) -> list[str]:
