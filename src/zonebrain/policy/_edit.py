@@ -148,8 +148,8 @@ def set_threshold(
         if old is not None and not _same(leaf.fact, leaf.value, old):
             return leaf
         try:  # a head count as an integer ("80" → 80), money as written (the engine reads it in fen)
-            given = fact_value(leaf.fact, value) if leaf.fact in COUNT_FACTS else value
-            fact_value(leaf.fact, value)
+            read = fact_value(leaf.fact, value)
+            given = read if leaf.fact in COUNT_FACTS else value
         except ValueError as exc:
             raise InputError(f"{target}: 门槛 {value!r} 无效 (invalid threshold): {exc}") from None
         hits.append(leaf.fact)
