@@ -6,7 +6,6 @@ command writes to the warehouse.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +27,7 @@ from zonebrain.policy._edit import check_budget_rule, with_family, with_policy
 from zonebrain.policy._format import share_text
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period, policies_hash
-from zonebrain.policy._whatif import paid_note
+from zonebrain.policy._whatif import with_paid_note
 from zonebrain.storage import Warehouse
 
 DirOpt = Annotated[
@@ -407,8 +406,7 @@ def whatif_cmd(
             )
             parks = _park_names(wh)
             if isinstance(ledger, disbursement.Ledger):
-                note = paid_note(r, lib, ledger.live_fen())
-                r = dataclasses.replace(r, notes=(note,)) if note else r
+                r = with_paid_note(r, lib, ledger.live_fen())
     base = f"运行 run {r.baseline_run_id}" if r.baseline_run_id else "重新测算 fresh evaluation"
     notes = r.warnings()  # a provisional period, an as-of date after today: as the web says them
     for note in notes:

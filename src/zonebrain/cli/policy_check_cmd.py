@@ -18,6 +18,7 @@ from zonebrain import disbursement, policy
 from zonebrain.cli import _common, policy_analysis
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
+from zonebrain.policy._explain import clause_names
 from zonebrain.storage import Warehouse
 
 STATUS_LABELS = {
@@ -87,7 +88,7 @@ def print_results(results: pa.Table, lib: policy.Library) -> None:
     """The self-check's table, what the 兑现 workflow already did with an award, and what to provide;
     each clause by its policy's name and 条款, as an enterprise reads it, with its code after
     (QA: codes alone), and nothing cut with … (folded)."""
-    named = {(p.id, c.id): f"{p.meta.name} {c.ref.text()}" for p in lib.policies.values() for c in p.clauses}
+    named = clause_names(lib)
     t = Table(
         *(
             Column(h, overflow="fold")

@@ -26,7 +26,7 @@ from zonebrain.core.yamlfile import ErrorAt, load_yaml_model
 from zonebrain.policy._evaluate import PaidList, PaymentHistory, evaluate
 from zonebrain.policy._explain import STATUS_ZH
 from zonebrain.policy._format import Fen, Policy, _Model
-from zonebrain.policy._library import LIBRARY, Library, PolicyFileError, load_library
+from zonebrain.policy._library import LIBRARY, Library, PolicyFileError, ledger_period, load_library
 from zonebrain.policy._period import not_future, provisional, provisional_text
 from zonebrain.storage import Warehouse, open_warehouse
 
@@ -399,9 +399,9 @@ def with_outcomes(results: pa.Table, lib: Library, period: int, outcomes: pa.Tab
     found = {
         (r["policy_id"], r["clause_id"], r["period"]): r for r in (outcomes.to_pylist() if outcomes else [])
     }
-    once = {(p.id, c.id) for p in lib.policies.values() for c in p.clauses if c.once}
+    keyed = ledger_period(lib, period)
     picked = [
-        found.get((pid, cid, "once" if (pid, cid) in once else str(period)), {})
+        found.get((pid, cid, keyed(pid, cid)), {})
         for pid, cid in zip(results["policy_id"].to_pylist(), results["clause_id"].to_pylist(), strict=True)
     ]
     keys = ("outcome", "entry_id", "batch_id", "at", "amount_fen", "reason")

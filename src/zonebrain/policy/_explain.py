@@ -80,6 +80,12 @@ def clause_order(lib: Library) -> dict[tuple[str, str], int]:
     return {key: i for i, key in enumerate(pairs)}
 
 
+def clause_names(lib: Library) -> dict[tuple[str, str], str]:
+    """(policy, clause) → how people name it: the policy's name and the 条款
+    (``郑州高新区企业研发投入奖励 第一条``)."""
+    return {(p.id, c.id): f"{p.meta.name} {c.ref.text()}" for p in lib.policies.values() for c in p.clauses}
+
+
 def in_library_order(lib: Library, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """*rows* (each with ``policy_id`` and ``clause_id``) in :func:`clause_order`; a clause no
     longer in the library goes last, in text order."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,15 @@ LIBRARY = Path(__file__).with_name("library")
 
 class PolicyFileError(InputError):
     """A policy, family or case file is invalid; the message gives file:line for each problem."""
+
+
+def ledger_period(lib: Library, period: int) -> Callable[[str, str], str]:
+    """The payment ledger's period of a clause's award in *period*, by (policy, clause): ``once``
+    for a one-time award (paid once, in any year), else the year: the one rule every reader of the
+    ledger's keys (uscc, policy, clause, period) follows."""
+    once = {(p.id, c.id) for p in lib.policies.values() for c in p.clauses if c.once}
+    year = str(period)
+    return lambda policy_id, clause_id: "once" if (policy_id, clause_id) in once else year
 
 
 def load_policy(path: Path) -> Policy:

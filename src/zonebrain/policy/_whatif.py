@@ -14,6 +14,7 @@ come from the compact forms (see ``_notes``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,10 +26,11 @@ import pyarrow.compute as pc
 
 from zonebrain.core.clock import beijing_today
 from zonebrain.core.errors import InputError
+from zonebrain.core.money import display_fen
 from zonebrain.policy._evaluate import PaymentHistory, evaluate_all
 from zonebrain.policy._explain import clause_order
 from zonebrain.policy._format import Budget, _fen, _not_negative, _rate, yuan_text
-from zonebrain.policy._library import Library
+from zonebrain.policy._library import Library, ledger_period
 from zonebrain.policy._limits import members
 from zonebrain.policy._notes import KEYS, RecordedPayments, evaluation_notes, recorded_notes, run_period
 from zonebrain.policy._period import provisional, provisional_text
@@ -516,8 +518,7 @@ def paid_note(r: WhatIf, lib: Library, paid: Mapping[tuple[str, str, str, str], 
     amount; the ledger's amount is what was paid, and a change of it is neither paid nor recovered
     (QA: the page did not say so, then said the scenario's amount as if it had been paid). A
     one-time award's key is ``once``, an annual one's the period."""
-    once = {(p.id, c.id) for p in lib.policies.values() for c in p.clauses if c.once}
-    period = str(r.period)
+    keyed = ledger_period(lib, r.period)
     counted = []
     for side in ("before", "after"):
         granted = r.rows.filter(pc.greater(pc.fill_null(r.rows[f"amount_{side}_fen"], 0), 0))
@@ -525,18 +526,25 @@ def paid_note(r: WhatIf, lib: Library, paid: Mapping[tuple[str, str, str, str], 
         for uscc, pid, cid in zip(
             *(granted[c].to_pylist() for c in ("uscc", "policy_id", "clause_id")), strict=True
         ):
-            key = (uscc, pid, cid, "once" if (pid, cid) in once else period)
+            key = (uscc, pid, cid, keyed(pid, cid))
             if key in paid:
                 n, fen = n + 1, fen + paid[key]
         counted.append((n, fen))
     (nb, fb), (na, fa) = counted
     if not (nb or na):
         return None
-    yb, ya = yuan_text(fb), yuan_text(fa)
+    yb, ya = display_fen(fb, "元"), display_fen(fa, "元")
     return (
-        f"成本按政策口径计算, 含 {period} 年度已兑现的奖励: 模拟前其中 {nb:,} 项已兑现 (台账金额 {yb}), "
-        f"模拟后其中 {na:,} 项已兑现 (台账金额 {ya}); 已兑现的奖励不会重复支付, 其金额在模拟中的变化既不补发"
+        f"成本按政策口径计算, 含 {r.period} 年度已兑现的奖励: 模拟前其中 {nb:,} 项已兑现 (台账金额 {yb} 元), "
+        f"模拟后其中 {na:,} 项已兑现 (台账金额 {ya} 元); 已兑现的奖励不会重复支付, 其金额在模拟中的变化既不补发"
         f"也不追回 (the costs are the policies': before, {nb:,} of the awards were already paid for "
-        f"{period} ({yb[:-2]} yuan in the ledger); after, {na:,} ({ya[:-2]} yuan); a paid award is never "
+        f"{r.period} ({yb} yuan in the ledger); after, {na:,} ({ya} yuan); a paid award is never "
         "paid twice, and a change of its amount in the scenario is neither paid nor recovered)"
     )
+
+
+def with_paid_note(r: WhatIf, lib: Library, paid: Mapping[tuple[str, str, str, str], int]) -> WhatIf:
+    """*r* with :func:`paid_note` among its :meth:`~WhatIf.warnings` when the ledger holds any of
+    its awards: what the web and the CLI do with a ledger at hand."""
+    note = paid_note(r, lib, paid)
+    return dataclasses.replace(r, notes=(*r.notes, note)) if note else r

@@ -29,6 +29,7 @@ from zonebrain.policy._explain import (
     in_library_order,
     parameter_text,
 )
+from zonebrain.policy._library import ledger_period
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
 from zonebrain.policy._store import results_table, run_summary
@@ -538,14 +539,13 @@ def _paid_keys(ctx: WebContext, run_id: str, rows: list[dict[str, Any]]) -> Call
 
     if not rows:
         return lambda row: False
-    period = str(run_info(ctx, run_id)["period"])
-    once = {(p.id, c.id) for p in library().policies.values() for c in p.clauses if c.once}
+    keyed = ledger_period(library(), run_info(ctx, run_id)["period"])
     usccs = {r["uscc"] for r in rows}
     keys = Ledger(ctx.store).live_keys(None if len(usccs) > _ALL_KEYS_FROM else usccs)
 
     def paid(row: dict[str, Any]) -> bool:
         pid, cid = row["policy_id"], row["clause_id"]
-        return (row["uscc"], pid, cid, "once" if (pid, cid) in once else period) in keys
+        return (row["uscc"], pid, cid, keyed(pid, cid)) in keys
 
     return paid
 

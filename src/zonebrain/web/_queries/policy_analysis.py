@@ -35,11 +35,12 @@ from zonebrain.core.money import FEN_PER
 from zonebrain.disbursement import Ledger
 from zonebrain.policy._coverage import FACT_SOURCES, field_label_zh, unseen_registers
 from zonebrain.policy._edit import COMPARISONS
+from zonebrain.policy._explain import clause_names
 from zonebrain.policy._format import MONEY_FACTS, _fen, _rate, share_text
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
 from zonebrain.policy._store import results_table
-from zonebrain.policy._whatif import paid_note
+from zonebrain.policy._whatif import with_paid_note
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
@@ -353,8 +354,7 @@ def run(ctx: WebContext, as_of: dt.date | None, baseline_run_id: str | None, sc:
             baseline_run_id=baseline_run_id or None,
             history=None if baseline_run_id else Ledger(ctx.store),
         )
-    note = paid_note(r, library(), Ledger(ctx.store).live_fen())
-    return replace(r, notes=(note,)) if note else r
+    return with_paid_note(r, library(), Ledger(ctx.store).live_fen())
 
 
 def is_share(column: str) -> bool:
@@ -391,7 +391,7 @@ def detail_text(moves: list[dict[str, Any]] | None, t: Translator, lib: pol.Libr
     :data:`zonebrain.policy.MOVE_FIELDS`): ``郑州高新区企业研发投入奖励 第一条: 符合 331,299.00元 →
     符合 496,949.00元``, clauses joined by ``; ``."""
     lib = lib or library()
-    refs = {(p.id, c.id): f"{p.meta.name} {c.ref.text()}" for p in lib.policies.values() for c in p.clauses}
+    refs = clause_names(lib)
     out = []
     for m in moves or []:
         where = refs.get((m["policy_id"], m["clause_id"]), f"{m['policy_id']}/{m['clause_id']}")
