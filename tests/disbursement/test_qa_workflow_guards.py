@@ -47,7 +47,7 @@ def test_a_publicity_decades_ahead_is_refused(d: Disbursement, people: People, f
             end=dt.date(2099, 12, 7),
             expected_version=b.version,
         )
-    assert "the publicity would start more than 90 days from today" in str(err.value)
+    assert "the public notice would start more than 90 days from today" in str(err.value)
     with pytest.raises(
         InputError, match="公示截止日 2099-12-07"
     ):  # a start today does not let the end run on

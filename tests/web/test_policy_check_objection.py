@@ -129,7 +129,7 @@ def test_the_list_reads_in_english_and_another_firms_item_is_refused(
     c.get("/lang/en")
     try:
         page = c.get("/policy/check")
-        assert "Awards on a publicity list" in page.text
+        assert "Awards on a public notice list" in page.text
         other = min(got.others)
         r = c.post(
             f"/policy/items/{other}/objections",

@@ -331,7 +331,7 @@ def _print_batch(b: disbursement.Batch) -> None:
         f"[bold]批次 batch #{b.id}[/bold] {b.title}: {BATCH_LABELS[b.status]} {b.status.value} "
         f"(version {b.version})\n"
         f"  运行 run {b.run_id}; 年度 period {b.period}; 政策 {', '.join(b.policies)}\n"
-        f"  公示期 publicity {publicity}; 金额 total {display_fen(b.total_fen, '元')} 元; 名单 items: {counts}\n"
+        f"  公示期 public notice {publicity}; 金额 total {display_fen(b.total_fen, '元')} 元; 名单 items: {counts}\n"
         f"  制单 {b.created_by}; 审核 {b.reviewed_by or '—'}; 公示 {b.publicized_by or '—'}; "
         f"审批 {b.approved_by or '—'}; 支付 {b.paid_by or '—'}",
         highlight=False,
@@ -453,7 +453,7 @@ def batch_publicize(
     ] = None,
     app_db: AppDbOpt = None,
 ) -> None:
-    """发布公示 (已审核 → 公示中)。 Start the publicity period of a reviewed batch."""
+    """发布公示 (已审核 → 公示中)。 Start the public notice period of a reviewed batch."""
     with _common.input_errors():  # an unreadable date or --end before --start: bad input (exit 2)
         if end is not None and days is not None:
             raise InputError(
@@ -476,7 +476,7 @@ def batch_close_publicity(
     reason: Annotated[str, typer.Option("--reason", help="提前结束的原因。 Why it ends early.")],
     app_db: AppDbOpt = None,
 ) -> None:
-    """提前结束公示 (须说明原因)。 Close the publicity before its end date, with a reason."""
+    """提前结束公示 (须说明原因)。 Close the public notice before its end date, with a reason."""
     with _flow(app_db) as (d, store):
         _print_batch(d.close_publicity(_user(store, user), batch_id, reason=reason, expected_version=version))
 
@@ -492,7 +492,7 @@ def batch_object(
     ] = "",
     app_db: AppDbOpt = None,
 ) -> None:
-    """登记公示期异议。 Record an objection raised during the publicity period."""
+    """登记公示期异议。 Record an objection raised during the public notice period."""
     with _flow(app_db) as (d, store):
         o = d.object(_user(store, user), item_id, text, raised_by=raised_by, raised_by_role=raised_by_role)
     _common.console.print(f"已登记异议 objection #{o.id} (item #{o.item_id})", highlight=False)
@@ -532,7 +532,7 @@ def batch_approve(
     app_db: AppDbOpt = None,
 ) -> None:
     """审批 (管理员或领导, 且非制单人、审核人; 公示期满后)。
-    Approve (an admin or leader other than the creator and reviewer; after the publicity period)."""
+    Approve (an admin or leader other than the creator and reviewer; after the public notice period)."""
     with _flow(app_db) as (d, store):
         _print_batch(d.approve(_user(store, user), batch_id, expected_version=version, note=note))
 

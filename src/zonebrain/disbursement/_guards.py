@@ -30,7 +30,7 @@ def publicity_dates(start: dt.date, end: dt.date, today: dt.date) -> None:
     for day, zh, en in ((start, "开始日", "start"), (end, "截止日", "end")):
         if day > latest:
             raise InputError(
-                f"公示{zh} {day} 晚于今天 ({today}) 起 {MAX_DAYS_AHEAD} 天 (the publicity would {en} "
+                f"公示{zh} {day} 晚于今天 ({today}) 起 {MAX_DAYS_AHEAD} 天 (the public notice would {en} "
                 f"more than {MAX_DAYS_AHEAD} days from today, after {latest}); 请填写从今天起的公示日期, "
                 "如 今天至 6 天后 (use dates from today, e.g. today to six days on), 或检查年份是否写错 "
                 "(or check the year)"
@@ -42,7 +42,7 @@ def objection_open(b: PayoutBatchRow, today: dt.date) -> None:
     if b.publicity_start is not None and today < b.publicity_start:
         raise WrongStep(
             f"兑现批次 #{b.id} 的公示自 {b.publicity_start} 开始 (公示期 {b.publicity_start} 至 "
-            f"{b.publicity_end}), 尚未开始, 不能登记异议 (the publicity starts on {b.publicity_start}: "
+            f"{b.publicity_end}), 尚未开始, 不能登记异议 (the public notice starts on {b.publicity_start}: "
             f"objections are taken from then until {b.publicity_end})"
         )
 
@@ -53,7 +53,7 @@ def publicity_started(b: PayoutBatchRow, today: dt.date) -> None:
     if b.publicity_start is not None and today < b.publicity_start:
         raise WrongStep(
             f"兑现批次 #{b.id} 的公示自 {b.publicity_start} 开始, 尚未开始, 不能提前结束; 名单须至少公示到"
-            f"开始之日 (the publicity starts on {b.publicity_start}: it cannot be closed before it has "
+            f"开始之日 (the public notice starts on {b.publicity_start}: it cannot be closed before it has "
             "begun); 如需改期, 请作废本批次后重新制单 (to change the dates, cancel the batch and make a "
             "new one)"
         )

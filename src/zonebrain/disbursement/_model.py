@@ -160,7 +160,7 @@ class Batch:
     """Who published the list (公示); None before it was, or when a batch published before this
     was recorded has no audit entry naming its publisher."""
     publicity_closed_by: str | None = None
-    """Who closed the publicity before its end date, when someone did."""
+    """Who closed the public notice before its end date, when someone did."""
 
 
 @dataclass(frozen=True)

@@ -324,7 +324,7 @@ class Disbursement:
     ) -> Batch:
         """公示: the list goes public from *start* to *end* (both days included); objections may follow."""
         if end < start:
-            raise InputError(f"公示截止日 {end} 早于开始日 {start} (the publicity ends before it starts)")
+            raise InputError(f"公示截止日 {end} 早于开始日 {start} (the public notice ends before it starts)")
 
         with self._store.session() as s:
             _acting(s, actor, CREATORS, "发布公示", "publish the list")
@@ -337,7 +337,7 @@ class Disbursement:
             created = beijing(b.created_at).date()
             if end < created:
                 raise InputError(
-                    f"公示截止日 {end} 早于本批次的建立日 {created} (the publicity would end before the "
+                    f"公示截止日 {end} 早于本批次的建立日 {created} (the public notice would end before the "
                     "batch existed); 请填写从今天起的公示日期, 或填写在政府网站实际发布公示的日期 "
                     "(use today's dates, or record the dates the list was really published)"
                 )
@@ -352,7 +352,7 @@ class Disbursement:
     ) -> Batch:
         """End the 公示期 before its end date (e.g. a shortened period the committee decided), with a reason."""
         if not reason.strip():
-            raise InputError("提前结束公示须说明原因 (closing the publicity early needs a reason)")
+            raise InputError("提前结束公示须说明原因 (closing the public notice early needs a reason)")
         with self._store.session() as s:
             _acting(s, actor, APPROVERS, "提前结束公示", "close the publicity")
             b = _batch_row(s, batch_id)

@@ -528,7 +528,7 @@ def api_review(request: Request, p: User, batch_id: Id, body: VersionIn) -> dict
     return _batch_out(b)
 
 
-@api.post("/batches/{batch_id}/publicize", summary="发布公示 / start the publicity period")
+@api.post("/batches/{batch_id}/publicize", summary="发布公示 / start the public notice period")
 def api_publicize(request: Request, p: User, batch_id: Id, body: PublicizeIn) -> dict[str, Any]:
     for day, what in ((body.start, "公示开始日"), (body.end, "公示截止日")):
         form_day(day.isoformat(), what)
@@ -544,7 +544,7 @@ def api_publicize(request: Request, p: User, batch_id: Id, body: PublicizeIn) ->
     return _batch_out(b)
 
 
-@api.post("/batches/{batch_id}/close-publicity", summary="提前结束公示 / close the publicity early")
+@api.post("/batches/{batch_id}/close-publicity", summary="提前结束公示 / close the public notice early")
 def api_close(request: Request, p: User, batch_id: Id, body: CloseIn) -> dict[str, Any]:
     with domain_errors(request):
         b = q.service(context(request)).close_publicity(
