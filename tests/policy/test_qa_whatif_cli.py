@@ -57,11 +57,12 @@ def test_the_cli_writes_the_webs_workbook(analysis_cli: typer.Typer, tmp_path: P
         analysis_cli, ["whatif", "--as-of", "2025-03-31", "--set", "zz-rd-input.rate=3%", "--out", str(out)]
     )
     assert r.exit_code == 0, r.output
+    assert "本次调整 changes: 郑州高新区企业研发投入奖励 · 奖励比例 = 3%" in r.output
     book = openpyxl.load_workbook(out)
     assert book.sheetnames[0] == "情景 scenario"
     scenario = {x["项目"]: x["取值"] for x in _sheet(book, "情景 scenario")}
     assert scenario["基准日"] == "2025-03-31" and scenario["考核年度"] == "2024"
-    assert scenario["郑州高新区企业研发投入奖励 · 奖励比例 (zz-rd-input.rate)"] == "3%"
+    assert scenario["调整"] == "郑州高新区企业研发投入奖励 · 奖励比例 = 3%"
     winners = _sheet(book, "受益 winners")
     a2 = next(x for x in winners if x["统一社会信用代码"] == "A2")
     assert a2["变化条款"] == "郑州高新区企业研发投入奖励 第一条: 符合 400,000.00元 → 符合 500,000.00元"
@@ -107,3 +108,29 @@ def test_the_terminal_warns_of_an_as_of_date_after_today(analysis_cli: typer.Typ
     r = CliRunner().invoke(analysis_cli, ["whatif", "--as-of", ahead])
     assert r.exit_code == 0, r.output
     assert f"基准日 {ahead} 晚于今天" in r.output and "after today" in r.output
+
+
+def test_the_scenario_sheet_names_every_change(analysis_cli: typer.Typer, tmp_path: Path) -> None:
+    """QA: a budget pool, a clause threshold and a reading changed the result but the 情景 sheet
+    named only the --set overrides (the cost fell by the pool and the sheet said "rate 3%")."""
+    out = tmp_path / "whatif.xlsx"
+    edits = [
+        *("--set", "zz-rd-input.threshold=400万"),
+        *("--threshold", "zz-revenue-breakthrough/reach-10m=800万"),
+        *("--interpret", "zz-revenue-breakthrough.multi_threshold=cumulative"),
+        *("--budget", "zz-gxq-2022=30万", "--budget-rule", "ranking"),
+    ]
+    r = CliRunner().invoke(analysis_cli, ["whatif", "--as-of", "2025-03-31", *edits, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    said = [x["取值"] for x in _sheet(openpyxl.load_workbook(out), "情景 scenario") if x["项目"] == "调整"]
+    assert said == [
+        "郑州高新区企业研发投入奖励 · 门槛 = 400万",
+        "郑州高新区加快推进高质量发展若干政策措施 预算池 = 30万 (按金额排序分配)",
+        "郑州高新区企业营业收入首次突破奖励 · 多档门槛的奖励方式 = 各档累计奖励",
+        "郑州高新区企业营业收入首次突破奖励 第一条第一款 门槛: 1000万 → 800万",
+    ]
+    assert "本次调整 changes: " + "; ".join(said) in " ".join(r.output.split())
+    budget = _sheet(openpyxl.load_workbook(out), "预算池 budget")
+    assert [
+        (b["政策族名称"], b["分配方式 基线"], b["分配方式 情景"], b["核定比例 基线"]) for b in budget
+    ] == [("郑州高新区加快推进高质量发展若干政策措施", None, "按金额排序分配", None)]

@@ -131,7 +131,7 @@ def test_a_smaller_budget_pool_scales_awards_pro_rata(zone: Warehouse) -> None:
             "requested_after_fen": 56_000_000,
             "granted_before_fen": 56_000_000,
             "granted_after_fen": 33_000_000,
-            "share_before": 1.0,
+            "share_before": None,  # no pool before: nothing was cut, and no share is claimed
             "share_after": 33 / 56,
         }
     ]

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import pyarrow as pa
 import typer
 import yaml
+from rich.markup import escape
 from rich.table import Column, Table
 
 from zonebrain import disbursement, policy
@@ -249,7 +250,8 @@ def _budget_table(r: policy.WhatIf) -> Table:
 def _change_table(title: str, data: pa.Table, parks: dict[str, str], lib: policy.Library) -> Table:
     """Winners or losers; each one's changes in the words of the web and the Excel file (policy
     name, 条款, 符合 331,299.00元 → 符合 496,949.00元), not the codes (QA: statuses in English)."""
-    from zonebrain.web._queries.policy_analysis import _zh, detail_text
+    from zonebrain.web._queries.policy_analysis import detail_text
+    from zonebrain.web._queries.whatif_words import zh
 
     heads = (
         "企业 enterprise",
@@ -272,7 +274,7 @@ def _change_table(title: str, data: pa.Table, parks: dict[str, str], lib: policy
             _yuan(row["before_fen"]),
             _yuan(row["after_fen"]),
             _signed(row["delta_fen"]),
-            detail_text(row["moves"], _zh, lib),
+            detail_text(row["moves"], zh, lib),
         )
     return t
 
@@ -414,6 +416,11 @@ def whatif_cmd(
     _common.console.print(
         f"年度 period {r.period}; 基线 baseline: {base}; 未写入仓库 (nothing recorded)", highlight=False
     )
+    from zonebrain.web._queries.whatif_words import scenario_changes
+
+    changes = scenario_changes(lib, scenario, r.parameters)
+    said = "; ".join(changes) if changes else "无 (与基线相同) none"
+    _common.console.print(f"本次调整 changes: {escape(said)}", highlight=False)
     _common.console.print(_totals_table(r))
     _common.console.print(_park_table(r, parks))
     if r.budget.num_rows:
@@ -423,7 +430,7 @@ def whatif_cmd(
     if out is not None:  # the web's sheets: 情景, clauses named, parks and changes in its words
         from zonebrain.web._queries.policy_analysis import sheets
 
-        _write(sheets(r, None, parks, warnings=notes, lib=scenario), out)
+        _write(sheets(r, None, parks, warnings=notes, lib=scenario, changes=changes), out)
 
 
 _SOURCES = {"declared": "企业申报 declared", "data": "政府数据 data"}

@@ -356,7 +356,7 @@ def budget_effect(before: Side, after: Side) -> pa.Table:
     """Each family's pool (on either side) before and after: size, requested, granted, share.
 
     A side without the pool (e.g. a pool added by the scenario) shows its members' awards as both
-    requested and granted, and no pool or rule.
+    requested and granted, and no pool, rule or share.
     """
     fids = sorted({f for s in (before, after) for f, fam in s.lib.families.items() if fam.budget})
     pools = {"before": _pools(before.lib, fids), "after": _pools(after.lib, fids)}
@@ -369,7 +369,9 @@ def budget_effect(before: Side, after: Side) -> pa.Table:
         cols[f"pool_{side}_fen"] = [own[f].pool if f in own else None for f in fids]
         cols[f"requested_{side}_fen"] = [measured[f][0] for f in fids]
         cols[f"granted_{side}_fen"] = [measured[f][1] for f in fids]
-        cols[f"share_{side}"] = [measured[f][1] / measured[f][0] if measured[f][0] else None for f in fids]
+        cols[f"share_{side}"] = [  # no pool on this side: no share to show (QA: it read 100%)
+            measured[f][1] / measured[f][0] if f in own and measured[f][0] else None for f in fids
+        ]
     money = ("pool", "requested", "granted")
     order = ["family_id", "ref"] + [
         f"{c}_{s}_fen" if c in money else f"{c}_{s}" for c in ("rule", *money, "share") for s in _SIDES

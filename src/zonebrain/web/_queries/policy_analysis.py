@@ -34,9 +34,8 @@ from zonebrain.core.errors import InputError
 from zonebrain.core.money import FEN_PER
 from zonebrain.disbursement import Ledger
 from zonebrain.policy._coverage import FACT_SOURCES, field_label_zh, unseen_registers
-from zonebrain.policy._edit import COMPARISONS
 from zonebrain.policy._explain import clause_names
-from zonebrain.policy._format import MONEY_FACTS, _fen, _rate, share_text
+from zonebrain.policy._format import _fen, _rate, share_text
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
 from zonebrain.policy._store import results_table
@@ -53,6 +52,16 @@ from zonebrain.web._queries.policy import (
     shown_status,
     yuan,
 )
+from zonebrain.web._queries.whatif_words import (
+    interp_label,
+    money_leaves,
+    param_label,
+    pct_text,
+    rule_label,
+    scenario_changes,
+    wan_text,
+    zh,
+)
 from zonebrain.web._tables import FLOAT_PLACES, SHARE_PLACES, share_pct
 
 if TYPE_CHECKING:
@@ -66,42 +75,9 @@ _RATE = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
 _WAN = Decimal(FEN_PER["万元"])
 
 
-def _zh(key: str, **params: Any) -> str:
-    from zonebrain.web._i18n import translate
-
-    return translate("zh-CN", key, **params)
-
-
-def param_label(lib: pol.Library, key: str, t: Translator = _zh) -> str:
-    """``zz-rd-input.rate`` → ``郑州高新区企业研发投入奖励 · 奖励比例`` (the policy's name and the
-    parameter's label; a parameter without a label keeps its name)."""
-    pid, _, name = key.partition(".")
-    p = lib.policies.get(pid)
-    label = t(f"whatif.param.{name}")
-    return f"{p.meta.name if p else pid} · {name if label == f'whatif.param.{name}' else label}"
-
-
-def interp_label(name: str, value: str | None, t: Translator = _zh) -> str:
-    """A named interpretation (``multi_threshold``) or one of its values (``highest_only``) in words."""
-    key = f"whatif.interp.{name}" if value is None else f"whatif.interp.{name}_{value}"
-    text = t(key)
-    return (value or name) if text == key else text
-
-
 def require_whatif(p: Principal) -> None:
     if p.role not in WHATIF_ROLES:
         raise Forbidden()
-
-
-def pct_text(rate: Fraction) -> str:
-    """An exact rate as the number of percent (1/40 → ``2.5``); a non-terminating one rounded to 6 places."""
-    pct = Decimal(rate.numerator) * 100 / Decimal(rate.denominator)
-    return format(pct.quantize(Decimal("0.000001")).normalize(), "f")
-
-
-def wan_text(fen: int) -> str:
-    """Fen as the number of 万元, exactly (50000000 → ``50``)."""
-    return format((Decimal(fen) / _WAN).normalize(), "f")
 
 
 _MAX_WAN: Final = 999_999_999
@@ -150,16 +126,7 @@ def _slider(current: float, floor: float) -> tuple[str, str]:
 # ---- the form ----------------------------------------------------------------------------------
 
 
-def _money_leaves(c: pol.Clause) -> list[tuple[int, str]]:
-    """Distinct (fen, text) of the literal money values a clause's comparisons use."""
-    out: dict[int, str] = {}
-    for leaf in c.when.leaves():
-        if leaf.fact in MONEY_FACTS and leaf.op in COMPARISONS and leaf.value is not None:
-            out.setdefault(_fen(leaf.value), str(leaf.value))
-    return sorted(out.items())
-
-
-def form_spec(lib: pol.Library, period: int, t: Translator = _zh) -> dict[str, Any]:
+def form_spec(lib: pol.Library, period: int, t: Translator = zh) -> dict[str, Any]:
     """Every parameter (its value in force at the period end), budget pool, literal threshold and
     named interpretation of *lib*, as the what-if form shows them (with labels in *t*'s language)."""
     day = dt.date(period, 12, 31)
@@ -193,7 +160,7 @@ def form_spec(lib: pol.Library, period: int, t: Translator = _zh) -> dict[str, A
                 }
             )
         for c in p.clauses:
-            for fen, _text in _money_leaves(c):
+            for fen, _text in money_leaves(c):
                 thresholds.append(
                     {
                         "field": f"th:{p.id}/{c.id}:{fen}",
@@ -248,9 +215,10 @@ class Scenario:
     changes: list[str] = field(default_factory=list)
 
 
-def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translator = _zh) -> Scenario:
+def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translator = zh) -> Scenario:
     """Parse the form's fields exactly; unknown fields are ignored, bad values are a 400 whose
-    message names the parameter as the form labels it. Each change is described in *t*'s words."""
+    message names the parameter as the form labels it. Each change is described in *t*'s words
+    (:func:`~zonebrain.web._queries.whatif_words.scenario_changes`)."""
     day = dt.date(period, 12, 31)
     out = Scenario(library=lib)
     edited = lib
@@ -279,20 +247,18 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translat
                 changed = _fen(text) != spec.value_on(day)
             if changed:
                 out.parameters[rest] = text
-                out.changes.append(f"{label} = {text}")
         elif kind == "th":
             target, _, old = rest.rpartition(":")
             pid, _, cid = target.partition("/")
             p = lib.policies.get(pid)
             clause = next((c for c in p.clauses if c.id == cid), None) if p else None
-            olds = dict(_money_leaves(clause)) if clause else {}
+            olds = dict(money_leaves(clause)) if clause else {}
             if not old.isdigit() or int(old) not in olds:
                 raise InputError(f"未知门槛 '{rest[:80]}' (unknown threshold)")
             where = f"{p.meta.name if p else pid} {clause.ref.text() if clause else cid}"
             text = f"{_number(raw, where)}万"
             if _fen(text) != int(old):
                 edited = pol.set_threshold(edited, target, text, old=olds[int(old)])
-                out.changes.append(f"{where} {t('whatif.threshold')}: {olds[int(old)]} → {text}")
         elif kind == "interp":
             pid, _, name = rest.partition(".")
             p = lib.policies.get(pid)
@@ -304,9 +270,6 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translat
                 raise InputError(f"未知解释项 '{rest[:80]}={raw[:40]}' (unknown interpretation)")
             if p.interpretations[name] != raw:
                 edited = pol.set_interpretation(edited, pid, name, raw)
-                out.changes.append(
-                    f"{p.meta.name} · {interp_label(name, None, t)} = {interp_label(name, raw, t)}"
-                )
         elif kind == "budget":
             fam = lib.families.get(rest)
             if fam is None:
@@ -316,12 +279,12 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translat
             rule = _rule(form.get(f"rule:{rest}", "")) or (fam.budget.rule if fam.budget else "pro_rata")
             if fam.budget is None or fam.budget.pool != _fen(text) or fam.budget.rule != rule:
                 edited = pol.set_budget(edited, rest, text, rule=rule)
-                out.changes.append(f"{pool} = {text} ({t('whatif.rule_' + rule)})")
         elif kind == "rule":  # read with its pool; alone (no pool set) it changes nothing, but is checked
             if rest not in lib.families:
                 raise InputError(f"未知政策族 '{rest[:80]}' (unknown family)")
             _rule(raw)
     out.library = edited
+    out.changes = scenario_changes(lib, edited, out.parameters, t)
     return out
 
 
@@ -489,6 +452,17 @@ def _renamed(
         named = _clauses_named(table.select(["policy_id", "clause_id"]).to_pylist(), lib)  # 按条款
         for at, col in enumerate(("policy_name", "clause_ref")):
             table = table.add_column(at + 2, col, pa.array([x[col] for x in named], pa.string()))
+    for col in ("rule_before", "rule_after"):  # the budget sheet: 按比例分配, not pro_rata (QA)
+        if col in table.column_names:
+            words = [rule_label(x, t) if x else None for x in table[col].to_pylist()]
+            table = table.set_column(table.column_names.index(col), col, pa.array(words, pa.string()))
+    if "family_id" in table.column_names and "family_name" not in table.column_names:
+        names = [
+            lib.families[f].meta.name if f in lib.families else f for f in table["family_id"].to_pylist()
+        ]
+        table = table.add_column(
+            table.column_names.index("family_id") + 1, "family_name", pa.array(names, pa.string())
+        )
     if "moves" in table.column_names:
         text = [detail_text(m, t, lib) if m else None for m in table["moves"].to_pylist()]
         table = table.set_column(table.column_names.index("detail"), "detail", pa.array(text, pa.string()))
@@ -519,6 +493,7 @@ _PLAIN: Final = {
     "policy_name": "政策名称",
     "clause_ref": "条款引用",
     "family_id": "政策族",
+    "family_name": "政策族名称",
     "ref": "条款引用",
     "title": "名称",
     "detail": "变化条款",
@@ -582,37 +557,41 @@ SCENARIO_ITEMS: Final = {"as_of": "基准日", "period": "考核年度", "baseli
 """The scenario sheet's first rows, as the 项目 column names them (then each parameter changed,
 then a 注意 row per warning: a provisional period, an as-of date after today)."""
 NOTE_ITEM: Final = "注意"
+CHANGE_ITEM: Final = "调整"
 
 
 def sheets(
     r: pol.WhatIf,
     p: Principal | None,
     parks_named: Mapping[str, str] | None = None,
-    t: Translator = _zh,
+    t: Translator = zh,
     warnings: list[str] | None = None,
     lib: pol.Library | None = None,
+    changes: list[str] | None = None,
 ) -> dict[str, pa.Table]:
     """The Excel sheets of a scenario, for the web and ``zonebrain policy whatif --out`` alike
     (winners and losers only with the finance permission; *p* None: the CLI's operator, who sees
     everything the warehouse holds). *warnings* default to ``r.warnings()``; policies are named from
-    *lib* (default the built-in library; the CLI's ``--dir`` folder)."""
+    *lib* (default the built-in library; the CLI's ``--dir`` folder). *changes*: the scenario's every
+    change in words (:func:`scenario_changes`); by default only its parameter overrides are known."""
     lib = lib or library()
     out = {k: _renamed(v, parks_named or {}, t, lib) for k, v in r.sheets(moves=True).items()}
     if p is not None and not p.can(Perm.FINANCE):
         out = {k: v for k, v in out.items() if "winners" not in k and "losers" not in k}
     notes = r.warnings() if warnings is None else warnings
+    said = changes if changes is not None else scenario_changes(lib, lib, r.parameters, t)
     scenario_sheet = pa.table(
         {
             "item": [
                 *SCENARIO_ITEMS.values(),
-                *(f"{param_label(lib, k)} ({k})" for k in r.parameters),
+                *(CHANGE_ITEM for _ in said),
                 *(NOTE_ITEM for _ in notes),
             ],
             "value": [
                 r.as_of.isoformat(),
                 str(r.period),
                 r.baseline_run_id or "",
-                *r.parameters.values(),
+                *said,
                 *notes,
             ],
         }
@@ -703,7 +682,7 @@ def coverage_about(wh: Warehouse, run_id: str | None, data_facts: tuple[str, ...
 
 
 def coverage_sheets(
-    c: pol.Coverage, t: Translator = _zh, about: pa.Table | None = None
+    c: pol.Coverage, t: Translator = zh, about: pa.Table | None = None
 ) -> dict[str, pa.Table]:
     """Coverage's Excel sheets, for the web and ``zonebrain policy coverage --out`` alike, with the
     codes in words as the page shows them: 来源 ``declared`` → 企业申报, ``data`` → 政府数据, and

@@ -149,9 +149,9 @@ async def whatif_fragment(request: Request, p: User) -> Response:
 @pages.post("/policy/whatif/export")
 async def whatif_export_form(request: Request, p: User) -> Response:
     form = await _form(request)
-    r, _sc = _whatif_from_form(request, p, form)
+    r, sc = _whatif_from_form(request, p, form)
     names = park_names(context(request), locale(request))
-    return _excel(q.sheets(r, p, names, tr(request)), f"政策模拟-{r.period}.xlsx")
+    return _excel(q.sheets(r, p, names, tr(request), changes=sc.changes), f"政策模拟-{r.period}.xlsx")
 
 
 @pages.get("/policy/coverage")
@@ -274,7 +274,7 @@ def whatif_api(
     r, sc = _whatif_from_form(request, p, _body_form(body))
     names = park_names(context(request), locale(request))
     if format == "xlsx":
-        return _excel(q.sheets(r, p, names, tr(request)), f"whatif-{r.period}.xlsx")
+        return _excel(q.sheets(r, p, names, tr(request), changes=sc.changes), f"whatif-{r.period}.xlsx")
     return JSONResponse({**q.result_view(r, p, tr(request), names), "changes": sc.changes})
 
 
