@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import re
@@ -349,3 +350,37 @@ def _summaries_count_what_each_reader_may_see(
     assert "按条款汇总 (仅本园区)" in page
     assert 0 < sum(r["eligible"] for r in park["rows"]) < sum(r["eligible"] for r in zone["rows"])
     assert "本园区" not in zone["title"]
+
+
+def test_table_exports_are_readable_in_excel(users: dict[str, TestClient], run_id: str) -> None:
+    """QA: the web's table exports had no column widths (money showed as #####), no frozen header,
+    sheet names in English cut at 31 characters (``policy_summary_2025-03-31-bf0f9``), and the
+    按条款汇总 did not say which run it was."""
+    c = users["admin"]
+    for path, sheet in (
+        (f"/api/v1/policy/runs/{run_id}/summary?format=xlsx", "按条款汇总"),
+        (f"/api/v1/policy/runs/{run_id}/results?status=eligible&format=xlsx", "测算结果"),
+        ("/api/v1/policy/runs?format=xlsx", "测算记录 (最近的在前)"),
+        ("/api/v1/policy/clauses?format=xlsx", "政策条款一览"),
+    ):
+        book = openpyxl.load_workbook(io.BytesIO(c.get(path).content))
+        assert book.sheetnames == [sheet], path
+        ws = book.active
+        assert ws is not None and ws.freeze_panes == "A3", path
+        title = str(ws["A1"].value)
+        assert title.startswith(sheet) and (run_id in title or "runs" in path or "clauses" in path), title
+        for j, head in enumerate(ws[2], start=1):
+            width = next(d.width for d in ws.column_dimensions.values() if d.min <= j <= d.max)  # ranges
+            cells = [r[0] for r in ws.iter_rows(min_row=3, min_col=j, max_col=j)]
+            longest = max((len(_shown(x)) for x in cells if x.value is not None), default=0)
+            assert width >= min(longest, 58), (path, head.value, width, longest)
+
+
+def _shown(cell: Any) -> str:
+    """About what Excel shows of a cell: money with separators, a date as its day."""
+    v = cell.value
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d" if cell.number_format == "yyyy-mm-dd" else "%Y-%m-%d %H:%M:%S")
+    if isinstance(v, int | float) and not isinstance(v, bool) and "#,##0" in cell.number_format:
+        return f"{v:,.2f}"
+    return str(v)

@@ -406,7 +406,9 @@ def summary(ctx: WebContext, run_id: str, p: Principal | None = None) -> DataTab
         d["paid"] = paid.get(key, 0)
     rows = in_library_order(library(), [out[k] for k in sorted(out)])  # reach-10m before reach-100m
     title = "policy.summary_title_scoped" if scoped else "policy.summary_title"
-    return DataTable(f"policy_summary_{_safe(run_id)}", title, list(SUMMARY_COLUMNS), rows)
+    return DataTable(
+        f"policy_summary_{_safe(run_id)}", title, list(SUMMARY_COLUMNS), rows, title_params={"run": run_id}
+    )
 
 
 def _paid_counts(ctx: WebContext, run_id: str, p: Principal | None) -> dict[tuple[str, str], int]:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import Request
-from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -17,23 +15,13 @@ from zonebrain import disbursement
 from zonebrain.disbursement._exports import VERIFY_LABELS
 from zonebrain.web._errors import Conflict, Forbidden, NotFound
 from zonebrain.web._i18n import DEFAULT_LOCALE, translate
-from zonebrain.web._tables import XLSX, DataTable, Format, respond
+from zonebrain.web._tables import DataTable, Format, respond
 
 
 def respond_sheet(table: DataTable, fmt: Format, sheet: str, t: Any) -> Any:
     """:func:`~zonebrain.web._tables.respond`, the Excel file's sheet named *sheet* (兑现批次, 支付台账)
-    rather than the table's ASCII file stem (``payment_ledger``); the file name stays the stem."""
-    out = respond(table, fmt, t)
-    if fmt != "xlsx":
-        return out
-    import openpyxl
-
-    book = openpyxl.load_workbook(io.BytesIO(out.body))
-    book.worksheets[0].title = sheet[:31]
-    buf = io.BytesIO()
-    book.save(buf)
-    disposition = out.headers["content-disposition"]
-    return Response(buf.getvalue(), media_type=XLSX, headers={"Content-Disposition": disposition})
+    rather than from the table's title; the file name stays the table's stem."""
+    return respond(table, fmt, t, sheet)
 
 
 @contextmanager
