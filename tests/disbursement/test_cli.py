@@ -16,6 +16,7 @@ from tests.disbursement.conftest import ZoneFile
 from zonebrain.appstore import Role, open_app_store
 from zonebrain.cli import _common
 from zonebrain.cli.policy_cmd import app
+from zonebrain.core.money import display_fen
 
 runner = CliRunner()
 
@@ -189,8 +190,18 @@ def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str, tmp_pa
     # a clean copy of the record (QA: only a table cut at 80 columns): every entry, reversed marked
     _ok(["ledger", "--out", str(tmp_path / "ledger.xlsx")])
     sheet = list(openpyxl.load_workbook(tmp_path / "ledger.xlsx")["支付台账"].iter_rows(values_only=True))
-    assert sheet[0][:3] == ("台账号", "统一社会信用代码", "政策代码") and len(sheet) == 4
-    assert [r[10] for r in sheet[1:]].count("已冲正") == 1 and all(len(str(r[1])) == 18 for r in sheet[1:])
+    rows = [dict(zip(sheet[0], r, strict=True)) for r in sheet[1:]]
+    assert sheet[0][:5] == ("台账号", "企业名称", "统一社会信用代码", "园区", "政策") and len(rows) == 3
+    assert [r["状态"] for r in rows].count("已冲正") == 1 and all(
+        len(r["统一社会信用代码"]) == 18 for r in rows
+    )
+    # QA: codes only, times as text, and the amount column summed a reversed payment; the web's
+    # export names the firm, the policy and the clause, and so does the CLI's now
+    assert all(r["企业名称"] and r["政策"] != r["政策代码"] and r["条款"].startswith("第") for r in rows)
+    assert all(isinstance(r["支付时间 (北京时间)"], dt.datetime) for r in rows)
+    live = sum(r["计入合计的金额(元)"] for r in rows)
+    assert live == sum(r["金额(元)"] for r in rows if r["状态"] == "有效") < sum(r["金额(元)"] for r in rows)
+    assert f"{display_fen(int(live * 100), '元')} 元" in listing
     r = runner.invoke(app, ["ledger", "--out", str(tmp_path / "ledger.csv")])
     assert r.exit_code == 2 and "不支持的文件类型" in r.output
     assert re.search(r"2 笔 entries, [0-9,.]+ 元", listing)

@@ -92,7 +92,7 @@ def test_the_export_never_asks_for_what_a_firm_provided(run_id: str, users: dict
     assert asked and all("请提供" in r[3] and "待联系" in r[4] for r in asked)  # the others still open
     detail = _sheet(export.content, "待核实明细")
     at = detail[0].index("状态")
-    assert {r[at] for r in detail[1:] if r[1] == uscc} == {"已办结"}
+    assert {r[at] for r in detail[1:] if r[detail[0].index("统一社会信用代码")] == uscc} == {"已办结"}
     # the enterprise's own page reads the same: no 请补充 for a closed request
     page = admin.get("/policy/verify?status=closed").text
     assert "企业已提交专项审计报告" in page and "已办结，无需再提供" in page

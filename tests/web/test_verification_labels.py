@@ -120,11 +120,13 @@ def test_the_queue_names_each_clause_by_its_title(
     book = openpyxl.load_workbook(io.BytesIO(export.content))
     detail = [list(r) for r in book["待核实明细"].iter_rows(values_only=True)]
     head = detail[0]
-    assert head[2:7] == ["政策", "政策代码", "条款", "条款名称", "条款代码"]
-    by_id = {(r[1], r[3], r[6]): r for r in detail[1:]}  # uscc, policy, clause code
-    assert by_id[firm, gone["policy_id"], "withdrawn-clause"][5] == note
+    assert head[0] == "事项号" and head[3:8] == ["政策", "政策代码", "条款", "条款名称", "条款代码"]
+    by_id = {(r[2], r[4], r[7]): r for r in detail[1:]}  # uscc, policy, clause code
+    assert by_id[firm, gone["policy_id"], "withdrawn-clause"][6] == note
     for r in titled:
-        assert by_id[r["uscc"], r["policy_id"], r["clause_id"]][4:6] == [r["clause_ref"], r["clause_title"]]
+        assert by_id[r["uscc"], r["policy_id"], r["clause_id"]][5:7] == [r["clause_ref"], r["clause_title"]]
+    # QA: the file had no request number, so an officer could not run `policy verify update ID`
+    assert sorted(r[0] for r in detail[1:]) == sorted(r["id"] for r in [*titled, gone])
     summary = [list(r) for r in book["待核实企业"].iter_rows(values_only=True)]
     (items,) = [str(r[5]) for r in summary[1:] if r[1] == firm]
     assert f"{gone['clause_ref']} {note} (" in items

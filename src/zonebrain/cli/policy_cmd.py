@@ -271,12 +271,12 @@ policy_check_cmd.register(app)  # check: the enterprise self-check (cli/policy_c
 
 
 def _park_names() -> dict[str, str]:
-    """Park id → name from the warehouse (the exports show names); none when it has no parks."""
+    """Park id → the short name the web shows (梧桐, not 梧桐街道), for the exports; none when the
+    warehouse has no parks (QA: the CLI's notify list said 梧桐街道 where the web's said 梧桐)."""
+    from zonebrain.web._queries.policy_analysis import warehouse_park_names
+
     with _common.warehouse(read_only=True) as wh:
-        t = wh.to_arrow(wh.table("parks").select("park_id", "name_zh"))
-    return {
-        str(k): str(v) for k, v in zip(t["park_id"].to_pylist(), t["name_zh"].to_pylist(), strict=True) if v
-    }
+        return warehouse_park_names(wh)
 
 
 # ---------------------------------------------------------------- 兑现 workflow (zonebrain.disbursement)
@@ -657,8 +657,9 @@ def ledger_cmd(
             out_suffix(out, ".xlsx")
     with _flow(app_db) as (d, _store):
         rows = d.ledger.entries(uscc=uscc)
+        named = d.ledger.search(uscc=uscc).rows if out is not None else []  # with names, as the web's
     if out is not None:
-        written, n = write_ledger(rows, out)
+        written, n = write_ledger(named, out, parks=_park_names())
         _common.console.print(f"已写出 / written: {written} ({n} 笔 entries)", highlight=False)
     # a narrow terminal (or a pipe: 80 columns) folds the text; the USCC and amounts keep every digit
     t = Table()

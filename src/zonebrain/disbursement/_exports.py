@@ -88,30 +88,40 @@ def publicity_contact(contact: str | None = None) -> str:
     )
 
 
-def _publicity_text(batch: Batch, table: pa.Table, contact: str) -> list[str]:
+def _publicity_text(batch: Batch, table: pa.Table, contact: str, today: dt.date) -> list[str]:
     """The notice above the list. A file exported after the 公示 says what happened since: the
-    early close (when, why), the approval or payment, so a re-export does not read as a list still
-    proposed for a period that in fact ended earlier."""
+    early close (when, why), its end, the approval or payment, so a re-export does not read as a
+    list still proposed or still open to objections for a period that in fact ended. The run's
+    internal id is not in the public text (QA); the batch number is, to find its record."""
     total = sum(table["amount_fen"].to_pylist())
     start = batch.publicity_start or "____"
     end = batch.publicity_end or "____"
-    source = f"根据{batch.period}年度政策兑现测算 (运行 {batch.run_id}), "
+    source = f"根据{batch.period}年度政策兑现测算, "
     amount = f"{table.num_rows} 项奖励, 合计 {display_fen(total, '元')} 元"
+    closed = batch.publicity_closed_at is not None
+    over = closed or (batch.publicity_end is not None and today > batch.publicity_end)
     if batch.status is BatchStatus.PAID:
         intro = f"{source}经审核、公示和审批, 已兑现以下 {amount}。本名单为公示结束后导出的记录。"
     elif batch.status is BatchStatus.APPROVED:
         intro = f"{source}经审核、公示, 已审批兑现以下 {amount}。本名单为公示结束后导出的记录。"
+    elif over:
+        intro = f"{source}经审核, 拟兑现以下 {amount}, 已予公示, 待审批。本名单为公示结束后导出的记录。"
     else:
         intro = f"{source}经审核, 拟兑现以下 {amount}, 现予公示。"
     period = f"公示期: {start} 至 {end}。"
     if batch.publicity_closed_at is not None:
-        closed = beijing(batch.publicity_closed_at).date()
+        day = beijing(batch.publicity_closed_at).date()
         note = f" (原因: {batch.publicity_note})" if batch.publicity_note else ""
-        period = f"公示期: {start} 至 {end}, 已于 {closed} 提前结束{note}。"
+        period = f"公示期: {start} 至 {end}, 已于 {day} 提前结束{note}。"
     if batch.status in (BatchStatus.APPROVED, BatchStatus.PAID):  # a record: no call for objections
         objections = (
             f"公示已结束, 期间提出的异议均已在审批前处理 (见兑现批次 #{batch.id} 的记录); "
             f"对兑现结果有疑问的, 请向{contact}反映。"
+        )
+    elif over:
+        objections = (
+            f"公示已结束, 期间提出的异议将在审批前处理 (见兑现批次 #{batch.id} 的记录); "
+            f"对名单有疑问的, 请向{contact}反映。"
         )
     else:
         objections = f"公示期内对名单有异议的, 请以书面形式实名向{contact}反映。"
@@ -130,13 +140,13 @@ def write_publicity(
     table = publicity_table(items)
     title = f"{batch.title}公示名单"
     if suffix == ".xlsx":
-        notes = pa.table({"说明": [title, *_publicity_text(batch, table, contact)]})
+        notes = pa.table({"说明": [title, *_publicity_text(batch, table, contact, today)]})
         export_excel(
             {"公示名单": _with_total(table), "说明": notes}, path, PUBLIC_HEADERS, ("amount_fen",), "元"
         )
     else:
-        doc = WordReport(title, f"兑现批次 #{batch.id}", date=today)
-        for line in _publicity_text(batch, table, contact):
+        doc = WordReport(title, f"兑现批次 #{batch.id}", date=today, landscape=True)
+        for line in _publicity_text(batch, table, contact, today):
             doc.paragraph(line)
         doc.table(
             table,
@@ -236,43 +246,76 @@ def write_notify(
 
 
 LEDGER_HEADERS = {
-    "id": "台账号", "uscc": "统一社会信用代码", "policy_id": "政策代码", "clause_id": "条款代码",
-    "period": "年度", "amount_fen": "金额", "batch_id": "批次", "run_id": "测算运行",
-    "paid_at": "支付时间 (北京时间)", "paid_by": "经办", "state": "状态", "reversed_at": "冲正时间 (北京时间)",
-    "reversed_by": "冲正人", "reversal_reason": "冲正原因",
+    "id": "台账号", "enterprise_name": "企业名称", "uscc": "统一社会信用代码", "park": "园区",
+    "policy_name": "政策", "policy_id": "政策代码", "clause_ref": "条款", "clause_title": "条款名称",
+    "clause_id": "条款代码", "period": "年度", "amount_fen": "金额", "live_fen": "计入合计的金额",
+    "batch_id": "批次", "run_id": "测算运行", "paid_at": "支付时间 (北京时间)", "paid_by": "经办",
+    "state": "状态", "reversed_at": "冲正时间 (北京时间)", "reversed_by": "冲正人", "reversal_reason": "冲正原因",
 }  # fmt: skip
+LedgerRow = tuple[LedgerEntry, str, str | None, str]
+"""An entry with its enterprise's name, park and 条款, as :meth:`Ledger.search` gives it."""
 
 
-def write_ledger(entries: Sequence[LedgerEntry], path: Path | str) -> tuple[Path, int]:
-    """The payment ledger (.xlsx), one row per entry in the order given: amounts exact in 元, times
-    in Beijing, reversed entries kept and marked (they pay nothing); returns the path and rows."""
+def write_ledger(
+    rows: Sequence[LedgerRow],
+    path: Path | str,
+    parks: ParkNames | None = None,
+    lib: policy.Library | None = None,
+) -> tuple[Path, int]:
+    """The payment ledger (.xlsx), one row per entry in the order given, as the web's export has
+    it: the enterprise's name, park, policy and clause named (from *lib*, default the built-in
+    library), amounts exact in 元, times in Beijing as Excel times; reversed entries kept and
+    marked, with 计入合计的金额 0 (they pay nothing), so that column sums to the live total (QA:
+    the CLI's file had codes only, times as text, and a sum that counted a reversed payment)."""
     path = Path(path)
     out_suffix(path, ".xlsx")
+    parks = parks or {}
+    lib = lib or policy.load_library()
+    names = clause_names(lib)
+    entries = [r[0] for r in rows]
 
-    def when(at: dt.datetime | None) -> str | None:
-        return None if at is None else beijing(at).strftime("%Y-%m-%d %H:%M:%S")
+    def when(at: dt.datetime | None) -> dt.datetime | None:
+        return None if at is None else beijing(at).replace(tzinfo=None, microsecond=0)
 
     cols: dict[str, pa.Array] = {
         "id": pa.array([e.id for e in entries], pa.int64()),
+        "enterprise_name": pa.array([r[1] for r in rows], pa.string()),
         "uscc": pa.array([e.uscc for e in entries], pa.string()),
+        "park": pa.array([_park(r[2], parks) for r in rows], pa.string()),
+        "policy_name": pa.array(
+            [
+                lib.policies[e.policy_id].meta.name if e.policy_id in lib.policies else e.policy_id
+                for e in entries
+            ],
+            pa.string(),
+        ),
         "policy_id": pa.array([e.policy_id for e in entries], pa.string()),
+        "clause_ref": pa.array([r[3] for r in rows], pa.string()),
+        "clause_title": pa.array(
+            [clause_title(names, e.policy_id, e.clause_id) for e in entries], pa.string()
+        ),
         "clause_id": pa.array([e.clause_id for e in entries], pa.string()),
         "period": pa.array(["一次性" if e.period == "once" else e.period for e in entries], pa.string()),
         "amount_fen": pa.array([e.amount_fen for e in entries], pa.int64()),
+        "live_fen": pa.array([0 if e.reversed else e.amount_fen for e in entries], pa.int64()),
         "batch_id": pa.array([e.batch_id for e in entries], pa.int64()),
         "run_id": pa.array([e.run_id for e in entries], pa.string()),
-        "paid_at": pa.array([when(e.paid_at) for e in entries], pa.string()),
+        "paid_at": pa.array([when(e.paid_at) for e in entries], pa.timestamp("s")),
         "paid_by": pa.array([e.paid_by for e in entries], pa.string()),
         "state": pa.array(["已冲正" if e.reversed else "有效" for e in entries], pa.string()),
-        "reversed_at": pa.array([when(e.reversed_at) for e in entries], pa.string()),
+        "reversed_at": pa.array([when(e.reversed_at) for e in entries], pa.timestamp("s")),
         "reversed_by": pa.array([e.reversed_by for e in entries], pa.string()),
         "reversal_reason": pa.array([e.reversal_reason or None for e in entries], pa.string()),
     }
-    export_excel({"支付台账": pa.table(cols)}, path, LEDGER_HEADERS, ("amount_fen",), "元")
+    times = dict.fromkeys(("paid_at", "reversed_at"), "yyyy-mm-dd hh:mm:ss")
+    export_excel(
+        {"支付台账": pa.table(cols)}, path, LEDGER_HEADERS, ("amount_fen", "live_fen"), "元", formats=times
+    )
     return path, len(entries)
 
 
 VERIFY_HEADERS = {
+    "id": "事项号",
     "enterprise_name": "企业名称",
     "uscc": "统一社会信用代码",
     "park_id": "园区",
@@ -286,6 +329,9 @@ VERIFY_HEADERS = {
     "status": "状态",
     "statuses": "办理状态",
     "items": "涉及政策条款",
+    "period": "考核年度",
+    "batch_id": "批次",
+    "updated_at": "更新时间 (北京时间)",
 }
 VERIFY_LABELS = {"open": "待联系", "requested": "已通知", "answered": "已提交", "closed": "已办结"}
 ASKING = (VerificationStatus.OPEN, VerificationStatus.REQUESTED)
@@ -368,6 +414,7 @@ def verification_tables(
     )
     detail = pa.table(
         {
+            "id": pa.array([r.id for r in requests], pa.int64()),  # what `policy verify update` takes
             "enterprise_name": pa.array([r.enterprise_name for r in requests], pa.string()),
             "uscc": pa.array([r.uscc for r in requests], pa.string()),
             "policy_name": pa.array([r.policy_name for r in requests], pa.string()),
@@ -380,6 +427,12 @@ def verification_tables(
             "missing_fields": pa.array([missing_fields_zh(r.missing_fields) for r in requests], pa.string()),
             "ask": pa.array([r.ask for r in requests], pa.string()),
             "status": pa.array([VERIFY_LABELS[r.status.value] for r in requests], pa.string()),
+            "period": pa.array([r.period for r in requests], pa.int64()),
+            "batch_id": pa.array([r.batch_id for r in requests], pa.int64()),
+            "updated_at": pa.array(
+                [beijing(r.updated_at).replace(tzinfo=None, microsecond=0) for r in requests],
+                pa.timestamp("s"),
+            ),
         }
     )
     return summary, detail
@@ -396,7 +449,8 @@ def write_verification(
     path = Path(path)
     out_suffix(path, ".xlsx")
     summary, detail = verification_tables(requests, parks, clauses)
-    export_excel({"待核实企业": summary, "待核实明细": detail}, path, VERIFY_HEADERS)
+    when = {"updated_at": "yyyy-mm-dd hh:mm:ss", "period": "0", "id": "0"}
+    export_excel({"待核实企业": summary, "待核实明细": detail}, path, VERIFY_HEADERS, formats=when)
     return path, summary.num_rows
 
 
