@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docx
 import openpyxl
+from docx.shared import Cm
 
 from zonebrain.core.money import display_fen
 from zonebrain.core.uscc import USCC
@@ -53,6 +54,18 @@ def test_the_public_list_reads_as_published(tmp_path: Path) -> None:
     assert table.rows[0]._tr.xpath("./w:trPr/w:tblHeader") and not table.rows[1]._tr.xpath(
         "./w:trPr/w:tblHeader"
     )
+    # QA: six equal columns on a portrait page wrapped every name over two or three lines, and no
+    # page said which page it was. Now: A4 turned, each column as wide as it needs (序号 narrow),
+    # and a footer with the page number and count (Word's PAGE and NUMPAGES fields)
+    doc = docx.Document(str(path))
+    section = doc.sections[0]
+    assert section.page_width > section.page_height
+    widths = [c.width for c in table.columns]
+    room = section.page_width - section.left_margin - section.right_margin
+    assert abs(sum(widths) - room) < len(widths) and widths[0] == min(widths) < widths[1]
+    assert widths[2] >= Cm(0.22 * 18)  # the masked USCC on one line
+    footer = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer and "第 " in section.footer.paragraphs[0].text
     refs = [r.cells[4].text for r in table.rows[1:-1]]
     first = {ref: refs.index(ref) for ref in ("第一条第一款", "第一条第二款", "第一条第四款")}
     assert first["第一条第一款"] < first["第一条第二款"] < first["第一条第四款"]  # 10m, 20m, 100m

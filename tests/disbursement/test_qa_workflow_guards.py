@@ -191,8 +191,13 @@ def test_the_publicity_file_records_the_early_close_and_where_to_object(
     monkeypatch.delenv("ZONEBRAIN_PUBLICITY_CONTACT", raising=False)
     text = "\n".join(_notes(d.export_publicity(people.chen, b.id, tmp_path / "a.xlsx")))
     assert "现予公示" in text and "郑州高新技术产业开发区管理委员会政策兑现工作专班" in text
+    assert b.run_id not in text  # the run's internal id is not public text (QA)
     clock.days(2)
     b = d.close_publicity(people.wang, b.id, reason="管委会决定缩短公示期", expected_version=b.version)
+    # QA: closed but not yet approved, the notice still said 现予公示 and called for objections
+    text = "\n".join(_notes(d.export_publicity(people.chen, b.id, tmp_path / "c.xlsx")))
+    assert "已予公示, 待审批" in text and "现予公示" not in text and "公示期内对名单有异议" not in text
+    assert f"期间提出的异议将在审批前处理 (见兑现批次 #{b.id} 的记录)" in text
     b = d.approve(people.zhou, b.id, expected_version=b.version)
     d.pay(people.chen, b.id)
     monkeypatch.setenv("ZONEBRAIN_PUBLICITY_CONTACT", "政策兑现工作专班 (电话 0371-12345678)")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pyarrow as pa
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -57,7 +59,9 @@ class WordReport:
     'ZoneBrain 产业大脑'
     """
 
-    def __init__(self, title: str, subtitle: str | None = None, date: dt.date | None = None) -> None:
+    def __init__(
+        self, title: str, subtitle: str | None = None, date: dt.date | None = None, *, landscape: bool = False
+    ) -> None:
         self.doc = Document()
         _set_properties(self.doc, title, subtitle)
         self.headings: list[tuple[int, str]] = []
@@ -66,6 +70,9 @@ class WordReport:
         self._figures = 0
         section = self.doc.sections[0]
         section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+        if landscape:  # a wide list (the 公示 list's six columns): A4 turned
+            section.orientation = WD_ORIENT.LANDSCAPE
+            section.page_height, section.page_width = Cm(21.0), Cm(29.7)
         section.left_margin = section.right_margin = Cm(2.6)
         _set_fonts(self.doc.styles["Normal"], BODY_FONT, 12)
         for level, size in ((1, 16), (2, 14), (3, 12)):
@@ -80,6 +87,7 @@ class WordReport:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p = self.doc.add_paragraph((date or dt.date.today()).strftime("%Y年%m月%d日"))
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _page_numbers(section.footer.paragraphs[0])
 
     # ------------------------------------------------------------------ text
     def toc(self) -> None:
@@ -121,22 +129,36 @@ class WordReport:
             cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
         names = list(columns)
         rows = data.select(names).slice(0, max_rows).to_pylist()
+        heads = [
+            columns[name] + (f"({money_unit})" if name in money and "(" not in columns[name] else "")
+            for name in names
+        ]
+        texts = [
+            [
+                str(row[name])
+                if name in plain and row[name] is not None
+                else _cell(row[name], name in money, money_unit, decimals.get(name, 2))
+                for name in names
+            ]
+            for row in rows
+        ]
+        widths = _column_widths(heads, texts, self._text_width)
         table = self.doc.add_table(rows=1, cols=len(names))
         table.style = "Table Grid"
-        for cell, name in zip(table.rows[0].cells, names, strict=True):
-            header = columns[name] + (f"({money_unit})" if name in money and "(" not in columns[name] else "")
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width
+        for cell, header, width in zip(table.rows[0].cells, heads, widths, strict=True):
             cell.text = header
+            cell.width = width
             for run in cell.paragraphs[0].runs:
                 run.font.bold = True
         _repeat_as_header(table.rows[0])
-        for row in rows:
+        for row, line in zip(rows, texts, strict=True):
             cells = table.add_row().cells
-            for cell, name in zip(cells, names, strict=True):
-                cell.text = (
-                    str(row[name])
-                    if name in plain and row[name] is not None
-                    else _cell(row[name], name in money, money_unit, decimals.get(name, 2))
-                )
+            for cell, name, text, width in zip(cells, names, line, widths, strict=True):
+                cell.text = text
+                cell.width = width
                 if isinstance(row[name], (int, float)):
                     cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         if total is not None:
@@ -152,6 +174,12 @@ class WordReport:
                     run.font.bold = True
         if data.num_rows > max_rows:
             self.paragraph(f"(仅列出前 {max_rows} 行, 共 {data.num_rows} 行; 完整清单见 Excel 附表)")
+
+    @property
+    def _text_width(self) -> int:
+        """The width between the margins, in EMU."""
+        section = self.doc.sections[0]
+        return int(section.page_width or 0) - int(section.left_margin or 0) - int(section.right_margin or 0)
 
     # ------------------------------------------------------------------ charts
     def picture(self, png: bytes, caption: str, width_cm: float = 15.0) -> None:
@@ -247,3 +275,62 @@ def _repeat_as_header(row: Any) -> None:
     flag = OxmlElement("w:tblHeader")
     flag.set(qn("w:val"), "true")
     props.append(flag)
+
+
+def _shown_width(text: str) -> int:
+    """About how many half-width characters *text* takes: a CJK character counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+HALF_CHAR: Final = Cm(0.22)
+"""About the width of a half-width character of the 12-point body text (a CJK character is two)."""
+CELL_PADDING: Final = Cm(0.4)
+
+
+def _column_widths(heads: Sequence[str], texts: Sequence[Sequence[str]], total: int) -> list[Cm]:
+    """Widths that share *total* (EMU) among the columns by what they hold. Each column asks for
+    its widest cell or header; when all fit, the room left is shared in proportion; when not, the
+    narrow columns keep what they ask and the widest are cut to one common width, so a 序号 or an
+    amount never wraps and a long name wraps instead. Word and LibreOffice otherwise give every
+    column the same width (QA: a six-column 公示 list wrapped every name and policy)."""
+    need = [
+        max([_shown_width(h), *(_shown_width(line[j]) for line in texts)]) * HALF_CHAR + CELL_PADDING
+        for j, h in enumerate(heads)
+    ]
+    if sum(need) <= total:
+        return [Cm(total * n / sum(need) / 360000) for n in need]
+    remaining, cap = float(total), float(max(need))
+    for i, n in enumerate(sorted(need)):  # water-filling: the narrow ones whole, the rest share the rest
+        share = remaining / (len(need) - i)
+        if n > share:
+            cap = share
+            break
+        remaining -= n
+    return [Cm(min(n, cap) / 360000) for n in need]
+
+
+def _page_numbers(paragraph: Any) -> None:
+    """``第 N 页 共 M 页`` in *paragraph* (a footer's), centred: PAGE and NUMPAGES fields Word fills in."""
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def field(code: str) -> None:
+        for kind, text in (("begin", None), (None, code), ("separate", None), (None, "1"), ("end", None)):
+            r = OxmlElement("w:r")
+            if kind is not None:
+                el = OxmlElement("w:fldChar")
+                el.set(qn("w:fldCharType"), kind)
+            elif text == code:
+                el = OxmlElement("w:instrText")
+                el.set(qn("xml:space"), "preserve")
+                el.text = f" {code} "
+            else:
+                el = OxmlElement("w:t")
+                el.text = text
+            r.append(el)
+            paragraph._p.append(r)
+
+    paragraph.add_run("第 ")
+    field("PAGE")
+    paragraph.add_run(" 页 共 ")
+    field("NUMPAGES")
+    paragraph.add_run(" 页")
