@@ -89,7 +89,7 @@ def test_the_command_warns_and_writes_chinese_headers(analysis_cli: typer.Typer,
     for title, row in heads.items():
         assert not [h for h in row if re.search(r"[A-Za-z]", h)], (title, row)  # every header Chinese
     assert heads["决定情况 decisions"] == [
-        "政策", "决定数", "符合", "不符合", "从高不重复", "待核实", "已决定", "已决定占比",
+        "政策", "政策名称", "决定数", "符合", "不符合", "从高不重复", "待核实", "已决定", "已决定占比",
     ]  # fmt: skip
     assert heads["缺失字段 missing"] == [
         "字段 (代码)", "字段", "来源", "仅缺此字段 (补齐即可决定)", "与其他字段共缺", "缺此字段合计", "企业数",

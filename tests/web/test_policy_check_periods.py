@@ -286,8 +286,13 @@ def test_a_fully_paid_firm_summary_says_what_was_paid_and_excel_has_it(
     yuan = f"{Decimal(total) / 100:,.2f}"
     assert f'id="check-summary-paid">已兑现 {len(mine)} 条，合计 {yuan} 元。<' in summary.group(1)
     # the Excel: the amount paid (exact 元), the ledger entry and the batch of each paid award
-    table = _xlsx(c.get(f"/api/v1/policy/check/{uscc}?period={LATEST}&format=xlsx").content)
+    content = c.get(f"/api/v1/policy/check/{uscc}?period={LATEST}&format=xlsx").content
+    table = _xlsx(content)
     heads = list(table[1])
+    ws = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert ws is not None
+    paid = [ws.cell(r, heads.index("已兑现金额 (元)") + 1) for r in range(3, ws.max_row + 1)]
+    assert {p.number_format for p in paid if p.value is not None} == {"#,##0.00"}  # QA: #,##0.00####
     at = {name: heads.index(name) for name in ("政策代码", "条款", "已兑现金额 (元)", "台账号", "批次")}
     got = {
         (row[at["政策代码"]], row[at["条款"]]): (

@@ -45,3 +45,14 @@ def test_the_coverage_workbook_names_its_run(clients: dict[str, TestClient]) -> 
     about = {str(r[0]): str(r[1]) for r in wb["说明 about"].iter_rows(min_row=2, values_only=True)}
     assert about["测算 run"] == run["run_id"]
     assert about["基准日 as-of date"] == str(run["as_of"])[:10]
+    # QA: the 条款覆盖 and 决定情况 sheets named each policy by its code only
+    from zonebrain.web._queries.policy import library
+
+    names = {p.id: p.meta.name for p in library().policies.values()}
+    for ws in wb.worksheets[1:]:
+        heads = [c.value for c in ws[1]]
+        if "政策" in heads:
+            assert "政策名称" in heads, ws.title
+            at, named = heads.index("政策"), heads.index("政策名称")
+            for row in ws.iter_rows(min_row=2, values_only=True):
+                assert row[named] == names.get(str(row[at]), row[at]), (ws.title, row)

@@ -239,3 +239,21 @@ def test_coverage_shares(admin: TestClient) -> None:
     assert column and all(c.number_format == "0.0%" for c in column if c.value is not None)
     page = admin.get("/policy/coverage").text
     assert f'<strong id="coverage-clause-share">{body["clause_share_text"]}</strong>' in page
+
+
+def test_xlsx_wraps_text_of_several_lines_and_sizes_columns_by_their_widest_line() -> None:
+    """QA: the self-check's 需提供的材料 (one line per missing datum) ran together in one line."""
+    table = DataTable(
+        name="lines",
+        title="pipeline.delivery_table",
+        columns=[Col("id", "pipeline.col.id", "id"), Col("text", "policy_check.col.ask")],
+        rows=[{"id": 1, "text": "第一行材料\n第二行, 更长一些的材料说明"}, {"id": 2, "text": "一行"}],
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(to_xlsx(table, ZH))).active
+    assert ws is not None and ws.freeze_panes == "A3"
+    several, one = ws["B3"], ws["B4"]
+    assert several.alignment.wrap_text and not one.alignment.wrap_text
+    width = next(d.width for d in ws.column_dimensions.values() if d.min <= 2 <= d.max)
+    assert (
+        2 * len("第二行, 更长一些的材料说明") - 2 <= width < 2 * len(several.value)
+    )  # the line, not the text

@@ -505,7 +505,7 @@ def coverage_cmd(
             )  # fmt: skip
         _common.console.print(m)
     if out is not None:  # the web's sheets: 来源 and 免申即享 in words, the run named first
-        _write(coverage_sheets(c, about=about), out)
+        _write(coverage_sheets(c, about=about, lib=lib), out)
 
 
 def register(app: typer.Typer) -> None:

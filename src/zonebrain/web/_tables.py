@@ -228,6 +228,7 @@ def to_xlsx(table: DataTable, t: Translator, sheet: str | None = None) -> bytes:
     bold = wb.add_format({"bold": True})
     number = {kind: wb.add_format({"num_format": f}) for kind, f in NUMBER_FORMATS.items()}
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     ws.write_string(0, 0, _text(title), bold)
     columns = [c for c in table.columns if c.xlsx]
     widths = [display_width(header(c, t)) for c in columns]
@@ -255,8 +256,8 @@ def to_xlsx(table: DataTable, t: Translator, sheet: str | None = None) -> bytes:
                 ws.write_number(i, j, v, number["id"])
             elif isinstance(v, dt.datetime):
                 ws.write_datetime(i, j, beijing(v))
-            elif isinstance(v, str):
-                ws.write_string(i, j, _text(v))
+            elif isinstance(v, str):  # several lines (需提供的材料) shown as lines, not run together
+                ws.write_string(i, j, _text(v), wrap if "\n" in v else None)
             elif isinstance(v, bool):
                 ws.write_boolean(i, j, v)
             elif isinstance(v, int | float | Decimal):
@@ -281,7 +282,7 @@ def _cell_width(c: Col, v: Any) -> int:
         return 19
     if isinstance(v, float):
         return 10
-    return display_width(str(v))
+    return max(display_width(line) for line in str(v).splitlines() or [""])
 
 
 def _text(text: str) -> str:

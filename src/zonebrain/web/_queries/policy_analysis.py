@@ -682,13 +682,20 @@ def coverage_about(wh: Warehouse, run_id: str | None, data_facts: tuple[str, ...
 
 
 def coverage_sheets(
-    c: pol.Coverage, t: Translator = zh, about: pa.Table | None = None
+    c: pol.Coverage, t: Translator = zh, about: pa.Table | None = None, lib: pol.Library | None = None
 ) -> dict[str, pa.Table]:
     """Coverage's Excel sheets, for the web and ``zonebrain policy coverage --out`` alike, with the
     codes in words as the page shows them: 来源 ``declared`` → 企业申报, ``data`` → 政府数据, and
-    免申即享 是/否 rather than TRUE/FALSE (in *t*'s language); *about* (:func:`coverage_about`) first."""
+    免申即享 是/否 rather than TRUE/FALSE (in *t*'s language), each policy named (from *lib*, default
+    the built-in library) next to its code; *about* (:func:`coverage_about`) first."""
     out = {} if about is None else {"说明 about": about}
+    lib = lib or library()
     for name, table in c.sheets().items():
+        if "policy_id" in table.column_names and "policy_name" not in table.column_names:
+            ids = table["policy_id"].to_pylist()  # QA: the sheets named policies by code only
+            names = [lib.policies[x].meta.name if x in lib.policies else x for x in ids]
+            at = table.column_names.index("policy_id")
+            table = table.add_column(at + 1, "policy_name", pa.array(names, pa.string()))
         if "source" in table.column_names:
             words = [None if v is None else t(f"coverage.source_{v}") for v in table["source"].to_pylist()]
             table = table.set_column(

@@ -108,7 +108,7 @@ COLUMNS: Final = [
     Col("status", "policy.col.status_code", page=False),
     Col("history_note", "payout.col.note"),
     Col("history", "payout.col.entry_status", page=False, xlsx=False),
-    Col("paid_fen", "policy_check.col.paid_amount", "fen", unit="元", exact=True, page=False),
+    Col("paid_fen", "policy_check.col.paid_amount", "fen", unit="元", page=False),  # 元: fen are 2 places
     Col("ledger_entry", "payout.col.entry", "id", page=False),
     Col("history_batch", "payout.col.batch", "id", page=False),
 ]
