@@ -65,6 +65,14 @@ def test_run_then_explain(data_dir: Path) -> None:
     assert "○ [第二条]" in r.output and "✗ [第二条]" not in r.output
     # as pasted from Excel, or typed in lower case: the same enterprise (QA: 仓库中没有企业)
     assert runner.invoke(app, ["explain", " p2 "]).output == r.output
+    # QA: the 从高 notes named clauses by code (superseded by: zz-rd-input/award); now by name
+    r = runner.invoke(app, ["explain", "P0"], env={"COLUMNS": "250"})
+    assert "被从高替代 superseded by: 郑州高新区企业研发投入奖励 第一条 (zz-rd-input/award)" in r.output, (
+        r.output
+    )
+    assert (
+        "从高保留 kept over: 郑州市高新技术企业首次认定奖励 第一条 (zz-hitech-first-cert/award)" in r.output
+    )
     r = runner.invoke(app, ["explain", "P0", "--json"])
     lines = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
     assert {t["policy"] for t in lines} == {"zz-hitech-first-cert", "zz-rd-input", "zz-revenue-breakthrough"}

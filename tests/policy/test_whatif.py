@@ -169,6 +169,18 @@ def test_the_baseline_run_may_be_older_than_the_data(zone: Warehouse) -> None:
     assert _changes(r) == {"B2": (0, 10_000_000, 10_000_000)}
 
 
+def test_data_imported_since_the_baseline_run_is_warned_of(zone: Warehouse) -> None:
+    """QA: against a recorded run, a pool alone showed 符合 +19 and 待核实 +6: firms imported after
+    the run, read as the pool's effect. The scenario is on today's data, the baseline on the run's."""
+    lib = load_library()
+    run = run_policies(zone, lib, AS_OF)
+    assert not [w for w in what_if(zone, lib, baseline_run_id=run.run_id).warnings() if "数据有变化" in w]
+    zone.append("import_batches", pa.table({"batch_id": ["b-later"], "kind": ["finance"]}))
+    (note,) = [w for w in what_if(zone, lib, baseline_run_id=run.run_id).warnings() if "数据有变化" in w]
+    assert f"基线测算 {run.run_id} 之后数据有变化 (新导入 1 批: b-later)" in note and "policy run" in note
+    assert not [w for w in what_if(zone, lib, AS_OF).warnings() if "数据有变化" in w]  # a fresh baseline
+
+
 def test_against_a_recorded_run_the_scenario_sees_the_payments_that_run_saw(zone: Warehouse) -> None:
     """B2's one-time 10万 breakthrough award: paid after the run (current ledger), or before it."""
     lib = load_library()

@@ -195,6 +195,9 @@ def explain_cmd(
         raise typer.Exit(code=1)
     if not as_json:
         _common.console.print(EXPLAIN_LEGEND, highlight=False, markup=False)
+    from zonebrain.web._queries.policy import note_text
+    from zonebrain.web._queries.whatif_words import zh
+
     for row in rows:
         if as_json:
             typer.echo(json.dumps(json.loads(row["trace"]), ensure_ascii=False))
@@ -224,9 +227,9 @@ def explain_cmd(
             f"基数 base {_yuan(a.get('base'))} → {_yuan(a.get('fen'))}",
             markup=False,
         )
-        for key, name in NOTE_NAMES.items():
+        for key, name in NOTE_NAMES.items():  # in the trace page's words, not codes (QA)
             if key in ex.extra:
-                _common.console.print(f"   {name}: {ex.extra[key]}", markup=False)
+                _common.console.print(f"   {name}: {note_text(key, ex.extra[key], zh)}", markup=False)
         if row["missing_fields"]:
             _common.console.print(
                 f"   待核实, 需补充 / missing: {policy.missing_fields_zh(row['missing_fields'])} "

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zonebrain.core.errors import InputError
-from zonebrain.policy._format import Clause, Condition, Policy
+from zonebrain.policy._format import HISTORY_FACTS, Clause, Condition, Policy
 from zonebrain.policy._library import Library
 from zonebrain.policy._run import load_results
 from zonebrain.registry import FORMATS
@@ -101,8 +101,11 @@ def missing_fields_zh(fields: str | None) -> str:
 
 
 def field_label_zh(field: str) -> str:
-    """``tax_fen[2024]`` → ``2024年纳税总额``; an enterprise fact → its name."""
+    """``tax_fen[2024]`` → ``2024年纳税总额``; an enterprise fact → its name; the history fact says
+    what it spans (``2024年以前各年度最高营业收入``, as ``explain`` says it)."""
     m = re.fullmatch(r"(\w+)\[(\d{4})\]", field)
+    if m and m.group(1) in HISTORY_FACTS:
+        return f"{m.group(2)}年以前各年度最高营业收入"
     return f"{m.group(2)}年{fact_label_zh(m.group(1))}" if m else fact_label_zh(field)
 
 

@@ -23,7 +23,6 @@ from zonebrain.core.money import FEN_PER, display_fen, format_fen
 from zonebrain.policy._coverage import fact_label_zh, field_label_zh
 from zonebrain.policy._format import (
     ENTERPRISE_FACTS,
-    HISTORY_FACTS,
     MONEY_FACTS,
     Condition,
     Policy,
@@ -196,8 +195,6 @@ def _when_zh(kind: str, offset: int, within: Mapping[str, int] | None) -> str:
 
 def _field_zh(fact: str, year: str | int | None) -> str:
     """A fact read for a year, in Chinese: ``2024年营业收入``; the history fact says what it spans."""
-    if fact in HISTORY_FACTS and year is not None:
-        return f"{year}年以前各年度最高营业收入"
     return field_label_zh(f"{fact}[{year}]") if year is not None else fact_label_zh(fact)
 
 
