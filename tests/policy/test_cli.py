@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,13 @@ def test_run_then_explain(data_dir: Path) -> None:
     assert "zz-rd-input" in r.output and "run_id" in r.output
     # exact to the 分 in 元 with a total (QA: 金额(万元) rounded to 100 元, no total)
     assert "金额(元)" in r.output and "合计 total" in r.output and "万元" not in r.output
+    # every decision counted, 不符合 too (QA: it was only in the API)
+    wide = runner.invoke(app, ["run", "--as-of", "2025-03-31", "--dry-run"], env={"COLUMNS": "200"}).output
+    total = next(line for line in wide.splitlines() if "合计 total" in line)
+    counts = [int(x.replace(",", "")) for x in re.findall(r"│\s*([\d,]+)\s*(?=│)", total)]
+    with open_warehouse(data_dir / "wh.duckdb") as wh:
+        firms = wh.to_arrow(wh.table("enterprises").count().as_table()).column(0)[0].as_py()
+    assert "不符合" in wide and len(counts) == 4 and counts[1] > 0 and sum(counts) <= 6 * firms
     r = runner.invoke(app, ["explain", "P2"])
     assert r.exit_code == 0, r.output
     assert "待核实" in r.output and "tax_fen[2024]" in r.output and "[第一条]" in r.output

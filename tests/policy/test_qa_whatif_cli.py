@@ -134,3 +134,20 @@ def test_the_scenario_sheet_names_every_change(analysis_cli: typer.Typer, tmp_pa
     assert [
         (b["政策族名称"], b["分配方式 基线"], b["分配方式 情景"], b["核定比例 基线"]) for b in budget
     ] == [("郑州高新区加快推进高质量发展若干政策措施", None, "按金额排序分配", None)]
+
+
+def test_counts_read_with_separators_as_policy_run_prints_them() -> None:
+    """QA: policy run printed 1,885 but the what-if 20039 → 1904: counts now have separators too."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from zonebrain.cli.policy_analysis import _totals_table
+
+    row = {"eligible_before": 20039, "eligible_after": 21040, "eligible_delta": 1001, "firms_before": 1757,
+           "firms_after": 1757, "firms_delta": 0, "undetermined_before": 99, "undetermined_after": 1099,
+           "undetermined_delta": 1000, "cost_before_fen": 1, "cost_after_fen": 2, "cost_delta_fen": 1}  # fmt: skip
+    console = Console(width=200, record=True)
+    console.print(_totals_table(SimpleNamespace(totals=pa.Table.from_pylist([row]))))  # type: ignore[arg-type]
+    text = console.export_text()
+    assert "20,039" in text and "21,040" in text and "+1,001" in text and "1,757" in text and "+1,000" in text

@@ -203,7 +203,7 @@ def _totals_table(r: policy.WhatIf) -> Table:
         ("受益企业 firms", "firms"),
         ("待核实 undetermined", "undetermined"),
     ):
-        t.add_row(label, str(row[f"{m}_before"]), str(row[f"{m}_after"]), f"{row[f'{m}_delta']:+d}")
+        t.add_row(label, f"{row[f'{m}_before']:,}", f"{row[f'{m}_after']:,}", f"{row[f'{m}_delta']:+,}")
     t.add_row(
         "金额(元) cost",
         _yuan(row["cost_before_fen"]),
@@ -222,8 +222,8 @@ def _park_table(r: policy.WhatIf, parks: dict[str, str]) -> Table:
         name = parks.get(row["park_id"]) or row["park_name"] or row["park_id"] or "(未分园区 no park)"
         t.add_row(
             name,
-            f"{row['firms_before']} → {row['firms_after']}",
-            f"{row['undetermined_before']} → {row['undetermined_after']}",
+            f"{row['firms_before']:,} → {row['firms_after']:,}",
+            f"{row['undetermined_before']:,} → {row['undetermined_after']:,}",
             _yuan(row["cost_before_fen"]),
             _yuan(row["cost_after_fen"]),
             _signed(row["cost_delta_fen"]),  # from fen: exactly after − before as shown
@@ -486,12 +486,12 @@ def coverage_cmd(
         for row in c.decisions.to_pylist():
             exact = Fraction(row["decided"], row["decisions"]) if row["decisions"] else None
             d.add_row(
-                row["policy_id"], str(row["decisions"]), str(row["decided"]), str(row["undetermined"]),
+                row["policy_id"], f"{row['decisions']:,}", f"{row['decided']:,}", f"{row['undetermined']:,}",
                 share_text(exact),
             )  # fmt: skip
         _common.console.print(d)
         _common.console.print(
-            f"已决定 decided: {share_text(c.decided_share)}; 企业全部条款已决定 firms fully decided: {c.firms_decided}/{c.firms}",
+            f"已决定 decided: {share_text(c.decided_share)}; 企业全部条款已决定 firms fully decided: {c.firms_decided:,}/{c.firms:,}",
             highlight=False,
         )
     if c.missing is not None:
@@ -499,9 +499,9 @@ def coverage_cmd(
                   "企业数 firms", title="缺失字段 missing fields (补齐后可决定的案例数)")  # fmt: skip
         for row in c.missing.to_pylist():
             m.add_row(
-                row["field"], row["label_zh"], _SOURCES.get(row["source"], row["source"]), str(row["decides"]),
-                str(row["with_others"]),
-                str(row["firms"]),
+                row["field"], row["label_zh"], _SOURCES.get(row["source"], row["source"]), f"{row['decides']:,}",
+                f"{row['with_others']:,}",
+                f"{row['firms']:,}",
             )  # fmt: skip
         _common.console.print(m)
     if out is not None:  # the web's sheets: 来源 and 免申即享 in words, the run named first

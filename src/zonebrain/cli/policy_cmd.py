@@ -129,27 +129,26 @@ def run_cmd(
     t = Table()
     for head, width in (("政策\npolicy", 12), ("条款\nclause", 8)):
         t.add_column(head, overflow="fold", min_width=width)
-    for head in ("符合\neligible", "待核实\nundetermined", "从高不重复\nsuperseded", "金额(元)\namount"):
+    for head in ("符合\neligible", "不符合\nineligible", "待核实\nundetermined", "从高不重复\nsuperseded",
+                 "金额(元)\namount"):  # fmt: skip
         t.add_column(head, justify="right", no_wrap=True, overflow="fold")
     rows: dict[tuple[str, str], dict[str, int]] = {}
     for row in r.summary.to_pylist():
         d = rows.setdefault(
             (row["policy_id"], row["clause_id"]),
-            {"eligible": 0, "undetermined": 0, "superseded": 0, "fen": 0},
+            {"eligible": 0, "ineligible": 0, "undetermined": 0, "superseded": 0, "fen": 0},
         )
-        if row["status"] in ("eligible", "undetermined", "superseded"):
+        if row["status"] in COUNTED:
             d[row["status"]] = row["rows"]
         if row["status"] == "eligible":
             d["fen"] += row["amount_fen"] or 0
     for key in in_library_order(lib, [{"policy_id": p, "clause_id": c} for p, c in rows]):
         pid, cid = key["policy_id"], key["clause_id"]
         d = rows[pid, cid]
-        t.add_row(pid, cid, *(f"{d[k]:,}" for k in ("eligible", "undetermined", "superseded")),
-                  display_fen(d["fen"], "元"))  # fmt: skip
-    sums = {k: sum(d[k] for d in rows.values()) for k in ("eligible", "undetermined", "superseded", "fen")}
+        t.add_row(pid, cid, *(f"{d[k]:,}" for k in COUNTED), display_fen(d["fen"], "元"))
+    sums = {k: sum(d[k] for d in rows.values()) for k in (*COUNTED, "fen")}
     t.add_section()
-    t.add_row("合计 total", "", *(f"{sums[k]:,}" for k in ("eligible", "undetermined", "superseded")),
-              display_fen(sums["fen"], "元"))  # fmt: skip
+    t.add_row("合计 total", "", *(f"{sums[k]:,}" for k in COUNTED), display_fen(sums["fen"], "元"))
     _common.console.print(t)
     state = "未写入 (dry run)" if dry_run else f"运行 run_id {r.run_id}"
     _common.console.print(
@@ -157,6 +156,10 @@ def run_cmd(
         f"{len(r.batch_ids)} 个数据批次 batches",
         highlight=False,
     )
+
+
+COUNTED = ("eligible", "ineligible", "undetermined", "superseded")
+"""The statuses ``policy run`` counts per clause, in its columns' order (QA: 不符合 was missing)."""
 
 
 def _yuan(v: object) -> str:
