@@ -315,3 +315,15 @@ def test_an_expiry_before_the_recognition_date_is_refused(wh: Warehouse, files: 
     exc = rejected(wh, write_csv(files / "t.csv", rows, header=header), "tags")
     assert problems(exc) == [(3, "有效期至", "2022-11-30", "date_order")]
     assert "'有效期至' 2022-11-30 早于 '认定日期' 2023-12-01" in str(exc)
+
+
+def test_tax_net_of_refunds_may_be_negative_revenue_may_not(wh: Warehouse, files: Path) -> None:
+    """QA: a refund year (纳税总额 -5万元) was refused on import though policy case files and the
+    self-check take it (a refund is not 无纳税); revenue below 0 is still refused, naming the cell."""
+    run(wh, write_csv(files / "e.csv", good_rows(2)))
+    header = ["统一社会信用代码", "年度", "营业收入(万元)", "纳税总额(万元)"]
+    run(wh, write_csv(files / "f.csv", [[code(0), "2024", "100", "-5"]], header=header), "finance")
+    got = wh.to_arrow(wh.table("enterprise_years")).to_pylist()
+    assert [(r["uscc"], r["tax_fen"]) for r in got] == [(code(0), -5_000_000)]
+    exc = rejected(wh, write_csv(files / "g.csv", [[code(1), "2024", "-100", "1"]], header=header), "finance")
+    assert problems(exc) == [(2, "营业收入(万元)", "-100", "negative")]

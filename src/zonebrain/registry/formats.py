@@ -124,6 +124,9 @@ ENTERPRISES = FileFormat(
     "企业名录",
 )
 
+SIGNED_MONEY = ("profit_fen", "tax_fen")
+"""Money that may be below 0: a loss, and tax net of refunds (留抵退税), as policy case files and
+the self-check form take it (a refund year is not 无纳税; QA: the import refused it)."""
 _FINANCE_MONEY = (
     ("营业收入(万元)", "revenue_fen", ("营业收入", "主营业务收入(万元)")),
     ("工业总产值(万元)", "output_fen", ("工业总产值", "总产值(万元)")),
@@ -141,7 +144,7 @@ FINANCE = FileFormat(
         USCC,
         Column("年度", "year", "year", True, aliases=("年份",), en="year"),
         *(
-            Column(h, t, "money", unit="万元", aliases=a, signed=t == "profit_fen")
+            Column(h, t, "money", unit="万元", aliases=a, signed=t in SIGNED_MONEY)
             for h, t, a in _FINANCE_MONEY
         ),
         Column(
