@@ -88,6 +88,10 @@ def parse_url(url: str) -> tuple[str, bool, dict[str, str]]:
     return base, False, options
 
 
+LOG_CONFIG = Path(__file__).parent / "data" / "spark-log4j2.properties"
+"""The local driver's logging: errors only (Spark's default warns in English on every start)."""
+
+
 def get_session(master: str, connect: bool, conf: dict[str, str], warehouse_dir: str) -> SparkSession:
     """The process's Spark session: the one already running (a notebook's, the tests'), or a new one."""
     if not connect:
@@ -106,6 +110,10 @@ def get_session(master: str, connect: bool, conf: dict[str, str], warehouse_dir:
             .config("spark.sql.warehouse.dir", warehouse_dir)
             .config("spark.ui.showConsoleProgress", "false")
         )
+        if "spark.driver.extraJavaOptions" not in conf:  # quiet: errors only (QA: English noise)
+            builder = builder.config(
+                "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+            )
     for key, value in conf.items():
         builder = builder.config(key, value)
     session: SparkSession = builder.getOrCreate()
