@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.registry.conftest import code, write_csv
-from zonebrain.core.errors import ZoneFileError
+from zonebrain.core.errors import InputError, ZoneFileError
 from zonebrain.registry import import_file, load_zone
 from zonebrain.storage import Warehouse
 
@@ -62,6 +62,25 @@ def test_another_zone_writes_its_own_file(tmp_path: Path, wh: Warehouse) -> None
     assert r.inserted == 1
     parks = wh.to_arrow(wh.table("parks")).to_pylist()
     assert [(p["park_id"], p["zone_code"]) for p in parks] == [("hudong", "320571")]
+    # QA: the next import without the zone file (the built-in Zhengzhou zone) replaced these parks
+    # with Zhengzhou's and filed a firm under 梧桐; it is refused, naming both zones, and changes nothing
+    before = {t: wh.checksum(t) for t in ("parks", "enterprises")}
+    zz = [[code(2, "410172"), "郑州乙公司", "梧桐", "6513", "10", "2020-01-01", "软件"]]
+    with pytest.raises(InputError) as refused:
+        import_file(wh, "enterprises", write_csv(tmp_path / "zz.csv", zz))
+    assert "仓库已属于园区 320571 (园区: 湖东), 而本次的园区定义文件是 410172" in str(refused.value)
+    assert {t: wh.checksum(t) for t in before} == before
+    # the same zone's file with a park added is taken
+    more = OTHER_ZONE + (
+        '  - id: xinghu\n    short_name: 星湖\n    name_en: Xinghu\n    division_code: "320571002"\n'
+    )
+    zfile.write_text(more, encoding="utf-8")
+    rows = [[code(3, "320571"), "苏州丙公司", "星湖", "6513", "10", "2020-01-01", "软件"]]
+    assert (
+        import_file(wh, "enterprises", write_csv(tmp_path / "x.csv", rows), zone=load_zone(zfile)).inserted
+        == 1
+    )
+    assert sorted(p["park_id"] for p in wh.to_arrow(wh.table("parks")).to_pylist()) == ["hudong", "xinghu"]
 
 
 def test_zone_file_errors_name_every_line(tmp_path: Path) -> None:

@@ -96,10 +96,23 @@ def _sheet_identity(path: Path, sheet: str | None) -> str | None:
 
 
 def ensure_ready(wh: Warehouse, zone: Zone) -> None:
-    """Create or migrate the schema and write the zone's parks (idempotent)."""
+    """Create or migrate the schema and write the zone's parks (idempotent). A warehouse holds one
+    zone: a zone file for another zone is refused, naming both, before anything is written (QA: an
+    import without ``--zone-file`` replaced a Luoyang zone's parks with Zhengzhou's and filed its
+    firms under 梧桐); the same zone's file with parks added or renamed replaces them."""
     wh.migrate()
     parks = zone.parks_table()
     current = wh.to_arrow(wh.table("parks").order_by("park_id"))
+    held = sorted({str(c) for c in current["zone_code"].to_pylist() if c})
+    if held and held != [zone.zone.code]:
+        names = "、".join(str(n) for n in current["short_name"].to_pylist()[:6] if n)
+        raise InputError(
+            f"仓库已属于园区 {'、'.join(held)} (园区: {names}), 而本次的园区定义文件是 {zone.zone.code} "
+            f"{zone.zone.name_zh}; 请用 --zone-file (或环境变量 ZONEBRAIN_ZONE_FILE) 指定该仓库的园区定义文件, "
+            f"或为另一园区使用另一个数据目录 (the warehouse holds zone {'、'.join(held)}; this command's zone "
+            f"file is {zone.zone.code}: give the warehouse's zone file with --zone-file, or use another "
+            "data directory for another zone)"
+        )
     if (
         current.select(parks.column_names).sort_by("park_id").to_pylist()
         != parks.sort_by("park_id").to_pylist()
