@@ -27,7 +27,7 @@ from zonebrain.core.money import display_fen
 from zonebrain.policy._edit import check_budget_rule, with_family, with_policy
 from zonebrain.policy._format import share_text
 from zonebrain.policy._notes import run_period
-from zonebrain.policy._run import default_period, policies_hash
+from zonebrain.policy._run import default_period, policies_hash, zone_notes
 from zonebrain.policy._whatif import with_paid_note
 from zonebrain.storage import Warehouse
 
@@ -462,6 +462,7 @@ def coverage_cmd(
             warn_other_library(wh, run_id, lib, folder)
             c = policy.coverage(lib, wh=wh, run_id=run_id, sources=sources)
             about = coverage_about(wh, run_id, tuple(data_facts or ())) if out is not None else None
+            elsewhere = zone_notes(wh, lib)  # the library is another zone's (QA)
     t = Table(
         "政策/条款 clause", "引用 ref", "免申即享 from data", "需企业申报 declared", title="条款覆盖 clauses"
     )
@@ -480,6 +481,8 @@ def coverage_cmd(
     )
     if (note := c.unseen_note()) is not None:  # tags and events the clauses read that no firm carries
         _common.err_console.print(f"[yellow]注意 / warning:[/yellow] {note}", highlight=False)
+    for note in elsewhere:
+        _common.err_console.print(f"[yellow]注意 / warning:[/yellow] {escape(note)}", highlight=False)
     if c.decisions is not None:
         d = Table("政策 policy", "决定数 decisions", "已决定 decided", "待核实 undetermined", "占比 share",
                   title="决定情况 decisions")  # fmt: skip

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Column, Table
 
 from zonebrain import disbursement, policy
@@ -31,6 +32,7 @@ from zonebrain.disbursement._service import check_policies
 from zonebrain.disbursement._verify import parse_status
 from zonebrain.policy._explain import STATUS_ZH, in_library_order
 from zonebrain.policy._notes import run_period
+from zonebrain.policy._run import zone_notes
 
 app = typer.Typer(
     help="政策兑现：政策规则 (YAML)、测试用例、批量测算、逐条追溯。"
@@ -117,7 +119,10 @@ def run_cmd(
             )
             years = wh.table("enterprise_years")
             held = wh.to_arrow(years.filter(years.year == r.period).select("uscc").limit(1)).num_rows
+            elsewhere = zone_notes(wh, lib)  # the library is another zone's: every firm 不符合
     policy_analysis.warn_provisional(day, r.period)  # data for the year still to come
+    for note in elsewhere:
+        _common.err_console.print(f"[yellow]注意 / warning:[/yellow] {escape(note)}", highlight=False)
     if not held:  # every result would be 待核实 for want of data: say why rather than let it pass
         _common.err_console.print(
             f"[yellow]注意 / warning:[/yellow] 仓库中没有 {r.period} 年度的企业数据 (no enterprise data for "

@@ -146,6 +146,34 @@ def check_policies_apply(lib: Library, period: int) -> None:
         )
 
 
+def zone_notes(wh: Warehouse, lib: Library) -> list[str]:
+    """A warning per family whose subject is limited to a division code the warehouse's zone does
+    not share (the built-in library is 郑州高新区's, 410172): every firm would be 不符合, and firms
+    missing data 不符合 rather than 待核实 (QA: a Luoyang zone got 282 × 不符合 without a word)."""
+    codes = sorted(
+        {str(c) for c in wh.to_arrow(wh.table("parks").select("zone_code"))["zone_code"].to_pylist() if c}
+    )
+    if not codes:
+        return []
+    out = []
+    for fam in lib.families.values():
+        for leaf in fam.eligibility.leaves():
+            if leaf.fact != "division_code" or leaf.op != "startswith" or leaf.value is None:
+                continue
+            prefix, where = str(leaf.value), f" ({leaf.ref.text()})" if leaf.ref else ""
+            if any(c.startswith(prefix) or prefix.startswith(c) for c in codes):
+                continue
+            out.append(
+                f"政策族 {fam.id} ({fam.meta.name}) 的支持对象限于行政区划代码以 {prefix} 开头的企业"
+                f"{where}, 而仓库的园区代码为 {'、'.join(codes)}: 所有企业都将不符合。"
+                "其他园区请复制政策库, 按本园区修改行政区划代码等地方条件, 再用 --dir 指定 (见 docs/policy.md "
+                f"'其他园区') (family {fam.id} supports firms registered under {prefix} only, but this "
+                f"warehouse's zone is {', '.join(codes)}: every firm will be ineligible; copy the library, "
+                "adapt its local conditions and pass it with --dir)"
+            )
+    return out
+
+
 def run_policies(
     wh: Warehouse,
     lib: Library,
