@@ -327,3 +327,13 @@ def test_tax_net_of_refunds_may_be_negative_revenue_may_not(wh: Warehouse, files
     assert [(r["uscc"], r["tax_fen"]) for r in got] == [(code(0), -5_000_000)]
     exc = rejected(wh, write_csv(files / "g.csv", [[code(1), "2024", "-100", "1"]], header=header), "finance")
     assert problems(exc) == [(2, "营业收入(万元)", "-100", "negative")]
+
+
+def test_a_file_with_headers_only_is_refused_and_records_no_batch(wh: Warehouse, files: Path) -> None:
+    """QA: a header-only file said 读入 0 行 … 已导入 and recorded a batch every later run counted."""
+    run(wh, write_csv(files / "e.csv", good_rows(1)))
+    batches = wh.to_arrow(wh.table("import_batches")).num_rows
+    with pytest.raises(InputError) as refused:
+        run(wh, write_csv(files / "f.csv", [], header=FINANCE), "finance")
+    assert "f.csv: 只有表头, 没有数据行" in str(refused.value)
+    assert wh.to_arrow(wh.table("import_batches")).num_rows == batches

@@ -178,6 +178,12 @@ def import_file(
                 seconds=time.perf_counter() - started,
             )
     raw = read_table_file(path, sheet)
+    if raw.table.num_rows == 0 and not raw.bad_rows:  # QA: it "imported" 0 rows and recorded a batch
+        where = f" (工作表 {raw.sheet})" if raw.sheet else ""
+        raise InputError(
+            f"{path}{where}: 只有表头, 没有数据行 (headers only, no data rows); 请确认导出的是正确的文件或"
+            "工作表 / check that the right file or sheet was exported"
+        )
     rows = raw.row_numbers()
     mapped, unused = map_headers(raw.table.column_names, fmt, mapping, path)
     step("校验 validate", 1, 4)
