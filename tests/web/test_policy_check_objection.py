@@ -119,6 +119,23 @@ def test_the_enterprise_sees_its_listed_award_and_objects_from_its_page(
         follow_redirects=False,
     )  # fmt: skip
     assert elsewhere.status_code == 409 and 'id="error-back"' not in elsewhere.text  # never another site
+    # QA: the raiser and role came from the form, so a firm could object in another firm's name, as
+    # 园区专员; the service records an enterprise user's objection as its own firm's, as 企业
+    other = next(i for i in got.d.items(got.batch_id) if i.id in got.others)
+    forged = c.post(
+        f"/policy/items/{got.item.id}/objections",
+        data={"csrf_token": _token(page.text), "text": "另一条异议: 条款引用有误",
+              "raised_by": other.enterprise_name, "raised_by_role": "园区专员", "back": "check"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert forged.status_code == 303, forged.text
+    latest = max(got.d.objections(got.batch_id, item_id=got.item.id), key=lambda o: o.id)
+    assert (latest.text, latest.raised_by, latest.raised_by_role) == (
+        "另一条异议: 条款引用有误",
+        got.item.enterprise_name,
+        "企业",
+    )
+    assert 'name="raised_by" maxlength="128" required value="' in again.text and " readonly>" in again.text
 
 
 def test_the_list_reads_in_english_and_another_firms_item_is_refused(

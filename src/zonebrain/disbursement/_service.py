@@ -91,6 +91,8 @@ APPROVERS = frozenset({Role.ADMIN, Role.LEADER})
 RECORDERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.LEADER, Role.PARK_OFFICER})
 """Roles that record an objection on someone's behalf (an enterprise user: on its own items only)."""
 REVERSERS = APPROVERS
+ENTERPRISE_RAISER = "企业"
+"""Who raised an objection an enterprise user recorded: its firm, as 企业 (set by the service)."""
 """Roles that reverse a ledger entry (冲正), and never the one who recorded the payment."""
 CANCELLABLE = frozenset(
     {BatchStatus.DRAFT, BatchStatus.REVIEWED, BatchStatus.PUBLICIZED, BatchStatus.APPROVED}
@@ -378,7 +380,9 @@ class Disbursement:
         raised_by_role: str = "",
         ip: str = "",
     ) -> Objection:
-        """异议: record an objection to one listed item during the 公示期; the item waits for a resolution."""
+        """异议: record an objection to one listed item during the 公示期; the item waits for a resolution.
+        An enterprise user objects as its firm: who raised it is the firm's name and 企业, whatever
+        the form said (QA: a firm recorded an objection in another firm's name, as 园区专员)."""
         if not text.strip() or not raised_by.strip():
             raise InputError(
                 "异议须有内容和提出人 (an objection needs its text and who raised it; 匿名 is fine)"
@@ -387,6 +391,8 @@ class Disbursement:
             item = _item_row(s, item_id)
             user = _acting(s, actor, RECORDERS | {Role.ENTERPRISE_USER}, "登记异议", "record an objection")
             _guards.objection_scope(user, item)
+            if Role(user.role) is Role.ENTERPRISE_USER:
+                raised_by, raised_by_role = item.enterprise_name or item.uscc, ENTERPRISE_RAISER
             b = _batch_row(s, item.batch_id)
             _check(b, b.version, BatchStatus.PUBLICIZED, "登记异议 (record an objection)")
             _guards.objection_open(b, self.today())

@@ -29,7 +29,7 @@ from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import LIVE
 from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
 from zonebrain.disbursement._exports import clause_title, list_order
-from zonebrain.disbursement._service import RECORDERS
+from zonebrain.disbursement._service import ENTERPRISE_RAISER, RECORDERS
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden, NotFound
 from zonebrain.web._i18n import locale_of
@@ -388,7 +388,7 @@ def on_the_list(ctx: WebContext, p: Principal, t: Any, uscc: str) -> list[dict[s
                 "can_object": may and begun, "late": begun and over,
                 "raised_by": i.enterprise_name if p.role is Role.ENTERPRISE_USER else t("payout.anonymous"),
                 # stored data stay Chinese whatever the page's language, as the asks do
-                "raised_by_role": "企业" if p.role is Role.ENTERPRISE_USER else "",
+                "raised_by_role": ENTERPRISE_RAISER if p.role is Role.ENTERPRISE_USER else "",
                 "not_started": None if begun else t("payout.publicity_not_started", start=b.publicity_start),
             }
         )  # fmt: skip
