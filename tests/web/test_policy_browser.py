@@ -233,6 +233,29 @@ def test_self_check_by_form(browser: Any, server: str, shots: Path) -> None:  # 
         s.close()
 
 
+def test_the_firms_pages_fit_a_phone(browser: Any, server: str) -> None:  # noqa: F811
+    """QA at 375 px: the firm's landing page was 1,207 px wide (its 政策 table out of its card), the
+    self-check's form and results ran off the screen. Each page now fits the phone's width (a wide
+    table scrolls inside its own box) and the self-check's 结果 column is on the screen."""
+    s = Session(browser, server)
+    try:
+        s.context.close()
+        s.context = browser.new_context(viewport={"width": 375, "height": 800}, locale="zh-CN")
+        s.page = s.context.new_page()
+        s.login("firm")
+        for path in ("/policy/check", s.page.url.removeprefix(server) or "/"):
+            s.page.goto(server + path)
+            s.page.wait_for_load_state("networkidle")
+            width = s.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 376, (path, width)
+        s.page.goto(server + "/policy/check")
+        s.page.wait_for_load_state("networkidle")
+        status = s.page.locator("#check-result thead th").nth(3).bounding_box()
+        assert status is not None and status["x"] + status["width"] <= 375, status
+    finally:
+        s.close()
+
+
 def test_a_form_sent_after_the_session_ended_comes_back_after_login(browser: Any, server: str) -> None:  # noqa: F811
     """The session ends (here: its cookies are gone) while a page is open; submitting its htmx form
     or its plain form leads to the login page with the notice, and logging in returns to the page."""
