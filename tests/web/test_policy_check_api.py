@@ -188,3 +188,23 @@ def test_the_json_result_is_the_page_result(
         assert labels in missing and bool(labels) == bool(missing.strip())
     summary = f"符合 {out['eligible']} 条，合计 {out['amount_yuan']} 元；待核实 {out['undetermined']} 条。"
     assert summary in html
+
+
+def test_a_firm_founded_in_the_year_is_decided_given_its_registration_date(
+    clients: dict[str, TestClient],
+) -> None:
+    """QA: a prospective investor's new firm (no earlier years) came out 待核实 for the first
+    breakthrough, asking for earlier statements it cannot have; the same data of a registered
+    firm founded that year is decided. 成立日期 in the year now decides it; after the year, refused."""
+    c = clients["investor"]
+    new = {**FIRM, "current": {**FIRM["current"], "revenue": "1200万元"}}
+    unknown = _clause(_check(c, new), "zz-revenue-breakthrough", "reach-10m")
+    assert unknown["status"] == "undetermined" and unknown["missing"]
+    founded = _clause(
+        _check(c, {**new, "registered_on": f"{PERIOD}-03-01"}), "zz-revenue-breakthrough", "reach-10m"
+    )
+    assert (founded["status"], founded["amount_fen"]) == ("eligible", 10_000_000)
+    older = _clause(_check(c, {**new, "registered_on": "2015-03-01"}), "zz-revenue-breakthrough", "reach-10m")
+    assert older["status"] == "undetermined"  # an older firm's earlier years are still asked for
+    late = c.post(URL, json={**new, "registered_on": f"{PERIOD + 1}-01-02"})
+    assert late.status_code == 422 and "晚于考核年度" in late.text, late.text

@@ -57,6 +57,10 @@ class EnterpriseFacts(_Model):
     industry_code: Annotated[str, AfterValidator(class_code)] | None = None
     """A GB/T 4754 小类 as registries store it: ``3921`` (``C3921`` is read as ``3921``)."""
     status: str | None = None
+    registered_on: dt.date | None = None
+    """成立日期: a firm registered in the period or later had no revenue before it, so its first
+    year's breakthrough is decided rather than 待核实 (the form's new firm; QA). A firm registered
+    after the period has no result for it."""
 
 
 class TagFacts(_Model):
@@ -160,7 +164,7 @@ def _date(v: Any) -> dt.date | None:
 
 def _firm_tables(ids: list[str], firms: list[dict[str, Any]]) -> dict[str, pa.Table]:
     ent: dict[str, list[Any]] = {
-        k: [] for k in ("uscc", "division_code", "park_id", "industry_code", "status")
+        k: [] for k in ("uscc", "division_code", "park_id", "industry_code", "status", "registered_on")
     }
     years: dict[str, list[Any]] = {
         k: []
@@ -181,6 +185,7 @@ def _firm_tables(ids: list[str], firms: list[dict[str, Any]]) -> dict[str, pa.Ta
         ent["uscc"].append(uscc)
         for k in ("division_code", "park_id", "industry_code", "status"):
             ent[k].append(None if e.get(k) is None else str(e[k]))
+        ent["registered_on"].append(_date(e.get("registered_on")))
         for year, vals in (f.get("years") or {}).items():
             if vals is None:
                 continue
@@ -203,7 +208,9 @@ def _firm_tables(ids: list[str], firms: list[dict[str, Any]]) -> dict[str, pa.Ta
             events["detail"].append(ev.get("detail"))
     i64 = pa.int64()
     return {
-        "enterprises": pa.table(ent),
+        "enterprises": pa.table(
+            ent, schema=pa.schema([(k, pa.date32() if k == "registered_on" else pa.string()) for k in ent])
+        ),
         "enterprise_years": pa.table(
             years,
             schema=pa.schema(
@@ -337,8 +344,12 @@ class Form(_Model):
         """A 认定 (tag since) or an event after today (Beijing) is refused, as on the web form and
         the API (a case file may look ahead; a firm's own form states what has happened)."""
         tags = enumerate(self.firm.tags or ())
-        dates = [(t.since, ("tags", i, "since")) for i, t in tags if isinstance(t, TagFacts) and t.since]
+        dates: list[tuple[dt.date, tuple[str | int, ...]]] = [
+            (t.since, ("tags", i, "since")) for i, t in tags if isinstance(t, TagFacts) and t.since
+        ]
         dates += [(e.date, ("events", i, "date")) for i, e in enumerate(self.firm.events or ())]
+        if self.firm.enterprise and self.firm.enterprise.registered_on:
+            dates.append((self.firm.enterprise.registered_on, ("enterprise", "registered_on")))
         for day, at in dates:
             try:
                 not_future(day)

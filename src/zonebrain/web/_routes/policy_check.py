@@ -540,6 +540,9 @@ class CheckIn(BaseModel):
         default=None, description="国民经济行业代码 (GB/T 4754 小类), 如 3921 (写 C3921 亦可)"
     )
     status: Text = Field(default=None, description=f"登记状态: {'/'.join(STATUS_CHOICES)}")
+    registered_on: Text = Field(
+        default=None, description="成立日期 (可选; 考核年度成立的企业此前没有营业收入) / registration date"
+    )
     current: YearIn | None = Field(default=None, description="考核年度 / the year assessed")
     previous: YearIn | None = Field(default=None, description="上一年度 / the year before")
     max_revenue_before: Money = Field(

@@ -24,7 +24,7 @@ from zonebrain.web._queries import policy as q
 from zonebrain.web._queries._common import field_name
 from zonebrain.web._routes._deps import form_day
 
-ENTERPRISE_FACTS: Final = ("division_code", "industry_code", "status")
+ENTERPRISE_FACTS: Final = ("division_code", "industry_code", "status", "registered_on")
 YEAR_FACTS: Final = ("revenue_fen", "tax_fen", "rd_expense_fen", "employees", "insured_employees")
 MONEY: Final = frozenset({"revenue_fen", "tax_fen", "rd_expense_fen"})
 SIGNED: Final = frozenset({"tax_fen"})
@@ -178,7 +178,14 @@ def parse_form(form: Mapping[str, str], *, units_in_values: bool = False) -> Par
         "division_code": read("division_code", _division),
         "industry_code": read("industry_code", _industry),
         "status": read("status", _status),
+        "registered_on": read("registered_on", _date),
     }
+    founded = enterprise["registered_on"]
+    if founded is not None and period is not None and founded.year > period:  # no result: say why
+        errors["registered_on"] = (
+            f"{field_label('registered_on')}: {founded} 晚于考核年度 {period}, 该年度尚未成立 "
+            f"(registered after the year assessed: the firm did not exist in {period})"
+        )
     years: dict[int, dict[str, Any]] = {}
     for offset in (0, 1):
         values: dict[str, Any] = {}
