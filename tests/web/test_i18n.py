@@ -91,3 +91,15 @@ def test_no_english_count_reads_one_plural() -> None:
     )
     one = translate("en", "policy_check.summary", eligible=1, amount="1.00", undetermined=1)
     assert "1 clauses" not in one and one.startswith("Eligible clauses: 1,")
+
+
+def test_a_bilingual_title_reads_in_one_language() -> None:
+    """QA: the Chinese self-check and trace pages showed every clause title and condition label in
+    both languages ("营业收入首次达到1000万元 / sales first reach 10 million yuan")."""
+    from zonebrain.web._i18n import one_language
+
+    title = "营业收入首次达到1000万元 / sales first reach 10 million yuan"
+    assert one_language("zh-CN", title) == "营业收入首次达到1000万元"
+    assert one_language("en", title) == "sales first reach 10 million yuan"
+    for other in ("只有中文", "only English", "A / B", "比例 / 比率", None, ""):
+        assert one_language("zh-CN", other) == other and one_language("en", other) == other

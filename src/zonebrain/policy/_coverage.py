@@ -79,7 +79,7 @@ FACT_SOURCES: dict[str, FactSource] = {
 ``event:KIND``; a tag or event not listed is a department's register (``data``). A fact not
 listed is ``declared``. Override per call: ``coverage(lib, sources={"rd_expense_fen": "data"})``."""
 
-_EXTRA_LABELS = {"max_revenue_fen_before": "此前年度最高营业收入", "division_code": "注册地行政区划代码"}
+_EXTRA_LABELS = {"max_revenue_fen_before": "以前各年度最高营业收入", "division_code": "注册地行政区划代码"}
 
 
 def fact_label_zh(fact: str) -> str:

@@ -7,6 +7,7 @@ reference: every key must exist in every locale (a test checks it). Parameters u
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
@@ -69,6 +70,18 @@ def term(locale: str, value: str) -> str:
 def negotiate(cookie: str | None) -> str:
     """The locale of a request: the language cookie when valid, else zh-CN (Chinese first)."""
     return cookie if cookie in LOCALES else DEFAULT_LOCALE
+
+
+def one_language(locale: str, text: str | None) -> str | None:
+    """A bilingual text written ``中文 / English`` (a clause's title, a condition's label in the
+    policy files) in the reader's language alone; any other text as it is (QA: the Chinese pages
+    showed every title and label in both languages)."""
+    if not text or " / " not in text:
+        return text
+    zh, _, en = text.partition(" / ")
+    if not re.search(r"[\u4e00-\u9fff]", zh) or not re.search(r"[A-Za-z]", en):
+        return text
+    return en.strip() if locale == "en" else zh.strip()
 
 
 def pick(locale: str, zh: str, en: str | None) -> str:

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from zonebrain import __version__
 from zonebrain.appstore import Role
 from zonebrain.web._auth import CSRF_COOKIE, Perm, Principal, anonymous_csrf_token, optional_principal
-from zonebrain.web._i18n import COOKIE, LOCALES, negotiate, term, translator
+from zonebrain.web._i18n import COOKIE, LOCALES, negotiate, one_language, term, translator
 from zonebrain.web._tables import DataTable, cell_text, header, label_text
 
 NAV: Final = (
@@ -91,6 +91,7 @@ def render(
     ctx: dict[str, Any] = {
         "t": t,
         "term": lambda value: term(locale, value),
+        "half": lambda text: one_language(locale, text),
         "locale": locale,
         "locales": LOCALES,
         "principal": p,
