@@ -337,3 +337,24 @@ def test_a_file_with_headers_only_is_refused_and_records_no_batch(wh: Warehouse,
         run(wh, write_csv(files / "f.csv", [], header=FINANCE), "finance")
     assert "f.csv: 只有表头, 没有数据行" in str(refused.value)
     assert wh.to_arrow(wh.table("import_batches")).num_rows == batches
+
+
+def test_full_width_digits_and_a_year_written_with_nian_are_read(wh: Warehouse, files: Path) -> None:
+    """QA: ８００ was read as an amount but ２０２１ was no year, ２５ no head count and
+    ２０１８－０６－０１ no date; 2021年 (common in office files) was no year either."""
+    firms = good_rows(2)
+    firms[1][5] = "２０１８－０６－０１"
+    run(wh, write_csv(files / "e.csv", firms))
+    days = {r["uscc"]: r["registered_on"] for r in wh.to_arrow(wh.table("enterprises")).to_pylist()}
+    assert days[code(1)] == dt.date(2018, 6, 1)
+    header = ["统一社会信用代码", "年度", "营业收入(万元)", "从业人员"]
+    rows = [[code(0), "２０２３", "８００", "２５"], [code(1), "2024年", "1", "3"]]
+    run(wh, write_csv(files / "f.csv", rows, header=header), "finance")
+    got = {
+        (r["uscc"], r["year"], r["employees"]) for r in wh.to_arrow(wh.table("enterprise_years")).to_pylist()
+    }
+    assert got == {(code(0), 2023, 25), (code(1), 2024, 3)}
+    exc = rejected(
+        wh, write_csv(files / "g.csv", [[code(0), "２０２３年度x", "1", "1"]], header=header), "finance"
+    )
+    assert problems(exc) == [(2, "年度", "２０２３年度x", "bad_year")]  # reported as written

@@ -208,3 +208,22 @@ def test_a_firm_founded_in_the_year_is_decided_given_its_registration_date(
     assert older["status"] == "undetermined"  # an older firm's earlier years are still asked for
     late = c.post(URL, json={**new, "registered_on": f"{PERIOD + 1}-01-02"})
     assert late.status_code == 422 and "晚于考核年度" in late.text, late.text
+
+
+def test_full_width_digits_read_as_in_amounts(clients: dict[str, TestClient]) -> None:
+    """QA: １５４４ was an amount on the page's form but ２５ people, the year ２０２４ and a full-width
+    date were refused; the same firm written either way gives the same result."""
+    c = clients["investor"]
+    wide = str.maketrans("0123456789-", "０１２３４５６７８９－")
+    plain = _submit(c, registered_on="2015-03-01")
+    assert plain[0] == 200
+    same = _submit(
+        c,
+        period=str(PERIOD).translate(wide),
+        insured_employees_0="80".translate(wide),
+        rd_expense_fen_0="600".translate(wide),
+        registered_on="2015-03-01".translate(wide),
+    )
+    assert same[0] == 200, same[1][:2000]
+    for policy, clause in (("zz-rd-input", "award"), ("zz-revenue-breakthrough", "reach-10m")):
+        assert _row(same[1], policy, clause) == _row(plain[1], policy, clause)

@@ -78,6 +78,13 @@ class Validated:
     problems: Problems
 
 
+def _half_width(text: pa.Array) -> pa.Array:
+    """Full-width digits and signs (２０２４－０６－０１, ２５) as ASCII (NFKC), as amounts already read
+    them (QA: ８００ was an amount, ２０２１ not a year and ２５ not a head count); other characters
+    (年, 月, 日) are unchanged. Problems are still reported with the cell as written."""
+    return pc.utf8_normalize(text, form="NFKC")
+
+
 def _bad_indices(mask: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask)
 
@@ -194,6 +201,7 @@ class _Checker:
         return out
 
     def count(self, m: Mapped, text: pa.Array) -> pa.Array:
+        text = _half_width(text)
         # a comma only as a thousands separator (1,234,567), the rule money follows too
         grouped = _np_bool(pc.match_substring_regex(text, r"^-?\d{1,3}(,\d{3})+$"))
         stripped = pc.if_else(pa.array(grouped), pc.replace_substring(text, ",", ""), text)
@@ -208,6 +216,7 @@ class _Checker:
         return pc.cast(good, pa.int64())
 
     def _dates(self, m: Mapped, text: pa.Array, day: bool) -> pa.Array:
+        text = _half_width(text)
         if day:
             patterns = (
                 r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?(?:[ T]00:00:00)?$",
@@ -259,8 +268,10 @@ class _Checker:
         return self._dates(m, text, day=False)
 
     def year(self, m: Mapped, text: pa.Array) -> pa.Array:
-        ok = _np_bool(pc.match_substring_regex(text, r"^\d{4}$"))
-        years = pc.cast(pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string())), pa.int32())
+        text = _half_width(text)  # ２０２４ and 2024年 read as 2024, as money reads full-width digits
+        digits = pc.replace_substring_regex(text, r"^(\d{4})\s*年(度)?$", r"\1")
+        ok = _np_bool(pc.match_substring_regex(digits, r"^\d{4}$"))
+        years = pc.cast(pc.if_else(pa.array(ok), digits, pa.scalar(None, pa.string())), pa.int32())
         in_range = _np_bool(pc.and_(pc.greater_equal(years, 1949), pc.less_equal(years, self.ctx.today.year)))
         present = _np_bool(pc.is_valid(text))
         self.report(present & ~in_range, m, "bad_year", lambda v: f"'{v}' {_RULE_FIX['bad_year']}")

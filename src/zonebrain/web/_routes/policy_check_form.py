@@ -10,6 +10,7 @@ names each value it cannot read beside its field, Chinese first, then English. T
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -89,15 +90,21 @@ def _fen_text(fen: int) -> str:
     return f"{fen}分"  # exact through the case loader's parser (a bare number would be read as 元)
 
 
+def _ascii(text: str) -> str:
+    """Full-width digits as ASCII (２０２４ → 2024), as amounts read them (QA: ２５ people was refused)."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def _year(text: str) -> int:
-    if not (text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100):
+    plain = _ascii(text).removesuffix("年度").removesuffix("年").strip()
+    if not (plain.isascii() and plain.isdigit() and 2000 <= int(plain) <= 2100):
         raise InputError(f"须为 2000 至 2100 之间的年份 (a year from 2000 to 2100), 收到 {text[:10]!r}")
-    return int(text)
+    return int(plain)
 
 
 def _date(text: str) -> dt.date:
     """A date that has happened: a 认定 or an event in the future is a typing slip, not a fact."""
-    day = form_day(text, "日期", earliest=dt.date(1950, 1, 1))  # founding dates reach back further
+    day = form_day(_ascii(text), "日期", earliest=dt.date(1950, 1, 1))  # founding dates reach back further
     return pol.not_future(day)  # the rule of pol.Form too: the CLI's --form file says the same
 
 
@@ -124,16 +131,17 @@ def _money(text: str, unit: str | None, signed: bool) -> int:
 
 
 def _count(text: str) -> int:
-    plain = text.replace(",", "")
+    plain = _ascii(text).replace(",", "")
     if not (plain.isascii() and plain.isdigit()) or int(plain) > MAX_COUNT:
         raise InputError(f"须为不小于 0 的整数人数 (a whole number of people), 收到 {text[:20]!r}")
     return int(plain)
 
 
 def _division(text: str) -> str:
-    if not (text.isascii() and text.isdigit() and 6 <= len(text) <= 12):
+    plain = _ascii(text)
+    if not (plain.isascii() and plain.isdigit() and 6 <= len(plain) <= 12):
         raise InputError(f"须为 6–12 位数字, 如 410172160 (6 to 12 digits), 收到 {text[:20]!r}")
-    return text
+    return plain
 
 
 def _industry(text: str) -> str:
