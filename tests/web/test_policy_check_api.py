@@ -4,6 +4,7 @@ and the login and CSRF token every API write needs."""
 
 from __future__ import annotations
 
+import html as html_text
 import re
 from typing import Any
 
@@ -185,7 +186,8 @@ def test_the_json_result_is_the_page_result(
         st, amount, missing = _row(html, r["policy_id"], r["clause_id"])
         assert (st, amount) == (r["status"], r["amount_yuan"])
         labels = "、".join(m["label_zh"] for m in r["missing"])
-        assert labels in missing and bool(labels) == bool(missing.strip())
+        shown = labels or (f"未满足的条件: {r['unmet']}" if r["unmet"] else "")  # why not, when ineligible
+        assert shown in html_text.unescape(missing) and bool(shown) == bool(missing.strip())
     summary = f"符合 {out['eligible']} 条，合计 {out['amount_yuan']} 元；待核实 {out['undetermined']} 条。"
     assert summary in html
 
@@ -227,3 +229,20 @@ def test_full_width_digits_read_as_in_amounts(clients: dict[str, TestClient]) ->
     assert same[0] == 200, same[1][:2000]
     for policy, clause in (("zz-rd-input", "award"), ("zz-revenue-breakthrough", "reach-10m")):
         assert _row(same[1], policy, clause) == _row(plain[1], policy, clause)
+
+
+def test_an_ineligible_result_says_which_conditions_are_not_met(clients: dict[str, TestClient]) -> None:
+    """QA: a 不符合 row gave no reason and no link to one; it now names the conditions against the
+    firm, in the part that failed, in the reader's language."""
+    c = clients["investor"]
+    outside = _clause(_check(c, {**FIRM, "division_code": "410105001"}), "zz-rd-input", "award")
+    assert outside["status"] == "ineligible" and outside["unmet"] == "工商登记在高新区", outside
+    small = _clause(_check(c, _with(rd_expense="100万元")), "zz-rd-input", "award")
+    assert small["status"] == "ineligible" and "研发" in small["unmet"] and "高新区" not in small["unmet"]
+    assert _clause(_check(c, _with(rd_expense="600万元")), "zz-rd-input", "award")["unmet"] == ""
+    c.get("/lang/en")
+    try:
+        english = _clause(_check(c, {**FIRM, "division_code": "410105001"}), "zz-rd-input", "award")
+    finally:
+        c.get("/lang/zh-CN")
+    assert english["unmet"] == "registered in the zone"

@@ -8,10 +8,11 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
+from zonebrain import policy as pol
 from zonebrain.core.money import display_fen
 from zonebrain.policy._explain import Words
 from zonebrain.policy._format import HISTORY_FACTS
-from zonebrain.web._i18n import term, translate
+from zonebrain.web._i18n import one_language, term, translate
 from zonebrain.web._queries._common import field_name
 
 
@@ -91,3 +92,24 @@ def rule_text(rule: str, locale: str = "zh-CN") -> str:
         return rule
     named = _FIELD_CODE.sub(_field_code_en, en)
     return named if locale == "en" else f"{zh} / {named}"
+
+
+def unmet(lib: pol.Library, trace: str | None, locale: str) -> str:
+    """Why a result is 不符合, for the firm reading its self-check: the labels (in its language) of
+    the conditions that speak against it, in the part that failed (the subject and exclusions, or
+    the clause's own), joined with ``；`` / ``; ``; empty when the trace does not say (QA: an
+    ineligible row gave no reason and no link to one)."""
+    if not trace:
+        return ""
+    ex = pol.explain(lib, trace)
+    failed = {
+        "subject": ex.subject_and_exclusions is False,
+        "exclusion": ex.subject_and_exclusions is False,
+        "clause": ex.clause_conditions is False,
+    }
+    said = [
+        one_language(locale, c.label) or c.test_text or c.test
+        for c in ex.conditions
+        if c.favourable is False and c.part is not None and failed[c.part]
+    ]
+    return ("; " if locale == "en" else "；").join(dict.fromkeys(x for x in said if x))

@@ -51,6 +51,7 @@ from zonebrain.web._queries import policy as q
 from zonebrain.web._queries._common import field_names, year_of
 from zonebrain.web._queries.enterprises import _one as enterprise_row
 from zonebrain.web._queries.payout import on_the_list
+from zonebrain.web._queries.policy_words import unmet
 from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, tr
 from zonebrain.web._routes.policy_check_form import (
@@ -104,6 +105,7 @@ COLUMNS: Final = [
     Col("amount_fen", "policy.col.amount", "fen", unit="元"),
     Col("missing_labels", "policy_check.col.missing_labels"),
     Col("ask", "policy_check.col.ask"),
+    Col("unmet", "policy_check.col.unmet"),
     Col("missing_fields", "policy_check.col.missing_code", page=False, xlsx=False),
     Col("status", "policy.col.status_code", page=False),
     Col("history_note", "payout.col.note"),
@@ -232,6 +234,9 @@ def result_table(results: pa.Table, t: Translator, subject: str, period: int) ->
                 "missing_fields": r["missing_fields"] or "",
                 "missing_labels": field_names(locale_of(t), ",".join(missing)),
                 "ask": ask_for(r["missing_fields"] or "", locale_of(t)),
+                "unmet": unmet(lib, r.get("trace"), locale_of(t))
+                if r["status"] == "ineligible" and history is None
+                else "",
                 "paid_before": history is None and '"ledger"' in (r.get("trace") or ""),
                 "history": history,
                 "history_note": r.get("history_text") or "",
@@ -633,6 +638,9 @@ class ClauseOut(BaseModel):
     amount_yuan: str = Field(description='金额 (元), 如 "120,000.00"; 无金额为 "" / in 元 as shown')
     missing: list[MissingOut] = Field(description="待核实所缺数据 / what an undetermined result lacks")
     ask: str = Field(description="需提供的材料 / what to provide (one per line)")
+    unmet: str = Field(
+        default="", description="不符合时未满足的条件 / for an ineligible result, the conditions not met"
+    )
 
 
 class CheckOut(BaseModel):
@@ -665,6 +673,7 @@ def check_out(table: DataTable, period: int, provisional: str | None = None) -> 
                 if code
             ],
             ask=r["ask"],
+            unmet=r["unmet"],
         )
         for r in table.rows
     ]
