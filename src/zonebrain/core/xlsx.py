@@ -24,6 +24,7 @@ it (CSV/formula injection). Two doors, one rule — ZoneBrain never writes a for
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,6 +33,12 @@ MAX_CELL_CHARS = 32_767
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Characters an .xlsx cannot store (XML 1.0 forbids them); tab, LF and CR are allowed."""
+
+
+def display_width(text: str) -> int:
+    """About how many half-width characters *text* takes on screen or paper: a CJK (wide or
+    full-width) character counts two. What column widths in Excel and Word are sized by."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def safe_text(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from zonebrain.core.money import FEN_PER
-from zonebrain.core.xlsx import save_workbook
+from zonebrain.core.xlsx import display_width, save_workbook
 
 
 def export_excel(
@@ -73,5 +72,4 @@ def _display_width(value: object, money: bool) -> int:
     """About how many character widths a cell shows: CJK characters count two; money as 1,234.56."""
     if value is None:
         return 0
-    text = f"{value:,.2f}" if money and isinstance(value, Decimal) else str(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    return display_width(f"{value:,.2f}" if money and isinstance(value, Decimal) else str(value))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -23,6 +22,7 @@ from docx.shared import Cm, Pt
 
 from zonebrain.core.clock import utcnow
 from zonebrain.core.money import display_fen
+from zonebrain.core.xlsx import display_width
 from zonebrain.reports import _charts
 
 BODY_FONT = "宋体"
@@ -277,11 +277,6 @@ def _repeat_as_header(row: Any) -> None:
     props.append(flag)
 
 
-def _shown_width(text: str) -> int:
-    """About how many half-width characters *text* takes: a CJK character counts two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 HALF_CHAR: Final = Cm(0.22)
 """About the width of a half-width character of the 12-point body text (a CJK character is two)."""
 CELL_PADDING: Final = Cm(0.4)
@@ -294,7 +289,7 @@ def _column_widths(heads: Sequence[str], texts: Sequence[Sequence[str]], total: 
     amount never wraps and a long name wraps instead. Word and LibreOffice otherwise give every
     column the same width (QA: a six-column 公示 list wrapped every name and policy)."""
     need = [
-        max([_shown_width(h), *(_shown_width(line[j]) for line in texts)]) * HALF_CHAR + CELL_PADDING
+        max([display_width(h), *(display_width(line[j]) for line in texts)]) * HALF_CHAR + CELL_PADDING
         for j, h in enumerate(heads)
     ]
     if sum(need) <= total:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,7 +28,7 @@ from pydantic import BaseModel
 
 from zonebrain.core.clock import beijing
 from zonebrain.core.money import FEN_PER, display_fen
-from zonebrain.core.xlsx import safe_text
+from zonebrain.core.xlsx import display_width, safe_text
 from zonebrain.web._i18n import Translator
 
 Kind = Literal["text", "int", "id", "fen", "float", "pct", "share", "pp", "date", "link"]
@@ -202,11 +201,6 @@ def sheet_name(title: str) -> str:
     return name[:SHEET_NAME_MAX].strip() or "Sheet1"
 
 
-def display_width(text: str) -> int:
-    """About how many character widths a cell shows: CJK characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 def to_xlsx(table: DataTable, t: Translator, sheet: str | None = None) -> bytes:
     """*table* as one Excel sheet: its title, the headers (bold), then a row per row, written with
     XlsxWriter row by row (``constant_memory``: the sheet streams to a temporary file), about twice
@@ -231,9 +225,10 @@ def to_xlsx(table: DataTable, t: Translator, sheet: str | None = None) -> bytes:
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     ws.write_string(0, 0, _text(title), bold)
     columns = [c for c in table.columns if c.xlsx]
-    widths = [display_width(header(c, t)) for c in columns]
-    for j, c in enumerate(columns):
-        ws.write_string(1, j, _text(header(c, t)), bold)
+    heads = [header(c, t) for c in columns]
+    widths = [display_width(h) for h in heads]
+    for j, h in enumerate(heads):
+        ws.write_string(1, j, _text(h), bold)
     for i, r in enumerate(table.rows, start=2):
         for j, c in enumerate(columns):
             v = label_text(c, r.get(c.key), t)
