@@ -98,8 +98,9 @@ def _publicity_text(batch: Batch, table: pa.Table, contact: str, today: dt.date)
     end = batch.publicity_end or "____"
     source = f"根据{batch.period}年度政策兑现测算, "
     amount = f"{table.num_rows} 项奖励, 合计 {display_fen(total, '元')} 元"
-    closed = batch.publicity_closed_at is not None
-    over = closed or (batch.publicity_end is not None and today > batch.publicity_end)
+    over = batch.publicity_closed_at is not None or (
+        batch.publicity_end is not None and today > batch.publicity_end
+    )
     if batch.status is BatchStatus.PAID:
         intro = f"{source}经审核、公示和审批, 已兑现以下 {amount}。本名单为公示结束后导出的记录。"
     elif batch.status is BatchStatus.APPROVED:
@@ -109,7 +110,7 @@ def _publicity_text(batch: Batch, table: pa.Table, contact: str, today: dt.date)
     else:
         intro = f"{source}经审核, 拟兑现以下 {amount}, 现予公示。"
     period = f"公示期: {start} 至 {end}。"
-    if batch.publicity_closed_at is not None:
+    if batch.publicity_closed_at is not None:  # closed: said with its day and reason
         day = beijing(batch.publicity_closed_at).date()
         note = f" (原因: {batch.publicity_note})" if batch.publicity_note else ""
         period = f"公示期: {start} 至 {end}, 已于 {day} 提前结束{note}。"
@@ -252,6 +253,13 @@ LEDGER_HEADERS = {
     "batch_id": "批次", "run_id": "测算运行", "paid_at": "支付时间 (北京时间)", "paid_by": "经办",
     "state": "状态", "reversed_at": "冲正时间 (北京时间)", "reversed_by": "冲正人", "reversal_reason": "冲正原因",
 }  # fmt: skip
+
+
+def _excel_time(at: dt.datetime | None) -> dt.datetime | None:
+    """A stored (UTC) time as Excel shows it: Beijing's wall clock to the second, no zone."""
+    return None if at is None else beijing(at).replace(tzinfo=None, microsecond=0)
+
+
 LedgerRow = tuple[LedgerEntry, str, str | None, str]
 """An entry with its enterprise's name, park and 条款, as :meth:`Ledger.search` gives it."""
 
@@ -273,9 +281,6 @@ def write_ledger(
     lib = lib or policy.load_library()
     names = clause_names(lib)
     entries = [r[0] for r in rows]
-
-    def when(at: dt.datetime | None) -> dt.datetime | None:
-        return None if at is None else beijing(at).replace(tzinfo=None, microsecond=0)
 
     cols: dict[str, pa.Array] = {
         "id": pa.array([e.id for e in entries], pa.int64()),
@@ -300,10 +305,10 @@ def write_ledger(
         "live_fen": pa.array([0 if e.reversed else e.amount_fen for e in entries], pa.int64()),
         "batch_id": pa.array([e.batch_id for e in entries], pa.int64()),
         "run_id": pa.array([e.run_id for e in entries], pa.string()),
-        "paid_at": pa.array([when(e.paid_at) for e in entries], pa.timestamp("s")),
+        "paid_at": pa.array([_excel_time(e.paid_at) for e in entries], pa.timestamp("s")),
         "paid_by": pa.array([e.paid_by for e in entries], pa.string()),
         "state": pa.array(["已冲正" if e.reversed else "有效" for e in entries], pa.string()),
-        "reversed_at": pa.array([when(e.reversed_at) for e in entries], pa.timestamp("s")),
+        "reversed_at": pa.array([_excel_time(e.reversed_at) for e in entries], pa.timestamp("s")),
         "reversed_by": pa.array([e.reversed_by for e in entries], pa.string()),
         "reversal_reason": pa.array([e.reversal_reason or None for e in entries], pa.string()),
     }
@@ -429,10 +434,7 @@ def verification_tables(
             "status": pa.array([VERIFY_LABELS[r.status.value] for r in requests], pa.string()),
             "period": pa.array([r.period for r in requests], pa.int64()),
             "batch_id": pa.array([r.batch_id for r in requests], pa.int64()),
-            "updated_at": pa.array(
-                [beijing(r.updated_at).replace(tzinfo=None, microsecond=0) for r in requests],
-                pa.timestamp("s"),
-            ),
+            "updated_at": pa.array([_excel_time(r.updated_at) for r in requests], pa.timestamp("s")),
         }
     )
     return summary, detail

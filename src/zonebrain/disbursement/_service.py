@@ -91,9 +91,9 @@ APPROVERS = frozenset({Role.ADMIN, Role.LEADER})
 RECORDERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.LEADER, Role.PARK_OFFICER})
 """Roles that record an objection on someone's behalf (an enterprise user: on its own items only)."""
 REVERSERS = APPROVERS
+"""Roles that reverse a ledger entry (冲正), and never the one who recorded the payment."""
 ENTERPRISE_RAISER = "企业"
 """Who raised an objection an enterprise user recorded: its firm, as 企业 (set by the service)."""
-"""Roles that reverse a ledger entry (冲正), and never the one who recorded the payment."""
 CANCELLABLE = frozenset(
     {BatchStatus.DRAFT, BatchStatus.REVIEWED, BatchStatus.PUBLICIZED, BatchStatus.APPROVED}
 )

@@ -89,7 +89,8 @@ def parse_url(url: str) -> tuple[str, bool, dict[str, str]]:
 
 
 LOG_CONFIG = Path(__file__).parent / "data" / "spark-log4j2.properties"
-"""The local driver's logging: errors only (Spark's default warns in English on every start)."""
+"""The local driver's logging: warnings, without those Spark's default prints in English on every
+start (errors only once the session runs: ``setLogLevel("ERROR")``)."""
 
 
 def get_session(master: str, connect: bool, conf: dict[str, str], warehouse_dir: str) -> SparkSession:
@@ -110,7 +111,7 @@ def get_session(master: str, connect: bool, conf: dict[str, str], warehouse_dir:
             .config("spark.sql.warehouse.dir", warehouse_dir)
             .config("spark.ui.showConsoleProgress", "false")
         )
-        if "spark.driver.extraJavaOptions" not in conf:  # quiet: errors only (QA: English noise)
+        if "spark.driver.extraJavaOptions" not in conf:  # quiet start (QA: English noise)
             builder = builder.config(
                 "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
             )

@@ -39,6 +39,7 @@ from zonebrain.web._errors import NotFound
 from zonebrain.web._queries._common import field_names, park_names, resolve_park
 from zonebrain.web._queries.enterprises import _one as enterprise_row
 from zonebrain.web._queries.policy_words import EN_WORDS, rule_text
+from zonebrain.web._queries.whatif_words import rule_label
 from zonebrain.web._tables import Col, DataTable
 
 if TYPE_CHECKING:
@@ -708,7 +709,7 @@ def note_text(key: str, value: Any, t: Any) -> str:
                 "policy.budget_note",
                 ref=value.get("ref", ""),
                 pool=yuan(value.get("pool")),
-                rule=t(f"whatif.rule_{rule}") if rule in ("pro_rata", "ranking") else rule,
+                rule=rule_label(rule, t),
                 requested=yuan(value.get("requested")),
                 granted=yuan(value.get("granted")),
             )

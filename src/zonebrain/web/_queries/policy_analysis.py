@@ -31,7 +31,6 @@ from zonebrain import policy as pol
 from zonebrain.appstore import Role
 from zonebrain.core.clock import beijing_text, utcnow
 from zonebrain.core.errors import InputError
-from zonebrain.core.money import FEN_PER
 from zonebrain.disbursement import Ledger
 from zonebrain.policy._coverage import FACT_SOURCES, field_label_zh, unseen_registers
 from zonebrain.policy._explain import clause_names
@@ -72,7 +71,6 @@ BUDGET_RULES: Final = ("pro_rata", "ranking")
 TOP: Final = 10
 _RATE = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
 """A rate in percent: at most 100 with 4 decimals, so rate × base stays within int64 fen."""
-_WAN = Decimal(FEN_PER["万元"])
 
 
 def require_whatif(p: Principal) -> None:
