@@ -98,9 +98,7 @@ def _publicity_text(batch: Batch, table: pa.Table, contact: str, today: dt.date)
     end = batch.publicity_end or "____"
     source = f"根据{batch.period}年度政策兑现测算, "
     amount = f"{table.num_rows} 项奖励, 合计 {display_fen(total, '元')} 元"
-    over = batch.publicity_closed_at is not None or (
-        batch.publicity_end is not None and today > batch.publicity_end
-    )
+    over = batch.publicity_over(today)
     if batch.status is BatchStatus.PAID:
         intro = f"{source}经审核、公示和审批, 已兑现以下 {amount}。本名单为公示结束后导出的记录。"
     elif batch.status is BatchStatus.APPROVED:

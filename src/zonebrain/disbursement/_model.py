@@ -162,6 +162,16 @@ class Batch:
     publicity_closed_by: str | None = None
     """Who closed the public notice before its end date, when someone did."""
 
+    def publicity_begun(self, today: dt.date) -> bool:
+        """Has the 公示 begun by *today* (Beijing)? A batch with no start day: it has."""
+        return self.publicity_start is None or today >= self.publicity_start
+
+    def publicity_over(self, today: dt.date) -> bool:
+        """Is the 公示 over by *today*: closed early, or its last day passed?"""
+        return self.publicity_closed_at is not None or (
+            self.publicity_end is not None and today > self.publicity_end
+        )
+
 
 @dataclass(frozen=True)
 class Item:

@@ -342,14 +342,6 @@ def item_in_scope(ctx: WebContext, p: Principal, item_id: int) -> disbursement.I
     )
 
 
-def _publicity_days(b: disbursement.Batch, today: dt.date) -> tuple[bool, bool]:
-    """Whether *b*'s 公示 has begun by *today* (no start day: it has) and whether it is over (closed
-    early, or its last day passed), as the batch page and the self-check page offer their forms."""
-    begun = b.publicity_start is None or today >= b.publicity_start
-    over = b.publicity_closed_at is not None or (b.publicity_end is not None and today > b.publicity_end)
-    return begun, over
-
-
 def on_the_list(ctx: WebContext, p: Principal, t: Any, uscc: str) -> list[dict[str, Any]]:
     """*uscc*'s awards on a list now in 公示, for its self-check page (the caller has checked that
     *p* may see the firm): each with its batch, 公示期, the objections recorded on it (an enterprise
@@ -365,7 +357,7 @@ def on_the_list(ctx: WebContext, p: Principal, t: Any, uscc: str) -> list[dict[s
     out = []
     for i in d.publicized_items(uscc):
         b = batches.setdefault(i.batch_id, d.batch(i.batch_id))
-        begun, over = _publicity_days(b, today)
+        begun, over = b.publicity_begun(today), b.publicity_over(today)
         said = [
             {
                 "text": o.text,
@@ -435,7 +427,7 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
     reviewer, payment not to its approver (the service refuses them, audited ``denied``)."""
     role, status, me = p.role, b.status, p.user.username
     s = disbursement.BatchStatus
-    begun, over = _publicity_days(b, today)
+    begun, over = b.publicity_begun(today), b.publicity_over(today)
     not_started = status is s.PUBLICIZED and not begun
     return {
         "review": status is s.DRAFT and role in disbursement.REVIEWERS and me != b.created_by,
