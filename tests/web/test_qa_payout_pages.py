@@ -5,6 +5,7 @@ headers; the batch list spells out an early-closed 公示."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from typing import Any
 
 import openpyxl
@@ -55,3 +56,26 @@ def test_ledger_and_batch_files_name_policies_in_chinese(
     batches = _book(c.get("/api/v1/policy/batches?format=xlsx").content)
     assert batches.sheetnames == ["兑现批次"]
     assert "✕" not in c.get("/policy/batches").text
+
+
+def test_the_items_export_sums_to_the_batch_total(
+    flow: dict[str, Any],  # noqa: F811
+    users: dict[str, TestClient],  # noqa: F811
+) -> None:
+    """A withdrawn item keeps its amount in the export (what was withdrawn), but its 计入合计的金额
+    is 0, so that column sums to the batch's total (QA summed the amount column, withdrawn too)."""
+    c = users["admin"]
+    batch = api_ok(c.get(f"/api/v1/policy/batches/{flow['batch']}"))["batch"]
+    sheet = _book(c.get(f"/api/v1/policy/batches/{flow['batch']}/items?format=xlsx").content).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    head, body = list(rows[0]), rows[1:]
+    amount, counted = head.index("金额 (元)"), head.index("计入合计的金额 (元)")
+    status = head.index("状态代码")
+    withdrawn = [r for r in body if r[status] == "withdrawn"]
+    assert withdrawn and all(r[amount] > 0 and r[counted] == 0 for r in withdrawn)
+    live = [r for r in body if r[status] != "withdrawn"]
+    assert all(
+        r[counted] == r[amount] for r in live if r[status] in ("listed", "objected", "approved", "paid")
+    )
+    total = sum(Decimal(str(r[counted])) for r in body)
+    assert total * 100 == batch["total_fen"] and total < sum(Decimal(str(r[amount])) for r in body)

@@ -84,6 +84,9 @@ ITEM_COLUMNS: Final = [
     Col("period_text", "payout.col.ledger_period"),
     Col("period", "payout.col.period_code", page=False, xlsx=False),
     Col("amount_fen", "policy.col.amount", "fen", unit="元"),
+    # the export's sum: a withdrawn, reversed or earlier-paid item keeps its amount above but
+    # counts 0 here, so the column sums to the batch's total (QA summed the amounts, withdrawn too)
+    Col("counted_fen", "payout.col.counted", "fen", unit="元", page=False),
     Col("status_text", "payout.col.status"),
     Col("status", "payout.col.status_code", page=False),
 ]
@@ -306,6 +309,7 @@ def items(
             "period": i.period,
             "period_text": period_text(i.period, t),
             "amount_fen": i.amount_fen,
+            "counted_fen": i.amount_fen if i.status in LIVE else 0,
             "status_text": t(f"payout.item_{i.status.value}"),
             "status": i.status.value,
         }
