@@ -20,6 +20,7 @@ from zonebrain.storage import open_warehouse
 
 runner = CliRunner()
 HITECH = ("zz-hitech-first-cert", "award")
+WIDE = {"COLUMNS": "250"}  # a table row on one line
 
 
 @pytest.fixture
@@ -44,6 +45,12 @@ def _hitech(folder: Path, output: str) -> dict[str, object]:
     return found[0]
 
 
+def _hitech_cells(output: str) -> list[str]:
+    """The cells of the high-tech award's row in the table ``policy run`` printed."""
+    line = next(x for x in output.splitlines() if x.startswith("│ zz-hitech-first-cert"))
+    return [c.strip() for c in line.split("│")[1:-1]]
+
+
 def _pay_everything(folder: Path) -> int:
     """A batch of the first run, reviewed, approved and paid by three people; returns the ledger size."""
     with open_app_store(folder / "app.sqlite", password_cost="low") as store:
@@ -64,8 +71,9 @@ def _pay_everything(folder: Path) -> int:
 
 
 def test_a_paid_one_time_award_is_ineligible_in_the_next_run(data_dir: Path) -> None:
-    r = runner.invoke(app, ["run", "--as-of", AS_OF.isoformat()])
+    r = runner.invoke(app, ["run", "--as-of", AS_OF.isoformat()], env=WIDE)
     assert r.exit_code == 0, r.output
+    first_output = r.output
     assert not (data_dir / "app.sqlite").exists()  # no app store: nothing paid, none created
     first = _hitech(data_dir, r.output)
     assert first["status"] == "eligible" and first["amount_fen"] == 300_000_00
@@ -77,6 +85,14 @@ def test_a_paid_one_time_award_is_ineligible_in_the_next_run(data_dir: Path) -> 
     again = _hitech(data_dir, r.output)
     assert again["status"] == "ineligible" and not again["amount_fen"]
     assert json.loads(str(again["trace"]))["ledger"] == "already paid (one-time award)"
+    # the run says how many were paid before, per clause, written or not (QA: 符合 fell, unexplained)
+    assert "其中已兑现" not in first_output
+    for args in ([], ["--dry-run"]):
+        out = runner.invoke(app, ["run", "--as-of", AS_OF.isoformat(), *args], env=WIDE).output
+        assert "其中已兑现" in out and "paid before" in out
+        # every firm eligible in the first run was paid: the same number, no longer 符合
+        assert _hitech_cells(out)[6] == _hitech_cells(first_output)[2] != "0", out
+        assert _hitech_cells(out)[2] == "0"
 
 
 def test_an_app_store_named_on_the_command_line_is_used(data_dir: Path) -> None:

@@ -134,8 +134,11 @@ def run_cmd(
     t = Table()
     for head, width in (("政策\npolicy", 12), ("条款\nclause", 8)):
         t.add_column(head, overflow="fold", min_width=width)
+    # a one-time award the ledger shows paid already is not paid again: its firms are 不符合 (or
+    # 待核实), and the run says how many, once anything was paid (QA: 符合 fell and nothing said why)
+    paid = r.paid_before
     for head in ("符合\neligible", "不符合\nineligible", "待核实\nundetermined", "从高不重复\nsuperseded",
-                 "金额(元)\namount"):  # fmt: skip
+                 *(("其中已兑现\npaid before",) if paid else ()), "金额(元)\namount"):  # fmt: skip
         t.add_column(head, justify="right", no_wrap=True, overflow="fold")
     rows: dict[tuple[str, str], dict[str, int]] = {}
     for row in r.summary.to_pylist():
@@ -150,10 +153,12 @@ def run_cmd(
     for key in in_library_order(lib, [{"policy_id": p, "clause_id": c} for p, c in rows]):
         pid, cid = key["policy_id"], key["clause_id"]
         d = rows[pid, cid]
-        t.add_row(pid, cid, *(f"{d[k]:,}" for k in COUNTED), display_fen(d["fen"], "元"))
+        before = (f"{paid.get((pid, cid), 0):,}",) if paid else ()
+        t.add_row(pid, cid, *(f"{d[k]:,}" for k in COUNTED), *before, display_fen(d["fen"], "元"))
     sums = {k: sum(d[k] for d in rows.values()) for k in (*COUNTED, "fen")}
     t.add_section()
-    t.add_row("合计 total", "", *(f"{sums[k]:,}" for k in COUNTED), display_fen(sums["fen"], "元"))
+    before = (f"{sum(paid.values()):,}",) if paid else ()
+    t.add_row("合计 total", "", *(f"{sums[k]:,}" for k in COUNTED), *before, display_fen(sums["fen"], "元"))
     _common.console.print(t)
     state = "未写入 (dry run)" if dry_run else f"运行 run_id {r.run_id}"
     _common.console.print(

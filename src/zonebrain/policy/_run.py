@@ -20,8 +20,10 @@ import pyarrow.compute as pc
 from zonebrain.core.clock import utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.policy._evaluate import (
+    _LEDGER_NOTE,
     RESULT_SCHEMA,
     Evaluation,
+    NoPayments,
     PaymentHistory,
     evaluate_all,
     parameter_values,
@@ -91,6 +93,10 @@ class RunResult:
     the rows they concern), ``write`` (every row computed by the engine and inserted, committed)."""
     summary: pa.Table = field(default_factory=lambda: _empty_summary(), repr=False, compare=False)
     """Per policy, clause and status: ``rows`` and the sum of ``amount_fen`` (counted by the engine)."""
+    paid_before: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
+    """Per one-time clause (policy_id, clause_id), the enterprises the payment ledger shows it paid
+    to already: never paid again, they are counted under their status (符合 no longer; QA: a run
+    after a payment showed fewer 符合 and did not say why). Empty when nothing was paid before."""
 
     @functools.cached_property
     def results(self) -> pa.Table:
@@ -199,7 +205,8 @@ def run_policies(
     period = default_period(as_of) if period is None else check_period(as_of, period)
     check_policies_apply(lib, period)
     started = time.perf_counter()
-    ev = evaluate_all(wh, lib, period, overrides=parameters, history=history)
+    paid = (history or NoPayments()).paid()
+    ev = evaluate_all(wh, lib, period, overrides=parameters, history=_Fetched(paid))
     seconds = {"evaluate": time.perf_counter() - started}
     snapshot = parameter_snapshot(lib, period, parameters)
     batches = wh.to_arrow(wh.table("import_batches").select("batch_id").distinct().order_by("batch_id"))
@@ -225,6 +232,7 @@ def run_policies(
             ev.release()
         seconds["write"] = time.perf_counter() - started
         summary = wh.to_arrow(run_summary(wh, run_id).order_by(["policy_id", "clause_id", "status"]))
+        before = _paid_before(wh, run_id, ev.names) if paid.num_rows else {}
     else:
         got = ev.columns.group_by(["policy_id", "clause_id", "status"]).aggregate(
             [("uscc", "count"), ("amount_fen", "sum")]
@@ -233,7 +241,51 @@ def run_policies(
             [got["policy_id"], got["clause_id"], got["status"], got["uscc_count"], got["amount_fen_sum"]],
             names=SUMMARY_SCHEMA.names,
         ).sort_by([(c, "ascending") for c in ("policy_id", "clause_id", "status")])
-    return dataclasses.replace(result, summary=summary.cast(SUMMARY_SCHEMA))
+        before = (
+            # the ledger's note is in the stored trace (the evaluation's own notes are the others'):
+            # no field's text can hold it, its quotes being escaped
+            _counted_by_clause(ev.data, pc.match_substring(ev.data["trace"], _LEDGER_NOTE))
+            if paid.num_rows
+            else {}
+        )
+    return dataclasses.replace(result, summary=summary.cast(SUMMARY_SCHEMA), paid_before=before)
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """A payment history read once (the run counts what it holds, the evaluation consults it)."""
+
+    table: pa.Table
+
+    def paid(self) -> pa.Table:
+        return self.table
+
+
+def _paid_before(wh: Warehouse, run_id: str, names: list[str]) -> dict[tuple[str, str], int]:
+    """:attr:`RunResult.paid_before` of a recorded run: its rows with the ledger's note (always
+    stored, ADR 0011), counted per clause number."""
+    r = wh.table("policy_result_rows")
+    r = r.filter((r.run_id == run_id) & r.notes.startswith(_LEDGER_NOTE))
+    got = wh.to_arrow(r.group_by("clause_no").aggregate(n=r.count())).to_pylist()
+    return {_clause_key(names[x["clause_no"]]): int(x["n"]) for x in got}
+
+
+def _counted_by_clause(data: pa.Table, hit: pa.ChunkedArray) -> dict[tuple[str, str], int]:
+    """Rows of an evaluation's *data* where *hit* holds, counted per (policy_id, clause_id)."""
+    got = (
+        data.filter(pc.fill_null(hit, False))
+        .group_by(["policy_id", "clause_id"])
+        .aggregate([("uscc", "count")])
+    )
+    return {
+        (str(p), str(c)): int(n)
+        for p, c, n in zip(*(got[k].to_pylist() for k in got.column_names), strict=True)
+    }
+
+
+def _clause_key(name: str) -> tuple[str, str]:
+    policy_id, _, clause_id = name.partition("/")
+    return policy_id, clause_id
 
 
 def _read_back(wh: Warehouse, run_id: str, names: list[str], *, traces: bool) -> pa.Table:
