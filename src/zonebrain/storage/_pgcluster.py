@@ -2,7 +2,10 @@
 
 Uses the server binaries of Debian's ``postgresql`` package (``initdb``, ``pg_ctl``). The
 server refuses to run as root, so as root the cluster belongs to the ``postgres`` user.
-Durability is switched off (``fsync=off``): the cluster lives for one test run.
+Durability is switched off (``fsync=off``): the cluster lives for one test run. A watchdog
+process stops it and removes its folder when the process that started it dies without stopping
+it (killed, or a test run interrupted): a server outliving its owner held a port and a
+temporary folder until the machine restarted.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +51,7 @@ class Cluster:
     port: int
     user: str = "zonebrain"
     _bindir: Path = field(default_factory=server_bindir)
+    _watchdog: subprocess.Popen[bytes] | None = None
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
@@ -95,7 +100,19 @@ class Cluster:
             check=True,
             capture_output=True,
         )
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self.root), *self._stop_command()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # not in the owner's process group: a ^C to the tests spares it
+        )
         return self
+
+    def _stop_command(self) -> list[str]:
+        return self._cmd(
+            str(self._bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"
+        )
 
     def create_database(self, name: str) -> str:
         """Create database *name* (``CREATE DATABASE``) and return its URL."""
@@ -112,15 +129,40 @@ class Cluster:
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
+        if self._watchdog is not None:  # stopped by its owner: the watchdog has nothing left to do
+            self._watchdog.kill()
+            self._watchdog.wait()
+            self._watchdog = None
         with contextlib.suppress(subprocess.CalledProcessError):
-            subprocess.run(
-                self._cmd(
-                    str(self._bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"
-                ),
-                check=True,
-                capture_output=True,
-            )
+            subprocess.run(self._stop_command(), check=True, capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+owner, root, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+def alive():
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{owner}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return True
+while alive():
+    time.sleep(0.5)
+subprocess.run(stop, capture_output=True)
+shutil.rmtree(root, ignore_errors=True)
+"""
+"""Run by ``python -c`` with the owner's process id, the cluster's folder and the stop command:
+waits for the owner to end, then stops the server and removes the folder. An owner is gone when
+signalling it raises ``ProcessLookupError`` or it is a zombie (killed, not yet reaped by its
+parent); a process of another user (a reused id, ``PermissionError``) counts as alive: a cluster
+kept too long, never one stopped under its owner."""
 
 
 def start_cluster() -> Cluster:
