@@ -76,7 +76,9 @@ def test_refused_updates_are_audited_denied(
     investor = store.users.add("zhao", "a-long-password", Role.INVESTMENT_OFFICER)
     shifo = people.sun
     for who in (investor, shifo, people.firm_c):
-        with pytest.raises(NotAllowed, match=r"无权处理(其他园区的)?待核实事项"):
+        with pytest.raises(
+            NotAllowed, match=r"无权(处理(其他园区的|其他企业的)?待核实事项|将待核实事项改为)"
+        ):
             d.verification.update(who, r.id, status="requested", expected_version=r.version, ip="10.0.0.9")
     denied = [e for e in store.audit.entries(action="verification.update") if e.outcome == "denied"]
     assert sorted((e.username, e.target, e.ip) for e in denied) == [
@@ -91,7 +93,11 @@ def test_refused_updates_are_audited_denied(
         by_name["zhao"]
         == "招商专员无权处理待核实事项 (an investment officer may not handle verification requests)"
     )
-    assert by_name["firm_c"].startswith("企业用户无权处理待核实事项")
+    # an enterprise user takes one step (企业已提交) on its own enterprise's requests only
+    own = r.uscc == people.firm_c.uscc
+    assert by_name["firm_c"].startswith(
+        "企业用户无权将待核实事项改为已通知" if own else "企业用户无权处理其他企业的待核实事项"
+    )
     assert d.verification.get(r.id) == r
     with pytest.raises(NotAllowed, match="无权建立待核实队列"):
         d.verification.add_from_run(investor, first_run)

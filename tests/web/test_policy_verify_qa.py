@@ -207,3 +207,68 @@ def test_a_refused_step_is_shown_on_the_queue(run_id: str, users: dict[str, Test
     )
     ok = _form(gz, r["id"], "closed", answered["version"])
     assert ok.status_code == 303 and ok.headers["location"] == "/policy/verify?status="
+
+
+def test_an_enterprise_says_it_has_submitted(
+    run_id: str, verify_app: FastAPI, users: dict[str, TestClient]
+) -> None:
+    """QA: the queue asked an enterprise for documents and gave it no way to say it had sent them
+    (403). Its user now moves its own asking request to 企业已提交 with a note, on the page and
+    over the API, and nothing else: not another firm's, not to 已办结, not twice."""
+    admin = users["admin"]
+    every = _rows(admin)
+    mine = next(r for r in every if r["status"] in ("open", "requested"))
+    other = next(r for r in every if r["uscc"] != mine["uscc"])
+    body = {
+        "username": "qfirm",
+        "password": "a-long-password-1",
+        "role": "enterprise_user",
+        "uscc": mine["uscc"],
+    }
+    api_ok(admin.post("/api/v1/users", json=body), 201)
+    with TestClient(verify_app) as firm:
+        login(firm, "qfirm", "a-long-password-1")
+        page = firm.get("/policy/verify").text
+        own = page.split(f'id="request-{mine["id"]}"', 1)[1].split("</tr>", 1)[0]
+        assert 'value="answered"' in own and 'value="closed"' not in own  # its one step, offered
+        msg = api_error(
+            firm.post(
+                f"{QUEUE}/{other['id']}", json={"status": "answered", "expected_version": other["version"]}
+            ),
+            403,
+            "forbidden",
+        )
+        assert "其他企业的待核实事项" in msg
+        msg = api_error(
+            firm.post(
+                f"{QUEUE}/{mine['id']}", json={"status": "closed", "expected_version": mine["version"]}
+            ),
+            403,
+            "forbidden",
+        )
+        assert "企业只能告知已提交材料" in msg
+        r = firm.post(
+            f"/policy/verify/{mine['id']}",
+            data={
+                "csrf_token": _token(firm),
+                "status": "answered",
+                "expected_version": str(mine["version"]),
+                "note": "已邮件报送研发费用专项审计报告",
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        now = next(r for r in _rows(admin) if r["id"] == mine["id"])
+        assert now["status"] == "answered" and "已邮件报送研发费用专项审计报告" in now["note"]
+        msg = api_error(
+            firm.post(
+                f"{QUEUE}/{mine['id']}", json={"status": "answered", "expected_version": now["version"]}
+            ),
+            400,
+            "invalid_input",
+        )
+        assert "已是" in msg  # once answered, nothing more to say
+    audit = api_ok(admin.get("/api/v1/audit?action=verification.update"))["rows"]
+    assert any(a["target"] == f"verification:{mine['id']}" and a["username"] == "qfirm" for a in audit), (
+        audit[:3]
+    )

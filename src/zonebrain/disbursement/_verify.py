@@ -57,6 +57,28 @@ def may_handle(actor: User, park_id: str | None) -> bool:
     return actor.role is not Role.PARK_OFFICER or actor.park_id == park_id
 
 
+ENTERPRISE_STEP = VerificationStatus.ANSWERED
+"""The one step an enterprise user takes on its own requests: 企业已提交 (QA: the queue asked the
+enterprise for documents and gave it no way to say it had sent them)."""
+
+
+def _enterprise_may(actor: User, row: VerificationRequestRow, target: VerificationStatus) -> None:
+    """Refuse an enterprise user's step unless it is :data:`ENTERPRISE_STEP` on its own
+    enterprise's request (moving only forward, as every step: not once it is answered or closed)."""
+    if row.uscc != actor.uscc:
+        raise actor.role.refuse(
+            RoleRefused,
+            f"处理其他企业的待核实事项 #{row.id}",
+            f"handle request #{row.id} of another enterprise",
+        )
+    if target is not ENTERPRISE_STEP:
+        raise actor.role.refuse(
+            RoleRefused,
+            f"将待核实事项改为{VERIFY_LABELS[target.value]}; 企业只能告知已提交材料",
+            f"move a request to {target.value}; an enterprise can only say it has submitted",
+        )
+
+
 class VerificationQueue:
     """待核实队列 over the app store."""
 
@@ -217,11 +239,15 @@ class VerificationQueue:
     ) -> VerificationRequest:
         """Move a request forward (open → requested → answered → closed; closing is allowed from any step).
 
+        An enterprise user may say its own enterprise has submitted what was asked (→ answered,
+        with a note of what and how) while the request is still asking, and take no other step.
         A refusal by role (or a park officer on another park's request) is audited ``denied``."""
         target = parse_status(status)
         with self._store.session() as s:
             row = _row(s, request_id)
-            if not may_handle(actor, row.park_id):
+            if actor.active and actor.role is Role.ENTERPRISE_USER:
+                _enterprise_may(actor, row, target)
+            elif not may_handle(actor, row.park_id):
                 if actor.active and actor.role is Role.PARK_OFFICER and actor.role in HANDLERS:
                     raise actor.role.refuse(  # the role may; the request is of another park than the officer's
                         RoleRefused,

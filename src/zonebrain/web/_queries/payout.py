@@ -30,6 +30,7 @@ from zonebrain.disbursement._convert import LIVE
 from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
 from zonebrain.disbursement._exports import clause_title, list_order
 from zonebrain.disbursement._service import ENTERPRISE_RAISER, RECORDERS
+from zonebrain.disbursement._verify import ENTERPRISE_STEP
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden, NotFound
 from zonebrain.web._i18n import locale_of
@@ -668,14 +669,19 @@ def verification_page_of(ctx: WebContext, p: Principal, request_id: int, *, size
 
 
 def may_update_requests(p: Principal) -> bool:
-    """Admin, policy researcher, park officers (their park: the service checks) move requests on."""
-    return p.role in (Role.ADMIN, Role.POLICY_RESEARCHER, Role.PARK_OFFICER)
+    """Admin, policy researcher, park officers (their park: the service checks) move requests on;
+    an enterprise user says its own have been answered (企业已提交, :func:`next_statuses`)."""
+    return p.role in (Role.ADMIN, Role.POLICY_RESEARCHER, Role.PARK_OFFICER, Role.ENTERPRISE_USER)
 
 
 ASKING: Final = tuple(s.value for s in ASKING_STATUSES)
 """Statuses whose asks are still open (待联系, 已通知): a page says 请补充 for these only."""
 
 
-def next_statuses(status: str) -> list[str]:
+def next_statuses(status: str, p: Principal | None = None) -> list[str]:
+    """The steps offered on a request in *status*: every later one, or for an enterprise user
+    (*p*) only 企业已提交, while the request still asks."""
+    if p is not None and p.role is Role.ENTERPRISE_USER:
+        return [ENTERPRISE_STEP.value] if status in ASKING else []
     order = list(VERIFY_STATUSES)
     return order[order.index(status) + 1 :] if status in order else []

@@ -407,7 +407,7 @@ def _queue_page(
             "asking": q.ASKING,
             "park_name": park_names(ctx, loc).get(p.park_scope, p.park_scope) if p.park_scope else "",
             "can_update": q.may_update_requests(p),
-            "next_statuses": q.next_statuses,
+            "next_statuses": partial(_next_statuses, p),
             "page": page,
             "pages": pages,
             "export": f"/api/v1/policy/verification/export{'?status=' + status if status else ''}",
@@ -416,6 +416,10 @@ def _queue_page(
         },
         status=code,
     )
+
+
+def _next_statuses(p: Principal, status: str) -> list[str]:
+    return q.next_statuses(status, p)
 
 
 @pages.post("/policy/verify/{request_id}")
