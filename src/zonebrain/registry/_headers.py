@@ -53,13 +53,42 @@ def load_mapping(path: Path | None) -> dict[str, str]:
     return dict(data)
 
 
+def _no_unit(path: Path, header: str, col: Column, mapped_to: str | None) -> InputError:
+    """The error for a money column whose header (or mapping) states no unit, naming what is accepted."""
+    # the user's own name with a unit, unless it came from a mapping or is a warehouse name (tax_fen)
+    own = mapped_to is None and _norm(header) != _norm(col.target)
+    base = _split(header)[0] if own else _split(col.header)[0]
+    accepted = [f"'{base}({unit})'" for unit in ("元", "万元", "亿元")]
+    zh, en = "、".join(accepted[:2]) + f" 或 {accepted[2]}", ", ".join(accepted[:2]) + f" or {accepted[2]}"
+    if mapped_to is None:
+        fix = (
+            f"请按金额实际所用的单位把表头改为 {zh}，或在 --mapping 映射文件中写明 / rename the header to "
+            f"{en}, whichever unit the amounts are in, or map it so in a --mapping file"
+        )
+    else:
+        fix = f"请在映射文件中把它映射到 {zh} / map it onto {en} in the mapping file"
+    if mapped_to is None:
+        what = f"金额列 '{header}' 未注明单位 (the money column's header names no unit)"
+    else:
+        what = (
+            f"映射到 '{mapped_to}' 的金额列 '{header}' 未注明单位 "
+            f"(the money column, mapped onto '{mapped_to}', names no unit)"
+        )
+    return InputError(
+        f"{path}: {what}; "
+        f"元与万元相差一万倍，系统不会猜测单位 (元 and 万元 differ 10,000-fold: the unit is never guessed); {fix}"
+    )
+
+
 def map_headers(
     headers: list[str], fmt: FileFormat, mapping: dict[str, str], path: Path
 ) -> tuple[list[Mapped], list[str]]:
     """Match *headers* to *fmt*; return the matches and the headers left unused.
 
     A header matches by its standard header, an alias, the mapping file, or the same name
-    with another money unit in brackets (``营业收入(元)``: read in 元, converted exactly).
+    with another money unit in brackets (``营业收入(元)``: read in 元, converted exactly). A money
+    header must state its unit, in the file or in the mapping: 元 and 万元 differ 10,000-fold and
+    are never guessed, so ``纳税总额`` alone is refused with the headers that would be accepted.
     """
     by_name: dict[str, Column] = {}
     by_base: dict[str, Column] = {}
@@ -68,6 +97,8 @@ def map_headers(
             by_name[_norm(name)] = spec
             by_base.setdefault(_norm(_split(name)[0]), spec)
     standard = {_norm(c.header): c for c in fmt.columns} | {_norm(c.target): c for c in fmt.columns}
+    # a mapping may name a standard money header in another unit, or in none (refused below, clearly)
+    money_base = {_norm(_split(c.header)[0]): c for c in fmt.columns if c.kind == "money"}
     mapped: list[Mapped] = []
     unused: list[str] = []
     taken: dict[str, str] = {}
@@ -75,7 +106,7 @@ def map_headers(
         col: Column | None = None
         unit: str | None = None
         if header in mapping:
-            col = standard.get(_norm(mapping[header]))
+            col = standard.get(_norm(mapping[header])) or money_base.get(_norm(_split(mapping[header])[0]))
             if col is None:
                 raise InputError(
                     f"映射文件把 '{header}' 映射到未知的标准表头 '{mapping[header]}' (unknown standard header); "
@@ -85,8 +116,8 @@ def map_headers(
             col = by_name.get(_norm(header))
             if col is None:
                 base, stated = _split(header)
-                if stated is not None and _norm(base) in by_base and by_base[_norm(base)].kind == "money":
-                    col = by_base[_norm(base)]
+                if _norm(base) in by_base and by_base[_norm(base)].kind == "money":
+                    col = by_base[_norm(base)]  # 营业收入(元), or 营业收入 with no unit: refused below
                     unit = stated
         if col is None:
             unused.append(header)
@@ -94,10 +125,7 @@ def map_headers(
         if col.kind == "money":
             stated = _split(mapping.get(header, header))[1] if unit is None else unit
             if not stated:
-                raise InputError(
-                    f"{path}: 金额列 '{header}' 未注明单位 (the money column's header names no unit); "
-                    f"请改为 '{col.header}'，或在括号中写明 元/万元/亿元 / state the unit in brackets"
-                )
+                raise _no_unit(path, header, col, mapping.get(header))
             try:
                 unit = normalise_unit(stated)
             except InputError as exc:

@@ -21,6 +21,7 @@ from zonebrain.core.divisions import divisions
 from zonebrain.core.errors import InputError
 from zonebrain.core.industry import class_code, gbt4754
 from zonebrain.core.money import parse_amount, parse_many
+from zonebrain.registry._excel_values import scientific, scientific_problem, serial_problem
 from zonebrain.registry._headers import Mapped
 from zonebrain.registry._zone import Zone
 from zonebrain.registry.formats import Column, FileFormat
@@ -101,10 +102,17 @@ class _Checker:
         self.n = raw.num_rows
 
     def report(self, mask: np.ndarray, m: Mapped, rule: str, message: Callable[[str | None], str]) -> None:
+        self.report_each(mask, m, lambda v: (rule, message(v)))
+
+    def report_each(
+        self, mask: np.ndarray, m: Mapped, problem: Callable[[str | None], tuple[str, str]]
+    ) -> None:
+        """Report each masked cell with the (rule, message) *problem* gives for its value as written."""
         col = self.raw.column(m.header)
         for i in _bad_indices(mask):
             value = col[int(i)].as_py()
-            self.problems.add(int(i), m.header, value, rule, message(value))
+            rule, message = problem(value)
+            self.problems.add(int(i), m.header, value, rule, message)
 
     # one method per column kind; each returns the typed array (nulls where bad)
     def uscc(self, m: Mapped, text: pa.Array) -> pa.Array:
@@ -188,8 +196,9 @@ class _Checker:
             try:
                 values[i] = parse_amount(raw, unit, strict_unit=True)
             except InputError as exc:
-                msg = str(exc)
-                rule = _money_rule(msg)
+                notation = scientific_problem(raw, unit)
+                msg = f"金额 {notation}" if notation else str(exc)
+                rule = "scientific_notation" if notation else _money_rule(msg)
                 self.problems.add(int(i), m.header, raw, rule, msg)
                 values[i] = None
                 bad[i] = True
@@ -211,7 +220,7 @@ class _Checker:
         negative = _np_bool(pc.match_substring_regex(stripped, r"^-\d+$")) & ~ok
         self.report(negative & present, m, "negative", lambda v: f"'{v}' {_RULE_FIX['negative']}")
         other = present & ~ok & ~negative
-        self.report(other, m, "not_an_integer", lambda v: f"'{v}' {_RULE_FIX['not_an_integer']}")
+        self.report_each(other, m, _count_problem)
         good = pc.if_else(pa.array(ok), stripped, pa.scalar(None, pa.string()))
         return pc.cast(good, pa.int64())
 
@@ -251,7 +260,7 @@ class _Checker:
         back = pc.strftime(parsed, format=fmt)
         ok = _np_bool(pc.equal(back, norm))
         present = _np_bool(pc.is_valid(text))
-        self.report(present & ~ok, m, rule, lambda v: f"'{v}' {_RULE_FIX[rule]}")
+        self.report_each(present & ~ok, m, lambda v: _date_problem(v, rule, day))
         dates = pc.cast(pc.if_else(pa.array(ok), parsed, pa.scalar(None, parsed.type)), pa.date32())
         future = _np_bool(pc.greater(dates, pa.scalar(self.ctx.today, pa.date32())))
         if m.column.future:
@@ -291,13 +300,25 @@ class _Checker:
         return pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)
 
 
-_NUMBER_FORMAT = re.compile(r"^\d+(\.\d+)?E\+?\d+$")
-"""A code Excel turned into a number: 9.14101726990786E+17."""
+def _count_problem(value: str | None) -> tuple[str, str]:
+    """(rule, message) for a count that is not a whole number: scientific notation named as such."""
+    notation = scientific_problem(value or "")
+    if notation:
+        return "scientific_notation", notation
+    return "not_an_integer", f"'{value}' {_RULE_FIX['not_an_integer']}"
+
+
+def _date_problem(value: str | None, rule: str, day: bool) -> tuple[str, str]:
+    """(rule, message) for a date or month that does not parse: an Excel date serial named as such."""
+    serial = serial_problem(value or "", day)
+    if serial:
+        return "date_serial", serial
+    return rule, f"'{value}' {_RULE_FIX[rule]}"
 
 
 def _uscc_problem(code: str) -> tuple[str, str]:
     """(rule, message) for a USCC that fails; the rule is the one the message explains."""
-    if _NUMBER_FORMAT.match(code):
+    if scientific(code) is not None:  # a code Excel turned into a number: 9.14101726990786E+17
         return "uscc_number", (
             f"统一社会信用代码 '{code}' 被 Excel 存成了数字，末几位已丢失 (the code was stored as a number "
             "and lost its last digits); 请把该列设为'文本'格式后重新录入代码 "
