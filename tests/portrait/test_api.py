@@ -16,6 +16,7 @@ def test_portrait_public_names() -> None:
         "StrengthRules",
         "ZoneSummary",
         "benchmark",
+        "default_peers",
         "diagnose",
         "industry_dimension",
         "latest_year",

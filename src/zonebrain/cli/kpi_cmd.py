@@ -60,6 +60,14 @@ UserOpt = Annotated[
     str | None,
     typer.Option("--user", help="修改人 (默认当前系统用户)。 Who makes the change (default: the OS user)."),
 ]
+ZoneNameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--zone-name",
+        help="报告封面的园区名称 (默认为仓库中园区的简称, 取自园区定义文件)。 Zone name on the cover "
+        "(default: the short name of the warehouse's zone, from its zone file).",
+    ),
+]
 
 
 def _os_user() -> str:
@@ -432,11 +440,15 @@ def report_cmd(
     out: Annotated[Path, typer.Option("--out", help="输出 .docx。 Output Word file.")],
     month: MonthOpt = None,
     exclude_suspect: SuspectOpt = False,
+    zone_name: ZoneNameOpt = None,
 ) -> None:
     """生成月度经济运行分析 Word 报告。 Write the monthly economic-operations Word report."""
+    from zonebrain.cli.report_cmd import report_zone
+
     with _common.input_errors(), _common.warehouse(read_only=True) as wh:
         if out.suffix.lower() != ".docx":
             raise InputError(f"--out 须为 .docx 文件 / --out must end in .docx: {out}")
         y, m = _month(wh, month)
-        path = kpi.build_report(wh, y, m, out, exclude_suspect=exclude_suspect)
+        name = zone_name or report_zone(wh, zone_name).short_name_zh
+        path = kpi.build_report(wh, y, m, out, exclude_suspect=exclude_suspect, zone_name=name)
     _common.console.print(f"已写出 / written: {path}", markup=False)

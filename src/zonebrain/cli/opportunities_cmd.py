@@ -218,7 +218,12 @@ def rank_cmd(
     ] = None,
     year: Annotated[int, typer.Option(help="面板年度 / panel year")] = 2024,
     measure: Annotated[str, typer.Option(help="指标 / measure: revenue_fen|firms|employees")] = "revenue_fen",
-    zone_code: Annotated[str, typer.Option(help="园区代码 / zone division code")] = "410172",
+    zone_code: Annotated[
+        str | None,
+        typer.Option(
+            help="园区代码 (默认为仓库中的园区) / zone division code (default: the warehouse's zone)"
+        ),
+    ] = None,
     top: Annotated[int, typer.Option(help="显示前 N 项 / rows to show")] = 20,
     fmt: FormatOpt = "table",
     out: Annotated[
@@ -263,6 +268,7 @@ def rank_cmd(
             console.print(frame.to_csv(index=False), end="", highlight=False)
         else:
             w = result.weights.to_pandas()
+            console.print(f"园区 Zone: {result.zone_code}; 年度 Year: {result.year}", highlight=False)
             console.print(
                 "权重 Weights: " + ", ".join(f"{r.component}={r.weight:.2f}" for r in w.itertuples()),
                 highlight=False,

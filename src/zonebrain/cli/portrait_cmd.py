@@ -239,20 +239,22 @@ def benchmark_cmd(
     peer: Annotated[
         list[str] | None,
         typer.Option(
-            "--peer", help="对标地区代码, 可重复 (如 410100 郑州市, 420100 武汉市) / peer region code"
+            "--peer",
+            help="对标地区代码, 可重复 (如 410100 郑州市; 默认为园区所在地级市与省) / peer region code, "
+            "repeatable (default: the zone's city and province)",
         ),
     ] = None,
     park: ParkOption = None,
     out: OutOption = None,
 ) -> None:
     """对标: 园区与对标地区的同口径指标 / the zone next to peer regions on the same indicators."""
-    from zonebrain.portrait import benchmark
+    from zonebrain.portrait import benchmark, default_peers
+    from zonebrain.portrait._diagnosis import zone_code
     from zonebrain.portrait._labels import radar_table
-    from zonebrain.portrait._report import DEFAULT_PEERS
 
     with input_errors():
         with warehouse(read_only=True) as wh:
-            b = benchmark(wh, peer or list(DEFAULT_PEERS), park=park)
+            b = benchmark(wh, peer or default_peers(zone_code(wh)), park=park)
         if out is not None:
             _write({"对标": b.table, "雷达图": radar_table(b.radar)}, "对标", out)
             return

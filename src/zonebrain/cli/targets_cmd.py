@@ -87,7 +87,12 @@ def candidates_cmd(
     half_life: Annotated[
         float, typer.Option(help="信号半衰期(天) / signal half-life in days")
     ] = HALF_LIFE_DAYS,
-    zone_code: Annotated[str, typer.Option(help="园区代码 / zone division code")] = "410172",
+    zone_code: Annotated[
+        str | None,
+        typer.Option(
+            help="园区代码 (默认为仓库中的园区) / zone division code (default: the warehouse's zone)"
+        ),
+    ] = None,
     top: Annotated[int, typer.Option(help="返回前 N 家 / firms to return")] = 50,
     out: Annotated[Path | None, typer.Option("--out", help="导出 Excel (.xlsx) 或 .csv / export")] = None,
 ) -> None:
@@ -119,7 +124,10 @@ def candidates_cmd(
             else:
                 result.table.to_pandas().to_csv(out, index=False)
         frame = result.table.to_pandas()
-        console.print(f"目标 Target: {result.target.description}; {len(frame)} 家 firms", highlight=False)
+        console.print(
+            f"目标 Target: {result.target.description}; 园区 zone {result.zone_code}; {len(frame)} 家 firms",
+            highlight=False,
+        )
         for row in frame.itertuples():
             console.print(
                 f"{row.rank:>3}. {row.name} ({row.uscc}) {row.score:.3f} — {row.reasons}", highlight=False

@@ -87,8 +87,12 @@ def build_report(
     *,
     exclude_suspect: bool = False,
     catalogue: Catalogue | None = None,
+    zone_name: str | None = None,
 ) -> Path:
-    """Write the monthly 经济运行分析 Word report for January..*month* of *year* to *out*."""
+    """Write the monthly 经济运行分析 Word report for January..*month* of *year* to *out*; the cover
+    names *zone_name*, default the short name of the zone *wh* holds (see
+    :func:`zonebrain.registry._zone.held_zone`)."""
+    from zonebrain.registry._zone import held_zone
     from zonebrain.reports import WordReport
 
     cat = catalogue or load_catalogue()
@@ -98,7 +102,8 @@ def build_report(
     firms = reporting_enterprises(wh, year, month)
     scope = f"月报企业口径，{firms:,} 家"
     monthly = [i for i in cat.indicators if i.source == "enterprise_months"]
-    doc = WordReport(f"{period}经济运行分析", subtitle="郑州高新区产业大脑 · 经济运行与目标考核")
+    name = held_zone(wh).short_name_zh if zone_name is None else zone_name
+    doc = WordReport(f"{period}经济运行分析", subtitle=f"{name}产业大脑 · 经济运行与目标考核")
     doc.toc()
     doc.heading("一、总体情况", 1)
     for r in rows:

@@ -9,7 +9,7 @@ node is, how the zone compares with its peers, and the Word/Excel report (docs/p
 from zonebrain.portrait._benchmark import INDICATORS, Benchmark, benchmark
 from zonebrain.portrait._diagnosis import Diagnosis, StrengthRules, diagnose
 from zonebrain.portrait._profile import Portrait, portrait
-from zonebrain.portrait._report import ReportFiles, portrait_report
+from zonebrain.portrait._report import ReportFiles, default_peers, portrait_report
 from zonebrain.portrait._summary import ZoneSummary, industry_dimension, latest_year, zone_summary
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "StrengthRules",
     "ZoneSummary",
     "benchmark",
+    "default_peers",
     "diagnose",
     "industry_dimension",
     "latest_year",

@@ -141,9 +141,10 @@ def _warnings(
 
 
 def zone_code(wh: Warehouse) -> str:
-    codes = wh.to_arrow(wh.table("parks").select("zone_code").distinct())["zone_code"].to_pylist()
-    codes = sorted(c for c in codes if c)
-    return codes[0] if codes else "410172"
+    """The code of the zone *wh* holds (``parks``); the built-in zone's before any zone is loaded."""
+    from zonebrain.registry._zone import held_zone
+
+    return held_zone(wh).code
 
 
 def reference_filter(level: ReferenceLevel, code: str) -> tuple[str, str | None]:

@@ -8,12 +8,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from zonebrain.chains import ChainSet, load_chains
+from zonebrain.core.errors import CodeError
 from zonebrain.core.money import FEN_PER
 from zonebrain.portrait._benchmark import INDICATORS, Benchmark, benchmark
 from zonebrain.portrait._diagnosis import Diagnosis, ReferenceLevel, StrengthRules, diagnose
@@ -33,7 +35,34 @@ from zonebrain.reports import WordReport
 from zonebrain.storage import Warehouse
 
 DEFAULT_PEERS: Final = ("410100", "410000", "420100", "610100", "340100")
-"""郑州市, 河南省, 武汉市, 西安市, 合肥市: the default peers of 郑州高新区."""
+"""郑州市, 河南省, 武汉市, 西安市, 合肥市: the peers chosen for 郑州高新区 (its city, its province and
+three central provincial capitals), its default."""
+CHOSEN_PEERS: Final = MappingProxyType({"410172": DEFAULT_PEERS})
+"""Zone code → the peers chosen for it; any other zone defaults to its city and province."""
+
+
+def default_peers(zone_code: str) -> tuple[str, ...]:
+    """The regions a zone is compared with when none are given: its chosen peers (郑州高新区's
+    :data:`DEFAULT_PEERS`), else its own prefecture-level city and its province, those the division
+    table knows (a municipality once: 北京市 is its own province).
+
+    >>> default_peers("410371")
+    ('410300', '410000')
+    """
+    from zonebrain.core.divisions import divisions
+
+    if zone_code in CHOSEN_PEERS:
+        return CHOSEN_PEERS[zone_code]
+    reg = divisions()
+    out: list[str] = []
+    for find in (reg.prefecture_of, reg.province_of):
+        try:
+            region = find(zone_code)
+        except CodeError:
+            continue
+        if region.code != zone_code and all(reg.get(c).name != region.name for c in out):
+            out.append(region.code)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -107,16 +136,25 @@ def portrait_report(
     *,
     park: str | None = None,
     chains: ChainSet | None = None,
-    peers: Sequence[str] = DEFAULT_PEERS,
+    peers: Sequence[str] | None = None,
     reference: ReferenceLevel = "city",
     rules: StrengthRules | None = None,
-    zone_name: str = "郑州高新区",
+    zone_name: str | None = None,
     today: dt.date | None = None,
 ) -> ReportFiles:
-    """Write 产业画像诊断报告 to *out* (.docx) and every table of it to the same name with .xlsx."""
+    """Write 产业画像诊断报告 to *out* (.docx) and every table of it to the same name with .xlsx.
+
+    The zone is the one *wh* holds: *zone_name* defaults to its short name (see
+    :func:`zonebrain.registry._zone.held_zone`), *peers* to :func:`default_peers` of its code."""
+    from zonebrain.registry._zone import held_zone
+
     started = time.perf_counter()
     chains = chains or load_chains()
     park_id = check_park(wh, park)
+    if zone_name is None or peers is None:
+        held = held_zone(wh)
+        zone_name = held.short_name_zh if zone_name is None else zone_name
+        peers = default_peers(held.code) if peers is None else peers
     subject = zone_name
     if park_id is not None:
         parks = wh.table("parks")

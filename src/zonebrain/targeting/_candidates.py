@@ -22,7 +22,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.core.industry import gbt4754
 from zonebrain.storage import Warehouse
 
-from ._opportunities import check_zone_code
+from ._opportunities import check_zone_code, zone_code_or_held
 
 SIGNAL_WEIGHTS: Final = MappingProxyType(
     {"新建厂房": 1.0, "新设分支机构": 0.8, "融资": 0.8, "增资": 0.5, "中标": 0.3}
@@ -60,6 +60,8 @@ class Candidates:
     weights: Mapping[str, float]
     as_of: dt.date
     half_life_days: float
+    zone_code: str = ""
+    """The zone the firms were scored for (its province makes a firm 同省)."""
 
 
 def _zone_nodes(wh: Warehouse) -> set[tuple[str, str]]:
@@ -210,7 +212,7 @@ def candidate_query(
     wh: Warehouse,
     target: Target,
     *,
-    zone_code: str = "410172",
+    zone_code: str | None = None,
     as_of: dt.date,
     half_life_days: float = HALF_LIFE_DAYS,
     weights: Mapping[str, float] = DEFAULT_WEIGHTS,
@@ -229,6 +231,7 @@ def candidate_query(
         raise InputError(f"半衰期须为正 (half_life_days must be positive, got {half_life_days})")
     if per_class is not None and per_class < 1:
         raise InputError(f"per_class 须为正整数 (per_class must be at least 1, got {per_class})")
+    zone_code = zone_code_or_held(wh, zone_code)
     check_filters(zone_code, min_revenue_fen, min_employees)
     registry = wh.table("reference_enterprises")
     # DuckDB joins the display columns back by rowid, which it turns into a fetch of just those rows
@@ -373,7 +376,7 @@ def candidates(
     classes: Sequence[str] = (),
     node: str | None = None,
     all_gaps: bool = False,
-    zone_code: str = "410172",
+    zone_code: str | None = None,
     as_of: dt.date | None = None,
     half_life_days: float = HALF_LIFE_DAYS,
     weights: Mapping[str, float] | None = None,
@@ -395,14 +398,16 @@ def candidates(
     * quality: 0.6 × revenue percentile among the candidates + 0.4 × tag points (capped at 1);
     * signals: 1 − exp(−s), s = Σ kind weight × 0.5^(age in days / *half_life_days*) over the
       firm's expansion signals dated on or before *as_of* (later ones are ignored);
-    * links: 0.5 × same province as the zone + 0.5 × the class sits on a node adjacent (chain
-      edge) to a node where the zone has firms (supplier or customer of zone firms, by chain map).
+    * links: 0.5 × same province as the zone (*zone_code*, default the zone the warehouse holds)
+      + 0.5 × the class sits on a node adjacent (chain edge) to a node where the zone has firms
+      (supplier or customer of zone firms, by chain map).
 
     Firms whose USCC is in ``enterprises`` or in *exclude* (the pipeline) are left out. *per_class*
     keeps the best N firms of each industry class before the overall *limit*.
     Each row carries ``reasons``: the top three contributions with the numbers behind them.
     """
     chains = chains if chains is not None else load_chains()
+    zone_code = zone_code_or_held(wh, zone_code)
     check_filters(zone_code, min_revenue_fen, min_employees)
     target = resolve_target(wh, classes=classes, node=node, all_gaps=all_gaps, chains=chains)
     w = dict(DEFAULT_WEIGHTS)
@@ -429,4 +434,4 @@ def candidates(
     rows = table.to_pylist()
     table = table.append_column("reasons", pa.array([_reasons(r, w, linked) for r in rows], pa.string()))
     table = table.add_column(0, "rank", pa.array(range(1, len(rows) + 1), pa.int64()))
-    return Candidates(table, target, w, as_of, half_life_days)
+    return Candidates(table, target, w, as_of, half_life_days, zone_code)

@@ -43,16 +43,26 @@ _KINDS: Final = {"location": ("地区", "regions"), "activity": ("行业小类",
 
 
 def check_zone_code(zone_code: str) -> str:
-    """*zone_code* as a known 6-digit division code (统计用区划代码); anything else is refused."""
+    """*zone_code* as a 6-digit division code (统计用区划代码) that the division table carries, or
+    whose prefecture-level city it carries (it holds the cities, not every county: 洛阳高新区 410371
+    is taken by its city 410300); anything else is refused."""
     from zonebrain.core.divisions import divisions
 
-    code = str(zone_code).strip()
-    if len(code) != 6 or not code.isdigit() or code not in divisions():
+    code, reg = str(zone_code).strip(), divisions()
+    if len(code) != 6 or not code.isdigit() or (code not in reg and code[:4] + "00" not in reg):
         raise InputError(
-            f"未知园区代码 '{zone_code}'：须为 6 位行政区划代码，如 410172 "
-            f"(unknown zone code {zone_code!r}: use a 6-digit division code such as 410172)"
+            f"未知园区代码 '{zone_code}'：须为 6 位行政区划代码，如 410172、410371 "
+            f"(unknown zone code {zone_code!r}: use a 6-digit division code such as 410172 or 410371)"
         )
     return code
+
+
+def zone_code_or_held(wh: Warehouse, zone_code: str | None) -> str:
+    """*zone_code* checked, or when None the code of the zone *wh* holds (``parks``; the built-in
+    zone's before any zone is loaded)."""
+    from zonebrain.registry._zone import held_zone
+
+    return check_zone_code(held_zone(wh).code if zone_code is None else zone_code)
 
 
 def _label(kind: str, code: str) -> str:
@@ -295,7 +305,7 @@ def opportunities(
     *,
     year: int = 2024,
     measure: str = "revenue_fen",
-    zone_code: str = "410172",
+    zone_code: str | None = None,
     peer_prefix: str | None = None,
     preset: str | None = "均衡",
     weights: Mapping[str, float] | None = None,
@@ -304,7 +314,8 @@ def opportunities(
     """Rank the GB/T 4754 classes the zone does not yet hold (Mcp = 0) as investment opportunities.
 
     * Panel: ``region_activity`` for *year* and *measure* (cities × classes) plus the zone itself as
-      location *zone_code*, from its active ``enterprises`` (firms) or ``enterprise_years`` (sums).
+      location *zone_code* (default the zone the warehouse holds), from its active ``enterprises``
+      (firms) or ``enterprise_years`` (sums).
     * Feasibility: relatedness density (percentile among candidates) and the share of peer regions
       (codes starting with *peer_prefix*, default the zone's province) where the class is present.
     * Attractiveness: PCI, national formation rate (growth proxy), revenue per worker, R&D-tag share
@@ -313,7 +324,7 @@ def opportunities(
     * score = Σ weight × component; weights from *preset* (稳妥/均衡/跨越) overridden by *weights*.
     """
     w = resolve_weights(preset, weights)
-    zone_code = check_zone_code(zone_code)
+    zone_code = zone_code_or_held(wh, zone_code)
     if measure not in ZONE_MEASURES:
         raise InputError(
             f"未知指标 '{measure}' (unknown measure {measure!r}); 可选 / choose: {ZONE_MEASURES}"
