@@ -189,7 +189,8 @@ def test_the_publicity_file_records_the_early_close_and_where_to_object(
 ) -> None:
     b = publicized(d, people, first_run)
     monkeypatch.delenv("ZONEBRAIN_PUBLICITY_CONTACT", raising=False)
-    text = "\n".join(_notes(d.export_publicity(people.chen, b.id, tmp_path / "a.xlsx")))
+    zone = "郑州高新技术产业开发区"  # the zone file's full name: its 管委会 office takes objections
+    text = "\n".join(_notes(d.export_publicity(people.chen, b.id, tmp_path / "a.xlsx", zone_name=zone)))
     assert "现予公示" in text and "郑州高新技术产业开发区管理委员会政策兑现工作专班" in text
     assert b.run_id not in text  # the run's internal id is not public text (QA)
     clock.days(2)
@@ -211,9 +212,15 @@ def test_the_publicity_file_records_the_early_close_and_where_to_object(
 
 
 def test_the_contact_defaults_to_the_zones_office(monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: another zone's 公示 named Zhengzhou's office; the default follows the zone's name."""
     monkeypatch.setenv("ZONEBRAIN_PUBLICITY_CONTACT", "  ")
-    assert publicity_contact() == BY_NAME["publicity_contact"].default
-    assert publicity_contact(" 专班 ") == "专班"
+    assert not BY_NAME["publicity_contact"].default  # no zone's office written into the settings
+    luoyang = "洛阳高新技术产业开发区"
+    assert publicity_contact(zone_name=luoyang) == "洛阳高新技术产业开发区管理委员会政策兑现工作专班"
+    assert publicity_contact() == "园区管理委员会政策兑现工作专班"  # no zone named: no city guessed
+    assert publicity_contact(" 专班 ", luoyang) == "专班"
+    monkeypatch.setenv("ZONEBRAIN_PUBLICITY_CONTACT", "洛阳高新区财政金融局")
+    assert publicity_contact(zone_name=luoyang) == "洛阳高新区财政金融局"
 
 
 # ---- two batches built at once (QA 5) ------------------------------------------------------------

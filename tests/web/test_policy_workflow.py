@@ -100,6 +100,8 @@ def test_the_exports_mask_the_uscc_on_the_public_list(
     assert docx.status_code == 200
     xml = zipfile.ZipFile(io.BytesIO(docx.content)).read("word/document.xml").decode()
     assert "公示名单" in xml and re.search(r"[0-9A-Z]{4}\*{12}[0-9A-Z]{2}", xml)
+    # objections go to the office of the app's zone (its zone file's full name), no setting given
+    assert "郑州高新技术产业开发区管理委员会政策兑现工作专班" in xml
     assert paid_items[0]["uscc"] not in xml
     notify = openpyxl.load_workbook(io.BytesIO(c.get(f"/api/v1/policy/batches/{bid}/notify").content))
     full = {row[1] for row in notify["通知企业"].iter_rows(min_row=2, values_only=True)}

@@ -627,7 +627,8 @@ def publicity_cmd(
     with _common.input_errors():
         out_suffix(out, ".xlsx", ".docx")
     with _flow(app_db) as (d, store):
-        path = d.export_publicity(_user(store, user), batch_id, out)
+        # objections go to $ZONEBRAIN_PUBLICITY_CONTACT, else the office of the zone file's zone
+        path = d.export_publicity(_user(store, user), batch_id, out, zone_name=_common.zone().zone.name_zh)
     _common.console.print(f"已导出公示名单 (exported) → {path}", highlight=False)
 
 

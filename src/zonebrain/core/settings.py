@@ -52,9 +52,10 @@ SETTINGS: Final = (
     Setting(
         "publicity_contact",
         "ZONEBRAIN_PUBLICITY_CONTACT",
-        "郑州高新技术产业开发区管理委员会政策兑现工作专班",
-        "公示名单中写明的异议受理单位 (可含电话、地址)",
-        "where the 公示 (publicity) lists tell people to raise an objection (office, phone, address)",
+        "",
+        "公示名单中写明的异议受理单位 (可含电话、地址); 为空则为园区定义文件中园区全称加 '管理委员会政策兑现工作专班'",
+        "where the 公示 (publicity) lists tell people to raise an objection (office, phone, address); "
+        "empty means the zone file's full zone name + 管理委员会政策兑现工作专班",
     ),
     Setting("host", "ZONEBRAIN_HOST", "127.0.0.1", "网页服务监听地址", "address the web app listens on"),
     Setting("port", "ZONEBRAIN_PORT", "8765", "网页服务端口", "port the web app listens on"),

@@ -77,15 +77,20 @@ def publicity_table(items: Sequence[Item]) -> pa.Table:
     )
 
 
-def publicity_contact(contact: str | None = None) -> str:
+def publicity_contact(contact: str | None = None, zone_name: str | None = None) -> str:
     """Where to raise an objection to a 公示 list (printed in its 说明 and Word text): *contact*, else
-    the ``publicity_contact`` setting (``$ZONEBRAIN_PUBLICITY_CONTACT``; default the 兑现 office of
-    the zone's administration, 管委会, which runs the 公示 whatever body issued each policy)."""
+    the ``publicity_contact`` setting (``$ZONEBRAIN_PUBLICITY_CONTACT``), else the 兑现 office of
+    the administration (管委会) of the zone named *zone_name* (its full name, from the zone file),
+    which runs the 公示 whatever body issued each policy (QA: another zone's list named Zhengzhou's)."""
     return (
         (contact or "").strip()
         or settings.get("publicity_contact").strip()
-        or settings.BY_NAME["publicity_contact"].default
+        or f"{(zone_name or '').strip() or '园区'}{ZONE_OFFICE}"
     )
+
+
+ZONE_OFFICE = "管理委员会政策兑现工作专班"
+"""The default contact after the zone's full name: 郑州高新技术产业开发区管理委员会政策兑现工作专班."""
 
 
 def _publicity_text(batch: Batch, table: pa.Table, contact: str, today: dt.date) -> list[str]:
@@ -128,12 +133,19 @@ def _publicity_text(batch: Batch, table: pa.Table, contact: str, today: dt.date)
 
 
 def write_publicity(
-    batch: Batch, items: Sequence[Item], path: Path | str, *, today: dt.date, contact: str | None = None
+    batch: Batch,
+    items: Sequence[Item],
+    path: Path | str,
+    *,
+    today: dt.date,
+    contact: str | None = None,
+    zone_name: str | None = None,
 ) -> tuple[Path, int]:
     """The 公示 list as .xlsx or .docx (by *path*'s suffix), the Word notice dated *today* (a Beijing
     date: the service's :meth:`~Disbursement.today`, never the machine's UTC date); objections go
-    to *contact* (:func:`publicity_contact`); returns the path and the row count."""
-    contact = publicity_contact(contact)
+    to *contact* (:func:`publicity_contact`, by default the office of the zone *zone_name*);
+    returns the path and the row count."""
+    contact = publicity_contact(contact, zone_name)
     path = Path(path)
     suffix = out_suffix(path, ".xlsx", ".docx")
     table = publicity_table(items)

@@ -716,11 +716,18 @@ class Disbursement:
 
     @_refusal_audited("disbursement.export", "batch")
     def export_publicity(
-        self, actor: User, batch_id: int, path: Path | str, *, ip: str = "", contact: str | None = None
+        self,
+        actor: User,
+        batch_id: int,
+        path: Path | str,
+        *,
+        ip: str = "",
+        contact: str | None = None,
+        zone_name: str | None = None,
     ) -> Path:
         """The 公示 list (.xlsx or .docx by suffix): 企业名称, masked USCC, 政策, 条款, 金额(元); its
         notice records an early close and says where to object (*contact*, else
-        ``$ZONEBRAIN_PUBLICITY_CONTACT``, else the zone's 政策兑现工作专班)."""
+        ``$ZONEBRAIN_PUBLICITY_CONTACT``, else the 政策兑现工作专班 of the zone named *zone_name*)."""
         _may_export(actor, CREATORS | REVIEWERS)
         b = self.batch(batch_id)
         if b.status is BatchStatus.CANCELLED:
@@ -728,7 +735,7 @@ class Disbursement:
         if b.status is BatchStatus.DRAFT:
             raise WrongStep(f"兑现批次 #{b.id} 尚未审核, 不能生成公示名单 (review the batch first)")
         out, rows = _exports.write_publicity(
-            b, self.items(batch_id), path, today=self.today(), contact=contact
+            b, self.items(batch_id), path, today=self.today(), contact=contact, zone_name=zone_name
         )
         self._record_export(actor, batch_id, "publicity", out, rows, ip)
         return out

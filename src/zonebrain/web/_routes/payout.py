@@ -651,9 +651,12 @@ def publicity_file(
     q.require(p, q.BATCH_VIEWERS)
     d = q.service(ctx)
     name = f"publicity-batch-{batch_id}.{format}"
-    data = _export(
-        request, lambda path: d.export_publicity(p.user, batch_id, path, ip=client_ip(request)), name
-    )
+    zone_name = ctx.zone.zone.name_zh  # the default contact is this zone's 管委会 office
+
+    def export(path: FsPath) -> FsPath:
+        return d.export_publicity(p.user, batch_id, path, ip=client_ip(request), zone_name=zone_name)
+
+    data = _export(request, export, name)
     return _file(data, XLSX if format == "xlsx" else DOCX, f"公示名单-{batch_id}.{format}")
 
 
