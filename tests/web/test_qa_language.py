@@ -48,7 +48,8 @@ def test_english_kpi_titles_name_the_indicator_in_english(en: dict[str, TestClie
 def test_english_header_names_the_app_once(en: dict[str, TestClient]) -> None:
     page = en["leader"].get("/kpi").text
     brand = _text(_section(page, 'class="brand" href="/">', "</a>"))
-    assert brand.split() == ["ZoneBrain"], brand
+    # the zone (its zone file's English name), then the app, named once
+    assert brand.split() == [*"Zhengzhou High-tech Industrial Development Zone".split(), "ZoneBrain"], brand
 
 
 def test_english_opportunities_title_and_weights(en: dict[str, TestClient]) -> None:

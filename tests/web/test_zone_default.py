@@ -52,3 +52,17 @@ def test_opportunities_compare_with_the_zone_province(suzhou: TestClient) -> Non
     assert any("没有代码以 32 开头的同类地区" in n for n in body["notes"]), body["notes"]
     page = suzhou.get("/opportunities")
     assert page.status_code == 200 and "没有代码以 32 开头的同类地区" in page.text
+
+
+def test_pages_name_the_apps_zone(suzhou: TestClient) -> None:
+    """QA: every page's header and window title named 郑州高新区 whatever the zone; they name the
+    zone of the app's zone file, in the reader's language."""
+    page = suzhou.get("/opportunities").text
+    assert '<span class="zone">苏州园区</span>' in page and "· 苏州园区 产业大脑</title>" in page
+    assert "郑州" not in page.split("<main", 1)[0]
+    suzhou.cookies.set("zb_lang", "en")
+    try:
+        english = suzhou.get("/opportunities").text
+    finally:
+        suzhou.cookies.delete("zb_lang")
+    assert '<span class="zone">Suzhou Industrial Park</span>' in english

@@ -101,6 +101,7 @@ def render(
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "vendor": vendor_available(),
         "table_header": lambda col: header(col, t),
+        "zone_title": _zone_title(request, locale),
         **(context or {}),
     }
     response = _templates().TemplateResponse(request, name, ctx, status_code=status)
@@ -110,6 +111,16 @@ def render(
             CSRF_COOKIE, new, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
         )
     return response
+
+
+def _zone_title(request: Request, locale: str) -> str:
+    """The zone's name for a page's window title: its short Chinese name, or its English name, from
+    the app's zone file (QA: another zone's pages were titled 郑州高新区)."""
+    ctx = getattr(request.app.state, "zonebrain", None)
+    if ctx is None:  # an app without its context (a bare error page): no zone to name
+        return translator(locale)("app.name")
+    info = ctx.zone.zone
+    return str(info.name_en if locale == "en" else info.short_name_zh)
 
 
 def render_error(
