@@ -54,6 +54,7 @@ def test_public_names_are_pinned() -> None:
         "StrengthRules",
         "ZoneSummary",
         "benchmark",
+        "default_peers",
         "diagnose",
         "industry_dimension",
         "latest_year",
