@@ -116,7 +116,7 @@ def test_the_self_check_of_an_enterprise_sees_the_ledger(data_dir: Path) -> None
     assert r.exit_code == 0, r.output
     assert "考核年度 period 2024" in r.output  # the latest year with data, not the calendar's
     line = next(x for x in r.output.splitlines() if "zz-hitech-first-c" in x and "│" in x)
-    assert "可享受" in line and "300,000.00" in line
+    assert "符合 eligible" in line and "300,000.00" in line
     assert runner.invoke(app, ["run", "--as-of", AS_OF.isoformat()]).exit_code == 0
     _pay_everything(data_dir)
     r = runner.invoke(app, ["check", A], env=wide)

@@ -142,7 +142,7 @@ def test_the_check_command_shows_the_entry_and_the_withdrawal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``zonebrain policy check``: the annual award paid is 已兑现 with its ledger entry and time, not
-    可享受 with its amount; the award withdrawn says so with the batch and the reason."""
+    符合 with its amount; the award withdrawn says so with the batch and the reason."""
     monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
     monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "check.duckdb"))
     with open_warehouse(tmp_path / "check.duckdb") as wh:  # the same firms, a warehouse of its own
@@ -156,14 +156,14 @@ def test_the_check_command_shows_the_entry_and_the_withdrawal(
     paid = runner.invoke(app, ["check", B, "--app-db", store.url], env={"COLUMNS": "250"})
     assert paid.exit_code == 0, paid.output
     line = next(x for x in paid.output.splitlines() if "zz-rd-input/award" in x and "│" in x)
-    assert "已兑现" in line and "可享受" not in line and "120,000.00" not in line
+    assert "已兑现" in line and "符合 eligible" not in line and "120,000.00" not in line
     said = next(x for x in paid.output.splitlines() if "(zz-rd-input/award): " in x and "│" not in x)
     assert f"支付台账 #{entry.id}" in said and beijing_text(entry.paid_at) in said
 
     withdrawn = runner.invoke(app, ["check", D, "--app-db", store.url], env={"COLUMNS": "250"})
     assert withdrawn.exit_code == 0, withdrawn.output
     line = next(x for x in withdrawn.output.splitlines() if "zz-hitech-first-c" in x and "│" in x)
-    assert "异议成立已撤回" in line and "可享受" not in line
+    assert "异议成立已撤回" in line and "符合 eligible" not in line
     said = next(
         x for x in withdrawn.output.splitlines() if "(zz-hitech-first-cert/award): " in x and "│" not in x
     )

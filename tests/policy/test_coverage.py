@@ -103,7 +103,8 @@ def test_coverage_command(analysis_cli: typer.Typer, tmp_path: Path) -> None:
     ]  # this zone records no tags or events: every one the library reads is unseen
     about = {str(r[0]): str(r[1]) for r in book["说明 about"].iter_rows(min_row=2, values_only=True)}
     assert about["测算 run"] == run.run_id  # QA: the file did not name its run
-    assert (about["基准日 as-of date"], about["考核年度 period"]) == ("2025-03-31", "2024")
+    # an Excel date and a number (QA: both were text)
+    assert (about["基准日 as-of date"], about["考核年度 period"]) == ("2025-03-31 00:00:00", "2024")
     assert about["视为已有政府数据 facts treated as held"] == "研发费用 (rd_expense_fen)"
     summary = book["概览 summary"]
     shares = {h.value: v for h, v in zip(summary[1], summary[2], strict=True) if "占比" in str(h.value)}

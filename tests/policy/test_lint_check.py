@@ -76,7 +76,7 @@ firm:
     assert rows["zz-rd-input", "award"]["status"] == "superseded"  # 11万 < 20万, 从高从优
     assert rows["zz-revenue-breakthrough", "reach-10m"]["status"] == "eligible"
     r = CliRunner().invoke(app, ["check", "--form", str(form)])
-    assert r.exit_code == 0 and "可享受" in r.output and "从高不重复" in r.output
+    assert r.exit_code == 0 and "符合 eligible" in r.output and "从高不重复" in r.output
     assert LIBRARY.exists()
 
 

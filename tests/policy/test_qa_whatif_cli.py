@@ -61,7 +61,10 @@ def test_the_cli_writes_the_webs_workbook(analysis_cli: typer.Typer, tmp_path: P
     book = openpyxl.load_workbook(out)
     assert book.sheetnames[0] == "情景 scenario"
     scenario = {x["项目"]: x["取值"] for x in _sheet(book, "情景 scenario")}
-    assert scenario["基准日"] == "2025-03-31" and scenario["考核年度"] == "2024"
+    assert scenario["基准日"] == dt.datetime(2025, 3, 31) and scenario["考核年度"] == 2024  # a date, a number
+    cells = {c.value: book["情景 scenario"].cell(row=c.row, column=2) for c in book["情景 scenario"]["A"]}
+    assert cells["基准日"].is_date and cells["基准日"].number_format == "yyyy-mm-dd"
+    assert cells["考核年度"].data_type == "n"
     assert scenario["调整"] == "郑州高新区企业研发投入奖励 · 奖励比例 = 3%"
     winners = _sheet(book, "受益 winners")
     a2 = next(x for x in winners if x["统一社会信用代码"] == "A2")

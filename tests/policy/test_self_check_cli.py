@@ -68,5 +68,5 @@ def test_the_command_keeps_its_name_and_help() -> None:
     assert commands["check"].callback is policy_check_cmd.check_cmd
     r = runner.invoke(app, ["check", "--help"], env={"COLUMNS": "200"})
     assert r.exit_code == 0
-    assert "企业自测: 可享受的政策、金额, 以及其余政策缺少的数据" in r.output
+    assert "企业自测: 符合的政策、金额, 以及其余政策缺少的数据" in r.output
     assert "Enterprise self-check" in r.output and "--form" in r.output and "--period" in r.output

@@ -70,7 +70,13 @@ def test_the_scenario_sheet_names_its_items_in_chinese() -> None:
         "基线运行",
         "调整",
     ]
-    assert sheet["value"] == ["2025-03-31", "2024", "run-1", "郑州高新区企业研发投入奖励 · 单企上限 = 80万"]
+    # typed: the as-of date a date, the period a number (QA: both were text in the file)
+    assert sheet["value"] == [
+        dt.date(2025, 3, 31),
+        2024,
+        "run-1",
+        "郑州高新区企业研发投入奖励 · 单企上限 = 80万",
+    ]
 
 
 def test_the_web_and_the_cli_name_excel_columns_from_one_table() -> None:

@@ -18,15 +18,8 @@ from zonebrain import disbursement, policy
 from zonebrain.cli import _common, policy_analysis
 from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
-from zonebrain.policy._explain import clause_names
+from zonebrain.policy._explain import STATUS_ZH, clause_names
 from zonebrain.storage import Warehouse
-
-STATUS_LABELS = {
-    "eligible": "可享受",
-    "ineligible": "不符合",
-    "undetermined": "待核实",
-    "superseded": "从高不重复",
-}
 
 
 def check_cmd(
@@ -46,7 +39,7 @@ def check_cmd(
     folder: policy_analysis.DirOpt = None,
     app_db: policy_analysis.AppDbOpt = None,
 ) -> None:
-    """企业自测: 可享受的政策、金额, 以及其余政策缺少的数据 (已兑现、已撤回的按支付台账与兑现批次)。
+    """企业自测: 符合的政策、金额, 以及其余政策缺少的数据 (已兑现、已撤回的按支付台账与兑现批次)。
     Enterprise self-check: what it qualifies for, the amounts, and the data missing for the rest
     (what was paid or withdrawn per the payment ledger and the batches)."""
     absent = f"仓库中没有企业 {uscc} (no such enterprise in the warehouse)"
@@ -87,7 +80,8 @@ def warn_provisional(results: pa.Table) -> None:
 def print_results(results: pa.Table, lib: policy.Library) -> None:
     """The self-check's table, what the 兑现 workflow already did with an award, and what to provide;
     each clause by its policy's name and 条款, as an enterprise reads it, with its code after
-    (QA: codes alone), and nothing cut with … (folded)."""
+    (QA: codes alone), and nothing cut with … (folded). Statuses in the words of ``policy run`` and
+    ``policy explain`` (``STATUS_ZH``: 符合 eligible; QA: the self-check said 可享受)."""
     named = clause_names(lib)
     t = Table(
         *(
@@ -99,7 +93,7 @@ def print_results(results: pa.Table, lib: policy.Library) -> None:
     decided: list[str] = []  # what the 兑现 workflow already did with an award, one line each
     for row in results.to_pylist():
         amount = "" if row["amount_fen"] is None else display_fen(row["amount_fen"], "元")
-        status = f"{STATUS_LABELS.get(row['status'], row['status'])} {row['status']}"
+        status = f"{STATUS_ZH.get(row['status'], row['status'])} {row['status']}"  # as policy run says it
         code = f"{row['policy_id']}/{row['clause_id']}"
         name = (
             f"{named[row['policy_id'], row['clause_id']]} ({code})"

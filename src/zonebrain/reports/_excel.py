@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Final
 
 import pyarrow as pa
 
@@ -19,11 +21,15 @@ def export_excel(
     money: Sequence[str] = (),
     money_unit: str = "万元",
     formats: Mapping[str, str] | None = None,
+    unit_label: str | None = None,
 ) -> Path:
     """Write each table to a sheet; money columns (fen) become exact decimals in *money_unit*.
 
-    A money column's header gets ``(万元)`` unless it already names the unit; *formats* maps other
-    columns to an Excel number format (``"0.0%"`` for a fraction shown as a percentage, ``"0.0000"``).
+    A money column's header gets ``(万元)`` unless it already names the unit (*unit_label*: the
+    unit in the reader's words, ``yuan`` for an English header; default *money_unit* itself);
+    *formats* maps other columns to an Excel number format (``"0.0%"`` for a fraction shown as a
+    percentage, ``"0.0000"``). A column of :func:`cells` keeps each row's own type: a date is an
+    Excel date, a number a number, a text a text (an item/value sheet).
     """
     import openpyxl
     from openpyxl.styles import Font
@@ -40,7 +46,7 @@ def export_excel(
     for name, table in sheets.items():
         ws = wb.create_sheet(name[:31])
         cols = table.column_names
-        ws.append([_header(headers.get(c, c), c in money, money_unit) for c in cols])
+        ws.append([_header(headers.get(c, c), c in money, unit_label or money_unit) for c in cols])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in table.to_pylist():
@@ -62,10 +68,41 @@ def export_excel(
 
 
 def _header(label: str, is_money: bool, unit: str) -> str:
-    """*label* with the money unit once: ``营业收入`` → ``营业收入 (万元)``; ``户均营收 (万元)`` stays."""
+    """*label* with the money unit once: ``营业收入`` → ``营业收入(万元)``, ``Amount`` → ``Amount
+    (yuan)``; ``户均营收 (万元)`` stays."""
     if not is_money or unit in label:
         return label
-    return f"{label}({unit})"
+    return f"{label} ({unit})" if unit.isascii() else f"{label}({unit})"
+
+
+CELL_TYPES: Final = (("date", pa.date32()), ("number", pa.int64()), ("text", pa.string()))
+"""What a :func:`cells` column holds, row by row: a date, a whole number or a text."""
+
+
+def cells(values: Sequence[dt.date | int | str | None]) -> pa.Array:
+    """One column whose rows each keep their own type (an Arrow dense union): the value column of
+    an item/value sheet, where the as-of date is a date, the year a number, a note a text, so
+    that :func:`export_excel` writes an Excel date, a number and a text (QA: all were text).
+
+    >>> cells([dt.date(2025, 3, 31), 2024, "run-1", None]).to_pylist()
+    [datetime.date(2025, 3, 31), 2024, 'run-1', None]
+    """
+    kinds: list[int] = []
+    offsets: list[int] = []
+    children: list[list[object]] = [[] for _ in CELL_TYPES]
+    for v in values:
+        if isinstance(v, dt.datetime | bool):
+            raise TypeError(f"cells: a date, a whole number or a text, not {type(v).__name__}")
+        kind = 0 if isinstance(v, dt.date) else 1 if isinstance(v, int) else 2
+        kinds.append(kind)
+        offsets.append(len(children[kind]))
+        children[kind].append(v)
+    return pa.UnionArray.from_dense(
+        pa.array(kinds, pa.int8()),
+        pa.array(offsets, pa.int32()),
+        [pa.array(c, t) for c, (_, t) in zip(children, CELL_TYPES, strict=True)],
+        [name for name, _ in CELL_TYPES],
+    )
 
 
 def _display_width(value: object, money: bool) -> int:

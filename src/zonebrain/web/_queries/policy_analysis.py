@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -39,10 +39,12 @@ from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
 from zonebrain.policy._store import results_table
 from zonebrain.policy._whatif import with_paid_note
+from zonebrain.reports._excel import cells
 from zonebrain.storage import Warehouse
 from zonebrain.web._auth import Perm, Principal
 from zonebrain.web._errors import Forbidden
-from zonebrain.web._i18n import Translator, pick, term
+from zonebrain.web._i18n import Translator, locale_of, pick, term
+from zonebrain.web._queries._common import field_name, field_names
 from zonebrain.web._queries.policy import (
     latest_run_id,
     library,
@@ -468,94 +470,56 @@ def _renamed(
     return table
 
 
-_BASES: Final = {
-    "cost": "兑现金额",
-    "firms": "受益企业",
-    "eligible": "符合",
-    "undetermined": "待核实",
-    "pool": "预算池",
-    "requested": "申请金额",
-    "granted": "核定金额",
-    "share": "核定比例",
-    "amount": "金额",
-    "status": "结果",
-}
-_SIDES_ZH: Final = {"before": "基线", "after": "情景", "delta": "变化"}
-_PLAIN: Final = {
-    "uscc": "统一社会信用代码",
-    "name": "企业名称",
-    "park_id": "园区代码",
-    "park_name": "园区",
-    "policy_id": "政策",
-    "clause_id": "条款",
-    "policy_name": "政策名称",
-    "clause_ref": "条款引用",
-    "family_id": "政策族",
-    "family_name": "政策族名称",
-    "ref": "条款引用",
-    "title": "名称",
-    "detail": "变化条款",
-    "item": "项目",
-    "declared": "需企业申报的数据 (代码)",
-    "declared_zh": "需企业申报的数据",
-    "value": "取值",
-    "before_fen": "基线",
-    "after_fen": "情景",
-    "delta_fen": "变化",
-    "size": "变化绝对值",
-    "rule_before": "分配方式 基线",
-    "rule_after": "分配方式 情景",
-    "clauses": "条款数",
-    "clauses_from_data": "免申即享条款数",
-    "clause_share": "免申即享占比",
-    "decided_share": "已决定占比",
-    "firms": "企业数",
-    "firms_decided": "全部条款已决定的企业",
-    "firms_decided_share": "全部条款已决定的企业占比",
-    "facts": "所需数据 (代码)",
-    "from_data": "免申即享",
-    "decisions": "决定数",
-    "eligible": "符合",
-    "ineligible": "不符合",
-    "superseded": "从高不重复",
-    "undetermined": "待核实",
-    "decided": "已决定",
-    "share": "已决定占比",
-    "field": "字段 (代码)",
-    "label_zh": "字段",
-    "source": "来源",
-    "decides": "仅缺此字段 (补齐即可决定)",
-    "with_others": "与其他字段共缺",
-    "needs": "缺此字段合计",
-    "register": "标签/事件 (代码)",
-    "register_kind": "类别",
-    "register_name": "标签/事件名称",
-    "read_by": "读取它的条款数",
-    "similar": "仓库中相近的名称",
-}
-"""Coverage's missing fields: ``decides`` counts the 待核实 cases where the field is the only one
-missing, ``with_others`` those missing it among other fields, ``needs`` both (every case missing it)."""
+_BASES: Final = ("cost", "firms", "eligible", "undetermined", "pool", "requested", "granted", "share",
+                  "amount", "status")  # fmt: skip
+"""What a ``<base>_<side>`` column counts (``cost_before_fen`` → 兑现金额 基线)."""
+_SIDES: Final = ("before", "after", "delta")
+_PLAIN: Final = (
+    "uscc", "name", "park_id", "park_name", "policy_id", "clause_id", "policy_name", "clause_ref",
+    "family_id", "family_name", "ref", "title", "detail", "item", "declared", "declared_zh", "value",
+    "before_fen", "after_fen", "delta_fen", "size", "rule_before", "rule_after", "clauses",
+    "clauses_from_data", "clause_share", "decided_share", "firms", "firms_decided", "firms_decided_share",
+    "facts", "from_data", "decisions", "superseded", "decided", "share", "field", "label_zh", "source",
+    "decides", "with_others", "needs", "register", "register_kind", "register_name", "read_by", "similar",
+)  # fmt: skip
+"""The columns named in ``policy_xlsx.col`` of the catalogue. Coverage's missing fields: ``decides``
+counts the 待核实 cases where the field is the only one missing, ``with_others`` those missing it
+among other fields, ``needs`` both (every case missing it)."""
+_STATUSES: Final = ("eligible", "ineligible", "undetermined")
+"""Counts per result, headed by the status words every page uses (``policy.status_*``: 符合)."""
 
 
-def excel_headers(columns: list[str]) -> dict[str, str]:
-    """Chinese headers for the what-if and coverage sheets (``cost_before_fen`` → ``兑现金额 基线``;
-    the Excel writer adds the unit of money columns)."""
+def _word(part: str, kind: str) -> str:
+    """The catalogue key of a column (``kind`` col) or of a column's base: a status by its shared label."""
+    return f"policy.status_{part}" if part in _STATUSES else f"policy_xlsx.{kind}.{part}"
+
+
+def excel_headers(columns: list[str], t: Translator = zh) -> dict[str, str]:
+    """Headers for the what-if and coverage sheets in *t*'s language (``cost_before_fen`` →
+    ``兑现金额 基线``, ``Amount granted, baseline``; the Excel writer adds the unit of money
+    columns). The web writes them in the reader's language; the CLI in Chinese, as its other files."""
     out = {}
     for c in columns:
-        if c in _PLAIN:
-            out[c] = _PLAIN[c]
+        if c in _PLAIN or c in _STATUSES:
+            out[c] = t(_word(c, "col"))
             continue
         parts = c.removesuffix("_fen").split("_")
-        if len(parts) == 2 and parts[0] in _BASES and parts[1] in _SIDES_ZH:
-            out[c] = f"{_BASES[parts[0]]} {_SIDES_ZH[parts[1]]}"
+        if len(parts) == 2 and parts[0] in _BASES and parts[1] in _SIDES:
+            side = t(f"policy_xlsx.side.{parts[1]}")
+            out[c] = t("policy_xlsx.pair", base=t(_word(parts[0], "base")), side=side)
     return out
 
 
-SCENARIO_ITEMS: Final = {"as_of": "基准日", "period": "考核年度", "baseline_run_id": "基线运行"}
-"""The scenario sheet's first rows, as the 项目 column names them (then each parameter changed,
-then a 注意 row per warning: a provisional period, an as-of date after today)."""
-NOTE_ITEM: Final = "注意"
-CHANGE_ITEM: Final = "调整"
+SCENARIO_ITEMS: Final = {
+    "as_of": "policy_xlsx.item.as_of",
+    "period": "policy_xlsx.item.period",
+    "baseline_run_id": "policy_xlsx.item.baseline_run_id",
+}
+"""The scenario sheet's first rows (the catalogue keys of the 项目 column's words: 基准日, 考核年度,
+基线运行), then each change (:data:`CHANGE_ITEM`), then a 注意 row (:data:`NOTE_ITEM`) per
+warning: a provisional period, an as-of date after today."""
+NOTE_ITEM: Final = "policy_xlsx.item.note"
+CHANGE_ITEM: Final = "policy_xlsx.item.change"
 
 
 def sheets(
@@ -571,27 +535,21 @@ def sheets(
     (winners and losers only with the finance permission; *p* None: the CLI's operator, who sees
     everything the warehouse holds). *warnings* default to ``r.warnings()``; policies are named from
     *lib* (default the built-in library; the CLI's ``--dir`` folder). *changes*: the scenario's every
-    change in words (:func:`scenario_changes`); by default only its parameter overrides are known."""
+    change in words (:func:`scenario_changes`); by default only its parameter overrides are known.
+
+    The 情景 sheet's values keep their types (:func:`~zonebrain.reports._excel.cells`): the as-of
+    date is an Excel date, the period a number, the rest text (QA: both were text)."""
     lib = lib or library()
     out = {k: _renamed(v, parks_named or {}, t, lib) for k, v in r.sheets(moves=True).items()}
     if p is not None and not p.can(Perm.FINANCE):
         out = {k: v for k, v in out.items() if "winners" not in k and "losers" not in k}
     notes = r.warnings() if warnings is None else warnings
     said = changes if changes is not None else scenario_changes(lib, lib, r.parameters, t)
+    items = [*SCENARIO_ITEMS.values(), *(CHANGE_ITEM for _ in said), *(NOTE_ITEM for _ in notes)]
     scenario_sheet = pa.table(
         {
-            "item": [
-                *SCENARIO_ITEMS.values(),
-                *(CHANGE_ITEM for _ in said),
-                *(NOTE_ITEM for _ in notes),
-            ],
-            "value": [
-                r.as_of.isoformat(),
-                str(r.period),
-                r.baseline_run_id or "",
-                *said,
-                *notes,
-            ],
+            "item": pa.array([t(key) for key in items], pa.string()),
+            "value": cells([r.as_of, r.period, r.baseline_run_id or "", *said, *notes]),
         }
     )
     return {"情景 scenario": scenario_sheet, **out}
@@ -658,8 +616,10 @@ def unseen_text(c: pol.Coverage, locale: str, t: Translator) -> str | None:
 
 def coverage_about(wh: Warehouse, run_id: str | None, data_facts: tuple[str, ...] = ()) -> pa.Table:
     """The 说明 sheet of a coverage file: which run it counts (its id, as-of date and period), the
-    facts treated as held, and when it was exported (QA: the file did not name its run)."""
-    items, values = [], []
+    facts treated as held, and when it was exported (QA: the file did not name its run). The as-of
+    date is an Excel date and the period a number (:func:`~zonebrain.reports._excel.cells`)."""
+    items: list[str] = []
+    values: list[dt.date | int | str] = []
     if run_id is None:
         items.append("测算 run")
         values.append("无 (仅条款覆盖) none: clause coverage only")
@@ -668,7 +628,7 @@ def coverage_about(wh: Warehouse, run_id: str | None, data_facts: tuple[str, ...
         (row,) = wh.to_arrow(runs.filter(runs.run_id == run_id).select("as_of")).to_pylist()
         period = run_period(wh, run_id) or default_period(row["as_of"])
         items += ["测算 run", "基准日 as-of date", "考核年度 period"]
-        values += [run_id, row["as_of"].isoformat(), str(period)]
+        values += [run_id, row["as_of"], period]
     items.append("视为已有政府数据 facts treated as held")
     named = (f"{field_label_zh(f)} ({f})" for f in data_facts)
     values.append(
@@ -676,7 +636,7 @@ def coverage_about(wh: Warehouse, run_id: str | None, data_facts: tuple[str, ...
     )
     items.append("导出时间 (北京时间) exported (Beijing time)")
     values.append(beijing_text(utcnow()))
-    return pa.table({"item": items, "value": values})
+    return pa.table({"item": pa.array(items, pa.string()), "value": cells(values)})
 
 
 def coverage_sheets(
@@ -685,7 +645,8 @@ def coverage_sheets(
     """Coverage's Excel sheets, for the web and ``zonebrain policy coverage --out`` alike, with the
     codes in words as the page shows them: 来源 ``declared`` → 企业申报, ``data`` → 政府数据, and
     免申即享 是/否 rather than TRUE/FALSE (in *t*'s language), each policy named (from *lib*, default
-    the built-in library) next to its code; *about* (:func:`coverage_about`) first."""
+    the built-in library) next to its code; *about* (:func:`coverage_about`) first. For an English
+    reader the facts' names (``label_zh``, ``declared_zh``) are English, as on the page."""
     out = {} if about is None else {"说明 about": about}
     lib = lib or library()
     for name, table in c.sheets().items():
@@ -694,6 +655,9 @@ def coverage_sheets(
             names = [lib.policies[x].meta.name if x in lib.policies else x for x in ids]
             at = table.column_names.index("policy_id")
             table = table.add_column(at + 1, "policy_name", pa.array(names, pa.string()))
+        if locale_of(t) == "en":  # the Chinese names of facts as the English page names them
+            table = _facts_in(table, "field", "label_zh", field_name)
+            table = _facts_in(table, "declared", "declared_zh", field_names)
         if "source" in table.column_names:
             words = [None if v is None else t(f"coverage.source_{v}") for v in table["source"].to_pylist()]
             table = table.set_column(
@@ -708,6 +672,14 @@ def coverage_sheets(
             table = table.set_column(at, "from_data", pa.array(yes_no, pa.string()))
         out[name] = table
     return out
+
+
+def _facts_in(table: pa.Table, codes: str, names: str, name: Callable[[str, str], str]) -> pa.Table:
+    """*table* with its column *names* (Chinese names of the facts in *codes*) in English."""
+    if codes not in table.column_names or names not in table.column_names:
+        return table
+    words = [None if v is None else name("en", v) for v in table[codes].to_pylist()]
+    return table.set_column(table.column_names.index(names), names, pa.array(words, pa.string()))
 
 
 def coverage_chart(c: pol.Coverage, t: Any) -> dict[str, Any] | None:

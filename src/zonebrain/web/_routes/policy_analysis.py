@@ -23,6 +23,7 @@ from zonebrain.policy._format import share_text
 from zonebrain.reports import export_excel
 from zonebrain.web._auth import Perm, Principal, principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES
+from zonebrain.web._i18n import Translator
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries import policy_analysis as q
 from zonebrain.web._queries._common import field_name, field_names, park_names
@@ -47,20 +48,29 @@ FILE_200: dict[int | str, dict[str, Any]] = {
 MAX_FIELDS = 200
 
 
-def _excel(sheets: dict[str, Any], name: str) -> Response:
-    sheets = {k: q.rounded(t) for k, t in sheets.items()}
-    columns = {c for t in sheets.values() for c in t.column_names}
+def _excel(sheets: dict[str, Any], name: str, t: Translator) -> Response:
+    """The sheets as an Excel file, headed in the reader's language (QA: English values under
+    Chinese headers), money in 元 (``yuan`` in an English header)."""
+    sheets = {k: q.rounded(table) for k, table in sheets.items()}
+    columns = {c for table in sheets.values() for c in table.column_names}
     money = sorted(c for c in columns if c.endswith("_fen"))
-    heads = q.excel_headers(sorted(columns))
+    heads = q.excel_headers(sorted(columns), t)
     shares = {
         c: NUMBER_FORMATS["share"]
-        for t in sheets.values()
-        for c, k in zip(t.column_names, t.schema.types, strict=True)
+        for table in sheets.values()
+        for c, k in zip(table.column_names, table.schema.types, strict=True)
         if q.is_share(c) and pa.types.is_floating(k)
     }
+    unit = t("unit.yuan")
     with tempfile.TemporaryDirectory(prefix="zonebrain-xlsx-") as folder:
         path = export_excel(
-            sheets, FsPath(folder) / "out.xlsx", heads, money=money, money_unit="元", formats=shares
+            sheets,
+            FsPath(folder) / "out.xlsx",
+            heads,
+            money=money,
+            money_unit="元",
+            formats=shares,
+            unit_label=unit,
         )
         data = path.read_bytes()
     return Response(data, media_type=XLSX, headers={"Content-Disposition": attachment(name)})
@@ -151,7 +161,8 @@ async def whatif_export_form(request: Request, p: User) -> Response:
     form = await _form(request)
     r, sc = _whatif_from_form(request, p, form)
     names = park_names(context(request), locale(request))
-    return _excel(q.sheets(r, p, names, tr(request), changes=sc.changes), f"政策模拟-{r.period}.xlsx")
+    t = tr(request)
+    return _excel(q.sheets(r, p, names, t, changes=sc.changes), f"政策模拟-{r.period}.xlsx", t)
 
 
 @pages.get("/policy/coverage")
@@ -274,7 +285,8 @@ def whatif_api(
     r, sc = _whatif_from_form(request, p, _body_form(body))
     names = park_names(context(request), locale(request))
     if format == "xlsx":
-        return _excel(q.sheets(r, p, names, tr(request), changes=sc.changes), f"whatif-{r.period}.xlsx")
+        t = tr(request)
+        return _excel(q.sheets(r, p, names, t, changes=sc.changes), f"whatif-{r.period}.xlsx", t)
     return JSONResponse({**q.result_view(r, p, tr(request), names), "changes": sc.changes})
 
 
@@ -296,5 +308,5 @@ def coverage_api(
     if format == "xlsx":
         with ctx.pool.reader() as wh:
             about = q.coverage_about(wh, run_id, _facts(data))
-        return _excel(q.coverage_sheets(c, tr(request), about), "policy-coverage.xlsx")
+        return _excel(q.coverage_sheets(c, tr(request), about), "policy-coverage.xlsx", tr(request))
     return JSONResponse(q.coverage_json(c, run_id))

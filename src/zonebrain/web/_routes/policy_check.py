@@ -22,7 +22,8 @@ Two modes, both evaluating every policy of the library for one firm (``zonebrain
 The year assessed is checked once, by ``pol.self_check``, which gives the provisional warning for a
 year not over yet back with its results. The pages show it above the results and the APIs return
 it as ``provisional``; the Excel files (:func:`export`) carry it, and the reason a firm has no rows
-(the API's ``note``), on rows of their own above the table.
+(the API's ``note``), on rows of their own above the table. A form's Excel file lists the facts
+entered on a sheet of their own, in the reader's words and with their units.
 """
 
 from __future__ import annotations
@@ -60,14 +61,17 @@ from zonebrain.web._routes.policy_check_form import (
     STATUS_CHOICES,
     UNITS,
     YEAR_FACTS,
+    Entered,
     Parsed,
     both,
     check_year,
+    entered,
     field_label,
     label_zh,
     parse_form,
     period_refused,
     presence_facts,
+    write_entered,
 )
 from zonebrain.web._tables import (
     XLSX,
@@ -272,12 +276,19 @@ def totals(table: DataTable) -> dict[str, int]:
 
 
 def export(
-    table: DataTable, t: Translator, *, provisional: str | None = None, absent: str | None = None
+    table: DataTable,
+    t: Translator,
+    *,
+    provisional: str | None = None,
+    absent: str | None = None,
+    facts: list[Entered] | None = None,
 ) -> Response:
     """The result table as an Excel file, with what the page says beside it: the provisional
     warning of a year not over yet and, for a firm without rows, the reason (the API's ``note``),
     each on its own row between the title and the column headers, where whoever opens the file
-    reads it before the figures. Without either, the plain table (headers on the second row)."""
+    reads it before the figures. Without either, the plain table (headers on the second row).
+    *facts*: a filled-in form's facts (:func:`entered`), on a sheet of their own after the results,
+    so that the file alone says what its result was computed from (QA)."""
     notes = [
         t(key, text=text)
         for key, text in (
@@ -287,17 +298,20 @@ def export(
         if text
     ]
     content = to_xlsx(table, t)
-    if notes:
+    if notes or facts is not None:
         from openpyxl import load_workbook
         from openpyxl.styles import Font
 
         wb = load_workbook(io.BytesIO(content))
         ws = wb.worksheets[0]  # the table's only sheet
-        ws.insert_rows(2, len(notes))  # the header and the rows move down, their formats with them
+        if notes:
+            ws.insert_rows(2, len(notes))  # the header and the rows move down, their formats with them
         for row, note in enumerate(notes, start=2):
             cell = ws.cell(row=row, column=1, value=safe_text(note))
             cell.data_type = "s"
             cell.font = Font(bold=True, color="9C5700")  # a warning, in Excel's amber
+        if facts is not None:
+            write_entered(wb, facts, t, int(table.title_params["period"]))
         buf = io.BytesIO()
         save_workbook(wb, buf)
         content = buf.getvalue()
@@ -394,14 +408,14 @@ async def check_form(request: Request, p: User) -> Response:
 @pages.post("/policy/check/export")
 async def check_form_export(request: Request, p: User) -> Response:
     """The filled-in form's result as Excel, with the provisional warning above the table for a
-    year not over yet. A form with errors comes back as the page does, each error beside its
+    year not over yet, and the facts entered on a sheet of their own. A form with errors comes back as the page does, each error beside its
     field (422), not as a bare error page (QA)."""
     form = await _form(request)
     parsed = parse_form(form)
     got = await form_result(request, parsed)
     if got is None:
         return _page(request, p, form=form, errors=parsed.errors, status=422)
-    return export(got.table, tr(request), provisional=got.provisional)
+    return export(got.table, tr(request), provisional=got.provisional, facts=entered(parsed, tr(request)))
 
 
 # ---- API -----------------------------------------------------------------------------------

@@ -13,14 +13,16 @@ import datetime as dt
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache, partial
 from typing import Any, Final
 
 from zonebrain import policy as pol
 from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.industry import class_code
-from zonebrain.core.money import parse_amount, split_unit
-from zonebrain.web._i18n import translate
+from zonebrain.core.money import FEN_PER, parse_amount, split_unit
+from zonebrain.core.xlsx import display_width, safe_text
+from zonebrain.web._i18n import Translator, locale_of, term, translate
 from zonebrain.web._queries import policy as q
 from zonebrain.web._queries._common import field_name
 from zonebrain.web._routes._deps import form_day
@@ -84,6 +86,10 @@ class Parsed:
     period: int = 0
     firm: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    """Each field read, by its name, as read: fen, a count, a date, a code (for :func:`entered`)."""
+    unit: str | None = None
+    """The money unit of the page's form (None: the API's, each amount naming its own)."""
 
 
 def _fen_text(fen: int) -> str:
@@ -170,10 +176,11 @@ def parse_form(form: Mapping[str, str], *, units_in_values: bool = False) -> Par
         if not text:
             return None
         try:
-            return fn(text)
+            out.values[name] = fn(text)
         except InputError as exc:
             errors[name] = f"{field_label(name)}: {exc}"
             return None
+        return out.values[name]
 
     period = read("period", _year)
     if period is None and "period" not in errors:
@@ -182,6 +189,7 @@ def parse_form(form: Mapping[str, str], *, units_in_values: bool = False) -> Par
     if unit is not None and unit not in UNITS:
         errors["unit"] = f"{field_label('unit')}: 只能是 元 或 万元 (元 or 万元 only)"
         unit = "万元"
+    out.unit = unit
     enterprise = {
         "division_code": read("division_code", _division),
         "industry_code": read("industry_code", _industry),
@@ -244,3 +252,120 @@ def check_year(parsed: Parsed) -> None:
             pol.self_check_period(q.library(), parsed.period)
         except pol.PeriodRefused as exc:
             period_refused(parsed, exc)
+
+
+# ---- what the form said, for its Excel file ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entered:
+    """One fact a filled-in form gave, as its page shows it: the part of the form (``group``), the
+    fact's name, the year it is of, its value (a whole number, money as an exact
+    :class:`~decimal.Decimal` of ``unit``, a date or a text) and what else the form said of it."""
+
+    group: str
+    item: str
+    year: int | None
+    value: int | Decimal | dt.date | str
+    unit: str = ""
+    note: str = ""
+
+
+def entered(parsed: Parsed, t: Translator) -> list[Entered]:
+    """Every fact of a form read without errors, in the form's order and *t*'s words, with units
+    (QA: the self-check's Excel file did not say what its result was computed from)."""
+    locale = locale_of(t)
+    unit = parsed.unit or "元"  # the API's amounts name their own unit: shown in 元
+    per = Decimal(FEN_PER[unit])
+    got = parsed.values
+    out = [Entered("", t("policy_check.period"), None, parsed.period)]
+    part = t("policy_check.enterprise_facts")
+    for name in ENTERPRISE_FACTS:
+        if name in got:
+            value = term(locale, got[name]) if name == "status" else got[name]
+            out.append(Entered(part, t(f"policy_check.fact.{name}"), None, value))
+    part = t("policy_check.year_facts")
+    for fact in YEAR_FACTS:
+        for offset, which in ((0, "year_current"), (1, "year_before")):
+            value = got.get(f"{fact}_{offset}")
+            if value is None:
+                continue
+            money = fact in MONEY
+            out.append(
+                Entered(
+                    part,
+                    t(f"policy_check.fact.{fact}"),
+                    parsed.period - offset,
+                    Decimal(value) / per if money else value,
+                    term(locale, unit) if money else t("policy_check.unit_people"),
+                    t(f"policy_check.{which}"),
+                )
+            )
+    if (before := got.get("max_revenue_before")) is not None:
+        name = t("policy_check.fact.max_revenue_fen_before")
+        out.append(Entered(part, name, None, Decimal(before) / per, term(locale, unit)))
+    since = t("policy_check.xlsx_since")
+    for tag in parsed.firm.get("tags", []):
+        day = tag["since"]
+        value = day if day is not None else t("common.yes")
+        out.append(
+            Entered(t("policy_check.tags"), term(locale, tag["tag"]), None, value, "", since if day else "")
+        )
+    for e in parsed.firm.get("events", []):
+        out.append(
+            Entered(t("policy_check.events"), term(locale, e["kind"]), None, e["date"], "", e["detail"] or "")
+        )
+    return out
+
+
+ENTERED_COLUMNS: Final = ("group", "item", "year", "value", "unit", "note")
+"""The facts sheet's columns (headers ``policy_check.facts_col.*``)."""
+
+
+def _format(fact: Entered) -> str | None:
+    """The Excel number format of a fact's value: money every digit entered (its unit in a column
+    of its own), a date as a date, a count with separators, a year (the period) without."""
+    if isinstance(fact.value, Decimal):
+        return "#,##0.00####"
+    if isinstance(fact.value, dt.date):
+        return "yyyy-mm-dd"
+    if isinstance(fact.value, int):
+        return "#,##0" if fact.unit else "0"
+    return None
+
+
+def _width(value: Any) -> int:
+    if isinstance(value, dt.date):
+        return 10
+    return display_width(f"{value:,}" if isinstance(value, int | Decimal) else str(value))
+
+
+def write_entered(wb: Any, facts: list[Entered], t: Translator, period: int) -> None:
+    """Add to the openpyxl workbook *wb* a sheet of the facts the form gave (:func:`entered`): its
+    title, the headers, a row per fact. A year is a number, a date an Excel date, money an exact
+    decimal of its unit (no float on the way), every text a text (never a formula)."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(t("policy_check.xlsx_facts")[:31])
+    bold = Font(bold=True)
+    title = t("policy_check.xlsx_facts_title", period=period)
+    ws.cell(row=1, column=1, value=safe_text(title)).font = bold
+    heads = [t(f"policy_check.facts_col.{c}") for c in ENTERED_COLUMNS]
+    widths = [display_width(h) for h in heads]
+    for j, head in enumerate(heads, start=1):
+        ws.cell(row=2, column=j, value=safe_text(head)).font = bold
+    for i, fact in enumerate(facts, start=3):
+        row = (fact.group, fact.item, fact.year, fact.value, fact.unit, fact.note)
+        for j, value in enumerate(row, start=1):
+            if value is None or value == "":
+                continue
+            cell = ws.cell(row=i, column=j, value=safe_text(value) if isinstance(value, str) else value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text stays text: never a formula
+            elif (fmt := "0" if j == 3 else _format(fact)) is not None:
+                cell.number_format = fmt
+            widths[j - 1] = max(widths[j - 1], _width(value))
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+    ws.freeze_panes = "A3"
