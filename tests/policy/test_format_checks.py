@@ -322,3 +322,51 @@ def test_clause_references_are_numbered_articles_paragraphs_and_items(ref: str, 
     else:
         with pytest.raises(ValidationError, match="须写成 第三条、第三条第一款 或 第三条第一款第二项"):
             read.validate_python(ref)
+
+
+# ---- QA (a policy author's mistakes that paid a wrong sum, or crashed) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("      cap_param: cap\n", "      cap_param: rate\n", "cap_param: rate"),  # a rate as the cap
+        ("      rate_param: rate\n", "      rate_param: cap\n", "rate_param: cap"),  # 5000000000 %
+        ("      param: threshold\n", "      param: rate\n", "  param: rate"),  # a rate as a money threshold
+    ],
+)
+def test_a_parameter_of_the_wrong_kind_is_an_error_at_its_line(
+    tmp_path: Path, old: str, new: str, needle: str
+) -> None:
+    """QA: a rate used as a cap crashed with a traceback; an amount used as a rate paid every firm
+    the cap (rate 5000000000 %)."""
+    path = _edited(tmp_path, RD, old, new)
+    msg = _problems(path)
+    assert f"{path}:{_line(path, needle)}" in msg and "这里须用" in msg and "a rate as a cap" in msg, msg
+
+
+def test_a_fixed_amount_with_a_cap_is_an_error(tmp_path: Path) -> None:
+    """QA: ``fixed: 50万`` with ``cap: 30万`` paid 50万, the cap silently ignored."""
+    path = _edited(
+        tmp_path,
+        BREAKTHROUGH,
+        "{ref: 第一条第一款, fixed: 10万}",
+        "{ref: 第一条第一款, fixed: 10万, cap: 5万}",
+    )
+    msg = _problems(path)
+    assert f"{path}:{_line(path, 'cap: 5万')}" in msg and "固定金额不设上限" in msg, msg
+
+
+def test_a_group_member_naming_the_start_of_a_policy_id_is_a_typo(tmp_path: Path) -> None:
+    """QA: ``zz-rd/*`` for ``zz-rd-input/*`` (no close match at difflib's 0.8) switched the 从高从优
+    group off without a word; a policy left out of a folder on purpose still loads."""
+    folder = tmp_path / "lib"
+    shutil.copytree(LIBRARY, folder)
+    family = next(folder.glob("*.family.yaml"))
+    text = family.read_text(encoding="utf-8")
+    family.write_text(text.replace("zz-rd-input/*]", "zz-rd/*]"), encoding="utf-8")
+    with pytest.raises(PolicyFileError, match="成员 'zz-rd/\\*' 不是本目录中的政策条款"):
+        load_library(folder)
+    family.write_text(text, encoding="utf-8")
+    (folder / "zz-hitech-first-cert.policy.yaml").unlink()  # one policy of the family left out
+    assert "zz-hitech-first-cert" not in load_library(folder).policies

@@ -16,7 +16,7 @@ import difflib
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
@@ -312,6 +312,11 @@ class Amount(_Model):
             )
         if kinds[2] and self.mode is None:
             raise ValueError("阶梯表须写 mode: single 或 marginal (a tier table needs mode: single|marginal)")
+        if kinds[0] and (self.cap is not None or self.cap_param is not None):
+            raise ValueError(
+                "固定金额不设上限: 请删去 cap/cap_param, 或直接改 fixed 的金额 (a fixed amount takes no cap: "
+                "it was silently ignored; remove the cap or change the fixed sum)"
+            )
         if self.tiers is not None:
             check_tiers(self.tiers, self.mode == "single", self.of in MONEY_FACTS)
         return self
@@ -593,9 +598,34 @@ class Policy(_Model):
                     "id",
                 )
             seen[c.id] = i
+        for name, kind, at in _kinds_wanted(self.clauses):  # a rate where money is meant, or back
+            if self.parameters[name].kind != kind:
+                have = "比例 (rate)" if self.parameters[name].kind == "rate" else "金额 (amount)"
+                want = "比例 (rate)" if kind == "rate" else "金额 (amount)"
+                raise ErrorAt(
+                    f"参数 '{name}' 是{have}, 这里须用{want}的参数; 请换用另一个参数, 或改正参数的 kind "
+                    f"(parameter '{name}' is a {self.parameters[name].kind}, but a {kind} is needed here: a "
+                    f"rate as a cap or threshold, or an amount as a rate, would pay the wrong sum)",
+                    *at,
+                )
         for name, p in self.parameters.items():  # named for Parameter.at's error
             p.place(name=name, policy=self.id)
         return self
+
+
+def _kinds_wanted(clauses: Sequence[Clause]) -> list[tuple[str, str, tuple[str | int, ...]]]:
+    """Each parameter a clause reads with the kind its place needs: a rate for ``rate_param``, an
+    amount for ``cap_param`` and for a threshold on a money fact; and where it is written."""
+    out: list[tuple[str, str, tuple[str | int, ...]]] = []
+    for i, c in enumerate(clauses):
+        for x, at, _ in c.when.walk():
+            if x.param and x.fact in MONEY_FACTS:
+                out.append((x.param, "amount", ("clauses", i, "when", *at, "param")))
+        for key, kind in (("rate_param", "rate"), ("cap_param", "amount")):
+            name = getattr(c.amount, key)
+            if name:
+                out.append((name, kind, ("clauses", i, "amount", key)))
+    return out
 
 
 def _amount_param_uses(a: Amount) -> list[tuple[str, tuple[str | int, ...]]]:

@@ -65,7 +65,8 @@ def load_library(folder: Path | None = None) -> Library:
     Checked as a whole too: the folder holds at least one policy, every policy's family exists,
     and every member a family's groups, cap or budget pool names (``policy/clause`` or
     ``policy/*``) is a clause of the library, or a policy absent from the folder whose id is not
-    close to one present: a typo would otherwise switch a 从高从优 rule off without a word.
+    close to one present nor the start of one: a typo would otherwise switch a 从高从优 rule off
+    without a word.
     """
     folder = folder or LIBRARY
     if not folder.is_dir():
@@ -92,8 +93,9 @@ def load_library(folder: Path | None = None) -> Library:
             pid, _, cid = m.partition("/")
             pol = policies.get(pid)
             # a policy of the family may be absent from a folder on purpose (one policy copied out to
-            # test); a name close to one that is present is a typo
-            typo = pol is None and difflib.get_close_matches(pid, list(policies), n=1, cutoff=0.8)
+            # test); a name close to one that is present, or the start of one (zz-zjtx for
+            # zz-zjtx-award: QA, a 从高从优 group silently off), is a typo
+            typo = pol is None and _near(pid, list(policies))
             if typo or (pol is not None and cid != "*" and cid not in {c.id for c in pol.clauses}):
                 known = sorted(f"{x.id}/{c.id}" for x in policies.values() for c in x.clauses)
                 raise PolicyFileError(
@@ -101,6 +103,13 @@ def load_library(folder: Path | None = None) -> Library:
                     f"写成 政策/条款 或 政策/* / write policy/clause or policy/*; 可用 / available: {known}"
                 )
     return Library(families, policies)
+
+
+def _near(name: str, ids: list[str]) -> bool:
+    """Whether *name* is close to one of *ids* (difflib, 0.6), or one starts with the other."""
+    if any(i.startswith(name) or name.startswith(i) for i in ids):
+        return True
+    return bool(difflib.get_close_matches(name, ids, n=1, cutoff=0.6))
 
 
 def _line_of(path: Path, text: str) -> int:
