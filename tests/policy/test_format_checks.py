@@ -370,3 +370,15 @@ def test_a_group_member_naming_the_start_of_a_policy_id_is_a_typo(tmp_path: Path
     family.write_text(text, encoding="utf-8")
     (folder / "zz-hitech-first-cert.policy.yaml").unlink()  # one policy of the family left out
     assert "zz-hitech-first-cert" not in load_library(folder).policies
+
+
+@pytest.mark.parametrize(("written", "ok"), [("5％", True), ("'1/20'", False), ("'0.05'", False)])
+def test_a_rate_parameter_is_read_and_advised_as_a_rate(tmp_path: Path, written: str, ok: bool) -> None:
+    """QA: a rate typed with a Chinese input method's ％ was refused, and a rate written 1/20 was
+    told to write an amount with a unit (万); a rate parameter's value gets a rate's advice."""
+    path = _edited(tmp_path, RD, "{since: 2022-01-01, value: 2%}", f"{{since: 2022-01-01, value: {written}}}")
+    if ok:
+        assert load_policy(path).parameters["rate"].values[0].value == "5％"
+        return
+    msg = _problems(path)
+    assert "比例须写成 2% 或 5‰" in msg and "须写单位" not in msg, msg

@@ -16,6 +16,7 @@ import difflib
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -85,7 +86,7 @@ def _not_negative(v: int) -> int:
 
 
 def _rate(v: Any) -> Fraction:
-    text = str(v).strip()
+    text = unicodedata.normalize("NFKC", str(v)).strip()  # ５％, as a Chinese input method types it
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|‰)", text)
     if not m or isinstance(v, float):
         raise ValueError("比例须写成 2% 或 5‰ (write a rate as 2% or 5‰; never a float)")
@@ -412,12 +413,11 @@ def check_tiers(tiers: tuple[Tier, ...], single: bool, money: bool) -> None:
 
 
 def _amount_or_rate(v: Any) -> Any:
+    """A dated value as written; read as an amount or a rate by its parameter's ``kind``
+    (:meth:`Parameter._values`), whose advice fits it (QA: a rate written ``1/20`` was told to
+    write an amount with a unit)."""
     if isinstance(v, float):
         raise ValueError("不可写成浮点数: 金额带单位如 30万, 比例写成 2% (no floats: write 30万 or 2%)")
-    if str(v).strip().endswith(("%", "‰")):  # a rate: its own message (e.g. above 100%)
-        _rate(v)
-    else:
-        _fen(v)
     return v
 
 
