@@ -27,7 +27,7 @@ def test_public_names_are_pinned() -> None:
             "PaidList", "Parameter", "PaymentHistory", "Policy", "PolicyFileError", "RunResult", "Tier",
             "canonical_hash", "evaluate", "load_family", "load_firms", "load_library", "load_policy",
             "load_results", "run_case_file", "run_cases", "run_policies",
-            "WhatIf", "what_if", "MOVE_FIELDS", "Coverage", "coverage", "FACT_SOURCES", "FactSource", "set_amount",
+            "WhatIf", "what_if", "MOVE_FIELDS", "MOVED", "Coverage", "coverage", "coverage_rows", "Stake", "FACT_SOURCES", "FactSource", "set_amount",
             "set_tiers", "set_threshold", "set_budget", "set_interpretation", "replace_from_yaml",
             "Explained", "ExplainedCondition", "explain", "RecordedPayments", "missing_fields_zh",
             "absent_reason", "check_as_of", "not_future", "provisional", "provisional_text",

@@ -57,7 +57,7 @@ def test_the_cli_writes_the_webs_workbook(analysis_cli: typer.Typer, tmp_path: P
         analysis_cli, ["whatif", "--as-of", "2025-03-31", "--set", "zz-rd-input.rate=3%", "--out", str(out)]
     )
     assert r.exit_code == 0, r.output
-    assert "本次调整 changes: 郑州高新区企业研发投入奖励 · 奖励比例 = 3%" in r.output
+    assert "本次调整 changes:\n  - 郑州高新区企业研发投入奖励 · 奖励比例: 2% → 3%" in r.output
     book = openpyxl.load_workbook(out)
     assert book.sheetnames[0] == "情景 scenario"
     scenario = {x["项目"]: x["取值"] for x in _sheet(book, "情景 scenario")}
@@ -65,7 +65,7 @@ def test_the_cli_writes_the_webs_workbook(analysis_cli: typer.Typer, tmp_path: P
     cells = {c.value: book["情景 scenario"].cell(row=c.row, column=2) for c in book["情景 scenario"]["A"]}
     assert cells["基准日"].is_date and cells["基准日"].number_format == "yyyy-mm-dd"
     assert cells["考核年度"].data_type == "n"
-    assert scenario["调整"] == "郑州高新区企业研发投入奖励 · 奖励比例 = 3%"
+    assert scenario["调整"] == "郑州高新区企业研发投入奖励 · 奖励比例: 2% → 3%"
     winners = _sheet(book, "受益 winners")
     a2 = next(x for x in winners if x["统一社会信用代码"] == "A2")
     assert a2["变化条款"] == "郑州高新区企业研发投入奖励 第一条: 符合 400,000.00元 → 符合 500,000.00元"
@@ -86,7 +86,7 @@ def test_the_terminal_shows_exact_yuan_and_counts_funded_firms(analysis_cli: typ
     )
     assert r.exit_code == 0, r.output
     assert "金额(元) cost" in r.output  # in 元 as the web: exact, no figure rounded apart
-    row = next(line for line in r.output.splitlines() if "甲园区" in line and "→" in line)
+    row = next(line for line in r.output.splitlines() if "甲园区" in line and _numbers(line))
     assert _numbers(row)[-3:] == [560_000.00, 560_036.00, 36.00]  # A1 160,010 元 + A2 400,026 元
     # the winners' changes in words, Chinese (QA: `eligible 160,010.00 元 → eligible …`), never cut
     wide = CliRunner().invoke(
@@ -127,12 +127,15 @@ def test_the_scenario_sheet_names_every_change(analysis_cli: typer.Typer, tmp_pa
     assert r.exit_code == 0, r.output
     said = [x["取值"] for x in _sheet(openpyxl.load_workbook(out), "情景 scenario") if x["项目"] == "调整"]
     assert said == [
-        "郑州高新区企业研发投入奖励 · 门槛 = 400万",
-        "郑州高新区加快推进高质量发展若干政策措施 预算池 = 30万 (按金额排序分配)",
-        "郑州高新区企业营业收入首次突破奖励 · 多档门槛的奖励方式 = 各档累计奖励",
-        "郑州高新区企业营业收入首次突破奖励 第一条第一款 门槛: 1000万 → 800万",
+        "郑州高新区企业研发投入奖励 · 门槛: 500万元 → 400万元",
+        "郑州高新区加快推进高质量发展若干政策措施 预算池: 无 → 30万元 (按金额排序分配)",
+        "郑州高新区企业营业收入首次突破奖励 · 多档门槛的奖励方式: 只奖励最高一档 → 各档累计奖励",
+        (
+            "郑州高新区企业营业收入首次突破奖励 第一条第一款 门槛 (本款 2 项条件同时调整): "
+            "2024年营业收入 ≥ 1000万元 → 800万元, 2024年以前各年度最高营业收入 < 1000万元 → 800万元"
+        ),
     ]
-    assert "本次调整 changes: " + "; ".join(said) in " ".join(r.output.split())
+    assert "本次调整 changes: - " + " - ".join(said) in " ".join(r.output.split())
     budget = _sheet(openpyxl.load_workbook(out), "预算池 budget")
     assert [
         (b["政策族名称"], b["分配方式 基线"], b["分配方式 情景"], b["核定比例 基线"]) for b in budget

@@ -75,7 +75,7 @@ def test_the_scenario_sheet_names_its_items_in_chinese() -> None:
         dt.date(2025, 3, 31),
         2024,
         "run-1",
-        "郑州高新区企业研发投入奖励 · 单企上限 = 80万",
+        "郑州高新区企业研发投入奖励 · 单企上限: 50万元 → 80万元",
     ]
 
 

@@ -320,7 +320,7 @@ def test_what_if_writes_nothing(flow: dict[str, Any], users: dict[str, TestClien
     body = {"as_of": "2025-03-31", "rates_pct": {"zz-rd-input.rate": "3"}}  # a fresh baseline
     r = _ok(c.post("/api/v1/policy/whatif", json=body))
     assert r["totals"]["cost_after_fen"] > r["totals"]["cost_before_fen"] and r["changes"] == [
-        "郑州高新区企业研发投入奖励 · 奖励比例 = 3%"
+        "郑州高新区企业研发投入奖励 · 奖励比例: 2% → 3%"
     ]  # the policy's name and the parameter's label, never the key
     assert isinstance(r["totals"]["cost_delta_fen"], int) and r["winners_count"] > 0 and r["winners"]
     assert sum(p["cost_after_fen"] for p in r["by_park"]) == r["totals"]["cost_after_fen"]

@@ -79,7 +79,7 @@ def test_the_whatif_workbook_is_headed_in_english_for_an_english_reader(
     assert heads["情景 scenario"] == ["Item", "Value"]
     items = _items(book, "情景 scenario")
     assert {"As-of date", "Year assessed", "Baseline run", "Change"} <= set(items)
-    assert items["Change"].value.endswith("Award rate = 3%")  # the change in the reader's words too
+    assert items["Change"].value.endswith("Award rate: 2% → 3%")  # the change in the reader's words too
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])

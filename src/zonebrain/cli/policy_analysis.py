@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import pyarrow as pa
 import typer
 import yaml
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Column, Table
 
@@ -195,8 +196,30 @@ def _park_names(wh: Warehouse) -> dict[str, str]:
     return warehouse_park_names(wh)
 
 
+def _text(head: str) -> Column:
+    """A column of words: folded on a narrow terminal (or piped: 80 columns), never cut with …."""
+    return Column(head, overflow="fold")
+
+
+def _figures(head: str) -> Column:
+    """A column of money or counts, kept whole by :func:`_fitted` (its header may wrap)."""
+    return Column(head, justify="right", overflow="fold")
+
+
+def _fitted(t: Table) -> Table:
+    """*t* with each column of figures at least as wide as its widest value, so that on a narrow
+    terminal (or piped: 80 columns) the words fold and no amount is cut (QA: ``78,647,329…``)."""
+    for col in t.columns:
+        if col.justify == "right":
+            col.min_width = max((cell_len(str(c)) for c in col.cells), default=1)
+    return t
+
+
 def _totals_table(r: policy.WhatIf) -> Table:
-    t = Table("指标 measure", "基线 before", "情景 after", "变化 delta", title="总体 totals")
+    t = Table(
+        _text("指标 measure"), _figures("基线\nbefore"), _figures("情景\nafter"), _figures("变化\ndelta"),
+        title="总体 totals",
+    )  # fmt: skip
     row = r.totals.to_pylist()[0]
     for label, m in (
         ("符合 (企业×条款) eligible", "eligible"),
@@ -210,41 +233,80 @@ def _totals_table(r: policy.WhatIf) -> Table:
         _yuan(row["cost_after_fen"]),
         _signed(row["cost_delta_fen"]),
     )
-    return t
+    return _fitted(t)
+
+
+def moved_text(row: dict[str, Any]) -> str:
+    """Who wins and who loses behind the net change of 受益企业 (a totals or park row of
+    :attr:`policy.WhatIf.totals`): QA, a net +79 hid 380 firms newly funded and 301 no longer."""
+    d, new, gone = row["firms_delta"], row["newly_funded"], row["no_longer_funded"]
+    up, down = row["winners"], row["losers"]
+    return (
+        f"受益企业净变化 {d:+,} 家 = 新获奖励 {new:,} 家 − 不再获奖励 {gone:,} 家; 金额增加 {up:,} 家, "
+        f"金额减少 {down:,} 家 (beneficiaries net {d:+,} = {new:,} newly funded − {gone:,} no longer "
+        f"funded; {up:,} firms gain, {down:,} lose)"
+    )
+
+
+def _park_name(row: dict[str, Any], parks: dict[str, str]) -> str:
+    return parks.get(row["park_id"]) or row["park_name"] or row["park_id"] or "(未分园区 no park)"
 
 
 def _park_table(r: policy.WhatIf, parks: dict[str, str]) -> Table:
+    """Per park, the cases 待核实 and the amounts (the firms: :func:`_moved_table`)."""
     t = Table(
-        "园区 park", "受益企业 firms", "待核实 undetermined", "基线(元) before", "情景(元) after",
-        "变化(元) delta", title="按园区 per park",
+        _text("园区 park"), _figures("待核实\nundetermined"), _figures("基线(元)\nbefore"),
+        _figures("情景(元)\nafter"), _figures("变化(元)\ndelta"), title="按园区 per park",
     )  # fmt: skip
     for row in r.by_park.to_pylist():
-        name = parks.get(row["park_id"]) or row["park_name"] or row["park_id"] or "(未分园区 no park)"
         t.add_row(
-            name,
-            f"{row['firms_before']:,} → {row['firms_after']:,}",
+            _park_name(row, parks),
             f"{row['undetermined_before']:,} → {row['undetermined_after']:,}",
             _yuan(row["cost_before_fen"]),
             _yuan(row["cost_after_fen"]),
             _signed(row["cost_delta_fen"]),  # from fen: exactly after − before as shown
         )
-    return t
+    return _fitted(t)
+
+
+def _moved_table(r: policy.WhatIf, parks: dict[str, str]) -> Table:
+    """Per park and in all, the beneficiaries before → after and who moved: the firms whose amount
+    rises or falls, and those newly funded or no longer funded (a net 159 → 157 hid 30 and 30)."""
+    t = Table(
+        _text("园区 park"), _figures("受益企业\nfirms"), _figures("金额增加\nwinners"),
+        _figures("金额减少\nlosers"), _figures("新获奖励\nnewly funded"),
+        _figures("不再获奖励\nno longer funded"), title="受益与受损企业 (家) winners and losers (firms)",
+    )  # fmt: skip
+    total = {**r.totals.to_pylist()[0], "park_id": None, "park_name": "合计 total"}
+    for i, row in enumerate([*r.by_park.to_pylist(), total]):
+        t.add_row(
+            _park_name(row, parks) if i < r.by_park.num_rows else "合计 total",
+            f"{row['firms_before']:,} → {row['firms_after']:,}",
+            *(f"{row[c]:,}" for c in policy.MOVED),
+            end_section=i == r.by_park.num_rows - 1,
+        )
+    return _fitted(t)
 
 
 def _budget_table(r: policy.WhatIf) -> Table:
+    """Per family a row before and a row after (side by side, the amounts would not fit 80 columns)."""
     t = Table(
-        "政策族 family", "预算池(元) pool", "申请(元) requested", "核定(元) granted", "比例 share",
-        title="预算池 budget pools (基线 → 情景 before → after)",
+        _text("政策族 family"), _text("方案 side"), _figures("预算池(元)\npool"),
+        _figures("申请(元)\nrequested"), _figures("核定(元)\ngranted"), _figures("比例\nshare"),
+        title="预算池 budget pools",
     )  # fmt: skip
     for row in r.budget.to_pylist():
-        t.add_row(
-            f"{row['family_id']} ({row['ref']})",
-            f"{_yuan(row['pool_before_fen']) or '—'} → {_yuan(row['pool_after_fen']) or '—'}",
-            f"{_yuan(row['requested_before_fen'])} → {_yuan(row['requested_after_fen'])}",
-            f"{_yuan(row['granted_before_fen'])} → {_yuan(row['granted_after_fen'])}",
-            f"{share_text(row['share_before'])} → {share_text(row['share_after'])}",
-        )
-    return t
+        for side, said in (("before", "基线 before"), ("after", "情景 after")):
+            t.add_row(
+                f"{row['family_id']}\n({row['ref']})" if side == "before" else "",
+                said,
+                _yuan(row[f"pool_{side}_fen"]) or "—",
+                _yuan(row[f"requested_{side}_fen"]),
+                _yuan(row[f"granted_{side}_fen"]),
+                share_text(row[f"share_{side}"]),
+                end_section=side == "after",
+            )
+    return _fitted(t)
 
 
 def _change_table(title: str, data: pa.Table, parks: dict[str, str], lib: policy.Library) -> Table:
@@ -254,12 +316,12 @@ def _change_table(title: str, data: pa.Table, parks: dict[str, str], lib: policy
     from zonebrain.web._queries.whatif_words import zh
 
     heads = (
-        "企业 enterprise",
-        "园区 park",
-        "基线(元) before",
-        "情景(元) after",
-        "变化(元) delta",
-        "条款 clauses",
+        "企业\nenterprise",
+        "园区\npark",
+        "基线(元)\nbefore",
+        "情景(元)\nafter",
+        "变化(元)\ndelta",
+        "条款\nclauses",
     )
     # folded, never cut with …: amounts are exact to the 分 and a USCC is whole (QA)
     t = Table(
@@ -418,15 +480,19 @@ def whatif_cmd(
     )
     from zonebrain.web._queries.whatif_words import scenario_changes
 
-    changes = scenario_changes(lib, scenario, r.parameters)
-    said = "; ".join(changes) if changes else "无 (与基线相同) none"
-    _common.console.print(f"本次调整 changes: {escape(said)}", highlight=False)
+    changes = scenario_changes(lib, scenario, r.parameters, period=r.period)
+    said = "".join(f"\n  - {escape(x)}" for x in changes) or " 无 (与基线相同) none"
+    _common.console.print(f"本次调整 changes:{said}", highlight=False)  # one a line: a file says many
     _common.console.print(_totals_table(r))
+    _common.console.print(moved_text(r.totals.to_pylist()[0]), highlight=False)
     _common.console.print(_park_table(r, parks))
+    _common.console.print(_moved_table(r, parks))
     if r.budget.num_rows:
         _common.console.print(_budget_table(r))
-    _common.console.print(_change_table(f"受益前 {top} top winners", r.winners(top), parks, scenario or lib))
-    _common.console.print(_change_table(f"受损前 {top} top losers", r.losers(top), parks, scenario or lib))
+    for kind, en, rows in (("受益", "winners", r.winners(top)), ("受损", "losers", r.losers(top))):
+        n = r.totals[en][0].as_py()  # how many in all: the web says 共 N 家 too
+        title = f"{kind}前 {top} top {en} (共 {n:,} 家 of {n:,})"
+        _common.console.print(_change_table(title, rows, parks, scenario or lib))
     if out is not None:  # the web's sheets: 情景, clauses named, parks and changes in its words
         from zonebrain.web._queries.policy_analysis import sheets
 
@@ -497,6 +563,8 @@ def coverage_cmd(
             f"已决定 decided: {share_text(c.decided_share)}; 企业全部条款已决定 firms fully decided: {c.firms_decided:,}/{c.firms:,}",
             highlight=False,
         )
+    if c.stake is not None:  # what the share of all decisions hides (QA: 99.9 % decided)
+        _common.console.print(stake_text(c.stake), highlight=False)
     if c.missing is not None:
         m = Table("字段 field", "名称 label", "来源 source", "仅缺此字段 decides", "与其他字段共缺 with others",
                   "企业数 firms", title="缺失字段 missing fields (补齐后可决定的案例数)")  # fmt: skip
@@ -509,6 +577,31 @@ def coverage_cmd(
         _common.console.print(m)
     if out is not None:  # the web's sheets: 来源 and 免申即享 in words, the run named first
         _write(coverage_sheets(c, about=about, lib=lib), out)
+
+
+def stake_text(s: policy.Stake) -> str:
+    """The lines ``policy coverage`` prints of what is at stake, Chinese then English."""
+    unbounded = (
+        f"; 另有 {s.undetermined_unbounded:,} 个无上限条款的待核实未计入 ({s.undetermined_unbounded:,} "
+        "more, of clauses with no cap, not counted)"
+        if s.undetermined_unbounded
+        else ""
+    )
+    return "\n".join(
+        [
+            f"符合支持对象且未被排除的企业 firms in the subject, not excluded: {s.firms_in_scope:,}/{s.firms:,}",
+            (
+                f"可能受益的决定 possible awards (符合、从高不重复、待核实): {s.candidates:,}, 已决定 decided "
+                f"{share_text(s.candidates_share)} (免申即享条款 from data {share_text(s.from_data_share)}; "
+                f"需企业申报条款 declared {share_text(s.declared_share)})"
+            ),
+            f"免申即享条款兑现金额占比 awarded money in clauses from data: {share_text(s.amount_from_data_share)}",
+            (
+                f"待核实 {s.undetermined:,} 个, 最高可能金额 most they could cost: "
+                f"{display_fen(s.undetermined_max_fen, '元')} 元{unbounded}"
+            ),
+        ]
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -23,7 +23,15 @@ from zonebrain.policy._cases import (
     self_check_provisional,
     with_outcomes,
 )
-from zonebrain.policy._coverage import FACT_SOURCES, Coverage, FactSource, coverage, missing_fields_zh
+from zonebrain.policy._coverage import (
+    FACT_SOURCES,
+    Coverage,
+    FactSource,
+    Stake,
+    coverage,
+    coverage_rows,
+    missing_fields_zh,
+)
 from zonebrain.policy._edit import (
     replace_from_yaml,
     set_amount,
@@ -55,11 +63,12 @@ from zonebrain.policy._period import (
 )
 from zonebrain.policy._run import RunResult, canonical_hash, load_results, run_policies
 from zonebrain.policy._store import results_table
-from zonebrain.policy._whatif import MOVE_FIELDS, WhatIf, what_if
+from zonebrain.policy._whatif import MOVE_FIELDS, MOVED, WhatIf, what_if
 
 __all__ = [
     "FACT_SOURCES",
     "LIBRARY",
+    "MOVED",
     "MOVE_FIELDS",
     "RULES",
     "Amount",
@@ -84,12 +93,14 @@ __all__ = [
     "PolicyFileError",
     "RecordedPayments",
     "RunResult",
+    "Stake",
     "Tier",
     "WhatIf",
     "absent_reason",
     "canonical_hash",
     "check_as_of",
     "coverage",
+    "coverage_rows",
     "evaluate",
     "explain",
     "lint",

@@ -12,6 +12,12 @@ Three views:
 * **Missing fields ranked** by the undetermined cases they would decide if known: a case is
   decided by field F when F is its *only* missing field (``decides``); ``with_others`` counts the
   cases that need F among other missing fields.
+* **What is at stake** (:class:`Stake`, from a recorded run): the firms the family's subject and
+  exclusions leave in scope; the decided share among the decisions that are or may be an award
+  (QA: 99.9 % of all decisions were decided while 18 % of the firms that could get the R&D award
+  were 待核实), split by clauses decidable from data and clauses needing the firm's declaration;
+  the share of the awarded money in clauses decidable from data; and the 待核实 cases with the most
+  they could cost (the clause's fixed sum, cap or highest tier).
 
 Given the warehouse, it also lists the tags and event kinds the library reads that no firm carries
 (:func:`unseen_registers`): decidable from data on paper, but a condition on one gives every firm
@@ -21,20 +27,26 @@ record the positive tag 独立核算 instead).
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from zonebrain.core.errors import InputError
+from zonebrain.policy._evaluate import parameter_values
 from zonebrain.policy._format import HISTORY_FACTS, Clause, Condition, Policy
 from zonebrain.policy._library import Library
-from zonebrain.policy._run import load_results
+from zonebrain.policy._notes import run_period
+from zonebrain.policy._run import trace_shapes
+from zonebrain.policy._store import results_table
 from zonebrain.registry import FORMATS
 from zonebrain.storage import Warehouse
 
@@ -125,6 +137,130 @@ def _source(fact: str, sources: Mapping[str, FactSource]) -> Source:
 
 
 @dataclass(frozen=True)
+class Stake:
+    """What a run leaves at stake. A firm the family's subject and exclusions rule out is decided
+    for every clause before any clause's own condition is read, and most other decisions are a
+    plain 不符合: the decided share over all decisions (99.9 % in the demo) says little. What a
+    leader needs is the share decided among the *candidates*, the decisions that are or may be an
+    award (符合, 从高不重复 or 待核实), and what the undecided ones could cost."""
+
+    firms: int
+    """Enterprises in the run."""
+    firms_in_scope: int
+    """Enterprises the family's subject and exclusions do not rule out (for some clause)."""
+    candidates: int
+    """Decisions that are or may be an award: 符合, 从高不重复 or 待核实."""
+    candidates_share: Fraction | None
+    """Decided (not 待核实) among the candidates."""
+    from_data_share: Fraction | None
+    """The same among the candidates of clauses decidable from data (免申即享)."""
+    declared_share: Fraction | None
+    """The same among the candidates of clauses that need a fact the firm declares."""
+    amount_from_data_share: Fraction | None
+    """The share of the run's awarded money (符合) in clauses decidable from data."""
+    undetermined: int
+    """待核实 decisions."""
+    undetermined_max_fen: int
+    """The most those could cost, over the clauses whose award is bounded (fen)."""
+    undetermined_unbounded: int
+    """待核实 decisions of clauses with no bound (a rate with no cap): not in the sum above."""
+
+
+def _float(x: Fraction | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def _share(part: int, whole: int) -> Fraction | None:
+    return Fraction(part, whole) if whole else None
+
+
+def max_award(policy: Policy, clause: Clause, period: int) -> int | None:
+    """The most one enterprise can be awarded by *clause* in *period* (fen): its fixed sum, the
+    highest amount of a single-mode tier table, or its cap (a value or the parameter in force at
+    the period's end); None when nothing bounds it (a rate, or rate tiers, with no cap)."""
+    a = clause.amount
+    params = parameter_values(policy, dt.date(period, 12, 31), {}) if a.cap_param else {}
+    cap = a.cap if a.cap is not None else (params[a.cap_param] if a.cap_param else None)
+    top: int | None = None
+    if a.fixed is not None:
+        top = int(a.fixed)
+    elif a.tiers is not None and a.mode == "single" and all(t.amount is not None for t in a.tiers):
+        top = max(int(t.amount or 0) for t in a.tiers)
+    if cap is None:
+        return top
+    return int(cap) if top is None else min(top, int(cap))
+
+
+def _family_digit(shape: str) -> int | None:
+    """Where a clause's trace keeps the family's subject-and-exclusions result: its place in the
+    result digits that begin every stored trace (None: the shape has no such result)."""
+    got = json.loads(shape)
+    for text, (kind, i) in zip(got["text"], got["fill"], strict=False):
+        if kind == "r" and text.endswith('"subject_and_exclusions":'):
+            return int(i)
+    return None
+
+
+def coverage_rows(wh: Warehouse, run_id: str) -> pa.Table:
+    """What coverage reads of the run *run_id*: uscc, policy_id, clause_id, status, amount_fen,
+    missing_fields and ``scope``, the family's result digit of each (``0`` ruled out, ``1`` holds,
+    ``2`` unknown, null for a run from before trace shapes), read in the engine from the stored
+    trace; never the traces themselves."""
+    where = {k: _family_digit(s) for k, s in trace_shapes(wh, run_id).items()}
+    t = results_table(wh)
+    t = t.filter(t.run_id == run_id)
+    picks = [
+        ((t.policy_id == p) & (t.clause_id == c), t.trace.substr(i, 1))
+        for (p, c), i in where.items()
+        if i is not None
+    ]
+    scope = ibis.cases(*picks, else_=ibis.null("string")) if picks else ibis.null("string")
+    cols = ("uscc", "policy_id", "clause_id", "status", "amount_fen", "missing_fields")
+    return wh.to_arrow(t.select(*cols, scope=scope))
+
+
+def stake(lib: Library, results: pa.Table, table: pa.Table, period: int | None) -> Stake:
+    """:class:`Stake` of *results* (with ``scope``, see :func:`coverage_rows`) given the clause
+    coverage *table* and the run's *period* (for the caps in force)."""
+    from_data = [f"{r['policy_id']}/{r['clause_id']}" for r in table.to_pylist() if r["from_data"]]
+    keys = pc.binary_join_element_wise(results["policy_id"], results["clause_id"], "/")
+    is_data = pc.fill_null(pc.is_in(keys, value_set=pa.array(from_data, pa.string())), False)
+    status = results["status"]
+    und = pc.equal(status, "undetermined")
+    eligible = pc.equal(status, "eligible")
+    candidate = pc.not_equal(status, "ineligible")
+
+    def count(mask: pa.Array | pa.ChunkedArray) -> int:
+        return int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
+
+    def decided_share(mask: pa.Array | pa.ChunkedArray) -> Fraction | None:
+        m = pc.and_(candidate, mask)
+        return _share(count(pc.and_(m, pc.invert(und))), count(m))
+
+    def fen(mask: pa.Array | pa.ChunkedArray) -> int:
+        return int(pc.sum(pc.filter(results["amount_fen"], mask)).as_py() or 0)
+
+    bounds: dict[str, int | None] = {}
+    for p in lib.policies.values():
+        for c in p.clauses:
+            bounds[f"{p.id}/{c.id}"] = None if period is None else max_award(p, c, period)
+    asked = [bounds.get(str(k)) for k in pc.filter(keys, und).to_pylist()]
+    in_scope = pc.filter(results["uscc"], pc.fill_null(pc.not_equal(results["scope"], "0"), True))
+    return Stake(
+        firms=int(pc.count_distinct(results["uscc"]).as_py() or 0),
+        firms_in_scope=int(pc.count_distinct(in_scope).as_py() or 0),
+        candidates=count(candidate),
+        candidates_share=decided_share(pc.equal(candidate, candidate)),
+        from_data_share=decided_share(is_data),
+        declared_share=decided_share(pc.invert(is_data)),
+        amount_from_data_share=_share(fen(pc.and_(eligible, is_data)), fen(eligible)),
+        undetermined=count(und),
+        undetermined_max_fen=sum(b or 0 for b in asked),
+        undetermined_unbounded=sum(1 for b in asked if b is None),
+    )
+
+
+@dataclass(frozen=True)
 class Coverage:
     """The three views; the last two are None when no results were given."""
 
@@ -147,6 +283,8 @@ class Coverage:
     unseen: pa.Table | None = None
     """The tags and event kinds the clauses read that no firm in the warehouse carries (see
     :func:`unseen_registers`); None when no warehouse was given."""
+    stake: Stake | None = None
+    """What is at stake in the run (None: no recorded run was read, or it has no trace shapes)."""
 
     def unseen_note(self) -> str | None:
         """The warning the CLI and the page show when :attr:`unseen` has rows, Chinese first."""
@@ -168,6 +306,18 @@ class Coverage:
         """One row of shares (floats, display only) and counts."""
         share = None if self.decided_share is None else float(self.decided_share)
         firm_share = None if not self.firms else (self.firms_decided or 0) / self.firms
+        s = self.stake
+        stake = {} if s is None else {
+            "firms_in_scope": pa.array([s.firms_in_scope], pa.int64()),
+            "candidates": pa.array([s.candidates], pa.int64()),
+            "candidates_decided_share": pa.array([_float(s.candidates_share)], pa.float64()),
+            "from_data_decided_share": pa.array([_float(s.from_data_share)], pa.float64()),
+            "declared_decided_share": pa.array([_float(s.declared_share)], pa.float64()),
+            "amount_from_data_share": pa.array([_float(s.amount_from_data_share)], pa.float64()),
+            "undetermined": pa.array([s.undetermined], pa.int64()),
+            "undetermined_max_fen": pa.array([s.undetermined_max_fen], pa.int64()),
+            "undetermined_unbounded": pa.array([s.undetermined_unbounded], pa.int64()),
+        }  # fmt: skip
         return pa.table(
             {
                 "clauses": pa.array([self.clauses.num_rows], pa.int64()),
@@ -179,6 +329,7 @@ class Coverage:
                 "firms": pa.array([self.firms], pa.int64()),
                 "firms_decided": pa.array([self.firms_decided], pa.int64()),
                 "firms_decided_share": pa.array([firm_share], pa.float64()),
+                **stake,
             }
         )
 
@@ -335,10 +486,13 @@ def coverage(
     *,
     run_id: str | None = None,
     sources: Mapping[str, FactSource | Source] | None = None,
+    period: int | None = None,
 ) -> Coverage:
     """Coverage of *lib* and, given *results* (or *wh*: the run *run_id*, default the latest),
     of a run. *sources* overrides :data:`FACT_SOURCES` (a value may be just ``"data"``). Given
-    *wh*, :attr:`Coverage.unseen` lists the tags and event kinds no firm in it carries."""
+    *wh*, :attr:`Coverage.unseen` lists the tags and event kinds no firm in it carries. Results
+    as :func:`coverage_rows` gives them (with ``scope`` and ``amount_fen``) also give
+    :attr:`Coverage.stake`, the caps read as in force in the run's *period* (read from *wh*)."""
     chosen = dict(FACT_SOURCES)
     for k, v in (sources or {}).items():
         if k not in FACT_SOURCES:
@@ -353,9 +507,13 @@ def coverage(
     share = Fraction(int(pc.sum(table["from_data"].cast(pa.int64())).as_py() or 0), n) if n else Fraction(0)
     unseen = None if wh is None else unseen_registers(lib, wh)
     if results is None and wh is not None:
-        results = load_results(wh, run_id, traces=False)  # statuses and missing fields only
+        run_id = run_id or _latest_run_id(wh)
+        results, period = coverage_rows(wh, run_id), run_period(wh, run_id)
     if results is None:
         return Coverage(table, share, None, None, None, None, None, unseen)
+    at_stake = None
+    if "scope" in results.column_names and "amount_fen" in results.column_names:
+        at_stake = stake(lib, results, table, period)
     per = decisions(results)
     total = int(pc.sum(per["decisions"]).as_py() or 0)
     decided = int(pc.sum(per["decided"]).as_py() or 0)
@@ -371,4 +529,14 @@ def coverage(
         firms_decided=firms_decided,
         missing=missing_fields(results, chosen),
         unseen=unseen,
+        stake=at_stake,
     )
+
+
+def _latest_run_id(wh: Warehouse) -> str:
+    """The latest recorded run (:func:`load_results`'s default), refused when there is none."""
+    runs = wh.table("policy_runs")
+    got = wh.to_arrow(runs.order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(1).select("run_id"))
+    if not got.num_rows:
+        raise InputError("仓库中还没有政策运行 (no policy run yet); 请先运行 zonebrain policy run")
+    return str(got["run_id"][0].as_py())

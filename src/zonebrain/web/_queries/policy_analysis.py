@@ -31,13 +31,13 @@ from zonebrain import policy as pol
 from zonebrain.appstore import Role
 from zonebrain.core.clock import beijing_text, utcnow
 from zonebrain.core.errors import InputError
+from zonebrain.core.money import display_fen
 from zonebrain.disbursement import Ledger
 from zonebrain.policy._coverage import FACT_SOURCES, field_label_zh, unseen_registers
 from zonebrain.policy._explain import clause_names
 from zonebrain.policy._format import _fen, _rate, share_text
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import default_period
-from zonebrain.policy._store import results_table
 from zonebrain.policy._whatif import with_paid_note
 from zonebrain.reports._excel import cells
 from zonebrain.storage import Warehouse
@@ -284,7 +284,7 @@ def scenario(lib: pol.Library, period: int, form: Mapping[str, str], t: Translat
                 raise InputError(f"未知政策族 '{rest[:80]}' (unknown family)")
             _rule(raw)
     out.library = edited
-    out.changes = scenario_changes(lib, edited, out.parameters, t)
+    out.changes = scenario_changes(lib, edited, out.parameters, t, period)
     return out
 
 
@@ -479,8 +479,11 @@ _PLAIN: Final = (
     "family_id", "family_name", "ref", "title", "detail", "item", "declared", "declared_zh", "value",
     "before_fen", "after_fen", "delta_fen", "size", "rule_before", "rule_after", "clauses",
     "clauses_from_data", "clause_share", "decided_share", "firms", "firms_decided", "firms_decided_share",
+    "firms_in_scope", "candidates", "candidates_decided_share", "from_data_decided_share",
+    "declared_decided_share", "amount_from_data_share", "undetermined_max_fen", "undetermined_unbounded",
     "facts", "from_data", "decisions", "superseded", "decided", "share", "field", "label_zh", "source",
     "decides", "with_others", "needs", "register", "register_kind", "register_name", "read_by", "similar",
+    "winners", "losers", "newly_funded", "no_longer_funded",
 )  # fmt: skip
 """The columns named in ``policy_xlsx.col`` of the catalogue. Coverage's missing fields: ``decides``
 counts the 待核实 cases where the field is the only one missing, ``with_others`` those missing it
@@ -544,7 +547,7 @@ def sheets(
     if p is not None and not p.can(Perm.FINANCE):
         out = {k: v for k, v in out.items() if "winners" not in k and "losers" not in k}
     notes = r.warnings() if warnings is None else warnings
-    said = changes if changes is not None else scenario_changes(lib, lib, r.parameters, t)
+    said = changes if changes is not None else scenario_changes(lib, lib, r.parameters, t, r.period)
     items = [*SCENARIO_ITEMS.values(), *(CHANGE_ITEM for _ in said), *(NOTE_ITEM for _ in notes)]
     scenario_sheet = pa.table(
         {
@@ -579,24 +582,23 @@ def coverage(ctx: WebContext, run_id: str | None, data_facts: tuple[str, ...]) -
     """Coverage of the built-in library and of the run *run_id* (default the latest; none: clauses only),
     with the tags and event kinds the library reads that no firm in the warehouse carries.
 
-    Reads only the four columns it needs of the run's results (never the traces); cached per run."""
+    Reads only the columns it needs of the run's results, with the family's result of each read in
+    the engine (never the traces, :func:`~zonebrain.policy.coverage_rows`); cached per run."""
     run_id = run_id or latest_run_id(ctx)
     sources: dict[str, Any] = {f: "data" for f in data_facts}
     with ctx.pool.reader() as wh:
         unseen = unseen_registers(library(), wh)
     if run_id is None:
         return replace(pol.coverage(library(), sources=sources), unseen=unseen)
-    run_info(ctx, run_id)
+    period = run_info(ctx, run_id)["period"]
 
     def compute(wh: Warehouse) -> pa.Table:
-        t = results_table(wh)
-        expr = t.filter(t.run_id == run_id).select(
-            "uscc", "policy_id", "clause_id", "status", "missing_fields"
+        return pol.coverage_rows(wh, run_id).sort_by(
+            [(c, "ascending") for c in ("policy_id", "clause_id", "uscc")]
         )
-        return wh.to_arrow(expr.order_by(["policy_id", "clause_id", "uscc"]))
 
     results = ctx.cache.get(("policy_coverage_rows", run_id), compute)
-    return replace(pol.coverage(library(), results=results, sources=sources), unseen=unseen)
+    return replace(pol.coverage(library(), results=results, sources=sources, period=period), unseen=unseen)
 
 
 def unseen_text(c: pol.Coverage, locale: str, t: Translator) -> str | None:
@@ -706,12 +708,34 @@ def coverage_json(c: pol.Coverage, run_id: str | None) -> dict[str, Any]:
         "clauses_from_data": sum(bool(x) for x in c.clauses["from_data"].to_pylist()),
         "firms": c.firms,
         "firms_decided": c.firms_decided,
+        "stake": _stake_json(c.stake),
         "clauses": _rows(c.clauses),
         "decisions": None if c.decisions is None else _rows(c.decisions),
         "missing": None if c.missing is None else _rows(c.missing),
         "unseen": None if c.unseen is None else _rows(c.unseen),
         "unseen_note": c.unseen_note(),
     }
+
+
+def _stake_json(s: pol.Stake | None) -> dict[str, Any] | None:
+    """What is at stake (:class:`~zonebrain.policy.Stake`): shares exact (``"2003/2102"``) and as
+    the page writes them, money in fen and in 元."""
+    if s is None:
+        return None
+    shares = {
+        "candidates_share": s.candidates_share, "from_data_share": s.from_data_share,
+        "declared_share": s.declared_share, "amount_from_data_share": s.amount_from_data_share,
+    }  # fmt: skip
+    out: dict[str, Any] = {
+        "firms": s.firms, "firms_in_scope": s.firms_in_scope, "candidates": s.candidates,
+        "undetermined": s.undetermined, "undetermined_max_fen": s.undetermined_max_fen,
+        "undetermined_max": display_fen(s.undetermined_max_fen, "元"),
+        "undetermined_unbounded": s.undetermined_unbounded,
+    }  # fmt: skip
+    for k, v in shares.items():
+        out[k] = None if v is None else str(v)
+        out[f"{k}_text"] = share_text(v)
+    return out
 
 
 def warehouse_runs(ctx: WebContext, t: Translator, limit: int = 50) -> list[dict[str, Any]]:
