@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.policy._data import build
+from tests.policy.test_self_check_words import FORM
 from zonebrain.cli.policy_cmd import app
 from zonebrain.policy import LIBRARY, PolicyFileError, lint, load_library, self_check
 from zonebrain.storage import Warehouse
@@ -55,19 +56,7 @@ def test_self_check_by_uscc(wh: Warehouse) -> None:
 
 def test_self_check_form(tmp_path: Path) -> None:
     form = tmp_path / "form.yaml"
-    form.write_text(
-        """
-uscc: 91410100MA00000000
-period: 2024
-firm:
-  enterprise: {division_code: "410172561", status: 存续}
-  years:
-    2023: {revenue_fen: 300万}
-    2024: {revenue_fen: 1200万, tax_fen: 10万, insured_employees: 12, rd_expense_fen: 550万}
-  events: [{kind: 高新技术企业首次认定, date: 2024-10-08}]
-""",
-        encoding="utf-8",
-    )
+    form.write_text(FORM, encoding="utf-8")  # eligible, superseded (从高从优) and ineligible results
     rows = {
         (r["policy_id"], r["clause_id"]): r
         for r in self_check(None, load_library(), 0, form=form).to_pylist()

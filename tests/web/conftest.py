@@ -150,6 +150,18 @@ def clients(app: FastAPI) -> Iterator[dict[str, TestClient]]:
         yield out
 
 
+@pytest.fixture
+def english(clients: dict[str, TestClient]) -> Iterator[dict[str, TestClient]]:
+    """The session's clients reading English (the language switch's cookie), for one test."""
+    for c in clients.values():
+        c.cookies.set("zb_lang", "en")
+    try:
+        yield clients
+    finally:
+        for c in clients.values():
+            c.cookies.delete("zb_lang")
+
+
 @contextmanager
 def private_app(
     demo: Demo,

@@ -57,6 +57,11 @@ def _move(c: TestClient, r: dict[str, Any], status: str, note: str = "") -> dict
     return {**r, **moved}
 
 
+def _step(c: TestClient, r: dict[str, Any], status: str) -> Any:
+    """*c* moving request *r* (as last read) to *status* over the API, the response as it is."""
+    return c.post(f"{QUEUE}/{r['id']}", json={"status": status, "expected_version": r["version"]})
+
+
 def _sheet(content: bytes, name: str) -> list[list[Any]]:
     ws = openpyxl.load_workbook(io.BytesIO(content))[name]
     return [list(r) for r in ws.iter_rows(values_only=True)]
@@ -231,21 +236,9 @@ def test_an_enterprise_says_it_has_submitted(
         page = firm.get("/policy/verify").text
         own = page.split(f'id="request-{mine["id"]}"', 1)[1].split("</tr>", 1)[0]
         assert 'value="answered"' in own and 'value="closed"' not in own  # its one step, offered
-        msg = api_error(
-            firm.post(
-                f"{QUEUE}/{other['id']}", json={"status": "answered", "expected_version": other["version"]}
-            ),
-            403,
-            "forbidden",
-        )
+        msg = api_error(_step(firm, other, "answered"), 403, "forbidden")
         assert "其他企业的待核实事项" in msg
-        msg = api_error(
-            firm.post(
-                f"{QUEUE}/{mine['id']}", json={"status": "closed", "expected_version": mine["version"]}
-            ),
-            403,
-            "forbidden",
-        )
+        msg = api_error(_step(firm, mine, "closed"), 403, "forbidden")
         assert "企业只能告知已提交材料" in msg
         r = firm.post(
             f"/policy/verify/{mine['id']}",
@@ -260,13 +253,7 @@ def test_an_enterprise_says_it_has_submitted(
         assert r.status_code == 303, r.text
         now = next(r for r in _rows(admin) if r["id"] == mine["id"])
         assert now["status"] == "answered" and "已邮件报送研发费用专项审计报告" in now["note"]
-        msg = api_error(
-            firm.post(
-                f"{QUEUE}/{mine['id']}", json={"status": "answered", "expected_version": now["version"]}
-            ),
-            400,
-            "invalid_input",
-        )
+        msg = api_error(_step(firm, now, "answered"), 400, "invalid_input")
         assert "已是" in msg  # once answered, nothing more to say
     audit = api_ok(admin.get("/api/v1/audit?action=verification.update"))["rows"]
     assert any(a["target"] == f"verification:{mine['id']}" and a["username"] == "qfirm" for a in audit), (

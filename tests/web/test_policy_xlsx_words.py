@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -29,18 +28,6 @@ from zonebrain.web._routes.policy_check_form import presence_facts
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 AS_OF = "2025-03-31"
-
-
-@pytest.fixture
-def english(clients: dict[str, TestClient]) -> Iterator[dict[str, TestClient]]:
-    """The session's clients reading English (the language switch's cookie), for one test."""
-    for c in clients.values():
-        c.cookies.set("zb_lang", "en")
-    try:
-        yield clients
-    finally:
-        for c in clients.values():
-            c.cookies.delete("zb_lang")
 
 
 def _book(content: bytes) -> openpyxl.Workbook:

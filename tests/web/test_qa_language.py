@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,15 +16,9 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
-def en(clients: dict[str, TestClient]) -> Iterator[dict[str, TestClient]]:
-    """The role clients reading English (the cookie is removed afterwards)."""
-    for c in clients.values():
-        c.cookies.set("zb_lang", "en")
-    try:
-        yield clients
-    finally:
-        for c in clients.values():
-            c.cookies.delete("zb_lang")
+def en(english: dict[str, TestClient]) -> dict[str, TestClient]:
+    """The role clients reading English (tests.web.conftest.english)."""
+    return english
 
 
 def _section(page: str, marker: str, end: str = "</section>") -> str:
