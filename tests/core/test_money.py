@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zonebrain.core.errors import MoneyError
-from zonebrain.core.money import FEN_PER, format_fen, parse_amount, parse_many
+from zonebrain.core.money import FEN_PER, format_fen, parse_amount, parse_many, stray_unit
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,13 @@ def test_vectorised_agrees_with_scalar(values: list[Decimal], unit: str) -> None
             continue
         assert got == expected
         assert Decimal(text) * FEN_PER[unit] == got
+
+
+@pytest.mark.parametrize(("text", "unit"), [("1000萬元", "萬元"), ("1000萬", "萬"), ("30万元元", "万元元")])
+def test_an_unknown_unit_is_named(text: str, unit: str) -> None:
+    """QA: ``1000萬元`` (a traditional 萬) was told it was not a number, against the rule that an
+    amount must carry a unit; it is told its unit is unknown, and which are read."""
+    with pytest.raises(MoneyError, match=f"单位 '{unit}' 不可识别") as err:
+        parse_amount(text)
+    assert "万元" in str(err.value) and "unknown unit" in str(err.value)
+    assert stray_unit("1000万") is None and stray_unit("1e5") is None

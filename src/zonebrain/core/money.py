@@ -66,6 +66,25 @@ def split_unit(text: str) -> tuple[str, str | None]:
     return t, None
 
 
+def stray_unit(text: str) -> str | None:
+    """What follows a number that no unit names: ``1000萬元`` → ``萬元``, ``1000萬`` → ``萬``; None
+    when the text is a number with a known unit, or no number at all."""
+    t = unicodedata.normalize("NFKC", text).strip().lstrip("¥￥").lstrip()
+    m = re.fullmatch(r"([+-]?[\d,]+(?:\.\d+)?)\s*([^\d\s,.+-][^\d]*)", t)  # 1e5: no unit
+    if m is None or not _NUMBER.match(m.group(1)) or m.group(2) in _SUFFIX:
+        return None
+    return m.group(2)
+
+
+def unknown_unit_text(text: str, unit: str) -> str:
+    """The message for an amount whose unit is not one ZoneBrain reads (QA: ``1000萬元`` was told it
+    was not a number)."""
+    return (
+        f"金额 '{text}' 的单位 '{unit}' 不可识别 (unknown unit); 请用 元、千元、万元 或 亿元 (或 万、亿), "
+        f"如 1000万 / use 元, 千元, 万元 or 亿元, e.g. 1000万"
+    )
+
+
 def parse_amount(text: str | int | Decimal, unit: str = "元", *, strict_unit: bool = False) -> int:
     """Read an amount written in *unit* (or in the unit its own suffix names) as integer fen.
 
@@ -89,6 +108,9 @@ def parse_amount(text: str | int | Decimal, unit: str = "元", *, strict_unit: b
             )
         unit = own_unit
     if not _NUMBER.match(number):
+        stray = stray_unit(text)
+        if stray:
+            raise MoneyError(unknown_unit_text(text, stray))
         raise MoneyError(
             f"金额 '{text}' 不是数字 (not a number); 请填写如 1234.56 或 1,234.56 的数字 / write a plain number"
         )

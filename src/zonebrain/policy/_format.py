@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from zonebrain.core.errors import InputError, MoneyError
-from zonebrain.core.money import display_fen, parse_amount, split_unit
+from zonebrain.core.money import display_fen, parse_amount, split_unit, stray_unit, unknown_unit_text
 from zonebrain.core.yamlfile import ErrorAt, no_number_date
 
 YEAR_FACTS = ("revenue_fen", "tax_fen", "rd_expense_fen", "employees", "insured_employees")
@@ -49,6 +49,8 @@ def _fen(v: Any) -> int:
         )
     if isinstance(v, int) and not isinstance(v, bool):
         raise ValueError("金额须写单位, 如 30万 或 500万元 (write amounts with a unit, e.g. 30万)")
+    if (stray := stray_unit(str(v))) is not None:  # 1000萬: a unit, but not one ZoneBrain reads
+        raise ValueError(unknown_unit_text(str(v), stray))
     if split_unit(str(v))[1] is None:  # "5000000" in quotes is no more a unit than 5000000
         raise ValueError(f"金额 '{v}' 须写单位, 如 30万 或 500万元 (write amounts with a unit, e.g. 30万)")
     try:
