@@ -37,7 +37,9 @@ def test_the_stake_of_a_recorded_run(wh: Warehouse) -> None:
     decided = [r for r in declared if r["status"] != "undetermined"]
     assert s.declared_share == Fraction(len(decided), len(declared))
     from_data = [r for r in candidates if r["policy_id"] != "zz-rd-input"]
-    assert s.from_data_share == Fraction(sum(r["status"] != "undetermined" for r in from_data), len(from_data))
+    assert s.from_data_share == Fraction(
+        sum(r["status"] != "undetermined" for r in from_data), len(from_data)
+    )
     paid = [r for r in rows if r["status"] == "eligible"]
     total = sum(r["amount_fen"] for r in paid)
     assert s.amount_from_data_share == Fraction(
@@ -45,7 +47,9 @@ def test_the_stake_of_a_recorded_run(wh: Warehouse) -> None:
     )
     # every 待核实 case at its clause's bound: 50万 for the R&D award, 100万 for reaching 1亿 …
     bound = {(p.id, cl.id): max_award(p, cl, 2024) for p in lib.policies.values() for cl in p.clauses}
-    assert bound["zz-rd-input", "award"] == 50_000_000 and bound["zz-hitech-first-cert", "award"] == 30_000_000
+    assert (
+        bound["zz-rd-input", "award"] == 50_000_000 and bound["zz-hitech-first-cert", "award"] == 30_000_000
+    )
     assert s.undetermined_max_fen == sum(bound[r["policy_id"], r["clause_id"]] or 0 for r in undetermined)
     assert s.undetermined_unbounded == 0
     assert c.summary()["candidates"].to_pylist() == [len(candidates)]

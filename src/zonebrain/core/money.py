@@ -71,8 +71,8 @@ def stray_unit(text: str) -> str | None:
     when the text is a number with a known unit, or no number at all."""
     t = unicodedata.normalize("NFKC", text).strip().lstrip("¥￥").lstrip()
     m = re.fullmatch(r"([+-]?[\d,]+(?:\.\d+)?)\s*([^\d\s,.+-][^\d]*)", t)  # 1e5: no unit
-    if m is None or not _NUMBER.match(m.group(1)) or m.group(2) in _SUFFIX:
-        return None
+    if m is None or not _NUMBER.match(m.group(1)) or m.group(2) in _SUFFIX or m.group(2)[0].isascii():
+        return None  # 12x is a typo, not a unit: units are written in Chinese
     return m.group(2)
 
 

@@ -45,7 +45,7 @@ from zonebrain.policy._evaluate import parameter_values
 from zonebrain.policy._format import HISTORY_FACTS, Clause, Condition, Policy
 from zonebrain.policy._library import Library
 from zonebrain.policy._notes import run_period
-from zonebrain.policy._run import trace_shapes
+from zonebrain.policy._run import load_results, trace_shapes
 from zonebrain.policy._store import results_table
 from zonebrain.registry import FORMATS
 from zonebrain.storage import Warehouse
@@ -509,6 +509,8 @@ def coverage(
     if results is None and wh is not None:
         run_id = run_id or _latest_run_id(wh)
         results, period = coverage_rows(wh, run_id), run_period(wh, run_id)
+        if not results.num_rows:  # no rows: say whether the run itself is unknown
+            load_results(wh, run_id, traces=False)
     if results is None:
         return Coverage(table, share, None, None, None, None, None, unseen)
     at_stake = None
