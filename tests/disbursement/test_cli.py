@@ -31,6 +31,7 @@ def run_id(zone_file: ZoneFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         store.users.add("chen", "a-long-password", Role.POLICY_RESEARCHER)
         store.users.add("liu", "a-long-password", Role.POLICY_RESEARCHER)
         store.users.add("wang", "a-long-password", Role.LEADER)
+        store.users.add("zhou", "a-long-password", Role.LEADER)  # approves what wang closed early
     return rid
 
 
@@ -52,17 +53,17 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
     items = [json.loads(x) for x in _ok(["batch", "show", "1", "--json"]).splitlines()]
     assert {i["status"] for i in items} == {"listed"} and len(items) == 3
     out = _ok(["batch", "review", "1", "--user", "liu", "--version", _version(out)])
-    r = runner.invoke(  # dates wholly before the batch existed would skip the 公示
+    r = runner.invoke(  # a start before the review is a backdated 公示
         app, ["batch", "publicize", "1", "--as", "chen", "--version", "2", "--start", "2020-01-01"]
     )
-    assert r.exit_code == 1 and "公示截止日 2020-01-07 早于本批次的建立日" in r.output
-    assert "请填写从今天起的公示日期, 或填写在政府网站实际发布公示的日期" in r.output
-    start = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date() - dt.timedelta(days=2)
+    assert r.exit_code == 1 and "公示开始日 2020-01-01 早于本批次的审核日" in r.output
+    assert "实际发布公示的日期" in r.output
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()  # the review's day, in Beijing
     both = ["--start", start.isoformat(), "--days", "3", "--end", start.isoformat()]  # QA: --days ignored
     r = runner.invoke(app, ["batch", "publicize", "1", "--as", "chen", "--version", "2", *both])
     assert r.exit_code == 2 and "只能给一个" in r.output, r.output
     out = _ok(["batch", "publicize", "1", "--as", "chen", "--version", "2", "--start", start.isoformat()])
-    assert f"{start} ~ {start + dt.timedelta(days=6)}" in out  # a past start is fine: published before
+    assert f"{start} ~ {start + dt.timedelta(days=6)}" in out  # seven days by default
     _ok(["publicity", "--batch", "1", "--out", str(tmp_path / "gs.docx"), "--user", "chen"])
     _ok(["publicity", "--batch", "1", "--out", str(tmp_path / "gs.xlsx"), "--user", "chen"])
     rows = list(openpyxl.load_workbook(tmp_path / "gs.xlsx")["公示名单"].iter_rows(values_only=True))
@@ -93,11 +94,13 @@ def test_the_workflow_from_the_shell(run_id: str, tmp_path: Path) -> None:
     assert "提前结束 closed by wang: 会议决定" in _ok(["batch", "show", "1"])  # the first record stands
     r = runner.invoke(app, ["batch", "approve", "1", "--user", "chen", "--version", "8"])
     assert r.exit_code == 1 and "制单人" in r.output
-    r = runner.invoke(app, ["batch", "approve", "1", "--user", "wang", "--version", "7"])
+    r = runner.invoke(app, ["batch", "approve", "1", "--user", "wang", "--version", "8"])
+    assert r.exit_code == 1 and "审批人不能是提前结束本批次公示的人" in r.output  # wang closed it
+    r = runner.invoke(app, ["batch", "approve", "1", "--user", "zhou", "--version", "7"])
     assert r.exit_code == 1 and "已被他人修改" in r.output
-    r = runner.invoke(app, ["batch", "approve", "1", "--user", "wang", "--version", "12"])
+    r = runner.invoke(app, ["batch", "approve", "1", "--user", "zhou", "--version", "12"])
     assert r.exit_code == 1 and "版本号不对: 当前为 8" in r.output and "已被他人修改" not in r.output
-    assert "已审批" in _ok(["batch", "approve", "1", "--user", "wang", "--version", "8"])
+    assert "已审批" in _ok(["batch", "approve", "1", "--user", "zhou", "--version", "8"])
 
     assert "本次支付 paid now: 3 项, 620,000.00 元" in _ok(["batch", "pay", "1", "--user", "chen"])
     again = _ok(["batch", "pay", "1", "--user", "chen"])
@@ -158,7 +161,7 @@ def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str, tmp_pa
     out = _ok(
         ["batch", "close-publicity", "2", "--user", "wang", "--version", _version(out), "--reason", "测试"]
     )
-    _ok(["batch", "approve", "2", "--user", "wang", "--version", _version(out)])
+    _ok(["batch", "approve", "2", "--user", "zhou", "--version", _version(out)])
     assert "已作废" in _ok(
         ["batch", "cancel", "2", "--user", "chen", "--reason", "x"]
     )  # approved: not paid yet
@@ -168,7 +171,7 @@ def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str, tmp_pa
     out = _ok(
         ["batch", "close-publicity", "3", "--user", "wang", "--version", _version(out), "--reason", "测试"]
     )
-    _ok(["batch", "approve", "3", "--user", "wang", "--version", _version(out)])
+    _ok(["batch", "approve", "3", "--user", "zhou", "--version", _version(out)])
     assert "paid now: 3 项" in _ok(["batch", "pay", "3", "--user", "chen"])
     r = runner.invoke(app, ["batch", "cancel", "3", "--user", "chen", "--reason", "x"])
     assert r.exit_code == 1 and "冲正" in r.output

@@ -97,8 +97,8 @@ def test_bad_input_exits_2_and_changes_nothing(shell: Path) -> None:
 def test_refusals_by_role_or_state_keep_exit_1(shell: Path) -> None:
     r = runner.invoke(app, ["batch", "publicize", "1", "--user", "wang", "--version", "2"])
     assert r.exit_code == 1 and "领导无权发布公示" in r.output, r.output  # the role
-    r = runner.invoke(app, [*PUBLICIZE, "--start", "2020-01-01"])  # ends before the batch existed
-    assert r.exit_code == 1 and "早于本批次的建立日" in r.output, r.output
+    r = runner.invoke(app, [*PUBLICIZE, "--start", "2020-01-01"])  # starts before the review
+    assert r.exit_code == 1 and "早于本批次的审核日" in r.output, r.output
     r = runner.invoke(app, ["verify", "update", "1", "--status", "open", "--version", "1", "--user", "chen"])
     assert r.exit_code == 1, r.output  # a known status, but not a step forward
     r = runner.invoke(app, ["publicity", "--batch", "1", "--out", "gs.xlsx", "--user", "firm_c"])

@@ -3,6 +3,7 @@ refusal is audited ``denied``, and so is a refused export of the 待核实 queue
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -79,8 +80,10 @@ def test_a_small_zone_pays_with_three_people(
     where the rules forbid it."""
     b = d.create_batch(people.chen, first_run)
     b = d.review(people.admin, b.id, expected_version=b.version)
-    b = d.publicize(people.chen, b.id, start=START, end=START, expected_version=b.version)
-    clock.days(2)
+    b = d.publicize(
+        people.chen, b.id, start=START, end=START + dt.timedelta(days=4), expected_version=b.version
+    )
+    clock.days(5)  # the day after the shortest 公示 (five days)
     b = d.approve(people.wang, b.id, expected_version=b.version)
     assert d.pay(people.chen, b.id).batch.status is BatchStatus.PAID
     assert not [e for e in store.audit.entries() if e.outcome == "denied"]

@@ -53,8 +53,9 @@ def test_a_publicity_decades_ahead_is_refused(d: Disbursement, people: People, f
     ):  # a start today does not let the end run on
         d.publicize(people.chen, b.id, start=d.today(), end=dt.date(2099, 12, 7), expected_version=b.version)
     last = d.today() + dt.timedelta(days=90)  # the limit itself is accepted
-    out = d.publicize(people.chen, b.id, start=last, end=last, expected_version=b.version)
-    assert out.publicity_start == last
+    first = last - dt.timedelta(days=4)  # the shortest 公示: five days
+    out = d.publicize(people.chen, b.id, start=first, end=last, expected_version=b.version)
+    assert (out.publicity_start, out.publicity_end) == (first, last)
 
 
 def test_an_objection_before_the_publicity_starts_is_refused(
@@ -102,9 +103,10 @@ def test_a_second_publicize_says_it_was_done(d: Disbursement, people: People, fi
     b = d.create_batch(people.chen, first_run)
     b = d.review(people.liu, b.id, expected_version=b.version)
     start = d.today()
-    d.publicize(people.chen, b.id, start=start, end=start, expected_version=b.version)
+    end = start + dt.timedelta(days=4)
+    d.publicize(people.chen, b.id, start=start, end=end, expected_version=b.version)
     with pytest.raises(WrongStep, match=rf"兑现批次 #{b.id} 已公示 \(chen, .*already publicized by chen"):
-        d.publicize(people.chen, b.id, start=start, end=start, expected_version=b.version)
+        d.publicize(people.chen, b.id, start=start, end=end, expected_version=b.version)
 
 
 def test_a_second_approval_says_it_was_done(

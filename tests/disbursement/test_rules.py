@@ -22,8 +22,8 @@ def test_the_approver_is_a_second_role(
     p = people
     b = d.create_batch(p.admin, first_run)  # an admin builds it …
     b = d.review(p.wang, b.id, expected_version=b.version)  # … a leader reviews it
-    b = d.publicize(p.chen, b.id, start=START, end=START, expected_version=b.version)
-    clock.days(2)
+    b = d.publicize(p.chen, b.id, start=START, end=START + dt.timedelta(days=4), expected_version=b.version)
+    clock.days(5)
     with pytest.raises(NotAllowed, match="制单人"):
         d.approve(p.admin, b.id, expected_version=b.version)
     with pytest.raises(NotAllowed, match="审核人"):
@@ -104,7 +104,7 @@ def test_objections_only_during_publicity_and_enterprises_only_on_their_own(
     with pytest.raises(WrongStep, match="publicized"):
         d.object(people.li, item.id, "有异议", raised_by="匿名")
     b = d.review(people.liu, b.id, expected_version=b.version)
-    d.publicize(people.chen, b.id, start=START, end=START, expected_version=b.version)
+    d.publicize(people.chen, b.id, start=START, end=START + dt.timedelta(days=4), expected_version=b.version)
     with pytest.raises(NotAllowed, match=r"^企业用户无权对其他企业的名单项提出异议"):
         d.object(people.firm_c, item.id, "他家不该拿", raised_by="丙公司", raised_by_role="企业")
     with pytest.raises(InputError, match="提出人"):
@@ -282,24 +282,26 @@ def test_the_publicity_is_closed_once(d: Disbursement, people: People, first_run
     )
 
 
-def test_the_publicity_may_not_end_before_the_batch_existed(
+def test_the_publicity_may_not_start_before_the_review(
     d: Disbursement, people: People, first_run: RunRows, clock: Clock
 ) -> None:
-    """Dates wholly in the past would let the batch be approved at once, skipping the 公示; a past
-    start is fine (published on the website before it was recorded). Dates are Beijing dates."""
+    """Dates wholly in the past would let the batch be approved at once, skipping the 公示; a start
+    before the review is a backdated one (audit: a start before the batch existed was accepted).
+    The review's day itself is fine: published then, recorded a day later. Dates are Beijing dates."""
     clock.now = dt.datetime(2025, 3, 31, 17, 0)  # 2025-04-01 01:00 in Beijing
     b = d.create_batch(people.chen, first_run)
     b = d.review(people.liu, b.id, expected_version=b.version)
+    clock.days(1)  # recorded the day after the review
     for start, end in (
         (dt.date(2020, 1, 1), dt.date(2020, 1, 7)),
-        (dt.date(2025, 3, 25), dt.date(2025, 3, 31)),
+        (dt.date(2025, 3, 31), dt.date(2025, 4, 6)),  # UTC's date of the review: a day too early
     ):
-        with pytest.raises(InputError, match=f"公示截止日 {end} 早于本批次的建立日 2025-04-01") as err:
+        with pytest.raises(InputError, match=f"公示开始日 {start} 早于本批次的审核日 2025-04-01") as err:
             d.publicize(people.chen, b.id, start=start, end=end, expected_version=b.version)
-        assert "请填写从今天起的公示日期, 或填写在政府网站实际发布公示的日期" in str(err.value)
+        assert "实际发布公示的日期" in str(err.value)
     assert d.batch(b.id).status is BatchStatus.REVIEWED
     b = d.publicize(
-        people.chen, b.id, start=dt.date(2025, 3, 26), end=dt.date(2025, 4, 1), expected_version=b.version
+        people.chen, b.id, start=dt.date(2025, 4, 1), end=dt.date(2025, 4, 7), expected_version=b.version
     )
     with pytest.raises(WrongStep, match="尚未结束"):
         d.approve(people.wang, b.id, expected_version=b.version)

@@ -52,11 +52,13 @@ def _hitech_cells(output: str) -> list[str]:
 
 
 def _pay_everything(folder: Path) -> int:
-    """A batch of the first run, reviewed, approved and paid by three people; returns the ledger size."""
+    """A batch of the first run, reviewed, closed early, approved and paid by four people; returns the
+    ledger size."""
     with open_app_store(folder / "app.sqlite", password_cost="low") as store:
         chen = store.users.add("chen", "a-long-password", Role.POLICY_RESEARCHER)
         liu = store.users.add("liu", "a-long-password", Role.POLICY_RESEARCHER)
         wang = store.users.add("wang", "a-long-password", Role.LEADER)
+        zhou = store.users.add("zhou", "a-long-password", Role.LEADER)
         d = disbursement.Disbursement(store)
         with open_warehouse(folder / "wh.duckdb", read_only=True) as wh:
             run = disbursement.load_run(wh)
@@ -65,7 +67,7 @@ def _pay_everything(folder: Path) -> int:
         today = d.today()
         b = d.publicize(chen, b.id, start=today, end=today + dt.timedelta(days=6), expected_version=b.version)
         b = d.close_publicity(wang, b.id, reason="测试", expected_version=b.version)
-        b = d.approve(wang, b.id, expected_version=b.version)
+        b = d.approve(zhou, b.id, expected_version=b.version)  # not who closed the 公示 early
         assert d.pay(chen, b.id).paid
         return d.ledger.count()
 

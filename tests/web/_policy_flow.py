@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from tests.web._undetermined import with_undetermined
 from tests.web.conftest import USERS, Demo, api_error, api_ok, private_app
 from zonebrain.appstore import Role
+from zonebrain.core.clock import beijing_today
 
 FLOW_USERS = [*USERS, "gzofficer"]
 """The users logged in for the workflow: those of USERS and an officer of 沟赵 (gouzhao)."""
@@ -71,8 +72,8 @@ def walk_flow(users: dict[str, TestClient], run_id: str) -> dict[str, Any]:
         "batch"
     ]
     assert b["status"] == "reviewed" and b["reviewed_by"] == "admin"
-    # 公示 for a week from today
-    today = dt.date.today()
+    # 公示 for a week from today (in Beijing: the review's day)
+    today = beijing_today()
     body = {
         "expected_version": b["version"],
         "start": today.isoformat(),
@@ -99,33 +100,35 @@ def walk_flow(users: dict[str, TestClient], run_id: str) -> dict[str, Any]:
     target = theirs["rows"][0]
     out["withdrawn"] = target
     o = _ok(officer.post(f"/api/v1/policy/items/{target['id']}/objections", json=objection), 201)
-    # resolved as upheld by the researcher: the item is withdrawn
+    # resolved as upheld by the leader (not the batch's creator: 四眼): the item is withdrawn
     _error(leader.post(f"/api/v1/policy/objections/{o['id']}/resolve", json={"upheld": True, "note": ""}), 422,
            "validation_error")  # fmt: skip
+    msg = _error(researcher.post(f"/api/v1/policy/objections/{o['id']}/resolve",
+                                 json={"upheld": True, "note": "核实属实"}), 403, "forbidden")  # fmt: skip
+    assert "异议处理人不能是本批次的制单人" in msg
     res = _ok(
-        researcher.post(
-            f"/api/v1/policy/objections/{o['id']}/resolve", json={"upheld": True, "note": "核实属实"}
-        )
+        leader.post(f"/api/v1/policy/objections/{o['id']}/resolve", json={"upheld": True, "note": "核实属实"})
     )
     assert res["resolution"] == "upheld"
     items = _ok(leader.get(f"/api/v1/policy/batches/{bid}/items?status=withdrawn"))["rows"]
     assert [r["id"] for r in items] == [target["id"]]
 
-    # the leader ends the 公示期 early (with a reason); the admin reviewed, so may not approve (四眼)
+    # the admin ends the 公示期 early (with a reason); having reviewed it, the admin may not approve
+    # (四眼), and neither may whoever closed the 公示 early: the leader approves
     b = _ok(leader.get(f"/api/v1/policy/batches/{bid}"))["batch"]
     b = _ok(
-        leader.post(
+        admin.post(
             f"/api/v1/policy/batches/{bid}/close-publicity",
             json={"expected_version": b["version"], "reason": "会议决定"},
         )
     )["batch"]
-    assert (b["publicized_by"], b["publicity_closed_by"]) == ("researcher", "leader")
+    assert (b["publicized_by"], b["publicity_closed_by"]) == ("researcher", "admin")
     out["closed_pages"] = {n: users[n].get(page).text for n in ("researcher", "admin", "leader")}
     closed = out["closed_pages"]["admin"]
     assert '<span id="batch-publicized-by">researcher</span>' in closed, (
         "the page names who published the list"
     )
-    assert '<span id="publicity-closed-by">leader 已提前结束</span>' in closed
+    assert '<span id="publicity-closed-by">admin 已提前结束</span>' in closed
     msg = _error(admin.post(f"/api/v1/policy/batches/{bid}/approve", json={"expected_version": b["version"]}), 403,
                  "forbidden")  # fmt: skip
     assert "审核人" in msg

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import USERS, Demo, api_error, api_ok, audit_rows, logged_in, private_app, run_now
 from zonebrain.appstore import Role
+from zonebrain.core.clock import beijing_today
 from zonebrain.core.money import display_fen
 
 EXTRA = {"leader2": Role.LEADER, "researcher2": Role.POLICY_RESEARCHER}
@@ -155,17 +156,18 @@ def test_the_cancel_form_is_shown_to_those_allowed_and_needs_csrf(
 
 
 def _paid_batch(users: dict[str, TestClient], run_id: str) -> int:
-    """Built by the researcher, reviewed by the admin, approved by the leader, paid by leader2."""
+    """Built by the researcher, reviewed by the admin, its 公示 closed early by leader2, approved by
+    the leader, paid by leader2."""
     b = _batch(users, run_id)
     bid = b["id"]
     post = {name: users[name].post for name in users}
     b = _ok(post["admin"](f"/api/v1/policy/batches/{bid}/review", json={"expected_version": b["version"]}))
-    today = dt.date.today()
+    today = beijing_today()
     body: dict[str, Any] = {"start": today.isoformat(), "end": (today + dt.timedelta(6)).isoformat()}
     body["expected_version"] = b["batch"]["version"]
     b = _ok(post["researcher"](f"/api/v1/policy/batches/{bid}/publicize", json=body))
-    b = _ok(
-        post["leader"](
+    b = _ok(  # closed early by leader2: whoever closes it does not approve it
+        post["leader2"](
             f"/api/v1/policy/batches/{bid}/close-publicity",
             json={"expected_version": b["batch"]["version"], "reason": "会议决定"},
         )
@@ -309,7 +311,7 @@ def test_a_late_objection_is_shown_late_and_messages_use_labels(
     b = _batch(users, run_id)
     bid, post = b["id"], {name: users[name].post for name in users}
     b = _ok(post["admin"](f"/api/v1/policy/batches/{bid}/review", json={"expected_version": b["version"]}))
-    today = dt.date.today()
+    today = beijing_today()
     body: dict[str, Any] = {"start": today.isoformat(), "end": (today + dt.timedelta(6)).isoformat()}
     b = _ok(
         post["researcher"](
@@ -334,10 +336,10 @@ def test_a_late_objection_is_shown_late_and_messages_use_labels(
     row = page[page.index(f'id="objection-{late["id"]}"') :]
     assert "逾期提出" in row[: row.index("</tr>")]
     assert "逾期提出" not in page[page.index(f'id="objection-{on_time["id"]}"') :].split("</tr>")[0]
-    resolve = {"upheld": True, "note": "属实"}
-    _ok(post["admin"](f"/api/v1/policy/objections/{on_time['id']}/resolve", json=resolve))
+    resolve = {"upheld": True, "note": "属实"}  # by the leader: the admin recorded it (四眼)
+    _ok(post["leader"](f"/api/v1/policy/objections/{on_time['id']}/resolve", json=resolve))
     msg = _error(
-        post["admin"](f"/api/v1/policy/objections/{on_time['id']}/resolve", json=resolve), 409, "conflict"
+        post["leader"](f"/api/v1/policy/objections/{on_time['id']}/resolve", json=resolve), 409, "conflict"
     )
     assert "已处理为成立 (upheld)" in msg
     _ok(post["admin"](f"/api/v1/policy/batches/{bid}/cancel", json={"reason": "QA"}))

@@ -83,8 +83,8 @@ def test_run_results_trace_export_and_language(browser: Any, server: str, shots:
 
 def test_batch_publicity_export_approval_whatif_and_queue(browser: Any, server: str, shots: Path) -> None:  # noqa: F811
     """Researcher: run, trace, batch (no review button: 四眼); admin: review; researcher: 公示, export
-    the 公示 list (masked USCC); leader: close the 公示期 early and approve; what-if: a slider changes
-    the cost; the 待核实 queue."""
+    the 公示 list (masked USCC); admin: close the 公示期 early; leader: approve (not whoever closed it
+    early: 四眼); what-if: a slider changes the cost; the 待核实 queue."""
     import re
 
     import openpyxl
@@ -142,13 +142,23 @@ def test_batch_publicity_export_approval_whatif_and_queue(browser: Any, server: 
     finally:
         s.close()
 
+    reviewer = Session(browser, server)
+    try:  # the admin closes the 公示期 early; having closed it, the admin is not offered approval
+        reviewer.login("admin")
+        reviewer.page.goto(batch_url)
+        reviewer.page.wait_for_load_state("networkidle")
+        reviewer.page.fill("#close-form input[name=reason]", "领导小组会议决定提前结束公示")
+        reviewer.page.click("#close-submit")
+        reviewer.page.wait_for_load_state("networkidle")
+        assert reviewer.page.locator("#approve-submit").count() == 0
+        assert not reviewer.errors, reviewer.errors
+    finally:
+        reviewer.close()
+
     leader = Session(browser, server)
     try:
         leader.login("leader")
         leader.page.goto(batch_url)
-        leader.page.wait_for_load_state("networkidle")
-        leader.page.fill("#close-form input[name=reason]", "领导小组会议决定提前结束公示")
-        leader.page.click("#close-submit")
         leader.page.wait_for_load_state("networkidle")
         leader.page.click("#approve-submit")
         leader.page.wait_for_load_state("networkidle")

@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from tests.web._undetermined import with_undetermined
 from tests.web.conftest import USERS, Demo, api_error, api_ok, logged_in, private_app, run_now
 from zonebrain.appstore import Role
+from zonebrain.core.clock import beijing_today
 from zonebrain.web._queries import policy as q
 from zonebrain.web._tables import Col, cell_text, header
 
@@ -53,7 +54,7 @@ def flow(users: dict[str, TestClient]) -> dict[str, Any]:
     b = api_ok(post["researcher"]("/api/v1/policy/batches", json={"run_id": run_id}), 201)["batch"]
     bid = b["id"]
     b = api_ok(post["admin"](f"/api/v1/policy/batches/{bid}/review", json={"expected_version": b["version"]}))
-    today = dt.date.today()
+    today = beijing_today()
     body = {"start": today.isoformat(), "end": (today + dt.timedelta(6)).isoformat()}
     b = api_ok(
         post["researcher"](
@@ -62,8 +63,8 @@ def flow(users: dict[str, TestClient]) -> dict[str, Any]:
         )
     )
     seen = {"open": users["parkofficer"].get(f"/policy/batches/{bid}").text}
-    b = api_ok(
-        post["leader"](
+    b = api_ok(  # closed early by leader2, approved by the leader (not whoever closed it)
+        post["leader2"](
             f"/api/v1/policy/batches/{bid}/close-publicity",
             json={"expected_version": b["batch"]["version"], "reason": "会议决定"},
         )

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -20,16 +18,16 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from zonebrain import disbursement, policy
-from zonebrain.appstore import AppStore, ConcurrentUpdate, User, default_app_db_url, open_app_store
-from zonebrain.cli import _common, policy_analysis, policy_check_cmd
+from zonebrain.cli import _common, policy_analysis, policy_check_cmd, policy_ledger_cmd
+from zonebrain.cli._payout_flow import AppDbOpt, UserOpt, VersionOpt, _flow, _park_names, _user
 from zonebrain.core.clock import beijing_text, beijing_today
 from zonebrain.core.errors import InputError, out_suffix
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import batch_status
-from zonebrain.disbursement._exports import VERIFY_LABELS, list_order, write_ledger
+from zonebrain.disbursement._exports import list_order
+from zonebrain.disbursement._guards import min_publicity_days
 from zonebrain.disbursement._model import BATCH_LABELS, ITEM_LABELS, RESOLUTIONS
 from zonebrain.disbursement._service import check_policies
-from zonebrain.disbursement._verify import parse_status
 from zonebrain.policy._explain import STATUS_ZH, in_library_order
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import zone_notes
@@ -286,15 +284,6 @@ def lint_cmd(folder: DirOpt = None) -> None:
 policy_check_cmd.register(app)  # check: the enterprise self-check (cli/policy_check_cmd.py)
 
 
-def _park_names() -> dict[str, str]:
-    """Park id → the short name the web shows (梧桐, not 梧桐街道), for the exports; none when the
-    warehouse has no parks (QA: the CLI's notify list said 梧桐街道 where the web's said 梧桐)."""
-    from zonebrain.web._queries.policy_analysis import warehouse_park_names
-
-    with _common.warehouse(read_only=True) as wh:
-        return warehouse_park_names(wh)
-
-
 # ---------------------------------------------------------------- 兑现 workflow (zonebrain.disbursement)
 
 batch_app = typer.Typer(
@@ -309,33 +298,6 @@ verify_app = typer.Typer(
 )
 app.add_typer(batch_app, name="batch")
 app.add_typer(verify_app, name="verify")
-
-UserOpt = Annotated[
-    str,
-    typer.Option("--user", "--as", help="操作人用户名 (写入审计日志)。 Acting username (for the audit log)."),
-]
-VersionOpt = Annotated[
-    int, typer.Option("--version", help="你看到的批次版本号。 The batch version you read (stale → refused).")
-]
-AppDbOpt = policy_analysis.AppDbOpt
-
-
-@contextmanager
-def _flow(app_db: str | None) -> Iterator[tuple[disbursement.Disbursement, AppStore]]:
-    """The service over the app store; the workflow's refusals become messages with exit code 1."""
-    try:
-        with open_app_store(default_app_db_url(_common.state.data_dir, app_db), create=False) as store:
-            yield disbursement.Disbursement(store), store
-    except (InputError, disbursement.NotAllowed, disbursement.NotFound, ConcurrentUpdate) as exc:
-        _common.err_console.print(f"[red]错误 / error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(code=1) from None
-
-
-def _user(store: AppStore, username: str) -> User:
-    user = store.users.get(username)
-    if user is None or not user.active:
-        raise InputError(f"没有在用的用户 '{username}' (no active user); 查看 / see: zonebrain users list")
-    return user
 
 
 def _print_batch(b: disbursement.Batch) -> None:
@@ -360,6 +322,16 @@ def _print_batch(b: disbursement.Batch) -> None:
         )
 
 
+AckOpt = Annotated[
+    bool,
+    typer.Option(
+        "--acknowledge-data-changes",
+        help="确认已知悉运行之后导入的数据 (写入审计日志; 否则拒绝并列出这些导入)。"
+        " Acknowledge data imported since the batch's run (audited; refused otherwise, naming them).",
+    ),
+]
+
+
 @batch_app.command("create")
 def batch_create(
     user: UserOpt,
@@ -370,6 +342,14 @@ def batch_create(
         list[str] | None, typer.Option("--policy", help="只含这些政策 (可重复)。 Only these policies.")
     ] = None,
     title: Annotated[str, typer.Option("--title", help="批次名称。 Batch title.")] = "",
+    older_run_reason: Annotated[
+        str,
+        typer.Option(
+            "--older-run-reason",
+            help="同一年度已有更新的运行时, 仍用此运行的原因 (写入审计日志)。"
+            " Why this run is paid although a newer run of its period exists (audited).",
+        ),
+    ] = "",
     folder: DirOpt = None,
     app_db: AppDbOpt = None,
 ) -> None:
@@ -380,7 +360,9 @@ def batch_create(
         run = disbursement.load_run(wh, run_id, policy.load_library(folder))
         check_policies(run, policies)  # a --policy the run did not evaluate: bad input, exit 2
     with _flow(app_db) as (d, store):
-        b = d.create_batch(_user(store, user), run, policies=policies, title=title)
+        b = d.create_batch(
+            _user(store, user), run, policies=policies, title=title, older_run_reason=older_run_reason
+        )
         queued = len(d.verification.list(batch_id=b.id))
     _print_batch(b)
     _common.console.print(f"待核实 queued for verification: {queued}", highlight=False)
@@ -464,7 +446,11 @@ def batch_publicize(
     days: Annotated[
         int | None,
         typer.Option(
-            "--days", min=1, max=365, help="公示天数 (默认 7; 与 --end 二选一)。 Days (default 7; or --end)."
+            "--days",
+            min=1,
+            max=365,
+            help="公示天数 (默认 7, 不少于最短公示期 $ZONEBRAIN_PUBLICITY_MIN_DAYS; 与 --end 二选一)。"
+            " Days (default 7, at least the minimum; or --end).",
         ),
     ] = None,
     app_db: AppDbOpt = None,
@@ -476,7 +462,8 @@ def batch_publicize(
                 f"--end {end} 与 --days {days} 只能给一个 (give either the last day or the number of days)"
             )
         first = beijing_today() if start is None else _common.parse_day(start)
-        last = first + dt.timedelta(days=(days or 7) - 1) if end is None else _common.parse_day(end)
+        default = max(7, min_publicity_days())  # a zone's minimum above a week: its minimum
+        last = first + dt.timedelta(days=(days or default) - 1) if end is None else _common.parse_day(end)
         if last < first:
             raise InputError(f"公示截止日 {last} 早于开始日 {first} (--end is before --start)")
     with _flow(app_db) as (d, store):
@@ -545,24 +532,31 @@ def batch_approve(
     user: UserOpt,
     version: VersionOpt,
     note: Annotated[str, typer.Option("--note", help="审批意见。 Approval note.")] = "",
+    acknowledge: AckOpt = False,
     app_db: AppDbOpt = None,
 ) -> None:
-    """审批 (管理员或领导, 且非制单人、审核人; 公示期满后)。
-    Approve (an admin or leader other than the creator and reviewer; after the public notice period)."""
+    """审批 (管理员或领导, 且非制单人、审核人、提前结束公示的人; 公示期满后)。
+    Approve (an admin or leader other than the creator, the reviewer and whoever closed the public
+    notice early; after the public notice period)."""
     with _flow(app_db) as (d, store):
-        _print_batch(d.approve(_user(store, user), batch_id, expected_version=version, note=note))
+        b = d.approve(
+            _user(store, user), batch_id, expected_version=version, note=note,
+            acknowledge_data_changes=acknowledge,
+        )  # fmt: skip
+        _print_batch(b)
 
 
 @batch_app.command("pay")
 def batch_pay(
     batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
     user: UserOpt,
+    acknowledge: AckOpt = False,
     app_db: AppDbOpt = None,
 ) -> None:
     """登记支付, 写入支付台账 (登记人不能是审批人; 重复执行不会重复支付)。
     Record the payment in the ledger (not by its approver; idempotent)."""
     with _flow(app_db) as (d, store):
-        r = d.pay(_user(store, user), batch_id)
+        r = d.pay(_user(store, user), batch_id, acknowledge_data_changes=acknowledge)
     before = f"本批次此前已兑现 paid by this batch before: {len(r.paid_before)} 项; " if r.paid_before else ""
     _common.console.print(
         f"本次支付 paid now: {len(r.paid)} 项, {display_fen(r.paid_fen, '元')} 元; {before}"
@@ -647,151 +641,7 @@ def notify_cmd(
     _common.console.print(f"已导出通知名单 (exported) → {path}", highlight=False)
 
 
-ledger_app = typer.Typer(
-    help="支付台账 (幂等键: 企业 × 政策 × 条款 × 年度/once); 冲正。 The payment ledger; reversals.",
-    invoke_without_command=True,
-    no_args_is_help=False,
-)
-app.add_typer(ledger_app, name="ledger")
-
-
-@ledger_app.callback()
-def ledger_cmd(
-    ctx: typer.Context,
-    uscc: Annotated[str | None, typer.Option("--uscc", help="只看一家企业。 One enterprise.")] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="另存为 .xlsx (完整, 不截断)。 Write the ledger to Excel.")
-    ] = None,
-    app_db: AppDbOpt = None,
-) -> None:
-    """支付台账 (幂等键: 企业 × 政策 × 条款 × 年度/once); 已冲正的记录标出, 不计入合计。
-    The payment ledger; reversed entries are flagged and left out of the total."""
-    ctx.obj = app_db
-    if ctx.invoked_subcommand is not None:
-        return
-    if out is not None:
-        with _common.input_errors():
-            out_suffix(out, ".xlsx")
-    with _flow(app_db) as (d, _store):
-        rows = d.ledger.entries(uscc=uscc)
-        named = d.ledger.search(uscc=uscc).rows if out is not None else []  # with names, as the web's
-    if out is not None:
-        written, n = write_ledger(named, out, parks=_park_names())
-        _common.console.print(f"已写出 / written: {written} ({n} 笔 entries)", highlight=False)
-    # a narrow terminal (or a pipe: 80 columns) folds the text; the USCC and amounts keep every digit
-    t = Table()
-    t.add_column("#", no_wrap=True)
-    t.add_column("统一社会信用代码", no_wrap=True)
-    t.add_column("政策/条款", overflow="fold", min_width=12)
-    t.add_column("年度\nperiod", no_wrap=True)
-    t.add_column("金额(元)", justify="right", no_wrap=True)
-    t.add_column("批次\nbatch", no_wrap=True)
-    for head in ("支付 paid (北京时间)", "经办 by", "状态 status"):
-        t.add_column(head, overflow="fold")
-    for e in rows:
-        state = (
-            f"已冲正 reversed {beijing_text(e.reversed_at)} ({e.reversed_by}: {e.reversal_reason})"
-            if e.reversed
-            else "有效 live"
-        )
-        t.add_row(
-            str(e.id), e.uscc, f"{e.policy_id}/{e.clause_id}", _period_text(e.period), display_fen(e.amount_fen, "元"),
-            str(e.batch_id), beijing_text(e.paid_at), e.paid_by, state,
-        )  # fmt: skip
-    _common.console.print(t)
-    live = [e for e in rows if not e.reversed]
-    summary = f"{len(live)} 笔 entries, {display_fen(sum(e.amount_fen for e in live), '元')} 元"
-    if len(live) < len(rows):
-        summary += f"; 另有已冲正 {len(rows) - len(live)} 笔, 不计入 (reversed, not counted)"
-    _common.console.print(summary, highlight=False)
-
-
-def _period_text(period: str) -> str:
-    """A ledger key's period as people read it: ``2024``, or ``一次性 once`` (a one-time award)."""
-    return "一次性 once" if period == "once" else period
-
-
-@ledger_app.command("reverse")
-def ledger_reverse(
-    ctx: typer.Context,
-    entry_id: Annotated[int, typer.Argument(help="台账记录编号 (见 policy ledger 的 #)。 Ledger entry id.")],
-    user: UserOpt,
-    reason: Annotated[
-        str,
-        typer.Option(
-            "--reason", help="冲正原因, 如 银行退回、误付 (必填)。 Why: returned by the bank, paid in error."
-        ),
-    ] = "",  # checked by the service, so a missing reason gets its message (what to write)
-    app_db: AppDbOpt = None,
-) -> None:
-    """冲正一笔支付 (管理员或领导, 且非登记该笔支付的人; 须说明原因)。记录保留并标为已冲正, 该奖励可由新批次再付一次。
-    Reverse a payment (an admin or leader other than the payer; reason required). The entry is kept,
-    flagged; a new batch may pay the award again, once."""
-    with _flow(app_db or ctx.obj) as (d, store):
-        e = d.reverse(_user(store, user), entry_id, reason=reason)
-    _common.console.print(
-        f"已冲正 reversed: 台账记录 entry #{e.id} {e.uscc} {e.policy_id}/{e.clause_id} ({e.period}) "
-        f"{display_fen(e.amount_fen, '元')} 元, 批次 batch #{e.batch_id}; 原因 reason: {e.reversal_reason}\n"
-        "再次兑现: 重新测算后建立新批次 / to pay it again: zonebrain policy run, then policy batch create",
-        highlight=False,
-        markup=False,
-    )
-
-
-@verify_app.command("list")
-def verify_list(
-    status: Annotated[str | None, typer.Option("--status", help="open|requested|answered|closed")] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="导出 .xlsx (需 --user)。 Export to Excel (needs --user).")
-    ] = None,
-    user: Annotated[str | None, typer.Option("--user", "--as", help="操作人 (导出时)。 Acting user.")] = None,
-    app_db: AppDbOpt = None,
-) -> None:
-    """待核实队列: 每家企业需补充的材料。 The verification queue: what each enterprise should provide."""
-    with _common.input_errors():  # an unknown status, file type or a missing --user: bad input (exit 2)
-        wanted = None if status is None else parse_status(status)
-        if out is not None:
-            out_suffix(out, ".xlsx")
-            if user is None:
-                raise InputError("导出须给出操作人 --user (exporting needs --user for the audit log)")
-    with _flow(app_db) as (d, store):
-        if out is not None and user is not None:
-            path = d.export_verification(_user(store, user), out, status=wanted, parks=_park_names())
-            _common.console.print(f"已导出待核实清单 (exported) → {path}", highlight=False)
-            return
-        requests = d.verification.list(status=wanted)
-    for r in requests:
-        _common.console.print(
-            f"#{r.id} {r.enterprise_name} {r.uscc} {r.policy_id}/{r.clause_id} ({r.clause_ref}) "
-            f"{VERIFY_LABELS[r.status.value]} {r.status.value} (version {r.version})",
-            highlight=False,
-            markup=False,
-        )
-        for line in r.ask.splitlines():
-            _common.console.print(f"    需提供 / ask: {line}", highlight=False, markup=False)
-    _common.console.print(f"{len(requests)} 项待核实 requests")
-
-
-@verify_app.command("update")
-def verify_update(
-    request_id: Annotated[int, typer.Argument(help="待核实事项编号。 Request id.")],
-    user: UserOpt,
-    status: Annotated[str, typer.Option("--status", help="requested|answered|closed")],
-    version: Annotated[int, typer.Option("--version", help="你看到的版本号。 The version you read.")],
-    note: Annotated[str, typer.Option("--note", help="备注。 Note.")] = "",
-    app_db: AppDbOpt = None,
-) -> None:
-    """推进待核实事项 (已通知 → 已提交 → 已办结)。 Move a verification request forward."""
-    with _common.input_errors():
-        target = parse_status(status)  # an unknown status is bad input (exit 2); a step back, a refusal
-    with _flow(app_db) as (d, store):
-        r = d.verification.update(
-            _user(store, user), request_id, status=target, expected_version=version, note=note
-        )
-    _common.console.print(
-        f"待核实 #{r.id}: {VERIFY_LABELS[r.status.value]} {r.status.value} (version {r.version})",
-        highlight=False,
-    )
+policy_ledger_cmd.register(app, verify_app)  # ledger [reverse], verify list|update
 
 
 policy_analysis.register(app)  # whatif, coverage (cli/policy_analysis.py)

@@ -57,6 +57,14 @@ SETTINGS: Final = (
         "where the 公示 (publicity) lists tell people to raise an objection (office, phone, address); "
         "empty means the zone file's full zone name + 管理委员会政策兑现工作专班",
     ),
+    Setting(
+        "publicity_min_days",
+        "ZONEBRAIN_PUBLICITY_MIN_DAYS",
+        "5",
+        "兑现名单最短公示天数 (自然日, 含首尾两天); 园区可按本地规定调整, 通常为 5–7 个工作日",
+        "the shortest 公示 (public notice) of a payout list, in calendar days, both ends included; "
+        "a zone sets its own rule (usually 5–7 working days)",
+    ),
     Setting("host", "ZONEBRAIN_HOST", "127.0.0.1", "网页服务监听地址", "address the web app listens on"),
     Setting("port", "ZONEBRAIN_PORT", "8765", "网页服务端口", "port the web app listens on"),
 )

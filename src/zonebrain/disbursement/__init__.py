@@ -10,7 +10,7 @@ each step in the app store's audit log in the same transaction as the change::
     run = load_run(wh, run_id)                       # a recorded run (zonebrain policy run)
     b = d.create_batch(researcher, run)              # draft; 待核实 results join the queue
     b = d.review(colleague, b.id, expected_version=b.version)   # not the creator (四眼)
-    b = d.publicize(researcher, b.id, start=day, end=day + 6, expected_version=b.version)
+    b = d.publicize(researcher, b.id, start=day, end=day + 6, expected_version=b.version)  # ≥ 5 days
     d.export_publicity(researcher, b.id, "公示.docx") # or .xlsx: masked USCC, 政策, 条款, 金额(元)
     o = d.object(officer, item_id, "该企业已迁出", raised_by="匿名", raised_by_role="群众")
     d.resolve(researcher, o.id, upheld=True, note="核实属实")   # upheld → the item is withdrawn
@@ -28,10 +28,15 @@ Rules the service enforces:
   Until it is paid, an admin or the batch's creator may cancel it (作废, with a reason); a
   cancelled batch is final and its awards may go into a new batch.
 * Four eyes (四眼原则): the reviewer is not the batch's creator; the approver is an admin or
-  leader who neither created nor reviewed it; the payer is not its approver (who approves the money
-  does not record its payment; the creator may). Each refusal is audited ``denied``. The approver
+  leader who neither created nor reviewed it nor closed its 公示 early; the payer is not its approver
+  (who approves the money does not record its payment; the creator may); an objection is resolved
+  by neither the batch's creator nor its recorder. Each refusal is audited ``denied``. The approver
   approves only after the 公示期's last day, or after it was closed early with a reason, and once
   every objection is resolved. An upheld objection withdraws its item.
+* The 公示 starts no earlier than the day of the review and lasts at least the
+  ``publicity_min_days`` setting (default 5 days). A batch of a run with a newer run of its period
+  needs a reason; with ``warehouse=``, approval and payment need an acknowledgement of data
+  imported since the run. Both refusals are audited ``refused``.
 * Paying writes the ledger in one transaction. Its key, enterprise × policy × clause × period
   (``period`` = the year, or ``once`` for one-time awards), is UNIQUE in the database. Paying
   again, or paying a batch built from a re-run of the same period, reports those awards as
@@ -54,6 +59,7 @@ and work their own park's 待核实 queue; an enterprise user may object to its 
 """
 
 from zonebrain.disbursement._asks import ask_for
+from zonebrain.disbursement._corrections import APPROVERS, CREATORS, REVERSERS
 from zonebrain.disbursement._exports import notify_tables, publicity_table, verification_tables
 from zonebrain.disbursement._ledger import Ledger, LedgerPage
 from zonebrain.disbursement._model import (
@@ -71,7 +77,7 @@ from zonebrain.disbursement._model import (
     WrongStep,
     mask_uscc,
 )
-from zonebrain.disbursement._service import APPROVERS, CREATORS, REVERSERS, REVIEWERS, Disbursement
+from zonebrain.disbursement._service import REVIEWERS, Disbursement
 from zonebrain.disbursement._source import ONCE, RunRows, load_run
 from zonebrain.disbursement._verify import VerificationQueue
 

@@ -132,6 +132,16 @@ def _publicity_text(batch: Batch, table: pa.Table, contact: str, today: dt.date)
     return [intro, period, objections]
 
 
+def publicity_heading(batch: Batch, zone_name: str | None = None) -> str:
+    """The public list's heading: the batch's title, a space, 公示名单 (QA: the title glued to it read
+    "conc zz-revenue-breakthrough 0公示名单"); with no title, the zone's standard wording,
+    ``<zone>2024年度政策兑现公示名单``."""
+    title = " ".join(batch.title.split())
+    if not title:
+        return f"{(zone_name or '').strip()}{batch.period}年度政策兑现公示名单"
+    return f"{title} 公示名单"
+
+
 def write_publicity(
     batch: Batch,
     items: Sequence[Item],
@@ -149,7 +159,7 @@ def write_publicity(
     path = Path(path)
     suffix = out_suffix(path, ".xlsx", ".docx")
     table = publicity_table(items)
-    title = f"{batch.title}公示名单"
+    title = publicity_heading(batch, zone_name)
     if suffix == ".xlsx":
         notes = pa.table({"说明": [title, *_publicity_text(batch, table, contact, today)]})
         export_excel(
@@ -247,7 +257,7 @@ def write_notify(
     if batch is not None:
         total = sum(summary["amount_fen"].to_pylist())
         notes = [
-            f"{batch.title}通知名单 (兑现批次 #{batch.id}, {batch_label(batch.status.value)})",
+            f"{' '.join(batch.title.split())} 通知名单 (兑现批次 #{batch.id}, {batch_label(batch.status.value)})",
             f"考核年度 {batch.period}; 测算运行 {batch.run_id}",
             f"{summary.num_rows} 家企业, {detail.num_rows} 项奖励, 合计 {display_fen(total, '元')} 元",
         ]

@@ -114,6 +114,17 @@ class WrongStep(InputError):
     """The batch is not at the step this action needs (e.g. approving a batch still in 公示)."""
 
 
+class StepRefused(WrongStep):
+    """A step refused for what it would act on, not who asks (data imported since the run, a newer
+    run of the period), until the officer acknowledges it or gives a reason; audited ``refused``
+    with :attr:`detail`."""
+
+    def __init__(self, message: str, *, detail: dict[str, object]) -> None:
+        super().__init__(message)
+        self.detail = detail
+        """What the audit row records (the reason, the imports or runs in question)."""
+
+
 def mask_uscc(code: str) -> str:
     """A USCC for a public 公示 list: the first 4 and last 2 characters, the rest as ``*``.
 

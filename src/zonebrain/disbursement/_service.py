@@ -1,17 +1,22 @@
 """The 兑现 service: batch → review → 公示 → objections → approval by a second role → payment.
 
-Four eyes (四眼原则): the reviewer is not the batch's creator, the approver neither its creator nor
-its reviewer, and the payer not its approver (who approves the money does not record its payment).
+Four eyes (四眼原则): the reviewer is not the batch's creator, the approver neither its creator, its
+reviewer nor whoever closed its 公示 early, the payer not its approver (who approves the money does
+not record its payment), and an objection's resolver neither the batch's creator nor the objection's
+recorder.
+
+The data behind the amounts: a batch of a run with a newer run of its period needs a reason, and
+approval and payment need an acknowledgement of data imported since the run (both audited).
 
 Every write runs in one app-store transaction with its audit-log row. Each step checks the version
 of the batch the officer read (:class:`~zonebrain.appstore.ConcurrentUpdate` on a stale write);
 objections and resolutions also bump the batch's version, so an approval can never slip past an
 objection recorded at the same moment.
 
-Two corrections, each with a reason and its audit row: :meth:`Disbursement.cancel` (作废) ends a
-batch not yet paid, and :meth:`Disbursement.reverse` (冲正) marks a ledger entry reversed when the
-bank returned the transfer or it was paid in error; the entry stays, and the award may be paid
-again, once, by a new batch.
+Two corrections, each with a reason and its audit row (:mod:`._corrections`): ``cancel`` (作废)
+ends a batch not yet paid, and ``reverse`` (冲正) marks a ledger entry reversed when the bank
+returned the transfer or it was paid in error; the entry stays, and the award may be paid again,
+once, by a new batch.
 """
 
 from __future__ import annotations
@@ -19,12 +24,12 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from zonebrain import policy
 from zonebrain.appstore import ConcurrentUpdate, Role, User, utcnow
@@ -34,10 +39,10 @@ from zonebrain.appstore.disbursement_models import (
     PayoutItemRow,
     PayoutObjectionRow,
 )
-from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.clock import beijing, beijing_text
 from zonebrain.core.errors import InputError
 from zonebrain.disbursement import _convert, _exports, _guards
+from zonebrain.disbursement._corrections import APPROVERS, CREATORS, Corrections
 from zonebrain.disbursement._exports import ParkNames
 from zonebrain.disbursement._ledger import Ledger, existing
 from zonebrain.disbursement._model import (
@@ -48,7 +53,6 @@ from zonebrain.disbursement._model import (
     DutyRefused,
     Item,
     ItemStatus,
-    LedgerEntry,
     NotAllowed,
     NotFound,
     Objection,
@@ -56,14 +60,13 @@ from zonebrain.disbursement._model import (
     WrongStep,
     batch_label,
 )
-from zonebrain.disbursement._source import RunRows
+from zonebrain.disbursement._source import DataImport, RunRows, imports_after
 from zonebrain.disbursement._steps import (
     _acting,
     _already,
     _audit,
     _batch_row,
     _check,
-    _entry_row,
     _four_eyes,
     _in_open_batches,
     _item_row,
@@ -73,32 +76,23 @@ from zonebrain.disbursement._steps import (
     _may_export,
     _refusal_audited,
     _touch,
-    _user_name,
     _withdrawn_before,
 )
 from zonebrain.disbursement._verify import VerificationQueue, select_policies
+from zonebrain.storage import Warehouse
 
 if TYPE_CHECKING:
     from zonebrain.appstore import AppStore
 
-CREATORS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER})
-"""Roles that build a batch from a run and publish its 公示; they, and :data:`APPROVERS`, pay it
-(the payer never the batch's approver)."""
 REVIEWERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.LEADER})
 """Roles that review a batch (never its creator) and resolve objections."""
-APPROVERS = frozenset({Role.ADMIN, Role.LEADER})
-"""Roles that approve (and must be neither the batch's creator nor its reviewer)."""
 RECORDERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.LEADER, Role.PARK_OFFICER})
 """Roles that record an objection on someone's behalf (an enterprise user: on its own items only)."""
-REVERSERS = APPROVERS
-"""Roles that reverse a ledger entry (冲正), and never the one who recorded the payment."""
 ENTERPRISE_RAISER = "企业"
 """Who raised an objection an enterprise user recorded: its firm, as 企业 (set by the service)."""
-CANCELLABLE = frozenset(
-    {BatchStatus.DRAFT, BatchStatus.REVIEWED, BatchStatus.PUBLICIZED, BatchStatus.APPROVED}
-)
-"""Statuses a batch may be cancelled (作废) from: every one before payment."""
 _MAX_PAY_ATTEMPTS = 3
+_TO_CHECK = (BatchStatus.PUBLICIZED.value, BatchStatus.APPROVED.value)
+"""Statuses of a batch whose approval or payment reads the data imported since its run."""
 
 
 def check_policies(run: RunRows, policies: Sequence[str] | None) -> None:
@@ -117,21 +111,57 @@ class _LedgerRace(Exception):
     """Another transaction wrote one of our ledger keys between our check and our insert."""
 
 
-class Disbursement:
+WarehouseOpener = Callable[[], AbstractContextManager[Warehouse]]
+"""Opens the warehouse for reading (the web's ``pool.reader``, the CLI's ``warehouse(read_only=True)``)."""
+
+
+class Disbursement(Corrections):
     """政策兑现 over the app store. Components: :attr:`ledger` and :attr:`verification`.
 
-    ``clock`` returns "now" (naive UTC); tests pass a fixed one to move past a 公示期.
+    ``clock`` returns "now" (naive UTC); tests pass a fixed one to move past a 公示期. ``warehouse``
+    opens the warehouse the runs are in: approval and payment then check for data imported since
+    the batch's run (:meth:`imports_since`); without it (a library caller) they cannot, and do not.
+    ``min_publicity_days`` overrides the ``publicity_min_days`` setting.
     """
 
-    def __init__(self, store: AppStore, *, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        store: AppStore,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        warehouse: WarehouseOpener | None = None,
+        min_publicity_days: int | None = None,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._warehouse = warehouse
+        self._min_days = min_publicity_days
         self.ledger = Ledger(store)
         self.verification = VerificationQueue(store, clock)
+
+    def min_publicity_days(self) -> int:
+        """The shortest 公示 in calendar days (setting ``publicity_min_days``, default 5)."""
+        return _guards.min_publicity_days(self._min_days)
+
+    def imports_since(self, run_id: str) -> tuple[DataImport, ...] | None:
+        """The warehouse imports the run *run_id* did not read (made after it), oldest first;
+        None when the service has no warehouse to ask."""
+        if self._warehouse is None:
+            return None
+        with self._warehouse() as wh:
+            return imports_after(wh, run_id)
 
     def today(self) -> dt.date:
         """Today in Beijing (the 公示期 is counted in local dates)."""
         return beijing(self._clock()).date()
+
+    def _imports_for(self, batch_id: int) -> tuple[DataImport, ...]:
+        """:meth:`imports_since` the run of a batch still to approve or pay (an unknown batch, or
+        one paid or cancelled: none; the step itself then says what is wrong)."""
+        with self._store.session() as s:
+            b = s.get(PayoutBatchRow, batch_id)
+            run_id = b.run_id if b is not None and b.status in _TO_CHECK else None
+        return (self.imports_since(run_id) or ()) if run_id else ()
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -198,13 +228,16 @@ class Disbursement:
         *,
         policies: Sequence[str] | None = None,
         title: str = "",
+        older_run_reason: str = "",
         ip: str = "",
     ) -> Batch:
         """A draft batch of the run's eligible awards (of *policies*, default all); its undetermined
         results join the 待核实 queue. Awards the ledger already holds are listed as ``already_paid``;
         awards an upheld objection withdrew in an earlier batch (not cancelled) stay ``withdrawn``, so a
         new batch never lists again, unnoticed, what a 公示 found wrong. A provisional run (its
-        period not ended on its as-of date) is refused, the refusal audited: the year is not over."""
+        period not ended on its as-of date) is refused, the refusal audited: the year is not over.
+        A run with a newer run of its period (:attr:`RunRows.newer`) is refused (audited ``refused``)
+        unless *older_run_reason* says why the older one is paid; the reason goes in the audit row."""
         if policy.provisional(run.as_of, run.period):
             reason = policy.provisional_text(run.as_of, run.period)
             self._store.audit.record(
@@ -225,6 +258,7 @@ class Disbursement:
         with self._store.session() as s:
             _lock_for_batch(s)  # first: the checks below and the inserts hold against a concurrent create
             _acting(s, actor, CREATORS, "建立兑现批次", "create a batch")
+            older = _guards.older_run(run.run_id, run.newer, older_run_reason)  # who asks, then what
             now = self._clock()
             keys = [_key(r) for r in rows]
             paid = existing(s, keys)
@@ -295,6 +329,7 @@ class Disbursement:
                     int(r["amount_fen"]) for r in rows if _key(r) not in paid and _key(r) not in withdrawn
                 ),
                 "verification_queued": queued,
+                **older,
             }
             s.add(_audit(actor, "disbursement.create", b, detail, ip))
             return _convert.batch(s, b)
@@ -324,7 +359,9 @@ class Disbursement:
         expected_version: int,
         ip: str = "",
     ) -> Batch:
-        """公示: the list goes public from *start* to *end* (both days included); objections may follow."""
+        """公示: the list goes public from *start* to *end* (both days included); objections may follow.
+        The start is not before the day the batch was reviewed (Beijing), and the 公示 lasts at least
+        :meth:`min_publicity_days` days."""
         if end < start:
             raise InputError(f"公示截止日 {end} 早于开始日 {start} (the public notice ends before it starts)")
 
@@ -336,13 +373,8 @@ class Disbursement:
             )
             _check(b, expected_version, BatchStatus.REVIEWED, "公示 (publicize)")
             _guards.publicity_dates(start, end, self.today())
-            created = beijing(b.created_at).date()
-            if end < created:
-                raise InputError(
-                    f"公示截止日 {end} 早于本批次的建立日 {created} (the public notice would end before the "
-                    "batch existed); 请填写从今天起的公示日期, 或填写在政府网站实际发布公示的日期 "
-                    "(use today's dates, or record the dates the list was really published)"
-                )
+            reviewed = beijing(b.reviewed_at or b.created_at).date()
+            _guards.publicity_span(start, end, reviewed, self.min_publicity_days())
             b.status, b.publicized_at, b.publicized_by = BatchStatus.PUBLICIZED.value, self._clock(), actor.id
             b.publicity_start, b.publicity_end = start, end
             detail = {"start": start.isoformat(), "end": end.isoformat()}
@@ -418,13 +450,17 @@ class Disbursement:
             _touch(b, now)  # bumps the batch version: a concurrent approval fails instead of racing
             s.flush()
             out = _convert.objection(s, row)
-            detail = {"item": item.id, "uscc": item.uscc, "objection": row.id, "late": out.late}
+            detail = {
+                "item": item.id, "uscc": item.uscc, "objection": row.id, "late": out.late,
+                "text": row.text, "raised_by": row.raised_by, "raised_by_role": row.raised_by_role,
+            }  # fmt: skip
             s.add(_audit(actor, "disbursement.object", b, detail, ip))
             return out
 
     @_refusal_audited("disbursement.resolve", "objection")
     def resolve(self, actor: User, objection_id: int, *, upheld: bool, note: str, ip: str = "") -> Objection:
-        """Decide an objection: upheld withdraws the item from the batch; dismissed puts it back on the list."""
+        """Decide an objection: upheld withdraws the item from the batch; dismissed puts it back on the list.
+        Four eyes: not by the batch's creator, nor by who recorded the objection (audited ``denied``)."""
         if not note.strip():
             raise InputError("处理异议须写明理由 (a resolution needs its reason)")
         with self._store.session() as s:
@@ -438,6 +474,14 @@ class Disbursement:
                     f"异议 #{row.id} 已处理为{label} ({row.resolution}), 不能再处理 (already resolved)"
                 )
             b = _batch_row(s, row.batch_id)
+            hint = "请由另一位工作人员处理 (another officer resolves it)"
+            _four_eyes(actor, "resolver", {"creator": b.created_by}, hint)
+            if actor.id == row.recorded_by:
+                raise DutyRefused(
+                    f"异议处理人不能是登记该异议的人 (异议 #{row.id}: the resolver must not be the user who "
+                    f"recorded the objection); {hint}",
+                    reason="异议处理人登记了该异议 (the resolver recorded the objection)",
+                )
             _check(b, b.version, BatchStatus.PUBLICIZED, "处理异议 (resolve an objection)")
             item = _item_row(s, row.item_id)
             now = self._clock()
@@ -460,6 +504,7 @@ class Disbursement:
                 "objection": row.id,
                 "item": item.id,
                 "resolution": row.resolution,
+                "note": row.resolution_note,
                 "item_status": item.status,
             }
             s.add(_audit(actor, "disbursement.resolve", b, detail, ip))
@@ -467,13 +512,27 @@ class Disbursement:
 
     @_refusal_audited("disbursement.approve", "batch")
     def approve(
-        self, actor: User, batch_id: int, *, expected_version: int, note: str = "", ip: str = ""
+        self,
+        actor: User,
+        batch_id: int,
+        *,
+        expected_version: int,
+        note: str = "",
+        acknowledge_data_changes: bool = False,
+        ip: str = "",
     ) -> Batch:
-        """审批 by a second role (admin or leader) who neither built nor reviewed the batch, once the
-        公示期 is over (or closed) and every objection is resolved."""
+        """审批 by a second role (admin or leader) who neither built, reviewed nor closed the 公示 of
+        the batch early, once the 公示期 is over (or closed) and every objection is resolved. Data
+        imported since the batch's run must be acknowledged (*acknowledge_data_changes*), or the
+        approval is refused saying what changed (audited ``refused``); the audit row lists them."""
+        imports = self._imports_for(batch_id)
         with self._store.session() as s:
             b = _batch_row(s, batch_id)
-            taken = {"creator": b.created_by, "reviewer": b.reviewed_by}
+            taken = {
+                "creator": b.created_by,
+                "reviewer": b.reviewed_by,
+                "publicity closer": b.publicity_closed_by,
+            }
             _four_eyes(actor, "approver", taken, "请由另一位领导或管理员审批")  # before the role, as ever
             _acting(s, actor, APPROVERS, "审批兑现批次", "approve a batch")
             _already(s, b, BatchStatus.APPROVED, b.approved_by, b.approved_at, "审批", "approved", actor)
@@ -493,6 +552,7 @@ class Disbursement:
                 raise WrongStep(
                     f"还有 {open_items} 条异议未处理 (unresolved objections); 请先处理异议 / resolve them first"
                 )
+            changes = _guards.data_changed("审批", "approve", b.run_id, imports, acknowledge_data_changes)
             now = self._clock()
             items = _items(s, b.id, ItemStatus.LISTED)
             for it in items:
@@ -502,29 +562,36 @@ class Disbursement:
                 "note": note.strip(),
                 "approved_items": len(items),
                 "total_fen": sum(i.amount_fen for i in items),
+                **changes,
             }
             return self._done(s, actor, b, "disbursement.approve", detail, ip)
 
     @_refusal_audited("disbursement.pay", "batch")
-    def pay(self, actor: User, batch_id: int, *, ip: str = "") -> PayResult:
+    def pay(
+        self, actor: User, batch_id: int, *, acknowledge_data_changes: bool = False, ip: str = ""
+    ) -> PayResult:
         """支付: write the approved items to the ledger in one transaction and mark them paid; recorded
         by anyone of :data:`CREATORS` or :data:`APPROVERS` but the batch's approver (the creator, say).
 
         Idempotent: paying a paid batch again writes nothing and reports what this batch paid as
         ``paid_before``; an award the ledger already held from another batch (of a re-run, say) is
         reported as ``already_paid`` and never written twice; the ledger's UNIQUE key is
-        the last line of defence against two payments racing.
+        the last line of defence against two payments racing. Data imported since the batch's run
+        must be acknowledged, as for :meth:`approve`.
         """
+        imports = self._imports_for(batch_id)
         for _attempt in range(_MAX_PAY_ATTEMPTS):
             try:
-                return self._pay_once(actor, batch_id, ip)
+                return self._pay_once(actor, batch_id, ip, imports, acknowledge_data_changes)
             except _LedgerRace:
                 continue  # the other payment committed; the next attempt sees it as already paid
         raise ConcurrentUpdate(
             "支付台账正被同时写入 (the ledger is being written concurrently); 请稍后重试 / retry shortly"
         )
 
-    def _pay_once(self, actor: User, batch_id: int, ip: str) -> PayResult:
+    def _pay_once(
+        self, actor: User, batch_id: int, ip: str, imports: tuple[DataImport, ...], acknowledged: bool
+    ) -> PayResult:
         with self._store.session() as s:
             _acting(s, actor, CREATORS | APPROVERS, "登记支付", "record the payment")
             b = _batch_row(s, batch_id)
@@ -545,6 +612,7 @@ class Disbursement:
                     tuple(_convert.item(i) for i in mine),
                 )
             _check(b, b.version, BatchStatus.APPROVED, "支付 (pay)")
+            changes = _guards.data_changed("登记支付", "pay", b.run_id, imports, acknowledged)
             now = self._clock()
             items = _items(s, b.id, ItemStatus.APPROVED)
             held = existing(s, [(i.uscc, i.policy_id, i.clause_id, i.period) for i in items])
@@ -572,145 +640,13 @@ class Disbursement:
             s.flush()
             paid_fen = sum(i.amount_fen for i in fresh)
             already = _items(s, b.id, ItemStatus.ALREADY_PAID)  # now, and those flagged when it was built
-            detail = {"paid_now": len(fresh), "already_paid": len(already), "total_fen": paid_fen}
-            s.add(_audit(actor, "disbursement.pay", b, detail, ip))
+            done = {"paid_now": len(fresh), "already_paid": len(already), "total_fen": paid_fen}
+            s.add(_audit(actor, "disbursement.pay", b, {**done, **changes}, ip))
             return PayResult(
                 _convert.batch(s, b),
                 tuple(_convert.item(i) for i in fresh),
                 tuple(_convert.item(i) for i in already),
             )
-
-    # ---- corrections -----------------------------------------------------------------------
-
-    @_refusal_audited("disbursement.cancel", "batch")
-    def cancel(
-        self,
-        actor: User,
-        batch_id: int,
-        *,
-        reason: str,
-        expected_version: int | None = None,
-        ip: str = "",
-    ) -> Batch:
-        """作废: end a batch that is not paid, with a reason. Its awards may then go into a new batch.
-
-        By an admin, or by the user who created the batch (while their role may still build
-        batches). A paid batch is never cancelled: reverse its ledger entries instead. A refusal
-        because the actor is neither is audited with outcome ``denied``. *expected_version*, when
-        given, is checked like every other step's. The 待核实 requests the batch made and no one
-        has worked on yet are cancelled with it (:meth:`VerificationQueue.release_batch`)."""
-        reason = reason.strip()
-        if not reason:
-            raise InputError(
-                "作废批次须说明原因: 请填写原因, 如 '测算参数有误, 重新测算' (cancelling a batch needs a reason)"
-            )
-        with self._store.session() as s:
-            b = _batch_row(s, batch_id)
-            who = (
-                "系统管理员或创建本批次的政策研究员",
-                "an administrator or the policy researcher who created it",
-            )
-            row = _acting(s, actor, CREATORS, "作废兑现批次", "cancel a batch", who=who)
-            if b.status == BatchStatus.PAID.value:  # no one may: say so before asking who one is
-                raise WrongStep(
-                    f"兑现批次 #{b.id} 已兑现, 不能作废 (a paid batch cannot be cancelled); "
-                    "支付有误请冲正相应的支付台账记录 (reverse its ledger entries instead)"
-                )
-            if Role(row.role) is not Role.ADMIN and actor.id != b.created_by:
-                raise DutyRefused(
-                    "只有管理员或本批次的制单人可以作废批次 "
-                    "(only an admin or the user who created the batch may cancel it); 请联系制单人或管理员",
-                    reason="既非管理员也非本批次的制单人 (neither an admin nor the batch's creator)",
-                )
-            if expected_version is not None:
-                _check(b, expected_version, BatchStatus(b.status), "作废 (cancel)")
-            before = BatchStatus(b.status)
-            if before not in CANCELLABLE:
-                when = beijing_text(b.cancelled_at)
-                raise WrongStep(f"兑现批次 #{b.id} 已于 {when} 作废 (already cancelled): {b.cancel_reason}")
-            counts = {
-                str(status): int(n)
-                for status, n in s.execute(
-                    select(PayoutItemRow.status, func.count())
-                    .where(PayoutItemRow.batch_id == b.id)
-                    .group_by(PayoutItemRow.status)
-                )
-            }  # read before the change: a query autoflushes, which would bump the version twice
-            released = self.verification.release_batch(s, b, actor)  # its untouched 待核实 requests
-            now = self._clock()
-            b.status, b.cancelled_by, b.cancelled_at = BatchStatus.CANCELLED.value, actor.id, now
-            b.cancel_reason = reason
-            detail = {
-                "reason": reason,
-                "status_before": before.value,
-                "items": counts,
-                "verification": released,
-            }
-            return self._done(s, actor, b, "disbursement.cancel", detail, ip)
-
-    @_refusal_audited("disbursement.reverse", "ledger")
-    def reverse(self, actor: User, entry_id: int, *, reason: str, ip: str = "") -> LedgerEntry:
-        """冲正: mark a paid ledger entry reversed (the bank returned the transfer, or it was paid in error).
-
-        By an admin or leader who did not record the payment (a second role, as for approval; the
-        payer's attempt is audited ``denied``). The entry is kept, flagged with who, when and why;
-        it no longer counts as paid (:meth:`Ledger.paid`, totals) nor holds its key, so the award
-        can be paid again, once, by a new batch. Its item in the paying batch becomes
-        ``reversed``. Reversing an entry twice is refused."""
-        reason = reason.strip()
-        if not reason:
-            raise InputError(
-                "冲正须说明原因: 请填写原因, 如 '银行退回: 账户已注销' (a reversal needs a reason)"
-            )
-        with self._store.session() as s:
-            first = _entry_row(s, entry_id)
-            _acting(s, actor, REVERSERS, "冲正台账记录", "reverse a ledger entry")
-            if first.reversed_at is not None:
-                raise WrongStep(
-                    f"台账记录 #{entry_id} 已于 {beijing_text(first.reversed_at)} 由 "
-                    f"{_user_name(s, first.reversed_by)} 冲正, 不能重复冲正 (ledger entry #{entry_id} is "
-                    f"already reversed): {first.reversal_reason}"
-                )
-            if actor.id == first.paid_by:
-                raise DutyRefused(
-                    f"冲正人不能是登记该笔支付的人 (台账记录 #{entry_id}: the reverser must not be the user "
-                    "who recorded the payment); 请由另一位领导或管理员冲正",
-                    reason="冲正人登记了该笔支付 (the reverser recorded the payment)",
-                )
-        with self._store.session() as s:
-            _acting(s, actor, REVERSERS, "冲正台账记录", "reverse a ledger entry")
-            now = self._clock()
-            marked = s.execute(  # only while not reversed: of two racing reversals one wins
-                update(PaymentLedgerRow)
-                .where(PaymentLedgerRow.id == entry_id, PaymentLedgerRow.reversed_at.is_(None))
-                .values(reversed_at=now, reversed_by=actor.id, reversal_reason=reason)
-                .returning(PaymentLedgerRow.id)
-                .execution_options(synchronize_session=False)
-            ).scalar_one_or_none()
-            if marked is None:
-                raise WrongStep(
-                    f"台账记录 #{entry_id} 刚被他人冲正, 不能重复冲正 (ledger entry #{entry_id} was just "
-                    "reversed by someone else); 请刷新查看 / reload to see it"
-                )
-            row = _entry_row(s, entry_id)
-            item = s.get(PayoutItemRow, row.item_id)
-            if item is not None and item.ledger_id == row.id and item.status == ItemStatus.PAID.value:
-                item.status, item.updated_at = ItemStatus.REVERSED.value, now
-            detail = {
-                "batch": row.batch_id, "item": row.item_id, "uscc": row.uscc, "policy_id": row.policy_id,
-                "clause_id": row.clause_id, "period": row.period, "amount_fen": row.amount_fen,
-                "paid_by": _user_name(s, row.paid_by), "reason": reason,
-            }  # fmt: skip
-            s.add(
-                audit_row(
-                    "disbursement.reverse", user_id=actor.id, username=actor.username,
-                    role=actor.role.value, target=f"ledger:{row.id}", detail=detail, ip=ip, outcome="ok",
-                )
-            )  # fmt: skip
-        found = self.ledger.entry(entry_id)
-        if found is None:  # only if it were deleted since, which nothing does
-            raise NotFound(f"没有台账记录 #{entry_id} (no such ledger entry)")
-        return found
 
     # ---- files -----------------------------------------------------------------------------
 
@@ -784,14 +720,3 @@ class Disbursement:
         target = f"batch:{batch_id}" if batch_id is not None else "verification"
         detail = {"kind": kind, "file": path.name, "rows": rows}
         self._store.audit.record("disbursement.export", user=actor, target=target, ip=ip, detail=detail)
-
-    # ---- helpers ---------------------------------------------------------------------------
-
-    def _done(
-        self, s: Session, actor: User, b: PayoutBatchRow, action: str, detail: dict[str, Any], ip: str
-    ) -> Batch:
-        before = b.version
-        _touch(b, self._clock())
-        s.flush()  # the version check happens here: UPDATE … WHERE version = :read
-        s.add(_audit(actor, action, b, {"status": b.status, "version_before": before, **detail}, ip))
-        return _convert.batch(s, b)

@@ -6,15 +6,18 @@ the run's as-of date, rule and parameter hashes and data batches (``policy_runs`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
 
+import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from zonebrain import policy
 from zonebrain.core.errors import InputError
+from zonebrain.policy._notes import run_period
 from zonebrain.storage import Warehouse
 
 ONCE = "once"
@@ -50,6 +53,9 @@ class RunRows:
     """Columns of :data:`ROW_SCHEMA`, ordered by policy, clause, uscc."""
     policies: tuple[str, ...] = ()
     """Every policy the run evaluated, sorted (also those without an eligible or undetermined result)."""
+    newer: tuple[NewerRun, ...] = ()
+    """Runs of the same period recorded after this one, newest first (:func:`newer_runs`): a batch
+    built from this run then needs a reason."""
 
     def eligible(self) -> pa.Table:
         return self.rows.filter(pc.equal(self.rows["status"], "eligible"))
@@ -131,7 +137,98 @@ def load_run(wh: Warehouse, run_id: str | None = None, lib: policy.Library | Non
     )
     order = [("policy_id", "ascending"), ("clause_id", "ascending"), ("uscc", "ascending")]
     evaluated = tuple(sorted(_unique(results["policy_id"])))
-    return RunRows(run_id, as_of, period, table.sort_by(order), evaluated)
+    found = RunRows(run_id, as_of, period, table.sort_by(order), evaluated)
+    return dataclasses.replace(found, newer=newer_runs(wh, found))
+
+
+@dataclass(frozen=True)
+class DataImport:
+    """One warehouse import (``import_batches``) made after a run: its amounts may be stale."""
+
+    batch_id: str
+    kind: str
+    file_name: str
+    finished_at: dt.datetime | None
+    """Naive UTC, as the warehouse stores it."""
+    rows: int
+    """Rows loaded."""
+
+    def as_dict(self) -> dict[str, object]:
+        """For the audit log and the API."""
+        at = self.finished_at.isoformat() if self.finished_at else None
+        return {
+            "batch_id": self.batch_id,
+            "kind": self.kind,
+            "file": self.file_name,
+            "at": at,
+            "rows": self.rows,
+        }
+
+
+POLICY_KINDS = frozenset({"enterprises", "finance", "events", "tags"})
+"""The imports whose tables a run reads (enterprises, enterprise_years, events, enterprise_tags):
+a monthly figure, a reference registry or a KPI file changes no award."""
+
+
+def imports_after(wh: Warehouse, run_id: str) -> tuple[DataImport, ...]:
+    """The imports the run *run_id* did not read: ``import_batches`` rows of the kinds a run reads
+    (:data:`POLICY_KINDS`) whose batch id is not in the run's ``policy_runs.batch_ids``, oldest
+    first (none for an unknown run)."""
+    runs = wh.table("policy_runs")
+    meta = wh.to_arrow(runs.filter(runs.run_id == run_id).select("batch_ids"))
+    if meta.num_rows == 0:
+        return ()
+    known = {b for b in str(meta["batch_ids"][0].as_py() or "").split(",") if b}
+    cols = ("batch_id", "kind", "file_name", "rows_loaded", "finished_at")
+    found = wh.to_arrow(wh.table("import_batches").select(*cols).order_by(["finished_at", "batch_id"]))
+    return tuple(
+        DataImport(str(r["batch_id"]), str(r["kind"] or ""), str(r["file_name"] or ""), r["finished_at"],
+                   int(r["rows_loaded"] or 0))
+        for r in found.to_pylist()
+        if str(r["batch_id"]) not in known and r["kind"] in POLICY_KINDS
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NewerRun:
+    """A run of the same period recorded after the one a batch is built from."""
+
+    run_id: str
+    as_of: dt.date
+    created_at: dt.datetime
+    differs: int
+    """How many of the older run's eligible awards this run does not find eligible at the same amount."""
+
+
+def newer_runs(wh: Warehouse, run: RunRows) -> tuple[NewerRun, ...]:
+    """Runs assessing *run*'s period recorded after it, newest first, each with how many of *run*'s
+    eligible awards it no longer finds eligible at the same amount (a firm found ineligible since)."""
+    runs = wh.table("policy_runs")
+    this = wh.to_arrow(runs.filter(runs.run_id == run.run_id).select("created_at"))
+    if this.num_rows == 0:
+        return ()
+    later = wh.to_arrow(
+        runs.filter(runs.created_at > this["created_at"][0].as_py())
+        .select("run_id", "as_of", "created_at")
+        .order_by([ibis.desc("created_at"), ibis.desc("run_id")])
+    ).to_pylist()
+    mine = {(r["uscc"], r["policy_id"], r["clause_id"]): r["amount_fen"] for r in run.eligible().to_pylist()}
+    out = []
+    for r in later:
+        if run_period(wh, str(r["run_id"])) != run.period:
+            continue
+        results = policy.load_results(wh, str(r["run_id"]), traces=False)
+        theirs = {
+            (u, p, c): a
+            for u, p, c, s, a in zip(
+                *(results[k].to_pylist() for k in ("uscc", "policy_id", "clause_id", "status", "amount_fen")),
+                strict=True,
+            )
+            if s == "eligible"
+        }
+        differs = sum(1 for k, fen in mine.items() if theirs.get(k) != fen)
+        out.append(NewerRun(str(r["run_id"]), r["as_of"], r["created_at"], differs))
+    return tuple(out)
 
 
 def _unique(col: pa.ChunkedArray) -> list[str]:

@@ -26,6 +26,7 @@ from zonebrain.disbursement._model import (
     NotAllowed,
     NotFound,
     RoleRefused,
+    StepRefused,
     WrongStep,
     batch_label,
 )
@@ -33,7 +34,13 @@ from zonebrain.disbursement._model import (
 if TYPE_CHECKING:
     from zonebrain.appstore import AppStore
 
-_DUTIES = {"creator": "制单人", "reviewer": "审核人", "approver": "审批人", "payer": "支付登记人"}
+_DUTIES = {
+    "creator": "制单人",
+    "reviewer": "审核人",
+    "approver": "审批人",
+    "payer": "支付登记人",
+    "resolver": "异议处理人",
+}
 """Who took which step of a batch, as the messages name them."""
 
 
@@ -58,20 +65,23 @@ def _refusal_audited(
     the four-eyes rule, :class:`DutyRefused`; or what the account may reach, e.g. an enterprise user
     objecting to another firm's item) is written to the audit log (outcome ``denied``, target
     ``kind:subject``, or ``kind`` alone when not *keyed*) after its transaction rolled back, then
-    raised on: every refused attempt leaves a trace."""
+    raised on: every refused attempt leaves a trace. A :class:`StepRefused` (data changed since the
+    run, a newer run) is audited the same way with outcome ``refused`` and its ``detail``."""
 
     def wrap(fn: _Method[_O, _S, _P, _R]) -> _Method[_O, _S, _P, _R]:
         @functools.wraps(fn)
         def step(self: _O, actor: User, subject: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
             try:
                 return fn(self, actor, subject, *args, **kwargs)
-            except NotAllowed as exc:
+            except (NotAllowed, StepRefused) as exc:
                 target = f"{kind}:{getattr(subject, 'run_id', subject)}" if keyed else kind
                 reason = exc.reason if isinstance(exc, DutyRefused) else str(exc)
+                detail = exc.detail if isinstance(exc, StepRefused) else {}
                 ip = kwargs.get("ip", "")
                 self._store.audit.record(
-                    action, user=actor, target=target, outcome="denied",
-                    ip=ip if isinstance(ip, str) else "", detail={"reason": reason},
+                    action, user=actor, target=target,
+                    outcome="refused" if isinstance(exc, StepRefused) else "denied",
+                    ip=ip if isinstance(ip, str) else "", detail={"reason": reason, **detail},
                 )  # fmt: skip
                 raise
 
@@ -187,16 +197,21 @@ def _either(names: Sequence[str], sep: str, last: str) -> str:
 
 
 def _four_eyes(actor: User, step: str, taken: dict[str, int | None], hint: str) -> None:
-    """四眼原则: refuse *actor* the *step* (``reviewer``, ``approver``, ``payer``) when they already
-    took one of the batch's *taken* steps (``creator`` → user id, …); *hint* says who may instead.
+    """四眼原则: refuse *actor* the *step* (``reviewer``, ``approver``, ``payer``, ``resolver``) when
+    they already took one of the batch's *taken* steps (``creator`` → user id, …); *hint* says who
+    may instead.
     Raised inside the step's transaction; the step's ``_refusal_audited`` audits it ``denied``."""
     for duty, user_id in taken.items():
         if user_id == actor.id:
+            zh, en = _WHO[duty] if duty in _WHO else (f"本批次的{_DUTIES[duty]}", f"the batch's {duty}")
             raise DutyRefused(
-                f"{_DUTIES[step]}不能是本批次的{_DUTIES[duty]} "
-                f"(the {step} must not be the batch's {duty}); {hint}",
-                reason=f"{_DUTIES[step]}是本批次的{_DUTIES[duty]} ({step} is the batch's {duty})",
+                f"{_DUTIES[step]}不能是{zh} (the {step} must not be {en}); {hint}",
+                reason=f"{_DUTIES[step]}是{zh} ({step} is {en})",
             )
+
+
+_WHO = {"publicity closer": ("提前结束本批次公示的人", "who closed the batch's publicity early")}
+"""A duty the messages word otherwise than "本批次的 …" / "the batch's …"."""
 
 
 def _batch_row(s: Session, batch_id: int) -> PayoutBatchRow:

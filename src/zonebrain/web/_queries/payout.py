@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from zonebrain import disbursement
 from zonebrain.appstore import Role
-from zonebrain.core.clock import beijing
+from zonebrain.core.clock import beijing, beijing_text
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._convert import LIVE
 from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
@@ -145,8 +145,45 @@ def period_text(period: str, t: Any) -> str:
 
 
 def service(ctx: WebContext) -> disbursement.Disbursement:
-    """The 兑现 service over the app's store (cheap: it holds the store and a clock)."""
-    return disbursement.Disbursement(ctx.store)
+    """The 兑现 service over the app's store and warehouse pool (cheap: it holds them and a clock);
+    approval and payment read the warehouse for data imported since the batch's run."""
+    return disbursement.Disbursement(ctx.store, warehouse=ctx.pool.reader)
+
+
+def denied(ctx: WebContext, p: Principal, action: str, target: str, reason: str, ip: str) -> None:
+    """Audit a refusal decided here, before the service is asked (another park's or firm's item,
+    an export the role may not make), as the service audits its own: outcome ``denied``."""
+    ctx.store.audit.record(
+        action, user=p.user, target=target, outcome="denied", ip=ip, detail={"reason": reason}
+    )
+
+
+def require_export(ctx: WebContext, p: Principal, roles: frozenset[Role], target: str, ip: str) -> None:
+    """:func:`require` for a file download (Excel of a list), the refusal audited as the service's
+    exports are (``disbursement.export``, ``denied``; QA: an enterprise user's refused exports left
+    no trace)."""
+    if p.role in roles:
+        return
+    exc = p.role.refuse(Forbidden, "导出兑现名单", "export these lists")
+    denied(ctx, p, "disbursement.export", target, str(exc), ip)
+    raise exc
+
+
+def data_changes(ctx: WebContext, b: disbursement.Batch) -> list[dict[str, Any]]:
+    """The imports made since *b*'s run (file, kind, Beijing time, rows), for the batch page's
+    warning while the batch is still to be approved or paid; none once paid or cancelled."""
+    s = disbursement.BatchStatus
+    if b.status in (s.PAID, s.CANCELLED):
+        return []
+    return [
+        {
+            "file": i.file_name or i.batch_id,
+            "kind": i.kind,
+            "at": beijing_text(i.finished_at) if i.finished_at else "—",
+            "rows": i.rows,
+        }
+        for i in service(ctx).imports_since(b.run_id) or ()
+    ]
 
 
 def require(p: Principal, roles: frozenset[Role]) -> None:
@@ -326,25 +363,29 @@ def items(
     )
 
 
-def item_in_scope(ctx: WebContext, p: Principal, item_id: int) -> disbursement.Item:
+def item_in_scope(ctx: WebContext, p: Principal, item_id: int, ip: str = "") -> disbursement.Item:
     """One item, 403 when *p* may not see its enterprise, saying so: another park's item (a park
-    officer) or another firm's (an enterprise user), the officer's park by name."""
+    officer) or another firm's (an enterprise user), the officer's park by name. The refusal is
+    audited (``disbursement.object``, ``denied``), as the service's own are."""
     it = service(ctx).item(item_id)
     if p.may_see(it.park_id, it.uscc):
         return it
     if p.uscc_scope is not None:
-        raise p.role.refuse(
+        exc = p.role.refuse(
             Forbidden,
             f"对其他企业的名单项提出异议: 名单项 #{it.id} 不是本企业的",
             f"object to other firms' items: item #{it.id} is not your enterprise's",
         )
-    mine = park_names(ctx, "zh-CN").get(p.park_scope or "", p.park_scope or "")
-    raise p.role.refuse(
-        Forbidden,
-        f"对其他园区的名单项提出异议: 名单项 #{it.id} 不属于您负责的{mine}园区",
-        f"object to other parks' items: item #{it.id} is outside your park {mine}",
-        park_id=p.park_scope,
-    )
+    else:
+        mine = park_names(ctx, "zh-CN").get(p.park_scope or "", p.park_scope or "")
+        exc = p.role.refuse(
+            Forbidden,
+            f"对其他园区的名单项提出异议: 名单项 #{it.id} 不属于您负责的{mine}园区",
+            f"object to other parks' items: item #{it.id} is outside your park {mine}",
+            park_id=p.park_scope,
+        )
+    denied(ctx, p, "disbursement.object", f"item:{it.id}", str(exc), ip)
+    raise exc
 
 
 def on_the_list(ctx: WebContext, p: Principal, t: Any, uscc: str) -> list[dict[str, Any]]:
@@ -428,8 +469,10 @@ def objections(ctx: WebContext, p: Principal, batch_id: int) -> list[dict[str, A
 def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool]:
     """Which action buttons to show *p* for *b* (the service decides; this only avoids dead buttons).
 
-    Four eyes: review is not offered to the batch's creator, approval not to its creator or
-    reviewer, payment not to its approver (the service refuses them, audited ``denied``)."""
+    Four eyes: review is not offered to the batch's creator, approval not to its creator, reviewer
+    or whoever closed its 公示 early, payment not to its approver, resolving objections not to its
+    creator (nor, on the page, an objection to who recorded it); the service refuses them, audited
+    ``denied``."""
     role, status, me = p.role, b.status, p.user.username
     s = disbursement.BatchStatus
     begun, over = b.publicity_begun(today), b.publicity_over(today)
@@ -440,12 +483,12 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
         "close": status is s.PUBLICIZED and not over and not not_started and role in disbursement.APPROVERS,
         "approve": status is s.PUBLICIZED
         and role in disbursement.APPROVERS
-        and me not in (b.created_by, b.reviewed_by),
+        and me not in (b.created_by, b.reviewed_by, b.publicity_closed_by),
         "pay": status is s.APPROVED
         and role in (disbursement.CREATORS | disbursement.APPROVERS)
         and me != b.approved_by,
         "object": status is s.PUBLICIZED and not over and not not_started and role in BATCH_VIEWERS,
-        "resolve": status is s.PUBLICIZED and role in disbursement.REVIEWERS,
+        "resolve": status is s.PUBLICIZED and role in disbursement.REVIEWERS and me != b.created_by,
         "publicity_file": status not in (s.DRAFT, s.CANCELLED)
         and role in (disbursement.CREATORS | disbursement.REVIEWERS),
         "notify_file": status in (s.APPROVED, s.PAID)

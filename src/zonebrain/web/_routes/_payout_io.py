@@ -1,13 +1,16 @@
-"""The payout workflow API's request bodies, and the service's refusals as HTTP errors."""
+"""The payout workflow API's request bodies, the service's refusals as HTTP errors, the files it serves."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 from fastapi import Request
+from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -15,7 +18,7 @@ from zonebrain import disbursement
 from zonebrain.disbursement._exports import VERIFY_LABELS
 from zonebrain.web._errors import Conflict, Forbidden, NotFound
 from zonebrain.web._i18n import DEFAULT_LOCALE, translate
-from zonebrain.web._tables import DataTable, Format, respond
+from zonebrain.web._tables import XLSX, DataTable, Format, attachment, respond
 
 
 def respond_sheet(table: DataTable, fmt: Format, sheet: str, t: Any) -> Any:
@@ -42,11 +45,30 @@ class BatchIn(BaseModel):
     run_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z_.:-]*$")
     title: str = Field(default="", max_length=256)
     policies: list[str] = Field(default_factory=list, max_length=50)
+    older_run_reason: str = Field(
+        default="",
+        max_length=2000,
+        description="同一年度已有更新的运行时, 仍用此运行的原因 (审计) / why this run although a newer one exists",
+    )
 
 
 class VersionIn(BaseModel):
     expected_version: int = Field(ge=1, le=2**31 - 1, description="你读到的批次版本 / the version you read")
     note: str = Field(default="", max_length=2000)
+
+
+ACK_DESCRIPTION = (
+    "确认已知悉运行之后导入的数据 (审计; 否则 409 并列出这些导入) / "
+    "acknowledge data imported since the batch's run (audited; else 409 naming the imports)"
+)
+
+
+class ApproveIn(VersionIn):
+    acknowledge_data_changes: bool = Field(default=False, description=ACK_DESCRIPTION)
+
+
+class PayIn(BaseModel):
+    acknowledge_data_changes: bool = Field(default=False, description=ACK_DESCRIPTION)
 
 
 class PublicizeIn(BaseModel):
@@ -147,3 +169,28 @@ class VerifyIn(BaseModel):
     ]
     expected_version: int = Field(ge=1, le=2**31 - 1)
     note: str = Field(default="", max_length=2000)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+            DOCX: {"schema": {"type": "string", "format": "binary"}},
+        },
+        "description": "the file",
+    }
+}
+
+
+def _file(data: bytes, media: str, name: str) -> Response:
+    return Response(data, media_type=media, headers={"Content-Disposition": attachment(name)})
+
+
+def _export(request: Request, write: Any, name: str) -> bytes:
+    """Run a service export into a temporary folder and return the bytes (the service audits it)."""
+    with tempfile.TemporaryDirectory(prefix="zonebrain-export-") as folder:
+        path = FsPath(folder) / name
+        with domain_errors(request):
+            out: FsPath = write(path)
+        return out.read_bytes()

@@ -15,7 +15,6 @@ action redirects back to the batch (or queue) page.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from functools import partial
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
@@ -37,21 +36,27 @@ from zonebrain.web._render import render
 from zonebrain.web._routes._deps import context, form_day, locale, paged, tr
 from zonebrain.web._routes._payout_io import (
     BATCH_NAMES,
+    DOCX,
+    FILE_RESPONSES,
     ITEM_NAMES,
+    ApproveIn,
     BatchIn,
     CancelIn,
     CloseIn,
     ObjectionIn,
+    PayIn,
     PublicizeIn,
     ResolveIn,
     ReverseIn,
     VerifyIn,
     VersionIn,
+    _export,
+    _file,
     domain_errors,
     one_of,
     respond_sheet,
 )
-from zonebrain.web._tables import XLSX, XLSX_RESPONSE, Format, TableOut, attachment, respond
+from zonebrain.web._tables import XLSX, XLSX_RESPONSE, Format, TableOut, respond
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/policy", tags=["policy workflow"], responses=ERROR_RESPONSES)
@@ -91,32 +96,11 @@ PolicyQuery = Annotated[str | None, Query(max_length=128, description="政策编
 BatchQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 Count = Annotated[int | None, Query(ge=0, le=10_000_000)]
 PAGE_SIZE = 200
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "content": {
-            XLSX: {"schema": {"type": "string", "format": "binary"}},
-            DOCX: {"schema": {"type": "string", "format": "binary"}},
-        },
-        "description": "the file",
-    }
-}
 
 
-def _file(data: bytes, media: str, name: str) -> Response:
-    return Response(data, media_type=media, headers={"Content-Disposition": attachment(name)})
-
-
-def _export(request: Request, write: Any, name: str) -> bytes:
-    """Run a service export into a temporary folder and return the bytes (the service audits it)."""
-    with tempfile.TemporaryDirectory(prefix="zonebrain-export-") as folder:
-        path = FsPath(folder) / name
-        with domain_errors(request):
-            out: FsPath = write(path)
-        return out.read_bytes()
-
-
-def create_batch(request: Request, p: Principal, run_id: str, title: str, policies: list[str]) -> Any:
+def create_batch(
+    request: Request, p: Principal, run_id: str, title: str, policies: list[str], older_run_reason: str = ""
+) -> Any:
     ctx = context(request)
     q.require(p, q.BATCH_VIEWERS)
     pq.run_info(ctx, run_id)  # 404 for an unknown run
@@ -124,8 +108,9 @@ def create_batch(request: Request, p: Principal, run_id: str, title: str, polici
         run = disbursement.load_run(wh, run_id, pq.library())
     with domain_errors(request):
         return q.service(ctx).create_batch(
-            p.user, run, policies=policies or None, title=title, ip=client_ip(request)
-        )
+            p.user, run, policies=policies or None, title=title, older_run_reason=older_run_reason,
+            ip=client_ip(request),
+        )  # fmt: skip
 
 
 # ---- pages ---------------------------------------------------------------------------------
@@ -149,9 +134,13 @@ def batches_page(request: Request, p: User, status: BatchStatus = None) -> Respo
 
 @pages.post("/policy/runs/{run_id}/batch")
 def create_form(
-    request: Request, p: User, run_id: RunId, title: Annotated[str, Form(max_length=256)] = ""
+    request: Request,
+    p: User,
+    run_id: RunId,
+    title: Annotated[str, Form(max_length=256)] = "",
+    older_run_reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    b = create_batch(request, p, run_id, title, [])
+    b = create_batch(request, p, run_id, title, [], older_run_reason)
     return RedirectResponse(f"/policy/batches/{b.id}", status_code=303)
 
 
@@ -174,6 +163,7 @@ def batch_page(
         objections = q.objections(ctx, p, batch_id)
     d = q.service(ctx)
     today = d.today()
+    days = max(7, d.min_publicity_days())  # a week by default, or the zone's longer minimum
     return render(
         request,
         "policy_batch.html",
@@ -182,8 +172,10 @@ def batch_page(
             "table": table,
             "objections": objections,
             "can": q.steps(p, b, today),
+            "changes": q.data_changes(ctx, b),
+            "min_days": d.min_publicity_days(),
             "today": today.isoformat(),
-            "publicity_end": (today + dt.timedelta(days=6)).isoformat(),
+            "publicity_end": (today + dt.timedelta(days=days - 1)).isoformat(),
             "status": status,
             "statuses": q.ITEM_STATUSES,
             "page": page,
@@ -256,18 +248,24 @@ def approve_form(
     batch_id: Id,
     expected_version: Version,
     note: Annotated[str, Form(max_length=2000)] = "",
+    acknowledge_data_changes: Annotated[bool, Form()] = False,
 ) -> Response:
     with domain_errors(request):
         q.service(context(request)).approve(
-            p.user, batch_id, expected_version=expected_version, note=note, ip=client_ip(request)
-        )
+            p.user, batch_id, expected_version=expected_version, note=note,
+            acknowledge_data_changes=acknowledge_data_changes, ip=client_ip(request),
+        )  # fmt: skip
     return _back(batch_id)
 
 
 @pages.post("/policy/batches/{batch_id}/pay")
-def pay_form(request: Request, p: User, batch_id: Id) -> Response:
+def pay_form(
+    request: Request, p: User, batch_id: Id, acknowledge_data_changes: Annotated[bool, Form()] = False
+) -> Response:
     with domain_errors(request):
-        r = q.service(context(request)).pay(p.user, batch_id, ip=client_ip(request))
+        r = q.service(context(request)).pay(
+            p.user, batch_id, acknowledge_data_changes=acknowledge_data_changes, ip=client_ip(request)
+        )
     before = len(r.paid_before) or None  # a second click: this batch's own payments, not "paid before"
     return _back(batch_id, paid=len(r.paid), already=r.paid_elsewhere, before=before)
 
@@ -302,7 +300,7 @@ def object_form(
     which an enterprise user returns to: the batch pages are staff's."""
     ctx = context(request)
     with domain_errors(request):
-        it = q.item_in_scope(ctx, p, item_id)
+        it = q.item_in_scope(ctx, p, item_id, client_ip(request))
         q.service(ctx).object(
             p.user, item_id, text, raised_by=raised_by, raised_by_role=raised_by_role, ip=client_ip(request)
         )
@@ -467,8 +465,10 @@ def _batch_out(b: disbursement.Batch) -> dict[str, Any]:
 @api.get("/batches", response_model=TableOut, responses=XLSX_RESPONSE, summary="兑现批次 / payout batches")
 def list_batches(request: Request, p: User, status: BatchStatus = None, format: Format = "json") -> Any:
     """Newest first; ``total_fen`` is what the batch pays (or paid). Staff only (park officers too)."""
-    t = tr(request)
-    table = q.batches(context(request), p, t, status)
+    t, ctx = tr(request), context(request)
+    if format == "xlsx":  # a refused download is audited
+        q.require_export(ctx, p, q.BATCH_VIEWERS, "batches", client_ip(request))
+    table = q.batches(ctx, p, t, status)
     return respond_sheet(table, format, q.sheet_name(table, t), t)
 
 
@@ -479,7 +479,7 @@ def post_batch(request: Request, p: User, body: BatchIn) -> JSONResponse:
     for pid in body.policies:
         if pid not in known:
             raise InputError(f"未知政策 '{pid}' (unknown policy); 可用 / available: {', '.join(known)}")
-    b = create_batch(request, p, body.run_id, body.title, body.policies)
+    b = create_batch(request, p, body.run_id, body.title, body.policies, body.older_run_reason)
     return JSONResponse(_batch_out(b), status_code=201)
 
 
@@ -508,6 +508,8 @@ def batch_items(
     format: Format = "json",
 ) -> Any:
     ctx, t = context(request), tr(request)
+    if format == "xlsx":  # a refused download is audited
+        q.require_export(ctx, p, q.BATCH_VIEWERS, f"batch:{batch_id}", client_ip(request))
     with domain_errors(request):
         table = q.items(
             ctx,
@@ -562,22 +564,29 @@ def api_close(request: Request, p: User, batch_id: Id, body: CloseIn) -> dict[st
 
 
 @api.post("/batches/{batch_id}/approve", summary="审批 / approve (admin or leader, not creator or reviewer)")
-def api_approve(request: Request, p: User, batch_id: Id, body: VersionIn) -> dict[str, Any]:
-    """403 when the approver built or reviewed the batch (四眼原则), 409 before the 公示期 is over."""
+def api_approve(request: Request, p: User, batch_id: Id, body: ApproveIn) -> dict[str, Any]:
+    """403 when the approver built or reviewed the batch or closed its 公示 early (四眼原则), 409
+    before the 公示期 is over, or when data was imported since the run and
+    ``acknowledge_data_changes`` is not true (the message names the imports)."""
     with domain_errors(request):
         b = q.service(context(request)).approve(
-            p.user, batch_id, expected_version=body.expected_version, note=body.note, ip=client_ip(request)
-        )
+            p.user, batch_id, expected_version=body.expected_version, note=body.note,
+            acknowledge_data_changes=body.acknowledge_data_changes, ip=client_ip(request),
+        )  # fmt: skip
     return _batch_out(b)
 
 
 @api.post("/batches/{batch_id}/pay", summary="支付 / record the payment (not by its approver; idempotent)")
-def api_pay(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
+def api_pay(request: Request, p: User, batch_id: Id, body: PayIn | None = None) -> dict[str, Any]:
     """Writes the ledger once; paying again reports every award as ``already_paid``, and of them
     those this batch itself paid earlier as ``paid_before``. 403 when the payer approved the batch
-    (segregation of duties)."""
+    (segregation of duties); 409 when data was imported since the run and the (optional) body's
+    ``acknowledge_data_changes`` is not true."""
+    ack = body is not None and body.acknowledge_data_changes
     with domain_errors(request):
-        r = q.service(context(request)).pay(p.user, batch_id, ip=client_ip(request))
+        r = q.service(context(request)).pay(
+            p.user, batch_id, acknowledge_data_changes=ack, ip=client_ip(request)
+        )
     return {
         **_batch_out(r.batch),
         "paid": len(r.paid),
@@ -617,7 +626,7 @@ def api_object(request: Request, p: User, item_id: Id, body: ObjectionIn) -> JSO
     """During the 公示期; staff (park officers: their park's items), an enterprise user on its own items."""
     ctx = context(request)
     with domain_errors(request):
-        q.item_in_scope(ctx, p, item_id)
+        q.item_in_scope(ctx, p, item_id, client_ip(request))
         o = q.service(ctx).object(
             p.user,
             item_id,
@@ -648,8 +657,7 @@ def publicity_file(
 ) -> Response:
     """序号, 企业名称, 统一社会信用代码 (first 4 and last 2 shown), 政策, 条款, 金额(元); audited."""
     ctx = context(request)
-    q.require(p, q.BATCH_VIEWERS)
-    d = q.service(ctx)
+    d = q.service(ctx)  # it refuses other roles (an enterprise user), audited
     name = f"publicity-batch-{batch_id}.{format}"
     zone_name = ctx.zone.zone.name_zh  # the default contact is this zone's 管委会 office
 
@@ -666,8 +674,7 @@ def publicity_file(
 def notify_file(request: Request, p: User, batch_id: Id) -> Response:
     """Approved or paid awards: one sheet per enterprise with its total, one per award; audited."""
     ctx = context(request)
-    q.require(p, q.BATCH_VIEWERS)
-    d = q.service(ctx)
+    d = q.service(ctx)  # it refuses other roles (an enterprise user), audited
     parks = park_names(ctx, "zh-CN")  # the file is a Chinese document, whatever the page's language
     data = _export(
         request,
@@ -758,8 +765,7 @@ def api_verification(
 )
 def verification_file(request: Request, p: User, status: VerifyStatus = None) -> Response:
     ctx = context(request)
-    q.require(p, q.QUEUE_VIEWERS)
-    d = q.service(ctx)
+    d = q.service(ctx)  # it refuses other roles (an investment officer), audited
     parks = park_names(ctx, "zh-CN")  # the file is a Chinese document, whatever the page's language
     data = _export(
         request,
