@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -109,3 +110,25 @@ def test_the_command_warns_and_writes_chinese_headers(analysis_cli: typer.Typer,
     assert ("tag:非独立核算", "标签", "非独立核算", 6, None) in list(
         unseen.iter_rows(min_row=2, values_only=True)
     )
+
+
+def test_policy_run_warns_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: a tag misspelt in a new policy (专精特新小巨人企业 for 专精特新小巨人) gave every firm
+    不符合 without a word; only ``policy coverage`` said so. ``policy run`` says it too."""
+    from zonebrain.cli import _common
+    from zonebrain.cli.policy_cmd import app
+
+    monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
+    monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
+    with open_warehouse(tmp_path / "wh.duckdb") as wh:
+        wh.migrate()
+        _zone(wh)
+    r = CliRunner().invoke(app, ["run", "--as-of", "2025-03-31", "--dry-run"], env={"COLUMNS": "250"})
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert "注意 / warning: 政策库读取的 3 项标签或事件在仓库中没有任何企业记录" in said, said
+    assert "标签 非独立核算 (6 个条款读取, 仓库中有相近的 独立核算)" in said
+    with open_warehouse(tmp_path / "wh.duckdb") as wh:
+        _zone(wh, complete=True)
+    r = CliRunner().invoke(app, ["run", "--as-of", "2025-03-31", "--dry-run"], env={"COLUMNS": "250"})
+    assert r.exit_code == 0 and "没有任何企业记录" not in r.output

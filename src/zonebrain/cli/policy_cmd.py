@@ -28,6 +28,7 @@ from zonebrain.disbursement._exports import list_order
 from zonebrain.disbursement._guards import min_publicity_days
 from zonebrain.disbursement._model import BATCH_LABELS, ITEM_LABELS, RESOLUTIONS
 from zonebrain.disbursement._service import check_policies
+from zonebrain.policy._coverage import unseen_note, unseen_registers
 from zonebrain.policy._explain import STATUS_ZH, in_library_order
 from zonebrain.policy._notes import run_period
 from zonebrain.policy._run import zone_notes
@@ -118,6 +119,8 @@ def run_cmd(
             years = wh.table("enterprise_years")
             held = wh.to_arrow(years.filter(years.year == r.period).select("uscc").limit(1)).num_rows
             elsewhere = zone_notes(wh, lib)  # the library is another zone's: every firm 不符合
+            # a tag or event no firm carries (a misspelt name): its condition never fires (QA)
+            elsewhere += [n for n in [unseen_note(unseen_registers(lib, wh))] if n]
     policy_analysis.warn_provisional(day, r.period)  # data for the year still to come
     for note in elsewhere:
         _common.err_console.print(f"[yellow]注意 / warning:[/yellow] {escape(note)}", highlight=False)

@@ -136,6 +136,24 @@ def _source(fact: str, sources: Mapping[str, FactSource]) -> Source:
     return "data" if fact.startswith(("tag:", "event:")) else "declared"
 
 
+def unseen_note(unseen: pa.Table | None) -> str | None:
+    """The warning for registers no firm carries (:func:`unseen_registers`), Chinese first; None
+    when there are none. Coverage, ``policy run`` and the coverage page show it."""
+    if unseen is None or not unseen.num_rows:
+        return None
+    items = []
+    for r in unseen.to_pylist():
+        near = f", 仓库中有相近的 {r['similar']}" if r["similar"] else ""
+        items.append(f"{r['register_kind']} {r['register_name']} ({r['read_by']} 个条款读取{near})")
+    return (
+        f"政策库读取的 {len(items)} 项标签或事件在仓库中没有任何企业记录, 相关条件对每家企业"
+        f"结果相同, 这些检验从未生效, 请核对名称或数据接入: {'; '.join(items)} "
+        f"(warning: no firm in the warehouse carries {len(items)} tag(s) or event kind(s) the "
+        "library reads; a condition on one gives every firm the same answer, so its test never "
+        "fires: check the name or the data feed)"
+    )
+
+
 @dataclass(frozen=True)
 class Stake:
     """What a run leaves at stake. A firm the family's subject and exclusions rule out is decided
@@ -288,19 +306,7 @@ class Coverage:
 
     def unseen_note(self) -> str | None:
         """The warning the CLI and the page show when :attr:`unseen` has rows, Chinese first."""
-        if self.unseen is None or not self.unseen.num_rows:
-            return None
-        items = []
-        for r in self.unseen.to_pylist():
-            near = f", 仓库中有相近的 {r['similar']}" if r["similar"] else ""
-            items.append(f"{r['register_kind']} {r['register_name']} ({r['read_by']} 个条款读取{near})")
-        return (
-            f"政策库读取的 {len(items)} 项标签或事件在仓库中没有任何企业记录, 相关条件对每家企业"
-            f"结果相同, 这些检验从未生效, 请核对名称或数据接入: {'; '.join(items)} "
-            f"(warning: no firm in the warehouse carries {len(items)} tag(s) or event kind(s) the "
-            "library reads; a condition on one gives every firm the same answer, so its test never "
-            "fires: check the name or the data feed)"
-        )
+        return unseen_note(self.unseen)
 
     def summary(self) -> pa.Table:
         """One row of shares (floats, display only) and counts."""
