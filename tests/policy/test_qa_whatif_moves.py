@@ -98,3 +98,24 @@ def test_no_amount_is_cut_on_a_narrow_terminal(analysis_cli: typer.Typer) -> Non
     assert "…" not in tables, tables
     for amount in ("660,000.00", "300,000.00", "-360,000.00", "560,000.00"):
         assert re.search(rf"(?<![\d,]){re.escape(amount)}(?!\d)", tables), (amount, tables)
+
+
+def test_the_terminal_has_the_per_clause_table(analysis_cli: typer.Typer, tmp_path: Path) -> None:
+    """QA: the Excel and the page had a per-clause table and the terminal had none; its rows are the
+    workbook's 按条款 sheet."""
+    out = tmp_path / "whatif.xlsx"
+    r = CliRunner().invoke(
+        analysis_cli, ["whatif", "--as-of", "2025-03-31", *OPTIONS, "--out", str(out)], env={"COLUMNS": "200"}
+    )
+    assert r.exit_code == 0, r.output
+    table = r.output.split("按条款 per clause")[1].split("按园区 per park")[0]
+    book = openpyxl.load_workbook(out)
+    sheet = book["按条款 clauses"]
+    heads = [c.value for c in sheet[1]]
+    rows = [dict(zip(heads, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    assert rows
+    for row in rows:
+        line = next(x for x in table.splitlines() if f"{row['政策']}/{row['条款']}" in x)
+        for money in ("兑现金额 基线(元)", "兑现金额 情景(元)"):
+            assert f"{row[money]:,.2f}" in line, (money, line)
+        assert f"{row['符合 基线']:,} → {row['符合 情景']:,}" in line, line

@@ -269,6 +269,26 @@ def _park_table(r: policy.WhatIf, parks: dict[str, str]) -> Table:
     return _fitted(t)
 
 
+def _clause_table(r: policy.WhatIf) -> Table:
+    """Per clause, 符合 and 待核实 before → after and the amounts, as the Excel's 按条款 sheet (QA:
+    the terminal had totals and parks only)."""
+    t = Table(
+        _text("政策/条款 clause"), _figures("符合\neligible"), _figures("待核实\nundetermined"),
+        _figures("基线(元)\nbefore"), _figures("情景(元)\nafter"), _figures("变化(元)\ndelta"),
+        title="按条款 per clause",
+    )  # fmt: skip
+    for row in r.by_clause.to_pylist():
+        t.add_row(
+            f"{row['policy_id']}/{row['clause_id']}",
+            f"{row['eligible_before']:,} → {row['eligible_after']:,}",
+            f"{row['undetermined_before']:,} → {row['undetermined_after']:,}",
+            _yuan(row["cost_before_fen"]),
+            _yuan(row["cost_after_fen"]),
+            _signed(row["cost_delta_fen"]),
+        )
+    return _fitted(t)
+
+
 def _moved_table(r: policy.WhatIf, parks: dict[str, str]) -> Table:
     """Per park and in all, the beneficiaries before → after and who moved: the firms whose amount
     rises or falls, and those newly funded or no longer funded (a net 159 → 157 hid 30 and 30)."""
@@ -485,6 +505,7 @@ def whatif_cmd(
     _common.console.print(f"本次调整 changes:{said}", highlight=False)  # one a line: a file says many
     _common.console.print(_totals_table(r))
     _common.console.print(moved_text(r.totals.to_pylist()[0]), highlight=False)
+    _common.console.print(_clause_table(r))
     _common.console.print(_park_table(r, parks))
     _common.console.print(_moved_table(r, parks))
     if r.budget.num_rows:
