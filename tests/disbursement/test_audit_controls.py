@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -276,3 +277,16 @@ def test_the_publicity_heading_separates_the_title(
     assert (
         publicity_heading(dataclasses.replace(b, title="2024年度 政策兑现")) == "2024年度 政策兑现 公示名单"
     )
+
+
+def test_an_export_records_the_digest_of_the_file_handed_out(
+    d: Disbursement, store: AppStore, people: People, first_run: RunRows, tmp_path: Path
+) -> None:
+    """Audit: a second export of the 公示 list during the 公示 differed from the one published, and
+    nothing recorded what had been published. Each export's audit row keeps the file's SHA-256."""
+    b = _reviewed(d, people, first_run)
+    files = [d.export_publicity(people.chen, b.id, tmp_path / f"gs{i}.xlsx") for i in (1, 2)]
+    rows = [e for e in store.audit.entries(action="disbursement.export") if e.outcome == "ok"]
+    digests = {e.detail["file"]: e.detail["sha256"] for e in rows}
+    for f in files:
+        assert digests[f.name] == hashlib.sha256(f.read_bytes()).hexdigest()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -718,5 +719,8 @@ class Disbursement(Corrections):
         self, actor: User, batch_id: int | None, kind: str, path: Path, rows: int, ip: str
     ) -> None:
         target = f"batch:{batch_id}" if batch_id is not None else "verification"
-        detail = {"kind": kind, "file": path.name, "rows": rows}
+        # the file's digest: which exact file was handed out (QA: a later export of the 公示 list
+        # differed from the one published, and nothing recorded what had been published)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        detail = {"kind": kind, "file": path.name, "rows": rows, "sha256": digest}
         self._store.audit.record("disbursement.export", user=actor, target=target, ip=ip, detail=detail)
