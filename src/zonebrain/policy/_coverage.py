@@ -45,7 +45,7 @@ from zonebrain.policy._evaluate import parameter_values
 from zonebrain.policy._format import HISTORY_FACTS, Clause, Condition, Policy
 from zonebrain.policy._library import Library
 from zonebrain.policy._notes import run_period
-from zonebrain.policy._run import load_results, trace_shapes
+from zonebrain.policy._run import latest_run_id, load_results, trace_shapes
 from zonebrain.policy._store import results_table
 from zonebrain.registry import FORMATS
 from zonebrain.storage import Warehouse
@@ -513,7 +513,7 @@ def coverage(
     share = Fraction(int(pc.sum(table["from_data"].cast(pa.int64())).as_py() or 0), n) if n else Fraction(0)
     unseen = None if wh is None else unseen_registers(lib, wh)
     if results is None and wh is not None:
-        run_id = run_id or _latest_run_id(wh)
+        run_id = run_id or latest_run_id(wh)
         results, period = coverage_rows(wh, run_id), run_period(wh, run_id)
         if not results.num_rows:  # no rows: say whether the run itself is unknown
             load_results(wh, run_id, traces=False)
@@ -539,12 +539,3 @@ def coverage(
         unseen=unseen,
         stake=at_stake,
     )
-
-
-def _latest_run_id(wh: Warehouse) -> str:
-    """The latest recorded run (:func:`load_results`'s default), refused when there is none."""
-    runs = wh.table("policy_runs")
-    got = wh.to_arrow(runs.order_by([ibis.desc("created_at"), ibis.desc("run_id")]).limit(1).select("run_id"))
-    if not got.num_rows:
-        raise InputError("仓库中还没有政策运行 (no policy run yet); 请先运行 zonebrain policy run")
-    return str(got["run_id"][0].as_py())

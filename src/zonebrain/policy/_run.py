@@ -339,11 +339,7 @@ def load_results(
     (no shape) are returned as they are.
     """
     runs = wh.table("policy_runs")
-    if run_id is None:
-        latest = wh.to_arrow(runs.order_by(ibis.desc("created_at"), ibis.desc("run_id")).limit(1))
-        if latest.num_rows == 0:
-            raise InputError("仓库中还没有政策运行 (no policy run yet); 请先运行 zonebrain policy run")
-        run_id = str(latest["run_id"][0].as_py())
+    run_id = latest_run_id(wh) if run_id is None else run_id
     order = ["uscc", "policy_id", "clause_id"]
     narrow = None if uscc is None else firm_results(wh, run_id, uscc)
     if narrow is not None:
@@ -365,6 +361,15 @@ def load_results(
             f"没有测算记录 '{run_id}' (no such policy run); 请用 zonebrain policy run 打印的 run_id"
         )
     return expand_traces(got, trace_shapes(wh, run_id)) if traces else got
+
+
+def latest_run_id(wh: Warehouse) -> str:
+    """The latest recorded run (newest ``created_at``, then ``run_id``), refused when there is none."""
+    runs = wh.table("policy_runs")
+    got = wh.to_arrow(runs.order_by(ibis.desc("created_at"), ibis.desc("run_id")).limit(1).select("run_id"))
+    if got.num_rows == 0:
+        raise InputError("仓库中还没有政策运行 (no policy run yet); 请先运行 zonebrain policy run")
+    return str(got["run_id"][0].as_py())
 
 
 def trace_shapes(wh: Warehouse, run_id: str) -> dict[tuple[str, str], str]:
