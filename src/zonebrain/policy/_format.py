@@ -623,10 +623,8 @@ def _kinds_wanted(clauses: Sequence[Clause]) -> list[tuple[str, str, tuple[str |
         for x, at, _ in c.when.walk():
             if x.param and x.fact in MONEY_FACTS:
                 out.append((x.param, "amount", ("clauses", i, "when", *at, "param")))
-        for key, kind in (("rate_param", "rate"), ("cap_param", "amount")):
-            name = getattr(c.amount, key)
-            if name:
-                out.append((name, kind, ("clauses", i, "amount", key)))
+        for name, at in _amount_param_uses(c.amount):  # ("amount", "rate_param" | "cap_param")
+            out.append((name, "rate" if at[-1] == "rate_param" else "amount", ("clauses", i, *at)))
     return out
 
 
