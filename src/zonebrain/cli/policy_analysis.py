@@ -227,13 +227,19 @@ def _totals_table(r: policy.WhatIf) -> Table:
         ("待核实 undetermined", "undetermined"),
     ):
         t.add_row(label, f"{row[f'{m}_before']:,}", f"{row[f'{m}_after']:,}", f"{row[f'{m}_delta']:+,}")
-    t.add_row(
-        "金额(元) cost",
-        _yuan(row["cost_before_fen"]),
-        _yuan(row["cost_after_fen"]),
-        _signed(row["cost_delta_fen"]),
-    )
+    t.add_row("金额(元) cost", *_costs(row))
     return _fitted(t)
+
+
+def _costs(row: dict[str, Any]) -> tuple[str, str, str]:
+    """A totals, park or clause row's amounts in 元: before, after and the change (from fen: exactly
+    after − before as shown)."""
+    return _yuan(row["cost_before_fen"]), _yuan(row["cost_after_fen"]), _signed(row["cost_delta_fen"])
+
+
+def _moved(row: dict[str, Any], measure: str) -> str:
+    """``12 → 15``: a count of *row* before and after."""
+    return f"{row[f'{measure}_before']:,} → {row[f'{measure}_after']:,}"
 
 
 def moved_text(row: dict[str, Any]) -> str:
@@ -261,10 +267,8 @@ def _park_table(r: policy.WhatIf, parks: dict[str, str]) -> Table:
     for row in r.by_park.to_pylist():
         t.add_row(
             _park_name(row, parks),
-            f"{row['undetermined_before']:,} → {row['undetermined_after']:,}",
-            _yuan(row["cost_before_fen"]),
-            _yuan(row["cost_after_fen"]),
-            _signed(row["cost_delta_fen"]),  # from fen: exactly after − before as shown
+            _moved(row, "undetermined"),
+            *_costs(row),
         )
     return _fitted(t)
 
@@ -280,11 +284,9 @@ def _clause_table(r: policy.WhatIf) -> Table:
     for row in r.by_clause.to_pylist():
         t.add_row(
             f"{row['policy_id']}/{row['clause_id']}",
-            f"{row['eligible_before']:,} → {row['eligible_after']:,}",
-            f"{row['undetermined_before']:,} → {row['undetermined_after']:,}",
-            _yuan(row["cost_before_fen"]),
-            _yuan(row["cost_after_fen"]),
-            _signed(row["cost_delta_fen"]),
+            _moved(row, "eligible"),
+            _moved(row, "undetermined"),
+            *_costs(row),
         )
     return _fitted(t)
 
@@ -301,7 +303,7 @@ def _moved_table(r: policy.WhatIf, parks: dict[str, str]) -> Table:
     for i, row in enumerate([*r.by_park.to_pylist(), total]):
         t.add_row(
             _park_name(row, parks) if i < r.by_park.num_rows else "合计 total",
-            f"{row['firms_before']:,} → {row['firms_after']:,}",
+            _moved(row, "firms"),
             *(f"{row[c]:,}" for c in policy.MOVED),
             end_section=i == r.by_park.num_rows - 1,
         )
