@@ -56,10 +56,15 @@ def normalise_unit(unit: str) -> str:
     raise MoneyError(f"未知金额单位 '{unit}' (unknown money unit); 可用 / use one of: {', '.join(FEN_PER)}")
 
 
+def _bare(text: str) -> str:
+    """*text* in half-width characters, without the spaces around it or a leading ¥."""
+    return unicodedata.normalize("NFKC", text).strip().lstrip("¥￥").lstrip()
+
+
 def split_unit(text: str) -> tuple[str, str | None]:
     """Split ``"12.5万元"`` into ``("12.5", "万元")``; the unit is None when the text has none."""
     # spaces may stand around the number ("¥ 100 万元") but not inside it: "12 34" is two numbers
-    t = unicodedata.normalize("NFKC", text).strip().lstrip("¥￥").lstrip()
+    t = _bare(text)
     for suffix in sorted(_SUFFIX, key=len, reverse=True):
         if t.endswith(suffix):
             return t[: -len(suffix)].rstrip(), _SUFFIX[suffix]
@@ -69,7 +74,7 @@ def split_unit(text: str) -> tuple[str, str | None]:
 def stray_unit(text: str) -> str | None:
     """What follows a number that no unit names: ``1000萬元`` → ``萬元``, ``1000萬`` → ``萬``; None
     when the text is a number with a known unit, or no number at all."""
-    t = unicodedata.normalize("NFKC", text).strip().lstrip("¥￥").lstrip()
+    t = _bare(text)
     m = re.fullmatch(r"([+-]?[\d,]+(?:\.\d+)?)\s*([^\d\s,.+-][^\d]*)", t)  # 1e5: no unit
     if m is None or not _NUMBER.match(m.group(1)) or m.group(2) in _SUFFIX or m.group(2)[0].isascii():
         return None  # 12x is a typo, not a unit: units are written in Chinese
