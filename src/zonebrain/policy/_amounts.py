@@ -47,11 +47,19 @@ def _in_tier_sql(x: Any, t: Tier) -> Any:
     return ok
 
 
-def compute_sql(amount: Amount, base: ir.IntegerValue | None, rate: Fraction | None, cap: int | None) -> Any:
+def compute_sql(
+    amount: Amount,
+    base: ir.IntegerValue | None,
+    rate: Fraction | None,
+    cap: int | None,
+    fixed: int | None = None,
+) -> Any:
     """The amount in fen as an int64 expression over the base fact *base* (null counts as 0; the
-    caller shows an amount only where the base is known)."""
-    if amount.fixed is not None:
-        return ibis.literal(amount.fixed, "int64")
+    caller shows an amount only where the base is known); *fixed* is the fixed sum in force when
+    the amount reads it from a parameter (``fixed_param``)."""
+    fixed = amount.fixed if fixed is None else fixed
+    if fixed is not None:
+        return ibis.literal(fixed, "int64")
     assert base is not None
     x = ibis.greatest(base.cast("int64").fill_null(0), ibis.literal(0, "int64"))
     if rate is not None:
@@ -104,7 +112,9 @@ def _tier_table(amount: Amount, money: bool) -> str:
     return "; ".join(parts)
 
 
-def describe(amount: Amount, rate: Fraction | None, cap: int | None, base_label: str | None) -> str:
+def describe(
+    amount: Amount, rate: Fraction | None, cap: int | None, base_label: str | None, fixed: int | None = None
+) -> str:
     """The amount rule as the trace shows it, Chinese then English, money in 元 (2 places, with
     separators); *base_label* names the base fact as the trace does (``rd_expense_fen[2024]``).
     Presentation only: the amount itself is computed exactly in fen (:func:`compute_sql`).
@@ -123,8 +133,11 @@ def describe(amount: Amount, rate: Fraction | None, cap: int | None, base_label:
 
     zh_cap = f", 封顶 {yuan_text(cap)}" if cap is not None else ""
     en_cap = f", capped at {yuan_text(cap)}" if cap is not None else ""
-    if amount.fixed is not None:
-        return f"定额 {yuan_text(amount.fixed)}{zh_cap} / fixed {yuan_text(amount.fixed)}{en_cap}"
+    fixed = amount.fixed if fixed is None else fixed
+    if fixed is not None:
+        zh_param = f" (参数 {amount.fixed_param})" if amount.fixed_param else ""
+        en_param = f" (parameter {amount.fixed_param})" if amount.fixed_param else ""
+        return f"定额 {yuan_text(fixed)}{zh_param}{zh_cap} / fixed {yuan_text(fixed)}{en_param}{en_cap}"
     label = base_label or ""
     zh_base = field_label_zh(label)
     zh_round, en_round = _ROUNDING[amount.rounding]

@@ -197,11 +197,11 @@ def max_award(policy: Policy, clause: Clause, period: int) -> int | None:
     highest amount of a single-mode tier table, or its cap (a value or the parameter in force at
     the period's end); None when nothing bounds it (a rate, or rate tiers, with no cap)."""
     a = clause.amount
-    params = parameter_values(policy, dt.date(period, 12, 31), {}) if a.cap_param else {}
-    cap = a.cap if a.cap is not None else (params[a.cap_param] if a.cap_param else None)
+    params = parameter_values(policy, dt.date(period, 12, 31), {}) if a.cap_param or a.fixed_param else {}
+    fixed, _, cap = a.resolved(params)
     top: int | None = None
-    if a.fixed is not None:
-        top = int(a.fixed)
+    if fixed is not None:
+        top = int(fixed)
     elif a.tiers is not None and a.mode == "single" and all(t.amount is not None for t in a.tiers):
         top = max(int(t.amount or 0) for t in a.tiers)
     if cap is None:

@@ -99,7 +99,7 @@ def set_amount(lib: Library, target: str, amount: Amount | Mapping[str, Any]) ->
         old = clause(lib, target).amount
         new = _validated(Amount, {"ref": old.ref.text(), **amount}, f"{target} 的金额 amount")
     policy = lib.policies[target.partition("/")[0]]
-    used = {p for p in (new.rate_param, new.cap_param) if p}
+    used = {p for p in (new.fixed_param, new.rate_param, new.cap_param) if p}
     if used - set(policy.parameters):
         raise InputError(
             f"{target}: 未声明的参数 (undeclared parameters) {sorted(used - set(policy.parameters))}"

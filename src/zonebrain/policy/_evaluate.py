@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from fractions import Fraction
 from typing import Any, Protocol
 
 import ibis
@@ -253,9 +252,8 @@ def _clause_rows(
         joined = ibis.literal(",").join(parts) if len(parts) > 1 else parts[0]
         missing = ibis.ifelse(status == "undetermined", joined.nullif(""), ibis.null("string"))
     ledger: Any = ibis.literal("")
-    rate: Fraction | None = a.rate if a.rate is not None else (params[a.rate_param] if a.rate_param else None)
-    cap = a.cap if a.cap is not None else (params[a.cap_param] if a.cap_param else None)
-    fen = _amounts.compute_sql(a, base, rate, cap)
+    fixed, rate, cap = a.resolved(params)
+    fen = _amounts.compute_sql(a, base, rate, cap, fixed)
     paid_fen: Any = ibis.null("int64")
     if clause.once:
         mine = paid.filter(
@@ -270,7 +268,7 @@ def _clause_rows(
             status = ibis.ifelse(was_paid & (status == "eligible"), "ineligible", status)
             ledger = ibis.ifelse(was_paid, _LEDGER_NOTE, "")
     amount = ibis.ifelse(status == "eligible", fen, ibis.null("int64")).cast("int64")
-    rule = _amounts.describe(a, rate, cap, base_label)
+    rule = _amounts.describe(a, rate, cap, base_label, fixed)
     shape = _Shape(facts)
     shape.const(
         '{"policy":' + lit(policy.id) + ',"clause":' + lit(clause.id) + ',"ref":' + lit(clause.ref.text())

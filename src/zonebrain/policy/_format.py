@@ -285,6 +285,8 @@ class Amount(_Model):
 
     ref: ClauseRef
     fixed: Award | None = None
+    fixed_param: str | None = None
+    """An ``amount`` parameter holding the fixed sum, for a sum the policy changes by date."""
     rate: Rate | None = None
     rate_param: str | None = None
     of: str | None = None
@@ -297,14 +299,20 @@ class Amount(_Model):
 
     @model_validator(mode="after")
     def _kind(self) -> Amount:
+        if self.fixed is not None and self.fixed_param is not None:
+            raise ValueError(
+                "fixed 与 fixed_param 只能写一个 (a fixed sum is either written or read from a parameter, "
+                "not both)"
+            )
         kinds = [
-            self.fixed is not None,
+            self.fixed is not None or self.fixed_param is not None,
             self.rate is not None or self.rate_param is not None,
             self.tiers is not None,
         ]
         if sum(kinds) != 1:
             raise ValueError(
-                "金额须恰为 fixed、rate/rate_param 或 tiers 之一 (exactly one of fixed, rate, tiers)"
+                "金额须恰为 fixed/fixed_param、rate/rate_param 或 tiers 之一 (exactly one of fixed, rate, "
+                "tiers)"
             )
         if (kinds[1] or kinds[2]) and self.of not in MONEY_FACTS:
             what = "是人数, 不能作为比例或阶梯金额的基数; " if self.of in COUNT_FACTS else ""
@@ -323,6 +331,19 @@ class Amount(_Model):
         if self.tiers is not None:
             check_tiers(self.tiers, self.mode == "single", self.of in MONEY_FACTS)
         return self
+
+    def resolved(self, params: dict[str, Any]) -> tuple[int | None, Fraction | None, int | None]:
+        """The fixed sum, rate and cap this amount pays by (each None when it has none), as written
+        or read from *params*, the parameters in force (:func:`parameter_values`)."""
+
+        def read(written: Any, name: str | None) -> Any:
+            return written if written is not None else (params[name] if name else None)
+
+        return (
+            read(self.fixed, self.fixed_param),
+            read(self.rate, self.rate_param),
+            read(self.cap, self.cap_param),
+        )
 
 
 _Bound = tuple[float, bool]
@@ -623,14 +644,16 @@ def _kinds_wanted(clauses: Sequence[Clause]) -> list[tuple[str, str, tuple[str |
         for x, at, _ in c.when.walk():
             if x.param and x.fact in MONEY_FACTS:
                 out.append((x.param, "amount", ("clauses", i, "when", *at, "param")))
-        for name, at in _amount_param_uses(c.amount):  # ("amount", "rate_param" | "cap_param")
+        for name, at in _amount_param_uses(
+            c.amount
+        ):  # ("amount", "fixed_param" | "rate_param" | "cap_param")
             out.append((name, "rate" if at[-1] == "rate_param" else "amount", ("clauses", i, *at)))
     return out
 
 
 def _amount_param_uses(a: Amount) -> list[tuple[str, tuple[str | int, ...]]]:
-    """Each parameter an amount reads (its rate or cap), and where (``("amount", "cap_param")``)."""
-    named = (("rate_param", a.rate_param), ("cap_param", a.cap_param))
+    """Each parameter an amount reads (its fixed sum, rate or cap), and where (``("amount", "cap_param")``)."""
+    named = (("fixed_param", a.fixed_param), ("rate_param", a.rate_param), ("cap_param", a.cap_param))
     return [(name, ("amount", key)) for key, name in named if name]
 
 

@@ -217,8 +217,8 @@ def amount_changes(old: pol.Amount, new: pol.Amount, period: int | None, t: Tran
         return w.field(a.of, period + a.year if period is not None else f"{a.year:+d}")
 
     out = []
-    for field, show in (("fixed", money), ("rate", rate), ("rate_param", plain), ("cap", money),
-                        ("cap_param", plain)):  # fmt: skip
+    for field, show in (("fixed", money), ("fixed_param", plain), ("rate", rate), ("rate_param", plain),
+                        ("cap", money), ("cap_param", plain)):  # fmt: skip
         if getattr(old, field) != getattr(new, field):
             out.append(_was(t(f"whatif.field.{field}"), show(getattr(old, field)), show(getattr(new, field))))
     if (old.of, old.year) != (new.of, new.year):
