@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from tests.disbursement.conftest import Clock, People
 from zonebrain.disbursement import Batch, Disbursement, RunRows
@@ -26,3 +27,8 @@ def approved(d: Disbursement, p: People, run: RunRows, clock: Clock) -> Batch:
     b = publicized(d, p, run)
     clock.days(7)  # 2025-04-08 in Beijing: the day after the publicity
     return d.approve(p.wang, b.id, expected_version=b.version)
+
+
+def money_back(d: Disbursement, evidence: str = "HD20250408-001") -> dict[str, Any]:
+    """A 退汇 reversal's proof: the bank's 回单号 and the money back today (the payment's day or later)."""
+    return {"kind": "returned", "evidence": evidence, "money_back_on": d.today()}

@@ -16,6 +16,7 @@ from tests.disbursement.conftest import ZoneFile
 from zonebrain.appstore import Role, open_app_store
 from zonebrain.cli import _common
 from zonebrain.cli.policy_cmd import app
+from zonebrain.core.clock import beijing_today
 from zonebrain.core.money import display_fen
 
 runner = CliRunner()
@@ -26,6 +27,7 @@ def run_id(zone_file: ZoneFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
     monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
     monkeypatch.delenv("ZONEBRAIN_APP_DB", raising=False)
+    monkeypatch.setenv("ZONEBRAIN_PASSWORD", "a-long-password")  # the steps that move money check it
     rid = zone_file.copy_to(tmp_path / "wh.duckdb")  # the four-firm warehouse with one run
     with open_app_store(tmp_path / "app.sqlite", password_cost="low") as store:
         store.users.add("chen", "a-long-password", Role.POLICY_RESEARCHER)
@@ -184,8 +186,10 @@ def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str, tmp_pa
     assert r.exit_code == 1 and "冲正须说明原因" in r.output
     r = runner.invoke(app, ["ledger", "reverse", "99", "--user", "wang", "--reason", "银行退回"])
     assert r.exit_code == 1 and "没有台账记录 #99" in r.output
-    out = _ok(["ledger", "reverse", "1", "--user", "wang", "--reason", "银行退回"])
-    assert "已冲正 reversed" in out and "entry #1" in out and "银行退回" in out
+    back = ["--kind", "returned", "--evidence", "HD-0412", "--money-back-on", beijing_today().isoformat()]
+    out = _ok(["ledger", "reverse", "1", "--user", "wang", "--reason", "银行退回", *back])
+    assert "已冲正 reversed (退汇 returned, 凭证号 evidence HD-0412" in out and "entry #1" in out
+    assert "银行退回" in out
     r = runner.invoke(app, ["ledger", "reverse", "1", "--user", "wang", "--reason", "又退回"])
     assert r.exit_code == 1 and "台账记录 #1 已于" in r.output and "不能重复冲正" in r.output
     listing = _ok(["ledger"])
@@ -195,6 +199,12 @@ def test_cancel_a_batch_and_reverse_a_payment_from_the_shell(run_id: str, tmp_pa
     sheet = list(openpyxl.load_workbook(tmp_path / "ledger.xlsx")["支付台账"].iter_rows(values_only=True))
     rows = [dict(zip(sheet[0], r, strict=True)) for r in sheet[1:]]
     assert sheet[0][:5] == ("台账号", "企业名称", "统一社会信用代码", "园区", "政策") and len(rows) == 3
+    (done,) = [r for r in rows if r["状态"] == "已冲正"]  # with what it rests on
+    assert (done["冲正类型"], done["凭证号"], done["款项退回日期"].date()) == (
+        "退汇",
+        "HD-0412",
+        beijing_today(),
+    )
     assert [r["状态"] for r in rows].count("已冲正") == 1 and all(
         len(r["统一社会信用代码"]) == 18 for r in rows
     )

@@ -32,6 +32,7 @@ def shell(zone_file: ZoneFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(_common.state, "data_dir", str(tmp_path))
     monkeypatch.setattr(_common.state, "warehouse", str(tmp_path / "wh.duckdb"))
     monkeypatch.delenv("ZONEBRAIN_APP_DB", raising=False)
+    monkeypatch.setenv("ZONEBRAIN_PASSWORD", PASSWORD)  # the steps that move money check it
     monkeypatch.chdir(tmp_path)  # any file a command would write lands here
     run_id = zone_file.copy_to(tmp_path / "wh.duckdb")  # the four-firm warehouse with one run
     app_db = tmp_path / "app.sqlite"

@@ -14,7 +14,7 @@ import json
 import pytest
 
 from tests.disbursement._data import AS_OF, A, B, D
-from tests.disbursement._flow import END, START, approved, publicized
+from tests.disbursement._flow import END, START, approved, money_back, publicized
 from tests.disbursement.conftest import Clock, People, Zone
 from zonebrain import policy
 from zonebrain.appstore import AppStore, ConcurrentUpdate
@@ -178,7 +178,7 @@ def test_a_reversed_one_time_award_is_paid_again_exactly_once(
     entry_id = _hitech_entry(d)
 
     clock.days(3)
-    e = d.reverse(people.wang, entry_id, reason=" 银行退回: 账户已注销 ")
+    e = d.reverse(people.wang, entry_id, reason=" 银行退回: 账户已注销 ", **money_back(d))
     assert e.reversed and e.reversed_by == "wang" and e.reversal_reason == "银行退回: 账户已注销"
     assert e.reversed_at == clock.now and e.paid_by == "chen" and e.amount_fen == 30_000_000
     # kept, flagged; no longer paid
@@ -235,7 +235,7 @@ def test_the_database_key_holds_for_live_entries_only(
 
     with pytest.raises(StorageError), store.session() as s:
         s.add(row(1))  # the live entry holds the key
-    d.reverse(people.zhou, entry_id, reason="误付")
+    d.reverse(people.zhou, entry_id, reason="误付", kind="error")
     with store.session() as s:
         s.add(row(2))  # the reversed one does not
     with pytest.raises(StorageError), store.session() as s:
@@ -260,7 +260,7 @@ def test_the_payer_may_not_reverse_their_own_payment(
     (zhou,) = [e for e in denied if e.username == "zhou"]
     assert zhou.detail["reason"] == "冲正人登记了该笔支付 (the reverser recorded the payment)"
     assert d.ledger.count() == 3
-    assert d.reverse(people.admin, entry_id, reason="银行退回").reversed_by == "admin"
+    assert d.reverse(people.admin, entry_id, reason="银行退回", **money_back(d)).reversed_by == "admin"
 
 
 def test_reversing_twice_is_refused_and_names_the_entry(
@@ -268,7 +268,7 @@ def test_reversing_twice_is_refused_and_names_the_entry(
 ) -> None:
     _paid(d, people, first_run, clock)
     entry_id = _hitech_entry(d)
-    d.reverse(people.wang, entry_id, reason="银行退回")
+    d.reverse(people.wang, entry_id, reason="银行退回", **money_back(d))
     with pytest.raises(WrongStep, match=rf"台账记录 #{entry_id} 已于 .* 由 wang 冲正, 不能重复冲正"):
         d.reverse(people.zhou, entry_id, reason="又退回")
     assert [e.outcome for e in store.audit.entries(action="disbursement.reverse")] == ["ok"]
@@ -294,6 +294,6 @@ def test_paying_again_after_a_reversal_does_not_repay_the_old_batch(
 ) -> None:
     """Paying the same (paid) batch again never re-pays a reversed item: a new batch does."""
     batch = _paid(d, people, first_run, clock)
-    d.reverse(people.wang, _hitech_entry(d), reason="银行退回")
+    d.reverse(people.wang, _hitech_entry(d), reason="银行退回", **money_back(d))
     r = d.pay(people.chen, batch)
     assert not r.paid and len(r.already_paid) == 2 and d.ledger.count() == 2

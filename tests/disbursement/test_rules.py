@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from tests.disbursement._data import A, B, C, D
-from tests.disbursement._flow import START, publicized
+from tests.disbursement._flow import START, money_back, publicized
 from tests.disbursement.conftest import Clock, People
 from zonebrain.appstore import AppStore, ConcurrentUpdate
 from zonebrain.core.errors import InputError
@@ -208,7 +208,9 @@ def test_a_new_batch_keeps_what_an_upheld_objection_withdrew(
     with pytest.raises(WrongStep, match="此前已兑现 2 项, 已撤回 1 项"):
         d.create_batch(people.chen, first_run)
     (entry,) = d.ledger.entries(uscc=A)
-    d.reverse(people.wang, entry.id, reason="银行退回")  # A payable again: a batch, D still withdrawn
+    d.reverse(
+        people.wang, entry.id, reason="银行退回", **money_back(d)
+    )  # A payable again: a batch, D still withdrawn
     again = d.create_batch(people.chen, first_run)
     status = {i.uscc: i.status for i in d.items(again.id)}
     assert status[D] is ItemStatus.WITHDRAWN and status[A] is ItemStatus.LISTED
@@ -318,7 +320,7 @@ def test_only_payable_awards_make_an_open_batch_refuse_a_new_one(
     clock.days(7)
     d.pay(people.chen, d.approve(people.wang, b.id, expected_version=d.batch(b.id).version).id)
     (entry,) = d.ledger.entries(uscc=A)
-    d.reverse(people.wang, entry.id, reason="银行退回")
+    d.reverse(people.wang, entry.id, reason="银行退回", **money_back(d))
     open_ = d.create_batch(people.chen, first_run)  # A listed again; B already paid; D withdrawn
     assert open_.counts == {"listed": 1, "already_paid": 1, "withdrawn": 1}
     with pytest.raises(WrongStep, match=rf"^1 项待兑现奖励已在未完成的兑现批次 #{open_.id} 中") as refused:

@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.disbursement._data import A, B, D, build
-from tests.disbursement._flow import approved, publicized
+from tests.disbursement._flow import approved, money_back, publicized
 from tests.disbursement.conftest import Clock, People, Zone
 from zonebrain.appstore import AppStore
 from zonebrain.cli import _common
@@ -86,7 +86,7 @@ def test_a_reversed_payment_is_not_paid(
 ) -> None:
     _pay_first_run(d, people, first_run, clock)
     entry = next(e for e in d.ledger.entries(uscc=B) if (e.policy_id, e.clause_id) == RD)
-    d.reverse(people.zhou, entry.id, reason="银行退回: 账户已注销")
+    d.reverse(people.zhou, entry.id, reason="银行退回: 账户已注销", **money_back(d))
     row = _row(zone, B, RD, d.ledger)
     assert (row["status"], row["history"], row["history_text"]) == ("eligible", None, None)
 

@@ -83,12 +83,17 @@ def test_refusals_by_scope_are_audited(
     """Audit: another park's or firm's item was refused before the service, and left no trace."""
     other = next(r for r in batch["items"] if r["park"] != "梧桐" and r["uscc"] != demo.own_firm)
     objection = {"text": "该企业已迁出", "raised_by": "匿名"}
-    for name in ("parkofficer", "firm"):
+    # an enterprise user is answered as for a missing item (no item-id oracle), audited all the same
+    for name, status, code in (("parkofficer", 403, "forbidden"), ("firm", 404, "not_found")):
         msg = api_error(users[name].post(f"/api/v1/policy/items/{other['id']}/objections", json=objection),
-                        403, "forbidden")  # fmt: skip
+                        status, code)  # fmt: skip
         denied = _audit(audit_app, "disbursement.object")[0]
         assert (denied.outcome, denied.username, denied.target) == ("denied", name, f"item:{other['id']}")
-        assert denied.detail == {"reason": msg}
+        if name == "parkofficer":
+            assert denied.detail == {"reason": msg}
+        else:
+            assert denied.detail["reason"].startswith("企业用户无权对其他企业的名单项提出异议: 名单项")
+            assert msg.startswith(f"没有名单项 #{other['id']} (no such item)")
 
 
 def test_refused_exports_are_audited(

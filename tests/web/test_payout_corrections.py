@@ -68,7 +68,8 @@ def _batch(users: dict[str, TestClient], run_id: str) -> dict[str, Any]:
         oldest = min(live, key=lambda e: e["id"])
         _ok(
             users["admin"].post(
-                f"/api/v1/policy/ledger/{oldest['id']}/reverse", json={"reason": "测试: 重新兑现"}
+                f"/api/v1/policy/ledger/{oldest['id']}/reverse",
+                json={"reason": "测试: 重新兑现", "kind": "error"},
             )
         )
         r = users["researcher"].post("/api/v1/policy/batches", json={"run_id": run_id})
@@ -201,8 +202,12 @@ def test_reverse_over_the_api_per_role(users: dict[str, TestClient], paid: dict[
     _error(
         users["leader"].post("/api/v1/policy/ledger/99999/reverse", json={"reason": "x"}), 404, "not_found"
     )
-    e = _ok(users["leader"].post(url, json={"reason": "银行退回: 账户已注销"}))["entry"]
+    msg = _error(users["leader"].post(url, json={"reason": "银行退回"}), 400, "invalid_input")
+    assert "冲正须注明类型" in msg and "退汇 (returned)" in msg  # a reversal says what it rests on
+    back = {"kind": "returned", "evidence": "HD-0412", "money_back_on": beijing_today().isoformat()}
+    e = _ok(users["leader"].post(url, json={"reason": "银行退回: 账户已注销", **back}))["entry"]
     assert e["id"] == entry["id"] and e["reversed"] and e["reversed_by"] == "leader"
+    assert (e["reversal_kind"], e["reversal_evidence"], e["money_back_on"]) == tuple(back.values())
     assert e["reversal_reason"] == "银行退回: 账户已注销" and e["paid_by"] == "leader2"
     assert f"#{entry['id']}" in _error(users["admin"].post(url, json={"reason": "再冲"}), 409, "conflict")
     rows = audit_rows(users["admin"], "disbursement.reverse", f"ledger:{entry['id']}")
@@ -236,6 +241,7 @@ def test_reverse_over_the_api_per_role(users: dict[str, TestClient], paid: dict[
     status, reason = header.index("状态"), header.index("冲正原因")
     row = next(r for r in body if r[0] == entry["id"])
     assert row[status] == "已冲正" and row[reason] == "银行退回: 账户已注销"
+    assert (row[header.index("冲正类型")], row[header.index("凭证号")]) == ("退汇", "HD-0412")
     assert {r[0]: r[status] for r in body if r[0] != entry["id"]} == was
 
 
@@ -266,7 +272,7 @@ def test_the_reverse_form_is_shown_to_those_allowed_and_needs_csrf(
         assert r.status_code == 403, name
     r = c.post(
         f"/policy/ledger/{entry['id']}/reverse",
-        data={"csrf_token": token, "reason": "误付"},
+        data={"csrf_token": token, "reason": "误付", "kind": "error"},
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"] == f"{page}&reversed={entry['id']}"

@@ -284,7 +284,11 @@ def test_page_forms_need_csrf_and_walk_the_steps(
     bare.close()
     # the run's awards are paid, and a batch with nothing to pay is refused: 冲正 one entry first
     entry = _ok(users["admin"].get("/api/v1/policy/ledger?size=1"))["rows"][0]
-    _ok(users["admin"].post(f"/api/v1/policy/ledger/{entry['id']}/reverse", json={"reason": "银行退回"}))
+    _ok(
+        users["admin"].post(
+            f"/api/v1/policy/ledger/{entry['id']}/reverse", json={"reason": "误记", "kind": "error"}
+        )
+    )
     token = _token(researcher, f"/policy/runs/{run_id}")
     page = researcher.get(f"/policy/runs/{run_id}").text
     assert 'name="older_run_reason"' in page

@@ -12,7 +12,10 @@ from tests.web._policy_flow import flow, run_id, users  # noqa: F401 (fixtures: 
 from tests.web.conftest import api_error, api_ok
 
 RESULTS = "符合 (eligible)、待核实 (undetermined)、被从高替代 (superseded)、不符合 (ineligible)"
-BATCHES = "草稿 (draft)、已审核 (reviewed)、公示中 (publicized)、已审批 (approved)、已兑现 (paid)、已作废 (cancelled)"
+BATCHES = (
+    "草稿 (draft)、已审核 (reviewed)、公示中 (publicized)、已审批 (approved)、部分兑现 (part_paid)、已兑现 (paid)、"
+    "已作废 (cancelled)"
+)
 
 
 def _refused(c: TestClient, url: str, names: str) -> None:
@@ -45,4 +48,4 @@ def test_a_bad_batch_or_item_status_names_the_statuses(
     msg = api_error(
         c.get(f"/api/v1/policy/batches/{flow['batch']}/items?status=bogus"), 422, "validation_error"
     )
-    assert "列入名单 (listed)" in msg and "此前已兑现 (already_paid)" in msg
+    assert "列入名单 (listed)" in msg and "此前已兑现 (already_paid)" in msg and "暂缓支付 (held)" in msg

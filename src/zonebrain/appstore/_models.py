@@ -31,6 +31,23 @@ class UserRow(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
 
 
+class AccountGrantRow(Base):
+    """Who gave an account its powers in the app (revision 0010): one row per account an app user
+    created or last granted. No row, or a null column: the operator on the server (``zonebrain
+    users …``, the demo), or unknown for accounts made before the revision. Its own table, so that
+    making an account the operator's way writes ``users`` alone."""
+
+    __tablename__ = "account_grants"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    """The user who created the account in the app (an admin on the web)."""
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    """The user who last gave it its powers: created it, changed its role or scope, activated it again."""
+    granted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    """When :attr:`granted_by` did (naive UTC); the cooling-off of payout steps counts from it."""
+
+
 class SessionRow(Base):
     __tablename__ = "sessions"
 
@@ -75,5 +92,33 @@ class AuditRow(Base):
     ip: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     """JSON object: what was written (never a password)."""
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Place in the hash chain (1, 2, …; commit order), set when the writing transaction commits
+    (``appstore/_chain.py``); null only for a row written around the audit log."""
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """SHA-256 (hex) of the row before it in the chain (64 zeros for the first)."""
+    row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """SHA-256 (hex) of this row's canonical content and *prev_hash*."""
 
-    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_action", "action"))
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_action", "action"),
+        Index("uq_audit_log_seq", "seq", unique=True),
+    )
+
+
+class AuditChainHeadRow(Base):
+    """The audit log's hash chain: its newest row (one row, id 1) and where the chain began."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    """Rows in the chain (the newest row's seq; 0 for an empty log)."""
+    last_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    anchor_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    """Rows written before the chain existed, chained by migration 0009 (they are proven unchanged
+    only since then)."""
+    anchor_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    anchored_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from zonebrain.appstore._models import UserRow
+from zonebrain.appstore._models import AccountGrantRow, UserRow
 from zonebrain.appstore._roles import Role
 from zonebrain.appstore._store import ConcurrentUpdate
-from zonebrain.core.clock import utcnow
+from zonebrain.core.clock import beijing_text, utcnow
 from zonebrain.core.errors import InputError
 from zonebrain.core.uscc import USCC
 
@@ -39,6 +40,27 @@ class User:
     active: bool
     created_at: dt.datetime
     version: int
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who gave an account its powers (revision 0010). ``None``: the operator on the server
+    (``zonebrain users …``, the demo), or unknown for an account made before the revision."""
+
+    user_id: int
+    created_by: int | None
+    """The user who created the account in the app."""
+    granted_by: int | None
+    """The user who last created it, changed its role or scope, or activated it again."""
+    granted_at: dt.datetime | None
+    """When :attr:`granted_by` did (naive UTC)."""
+
+    def granted_text(self, names: Mapping[int, str]) -> str:
+        """``admin 2026-12-01 10:30``: who last gave the account its role in the app (*names*: user
+        id → username), and when (Beijing time); ``—``: the operator on the server, or unknown."""
+        if self.granted_by is None:
+            return "—"
+        return f"{names.get(self.granted_by, f'#{self.granted_by}')} {beijing_text(self.granted_at)}".strip()
 
 
 def make_hasher(cost: str = "standard") -> PasswordHasher:
@@ -104,8 +126,12 @@ class Users:
         display_name: str = "",
         park_id: str | None = None,
         uscc: str | None = None,
+        by: User | None = None,
     ) -> User:
-        """Create an account; raise InputError when the name is taken or a field is invalid."""
+        """Create an account; raise InputError when the name is taken or a field is invalid.
+
+        *by*: the user creating it in the app (an admin on the web), recorded as its creator and
+        grantor (:class:`Grant`); None for the operator on the server (the CLI, the demo)."""
         role = _role(role)
         if not USERNAME.match(username):
             raise InputError(
@@ -132,6 +158,8 @@ class Users:
             )
             s.add(row)
             s.flush()
+            if by is not None:
+                s.add(AccountGrantRow(user_id=row.id, created_by=by.id, granted_by=by.id, granted_at=now))
             return _user(row)
 
     def get(self, username: str) -> User | None:
@@ -143,6 +171,27 @@ class Users:
         with self._store.session() as s:
             row = s.get(UserRow, user_id)
             return _user(row) if row else None
+
+    def grant(self, username: str) -> Grant | None:
+        """Who gave *username* its powers, or None when there is no such account."""
+        with self._store.session() as s:
+            user_id = s.scalar(select(UserRow.id).where(UserRow.username == username))
+            if user_id is None:
+                return None
+            g = s.get(AccountGrantRow, user_id)
+            return (
+                Grant(user_id, None, None, None)
+                if g is None
+                else Grant(user_id, g.created_by, g.granted_by, g.granted_at)
+            )
+
+    def grants(self) -> dict[int, Grant]:
+        """Every account's :class:`Grant` a user of the app gave (none: the operator, or unknown), by user id."""
+        with self._store.session() as s:
+            return {
+                g.user_id: Grant(g.user_id, g.created_by, g.granted_by, g.granted_at)
+                for g in s.scalars(select(AccountGrantRow))
+            }
 
     def list(self) -> list[User]:
         with self._store.session() as s:
@@ -171,19 +220,49 @@ class Users:
         check_password(password)
         hashed = self._hasher.hash(password)
 
-        def change(row: UserRow) -> None:
+        def change(s: Session, row: UserRow) -> None:
             row.password_hash = hashed
 
         return self._update(username, change, expected_version)
 
-    def set_active(self, username: str, active: bool, *, expected_version: int | None = None) -> User:
-        def change(row: UserRow) -> None:
+    def set_active(
+        self, username: str, active: bool, *, by: User | None = None, expected_version: int | None = None
+    ) -> User:
+        """Activate or deactivate *username*. Activating an inactive account gives it its powers
+        again: *by* becomes its grantor (None: the operator), as for :meth:`set_role`."""
+
+        def change(s: Session, row: UserRow) -> None:
+            if active and not row.active:
+                _granted(s, row, by)
             row.active = active
 
         return self._update(username, change, expected_version)
 
-    def _update(self, username: str, change: Callable[[UserRow], None], expected_version: int | None) -> User:
+    def set_role(
+        self,
+        username: str,
+        role: Role | str,
+        *,
+        park_id: str | None = None,
+        uscc: str | None = None,
+        by: User | None = None,
+        expected_version: int | None = None,
+    ) -> User:
+        """Change *username*'s role and scope (park, USCC: checked as for :meth:`add`); *by* becomes
+        its grantor (None: the operator on the server). Its sessions stay: the service reads the
+        stored role at every step."""
+        role = _role(role)
+        uscc = check_scope(role, park_id, uscc)
 
+        def change(s: Session, row: UserRow) -> None:
+            row.role, row.park_id, row.uscc = role.value, park_id, uscc
+            _granted(s, row, by)
+
+        return self._update(username, change, expected_version)
+
+    def _update(
+        self, username: str, change: Callable[[Session, UserRow], None], expected_version: int | None
+    ) -> User:
         with self._store.session() as s:
             row = s.scalar(select(UserRow).where(UserRow.username == username))
             if row is None:
@@ -193,10 +272,23 @@ class Users:
                     f"用户 '{username}' 已被他人修改 (changed by someone else: version {row.version}, "
                     f"you had {expected_version}); 请刷新后重试 / reload and retry"
                 )
-            change(row)
+            change(s, row)
             row.updated_at = utcnow()
             s.flush()
             return _user(row)
+
+
+def _granted(s: Session, row: UserRow, by: User | None) -> None:
+    """*by* (a user of the app) gave *row* its powers now; by the operator (None), no user did."""
+    with s.no_autoflush:  # the account's change is flushed once, bumping its version once
+        g = s.get(AccountGrantRow, row.id)
+    if by is not None:
+        if g is None:
+            g = AccountGrantRow(user_id=row.id)
+            s.add(g)
+        g.granted_by, g.granted_at = by.id, utcnow()
+    elif g is not None:
+        g.granted_by, g.granted_at = None, None
 
 
 def _role(role: Role | str) -> Role:

@@ -10,6 +10,7 @@ import typer
 
 from zonebrain import __version__
 from zonebrain.cli import (
+    audit_cmd,
     chains_cmd,
     complexity_cmd,
     import_cmd,
@@ -35,6 +36,7 @@ app.add_typer(import_cmd.app, name="import")
 app.add_typer(chains_cmd.app, name="chains")
 app.add_typer(complexity_cmd.app, name="complexity")
 app.add_typer(users_cmd.app, name="users")
+app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(kpi_cmd.app, name="kpi")
 app.add_typer(portrait_cmd.app, name="portrait")
 app.add_typer(report_cmd.app, name="report")

@@ -18,8 +18,17 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from zonebrain import disbursement, policy
-from zonebrain.cli import _common, policy_analysis, policy_check_cmd, policy_ledger_cmd
-from zonebrain.cli._payout_flow import AppDbOpt, UserOpt, VersionOpt, _flow, _park_names, _user
+from zonebrain.cli import _common, policy_analysis, policy_check_cmd, policy_hold_cmd, policy_ledger_cmd
+from zonebrain.cli._payout_flow import (
+    AppDbOpt,
+    SignerOpt,
+    UserOpt,
+    VersionOpt,
+    _flow,
+    _park_names,
+    _signed_in,
+    _user,
+)
 from zonebrain.core.clock import beijing_text, beijing_today
 from zonebrain.core.errors import InputError, out_suffix
 from zonebrain.core.money import display_fen
@@ -337,7 +346,7 @@ AckOpt = Annotated[
 
 @batch_app.command("create")
 def batch_create(
-    user: UserOpt,
+    user: SignerOpt,
     run_id: Annotated[
         str | None, typer.Option("--run", help="政策运行编号 (默认最新)。 Run id (default: the latest).")
     ] = None,
@@ -364,7 +373,7 @@ def batch_create(
         check_policies(run, policies)  # a --policy the run did not evaluate: bad input, exit 2
     with _flow(app_db) as (d, store):
         b = d.create_batch(
-            _user(store, user), run, policies=policies, title=title, older_run_reason=older_run_reason
+            _signed_in(store, user), run, policies=policies, title=title, older_run_reason=older_run_reason
         )
         queued = len(d.verification.list(batch_id=b.id))
     _print_batch(b)
@@ -402,6 +411,7 @@ def batch_show(
     """批次详情、名单与异议。 A batch, its items and objections."""
     with _flow(app_db) as (d, _store):
         b, items, objections = d.batch(batch_id), d.items(batch_id), d.objections(batch_id)
+        holds = d.holds(batch_id)
     if as_json:
         for i in items:
             row = {k: getattr(i, k) for k in i.__dataclass_fields__}
@@ -424,25 +434,26 @@ def batch_show(
             highlight=False,
             markup=False,
         )
+    policy_hold_cmd.print_holds(holds)
 
 
 @batch_app.command("review")
 def batch_review(
     batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
-    user: UserOpt,
+    user: SignerOpt,
     version: VersionOpt,
     note: Annotated[str, typer.Option("--note", help="审核意见。 Review note.")] = "",
     app_db: AppDbOpt = None,
 ) -> None:
     """审核批次 (草稿 → 已审核; 审核人不能是制单人)。 Review a draft batch (not its creator)."""
     with _flow(app_db) as (d, store):
-        _print_batch(d.review(_user(store, user), batch_id, expected_version=version, note=note))
+        _print_batch(d.review(_signed_in(store, user), batch_id, expected_version=version, note=note))
 
 
 @batch_app.command("publicize")
 def batch_publicize(
     batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
-    user: UserOpt,
+    user: SignerOpt,
     version: VersionOpt,
     start: Annotated[str | None, typer.Option("--start", help="公示开始日 (默认今天)。 First day.")] = None,
     end: Annotated[str | None, typer.Option("--end", help="公示截止日 (含)。 Last day (inclusive).")] = None,
@@ -470,21 +481,23 @@ def batch_publicize(
         if last < first:
             raise InputError(f"公示截止日 {last} 早于开始日 {first} (--end is before --start)")
     with _flow(app_db) as (d, store):
-        b = d.publicize(_user(store, user), batch_id, start=first, end=last, expected_version=version)
+        b = d.publicize(_signed_in(store, user), batch_id, start=first, end=last, expected_version=version)
         _print_batch(b)
 
 
 @batch_app.command("close-publicity")
 def batch_close_publicity(
     batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
-    user: UserOpt,
+    user: SignerOpt,
     version: VersionOpt,
     reason: Annotated[str, typer.Option("--reason", help="提前结束的原因。 Why it ends early.")],
     app_db: AppDbOpt = None,
 ) -> None:
     """提前结束公示 (须说明原因)。 Close the public notice before its end date, with a reason."""
     with _flow(app_db) as (d, store):
-        _print_batch(d.close_publicity(_user(store, user), batch_id, reason=reason, expected_version=version))
+        _print_batch(
+            d.close_publicity(_signed_in(store, user), batch_id, reason=reason, expected_version=version)
+        )
 
 
 @batch_app.command("object")
@@ -507,7 +520,7 @@ def batch_object(
 @batch_app.command("resolve")
 def batch_resolve(
     objection_id: Annotated[int, typer.Argument(help="异议编号。 Objection id.")],
-    user: UserOpt,
+    user: SignerOpt,
     note: Annotated[str, typer.Option("--note", help="处理理由。 The reason.")],
     upheld: Annotated[
         bool, typer.Option("--upheld", help="异议成立 (撤回该项)。 Upheld: withdraw the item.")
@@ -524,7 +537,7 @@ def batch_resolve(
             param_hint="--upheld / --dismissed",
         )
     with _flow(app_db) as (d, store):
-        o = d.resolve(_user(store, user), objection_id, upheld=upheld, note=note)
+        o = d.resolve(_signed_in(store, user), objection_id, upheld=upheld, note=note)
     shown = f"{RESOLUTIONS.get(o.resolution or '', '')} {o.resolution}".strip()
     _common.console.print(f"异议 objection #{o.id}: {shown}", highlight=False)
 
@@ -532,7 +545,7 @@ def batch_resolve(
 @batch_app.command("approve")
 def batch_approve(
     batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
-    user: UserOpt,
+    user: SignerOpt,
     version: VersionOpt,
     note: Annotated[str, typer.Option("--note", help="审批意见。 Approval note.")] = "",
     acknowledge: AckOpt = False,
@@ -543,7 +556,7 @@ def batch_approve(
     notice early; after the public notice period)."""
     with _flow(app_db) as (d, store):
         b = d.approve(
-            _user(store, user), batch_id, expected_version=version, note=note,
+            _signed_in(store, user), batch_id, expected_version=version, note=note,
             acknowledge_data_changes=acknowledge,
         )  # fmt: skip
         _print_batch(b)
@@ -552,18 +565,19 @@ def batch_approve(
 @batch_app.command("pay")
 def batch_pay(
     batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
-    user: UserOpt,
+    user: SignerOpt,
     acknowledge: AckOpt = False,
     app_db: AppDbOpt = None,
 ) -> None:
     """登记支付, 写入支付台账 (登记人不能是审批人; 重复执行不会重复支付)。
     Record the payment in the ledger (not by its approver; idempotent)."""
     with _flow(app_db) as (d, store):
-        r = d.pay(_user(store, user), batch_id, acknowledge_data_changes=acknowledge)
+        r = d.pay(_signed_in(store, user), batch_id, acknowledge_data_changes=acknowledge)
     before = f"本批次此前已兑现 paid by this batch before: {len(r.paid_before)} 项; " if r.paid_before else ""
     _common.console.print(
         f"本次支付 paid now: {len(r.paid)} 项, {display_fen(r.paid_fen, '元')} 元; {before}"
-        f"此前已兑现 already paid: {r.paid_elsewhere} 项 (未重复支付 / not paid again)",
+        f"此前已兑现 already paid: {r.paid_elsewhere} 项 (未重复支付 / not paid again)"
+        + (f"; 暂缓支付 held: {len(r.held)} 项 (未支付 / not paid)" if r.held else ""),
         highlight=False,
     )
     shown = 20  # a repeat payment of a whole batch would otherwise print every award
@@ -586,7 +600,7 @@ def batch_pay(
 @batch_app.command("cancel")
 def batch_cancel(
     batch_id: Annotated[int, typer.Argument(help="批次编号。 Batch id.")],
-    user: UserOpt,
+    user: SignerOpt,
     version: Annotated[
         int | None,
         typer.Option(
@@ -602,7 +616,7 @@ def batch_cancel(
     """作废批次 (未兑现的任一状态; 管理员或制单人; 须说明原因)。
     Cancel a batch not yet paid (an admin or its creator; a reason is required)."""
     with _flow(app_db) as (d, store):
-        b = d.cancel(_user(store, user), batch_id, reason=reason, expected_version=version)
+        b = d.cancel(_signed_in(store, user), batch_id, reason=reason, expected_version=version)
     _print_batch(b)
     _common.console.print(
         "该运行的奖励可重新建立批次 / the run's awards may go into a new batch: "
@@ -644,6 +658,7 @@ def notify_cmd(
     _common.console.print(f"已导出通知名单 (exported) → {path}", highlight=False)
 
 
+policy_hold_cmd.register(batch_app)  # batch hold|release|withdraw (暂缓支付)
 policy_ledger_cmd.register(app, verify_app)  # ledger [reverse], verify list|update
 
 

@@ -1,4 +1,4 @@
-"""`zonebrain policy ledger [reverse]` and `zonebrain policy verify list|update`: the payment ledger
+"""`zonebrain policy ledger [reverse|import]` and `zonebrain policy verify list|update`: the payment ledger
 (冲正) and the 待核实 queue of the 兑现 workflow (registered by :mod:`zonebrain.cli.policy_cmd`)."""
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ import typer
 from rich.table import Table
 
 from zonebrain.cli import _common
-from zonebrain.cli._payout_flow import AppDbOpt, UserOpt, _flow, _park_names, _user
+from zonebrain.cli._payout_flow import AppDbOpt, SignerOpt, UserOpt, _flow, _park_names, _signed_in, _user
+from zonebrain.cli.policy_prior_cmd import ledger_import
 from zonebrain.core.clock import beijing_text
 from zonebrain.core.errors import InputError, out_suffix
 from zonebrain.core.money import display_fen
-from zonebrain.disbursement._exports import VERIFY_LABELS, write_ledger
+from zonebrain.disbursement._exports import VERIFY_LABELS, kind_label, write_ledger
+from zonebrain.disbursement._model import LedgerEntry, ReversalKind
 from zonebrain.disbursement._verify import parse_status
 
 ledger_app = typer.Typer(
@@ -54,18 +56,21 @@ def ledger_cmd(
     t.add_column("政策/条款", overflow="fold", min_width=12)
     t.add_column("年度\nperiod", no_wrap=True)
     t.add_column("金额(元)", justify="right", no_wrap=True)
-    t.add_column("批次\nbatch", no_wrap=True)
+    t.add_column("批次/来源\nbatch/source", overflow="fold")
     for head in ("支付 paid (北京时间)", "经办 by", "状态 status"):
         t.add_column(head, overflow="fold")
     for e in rows:
         state = (
-            f"已冲正 reversed {beijing_text(e.reversed_at)} ({e.reversed_by}: {e.reversal_reason})"
+            f"已冲正 reversed {beijing_text(e.reversed_at)} ({e.reversed_by}: {e.reversal_reason}; "
+            f"{_reversal_text(e)})"
             if e.reversed
+            else f"有效 live, 待追回 to recover: {e.reversal_reason}"
+            if e.reversal_kind == ReversalKind.UNRECOVERED.value
             else "有效 live"
         )
         t.add_row(
             str(e.id), e.uscc, f"{e.policy_id}/{e.clause_id}", _period_text(e.period), display_fen(e.amount_fen, "元"),
-            str(e.batch_id), beijing_text(e.paid_at), e.paid_by, state,
+            _source(e), beijing_text(e.paid_at), e.paid_by, state,
         )  # fmt: skip
     _common.console.print(t)
     live = [e for e in rows if not e.reversed]
@@ -73,6 +78,11 @@ def ledger_cmd(
     if len(live) < len(rows):
         summary += f"; 另有已冲正 {len(rows) - len(live)} 笔, 不计入 (reversed, not counted)"
     _common.console.print(summary, highlight=False)
+
+
+def _source(e: LedgerEntry) -> str:
+    """A batch entry's batch (``#3``), or an imported one's import and reference (往年导入)."""
+    return f"往年导入 imported #{e.import_id}: {e.reference}" if e.imported else f"#{e.batch_id}"
 
 
 def _period_text(period: str) -> str:
@@ -84,27 +94,81 @@ def _period_text(period: str) -> str:
 def ledger_reverse(
     ctx: typer.Context,
     entry_id: Annotated[int, typer.Argument(help="台账记录编号 (见 policy ledger 的 #)。 Ledger entry id.")],
-    user: UserOpt,
+    user: SignerOpt,
     reason: Annotated[
         str,
         typer.Option(
             "--reason", help="冲正原因, 如 银行退回、误付 (必填)。 Why: returned by the bank, paid in error."
         ),
     ] = "",  # checked by the service, so a missing reason gets its message (what to write)
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="冲正类型 (必填): returned 退汇 | recovered 追回 | error 误记 (未实际付款) | unrecovered 待追回"
+            " (款项未退回: 只记录, 不能再付)。 What the reversal rests on (required).",
+        ),
+    ] = "",  # checked by the service: a missing kind gets its message (the kinds, what each needs)
+    evidence: Annotated[
+        str,
+        typer.Option(
+            "--evidence", help="回单号/凭证号 (退汇、追回必填)。 Evidence reference (returned, recovered)."
+        ),
+    ] = "",
+    money_back_on: Annotated[
+        str | None,
+        typer.Option(
+            "--money-back-on",
+            help="款项退回日期 YYYY-MM-DD (退汇、追回必填)。 The day the money came back (returned, recovered).",
+        ),
+    ] = None,
     app_db: AppDbOpt = None,
 ) -> None:
-    """冲正一笔支付 (管理员或领导, 且非登记该笔支付的人; 须说明原因)。记录保留并标为已冲正, 该奖励可由新批次再付一次。
-    Reverse a payment (an admin or leader other than the payer; reason required). The entry is kept,
-    flagged; a new batch may pay the award again, once."""
+    """冲正一笔支付 (管理员或领导, 且非登记该笔支付的人; 须说明原因和类型)。退汇、追回须填凭证号和退回日期;
+    冲正后记录保留并标为已冲正, 该奖励可由新批次再付一次。待追回只记录, 该笔仍计为已支付, 追回后再以 recovered 冲正。
+    Reverse a payment (an admin or leader other than the payer; reason and kind required; returned
+    and recovered need the evidence and the day the money came back). The entry is kept, flagged; a
+    new batch may pay the award again, once. unrecovered only records the claim: the entry stays
+    live until a recovered reversal."""
+    with _common.input_errors():  # an unreadable date: bad input (exit 2)
+        back_on = None if money_back_on is None else _common.parse_day(money_back_on)
     with _flow(app_db or ctx.obj) as (d, store):
-        e = d.reverse(_user(store, user), entry_id, reason=reason)
+        e = d.reverse(
+            _signed_in(store, user),
+            entry_id,
+            reason=reason,
+            kind=kind,
+            evidence=evidence,
+            money_back_on=back_on,
+        )
+    where = (
+        f"台账记录 entry #{e.id} {e.uscc} {e.policy_id}/{e.clause_id} ({e.period}) "
+        f"{display_fen(e.amount_fen, '元')} 元, {_source(e) if e.imported else f'批次 batch #{e.batch_id}'}"
+    )
+    if not e.reversed:  # 待追回: recorded, the entry still counts as paid
+        _common.console.print(
+            f"已记为待追回 recorded as to recover: {where}; 原因 reason: {e.reversal_reason}\n"
+            "该笔仍计为已支付, 不能再付 (the entry still counts as paid; the award cannot be paid again); "
+            f"追回后 / once recovered: zonebrain policy ledger reverse {e.id} --kind recovered "
+            "--evidence 凭证号 --money-back-on YYYY-MM-DD --reason … --user …",
+            highlight=False,
+            markup=False,
+        )
+        return
     _common.console.print(
-        f"已冲正 reversed: 台账记录 entry #{e.id} {e.uscc} {e.policy_id}/{e.clause_id} ({e.period}) "
-        f"{display_fen(e.amount_fen, '元')} 元, 批次 batch #{e.batch_id}; 原因 reason: {e.reversal_reason}\n"
+        f"已冲正 reversed ({_reversal_text(e)}): {where}; 原因 reason: {e.reversal_reason}\n"
         "再次兑现: 重新测算后建立新批次 / to pay it again: zonebrain policy run, then policy batch create",
         highlight=False,
         markup=False,
     )
+
+
+def _reversal_text(e: LedgerEntry) -> str:
+    """``退汇 returned, 凭证号 HD-1, 退回 2025-04-12``: the kind and proof of a reversal."""
+    kind = f"{kind_label(e.reversal_kind)} {e.reversal_kind}" if e.reversal_kind else "—"
+    proof = f", 凭证号 evidence {e.reversal_evidence}" if e.reversal_evidence else ""
+    back = f", 退回 money back {e.money_back_on}" if e.money_back_on else ""
+    return f"{kind}{proof}{back}"
 
 
 def verify_list(
@@ -164,5 +228,6 @@ def verify_update(
 def register(app: typer.Typer, verify_app: typer.Typer) -> None:
     """Add ``ledger`` to the ``policy`` sub-app and ``list``, ``update`` to its ``verify``."""
     app.add_typer(ledger_app, name="ledger")
+    ledger_app.command("import")(ledger_import)  # 往年已兑现导入
     verify_app.command("list")(verify_list)
     verify_app.command("update")(verify_update)

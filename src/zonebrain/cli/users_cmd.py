@@ -84,11 +84,22 @@ def add(
 def list_users(app_db: AppDb = None) -> None:
     """列出用户 / list accounts."""
     with _store(app_db) as store:
-        users = store.users.list()
+        users, grants = store.users.list(), store.users.grants()
+    names = {u.id: u.username for u in users}
     t = Table(title="用户 users")
-    for col in ("用户名 username", "姓名 name", "角色 role", "园区 park", "企业 USCC", "启用 active"):
+    heads = (
+        "用户名 username",
+        "姓名 name",
+        "角色 role",
+        "园区 park",
+        "企业 USCC",
+        "启用 active",
+        "授权 granted by",
+    )
+    for col in heads:
         t.add_column(col)
     for u in users:
+        g = grants.get(u.id)
         t.add_row(
             u.username,
             u.display_name,
@@ -96,6 +107,7 @@ def list_users(app_db: AppDb = None) -> None:
             u.park_id or "",
             u.uscc or "",
             "是" if u.active else "否",
+            g.granted_text(names) if g else "—",
         )
     console.print(t)
 
@@ -117,6 +129,30 @@ def activate(username: Annotated[str, typer.Argument()], app_db: AppDb = None) -
         store.users.set_active(username, True)
         store.audit.record("user.activate", username="cli", target=username, detail={"via": "cli"})
     console.print(f"已启用 (activated) {username}")
+
+
+@app.command("set-role")
+def set_role(
+    username: Annotated[str, typer.Argument(help="用户名 / username")],
+    role: Annotated[Role, typer.Option(help="新角色 / the new role")],
+    park: Annotated[str | None, typer.Option(help="园区 (园区专员) / park id, for park officers")] = None,
+    uscc: Annotated[
+        str | None, typer.Option(help="统一社会信用代码 (企业用户) / for enterprise users")
+    ] = None,
+    app_db: AppDb = None,
+) -> None:
+    """变更角色与范围 (运维操作, 写入审计日志) / change an account's role and scope (audited)."""
+    _check_park(park)
+    with _store(app_db) as store:
+        before = store.users.get(username)
+        if before is None:
+            raise InputError(f"没有用户 '{username}' (no such user); 查看 / see: zonebrain users list")
+        u = store.users.set_role(username, role, park_id=park, uscc=uscc)
+        scope = {"role": before.role.value, "park_id": before.park_id, "uscc": before.uscc}
+        after = {"role": u.role.value, "park_id": u.park_id, "uscc": u.uscc}
+        detail = {"before": scope, "after": after, "via": "cli"}
+        store.audit.record("user.set_role", username="cli", target=username, detail=detail)
+    console.print(f"已变更角色 (role changed) {username}: {u.role.value}")
 
 
 @app.command("set-password")
@@ -170,7 +206,8 @@ def ensure_demo_users(store: AppStore, *, park_id: str, uscc: str | None) -> lis
             scope = {"uscc": uscc}
         password = secrets.token_urlsafe(9)
         if store.users.get(username) is None:
-            store.users.add(username, password, role, display_name=name, **scope)
+            park, code = scope.get("park_id"), scope.get("uscc")
+            store.users.add(username, password, role, display_name=name, park_id=park, uscc=code)
         else:
             store.users.set_password(username, password)
             store.users.set_active(username, True)

@@ -65,6 +65,16 @@ SETTINGS: Final = (
         "the shortest 公示 (public notice) of a payout list, in calendar days, both ends included; "
         "a zone sets its own rule (usually 5–7 working days)",
     ),
+    Setting(
+        "new_account_hold_hours",
+        "ZONEBRAIN_NEW_ACCOUNT_HOLD_HOURS",
+        "24",
+        "冷静期 (小时): 网页上新建、变更角色或重新启用的账号在此期间不能办理兑现步骤 (登记异议除外); "
+        "运维在服务器上用命令行建立的账号不受此限; 0 为不设冷静期 (仅限试用)",
+        "cooling-off in hours: an account created, given a new role or activated again by a user of "
+        "the app takes no payout step until then (recording an objection excepted); accounts the "
+        "operator makes on the server with the command line are exempt; 0 turns it off (trials only)",
+    ),
     Setting("host", "ZONEBRAIN_HOST", "127.0.0.1", "网页服务监听地址", "address the web app listens on"),
     Setting("port", "ZONEBRAIN_PORT", "8765", "网页服务端口", "port the web app listens on"),
 )

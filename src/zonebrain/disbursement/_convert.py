@@ -13,8 +13,10 @@ from zonebrain.core.clock import beijing
 from zonebrain.core.errors import InputError
 from zonebrain.disbursement._model import Batch, BatchStatus, Item, ItemStatus, Objection
 
-LIVE = frozenset({ItemStatus.LISTED, ItemStatus.OBJECTED, ItemStatus.APPROVED, ItemStatus.PAID})
-"""Item statuses whose amount the batch pays (or paid)."""
+LIVE = frozenset(
+    {ItemStatus.LISTED, ItemStatus.OBJECTED, ItemStatus.APPROVED, ItemStatus.PAID, ItemStatus.HELD}
+)
+"""Item statuses whose amount the batch pays (or paid); a held one (暂缓支付) counts until withdrawn."""
 
 
 def _name(s: Session, user_id: int | None) -> str | None:

@@ -16,17 +16,19 @@ from sqlalchemy.orm import Session
 from zonebrain.appstore import Role, User
 from zonebrain.appstore.disbursement_models import PaymentLedgerRow, PayoutBatchRow, PayoutItemRow
 from zonebrain.appstore.pipeline_models import audit_row
-from zonebrain.core.clock import beijing_text
+from zonebrain.core.clock import beijing, beijing_text
 from zonebrain.core.errors import InputError
-from zonebrain.disbursement import _convert
+from zonebrain.disbursement import _convert, _reversal, _separation
 from zonebrain.disbursement._ledger import Ledger
 from zonebrain.disbursement._model import (
+    REOPENING,
     Batch,
     BatchStatus,
     DutyRefused,
     ItemStatus,
     LedgerEntry,
     NotFound,
+    ReversalKind,
     WrongStep,
 )
 from zonebrain.disbursement._steps import (
@@ -99,6 +101,12 @@ class Corrections:
                     f"兑现批次 #{b.id} 已兑现, 不能作废 (a paid batch cannot be cancelled); "
                     "支付有误请冲正相应的支付台账记录 (reverse its ledger entries instead)"
                 )
+            if b.status == BatchStatus.PART_PAID.value:  # money moved: no one may either
+                raise WrongStep(
+                    f"兑现批次 #{b.id} 已部分兑现, 不能作废 (a partly paid batch cannot be cancelled); "
+                    "暂缓支付的名单项请放行或撤回, 支付有误请冲正相应的支付台账记录 (release or withdraw its "
+                    "held items; reverse its ledger entries instead)"
+                )
             if Role(row.role) is not Role.ADMIN and actor.id != b.created_by:
                 raise DutyRefused(
                     "只有管理员或本批次的制单人可以作废批次 "
@@ -132,14 +140,29 @@ class Corrections:
             return self._done(s, actor, b, "disbursement.cancel", detail, ip)
 
     @_refusal_audited("disbursement.reverse", "ledger")
-    def reverse(self, actor: User, entry_id: int, *, reason: str, ip: str = "") -> LedgerEntry:
-        """冲正: mark a paid ledger entry reversed (the bank returned the transfer, or it was paid in error).
+    def reverse(
+        self,
+        actor: User,
+        entry_id: int,
+        *,
+        reason: str,
+        kind: ReversalKind | str | None = None,
+        evidence: str = "",
+        money_back_on: dt.date | None = None,
+        ip: str = "",
+    ) -> LedgerEntry:
+        """冲正: mark a paid ledger entry reversed, saying what the reversal rests on (*kind*).
 
-        By an admin or leader who did not record the payment (a second role, as for approval; the
-        payer's attempt is audited ``denied``). The entry is kept, flagged with who, when and why;
-        it no longer counts as paid (:meth:`Ledger.paid`, totals) nor holds its key, so the award
-        can be paid again, once, by a new batch. Its item in the paying batch becomes
-        ``reversed``. Reversing an entry twice is refused."""
+        退汇 (``returned``: the bank returned the transfer) and 追回 (``recovered``: the money was
+        recovered from the firm) need the *evidence* (回单号/凭证号) and the day the money came back
+        (*money_back_on*); 误记 (``error``: booked, no money moved) its reason. The entry is kept,
+        flagged with who, when, why and this proof; it no longer counts as paid (:meth:`Ledger.paid`,
+        totals) nor holds its key, so the award can be paid again, once, by a new batch; its item in
+        the paying batch becomes ``reversed``. 待追回 (``unrecovered``: paid wrongly, the money not
+        back) only records that on the entry, which stays live and holds its key until a 追回
+        reversal (:mod:`._reversal`). By an admin or leader who did not record the payment (a second
+        role, as for approval; the payer's attempt is audited ``denied``). Reversing an entry twice
+        is refused."""
         reason = reason.strip()
         if not reason:
             raise InputError(
@@ -160,13 +183,40 @@ class Corrections:
                     "who recorded the payment); 请由另一位领导或管理员冲正",
                     reason="冲正人登记了该笔支付 (the reverser recorded the payment)",
                 )
+            how = _separation.link(s, actor.id, first.paid_by)
+            if how is not None:  # one person with two accounts (docs/adr/0014)
+                raise DutyRefused(
+                    f"冲正人与登记该笔支付的人视为同一人: {how[0]} (台账记录 #{entry_id}: the reverser counts as "
+                    f"the same person as who recorded the payment: {how[1]}); 请由另一位领导或管理员冲正",
+                    reason=f"冲正人与登记支付的人视为同一人: {how[0]} (reverser and payer: {how[1]})",
+                )
+            kind = _reversal.parse_kind(kind)  # after who may: a refused role is told so first
+            pending = first.reversal_kind == ReversalKind.UNRECOVERED.value
+            if pending and kind is ReversalKind.UNRECOVERED:
+                raise WrongStep(
+                    f"台账记录 #{entry_id} 已于 {beijing_text(first.recovery_noted_at)} 由 "
+                    f"{_user_name(s, first.recovery_noted_by)} 记为待追回 (already recorded as to recover): "
+                    f"{first.reversal_reason}; 款项追回后请以 追回 (recovered) 冲正, 并填写凭证号和退回日期"
+                )
+            evidence, back_on = _reversal.proof(
+                kind, evidence, money_back_on, first.paid_at, beijing(self._clock()).date()
+            )
         with self._store.session() as s:
             _acting(s, actor, REVERSERS, "冲正台账记录", "reverse a ledger entry")
             now = self._clock()
+            row = _entry_row(s, entry_id)
+            said = f"{row.reversal_reason}\n{reason}" if pending and row.reversal_reason else reason
+            values: dict[str, Any] = {"reversal_reason": said, "reversal_kind": kind.value,
+                                      "reversal_evidence": evidence or None, "money_back_on": back_on}  # fmt: skip
+            if kind is ReversalKind.UNRECOVERED:  # recorded; the entry stays live and holds its key
+                values |= {"recovery_noted_at": now, "recovery_noted_by": actor.id}
+            else:
+                values |= {"reversed_at": now, "reversed_by": actor.id}
             marked = s.execute(  # only while not reversed: of two racing reversals one wins
                 update(PaymentLedgerRow)
                 .where(PaymentLedgerRow.id == entry_id, PaymentLedgerRow.reversed_at.is_(None))
-                .values(reversed_at=now, reversed_by=actor.id, reversal_reason=reason)
+                .where(PaymentLedgerRow.reversal_kind.is_not_distinct_from(row.reversal_kind))
+                .values(**values)
                 .returning(PaymentLedgerRow.id)
                 .execution_options(synchronize_session=False)
             ).scalar_one_or_none()
@@ -175,14 +225,22 @@ class Corrections:
                     f"台账记录 #{entry_id} 刚被他人冲正, 不能重复冲正 (ledger entry #{entry_id} was just "
                     "reversed by someone else); 请刷新查看 / reload to see it"
                 )
-            row = _entry_row(s, entry_id)
-            item = s.get(PayoutItemRow, row.item_id)
-            if item is not None and item.ledger_id == row.id and item.status == ItemStatus.PAID.value:
+            s.expire(row)
+            item = s.get(PayoutItemRow, row.item_id) if row.item_id is not None else None
+            freed = kind in REOPENING
+            if (
+                freed
+                and item is not None
+                and item.ledger_id == row.id
+                and item.status == ItemStatus.PAID.value
+            ):
                 item.status, item.updated_at = ItemStatus.REVERSED.value, now
             detail = {
                 "batch": row.batch_id, "item": row.item_id, "uscc": row.uscc, "policy_id": row.policy_id,
                 "clause_id": row.clause_id, "period": row.period, "amount_fen": row.amount_fen,
-                "paid_by": _user_name(s, row.paid_by), "reason": reason,
+                "paid_by": _user_name(s, row.paid_by), "reason": reason, "kind": kind.value,
+                "evidence": evidence, "money_back_on": back_on.isoformat() if back_on else None,
+                "key_freed": freed, "was_to_recover": pending,
             }  # fmt: skip
             s.add(
                 audit_row(

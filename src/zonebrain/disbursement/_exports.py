@@ -21,11 +21,14 @@ from zonebrain.core.errors import out_suffix
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._model import (
     ITEM_LABELS,
+    REVERSAL_LABELS,
+    SOURCE_LABELS,
     Batch,
     BatchStatus,
     Item,
     ItemStatus,
     LedgerEntry,
+    ReversalKind,
     VerificationRequest,
     VerificationStatus,
     batch_label,
@@ -35,9 +38,9 @@ from zonebrain.policy import missing_fields_zh
 from zonebrain.reports import WordReport, export_excel
 
 PUBLIC = (ItemStatus.LISTED, ItemStatus.OBJECTED, ItemStatus.APPROVED, ItemStatus.PAID)
-"""Items on the 公示 list (withdrawn and previously paid awards are not)."""
+"""Items on the 公示 list (withdrawn, held and previously paid awards are not)."""
 NOTIFY = (ItemStatus.APPROVED, ItemStatus.PAID)
-"""Items whose enterprises are told of their award."""
+"""Items whose enterprises are told of their award (a held one is not: it may yet be withdrawn)."""
 
 PUBLIC_HEADERS = {
     "no": "序号",
@@ -106,7 +109,7 @@ def _publicity_text(batch: Batch, table: pa.Table, contact: str, today: dt.date)
     over = batch.publicity_over(today)
     if batch.status is BatchStatus.PAID:
         intro = f"{source}经审核、公示和审批, 已兑现以下 {amount}。本名单为公示结束后导出的记录。"
-    elif batch.status is BatchStatus.APPROVED:
+    elif batch.status in (BatchStatus.APPROVED, BatchStatus.PART_PAID):
         intro = f"{source}经审核、公示, 已审批兑现以下 {amount}。本名单为公示结束后导出的记录。"
     elif over:
         intro = f"{source}经审核, 拟兑现以下 {amount}, 已予公示, 待审批。本名单为公示结束后导出的记录。"
@@ -117,7 +120,7 @@ def _publicity_text(batch: Batch, table: pa.Table, contact: str, today: dt.date)
         day = beijing(batch.publicity_closed_at).date()
         note = f" (原因: {batch.publicity_note})" if batch.publicity_note else ""
         period = f"公示期: {start} 至 {end}, 已于 {day} 提前结束{note}。"
-    if batch.status in (BatchStatus.APPROVED, BatchStatus.PAID):  # a record: no call for objections
+    if batch.status in _DECIDED:  # a record: no call for objections
         objections = (
             f"公示已结束, 期间提出的异议均已在审批前处理 (见兑现批次 #{batch.id} 的记录); "
             f"对兑现结果有疑问的, 请向{contact}反映。"
@@ -129,7 +132,20 @@ def _publicity_text(batch: Batch, table: pa.Table, contact: str, today: dt.date)
         )
     else:
         objections = f"公示期内对名单有异议的, 请以书面形式实名向{contact}反映。"
-    return [intro, period, objections]
+    return [intro, period, objections, *_held_note(batch)]
+
+
+_DECIDED = (BatchStatus.APPROVED, BatchStatus.PART_PAID, BatchStatus.PAID)
+"""Batch statuses whose lists are a record of what was approved (no call for objections)."""
+
+
+def _held_note(batch: Batch) -> list[str]:
+    """A line saying how many awards are on hold (暂缓支付) and so left off a list that would
+    otherwise read as approved or paid (no firm is told it was paid while its award is held)."""
+    held = batch.counts.get(ItemStatus.HELD.value, 0)
+    if not held:
+        return []
+    return [f"另有 {held} 项奖励暂缓支付, 未列入本名单 (见兑现批次 #{batch.id} 的记录)。"]
 
 
 def publicity_heading(batch: Batch, zone_name: str | None = None) -> str:
@@ -260,6 +276,7 @@ def write_notify(
             f"{' '.join(batch.title.split())} 通知名单 (兑现批次 #{batch.id}, {batch_label(batch.status.value)})",
             f"考核年度 {batch.period}; 测算运行 {batch.run_id}",
             f"{summary.num_rows} 家企业, {detail.num_rows} 项奖励, 合计 {display_fen(total, '元')} 元",
+            *_held_note(batch),
         ]
         sheets["说明"] = pa.table({"说明": notes})
     export_excel(sheets, path, NOTIFY_HEADERS, ("amount_fen",), "元")
@@ -270,14 +287,33 @@ LEDGER_HEADERS = {
     "id": "台账号", "enterprise_name": "企业名称", "uscc": "统一社会信用代码", "park": "园区",
     "policy_name": "政策", "policy_id": "政策代码", "clause_ref": "条款", "clause_title": "条款名称",
     "clause_id": "条款代码", "period": "年度", "amount_fen": "金额", "live_fen": "计入合计的金额",
+    "source": "来源", "reference": "往年兑现依据 (文号/批次/凭证号)",
     "batch_id": "批次", "run_id": "测算运行", "paid_at": "支付时间 (北京时间)", "paid_by": "经办",
     "state": "状态", "reversed_at": "冲正时间 (北京时间)", "reversed_by": "冲正人", "reversal_reason": "冲正原因",
+    "reversal_kind": "冲正类型", "reversal_evidence": "凭证号", "money_back_on": "款项退回日期",
 }  # fmt: skip
 
 
 def _excel_time(at: dt.datetime | None) -> dt.datetime | None:
     """A stored (UTC) time as Excel shows it: Beijing's wall clock to the second, no zone."""
     return None if at is None else beijing(at).replace(tzinfo=None, microsecond=0)
+
+
+def entry_state(e: LedgerEntry) -> str:
+    """有效, 已冲正, or 有效 (待追回) for a live entry whose payment is to be recovered."""
+    if e.reversed:
+        return "已冲正"
+    return "有效 (待追回)" if e.reversal_kind == ReversalKind.UNRECOVERED.value else "有效"
+
+
+def kind_label(kind: str | None) -> str:
+    """A reversal kind as people read it (退汇 …); "" for none, the code for one this code lacks."""
+    if not kind:
+        return ""
+    try:
+        return REVERSAL_LABELS[ReversalKind(kind)]
+    except ValueError:
+        return kind
 
 
 LedgerRow = tuple[LedgerEntry, str, str | None, str]
@@ -323,14 +359,19 @@ def write_ledger(
         "period": pa.array(["一次性" if e.period == "once" else e.period for e in entries], pa.string()),
         "amount_fen": pa.array([e.amount_fen for e in entries], pa.int64()),
         "live_fen": pa.array([0 if e.reversed else e.amount_fen for e in entries], pa.int64()),
+        "source": pa.array([SOURCE_LABELS.get(e.source, e.source) for e in entries], pa.string()),
+        "reference": pa.array([e.reference or None for e in entries], pa.string()),  # 往年导入's
         "batch_id": pa.array([e.batch_id for e in entries], pa.int64()),
         "run_id": pa.array([e.run_id for e in entries], pa.string()),
         "paid_at": pa.array([_excel_time(e.paid_at) for e in entries], pa.timestamp("s")),
         "paid_by": pa.array([e.paid_by for e in entries], pa.string()),
-        "state": pa.array(["已冲正" if e.reversed else "有效" for e in entries], pa.string()),
+        "state": pa.array([entry_state(e) for e in entries], pa.string()),
         "reversed_at": pa.array([_excel_time(e.reversed_at) for e in entries], pa.timestamp("s")),
         "reversed_by": pa.array([e.reversed_by for e in entries], pa.string()),
         "reversal_reason": pa.array([e.reversal_reason or None for e in entries], pa.string()),
+        "reversal_kind": pa.array([kind_label(e.reversal_kind) or None for e in entries], pa.string()),
+        "reversal_evidence": pa.array([e.reversal_evidence or None for e in entries], pa.string()),
+        "money_back_on": pa.array([e.money_back_on for e in entries], pa.date32()),
     }
     times = dict.fromkeys(("paid_at", "reversed_at"), "yyyy-mm-dd hh:mm:ss")
     export_excel(

@@ -12,6 +12,12 @@ again, once (the database's unique key covers only the entries not reversed).
 :meth:`Ledger.outcomes` tells the enterprise self-check (``zonebrain.policy.self_check``) what the
 workflow already decided for one enterprise's awards: paid (the live entry and its date), or
 withdrawn after an upheld objection (the batch and the reason), so it does not offer them again.
+
+Payments made before ZoneBrain (往年已兑现导入, :mod:`._prior`) are entries of ``source`` ``import``,
+with no batch, item or run but their import and reference (文号/批次/凭证号). They are entries like
+any other: every reader here (:meth:`Ledger.paid`, :meth:`~Ledger.live_keys`,
+:meth:`~Ledger.live_fen`, :meth:`~Ledger.outcomes`, :func:`existing`, the totals and the search)
+counts them, and the database's live-key index refuses a second payment of their key (ADR 0013).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import pyarrow as pa
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from zonebrain.appstore import UserRow
@@ -30,7 +36,8 @@ from zonebrain.appstore.disbursement_models import (
     PayoutItemRow,
     PayoutObjectionRow,
 )
-from zonebrain.disbursement._model import BatchStatus, ItemStatus, LedgerEntry
+from zonebrain.disbursement._model import IMPORTED, BatchStatus, ItemStatus, LedgerEntry
+from zonebrain.disbursement._prior_read import clause_refs
 
 if TYPE_CHECKING:
     from zonebrain.appstore import AppStore
@@ -50,6 +57,8 @@ OUTCOMES_SCHEMA = pa.schema(
         ("at", pa.timestamp("us")),
         ("amount_fen", pa.int64()),
         ("reason", pa.string()),
+        ("source", pa.string()),
+        ("reference", pa.string()),
     ]
 )
 """What :meth:`Ledger.outcomes` returns, one row per award key (policy, clause, ledger period)."""
@@ -74,7 +83,8 @@ class LedgerPage(NamedTuple):
 
 
 class Ledger:
-    """Read side of the ledger; rows are written only by ``Disbursement.pay`` (one transaction per batch)."""
+    """Read side of the ledger; rows are written only by ``Disbursement.pay`` (one transaction per
+    batch) and by the import of payments made before ZoneBrain (one transaction per file)."""
 
     def __init__(self, store: AppStore) -> None:
         self._store = store
@@ -122,7 +132,8 @@ class Ledger:
         :data:`OUTCOMES_SCHEMA`:
 
         * ``paid``: a live ledger entry holds the key (``entry_id``, its ``batch_id``, ``at`` = when
-          it was paid, ``amount_fen``); reversed entries (冲正) count for nothing, as everywhere;
+          it was paid, ``amount_fen``, its ``source``); reversed entries (冲正) count for nothing, as
+          everywhere; an entry imported from before ZoneBrain has no batch but its ``reference``;
         * ``withdrawn``: an upheld objection withdrew the award and a batch not cancelled keeps it
           withdrawn (the rule ``create_batch`` follows, so no later batch lists it again):
           ``batch_id`` is the batch whose 公示 upheld the objection, ``at`` when it was resolved and
@@ -157,14 +168,16 @@ class Ledger:
                 if row is not None:  # the latest upheld objection on the key says why
                     row.update(batch_id=int(batch_id), at=at, reason=note or "")
             paid = select(
-                lg.policy_id, lg.clause_id, lg.period, lg.id, lg.batch_id, lg.paid_at, lg.amount_fen
-            )
-            for policy_id, clause_id, period, entry_id, batch_id, at, fen in s.execute(
+                lg.policy_id, lg.clause_id, lg.period, lg.id, lg.batch_id, lg.paid_at, lg.amount_fen,
+                lg.source, lg.reference,
+            )  # fmt: skip
+            for policy_id, clause_id, period, entry_id, by_batch, at, fen, source, ref in s.execute(
                 paid.where(lg.uscc == uscc, _LIVE)
             ):
                 found[(str(policy_id), str(clause_id), str(period))] = {
-                    "outcome": "paid", "entry_id": int(entry_id), "batch_id": int(batch_id), "at": at,
-                    "amount_fen": int(fen),
+                    "outcome": "paid", "entry_id": int(entry_id), "at": at, "amount_fen": int(fen),
+                    "batch_id": None if by_batch is None else int(by_batch), "reason": "",
+                    "source": str(source), "reference": ref,
                 }  # fmt: skip
         keys = sorted(found)
         columns = {name: [k[i] for k in keys] for i, name in enumerate(OUTCOMES_SCHEMA.names[:3])}
@@ -210,24 +223,27 @@ class Ledger:
         """One page of the ledger, newest first, with each paid item's enterprise name, park and 条款.
 
         Reversed entries are listed (flagged) and counted apart; the total amount is of the live
-        entries only. *park_id* filters by the paid item's park (a park officer's view)."""
+        entries only. *park_id* filters by the paid item's park (a park officer's view); an entry
+        imported from before ZoneBrain has no item: its name and park are those the registry gave
+        when it was imported, its 条款 the policy library's."""
         lg, it = PaymentLedgerRow, PayoutItemRow
+        park = func.coalesce(it.park_id, lg.park_id)
         q = (
             select(
                 lg,
-                it.enterprise_name,
-                it.park_id,
+                func.coalesce(it.enterprise_name, lg.enterprise_name, literal("")),
+                park,
                 it.clause_ref,
                 UserRow.username.label("paid_by_name"),
                 _Reverser.username.label("reversed_by_name"),
             )
-            .join(it, it.id == lg.item_id)
+            .outerjoin(it, it.id == lg.item_id)
             .join(UserRow, UserRow.id == lg.paid_by)
             .outerjoin(_Reverser, _Reverser.id == lg.reversed_by)
         )
         for column, value in (
             (lg.uscc, uscc),
-            (it.park_id, park_id),
+            (park, park_id),
             (lg.batch_id, batch_id),
             (lg.policy_id, policy_id),
         ):
@@ -246,9 +262,9 @@ class Ledger:
             q = q.order_by(lg.id.desc()).offset(max(0, offset))
             if limit is not None:
                 q = q.limit(limit)
-            found = [
-                (_entry(r, user, reverser), name, park, ref)
-                for r, name, park, ref, user, reverser in s.execute(q)
+            found: list[tuple[LedgerEntry, str, str | None, str]] = [
+                (_entry(r, user, reverser), str(name or ""), where, ref if ref is not None else _ref(r))
+                for r, name, where, ref, user, reverser in s.execute(q)
             ]
         return LedgerPage(int(total or 0), int(fen or 0), int(rev or 0), found)
 
@@ -290,6 +306,11 @@ def existing(s: Session, keys: Iterable[Key]) -> dict[Key, int]:
     return found
 
 
+def _ref(r: PaymentLedgerRow) -> str:
+    """The 条款 of an entry with no batch item (imported): the policy library's, else its clause id."""
+    return clause_refs().get((r.policy_id, r.clause_id), r.clause_id) if r.source == IMPORTED else ""
+
+
 def _entry(r: PaymentLedgerRow, username: str, reverser: str | None = None) -> LedgerEntry:
     return LedgerEntry(
         r.id,
@@ -306,4 +327,12 @@ def _entry(r: PaymentLedgerRow, username: str, reverser: str | None = None) -> L
         r.reversed_at,
         reverser,
         r.reversal_reason or "",
+        source=r.source,
+        reference=r.reference or "",
+        import_id=r.import_id,
+        award_year=r.award_year,
+        reversal_kind=r.reversal_kind,
+        reversal_evidence=r.reversal_evidence or "",
+        money_back_on=r.money_back_on,
+        recovery_noted_at=r.recovery_noted_at,
     )

@@ -22,6 +22,8 @@ class BatchStatus(StrEnum):
     """公示中: the list is public; objections are recorded."""
     APPROVED = "approved"
     """已审批: a second role approved it after the 公示期."""
+    PART_PAID = "part_paid"
+    """部分兑现: paid but for items on hold (暂缓支付); 已兑现 once each is paid or withdrawn."""
     PAID = "paid"
     """已兑现: the awards are in the payment ledger."""
     CANCELLED = "cancelled"
@@ -33,6 +35,7 @@ BATCH_LABELS = {
     BatchStatus.REVIEWED: "已审核",
     BatchStatus.PUBLICIZED: "公示中",
     BatchStatus.APPROVED: "已审批",
+    BatchStatus.PART_PAID: "部分兑现",
     BatchStatus.PAID: "已兑现",
     BatchStatus.CANCELLED: "已作废",
 }
@@ -63,6 +66,8 @@ class ItemStatus(StrEnum):
     """已兑现过 (the ledger holds this enterprise × policy × clause × period): never paid twice."""
     REVERSED = "reversed"
     """已冲正: paid by this batch, then the ledger entry was reversed (returned by the bank, or in error)."""
+    HELD = "held"
+    """暂缓支付: approved, then held (new facts about the firm); paid only once released."""
 
 
 class VerificationStatus(StrEnum):
@@ -84,8 +89,17 @@ ITEM_LABELS = {
     ItemStatus.PAID: "已兑现",
     ItemStatus.ALREADY_PAID: "此前已兑现",
     ItemStatus.REVERSED: "已冲正",
+    ItemStatus.HELD: "暂缓支付",
 }
 """Chinese labels of the item statuses (lists, exports)."""
+
+
+PAID_BY_BATCH = "batch"
+"""A ledger entry's ``source``: paid by a 兑现批次 of ZoneBrain."""
+IMPORTED = "import"
+"""A ledger entry's ``source``: paid before ZoneBrain, imported from the zone's records."""
+SOURCE_LABELS = {PAID_BY_BATCH: "兑现批次", IMPORTED: "往年导入"}
+"""Chinese labels of a ledger entry's source (the web's ``payout.source_*`` say the same)."""
 
 
 class NotAllowed(ZoneBrainError):
@@ -230,20 +244,108 @@ class LedgerEntry:
     clause_id: str
     period: str
     amount_fen: int
-    batch_id: int
-    item_id: int
-    run_id: str
+    batch_id: int | None
+    """The paying batch; None for a payment made before ZoneBrain (``source`` ``import``)."""
+    item_id: int | None
+    run_id: str | None
     paid_at: dt.datetime
+    """When it was paid; for an imported entry, its payment date (兑现日期) at 00:00 Beijing."""
     paid_by: str
+    """Who recorded the payment: the batch's payer, or who imported the entry."""
     reversed_at: dt.datetime | None = None
     """When the entry was reversed (冲正); None for a live entry."""
     reversed_by: str | None = None
     reversal_reason: str = ""
+    reversal_kind: str | None = None
+    """What the reversal rests on (:class:`ReversalKind`'s value); ``unrecovered`` on a live entry:
+    the payment is to be recovered (待追回) and still holds its key."""
+    reversal_evidence: str = ""
+    """回单号/凭证号 of the money that came back (退汇, 追回)."""
+    money_back_on: dt.date | None = None
+    """The day the money came back (退汇, 追回)."""
+    recovery_noted_at: dt.datetime | None = None
+    """When the payment was recorded as to be recovered (待追回), if it was."""
+    source: str = "batch"
+    """``batch`` (paid by a 兑现批次) or ``import`` (paid before ZoneBrain: 往年已兑现导入)."""
+    reference: str = ""
+    """An imported entry's 文号/批次/凭证号, as its file wrote it."""
+    import_id: int | None = None
+    """The import that wrote it (``source`` ``import``)."""
+    award_year: int | None = None
+    """An imported entry's 年度 (the award's period) as its file wrote it."""
 
     @property
     def reversed(self) -> bool:
         """Reversed entries stay in the ledger but pay nothing and no longer hold their key."""
         return self.reversed_at is not None
+
+    @property
+    def imported(self) -> bool:
+        """A payment made before ZoneBrain, imported from the zone's records (往年导入)."""
+        return self.source == IMPORTED
+
+    def source_text(self) -> str:
+        """Where the entry comes from, as the CLI says it: ``兑现批次 #3`` or ``往年导入 #2, 凭证 …``."""
+        if self.imported:
+            return f"{SOURCE_LABELS[IMPORTED]} #{self.import_id}, 凭证 {self.reference}"
+        return f"{SOURCE_LABELS[PAID_BY_BATCH]} #{self.batch_id}"
+
+
+class ReversalKind(StrEnum):
+    """What a reversal (冲正) rests on. Only money back (退汇, 追回) or no money moved (误记) reverses
+    an entry and frees its key for a new payment; a payment still to recover is recorded as such and
+    keeps its key, so the award is never paid twice while the first payment is still out."""
+
+    RETURNED = "returned"
+    """退汇: the bank returned the transfer; its 回单号 and the day the money came back are required."""
+    RECOVERED = "recovered"
+    """追回: the money was recovered from the firm; its 凭证号 and the day it came back are required."""
+    ERROR = "error"
+    """误记: booked in error, no money moved; the reason says what happened."""
+    UNRECOVERED = "unrecovered"
+    """待追回: paid in error, the money not back yet: recorded on the entry, which stays live (it
+    counts as paid and holds its key) until a 追回 reversal with its evidence."""
+    LEGACY = "legacy"
+    """历史冲正: reversed before the kind was recorded (migration 0008); never given to the service."""
+
+
+REVERSAL_LABELS = {
+    ReversalKind.RETURNED: "退汇",
+    ReversalKind.RECOVERED: "追回",
+    ReversalKind.ERROR: "误记",
+    ReversalKind.UNRECOVERED: "待追回",
+    ReversalKind.LEGACY: "历史冲正 (类型未记录)",
+}
+"""Chinese labels of the reversal kinds (messages, the CLI, exports); the web's ``payout.kind_*``."""
+MONEY_BACK = frozenset({ReversalKind.RETURNED, ReversalKind.RECOVERED})
+"""Kinds whose money came back: the evidence reference and the day it came back are required."""
+REOPENING = MONEY_BACK | {ReversalKind.ERROR}
+"""Kinds that reverse the entry and free its key (the award may be paid again, once)."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One hold (暂缓支付) of an approved item: who held it, when and why, and how it ended."""
+
+    id: int
+    item_id: int
+    batch_id: int
+    reason: str
+    held_by: str
+    held_at: dt.datetime
+    outcome: str | None = None
+    """None while held; ``released`` (to be paid) or ``withdrawn`` (not paid)."""
+    outcome_note: str = ""
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.outcome is None
+
+
+HOLD_OUTCOMES = {"released": "已放行", "withdrawn": "已撤回"}
+"""Chinese labels of how a hold ended (messages, the CLI)."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +361,8 @@ class PayResult:
     at an earlier ``pay`` (those are also in :attr:`paid_before`)."""
     paid_before: tuple[Item, ...] = ()
     """Of :attr:`already_paid`, those this same batch paid at an earlier ``pay`` (status ``paid``)."""
+    held: tuple[Item, ...] = ()
+    """The batch's items on hold (暂缓支付), left unpaid; the batch is then 部分兑现 (``part_paid``)."""
 
     @property
     def paid_elsewhere(self) -> int:

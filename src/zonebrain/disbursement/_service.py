@@ -3,7 +3,9 @@
 Four eyes (四眼原则): the reviewer is not the batch's creator, the approver neither its creator, its
 reviewer nor whoever closed its 公示 early, the payer not its approver (who approves the money does
 not record its payment), and an objection's resolver neither the batch's creator nor the objection's
-recorder.
+recorder. Two accounts count as one person when one created the other or gave it its role, and an
+account a user of the app just made waits a cooling-off before any step but an objection
+(:mod:`._separation`).
 
 The data behind the amounts: a batch of a run with a newer run of its period needs a reason, and
 approval and payment need an acknowledgement of data imported since the run (both audited).
@@ -42,9 +44,10 @@ from zonebrain.appstore.disbursement_models import (
 )
 from zonebrain.core.clock import beijing, beijing_text
 from zonebrain.core.errors import InputError
-from zonebrain.disbursement import _convert, _exports, _guards
+from zonebrain.disbursement import _convert, _exports, _guards, _holds
 from zonebrain.disbursement._corrections import APPROVERS, CREATORS, Corrections
 from zonebrain.disbursement._exports import ParkNames
+from zonebrain.disbursement._holds import Holds
 from zonebrain.disbursement._ledger import Ledger, existing
 from zonebrain.disbursement._model import (
     ITEM_LABELS,
@@ -92,7 +95,7 @@ RECORDERS = frozenset({Role.ADMIN, Role.POLICY_RESEARCHER, Role.LEADER, Role.PAR
 ENTERPRISE_RAISER = "企业"
 """Who raised an objection an enterprise user recorded: its firm, as 企业 (set by the service)."""
 _MAX_PAY_ATTEMPTS = 3
-_TO_CHECK = (BatchStatus.PUBLICIZED.value, BatchStatus.APPROVED.value)
+_TO_CHECK = (BatchStatus.PUBLICIZED.value, BatchStatus.APPROVED.value, BatchStatus.PART_PAID.value)
 """Statuses of a batch whose approval or payment reads the data imported since its run."""
 
 
@@ -116,7 +119,7 @@ WarehouseOpener = Callable[[], AbstractContextManager[Warehouse]]
 """Opens the warehouse for reading (the web's ``pool.reader``, the CLI's ``warehouse(read_only=True)``)."""
 
 
-class Disbursement(Corrections):
+class Disbursement(Holds, Corrections):
     """政策兑现 over the app store. Components: :attr:`ledger` and :attr:`verification`.
 
     ``clock`` returns "now" (naive UTC); tests pass a fixed one to move past a 公示期. ``warehouse``
@@ -343,7 +346,7 @@ class Disbursement(Corrections):
         with self._store.session() as s:
             _acting(s, actor, REVIEWERS, "审核兑现批次", "review a batch")
             b = _batch_row(s, batch_id)
-            _four_eyes(actor, "reviewer", {"creator": b.created_by}, "请由另一位工作人员审核")
+            _four_eyes(actor, "reviewer", {"creator": b.created_by}, "请由另一位工作人员审核", s=s)
             _already(s, b, BatchStatus.REVIEWED, b.reviewed_by, b.reviewed_at, "审核", "reviewed", actor)
             _check(b, expected_version, BatchStatus.DRAFT, "审核 (review)")
             b.status, b.reviewed_by, b.reviewed_at = BatchStatus.REVIEWED.value, actor.id, self._clock()
@@ -422,7 +425,9 @@ class Disbursement(Corrections):
             )
         with self._store.session() as s:
             item = _item_row(s, item_id)
-            user = _acting(s, actor, RECORDERS | {Role.ENTERPRISE_USER}, "登记异议", "record an objection")
+            user = _acting(
+                s, actor, RECORDERS | {Role.ENTERPRISE_USER}, "登记异议", "record an objection", hold=False
+            )  # an objection only stops money: a new account (a firm's, say) records one at once
             _guards.objection_scope(user, item)
             if Role(user.role) is Role.ENTERPRISE_USER:
                 raised_by, raised_by_role = item.enterprise_name or item.uscc, ENTERPRISE_RAISER
@@ -476,13 +481,14 @@ class Disbursement(Corrections):
                 )
             b = _batch_row(s, row.batch_id)
             hint = "请由另一位工作人员处理 (another officer resolves it)"
-            _four_eyes(actor, "resolver", {"creator": b.created_by}, hint)
+            _four_eyes(actor, "resolver", {"creator": b.created_by}, hint, s=s)
             if actor.id == row.recorded_by:
                 raise DutyRefused(
                     f"异议处理人不能是登记该异议的人 (异议 #{row.id}: the resolver must not be the user who "
                     f"recorded the objection); {hint}",
                     reason="异议处理人登记了该异议 (the resolver recorded the objection)",
                 )
+            _four_eyes(actor, "resolver", {"recorder": row.recorded_by}, hint, s=s)  # one person's accounts
             _check(b, b.version, BatchStatus.PUBLICIZED, "处理异议 (resolve an objection)")
             item = _item_row(s, row.item_id)
             now = self._clock()
@@ -534,7 +540,8 @@ class Disbursement(Corrections):
                 "reviewer": b.reviewed_by,
                 "publicity closer": b.publicity_closed_by,
             }
-            _four_eyes(actor, "approver", taken, "请由另一位领导或管理员审批")  # before the role, as ever
+            hint = "请由另一位领导或管理员审批"
+            _four_eyes(actor, "approver", taken, hint, s=s)  # before the role, as ever
             _acting(s, actor, APPROVERS, "审批兑现批次", "approve a batch")
             _already(s, b, BatchStatus.APPROVED, b.approved_by, b.approved_at, "审批", "approved", actor)
             _check(b, expected_version, BatchStatus.PUBLICIZED, "审批 (approve)")
@@ -578,7 +585,9 @@ class Disbursement(Corrections):
         ``paid_before``; an award the ledger already held from another batch (of a re-run, say) is
         reported as ``already_paid`` and never written twice; the ledger's UNIQUE key is
         the last line of defence against two payments racing. Data imported since the batch's run
-        must be acknowledged, as for :meth:`approve`.
+        must be acknowledged, as for :meth:`approve`. Items on hold (暂缓支付, :meth:`hold`) are left
+        unpaid (``held``) and the batch becomes 部分兑现 (``part_paid``); paying it again after one
+        is released pays that one (:mod:`._holds`).
         """
         imports = self._imports_for(batch_id)
         for _attempt in range(_MAX_PAY_ATTEMPTS):
@@ -596,14 +605,17 @@ class Disbursement(Corrections):
         with self._store.session() as s:
             _acting(s, actor, CREATORS | APPROVERS, "登记支付", "record the payment")
             b = _batch_row(s, batch_id)
-            _four_eyes(actor, "payer", {"approver": b.approved_by}, "请由制单人或另一位工作人员登记支付")
-            if b.status == BatchStatus.PAID.value:  # paid before: by this batch, or held already then
+            _four_eyes(actor, "payer", {"approver": b.approved_by}, "请由制单人或另一位工作人员登记支付", s=s)
+            # paid before (by this batch, or held already then), or partly and nothing released since
+            if b.status == BatchStatus.PAID.value or _holds.nothing_released(s, b):
                 mine, before = _items(s, b.id, ItemStatus.PAID), _items(s, b.id, ItemStatus.ALREADY_PAID)
+                waiting = _items(s, b.id, ItemStatus.HELD)
                 detail = {
                     "paid_now": 0,
                     "paid_before": len(mine),
                     "already_paid": len(before),
                     "total_fen": 0,
+                    "held": len(waiting),
                 }
                 s.add(_audit(actor, "disbursement.pay", b, detail, ip, outcome="already_paid"))
                 return PayResult(
@@ -611,8 +623,9 @@ class Disbursement(Corrections):
                     (),
                     tuple(_convert.item(i) for i in [*mine, *before]),
                     tuple(_convert.item(i) for i in mine),
+                    tuple(_convert.item(i) for i in waiting),
                 )
-            _check(b, b.version, BatchStatus.APPROVED, "支付 (pay)")
+            _check(b, b.version, _holds.pay_step(b), "支付 (pay)")
             changes = _guards.data_changed("登记支付", "pay", b.run_id, imports, acknowledged)
             now = self._clock()
             items = _items(s, b.id, ItemStatus.APPROVED)
@@ -637,16 +650,21 @@ class Disbursement(Corrections):
                 if i.status == ItemStatus.APPROVED.value:
                     i.ledger_id = held[(i.uscc, i.policy_id, i.clause_id, i.period)]
                     i.status, i.updated_at = ItemStatus.ALREADY_PAID.value, now
-            b.status, b.paid_by, b.paid_at, b.updated_at = BatchStatus.PAID.value, actor.id, now, now
+            s.flush()
+            b.status, b.updated_at = _holds.status_after_pay(s, b), now  # 部分兑现 while items are held
+            if b.paid_by is None:  # the batch's first payment; a later one pays released items
+                b.paid_by, b.paid_at = actor.id, now
             s.flush()
             paid_fen = sum(i.amount_fen for i in fresh)
             already = _items(s, b.id, ItemStatus.ALREADY_PAID)  # now, and those flagged when it was built
+            waiting = _items(s, b.id, ItemStatus.HELD)  # 暂缓支付: left unpaid
             done = {"paid_now": len(fresh), "already_paid": len(already), "total_fen": paid_fen}
-            s.add(_audit(actor, "disbursement.pay", b, {**done, **changes}, ip))
+            s.add(_audit(actor, "disbursement.pay", b, {**done, "held": len(waiting), **changes}, ip))
             return PayResult(
                 _convert.batch(s, b),
                 tuple(_convert.item(i) for i in fresh),
                 tuple(_convert.item(i) for i in already),
+                held=tuple(_convert.item(i) for i in waiting),
             )
 
     # ---- files -----------------------------------------------------------------------------
@@ -684,7 +702,7 @@ class Disbursement(Corrections):
         """The enterprises to notify of their approved or paid awards (.xlsx); *parks* names the parks."""
         _may_export(actor, CREATORS | REVIEWERS)
         b = self.batch(batch_id)
-        if b.status not in (BatchStatus.APPROVED, BatchStatus.PAID):
+        if b.status not in (BatchStatus.APPROVED, BatchStatus.PART_PAID, BatchStatus.PAID):
             raise WrongStep(
                 f"兑现批次 #{b.id} 当前为{batch_label(b.status)}, 尚未审批; 审批后才能通知企业 (approve it first)"
             )

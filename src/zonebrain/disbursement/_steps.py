@@ -18,6 +18,7 @@ from zonebrain.appstore import AuditRow, ConcurrentUpdate, Role, User, UserRow
 from zonebrain.appstore.disbursement_models import PaymentLedgerRow, PayoutBatchRow, PayoutItemRow
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.clock import beijing_text
+from zonebrain.disbursement import _separation
 from zonebrain.disbursement._ledger import Key
 from zonebrain.disbursement._model import (
     BatchStatus,
@@ -40,6 +41,8 @@ _DUTIES = {
     "approver": "审批人",
     "payer": "支付登记人",
     "resolver": "异议处理人",
+    "releaser": "放行人",
+    "withdrawer": "撤回人",
 }
 """Who took which step of a batch, as the messages name them."""
 
@@ -101,12 +104,18 @@ def _touch(b: PayoutBatchRow, now: dt.datetime) -> None:
     flag_modified(b, "updated_at")
 
 
-_LIVE = (ItemStatus.LISTED.value, ItemStatus.OBJECTED.value, ItemStatus.APPROVED.value)
-"""Item statuses an open batch still decides on (an ``already_paid`` or ``withdrawn`` one it does not)."""
+_LIVE = (
+    ItemStatus.LISTED.value,
+    ItemStatus.OBJECTED.value,
+    ItemStatus.APPROVED.value,
+    ItemStatus.HELD.value,
+)
+"""Item statuses an open batch still decides on (an ``already_paid`` or ``withdrawn`` one it does not;
+a held one it does: it is released and paid, or withdrawn, there)."""
 
 
 def _in_open_batches(s: Session, keys: Sequence[Key]) -> dict[Key, int]:
-    """Of *keys*, those listed for payment (listed, objected, approved) in a batch not yet paid nor
+    """Of *keys*, those listed for payment (listed, objected, approved, held) in a batch not yet paid nor
     cancelled → that batch: an award is in at most one open batch, so a decision taken in one (an
     upheld objection) cannot be bypassed by paying another."""
     done = (BatchStatus.PAID.value, BatchStatus.CANCELLED.value)
@@ -169,12 +178,20 @@ def _key(r: dict[str, Any]) -> Key:
 
 
 def _acting(
-    s: Session, actor: User, roles: frozenset[Role], zh: str, en: str, *, who: tuple[str, str] | None = None
+    s: Session,
+    actor: User,
+    roles: frozenset[Role],
+    zh: str,
+    en: str,
+    *,
+    who: tuple[str, str] | None = None,
+    hold: bool = True,
 ) -> UserRow:
     """The actor as stored now (a role changed or an account deactivated since login counts); the
     refusal says what was refused (*zh*, *en*: ``审批兑现批次``, ``approve a batch``) and who may:
     the *roles*, or *who* (Chinese, English) when a role is not enough (作废: an admin, or the
-    policy researcher who created the batch)."""
+    policy researcher who created the batch). With *hold*, an account a user of the app gave its
+    powers within the cooling-off is refused too (:func:`._separation.cooling_off`)."""
     row = s.get(UserRow, actor.id)
     if row is None or not row.active:
         raise RoleRefused(
@@ -188,6 +205,8 @@ def _acting(
             _either([r.a_label_en for r in may], ", ", " or "),
         )
         raise role.refuse(RoleRefused, f"{zh}；须为{who_zh}", f"{en}: that needs {who_en}")
+    if hold:
+        _separation.cooling_off(s, row, zh, en)
     return row
 
 
@@ -196,21 +215,42 @@ def _either(names: Sequence[str], sep: str, last: str) -> str:
     return sep.join(names[:-1]) + last + names[-1] if len(names) > 1 else "".join(names)
 
 
-def _four_eyes(actor: User, step: str, taken: dict[str, int | None], hint: str) -> None:
+def _four_eyes(
+    actor: User, step: str, taken: dict[str, int | None], hint: str, *, s: Session | None = None
+) -> None:
     """四眼原则: refuse *actor* the *step* (``reviewer``, ``approver``, ``payer``, ``resolver``) when
     they already took one of the batch's *taken* steps (``creator`` → user id, …); *hint* says who
-    may instead.
+    may instead. Given the step's session *s*, also when the actor's account and the one that took
+    a *taken* step are one person: one created the other or gave it its role (:func:`._separation.link`).
     Raised inside the step's transaction; the step's ``_refusal_audited`` audits it ``denied``."""
     for duty, user_id in taken.items():
         if user_id == actor.id:
-            zh, en = _WHO[duty] if duty in _WHO else (f"本批次的{_DUTIES[duty]}", f"the batch's {duty}")
+            zh, en = _who(duty)
             raise DutyRefused(
                 f"{_DUTIES[step]}不能是{zh} (the {step} must not be {en}); {hint}",
                 reason=f"{_DUTIES[step]}是{zh} ({step} is {en})",
             )
+    for duty, user_id in taken.items():
+        how = _separation.link(s, actor.id, user_id) if s is not None and user_id is not None else None
+        if how is not None:
+            zh, en = _who(duty)
+            raise DutyRefused(
+                f"{_DUTIES[step]}与{zh}视为同一人: {how[0]} (the {step} counts as the same person as "
+                f"{en}: {how[1]}); {hint}",
+                reason=f"{_DUTIES[step]}与{zh}视为同一人: {how[0]} ({step} and {duty}: {how[1]})",
+            )
 
 
-_WHO = {"publicity closer": ("提前结束本批次公示的人", "who closed the batch's publicity early")}
+def _who(duty: str) -> tuple[str, str]:
+    """Who took *duty* of the batch, as a refusal names them (Chinese, English)."""
+    return _WHO[duty] if duty in _WHO else (f"本批次的{_DUTIES[duty]}", f"the batch's {duty}")
+
+
+_WHO = {
+    "publicity closer": ("提前结束本批次公示的人", "who closed the batch's publicity early"),
+    "holder": ("暂缓支付该项的人", "who put the item on hold"),
+    "recorder": ("登记该异议的人", "who recorded the objection"),
+}
 """A duty the messages word otherwise than "本批次的 …" / "the batch's …"."""
 
 
@@ -238,8 +278,14 @@ def _user_name(s: Session, user_id: int | None) -> str:
 def _item_row(s: Session, item_id: int) -> PayoutItemRow:
     row = s.get(PayoutItemRow, item_id)
     if row is None:
-        raise NotFound(f"没有名单项 #{item_id} (no such item); 请查看批次名单 (see the batch's items)")
+        raise no_item(item_id)
     return row
+
+
+def no_item(item_id: int) -> NotFound:
+    """The refusal of an item id that names no item; the web gives an enterprise user the very same
+    for another firm's item, so that no one can tell which item ids exist."""
+    return NotFound(f"没有名单项 #{item_id} (no such item); 请查看批次名单 (see the batch's items)")
 
 
 def _items(s: Session, batch_id: int, *status: ItemStatus) -> list[PayoutItemRow]:
@@ -269,6 +315,7 @@ _FORWARD = (
     BatchStatus.REVIEWED,
     BatchStatus.PUBLICIZED,
     BatchStatus.APPROVED,
+    BatchStatus.PART_PAID,
     BatchStatus.PAID,
 )
 """The statuses in the order the steps reach them (作废 is not on the way)."""

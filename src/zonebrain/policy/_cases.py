@@ -392,6 +392,12 @@ def _outcome_text(o: dict[str, Any]) -> str | None:
     when = f"{beijing_text(at)} (北京时间)" if at is not None else "时间不详"
     if o["outcome"] == "paid":
         fen = display_fen(int(o["amount_fen"]), "元")
+        if o.get("source") == "import":  # paid before ZoneBrain: a date and a reference, no batch
+            day = beijing_text(at)[:10] if at is not None else "日期不详"
+            return (
+                f"已兑现 (往年导入): 支付台账 #{o['entry_id']}, {day} 支付 {fen} 元, 凭证 {o.get('reference')} "
+                f"(already paid before ZoneBrain, imported: ledger entry #{o['entry_id']}, {fen} yuan)"
+            )
         return (
             f"已兑现: 支付台账 #{o['entry_id']}, {when} 支付 {fen} 元, 兑现批次 #{o['batch_id']} "
             f"(already paid: ledger entry #{o['entry_id']}, {fen} yuan, batch #{o['batch_id']})"

@@ -23,6 +23,7 @@ from zonebrain.web._errors import CatchAllMiddleware, install_error_handlers
 from zonebrain.web._render import static_dir
 from zonebrain.web._routes import (
     admin,
+    audit,
     auth,
     chains,
     complexity,
@@ -32,6 +33,7 @@ from zonebrain.web._routes import (
     linking,
     overview,
     payout,
+    payout_corrections,
     pipeline,
     policy,
     policy_analysis,
@@ -166,10 +168,12 @@ def create_app(
         targeting,
         policy,
         payout,
+        payout_corrections,
         policy_analysis,
         policy_check,
         imports,
         admin,
+        audit,
     ):
         app.include_router(module.pages)
         app.include_router(module.api)

@@ -201,6 +201,11 @@ def sheet_name(title: str) -> str:
     return name[:SHEET_NAME_MAX].strip() or "Sheet1"
 
 
+XLSX_OPTIONS: Final = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                       "strings_to_urls": False, "default_date_format": "yyyy-mm-dd h:mm:ss"}  # fmt: skip
+"""XlsxWriter's options for every export: rows streamed to a temporary file, text always text."""
+
+
 def to_xlsx(table: DataTable, t: Translator, sheet: str | None = None) -> bytes:
     """*table* as one Excel sheet: its title, the headers (bold), then a row per row, written with
     XlsxWriter row by row (``constant_memory``: the sheet streams to a temporary file), about twice
@@ -214,24 +219,41 @@ def to_xlsx(table: DataTable, t: Translator, sheet: str | None = None) -> bytes:
     import xlsxwriter
 
     buf = io.BytesIO()
-    options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-               "strings_to_urls": False, "default_date_format": "yyyy-mm-dd h:mm:ss"}  # fmt: skip
-    wb = xlsxwriter.Workbook(buf, options)
+    wb = xlsxwriter.Workbook(buf, XLSX_OPTIONS)
     title = t(table.title, **table.title_params)
     ws = wb.add_worksheet(sheet_name(sheet or title))
-    bold = wb.add_format({"bold": True})
-    number = {kind: wb.add_format({"num_format": f}) for kind, f in NUMBER_FORMATS.items()}
-    day = wb.add_format({"num_format": "yyyy-mm-dd"})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    ws.write_string(0, 0, _text(title), bold)
-    columns = [c for c in table.columns if c.xlsx]
-    heads = [header(c, t) for c in columns]
-    widths = [display_width(h) for h in heads]
-    for j, h in enumerate(heads):
-        ws.write_string(1, j, _text(h), bold)
+    out = SheetWriter(wb, ws, [c for c in table.columns if c.xlsx], t)
+    out.head(title)
     for i, r in enumerate(table.rows, start=2):
-        for j, c in enumerate(columns):
-            v = label_text(c, r.get(c.key), t)
+        out.row(i, r)
+    out.finish()
+    wb.close()
+    return buf.getvalue()
+
+
+class SheetWriter:
+    """One table's rows into an XlsxWriter sheet, cell by cell (the cells of :func:`to_xlsx`): the
+    title in row 0, the headers (bold) in row 1, then :meth:`row` for each row from row 2 on, in
+    order (a ``constant_memory`` workbook streams them out); :meth:`finish` sizes the columns to
+    the first :data:`WIDTH_SAMPLE` rows and keeps the title and headers in view."""
+
+    def __init__(self, wb: Any, ws: Any, columns: list[Col], t: Translator) -> None:
+        self.ws, self.columns, self.t = ws, columns, t
+        self.bold = wb.add_format({"bold": True})
+        self.number = {kind: wb.add_format({"num_format": f}) for kind, f in NUMBER_FORMATS.items()}
+        self.day = wb.add_format({"num_format": "yyyy-mm-dd"})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.widths = [display_width(header(c, t)) for c in columns]
+
+    def head(self, title: str) -> None:
+        self.ws.write_string(0, 0, _text(title), self.bold)
+        for j, c in enumerate(self.columns):
+            self.ws.write_string(1, j, _text(header(c, self.t)), self.bold)
+
+    def row(self, i: int, r: Mapping[str, Any]) -> None:
+        ws, number, widths = self.ws, self.number, self.widths
+        for j, c in enumerate(self.columns):
+            v = label_text(c, r.get(c.key), self.t)
             if v is None or v == "":  # a blank cell, as openpyxl left it (not an empty text)
                 continue
             if i < WIDTH_SAMPLE + 2:
@@ -252,20 +274,20 @@ def to_xlsx(table: DataTable, t: Translator, sheet: str | None = None) -> bytes:
             elif isinstance(v, dt.datetime):
                 ws.write_datetime(i, j, beijing(v))
             elif isinstance(v, str):  # several lines (需提供的材料) shown as lines, not run together
-                ws.write_string(i, j, _text(v), wrap if "\n" in v else None)
+                ws.write_string(i, j, _text(v), self.wrap if "\n" in v else None)
             elif isinstance(v, bool):
                 ws.write_boolean(i, j, v)
             elif isinstance(v, int | float | Decimal):
                 ws.write_number(i, j, v)
             elif isinstance(v, dt.date):
-                ws.write_datetime(i, j, v, day)
+                ws.write_datetime(i, j, v, self.day)
             else:
                 ws.write_string(i, j, _text(str(v)))
-    for j, w in enumerate(widths):
-        ws.set_column(j, j, min(max(w + 2, 8), WIDTH_MAX))
-    ws.freeze_panes(2, 0)
-    wb.close()
-    return buf.getvalue()
+
+    def finish(self) -> None:
+        for j, w in enumerate(self.widths):
+            self.ws.set_column(j, j, min(max(w + 2, 8), WIDTH_MAX))
+        self.ws.freeze_panes(2, 0)
 
 
 def _cell_width(c: Col, v: Any) -> int:

@@ -30,6 +30,7 @@ from zonebrain.disbursement._convert import LIVE
 from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
 from zonebrain.disbursement._exports import clause_title, list_order
 from zonebrain.disbursement._service import ENTERPRISE_RAISER, RECORDERS
+from zonebrain.disbursement._steps import no_item
 from zonebrain.disbursement._verify import ENTERPRISE_STEP
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden, NotFound
@@ -90,6 +91,7 @@ ITEM_COLUMNS: Final = [
     Col("counted_fen", "payout.col.counted", "fen", unit="元", page=False),
     Col("status_text", "payout.col.status"),
     Col("status", "payout.col.status_code", page=False),
+    Col("hold_reason", "payout.col.hold_reason", page=False),  # 暂缓支付: why (the page shows its holds)
 ]
 LEDGER_COLUMNS: Final = [
     Col("id", "payout.col.entry", "id"),
@@ -104,6 +106,8 @@ LEDGER_COLUMNS: Final = [
     Col("period_text", "payout.col.ledger_period"),
     Col("period", "payout.col.period_code", page=False, xlsx=False),
     Col("amount_fen", "policy.col.amount", "fen", unit="元"),
+    Col("source_text", "payout.col.source"),
+    Col("reference", "payout.col.import_reference"),
     Col("batch_id", "payout.col.batch", "id"),
     Col("run_id", "policy.col.run_id"),
     Col("paid_at", "payout.col.paid_at", "date"),
@@ -112,9 +116,13 @@ LEDGER_COLUMNS: Final = [
     Col("reversal_reason", "payout.col.reversal_reason"),
     Col("reversed_by", "payout.col.reversed_by"),
     Col("reversed_at", "payout.col.reversed_at", "date"),
+    Col("reversal_kind_text", "payout.col.reversal_kind"),
+    Col("reversal_evidence", "payout.col.reversal_evidence"),
+    Col("money_back_on", "payout.col.money_back_on", "date"),
 ]
 """The policy by its Chinese name and the clause by reference and title (as the batch page shows
-them), then their codes."""
+them), then their codes; 来源 says whether a 兑现批次 paid it or it was paid before ZoneBrain
+(往年导入, with its 文号/批次/凭证号)."""
 VERIFY_COLUMNS: Final = [
     Col("id", "payout.col.request", "id"),
     Col("enterprise_name", "col.name"),
@@ -332,6 +340,7 @@ def items(
         key=list_order,
     )
     names = park_names(ctx, locale)
+    held = {h.item_id: h.reason for h in service(ctx).holds(batch_id, open_only=True)}
     rows = [
         {
             "id": i.id,
@@ -350,6 +359,7 @@ def items(
             "counted_fen": i.amount_fen if i.status in LIVE else 0,
             "status_text": t(f"payout.item_{i.status.value}"),
             "status": i.status.value,
+            "hold_reason": held.get(i.id, ""),
         }
         for i in _page(found, page, size)
     ]
@@ -364,26 +374,27 @@ def items(
 
 
 def item_in_scope(ctx: WebContext, p: Principal, item_id: int, ip: str = "") -> disbursement.Item:
-    """One item, 403 when *p* may not see its enterprise, saying so: another park's item (a park
-    officer) or another firm's (an enterprise user), the officer's park by name. The refusal is
-    audited (``disbursement.object``, ``denied``), as the service's own are."""
+    """One item, or a refusal when *p* may not see its enterprise, audited (``disbursement.object``,
+    ``denied``, with the real reason) as the service's own are. A park officer gets 403 naming its
+    park. An enterprise user gets the 404 of an item id that names no item, word for word (QA: 403
+    for another firm's item against 404 for a missing one let a firm enumerate the item ids)."""
     it = service(ctx).item(item_id)
     if p.may_see(it.park_id, it.uscc):
         return it
     if p.uscc_scope is not None:
-        exc = p.role.refuse(
-            Forbidden,
+        reason = p.role.refusal(
             f"对其他企业的名单项提出异议: 名单项 #{it.id} 不是本企业的",
             f"object to other firms' items: item #{it.id} is not your enterprise's",
         )
-    else:
-        mine = park_names(ctx, "zh-CN").get(p.park_scope or "", p.park_scope or "")
-        exc = p.role.refuse(
-            Forbidden,
-            f"对其他园区的名单项提出异议: 名单项 #{it.id} 不属于您负责的{mine}园区",
-            f"object to other parks' items: item #{it.id} is outside your park {mine}",
-            park_id=p.park_scope,
-        )
+        denied(ctx, p, "disbursement.object", f"item:{it.id}", reason, ip)
+        raise NotFound(str(no_item(item_id)))
+    mine = park_names(ctx, "zh-CN").get(p.park_scope or "", p.park_scope or "")
+    exc = p.role.refuse(
+        Forbidden,
+        f"对其他园区的名单项提出异议: 名单项 #{it.id} 不属于您负责的{mine}园区",
+        f"object to other parks' items: item #{it.id} is outside your park {mine}",
+        park_id=p.park_scope,
+    )
     denied(ctx, p, "disbursement.object", f"item:{it.id}", str(exc), ip)
     raise exc
 
@@ -484,16 +495,16 @@ def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool
         "approve": status is s.PUBLICIZED
         and role in disbursement.APPROVERS
         and me not in (b.created_by, b.reviewed_by, b.publicity_closed_by),
-        "pay": status is s.APPROVED
+        "pay": (status is s.APPROVED or (status is s.PART_PAID and b.counts.get("approved", 0) > 0))
         and role in (disbursement.CREATORS | disbursement.APPROVERS)
         and me != b.approved_by,
         "object": status is s.PUBLICIZED and not over and not not_started and role in BATCH_VIEWERS,
         "resolve": status is s.PUBLICIZED and role in disbursement.REVIEWERS and me != b.created_by,
         "publicity_file": status not in (s.DRAFT, s.CANCELLED)
         and role in (disbursement.CREATORS | disbursement.REVIEWERS),
-        "notify_file": status in (s.APPROVED, s.PAID)
+        "notify_file": status in (s.APPROVED, s.PART_PAID, s.PAID)
         and role in (disbursement.CREATORS | disbursement.REVIEWERS),
-        "cancel": status not in (s.PAID, s.CANCELLED) and may_cancel(p, b),
+        "cancel": status not in (s.PART_PAID, s.PAID, s.CANCELLED) and may_cancel(p, b),
         "approval_pending": status in (s.DRAFT, s.REVIEWED, s.PUBLICIZED),
         "over": over,
         "not_started": not_started,
@@ -518,6 +529,8 @@ def entry_json(e: disbursement.LedgerEntry) -> dict[str, Any]:
         "clause_id": e.clause_id,
         "period": e.period,
         "amount_fen": e.amount_fen,
+        "source": e.source,
+        "reference": e.reference,
         "batch_id": e.batch_id,
         "item_id": e.item_id,
         "run_id": e.run_id,
@@ -527,7 +540,16 @@ def entry_json(e: disbursement.LedgerEntry) -> dict[str, Any]:
         "reversed_at": e.reversed_at.isoformat() if e.reversed_at else None,
         "reversed_by": e.reversed_by,
         "reversal_reason": e.reversal_reason,
+        "reversal_kind": e.reversal_kind,
+        "reversal_evidence": e.reversal_evidence,
+        "money_back_on": e.money_back_on.isoformat() if e.money_back_on else None,
+        "to_recover": _to_recover(e),
     }
+
+
+def _to_recover(e: disbursement.LedgerEntry) -> bool:
+    """A live entry recorded as to recover (待追回): it still counts as paid and holds its key."""
+    return not e.reversed and e.reversal_kind == disbursement.ReversalKind.UNRECOVERED.value
 
 
 # ---- the ledger ------------------------------------------------------------------------------
@@ -595,15 +617,22 @@ def ledger(
             "period": e.period,
             "period_text": period_text(e.period, t),
             "amount_fen": e.amount_fen,
+            "source_text": t("payout.source_import" if e.imported else "payout.source_batch"),
+            "reference": e.reference,
             "batch_id": e.batch_id,
             "run_id": e.run_id,
             "paid_at": e.paid_at,
             "paid_by": staff(e.paid_by),
-            "status_text": t("payout.entry_reversed" if e.reversed else "payout.entry_live"),
+            "status_text": t(_entry_status(e)),
             "reversal_reason": e.reversal_reason,
             "reversed_by": staff(e.reversed_by),
             "reversed_at": e.reversed_at,
             "reversed": e.reversed,
+            "reversal_kind_text": t(f"payout.kind_{e.reversal_kind}") if e.reversal_kind else "",
+            "reversal_kind": e.reversal_kind,
+            "reversal_evidence": e.reversal_evidence,
+            "money_back_on": e.money_back_on,
+            "to_recover": _to_recover(e),
         }
         for e, name, park, ref in found.rows
     ]
@@ -620,6 +649,12 @@ def ledger(
             "reversed": found.reversed,
         },
     )
+
+
+def _entry_status(e: disbursement.LedgerEntry) -> str:
+    if e.reversed:
+        return "payout.entry_reversed"
+    return "payout.entry_to_recover" if _to_recover(e) else "payout.entry_live"
 
 
 def _staff_name(p: Principal, t: Any) -> Callable[[str | None], str]:

@@ -95,6 +95,18 @@ class ReverseIn(BaseModel):
         max_length=2000,
         description="冲正原因: 银行退回、误付… / returned by the bank, paid in error",
     )
+    kind: str = Field(
+        default="",
+        max_length=32,
+        description="冲正类型 (必填): returned 退汇 | recovered 追回 | error 误记 (未实际付款) | unrecovered "
+        "待追回 (只记录, 仍计为已支付); 缺少或未知则 400 并列出类型 / the reversal's kind (400 naming the kinds)",
+    )
+    evidence: str = Field(
+        default="", max_length=128, description="回单号/凭证号 (退汇、追回必填) / evidence reference"
+    )
+    money_back_on: dt.date | None = Field(
+        default=None, description="款项退回日期 (退汇、追回必填) / the day the money came back"
+    )
 
 
 class ObjectionIn(BaseModel):

@@ -1,7 +1,8 @@
 """政策兑现 workflow pages and /api/v1/policy/{batches,items,objections,ledger,verification}.
 
-Corrections: ``…/batches/{id}/cancel`` (作废, an admin or the batch's creator, with a reason) and
-``…/ledger/{entry_id}/reverse`` (冲正, an admin or leader other than the payer, with a reason).
+Corrections: ``…/batches/{id}/cancel`` (作废, an admin or the batch's creator, with a reason); holds
+(暂缓支付) and ``…/ledger/{entry_id}/reverse`` (冲正, with its kind and proof) are in
+:mod:`.payout_corrections`.
 
 Every step calls :class:`zonebrain.disbursement.Disbursement`, which checks the role, the four-eyes
 rule (reviewer ≠ creator; approver ≠ creator, reviewer; payer ≠ approver) and the version the
@@ -30,6 +31,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, client_ip, principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES, public_message
 from zonebrain.web._queries import payout as q
+from zonebrain.web._queries import payout_holds as hq
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries._common import park_names
 from zonebrain.web._render import render
@@ -47,7 +49,6 @@ from zonebrain.web._routes._payout_io import (
     PayIn,
     PublicizeIn,
     ResolveIn,
-    ReverseIn,
     VerifyIn,
     VersionIn,
     _export,
@@ -69,13 +70,15 @@ Page = Annotated[int, Query(ge=1, le=100_000)]
 Size = Annotated[int, Query(ge=1, le=q.MAX_PAGE)]
 BatchStatus = Annotated[
     str | None,
-    Query(pattern=r"^(draft|reviewed|publicized|approved|paid|cancelled)?$", description="批次状态"),
+    Query(
+        pattern=r"^(draft|reviewed|publicized|approved|part_paid|paid|cancelled)?$", description="批次状态"
+    ),
     BeforeValidator(one_of(q.BATCH_STATUSES, labels=True, names=BATCH_NAMES)),
 ]
 ItemStatus = Annotated[
     str | None,
     Query(
-        pattern=r"^(listed|objected|withdrawn|approved|paid|already_paid|reversed)?$",
+        pattern=r"^(listed|objected|withdrawn|approved|paid|already_paid|reversed|held)?$",
         description="名单项状态",
     ),
     BeforeValidator(one_of(q.ITEM_STATUSES, labels=True, names=ITEM_NAMES)),
@@ -172,6 +175,8 @@ def batch_page(
             "table": table,
             "objections": objections,
             "can": q.steps(p, b, today),
+            "holds": hq.holds(ctx, p, t, b),
+            "can_hold": hq.steps(p, b),
             "changes": q.data_changes(ctx, b),
             "min_days": d.min_publicity_days(),
             "today": today.isoformat(),
@@ -356,20 +361,6 @@ def ledger_page(
             "export": f"/api/v1/policy/ledger?{query + '&' if query else ''}format=xlsx",
         },
     )
-
-
-@pages.post("/policy/ledger/{entry_id}/reverse")
-def reverse_form(
-    request: Request,
-    p: User,
-    entry_id: Id,
-    reason: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    """冲正 one entry: admin or leader, not the payer (the service checks, and audits)."""
-    q.require(p, q.LEDGER_VIEWERS)
-    with domain_errors(request):
-        e = q.service(context(request)).reverse(p.user, entry_id, reason=reason, ip=client_ip(request))
-    return RedirectResponse(f"/policy/ledger?batch={e.batch_id}&reversed={e.id}", status_code=303)
 
 
 @pages.get("/policy/verify")
@@ -579,7 +570,8 @@ def api_approve(request: Request, p: User, batch_id: Id, body: ApproveIn) -> dic
 @api.post("/batches/{batch_id}/pay", summary="支付 / record the payment (not by its approver; idempotent)")
 def api_pay(request: Request, p: User, batch_id: Id, body: PayIn | None = None) -> dict[str, Any]:
     """Writes the ledger once; paying again reports every award as ``already_paid``, and of them
-    those this batch itself paid earlier as ``paid_before``. 403 when the payer approved the batch
+    those this batch itself paid earlier as ``paid_before``; items on hold are left unpaid (``held``).
+    403 when the payer approved the batch
     (segregation of duties); 409 when data was imported since the run and the (optional) body's
     ``acknowledge_data_changes`` is not true."""
     ack = body is not None and body.acknowledge_data_changes
@@ -593,6 +585,7 @@ def api_pay(request: Request, p: User, batch_id: Id, body: PayIn | None = None) 
         "paid_fen": r.paid_fen,
         "already_paid": len(r.already_paid),
         "paid_before": len(r.paid_before),
+        "held": len(r.held),  # 暂缓支付: left unpaid (the batch is then part_paid)
         "already_paid_items": [
             {
                 "item_id": i.id,
@@ -714,19 +707,6 @@ def api_ledger(
         size=None if format == "xlsx" else size,
     )
     return respond_sheet(table, format, q.sheet_name(table, t), t)
-
-
-@api.post(
-    "/ledger/{entry_id}/reverse",
-    summary="冲正 / reverse a ledger entry (admin or leader, not the payer); kept and flagged",
-)
-def api_reverse(request: Request, p: User, entry_id: Id, body: ReverseIn) -> dict[str, Any]:
-    """The entry stays in the ledger, flagged, and no longer counts as paid: a new batch may pay the
-    award again, once. 403 for the payer or another role, 409 when already reversed."""
-    q.require(p, q.LEDGER_VIEWERS)
-    with domain_errors(request):
-        e = q.service(context(request)).reverse(p.user, entry_id, reason=body.reason, ip=client_ip(request))
-    return {"entry": q.entry_json(e)}
 
 
 @api.get(
