@@ -236,8 +236,13 @@ def test_an_enterprise_says_it_has_submitted(
         page = firm.get("/policy/verify").text
         own = page.split(f'id="request-{mine["id"]}"', 1)[1].split("</tr>", 1)[0]
         assert 'value="answered"' in own and 'value="closed"' not in own  # its one step, offered
-        msg = api_error(_step(firm, other, "answered"), 403, "forbidden")
-        assert "其他企业的待核实事项" in msg
+        # another firm's request answers as a request that does not exist (QA: 403 against 404
+        # told a firm which request ids exist)
+        hidden = _step(firm, other, "answered")
+        msg = api_error(hidden, 404, "not_found")
+        assert msg == f"没有待核实事项 #{other['id']} (no such verification request)"
+        gone = api_error(_step(firm, {**other, "id": 10**6}, "answered"), 404, "not_found")
+        assert gone == msg.replace(f"#{other['id']}", f"#{10**6}")
         msg = api_error(_step(firm, mine, "closed"), 403, "forbidden")
         assert "企业只能告知已提交材料" in msg
         r = firm.post(

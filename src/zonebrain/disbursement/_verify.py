@@ -226,6 +226,24 @@ class VerificationQueue:
                 raise NotFound(f"{_cancelled(row)}, 已不在待核实队列中 (no longer in the queue)")
             return _request(row)
 
+    def _hide_others(self, actor: User, request_id: int, ip: str) -> None:
+        """Another firm's request is, to an enterprise user, a request that does not exist, word for
+        word (QA: 403 against 404 let a firm tell which request ids exist); the refusal is audited
+        ``denied`` with the real reason, as every refusal of a step."""
+        with self._store.session() as s:
+            row = s.get(VerificationRequestRow, request_id)
+            other = row is not None and row.uscc != actor.uscc
+        if other:
+            reason = actor.role.refusal(
+                f"处理其他企业的待核实事项 #{request_id}",
+                f"handle request #{request_id} of another enterprise",
+            )
+            self._store.audit.record(
+                "verification.update", user=actor, target=f"verification:{request_id}", outcome="denied",
+                ip=ip, detail={"reason": reason},
+            )  # fmt: skip
+            raise _missing(request_id)
+
     @_refusal_audited("verification.update", "verification")
     def update(
         self,
@@ -243,6 +261,8 @@ class VerificationQueue:
         with a note of what and how) while the request is still asking, and take no other step.
         A refusal by role (or a park officer on another park's request) is audited ``denied``."""
         target = parse_status(status)
+        if actor.active and actor.role is Role.ENTERPRISE_USER:
+            self._hide_others(actor, request_id, ip)
         with self._store.session() as s:
             row = _row(s, request_id)
             if actor.active and actor.role is Role.ENTERPRISE_USER:
@@ -305,10 +325,14 @@ def _cancelled(row: VerificationRequestRow) -> str:
     return f"待核实事项 #{row.id} 已随兑现批次 #{row.batch_id} 作废 (cancelled with batch #{row.batch_id})"
 
 
+def _missing(request_id: int) -> NotFound:
+    return NotFound(f"没有待核实事项 #{request_id} (no such verification request)")
+
+
 def _row(s: Session, request_id: int) -> VerificationRequestRow:
     row = s.get(VerificationRequestRow, request_id)
     if row is None:
-        raise NotFound(f"没有待核实事项 #{request_id} (no such verification request)")
+        raise _missing(request_id)
     return row
 
 
