@@ -226,6 +226,19 @@ def test_the_hold_record_is_read_back_in_order(
     assert d.pay(people.chen, b.id).held == (d.item(item),)  # held again: left unpaid again
 
 
+def test_cancelling_the_batch_ends_its_open_holds(
+    d: Disbursement, store: AppStore, people: People, first_run: RunRows, clock: Clock
+) -> None:
+    """QA: a cancelled approved batch kept its holds open, held items of a batch no one can pay."""
+    b, item = _held_batch(d, people, first_run, clock)
+    d.cancel(people.admin, b.id, reason="测算参数有误, 重新测算")
+    (h,) = d.holds(b.id)
+    assert (h.open, h.outcome, h.decided_by) == (False, "cancelled", "admin")
+    assert h.outcome_note == "批次作废 (batch cancelled): 测算参数有误, 重新测算"
+    (cancel,) = store.audit.entries(action="disbursement.cancel")
+    assert cancel.detail["holds_closed"] == 1
+
+
 def test_hold_release_and_withdraw_from_the_shell(
     zone_file: ZoneFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,7 +14,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from zonebrain.appstore import Role, User
-from zonebrain.appstore.disbursement_models import PaymentLedgerRow, PayoutBatchRow, PayoutItemRow
+from zonebrain.appstore.disbursement_models import (
+    PaymentLedgerRow,
+    PayoutBatchRow,
+    PayoutHoldRow,
+    PayoutItemRow,
+)
 from zonebrain.appstore.pipeline_models import audit_row
 from zonebrain.core.clock import beijing, beijing_text
 from zonebrain.core.errors import InputError
@@ -129,6 +134,7 @@ class Corrections:
             }  # read before the change: a query autoflushes, which would bump the version twice
             released = self.verification.release_batch(s, b, actor)  # its untouched 待核实 requests
             now = self._clock()
+            holds = _holds_end_with_batch(s, b, actor, now, reason)
             b.status, b.cancelled_by, b.cancelled_at = BatchStatus.CANCELLED.value, actor.id, now
             b.cancel_reason = reason
             detail = {
@@ -136,6 +142,7 @@ class Corrections:
                 "status_before": before.value,
                 "items": counts,
                 "verification": released,
+                "holds_closed": holds,
             }
             return self._done(s, actor, b, "disbursement.cancel", detail, ip)
 
@@ -261,3 +268,15 @@ class Corrections:
         s.flush()  # the version check happens here: UPDATE … WHERE version = :read
         s.add(_audit(actor, action, b, {"status": b.status, "version_before": before, **detail}, ip))
         return _convert.batch(s, b)
+
+
+def _holds_end_with_batch(s: Session, b: PayoutBatchRow, actor: User, now: dt.datetime, reason: str) -> int:
+    """The open holds (暂缓支付) of a batch being cancelled end with it (outcome ``cancelled``, the
+    batch's reason): a held item of a cancelled batch is neither paid nor waiting. Their number."""
+    rows = s.scalars(
+        select(PayoutHoldRow).where(PayoutHoldRow.batch_id == b.id, PayoutHoldRow.outcome.is_(None))
+    ).all()
+    for row in rows:
+        row.outcome, row.outcome_note = "cancelled", f"批次作废 (batch cancelled): {reason}"
+        row.decided_by, row.decided_at = actor.id, now
+    return len(rows)

@@ -344,7 +344,7 @@ class Hold:
         return self.outcome is None
 
 
-HOLD_OUTCOMES = {"released": "已放行", "withdrawn": "已撤回"}
+HOLD_OUTCOMES = {"released": "已放行", "withdrawn": "已撤回", "cancelled": "随批次作废"}
 """Chinese labels of how a hold ended (messages, the CLI)."""
 
 
