@@ -230,7 +230,7 @@ def test_cancelling_the_batch_ends_its_open_holds(
     d: Disbursement, store: AppStore, people: People, first_run: RunRows, clock: Clock
 ) -> None:
     """QA: a cancelled approved batch kept its holds open, held items of a batch no one can pay."""
-    b, item = _held_batch(d, people, first_run, clock)
+    b, _item = _held_batch(d, people, first_run, clock)
     d.cancel(people.admin, b.id, reason="测算参数有误, 重新测算")
     (h,) = d.holds(b.id)
     assert (h.open, h.outcome, h.decided_by) == (False, "cancelled", "admin")
