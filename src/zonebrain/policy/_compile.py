@@ -92,12 +92,14 @@ class Compiler:
         return base[fact] if fact in ENTERPRISE_FACTS else base[fact_column(fact, offset)]
 
     def _window(self, c: Condition) -> tuple[dt.date, dt.date]:
+        """The days an event's ``within`` (a tag's ``since_within``) spans, both included."""
+        within = c.since_within if c.since_within is not None else c.within
         end = self.period_end.replace(year=self.period - c.offset_years)
-        if c.within == "period":
+        if within == "period":
             return dt.date(end.year, 1, 1), end
-        if "years" in c.within:
-            return end.replace(year=end.year - c.within["years"]) + dt.timedelta(days=1), end
-        return end - dt.timedelta(days=c.within["days"] - 1), end
+        if "years" in within:
+            return end.replace(year=end.year - within["years"]) + dt.timedelta(days=1), end
+        return end - dt.timedelta(days=within["days"] - 1), end
 
     def _leaf(self, base: ir.Table, c: Condition) -> ir.BooleanValue:
         i = len(self.leaves)
@@ -125,6 +127,8 @@ class Compiler:
             self.leaves.append(
                 Leaf(i, c.ref.text(), f"{label} {c.op}{shown}", label, c.fact in ENTERPRISE_FACTS, c.label)
             )
+        elif c.tag is not None and c.since_within is not None:
+            result = self._first_held(base, c, i)
         elif c.tag is not None:
             result = base[f"k{i}"].fill_null(0) == 1
             self.leaves.append(
@@ -137,6 +141,29 @@ class Compiler:
             test = f"event {c.event} in [{start}, {end}]{extra}"
             self.leaves.append(Leaf(i, c.ref.text(), test, None, False, c.label))
         self._cols[f"c{i}"] = result
+        return result
+
+    def _first_held(self, base: ir.Table, c: Condition, i: int) -> ir.BooleanValue:
+        """A tag first held in a window: its earliest ``since`` on record (``f{i}``) falls in it.
+        An earlier one makes it false whatever else is on record; otherwise a holding whose
+        ``since`` is blank (``u{i}``) makes it unknown, naming ``tag_since[T]``. The value shown is
+        that earliest date, or 未持有 when the firm has no such tag."""
+        assert c.ref is not None
+        start, end = self._window(c)
+        first, blank = base[f"f{i}"], base[f"u{i}"].fill_null(0) == 1
+        result: Any = ibis.cases(
+            (first.notnull() & (first < start), ibis.literal(False)),
+            (blank, ibis.null("boolean")),
+            else_=first.notnull() & (first <= end),
+        )
+        held = first.notnull() | blank
+        self._cols[f"v{i}"] = ibis.cases(
+            (~held, ibis.literal("未持有 (not held)")),
+            (result.isnull(), ibis.null("string")),
+            else_=first.cast("string"),
+        )
+        test = f"tag {c.tag} first held in [{start}, {end}]"
+        self.leaves.append(Leaf(i, c.ref.text(), test, f"tag_since[{c.tag}]", True, c.label))
         return result
 
     def _cond(self, base: ir.Table, c: Condition) -> ir.BooleanValue:
@@ -175,6 +202,11 @@ class Compiler:
         t = self._table(name)
         cols: dict[str, ir.Value] = {}
         for i, c in flags.items():
+            if c.tag is not None and c.since_within is not None:
+                mine = t.tag == c.tag
+                cols[f"f{i}"] = ibis.ifelse(mine, t.since, ibis.null("date")).min()
+                cols[f"u{i}"] = ibis.ifelse(mine & t.since.isnull(), 1, 0).max()
+                continue
             if c.tag is not None:
                 hit = (
                     (t.tag == c.tag)

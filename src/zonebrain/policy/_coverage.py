@@ -114,7 +114,11 @@ def missing_fields_zh(fields: str | None) -> str:
 
 def field_label_zh(field: str) -> str:
     """``tax_fen[2024]`` → ``2024年纳税总额``; an enterprise fact → its name; the history fact says
-    what it spans (``2024年以前各年度最高营业收入``, as ``explain`` says it)."""
+    what it spans (``2024年以前各年度最高营业收入``, as ``explain`` says it); ``tag_since[T]`` → the
+    date the firm first held tag T."""
+    tag = re.fullmatch(r"tag_since\[(.+)\]", field)
+    if tag:  # a tag condition's since_within: when the firm first held it
+        return f"首次取得{tag.group(1)}的日期"
     m = re.fullmatch(r"(\w+)\[(\d{4})\]", field)
     if m and m.group(1) in HISTORY_FACTS:
         return f"{m.group(2)}年以前各年度最高营业收入"

@@ -175,7 +175,9 @@ class Condition(_Model):
 
     * ``fact`` compares a fact (``year`` offset for yearly facts) with ``value`` or ``param``;
       a missing fact makes the comparison unknown (待核实), never false;
-    * ``tag`` is true when the tag is held at the period end;
+    * ``tag`` is true when the tag is held at the period end; with ``since_within`` (a window as
+      ``within``), when the tag was first held in that window: its earliest ``since`` on record
+      falls in it (an earlier one makes it false; a ``since`` left blank, unknown);
     * ``event`` is true when such an event happened in the window (``within``: ``period`` =
       the period year, or ``{years: N}`` / ``{days: N}`` back from the period end), optionally
       only events whose detail does not contain ``detail_excludes``.
@@ -197,6 +199,9 @@ class Condition(_Model):
     offset_years: int = 0
     """Shift the event window back by this many years (``within: period, offset_years: 1``: last year)."""
     detail_excludes: str | None = None
+    since_within: Literal["period"] | dict[Literal["years", "days"], int] | None = None
+    """With ``tag``: the tag first held in this window (``period``, ``{years: N}``, ``{days: N}``,
+    shifted back by ``offset_years``), rather than held at the period end (首次认定 from a register)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -226,6 +231,11 @@ class Condition(_Model):
             if numeric and self.op in ("in", "not in") and not isinstance(self.value, list | tuple):
                 raise ValueError(f"{self.op} 须写一个列表, 如 [100, 200] (in / not in take a list)")
             fact_value(self.fact, self.value)
+        if self.since_within is not None and self.tag is None:
+            raise ValueError(
+                "since_within 只用于 tag 条件 (首次取得该标签的时间窗口); 事件请用 within "
+                "(since_within belongs to a tag condition; an event's window is within)"
+            )
         if (self.tag is not None or self.event is not None) and self.ref is None:
             raise ValueError("每个条件须有条款引用 ref (every leaf condition needs its clause ref)")
         return self

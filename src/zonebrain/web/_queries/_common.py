@@ -207,6 +207,9 @@ def field_name(locale: str, name: str) -> str:
     ``Tax paid (2024)``; an unknown name stays as it is."""
     if locale != "en":
         return field_label_zh(name)
+    tag = re.fullmatch(r"tag_since\[(.+)\]", name)
+    if tag:
+        return f"date first holding {tag.group(1)}"
     m = re.fullmatch(r"(\w+)\[(\d{4})\]", name)
     fact, year = (m.group(1), m.group(2)) if m else (name, "")
     own = translate(locale, f"policy_check.fact.{fact}")
