@@ -223,12 +223,14 @@ def test_the_verification_queue_is_scoped(
     ws = openpyxl.load_workbook(io.BytesIO(users["firm"].get("/api/v1/policy/verification/export").content))
     codes = {row[1] for row in ws["待核实企业"].iter_rows(min_row=2, values_only=True)}
     assert codes <= {demo.own_firm}
-    # updates: the park's officer moves a request on; stale → 409; another park's officer → 403; firm → 403
+    # updates: the park's officer moves a request on; stale → 409; another park's officer → 403; firm → 404
     mine = officer["rows"][0]
     url = f"/api/v1/policy/verification/{mine['id']}"
     body = {"status": "requested", "expected_version": mine["version"]}
     _error(users["parkofficer"].post(url, json=body), 403, "forbidden")
-    _error(users["firm"].post(url, json=body), 403, "forbidden")
+    # another firm's request reads as one that does not exist (no id enumeration)
+    hidden = _error(users["firm"].post(url, json=body), 404, "not_found")
+    assert hidden == f"没有待核实事项 #{mine['id']} (no such verification request)"
     moved = _ok(users["gzofficer"].post(url, json=body))
     assert moved["status"] == "requested" and moved["version"] == mine["version"] + 1
     stale = {"status": "answered", "expected_version": mine["version"]}

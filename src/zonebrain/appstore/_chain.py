@@ -89,7 +89,7 @@ def canonical(row: Mapping[str, Any]) -> bytes:
     >>> row = {"id": 7, "at": dt.datetime(2026, 12, 1, 8, 30), "user_id": None, "username": "cli",
     ...        "role": "", "action": "user.add", "target": "wang", "outcome": "ok", "ip": "",
     ...        "detail": '{"via": "cli", "role": "leader"}', "seq": 3, "prev_hash": GENESIS}
-    >>> canonical(row)[:95]
+    >>> canonical(row)[:94]
     b'{"action":"user.add","at":"2026-12-01T08:30:00.000000","detail":{"role":"leader","via":"cli"},'
     """
     doc: dict[str, Any] = {k: row[k] for k in CONTENT if k not in ("at", "detail")}
