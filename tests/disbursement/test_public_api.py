@@ -10,7 +10,7 @@ def test_public_names_are_pinned() -> None:
         [
             "APPROVERS", "CREATORS", "ONCE", "REVERSERS", "REVIEWERS", "Batch", "BatchStatus", "Disbursement",
             "Hold", "Item", "ItemStatus", "Ledger", "LedgerEntry", "LedgerPage", "NotAllowed", "NotFound", "Objection",
-            "PayResult", "ReversalKind", "RunRows", "VerificationQueue", "VerificationRequest", "VerificationStatus", "WrongStep",
+            "PayResult", "ReversalKind", "RunRows", "Standing", "VerificationQueue", "VerificationRequest", "VerificationStatus", "WrongStep",
             "PriorImport", "PriorImportRejected", "import_prior_payments",  # 往年已兑现导入
             "ask_for", "load_run", "mask_uscc", "notify_tables", "publicity_table", "verification_tables",
         ]

@@ -196,3 +196,20 @@ def test_the_operators_accounts_act_at_once_and_the_setting_is_checked(
         monkeypatch.setenv(HOLD_ENV, bad)
         with pytest.raises(InputError, match=f"冷静期 {HOLD_ENV}='{bad}' 无效, 须为 0 至 720 的整数"):
             hold_hours()
+
+
+def test_standing_says_who_is_one_person_and_until_when_an_account_waits(
+    d: Disbursement, store: AppStore, people: People
+) -> None:
+    """What the batch page reads to offer only the steps the service would take."""
+    auditor = people.admin
+    r1 = store.users.add("r1", PASSWORD, Role.POLICY_RESEARCHER, by=auditor)
+    store.users.add("l1", PASSWORD, Role.LEADER, by=r1)  # made by an account the admin made
+    mine = d.standing(auditor)
+    assert mine.me == {"admin", "r1"} and mine.hold_until is None  # the operator's: no cooling-off
+    new = d.standing(r1)
+    assert new.me == {"r1", "admin", "l1"}  # its maker and the account it made, not further
+    assert new.hold_until is not None and new.hold_until - utcnow() > dt.timedelta(hours=23)
+    assert d.standing(people.wang).me == {"wang"}
+    _ago(store, r1, 25)
+    assert d.standing(r1).hold_until is None and d.standing(r1).me == new.me

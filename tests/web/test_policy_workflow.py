@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web._policy_flow import FLOW_USERS, open_flow_app, walk_flow
-from tests.web.conftest import Demo, api_error, api_ok, audit_rows, logged_in, run_now
+from tests.web.conftest import Demo, api_error, api_ok, audit_rows, logged_in, login, run_now
 
 GOUZHAO = "沟赵"
 MASKED = re.compile(r"^[0-9A-Z]{4}\*{12}[0-9A-Z]{2}$")
@@ -160,6 +160,35 @@ def test_the_ledger_is_scoped(flow: dict[str, Any], users: dict[str, TestClient]
     assert ws is not None and ws.max_row - 2 == everyone["total"]
     page = users["leader"].get(f"/policy/ledger?batch={flow['batch']}")
     assert page.status_code == 200 and "支付台账" in page.text
+
+
+def test_a_firm_filtering_the_ledger_by_a_batch_without_it_is_told_no_such_batch(
+    flow: dict[str, Any], users: dict[str, TestClient], flow_app: FastAPI, demo: Demo
+) -> None:
+    """QA: 404 for a missing batch against an empty list for another's told a firm which ids exist."""
+    admin, bid = users["admin"], flow["batch"]
+    inside: set[str] = set()
+    for n in range(1, 100):  # every page of the batch's items
+        rows = _ok(admin.get(f"/api/v1/policy/batches/{bid}/items?size=500&page={n}"))["rows"]
+        inside |= {r["uscc"] for r in rows}
+        if len(rows) < 500:
+            break
+    everyone = {r["uscc"] for r in _ok(admin.get("/api/v1/enterprises?size=500"))["rows"]}
+    firms = {"firm-in": sorted(inside)[0], "firm-out": sorted(everyone - inside)[0]}
+    for name, uscc in firms.items():
+        api_ok(admin.post("/api/v1/users", json={"username": name, "password": "a-long-password-1",
+                                                 "role": "enterprise_user", "uscc": uscc}), 201)  # fmt: skip
+    with TestClient(flow_app) as in_, TestClient(flow_app) as out:
+        login(in_, "firm-in", "a-long-password-1")
+        login(out, "firm-out", "a-long-password-1")
+        rows = _ok(in_.get(f"/api/v1/policy/ledger?batch={bid}&size=500"))["rows"]
+        assert {r["uscc"] for r in rows} <= {firms["firm-in"]}
+        hidden = _error(out.get(f"/api/v1/policy/ledger?batch={bid}"), 404, "not_found")
+        missing = _error(out.get("/api/v1/policy/ledger?batch=999999"), 404, "not_found")
+        assert hidden == missing.replace("#999999", f"#{bid}") and f"没有兑现批次 #{bid}" in hidden
+        assert out.get(f"/policy/ledger?batch={bid}").status_code == 404
+        # staff see the batch's rows whoever they are
+        assert _ok(admin.get(f"/api/v1/policy/ledger?batch={bid}"))["total"] > 0
 
 
 def test_the_next_run_sees_the_ledger(flow: dict[str, Any], users: dict[str, TestClient]) -> None:

@@ -53,6 +53,9 @@ def test_an_account_made_on_the_web_waits_and_is_one_person_with_its_maker(
         review = f"/api/v1/policy/batches/{b['id']}/review"
         msg = api_error(new.post(review, json={"expected_version": b["version"]}), 403, "forbidden")
         assert "账号 newlead 由 admin 于" in msg and "24 小时冷静期内不能审核兑现批次" in msg, msg
+        # the page offers no step it would refuse, and says until when (QA: buttons that 403)
+        page = new.get(f"/policy/batches/{b['id']}").text
+        assert 'id="review-form"' not in page and 'id="cooling-off"' in page and "冷静期至" in page
 
         store = _store(sep_app)
         then = utcnow() - dt.timedelta(hours=25)  # a day later
@@ -61,6 +64,9 @@ def test_an_account_made_on_the_web_waits_and_is_one_person_with_its_maker(
             s.execute(update(AccountGrantRow).where(AccountGrantRow.user_id == uid).values(granted_at=then))
         msg = api_error(new.post(review, json={"expected_version": b["version"]}), 403, "forbidden")
         assert "审核人与本批次的制单人视为同一人: newlead 的账号由 admin 创建" in msg, msg
+        page = new.get(f"/policy/batches/{b['id']}").text
+        assert 'id="review-form"' not in page and 'id="cooling-off"' not in page  # one person with admin
+    assert 'id="review-form"' in users["leader"].get(f"/policy/batches/{b['id']}").text
     b = api_ok(users["leader"].post(review, json={"expected_version": b["version"]}))["batch"]
     assert b["reviewed_by"] == "leader"  # the operator's account: another person
 

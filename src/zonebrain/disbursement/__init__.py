@@ -98,6 +98,7 @@ from zonebrain.disbursement._model import (
     mask_uscc,
 )
 from zonebrain.disbursement._prior import PriorImport, PriorImportRejected, import_prior_payments
+from zonebrain.disbursement._separation import Standing
 from zonebrain.disbursement._service import REVIEWERS, Disbursement
 from zonebrain.disbursement._source import ONCE, RunRows, load_run
 from zonebrain.disbursement._verify import VerificationQueue
@@ -125,6 +126,7 @@ __all__ = [
     "PriorImportRejected",
     "ReversalKind",
     "RunRows",
+    "Standing",
     "VerificationQueue",
     "VerificationRequest",
     "VerificationStatus",

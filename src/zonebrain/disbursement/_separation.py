@@ -23,8 +23,10 @@ people that admin created: each may act with the others, but never with the admi
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Final
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from zonebrain.appstore import AccountGrantRow, UserRow
@@ -104,3 +106,32 @@ def link(s: Session, actor_id: int, other_id: int) -> tuple[str, str] | None:
         if g.granted_by == a:
             return f"{made} 的角色由 {maker} 授予", f"{maker} gave {made} its role"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What the four-eyes rules make of one account, for pages that offer only the steps the
+    service would take: ``me``, the usernames that count as the same person (the account's own,
+    the account that made it or gave it its role, and those it made or gave theirs: :func:`link`);
+    ``hold_until``, the end of its cooling-off (naive UTC) while it lasts, else None."""
+
+    me: frozenset[str]
+    hold_until: dt.datetime | None = None
+
+
+def standing(s: Session, user_id: int, username: str, *, now: dt.datetime | None = None) -> Standing:
+    """The :class:`Standing` of the account *user_id* (*username*), as :func:`link` and
+    :func:`cooling_off` read the grants at naive UTC *now* (default the present)."""
+    mine = s.get(AccountGrantRow, user_id)
+    ids = {x for x in (mine.created_by, mine.granted_by) if x is not None} if mine is not None else set()
+    made = select(AccountGrantRow.user_id).where(
+        or_(AccountGrantRow.created_by == user_id, AccountGrantRow.granted_by == user_id)
+    )
+    ids |= set(s.scalars(made))
+    ids.discard(user_id)
+    names = set(s.scalars(select(UserRow.username).where(UserRow.id.in_(ids)))) if ids else set()
+    until = None
+    if mine is not None and mine.granted_by is not None and mine.granted_at is not None:
+        end = mine.granted_at + dt.timedelta(hours=hold_hours())
+        until = end if (now or utcnow()) < end else None
+    return Standing(frozenset({username, *names}), until)

@@ -44,7 +44,7 @@ from zonebrain.appstore.disbursement_models import (
 )
 from zonebrain.core.clock import beijing, beijing_text
 from zonebrain.core.errors import InputError
-from zonebrain.disbursement import _convert, _exports, _guards, _holds
+from zonebrain.disbursement import _convert, _exports, _guards, _holds, _separation
 from zonebrain.disbursement._corrections import APPROVERS, CREATORS, Corrections
 from zonebrain.disbursement._exports import ParkNames
 from zonebrain.disbursement._holds import Holds
@@ -158,6 +158,12 @@ class Disbursement(Holds, Corrections):
     def today(self) -> dt.date:
         """Today in Beijing (the 公示期 is counted in local dates)."""
         return beijing(self._clock()).date()
+
+    def standing(self, actor: User) -> _separation.Standing:
+        """Who counts as *actor* for the four-eyes rules and how long its cooling-off lasts, so a
+        page offers only the steps the service would take (it still decides each one)."""
+        with self._store.session() as s:
+            return _separation.standing(s, actor.id, actor.username)
 
     def _imports_for(self, batch_id: int) -> tuple[DataImport, ...]:
         """:meth:`imports_since` the run of a batch still to approve or pay (an unknown batch, or

@@ -254,10 +254,16 @@ _WHO = {
 """A duty the messages word otherwise than "本批次的 …" / "the batch's …"."""
 
 
+def no_batch(batch_id: int) -> NotFound:
+    """The refusal of a batch id that names no batch; the ledger's batch filter gives an enterprise
+    user the very same for a batch that holds none of its items, so that no one can tell which exist."""
+    return NotFound(f"没有兑现批次 #{batch_id} (no such batch); 请查看批次列表 (see the list of batches)")
+
+
 def _batch_row(s: Session, batch_id: int) -> PayoutBatchRow:
     row = s.get(PayoutBatchRow, batch_id)
     if row is None:
-        raise NotFound(f"没有兑现批次 #{batch_id} (no such batch); 请查看批次列表 (see the list of batches)")
+        raise no_batch(batch_id)
     return row
 
 

@@ -30,7 +30,7 @@ from zonebrain.disbursement._convert import LIVE
 from zonebrain.disbursement._exports import ASKING as ASKING_STATUSES
 from zonebrain.disbursement._exports import clause_title, list_order
 from zonebrain.disbursement._service import ENTERPRISE_RAISER, RECORDERS
-from zonebrain.disbursement._steps import no_item
+from zonebrain.disbursement._steps import no_batch, no_item
 from zonebrain.disbursement._verify import ENTERPRISE_STEP
 from zonebrain.web._auth import Principal
 from zonebrain.web._errors import Forbidden, NotFound
@@ -477,37 +477,52 @@ def objections(ctx: WebContext, p: Principal, batch_id: int) -> list[dict[str, A
     return out
 
 
-def steps(p: Principal, b: disbursement.Batch, today: dt.date) -> dict[str, bool]:
+def steps(
+    p: Principal, b: disbursement.Batch, today: dt.date, standing: disbursement.Standing
+) -> dict[str, bool]:
     """Which action buttons to show *p* for *b* (the service decides; this only avoids dead buttons).
 
     Four eyes: review is not offered to the batch's creator, approval not to its creator, reviewer
     or whoever closed its 公示 early, payment not to its approver, resolving objections not to its
-    creator (nor, on the page, an objection to who recorded it); the service refuses them, audited
+    creator (nor, on the page, an objection to who recorded it); each of them being any account
+    in *standing*'s ``me`` (the accounts that count as one person). An account in its cooling-off
+    is offered no step but an objection (``cooling_off``). The service refuses them all, audited
     ``denied``."""
-    role, status, me = p.role, b.status, p.user.username
+    role, status, me = p.role, b.status, standing.me
     s = disbursement.BatchStatus
     begun, over = b.publicity_begun(today), b.publicity_over(today)
     not_started = status is s.PUBLICIZED and not begun
+    acts = standing.hold_until is None
     return {
-        "review": status is s.DRAFT and role in disbursement.REVIEWERS and me != b.created_by,
-        "publicize": status is s.REVIEWED and role in disbursement.CREATORS,
-        "close": status is s.PUBLICIZED and not over and not not_started and role in disbursement.APPROVERS,
-        "approve": status is s.PUBLICIZED
+        "review": acts and status is s.DRAFT and role in disbursement.REVIEWERS and b.created_by not in me,
+        "publicize": acts and status is s.REVIEWED and role in disbursement.CREATORS,
+        "close": acts
+        and status is s.PUBLICIZED
+        and not over
+        and not not_started
+        and role in disbursement.APPROVERS,
+        "approve": acts
+        and status is s.PUBLICIZED
         and role in disbursement.APPROVERS
-        and me not in (b.created_by, b.reviewed_by, b.publicity_closed_by),
-        "pay": (status is s.APPROVED or (status is s.PART_PAID and b.counts.get("approved", 0) > 0))
+        and not me & {b.created_by, b.reviewed_by, b.publicity_closed_by},
+        "pay": acts
+        and (status is s.APPROVED or (status is s.PART_PAID and b.counts.get("approved", 0) > 0))
         and role in (disbursement.CREATORS | disbursement.APPROVERS)
-        and me != b.approved_by,
+        and b.approved_by not in me,
         "object": status is s.PUBLICIZED and not over and not not_started and role in BATCH_VIEWERS,
-        "resolve": status is s.PUBLICIZED and role in disbursement.REVIEWERS and me != b.created_by,
+        "resolve": acts
+        and status is s.PUBLICIZED
+        and role in disbursement.REVIEWERS
+        and b.created_by not in me,
         "publicity_file": status not in (s.DRAFT, s.CANCELLED)
         and role in (disbursement.CREATORS | disbursement.REVIEWERS),
         "notify_file": status in (s.APPROVED, s.PART_PAID, s.PAID)
         and role in (disbursement.CREATORS | disbursement.REVIEWERS),
-        "cancel": status not in (s.PART_PAID, s.PAID, s.CANCELLED) and may_cancel(p, b),
+        "cancel": acts and status not in (s.PART_PAID, s.PAID, s.CANCELLED) and may_cancel(p, b),
         "approval_pending": status in (s.DRAFT, s.REVIEWED, s.PUBLICIZED),
         "over": over,
         "not_started": not_started,
+        "cooling_off": not acts,
     }
 
 
@@ -556,17 +571,21 @@ def _to_recover(e: disbursement.LedgerEntry) -> bool:
 
 
 def ledger_filters(
-    ctx: WebContext, uscc: str | None, batch_id: int | None, policy: str | None
+    ctx: WebContext, p: Principal, uscc: str | None, batch_id: int | None, policy: str | None
 ) -> tuple[str | None, int | None, str | None]:
     """The ledger's filters as the results page reads them: a USCC without blanks, upper-cased; a
     policy by id or Chinese name (unknown: 400 naming the policies); a batch that exists (unknown:
-    404 naming it), never a filter that silently matches nothing."""
+    404 naming it), never a filter that silently matches nothing. An enterprise user gets that 404,
+    word for word, for a batch that holds none of its items (QA: 404 against an empty list told a
+    firm which batch ids exist; it cannot open batch pages)."""
     code = "".join((uscc or "").split()).upper() or None
     if batch_id is not None:
         try:
             service(ctx).batch(batch_id)
         except disbursement.NotFound as exc:
             raise NotFound(str(exc)) from exc
+        if p.uscc_scope is not None and all(i.uscc != p.uscc_scope for i in service(ctx).items(batch_id)):
+            raise NotFound(str(no_batch(batch_id)))
     return code, batch_id, pq.resolve_policy(policy)
 
 
@@ -587,7 +606,7 @@ def ledger(
     Reversed entries are rows too, flagged (状态 已冲正, with the reason); the title's total counts
     the live entries only."""
     require(p, LEDGER_VIEWERS)
-    uscc, batch_id, policy_id = ledger_filters(ctx, uscc, batch_id, policy_id)
+    uscc, batch_id, policy_id = ledger_filters(ctx, p, uscc, batch_id, policy_id)
     found = disbursement.LedgerPage(0, 0, 0, [])
     if not (uscc and p.uscc_scope and uscc != p.uscc_scope):
         limit = None if size is None else max(1, min(size, MAX_PAGE))

@@ -18,10 +18,11 @@ HOLDABLE = frozenset({disbursement.BatchStatus.APPROVED, disbursement.BatchStatu
 """Batch statuses whose approved items may be held, and whose held items released or withdrawn."""
 
 
-def steps(p: Principal, b: disbursement.Batch) -> dict[str, bool]:
+def steps(p: Principal, b: disbursement.Batch, standing: disbursement.Standing) -> dict[str, bool]:
     """Which hold forms to show *p* on *b*: ``hold`` an approved item, ``decide`` (release or
-    withdraw) a held one (never to who held it: the page checks each hold, the service refuses)."""
-    may = b.status in HOLDABLE and p.role in disbursement.APPROVERS
+    withdraw) a held one (never to who held it, nor an account that counts as the same person: the
+    page checks each hold, the service refuses); none during the account's cooling-off."""
+    may = b.status in HOLDABLE and p.role in disbursement.APPROVERS and standing.hold_until is None
     return {"hold": may, "decide": may}
 
 
@@ -41,13 +42,16 @@ def hold_json(h: disbursement.Hold) -> dict[str, Any]:
     }
 
 
-def holds(ctx: WebContext, p: Principal, t: Any, b: disbursement.Batch) -> list[dict[str, Any]]:
+def holds(
+    ctx: WebContext, p: Principal, t: Any, b: disbursement.Batch, standing: disbursement.Standing
+) -> list[dict[str, Any]]:
     """*b*'s holds on items *p* may see, open ones first, each with its item's enterprise, clause
-    and amount and whether *p* may decide it now (``can_decide``: not who held it)."""
+    and amount and whether *p* may decide it now (``can_decide``: not who held it, nor one person
+    with them)."""
     q.require(p, q.BATCH_VIEWERS)
     d = q.service(ctx)
     by_id = {i.id: i for i in d.items(b.id)}
-    may = steps(p, b)["decide"]
+    may = steps(p, b, standing)["decide"]
     out = []
     for h in sorted(d.holds(b.id), key=lambda h: (not h.open, h.id)):
         it = by_id.get(h.item_id)
@@ -66,7 +70,7 @@ def holds(ctx: WebContext, p: Principal, t: Any, b: disbursement.Batch) -> list[
                 "decided_text": t("payout.hold_decided", by=h.decided_by, at=beijing_text(h.decided_at))
                 if h.decided_at
                 else "",
-                "can_decide": may and h.open and h.held_by != p.user.username,
+                "can_decide": may and h.open and h.held_by not in standing.me,
             }
         )
     return out

@@ -27,6 +27,7 @@ from pydantic import BeforeValidator
 
 from zonebrain import disbursement
 from zonebrain.appstore import ConcurrentUpdate
+from zonebrain.core.clock import beijing_text
 from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, client_ip, principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES, public_message
@@ -165,7 +166,7 @@ def batch_page(
         table, page, pages = paged(lambda n: fetch(page=n), page, PAGE_SIZE)
         objections = q.objections(ctx, p, batch_id)
     d = q.service(ctx)
-    today = d.today()
+    today, standing = d.today(), d.standing(p.user)
     days = max(7, d.min_publicity_days())  # a week by default, or the zone's longer minimum
     return render(
         request,
@@ -174,9 +175,11 @@ def batch_page(
             "batch": b,
             "table": table,
             "objections": objections,
-            "can": q.steps(p, b, today),
-            "holds": hq.holds(ctx, p, t, b),
-            "can_hold": hq.steps(p, b),
+            "can": q.steps(p, b, today, standing),
+            "same_person": standing.me,
+            "hold_until": beijing_text(standing.hold_until) if standing.hold_until else "",
+            "holds": hq.holds(ctx, p, t, b, standing),
+            "can_hold": hq.steps(p, b, standing),
             "changes": q.data_changes(ctx, b),
             "min_days": d.min_publicity_days(),
             "today": today.isoformat(),
@@ -340,7 +343,7 @@ def ledger_page(
     done: Annotated[int | None, Query(alias="reversed", ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     ctx, t, loc = context(request), tr(request), locale(request)
-    uscc, batch, policy = q.ledger_filters(ctx, uscc, batch, policy)
+    uscc, batch, policy = q.ledger_filters(ctx, p, uscc, batch, policy)
     fetch = partial(q.ledger, ctx, p, t, loc, uscc=uscc, batch_id=batch, policy_id=policy, size=PAGE_SIZE)
     table, page, pages = paged(lambda n: fetch(page=n), page, PAGE_SIZE)
     filters = {"uscc": uscc, "batch": batch, "policy": policy}

@@ -112,7 +112,8 @@ def api_holds(request: Request, p: User, batch_id: Id) -> dict[str, Any]:
     ctx = context(request)
     with domain_errors(request):
         b = q.batch(ctx, p, batch_id)
-        return {"batch": q.batch_json(b), "holds": hq.holds(ctx, p, tr(request), b)}
+        standing = q.service(ctx).standing(p.user)
+        return {"batch": q.batch_json(b), "holds": hq.holds(ctx, p, tr(request), b, standing)}
 
 
 def _out(request: Request, h: disbursement.Hold) -> dict[str, Any]:
