@@ -14,6 +14,12 @@ pytest_plugins = ["tests._appstore"]  # the app store on SQLite and PostgreSQL: 
 settings.register_profile("zonebrain", deadline=None)
 settings.load_profile("zonebrain")
 
+# pytest-xdist's workers start with COLUMNS=80 and LINES set; a rich Console made at import time
+# (the CLI's module-level consoles) would freeze at that width, and a test's own COLUMNS (CliRunner's
+# env, monkeypatch.setenv) would no longer reach it. Each test that reads a table sets its width.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
