@@ -6,6 +6,8 @@
 * An award withdrawn after an upheld 公示 objection, and kept withdrawn by later batches, is
   ``withdrawn``, with the batch whose 公示 upheld it and the reason; once that batch is cancelled
   the withdrawal no longer holds (as ``create_batch`` reads it) and the award is available again.
+* An award held (暂缓支付) and then withdrawn is ``withdrawn`` too, with the hold's batch, when it
+  was withdrawn and why.
 
 The workflow runs on the 兑现 tests' four-firm zone (tests/disbursement/_data.py) and their
 fixtures (conftest.py).
@@ -121,6 +123,28 @@ def test_an_award_withdrawn_after_an_upheld_objection_says_so(
         d.create_batch(people.chen, first_run)
     row = _row(zone, D, HITECH, d.ledger)
     assert (row["history"], row["history_batch"], row["history_reason"]) == ("withdrawn", batch, UPHELD)
+
+
+def test_a_held_award_withdrawn_says_why_and_when(
+    d: Disbursement, people: People, first_run: RunRows, clock: Clock, zone: Zone
+) -> None:
+    """QA: an award held (暂缓支付) and then withdrawn read as withdrawn with no reason and no time,
+    and its sentence spoke of an upheld objection there never was."""
+    b = approved(d, people, first_run, clock)
+    item = next(i for i in d.items(b.id) if i.uscc == D and (i.policy_id, i.clause_id) == HITECH)
+    d.hold(people.zhou, b.id, item.id, reason="企业列入失信名单, 待核实")
+    clock.days(1)
+    h = d.withdraw_held(people.admin, b.id, item.id, reason="核实属实, 不予兑现")
+    row = _row(zone, D, HITECH, d.ledger)
+    assert (row["history"], row["history_batch"], row["history_reason"]) == (
+        "withdrawn",
+        b.id,
+        "核实属实, 不予兑现",
+    )
+    assert row["history_at"] == h.decided_at and row["history_entry"] is None
+    text = row["history_text"]
+    assert text.startswith("暂缓支付后撤回") and f"兑现批次 #{b.id}" in text and "核实属实, 不予兑现" in text
+    assert beijing_text(h.decided_at) in text and "异议" not in text
 
 
 def test_a_withdrawal_in_a_cancelled_batch_no_longer_holds(

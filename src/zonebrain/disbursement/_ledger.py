@@ -22,6 +22,7 @@ counts them, and the database's live-key index refuses a second payment of their
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -33,6 +34,7 @@ from zonebrain.appstore import UserRow
 from zonebrain.appstore.disbursement_models import (
     PaymentLedgerRow,
     PayoutBatchRow,
+    PayoutHoldRow,
     PayoutItemRow,
     PayoutObjectionRow,
 )
@@ -137,11 +139,19 @@ class Ledger:
         * ``withdrawn``: an upheld objection withdrew the award and a batch not cancelled keeps it
           withdrawn (the rule ``create_batch`` follows, so no later batch lists it again):
           ``batch_id`` is the batch whose 公示 upheld the objection, ``at`` when it was resolved and
-          ``reason`` the resolution's note (the latest upheld objection on the key).
+          ``reason`` the resolution's note (the latest upheld objection on the key), ``source``
+          ``objection``; or a held item was withdrawn (暂缓支付 → 撤回): the hold's batch, when it was
+          withdrawn and why, ``source`` ``hold``. The latest of these decisions on the key says why.
 
         A key both paid and withdrawn is ``paid`` (the ledger is what happened). Times are stored
         UTC, naive (``zonebrain.core.clock``)."""
-        lg, it, bt, ob = PaymentLedgerRow, PayoutItemRow, PayoutBatchRow, PayoutObjectionRow
+        lg, it, bt, ob, hd = (
+            PaymentLedgerRow,
+            PayoutItemRow,
+            PayoutBatchRow,
+            PayoutObjectionRow,
+            PayoutHoldRow,
+        )
         found: dict[tuple[str, str, str], dict[str, object]] = {}
         with self._store.session() as s:
             kept = (
@@ -163,10 +173,19 @@ class Ledger:
                 .where(it.uscc == uscc, ob.resolution == "upheld")
                 .order_by(ob.resolved_at, ob.id)
             )
-            for policy_id, clause_id, period, batch_id, at, note in s.execute(upheld):
+            held = (  # a held item withdrawn (暂缓支付, then 撤回) says why as an upheld objection does
+                select(it.policy_id, it.clause_id, it.period, hd.batch_id, hd.decided_at, hd.outcome_note)
+                .join(it, it.id == hd.item_id)
+                .where(it.uscc == uscc, hd.outcome == "withdrawn")
+            )
+            decisions = [(*r, "objection") for r in s.execute(upheld)] + [
+                (*r, "hold") for r in s.execute(held)
+            ]
+            decisions.sort(key=lambda r: r[4] or dt.datetime.min)  # the latest decision on the key says why
+            for policy_id, clause_id, period, batch_id, at, note, how in decisions:
                 row = found.get((str(policy_id), str(clause_id), str(period)))
-                if row is not None:  # the latest upheld objection on the key says why
-                    row.update(batch_id=int(batch_id), at=at, reason=note or "")
+                if row is not None:
+                    row.update(batch_id=int(batch_id), at=at, reason=note or "", source=how)
             paid = select(
                 lg.policy_id, lg.clause_id, lg.period, lg.id, lg.batch_id, lg.paid_at, lg.amount_fen,
                 lg.source, lg.reference,

@@ -363,7 +363,8 @@ class AwardOutcomes(Protocol):
     """A payment history that also says what the 兑现 workflow decided for one enterprise's awards
     (``zonebrain.disbursement.Ledger``): per key (``policy_id``, ``clause_id``, ``period``: the
     year, or ``once`` for a one-time award) its ``outcome`` (``paid`` or ``withdrawn``, after an
-    upheld objection), ``entry_id``, ``batch_id``, ``at`` (UTC), ``amount_fen`` and ``reason``."""
+    upheld objection or a hold), ``entry_id``, ``batch_id``, ``at`` (UTC), ``amount_fen``,
+    ``reason`` and ``source`` (a withdrawal's ``objection`` or ``hold``)."""
 
     def outcomes(self, uscc: str) -> pa.Table: ...
 
@@ -385,7 +386,7 @@ and a sentence saying it (Chinese, then English)."""
 
 def _outcome_text(o: dict[str, Any]) -> str | None:
     """What the workflow did with an award, for people: the ledger entry, time and amount of a
-    payment; the batch, time and reason of a withdrawal after an upheld objection."""
+    payment; the batch, time and reason of a withdrawal after an upheld objection or a hold."""
     if not o:
         return None
     at = o["at"]
@@ -403,6 +404,11 @@ def _outcome_text(o: dict[str, Any]) -> str | None:
             f"(already paid: ledger entry #{o['entry_id']}, {fen} yuan, batch #{o['batch_id']})"
         )
     reason = o["reason"] or "未记录"
+    if o.get("source") == "hold":
+        return (
+            f"暂缓支付后撤回: 兑现批次 #{o['batch_id']} 中暂缓支付的奖励于 {when} 撤回, 理由: {reason} "
+            f"(withdrawn after a hold in batch #{o['batch_id']}; later batches keep it withdrawn)"
+        )
     return (
         f"异议成立已撤回: 兑现批次 #{o['batch_id']} 公示异议成立, {when} 撤回, 理由: {reason} "
         f"(withdrawn after an objection was upheld in batch #{o['batch_id']}; later batches keep it withdrawn)"
