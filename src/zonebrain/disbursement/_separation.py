@@ -67,17 +67,24 @@ def _name(s: Session, user_id: int | None) -> str:
     return row.username if row is not None else f"#{user_id}"
 
 
+def _hold_end(g: AccountGrantRow | None, now: dt.datetime | None) -> dt.datetime | None:
+    """When the cooling-off of grant *g* ends (naive UTC), while it lasts at *now* (default the
+    present); None for the operator's account, one made before grants were recorded, or once over."""
+    if g is None or g.granted_by is None or g.granted_at is None:
+        return None
+    until = g.granted_at + dt.timedelta(hours=hold_hours())
+    return until if (now or utcnow()) < until else None
+
+
 def cooling_off(s: Session, user: UserRow, zh: str, en: str, *, now: dt.datetime | None = None) -> None:
     """Refuse *user* the step (*zh*, *en*: ``审批兑现批次``, ``approve a batch``) while a user of the
     app gave the account its powers less than :func:`hold_hours` ago (naive UTC *now*, default the
     present: grants are stamped with it), saying who did, when, and from when it may act."""
     g = s.get(AccountGrantRow, user.id)
-    if g is None or g.granted_by is None or g.granted_at is None:
-        return  # the operator's account, or one made before the grants were recorded
-    hours = hold_hours()
-    until = g.granted_at + dt.timedelta(hours=hours)
-    if (now or utcnow()) >= until:
+    until = _hold_end(g, now)
+    if g is None or until is None:
         return
+    hours = hold_hours()
     created = g.created_by == g.granted_by and g.granted_at == user.created_at
     how_zh, how_en = (
         ("创建", "created") if created else ("授予角色或重新启用", "given its role or activated again")
@@ -130,8 +137,4 @@ def standing(s: Session, user_id: int, username: str, *, now: dt.datetime | None
     ids |= set(s.scalars(made))
     ids.discard(user_id)
     names = set(s.scalars(select(UserRow.username).where(UserRow.id.in_(ids)))) if ids else set()
-    until = None
-    if mine is not None and mine.granted_by is not None and mine.granted_at is not None:
-        end = mine.granted_at + dt.timedelta(hours=hold_hours())
-        until = end if (now or utcnow()) < end else None
-    return Standing(frozenset({username, *names}), until)
+    return Standing(frozenset({username, *names}), _hold_end(mine, now))
