@@ -97,3 +97,29 @@ def test_a_bad_file_is_refused_with_its_rows_and_report(data_dir: Path) -> None:
         from zonebrain.disbursement import Ledger
 
         assert Ledger(store).count() == 0
+
+
+def test_the_template_filled_in_imports_and_unfilled_is_refused(data_dir: Path) -> None:
+    path = data_dir / "模板.xlsx"
+    made = runner.invoke(app, ["ledger", "template", str(path)], env=WIDE)
+    assert made.exit_code == 0 and "已写出模板" in made.output, made.output
+
+    blank = runner.invoke(app, ["ledger", "import", str(path), "--user", "admin", "--dry-run"], env=WIDE)
+    assert blank.exit_code == 2 and "只有表头" in blank.output, blank.output  # the example is not a row
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["往年兑现"]
+    head = [c.value for c in ws[1]]
+    values = {
+        "统一社会信用代码": A, "政策": "zz-hitech-first-cert", "条款": "award", "年度": "2024",
+        "兑现金额(元)": 300000, "兑现日期": "2025-03-20", "凭证号": "郑开管〔2025〕9号",
+    }  # fmt: skip
+    for i, h in enumerate(head, start=1):
+        ws.cell(2, i).value = values.get(str(h))
+    wb.save(path)
+    r = runner.invoke(app, ["ledger", "import", str(path), "--user", "admin"], env=WIDE)
+    assert r.exit_code == 0 and "新增 imported 1" in r.output, r.output
+    assert "300,000.00 元" in r.output
+
+    wrong = runner.invoke(app, ["ledger", "template", str(data_dir / "模板.csv")], env=WIDE)
+    assert wrong.exit_code == 2 and ".xlsx" in wrong.output, wrong.output

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from zonebrain.cli import _common
 from zonebrain.cli._payout_flow import AppDbOpt, SignerOpt, UserOpt, _flow, _park_names, _signed_in, _user
-from zonebrain.cli.policy_prior_cmd import ledger_import
+from zonebrain.cli.policy_prior_cmd import ledger_import, ledger_template
 from zonebrain.core.clock import beijing_text
 from zonebrain.core.errors import InputError, out_suffix
 from zonebrain.core.money import display_fen
@@ -229,5 +229,6 @@ def register(app: typer.Typer, verify_app: typer.Typer) -> None:
     """Add ``ledger`` to the ``policy`` sub-app and ``list``, ``update`` to its ``verify``."""
     app.add_typer(ledger_app, name="ledger")
     ledger_app.command("import")(ledger_import)  # 往年已兑现导入
+    ledger_app.command("template")(ledger_template)  # its workbook to fill
     verify_app.command("list")(verify_list)
     verify_app.command("update")(verify_update)

@@ -15,6 +15,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.core.money import display_fen
 from zonebrain.disbursement._prior import PriorImport, PriorImportRejected, import_prior_payments
 from zonebrain.disbursement._prior_read import PRIOR_FORMAT
+from zonebrain.disbursement._prior_template import write_prior_template
 
 _HEADERS = "、".join(c.header + ("*" if c.required else "") for c in PRIOR_FORMAT.columns)
 
@@ -59,6 +60,21 @@ def ledger_import(
 
 
 ledger_import.__doc__ = f"{ledger_import.__doc__}\n\n    表头 (headers, * = 必填 required): {_HEADERS}"
+
+
+def ledger_template(
+    file: Annotated[Path, typer.Argument(help="输出的 .xlsx 文件。 The workbook to write.")],
+) -> None:
+    """写出往年已兑现导入模板 (表头、填写说明、政策条款清单)。
+    Write the workbook to fill for `zonebrain policy ledger import`: the headers, what each column
+    holds, and the policies and clauses a row may name."""
+    with _common.input_errors():
+        if file.suffix.lower() != ".xlsx":
+            raise InputError(
+                f"{file}: 模板为 .xlsx 文件 (the template is an .xlsx file); 请以 .xlsx 结尾 / end the name in .xlsx"
+            )
+        write_prior_template(file)
+    _common.console.print(f"已写出模板 (template written): {file}", highlight=False, markup=False)
 
 
 def show(r: PriorImport) -> None:
