@@ -158,6 +158,20 @@ def service(ctx: WebContext) -> disbursement.Disbursement:
     return disbursement.Disbursement(ctx.store, warehouse=ctx.pool.reader)
 
 
+def batches_by_run(ctx: WebContext, p: Principal, t: Any) -> dict[str, str]:
+    """For the run pickers (what-if baseline, coverage): each run that a batch not cancelled was made
+    from, with the batches' numbers and statuses (``兑现批次 #2 已公示``), so the published run is told
+    from the trial ones. Empty for a role that may not see batches."""
+    if p.role not in BATCH_VIEWERS:
+        return {}
+    said: dict[str, list[str]] = {}
+    for b in service(ctx).batches():
+        if b.status is not disbursement.BatchStatus.CANCELLED:
+            status = t(f"payout.status_{b.status.value}")
+            said.setdefault(b.run_id, []).append(t("payout.batch_mark", id=b.id, status=status))
+    return {run: "; ".join(marks) for run, marks in said.items()}
+
+
 def denied(ctx: WebContext, p: Principal, action: str, target: str, reason: str, ip: str) -> None:
     """Audit a refusal decided here, before the service is asked (another park's or firm's item,
     an export the role may not make), as the service audits its own: outcome ``denied``."""

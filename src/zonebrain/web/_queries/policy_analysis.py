@@ -738,10 +738,13 @@ def _stake_json(s: pol.Stake | None) -> dict[str, Any] | None:
     return out
 
 
-def warehouse_runs(ctx: WebContext, t: Translator, limit: int = 50) -> list[dict[str, Any]]:
+def warehouse_runs(
+    ctx: WebContext, t: Translator, batches: Mapping[str, str] | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     """Recorded runs for the baseline and coverage pickers, newest first, each with the ``label``
     a picker shows: the run id, its as-of date and its note (考核年度 2024 for the default note),
-    so a run of an odd period is told from the others before it is picked."""
+    so a run of an odd period is told from the others before it is picked, then what *batches*
+    (run id → text, :func:`~zonebrain.web._queries.payout.batches_by_run`) says of it."""
     with ctx.pool.reader() as wh:
         tbl = wh.table("policy_runs")
         found = wh.to_arrow(
@@ -755,6 +758,9 @@ def warehouse_runs(ctx: WebContext, t: Translator, limit: int = 50) -> list[dict
             x for x in (f"{t('policy.col.as_of')} {r['as_of']}", run_note_text(r["note"], t)) if x
         )
         r["label"] = f"{r['run_id']} ({said})"
+        if batches and r["run_id"] in batches:
+            r["label"] += f" — {batches[r['run_id']]}"
+            r["batches"] = batches[r["run_id"]]
     return rows
 
 

@@ -24,6 +24,7 @@ from zonebrain.reports import export_excel
 from zonebrain.web._auth import Perm, Principal, principal, requires
 from zonebrain.web._errors import ERROR_RESPONSES
 from zonebrain.web._i18n import Translator
+from zonebrain.web._queries import payout as payout_q
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._queries import policy_analysis as q
 from zonebrain.web._queries._common import field_name, field_names, park_names
@@ -118,7 +119,7 @@ def _whatif_from_form(request: Request, p: Principal, form: dict[str, str]) -> A
 def whatif_page(request: Request, p: User) -> Response:
     q.require_whatif(p)
     ctx = context(request)
-    runs = q.warehouse_runs(ctx, tr(request))
+    runs = q.warehouse_runs(ctx, tr(request), payout_q.batches_by_run(ctx, p, tr(request)))
     # default baseline: a fresh evaluation, so both sides see the payment ledger as it is now
     # (a recorded run may predate payments, which would show up as changes of the scenario);
     # its as-of date is the one 立即测算 starts from too
@@ -180,7 +181,7 @@ def coverage_page(request: Request, p: Reader, run: RunQuery = None, data: DataF
             "chart_data": q.coverage_chart(c, t),
             "run_id": run_id,
             "provisional": pq.provisional_note(pq.run_info(ctx, run_id)) if run_id else None,
-            "runs": q.warehouse_runs(ctx, tr(request)),
+            "runs": q.warehouse_runs(ctx, t, payout_q.batches_by_run(ctx, p, t)),
             "declared": q.DECLARED_FACTS,
             "fact_label": partial(field_name, locale(request)),
             "field_names": partial(field_names, locale(request)),
