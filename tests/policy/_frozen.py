@@ -59,13 +59,15 @@ def scenarios() -> list[Scenario]:
         (
             "whatif_budget",
             _whatif_data.build,
-            lambda _: set_budget(load_library(), "zz-gxq-2022", "33万", members=["zz-rd-input/*"]),
+            lambda _: set_budget(
+                load_library(), "zz-gxq-2022", "33万", members=["zz-rd-input/*"], ref="第二条"
+            ),
             {},
         ),
         (
             "whatif_budget_paid",
             _whatif_data.build,
-            lambda _: set_budget(load_library(), "zz-gxq-2022", "30万"),
+            lambda _: set_budget(load_library(), "zz-gxq-2022", "30万", ref="第二条"),
             {"history": PaidList([("B2", "zz-revenue-breakthrough", "reach-10m")])},
         ),
     ]

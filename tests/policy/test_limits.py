@@ -75,3 +75,27 @@ budget: {ref: 第二条, pool: 100万, rule: pro_rata, members: [zz-hitech-first
     asked = sum(r["amount_fen"] for r in plain.values() if r["status"] == "eligible")
     assert asked > 100_000_000
     assert all("budget" in json.loads(r["trace"]) for r in got if r["status"] == "eligible")
+
+
+def test_a_pool_in_a_file_names_its_clause_and_a_scenario_pool_cites_none(tmp_path: Path) -> None:
+    import pytest
+
+    from zonebrain.policy import PolicyFileError, set_budget
+
+    for f in LIBRARY.glob("*.yaml"):
+        shutil.copy(f, tmp_path / f.name)
+    fam = tmp_path / "zz-gxq-2022.family.yaml"
+    text = fam.read_text(encoding="utf-8")
+    fam.write_text(
+        text + "budget: {pool: 100万, rule: pro_rata, members: [zz-rd-input/*]}\n", encoding="utf-8"
+    )
+    with pytest.raises(PolicyFileError, match="预算池须注明条款") as err:
+        load_library(tmp_path)
+    assert "zz-gxq-2022.family.yaml" in str(err.value)
+
+    added = set_budget(load_library(), "zz-gxq-2022", "100万")  # the document has no pool: none cited
+    assert added.families["zz-gxq-2022"].budget.ref is None  # type: ignore[union-attr]
+    cited = set_budget(added, "zz-gxq-2022", "100万", ref="第五条")
+    assert cited.families["zz-gxq-2022"].budget.ref_text() == "第五条"  # type: ignore[union-attr]
+    kept = set_budget(cited, "zz-gxq-2022", "80万")  # a change of size keeps the clause
+    assert kept.families["zz-gxq-2022"].budget.ref_text() == "第五条"  # type: ignore[union-attr]

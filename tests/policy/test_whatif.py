@@ -122,7 +122,7 @@ def test_a_smaller_budget_pool_scales_awards_pro_rata(zone: Warehouse) -> None:
     assert b == [
         {
             "family_id": "zz-gxq-2022",
-            "ref": "第二条",
+            "ref": None,  # the document sets no pool: no clause of it is cited (情景新增)
             "rule_before": None,
             "rule_after": "pro_rata",
             "pool_before_fen": None,

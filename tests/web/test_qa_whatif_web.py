@@ -112,6 +112,15 @@ def test_firms_a_pool_cuts_to_zero_are_no_beneficiaries(users: dict[str, TestCli
     texts = [x["detail_text"] for x in small["losers"]]
     assert any("→ 符合, 未获分配 0.00元" in x for x in texts), texts
     assert not any(re.search(r"→ 符合 0\.00元", x) for x in texts), texts
+    # the document sets no pool: the scenario's is not cited under one of its clauses (it read 第二条)
+    assert [b["ref"] for b in small["budget"]] == ["情景新增 (原文未设预算池)"]
+    xlsx = c.post(
+        "/api/v1/policy/whatif?format=xlsx",
+        json={"as_of": AS_OF, "budgets": {"zz-gxq-2022": {"pool_wan": "100", "rule": "ranking"}}},
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx.content))["预算池 budget"]
+    cells = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    assert "情景新增 (原文未设预算池)" in cells and "第二条" not in cells
 
 
 def test_the_per_clause_table_follows_the_library(users: dict[str, TestClient]) -> None:

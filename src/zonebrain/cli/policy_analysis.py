@@ -320,7 +320,9 @@ def _budget_table(r: policy.WhatIf) -> Table:
     for row in r.budget.to_pylist():
         for side, said in (("before", "基线 before"), ("after", "情景 after")):
             t.add_row(
-                f"{row['family_id']}\n({row['ref']})" if side == "before" else "",
+                f"{row['family_id']}\n({row['ref'] or '情景新增 added by the scenario'})"
+                if side == "before"
+                else "",
                 said,
                 _yuan(row[f"pool_{side}_fen"]) or "—",
                 _yuan(row[f"requested_{side}_fen"]),

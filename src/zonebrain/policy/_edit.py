@@ -26,6 +26,7 @@ from zonebrain.core.yamlfile import syntax_error_text
 from zonebrain.policy._format import (
     COUNT_FACTS,
     MONEY_FACTS,
+    SCENARIO,
     Amount,
     Budget,
     Clause,
@@ -81,9 +82,11 @@ def _with_clause(lib: Library, target: str, edit: Callable[[Clause], Clause]) ->
     return with_policy(lib, p.model_copy(update={"clauses": tuple(clauses)}))
 
 
-def _validated(model: type[pydantic.BaseModel], data: Mapping[str, Any], what: str) -> Any:
+def _validated(
+    model: type[pydantic.BaseModel], data: Mapping[str, Any], what: str, context: dict[str, Any] | None = None
+) -> Any:
     try:
-        return model.model_validate(dict(data))
+        return model.model_validate(dict(data), context=context)
     except pydantic.ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors())
         raise InputError(f"{what} 无效 (invalid): {problems}") from None
@@ -163,16 +166,6 @@ def set_threshold(
     return lib
 
 
-def _default_ref(family: Family) -> str:
-    if family.budget is not None:
-        return family.budget.ref.text()
-    if family.groups:
-        return family.groups[0].ref.text()
-    first = next(x for x in family.eligibility.leaves() if x.ref is not None)
-    assert first.ref is not None
-    return first.ref.text()
-
-
 BUDGET_RULES: dict[str, str] = {"pro_rata": "按比例分配", "ranking": "按金额排序分配"}
 """How a budget pool shares out when requests exceed it, with the name people read."""
 
@@ -196,7 +189,8 @@ def set_budget(
     """Set (or add) a family's budget pool: *pool* with a unit (``"1000万"``) or int fen, *rule*
     ``pro_rata``/``ranking``, *members* ``policy/clause`` or ``policy/*``. What is not given is kept
     from the existing pool; a new pool defaults to ``pro_rata`` over every policy of the family,
-    cited under the family's first group's reference (or *ref*)."""
+    cited under *ref* when given, else under none: the document sets no pool, so no clause of it is
+    cited for one (the what-if shows 情景新增)."""
     check_budget_rule(rule)
     fam = lib.families.get(family_id)
     if fam is None:
@@ -210,7 +204,7 @@ def set_budget(
         )
     size: Any = f"{pool}分" if isinstance(pool, int) and not isinstance(pool, bool) else pool
     spec = {
-        "ref": ref or _default_ref(fam),
+        "ref": ref or (old.ref_text() if old is not None else None),
         "pool": size if size is not None else f"{old.pool}分",  # type: ignore[union-attr]
         "rule": rule or (old.rule if old is not None else "pro_rata"),
         "members": list(members)
@@ -219,7 +213,7 @@ def set_budget(
         if old is not None
         else [f"{p.id}/*" for p in lib.policies.values() if p.family == family_id],
     }
-    budget = _validated(Budget, spec, f"政策族 {family_id} 的预算池 budget")
+    budget = _validated(Budget, spec, f"政策族 {family_id} 的预算池 budget", SCENARIO)
     return with_family(lib, fam.model_copy(update={"budget": budget}))
 
 

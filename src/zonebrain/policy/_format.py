@@ -22,7 +22,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 from zonebrain.core.errors import InputError, MoneyError
 from zonebrain.core.money import display_fen, parse_amount, split_unit, stray_unit, unknown_unit_text
@@ -687,13 +695,29 @@ class Cap(_Model):
     members: tuple[str, ...] = Field(min_length=1)
 
 
+SCENARIO: dict[str, bool] = {"scenario": True}
+"""The validation context of a what-if edit: a budget pool the scenario adds may lack ``ref``."""
+
+
 class Budget(_Model):
     """A budget pool for the members' awards of one period, applied last (pro rata or by ranking)."""
 
-    ref: ClauseRef
+    ref: ClauseRef | None = None
+    """The clause that sets the pool: required in a policy file; ``None`` only for a pool a what-if
+    scenario adds to a document that has none (shown as 情景新增, never under another clause)."""
     pool: Award
     rule: Literal["pro_rata", "ranking"]
     members: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cited(self, info: ValidationInfo) -> Budget:
+        if self.ref is None and not (info.context or {}).get("scenario"):
+            raise ValueError("预算池须注明条款 ref, 如 第五条 (a budget pool needs the clause that sets it)")
+        return self
+
+    def ref_text(self) -> str | None:
+        """The clause reference, or ``None`` for a pool a scenario added."""
+        return self.ref.text() if self.ref is not None else None
 
 
 class Family(_Model):

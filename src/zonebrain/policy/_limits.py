@@ -123,7 +123,7 @@ def apply_limits(
                     granted = ranking(req, _position(-req, us, nm), spec.pool)
                 changed = np.full(req.size, int(req.sum()) > spec.pool)
                 head = (
-                    f',"budget":{{"ref":{lit(spec.ref.text())},"pool":{spec.pool},"rule":"{spec.rule}",'
+                    f',"budget":{{"ref":{lit(spec.ref_text())},"pool":{spec.pool},"rule":"{spec.rule}",'
                     '"requested":'
                 )
             fen[idx] = granted

@@ -39,7 +39,8 @@ from zonebrain.policy._trace import cat, flat
 from zonebrain.storage import Warehouse
 
 _SIDES = ("before", "after")
-_BUDGET = r'"budget":\{"ref":"[^"]*","pool":\d+,"rule":"[a-z_]+","requested":(?P<req>\d+)'
+_BUDGET = r'"budget":\{"ref":(?:"[^"]*"|null),"pool":\d+,"rule":"[a-z_]+","requested":(?P<req>\d+)'
+"""The requested amount in a budget note; ``ref`` is null for a pool a scenario added."""
 
 
 @dataclass(frozen=True)
@@ -392,7 +393,7 @@ def budget_effect(before: Side, after: Side) -> pa.Table:
     fids = sorted({f for s in (before, after) for f, fam in s.lib.families.items() if fam.budget})
     pools = {"before": _pools(before.lib, fids), "after": _pools(after.lib, fids)}
     either = {f: pools["after"].get(f) or pools["before"][f] for f in fids}
-    cols: dict[str, list[Any]] = {"family_id": fids, "ref": [either[f].ref.text() for f in fids]}
+    cols: dict[str, list[Any]] = {"family_id": fids, "ref": [either[f].ref_text() for f in fids]}
     for side, data in (("before", before), ("after", after)):
         own = pools[side]
         measured = _budget_side(data, {f: own.get(f, either[f]) for f in fids})

@@ -707,7 +707,7 @@ def note_text(key: str, value: Any, t: Any) -> str:
         return str(
             t(
                 "policy.budget_note",
-                ref=value.get("ref", ""),
+                ref=value.get("ref") or t("whatif.scenario_pool"),
                 pool=yuan(value.get("pool")),
                 rule=rule_label(rule, t),
                 requested=yuan(value.get("requested")),

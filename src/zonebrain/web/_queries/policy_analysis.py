@@ -383,11 +383,13 @@ def _clauses_named(rows: list[dict[str, Any]], lib: pol.Library | None = None) -
     return rows
 
 
-def _families_named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _families_named(rows: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
+    """Each family's name, and 情景新增 for the clause of a pool the scenario added."""
     families = library().families
     for x in rows:
         fam = families.get(x.get("family_id") or "")
         x["family_name"] = fam.meta.name if fam else x.get("family_id")
+        x["ref"] = x.get("ref") or t("whatif.scenario_pool")
     return rows
 
 
@@ -417,7 +419,7 @@ def result_view(
         "totals": totals,
         "by_park": parks,
         "by_clause": _clauses_named(_rows(r.by_clause)),
-        "budget": _families_named(_rows(r.budget)),
+        "budget": _families_named(_rows(r.budget), t),
         "winners_count": winners.num_rows,
         "losers_count": losers.num_rows,
         "winners": people(winners) if names else None,
@@ -456,6 +458,9 @@ def _renamed(
         if col in table.column_names:
             words = [rule_label(x, t) if x else None for x in table[col].to_pylist()]
             table = table.set_column(table.column_names.index(col), col, pa.array(words, pa.string()))
+    if {"family_id", "ref", "pool_after_fen"} <= set(table.column_names):  # a pool the scenario added
+        refs = [x or t("whatif.scenario_pool") for x in table["ref"].to_pylist()]
+        table = table.set_column(table.column_names.index("ref"), "ref", pa.array(refs, pa.string()))
     if "family_id" in table.column_names and "family_name" not in table.column_names:
         names = [
             lib.families[f].meta.name if f in lib.families else f for f in table["family_id"].to_pylist()
