@@ -22,7 +22,9 @@ from zonebrain.policy._format import (
     Condition,
     Family,
     Policy,
+    _rate,
     fact_value,
+    rate_text,
 )
 from zonebrain.storage import Warehouse
 
@@ -127,6 +129,8 @@ class Compiler:
             self.leaves.append(
                 Leaf(i, c.ref.text(), f"{label} {c.op}{shown}", label, c.fact in ENTERPRISE_FACTS, c.label)
             )
+        elif c.growth is not None:
+            result = self._growth(base, c, i)
         elif c.tag is not None and c.since_within is not None:
             result = self._first_held(base, c, i)
         elif c.tag is not None:
@@ -141,6 +145,31 @@ class Compiler:
             test = f"event {c.event} in [{start}, {end}]{extra}"
             self.leaves.append(Leaf(i, c.ref.text(), test, None, False, c.label))
         self._cols[f"c{i}"] = result
+        return result
+
+    def _growth(self, base: ir.Table, c: Condition, i: int) -> ir.BooleanValue:
+        """A yearly fact's growth over the year before against a rate, in exact integers:
+        ``(F[y] − F[y−1]) × d OP n × F[y−1]`` for the rate n/d (decimals: 38 digits hold any
+        fen amount times any rate's denominator). Unknown when either year is missing (the base
+        year's ``reported`` leaf names it, this leaf its own year); false when the base year is 0
+        or less (no growth can be computed from it). The value shown is the leaf's own year."""
+        assert c.ref is not None and c.growth is not None
+        rate = self._param(c.param) if c.param else _rate(c.value)
+        n, d = rate.numerator, rate.denominator
+        now, before = base[fact_column(c.growth, c.year)], base[fact_column(c.growth, c.year - 1)]
+        up = (now.cast("decimal(38, 0)") - before.cast("decimal(38, 0)")) * d
+        bar = before.cast("decimal(38, 0)") * n
+        ops = {">=": lambda: up >= bar, ">": lambda: up > bar, "<=": lambda: up <= bar, "<": lambda: up < bar}
+        result: Any = ibis.cases(
+            (now.isnull() | before.isnull(), ibis.null("boolean")),
+            (before <= 0, ibis.literal(False)),
+            else_=ops[str(c.op)](),
+        )
+        label = fact_label(c.growth, c.year, self.period)
+        shown = f"{c.param}={rate_text(rate)}" if c.param else rate_text(rate)
+        test = f"growth {label} over {fact_label(c.growth, c.year - 1, self.period)} {c.op} {shown}"
+        self._cols[f"v{i}"] = now
+        self.leaves.append(Leaf(i, c.ref.text(), test, label, False, c.label))
         return result
 
     def _first_held(self, base: ir.Table, c: Condition, i: int) -> ir.BooleanValue:
@@ -230,7 +259,8 @@ class Compiler:
         events: dict[int, Condition] = {}
         leaves = [leaf for tree in self._conditions() for leaf in tree.leaves()]
         amounts = [(c.amount.of, c.amount.year) for p in self.policies for c in p.clauses if c.amount.of]
-        for fact, off in [(x.fact, x.year) for x in leaves if x.fact] + amounts:
+        grown = [(x.growth, x.year + back) for x in leaves if x.growth for back in (0, -1)]
+        for fact, off in [(x.fact, x.year) for x in leaves if x.fact] + grown + amounts:
             if fact == "max_revenue_fen_before":
                 history.add(off)
             elif fact in YEAR_FACTS:

@@ -128,7 +128,7 @@ def field_label_zh(field: str) -> str:
 def _needs(c: Condition) -> list[str]:
     out = []
     for leaf in c.leaves():
-        name = leaf.fact or (f"tag:{leaf.tag}" if leaf.tag else f"event:{leaf.event}")
+        name = leaf.fact or leaf.growth or (f"tag:{leaf.tag}" if leaf.tag else f"event:{leaf.event}")
         if name not in out:
             out.append(name)
     return out

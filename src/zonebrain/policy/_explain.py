@@ -27,6 +27,7 @@ from zonebrain.policy._format import (
     Condition,
     Policy,
     _fen,
+    _rate,
     rate_text,
     yuan_text,
 )
@@ -164,6 +165,9 @@ class Words:
     label_without: str
     when: Callable[[str, int, Mapping[str, int] | None], str]
     """``period`` or ``within``, the years' offset, the ``within`` span → the event's window."""
+    growth: str
+    """A year-on-year growth: ``{subject}`` (the later year's fact), ``{base}`` (the year before's),
+    ``{op}``, ``{rate}`` and ``{param}`` (the parameter's note, or empty)."""
     label_half: int | None = None
     """Which half of a ``中文 / English`` label from the policy file this language shows (None:
     the whole label, as the Chinese pages and the CLI show it; 1: the English half)."""
@@ -179,6 +183,10 @@ _FACT_TEST = re.compile(
     r"(?P<op>>=|>|<=|<|==|!=|not in|in|startswith|reported)(?: (?:(?P<param>[A-Za-z_]\w*)=)?(?P<rhs>.*))?"
 )
 _TAG_TEST = re.compile(r"tag (?P<tag>.+) @ (?P<day>\d{4}-\d{2}-\d{2})")
+_GROWTH_TEST = re.compile(
+    r"growth (?P<fact>\w+)\[(?P<year>\d{4})\] over \w+\[(?P<base>\d{4})\] "
+    r"(?P<op>>=|>|<=|<) (?:(?P<param>[A-Za-z_]\w*)=)?(?P<rate>[\d.]+%)"
+)
 _EVENT_TEST = re.compile(
     r"event (?P<kind>.+) in \[(?P<start>[\d-]+), (?P<end>[\d-]+)\](?:, detail without (?P<without>.+))?"
 )
@@ -232,6 +240,14 @@ def readable_test(test: str, words: Words | None = None) -> str:
             fen = w.money(int(rhs_text))
         param = w.param.format(p=m["param"]) if m["param"] else ""
         return f"{subject} {_rhs(op, rhs, fen, w)}{param}"
+    if m := _GROWTH_TEST.fullmatch(test):
+        return w.growth.format(
+            subject=w.field(m["fact"], m["year"]),
+            base=w.field(m["fact"], m["base"]),
+            op=w.ops.get(m["op"], m["op"]),
+            rate=m["rate"],
+            param=w.param.format(p=m["param"]) if m["param"] else "",
+        )
     if m := _TAG_TEST.fullmatch(test):
         return w.tag_on.format(day=m["day"], tag=w.term(m["tag"]))
     if m := _EVENT_TEST.fullmatch(test):
@@ -267,6 +283,19 @@ def default_label(c: Condition, period: int | None, words: Words | None = None) 
             return w.label_param.format(subject=subject, op=w.ops.get(op, op), p=c.param)
         money = c.fact in MONEY_FACTS and c.value is not None
         return f"{subject} {_rhs(op, c.value, w.amount(_fen(c.value)) if money else '', w)}"
+    if c.growth is not None:
+        years = (
+            (period + c.year, period + c.year - 1)
+            if period is not None
+            else (f"{c.year:+d}", f"{c.year - 1:+d}")
+        )
+        return w.growth.format(
+            subject=w.field(c.growth, years[0]),
+            base=w.field(c.growth, years[1]),
+            op=w.ops.get(str(c.op), str(c.op)),
+            rate=rate_text(_rate(c.value)) if c.value is not None else w.param.format(p=c.param).strip(),
+            param="",
+        )
     if c.tag is not None:
         return w.tag_label.format(tag=w.term(c.tag))
     within = None if c.within == "period" else {str(k): int(v) for k, v in c.within.items()}
@@ -306,6 +335,7 @@ ZH = Words(
     event_label="{when}发生“{kind}”事件{without}",
     label_without=" (详情不含“{v}”)",
     when=_when_zh,
+    growth="{subject}较{base}增长 {op} {rate}{param}",
 )
 """The Chinese wording (the CLI's and the Chinese pages')."""
 

@@ -28,7 +28,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationInfo,
+    model_serializer,
     model_validator,
 )
 
@@ -178,11 +180,21 @@ Op = Literal[">=", ">", "<=", "<", "==", "!=", "in", "not in", "startswith", "re
 """``reported``: true when the fact has a value, unknown when it is missing (never false)."""
 
 
+GROWTH_OPS = (">=", ">", "<=", "<")
+"""How a year-on-year growth is compared with its rate."""
+
+
 class Condition(_Model):
-    """One node of a condition: exactly one of ``all``, ``any``, ``not``, ``fact``, ``tag``, ``event``.
+    """One node of a condition: exactly one of ``all``, ``any``, ``not``, ``fact``, ``growth``,
+    ``tag``, ``event``.
 
     * ``fact`` compares a fact (``year`` offset for yearly facts) with ``value`` or ``param``;
       a missing fact makes the comparison unknown (待核实), never false;
+    * ``growth`` compares a yearly fact's growth over the year before (同比增长, year ``year``
+      against ``year - 1``) with a rate (``value: 20%`` or a rate ``param``), exactly:
+      ``F[y] − F[y−1] OP rate × F[y−1]``. Written in a file, the leaf is paired on load with a
+      ``reported`` leaf on ``F[y−1]`` (``all`` of the two), so a missing base year is named as
+      missing; a base year of 0 or less has no growth: false;
     * ``tag`` is true when the tag is held at the period end; with ``since_within`` (a window as
       ``within``), when the tag was first held in that window: its earliest ``since`` on record
       falls in it (an earlier one makes it false; a ``since`` left blank, unknown);
@@ -197,6 +209,10 @@ class Condition(_Model):
     any: tuple[Condition, ...] | None = None
     not_: Condition | None = Field(default=None, alias="not")
     fact: str | None = None
+    growth: str | None = None
+    """A yearly fact whose growth over the year before is compared (see above)."""
+    paired: bool = False
+    """Set on the growth leaf when it was paired with its base year's ``reported`` leaf (on load)."""
     year: int = 0
     op: Op | None = None
     value: Any = None
@@ -213,9 +229,33 @@ class Condition(_Model):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _pair_growth(cls, data: Any) -> Any:
+        """A growth leaf as written becomes ``all`` of the base year's ``reported`` leaf and itself,
+        so that a missing base year is named (the growth leaf names its own year)."""
+        if not isinstance(data, dict) or data.get("growth") is None or data.get("paired"):
+            return data
+        fact, year = data["growth"], data.get("year", 0)
+        if fact not in YEAR_FACTS:
+            raise ValueError(
+                f"growth 须为年度事实 (a growth is of a yearly fact), 可用 / use one of: {', '.join(YEAR_FACTS)}; "
+                f"'{fact}' 不是"
+            )
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise ValueError("year 须为整数, 如 0 或 -1 (year is a whole offset)")
+        if data.get("ref") is None:
+            raise ValueError("每个条件须有条款引用 ref (every leaf condition needs its clause ref)")
+        base = {"fact": fact, "year": year - 1, "op": "reported", "ref": data["ref"]}
+        return {"all": [base, {**data, "paired": True}]}
+
     @model_validator(mode="after")
     def _one_kind(self) -> Condition:
-        kinds = [k for k in ("all", "any", "not_", "fact", "tag", "event") if getattr(self, k) is not None]
+        kinds = [
+            k
+            for k in ("all", "any", "not_", "fact", "growth", "tag", "event")
+            if getattr(self, k) is not None
+        ]
         if len(kinds) != 1:
             raise ValueError(
                 f"一个条件须恰有 all/any/not/fact/tag/event 之一 (a condition needs exactly one kind; got {kinds})"
@@ -239,19 +279,41 @@ class Condition(_Model):
             if numeric and self.op in ("in", "not in") and not isinstance(self.value, list | tuple):
                 raise ValueError(f"{self.op} 须写一个列表, 如 [100, 200] (in / not in take a list)")
             fact_value(self.fact, self.value)
+        if self.growth is not None:
+            if self.op not in GROWTH_OPS or (self.value is None) == (self.param is None):
+                raise ValueError(
+                    f"growth 条件须有 op ({' '.join(GROWTH_OPS)}) 和 value 或 param 之一 "
+                    "(a growth needs op and one of value: 20% or a rate param)"
+                )
+            if self.value is not None:
+                _rate(self.value)
+        elif self.paired:
+            raise ValueError("paired 只用于 growth 条件 (paired belongs to a growth leaf)")
         if self.since_within is not None and self.tag is None:
             raise ValueError(
                 "since_within 只用于 tag 条件 (首次取得该标签的时间窗口); 事件请用 within "
                 "(since_within belongs to a tag condition; an event's window is within)"
             )
-        if (self.tag is not None or self.event is not None) and self.ref is None:
+        if (self.tag is not None or self.event is not None or self.growth is not None) and self.ref is None:
             raise ValueError("每个条件须有条款引用 ref (every leaf condition needs its clause ref)")
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Without ``growth`` and ``paired`` where unused: a library without growth conditions
+        keeps the hash it had before they existed (runs recorded then still match it)."""
+        out = handler(self)
+        if isinstance(out, dict):
+            if self.growth is None:
+                out.pop("growth", None)
+            if not self.paired:
+                out.pop("paired", None)
+        return out
 
     def walk(
         self, path: tuple[str | int, ...] = (), negated: bool = False
     ) -> Iterator[tuple[Condition, tuple[str | int, ...], bool]]:
-        """Every leaf (fact, tag or event), in order, with its path under this condition as the
+        """Every leaf (fact, growth, tag or event), in order, with its path under this condition as the
         file writes it (``("all", 2, "not")``) and whether it sits under an odd number of ``not``."""
         if self.all is not None or self.any is not None:
             kind = "all" if self.all is not None else "any"
@@ -662,6 +724,8 @@ def _kinds_wanted(clauses: Sequence[Clause]) -> list[tuple[str, str, tuple[str |
         for x, at, _ in c.when.walk():
             if x.param and x.fact in MONEY_FACTS:
                 out.append((x.param, "amount", ("clauses", i, "when", *at, "param")))
+            elif x.param and x.growth is not None:
+                out.append((x.param, "rate", ("clauses", i, "when", *at, "param")))
         for name, at in _amount_param_uses(
             c.amount
         ):  # ("amount", "fixed_param" | "rate_param" | "cap_param")

@@ -126,6 +126,12 @@ def _leaf_findings(
         test = f"not ({test})" if negated else test
         why = f"{ref}: 条件 {test}: 按纳税额设正门槛 (compares tax paid with a positive threshold)"
         out.append(("FC-TAX-THRESHOLD", why))
+    if leaf.growth in TAX_FACTS:  # rewarding a rise in tax paid ties the award to tax as much
+        rate = f"参数 {leaf.param}" if leaf.param else str(leaf.value)
+        test = f"{leaf.growth} 同比增长 {leaf.op} {rate}"
+        test = f"not ({test})" if negated else test
+        why = f"{ref}: 条件 {test}: 按纳税额的增长设门槛 (compares the growth of tax paid with a rate)"
+        out.append(("FC-TAX-THRESHOLD", why))
     for kind, name, en in (("事件", leaf.event, "an event kind"), ("标签", leaf.tag, "a tag")):
         hit = [w for w in ORIGIN_WORDS if name is not None and w in name]
         if hit:

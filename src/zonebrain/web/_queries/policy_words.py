@@ -65,6 +65,7 @@ EN_WORDS: Final = Words(
     event_label="an event “{kind}” {when}{without}",
     label_without=" (details without “{v}”)",
     when=_when_en,
+    growth="{subject}: growth over {base} {op} {rate}{param}",
     label_half=1,
 )  # fmt: skip
 """The English wording of a trace on English pages (the policy layer's is Chinese, :data:`ZH`)."""
