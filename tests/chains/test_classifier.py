@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -162,12 +161,13 @@ def test_global_jieba_dictionary_untouched(classifier: Classifier) -> None:
     assert "等保测评" not in _jieba().dt.FREQ
 
 
-@pytest.mark.slow
-def test_twenty_thousand_texts_fast(classifier: Classifier, labelled_path: Path) -> None:
+def test_a_batch_is_classified_as_each_text_alone(classifier: Classifier, labelled_path: Path) -> None:
+    """A batch keeps its order and gives each text the labels it gets alone (the batch shares its
+    token work across texts). Speed is measured in benchmarks, never asserted here."""
     items = [p for t in pd.read_csv(labelled_path)["text"] for p in str(t).split("；")]
     rng = random.Random(7)
-    texts = ["；".join(rng.sample(items, rng.randint(3, 9))) for _ in range(20_000)]
-    start = time.perf_counter()
+    texts = ["；".join(rng.sample(items, rng.randint(3, 9))) for _ in range(2_000)]
     out = classifier.classify(texts)
-    assert len(out) == 20_000
-    assert time.perf_counter() - start < 60
+    assert len(out) == 2_000 and any(out) and not all(out)
+    for i in rng.sample(range(2_000), 25):
+        assert classifier.classify([texts[i]]) == [out[i]], texts[i]
