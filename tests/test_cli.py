@@ -165,3 +165,29 @@ def test_reading_commands_leave_no_warehouse_file_behind(tmp_path: Path) -> None
     r = zb(*data, "warehouse", "migrate", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (folder / "warehouse.duckdb").exists()
+
+
+def test_a_command_loads_only_its_group() -> None:
+    """`zonebrain import …` does not import the other groups' domains (scipy for targeting,
+    SQLAlchemy's app-store models for the payout commands): the command starts sooner. `--help`
+    and the module's `app` register every group, listed in one order."""
+    probe = (
+        "import sys\n"
+        "from zonebrain.cli import main\n"
+        "sys.argv = ['zonebrain', '--data-dir', 'x', 'import', '--help']\n"
+        "try:\n    main.main()\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in ('scipy.stats', 'zonebrain.appstore', 'zonebrain.policy', 'zonebrain.targeting')"
+        " if m in sys.modules)\n"
+        "groups = [g.name for g in main._root.registered_groups]\n"
+        "print(heavy, groups, file=sys.stderr)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "导入" in r.stdout  # the group's own help was shown
+    assert r.stderr.strip().splitlines()[-1] == "[] ['import']", r.stderr
+
+    from zonebrain.cli import main
+
+    assert main.command_name(["--data-dir", "d", "--warehouse=x", "policy", "run"]) == "policy"
+    assert main.command_name(["--zone-file", "z.yaml", "--version"]) is None
+    whole = [g.name for g in main.app.registered_groups]
+    assert whole == list(main.GROUPS)

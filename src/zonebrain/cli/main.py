@@ -1,54 +1,94 @@
-"""The `zonebrain` command."""
+"""The `zonebrain` command.
+
+Its command groups are registered when needed: ``zonebrain policy run`` imports the policy
+commands only (each group pulls in its domain: SQLAlchemy models, scipy, the classifier), so a
+command starts in about a third of the time every group together takes. ``zonebrain --help``, an
+unknown command and ``app`` (tests, the reference page generator) register them all, in one order.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from zonebrain import __version__
-from zonebrain.cli import (
-    audit_cmd,
-    chains_cmd,
-    complexity_cmd,
-    import_cmd,
-    kpi_cmd,
-    opportunities_cmd,
-    pipeline_cmd,
-    policy_cmd,
-    portrait_cmd,
-    report_cmd,
-    targets_cmd,
-    users_cmd,
-)
 from zonebrain.cli._common import console, err_console, state, warehouse
 from zonebrain.core.errors import InputError, StorageError, ZoneBrainError
 
-app = typer.Typer(
+_root = typer.Typer(
     name="zonebrain",
     help="产业大脑 ZoneBrain: 产业画像、精准招商、政策兑现、经济运行与资源对接 / the industry brain of a high-tech zone",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(import_cmd.app, name="import")
-app.add_typer(chains_cmd.app, name="chains")
-app.add_typer(complexity_cmd.app, name="complexity")
-app.add_typer(users_cmd.app, name="users")
-app.add_typer(audit_cmd.app, name="audit")
-app.add_typer(kpi_cmd.app, name="kpi")
-app.add_typer(portrait_cmd.app, name="portrait")
-app.add_typer(report_cmd.app, name="report")
-app.add_typer(pipeline_cmd.app, name="pipeline")
-app.add_typer(pipeline_cmd.linking_app, name="linking")
-app.add_typer(policy_cmd.app, name="policy")
-app.add_typer(opportunities_cmd.app, name="opportunities")
-app.add_typer(targets_cmd.app, name="candidates")
-chains_cmd.app.command("classify-zone")(portrait_cmd.classify_zone_cmd)
-
 warehouse_app = typer.Typer(help="仓库管理 / warehouse administration", no_args_is_help=True)
-app.add_typer(warehouse_app, name="warehouse")
+
+
+def _module_app(module: str, attr: str = "app") -> Callable[[], typer.Typer]:
+    return lambda: getattr(import_module(f"zonebrain.cli.{module}"), attr)
+
+
+def _chains() -> typer.Typer:
+    chains, portrait = import_module("zonebrain.cli.chains_cmd"), import_module("zonebrain.cli.portrait_cmd")
+    chains.app.command("classify-zone")(portrait.classify_zone_cmd)
+    return chains.app  # type: ignore[no-any-return]
+
+
+GROUPS: dict[str, Callable[[], typer.Typer]] = {
+    "import": _module_app("import_cmd"),
+    "chains": _chains,
+    "complexity": _module_app("complexity_cmd"),
+    "users": _module_app("users_cmd"),
+    "audit": _module_app("audit_cmd"),
+    "kpi": _module_app("kpi_cmd"),
+    "portrait": _module_app("portrait_cmd"),
+    "report": _module_app("report_cmd"),
+    "pipeline": _module_app("pipeline_cmd"),
+    "linking": _module_app("pipeline_cmd", "linking_app"),
+    "policy": _module_app("policy_cmd"),
+    "opportunities": _module_app("opportunities_cmd"),
+    "candidates": _module_app("targets_cmd"),
+    "warehouse": lambda: warehouse_app,
+}
+"""Each command group by its name, as the help lists them: how to load it."""
+_registered: set[str] = set()
+
+
+def register(names: list[str] | None = None) -> typer.Typer:
+    """The root app with the groups *names* (default every one) added, each once, listed in the
+    order of :data:`GROUPS` whatever order they were added in."""
+    for name in GROUPS:
+        if (names is None or name in names) and name not in _registered:
+            _root.add_typer(GROUPS[name](), name=name)
+            _registered.add(name)
+    place = {name: i for i, name in enumerate(GROUPS)}
+    _root.registered_groups.sort(key=lambda g: place.get(g.name or "", len(place)))
+    return _root
+
+
+_VALUED = frozenset({"--data-dir", "--warehouse", "--zone-file"})
+
+
+def command_name(argv: list[str]) -> str | None:
+    """The command group *argv* names (the first word after the global options), or None."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if not word.startswith("-"):
+            return word
+        i += 2 if word in _VALUED else 1
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the whole command, every group registered
+        return register()
+    raise AttributeError(name)
 
 
 def _version(value: bool) -> None:
@@ -57,7 +97,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_root.callback()
 def main_options(
     data_dir: Annotated[
         str | None, typer.Option(help="数据目录 / data directory [env ZONEBRAIN_DATA_DIR]")
@@ -116,7 +156,7 @@ def warehouse_copy(
     copy_command(from_url, to_url)
 
 
-@app.command("summary")
+@_root.command("summary")
 def summary() -> None:
     """园区概况: 各园区企业数、门类营收、前十行业 / zone summary."""
     from zonebrain.cli._summary import print_summary
@@ -125,7 +165,7 @@ def summary() -> None:
         print_summary(wh)
 
 
-@app.command("demo-data")
+@_root.command("demo-data")
 def demo_data(
     out: Annotated[Path, typer.Option(help="输出目录 / output folder")] = Path("demo-data"),
     seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 42,
@@ -138,7 +178,7 @@ def demo_data(
     write_demo_data(out, seed, enterprises, reference)
 
 
-@app.command("demo")
+@_root.command("demo")
 def demo(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="算完即退出, 不启动网页 / exit without serving")
@@ -154,7 +194,7 @@ def demo(
     run_demo(seed=seed, n_enterprises=enterprises, n_reference=reference, serve=not no_serve, port=port)
 
 
-@app.command("serve")
+@_root.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="监听地址 / host [env ZONEBRAIN_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="端口 / port [env ZONEBRAIN_PORT]")] = None,
@@ -174,8 +214,11 @@ def main() -> None:
     codes"); 3 the warehouse or configuration failed. Never a traceback for a wrong command line:
     typer's usage errors (its own copy of click's) print their message.
     """
+    name = command_name(sys.argv[1:])
+    own = {c.name for c in _root.registered_commands}  # summary, demo …: no group needed
+    command = register([] if name in own else [name] if name in GROUPS else None)  # --help, a typo: all
     try:
-        code = app(standalone_mode=False)  # without standalone mode a typer.Exit comes back as a value
+        code = command(standalone_mode=False)  # without standalone mode a typer.Exit comes back as a value
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
