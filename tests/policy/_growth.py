@@ -3,10 +3,9 @@ every boundary, shared by the DuckDB test and the conformance suite (every engin
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from zonebrain.policy import LIBRARY
+from tests.policy._extra import library_with
 
 POLICY = """id: zz-growth
 family: zz-gxq-2022
@@ -70,11 +69,5 @@ cases:
 
 
 def library_with_growth(folder: Path) -> Path:
-    """The built-in library copied to *folder* with the policy and its case file added (the
-    library's own case files removed: only this one runs)."""
-    shutil.copytree(LIBRARY, folder)
-    for old in folder.glob("*.cases.yaml"):
-        old.unlink()
-    (folder / "zz-growth.policy.yaml").write_text(POLICY, encoding="utf-8")
-    (folder / "zz-growth.cases.yaml").write_text(CASES, encoding="utf-8")
-    return folder
+    """The built-in library copied to *folder* with this policy and its case file added."""
+    return library_with(folder, "zz-growth", POLICY, CASES)

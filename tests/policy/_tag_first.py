@@ -3,10 +3,9 @@ at every boundary, shared by the DuckDB test and the conformance suite (every en
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from zonebrain.policy import LIBRARY
+from tests.policy._extra import library_with
 
 POLICY = """id: zz-tag-first
 family: zz-gxq-2022
@@ -61,11 +60,5 @@ cases:
 
 
 def library_with_tag_first(folder: Path) -> Path:
-    """The built-in library copied to *folder* with the policy and its case file added (the
-    library's own case files removed: only this one runs)."""
-    shutil.copytree(LIBRARY, folder)
-    for old in folder.glob("*.cases.yaml"):
-        old.unlink()
-    (folder / "zz-tag-first.policy.yaml").write_text(POLICY, encoding="utf-8")
-    (folder / "zz-tag-first.cases.yaml").write_text(CASES, encoding="utf-8")
-    return folder
+    """The built-in library copied to *folder* with this policy and its case file added."""
+    return library_with(folder, "zz-tag-first", POLICY, CASES)
