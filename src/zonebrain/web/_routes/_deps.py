@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 import shutil
@@ -11,12 +12,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import Request, UploadFile
+from fastapi.responses import Response
 
 from zonebrain.core.clock import parse_day
 from zonebrain.web._auth import Principal, client_ip
 from zonebrain.web._context import WebContext
-from zonebrain.web._errors import PayloadTooLarge
+from zonebrain.web._errors import NotFound, PayloadTooLarge
 from zonebrain.web._i18n import COOKIE, Translator, negotiate, translator
+from zonebrain.web._tables import XLSX, attachment
 
 
 def context(request: Request) -> WebContext:
@@ -78,6 +81,32 @@ def save_upload(ctx: WebContext, file: UploadFile, name: str, *, prefix: str = "
                 raise PayloadTooLarge()
             out.write(chunk)
     return upload_id, folder, target
+
+
+def own_upload(
+    ctx: WebContext, upload_id: str, pattern: re.Pattern[str], user: str
+) -> tuple[Path, dict[str, Any]]:
+    """The folder of upload *upload_id* and its ``upload.json``, for the user who uploaded it only:
+    an id not of *pattern*, no such upload or another user's read alike as not found."""
+    if not pattern.match(upload_id):
+        raise NotFound()
+    folder = ctx.config.upload_dir / upload_id
+    meta_file = folder / "upload.json"
+    if not meta_file.exists():
+        raise NotFound()
+    meta: dict[str, Any] = json.loads(meta_file.read_text(encoding="utf-8"))
+    if meta.get("by") != user:
+        raise NotFound()
+    return folder, meta
+
+
+def problem_report(path: Path | None, uploaded_as: str) -> Response:
+    """An upload's problem report as a download named after the uploaded file
+    (``往年兑现.问题清单.xlsx``); not found when there is none."""
+    if path is None or not path.exists():
+        raise NotFound()
+    name = f"{Path(uploaded_as or 'upload').stem}.问题清单.xlsx"
+    return Response(path.read_bytes(), media_type=XLSX, headers={"Content-Disposition": attachment(name)})
 
 
 def form_day(text: str, what: str, earliest: dt.date = dt.date(2000, 1, 1)) -> dt.date:

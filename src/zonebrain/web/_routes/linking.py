@@ -22,7 +22,7 @@ from zonebrain.core.errors import InputError
 from zonebrain.web._auth import Perm, Principal, client_ip, requires
 from zonebrain.web._errors import ERROR_RESPONSES, Conflict, Forbidden, NotFound
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, save_upload, tr
+from zonebrain.web._routes._deps import context, own_upload, problem_report, save_upload, tr
 from zonebrain.web._tables import XLSX, attachment
 
 pages = APIRouter(include_in_schema=False)
@@ -212,21 +212,8 @@ def import_upload(
 @pages.get("/linking/import/{upload_id}/report")
 def import_report(request: Request, p: Anyone, upload_id: Annotated[str, Path(max_length=40)]) -> Response:
     """The problem report of a rejected upload (only for the user who uploaded it)."""
-    if not UPLOAD_ID.match(upload_id):
-        raise NotFound()
-    folder = context(request).config.upload_dir / upload_id
-    meta_file = folder / "upload.json"
-    if not meta_file.exists() or not (folder / "report.xlsx").exists():
-        raise NotFound()
-    meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    if meta.get("by") != p.user.username:
-        raise NotFound()
-    stem = FsPath(str(meta.get("file", "upload"))).stem
-    return Response(
-        (folder / "report.xlsx").read_bytes(),
-        media_type=XLSX,
-        headers={"Content-Disposition": attachment(f"{stem}.问题清单.xlsx")},
-    )
+    folder, meta = own_upload(context(request), upload_id, UPLOAD_ID, p.user.username)
+    return problem_report(folder / "report.xlsx", str(meta.get("file", "")))
 
 
 @pages.post("/linking")

@@ -30,10 +30,10 @@ from zonebrain.core.errors import InputError
 from zonebrain.disbursement._prior_read import PRIOR_FORMAT
 from zonebrain.disbursement._prior_template import write_prior_template
 from zonebrain.web._auth import Perm, Principal, client_ip, requires
-from zonebrain.web._errors import ERROR_RESPONSES, ApiError, NotFound
+from zonebrain.web._errors import ERROR_RESPONSES, ApiError
 from zonebrain.web._queries import policy as pq
 from zonebrain.web._render import render
-from zonebrain.web._routes._deps import context, save_upload, tr
+from zonebrain.web._routes._deps import context, own_upload, problem_report, save_upload, tr
 from zonebrain.web._routes._payout_io import domain_errors
 from zonebrain.web._tables import XLSX, attachment
 
@@ -77,16 +77,7 @@ class PriorImportOut(BaseModel):
 
 def _folder(request: Request, p: Principal, upload_id: str) -> tuple[FsPath, dict[str, Any]]:
     """The upload's folder and what was recorded of it; not found unless *p* uploaded it."""
-    if not UPLOAD_ID.match(upload_id):
-        raise NotFound()
-    folder = context(request).config.upload_dir / upload_id
-    meta_file = folder / "upload.json"
-    if not meta_file.exists():
-        raise NotFound()
-    meta: dict[str, Any] = json.loads(meta_file.read_text(encoding="utf-8"))
-    if meta.get("by") != p.user.username:
-        raise NotFound()
-    return folder, meta
+    return own_upload(context(request), upload_id, UPLOAD_ID, p.user.username)
 
 
 def _run(
@@ -223,14 +214,7 @@ def report_page(request: Request, p: Admin, upload_id: UploadId) -> Response:
 def _report(request: Request, p: Principal, upload_id: str) -> Response:
     folder, meta = _folder(request, p, upload_id)
     found = sorted(folder.glob("*.rejected.xlsx"))
-    if not found:
-        raise NotFound()
-    stem = FsPath(str(meta.get("file", "upload"))).stem
-    return Response(
-        found[0].read_bytes(),
-        media_type=XLSX,
-        headers={"Content-Disposition": attachment(f"{stem}.问题清单.xlsx")},
-    )
+    return problem_report(found[0] if found else None, str(meta.get("file", "")))
 
 
 # ---- API -----------------------------------------------------------------------------------------
