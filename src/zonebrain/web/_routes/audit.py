@@ -70,6 +70,9 @@ CHAIN_COLUMNS = [
 PAGE_SIZE: Final = 200
 JSON_MAX: Final = 10_000
 """Rows one JSON request returns at most (page with ``offset``; Excel has every row)."""
+ROWS_MAX: Final = 2**31 - 1
+"""The largest row count or offset a request may name (the store's integers hold 64 bits; a larger
+number is refused as input instead of failing in the database)."""
 XLSX_MAX_ROWS: Final = 1_048_576
 """Rows an Excel sheet holds."""
 ROWS_PER_SHEET: Final = XLSX_MAX_ROWS - 2
@@ -228,9 +231,13 @@ def api_audit(
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[
         int | None,
-        Query(ge=1, description="JSON: rows (default 500, at most 10,000); Excel: every row unless given"),
+        Query(
+            ge=1,
+            le=ROWS_MAX,
+            description="JSON: rows (default 500, at most 10,000); Excel: every row unless given",
+        ),
     ] = None,
-    offset: Annotated[int, Query(ge=0, description="JSON: rows to skip (newest first)")] = 0,
+    offset: Annotated[int, Query(ge=0, le=ROWS_MAX, description="JSON: rows to skip (newest first)")] = 0,
     format: Format = "json",
 ) -> Any:
     t = tr(request)
@@ -312,7 +319,7 @@ def api_audit_verify(
     request: Request,
     p: Admin,
     expect_head: Hash = None,
-    expect_rows: Annotated[int | None, Query(ge=1)] = None,
+    expect_rows: Annotated[int | None, Query(ge=1, le=ROWS_MAX)] = None,
 ) -> Any:
     if expect_rows is not None and expect_head is None:
         raise InputError("expect_rows 须与 expect_head 同用 (expect_rows needs expect_head)")
