@@ -11,7 +11,7 @@ strict xfail for that engine only: the test fails once the gap is fixed.
 
 PostgreSQL: one throwaway cluster per session (``initdb`` + ``pg_ctl`` in a temp folder, a
 free port, ``fsync=off``) and a fresh database per test. Spark: one local session per run
-(UI off, tiny shuffles) and a fresh warehouse folder per test.
+(UI off, settings for tiny tables) and a fresh warehouse folder per test.
 """
 
 from __future__ import annotations
@@ -87,10 +87,17 @@ def spark_session() -> Iterator[Any]:
             .appName("zonebrain-tests")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", "2")
             .config("spark.default.parallelism", "2")
             .config("spark.sql.warehouse.dir", f"{folder}/spark-warehouse")
             .config("spark.driver.memory", "1g")
+            # Tuned for the suite's tiny tables (Spark's defaults suit large data): one shuffle
+            # partition, no adaptive re-planning between stages, broadcast joins instead of
+            # sort-merge, no wait for task locality. Measured on the KPI conformance test: its
+            # 94 queries ran in 23 s instead of 38 s. Results are the same either way.
+            .config("spark.sql.shuffle.partitions", "1")
+            .config("spark.sql.adaptive.enabled", "false")
+            .config("spark.sql.autoBroadcastJoinThreshold", str(100 * 1024 * 1024))
+            .config("spark.locality.wait", "0")
             .getOrCreate()
         )
         session.sparkContext.setLogLevel("ERROR")

@@ -83,3 +83,31 @@ def test_concurrent_commit_is_refused_and_nothing_changes(tmp_path: Path, spark_
     assert first.to_arrow(first.table("enterprises"))["batch_id"].to_pylist() == ["b1"]
     first.close()
     second.close()
+
+
+@needs_spark
+def test_empty_tables_and_in_memory_tables_need_no_python_workers(tmp_path: Path, spark_session: Any) -> None:
+    """An empty table, or an empty Ibis in-memory table, is planned in the JVM alone.
+
+    Built from Python rows (``createDataFrame([], schema)``, or Ibis's route through pandas,
+    which PySpark sends as Python rows when the frame is empty), every query reading it would
+    start Python worker tasks, about 0.4 s each; the suite and a deployment both paid that.
+    """
+    import ibis
+
+    from zonebrain.storage import open_warehouse
+    from zonebrain.storage._schema import TABLES
+
+    wh = open_warehouse("spark://local[2]", data_dir=tmp_path)
+    wh.migrate()
+    spark = wh._spark  # type: ignore[attr-defined]
+    for name in ("enterprises", "policy_runs"):
+        plan = spark.table(name)._jdf.queryExecution().optimizedPlan().toString()
+        assert "LocalRelation" in plan and "LogicalRDD" not in plan, plan
+        assert [f.name for f in spark.table(name).schema] == list(TABLES[name].column_names)
+    empty = ibis.memtable(pa.table({"k": pa.array([], pa.string()), "n": pa.array([], pa.int64())}))
+    rows = wh.to_arrow(wh.table("enterprises").select("uscc").join(empty, ibis._.uscc == empty.k))
+    assert rows.num_rows == 0
+    plan = spark.table(empty.op().name)._jdf.queryExecution().analyzed().toString()
+    assert "LocalRelation" in plan and "LogicalRDD" not in plan, plan
+    wh.close()

@@ -35,6 +35,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+from ibis.backends.pyspark.datatypes import PySparkSchema
 from py4j.protocol import Py4JError
 from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame, SparkSession
@@ -62,6 +63,16 @@ _SPARK_TYPES: dict[str, st.DataType] = {
     "float64": st.DoubleType(),
 }
 _CREATE = re.compile(r"CREATE TABLE IF NOT EXISTS `([^`]+)`")
+
+
+def _empty_select(table: Table) -> str:
+    """An empty table as a query Spark plans on the driver alone.
+
+    ``createDataFrame([], schema)`` would be an RDD of Python rows: every query reading it
+    (a join with an empty table, a count) then starts Python worker tasks, 0.4-0.5 s each.
+    """
+    cols = ", ".join(f"CAST(NULL AS {SPARK.types[t]}) AS {_q(c)}" for c, t in table.columns)
+    return f"SELECT {cols} WHERE false"
 
 
 def spark_schema(table: Table) -> st.StructType:
@@ -139,6 +150,7 @@ class SparkWarehouse(Warehouse):
             self._spark.conf.set("spark.sql.ansi.enabled", "true")  # a bad CAST fails instead of giving NULL
             self._spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
             self._ibis = ibis.pyspark.connect(self._spark)
+            self._ibis._register_in_memory_table = self._register_memtable
         except (PySparkException, Py4JError) as exc:
             raise StorageError(
                 f"无法启动 Spark (cannot start Spark at {master}); 请检查 Java 与集群地址 / check Java and "
@@ -198,6 +210,17 @@ class SparkWarehouse(Warehouse):
         result: pa.Table = self._spark.sql(self._ibis.compile(expr)).toArrow()
         return result
 
+    def _register_memtable(self, op: Any) -> None:
+        """An Ibis in-memory table as a temp view made from Arrow (in place of Ibis's pandas route).
+
+        PySpark sends pandas through Arrow only when the frame has rows; an empty one becomes an
+        RDD of Python rows, and every query reading it starts Python worker tasks. From Arrow
+        the view is built in the JVM whatever its size.
+        """
+        data = op.data.to_pyarrow(op.schema)
+        schema = PySparkSchema.from_ibis(op.schema)
+        self._spark.createDataFrame(data, schema=schema).createOrReplaceTempView(op.name)
+
     def _sql_of(self, expr: ir.Expr) -> str:
         return str(self._ibis.compile(expr))
 
@@ -230,7 +253,7 @@ class SparkWarehouse(Warehouse):
             if parts:
                 df = self._spark.read.schema(schema).parquet(*parts)
             else:
-                df = self._spark.createDataFrame([], schema)
+                df = self._spark.sql(_empty_select(TABLES[name]))
             df.createOrReplaceTempView(name)
 
         self._guard(view, table=name, statement=f"register {name} ← {parts}")
