@@ -65,16 +65,6 @@ _SPARK_TYPES: dict[str, st.DataType] = {
 _CREATE = re.compile(r"CREATE TABLE IF NOT EXISTS `([^`]+)`")
 
 
-def _empty_select(table: Table) -> str:
-    """An empty table as a query Spark plans on the driver alone.
-
-    ``createDataFrame([], schema)`` would be an RDD of Python rows: every query reading it
-    (a join with an empty table, a count) then starts Python worker tasks, 0.4-0.5 s each.
-    """
-    cols = ", ".join(f"CAST(NULL AS {SPARK.types[t]}) AS {_q(c)}" for c, t in table.columns)
-    return f"SELECT {cols} WHERE false"
-
-
 def spark_schema(table: Table) -> st.StructType:
     return st.StructType([st.StructField(c, _SPARK_TYPES[t], True) for c, t in table.columns])
 
@@ -252,8 +242,10 @@ class SparkWarehouse(Warehouse):
         def view() -> None:
             if parts:
                 df = self._spark.read.schema(schema).parquet(*parts)
-            else:
-                df = self._spark.sql(_empty_select(TABLES[name]))
+            else:  # typed NULLs WHERE false: a LocalRelation, planned on the driver alone
+                # (createDataFrame([], schema) would be an RDD of Python rows, and every query
+                # reading it would start Python worker tasks, 0.4-0.5 s each)
+                df = self._spark.sql(f"SELECT {self._full_row(TABLES[name], (), 't')} WHERE false")
             df.createOrReplaceTempView(name)
 
         self._guard(view, table=name, statement=f"register {name} ← {parts}")
